@@ -1,0 +1,73 @@
+"""Spec errors as data: every problem of a run, each with its place in the source."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+SpecPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """A 1-based line and column in a spec file."""
+
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class SpecError:
+    file: Path
+    position: Position
+    message: str
+    hint: str = ""
+    path: SpecPath = ()
+
+    def render(self, source_lines: Sequence[str] | None = None) -> str:
+        where = f"{self.file}:{self.position.line}:{self.position.column}"
+        out = [f"{where}: error: {self.message}"]
+        if source_lines and 0 < self.position.line <= len(source_lines):
+            text = source_lines[self.position.line - 1].rstrip("\n")
+            gutter = f"{self.position.line:>4} | "
+            out.append(gutter + text)
+            out.append(" " * (len(gutter) + self.position.column - 1) + "^")
+        if self.hint:
+            out.append(f"  hint: {self.hint}")
+        return "\n".join(out)
+
+
+@dataclass
+class SpecErrors(Exception):
+    """Raised at the end of a stage that found one or more spec errors."""
+
+    errors: list[SpecError] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "\n".join(error.render() for error in self.errors)
+
+    def render(self) -> str:
+        blocks = []
+        cache: dict[Path, list[str] | None] = {}
+        for error in sorted(self.errors, key=lambda e: (str(e.file), e.position)):
+            if error.file not in cache:
+                try:
+                    cache[error.file] = error.file.read_text("utf-8").splitlines()
+                except (OSError, UnicodeDecodeError):
+                    cache[error.file] = None
+            blocks.append(error.render(cache[error.file]))
+        count = len(self.errors)
+        blocks.append(f"{count} error{'s' if count != 1 else ''} found; nothing was written.")
+        return "\n".join(blocks)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """' — did you mean `x`?' for the closest choice, or ''."""
+    matches = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f" — did you mean `{matches[0]}`?" if matches else ""
+
+
+def one_of(choices: Iterable[str]) -> str:
+    return ", ".join(f"`{c}`" for c in choices)

@@ -1,0 +1,71 @@
+"""Import lists for generated modules, with aliases where a generated attribute takes the name."""
+
+from __future__ import annotations
+
+from schemagen.literals import Code
+
+_STDLIB = frozenset({"datetime", "decimal", "enum", "typing", "uuid"})
+
+
+class Imports:
+    """Collects what one generated module uses and hands back the local name to write.
+
+    `taken` holds the attribute names defined in the module's class bodies: an import with the same
+    name would be shadowed inside those bodies, so it is imported under an underscore alias.
+    """
+
+    def __init__(self, taken: set[str] | frozenset[str] = frozenset()) -> None:
+        self.taken = taken
+        self.modules: dict[str, str] = {}
+        self.names: dict[tuple[str, str], str] = {}
+
+    def module(self, module: str) -> str:
+        local = self.modules.get(module)
+        if local is None:
+            local = module if module not in self.taken else f"_{module}"
+            self.modules[module] = local
+        return local
+
+    def name(self, module: str, name: str) -> str:
+        key = (module, name)
+        local = self.names.get(key)
+        if local is None:
+            local = name if name not in self.taken else f"_{name}"
+            self.names[key] = local
+        return local
+
+    def locals(self) -> dict[str, Code]:
+        """Local names of everything imported, by plain name (`postgresql` for its module)."""
+        found = {module.rsplit(".", 1)[-1]: Code(local) for module, local in self.modules.items()}
+        found.update({name: Code(local) for (_, name), local in self.names.items()})
+        return found
+
+    @property
+    def local_modules(self) -> dict[str, str]:
+        return {module: self.module(module) for module in ("datetime", "decimal", "uuid")}
+
+    def render(self) -> tuple[Code, ...]:
+        groups: dict[int, list[str]] = {0: [], 1: [], 2: []}
+        for module, local in sorted(self.modules.items()):
+            line = f"import {module}" if local == module else f"import {module} as {local}"
+            groups[_group(module)].append(line)
+        by_module: dict[str, list[str]] = {}
+        for (module, name), local in self.names.items():
+            by_module.setdefault(module, []).append(name if local == name else f"{name} as {local}")
+        for module in sorted(by_module):
+            names = ", ".join(sorted(by_module[module], key=lambda n: (n.split(" ")[0].lower(), n)))
+            groups[_group(module)].append(f"from {module} import {names}")
+        blocks = ["\n".join(sorted(lines, key=_import_sort_key)) for _, lines in sorted(groups.items()) if lines]
+        return tuple(Code(block) for block in blocks)
+
+
+def _group(module: str) -> int:
+    if module.startswith("."):
+        return 2
+    return 0 if module.split(".")[0] in _STDLIB else 1
+
+
+def _import_sort_key(line: str) -> tuple[str, int]:
+    # `import x` sorts with `from x import ...` by module name, plain imports first.
+    parts = line.split()
+    return (parts[1], 0 if parts[0] == "import" else 1)

@@ -1,0 +1,162 @@
+"""The intermediate representation: everything the templates lay out, already decided.
+
+`resolve.py` builds it from a validated spec; templates only place these pieces. Every text field
+is `Code` (Python source made by schemagen); nothing here is a raw spec string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from schemagen.literals import Code
+
+
+@dataclass(frozen=True)
+class Module:
+    """Common part of every generated module: its import blocks and the local names it binds."""
+
+    imports: tuple[Code, ...]
+    names: Mapping[str, Code]
+
+
+# types.py -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnumMember:
+    name: Code
+    value: Code
+
+
+@dataclass(frozen=True)
+class EnumClass:
+    name: Code
+    docstring: Code
+    members: tuple[EnumMember, ...]
+
+
+@dataclass(frozen=True)
+class Field:
+    """A class-body line `name: annotation = default` (default may be empty)."""
+
+    name: Code
+    annotation: Code
+    default: Code | None = None
+    comment: Code | None = None
+
+
+@dataclass(frozen=True)
+class ShapeClass:
+    name: Code
+    docstring: Code
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
+class TypesModule(Module):
+    enums: tuple[EnumClass, ...]
+    shapes: tuple[ShapeClass, ...]
+
+
+# models.py ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SoftDelete:
+    attribute: Code
+    model: Code
+
+
+@dataclass(frozen=True)
+class ModelClass:
+    name: Code
+    name_literal: Code
+    docstring: Code
+    table_name: Code
+    table_args: tuple[Code, ...]
+    columns: tuple[Field, ...]
+    relations: tuple[Field, ...]
+    soft_delete: SoftDelete | None
+
+
+@dataclass(frozen=True)
+class ModelsModule(Module):
+    base_name: Code
+    naming_convention: Code
+    constants: tuple[Field, ...]
+    uses_json_type: bool
+    uses_array_type: bool
+    uses_enum_values: bool
+    models: tuple[ModelClass, ...]
+
+
+# schemas.py -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchemaClass:
+    name: Code
+    base: Code
+    docstring: Code
+    fields: tuple[Field, ...]
+    not_null: tuple[Code, ...] = ()
+
+
+@dataclass(frozen=True)
+class SchemasModule(Module):
+    uses_rules: bool
+    uses_update_base: bool
+    uses_url_format: bool
+    schemas: tuple[SchemaClass, ...]
+
+
+# relations.py ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RelationEntry:
+    name: Code
+    kind: Code
+    target: Code
+    target_table: Code
+    local_columns: Code
+    remote_columns: Code
+    through: Code
+    through_columns: Code
+    back_populates: Code
+
+
+@dataclass(frozen=True)
+class ModelRelations:
+    model: Code
+    key: Code
+    entries: tuple[RelationEntry, ...]
+
+
+@dataclass(frozen=True)
+class RelationsModule(Module):
+    models: tuple[ModelRelations, ...]
+
+
+# __init__.py ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InitModule(Module):
+    models: tuple[Code, ...]
+    schemas: tuple[Code, ...]
+    types: tuple[Code, ...]
+    exported: tuple[Code, ...]
+
+
+@dataclass(frozen=True)
+class Package:
+    name: str
+    spec_name: str
+    header: Code
+    types: TypesModule
+    models: ModelsModule
+    schemas: SchemasModule
+    relations: RelationsModule
+    init: InitModule

@@ -1,0 +1,76 @@
+"""The injection boundary: the only ways a value from a spec reaches generated source.
+
+`Code` marks text that is already Python source built by schemagen itself. A spec value becomes
+source only through `literal()` (a `repr`-based literal) or `docstring()`; names become source only
+after `names.py` has checked them. The template environment refuses anything that is not `Code`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from typing import Any
+
+
+class Code(str):
+    """A fragment of generated Python source, safe to paste into a template."""
+
+    __slots__ = ()
+
+
+def literal(value: Any, *, modules: dict[str, str] | None = None) -> Code:
+    """Python source for a plain value; `modules` maps module names to their local import names."""
+    local = modules or {}
+    if value is None or isinstance(value, bool):
+        return Code(repr(value))
+    if isinstance(value, (int, float)):
+        return Code(repr(int(value) if isinstance(value, int) else float(value)))
+    if isinstance(value, str):
+        return Code(repr(str(value)))
+    if isinstance(value, decimal.Decimal):
+        return Code(f"{local.get('decimal', 'decimal')}.Decimal({str(value)!r})")
+    if isinstance(value, uuid.UUID):
+        return Code(f"{local.get('uuid', 'uuid')}.UUID({str(value)!r})")
+    if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
+        return Code(_datetime_literal(value, local.get("datetime", "datetime")))
+    if isinstance(value, list):
+        return Code("[" + ", ".join(literal(item, modules=local) for item in value) + "]")
+    if isinstance(value, dict):
+        items = ", ".join(f"{literal(str(k))}: {literal(v, modules=local)}" for k, v in value.items())
+        return Code("{" + items + "}")
+    raise TypeError(f"no literal form for {type(value).__name__}")
+
+
+def _datetime_literal(value: Any, module: str) -> str:
+    # repr() gives `datetime.date(2024, 1, 2)`; only the module prefix may differ.
+    text = repr(value)
+    assert text.startswith("datetime.")
+    return module + text[len("datetime"):]
+
+
+_DOC_ESCAPES = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "\r": "\\r",
+    "\x00": "\\x00",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+    "\x0b": "\\x0b",
+    "\x0c": "\\x0c",
+    "\x1c": "\\x1c",
+    "\x1d": "\\x1d",
+    "\x1e": "\\x1e",
+    "\x85": "\\x85",
+}
+
+
+def docstring(text: str) -> Code:
+    """A triple-quoted docstring whose content reads back exactly as `text` (newlines kept)."""
+    body = "".join(_DOC_ESCAPES.get(ch, ch) for ch in text)
+    return Code(f'"""{body}"""')
+
+
+def comment(text: str) -> Code:
+    """A one-line `#` comment; anything that would end the line is escaped."""
+    return Code("# " + repr(text)[1:-1])

@@ -1,0 +1,208 @@
+"""Stage 1, load: YAML text -> plain data plus a map of where each value came from.
+
+PyYAML's constructors are not used: they keep the last of duplicate keys, read `no`/`on` as
+booleans and `3.10` as 3.1, construct arbitrary tags and expand alias graphs. We compose the node
+tree (marks give line and column) and resolve scalars with rules that fit a schema language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from schemagen.errors import Position, SpecError, SpecErrors, SpecPath
+
+MAX_SPEC_BYTES = 1_048_576
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_INT = re.compile(r"[-+]?[0-9]+")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+\.[0-9]*|[0-9]+(\.[0-9]*)?[eE][-+]?[0-9]+|\.[0-9]+[eE][-+]?[0-9]+)")
+_NULL = {"", "~", "null", "Null", "NULL"}
+_TRUE = {"true", "True", "TRUE"}
+_FALSE = {"false", "False", "FALSE"}
+_STANDARD_TAG = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {_STANDARD_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
+
+
+class SourceInt(int):
+    """An integer that remembers how it was written, so `012` can still be read as text."""
+
+    text: str
+
+    def __new__(cls, text: str) -> SourceInt:
+        self = super().__new__(cls, int(text))
+        self.text = text
+        return self
+
+
+class SourceFloat(float):
+    """A float that remembers how it was written: `3.10` stays `3.10` where text belongs."""
+
+    text: str
+
+    def __new__(cls, text: str) -> SourceFloat:
+        self = super().__new__(cls, float(text))
+        self.text = text
+        return self
+
+
+def as_text(value: Any) -> Any:
+    """The text the user typed for a scalar that YAML would read as a number or boolean."""
+    if isinstance(value, (SourceInt, SourceFloat)):
+        return value.text
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+@dataclass
+class SourceMap:
+    """Where each value (and each mapping key) of a loaded spec sits in its file."""
+
+    values: dict[SpecPath, Position] = field(default_factory=dict)
+    keys: dict[SpecPath, Position] = field(default_factory=dict)
+
+    def locate(self, path: SpecPath, *, key: bool = False) -> Position:
+        """Position of the value at `path` (or of its key), else of its nearest known ancestor."""
+        if key and path in self.keys:
+            return self.keys[path]
+        for end in range(len(path), -1, -1):
+            found = self.values.get(path[:end])
+            if found is not None:
+                return found
+        return Position(1, 1)
+
+
+@dataclass
+class LoadedSpec:
+    file: Path
+    data: Any
+    source: SourceMap
+
+    def error(self, path: SpecPath, message: str, hint: str = "", *, key: bool = False) -> SpecError:
+        return SpecError(self.file, self.source.locate(path, key=key), message, hint, path)
+
+
+def _position(mark: Any) -> Position:
+    return Position(mark.line + 1, mark.column + 1)
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    text: str = node.value
+    if node.style:  # quoted or block scalars are always text (plain style is None or "")
+        return text
+    if text in _NULL:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    if _INT.fullmatch(text):
+        return SourceInt(text)
+    if _FLOAT.fullmatch(text):
+        return SourceFloat(text)
+    return text
+
+
+class _Builder:
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self.source = SourceMap()
+        self.errors: list[SpecError] = []
+        self.seen: set[int] = set()
+
+    def fail(self, node: yaml.Node, message: str, hint: str = "") -> None:
+        self.errors.append(SpecError(self.file, _position(node.start_mark), message, hint))
+
+    def build(self, node: yaml.Node, path: SpecPath) -> Any:
+        self.source.values[path] = _position(node.start_mark)
+        if id(node) in self.seen:
+            self.fail(node, "anchors and aliases (`&name` / `*name`) are not supported in specs",
+                      "write the repeated part out in full")
+            return None
+        self.seen.add(id(node))
+        if node.tag not in _ALLOWED_TAGS and not (
+            isinstance(node, yaml.ScalarNode) and node.tag.startswith(_STANDARD_TAG) and node.style is None
+        ):
+            self.fail(node, f"YAML tag `{node.tag}` is not allowed in specs", "remove the `!…` tag")
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+        return _scalar(node)
+
+    def mapping(self, node: yaml.MappingNode, path: SpecPath) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_seen: dict[str, Position] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.fail(key_node, "a mapping key must be a plain name, not a list or mapping")
+                continue
+            if key_node.tag == _STANDARD_TAG + "merge":
+                self.fail(key_node, "YAML merge keys (`<<`) are not supported in specs",
+                          "write the merged keys out in full")
+                continue
+            key: str = key_node.value
+            here = _position(key_node.start_mark)
+            if key in first_seen:
+                before = first_seen[key]
+                self.fail(key_node, f"duplicate key `{key}` (first defined at line {before.line}, column {before.column})",
+                          "YAML keeps only the last of duplicate keys; remove or rename one of them")
+                continue
+            first_seen[key] = here
+            self.source.keys[(*path, key)] = here
+            result[key] = self.build(value_node, (*path, key))
+        return result
+
+
+def load_spec(file: Path) -> LoadedSpec:
+    """Read one spec file; raise SpecErrors with positions for anything that is not a sound document."""
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise SpecErrors([SpecError(file, Position(1, 1), f"cannot read spec: {exc.strerror}")]) from None
+    return load_spec_text(file, raw)
+
+
+def load_spec_text(file: Path, raw: bytes) -> LoadedSpec:
+    if len(raw) > MAX_SPEC_BYTES:
+        raise SpecErrors([SpecError(file, Position(1, 1), f"spec file is {len(raw)} bytes; the limit is {MAX_SPEC_BYTES}",
+                                    "split the schema into several spec files")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise SpecErrors([SpecError(file, Position(line, column), f"spec is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                                    "save the file as UTF-8")]) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        position = _position(mark) if mark is not None else Position(1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        line_text = text.splitlines()[position.line - 1] if 0 < position.line <= len(text.splitlines()) else ""
+        hint = "indent with spaces; YAML does not allow tabs" if "\t" in line_text[: position.column] else ""
+        if "another document" in problem or "single document" in problem:
+            problem, hint = "a spec file holds one YAML document; found a second `---`", "split it into two files"
+        raise SpecErrors([SpecError(file, position, f"YAML syntax error: {problem}", hint)]) from None
+    except yaml.YAMLError as exc:
+        raise SpecErrors([SpecError(file, Position(1, 1), f"YAML error: {exc}")]) from None
+    if node is None:
+        raise SpecErrors([SpecError(file, Position(1, 1), "spec file is empty", "start with `tables:`")])
+    if not isinstance(node, yaml.MappingNode):
+        raise SpecErrors([SpecError(file, _position(node.start_mark), "a spec must be a mapping with keys such as `tables:`",
+                                    "see the README's spec language section")])
+    builder = _Builder(file)
+    data = builder.build(node, ())
+    if builder.errors:
+        raise SpecErrors(builder.errors)
+    return LoadedSpec(file, data, builder.source)

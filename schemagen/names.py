@@ -1,0 +1,79 @@
+"""The one authority on names: which spec names can be Python names, and how others are mapped."""
+
+from __future__ import annotations
+
+import keyword
+import re
+import unicodedata
+
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+
+# Class attributes that SQLAlchemy declarative or Pydantic give meaning to; a column with one of
+# these names keeps its SQL name and gets the Python attribute `name_`.
+DECLARATIVE_RESERVED = frozenset(
+    {"metadata", "registry", "query", "query_class", "type_annotation_map", "awaitable_attrs"}
+)
+PYDANTIC_RESERVED = frozenset(
+    {"copy", "dict", "json", "schema", "schema_json", "validate", "construct", "from_orm",
+     "parse_obj", "parse_raw", "parse_file", "update_forward_refs", "fields", "register"}
+)
+
+
+def is_identifier(name: str) -> bool:
+    return bool(_IDENTIFIER.fullmatch(name)) and name.isidentifier()
+
+
+def needs_mapping(name: str) -> bool:
+    """True when `name` is a fine SQL name but cannot be a class attribute as it is."""
+    return (
+        keyword.iskeyword(name)
+        or keyword.issoftkeyword(name)
+        or name in DECLARATIVE_RESERVED
+        or name in PYDANTIC_RESERVED
+        or name.startswith(("model_", "_sa_"))
+    )
+
+
+def attribute_name(name: str) -> str:
+    """The Python attribute for a column or relation key (`class` -> `class_`)."""
+    return name + "_" if needs_mapping(name) else name
+
+
+def _words(name: str) -> list[str]:
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return [w for w in re.split(r"[^0-9A-Za-z]+|_", spaced) if w]
+
+
+def singular(word: str) -> str:
+    lower = word.lower()
+    if lower.endswith("ies") and len(word) > 3:
+        return word[:-3] + ("Y" if word[-3].isupper() else "y")
+    if lower.endswith(("sses", "shes", "ches", "xes", "zes", "tuses", "buses")):
+        return word[:-2]
+    if lower.endswith("ss") or lower.endswith(("us", "is")):
+        return word
+    if lower.endswith("s") and len(word) > 1:
+        return word[:-1]
+    return word
+
+
+def class_name(table: str) -> str:
+    """`life_ceo_conversations` -> `LifeCeoConversation`."""
+    words = _words(unicodedata.normalize("NFKC", table))
+    if not words:
+        return ""
+    words[-1] = singular(words[-1])
+    return "".join(w[:1].upper() + w[1:] for w in words)
+
+
+def snake_case(name: str) -> str:
+    return "_".join(w.lower() for w in _words(name))
+
+
+def enum_member(value: str) -> str:
+    """`in-progress` -> `IN_PROGRESS`; values that start with a digit get a `V_` prefix."""
+    words = _words(unicodedata.normalize("NFKC", value))
+    member = "_".join(w.upper() for w in words) if words else ""
+    if not member or not member[0].isalpha():
+        member = "V_" + member
+    return member

@@ -1,0 +1,79 @@
+"""Stage 4, render: IR -> Python source text, one template per generated module.
+
+The Jinja environment accepts only `Code` in `{{ }}` (see `literals.py`): a raw string that reached
+a template by mistake fails the build instead of landing unescaped in the output.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import jinja2
+
+from schemagen import ir
+from schemagen.literals import Code
+
+MODULES = ("__init__.py", "types.py", "models.py", "schemas.py", "relations.py")
+
+
+class TemplateError(Exception):
+    """A template produced something that is not valid Python, or used a value it may not."""
+
+
+def templates_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "models.py.jinja").is_file():
+            return candidate
+    raise TemplateError(f"schemagen's templates are missing (looked in {here / 'templates'} and {here.parent / 'templates'})")
+
+
+def _only_code(value: Any) -> Any:
+    if isinstance(value, Code):
+        return value
+    raise TemplateError(f"template tried to output {type(value).__name__} {str(value)[:60]!r}; only Code may be output")
+
+
+def _join_code(items: Iterable[Code], separator: str) -> Code:
+    items = list(items)
+    for item in items:
+        _only_code(item)
+    return Code(separator.join(items))
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        undefined=jinja2.StrictUndefined,
+        finalize=_only_code,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["join_code"] = _join_code
+    return env
+
+
+def render_package(package: ir.Package) -> dict[str, str]:
+    """Source text of each module of a package, by file name (not yet formatted)."""
+    modules: dict[str, ir.Module] = {
+        "__init__.py": package.init,
+        "types.py": package.types,
+        "models.py": package.models,
+        "schemas.py": package.schemas,
+        "relations.py": package.relations,
+    }
+    out: dict[str, str] = {}
+    for file_name, module in modules.items():
+        if file_name == "types.py" and not (package.types.enums or package.types.shapes):
+            continue
+        template = environment().get_template(f"{file_name}.jinja")
+        out[file_name] = template.render(
+            header=package.header, package=Code(package.name), module=module, n=module.names
+        )
+    out["py.typed"] = ""
+    return out

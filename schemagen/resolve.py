@@ -1,0 +1,969 @@
+"""Stage 3, resolve: the typed spec -> the IR (names, Python and SQL types, relations).
+
+Everything a template needs is decided here, and every cross-reference is checked here, so that a
+spec that resolves always renders to code that imports and maps.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import hashlib
+import json
+import math
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemagen import ir, names
+from schemagen.errors import SpecError, SpecErrors, SpecPath, did_you_mean, one_of
+from schemagen.imports import Imports
+from schemagen.literals import Code, docstring, literal
+from schemagen.load import LoadedSpec, SourceFloat, SourceInt, as_text
+from schemagen.spec import Column, Relation, ShapeField, Spec, Table
+
+GENERATOR = "schemagen"
+
+_INT_RANGES = {
+    "smallint": (-(2**15), 2**15 - 1),
+    "integer": (-(2**31), 2**31 - 1),
+    "serial": (1, 2**31 - 1),
+    "bigint": (-(2**63), 2**63 - 1),
+    "bigserial": (1, 2**63 - 1),
+}
+_SERIAL = {"serial": "integer", "bigserial": "bigint"}
+_DATE_LIKE = {"date", "time", "timestamp"}
+_JSON = {"json", "jsonb"}
+_TEXT = {"varchar", "char", "text"}
+_NUMBER = {"smallint", "integer", "bigint", "serial", "bigserial", "real", "double", "numeric"}
+_NOW_FUNCTION = {"date": "current_date", "time": "current_time", "timestamp": "now"}
+_SHAPE_BUILTINS = {"str", "int", "float", "bool", "decimal", "date", "datetime", "time", "uuid", "any"}
+_FK_ACTIONS = {"cascade", "set null", "restrict", "no action", "set default"}
+_RULE_JSON = {"min_length", "max_length", "pattern", "ge", "gt", "le", "lt"}
+_UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+_MAX_SQL_NAME = 63  # PostgreSQL truncates identifiers beyond this
+
+
+# ---------------------------------------------------------------------------------------------
+# The resolved schema, before it is laid out per module.
+
+
+@dataclass
+class ResolvedColumn:
+    key: str
+    attr: str
+    sql_name: str
+    spec: Column
+    path: SpecPath
+    table: str
+    nullable: bool = True
+    primary_key: bool = False
+    autoincrement: bool = False
+    server_set: bool = False
+    default_kind: str = ""  # "", literal, now, uuid, sql
+    default_value: Any = None
+    enum: str | None = None
+    json_type: Any = None  # parsed type expression of a typed JSON column
+
+
+@dataclass
+class ForeignKey:
+    table: str
+    column: ResolvedColumn
+    target_table: str
+    target_column: ResolvedColumn
+
+
+@dataclass
+class ResolvedRelation:
+    name: str
+    attr: str
+    table: str
+    target: str
+    kind: str  # many-to-one, one-to-one, one-to-many, many-to-many
+    spec: Relation
+    path: SpecPath
+    fk: ForeignKey | None = None
+    through: str | None = None
+    link_fks: tuple[ForeignKey, ForeignKey] | None = None
+    partner: ResolvedRelation | None = None
+    overlaps: set[str] = field(default_factory=set)
+
+
+@dataclass
+class ResolvedTable:
+    name: str
+    class_name: str
+    spec: Table
+    path: SpecPath
+    columns: dict[str, ResolvedColumn] = field(default_factory=dict)
+    relations: dict[str, ResolvedRelation] = field(default_factory=dict)
+    fks: list[ForeignKey] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A parsed shape type expression: `list[X]`, `dict[str, X]`, a builtin or a named type."""
+
+    kind: str  # builtin, named, list, dict
+    name: str = ""
+    item: TypeRef | None = None
+
+
+_TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*|\[|\]|,)")
+
+
+def parse_type(text: str) -> TypeRef | None:
+    tokens = []
+    position = 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if not match:
+            if text[position:].strip():
+                return None
+            break
+        tokens.append(match.group(1))
+        position = match.end()
+    parsed, rest = _parse_tokens(tokens)
+    return parsed if parsed is not None and not rest else None
+
+
+def _parse_tokens(tokens: list[str]) -> tuple[TypeRef | None, list[str]]:
+    if not tokens or not re.fullmatch(r"[A-Za-z_]\w*", tokens[0]):
+        return None, tokens
+    head, rest = tokens[0], tokens[1:]
+    if head == "list" and rest[:1] == ["["]:
+        item, rest = _parse_tokens(rest[1:])
+        if item is None or rest[:1] != ["]"]:
+            return None, rest
+        return TypeRef("list", item=item), rest[1:]
+    if head == "dict" and rest[:3] == ["[", "str", ","]:
+        item, rest = _parse_tokens(rest[3:])
+        if item is None or rest[:1] != ["]"]:
+            return None, rest
+        return TypeRef("dict", item=item), rest[1:]
+    if head in _SHAPE_BUILTINS:
+        return TypeRef("builtin", name=head), rest
+    return TypeRef("named", name=head), rest
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def resolve(spec: Spec, loaded: LoadedSpec) -> ir.Package:
+    """The IR for one spec, or SpecErrors listing every semantic problem found."""
+    return Resolver(spec, loaded).run()
+
+
+class Resolver:
+    def __init__(self, spec: Spec, loaded: LoadedSpec) -> None:
+        self.spec = spec
+        self.loaded = loaded
+        self.errors: list[SpecError] = []
+        self.tables: dict[str, ResolvedTable] = {}
+        self.enum_names: dict[str, str] = {}  # spec enum name -> SQL type name
+        self.shape_order: list[str] = []
+        self.public: dict[str, SpecPath] = {}
+
+    def fail(self, path: SpecPath, message: str, hint: str = "", *, key: bool = False) -> None:
+        self.errors.append(self.loaded.error(path, message, hint, key=key))
+
+    def check(self) -> None:
+        if self.errors:
+            raise SpecErrors(self.errors)
+
+    # -- names ----------------------------------------------------------------------------
+
+    def run(self) -> ir.Package:
+        package = self.spec.package or self.loaded.file.stem
+        if not names.is_identifier(package) or names.needs_mapping(package) or package.startswith("_"):
+            self.fail(("package",) if self.spec.package else (), f"`{package}` cannot be a Python package name",
+                      "use lowercase letters, digits and `_`, e.g. `package: life_ceo`")
+        self.package = package
+        self._enums()
+        self._shapes()
+        self._tables()
+        self.check()
+        self._foreign_keys()
+        self.check()
+        self._relations()
+        self._table_rules()
+        self.check()
+        from schemagen.layout import build_package  # layout reads this module's resolved classes
+
+        return build_package(self)
+
+    def _claim(self, public: str, path: SpecPath) -> None:
+        """Every public name of the package is unique across its modules."""
+        if public in self.public:
+            other = self.public[public]
+            self.fail(path, f"the name `{public}` is used twice in the generated package "
+                      f"(also by `{'.'.join(map(str, other))}`)", "rename one of them (tables can set `model:`)",
+                      key=True)
+        else:
+            self.public[public] = path
+
+    def _class_name_ok(self, name: str, path: SpecPath, what: str) -> bool:
+        if not names.is_identifier(name) or names.needs_mapping(name) or not name[:1].isupper():
+            self.fail(path, f"{what} `{name}` is not a valid class name",
+                      "use a PascalCase identifier such as `AgentType`", key=True)
+            return False
+        return True
+
+    def _enums(self) -> None:
+        sql_names: dict[str, str] = {}
+        for name, values in self.spec.enums.items():
+            path: SpecPath = ("enums", name)
+            if not self._class_name_ok(name, path, "enum name"):
+                continue
+            self._claim(name, path)
+            sql = names.snake_case(name)
+            if sql in sql_names:
+                self.fail(path, f"enums `{name}` and `{sql_names[sql]}` both become the SQL type `{sql}`", key=True)
+            sql_names[sql] = name
+            self.enum_names[name] = sql
+            if not values:
+                self.fail(path, f"enum `{name}` has no values", "list at least one value")
+            members: dict[str, str] = {}
+            for index, value in enumerate(values):
+                member = names.enum_member(value)
+                if value in values[:index]:
+                    self.fail((*path, index), f"enum `{name}` lists the value `{value}` twice")
+                elif member in members:
+                    self.fail((*path, index), f"enum values `{members[member]}` and `{value}` of `{name}` both "
+                              f"become the member name `{member}`", "make the values differ in letters or digits")
+                members[member] = value
+
+    def _shapes(self) -> None:
+        known = set(self.spec.types) | set(self.spec.enums)
+        deps: dict[str, set[str]] = {}
+        for name, fields in self.spec.types.items():
+            path: SpecPath = ("types", name)
+            if not self._class_name_ok(name, path, "type name"):
+                continue
+            self._claim(name, path)
+            deps[name] = set()
+            if not fields:
+                self.fail(path, f"type `{name}` has no fields")
+            for field_name, shape_field in fields.items():
+                fpath = (*path, field_name)
+                self._field_name_ok(field_name, fpath, "field")
+                ref = parse_type(shape_field.type)
+                if ref is None:
+                    self.fail((*fpath, "type") if "type" in self._raw(fpath) else fpath,
+                              f"`{shape_field.type}` is not a type expression",
+                              f"use one of {one_of(sorted(_SHAPE_BUILTINS))}, a type or enum name, "
+                              "`list[X]` or `dict[str, X]`")
+                    continue
+                for named in _named_types(ref):
+                    if named not in known:
+                        self.fail(fpath, f"field `{field_name}` of type `{name}` names the unknown type `{named}`"
+                                  f"{did_you_mean(named, known | _SHAPE_BUILTINS)}",
+                                  f"declare it under `types:` or `enums:`")
+                    elif named in self.spec.types:
+                        deps[name].add(named)
+                if shape_field.enum is not None and ref != TypeRef("builtin", name="str"):
+                    self.fail(fpath, "`enum:` on a shape field needs `type: str`")
+                self._shape_default(shape_field, ref, fpath)
+        # Shapes are emitted so that each follows the shapes it uses (spec order otherwise).
+        done: list[str] = []
+        visiting: set[str] = set()
+
+        def visit(name: str) -> None:
+            if name in done:
+                return
+            if name in visiting:
+                self.fail(("types", name), f"type `{name}` refers to itself through its fields",
+                          "recursive shapes are not supported; store the nested part as `any`", key=True)
+                return
+            visiting.add(name)
+            for dep in sorted(deps.get(name, ()), key=list(deps).index):
+                visit(dep)
+            visiting.discard(name)
+            done.append(name)
+
+        for name in deps:
+            visit(name)
+        self.shape_order = done
+
+    def _shape_default(self, shape_field: ShapeField, ref: TypeRef, path: SpecPath) -> None:
+        if "default" not in shape_field.model_fields_set or shape_field.default is None:
+            return
+        try:
+            _check_json_default(shape_field.default, ref, self.spec)
+        except ValueError as exc:
+            self.fail((*path, "default"), f"default does not fit the type `{shape_field.type}`: {exc}")
+
+    def _raw(self, path: SpecPath) -> Any:
+        node: Any = self.loaded.data
+        for part in path:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return {}
+        return node if isinstance(node, dict) else {}
+
+    def _field_name_ok(self, key: str, path: SpecPath, what: str) -> bool:
+        if not names.is_identifier(key):
+            self.fail(path, f"{what} name `{key}` is not a valid Python identifier",
+                      "use letters, digits and `_`, not starting with a digit; set `column:` to keep an "
+                      "unusual SQL name", key=True)
+            return False
+        if key.startswith("_"):
+            self.fail(path, f"{what} name `{key}` starts with `_`, which Pydantic and SQLAlchemy keep for "
+                      "themselves", f"name it `{key.lstrip('_') or 'value'}` and set `column: {key}`", key=True)
+            return False
+        return True
+
+    # -- tables and columns ---------------------------------------------------------------
+
+    def _tables(self) -> None:
+        classes: dict[str, str] = {}
+        sql_tables: dict[str, str] = {}
+        for table_name, table in self.spec.tables.items():
+            path: SpecPath = ("tables", table_name)
+            if not table_name or "\x00" in table_name or len(table_name) > _MAX_SQL_NAME:
+                self.fail(path, f"`{table_name}` is not a usable SQL table name", key=True)
+                continue
+            class_name = table.model or names.class_name(table_name)
+            cpath = (*path, "model") if table.model else path
+            if not self._class_name_ok(class_name, cpath, "model class name"):
+                if not table.model:
+                    self.errors[-1] = self.loaded.error(
+                        path, f"table `{table_name}` gives no valid class name (`{class_name}`)",
+                        "set `model: ClassName` on the table", key=True)
+                continue
+            if class_name in classes:
+                self.fail(cpath, f"tables `{classes[class_name]}` and `{table_name}` both map to the class "
+                          f"`{class_name}`", "set `model:` on one of them", key=True)
+                continue
+            if table_name.lower() in sql_tables:
+                self.fail(path, f"tables `{sql_tables[table_name.lower()]}` and `{table_name}` differ only in case",
+                          key=True)
+            sql_tables[table_name.lower()] = table_name
+            classes[class_name] = table_name
+            for public in (class_name, f"{class_name}Insert", f"{class_name}Select", f"{class_name}Update"):
+                self._claim(public, cpath)
+            resolved = ResolvedTable(table_name, class_name, table, path)
+            self.tables[table_name] = resolved
+            self._columns(resolved)
+
+    def _columns(self, table: ResolvedTable) -> None:
+        sql_names: dict[str, str] = {}
+        attrs: dict[str, str] = {}
+        pk_keys = set(table.spec.primary_key or ())
+        for key in table.spec.primary_key or ():
+            if key not in table.spec.columns:
+                self.fail((*table.path, "primary_key"), f"primary key column `{key}` is not a column of "
+                          f"`{table.name}`{did_you_mean(key, table.spec.columns)}")
+        if table.spec.primary_key and any(c.primary_key for c in table.spec.columns.values()):
+            self.fail((*table.path, "primary_key"), "give the primary key either as `primary_key: [...]` on the "
+                      "table or as `primary_key: true` on columns, not both")
+        for key, spec in table.spec.columns.items():
+            path = (*table.path, "columns", key)
+            if not self._field_name_ok(key, path, "column"):
+                continue
+            attr = names.attribute_name(key)
+            sql_name = spec.column if spec.column is not None else key
+            if not sql_name or "\x00" in sql_name or len(sql_name) > _MAX_SQL_NAME:
+                self.fail((*path, "column") if spec.column is not None else path,
+                          f"`{sql_name}` is not a usable SQL column name", key=spec.column is None)
+                continue
+            if sql_name.lower() in sql_names:
+                self.fail(path, f"columns `{sql_names[sql_name.lower()]}` and `{key}` of table `{table.name}` "
+                          f"both use the SQL name `{sql_name}`", "set `column:` on one of them", key=True)
+            sql_names[sql_name.lower()] = key
+            if attr in attrs:
+                self.fail(path, f"columns `{attrs[attr]}` and `{key}` both become the attribute `{attr}`",
+                          "rename one of them", key=True)
+            attrs[attr] = key
+            column = ResolvedColumn(key, attr, sql_name, spec, path, table.name)
+            column.primary_key = spec.primary_key or key in pk_keys
+            column.nullable = (not column.primary_key) if spec.nullable is None else spec.nullable
+            if column.primary_key and spec.nullable:
+                self.fail((*path, "nullable"), "a primary key column cannot be nullable")
+            self._column_type(column)
+            self._column_default(column)
+            table.columns[key] = column
+        if not any(c.primary_key for c in table.columns.values()) and not self.errors:
+            self.fail(table.path, f"table `{table.name}` has no primary key",
+                      "add `primary_key: true` to a column or `primary_key: [a, b]` to the table", key=True)
+
+    def _column_type(self, column: ResolvedColumn) -> None:
+        spec, path = column.spec, column.path
+        kind = spec.type
+        if kind in _SERIAL:
+            column.autoincrement = True
+            column.server_set = True
+            if not column.primary_key:
+                self.fail((*path, "type"), f"`{kind}` is for auto-numbered primary keys",
+                          f"use `{_SERIAL[kind]}` for a plain number column")
+        if spec.length is not None and kind not in ("varchar", "char"):
+            self.fail((*path, "length"), f"`length` applies to varchar and char, not `{kind}`")
+        if kind == "char" and spec.length is None:
+            self.fail(path, "`char` needs a `length`", "e.g. `{type: char, length: 2}`")
+        if (spec.precision is not None or spec.scale is not None) and kind != "numeric":
+            self.fail((*path, "precision" if spec.precision is not None else "scale"),
+                      f"`precision` and `scale` apply to numeric, not `{kind}`")
+        if kind == "numeric" and spec.scale is not None:
+            if spec.precision is None:
+                self.fail((*path, "scale"), "`scale` needs a `precision`")
+            elif spec.scale > spec.precision:
+                self.fail((*path, "scale"), f"scale {spec.scale} is larger than precision {spec.precision}")
+        if spec.timezone and kind not in ("timestamp", "time"):
+            self.fail((*path, "timezone"), f"`timezone` applies to timestamp and time, not `{kind}`")
+        if spec.array and (kind in _JSON or kind in _SERIAL):
+            self.fail((*path, "array"), f"`array: true` is not supported on `{kind}` columns",
+                      "store a list in a json column with `schema: list[...]` instead" if kind in _JSON else "")
+        if spec.array and column.primary_key:
+            self.fail((*path, "array"), "an array column cannot be a primary key")
+        if kind == "enum":
+            if spec.enum is None:
+                self.fail(path, "an `enum` column needs `enum: EnumName`",
+                          f"declared enums: {one_of(self.spec.enums)}" if self.spec.enums else "declare one under `enums:`")
+            elif spec.enum not in self.spec.enums:
+                self.fail((*path, "enum"), f"unknown enum `{spec.enum}`{did_you_mean(spec.enum, self.spec.enums)}",
+                          f"declared enums: {one_of(self.spec.enums)}" if self.spec.enums else "declare it under `enums:`")
+            else:
+                column.enum = spec.enum
+        elif spec.enum is not None:
+            self.fail((*path, "enum"), f"`enum:` applies to columns of `type: enum`, not `{kind}`")
+        if spec.json_schema is not None:
+            if kind not in _JSON:
+                self.fail((*path, "schema"), f"`schema:` applies to json and jsonb columns, not `{kind}`")
+            else:
+                ref = parse_type(spec.json_schema)
+                if ref is None:
+                    self.fail((*path, "schema"), f"`{spec.json_schema}` is not a type expression",
+                              "use a name from `types:`, `list[Name]`, `dict[str, X]` or a builtin such as `list[str]`")
+                else:
+                    known = set(self.spec.types) | set(self.spec.enums)
+                    for named in _named_types(ref):
+                        if named not in known:
+                            self.fail((*path, "schema"), f"unknown type `{named}`"
+                                      f"{did_you_mean(named, known | _SHAPE_BUILTINS)}",
+                                      f"declared types: {one_of(self.spec.types)}" if self.spec.types
+                                      else "declare it under `types:`")
+                    column.json_type = ref
+        if spec.on_update is not None and spec.on_update != "now" and spec.on_update not in _FK_ACTIONS:
+            self.fail((*path, "on_update"), f"unknown `on_update` value `{spec.on_update}`"
+                      f"{did_you_mean(spec.on_update, ['now', *_FK_ACTIONS])}",
+                      "use `now` (timestamps) or a foreign-key action: " + one_of(sorted(_FK_ACTIONS)))
+        if spec.on_update == "now" and kind not in _DATE_LIKE:
+            self.fail((*path, "on_update"), f"`on_update: now` applies to date/time/timestamp columns, not `{kind}`")
+        if spec.on_update in _FK_ACTIONS and spec.references is None:
+            self.fail((*path, "on_update"), f"`on_update: {spec.on_update}` is a foreign-key action but the column "
+                      "has no `references:`")
+        if spec.on_delete is not None and spec.references is None:
+            self.fail((*path, "on_delete"), "`on_delete` needs `references: table.column` on the same column")
+        if spec.on_delete == "set null" and not column.nullable:
+            self.fail((*path, "on_delete"), "`on_delete: set null` on a column that is not nullable",
+                      "make the column `nullable: true` or choose another action")
+        self._rules(column)
+
+    def _rules(self, column: ResolvedColumn) -> None:
+        rules, path, kind = column.spec.rules, (*column.path, "validate"), column.spec.type
+        if rules is None:
+            return
+        textual = kind in _TEXT or (kind in ("uuid",) and False)
+        for name in ("min_length", "max_length", "pattern", "format"):
+            if getattr(rules, name) is not None and not textual and not (column.spec.array and name in (
+                    "min_length", "max_length")):
+                self.fail((*path, name), f"`{name}` applies to text columns (varchar, char, text), not `{kind}`")
+        for name in ("ge", "gt", "le", "lt"):
+            if getattr(rules, name) is not None and kind not in _NUMBER:
+                self.fail((*path, name), f"`{name}` applies to number columns, not `{kind}`")
+        if rules.pattern is not None:
+            try:
+                re.compile(rules.pattern)
+            except re.error as exc:
+                self.fail((*path, "pattern"), f"`pattern` is not a valid regular expression: {exc}")
+        if (rules.min_length is not None and rules.max_length is not None and rules.min_length > rules.max_length):
+            self.fail((*path, "min_length"), "`min_length` is larger than `max_length`")
+        if rules.message is not None and all(getattr(rules, n) is None for n in (*_RULE_JSON, "format")):
+            self.fail((*path, "message"), "`message` has no rule to report on", "add a rule such as `min_length`")
+
+    def _column_default(self, column: ResolvedColumn) -> None:
+        spec, path = column.spec, (*column.path, "default")
+        if spec.on_update == "now":
+            column.server_set = True
+        if "default" not in spec.model_fields_set:
+            return
+        value = spec.default
+        kind = spec.type
+        if isinstance(value, dict) and set(value) == {"sql"}:
+            if not isinstance(value["sql"], str) or not value["sql"].strip():
+                self.fail(path, "`{sql: ...}` needs the SQL expression as text")
+                return
+            column.default_kind, column.default_value, column.server_set = "sql", value["sql"], True
+            return
+        if isinstance(value, dict) and set(value) == {"json"}:
+            if kind not in _JSON:
+                self.fail(path, "`{json: ...}` defaults apply to json and jsonb columns")
+                return
+            value = value["json"]
+        elif value == "now" and kind in _DATE_LIKE and not spec.array:
+            column.default_kind, column.server_set = "now", True
+            return
+        elif value == "uuid" and kind == "uuid" and not spec.array:
+            column.default_kind, column.server_set = "uuid", True
+            return
+        if column.autoincrement:
+            self.fail(path, f"`{kind}` columns are numbered by the database and take no default")
+            return
+        if value is None:
+            if not column.nullable:
+                self.fail(path, "`default: null` on a column that is not nullable")
+            return
+        try:
+            column.default_value = self._default_value(column, value)
+            column.default_kind = "literal"
+        except ValueError as exc:
+            self.fail(path, f"default {_show_value(value)} does not fit the `{kind}{'[]' if spec.array else ''}` "
+                      f"column: {exc}", _default_hint(kind))
+
+    def _default_value(self, column: ResolvedColumn, value: Any) -> Any:
+        spec = column.spec
+        if spec.type in _JSON:
+            if column.json_type is not None:
+                _check_json_default(value, column.json_type, self.spec)
+            else:
+                _check_json_default(value, TypeRef("builtin", name="any"), self.spec)
+            return plain_json(value)
+        if spec.array:
+            if not isinstance(value, list):
+                raise ValueError("an array column takes a list")
+            return [self._scalar_default(column, item) for item in value]
+        return self._scalar_default(column, value)
+
+    def _scalar_default(self, column: ResolvedColumn, value: Any) -> Any:
+        kind = column.spec.type
+        if isinstance(value, (dict, list)):
+            raise ValueError("expected a single value")
+        if kind == "boolean":
+            if not isinstance(value, bool):
+                raise ValueError("expected true or false")
+            return value
+        if kind in _INT_RANGES:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError("expected a whole number")
+            low, high = _INT_RANGES[kind]
+            if not low <= value <= high:
+                raise ValueError(f"out of range {low}..{high}")
+            return int(value)
+        if kind in ("real", "double"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ValueError("expected a finite number")
+            return float(value)
+        if kind == "numeric":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError("expected a number")
+            number = decimal.Decimal(as_text(value))
+            if not number.is_finite():
+                raise ValueError("expected a finite number")
+            return number
+        if kind in _TEXT:
+            if not isinstance(value, (str, SourceInt, SourceFloat)) or isinstance(value, bool):
+                raise ValueError("expected text (quote it)")
+            text = str(as_text(value))
+            if column.spec.length is not None and len(text) > column.spec.length:
+                raise ValueError(f"longer than the column's length {column.spec.length}")
+            return text
+        if kind == "enum":
+            text = str(as_text(value))
+            values = self.spec.enums.get(column.enum or "", [])
+            if text not in values:
+                raise ValueError(f"`{text}` is not a value of `{column.enum}` ({', '.join(values)})")
+            return text
+        if kind == "uuid":
+            try:
+                return uuid.UUID(str(value))
+            except ValueError:
+                raise ValueError("expected a UUID such as `00000000-0000-0000-0000-000000000000`") from None
+        if kind in _DATE_LIKE:
+            parse = {"date": datetime.date, "time": datetime.time, "timestamp": datetime.datetime}[kind]
+            try:
+                return parse.fromisoformat(str(value))
+            except ValueError:
+                raise ValueError(f"expected an ISO {kind} such as "
+                                 f"{ {'date': '2024-01-31', 'time': '09:30:00', 'timestamp': '2024-01-31T09:30:00'}[kind] }"
+                                 " or `now`") from None
+        raise ValueError(f"`{kind}` columns take no literal default; use `{{sql: ...}}`")
+
+    # -- foreign keys and relations ----------------------------------------------------------
+
+    def _foreign_keys(self) -> None:
+        for table in self.tables.values():
+            for column in table.columns.values():
+                reference = column.spec.references
+                if reference is None:
+                    continue
+                rpath = (*column.path, "references")
+                target_name, dot, target_key = reference.rpartition(".")
+                if not dot or not target_name:
+                    self.fail(rpath, f"`references: {reference}` must name `table.column`", "e.g. `references: users.id`")
+                    continue
+                target = self.tables.get(target_name)
+                if target is None:
+                    self.fail(rpath, f"`references` names the unknown table `{target_name}`"
+                              f"{did_you_mean(target_name, self.tables)}")
+                    continue
+                target_column = target.columns.get(target_key) or next(
+                    (c for c in target.columns.values() if c.sql_name == target_key), None)
+                if target_column is None:
+                    self.fail(rpath, f"table `{target_name}` has no column `{target_key}`"
+                              f"{did_you_mean(target_key, target.columns)}")
+                    continue
+                if _storage_type(column) != _storage_type(target_column):
+                    self.fail(rpath, f"`{table.name}.{column.key}` is `{_type_words(column)}` but references "
+                              f"`{target_name}.{target_column.key}` of type `{_type_words(target_column)}`",
+                              f"make `{column.key}` `{_type_words(target_column, plain=True)}`")
+                    continue
+                if not (target_column.primary_key and sum(c.primary_key for c in target.columns.values()) == 1) \
+                        and not target_column.spec.unique:
+                    self.fail(rpath, f"`{target_name}.{target_column.key}` is neither the primary key nor unique, "
+                              "so it cannot be referenced", f"add `unique: true` to `{target_name}.{target_column.key}`")
+                    continue
+                if column.spec.on_delete == "set default" and not column.default_kind:
+                    self.fail((*column.path, "on_delete"), "`on_delete: set default` on a column without a default")
+                table.fks.append(ForeignKey(table.name, column, target_name, target_column))
+
+    def _fks_between(self, source: str, target: str) -> list[ForeignKey]:
+        return [fk for fk in self.tables[source].fks if fk.target_table == target]
+
+    def _relations(self) -> None:
+        for table in self.tables.values():
+            for name, relation in table.spec.relations.items():
+                path = (*table.path, "relations", name)
+                if not self._field_name_ok(name, path, "relation"):
+                    continue
+                attr = names.attribute_name(name)
+                if name in table.spec.columns or attr in {c.attr for c in table.columns.values()}:
+                    self.fail(path, f"relation `{name}` has the same name as a column of `{table.name}`",
+                              "rename the relation", key=True)
+                    continue
+                resolved = self._relation(table, name, attr, relation, path)
+                if resolved is not None:
+                    table.relations[name] = resolved
+        self._pair_relations()
+
+    def _relation(self, table: ResolvedTable, name: str, attr: str, spec: Relation, path: SpecPath) -> ResolvedRelation | None:
+        if (spec.one is None) == (spec.many is None):
+            self.fail(path, f"relation `{name}` needs exactly one of `one: table` or `many: table`")
+            return None
+        target_name = spec.one if spec.one is not None else spec.many
+        assert target_name is not None
+        tkey = "one" if spec.one is not None else "many"
+        if target_name not in self.tables:
+            self.fail((*path, tkey), f"relation `{name}` targets the unknown table `{target_name}`"
+                      f"{did_you_mean(target_name, self.tables)}")
+            return None
+        target = self.tables[target_name]
+        relation = ResolvedRelation(name, attr, table.name, target_name, "", spec, path)
+        if spec.through is not None:
+            if spec.one is not None:
+                self.fail((*path, "through"), "`through:` goes with `many:` (a many-to-many relation)")
+                return None
+            return self._many_to_many(table, target, relation)
+        if spec.through_fields is not None:
+            self.fail((*path, "through_fields"), "`through_fields` needs `through: link_table`")
+            return None
+        if spec.one is not None:
+            own = self._pick(self._fks_between(table.name, target_name), spec.fields, relation, "fields", local=True)
+            if own is not None:
+                relation.fk = own
+                relation.kind = "one-to-one" if _is_unique(self.tables[table.name], own.column) else "many-to-one"
+                return relation
+            if spec.fields is not None or self._fks_between(table.name, target_name):
+                return None
+            inverse = self._pick(self._fks_between(target_name, table.name), spec.references, relation,
+                                 "references", local=False)
+            if inverse is None:
+                if not self._fks_between(target_name, table.name) and spec.references is None:
+                    self.fail((*path, "one"), f"relation `{name}`: no foreign key links `{table.name}` and "
+                              f"`{target_name}`", f"add `references: {target_name}.<column>` to a column of "
+                              f"`{table.name}`, or `references: {table.name}.<column>` to one of `{target_name}`")
+                return None
+            if not _is_unique(target, inverse.column):
+                self.fail((*path, "one"), f"relation `{name}` is one-to-one, but `{target_name}.{inverse.column.key}` "
+                          "is not unique, so there can be many", f"use `many: {target_name}`, or make "
+                          f"`{target_name}.{inverse.column.key}` unique")
+                return None
+            relation.fk = inverse
+            relation.kind = "one-to-one-inverse"
+            return relation
+        if spec.fields is not None and spec.references is None:
+            self.fail((*path, "fields"), "on a `many:` relation, name the foreign-key columns of the other table "
+                      "with `references:`", f"e.g. `references: [{table.name.rstrip('s')}_id]`")
+            return None
+        fk = self._pick(self._fks_between(target_name, table.name), spec.references, relation, "references",
+                        local=False)
+        if fk is None:
+            if not self._fks_between(target_name, table.name) and spec.references is None:
+                self.fail((*path, "many"), f"relation `{name}`: table `{target_name}` has no foreign key to "
+                          f"`{table.name}`", f"add a column with `references: {table.name}.<column>` to "
+                          f"`{target_name}`, or use `through:` for many-to-many")
+            return None
+        relation.fk = fk
+        relation.kind = "one-to-many"
+        return relation
+
+    def _pick(self, fks: list[ForeignKey], chosen: list[str] | None, relation: ResolvedRelation, key: str,
+              *, local: bool) -> ForeignKey | None:
+        """The one foreign key a relation follows, chosen by column names when there are several."""
+        path = relation.path
+        owner = relation.table if local else relation.target
+        if chosen is not None:
+            if len(chosen) != 1:
+                self.fail((*path, key), f"`{key}` lists {len(chosen)} columns; foreign keys here have one column",
+                          f"write `{key}: [column]`")
+                return None
+            match = [fk for fk in fks if chosen[0] in (fk.column.key, fk.column.sql_name)]
+            if not match:
+                candidates = [fk.column.key for fk in fks]
+                self.fail((*path, key), f"`{chosen[0]}` is not a foreign key of `{owner}` to "
+                          f"`{relation.target if local else relation.table}`{did_you_mean(chosen[0], candidates)}",
+                          f"foreign keys there: {one_of(candidates)}" if candidates else "")
+                return None
+            return match[0]
+        if len(fks) > 1:
+            self.fail(path, f"relation `{relation.name}` is ambiguous: `{owner}` has {len(fks)} foreign keys to "
+                      f"`{relation.target if local else relation.table}` ({', '.join(fk.column.key for fk in fks)})",
+                      f"choose one with `{key}: [{fks[0].column.key}]`", key=True)
+            return None
+        return fks[0] if fks else None
+
+    def _many_to_many(self, table: ResolvedTable, target: ResolvedTable, relation: ResolvedRelation) -> ResolvedRelation | None:
+        spec, path = relation.spec, relation.path
+        link_name = spec.through
+        assert link_name is not None
+        link = self.tables.get(link_name)
+        if link is None:
+            self.fail((*path, "through"), f"`through` names the unknown table `{link_name}`"
+                      f"{did_you_mean(link_name, self.tables)}")
+            return None
+        if spec.through_fields is not None:
+            if len(spec.through_fields) != 2:
+                self.fail((*path, "through_fields"), "`through_fields` names two columns of the link table: the "
+                          "one pointing to this table, then the one pointing to the target")
+                return None
+            near = [fk for fk in link.fks if fk.column.key == spec.through_fields[0] and fk.target_table == table.name]
+            far = [fk for fk in link.fks if fk.column.key == spec.through_fields[1] and fk.target_table == target.name]
+            if not near or not far:
+                self.fail((*path, "through_fields"), f"`through_fields` must name a foreign key of `{link_name}` to "
+                          f"`{table.name}` and then one to `{target.name}`")
+                return None
+            relation.link_fks = (near[0], far[0])
+        else:
+            near_all = self._fks_between(link_name, table.name)
+            far_all = self._fks_between(link_name, target.name)
+            if not near_all or not far_all:
+                missing = table.name if not near_all else target.name
+                self.fail((*path, "through"), f"link table `{link_name}` has no foreign key to `{missing}`",
+                          f"`{link_name}` needs a column with `references: {missing}.<column>`")
+                return None
+            if len(near_all) != 1 or len(far_all) != 1 or table.name == target.name:
+                self.fail((*path, "through"), f"link table `{link_name}` has several foreign keys to "
+                          f"`{table.name}`/`{target.name}`", "choose them with `through_fields: [this_side, other_side]`")
+                return None
+            relation.link_fks = (near_all[0], far_all[0])
+        relation.through = link_name
+        relation.kind = "many-to-many"
+        return relation
+
+    def _pair_relations(self) -> None:
+        every = [r for t in self.tables.values() for r in t.relations.values()]
+        for relation in every:
+            if relation.partner is not None:
+                continue
+            candidates = [other for other in every if other is not relation and _partners(relation, other)]
+            if len(candidates) == 1:
+                relation.partner = candidates[0]
+                candidates[0].partner = relation
+            elif len(candidates) > 1:
+                self.fail(relation.path, f"relation `{relation.name}` could pair with several relations "
+                          f"({', '.join(f'{c.table}.{c.name}' for c in candidates)})",
+                          "keep one relation per foreign key on each side", key=True)
+        # A many-to-many relation writes the link table's foreign keys, as do relations that map the
+        # link table itself; SQLAlchemy asks that such overlaps be named.
+        for relation in every:
+            if relation.kind != "many-to-many" or relation.link_fks is None:
+                continue
+            link_columns = {id(fk.column) for fk in relation.link_fks}
+            for other in every:
+                if other.fk is not None and id(other.fk.column) in link_columns:
+                    relation.overlaps.add(other.attr)
+                    other.overlaps.add(relation.attr)
+
+    def _table_rules(self) -> None:
+        for table in self.tables.values():
+            spec, path = table.spec, table.path
+            keys = set(table.columns)
+            for index, unique in enumerate(spec.unique):
+                self._known_columns(table, unique.columns, (*path, "unique", index, "columns"))
+            index_names: set[str] = set()
+            for index, idx in enumerate(spec.indexes):
+                self._known_columns(table, idx.columns, (*path, "indexes", index, "columns"))
+                if idx.name is not None:
+                    if idx.name in index_names:
+                        self.fail((*path, "indexes", index, "name"), f"index name `{idx.name}` is used twice")
+                    index_names.add(idx.name)
+            for index, check in enumerate(spec.checks):
+                if not check.sql.strip():
+                    self.fail((*path, "checks", index, "sql"), "a check needs an SQL expression")
+            if spec.soft_delete is not None:
+                column = table.columns.get(spec.soft_delete)
+                spath = (*path, "soft_delete")
+                if column is None:
+                    self.fail(spath, f"`soft_delete` names the unknown column `{spec.soft_delete}`"
+                              f"{did_you_mean(spec.soft_delete, keys)}", "add a nullable timestamp column, e.g. "
+                              "`deleted_at: {type: timestamp}`")
+                elif column.spec.type != "timestamp" or column.spec.array or not column.nullable:
+                    self.fail(spath, f"`soft_delete` column `{spec.soft_delete}` must be a nullable timestamp")
+
+    def _known_columns(self, table: ResolvedTable, keys: list[str], path: SpecPath) -> None:
+        for index, key in enumerate(keys):
+            if key not in table.columns:
+                self.fail((*path, index), f"`{key}` is not a column of `{table.name}`"
+                          f"{did_you_mean(key, table.columns)}")
+        if len(set(keys)) != len(keys):
+            self.fail(path, "a column is listed twice")
+
+
+def _partners(a: ResolvedRelation, b: ResolvedRelation) -> bool:
+    if a.target != b.table or b.target != a.table:
+        return False
+    if a.kind == "many-to-many" or b.kind == "many-to-many":
+        return (a.kind == b.kind == "many-to-many" and a.through == b.through and a.link_fks is not None
+                and b.link_fks is not None and a.link_fks[0] is b.link_fks[1] and a.link_fks[1] is b.link_fks[0])
+    if a.fk is None or a.fk is not b.fk:
+        return False
+    owner = {"many-to-one", "one-to-one"}
+    return (a.kind in owner) != (b.kind in owner)
+
+
+def _is_unique(table: ResolvedTable, column: ResolvedColumn) -> bool:
+    if column.spec.unique:
+        return True
+    pk = [c for c in table.columns.values() if c.primary_key]
+    if pk == [column]:
+        return True
+    return any(u.columns == [column.key] for u in table.spec.unique) or any(
+        i.unique and i.columns == [column.key] and i.where is None for i in table.spec.indexes)
+
+
+def _storage_type(column: ResolvedColumn) -> tuple[Any, ...]:
+    kind = _SERIAL.get(column.spec.type, column.spec.type)
+    return (kind, column.spec.array, column.enum, column.spec.length if kind == "char" else None)
+
+
+def _type_words(column: ResolvedColumn, *, plain: bool = False) -> str:
+    kind = column.spec.type if not plain else _SERIAL.get(column.spec.type, column.spec.type)
+    return kind + ("[]" if column.spec.array else "")
+
+
+def _named_types(ref: TypeRef) -> list[str]:
+    if ref.kind == "named":
+        return [ref.name]
+    return _named_types(ref.item) if ref.item is not None else []
+
+
+def plain_json(value: Any) -> Any:
+    """YAML-loaded JSON data with numbers as plain int/float."""
+    if isinstance(value, dict):
+        return {str(k): plain_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_json(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("JSON has no infinity or NaN")
+        return float(value)
+    return value
+
+
+def _check_json_default(value: Any, ref: TypeRef, spec: Spec) -> None:
+    """Raise ValueError when a YAML default cannot be a value of the type expression."""
+    if ref.kind == "list":
+        if not isinstance(value, list):
+            raise ValueError("expected a list")
+        for item in value:
+            assert ref.item is not None
+            _check_json_default(item, ref.item, spec)
+        return
+    if ref.kind == "dict":
+        if not isinstance(value, dict):
+            raise ValueError("expected a mapping")
+        for item in value.values():
+            assert ref.item is not None
+            _check_json_default(item, ref.item, spec)
+        return
+    if ref.kind == "named":
+        if ref.name in spec.enums:
+            if as_text(value) not in spec.enums[ref.name]:
+                raise ValueError(f"`{value}` is not a value of `{ref.name}`")
+            return
+        shape = spec.types.get(ref.name)
+        if shape is None:
+            return
+        if not isinstance(value, dict):
+            raise ValueError(f"expected a mapping for `{ref.name}`")
+        for key in value:
+            if key not in shape:
+                raise ValueError(f"`{ref.name}` has no field `{key}`")
+        for key, shape_field in shape.items():
+            sub = parse_type(shape_field.type)
+            if key in value:
+                if value[key] is None:
+                    if not shape_field.nullable:
+                        raise ValueError(f"`{ref.name}.{key}` cannot be null")
+                elif sub is not None:
+                    _check_json_default(value[key], sub, spec)
+            elif "default" not in shape_field.model_fields_set and not shape_field.nullable:
+                raise ValueError(f"`{ref.name}.{key}` is required")
+        return
+    checks = {
+        "str": lambda v: isinstance(v, str),
+        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        "bool": lambda v: isinstance(v, bool),
+        "decimal": lambda v: isinstance(v, (int, float, str)) and not isinstance(v, bool),
+        "date": lambda v: isinstance(v, str),
+        "datetime": lambda v: isinstance(v, str),
+        "time": lambda v: isinstance(v, str),
+        "uuid": lambda v: isinstance(v, str),
+        "any": lambda v: True,
+    }
+    if value is not None and not checks[ref.name](value):
+        raise ValueError(f"expected {ref.name}, got {_show_value(value)}")
+    plain_json(value)
+
+
+def _show_value(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(plain_json(value))[:60]
+    return f"`{as_text(value)}`"
+
+
+def _default_hint(kind: str) -> str:
+    if kind in _DATE_LIKE:
+        return "use `now`, an ISO literal, or `{sql: ...}`"
+    if kind == "uuid":
+        return "use `uuid` for a generated value, a UUID literal, or `{sql: ...}`"
+    return "use a literal of the column's type, or `{sql: ...}` for an SQL expression"
+
+
+def sql_literal(value: Any) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def truncate_name(name: str) -> str:
+    if len(name) <= _MAX_SQL_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[: _MAX_SQL_NAME - 9]}_{digest}"
+
