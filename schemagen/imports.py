@@ -40,10 +40,6 @@ class Imports:
         found.update({name: Code(local) for (_, name), local in self.names.items()})
         return found
 
-    @property
-    def local_modules(self) -> dict[str, str]:
-        return {module: self.module(module) for module in ("datetime", "decimal", "uuid")}
-
     def render(self) -> tuple[Code, ...]:
         groups: dict[int, list[str]] = {0: [], 1: [], 2: []}
         for module, local in sorted(self.modules.items()):

@@ -71,6 +71,18 @@ def _call(function: str, *args: str, **kwargs: str | None) -> Code:
     return Code(f"{function}({', '.join(parts)})")
 
 
+def _single_annotated(annotation: str, annotated: str) -> bool:
+    """True for `Annotated[...]` as a whole (not `Annotated[...] | None`)."""
+    if not annotation.startswith(annotated + "["):
+        return False
+    depth = 0
+    for position, char in enumerate(annotation):
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if depth == 0 and char == "]":
+            return position == len(annotation) - 1
+    return False
+
+
 def _constant_name(words: str) -> str:
     return "_" + names.snake_case(words).upper()
 
@@ -595,7 +607,7 @@ class _Layout:
             if column.spec.array:
                 return "[" + ", ".join(f"{enum_class}.{names.enum_member(v)}" for v in value) + "]"
             return f"{enum_class}.{names.enum_member(value)}"
-        return literal(value, modules=imports.local_modules)
+        return literal(value, module=imports.module)
 
     def alias_args(self, column: ResolvedColumn, *, select: bool) -> dict[str, str | None]:
         if column.attr == column.key:
@@ -621,7 +633,10 @@ class _Layout:
         if not extra:
             return annotation
         field_info = _call(imports.name(PYDANTIC, "Field"), **extra)
-        return f"{imports.name('typing', 'Annotated')}[{annotation}, {field_info}]"
+        annotated = imports.name("typing", "Annotated")
+        if _single_annotated(annotation, annotated):
+            return f"{annotation[:-1]}, {field_info}]"
+        return f"{annotated}[{annotation}, {field_info}]"
 
     def select_field(self, column: ResolvedColumn, imports: Imports) -> ir.Field:
         annotation = self.value_type(column, imports) + (" | None" if column.nullable else "")

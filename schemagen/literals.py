@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 
 class Code(str):
@@ -19,9 +19,9 @@ class Code(str):
     __slots__ = ()
 
 
-def literal(value: Any, *, modules: dict[str, str] | None = None) -> Code:
-    """Python source for a plain value; `modules` maps module names to their local import names."""
-    local = modules or {}
+def literal(value: Any, *, module: Callable[[str], str] | None = None) -> Code:
+    """Python source for a plain value; `module` gives the local import name of a module it needs."""
+    local = module or (lambda name: name)
     if value is None or isinstance(value, bool):
         return Code(repr(value))
     if isinstance(value, (int, float)):
@@ -29,15 +29,15 @@ def literal(value: Any, *, modules: dict[str, str] | None = None) -> Code:
     if isinstance(value, str):
         return Code(repr(str(value)))
     if isinstance(value, decimal.Decimal):
-        return Code(f"{local.get('decimal', 'decimal')}.Decimal({str(value)!r})")
+        return Code(f"{local('decimal')}.Decimal({str(value)!r})")
     if isinstance(value, uuid.UUID):
-        return Code(f"{local.get('uuid', 'uuid')}.UUID({str(value)!r})")
+        return Code(f"{local('uuid')}.UUID({str(value)!r})")
     if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
-        return Code(_datetime_literal(value, local.get("datetime", "datetime")))
+        return Code(_datetime_literal(value, local("datetime")))
     if isinstance(value, list):
-        return Code("[" + ", ".join(literal(item, modules=local) for item in value) + "]")
+        return Code("[" + ", ".join(literal(item, module=module) for item in value) + "]")
     if isinstance(value, dict):
-        items = ", ".join(f"{literal(str(k))}: {literal(v, modules=local)}" for k, v in value.items())
+        items = ", ".join(f"{literal(str(k))}: {literal(v, module=module)}" for k, v in value.items())
         return Code("{" + items + "}")
     raise TypeError(f"no literal form for {type(value).__name__}")
 

@@ -15,7 +15,9 @@ DECLARATIVE_RESERVED = frozenset(
 )
 PYDANTIC_RESERVED = frozenset(
     {"copy", "dict", "json", "schema", "schema_json", "validate", "construct", "from_orm",
-     "parse_obj", "parse_raw", "parse_file", "update_forward_refs", "fields", "register"}
+     "parse_obj", "parse_raw", "parse_file", "update_forward_refs", "fields", "register",
+     # methods of the generated Update schemas
+     "changes", "apply_to"}
 )
 
 

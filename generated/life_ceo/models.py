@@ -309,9 +309,10 @@ class UserSettings(Base):
     )
     quiet_hours_start: Mapped[datetime.time | None] = mapped_column(Time)
     quiet_hours_end: Mapped[datetime.time | None] = mapped_column(Time)
-    session_timeout: Mapped[datetime.timedelta] = mapped_column(
-        Interval, server_default=text("interval '30 minutes'")
+    session_timeout: Mapped[datetime.timedelta | None] = mapped_column(
+        Interval, comment="sign out after this much inactivity"
     )
+    sessions_allowed: Mapped[int] = mapped_column(SmallInteger, server_default=text("(1 + 2)"))
     theme: Mapped[str | None] = mapped_column(String(20), server_default="system")
 
     user: Mapped["User"] = relationship(back_populates="settings")
@@ -580,7 +581,7 @@ class HousingListing(Base):
         _JSONOf(_LISTING_DETAILS_ADAPTER, binary=True)
     )
     available_from: Mapped[datetime.date | None] = mapped_column(
-        Date, server_default=text("CURRENT_DATE + 7")
+        Date, server_default=text("CURRENT_DATE")
     )
     blackout_dates: Mapped[list[datetime.date] | None] = mapped_column(
         _ArrayOf(Date(), _LIST_DATETIME_DATE_ADAPTER)

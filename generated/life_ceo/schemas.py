@@ -171,6 +171,7 @@ class UserSelect(BaseModel):
     """A row of `users` as read back; validates ORM objects (`from_attributes`)."""
 
     model_config = ConfigDict(from_attributes=True)
+
     id: int
     public_id: uuid.UUID
     email: str
@@ -249,6 +250,7 @@ class UserSettingsInsert(BaseModel):
     notifications: NotificationMode = NotificationMode.ON
     quiet_hours_start: datetime.time | None = None
     quiet_hours_end: datetime.time | None = None
+    session_timeout: datetime.timedelta | None = None
     theme: Annotated[str, Field(max_length=20)] | None = "system"
 
 
@@ -256,13 +258,15 @@ class UserSettingsSelect(BaseModel):
     """A row of `user_settings` as read back; validates ORM objects (`from_attributes`)."""
 
     model_config = ConfigDict(from_attributes=True)
+
     id: int
     user_id: int
     enabled_agents: list[AgentType]
     notifications: NotificationMode
     quiet_hours_start: datetime.time | None
     quiet_hours_end: datetime.time | None
-    session_timeout: datetime.timedelta
+    session_timeout: datetime.timedelta | None
+    sessions_allowed: int
     theme: str | None
 
 
@@ -275,6 +279,7 @@ class UserSettingsUpdate(_PartialUpdate):
     notifications: NotificationMode | None = None
     quiet_hours_start: datetime.time | None = None
     quiet_hours_end: datetime.time | None = None
+    session_timeout: datetime.timedelta | None = None
     theme: Annotated[str, Field(max_length=20)] | None = None
 
 
@@ -292,6 +297,7 @@ class LifeCeoConversationSelect(BaseModel):
     """A row of `life_ceo_conversations` as read back; validates ORM objects (`from_attributes`)."""
 
     model_config = ConfigDict(from_attributes=True)
+
     id: int
     user_id: int
     agent_type: AgentType
@@ -329,6 +335,7 @@ class GroupSelect(BaseModel):
     """A row of `groups` as read back; validates ORM objects (`from_attributes`)."""
 
     model_config = ConfigDict(from_attributes=True)
+
     id: int
     name: str
     owner_id: int | None
@@ -361,6 +368,7 @@ class GroupMemberSelect(BaseModel):
     """A row of `group_members` as read back; validates ORM objects (`from_attributes`)."""
 
     model_config = ConfigDict(from_attributes=True)
+
     group_id: int
     user_id: int
     role: GroupRole
@@ -396,6 +404,7 @@ class MemorySelect(BaseModel):
     """A row of `memories` as read back; validates ORM objects (`from_attributes`)."""
 
     model_config = ConfigDict(from_attributes=True)
+
     id: int
     user_id: int
     type: MemoryKind
@@ -461,6 +470,7 @@ class EventSelect(BaseModel):
     """A row of `events` as read back; validates ORM objects (`from_attributes`)."""
 
     model_config = ConfigDict(from_attributes=True)
+
     id: int
     organizer_id: int
     group_id: int | None
@@ -511,6 +521,7 @@ class EventAttendeeSelect(BaseModel):
     """A row of `event_attendees` as read back; validates ORM objects (`from_attributes`)."""
 
     model_config = ConfigDict(from_attributes=True)
+
     event_id: int
     user_id: int
     rsvp: RsvpAnswer
@@ -532,6 +543,7 @@ class TicketOrderInsert(BaseModel):
     """Fields to insert a row into `order`; server-set columns are left out."""
 
     model_config = ConfigDict(validate_by_name=True)
+
     user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
     event_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
     class_: Annotated[TicketClass, Field(validation_alias="class", serialization_alias="class")] = (
@@ -550,6 +562,7 @@ class TicketOrderSelect(BaseModel):
     """A row of `order` as read back; validates ORM objects (`from_attributes`)."""
 
     model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     user_id: int
     event_id: int
@@ -569,6 +582,7 @@ class TicketOrderUpdate(_PartialUpdate):
         {"user_id", "event_id", "class_", "quantity", "total", "currency", "status", "ticket_codes"}
     )
     model_config = ConfigDict(validate_by_name=True)
+
     user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
     event_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
     class_: Annotated[
@@ -614,6 +628,7 @@ class HousingListingSelect(BaseModel):
     """A row of `housing_listings` as read back; validates ORM objects (`from_attributes`)."""
 
     model_config = ConfigDict(from_attributes=True)
+
     id: int
     host_id: int
     title: str
@@ -665,6 +680,7 @@ class HousingApplicationInsert(BaseModel):
     """Fields to insert a row into `housing_applications`; server-set columns are left out."""
 
     model_config = ConfigDict(validate_by_name=True)
+
     listing_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
     applicant_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
     reviewed_by_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
@@ -683,6 +699,7 @@ class HousingApplicationSelect(BaseModel):
     """A row of `housing_applications` as read back; validates ORM objects (`from_attributes`)."""
 
     model_config = ConfigDict(from_attributes=True)
+
     id: int
     listing_id: int
     applicant_id: int
@@ -702,6 +719,7 @@ class HousingApplicationUpdate(_PartialUpdate):
 
     _not_null = frozenset({"listing_id", "applicant_id", "status", "from_", "household_size"})
     model_config = ConfigDict(validate_by_name=True)
+
     listing_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
     applicant_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
     reviewed_by_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
@@ -736,6 +754,7 @@ class PostSelect(BaseModel):
     """A row of `posts` as read back; validates ORM objects (`from_attributes`)."""
 
     model_config = ConfigDict(from_attributes=True)
+
     id: int
     author_id: int
     group_id: int | None
@@ -781,6 +800,7 @@ class CommentSelect(BaseModel):
     """A row of `comments` as read back; validates ORM objects (`from_attributes`)."""
 
     model_config = ConfigDict(from_attributes=True)
+
     id: int
     post_id: int
     author_id: int
@@ -812,6 +832,7 @@ class TagSelect(BaseModel):
     """A row of `tags` as read back; validates ORM objects (`from_attributes`)."""
 
     model_config = ConfigDict(from_attributes=True)
+
     id: int
     name: str
     group: str | None
@@ -840,6 +861,7 @@ class PostTagSelect(BaseModel):
     """A row of `post_tags` as read back; validates ORM objects (`from_attributes`)."""
 
     model_config = ConfigDict(from_attributes=True)
+
     post_id: int
     tag_id: int
 
@@ -863,6 +885,7 @@ class FollowSelect(BaseModel):
     """A row of `follows` as read back; validates ORM objects (`from_attributes`)."""
 
     model_config = ConfigDict(from_attributes=True)
+
     follower_id: int
     followee_id: int
     created_at: datetime.datetime
@@ -890,6 +913,7 @@ class NotificationSelect(BaseModel):
     """A row of `notifications` as read back; validates ORM objects (`from_attributes`)."""
 
     model_config = ConfigDict(from_attributes=True)
+
     id: int
     user_id: int
     actor_id: int | None
@@ -914,6 +938,7 @@ class AuditLogInsert(BaseModel):
     """Fields to insert a row into `audit_log`; server-set columns are left out."""
 
     model_config = ConfigDict(validate_by_name=True)
+
     actor_public_id: uuid.UUID | None = None
     action: str
     table_name: Annotated[str, Field(max_length=63)]
@@ -935,6 +960,7 @@ class AuditLogSelect(BaseModel):
     """A row of `audit_log` as read back; validates ORM objects (`from_attributes`)."""
 
     model_config = ConfigDict(from_attributes=True)
+
     id: int
     actor_public_id: uuid.UUID | None
     action: str
@@ -952,6 +978,7 @@ class AuditLogUpdate(_PartialUpdate):
 
     _not_null = frozenset({"action", "table_name"})
     model_config = ConfigDict(validate_by_name=True)
+
     actor_public_id: uuid.UUID | None = None
     action: str | None = None
     table_name: Annotated[str, Field(max_length=63)] | None = None

@@ -14,11 +14,8 @@ class AgentType(str, enum.Enum):
     """Values of the `AgentType` enum."""
 
     BUSINESS = "business"
-
     FINANCE = "finance"
-
     HEALTH = "health"
-
     SOCIAL = "social"
 
 
@@ -26,9 +23,7 @@ class RsvpAnswer(str, enum.Enum):
     """Values of the `RsvpAnswer` enum."""
 
     YES = "yes"
-
     NO = "no"
-
     MAYBE = "maybe"
 
 
@@ -36,9 +31,7 @@ class NotificationMode(str, enum.Enum):
     """Values of the `NotificationMode` enum."""
 
     ON = "on"
-
     OFF = "off"
-
     MENTIONS_ONLY = "mentions_only"
 
 
@@ -46,11 +39,8 @@ class GroupRole(str, enum.Enum):
     """Values of the `GroupRole` enum."""
 
     OWNER = "owner"
-
     ADMIN = "admin"
-
     MODERATOR = "moderator"
-
     MEMBER = "member"
 
 
@@ -58,11 +48,8 @@ class MemoryKind(str, enum.Enum):
     """Values of the `MemoryKind` enum."""
 
     NOTE = "note"
-
     MILESTONE = "milestone"
-
     REFLECTION = "reflection"
-
     GOAL = "goal"
 
 
@@ -70,11 +57,8 @@ class ListingStatus(str, enum.Enum):
     """Values of the `ListingStatus` enum."""
 
     DRAFT = "draft"
-
     ACTIVE = "active"
-
     RENTED = "rented"
-
     ARCHIVED = "archived"
 
 
@@ -82,11 +66,8 @@ class ApplicationStatus(str, enum.Enum):
     """Values of the `ApplicationStatus` enum."""
 
     PENDING = "pending"
-
     APPROVED = "approved"
-
     REJECTED = "rejected"
-
     WITHDRAWN = "withdrawn"
 
 
@@ -94,9 +75,7 @@ class PostVisibility(str, enum.Enum):
     """Values of the `PostVisibility` enum."""
 
     PUBLIC = "public"
-
     FRIENDS = "friends"
-
     PRIVATE = "private"
 
 
@@ -104,9 +83,7 @@ class TicketClass(str, enum.Enum):
     """Values of the `TicketClass` enum."""
 
     GENERAL = "general"
-
     VIP = "vip"
-
     BACKSTAGE = "backstage"
 
 
@@ -114,11 +91,8 @@ class OrderStatus(str, enum.Enum):
     """Values of the `OrderStatus` enum."""
 
     PENDING = "pending"
-
     PAID = "paid"
-
     REFUNDED = "refunded"
-
     CANCELLED = "cancelled"
 
 
@@ -126,15 +100,10 @@ class NotificationType(str, enum.Enum):
     """Values of the `NotificationType` enum."""
 
     LIKE = "like"
-
     COMMENT = "comment"
-
     FOLLOW = "follow"
-
     RSVP = "rsvp"
-
     AGENT_INSIGHT = "agent_insight"
-
     HOUSING_UPDATE = "housing_update"
 
 

@@ -1,0 +1,30 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test build check bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/.installed
+
+demo: setup  ## build the example spec and use the generated package on SQLite
+	$(BIN)/schemagen build
+	$(BIN)/python examples/demo.py
+
+test: setup  ## the whole test suite (SQLite and PostgreSQL on 127.0.0.1:5432)
+	$(BIN)/python -m pytest
+
+build: setup
+	$(BIN)/schemagen build
+
+check: setup  ## fails when generated/ is out of date with specs/ and templates/
+	$(BIN)/schemagen check
+
+clean:
+	rm -rf $(VENV) demo.db .pytest_cache .mypy_cache

@@ -1,0 +1,43 @@
+"""Helpers shared by the tests: running the CLI, reading trees, the golden cases."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "tests" / "golden"
+GOLDEN_CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "spec.yaml").is_file())
+UPDATE_SNAPSHOTS = os.environ.get("SCHEMAGEN_UPDATE_SNAPSHOTS") == "1"
+
+
+def run_cli(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "schemagen", *args], cwd=cwd, env=full_env, capture_output=True, text=True,
+        timeout=300,
+    )
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under a folder, by relative POSIX path (caches left out)."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts and ".mypy_cache" not in path.parts
+    }
+
+
+def digest(folder: Path) -> str:
+    hasher = hashlib.sha256()
+    for name, data in tree(folder).items():
+        hasher.update(name.encode() + b"\0" + data + b"\0")
+    return hasher.hexdigest()
+
+
+def generated_python_dirs() -> list[Path]:
+    """Folders holding generated packages: generated/ and each golden case's expected/."""
+    return [ROOT / "generated", *(GOLDEN / case / "expected" for case in GOLDEN_CASES)]

@@ -1,0 +1,55 @@
+"""Generated code is product: typed (mypy --strict), black-clean, no unused imports, compiles."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from schemagen.fmt import format_source
+from tests.helpers import generated_python_dirs
+
+PACKAGE_DIRS = [pkg for folder in generated_python_dirs() for pkg in sorted(folder.iterdir())
+                if (pkg / "__init__.py").is_file()]
+
+
+def test_there_is_generated_code_to_check() -> None:
+    assert {p.name for p in PACKAGE_DIRS} >= {"life_ceo", "golden_minimal", "golden_names", "golden_relations"}
+
+
+@pytest.mark.parametrize("package", PACKAGE_DIRS, ids=lambda p: p.name)
+def test_mypy_strict(package: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", "/dev/null", package.name],
+        cwd=package.parent, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("package", PACKAGE_DIRS, ids=lambda p: p.name)
+def test_black_clean(package: Path) -> None:
+    for module in sorted(package.glob("*.py")):
+        source = module.read_text("utf-8")
+        assert format_source(source, str(module)) == source, f"{module} is not black-clean"
+
+
+def test_black_check_from_the_command_line() -> None:
+    from schemagen.fmt import MODE
+
+    result = subprocess.run(
+        [sys.executable, "-m", "black", "--check", "--quiet", f"--line-length={MODE.line_length}",
+         "--target-version=py311", *(str(p) for p in PACKAGE_DIRS)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_no_unused_imports_or_undefined_names() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "--select", "F",
+         *(str(p) for p in PACKAGE_DIRS)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
