@@ -193,6 +193,7 @@ def load_spec_text(file: Path, raw: bytes) -> LoadedSpec:
         hint = "indent with spaces; YAML does not allow tabs" if "\t" in line_text[: position.column] else ""
         if "another document" in problem or "single document" in problem:
             problem, hint = "a spec file holds one YAML document; found a second `---`", "split it into two files"
+            raise SpecErrors([SpecError(file, position, problem, hint)]) from None
         raise SpecErrors([SpecError(file, position, f"YAML syntax error: {problem}", hint)]) from None
     except yaml.YAMLError as exc:
         raise SpecErrors([SpecError(file, Position(1, 1), f"YAML error: {exc}")]) from None
