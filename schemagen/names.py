@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-import keyword
 import re
 import unicodedata
 
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
+
+# Fixed here rather than read from `keyword`, so output never depends on the Python version that
+# runs schemagen. Soft keywords (`match`, `case`, `type`, `_`) are fine as attribute names.
+PYTHON_KEYWORDS = frozenset(
+    {"False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+     "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in",
+     "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield"}
+)
 
 # Class attributes that SQLAlchemy declarative or Pydantic give meaning to; a column with one of
 # these names keeps its SQL name and gets the Python attribute `name_`.
@@ -28,8 +35,7 @@ def is_identifier(name: str) -> bool:
 def needs_mapping(name: str) -> bool:
     """True when `name` is a fine SQL name but cannot be a class attribute as it is."""
     return (
-        keyword.iskeyword(name)
-        or keyword.issoftkeyword(name)
+        name in PYTHON_KEYWORDS
         or name in DECLARATIVE_RESERVED
         or name in PYDANTIC_RESERVED
         or name.startswith(("model_", "_sa_"))
