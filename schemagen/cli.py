@@ -5,11 +5,14 @@ from __future__ import annotations
 import sys
 import tomllib
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
 from schemagen.errors import SpecErrors
+
+if TYPE_CHECKING:
+    from schemagen.pipeline import Output
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Generate SQLAlchemy models, Pydantic schemas and relation maps from YAML specs.")
@@ -51,12 +54,19 @@ def _inputs(specs: list[Path] | None, out: Path | None) -> tuple[list[Path], Pat
     return found, out
 
 
-def _fail(message: str, code: int) -> None:
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _fail(message: str, code: int) -> NoReturn:
     typer.echo(f"schemagen: {message}", err=True)
     raise typer.Exit(code)
 
 
-def _generate(specs: list[Path]):  # type: ignore[no-untyped-def]
+def _generate(specs: list[Path]) -> list[Output]:
     from schemagen.fmt import FormatError
     from schemagen.pipeline import generate
     from schemagen.render import TemplateError
@@ -85,9 +95,9 @@ def build(specs: SpecsArgument = None, out: OutOption = None) -> None:
     except OSError as exc:
         _fail(f"could not write {exc.filename}: {exc.strerror}", EXIT_FAILURE)
     for path in sorted(result.writes):
-        typer.echo(f"wrote {path}")
+        typer.echo(f"wrote {_shown(path)}")
     for path in result.deletes:
-        typer.echo(f"removed {path}")
+        typer.echo(f"removed {_shown(path)}")
     packages = ", ".join(o.package for o in outputs)
     typer.echo(f"{len(outputs)} package(s) ({packages}): {len(result.writes)} written, "
                f"{len(result.unchanged)} unchanged, {len(result.deletes)} removed")

@@ -75,6 +75,7 @@ class ModelClass:
     docstring: Code
     table_name: Code
     table_args: tuple[Code, ...]
+    mapper_args: Code | None
     columns: tuple[Field, ...]
     relations: tuple[Field, ...]
     soft_delete: SoftDelete | None
@@ -88,6 +89,7 @@ class ModelsModule(Module):
     uses_json_type: bool
     uses_array_type: bool
     uses_enum_values: bool
+    uses_aware_datetime: bool
     models: tuple[ModelClass, ...]
 
 

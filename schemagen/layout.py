@@ -248,6 +248,7 @@ class _Layout:
         self.uses_json_type = False
         self.uses_array_type = False
         self.uses_enum_values = False
+        self.uses_aware_datetime = False
         for module_name in ("DeclarativeBase", "Mapped", "mapped_column"):
             imports.name(ORM, module_name)
         imports.name(SQLALCHEMY, "MetaData")
@@ -266,6 +267,11 @@ class _Layout:
                 imports.module("sqlalchemy.dialects.postgresql")
         if self.uses_enum_values:
             imports.module("enum")
+        if self.uses_aware_datetime:
+            imports.module("datetime")
+            imports.name(SQLALCHEMY, "DateTime")
+            imports.name("sqlalchemy.engine", "Dialect")
+            imports.name("sqlalchemy.types", "TypeDecorator")
         convention = "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in _NAMING_CONVENTION.items()) + "}"
         return ir.ModelsModule(
             imports=imports.render(),
@@ -276,6 +282,7 @@ class _Layout:
             uses_json_type=self.uses_json_type,
             uses_array_type=self.uses_array_type,
             uses_enum_values=self.uses_enum_values,
+            uses_aware_datetime=self.uses_aware_datetime,
             models=models,
         )
 
@@ -315,20 +322,19 @@ class _Layout:
             return _call(sa("String"), str(spec.length)) if spec.length else sa("String")
         if kind == "char":
             return _call(sa("CHAR"), str(spec.length))
+        if kind == "timestamp" and spec.timezone:
+            self.uses_aware_datetime = True
+            return "_AwareDateTime" if not item else "_AwareDateTime()"
         if kind in ("timestamp", "time"):
             function = sa("DateTime" if kind == "timestamp" else "Time")
             return _call(function, timezone="True") if spec.timezone else function
         if kind == "enum":
             assert column.enum is not None
             return self.enum_sql_type(column.enum, imports)
-        # json and jsonb
-        if column.json_type is None:
-            if kind == "jsonb":
-                postgresql = imports.module("sqlalchemy.dialects.postgresql")
-                return f"{sa('JSON')}().with_variant({postgresql}.JSONB(), {literal('postgresql')})"
-            return sa("JSON")
+        # json and jsonb: typed or not, values pass through one adapter-backed type
         self.uses_json_type = True
-        adapter = self.adapter(self.column_py_type(column, imports), imports)
+        python_type = self.column_py_type(column, imports)
+        adapter = self.adapter(python_type, imports)
         return _call("_JSONOf", adapter, binary="True" if kind == "jsonb" else None)
 
     def model_class(self, table: ResolvedTable, imports: Imports) -> ir.ModelClass:
@@ -347,10 +353,19 @@ class _Layout:
             docstring=docstring(doc),
             table_name=literal(table.name),
             table_args=self.table_args(table, imports),
+            mapper_args=self.mapper_args(table),
             columns=columns,
             relations=relations,
             soft_delete=soft_delete,
         )
+
+    def mapper_args(self, table: ResolvedTable) -> Code | None:
+        # A link table written both by a many-to-many relation (through `secondary`) and as a mapped
+        # class of its own may see its rows already deleted by the other writer or the database.
+        links = {r.through for t in self.tables for r in t.relations.values() if r.through and r.overlaps}
+        if table.name in links and table.relations:
+            return Code('{"confirm_deleted_rows": False}')
+        return None
 
     def table_args(self, table: ResolvedTable, imports: Imports) -> tuple[Code, ...]:
         spec = table.spec
@@ -475,8 +490,9 @@ class _Layout:
                 if on_delete == "cascade":
                     kwargs["cascade"] = literal("all, delete-orphan" if not fk.column.nullable else "all, delete")
                     kwargs["passive_deletes"] = "True"
-                elif on_delete == "set null":
-                    kwargs["passive_deletes"] = "True"
+                elif on_delete in ("set null", "set default", "restrict", "no action"):
+                    # The database applies the action; the ORM must not null the children first.
+                    kwargs["passive_deletes"] = literal("all")
         if relation.overlaps:
             kwargs["overlaps"] = literal(",".join(sorted(relation.overlaps)))
         call = _call(imports.name(ORM, "relationship"), **kwargs)

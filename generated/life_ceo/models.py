@@ -71,6 +71,7 @@ class _JSONOf(TypeDecorator[_T]):
 
     impl = JSON
     cache_ok = True
+    should_evaluate_none = True  # an explicit None is SQL NULL, not "use the default"
 
     def __init__(self, adapter: TypeAdapter[_T], *, binary: bool = False) -> None:
         super().__init__()
@@ -79,8 +80,8 @@ class _JSONOf(TypeDecorator[_T]):
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if self.binary and dialect.name == "postgresql":
-            return dialect.type_descriptor(sqlalchemy.dialects.postgresql.JSONB())
-        return dialect.type_descriptor(JSON())
+            return dialect.type_descriptor(sqlalchemy.dialects.postgresql.JSONB(none_as_null=True))
+        return dialect.type_descriptor(JSON(none_as_null=True))
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
@@ -97,6 +98,7 @@ class _ArrayOf(TypeDecorator[list[_T]]):
 
     impl = JSON
     cache_ok = True
+    should_evaluate_none = True  # an explicit None is SQL NULL, not "use the default"
 
     def __init__(self, item_type: TypeEngine[Any], adapter: TypeAdapter[list[_T]]) -> None:
         super().__init__()
@@ -106,7 +108,7 @@ class _ArrayOf(TypeDecorator[list[_T]]):
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
             return dialect.type_descriptor(sqlalchemy.dialects.postgresql.ARRAY(self.item_type))
-        return dialect.type_descriptor(JSON())
+        return dialect.type_descriptor(JSON(none_as_null=True))
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
@@ -120,6 +122,27 @@ class _ArrayOf(TypeDecorator[list[_T]]):
         return None if value is None else self.adapter.validate_python(value)
 
 
+class _AwareDateTime(TypeDecorator[datetime.datetime]):
+    """`timestamp with time zone`; where the database has none (SQLite) it is stored in UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(
+        self, value: datetime.datetime | None, dialect: Dialect
+    ) -> datetime.datetime | None:
+        if value is None or value.tzinfo is None or dialect.name == "postgresql":
+            return value
+        return value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(
+        self, value: datetime.datetime | None, dialect: Dialect
+    ) -> datetime.datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=datetime.timezone.utc)
+
+
 def _enum_values(enum_type: type[enum.Enum]) -> list[str]:
     # Store each member's value (`"business"`), not its Python name (`"BUSINESS"`).
     return [str(member.value) for member in enum_type]
@@ -128,6 +151,7 @@ def _enum_values(enum_type: type[enum.Enum]) -> list[str]:
 _AGENT_TYPE_ENUM = Enum(
     AgentType, name="agent_type", values_callable=_enum_values, validate_strings=True
 )
+_ANY_ADAPTER = TypeAdapter(Any)
 _APPLICATION_STATUS_ENUM = Enum(
     ApplicationStatus,
     name="application_status",
@@ -238,14 +262,18 @@ class User(Base):
         secondary="group_members",
         overlaps="group,group_memberships,memberships,user",
     )
-    owned_groups: Mapped[list["Group"]] = relationship(back_populates="owner", passive_deletes=True)
+    owned_groups: Mapped[list["Group"]] = relationship(
+        back_populates="owner", passive_deletes="all"
+    )
     organized_events: Mapped[list["Event"]] = relationship(
         back_populates="organizer", cascade="all, delete-orphan", passive_deletes=True
     )
     attending_events: Mapped[list["Event"]] = relationship(
         back_populates="attendees", secondary="event_attendees"
     )
-    orders: Mapped[list["TicketOrder"]] = relationship(back_populates="buyer")
+    orders: Mapped[list["TicketOrder"]] = relationship(
+        back_populates="buyer", passive_deletes="all"
+    )
     housing_listings: Mapped[list["HousingListing"]] = relationship(
         back_populates="host", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -258,12 +286,12 @@ class User(Base):
     reviewed_applications: Mapped[list["HousingApplication"]] = relationship(
         back_populates="reviewer",
         foreign_keys="[HousingApplication.reviewed_by_id]",
-        passive_deletes=True,
+        passive_deletes="all",
     )
     posts: Mapped[list["Post"]] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True
     )
-    comments: Mapped[list["Comment"]] = relationship(back_populates="author")
+    comments: Mapped[list["Comment"]] = relationship(back_populates="author", passive_deletes="all")
     following: Mapped[list["User"]] = relationship(
         back_populates="followers",
         secondary="follows",
@@ -283,10 +311,10 @@ class User(Base):
         passive_deletes=True,
     )
     sent_notifications: Mapped[list["Notification"]] = relationship(
-        back_populates="actor", foreign_keys="[Notification.actor_id]", passive_deletes=True
+        back_populates="actor", foreign_keys="[Notification.actor_id]", passive_deletes="all"
     )
     audit_entries: Mapped[list["AuditLog"]] = relationship(
-        back_populates="actor", passive_deletes=True
+        back_populates="actor", passive_deletes="all"
     )
 
 
@@ -384,7 +412,7 @@ class Group(Base):
         secondary="group_members",
         overlaps="group,group_memberships,memberships,user",
     )
-    events: Mapped[list["Event"]] = relationship(back_populates="group", passive_deletes=True)
+    events: Mapped[list["Event"]] = relationship(back_populates="group", passive_deletes="all")
     posts: Mapped[list["Post"]] = relationship(
         back_populates="group", cascade="all, delete", passive_deletes=True
     )
@@ -394,6 +422,7 @@ class GroupMember(Base):
     """Link table users <-> groups, with the member's role."""
 
     __tablename__ = "group_members"
+    __mapper_args__ = {"confirm_deleted_rows": False}
     __table_args__ = ({"comment": "Link table users <-> groups, with the member's role."},)
 
     group_id: Mapped[int] = mapped_column(
@@ -477,8 +506,8 @@ class Event(Base):
     )
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
-    starts_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), index=True)
-    ends_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, index=True)
+    ends_at: Mapped[datetime.datetime | None] = mapped_column(_AwareDateTime)
     reminder_before: Mapped[datetime.timedelta | None] = mapped_column(
         Interval, comment="how long before starts_at attendees are reminded"
     )
@@ -494,7 +523,9 @@ class Event(Base):
     attendees: Mapped[list["User"]] = relationship(
         back_populates="attending_events", secondary="event_attendees"
     )
-    orders: Mapped[list["TicketOrder"]] = relationship(back_populates="event")
+    orders: Mapped[list["TicketOrder"]] = relationship(
+        back_populates="event", passive_deletes="all"
+    )
 
 
 class EventAttendee(Base):
@@ -512,7 +543,7 @@ class EventAttendee(Base):
     rsvp: Mapped[RsvpAnswer] = mapped_column(_RSVP_ANSWER_ENUM, server_default="maybe")
     guests: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
     responded_at: Mapped[datetime.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
+        _AwareDateTime, server_default=func.now()
     )
 
 
@@ -538,9 +569,7 @@ class TicketOrder(Base):
     ticket_codes: Mapped[list[uuid.UUID]] = mapped_column(
         _ArrayOf(Uuid(), _LIST_UUID_UUID_ADAPTER), default=list
     )
-    placed_at: Mapped[datetime.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    placed_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=func.now())
 
     buyer: Mapped["User"] = relationship(back_populates="orders")
     event: Mapped["Event"] = relationship(back_populates="orders")
@@ -633,7 +662,7 @@ class HousingApplication(Base):
         REAL, comment="the housing agent's fit estimate"
     )
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
-    reviewed_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_at: Mapped[datetime.datetime | None] = mapped_column(_AwareDateTime)
 
     listing: Mapped["HousingListing"] = relationship(back_populates="applications")
     applicant: Mapped["User"] = relationship(
@@ -788,10 +817,8 @@ class Notification(Base):
     )
     type: Mapped[NotificationType] = mapped_column(_NOTIFICATION_TYPE_ENUM)
     payload: Mapped[NotificationPayload] = mapped_column(_JSONOf(_NOTIFICATION_PAYLOAD_ADAPTER))
-    read_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    read_at: Mapped[datetime.datetime | None] = mapped_column(_AwareDateTime)
+    created_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=func.now())
 
     recipient: Mapped["User"] = relationship(
         back_populates="notifications", foreign_keys="[Notification.user_id]"
@@ -819,17 +846,15 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String)
     table_name: Mapped[str] = mapped_column(String(63))
     row_pk: Mapped[str | None] = mapped_column(Text)
-    metadata_: Mapped[Any | None] = mapped_column("metadata", JSON)
+    metadata_: Mapped[Any | None] = mapped_column("metadata", _JSONOf(_ANY_ADAPTER))
     query_: Mapped[Any | None] = mapped_column(
         "query",
-        JSON().with_variant(sqlalchemy.dialects.postgresql.JSONB(), "postgresql"),
+        _JSONOf(_ANY_ADAPTER, binary=True),
         server_default='{"sql":null}',
         comment="the statement behind the change, when known",
     )
     request_id: Mapped[str | None] = mapped_column(String(36))
     signature: Mapped[bytes | None] = mapped_column(LargeBinary, comment="HMAC-SHA256 of the row")
-    at: Mapped[datetime.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=func.now())
 
     actor: Mapped["User | None"] = relationship(back_populates="audit_entries")

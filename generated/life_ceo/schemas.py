@@ -107,8 +107,11 @@ class _PartialUpdate(BaseModel):
 
     @model_validator(mode="after")
     def _reject_null(self) -> Self:
+        fields = type(self).model_fields
         cleared = sorted(
-            name for name in self._not_null & self.model_fields_set if getattr(self, name) is None
+            str(fields[name].validation_alias or name)  # the key as the caller sent it
+            for name in self._not_null & self.model_fields_set
+            if getattr(self, name) is None
         )
         if cleared:
             raise PydanticCustomError(

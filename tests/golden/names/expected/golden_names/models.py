@@ -38,6 +38,7 @@ class _JSONOf(TypeDecorator[_T]):
 
     impl = JSON
     cache_ok = True
+    should_evaluate_none = True  # an explicit None is SQL NULL, not "use the default"
 
     def __init__(self, adapter: TypeAdapter[_T], *, binary: bool = False) -> None:
         super().__init__()
@@ -46,8 +47,8 @@ class _JSONOf(TypeDecorator[_T]):
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if self.binary and dialect.name == "postgresql":
-            return dialect.type_descriptor(sqlalchemy.dialects.postgresql.JSONB())
-        return dialect.type_descriptor(JSON())
+            return dialect.type_descriptor(sqlalchemy.dialects.postgresql.JSONB(none_as_null=True))
+        return dialect.type_descriptor(JSON(none_as_null=True))
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
@@ -64,6 +65,7 @@ def _enum_values(enum_type: type[enum.Enum]) -> list[str]:
     return [str(member.value) for member in enum_type]
 
 
+_ANY_ADAPTER = TypeAdapter(Any)
 _KIND_ENUM = Enum(Kind, name="kind", values_callable=_enum_values, validate_strings=True)
 _OPTIONS_ADAPTER = TypeAdapter(Options)
 
@@ -91,7 +93,7 @@ class Order(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     class_: Mapped[str] = mapped_column("class", String(20))
     from_: Mapped[_datetime.date | None] = mapped_column("from", Date)
-    metadata_: Mapped[Any | None] = mapped_column("metadata", JSON)
+    metadata_: Mapped[Any | None] = mapped_column("metadata", _JSONOf(_ANY_ADAPTER))
     select: Mapped[bool | None] = mapped_column(Boolean, server_default=true())
     text: Mapped[str | None] = mapped_column(Text, server_default='it\'s "quoted"')
     type: Mapped[Kind | None] = mapped_column(_KIND_ENUM, server_default="3.10")
@@ -118,4 +120,4 @@ class Group(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user: Mapped[str | None] = mapped_column(String(10))
 
-    orders: Mapped[list["Order"]] = _relationship(back_populates="in_group", passive_deletes=True)
+    orders: Mapped[list["Order"]] = _relationship(back_populates="in_group", passive_deletes="all")

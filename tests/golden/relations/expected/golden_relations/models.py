@@ -34,7 +34,7 @@ class Person(Base):
         back_populates="reports", foreign_keys="[Person.manager_id]", remote_side="[Person.id]"
     )
     reports: Mapped[list["Person"]] = relationship(
-        back_populates="manager", foreign_keys="[Person.manager_id]", passive_deletes=True
+        back_populates="manager", foreign_keys="[Person.manager_id]", passive_deletes="all"
     )
     profile: Mapped["Profile | None"] = relationship(
         back_populates="person", cascade="all, delete-orphan", passive_deletes=True
