@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
@@ -40,7 +39,7 @@ def _inputs(specs: list[Path] | None, out: Path | None) -> tuple[list[Path], Pat
     settings = _settings()
     if not specs:
         configured = settings.get("specs", ["specs"])
-        specs = [Path(p) for p in (configured if isinstance(configured, list) else [configured])]
+        specs = [Path(str(p)) for p in (configured if isinstance(configured, list) else [configured])]
     if out is None:
         out = Path(str(settings.get("out", "generated")))
     from schemagen.pipeline import find_specs
@@ -140,4 +139,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

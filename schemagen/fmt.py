@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import black
+from black.mode import Mode, TargetVersion
 
-MODE = black.Mode(
-    target_versions={black.TargetVersion.PY311},
+MODE = Mode(
+    target_versions={TargetVersion.PY311},
     line_length=100,
     string_normalization=True,
     is_pyi=False,

@@ -201,7 +201,7 @@ class _Layout:
                     default = _call(imports.name(PYDANTIC, "Field"), *( [f"default={default}"] if default else []),
                                     **field_args)
                 fields.append(ir.Field(Code(attr), Code(annotation), Code(default) if default else None))
-            config = {"extra": literal("forbid")}
+            config: dict[str, str | None] = {"extra": literal("forbid")}
             if needs_by_name:
                 config["validate_by_name"] = "True"
                 config["serialize_by_alias"] = "True"
@@ -310,7 +310,10 @@ class _Layout:
                 item_type += "()"  # a type class, not an instance such as a shared Enum
             adapter = self.adapter(f"list[{self.column_py_type(column, imports)}]", imports)
             return _call("_ArrayOf", item_type, adapter)
-        sa = lambda name: imports.name(SQLALCHEMY, name)  # noqa: E731
+
+        def sa(name: str) -> str:
+            return imports.name(SQLALCHEMY, name)
+
         if kind == "bigserial":
             return f"{sa('BigInteger')}().with_variant({sa('Integer')}(), {literal('sqlite')})"
         if kind in _SQL_TYPES:
@@ -422,7 +425,10 @@ class _Layout:
     def orm_defaults(self, column: ResolvedColumn, imports: Imports) -> dict[str, str | None]:
         spec, kind = column.spec, column.spec.type
         out: dict[str, str | None] = {}
-        func = lambda: imports.name(SQLALCHEMY, "func")  # noqa: E731
+
+        def func() -> str:
+            return imports.name(SQLALCHEMY, "func")
+
         now = {"date": "current_date", "time": "current_time", "timestamp": "now"}.get(kind, "now")
         if column.default_kind == "now":
             out["server_default"] = f"{func()}.{now}()"
@@ -597,17 +603,17 @@ class _Layout:
                 self.uses_rules = True
                 self.uses_url = self.uses_url or (rules is not None and rules.format == "url")
                 message = literal(rules.message) if rules is not None and rules.message is not None else "None"
-                metadata.append(_call("_Rules", message, **rule_args))
+                metadata.append(_call("_Rules", message, **dict(rule_args)))
         if metadata:
             item = f"{annotated}[{item}, {', '.join(metadata)}]"
         if not spec.array:
             return item
         array = f"list[{item}]"
         if list_constraints:
-            message = rules.message if rules is not None else None
-            if message is not None:
+            list_message = rules.message if rules is not None else None
+            if list_message is not None:
                 self.uses_rules = True
-                array = f"{annotated}[{array}, {_call('_Rules', literal(message), **list_constraints)}]"
+                array = f"{annotated}[{array}, {_call('_Rules', literal(list_message), **list_constraints)}]"
             else:
                 array = f"{annotated}[{array}, {_call(field, **list_constraints)}]"
         return array

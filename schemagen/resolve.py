@@ -582,9 +582,8 @@ class Resolver:
             except ValueError:
                 raise ValueError("expected a UUID such as `00000000-0000-0000-0000-000000000000`") from None
         if kind in _DATE_LIKE:
-            parse = {"date": datetime.date, "time": datetime.time, "timestamp": datetime.datetime}[kind]
             try:
-                return parse.fromisoformat(str(value))
+                return _parse_iso(kind, str(value))
             except ValueError:
                 raise ValueError(f"expected an ISO {kind} such as "
                                  f"{ {'date': '2024-01-31', 'time': '09:30:00', 'timestamp': '2024-01-31T09:30:00'}[kind] }"
@@ -926,21 +925,39 @@ def _check_json_default(value: Any, ref: TypeRef, spec: Spec) -> None:
             elif "default" not in shape_field.model_fields_set and not shape_field.nullable:
                 raise ValueError(f"`{ref.name}.{key}` is required")
         return
-    checks = {
-        "str": lambda v: isinstance(v, str),
-        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-        "bool": lambda v: isinstance(v, bool),
-        "decimal": lambda v: isinstance(v, (int, float, str)) and not isinstance(v, bool),
-        "date": lambda v: isinstance(v, str),
-        "datetime": lambda v: isinstance(v, str),
-        "time": lambda v: isinstance(v, str),
-        "uuid": lambda v: isinstance(v, str),
-        "any": lambda v: True,
-    }
-    if value is not None and not checks[ref.name](value):
+    if value is not None and not _fits_builtin(ref.name, value):
         raise ValueError(f"expected {ref.name}, got {_show_value(value)}")
     plain_json(value)
+
+
+def _parse_iso(kind: str, text: str) -> datetime.date | datetime.time | datetime.datetime:
+    if kind == "date":
+        return datetime.date.fromisoformat(text)
+    if kind == "time":
+        return datetime.time.fromisoformat(text)
+    return datetime.datetime.fromisoformat(text)
+
+
+def _fits_builtin(name: str, value: Any) -> bool:
+    """Whether a YAML value is a valid default for a shape field of a builtin type."""
+    if isinstance(value, bool):
+        return name in ("bool", "any")
+    if name in ("date", "datetime", "time", "uuid"):
+        try:
+            if name == "uuid":
+                uuid.UUID(str(value))
+            else:
+                _parse_iso({"datetime": "timestamp"}.get(name, name), str(value))
+        except ValueError:
+            return False
+        return isinstance(value, str)
+    if name == "decimal":
+        try:
+            return isinstance(value, (int, float, str)) and decimal.Decimal(str(as_text(value))).is_finite()
+        except decimal.InvalidOperation:
+            return False
+    kinds: dict[str, tuple[type, ...]] = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,)}
+    return name == "any" or isinstance(value, kinds[name])
 
 
 def _show_value(value: Any) -> str:
