@@ -82,17 +82,22 @@ def _generate(specs: list[Path]) -> list[Output]:
 @app.command()
 def build(specs: SpecsArgument = None, out: OutOption = None) -> None:
     """Generate the packages of all specs into the output folder (all or nothing)."""
-    from schemagen.write import WriteConflict, apply, plan
+    from schemagen.write import WriteConflict, apply, locked, plan, recover
 
     files, out_dir = _inputs(specs, out)
     outputs = _generate(files)
     try:
-        result = plan(out_dir, outputs)
-        apply(result)
+        with locked(out_dir):
+            if recover(out_dir):
+                typer.echo(f"rolled back an interrupted build in {out_dir}", err=True)
+            result = plan(out_dir, outputs)
+            apply(result)
     except WriteConflict as exc:
         _fail(str(exc), EXIT_FAILURE)
     except OSError as exc:
-        _fail(f"could not write {exc.filename}: {exc.strerror}", EXIT_FAILURE)
+        _fail(f"could not write {exc.filename or out_dir}: {exc.strerror}; nothing was changed", EXIT_FAILURE)
+    for path in result.edited:
+        typer.echo(f"replaced {_shown(path)}, which had been edited by hand since schemagen wrote it", err=True)
     for path in sorted(result.writes):
         typer.echo(f"wrote {_shown(path)}")
     for path in result.deletes:
@@ -105,11 +110,17 @@ def build(specs: SpecsArgument = None, out: OutOption = None) -> None:
 @app.command()
 def check(specs: SpecsArgument = None, out: OutOption = None) -> None:
     """Exit 0 when the output folder is exactly what build would write, else 1 with a diff."""
-    from schemagen.write import differences
+    from schemagen.write import differences, locked, recover
 
     files, out_dir = _inputs(specs, out)
     outputs = _generate(files)
-    diffs = differences(out_dir, outputs)
+    if out_dir.is_dir():
+        with locked(out_dir):
+            if recover(out_dir):
+                typer.echo(f"rolled back an interrupted build in {out_dir}", err=True)
+            diffs = differences(out_dir, outputs)
+    else:
+        diffs = differences(out_dir, outputs)
     if diffs:
         for diff in diffs:
             typer.echo(diff, nl=False)

@@ -1,19 +1,31 @@
-"""Stage 6, write: replace generated files atomically, own only what schemagen wrote.
+"""Stage 6, write: replace generated files all or nothing, and own only what schemagen wrote.
 
-Each package folder holds a manifest of the files schemagen wrote there. Stale files listed in an
-old manifest are removed; files that no manifest lists are never overwritten or deleted.
+Each package folder holds a manifest of the files schemagen wrote there (with their hashes). Stale
+files listed in an old manifest are removed; files no manifest lists are never overwritten or
+deleted. A write goes in two phases: every new file is first written to a temporary file beside its
+target; only when all exist are they renamed into place, with the old files kept as backups and a
+journal listing both. Any failure rolls back from the backups; a build killed mid-way is rolled back
+by the next schemagen run on that folder (see `recover`). A lock on the output folder serialises
+concurrent runs, so the last build wins whole.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import fcntl
+import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from schemagen.pipeline import MANIFEST, Output
+
+JOURNAL = ".schemagen-journal.json"
 
 
 class WriteConflict(Exception):
@@ -22,18 +34,22 @@ class WriteConflict(Exception):
 
 @dataclass
 class Plan:
+    out_dir: Path
     writes: dict[Path, bytes] = field(default_factory=dict)
     deletes: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
+    edited: list[Path] = field(default_factory=list)  # written by schemagen, then changed by hand
 
 
-def _owned(package_dir: Path) -> set[str]:
+def _manifest(package_dir: Path) -> dict[str, str]:
+    """File name -> sha256 of what schemagen last wrote in a package folder."""
     try:
-        manifest = json.loads((package_dir / MANIFEST).read_text("utf-8"))
-        files = manifest.get("files", {})
-        return {name for name in files if isinstance(name, str)}
+        files = json.loads((package_dir / MANIFEST).read_text("utf-8")).get("files", {})
     except (OSError, ValueError, AttributeError):
-        return set()
+        return {}
+    if not isinstance(files, dict):
+        return {}
+    return {name: digest for name, digest in files.items() if isinstance(name, str) and isinstance(digest, str)}
 
 
 def _inside(root: Path, relative: str) -> Path:
@@ -43,24 +59,44 @@ def _inside(root: Path, relative: str) -> Path:
     return target
 
 
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+@contextlib.contextmanager
+def locked(out_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the output folder (not a file in it) while reading or writing."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    handle = os.open(out_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        os.close(handle)
+
+
 def plan(out_dir: Path, outputs: list[Output]) -> Plan:
-    result = Plan()
+    result = Plan(out_dir)
     conflicts = []
     for output in outputs:
         package_dir = _inside(out_dir, output.package)
-        owned = _owned(package_dir) | {MANIFEST}
+        recorded = _manifest(package_dir)
+        owned = set(recorded) | {MANIFEST}
         for relative, data in output.files.items():
             path = _inside(out_dir, relative)
-            try:
-                current = path.read_bytes()
-            except FileNotFoundError:
-                current = None
+            current = _read(path)
             if current == data:
                 result.unchanged.append(path)
                 continue
             if current is not None and path.name not in owned:
                 conflicts.append(path)
                 continue
+            if current is not None and path.name in recorded and hashlib.sha256(current).hexdigest() != recorded[path.name]:
+                result.edited.append(path)
             result.writes[path] = data
         new_names = {relative.split("/", 1)[1] for relative in output.files}
         for stale in sorted(owned - new_names):
@@ -74,46 +110,140 @@ def plan(out_dir: Path, outputs: list[Output]) -> Plan:
     return result
 
 
+def _stage(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return Path(temporary)
+
+
+def _backup_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.old")
+
+
 def apply(result: Plan) -> None:
-    """Write every file through a temporary file and an atomic rename; manifests go last."""
+    """Write every planned file and remove stale ones, all or nothing."""
+    if not result.writes and not result.deletes:
+        return
+    out_dir = result.out_dir.resolve()
     ordered = sorted(result.writes.items(), key=lambda item: (item[0].name == MANIFEST, str(item[0])))
-    for path, data in ordered:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    for path in result.deletes:
-        path.unlink(missing_ok=True)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data in ordered:
+            staged.append((path, _stage(path, data)))
+    except BaseException:
+        for _, temporary in staged:
+            temporary.unlink(missing_ok=True)
+        raise
+    entries: list[dict[str, Any]] = [
+        {"target": str(path.relative_to(out_dir)), "new": str(temporary.relative_to(out_dir)),
+         "backup": str(_backup_name(path).relative_to(out_dir)), "existed": path.exists()}
+        for path, temporary in staged
+    ] + [
+        {"target": str(path.relative_to(out_dir)), "new": None,
+         "backup": str(_backup_name(path).relative_to(out_dir)), "existed": True}
+        for path in result.deletes
+    ]
+    journal = out_dir / JOURNAL
+    journal_temp = _stage(journal, json.dumps({"entries": entries}, indent=1).encode())
+    os.replace(journal_temp, journal)
+    try:
+        for entry in entries:
+            target, backup = out_dir / entry["target"], out_dir / entry["backup"]
+            if entry["existed"]:
+                backup.unlink(missing_ok=True)  # left by an earlier run that was stopped after its journal
+                os.link(target, backup)
+            if entry["new"] is not None:
+                os.replace(out_dir / entry["new"], target)
+            else:
+                target.unlink()
+    except BaseException:
+        _roll_back(out_dir, entries)
+        journal.unlink(missing_ok=True)
+        raise
+    journal.unlink()
+    for entry in entries:
+        (out_dir / entry["backup"]).unlink(missing_ok=True)
+
+
+def _roll_back(out_dir: Path, entries: list[dict[str, Any]]) -> None:
+    for entry in reversed(entries):
+        target, backup = out_dir / str(entry["target"]), out_dir / str(entry["backup"])
+        if entry["new"] is not None:
+            (out_dir / str(entry["new"])).unlink(missing_ok=True)
+        if backup.exists():
+            if target.exists() and os.path.samefile(backup, target):
+                backup.unlink()  # rename() between two links to one file does nothing
+            else:
+                os.replace(backup, target)
+        elif not entry["existed"]:
+            target.unlink(missing_ok=True)
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """Temporary and backup files of a run that was stopped before it could clean up."""
+    for package_dir in out_dir.iterdir() if out_dir.is_dir() else ():
+        owned = set(_manifest(package_dir)) | {MANIFEST}
+        for path in package_dir.glob(".*") if package_dir.is_dir() else ():
+            stem, _, suffix = path.name[1:].rpartition(".")
+            if suffix in ("new", "old") and stem.rsplit(".", 1)[0] in owned:
+                path.unlink(missing_ok=True)
+
+
+def recover(out_dir: Path) -> bool:
+    """Undo a build that was killed while renaming files into place; True if there was one."""
+    journal = out_dir / JOURNAL
+    if not journal.exists():
+        _remove_leftovers(out_dir)
+        return False
+    try:
+        entries = json.loads(journal.read_text("utf-8"))["entries"]
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError, KeyError, TypeError):
+        journal.unlink(missing_ok=True)  # torn before it was renamed into place: nothing was replaced
+        return True
+    for entry in entries:  # paths come from our own journal, but stay inside the folder regardless
+        for key in ("target", "new", "backup"):
+            if entry.get(key) is not None:
+                _inside(out_dir, str(entry[key]))
+    _roll_back(out_dir.resolve(), entries)
+    journal.unlink(missing_ok=True)
+    _remove_leftovers(out_dir)
+    return True
 
 
 def differences(out_dir: Path, outputs: list[Output]) -> list[str]:
     """Unified diffs between what build would write and what is on disk (empty when up to date)."""
     diffs: list[str] = []
     for output in outputs:
-        owned = _owned(out_dir / output.package)
+        recorded = _manifest(out_dir / output.package)
         for relative, data in output.files.items():
             path = out_dir / relative
-            try:
-                current = path.read_bytes()
-            except FileNotFoundError:
+            current = _read(path)
+            if current is None:
                 diffs.append(f"missing: {path}\n")
                 continue
-            if current != data:
-                diffs.append("".join(difflib.unified_diff(
-                    current.decode("utf-8", "replace").splitlines(keepends=True),
-                    data.decode("utf-8").splitlines(keepends=True),
-                    fromfile=f"{path} (on disk)", tofile=f"{path} (from the spec)",
-                )) or f"changed: {path}\n")
+            if current == data:
+                continue
+            note = ""
+            if path.name in recorded and hashlib.sha256(current).hexdigest() != recorded[path.name]:
+                note = " (edited by hand since schemagen wrote it)"
+            diffs.append("".join(difflib.unified_diff(
+                current.decode("utf-8", "replace").splitlines(keepends=True),
+                data.decode("utf-8").splitlines(keepends=True),
+                fromfile=f"{path} (on disk){note}", tofile=f"{path} (from the spec)",
+            )) or f"changed: {path}{note}\n")
         new_names = {relative.split("/", 1)[1] for relative in output.files}
-        for stale in sorted(owned - new_names):
+        for stale in sorted(set(recorded) - new_names):
             if (out_dir / output.package / stale).is_file():
                 diffs.append(f"stale: {out_dir / output.package / stale} (no longer generated)\n")
     return diffs
