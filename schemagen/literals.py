@@ -56,6 +56,7 @@ _DOC_ESCAPES = {
     "\x00": "\\x00",
     "\u2028": "\\u2028",
     "\u2029": "\\u2029",
+    "\t": "\\t",
     "\x0b": "\\x0b",
     "\x0c": "\\x0c",
     "\x1c": "\\x1c",
@@ -66,8 +67,20 @@ _DOC_ESCAPES = {
 
 
 def docstring(text: str) -> Code:
-    """A triple-quoted docstring whose content reads back exactly as `text` (newlines kept)."""
-    body = "".join(_DOC_ESCAPES.get(ch, ch) for ch in text)
+    """A triple-quoted docstring that `inspect.getdoc()` reads back as `text` (newlines kept).
+
+    black rewrites docstrings (strips trailing spaces, pads a closing quote); escaping the few
+    characters it would touch keeps the content exact and the output black-stable.
+    """
+    lines = []
+    for line in text.split("\n"):
+        escaped = "".join(_DOC_ESCAPES.get(ch, ch) for ch in line)
+        if escaped.endswith(" "):
+            escaped = escaped[:-1] + "\\x20"
+        lines.append(escaped)
+    body = "\n".join(lines)
+    if body.endswith('\\"'):
+        body = body[:-2] + "\\x22"
     return Code(f'"""{body}"""')
 
 

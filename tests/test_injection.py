@@ -1,0 +1,139 @@
+"""No spec string can smuggle code into the output, and every one reads back exactly.
+
+Each hostile value is put into every place a spec string reaches generated source: validation
+messages, comments (table, column, shape field), defaults (column and shape field), patterns, enum
+values, SQL server defaults, check expressions and partial-index conditions. The package is built,
+compiled, checked black-stable and imported; nothing may run, and each value must come back as is.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import inspect
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from schemagen.fmt import format_source
+from schemagen.pipeline import generate
+
+PAYLOAD = "__import__('builtins').__dict__.__setitem__('SCHEMAGEN_PWNED', True)"
+HOSTILE = [
+    '"', "'", '"""', "'''", '\\', '\\"', "\\'", 'a"b\'c', 'ends with a quote"', "trailing space ",
+    "a\nb", "first\n  indented\n\ttabbed", "\r\n x", "\x00nul", "\u2028line separator\u2029", "\x85\x0b\x0c",
+    "{{ 7 * 7 }}", "{% if true %}x{% endif %}", "{# comment #}", "${x} %s {0} {x}",
+    f'"); {PAYLOAD}; ("', f"'''; {PAYLOAD} #", f'""" + {PAYLOAD} + """', f"\\'); {PAYLOAD} #",
+    f"\n{PAYLOAD}\n", "# not a comment", "\U0001F600 ünïcödé 名前", "x" * 3000,
+]
+DATABASE_SAFE = [h for h in HOSTILE if "\x00" not in h]  # PostgreSQL text cannot hold NUL
+
+
+def _spec(package: str, value: str, *, sql_positions: bool) -> str:
+    table: dict[str, object] = {
+        "comment": value,
+        "columns": {
+            "id": {"type": "serial", "primary_key": True},
+            "t": {"type": "text", "default": value, "comment": value,
+                  "validate": {"min_length": 1, "message": value}},
+            "p": {"type": "text", "validate": {"pattern": "^" + re.escape(value) + "$", "message": value}},
+            "j": {"type": "json", "schema": "Shape"},
+        },
+    }
+    spec: dict[str, object] = {
+        "package": package,
+        "types": {"Shape": {"f": {"type": "str", "comment": value, "default": value}}},
+        "tables": {"things": table},
+    }
+    if sql_positions:
+        spec["enums"] = {"Mood": [value, "plain"]}
+        columns = table["columns"]
+        assert isinstance(columns, dict)
+        columns["m"] = {"type": "enum", "enum": "Mood", "default": value}
+        columns["s"] = {"type": "text", "default": {"sql": "1" + value}}
+        table["checks"] = [{"name": "hostile", "sql": "1" + value}]
+        table["indexes"] = [{"columns": ["t"], "where": "1" + value}]
+    return yaml.safe_dump(spec, allow_unicode=False, sort_keys=False)
+
+
+def _build_and_import(tmp_path: Path, package: str, text: str):  # type: ignore[no-untyped-def]
+    spec = tmp_path / f"{package}.yaml"
+    spec.write_text(text)
+    (output,) = generate([spec])
+    root = tmp_path / "out"
+    for relative, data in output.files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_bytes(data)
+        if relative.endswith(".py"):
+            source = data.decode()
+            assert format_source(source, relative) == source, f"{relative} is not black-stable"
+            assert not _payload_names(source), f"{relative} has payload names outside string literals"
+    sys.path.insert(0, str(root))
+    try:
+        return importlib.import_module(package)
+    finally:
+        sys.path.remove(str(root))
+
+
+def _payload_names(source: str) -> list[str]:
+    """Names from the payload that appear as code (outside string literals and comments)."""
+    import io
+    import tokenize
+
+    return [
+        token.string
+        for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.NAME and token.string in ("__import__", "__setitem__", "__dict__")
+    ]
+
+
+@pytest.mark.parametrize("index", range(len(HOSTILE)))
+def test_hostile_value_reaches_output_only_as_a_literal(index: int, tmp_path: Path) -> None:
+    value = HOSTILE[index]
+    package = f"hostile_{index}"
+    module = _build_and_import(tmp_path, package, _spec(package, value, sql_positions=True))
+    assert not hasattr(builtins, "SCHEMAGEN_PWNED"), "a spec string was executed"
+
+    table = module.Thing.__table__
+    assert table.comment == value
+    assert table.c.t.comment == value
+    # A docstring is for people: black may re-indent it, but every word comes back as written.
+    assert (inspect.getdoc(module.Thing) or "").split() == value.split()
+    assert module.ThingInsert.model_fields["t"].default == value
+    with pytest.raises(ValidationError) as caught:
+        module.ThingInsert.model_validate({"t": "", "p": value + "zz"})
+    assert [error["msg"] for error in caught.value.errors()] == [value, value]
+    assert module.ThingInsert.model_validate({"p": value}).p == value
+    assert module.Shape.model_fields["f"].description == value
+    assert module.Shape().f == value
+    assert [member.value for member in module.Mood] == [value, "plain"]
+    assert module.ThingInsert.model_fields["m"].default.value == value
+    assert table.c.s.server_default.arg.text == "1" + value
+    (check,) = [c for c in table.constraints if c.name and "hostile" in str(c.name)]
+    assert check.sqltext.text == "1" + value
+    (index_,) = table.indexes
+    assert index_.dialect_options["postgresql"]["where"].text == "1" + value
+
+
+@pytest.mark.parametrize("index", range(len(DATABASE_SAFE)))
+def test_hostile_defaults_and_comments_survive_the_database(index: int, tmp_path: Path, engine: Engine) -> None:
+    value = DATABASE_SAFE[index]
+    package = f"hostile_db_{index}_{engine.dialect.name}"
+    module = _build_and_import(tmp_path, package, _spec(package, value, sql_positions=False))
+    module.Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add(module.Thing(p=value))
+        session.add(module.Thing(**module.ThingInsert.model_validate({"p": value, "j": {}}).model_dump()))
+        session.commit()
+    with Session(engine) as session:
+        rows = session.scalars(select(module.Thing).order_by(module.Thing.id)).all()
+        assert [row.t for row in rows] == [value, value]  # the first from the database's DEFAULT
+        assert rows[1].j is not None and rows[1].j.f == value
+    assert not hasattr(builtins, "SCHEMAGEN_PWNED")
