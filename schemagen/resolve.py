@@ -323,8 +323,9 @@ class Resolver:
         sql_tables: dict[str, str] = {}
         for table_name, table in self.spec.tables.items():
             path: SpecPath = ("tables", table_name)
-            if not table_name or "\x00" in table_name or len(table_name) > _MAX_SQL_NAME:
-                self.fail(path, f"`{table_name}` is not a usable SQL table name", key=True)
+            problem = sql_name_problem(table_name)
+            if problem:
+                self.fail(path, f"`{table_name}` is not a usable SQL table name: {problem}", key=True)
                 continue
             class_name = table.model or names.class_name(table_name)
             cpath = (*path, "model") if table.model else path
@@ -366,9 +367,10 @@ class Resolver:
                 continue
             attr = names.attribute_name(key)
             sql_name = spec.column if spec.column is not None else key
-            if not sql_name or "\x00" in sql_name or len(sql_name) > _MAX_SQL_NAME:
+            problem = sql_name_problem(sql_name)
+            if problem:
                 self.fail((*path, "column") if spec.column is not None else path,
-                          f"`{sql_name}` is not a usable SQL column name", key=spec.column is None)
+                          f"`{sql_name}` is not a usable SQL column name: {problem}", key=spec.column is None)
                 continue
             if sql_name.lower() in sql_names:
                 self.fail(path, f"columns `{sql_names[sql_name.lower()]}` and `{key}` of table `{table.name}` "
@@ -799,6 +801,12 @@ class Resolver:
         for table in self.tables.values():
             spec, path = table.spec, table.path
             keys = set(table.columns)
+            for kind, items in (("unique", spec.unique), ("indexes", spec.indexes), ("checks", spec.checks)):
+                for index, item in enumerate(items):
+                    problem = sql_name_problem(item.name) if item.name is not None else ""
+                    if problem:
+                        self.fail((*path, kind, index, "name"), f"`{item.name}` is not a usable constraint name: "
+                                  f"{problem}")
             for index, unique in enumerate(spec.unique):
                 self._known_columns(table, unique.columns, (*path, "unique", index, "columns"))
             index_names: set[str] = set()
@@ -976,6 +984,19 @@ def _default_hint(kind: str) -> str:
 
 def sql_literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def sql_name_problem(name: str) -> str:
+    """Why a table or column name cannot be used in SQL, or ''."""
+    if not name.strip():
+        return "it is empty"
+    if len(name.encode()) > _MAX_SQL_NAME:
+        return f"it is longer than {_MAX_SQL_NAME} bytes, where PostgreSQL cuts names off"
+    if "." in name:
+        return "`.` separates table and column in references"
+    if any(not ch.isprintable() for ch in name):
+        return "it holds a control character"
+    return ""
 
 
 def truncate_name(name: str) -> str:
