@@ -801,12 +801,15 @@ class Resolver:
         for table in self.tables.values():
             spec, path = table.spec, table.path
             keys = set(table.columns)
-            for kind, items in (("unique", spec.unique), ("indexes", spec.indexes), ("checks", spec.checks)):
-                for index, item in enumerate(items):
-                    problem = sql_name_problem(item.name) if item.name is not None else ""
-                    if problem:
-                        self.fail((*path, kind, index, "name"), f"`{item.name}` is not a usable constraint name: "
-                                  f"{problem}")
+            named: list[tuple[str, int, str | None]] = [
+                *(("unique", i, u.name) for i, u in enumerate(spec.unique)),
+                *(("indexes", i, x.name) for i, x in enumerate(spec.indexes)),
+                *(("checks", i, c.name) for i, c in enumerate(spec.checks)),
+            ]
+            for kind, index, name in named:
+                problem = sql_name_problem(name) if name is not None else ""
+                if problem:
+                    self.fail((*path, kind, index, "name"), f"`{name}` is not a usable constraint name: {problem}")
             for index, unique in enumerate(spec.unique):
                 self._known_columns(table, unique.columns, (*path, "unique", index, "columns"))
             index_names: set[str] = set()
