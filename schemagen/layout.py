@@ -594,16 +594,19 @@ class _Layout:
         field = imports.name(PYDANTIC, "Field")
         annotated = imports.name("typing", "Annotated") if (item_constraints or rule_args or list_constraints) else ""
         metadata = []
+        if rule_args and rules is not None and rules.message is None and "format" not in rule_args:
+            # Without a message the rules are plain constraints: one Field, the tighter bound winning.
+            merged = {**item_constraints, **rule_args}
+            if "max_length" in item_constraints and "max_length" in rule_args:
+                merged["max_length"] = str(min(int(item_constraints["max_length"]), int(rule_args["max_length"])))
+            item_constraints, rule_args = merged, {}
         if item_constraints:
             metadata.append(_call(field, **item_constraints))
         if rule_args:
-            if rules is not None and rules.message is None and "format" not in rule_args:
-                metadata.append(_call(field, **rule_args))
-            else:
-                self.uses_rules = True
-                self.uses_url = self.uses_url or (rules is not None and rules.format == "url")
-                message = literal(rules.message) if rules is not None and rules.message is not None else "None"
-                metadata.append(_call("_Rules", message, **dict(rule_args)))
+            self.uses_rules = True
+            self.uses_url = self.uses_url or (rules is not None and rules.format == "url")
+            message = literal(rules.message) if rules is not None and rules.message is not None else "None"
+            metadata.append(_call("_Rules", message, **dict(rule_args)))
         if metadata:
             item = f"{annotated}[{item}, {', '.join(metadata)}]"
         if not spec.array:

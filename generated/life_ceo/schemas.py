@@ -146,12 +146,8 @@ class UserInsert(BaseModel):
     password_hash: Annotated[
         str, Field(max_length=255), _Rules("Password must be at least 8 characters", min_length=8)
     ]
-    first_name: (
-        Annotated[str, Field(max_length=100), Field(min_length=1, max_length=100)] | None
-    ) = None
-    last_name: Annotated[str, Field(max_length=100), Field(min_length=1, max_length=100)] | None = (
-        None
-    )
+    first_name: Annotated[str, Field(max_length=100, min_length=1)] | None = None
+    last_name: Annotated[str, Field(max_length=100, min_length=1)] | None = None
     bio: Annotated[str, _Rules("Bio must be at most 500 characters", max_length=500)] | None = None
     avatar_url: (
         Annotated[str, Field(max_length=500), _Rules("Invalid URL", format="url")] | None
@@ -216,12 +212,8 @@ class UserUpdate(_PartialUpdate):
         ]
         | None
     ) = None
-    first_name: (
-        Annotated[str, Field(max_length=100), Field(min_length=1, max_length=100)] | None
-    ) = None
-    last_name: Annotated[str, Field(max_length=100), Field(min_length=1, max_length=100)] | None = (
-        None
-    )
+    first_name: Annotated[str, Field(max_length=100, min_length=1)] | None = None
+    last_name: Annotated[str, Field(max_length=100, min_length=1)] | None = None
     bio: Annotated[str, _Rules("Bio must be at most 500 characters", max_length=500)] | None = None
     avatar_url: (
         Annotated[str, Field(max_length=500), _Rules("Invalid URL", format="url")] | None
@@ -517,7 +509,7 @@ class EventAttendeeInsert(BaseModel):
     event_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
     user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
     rsvp: RsvpAnswer = RsvpAnswer.MAYBE
-    guests: Annotated[int, Field(ge=-32768, le=32767), Field(ge=0, le=5)] = 0
+    guests: Annotated[int, Field(ge=0, le=5)] = 0
 
 
 class EventAttendeeSelect(BaseModel):
@@ -539,7 +531,7 @@ class EventAttendeeUpdate(_PartialUpdate):
     event_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
     user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
     rsvp: RsvpAnswer | None = None
-    guests: Annotated[int, Field(ge=-32768, le=32767), Field(ge=0, le=5)] | None = None
+    guests: Annotated[int, Field(ge=0, le=5)] | None = None
 
 
 class TicketOrderInsert(BaseModel):
@@ -618,7 +610,7 @@ class HousingListingInsert(BaseModel):
         _Rules("Rent must be between 0 and 1,000,000", ge=0, le=1000000),
     ]
     currency: Annotated[str, Field(max_length=3)] = "USD"
-    bedrooms: Annotated[int, Field(ge=-32768, le=32767), Field(ge=0, le=20)] = 1
+    bedrooms: Annotated[int, Field(ge=0, le=20)] = 1
     bathrooms: Annotated[decimal.Decimal, Field(max_digits=3, decimal_places=1)] | None = None
     latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
     longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
@@ -670,7 +662,7 @@ class HousingListingUpdate(_PartialUpdate):
         | None
     ) = None
     currency: Annotated[str, Field(max_length=3)] | None = None
-    bedrooms: Annotated[int, Field(ge=-32768, le=32767), Field(ge=0, le=20)] | None = None
+    bedrooms: Annotated[int, Field(ge=0, le=20)] | None = None
     bathrooms: Annotated[decimal.Decimal, Field(max_digits=3, decimal_places=1)] | None = None
     latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
     longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
@@ -693,7 +685,7 @@ class HousingApplicationInsert(BaseModel):
     ) = None
     from_: Annotated[datetime.date, Field(validation_alias="from", serialization_alias="from")]
     until: datetime.date | None = None
-    household_size: Annotated[int, Field(ge=-32768, le=32767), Field(ge=1)] = 1
+    household_size: Annotated[int, Field(ge=1, le=32767)] = 1
     match_score: Annotated[float, Field(ge=0, le=1)] | None = None
     reviewed_at: datetime.datetime | None = None
 
@@ -734,7 +726,7 @@ class HousingApplicationUpdate(_PartialUpdate):
         datetime.date | None, Field(validation_alias="from", serialization_alias="from")
     ] = None
     until: datetime.date | None = None
-    household_size: Annotated[int, Field(ge=-32768, le=32767), Field(ge=1)] | None = None
+    household_size: Annotated[int, Field(ge=1, le=32767)] | None = None
     match_score: Annotated[float, Field(ge=0, le=1)] | None = None
     reviewed_at: datetime.datetime | None = None
 
