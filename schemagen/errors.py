@@ -30,13 +30,26 @@ class SpecError:
         where = f"{self.file}:{self.position.line}:{self.position.column}"
         out = [f"{where}: error: {self.message}"]
         if source_lines and 0 < self.position.line <= len(source_lines):
-            text = source_lines[self.position.line - 1].rstrip("\n")
+            text = _visible(source_lines[self.position.line - 1].rstrip("\n"))
+            caret = self.position.column - 1
+            if len(text) > _ECHO_WIDTH:  # show a window around the caret, not a 10 kB line
+                start = max(0, min(caret - _ECHO_WIDTH // 2, len(text) - _ECHO_WIDTH))
+                text = ("…" if start else "") + text[start:start + _ECHO_WIDTH] + "…"
+                caret = caret - start + (1 if start else 0)
             gutter = f"{self.position.line:>4} | "
             out.append(gutter + text)
-            out.append(" " * (len(gutter) + self.position.column - 1) + "^")
+            out.append(" " * (len(gutter) + caret) + "^")
         if self.hint:
             out.append(f"  hint: {self.hint}")
         return "\n".join(out)
+
+
+_ECHO_WIDTH = 100
+
+
+def _visible(text: str) -> str:
+    """The line as a terminal can show it: control characters as their Unicode pictures."""
+    return "".join(chr(0x2400 + ord(ch)) if ord(ch) < 0x20 and ch != "\t" else ch for ch in text)
 
 
 @dataclass
@@ -63,9 +76,23 @@ class SpecErrors(Exception):
         return "\n".join(blocks)
 
 
+# Words people carry over from other type systems, and what they mean here.
+SYNONYMS = {
+    "datetime": "timestamp", "timestamptz": "timestamp", "int": "integer", "int4": "integer",
+    "int8": "bigint", "int2": "smallint", "bool": "boolean", "string": "text", "str": "text",
+    "float": "double", "decimal": "numeric", "blob": "bytes", "bytea": "bytes",
+    "timestamp": "datetime", "integer": "int", "boolean": "bool", "double": "float", "text": "str",
+    "numeric": "decimal", "dict": "any", "object": "any",
+}
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """' — did you mean `x`?' for the closest choice, or ''."""
-    matches = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    """' — did you mean `x`?' for the closest choice (or the usual synonym), or ''."""
+    options = sorted(choices)
+    synonym = SYNONYMS.get(word.lower())
+    if synonym in options:
+        return f" — did you mean `{synonym}`?"
+    matches = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f" — did you mean `{matches[0]}`?" if matches else ""
 
 

@@ -26,11 +26,12 @@ class Imports:
             self.modules[module] = local
         return local
 
-    def name(self, module: str, name: str) -> str:
+    def name(self, module: str, name: str, *, exact: bool = False) -> str:
+        """The local name for `from module import name`; `exact` imports it under its own name."""
         key = (module, name)
         local = self.names.get(key)
         if local is None:
-            local = name if name not in self.taken else f"_{name}"
+            local = name if exact or name not in self.taken else f"_{name}"
             self.names[key] = local
         return local
 

@@ -124,7 +124,7 @@ class _Layout:
             assert ref.item is not None
             return f"dict[str, {self.shape_type(ref.item, imports, module=module)}]"
         if ref.kind == "named":
-            return ref.name if module == "" else imports.name(module, ref.name)
+            return ref.name if module == "" else imports.name(module, ref.name, exact=True)
         if ref.name == "any":
             return imports.name("typing", "Any")
         return self.qualified(_SHAPE_PY[ref.name], imports)
@@ -141,7 +141,7 @@ class _Layout:
         kind = column.spec.type
         if kind == "enum":
             assert column.enum is not None
-            return imports.name(TYPES, column.enum)
+            return imports.name(TYPES, column.enum, exact=True)
         if kind in ("json", "jsonb"):
             if column.json_type is None:
                 return imports.name(PYDANTIC, "JsonValue") if imports is not self._models_imports else (
@@ -157,6 +157,7 @@ class _Layout:
 
     def types_module(self) -> ir.TypesModule:
         taken = {names.attribute_name(k) for fields in self.spec.types.values() for k in fields}
+        taken |= set(self.spec.enums) | set(self.spec.types)  # class names this module defines
         imports = Imports(taken)
         enums = []
         for name, values in self.spec.enums.items():
@@ -215,7 +216,7 @@ class _Layout:
         if value is None:
             return "None"
         if ref is not None and ref.kind == "named" and ref.name in self.spec.enums:
-            enum_class = ref.name if module == "" else imports.name(module, ref.name)
+            enum_class = ref.name if module == "" else imports.name(module, ref.name, exact=True)
             return f"{enum_class}.{names.enum_member(str(value))}"
         if ref is not None and ref.kind == "list" and isinstance(value, list):
             return "[" + ", ".join(self.json_literal(v, ref.item, imports, module=module) for v in value) + "]"
@@ -229,7 +230,7 @@ class _Layout:
             for key, item in value.items():
                 sub = parse_type(shape[key].type) if key in shape else None
                 items.append(f"{literal(str(key))}: {self.json_literal(item, sub, imports, module=module)}")
-            shape_class = ref.name if module == "" else imports.name(module, ref.name)
+            shape_class = ref.name if module == "" else imports.name(module, ref.name, exact=True)
             return f"{shape_class}.model_validate({{{', '.join(items)}}})"
         if ref is not None and ref.kind == "builtin" and ref.name in ("decimal", "date", "datetime", "time", "uuid"):
             return literal(str(value))
@@ -242,6 +243,8 @@ class _Layout:
     def models_module(self) -> ir.ModelsModule:
         taken = {c.attr for t in self.tables for c in t.columns.values()}
         taken |= {r.attr for t in self.tables for r in t.relations.values()}
+        taken |= {"Base", *(t.class_name for t in self.tables)}  # class names this module defines
+        taken |= set(self.spec.enums) | set(self.spec.types)  # imported from .types under their own names
         imports = Imports(taken)
         self._models_imports = imports
         self._constants: dict[str, ir.Field] = {}
@@ -292,7 +295,7 @@ class _Layout:
 
     def enum_sql_type(self, enum: str, imports: Imports) -> str:
         self.uses_enum_values = True
-        enum_class = imports.name(TYPES, enum)
+        enum_class = imports.name(TYPES, enum, exact=True)
         call = _call(imports.name(SQLALCHEMY, "Enum"), enum_class, name=literal(self.r.enum_names[enum]),
                      values_callable="_enum_values", validate_strings="True")
         return self.constant(_constant_name(enum) + "_ENUM", call)
@@ -508,6 +511,8 @@ class _Layout:
 
     def schemas_module(self) -> ir.SchemasModule:
         taken = {c.attr for t in self.tables for c in t.columns.values()}
+        taken |= {f"{t.class_name}{kind}" for t in self.tables for kind in ("Insert", "Select", "Update")}
+        taken |= set(self.spec.enums) | set(self.spec.types)  # imported from .types under their own names
         imports = Imports(taken)
         self._schema_imports = imports
         self.uses_rules = False
@@ -628,7 +633,7 @@ class _Layout:
             return self.json_literal(value, column.json_type, imports, module=TYPES)
         if kind == "enum":
             assert column.enum is not None
-            enum_class = imports.name(TYPES, column.enum)
+            enum_class = imports.name(TYPES, column.enum, exact=True)
             if column.spec.array:
                 return "[" + ", ".join(f"{enum_class}.{names.enum_member(v)}" for v in value) + "]"
             return f"{enum_class}.{names.enum_member(value)}"
@@ -676,7 +681,7 @@ class _Layout:
     # -- relations.py and __init__.py ---------------------------------------------------------
 
     def relations_module(self) -> ir.RelationsModule:
-        imports = Imports()
+        imports = Imports({t.class_name for t in self.tables} - {"Base"})
         for name in ("Final", "Literal", "Mapping", "NamedTuple", "TypeAlias", "Union"):
             imports.name("typing", name)
         imports.name(ORM, "joinedload")
@@ -685,7 +690,7 @@ class _Layout:
         imports.name(MODELS, "Base")
         models = []
         for table in self.tables:
-            imports.name(MODELS, table.class_name)
+            imports.name(MODELS, table.class_name, exact=True)  # the other imports give way to it
             entries = []
             for relation in table.relations.values():
                 entries.append(self.relation_entry(relation))

@@ -25,6 +25,9 @@ _NULL = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 _STANDARD_TAG = "tag:yaml.org,2002:"
+# Characters YAML does not allow in a document (outside its printable set).
+_NOT_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "BS", 0x1B: "ESC", 0x7F: "DEL"}
 _ALLOWED_TAGS = {_STANDARD_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
 
 
@@ -114,6 +117,7 @@ class _Builder:
         self.source = SourceMap()
         self.errors: list[SpecError] = []
         self.seen: set[int] = set()
+        self.aliased: set[int] = set()
 
     def fail(self, node: yaml.Node, message: str, hint: str = "") -> None:
         self.errors.append(SpecError(self.file, _position(node.start_mark), message, hint))
@@ -121,14 +125,17 @@ class _Builder:
     def build(self, node: yaml.Node, path: SpecPath) -> Any:
         self.source.values[path] = _position(node.start_mark)
         if id(node) in self.seen:
-            self.fail(node, "anchors and aliases (`&name` / `*name`) are not supported in specs",
-                      "write the repeated part out in full")
+            if id(node) not in self.aliased:  # once per anchor, however often it is used
+                self.aliased.add(id(node))
+                self.fail(node, "anchors and aliases (`&name` / `*name`) are not supported in specs",
+                          "write the repeated part out in full")
             return None
         self.seen.add(id(node))
         if node.tag not in _ALLOWED_TAGS and not (
             isinstance(node, yaml.ScalarNode) and node.tag.startswith(_STANDARD_TAG) and node.style is None
         ):
-            self.fail(node, f"YAML tag `{node.tag}` is not allowed in specs", "remove the `!…` tag")
+            shown = "!!" + node.tag[len(_STANDARD_TAG):] if node.tag.startswith(_STANDARD_TAG) else node.tag
+            self.fail(node, f"YAML tag `{shown}` is not allowed in specs", "remove the `!…` tag")
             return None
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path)
@@ -184,6 +191,14 @@ def load_spec_text(file: Path, raw: bytes) -> LoadedSpec:
                                     "save the file as UTF-8")]) from None
     if text.startswith("\ufeff"):
         text = text[1:]
+    bad = _NOT_PRINTABLE.search(text)
+    if bad is not None:
+        preceding = text[: bad.start()]
+        line, column = preceding.count("\n") + 1, bad.start() - (preceding.rfind("\n") + 1) + 1
+        code = ord(bad.group())
+        name = f" ({_CONTROL_NAMES[code]})" if code in _CONTROL_NAMES else ""
+        raise SpecErrors([SpecError(file, Position(line, column), f"the spec contains the control character "
+                                    f"U+{code:04X}{name}", "remove it; a spec is plain text")])
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -195,6 +210,15 @@ def load_spec_text(file: Path, raw: bytes) -> LoadedSpec:
         if "another document" in problem or "single document" in problem:
             problem, hint = "a spec file holds one YAML document; found a second `---`", "split it into two files"
             raise SpecErrors([SpecError(file, position, problem, hint)]) from None
+        unclosed = re.fullmatch(r"did not find expected ',' or '([]}])'", problem)
+        if unclosed and exc.context_mark is not None:
+            closer = unclosed.group(1)
+            opener = "{" if closer == "}" else "["
+            hint = (f"expected `,` or `{closer}` before line {position.line}, column {position.column}; "
+                    f"add the missing `{closer}`")
+            position, problem = _position(exc.context_mark), f"this `{opener}` is not closed"
+        elif problem == "did not find expected key" and not hint:
+            hint = "check the indentation: the keys of one mapping must start in the same column"
         raise SpecErrors([SpecError(file, position, f"YAML syntax error: {problem}", hint)]) from None
     except yaml.YAMLError as exc:
         raise SpecErrors([SpecError(file, Position(1, 1), f"YAML error: {exc}")]) from None

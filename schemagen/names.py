@@ -28,6 +28,15 @@ PYDANTIC_RESERVED = frozenset(
 )
 
 
+# Names every generated package defines at its top level.
+PACKAGE_NAMES = frozenset({"Base", "MODELS", "RELATIONS", "RelationInfo", "RelationKind", "EagerLoad", "eager"})
+
+# Top-level modules the generated code imports: a package of the same name would hide them.
+IMPORTED_MODULES = frozenset(
+    {"datetime", "decimal", "enum", "typing", "uuid", "sqlalchemy", "pydantic", "pydantic_core"}
+)
+
+
 def is_identifier(name: str) -> bool:
     return bool(_IDENTIFIER.fullmatch(name)) and name.isidentifier()
 
@@ -72,6 +81,18 @@ def class_name(table: str) -> str:
         return ""
     words[-1] = singular(words[-1])
     return "".join(w[:1].upper() + w[1:] for w in words)
+
+
+def suggest_identifier(name: str, kind: str) -> str:
+    """A valid, non-keyword identifier close to `name`, for hints (`1st` -> `column_1st`)."""
+    candidate = snake_case(name)
+    if not candidate:
+        return kind
+    if candidate[0].isdigit():
+        candidate = f"{kind}_{candidate}"
+    if candidate in PYTHON_KEYWORDS:
+        candidate = f"{candidate}_{kind}"
+    return candidate
 
 
 def snake_case(name: str) -> str:

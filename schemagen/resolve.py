@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -164,7 +165,8 @@ class Resolver:
         self.tables: dict[str, ResolvedTable] = {}
         self.enum_names: dict[str, str] = {}  # spec enum name -> SQL type name
         self.shape_order: list[str] = []
-        self.public: dict[str, SpecPath] = {}
+        self.public: dict[str, str] = {name: "a name the generated package defines itself"
+                                        for name in names.PACKAGE_NAMES}
 
     def fail(self, path: SpecPath, message: str, hint: str = "", *, key: bool = False) -> None:
         self.errors.append(self.loaded.error(path, message, hint, key=key))
@@ -177,9 +179,18 @@ class Resolver:
 
     def run(self) -> ir.Package:
         package = self.spec.package or self.loaded.file.stem
-        if not names.is_identifier(package) or names.needs_mapping(package) or package.startswith("_"):
-            self.fail(("package",) if self.spec.package else (), f"`{package}` cannot be a Python package name",
-                      "use lowercase letters, digits and `_`, e.g. `package: life_ceo`")
+        where: SpecPath = ("package",) if self.spec.package else ()
+        suggestion = names.suggest_identifier(package, "models")
+        if not names.is_identifier(package) or package in names.PYTHON_KEYWORDS or package.startswith("_"):
+            if self.spec.package:
+                self.fail(where, f"`{package}` cannot be a Python package name",
+                          f"use lowercase letters, digits and `_`, e.g. `package: {suggestion}`")
+            else:
+                self.fail(where, f"the package name `{package}` comes from the file name and is not a Python "
+                          "identifier", f"add `package: {suggestion}` to the spec, or rename the file")
+        elif package in names.IMPORTED_MODULES:
+            self.fail(where, f"package `{package}` would hide the module `{package}`, which the generated code "
+                      "imports", f"choose another name, e.g. `package: {package}_models`")
         self.package = package
         self._enums()
         self._shapes()
@@ -194,20 +205,27 @@ class Resolver:
 
         return build_package(self)
 
-    def _claim(self, public: str, path: SpecPath) -> None:
-        """Every public name of the package is unique across its modules."""
-        if public in self.public:
-            other = self.public[public]
-            self.fail(path, f"the name `{public}` is used twice in the generated package "
-                      f"(also by `{'.'.join(map(str, other))}`)", "rename one of them (tables can set `model:`)",
-                      key=True)
-        else:
-            self.public[public] = path
+    def _claim(self, public: str, path: SpecPath, claim: str, owner: str) -> None:
+        """Every public name of the package is unique across its modules.
 
-    def _class_name_ok(self, name: str, path: SpecPath, what: str) -> bool:
-        if not names.is_identifier(name) or names.needs_mapping(name) or not name[:1].isupper():
+        `claim` says how this part of the spec takes the name ("table `x` maps to the class"),
+        `owner` names it as the earlier holder ("the model class of table `x`").
+        """
+        if public in self.public:
+            fix = f"set `model:` on `{path[1]}`" if path[0] == "tables" else "rename one of them"
+            self.fail(path, f"{claim} `{public}`, which is also {self.public[public]}", fix, key=True)
+        else:
+            self.public[public] = owner
+
+    def _class_name_ok(self, name: str, path: SpecPath, what: str, *, key: bool = True) -> bool:
+        if not names.is_identifier(name) or names.needs_mapping(name):
             self.fail(path, f"{what} `{name}` is not a valid class name",
-                      "use a PascalCase identifier such as `AgentType`", key=True)
+                      f"use a PascalCase identifier, e.g. `{names.class_name(name) or 'Status'}`", key=key)
+            return False
+        if not name[:1].isupper():
+            example = name[:1].upper() + name[1:] if "_" not in name else names.class_name(name + "s")
+            hint = f"e.g. `model: {example}`" if path[-1] == "model" else f"e.g. `{example}`"
+            self.fail(path, f"{what} `{name}` must be PascalCase (start with a capital letter)", hint, key=key)
             return False
         return True
 
@@ -217,7 +235,7 @@ class Resolver:
             path: SpecPath = ("enums", name)
             if not self._class_name_ok(name, path, "enum name"):
                 continue
-            self._claim(name, path)
+            self._claim(name, path, "enum", f"the enum `{name}`")
             sql = names.snake_case(name)
             if sql in sql_names:
                 self.fail(path, f"enums `{name}` and `{sql_names[sql]}` both become the SQL type `{sql}`", key=True)
@@ -242,7 +260,7 @@ class Resolver:
             path: SpecPath = ("types", name)
             if not self._class_name_ok(name, path, "type name"):
                 continue
-            self._claim(name, path)
+            self._claim(name, path, "type", f"the type `{name}`")
             deps[name] = set()
             if not fields:
                 self.fail(path, f"type `{name}` has no fields")
@@ -260,27 +278,37 @@ class Resolver:
                     if named not in known:
                         self.fail(fpath, f"field `{field_name}` of type `{name}` names the unknown type `{named}`"
                                   f"{did_you_mean(named, known | _SHAPE_BUILTINS)}",
-                                  f"declare it under `types:` or `enums:`")
+                                  f"use one of {one_of(sorted(_SHAPE_BUILTINS))}, or a name from `types:` or "
+                                  "`enums:`")
                     elif named in self.spec.types:
                         deps[name].add(named)
                 if shape_field.enum is not None and ref != TypeRef("builtin", name="str"):
-                    self.fail(fpath, "`enum:` on a shape field needs `type: str`")
+                    self.fail((*fpath, "enum"), f"`enum:` on a shape field needs `type: str`, not `{shape_field.type}`",
+                              "or declare the values under `enums:` and write `type: EnumName`", key=True)
                 self._shape_default(shape_field, ref, fpath)
         # Shapes are emitted so that each follows the shapes it uses (spec order otherwise).
         done: list[str] = []
-        visiting: set[str] = set()
+        trail: list[str] = []  # "Shape.field" steps of the walk in progress
 
         def visit(name: str) -> None:
             if name in done:
                 return
-            if name in visiting:
-                self.fail(("types", name), f"type `{name}` refers to itself through its fields",
+            entered = [step.split(".")[0] for step in trail]
+            if name in entered:
+                cycle = " -> ".join([*trail[entered.index(name):], name])
+                self.fail(("types", name), f"type `{name}` refers to itself through its fields ({cycle})",
                           "recursive shapes are not supported; store the nested part as `any`", key=True)
+                done.extend(entered[entered.index(name):])  # one report per cycle
                 return
-            visiting.add(name)
-            for dep in sorted(deps.get(name, ()), key=list(deps).index):
-                visit(dep)
-            visiting.discard(name)
+            for field_name, shape_field in self.spec.types.get(name, {}).items():
+                ref = parse_type(shape_field.type)
+                for dep in _named_types(ref) if ref is not None else []:
+                    if dep in deps:
+                        trail.append(f"{name}.{field_name}")
+                        visit(dep)
+                        trail.pop()
+                        if self.errors and dep not in done:
+                            return
             done.append(name)
 
         for name in deps:
@@ -295,6 +323,15 @@ class Resolver:
         except ValueError as exc:
             self.fail((*path, "default"), f"default does not fit the type `{shape_field.type}`: {exc}")
 
+    def _raw_value(self, path: SpecPath) -> Any:
+        node: Any = self.loaded.data
+        for part in path:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return node
+
     def _raw(self, path: SpecPath) -> Any:
         node: Any = self.loaded.data
         for part in path:
@@ -306,9 +343,10 @@ class Resolver:
 
     def _field_name_ok(self, key: str, path: SpecPath, what: str) -> bool:
         if not names.is_identifier(key):
+            example = names.suggest_identifier(key, what)
+            keep = "; set `column:` to keep the SQL name" if what == "column" else ""
             self.fail(path, f"{what} name `{key}` is not a valid Python identifier",
-                      "use letters, digits and `_`, not starting with a digit; set `column:` to keep an "
-                      "unusual SQL name", key=True)
+                      f"use letters, digits and `_`, not starting with a digit, e.g. `{example}`{keep}", key=True)
             return False
         if key.startswith("_"):
             self.fail(path, f"{what} name `{key}` starts with `_`, which Pydantic and SQLAlchemy keep for "
@@ -329,7 +367,7 @@ class Resolver:
                 continue
             class_name = table.model or names.class_name(table_name)
             cpath = (*path, "model") if table.model else path
-            if not self._class_name_ok(class_name, cpath, "model class name"):
+            if not self._class_name_ok(class_name, cpath, "model class name", key=not table.model):
                 if not table.model:
                     self.errors[-1] = self.loaded.error(
                         path, f"table `{table_name}` gives no valid class name (`{class_name}`)",
@@ -344,8 +382,11 @@ class Resolver:
                           key=True)
             sql_tables[table_name.lower()] = table_name
             classes[class_name] = table_name
-            for public in (class_name, f"{class_name}Insert", f"{class_name}Select", f"{class_name}Update"):
-                self._claim(public, cpath)
+            self._claim(class_name, path, f"table `{table_name}` maps to the class",
+                        f"the model class of table `{table_name}`")
+            for suffix in ("Insert", "Select", "Update"):
+                self._claim(f"{class_name}{suffix}", path, f"the {suffix} schema of table `{table_name}` is",
+                            f"the {suffix} schema of table `{table_name}`")
             resolved = ResolvedTable(table_name, class_name, table, path)
             self.tables[table_name] = resolved
             self._columns(resolved)
@@ -354,10 +395,11 @@ class Resolver:
         sql_names: dict[str, str] = {}
         attrs: dict[str, str] = {}
         pk_keys = set(table.spec.primary_key or ())
-        for key in table.spec.primary_key or ():
+        for index, key in enumerate(table.spec.primary_key or ()):
             if key not in table.spec.columns:
-                self.fail((*table.path, "primary_key"), f"primary key column `{key}` is not a column of "
-                          f"`{table.name}`{did_you_mean(key, table.spec.columns)}")
+                self.fail((*table.path, "primary_key", index), f"primary key column `{key}` is not a column of "
+                          f"`{table.name}`{did_you_mean(key, table.spec.columns)}",
+                          f"columns of `{table.name}`: {one_of(table.spec.columns)}")
         if table.spec.primary_key and any(c.primary_key for c in table.spec.columns.values()):
             self.fail((*table.path, "primary_key"), "give the primary key either as `primary_key: [...]` on the "
                       "table or as `primary_key: true` on columns, not both")
@@ -365,7 +407,7 @@ class Resolver:
             path = (*table.path, "columns", key)
             if not self._field_name_ok(key, path, "column"):
                 continue
-            attr = names.attribute_name(key)
+            attr = names.attribute_name(unicodedata.normalize("NFKC", key))
             sql_name = spec.column if spec.column is not None else key
             problem = sql_name_problem(sql_name)
             if problem:
@@ -373,12 +415,20 @@ class Resolver:
                           f"`{sql_name}` is not a usable SQL column name: {problem}", key=spec.column is None)
                 continue
             if sql_name.lower() in sql_names:
-                self.fail(path, f"columns `{sql_names[sql_name.lower()]}` and `{key}` of table `{table.name}` "
-                          f"both use the SQL name `{sql_name}`", "set `column:` on one of them", key=True)
+                other = sql_names[sql_name.lower()]
+                other_sql = table.spec.columns[other].column or other
+                if other_sql == sql_name:
+                    self.fail(path, f"columns `{other}` and `{key}` of table `{table.name}` both use the SQL name "
+                              f"`{sql_name}`", "set `column:` on one of them", key=True)
+                else:
+                    self.fail(path, f"columns `{other}` and `{key}` of table `{table.name}` have SQL names that "
+                              "differ only in case", "SQLite and unquoted SQL treat them as one name; rename one "
+                              "of them or set `column:`", key=True)
             sql_names[sql_name.lower()] = key
             if attr in attrs:
-                self.fail(path, f"columns `{attrs[attr]}` and `{key}` both become the attribute `{attr}`",
-                          "rename one of them", key=True)
+                nfkc = " (Python reads identifiers in NFKC form)" if attr != names.attribute_name(key) else ""
+                self.fail(path, f"columns `{attrs[attr]}` and `{key}` both become the attribute `{attr}`{nfkc}",
+                          "rename one of them (set `column:` to keep its SQL name)", key=True)
             attrs[attr] = key
             column = ResolvedColumn(key, attr, sql_name, spec, path, table.name)
             column.primary_key = spec.primary_key or key in pk_keys
@@ -430,7 +480,8 @@ class Resolver:
             else:
                 column.enum = spec.enum
         elif spec.enum is not None:
-            self.fail((*path, "enum"), f"`enum:` applies to columns of `type: enum`, not `{kind}`")
+            self.fail((*path, "enum"), f"`enum:` applies to columns of `type: enum`, not `{kind}`",
+                      f"write `type: enum` to store values of `{spec.enum}`, or remove `enum:`")
         if spec.json_schema is not None:
             if kind not in _JSON:
                 self.fail((*path, "schema"), f"`schema:` applies to json and jsonb columns, not `{kind}`")
@@ -496,7 +547,9 @@ class Resolver:
         kind = spec.type
         if isinstance(value, dict) and set(value) == {"sql"}:
             if not isinstance(value["sql"], str) or not value["sql"].strip():
-                self.fail(path, "`{sql: ...}` needs the SQL expression as text")
+                empty = isinstance(value["sql"], str)
+                self.fail(path, "`{sql: ...}` is empty" if empty else "`{sql: ...}` needs the SQL expression as text",
+                          'write the SQL expression, e.g. `default: {sql: "now()"}`')
                 return
             column.default_kind, column.default_value, column.server_set = "sql", value["sql"], True
             return
@@ -516,14 +569,18 @@ class Resolver:
             return
         if value is None:
             if not column.nullable:
-                self.fail(path, "`default: null` on a column that is not nullable")
+                self.fail(path, "`default: null` on a column that is not nullable",
+                          "leave `default:` out (the value is then required on insert), or make the column nullable")
             return
         try:
             column.default_value = self._default_value(column, value)
             column.default_kind = "literal"
         except ValueError as exc:
-            self.fail(path, f"default {_show_value(value)} does not fit the `{kind}{'[]' if spec.array else ''}` "
-                      f"column: {exc}", _default_hint(kind))
+            inside: SpecPath = getattr(exc, "where", ())
+            if inside and isinstance(spec.default, dict) and set(spec.default) == {"json"}:
+                inside = ("json", *inside)
+            self.fail((*path, *inside), f"default {_show_value(value)} does not fit the "
+                      f"`{kind}{'[]' if spec.array else ''}` column: {exc}", _default_hint(kind))
 
     def _default_value(self, column: ResolvedColumn, value: Any) -> Any:
         spec = column.spec
@@ -627,7 +684,9 @@ class Resolver:
                               "so it cannot be referenced", f"add `unique: true` to `{target_name}.{target_column.key}`")
                     continue
                 if column.spec.on_delete == "set default" and not column.default_kind:
-                    self.fail((*column.path, "on_delete"), "`on_delete: set default` on a column without a default")
+                    self.fail((*column.path, "on_delete"), "`on_delete: set default` on a column without a default",
+                              f"give `{column.key}` a `default:` that exists in `{target_name}.{target_column.key}`, "
+                              "or choose another action")
                 table.fks.append(ForeignKey(table.name, column, target_name, target_column))
 
     def _fks_between(self, source: str, target: str) -> list[ForeignKey]:
@@ -651,7 +710,11 @@ class Resolver:
 
     def _relation(self, table: ResolvedTable, name: str, attr: str, spec: Relation, path: SpecPath) -> ResolvedRelation | None:
         if (spec.one is None) == (spec.many is None):
-            self.fail(path, f"relation `{name}` needs exactly one of `one: table` or `many: table`")
+            both = spec.one is not None
+            self.fail(path, f"relation `{name}` gives both `one:` and `many:`" if both
+                      else f"relation `{name}` needs `one: table` or `many: table`",
+                      "`one: T` follows a foreign key to a single row of `T`; `many: T` lists the rows of `T` that "
+                      "point here")
             return None
         target_name = spec.one if spec.one is not None else spec.many
         assert target_name is not None
@@ -695,8 +758,11 @@ class Resolver:
             relation.kind = "one-to-one-inverse"
             return relation
         if spec.fields is not None and spec.references is None:
+            candidates = [fk.column.key for fk in self._fks_between(target_name, table.name)]
+            example = candidates[0] if candidates else f"{names.snake_case(table.class_name)}_id"
             self.fail((*path, "fields"), "on a `many:` relation, name the foreign-key columns of the other table "
-                      "with `references:`", f"e.g. `references: [{table.name.rstrip('s')}_id]`")
+                      "with `references:`", f"write `references: [{example}]` (the foreign key of `{target_name}` "
+                      f"to `{table.name}`)")
             return None
         fk = self._pick(self._fks_between(target_name, table.name), spec.references, relation, "references",
                         local=False)
@@ -749,13 +815,17 @@ class Resolver:
                 self.fail((*path, "through_fields"), "`through_fields` names two columns of the link table: the "
                           "one pointing to this table, then the one pointing to the target")
                 return None
-            near = [fk for fk in link.fks if fk.column.key == spec.through_fields[0] and fk.target_table == table.name]
-            far = [fk for fk in link.fks if fk.column.key == spec.through_fields[1] and fk.target_table == target.name]
-            if not near or not far:
-                self.fail((*path, "through_fields"), f"`through_fields` must name a foreign key of `{link_name}` to "
-                          f"`{table.name}` and then one to `{target.name}`")
-                return None
-            relation.link_fks = (near[0], far[0])
+            chosen: list[ForeignKey] = []
+            for index, (column_key, side) in enumerate(zip(spec.through_fields, (table.name, target.name))):
+                found = [fk for fk in link.fks if fk.column.key == column_key and fk.target_table == side]
+                if not found:
+                    options = [fk.column.key for fk in link.fks if fk.target_table == side]
+                    self.fail((*path, "through_fields", index), f"`{column_key}` is not a foreign key of `{link_name}` "
+                              f"to `{side}`", f"foreign keys of `{link_name}` to `{side}`: {one_of(options)}"
+                              if options else f"`{link_name}` has no foreign key to `{side}`")
+                    return None
+                chosen.append(found[0])
+            relation.link_fks = (chosen[0], chosen[1])
         else:
             near_all = self._fks_between(link_name, table.name)
             far_all = self._fks_between(link_name, target.name)
@@ -765,8 +835,12 @@ class Resolver:
                           f"`{link_name}` needs a column with `references: {missing}.<column>`")
                 return None
             if len(near_all) != 1 or len(far_all) != 1 or table.name == target.name:
-                self.fail((*path, "through"), f"link table `{link_name}` has several foreign keys to "
-                          f"`{table.name}`/`{target.name}`", "choose them with `through_fields: [this_side, other_side]`")
+                both = near_all if table.name == target.name else near_all + far_all
+                columns = [fk.column.key for fk in both]
+                targets = f"`{table.name}`" if table.name == target.name else f"`{table.name}` and `{target.name}`"
+                self.fail((*path, "through"), f"link table `{link_name}` has {len(columns)} foreign keys to {targets} "
+                          f"({', '.join(columns)})", f"choose the sides with `through_fields: [{', '.join(columns[:2])}]`"
+                          ": the column pointing to this row first")
                 return None
             relation.link_fks = (near_all[0], far_all[0])
         relation.through = link_name
@@ -809,19 +883,28 @@ class Resolver:
             for kind, index, name in named:
                 problem = sql_name_problem(name) if name is not None else ""
                 if problem:
-                    self.fail((*path, kind, index, "name"), f"`{name}` is not a usable constraint name: {problem}")
+                    if "`.`" in problem:
+                        problem = "it contains `.`"
+                    self.fail((*path, kind, index, "name"), f"`{name}` is not a usable constraint name: {problem}",
+                              f"use letters, digits and `_`, e.g. `{names.snake_case(name or '') or 'my_constraint'}`")
             for index, unique in enumerate(spec.unique):
-                self._known_columns(table, unique.columns, (*path, "unique", index, "columns"))
-            index_names: set[str] = set()
+                list_form = isinstance(self._raw_value((*path, "unique", index)), list)
+                columns_path = (*path, "unique", index) if list_form else (*path, "unique", index, "columns")
+                self._known_columns(table, unique.columns, columns_path, f"unique constraint {index + 1}")
+            index_names: dict[str, SpecPath] = {}
             for index, idx in enumerate(spec.indexes):
-                self._known_columns(table, idx.columns, (*path, "indexes", index, "columns"))
+                self._known_columns(table, idx.columns, (*path, "indexes", index, "columns"), f"index {index + 1}")
                 if idx.name is not None:
+                    name_path = (*path, "indexes", index, "name")
                     if idx.name in index_names:
-                        self.fail((*path, "indexes", index, "name"), f"index name `{idx.name}` is used twice")
-                    index_names.add(idx.name)
+                        first = self.loaded.source.locate(index_names[idx.name])
+                        self.fail(name_path, f"index name `{idx.name}` is used twice (first at line {first.line}, "
+                                  f"column {first.column})", "give each index its own name, or leave `name:` out")
+                    index_names.setdefault(idx.name, name_path)
             for index, check in enumerate(spec.checks):
                 if not check.sql.strip():
-                    self.fail((*path, "checks", index, "sql"), "a check needs an SQL expression")
+                    self.fail((*path, "checks", index, "sql"), "a check needs an SQL expression",
+                              'write the condition every row must meet, e.g. `sql: "age >= 0"`')
             if spec.soft_delete is not None:
                 column = table.columns.get(spec.soft_delete)
                 spath = (*path, "soft_delete")
@@ -829,16 +912,22 @@ class Resolver:
                     self.fail(spath, f"`soft_delete` names the unknown column `{spec.soft_delete}`"
                               f"{did_you_mean(spec.soft_delete, keys)}", "add a nullable timestamp column, e.g. "
                               "`deleted_at: {type: timestamp}`")
-                elif column.spec.type != "timestamp" or column.spec.array or not column.nullable:
-                    self.fail(spath, f"`soft_delete` column `{spec.soft_delete}` must be a nullable timestamp")
+                elif column.spec.type != "timestamp" or column.spec.array:
+                    kind = column.spec.type + ("[]" if column.spec.array else "")
+                    self.fail(spath, f"`soft_delete` column `{spec.soft_delete}` is a `{kind}` column; it must be a "
+                              "nullable timestamp", f"make it `{spec.soft_delete}: {{type: timestamp}}`")
+                elif not column.nullable:
+                    self.fail(spath, f"`soft_delete` column `{spec.soft_delete}` is not nullable; it must be a "
+                              "nullable timestamp", f"remove `nullable: false` from `{spec.soft_delete}`: rows whose "
+                              f"`{spec.soft_delete}` is null are the live ones")
 
-    def _known_columns(self, table: ResolvedTable, keys: list[str], path: SpecPath) -> None:
+    def _known_columns(self, table: ResolvedTable, keys: list[str], path: SpecPath, what: str) -> None:
         for index, key in enumerate(keys):
             if key not in table.columns:
                 self.fail((*path, index), f"`{key}` is not a column of `{table.name}`"
-                          f"{did_you_mean(key, table.columns)}")
-        if len(set(keys)) != len(keys):
-            self.fail(path, "a column is listed twice")
+                          f"{did_you_mean(key, table.columns)}", f"columns of `{table.name}`: {one_of(table.columns)}")
+            elif key in keys[:index]:
+                self.fail((*path, index), f"{what} of table `{table.name}` lists the column `{key}` twice")
 
 
 def _partners(a: ResolvedRelation, b: ResolvedRelation) -> bool:
@@ -896,49 +985,56 @@ def plain_json(value: Any) -> Any:
     return value
 
 
-def _check_json_default(value: Any, ref: TypeRef, spec: Spec) -> None:
-    """Raise ValueError when a YAML default cannot be a value of the type expression."""
-    if ref.kind == "list":
-        if not isinstance(value, list):
-            raise ValueError("expected a list")
-        for item in value:
-            assert ref.item is not None
-            _check_json_default(item, ref.item, spec)
-        return
-    if ref.kind == "dict":
-        if not isinstance(value, dict):
-            raise ValueError("expected a mapping")
-        for item in value.values():
-            assert ref.item is not None
-            _check_json_default(item, ref.item, spec)
+class JsonDefaultError(ValueError):
+    """A JSON default that does not fit its type; `where` is the path inside the default."""
+
+    def __init__(self, message: str, where: SpecPath = ()) -> None:
+        super().__init__(message)
+        self.where = where
+
+
+def _check_json_default(value: Any, ref: TypeRef, spec: Spec, where: SpecPath = (), label: str = "") -> None:
+    """Raise JsonDefaultError when a YAML default cannot be a value of the type expression."""
+    if ref.kind in ("list", "dict"):
+        assert ref.item is not None
+        if not isinstance(value, list if ref.kind == "list" else dict):
+            raise JsonDefaultError(f"{f'`{label}` ' if label else ''}expected a {ref.kind == 'list' and 'list' or 'mapping'}",
+                                   where)
+        items = enumerate(value) if isinstance(value, list) else value.items()
+        for key, item in items:
+            _check_json_default(item, ref.item, spec, (*where, key), f"{label}[{key!r}]" if label else "")
         return
     if ref.kind == "named":
         if ref.name in spec.enums:
             if as_text(value) not in spec.enums[ref.name]:
-                raise ValueError(f"`{value}` is not a value of `{ref.name}`")
+                raise JsonDefaultError(f"`{value}` is not a value of `{ref.name}`", where)
             return
         shape = spec.types.get(ref.name)
         if shape is None:
             return
         if not isinstance(value, dict):
-            raise ValueError(f"expected a mapping for `{ref.name}`")
+            raise JsonDefaultError(f"expected a mapping for `{ref.name}`", where)
         for key in value:
             if key not in shape:
-                raise ValueError(f"`{ref.name}` has no field `{key}`")
+                raise JsonDefaultError(f"`{ref.name}` has no field `{key}`{did_you_mean(key, shape)}", (*where, key))
         for key, shape_field in shape.items():
             sub = parse_type(shape_field.type)
             if key in value:
                 if value[key] is None:
                     if not shape_field.nullable:
-                        raise ValueError(f"`{ref.name}.{key}` cannot be null")
+                        raise JsonDefaultError(f"`{ref.name}.{key}` cannot be null", (*where, key))
                 elif sub is not None:
-                    _check_json_default(value[key], sub, spec)
+                    _check_json_default(value[key], sub, spec, (*where, key), f"{ref.name}.{key}")
             elif "default" not in shape_field.model_fields_set and not shape_field.nullable:
-                raise ValueError(f"`{ref.name}.{key}` is required")
+                raise JsonDefaultError(f"`{ref.name}.{key}` is required", where)
         return
     if value is not None and not _fits_builtin(ref.name, value):
-        raise ValueError(f"expected {ref.name}, got {_show_value(value)}")
-    plain_json(value)
+        expects = f"`{label}` expects" if label else "expected"
+        raise JsonDefaultError(f"{expects} {ref.name}, got {_show_value(value)}", where)
+    try:
+        plain_json(value)
+    except ValueError as exc:
+        raise JsonDefaultError(str(exc), where) from None
 
 
 def _parse_iso(kind: str, text: str) -> datetime.date | datetime.time | datetime.datetime:

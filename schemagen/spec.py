@@ -16,6 +16,11 @@ from schemagen.load import as_text
 Text = Annotated[str, BeforeValidator(as_text)]
 """A string the user typed; `3.10`, `012` and `yes` stay exactly as written."""
 
+Flag = Annotated[bool, Field(strict=True)]
+"""`true` or `false` only: `yes`/`on` are text in a spec, and text is not a flag."""
+
+MAX_LENGTH = 10_485_760  # PostgreSQL's limit for varchar(n)
+
 ColumnType = Literal[
     "serial", "bigserial", "smallint", "integer", "bigint", "boolean", "real", "double", "numeric",
     "varchar", "char", "text", "date", "time", "timestamp", "interval", "uuid", "json", "jsonb",
@@ -58,21 +63,21 @@ def _shorthand(key: str) -> Any:
 
 class Column(_Node):
     type: ColumnType
-    primary_key: bool = False
-    nullable: bool | None = None
-    unique: bool = False
-    index: bool = False
+    primary_key: Flag = False
+    nullable: Flag | None = None
+    unique: Flag = False
+    index: Flag = False
     default: Any = None
     on_update: Text | None = None
     column: Text | None = None
     comment: Text | None = None
     references: Text | None = None
     on_delete: ForeignKeyAction | None = None
-    length: int | None = Field(default=None, ge=1)
+    length: int | None = Field(default=None, ge=1, le=MAX_LENGTH)
     precision: int | None = Field(default=None, ge=1, le=1000)
     scale: int | None = Field(default=None, ge=0, le=1000)
-    timezone: bool = False
-    array: bool = False
+    timezone: Flag = False
+    array: Flag = False
     enum: Text | None = None
     json_schema: Text | None = Field(default=None, alias="schema")
     rules: Rules | None = Field(default=None, alias="validate")
@@ -85,7 +90,7 @@ class ShapeField(_Node):
 
     type: Text
     enum: list[Text] | None = None
-    nullable: bool = False
+    nullable: Flag = False
     default: Any = None
     comment: Text | None = None
     min_length: int | None = Field(default=None, ge=0)
@@ -111,7 +116,7 @@ class UniqueConstraint(_Node):
 
 class Index(_Node):
     columns: list[Text] = Field(min_length=1)
-    unique: bool = False
+    unique: Flag = False
     name: Text | None = None
     where: Text | None = None
 

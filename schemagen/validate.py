@@ -29,7 +29,7 @@ def validate_spec(loaded: LoadedSpec) -> Spec:
         return Spec.model_validate(loaded.data)
     except ValidationError as exc:
         errors = [_translate(loaded, error) for error in exc.errors(include_url=False)]
-        unique = {(e.position, e.message): e for e in errors}
+        unique = {(e.position, e.message): e for e in _drop_redundant(errors)}
         raise SpecErrors(list(unique.values())) from None
 
 
@@ -44,8 +44,13 @@ def _clean_loc(loc: tuple[Any, ...]) -> SpecPath:
     return tuple(known)
 
 
+_ITEM_NOUNS = {"checks": "check", "indexes": "index", "unique": "unique constraint"}
+
+
 def _describe(path: SpecPath) -> str:
-    """`column `email` of table `users``-style words for where a path points."""
+    """Words for the mapping a path points at: `column `email` of table `users``."""
+    if len(path) >= 4 and path[0] == "tables" and path[2] in _ITEM_NOUNS and isinstance(path[3], int):
+        return f"{_ITEM_NOUNS[str(path[2])]} {path[3] + 1} of table `{path[1]}`"
     if len(path) >= 4 and path[0] == "tables" and path[2] in ("columns", "relations"):
         noun = "column" if path[2] == "columns" else "relation"
         return f"{noun} `{path[3]}` of table `{path[1]}`"
@@ -56,6 +61,38 @@ def _describe(path: SpecPath) -> str:
     if len(path) >= 2 and path[0] in ("types", "enums"):
         return f"{path[0][:-1]} `{path[1]}`"
     return "the spec"
+
+
+def _subject(path: SpecPath) -> str:
+    """Words for the value a path points at, as the subject of a sentence."""
+    if path == ("tables",):
+        return "`tables`"
+    if len(path) == 2 and path[0] in ("tables", "enums", "types"):
+        return f"{path[0][:-1]} `{path[1]}`"
+    if len(path) == 4 and path[0] == "tables" and path[2] in ("columns", "relations"):
+        return _describe(path)
+    if len(path) == 4 and path[0] == "tables" and path[2] in _ITEM_NOUNS:
+        return _describe(path)
+    return f"`{path[-1]}` of {_describe(path[:-1])}" if path else "the spec"
+
+
+# What a value of the wrong kind should have looked like, by where it stands.
+_KIND_HINTS: dict[str, str] = {
+    "tables": "write each table as `name:` followed by its `columns:`, without `-`",
+    "columns": "write each column as `name: type` or `name: {type: ...}`, without `-`",
+    "relations": "write each relation as `name: {one: table}` or `name: {many: table}`, without `-`",
+    "indexes": "write each index as a list item: `- {columns: [email], name: email_idx}`",
+    "checks": "write each check as a list item: `- {name: positive_price, sql: \"price >= 0\"}`",
+    "unique": "for a constraint over several columns, use the table's `unique: [[a, b]]`",
+    "primary_key": "on a column write `primary_key: true`; on a table list the columns: `primary_key: [a, b]`",
+}
+_NUMBER_HINTS = {
+    "length": "`length` is the most characters the column holds, e.g. `length: 255`",
+    "precision": "`precision` is the total number of digits, e.g. `{type: numeric, precision: 10, scale: 2}`",
+    "scale": "`scale` is the number of digits after the decimal point, e.g. "
+             "`{type: numeric, precision: 10, scale: 2}`",
+}
+_YAML11_WORDS = {"yes", "no", "on", "off", "y", "n"}
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -97,33 +134,73 @@ def _translate(loaded: LoadedSpec, error: Any) -> SpecError:
     kind: str = error["type"]
     value = error.get("input")
     where = _describe(path[:-1] if path else path)
-    key = path[-1] if path else ""
+    key = str(path[-1]) if path else ""
+    subject = _subject(path)
     if kind == "extra_forbidden":
         model = _model_at(path[:-1])
         allowed = _keys_of(model) if model else []
         return loaded.error(
-            path, f"unknown key `{key}` in {where}{did_you_mean(str(key), allowed)}",
+            path, f"unknown key `{key}` in {where}{did_you_mean(key, allowed)}",
             f"allowed keys: {one_of(allowed)}" if allowed else "", key=True,
         )
     if kind == "missing":
-        return loaded.error(path[:-1], f"{where} is missing the required key `{key}`", f"add `{key}: ...`")
+        position = loaded.source.locate(path[:-1], key=True)
+        return SpecError(loaded.file, position, f"{where} is missing the required key `{key}`", f"add `{key}: ...`",
+                         path)
     if kind == "literal_error":
         expected = [str(v) for v in typing.get_args(_literal_type(path))] or [error["ctx"]["expected"]]
-        noun = "column type" if key == "type" else f"value for `{key}`"
-        return loaded.error(
-            path, f"unknown {noun} `{value}` in {where}{did_you_mean(str(value), expected)}",
-            f"allowed: {one_of(expected)}",
-        )
-    if kind in ("too_short",) and isinstance(value, (dict, list)):
-        return loaded.error(path, f"`{key}` of {where} must not be empty")
+        message = (f"unknown column type `{value}` in {where}" if key == "type"
+                   else f"unknown value `{value}` for `{key}` in {where}")
+        hint = f"allowed: {one_of(expected)}" + ("; use `pattern:` for other formats" if key == "format" else "")
+        return loaded.error(path, message + did_you_mean(str(value), expected), hint)
+    if kind == "too_short" and isinstance(value, (dict, list)):
+        if len(path) == 5 and path[2] in _ITEM_NOUNS and key == "columns":
+            return loaded.error(path, f"{where} lists no columns", "name at least one column, e.g. `columns: [email]`")
+        hint = "add at least one column, e.g. `id: {type: serial, primary_key: true}`" if key == "columns" else ""
+        return loaded.error(path, f"{subject} must not be empty", hint)
+    if kind in ("greater_than_equal", "less_than_equal"):
+        bound = error["ctx"]["ge" if kind == "greater_than_equal" else "le"]
+        limit = f"at least {bound}" if kind == "greater_than_equal" else f"at most {bound}"
+        hint = _NUMBER_HINTS.get(key, "")
+        if key == "length" and kind == "less_than_equal":
+            limit += " (the PostgreSQL limit)"
+            hint = "leave `length` out for text of any length: `{type: varchar}` or `text`"
+        return loaded.error(path, f"{subject} must be {limit}, not {_show(value)}", hint)
+    if kind == "int_from_float":
+        return loaded.error(path, f"{subject} must be a whole number, not {_show(value)}", _NUMBER_HINTS.get(key, ""))
+    if kind == "bool_type":
+        hint = ("`yes`/`no`/`on`/`off` are text in a spec (YAML 1.2); write `true` or `false`"
+                if isinstance(value, str) and value.lower() in _YAML11_WORDS else _KIND_HINTS.get(key, ""))
+        return loaded.error(path, f"{subject} must be true or false, not {_show(value)}", hint)
+    if value is None and len(path) == 2 and path[0] == "tables":
+        return loaded.error(path, f"table `{key}` is empty",
+                            "give it `columns:`, e.g. `columns: {id: {type: serial, primary_key: true}}`", key=True)
     base = kind.split("_")[0]
-    if base in _KIND and kind.endswith(("_type", "_parsing")):
-        return loaded.error(
-            path, f"`{key}` of {where} must be {_KIND[base]}, not {_show(value)}",
-        )
-    if kind == "model_type" or kind == "model_attributes_type":
-        return loaded.error(path, f"{where} must be a mapping, not {_show(value)}")
-    return loaded.error(path, f"`{key}` of {where}: {error['msg']}")
+    if kind in ("model_type", "model_attributes_type", "dict_type") or (
+            base in _KIND and kind.endswith(("_type", "_parsing"))):
+        wanted = _KIND.get(base, "a mapping")
+        hint = _KIND_HINTS.get(key, "")
+        if path == ("tables",):
+            wanted = "a mapping from table names to tables"
+        elif len(path) == 4 and path[2] == "columns":
+            wanted, hint = "a type name or a mapping", f"e.g. `{key}: {{type: varchar, length: 255}}`"
+        elif len(path) == 2 and path[0] == "enums":
+            values = ", ".join(map(str, value)) if isinstance(value, dict) else "first_value, second_value"
+            wanted, hint = "a list of values", f"write `{key}: [{values}]`"
+        elif key == "columns" and base == "list" and isinstance(value, str):
+            hint = f"write `columns: [{value}]`"
+        return loaded.error(path, f"{subject} must be {wanted}, not {_show(value)}", hint)
+    return loaded.error(path, f"{subject}: {error['msg']}")
+
+
+def _drop_redundant(errors: list[SpecError]) -> list[SpecError]:
+    """A misspelt key (`colums`) also leaves the real one missing; report only the misspelling."""
+    suggested = {
+        (e.path[:-1], e.message.split("did you mean `")[1].rstrip("`?"))
+        for e in errors if "unknown key" in e.message and "did you mean `" in e.message
+    }
+    return [e for e in errors if not ("is missing the required key" in e.message
+                                      and (e.path[:-1], str(e.path[-1])) in suggested)]
 
 
 def _literal_type(path: SpecPath) -> Any:
