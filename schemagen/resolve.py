@@ -269,7 +269,7 @@ class Resolver:
                 self._field_name_ok(field_name, fpath, "field")
                 ref = parse_type(shape_field.type)
                 if ref is None:
-                    self.fail((*fpath, "type") if "type" in self._raw(fpath) else fpath,
+                    self.fail((*fpath, "type") if isinstance(self._raw_value(fpath), dict) else fpath,
                               f"`{shape_field.type}` is not a type expression",
                               f"use one of {one_of(sorted(_SHAPE_BUILTINS))}, a type or enum name, "
                               "`list[X]` or `dict[str, X]`")
@@ -331,15 +331,6 @@ class Resolver:
             except (KeyError, IndexError, TypeError):
                 return None
         return node
-
-    def _raw(self, path: SpecPath) -> Any:
-        node: Any = self.loaded.data
-        for part in path:
-            try:
-                node = node[part]
-            except (KeyError, IndexError, TypeError):
-                return {}
-        return node if isinstance(node, dict) else {}
 
     def _field_name_ok(self, key: str, path: SpecPath, what: str) -> bool:
         if not names.is_identifier(key):
