@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from schemagen import ir, names
 from schemagen.imports import Imports
 from schemagen.literals import Code, comment, docstring, literal
+from schemagen.load import as_text
 from schemagen.resolve import (
     ResolvedColumn,
     ResolvedRelation,
@@ -60,6 +61,10 @@ _NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 _FORMAT_JSON = {"email": "email", "url": "uri", "uuid": "uuid"}
+_PARSE_BUILTIN: dict[str, Any] = {
+    "decimal": decimal.Decimal, "uuid": uuid.UUID, "date": datetime.date.fromisoformat,
+    "datetime": datetime.datetime.fromisoformat, "time": datetime.time.fromisoformat,
+}
 
 
 def build_package(resolved: Resolver) -> ir.Package:
@@ -144,8 +149,13 @@ class _Layout:
             return imports.name(TYPES, column.enum, exact=True)
         if kind in ("json", "jsonb"):
             if column.json_type is None:
-                return imports.name(PYDANTIC, "JsonValue") if imports is not self._models_imports else (
-                    imports.name("typing", "Any"))
+                if imports is self._models_imports:
+                    return imports.name("typing", "Any")
+                json_value = imports.name(PYDANTIC, "JsonValue")
+                if column.nullable:
+                    return json_value
+                # JsonValue includes None; a NOT NULL column takes any JSON value but null.
+                return f"dict[str, {json_value}] | list[{json_value}] | str | int | float | bool"
             return self.shape_type(column.json_type, imports, module=TYPES)
         return self.qualified(_PY_TYPES[kind], imports)
 
@@ -232,8 +242,8 @@ class _Layout:
                 items.append(f"{literal(str(key))}: {self.json_literal(item, sub, imports, module=module)}")
             shape_class = ref.name if module == "" else imports.name(module, ref.name, exact=True)
             return f"{shape_class}.model_validate({{{', '.join(items)}}})"
-        if ref is not None and ref.kind == "builtin" and ref.name in ("decimal", "date", "datetime", "time", "uuid"):
-            return literal(str(value))
+        if ref is not None and ref.kind == "builtin" and ref.name in _PARSE_BUILTIN:
+            return literal(_PARSE_BUILTIN[ref.name](str(as_text(value))), module=imports.module)
         from schemagen.resolve import plain_json
 
         return literal(plain_json(value))
@@ -296,8 +306,9 @@ class _Layout:
     def enum_sql_type(self, enum: str, imports: Imports) -> str:
         self.uses_enum_values = True
         enum_class = imports.name(TYPES, enum, exact=True)
+        # Bound to the metadata, so the type is created even when only arrays use it.
         call = _call(imports.name(SQLALCHEMY, "Enum"), enum_class, name=literal(self.r.enum_names[enum]),
-                     values_callable="_enum_values", validate_strings="True")
+                     values_callable="_enum_values", validate_strings="True", metadata="Base.metadata")
         return self.constant(_constant_name(enum) + "_ENUM", call)
 
     def adapter(self, py_type: str, imports: Imports) -> str:
@@ -402,7 +413,13 @@ class _Layout:
         args: list[str] = []
         if column.sql_name != column.attr:
             args.append(literal(column.sql_name))
-        args.append(self.sql_type(column, imports))
+        sql_type = self.sql_type(column, imports)
+        if column.nullable and column.default_kind in ("literal", "sql") and not sql_type.startswith("_ArrayOf") \
+                and not sql_type.startswith("_JSONOf"):
+            # An explicit None must be stored as NULL, not replaced by the server default.
+            sql_type = f"{sql_type if sql_type.endswith(')') or sql_type.startswith('_') else sql_type + '()'}" \
+                ".evaluates_none()"
+        args.append(sql_type)
         fk = next((fk for fk in self.r.tables[column.table].fks if fk.column is column), None)
         if fk is not None:
             target_table = self.r.tables[fk.target_table]
@@ -580,8 +597,8 @@ class _Layout:
             item_constraints["ge"], item_constraints["le"] = str(low), str(high)
         if kind == "numeric" and spec.precision is not None:
             item_constraints["max_digits"] = str(spec.precision)
-            if spec.scale is not None:
-                item_constraints["decimal_places"] = str(spec.scale)
+            # numeric(p) without a scale keeps no fraction (scale 0), as PostgreSQL does
+            item_constraints["decimal_places"] = str(spec.scale or 0)
         rules = spec.rules
         rule_args: dict[str, str] = {}
         list_constraints: dict[str, str] = {}
@@ -596,7 +613,10 @@ class _Layout:
                     rule_args[rule] = literal(value)
             if rules.format is not None:
                 rule_args["format"] = literal(rules.format)
-        field = imports.name(PYDANTIC, "Field")
+
+        def field() -> str:
+            return imports.name(PYDANTIC, "Field")
+
         annotated = imports.name("typing", "Annotated") if (item_constraints or rule_args or list_constraints) else ""
         metadata = []
         if rule_args and rules is not None and rules.message is None and "format" not in rule_args:
@@ -606,7 +626,7 @@ class _Layout:
                 merged["max_length"] = str(min(int(item_constraints["max_length"]), int(rule_args["max_length"])))
             item_constraints, rule_args = merged, {}
         if item_constraints:
-            metadata.append(_call(field, **item_constraints))
+            metadata.append(_call(field(), **item_constraints))
         if rule_args:
             self.uses_rules = True
             self.uses_url = self.uses_url or (rules is not None and rules.format == "url")
@@ -623,7 +643,7 @@ class _Layout:
                 self.uses_rules = True
                 array = f"{annotated}[{array}, {_call('_Rules', literal(list_message), **list_constraints)}]"
             else:
-                array = f"{annotated}[{array}, {_call(field, **list_constraints)}]"
+                array = f"{annotated}[{array}, {_call(field(), **list_constraints)}]"
         return array
 
     def schema_default(self, column: ResolvedColumn, imports: Imports) -> str:

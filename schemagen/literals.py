@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import re
 import uuid
 from typing import Any, Callable
 
@@ -43,10 +44,9 @@ def literal(value: Any, *, module: Callable[[str], str] | None = None) -> Code:
 
 
 def _datetime_literal(value: Any, module: str) -> str:
-    # repr() gives `datetime.date(2024, 1, 2)`; only the module prefix may differ.
-    text = repr(value)
-    assert text.startswith("datetime.")
-    return module + text[len("datetime"):]
+    # repr() gives `datetime.datetime(2024, 1, 2, tzinfo=datetime.timezone.utc)`; every reference to
+    # the module takes its local import name.
+    return re.sub(r"\bdatetime\.(?=(?:date|time|datetime|timedelta|timezone)\b)", module + ".", repr(value))
 
 
 _DOC_ESCAPES = {

@@ -24,7 +24,9 @@ PYDANTIC_RESERVED = frozenset(
     {"copy", "dict", "json", "schema", "schema_json", "validate", "construct", "from_orm",
      "parse_obj", "parse_raw", "parse_file", "update_forward_refs", "fields", "register",
      # methods of the generated Update schemas
-     "changes", "apply_to"}
+     "changes", "apply_to",
+     # builtins the generated class bodies use in annotations (`list[str]`), which a field would shadow
+     "str", "int", "float", "bool", "bytes", "list", "dict", "frozenset", "object"}
 )
 
 
@@ -52,13 +54,17 @@ def needs_mapping(name: str) -> bool:
 
 
 def attribute_name(name: str) -> str:
-    """The Python attribute for a column or relation key (`class` -> `class_`)."""
+    """The Python attribute for a column or relation key (`class` -> `class_`, `ﬁle` -> `file`).
+
+    Python reads identifiers in NFKC form, so the attribute is written in that form too.
+    """
+    name = unicodedata.normalize("NFKC", name)
     return name + "_" if needs_mapping(name) else name
 
 
 def _words(name: str) -> list[str]:
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
-    return [w for w in re.split(r"[^0-9A-Za-z]+|_", spaced) if w]
+    return [w for w in re.split(r"[\W_]+", spaced) if w]
 
 
 def singular(word: str) -> str:

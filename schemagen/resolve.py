@@ -44,6 +44,14 @@ _FK_ACTIONS = {"cascade", "set null", "restrict", "no action", "set default"}
 _RULE_JSON = {"min_length", "max_length", "pattern", "ge", "gt", "le", "lt"}
 _UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 _MAX_SQL_NAME = 63  # PostgreSQL truncates identifiers beyond this
+# Built-in PostgreSQL type names an enum's SQL type must not take.
+_POSTGRES_TYPES = frozenset({
+    "bigint", "bigserial", "bit", "bool", "boolean", "box", "bytea", "char", "character", "cidr", "circle",
+    "date", "decimal", "float4", "float8", "inet", "int", "int2", "int4", "int8", "integer", "interval", "json",
+    "jsonb", "line", "lseg", "macaddr", "money", "name", "numeric", "oid", "path", "point", "polygon", "real",
+    "record", "serial", "smallint", "smallserial", "text", "time", "timestamp", "timestamptz", "timetz",
+    "tsquery", "tsvector", "uuid", "varchar", "varbit", "xml", "regclass", "void", "trigger",
+})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -112,7 +120,7 @@ class TypeRef:
     item: TypeRef | None = None
 
 
-_TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*|\[|\]|,)")
+_TOKEN = re.compile(r"\s*([^\W\d]\w*|\[|\]|,)")
 
 
 def parse_type(text: str) -> TypeRef | None:
@@ -131,7 +139,7 @@ def parse_type(text: str) -> TypeRef | None:
 
 
 def _parse_tokens(tokens: list[str]) -> tuple[TypeRef | None, list[str]]:
-    if not tokens or not re.fullmatch(r"[A-Za-z_]\w*", tokens[0]):
+    if not tokens or not re.fullmatch(r"[^\W\d]\w*", tokens[0]):
         return None, tokens
     head, rest = tokens[0], tokens[1:]
     if head == "list" and rest[:1] == ["["]:
@@ -241,12 +249,24 @@ class Resolver:
                 self.fail(path, f"enums `{name}` and `{sql_names[sql]}` both become the SQL type `{sql}`", key=True)
             sql_names[sql] = name
             self.enum_names[name] = sql
+            if sql in _POSTGRES_TYPES:
+                self.fail(path, f"enum `{name}` would be the SQL type `{sql}`, which is a PostgreSQL built-in type",
+                          f"rename it, e.g. `{name}Kind`", key=True)
+            if sql in {t.lower() for t in self.spec.tables}:
+                self.fail(path, f"enum `{name}` would be the SQL type `{sql}`, the name PostgreSQL also gives the "
+                          f"table `{sql}`", f"rename the enum, e.g. `{name}Kind`", key=True)
             if not values:
                 self.fail(path, f"enum `{name}` has no values", "list at least one value")
             members: dict[str, str] = {}
             for index, value in enumerate(values):
                 member = names.enum_member(value)
-                if value in values[:index]:
+                if "\x00" in value:
+                    self.fail((*path, index), f"a value of enum `{name}` holds a NUL character, which PostgreSQL "
+                              "cannot store", "remove it")
+                elif len(value.encode()) > _MAX_SQL_NAME:
+                    self.fail((*path, index), f"a value of enum `{name}` is {len(value.encode())} bytes long; "
+                              f"PostgreSQL enum values hold at most {_MAX_SQL_NAME}", "shorten it")
+                elif value in values[:index]:
                     self.fail((*path, index), f"enum `{name}` lists the value `{value}` twice")
                 elif member in members:
                     self.fail((*path, index), f"enum values `{members[member]}` and `{value}` of `{name}` both "
@@ -372,6 +392,9 @@ class Resolver:
                 self.fail(path, f"tables `{sql_tables[table_name.lower()]}` and `{table_name}` differ only in case",
                           key=True)
             sql_tables[table_name.lower()] = table_name
+            if table_name.lower().startswith("sqlite_"):
+                self.fail(path, f"table name `{table_name}` starts with `sqlite_`, which SQLite keeps for itself",
+                          "rename the table", key=True)
             classes[class_name] = table_name
             self._claim(class_name, path, f"table `{table_name}` maps to the class",
                         f"the model class of table `{table_name}`")
@@ -454,8 +477,16 @@ class Resolver:
                 self.fail((*path, "scale"), "`scale` needs a `precision`")
             elif spec.scale > spec.precision:
                 self.fail((*path, "scale"), f"scale {spec.scale} is larger than precision {spec.precision}")
-        if spec.timezone and kind not in ("timestamp", "time"):
-            self.fail((*path, "timezone"), f"`timezone` applies to timestamp and time, not `{kind}`")
+        if spec.timezone and kind != "timestamp":
+            self.fail((*path, "timezone"), f"`timezone` applies to timestamp columns, not `{kind}`",
+                      "a time of day with an offset cannot be kept on SQLite; store a timestamp instead"
+                      if kind == "time" else "")
+        if kind == "json" and (spec.index or spec.unique):
+            self.fail((*path, "index" if spec.index else "unique"), "a `json` column cannot be indexed or unique "
+                      "(PostgreSQL has no comparison for json)", "use `jsonb`, which can be")
+        if kind == "bytes" and spec.array:
+            self.fail((*path, "array"), "`array: true` is not supported on `bytes` columns",
+                      "store one value per row in a related table")
         if spec.array and (kind in _JSON or kind in _SERIAL):
             self.fail((*path, "array"), f"`array: true` is not supported on `{kind}` columns",
                       "store a list in a json column with `schema: list[...]` instead" if kind in _JSON else "")
@@ -532,6 +563,8 @@ class Resolver:
         spec, path = column.spec, (*column.path, "default")
         if spec.on_update == "now":
             column.server_set = True
+            if "default" not in spec.model_fields_set:  # set on insert too, as an update would
+                column.default_kind = "now"
         if "default" not in spec.model_fields_set:
             return
         value = spec.default
@@ -862,9 +895,49 @@ class Resolver:
                     relation.overlaps.add(other.attr)
                     other.overlaps.add(relation.attr)
 
+    def _no_nul(self, path: SpecPath, text: str | None, what: str) -> None:
+        if text is not None and "\x00" in text:
+            self.fail(path, f"{what} holds a NUL character, which PostgreSQL cannot store", "remove it")
+
     def _table_rules(self) -> None:
+        explicit_names: dict[str, SpecPath] = {}
         for table in self.tables.values():
             spec, path = table.spec, table.path
+            self._no_nul((*path, "comment"), spec.comment, "the table comment")
+            for resolved in table.columns.values():
+                self._no_nul((*resolved.path, "comment"), resolved.spec.comment, "the column comment")
+                if isinstance(resolved.default_value, str):
+                    self._no_nul((*resolved.path, "default"), resolved.default_value, "the default")
+            for index, check in enumerate(spec.checks):
+                self._no_nul((*path, "checks", index, "sql"), check.sql, "the check")
+            for index, idx in enumerate(spec.indexes):
+                self._no_nul((*path, "indexes", index, "where"), idx.where, "the index condition")
+            # Index and unique-constraint names share one namespace per database schema.
+            given: list[tuple[str, int, str | None]] = [
+                *(("unique", i, u.name) for i, u in enumerate(spec.unique)),
+                *(("indexes", i, x.name) for i, x in enumerate(spec.indexes)),
+            ]
+            for kind, index, given_name in given:
+                if given_name is None:
+                    continue
+                name_path = (*path, kind, index, "name")
+                if given_name in explicit_names and explicit_names[given_name][:2] != path[:2]:
+                    first = self.loaded.source.locate(explicit_names[given_name])
+                    self.fail(name_path, f"the name `{given_name}` is also used by an index or constraint of "
+                              f"table `{explicit_names[given_name][1]}` (line {first.line})",
+                              "index and constraint names are shared by all tables of a schema; rename one")
+                explicit_names.setdefault(given_name, name_path)
+            auto_index = {key for key, column in table.columns.items() if column.spec.index}
+            for index, idx in enumerate(spec.indexes):
+                if idx.name is None and len(idx.columns) == 1 and idx.columns[0] in auto_index:
+                    self.fail((*path, "indexes", index), f"column `{idx.columns[0]}` is indexed twice: by "
+                              "`index: true` and by this index", "keep one of them")
+            for index, pattern_column in enumerate(table.columns.values()):
+                rules = pattern_column.spec.rules
+                if rules is not None and rules.pattern is not None and not _rust_regex_ok(rules.pattern):
+                    self.fail((*pattern_column.path, "validate", "pattern"), "`pattern` uses a feature Pydantic's "
+                              "regular expressions do not have (look-around or back-references)",
+                              "rewrite it without `(?=`, `(?!`, `(?<=`, `(?<!` or `\\1`")
             keys = set(table.columns)
             named: list[tuple[str, int, str | None]] = [
                 *(("unique", i, u.name) for i, u in enumerate(spec.unique)),
@@ -1012,7 +1085,7 @@ def _check_json_default(value: Any, ref: TypeRef, spec: Spec, where: SpecPath = 
             sub = parse_type(shape_field.type)
             if key in value:
                 if value[key] is None:
-                    if not shape_field.nullable:
+                    if not shape_field.nullable and sub != TypeRef("builtin", name="any"):
                         raise JsonDefaultError(f"`{ref.name}.{key}` cannot be null", (*where, key))
                 elif sub is not None:
                     _check_json_default(value[key], sub, spec, (*where, key), f"{ref.name}.{key}")
@@ -1074,6 +1147,17 @@ def _default_hint(kind: str) -> str:
 
 def sql_literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def _rust_regex_ok(pattern: str) -> bool:
+    """Pydantic checks `pattern` with Rust's regex engine, which lacks look-around and back-references."""
+    from pydantic_core import SchemaError, SchemaValidator, core_schema
+
+    try:
+        SchemaValidator(core_schema.str_schema(pattern=pattern))
+    except SchemaError:
+        return False
+    return True
 
 
 def sql_name_problem(name: str) -> str:

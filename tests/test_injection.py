@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from schemagen.errors import SpecErrors
 from schemagen.fmt import format_source
 from schemagen.pipeline import generate
 
@@ -37,11 +38,15 @@ DATABASE_SAFE = [h for h in HOSTILE if "\x00" not in h]  # PostgreSQL text canno
 
 
 def _spec(package: str, value: str, *, sql_positions: bool) -> str:
+    # PostgreSQL cannot store NUL, so a spec with NUL in SQL text is an error (tested below); such
+    # values go only where they stay in Python.
+    in_sql = "\x00" not in value
+    sql_text = value if in_sql else "plain"
     table: dict[str, object] = {
-        "comment": value,
+        "comment": sql_text,
         "columns": {
             "id": {"type": "serial", "primary_key": True},
-            "t": {"type": "text", "default": value, "comment": value,
+            "t": {"type": "text", "default": sql_text, "comment": sql_text,
                   "validate": {"min_length": 1, "message": value}},
             "p": {"type": "text", "validate": {"pattern": "^" + re.escape(value) + "$", "message": value}},
             "j": {"type": "json", "schema": "Shape"},
@@ -53,14 +58,19 @@ def _spec(package: str, value: str, *, sql_positions: bool) -> str:
         "tables": {"things": table},
     }
     if sql_positions:
-        spec["enums"] = {"Mood": [value, "plain"]}
+        spec["enums"] = {"Mood": [_enum_value(sql_text), "other"]}
         columns = table["columns"]
         assert isinstance(columns, dict)
-        columns["m"] = {"type": "enum", "enum": "Mood", "default": value}
-        columns["s"] = {"type": "text", "default": {"sql": "1" + value}}
-        table["checks"] = [{"name": "hostile", "sql": "1" + value}]
-        table["indexes"] = [{"columns": ["t"], "where": "1" + value}]
+        columns["m"] = {"type": "enum", "enum": "Mood", "default": _enum_value(sql_text)}
+        columns["s"] = {"type": "text", "default": {"sql": "1" + sql_text}}
+        table["checks"] = [{"name": "hostile", "sql": "1" + sql_text}]
+        table["indexes"] = [{"columns": ["t"], "where": "1" + sql_text}]
     return yaml.safe_dump(spec, allow_unicode=False, sort_keys=False)
+
+
+def _enum_value(text: str) -> str:
+    """PostgreSQL enum values hold at most 63 bytes (longer ones are a spec error)."""
+    return text.encode()[:63].decode(errors="ignore")
 
 
 def _build_and_import(tmp_path: Path, package: str, text: str):  # type: ignore[no-untyped-def]
@@ -97,29 +107,46 @@ def _payload_names(source: str) -> list[str]:
 @pytest.mark.parametrize("index", range(len(HOSTILE)))
 def test_hostile_value_reaches_output_only_as_a_literal(index: int, tmp_path: Path) -> None:
     value = HOSTILE[index]
+    sql_text = value if "\x00" not in value else "plain"
     package = f"hostile_{index}"
     module = _build_and_import(tmp_path, package, _spec(package, value, sql_positions=True))
     assert not hasattr(builtins, "SCHEMAGEN_PWNED"), "a spec string was executed"
 
     table = module.Thing.__table__
-    assert table.comment == value
-    assert table.c.t.comment == value
+    assert table.comment == sql_text
+    assert table.c.t.comment == sql_text
     # A docstring is for people: black may re-indent it, but every word comes back as written.
-    assert (inspect.getdoc(module.Thing) or "").split() == value.split()
-    assert module.ThingInsert.model_fields["t"].default == value
+    assert (inspect.getdoc(module.Thing) or "").split() == sql_text.split()
+    assert module.ThingInsert.model_fields["t"].default == sql_text
     with pytest.raises(ValidationError) as caught:
         module.ThingInsert.model_validate({"t": "", "p": value + "zz"})
     assert [error["msg"] for error in caught.value.errors()] == [value, value]
     assert module.ThingInsert.model_validate({"p": value}).p == value
     assert module.Shape.model_fields["f"].description == value
     assert module.Shape().f == value
-    assert [member.value for member in module.Mood] == [value, "plain"]
-    assert module.ThingInsert.model_fields["m"].default.value == value
-    assert table.c.s.server_default.arg.text == "1" + value
+    assert [member.value for member in module.Mood] == [_enum_value(sql_text), "other"]
+    assert module.ThingInsert.model_fields["m"].default.value == _enum_value(sql_text)
+    assert table.c.s.server_default.arg.text == "1" + sql_text
     (check,) = [c for c in table.constraints if c.name and "hostile" in str(c.name)]
-    assert check.sqltext.text == "1" + value
+    assert check.sqltext.text == "1" + sql_text
     (index_,) = table.indexes
-    assert index_.dialect_options["postgresql"]["where"].text == "1" + value
+    assert index_.dialect_options["postgresql"]["where"].text == "1" + sql_text
+
+
+@pytest.mark.parametrize("position", ["comment", "default", "enum"])
+def test_nul_in_sql_text_is_a_spec_error(position: str, tmp_path: Path) -> None:
+    column: dict[str, object] = {"type": "text"}
+    spec: dict[str, object] = {"tables": {"things": {"columns": {"id": {"type": "serial", "primary_key": True},
+                                                                  "t": column}}}}
+    if position == "enum":
+        spec["enums"] = {"Mood": ["a\x00b"]}
+    else:
+        column[position] = "a\x00b"
+    path = tmp_path / "nul.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    with pytest.raises(SpecErrors) as caught:
+        generate([path])
+    assert "NUL" in caught.value.render()
 
 
 @pytest.mark.parametrize("index", range(len(DATABASE_SAFE)))

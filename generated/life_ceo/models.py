@@ -148,57 +148,6 @@ def _enum_values(enum_type: type[enum.Enum]) -> list[str]:
     return [str(member.value) for member in enum_type]
 
 
-_AGENT_TYPE_ENUM = Enum(
-    AgentType, name="agent_type", values_callable=_enum_values, validate_strings=True
-)
-_ANY_ADAPTER = TypeAdapter(Any)
-_APPLICATION_STATUS_ENUM = Enum(
-    ApplicationStatus,
-    name="application_status",
-    values_callable=_enum_values,
-    validate_strings=True,
-)
-_DICT_STR_INT_ADAPTER = TypeAdapter(dict[str, int])
-_GROUP_ROLE_ENUM = Enum(
-    GroupRole, name="group_role", values_callable=_enum_values, validate_strings=True
-)
-_GROUP_SETTINGS_ADAPTER = TypeAdapter(GroupSettings)
-_LISTING_DETAILS_ADAPTER = TypeAdapter(ListingDetails)
-_LISTING_STATUS_ENUM = Enum(
-    ListingStatus, name="listing_status", values_callable=_enum_values, validate_strings=True
-)
-_LIST_AGENDA_ITEM_ADAPTER = TypeAdapter(list[AgendaItem])
-_LIST_AGENT_TYPE_ADAPTER = TypeAdapter(list[AgentType])
-_LIST_CHAT_MESSAGE_ADAPTER = TypeAdapter(list[ChatMessage])
-_LIST_DATETIME_DATE_ADAPTER = TypeAdapter(list[datetime.date])
-_LIST_INT_ADAPTER = TypeAdapter(list[int])
-_LIST_STR_ADAPTER = TypeAdapter(list[str])
-_LIST_UUID_UUID_ADAPTER = TypeAdapter(list[uuid.UUID])
-_MEMORY_CONTEXT_ADAPTER = TypeAdapter(MemoryContext)
-_MEMORY_KIND_ENUM = Enum(
-    MemoryKind, name="memory_kind", values_callable=_enum_values, validate_strings=True
-)
-_NOTIFICATION_MODE_ENUM = Enum(
-    NotificationMode, name="notification_mode", values_callable=_enum_values, validate_strings=True
-)
-_NOTIFICATION_PAYLOAD_ADAPTER = TypeAdapter(NotificationPayload)
-_NOTIFICATION_TYPE_ENUM = Enum(
-    NotificationType, name="notification_type", values_callable=_enum_values, validate_strings=True
-)
-_ORDER_STATUS_ENUM = Enum(
-    OrderStatus, name="order_status", values_callable=_enum_values, validate_strings=True
-)
-_POST_VISIBILITY_ENUM = Enum(
-    PostVisibility, name="post_visibility", values_callable=_enum_values, validate_strings=True
-)
-_RSVP_ANSWER_ENUM = Enum(
-    RsvpAnswer, name="rsvp_answer", values_callable=_enum_values, validate_strings=True
-)
-_TICKET_CLASS_ENUM = Enum(
-    TicketClass, name="ticket_class", values_callable=_enum_values, validate_strings=True
-)
-
-
 class Base(DeclarativeBase):
     """Declarative base of the `life_ceo` models; constraint names follow one convention."""
 
@@ -211,6 +160,98 @@ class Base(DeclarativeBase):
             "pk": "pk_%(table_name)s",
         }
     )
+
+
+_AGENT_TYPE_ENUM = Enum(
+    AgentType,
+    name="agent_type",
+    values_callable=_enum_values,
+    validate_strings=True,
+    metadata=Base.metadata,
+)
+_ANY_ADAPTER = TypeAdapter(Any)
+_APPLICATION_STATUS_ENUM = Enum(
+    ApplicationStatus,
+    name="application_status",
+    values_callable=_enum_values,
+    validate_strings=True,
+    metadata=Base.metadata,
+)
+_DICT_STR_INT_ADAPTER = TypeAdapter(dict[str, int])
+_GROUP_ROLE_ENUM = Enum(
+    GroupRole,
+    name="group_role",
+    values_callable=_enum_values,
+    validate_strings=True,
+    metadata=Base.metadata,
+)
+_GROUP_SETTINGS_ADAPTER = TypeAdapter(GroupSettings)
+_LISTING_DETAILS_ADAPTER = TypeAdapter(ListingDetails)
+_LISTING_STATUS_ENUM = Enum(
+    ListingStatus,
+    name="listing_status",
+    values_callable=_enum_values,
+    validate_strings=True,
+    metadata=Base.metadata,
+)
+_LIST_AGENDA_ITEM_ADAPTER = TypeAdapter(list[AgendaItem])
+_LIST_AGENT_TYPE_ADAPTER = TypeAdapter(list[AgentType])
+_LIST_CHAT_MESSAGE_ADAPTER = TypeAdapter(list[ChatMessage])
+_LIST_DATETIME_DATE_ADAPTER = TypeAdapter(list[datetime.date])
+_LIST_INT_ADAPTER = TypeAdapter(list[int])
+_LIST_STR_ADAPTER = TypeAdapter(list[str])
+_LIST_UUID_UUID_ADAPTER = TypeAdapter(list[uuid.UUID])
+_MEMORY_CONTEXT_ADAPTER = TypeAdapter(MemoryContext)
+_MEMORY_KIND_ENUM = Enum(
+    MemoryKind,
+    name="memory_kind",
+    values_callable=_enum_values,
+    validate_strings=True,
+    metadata=Base.metadata,
+)
+_NOTIFICATION_MODE_ENUM = Enum(
+    NotificationMode,
+    name="notification_mode",
+    values_callable=_enum_values,
+    validate_strings=True,
+    metadata=Base.metadata,
+)
+_NOTIFICATION_PAYLOAD_ADAPTER = TypeAdapter(NotificationPayload)
+_NOTIFICATION_TYPE_ENUM = Enum(
+    NotificationType,
+    name="notification_type",
+    values_callable=_enum_values,
+    validate_strings=True,
+    metadata=Base.metadata,
+)
+_ORDER_STATUS_ENUM = Enum(
+    OrderStatus,
+    name="order_status",
+    values_callable=_enum_values,
+    validate_strings=True,
+    metadata=Base.metadata,
+)
+_POST_VISIBILITY_ENUM = Enum(
+    PostVisibility,
+    name="post_visibility",
+    values_callable=_enum_values,
+    validate_strings=True,
+    metadata=Base.metadata,
+)
+_RSVP_ANSWER_ENUM = Enum(
+    RsvpAnswer,
+    name="rsvp_answer",
+    values_callable=_enum_values,
+    validate_strings=True,
+    metadata=Base.metadata,
+)
+_TICKET_CLASS_ENUM = Enum(
+    TicketClass,
+    name="ticket_class",
+    values_callable=_enum_values,
+    validate_strings=True,
+    metadata=Base.metadata,
+)
 
 
 class User(Base):
@@ -235,7 +276,7 @@ class User(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     country_code: Mapped[str | None] = mapped_column(CHAR(2), comment="ISO 3166-1 alpha-2")
     birth_date: Mapped[datetime.date | None] = mapped_column(Date)
-    timezone: Mapped[str | None] = mapped_column(String, server_default="UTC")
+    timezone: Mapped[str | None] = mapped_column(String().evaluates_none(), server_default="UTC")
     is_verified: Mapped[bool] = mapped_column(Boolean, server_default=false())
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
     updated_at: Mapped[datetime.datetime] = mapped_column(
@@ -341,7 +382,7 @@ class UserSettings(Base):
         Interval, comment="sign out after this much inactivity"
     )
     sessions_allowed: Mapped[int] = mapped_column(SmallInteger, server_default=text("(1 + 2)"))
-    theme: Mapped[str | None] = mapped_column(String(20), server_default="system")
+    theme: Mapped[str | None] = mapped_column(String(20).evaluates_none(), server_default="system")
 
     user: Mapped["User"] = relationship(back_populates="settings")
 
@@ -610,7 +651,7 @@ class HousingListing(Base):
         _JSONOf(_LISTING_DETAILS_ADAPTER, binary=True)
     )
     available_from: Mapped[datetime.date | None] = mapped_column(
-        Date, server_default=text("CURRENT_DATE")
+        Date().evaluates_none(), server_default=text("CURRENT_DATE")
     )
     blackout_dates: Mapped[list[datetime.date] | None] = mapped_column(
         _ArrayOf(Date(), _LIST_DATETIME_DATE_ADAPTER)

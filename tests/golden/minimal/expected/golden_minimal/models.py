@@ -40,4 +40,6 @@ class NoteLink(Base):
     to_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("notes.id", ondelete="CASCADE"), primary_key=True
     )
-    weight: Mapped[float | None] = mapped_column(REAL, server_default=text("1.5"))
+    weight: Mapped[float | None] = mapped_column(
+        REAL().evaluates_none(), server_default=text("1.5")
+    )

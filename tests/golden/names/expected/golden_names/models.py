@@ -65,11 +65,6 @@ def _enum_values(enum_type: type[enum.Enum]) -> list[str]:
     return [str(member.value) for member in enum_type]
 
 
-_ANY_ADAPTER = TypeAdapter(Any)
-_KIND_ENUM = Enum(Kind, name="kind", values_callable=_enum_values, validate_strings=True)
-_OPTIONS_ADAPTER = TypeAdapter(Options)
-
-
 class Base(DeclarativeBase):
     """Declarative base of the `golden_names` models; constraint names follow one convention."""
 
@@ -84,6 +79,13 @@ class Base(DeclarativeBase):
     )
 
 
+_ANY_ADAPTER = TypeAdapter(Any)
+_KIND_ENUM = Enum(
+    Kind, name="kind", values_callable=_enum_values, validate_strings=True, metadata=Base.metadata
+)
+_OPTIONS_ADAPTER = TypeAdapter(Options)
+
+
 class Order(Base):
     """An \"order\"; with 'quotes' and a \\ backslash"""
 
@@ -94,10 +96,12 @@ class Order(Base):
     class_: Mapped[str] = mapped_column("class", String(20))
     from_: Mapped[_datetime.date | None] = mapped_column("from", Date)
     metadata_: Mapped[Any | None] = mapped_column("metadata", _JSONOf(_ANY_ADAPTER))
-    select: Mapped[bool | None] = mapped_column(Boolean, server_default=true())
-    text: Mapped[str | None] = mapped_column(Text, server_default='it\'s "quoted"')
-    type: Mapped[Kind | None] = mapped_column(_KIND_ENUM, server_default="3.10")
-    func: Mapped[int | None] = mapped_column(Integer, server_default=_text("7"))
+    select: Mapped[bool | None] = mapped_column(Boolean().evaluates_none(), server_default=true())
+    text: Mapped[str | None] = mapped_column(
+        Text().evaluates_none(), server_default='it\'s "quoted"'
+    )
+    type: Mapped[Kind | None] = mapped_column(_KIND_ENUM.evaluates_none(), server_default="3.10")
+    func: Mapped[int | None] = mapped_column(Integer().evaluates_none(), server_default=_text("7"))
     relationship: Mapped[str | None] = mapped_column(String)
     datetime: Mapped[_datetime.datetime | None] = mapped_column(
         DateTime, server_default=_func.now()
