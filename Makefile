@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test build check bench clean
+.PHONY: setup demo test build check bench bench-peers clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ build: setup
 
 check: setup  ## fails when generated/ is out of date with specs/ and templates/
 	$(BIN)/schemagen check
+
+bench: setup  ## timings of build/check, stage breakdown, generated vs hand-written code (< 10 min)
+	$(BIN)/python bench/run.py
+
+bench-peers: setup  ## schemagen next to LinkML, datamodel-code-generator, sqlacodegen (own venv, from PyPI)
+	$(BIN)/python bench/run.py --peers
 
 clean:
 	rm -rf $(VENV) demo.db .pytest_cache .mypy_cache
