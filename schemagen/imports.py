@@ -38,7 +38,8 @@ class Imports:
     def locals(self) -> dict[str, Code]:
         """Local names of everything imported, by plain name (`postgresql` for its module)."""
         found = {module.rsplit(".", 1)[-1]: Code(local) for module, local in self.modules.items()}
-        found.update({name: Code(local) for (_, name), local in self.names.items()})
+        # Templates name library imports only; the package's own classes never shadow them here.
+        found.update({name: Code(local) for (module, name), local in self.names.items() if not module.startswith(".")})
         return found
 
     def render(self) -> tuple[Code, ...]:

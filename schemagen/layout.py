@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import json
+import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -315,13 +316,17 @@ class _Layout:
         words = py_type.replace("[", " ").replace("]", " ").replace(",", " ").replace(".", " ")
         return self.constant(_constant_name(words) + "_ADAPTER", _call(imports.name(PYDANTIC, "TypeAdapter"), py_type))
 
+    def type_instance(self, expression: str) -> str:
+        """`Text` -> `Text()`; calls and shared instances (such as an enum's constant) stay as they are."""
+        if expression in self._constants or not re.fullmatch(r"[\w.]+", expression):
+            return expression
+        return expression + "()"
+
     def sql_type(self, column: ResolvedColumn, imports: Imports, *, item: bool = False) -> str:
         spec, kind = column.spec, column.spec.type
         if spec.array and not item:
             self.uses_array_type = True
-            item_type = self.sql_type(column, imports, item=True)
-            if not item_type.endswith(")") and not item_type.startswith("_"):
-                item_type += "()"  # a type class, not an instance such as a shared Enum
+            item_type = self.type_instance(self.sql_type(column, imports, item=True))
             adapter = self.adapter(f"list[{self.column_py_type(column, imports)}]", imports)
             return _call("_ArrayOf", item_type, adapter)
 
@@ -417,8 +422,7 @@ class _Layout:
         if column.nullable and column.default_kind in ("literal", "sql") and not sql_type.startswith("_ArrayOf") \
                 and not sql_type.startswith("_JSONOf"):
             # An explicit None must be stored as NULL, not replaced by the server default.
-            sql_type = f"{sql_type if sql_type.endswith(')') or sql_type.startswith('_') else sql_type + '()'}" \
-                ".evaluates_none()"
+            sql_type = f"{self.type_instance(sql_type)}.evaluates_none()"
         args.append(sql_type)
         fk = next((fk for fk in self.r.tables[column.table].fks if fk.column is column), None)
         if fk is not None:

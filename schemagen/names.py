@@ -109,6 +109,7 @@ def enum_member(value: str) -> str:
     """`in-progress` -> `IN_PROGRESS`; values that start with a digit get a `V_` prefix."""
     words = _words(unicodedata.normalize("NFKC", value))
     member = "_".join(w.upper() for w in words) if words else ""
+    member = "".join(ch if ("A" + ch).isidentifier() else "_" for ch in member)
     if not member or not member[0].isalpha():
         member = "V_" + member
-    return member
+    return unicodedata.normalize("NFKC", member)

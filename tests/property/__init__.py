@@ -1,0 +1,1 @@
+"""Property-based tests: random valid specs through the whole pipeline, and a fuzzed loader."""
