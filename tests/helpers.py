@@ -13,6 +13,19 @@ GOLDEN = ROOT / "tests" / "golden"
 GOLDEN_CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "spec.yaml").is_file())
 UPDATE_SNAPSHOTS = os.environ.get("SCHEMAGEN_UPDATE_SNAPSHOTS") == "1"
 
+SHOP_SPEC = """\
+package: shop
+enums:
+  Status: [new, done]
+tables:
+  items:
+    columns:
+      id: {type: serial, primary_key: true}
+      name: {type: varchar, length: 40, nullable: false}
+      status: {type: enum, enum: Status, default: new}
+"""
+"""A small user spec: one table with an enum, for command-line and write tests."""
+
 
 def run_cli(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}

@@ -10,19 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, digest, run_cli, tree
+from tests.helpers import SHOP_SPEC, ROOT, digest, run_cli, tree
 
-SMALL_SPEC = """\
-package: shop
-enums:
-  Status: [new, done]
-tables:
-  items:
-    columns:
-      id: {type: serial, primary_key: true}
-      name: {type: varchar, length: 40, nullable: false}
-      status: {type: enum, enum: Status, default: new}
-"""
+SMALL_SPEC = SHOP_SPEC
 
 
 @pytest.fixture

@@ -17,19 +17,9 @@ import pytest
 from typer.testing import CliRunner
 
 from schemagen.cli import app
-from tests.helpers import ROOT, digest, run_cli, tree
+from tests.helpers import SHOP_SPEC, ROOT, digest, run_cli, tree
 
-SPEC_V1 = """\
-package: shop
-enums:
-  Status: [new, done]
-tables:
-  items:
-    columns:
-      id: {type: serial, primary_key: true}
-      name: {type: varchar, length: 40, nullable: false}
-      status: {type: enum, enum: Status, default: new}
-"""
+SPEC_V1 = SHOP_SPEC
 SPEC_V2 = SPEC_V1.replace("length: 40", "length: 80") + """\
   baskets:
     columns:
