@@ -921,6 +921,9 @@ class Resolver:
                 if given_name is None:
                     continue
                 name_path = (*path, kind, index, "name")
+                if given_name.lower() in {t.lower() for t in self.tables}:
+                    self.fail(name_path, f"the name `{given_name}` is also a table name; PostgreSQL keeps indexes, "
+                              "constraints and tables in one namespace", "rename the index or constraint")
                 if given_name in explicit_names and explicit_names[given_name][:2] != path[:2]:
                     first = self.loaded.source.locate(explicit_names[given_name])
                     self.fail(name_path, f"the name `{given_name}` is also used by an index or constraint of "

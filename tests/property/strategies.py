@@ -59,8 +59,6 @@ EXCLUDED: dict[str, str] = {
     "column_name:" + "ä" * 31: "bug B17 (same cause, column names)",
     "numeric_no_scale_sqlite": "bug B22: a numeric without `scale` is stored as REAL on SQLite and read back with "
                                "10 places: 3457688.593 comes back as 3457688.5929999999",
-    "constraint_named_like_table": "bug B23 (rest): a unique constraint may be named like a table; PostgreSQL "
-                                   "keeps both in one namespace per schema, so create_all fails",
     "char_short_values": "bug B25: a `char(n)` value shorter than n comes back padded with spaces on "
                          "PostgreSQL and unpadded on SQLite (the Insert schema accepts it)",
     "json_top_level_float": "bug B27: an untyped json column holding the number 0.0 reads back 0 on SQLite "

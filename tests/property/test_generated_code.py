@@ -932,9 +932,7 @@ def test_regression_b22_numeric_without_scale_on_sqlite() -> None:
 
 
 @pytest.mark.parametrize("kind", ["unique", "indexes", "unique named like a table"])
-def test_regression_b23_same_constraint_name_in_two_tables(kind: str, database: str, request: pytest.FixtureRequest) -> None:
-    if database == "postgresql" and kind == "unique named like a table":
-        request.applymarker(pytest.mark.xfail(strict=True, reason='B23, open: a unique constraint named like another table clashes on PostgreSQL (relation names are shared)'))
+def test_regression_b23_same_constraint_name_in_two_tables(kind: str, database: str) -> None:
     entry = "unique:\n      - {columns: [x], name: same}" if kind == "unique" else \
         "indexes:\n      - {columns: [x], name: same}"
     spec = "tables:\n" + "".join(f"  {t}:\n    columns:\n" + ID + f"      x: integer\n    {entry}\n" for t in "ab")
