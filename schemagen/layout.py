@@ -301,6 +301,11 @@ class _Layout:
         )
 
     def constant(self, name: str, value: str) -> str:
+        """A module-level constant, shared by equal values; different values never share a name."""
+        base, number = name, 1
+        while name in self._constants and self._constants[name].default != value:
+            number += 1
+            name = f"{base}_{number}"  # e.g. `TypeAdapter(Any)` and the shape `Any` both give `_ANY_ADAPTER`
         self._constants.setdefault(name, ir.Field(Code(name), Code(""), Code(value)))
         return name
 

@@ -432,14 +432,13 @@ def _json_scalars() -> st.SearchStrategy[Any]:
     return st.one_of(st.none(), st.booleans(), st.integers(-(2**63), 2**63), floats, data_text(max_size=10))
 
 
+def _json_containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.lists(inner, max_size=3), st.dictionaries(data_text(max_size=6), inner, max_size=3))
+
+
 def json_values(*, top_level_null: bool = True) -> st.SearchStrategy[Any]:
     """JSON values; the top level is never a float while bug B27 is excluded."""
-    value = st.recursive(
-        _json_scalars(),
-        lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                st.dictionaries(data_text(max_size=6), inner, max_size=3)),
-        max_leaves=6,
-    )
+    value = st.recursive(_json_scalars(), _json_containers, max_leaves=6)
     if not enabled("json_top_level_float"):
         value = value.filter(lambda v: not isinstance(v, float))
     return value if top_level_null else value.filter(lambda v: v is not None)

@@ -165,8 +165,11 @@ random_scalars = st.one_of(
     st.text(max_size=12), st.sampled_from(["", "now", "uuid", "serial", "t.id", "list[", "dict[str, ]", "yes", "3.10",
                                            "a.b.c", "users.id", "cascade", "true", "null", "{sql: x}"]),
 )
-random_values = st.recursive(random_scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)), max_leaves=5)
+def _containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3))
+
+
+random_values = st.recursive(random_scalars, _containers, max_leaves=5)
 
 
 def _typo(draw: Any, key: str) -> str:
@@ -276,13 +279,13 @@ SPEC_WORDS = [
     "fields", "through_fields", "references", "name", "sql", "where", "json", "columns", "id", "t", "u", "x", "E",
     "S", "users", "users.id", "t.id",
 ]
-_word_values = st.recursive(
-    st.one_of(random_scalars, st.sampled_from(SPEC_WORDS + list(COLUMN_TYPE_NAMES))),
-    lambda inner: st.one_of(st.lists(inner, max_size=3),
-                            st.dictionaries(st.one_of(st.sampled_from(SPEC_WORDS), st.text(max_size=4)), inner,
-                                            max_size=4)),
-    max_leaves=30,
-)
+def _word_containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    keys = st.one_of(st.sampled_from(SPEC_WORDS), st.text(max_size=4))
+    return st.one_of(st.lists(inner, max_size=3), st.dictionaries(keys, inner, max_size=4))
+
+
+_word_values = st.recursive(st.one_of(random_scalars, st.sampled_from(SPEC_WORDS + list(COLUMN_TYPE_NAMES))),
+                            _word_containers, max_leaves=30)
 spec_shaped = st.dictionaries(st.sampled_from(["package", "dialect", "enums", "types", "tables", "x"]), _word_values,
                               min_size=1, max_size=5).map(lambda data: to_yaml(data).encode())
 

@@ -1028,3 +1028,10 @@ def test_regression_b2_enum_named_select_after_a_soft_delete_table() -> None:
             "  u:\n    columns:\n" + ID + "      e: {type: enum, enum: Select}\n")
     with built(spec) as package:  # KeyError: 'T' -- `def live(cls) -> Select["T"]` uses the enum, not _Select
         _create_and_insert(package, "sqlite", [("u", {"e": "a"})])
+
+
+def test_regression_b2_shape_named_any_and_an_untyped_json_column() -> None:
+    spec = "types:\n  Any: {k: str}\ntables:\n  t:\n    columns:\n" + ID + "      s: {type: json, schema: Any}\n      j: json\n"
+    with built(spec) as package:  # the untyped column's TypeAdapter(Any) validates against the shape `Any`
+        (row,) = _create_and_insert(package, "sqlite", [("t", {"j": [1, "x"]})])
+        assert row["j"] == [1, "x"]
