@@ -11,6 +11,7 @@ import typer
 from schemagen.errors import SpecErrors
 
 if TYPE_CHECKING:
+    from schemagen.cache import FormatCache
     from schemagen.pipeline import Output
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -42,7 +43,7 @@ def _inputs(specs: list[Path] | None, out: Path | None) -> tuple[list[Path], Pat
         specs = [Path(str(p)) for p in (configured if isinstance(configured, list) else [configured])]
     if out is None:
         out = Path(str(settings.get("out", "generated")))
-    from schemagen.pipeline import find_specs
+    from schemagen.fresh import find_specs
 
     missing = [p for p in specs if not p.exists()]
     if missing:
@@ -65,18 +66,41 @@ def _fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _generate(specs: list[Path]) -> list[Output]:
+def _generate(specs: list[Path], cache: FormatCache) -> list[Output]:
     from schemagen.fmt import FormatError
     from schemagen.pipeline import generate
     from schemagen.render import TemplateError
 
     try:
-        return generate(specs)
+        return generate(specs, cache=cache)
     except SpecErrors as exc:
         typer.echo(exc.render(), err=True)
         raise typer.Exit(EXIT_SPEC_ERROR) from None
     except (TemplateError, FormatError) as exc:
         _fail(f"internal error, please report it: {exc}", EXIT_FAILURE)
+
+
+def _proven_fresh(files: list[Path], out_dir: Path, command: str) -> bool:
+    """True (after saying so) when the manifests prove `out_dir` up to date; see `fresh.py`."""
+    from schemagen.fresh import up_to_date
+    from schemagen.write import locked, recover
+
+    if not out_dir.is_dir():
+        return False
+    with locked(out_dir):
+        if recover(out_dir):
+            typer.echo(f"rolled back an interrupted build in {out_dir}", err=True)
+            return False
+        checked = up_to_date(files, out_dir)
+    if checked is None:
+        return False
+    total = sum(checked.values())
+    if command == "build":
+        typer.echo(f"{len(checked)} package(s) ({', '.join(checked)}): 0 written, {total} unchanged, 0 removed "
+                   "(the manifests show the inputs and outputs unchanged)")
+    else:
+        typer.echo(f"{out_dir} is up to date ({total} files, {len(checked)} package(s); shown by the manifests)")
+    return True
 
 
 @app.command()
@@ -85,7 +109,12 @@ def build(specs: SpecsArgument = None, out: OutOption = None) -> None:
     from schemagen.write import WriteConflict, apply, locked, plan, recover
 
     files, out_dir = _inputs(specs, out)
-    outputs = _generate(files)
+    if _proven_fresh(files, out_dir, "build"):
+        return
+    from schemagen.cache import FormatCache
+
+    cache = FormatCache.for_output(out_dir)
+    outputs = _generate(files, cache)
     try:
         with locked(out_dir):
             if recover(out_dir):
@@ -96,6 +125,7 @@ def build(specs: SpecsArgument = None, out: OutOption = None) -> None:
         _fail(str(exc), EXIT_FAILURE)
     except OSError as exc:
         _fail(f"could not write {exc.filename or out_dir}: {exc.strerror}; nothing was changed", EXIT_FAILURE)
+    cache.save()
     for path in result.edited:
         typer.echo(f"replaced {_shown(path)}, which had been edited by hand since schemagen wrote it", err=True)
     for path in sorted(result.writes):
@@ -113,7 +143,13 @@ def check(specs: SpecsArgument = None, out: OutOption = None) -> None:
     from schemagen.write import differences, locked, recover
 
     files, out_dir = _inputs(specs, out)
-    outputs = _generate(files)
+    if _proven_fresh(files, out_dir, "check"):
+        return
+    from schemagen.cache import FormatCache
+
+    cache = FormatCache.for_output(out_dir)
+    outputs = _generate(files, cache)
+    cache.save()
     if out_dir.is_dir():
         with locked(out_dir):
             if recover(out_dir):

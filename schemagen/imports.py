@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemagen.literals import Code
+from schemagen.literals import Code, from_import
 
 _STDLIB = frozenset({"datetime", "decimal", "enum", "typing", "uuid"})
 
@@ -51,8 +51,8 @@ class Imports:
         for (module, name), local in self.names.items():
             by_module.setdefault(module, []).append(name if local == name else f"{name} as {local}")
         for module in sorted(by_module):
-            names = ", ".join(sorted(by_module[module], key=lambda n: (n.split(" ")[0].lower(), n)))
-            groups[_group(module)].append(f"from {module} import {names}")
+            names = sorted(by_module[module], key=lambda n: (n.split(" ")[0].lower(), n))
+            groups[_group(module)].append(from_import(module, names))
         blocks = ["\n".join(sorted(lines, key=_import_sort_key)) for _, lines in sorted(groups.items()) if lines]
         return tuple(Code(block) for block in blocks)
 

@@ -12,6 +12,7 @@ import decimal
 import json
 import re
 import uuid
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from schemagen import ir, names
@@ -747,8 +748,8 @@ class _Layout:
             kind=literal(kind),
             target=literal(target.class_name),
             target_table=literal(target.name),
-            local_columns=Code("(" + "".join(f"{literal(c)}, " for c in local) + ")"),
-            remote_columns=Code("(" + "".join(f"{literal(c)}, " for c in remote) + ")"),
+            local_columns=_tuple(literal(c) for c in local),
+            remote_columns=_tuple(literal(c) for c in remote),
             through=literal(relation.through) if relation.through else Code("None"),
             through_columns=Code(through_columns),
             back_populates=literal(relation.partner.attr) if relation.partner else Code("None"),
@@ -768,3 +769,9 @@ class _Layout:
             types=tuple(Code(name) for name in types),
             exported=tuple(literal(name) for name in sorted(exported)),
         )
+
+
+def _tuple(items: Iterable[Code]) -> Code:
+    """A tuple display as black writes it: `(a,)` for one item, `(a, b)` for more."""
+    listed = list(items)
+    return Code(f"({listed[0]},)" if len(listed) == 1 else f"({', '.join(listed)})")

@@ -11,6 +11,7 @@ import datetime
 import decimal
 import re
 import uuid
+from collections.abc import Sequence
 from typing import Any, Callable
 
 
@@ -25,14 +26,16 @@ def literal(value: Any, *, module: Callable[[str], str] | None = None) -> Code:
     local = module or (lambda name: name)
     if value is None or isinstance(value, bool):
         return Code(repr(value))
-    if isinstance(value, (int, float)):
-        return Code(repr(int(value) if isinstance(value, int) else float(value)))
+    if isinstance(value, int):
+        return Code(repr(int(value)))
+    if isinstance(value, float):
+        return Code(_float(float(value)))
     if isinstance(value, str):
-        return Code(repr(str(value)))
+        return Code(string(value))
     if isinstance(value, decimal.Decimal):
-        return Code(f"{local('decimal')}.Decimal({str(value)!r})")
+        return Code(f"{local('decimal')}.Decimal({string(str(value))})")
     if isinstance(value, uuid.UUID):
-        return Code(f"{local('uuid')}.UUID({str(value)!r})")
+        return Code(f"{local('uuid')}.UUID({string(str(value))})")
     if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
         return Code(_datetime_literal(value, local("datetime")))
     if isinstance(value, list):
@@ -41,6 +44,48 @@ def literal(value: Any, *, module: Callable[[str], str] | None = None) -> Code:
         items = ", ".join(f"{literal(str(k))}: {literal(v, module=module)}" for k, v in value.items())
         return Code("{" + items + "}")
     raise TypeError(f"no literal form for {type(value).__name__}")
+
+
+LINE_LENGTH = 100  # black's line length for generated code (fmt.py formats with the same)
+
+
+def from_import(module: str, names: Sequence[str]) -> Code:
+    """`from module import a, b` on one line if it fits, else one name per line as black writes it."""
+    line = f"from {module} import {', '.join(names)}"
+    if len(line) <= LINE_LENGTH:
+        return Code(line)
+    return Code(f"from {module} import (\n" + "".join(f"    {name},\n" for name in names) + ")")
+
+
+def string(value: str) -> str:
+    """`repr(value)` with black's choice of quotes: double, unless that needs more backslashes.
+
+    The rule is black's `normalize_string_quotes`, so generated lines are black-clean as written.
+    """
+    source = repr(value)
+    if source[0] == '"':
+        return source  # repr chose double quotes: the text has a `'` and no `"`
+    body = source[1:-1]
+    # Unescape `\'` (preceded by an even run of backslashes), then escape every bare `"`.
+    unescaped = _ESCAPED_SINGLE.sub(r"\1\2'", body)
+    unescaped = _ESCAPED_SINGLE.sub(r"\1\2'", unescaped)
+    doubled = _BARE_DOUBLE.sub(r'\1\\"', unescaped)
+    doubled = _BARE_DOUBLE.sub(r'\1\\"', doubled)
+    if doubled.count("\\") > body.count("\\"):
+        return source
+    return f'"{doubled}"'
+
+
+_ESCAPED_SINGLE = re.compile(r"([^\\]|^)\\((?:\\\\)*)'")
+_BARE_DOUBLE = re.compile(r'(([^\\]|^)(\\\\)*)"')
+
+
+def _float(value: float) -> str:
+    """`repr(value)` as black writes numbers: `1e16`, not `1e+16`."""
+    text = repr(value)
+    if text in ("inf", "-inf", "nan"):
+        raise ValueError(f"no literal form for the float {text}")
+    return text.replace("e+", "e")
 
 
 def _datetime_literal(value: Any, module: str) -> str:
@@ -72,11 +117,13 @@ def docstring(text: str) -> Code:
     black rewrites docstrings (strips trailing spaces, pads a closing quote); escaping the few
     characters it would touch keeps the content exact and the output black-stable.
     """
-    lines = []
+    lines: list[str] = []
     for line in text.split("\n"):
         escaped = "".join(_DOC_ESCAPES.get(ch, ch) for ch in line)
         if escaped.endswith(" "):
             escaped = escaped[:-1] + "\\x20"
+        if escaped.startswith(" ") and not lines:  # black strips a docstring's leading space
+            escaped = "\\x20" + escaped[1:]
         lines.append(escaped)
     body = "\n".join(lines)
     if body.endswith('\\"'):
@@ -85,5 +132,12 @@ def docstring(text: str) -> Code:
 
 
 def comment(text: str) -> Code:
-    """A one-line `#` comment; anything that would end the line is escaped."""
-    return Code("# " + repr(text)[1:-1])
+    """A one-line `#` comment; anything that would end the line is escaped.
+
+    `#` and `;` are escaped too: black reads `# fmt: off` (alone, after another `#`, or in a `;` list)
+    as an order, and a trailing space would be stripped.
+    """
+    escaped = repr(text)[1:-1].replace("#", "\\x23").replace(";", "\\x3b")
+    if escaped.endswith(" "):
+        escaped = escaped[:-1] + "\\x20"
+    return Code("# " + escaped)

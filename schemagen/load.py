@@ -170,11 +170,14 @@ class _Builder:
 
 def load_spec(file: Path) -> LoadedSpec:
     """Read one spec file; raise SpecErrors with positions for anything that is not a sound document."""
+    return load_spec_text(file, read_spec(file))
+
+
+def read_spec(file: Path) -> bytes:
     try:
-        raw = file.read_bytes()
+        return file.read_bytes()
     except OSError as exc:
         raise SpecErrors([SpecError(file, Position(1, 1), f"cannot read spec: {exc.strerror}")]) from None
-    return load_spec_text(file, raw)
 
 
 def load_spec_text(file: Path, raw: bytes) -> LoadedSpec:

@@ -9,16 +9,22 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from schemagen import __version__
 from schemagen.errors import Position, SpecError, SpecErrors
-from schemagen.fmt import format_source
-from schemagen.load import load_spec
+from schemagen.fmt import InvalidSource, format_modules
+from schemagen.fresh import MANIFEST, find_specs, spec_inputs
+from schemagen.load import load_spec_text, read_spec
 from schemagen.render import TemplateError, render_package
 from schemagen.resolve import resolve
 from schemagen.validate import validate_spec
 
-MANIFEST = ".schemagen.json"
+__all__ = ["MANIFEST", "Output", "check_specs", "find_specs", "generate"]
+
+if TYPE_CHECKING:
+    from schemagen.cache import FormatCache
+    from schemagen.ir import Package
 
 
 @dataclass(frozen=True)
@@ -30,28 +36,20 @@ class Output:
     files: dict[str, bytes]
 
 
-def find_specs(paths: list[Path]) -> list[Path]:
-    """Spec files named directly, or the `*.yaml`/`*.yml` files of named folders, in sorted order."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()))
-        else:
-            found.append(path)
-    return found
-
-
 def check_specs(spec_files: list[Path]) -> None:
     """Load, validate and resolve every spec; raise SpecErrors with all problems found."""
     generate(spec_files, render=False)
 
 
-def generate(spec_files: list[Path], *, render: bool = True) -> list[Output]:
+def generate(spec_files: list[Path], *, render: bool = True, cache: FormatCache | None = None) -> list[Output]:
     errors: list[SpecError] = []
-    packages = []
+    packages: list[tuple[Path, Package]] = []
+    inputs: dict[Path, dict[str, str]] = {}
     for spec_file in spec_files:
         try:
-            loaded = load_spec(spec_file)
+            raw = read_spec(spec_file)
+            inputs[spec_file] = spec_inputs(spec_file, raw)
+            loaded = load_spec_text(spec_file, raw)
             package = resolve(validate_spec(loaded), loaded)
         except SpecErrors as exc:
             errors.extend(exc.errors)
@@ -67,26 +65,27 @@ def generate(spec_files: list[Path], *, render: bool = True) -> list[Output]:
         raise SpecErrors(errors)
     if not render:
         return []
-    return [_render(spec_file, package) for spec_file, package in packages]
+    sources: dict[str, str] = {}
+    for _, package in packages:
+        for name, source in render_package(package).items():
+            sources[f"{package.name}/{name}"] = source
+    python = {path: source for path, source in sources.items() if path.endswith(".py")}
+    try:
+        sources.update(format_modules(python, cache))
+    except InvalidSource as exc:
+        template = exc.name.split("/", 1)[-1]
+        raise TemplateError(f"template {template}.jinja produced invalid Python at line {exc.line}: {exc.message}\n"
+                            f"{exc.text}") from None
+    return [_output(spec_file, package, sources, inputs[spec_file]) for spec_file, package in packages]
 
 
-def _render(spec_file: Path, package: object) -> Output:
-    from schemagen import ir
-
-    assert isinstance(package, ir.Package)
-    files: dict[str, bytes] = {}
-    for name, source in render_package(package).items():
-        if name.endswith(".py"):
-            try:
-                compile(source, f"{package.name}/{name}", "exec", dont_inherit=True)
-            except SyntaxError as exc:
-                raise TemplateError(f"template {name}.jinja produced invalid Python at line {exc.lineno}: {exc.msg}\n"
-                                    f"{(exc.text or '').rstrip()}") from None
-            source = format_source(source, f"{package.name}/{name}")
-        files[f"{package.name}/{name}"] = source.encode("utf-8")
+def _output(spec_file: Path, package: Package, sources: dict[str, str], inputs: dict[str, str]) -> Output:
+    prefix = f"{package.name}/"
+    files = {path: source.encode("utf-8") for path, source in sources.items() if path.startswith(prefix)}
     manifest = {
         "generator": f"schemagen {__version__}",
         "spec": spec_file.name,
+        "inputs": inputs,
         "files": {path.split("/", 1)[1]: hashlib.sha256(data).hexdigest() for path, data in sorted(files.items())},
     }
     files[f"{package.name}/{MANIFEST}"] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
-
-import jinja2
+from typing import TYPE_CHECKING, Any, Iterable
 
 from schemagen import ir
-from schemagen.literals import Code
+from schemagen.literals import Code, from_import
+
+if TYPE_CHECKING:
+    import jinja2
 
 MODULES = ("__init__.py", "types.py", "models.py", "schemas.py", "relations.py")
 
@@ -43,8 +44,17 @@ def _join_code(items: Iterable[Code], separator: str) -> Code:
     return Code(separator.join(items))
 
 
+def _from_import(names: Iterable[Code], module: str) -> Code:
+    items = list(names)
+    for item in items:
+        _only_code(item)
+    return from_import(module, items)
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
         undefined=jinja2.StrictUndefined,
@@ -55,6 +65,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["join_code"] = _join_code
+    env.filters["from_import"] = _from_import
     return env
 
 

@@ -19,8 +19,6 @@ from typing import Any
 
 from schemagen import ir, names
 from schemagen.errors import SpecError, SpecErrors, SpecPath, did_you_mean, one_of
-from schemagen.imports import Imports
-from schemagen.literals import Code, docstring, literal
 from schemagen.load import LoadedSpec, SourceFloat, SourceInt, as_text
 from schemagen.spec import Column, Relation, ShapeField, Spec, Table
 

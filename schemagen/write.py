@@ -21,9 +21,12 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from schemagen.pipeline import MANIFEST, Output
+from schemagen.fresh import MANIFEST
+
+if TYPE_CHECKING:
+    from schemagen.pipeline import Output
 
 JOURNAL = ".schemagen-journal.json"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,10 @@ from sqlalchemy.engine import Engine
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# The formatter's cache goes to a folder of this test run, never the user's ~/.cache; tests that
+# need it off or elsewhere set SCHEMAGEN_CACHE_DIR themselves.
+os.environ.setdefault("SCHEMAGEN_CACHE_DIR", tempfile.mkdtemp(prefix="schemagen-test-cache-"))
 
 POSTGRES_URL = os.environ.get("SCHEMAGEN_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

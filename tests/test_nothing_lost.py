@@ -61,17 +61,14 @@ def test_a_spec_error_in_the_second_spec_changes_nothing(built: Path) -> None:
 
 
 def test_a_formatter_crash_changes_nothing(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from schemagen import fmt, pipeline
+    from schemagen import fmt
 
-    calls = {"n": 0}
+    def crashing(pieces: object, **options: object) -> dict[fmt.Piece, str]:
+        raise fmt.FormatError("black could not format 3 statement piece(s): injected")
 
-    def crashing(source: str, name: str) -> str:
-        calls["n"] += 1
-        if calls["n"] == 7:
-            raise fmt.FormatError(f"black could not format {name}: injected")
-        return fmt.format_source(source, name)
-
-    monkeypatch.setattr(pipeline, "format_source", crashing)
+    # Off with the cache, so that black has pieces to format and is reached.
+    monkeypatch.setenv("SCHEMAGEN_CACHE_DIR", "")
+    monkeypatch.setattr(fmt, "format_pieces", crashing)
     before = digest(built / "generated")
     code, output = _build_in_process()
     assert code == 3 and "injected" in output and "Traceback" not in output

@@ -1,0 +1,85 @@
+"""Property: the fast formatter (`fmt.format_modules`) equals black over the whole module.
+
+For random valid specs (the same strategy as the round-trip tests, including hostile names and
+strings) every rendered module is formatted both ways: by `format_modules` (proven lines kept,
+pieces batched through black) and by `format_source` (black over the whole module, the reference).
+They must be byte-identical, and the result must be a fixpoint of black. The helpers behind the
+"proven" lines (black's quote choice, number spelling) are checked against black's own functions.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
+
+from schemagen import fmt
+from schemagen.literals import literal, string
+from schemagen.load import load_spec
+from schemagen.render import render_package
+from schemagen.resolve import resolve
+from schemagen.validate import validate_spec
+from tests.property.strategies import SpecPlan, spec_plans
+
+PROFILE = os.environ.get("SCHEMAGEN_HYPOTHESIS_PROFILE", "default")
+EXAMPLES = {"default": 30, "long": 400}[PROFILE]
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=PROFILE == "default", database=None)
+
+
+def rendered(spec_text: str) -> dict[str, str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        spec_file = Path(tmp) / "spec.yaml"
+        spec_file.write_text(spec_text, "utf-8")
+        loaded = load_spec(spec_file)
+        package = resolve(validate_spec(loaded), loaded)
+    return {name: source for name, source in render_package(package).items() if name.endswith(".py")}
+
+
+def assert_formats_like_black(sources: dict[str, str], *, workers: int | None = None) -> None:
+    fast = fmt.format_modules(sources) if workers is None else _with_workers(sources, workers)
+    for name, source in sources.items():
+        reference = fmt.format_source(source, name)
+        assert fast[name] == reference, f"{name}: format_modules differs from black over the whole module"
+        assert fmt.format_source(reference, name) == reference
+
+
+def _with_workers(sources: dict[str, str], workers: int) -> dict[str, str]:
+    previous = os.environ.get("SCHEMAGEN_JOBS")
+    os.environ["SCHEMAGEN_JOBS"] = str(workers)
+    try:
+        return fmt.format_modules(sources)
+    finally:
+        if previous is None:
+            del os.environ["SCHEMAGEN_JOBS"]
+        else:
+            os.environ["SCHEMAGEN_JOBS"] = previous
+
+
+@SETTINGS
+@given(plan=spec_plans())
+def test_fast_formatting_equals_black_on_random_specs(plan: SpecPlan) -> None:
+    text = plan.yaml()
+    note(f"spec:\n{text}")
+    assert_formats_like_black(rendered(text))
+
+
+@settings(max_examples=EXAMPLES * 20, deadline=None, derandomize=PROFILE == "default", database=None)
+@given(value=st.text())
+def test_string_literals_use_blacks_quotes(value: str) -> None:
+    from black.strings import normalize_string_quotes
+
+    source = string(value)
+    assert eval(source) == value  # noqa: S307 - the literal is our own output
+    assert normalize_string_quotes(source) == source
+    assert normalize_string_quotes(repr(value)) == source
+
+
+@settings(max_examples=EXAMPLES * 20, deadline=None, derandomize=PROFILE == "default", database=None)
+@given(value=st.floats(allow_nan=False, allow_infinity=False))
+def test_float_literals_are_spelled_as_black_spells_them(value: float) -> None:
+    source = literal(value)
+    assert float(source) == value
+    assert fmt.format_source(f"x = {source}\n", "float") == f"x = {source}\n"

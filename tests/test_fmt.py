@@ -1,0 +1,238 @@
+"""The fast formatter, its cache and the manifest freshness proof: same bytes as black, always.
+
+`fmt.format_modules` keeps the lines it can prove black-clean and sends the rest to black in
+batches; these tests hold it to `fmt.format_source` (black over the whole module) on every spec we
+have, on hand-written edge cases, sequentially and over two processes; the CLI's cached, parallel
+and uncached builds must write identical trees; `check` and a no-op `build` may skip generating
+only when the manifests prove the output current, and must not import the heavy libraries then.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from schemagen import fmt
+from schemagen.load import load_spec
+from schemagen.render import render_package
+from schemagen.resolve import resolve
+from schemagen.validate import validate_spec
+from tests.helpers import GOLDEN, GOLDEN_CASES, ROOT, run_cli, tree
+from tests.test_injection import HOSTILE, _spec
+
+sys.path.insert(0, str(ROOT / "bench"))
+from workload import make_spec  # noqa: E402
+
+SPECS = [ROOT / "specs" / "life_ceo.yaml", *(GOLDEN / case / "spec.yaml" for case in GOLDEN_CASES),
+         *sorted((ROOT / "tests" / "specs" / "valid").glob("*.yaml"))]
+
+
+def rendered(spec_file: Path) -> dict[str, str]:
+    loaded = load_spec(spec_file)
+    package = resolve(validate_spec(loaded), loaded)
+    return {name: source for name, source in render_package(package).items() if name.endswith(".py")}
+
+
+def assert_like_black(sources: dict[str, str]) -> None:
+    fast = fmt.format_modules(sources)
+    for name, source in sources.items():
+        assert fast[name] == fmt.format_source(source, name), f"{name} differs from black over the whole module"
+
+
+@pytest.mark.parametrize("spec_file", SPECS, ids=lambda p: p.parent.name if p.name == "spec.yaml" else p.stem)
+def test_equals_black_on_our_specs(spec_file: Path) -> None:
+    assert_like_black(rendered(spec_file))
+
+
+@pytest.mark.parametrize("index", range(len(HOSTILE)))
+def test_equals_black_with_hostile_strings(tmp_path: Path, index: int) -> None:
+    spec_file = tmp_path / "hostile.yaml"
+    spec_file.write_text(_spec(f"hostile{index}", HOSTILE[index], sql_positions=True), "utf-8")
+    assert_like_black(rendered(spec_file))
+
+
+def test_equals_black_on_a_benchmark_workload_in_two_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec_file = tmp_path / "bench.yaml"
+    spec_file.write_text(make_spec(40), "utf-8")
+    sources = rendered(spec_file)
+    monkeypatch.setenv("SCHEMAGEN_JOBS", "2")
+    parallel = fmt.format_modules(sources)
+    monkeypatch.setenv("SCHEMAGEN_JOBS", "1")
+    assert parallel == fmt.format_modules(sources)
+    assert parallel == {name: fmt.format_source(source, name) for name, source in sources.items()}
+
+
+EDGE_CASES = {
+    "one-tuple exploded": 'x = (\n    1,\n)\n',
+    "call with one argument exploded": 'x = f(\n    1,\n)\n',
+    "subscript with one item exploded": 'x: dict[\n    str,\n] = {}\n',
+    "list without a trailing comma": 'x = [\n    1,\n    2\n]\n',
+    "nested exploded": 'x = {\n    "a": f(\n        b=1,\n        c=2,\n    ),\n    "d": (1,),\n}\n',
+    "exploded call that fits": 'x = f(\n    a,\n    b,\n)\n',
+    "closer with more after it": 'x = [\n    1,\n    2,\n].copy()\n',
+    "wrong indent": 'x = [\n  1,\n  2,\n]\n',
+    "long line in a class": "class A:\n    x: int = f(" + ", ".join(f"a{i}" for i in range(30)) + ")\n",
+    "long import": "from m import " + ", ".join(f"name{i}" for i in range(30)) + "\n",
+    "import then statement": "import os\n\nx = f(" + ", ".join(f"a{i}" for i in range(30)) + ")\n",
+    "long def header": "def f(" + ", ".join(f"a{i}: int" for i in range(12)) + ") -> None:\n    pass\n",
+    "multi-line docstring": 'class A:\n    """First.\n\n  indented\n    more   \n    """\n\n    x = 1\n',
+    "docstring with edge spaces": 'class A:\n    """ padded """\n',
+    "docstring ending in a quote": 'class A:\n    """say \\"hi\\""""\n',
+    "module docstring, multi-line": '"""Top.\n\n   body\n"""\n\nx = 1\n',
+    "wide characters": "x = f(" + ", ".join(['"漢字漢字漢字"'] * 8) + ")\n",
+    "deep statement": "class A:\n    def f(self) -> None:\n        if True:\n            y = g(" + ", ".join(
+        f"a{i}" for i in range(25)) + ")\n",
+    "comment lines": "# header\nx = 1  # trailing\n\n\n# before\ndef f() -> None:\n    pass\n",
+}
+
+
+@pytest.mark.parametrize("source", EDGE_CASES.values(), ids=EDGE_CASES.keys())
+def test_equals_black_on_edge_cases(source: str) -> None:
+    assert fmt.format_modules({"edge.py": source})["edge.py"] == fmt.format_source(source, "edge.py")
+
+
+# The CLI: cache, parallel, freshness ------------------------------------------------------------
+
+
+def _build(spec_dir: Path, out: Path, cache: str, jobs: str = "") -> subprocess.CompletedProcess[str]:
+    return run_cli("build", str(spec_dir), "--out", str(out), env={"SCHEMAGEN_CACHE_DIR": cache, "SCHEMAGEN_JOBS": jobs})
+
+
+def test_cached_parallel_and_uncached_builds_write_the_same_bytes(tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "bench.yaml").write_text(make_spec(30), "utf-8")
+    (specs / "life_ceo.yaml").write_bytes((ROOT / "specs" / "life_ceo.yaml").read_bytes())
+    cache = tmp_path / "cache"
+    assert _build(specs, tmp_path / "cold", "", "1").returncode == 0
+    reference = tree(tmp_path / "cold")
+    cached = tmp_path / "cached"
+    assert _build(specs, cached, str(cache), "1").returncode == 0  # fills the cache
+    assert tree(cached) == reference
+    (cache_file,) = cache.glob("format-*.json")
+    filled = cache_file.read_bytes()
+    shutil.rmtree(cached)
+    assert _build(specs, cached, str(cache), "1").returncode == 0  # every piece from the cache
+    assert tree(cached) == reference
+    assert cache_file.read_bytes() == filled
+    assert _build(specs, tmp_path / "parallel", "", "2").returncode == 0
+    assert tree(tmp_path / "parallel") == reference
+
+
+def test_a_warm_cache_leaves_black_nothing_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from schemagen.cache import FormatCache
+
+    sources = rendered(ROOT / "specs" / "life_ceo.yaml")
+    cache = FormatCache(tmp_path / "format.json")
+    first = fmt.format_modules(sources, cache)
+    cache.save()
+
+    def no_black(*args: object, **kwargs: object) -> dict[fmt.Piece, str]:
+        if args and args[0]:
+            raise AssertionError("a piece missed the cache")
+        return {}
+
+    monkeypatch.setattr(fmt, "format_pieces", no_black)
+    assert fmt.format_modules(sources, FormatCache(tmp_path / "format.json")) == first
+
+
+def test_a_corrupt_cache_is_ignored(tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "bench.yaml").write_text(make_spec(5), "utf-8")
+    cache = tmp_path / "cache"
+    assert _build(specs, tmp_path / "a", str(cache)).returncode == 0
+    (cache_file,) = cache.glob("format-*.json")
+    cache_file.write_text("{not json", "utf-8")
+    before = tree(tmp_path / "a")
+    shutil.rmtree(tmp_path / "a")
+    assert _build(specs, tmp_path / "a", str(cache)).returncode == 0
+    assert tree(tmp_path / "a") == before
+    json.loads(cache_file.read_text("utf-8"))  # rewritten whole
+
+
+def _shop(tmp_path: Path) -> tuple[Path, Path]:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "shop.yaml").write_text(make_spec(3, package="shop"), "utf-8")
+    out = tmp_path / "out"
+    assert run_cli("build", str(specs), "--out", str(out)).returncode == 0
+    return specs, out
+
+
+def test_check_and_noop_build_are_proven_by_the_manifest_without_heavy_imports(tmp_path: Path) -> None:
+    specs, out = _shop(tmp_path)
+    probe = (
+        "import sys\n"
+        "from schemagen.cli import main\n"
+        "sys.argv = ['schemagen', sys.argv[1], sys.argv[2], '--out', sys.argv[3]]\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\nelse:\n    code = 0\n"
+        # (typer itself imports pydantic, so pydantic is not on this list)
+        "heavy = sorted(m for m in ('black', 'jinja2', 'sqlalchemy', 'yaml') if m in sys.modules)\n"
+        "print('HEAVY', heavy, code)\n"
+    )
+    for command in ("check", "build"):
+        result = subprocess.run([sys.executable, "-c", probe, command, str(specs), str(out)], capture_output=True,
+                                text=True, cwd=ROOT, timeout=120)
+        assert "shown by the manifests" in result.stdout or "manifests show" in result.stdout, result.stdout
+        assert "HEAVY [] 0" in result.stdout, result.stdout
+
+
+def test_check_falls_back_to_generating_when_the_proof_fails(tmp_path: Path) -> None:
+    specs, out = _shop(tmp_path)
+    models = out / "shop" / "models.py"
+    original = models.read_bytes()
+    models.write_bytes(original + b"# edited\n")
+    result = run_cli("check", str(specs), "--out", str(out))
+    assert result.returncode == 1 and "edited by hand" in result.stdout
+    models.write_bytes(original)
+
+    manifest_file = out / "shop" / ".schemagen.json"
+    manifest = json.loads(manifest_file.read_text("utf-8"))
+    manifest["inputs"]["generator"] = "0" * 64  # as if written by another version of schemagen
+    manifest_file.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", "utf-8")
+    result = run_cli("check", str(specs), "--out", str(out))
+    assert result.returncode == 1 and ".schemagen.json" in result.stdout
+    assert run_cli("build", str(specs), "--out", str(out)).returncode == 0
+    assert "shown by the manifests" in run_cli("check", str(specs), "--out", str(out)).stdout
+
+    spec = specs / "shop.yaml"
+    spec.write_text(spec.read_text("utf-8").replace("length: 120", "length: 121", 1), "utf-8")
+    result = run_cli("check", str(specs), "--out", str(out))
+    assert result.returncode == 1 and "String(121)" in result.stdout
+
+
+def test_a_spec_with_the_same_bytes_twice_is_not_proven(tmp_path: Path) -> None:
+    specs, out = _shop(tmp_path)
+    twin = tmp_path / "twin"
+    twin.mkdir()
+    (twin / "shop.yaml").write_bytes((specs / "shop.yaml").read_bytes())
+    result = run_cli("check", str(specs), str(twin), "--out", str(out))
+    assert result.returncode == 2 and "also generated from" in result.stderr
+
+
+def test_a_template_that_renders_invalid_python_is_reported_with_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from schemagen import pipeline
+    from schemagen.render import TemplateError
+
+    real = pipeline.render_package
+
+    def broken(package: object) -> dict[str, str]:
+        files = real(package)  # type: ignore[arg-type]
+        files["models.py"] += "\n\nclass Broken(:\n    pass\n"
+        return files
+
+    monkeypatch.setattr(pipeline, "render_package", broken)
+    spec = tmp_path / "shop.yaml"
+    spec.write_text(make_spec(2, package="shop"), "utf-8")
+    lines = real(pipeline.resolve(pipeline.validate_spec(pipeline.load_spec_text(spec, spec.read_bytes())),
+                                  pipeline.load_spec_text(spec, spec.read_bytes())))["models.py"].count("\n")
+    with pytest.raises(TemplateError, match=rf"models.py.jinja produced invalid Python at line {lines + 3}"):
+        pipeline.generate([spec])
