@@ -36,11 +36,11 @@ def test_black_clean(package: Path) -> None:
 
 
 def test_black_check_from_the_command_line() -> None:
-    from schemagen.fmt import MODE
+    from schemagen.fmt import LINE_LENGTH, TARGET
 
     result = subprocess.run(
-        [sys.executable, "-m", "black", "--check", "--quiet", f"--line-length={MODE.line_length}",
-         "--target-version=py311", *(str(p) for p in PACKAGE_DIRS)],
+        [sys.executable, "-m", "black", "--check", "--quiet", f"--line-length={LINE_LENGTH}",
+         f"--target-version={TARGET}", *(str(p) for p in PACKAGE_DIRS)],
         capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr
