@@ -66,6 +66,8 @@ def string(value: str) -> str:
     if source[0] == '"':
         return source  # repr chose double quotes: the text has a `'` and no `"`
     body = source[1:-1]
+    if '"' not in value and "'" not in value:
+        return f'"{body}"'  # the common case: no quote to escape either way
     # Unescape `\'` (preceded by an even run of backslashes), then escape every bare `"`.
     unescaped = _ESCAPED_SINGLE.sub(r"\1\2'", body)
     unescaped = _ESCAPED_SINGLE.sub(r"\1\2'", unescaped)

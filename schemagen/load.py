@@ -17,7 +17,16 @@ import yaml
 from schemagen.errors import Position, SpecError, SpecErrors, SpecPath
 
 MAX_SPEC_BYTES = 1_048_576
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """The C composer without YAML 1.1 implicit typing: `_scalar` types plain scalars itself (YAML
+    1.2 core), so resolving each one through PyYAML's Python regexes only cost time. The merge-key
+    resolver stays, so that `<<` is still found and refused."""
+
+    yaml_implicit_resolvers = {"<": [("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"))]}
+
 
 _INT = re.compile(r"[-+]?[0-9]+")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+\.[0-9]*|[0-9]+(\.[0-9]*)?[eE][-+]?[0-9]+|\.[0-9]+[eE][-+]?[0-9]+)")
@@ -66,17 +75,18 @@ def as_text(value: Any) -> Any:
 class SourceMap:
     """Where each value (and each mapping key) of a loaded spec sits in its file."""
 
-    values: dict[SpecPath, Position] = field(default_factory=dict)
-    keys: dict[SpecPath, Position] = field(default_factory=dict)
+    # YAML marks, turned into Positions only when an error needs one (a spec has tens of thousands)
+    values: dict[SpecPath, Any] = field(default_factory=dict)
+    keys: dict[SpecPath, Any] = field(default_factory=dict)
 
     def locate(self, path: SpecPath, *, key: bool = False) -> Position:
         """Position of the value at `path` (or of its key), else of its nearest known ancestor."""
         if key and path in self.keys:
-            return self.keys[path]
+            return _position(self.keys[path])
         for end in range(len(path), -1, -1):
             found = self.values.get(path[:end])
             if found is not None:
-                return found
+                return _position(found)
         return Position(1, 1)
 
 
@@ -123,7 +133,7 @@ class _Builder:
         self.errors.append(SpecError(self.file, _position(node.start_mark), message, hint))
 
     def build(self, node: yaml.Node, path: SpecPath) -> Any:
-        self.source.values[path] = _position(node.start_mark)
+        self.source.values[path] = node.start_mark
         if id(node) in self.seen:
             if id(node) not in self.aliased:  # once per anchor, however often it is used
                 self.aliased.add(id(node))
@@ -146,7 +156,7 @@ class _Builder:
 
     def mapping(self, node: yaml.MappingNode, path: SpecPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        first_seen: dict[str, Position] = {}
+        first_seen: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.fail(key_node, "a mapping key must be a plain name, not a list or mapping")
@@ -156,9 +166,9 @@ class _Builder:
                           "write the merged keys out in full")
                 continue
             key: str = key_node.value
-            here = _position(key_node.start_mark)
+            here = key_node.start_mark
             if key in first_seen:
-                before = first_seen[key]
+                before = _position(first_seen[key])
                 self.fail(key_node, f"duplicate key `{key}` (first defined at line {before.line}, column {before.column})",
                           "YAML keeps only the last of duplicate keys; remove or rename one of them")
                 continue

@@ -236,3 +236,11 @@ def test_a_template_that_renders_invalid_python_is_reported_with_its_line(
                                   pipeline.load_spec_text(spec, spec.read_bytes())))["models.py"].count("\n")
     with pytest.raises(TemplateError, match=rf"models.py.jinja produced invalid Python at line {lines + 3}"):
         pipeline.generate([spec])
+
+
+@pytest.mark.parametrize("spec_file", SPECS[:2], ids=lambda p: p.parent.name if p.name == "spec.yaml" else p.stem)
+def test_the_fast_line_splitter_equals_the_token_scanner(spec_file: Path) -> None:
+    sources = [*rendered(spec_file).values(), *EDGE_CASES.values(),
+               'x = """a\n(b"""\ny = [\n    "]",  # ]\n    \'[\',\n]\nz = 1\n']
+    for source in sources:
+        assert list(fmt._logical_lines(source)) == list(fmt._logical_lines_by_tokens(source))
