@@ -12,6 +12,7 @@ import decimal
 import json
 import re
 import uuid
+import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -387,11 +388,14 @@ class _Layout:
             soft_delete=soft_delete,
         )
 
+    @functools.cached_property
+    def overlapping_links(self) -> set[str]:
+        return {r.through for t in self.tables for r in t.relations.values() if r.through and r.overlaps}
+
     def mapper_args(self, table: ResolvedTable) -> Code | None:
         # A link table written both by a many-to-many relation (through `secondary`) and as a mapped
         # class of its own may see its rows already deleted by the other writer or the database.
-        links = {r.through for t in self.tables for r in t.relations.values() if r.through and r.overlaps}
-        if table.name in links and table.relations:
+        if table.name in self.overlapping_links and table.relations:
             return Code('{"confirm_deleted_rows": False}')
         return None
 

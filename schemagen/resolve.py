@@ -871,10 +871,14 @@ class Resolver:
 
     def _pair_relations(self) -> None:
         every = [r for t in self.tables.values() for r in t.relations.values()]
+        by_ends: dict[tuple[str, str], list[ResolvedRelation]] = {}
+        for relation in every:  # a partner goes the other way between the same two tables
+            by_ends.setdefault((relation.table, relation.target), []).append(relation)
         for relation in every:
             if relation.partner is not None:
                 continue
-            candidates = [other for other in every if other is not relation and _partners(relation, other)]
+            candidates = [other for other in by_ends.get((relation.target, relation.table), [])
+                          if other is not relation and _partners(relation, other)]
             if len(candidates) == 1:
                 relation.partner = candidates[0]
                 candidates[0].partner = relation
