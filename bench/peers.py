@@ -141,10 +141,13 @@ def measure_size(tools: dict[str, Tool], tables: int) -> None:
             continue
         samples: list[Sample] = []
         for run in range(RUNS):
-            if name.startswith("schemagen"):
+            env = None
+            if name.startswith("schemagen"):  # cold: an empty output folder and an empty format cache
                 shutil.rmtree(folder / "out", ignore_errors=True)
+                shutil.rmtree(folder / "format-cache", ignore_errors=True)
+                env = {**os.environ, "SCHEMAGEN_CACHE_DIR": str(folder / "format-cache")}
             try:
-                samples.append(measure.run(argv, cwd=folder, stdout=stdout))
+                samples.append(measure.run(argv, cwd=folder, stdout=stdout, env=env))
             except (CommandFailed, OSError) as exc:
                 tool.problems[tables] = f"FAILED: {exc}"
                 log(f"N={tables} {name}: FAILED\n{exc}")

@@ -70,7 +70,16 @@ def spec_inputs(spec_file: Path, data: bytes) -> dict[str, str]:
             "spec_sha256": hashlib.sha256(data).hexdigest()}
 
 
-def _manifests(out_dir: Path) -> list[tuple[Path, dict[str, object]]]:
+def manifest_bytes(inputs: dict[str, str], files: dict[str, str]) -> bytes:
+    """A package's `.schemagen.json`: what it was made from, and the sha256 of each file written."""
+    from schemagen import __version__
+
+    manifest = {"generator": f"schemagen {__version__}", "spec": inputs["spec"], "inputs": inputs,
+                "files": dict(sorted(files.items()))}
+    return (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+
+
+def _manifests(out_dir: Path) -> list[tuple[Path, dict[str, object], bytes]]:
     found = []
     try:
         candidates = sorted(out_dir.glob(f"*/{MANIFEST}"))
@@ -78,11 +87,12 @@ def _manifests(out_dir: Path) -> list[tuple[Path, dict[str, object]]]:
         return []
     for path in candidates:
         try:
-            data = json.loads(path.read_bytes())
+            raw = path.read_bytes()
+            data = json.loads(raw)
         except (OSError, ValueError):
             continue
         if isinstance(data, dict):
-            found.append((path.parent, data))
+            found.append((path.parent, data, raw))
     return found
 
 
@@ -99,13 +109,15 @@ def up_to_date(spec_files: list[Path], out_dir: Path) -> dict[str, int] | None:
             wanted = spec_inputs(spec_file, spec_file.read_bytes())
         except OSError:
             return None
-        matches = [(folder, data) for folder, data in manifests if data.get("inputs") == wanted]
+        matches = [(folder, data, raw) for folder, data, raw in manifests if data.get("inputs") == wanted]
         if len(matches) != 1 or matches[0][0] in used:
             return None
-        folder, data = matches[0]
+        folder, data, raw = matches[0]
         used.add(folder)
         files = data.get("files")
-        if not isinstance(files, dict) or not files:
+        if not isinstance(files, dict) or not files or not all(isinstance(v, str) for v in files.values()):
+            return None
+        if raw != manifest_bytes(wanted, files):  # exactly what build writes, not merely equivalent
             return None
         for name, recorded in files.items():
             if not isinstance(name, str) or "/" in name or name.startswith("."):

@@ -6,15 +6,13 @@ Everything happens in memory; `write.py` decides what reaches the disk.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from schemagen import __version__
 from schemagen.errors import Position, SpecError, SpecErrors
 from schemagen.fmt import InvalidSource, format_modules
-from schemagen.fresh import MANIFEST, find_specs, spec_inputs
+from schemagen.fresh import MANIFEST, find_specs, manifest_bytes, spec_inputs
 from schemagen.load import load_spec_text, read_spec
 from schemagen.render import TemplateError, render_package
 from schemagen.resolve import resolve
@@ -82,11 +80,6 @@ def generate(spec_files: list[Path], *, render: bool = True, cache: FormatCache 
 def _output(spec_file: Path, package: Package, sources: dict[str, str], inputs: dict[str, str]) -> Output:
     prefix = f"{package.name}/"
     files = {path: source.encode("utf-8") for path, source in sources.items() if path.startswith(prefix)}
-    manifest = {
-        "generator": f"schemagen {__version__}",
-        "spec": spec_file.name,
-        "inputs": inputs,
-        "files": {path.split("/", 1)[1]: hashlib.sha256(data).hexdigest() for path, data in sorted(files.items())},
-    }
-    files[f"{package.name}/{MANIFEST}"] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+    digests = {path.split("/", 1)[1]: hashlib.sha256(data).hexdigest() for path, data in files.items()}
+    files[f"{package.name}/{MANIFEST}"] = manifest_bytes(inputs, digests)
     return Output(package.name, spec_file, dict(sorted(files.items())))

@@ -194,6 +194,9 @@ def test_check_falls_back_to_generating_when_the_proof_fails(tmp_path: Path) -> 
 
     manifest_file = out / "shop" / ".schemagen.json"
     manifest = json.loads(manifest_file.read_text("utf-8"))
+    manifest_file.write_text(json.dumps(manifest), "utf-8")  # the same data, other bytes
+    result = run_cli("check", str(specs), "--out", str(out))
+    assert result.returncode == 1 and ".schemagen.json" in result.stdout
     manifest["inputs"]["generator"] = "0" * 64  # as if written by another version of schemagen
     manifest_file.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", "utf-8")
     result = run_cli("check", str(specs), "--out", str(out))
