@@ -249,6 +249,38 @@ def _exploded(line: _Line) -> bool:
     return not stack and len(physical) > 1
 
 
+_CALL_HEAD = re.compile(r"[^\W\d]\w*: .+ = [^\W\d]\w*\(")
+_ANNOTATION_HEAD = re.compile(r"[^\W\d]\w*: \(")
+
+
+def _black_wrapped(line: _Line) -> bool:
+    """Whether a three-line statement is laid out as black lays out the too-long one-liner it
+    stands for (the two shapes `wrap.py` writes): `name: T = call(` + arguments + `)`, or
+    `name: (` + annotation with a top-level `|` + `) = plain default`."""
+    from schemagen.wrap import _PLAIN, has_top_level_union, prefers_value_split
+
+    physical = line.text.split("\n")
+    if len(physical) != 3 or not line.text.isascii():  # "too long for one line" needs exact widths
+        return False
+    if any(len(text) > LINE_LENGTH or text != text.rstrip() for text in physical):
+        return False
+    indent = line.indent
+    first, body, last = (text[indent:] for text in physical)
+    if not body.startswith("    ") or body[4:5] in (" ", "") or physical[2][:indent].strip():
+        return False
+    body = body[4:]
+    if _balance(body)[0] != 0 or body.endswith(","):
+        return False
+    if _CALL_HEAD.fullmatch(first) and last == ")":
+        net, opener = _balance(first)
+        return net == 1 and opener == "(" and _width(physical[0] + body + ")") > LINE_LENGTH
+    if _ANNOTATION_HEAD.fullmatch(first) and last.startswith(") = ") and _PLAIN.fullmatch(last[4:]):
+        one_line = f"{first[:-1]}{body}{last[1:]}"
+        return (has_top_level_union(body) and indent + _width(one_line) > LINE_LENGTH
+                and not prefers_value_split(indent, first[:-3], body))
+    return False
+
+
 def _is_docstring(line: _Line) -> bool:
     return line.text.lstrip(" ").startswith('"""')
 
@@ -360,7 +392,7 @@ def _classify(line: _Line, first_in_block: bool) -> Part:
         if _proven_docstring(line):
             return text + "\n"
         return Piece(DOCSTRING, depth, text[line.indent :] + "\n")  # inner lines as they are
-    if _fits(line) or (line.physical > 1 and not line.multiline_string and _exploded(line)):
+    if _fits(line) or (line.physical > 1 and not line.multiline_string and (_exploded(line) or _black_wrapped(line))):
         return text + "\n"
     return Piece(STATEMENT, depth, _dedent(text, line.indent))
 

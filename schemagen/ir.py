@@ -75,6 +75,7 @@ class ModelClass:
     docstring: Code
     table_name: Code
     table_args: tuple[Code, ...]
+    table_args_line: Code | None  # `(arg,)` when a single argument fits on the line
     mapper_args: Code | None
     columns: tuple[Field, ...]
     relations: tuple[Field, ...]

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from schemagen import ir, names
 from schemagen.imports import Imports
 from schemagen.literals import Code, comment, docstring, literal
+from schemagen.wrap import fits
 from schemagen.load import as_text
 from schemagen.resolve import (
     ResolvedColumn,
@@ -381,7 +382,8 @@ class _Layout:
             name_literal=literal(table.class_name),
             docstring=docstring(doc),
             table_name=literal(table.name),
-            table_args=self.table_args(table, imports),
+            table_args=(table_args := self.table_args(table, imports)),
+            table_args_line=_one_line_tuple(table_args, "__table_args__ = "),
             mapper_args=self.mapper_args(table),
             columns=columns,
             relations=relations,
@@ -779,3 +781,11 @@ def _tuple(items: Iterable[Code]) -> Code:
     """A tuple display as black writes it: `(a,)` for one item, `(a, b)` for more."""
     listed = list(items)
     return Code(f"({listed[0]},)" if len(listed) == 1 else f"({', '.join(listed)})")
+
+
+def _one_line_tuple(items: tuple[Code, ...], prefix: str) -> Code | None:
+    """`(item,)` if there is one item and the line fits; black writes a longer tuple exploded."""
+    if len(items) != 1:
+        return None
+    line = _tuple(items)
+    return line if fits(4, prefix + line) else None

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from schemagen import ir
 from schemagen.literals import Code, from_import
+from schemagen.wrap import assignment
 
 if TYPE_CHECKING:
     import jinja2
@@ -51,6 +52,14 @@ def _from_import(names: Iterable[Code], module: str) -> Code:
     return from_import(module, items)
 
 
+def _assignment(field: ir.Field, indent: int = 4) -> Code:
+    """A class-body `name: annotation = default` line, wrapped as black wraps it when too long."""
+    for part in (field.name, field.annotation, field.default):
+        if part is not None:
+            _only_code(part)
+    return assignment(field.name, field.annotation, field.default, indent)
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     import jinja2
@@ -66,6 +75,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["join_code"] = _join_code
     env.filters["from_import"] = _from_import
+    env.filters["assignment"] = _assignment
     return env
 
 

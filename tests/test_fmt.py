@@ -247,3 +247,12 @@ def test_the_fast_line_splitter_equals_the_token_scanner(spec_file: Path) -> Non
                'x = """a\n(b"""\ny = [\n    "]",  # ]\n    \'[\',\n]\nz = 1\n']
     for source in sources:
         assert list(fmt._logical_lines(source)) == list(fmt._logical_lines_by_tokens(source))
+
+
+def test_non_ascii_lines_are_left_to_black_where_the_width_decides(tmp_path: Path) -> None:
+    # Found by the property test: `ß` is one column for black, so the line fits there.
+    spec = tmp_path / "wide.yaml"
+    spec.write_text("tables:\n  a:\n    model: Aa\n    columns:\n      id: {type: serial, primary_key: true}\n"
+                    "      straße: {type: bytes, index: true}\n"
+                    "      漢字漢字漢字漢字漢字漢字漢字: {type: varchar, length: 10, index: true, unique: true}\n", "utf-8")
+    assert_like_black(rendered(spec))

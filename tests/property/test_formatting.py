@@ -9,6 +9,7 @@ They must be byte-identical, and the result must be a fixpoint of black. The hel
 
 from __future__ import annotations
 
+import keyword
 import os
 import tempfile
 from pathlib import Path
@@ -83,3 +84,52 @@ def test_float_literals_are_spelled_as_black_spells_them(value: float) -> None:
     source = literal(value)
     assert float(source) == value
     assert fmt.format_source(f"x = {source}\n", "float") == f"x = {source}\n"
+
+
+# Class-body assignments around the line-length boundary: wrap.assignment's layouts and fmt's
+# proofs of them must agree with black exactly where black's choice flips.
+
+_NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,30}", fullmatch=True).filter(lambda name: not keyword.iskeyword(name))
+_WORDS = st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,24}", fullmatch=True)
+
+
+@st.composite
+def _annotations(draw: st.DrawFn) -> str:
+    word = draw(_WORDS)
+    message = string(draw(st.text(st.characters(codec="ascii", exclude_categories=("Cc",)), max_size=40)))
+    return draw(st.sampled_from([
+        f"Mapped[{word}]",
+        f"Mapped[{word} | None]",
+        f"Mapped[list[{word}]]",
+        f"{word} | None",
+        f"decimal.{word} | {word} | None",
+        f"Annotated[str, Field(max_length={len(word)}), _Rules({message}, min_length=2)] | None",
+        f"Annotated[{word}, _Rules({message}, pattern={message})] | None",
+        f"Annotated[int, Field(ge=-2147483648, le=2147483647)] | {word} | None",
+    ]))
+
+
+@st.composite
+def _defaults(draw: st.DrawFn) -> str | None:
+    word = draw(_WORDS)
+    arguments = draw(st.lists(st.sampled_from([
+        word, f"{word}()", f'ForeignKey("{word}.id", ondelete="CASCADE")', f"server_default=func.now()",
+        f"{word}={word}", f'comment="{word} {word}"', "nullable=False", f"String({len(word)})",
+        f'back_populates="{word}"', f"_ArrayOf(Text(), _{word.upper()}_ADAPTER)",
+    ]), min_size=1, max_size=7))
+    arguments.sort(key=lambda argument: "=" in argument.split("(")[0])  # positional ones first
+    return draw(st.sampled_from([
+        None, "None", "0", "-1", f"Status.{word.upper()}", string(word),
+        f"mapped_column({', '.join(arguments)})", f"relationship({', '.join(arguments)})",
+        f"Field({', '.join(arguments)})",
+    ]))
+
+
+@settings(max_examples=EXAMPLES * 20, deadline=None, derandomize=PROFILE == "default", database=None)
+@given(name=_NAMES, annotation=_annotations(), default=_defaults())
+def test_wrapped_assignments_equal_black(name: str, annotation: str, default: str | None) -> None:
+    from schemagen.wrap import assignment
+
+    source = f"class A:\n    {assignment(name, annotation, default, 4)}\n"
+    note(source)
+    assert fmt.format_modules({"a.py": source})["a.py"] == fmt.format_source(source, "a.py")
