@@ -27,6 +27,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from schemagen.wrap import PLAIN_VALUE, has_top_level_union, prefers_value_split
+
 if TYPE_CHECKING:
     from schemagen.cache import FormatCache
 
@@ -200,13 +202,13 @@ _NAME_END = re.compile(r"[\w\])]$")
 
 def _balance(text: str) -> tuple[int, str]:
     """Net bracket count of one physical line (strings and comments skipped), and its last bracket."""
-    net, last = 0, ""
-    for match in _TOKEN.finditer(text):
-        if match.lastgroup == "open":
-            net, last = net + 1, match.group()
-        elif match.lastgroup == "close":
-            net, last = net - 1, match.group()
-    return net, last
+    bare = _ONE_LINE_STRINGS.sub("", text) if ('"' in text or "'" in text or "#" in text) else text
+    net = bare.count("(") + bare.count("[") + bare.count("{") - bare.count(")") - bare.count("]") - bare.count("}")
+    last = _LAST_BRACKET.search(bare)
+    return net, last.group(1) if last else ""
+
+
+_LAST_BRACKET = re.compile(r"([()\[\]{}])[^()\[\]{}]*$")
 
 
 def _exploded(line: _Line) -> bool:
@@ -257,8 +259,6 @@ def _black_wrapped(line: _Line) -> bool:
     """Whether a three-line statement is laid out as black lays out the too-long one-liner it
     stands for (the two shapes `wrap.py` writes): `name: T = call(` + arguments + `)`, or
     `name: (` + annotation with a top-level `|` + `) = plain default`."""
-    from schemagen.wrap import _PLAIN, has_top_level_union, prefers_value_split
-
     physical = line.text.split("\n")
     if len(physical) != 3 or not line.text.isascii():  # "too long for one line" needs exact widths
         return False
@@ -274,7 +274,7 @@ def _black_wrapped(line: _Line) -> bool:
     if _CALL_HEAD.fullmatch(first) and last == ")":
         net, opener = _balance(first)
         return net == 1 and opener == "(" and _width(physical[0] + body + ")") > LINE_LENGTH
-    if _ANNOTATION_HEAD.fullmatch(first) and last.startswith(") = ") and _PLAIN.fullmatch(last[4:]):
+    if _ANNOTATION_HEAD.fullmatch(first) and last.startswith(") = ") and PLAIN_VALUE.fullmatch(last[4:]):
         one_line = f"{first[:-1]}{body}{last[1:]}"
         return (has_top_level_union(body) and indent + _width(one_line) > LINE_LENGTH
                 and not prefers_value_split(indent, first[:-3], body))
@@ -408,12 +408,19 @@ def _indent(text: str, depth: int) -> str:
 
 
 def _merge_text(parts: list[Part]) -> list[Part]:
+    """Runs of proven text joined into one string each (pieces stay as they are)."""
     merged: list[Part] = []
+    run: list[str] = []
     for part in parts:
-        if isinstance(part, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += part
-        else:
-            merged.append(part)
+        if isinstance(part, str):
+            run.append(part)
+            continue
+        if run:
+            merged.append("".join(run))
+            run = []
+        merged.append(part)
+    if run:
+        merged.append("".join(run))
     return merged
 
 

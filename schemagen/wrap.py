@@ -19,7 +19,7 @@ from schemagen.literals import LINE_LENGTH, Code
 
 _PIECES = re.compile(r"""[rRbBuUfF]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|[()\[\]{}]|,""")
 _CALL = re.compile(r"([A-Za-z_]\w*)\(")
-_PLAIN = re.compile(r"""-?[\w.]+|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""")
+PLAIN_VALUE = re.compile(r"""-?[\w.]+|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""")
 
 
 def width(text: str) -> int:
@@ -98,7 +98,7 @@ def assignment(name: str, annotation: str, default: str | None, indent: int) -> 
                 return Code(f"{head}\n{inner}{joined}\n{outer})")
             if all(fits(indent + 4, argument + ",") for argument in arguments):
                 return Code(head + "\n" + "".join(f"{inner}{argument},\n" for argument in arguments) + outer + ")")
-    if (default and _PLAIN.fullmatch(default) and has_top_level_union(annotation) and fits(indent + 4, annotation)
+    if (default and PLAIN_VALUE.fullmatch(default) and has_top_level_union(annotation) and fits(indent + 4, annotation)
             and fits(indent, f"){value}") and not prefers_value_split(indent, name, annotation)):
         return Code(f"{name}: (\n{inner}{annotation}\n{outer}){value}")
     return Code(line)
