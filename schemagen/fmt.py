@@ -216,6 +216,8 @@ def _exploded(line: _Line) -> bool:
     ends its first line, holds one item per line (each fitting) with a trailing comma, and closes
     alone on its own line; a magic trailing comma makes black leave exactly that."""
     physical = line.text.split("\n")
+    if physical[-1].strip() not in (")", "]", "}"):
+        return False
     if any(_width(text) > LINE_LENGTH or text != text.rstrip() for text in physical):
         return False
     stack: list[tuple[int, str, int]] = []  # (indent, closer, items) of each open bracket
@@ -392,7 +394,7 @@ def _classify(line: _Line, first_in_block: bool) -> Part:
         if _proven_docstring(line):
             return text + "\n"
         return Piece(DOCSTRING, depth, text[line.indent :] + "\n")  # inner lines as they are
-    if _fits(line) or (line.physical > 1 and not line.multiline_string and (_exploded(line) or _black_wrapped(line))):
+    if _fits(line) or (line.physical > 1 and not line.multiline_string and (_black_wrapped(line) or _exploded(line))):
         return text + "\n"
     return Piece(STATEMENT, depth, _dedent(text, line.indent))
 
