@@ -491,7 +491,7 @@ def render(workloads: list[Workload], bench: Bench, command: str, load: str, bud
             "constraints and default messages, no relation map. Generated: the whole package (`import` runs "
             "its `__init__`, which also loads relations.py). Validation: `XInsert.model_validate` of 300 distinct "
             "payloads; ORM: `session.add_all` of 2000 objects built from validated data, then `commit`, to a "
-            "SQLite file. Medians of 5 alternating rounds.\n",
+            "SQLite file. Medians of 9 alternating rounds (bench/runtime_cost.py ROUNDS).\n",
         ]
     return "".join(parts)
 

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-ROUNDS = 5
+ROUNDS = 9
 ROUND_SECONDS = 0.4
 PAYLOADS = 300
 ORM_BATCH = 2000
