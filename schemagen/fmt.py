@@ -348,7 +348,7 @@ def cut(source: str, chunks: list[tuple[int, str]] | None = None) -> list[Part]:
         chunk.clear()
 
     for line in _logical_lines(source):
-        if line.indent == 0 and line.text.strip():
+        if line.indent == 0 and line.text.strip() and not _continues(chunk, line):
             flush()
             if chunks is not None:
                 chunks.append((line_number, ""))
@@ -358,6 +358,18 @@ def cut(source: str, chunks: list[tuple[int, str]] | None = None) -> list[Part]:
         chunk.append(line)
     flush()
     return _merge_text(parts)
+
+
+_CLAUSE = re.compile(r"(?:else|elif|except|finally)\b")
+
+
+def _continues(chunk: Sequence[_Line], line: _Line) -> bool:
+    """Whether a top-level line belongs to the statement before it: what follows a decorator, or
+    another clause (`else:`, `except ...:`) of the same compound statement."""
+    last = next((previous for previous in reversed(chunk) if previous.text.strip()), None)
+    if last is None:
+        return False
+    return (last.indent == 0 and last.text.startswith("@")) or bool(_CLAUSE.match(line.text))
 
 
 def _needs_whole(chunk: Sequence[_Line]) -> bool:

@@ -73,10 +73,9 @@ _PIECES_AND_BARS = re.compile(r"""[rRbBuUfF]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\
 
 def prefers_value_split(indent: int, name: str, annotation: str) -> bool:
     """Whether black splits after `= (` instead, putting the value alone in parentheses (a layout
-    left to black): it does when the annotation has brackets and `name: annotation = (` fits
-    (black's `_prefer_split_rhs_oop_over_rhs`)."""
-    has_brackets = any(token.group() in "()[]{}" for token in _PIECES_AND_BARS.finditer(annotation))
-    return has_brackets and indent + width(f"{name}: {annotation} = (") <= LINE_LENGTH
+    left to black): it does whenever `name: annotation = (` fits, since the parentheses it puts
+    around an annotation count as brackets (black's `_prefer_split_rhs_oop_over_rhs`)."""
+    return indent + width(f"{name}: {annotation} = (") <= LINE_LENGTH
 
 
 def assignment(name: str, annotation: str, default: str | None, indent: int) -> Code:

@@ -88,6 +88,10 @@ EDGE_CASES = {
     "deep statement": "class A:\n    def f(self) -> None:\n        if True:\n            y = g(" + ", ".join(
         f"a{i}" for i in range(25)) + ")\n",
     "comment lines": "# header\nx = 1  # trailing\n\n\n# before\ndef f() -> None:\n    pass\n",
+    # found by review: top-level decorators and multi-clause statements stay one chunk
+    "top-level decorator": "import dataclasses\n\n\n@dataclasses.dataclass\nclass A:\n    x: int = 1\n",
+    "top-level if/else": "if TYPE_CHECKING:\n    import a\nelse:\n    a = None\n",
+    "top-level try/except": "try:\n    import a\nexcept ImportError:\n    a = None\nfinally:\n    pass\n",
 }
 
 
@@ -256,3 +260,17 @@ def test_non_ascii_lines_are_left_to_black_where_the_width_decides(tmp_path: Pat
                     "      straße: {type: bytes, index: true}\n"
                     "      漢字漢字漢字漢字漢字漢字漢字: {type: varchar, length: 10, index: true, unique: true}\n", "utf-8")
     assert_like_black(rendered(spec))
+
+
+@pytest.mark.parametrize(("name", "annotation", "default"), [
+    # found by review: black splits after `= (` when that fits, brackets in the annotation or not
+    ("display_label_for_the_record", "RecordDisplayLabelKind | LegacyLabelKind | None", '"unlabelled_record_default"'),
+    ("a_rather_long_attribute_name_for_a_label", "SomeLabelKindEnumeration | OtherLabelKind | None", "None"),
+    ("score", "Annotated[int, Field(ge=-2147483648, le=2147483647), _Rules(\"Score must be 0..1000\")] | None", "0"),
+])
+def test_wrapped_union_annotations_equal_black(name: str, annotation: str, default: str) -> None:
+    from schemagen.wrap import assignment
+
+    for pad in range(0, 40):
+        source = f"class A:\n    {assignment(name + '_' * pad, annotation, default, 4)}\n"
+        assert fmt.format_modules({"a.py": source})["a.py"] == fmt.format_source(source, "a.py"), source
