@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -113,3 +114,27 @@ def enum_member(value: str) -> str:
     if not member or not member[0].isalpha():
         member = "V_" + member
     return unicodedata.normalize("NFKC", member)
+
+
+MAX_SQL_NAME = 63  # PostgreSQL truncates identifiers beyond this many bytes
+
+
+def sql_name_problem(name: str) -> str:
+    """Why a table, column or constraint name cannot be used in SQL, or ''."""
+    if not name.strip():
+        return "it is empty"
+    if len(name.encode()) > MAX_SQL_NAME:
+        return f"it is longer than {MAX_SQL_NAME} bytes, where PostgreSQL cuts names off"
+    if "." in name:
+        return "`.` separates table and column in references"
+    if any(not ch.isprintable() for ch in name):
+        return "it holds a control character"
+    return ""
+
+
+def truncate_name(name: str) -> str:
+    """An index name that fits PostgreSQL: long ones keep a prefix and get a hash suffix."""
+    if len(name) <= MAX_SQL_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[: MAX_SQL_NAME - 9]}_{digest}"

@@ -1,72 +1,66 @@
-"""The whole pipeline for a set of specs: load -> validate -> resolve -> render -> format.
+"""The whole pipeline for a set of specs: load -> validate -> resolve -> generate -> format.
 
-Everything happens in memory; `write.py` decides what reaches the disk.
+Everything happens in memory; `schemagen.output.write` decides what reaches the disk.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from schemagen.catalog import Catalog
+from schemagen.codegen import TemplateError, render_catalog
 from schemagen.errors import Position, SpecError, SpecErrors
-from schemagen.fmt import InvalidSource, format_modules
-from schemagen.fresh import MANIFEST, find_specs, manifest_bytes, spec_inputs
-from schemagen.load import load_spec_text, read_spec
-from schemagen.render import TemplateError, render_package
-from schemagen.resolve import resolve
-from schemagen.validate import validate_spec
+from schemagen.format import InvalidSource, format_modules
+from schemagen.output.manifest import MANIFEST, Output, manifest_bytes
+from schemagen.resolver import resolve
+from schemagen.spec.files import find_specs
+from schemagen.spec.load import load_spec_text, read_spec
+from schemagen.spec.validate import validate_spec
 
-__all__ = ["MANIFEST", "Output", "check_specs", "find_specs", "generate"]
+__all__ = ["MANIFEST", "Output", "catalogs", "check_specs", "find_specs", "generate"]
 
 if TYPE_CHECKING:
-    from schemagen.cache import FormatCache
-    from schemagen.ir import Package
-
-
-@dataclass(frozen=True)
-class Output:
-    """The files of one generated package, by path relative to the output folder."""
-
-    package: str
-    spec_file: Path
-    files: dict[str, bytes]
+    from schemagen.format.cache import FormatCache
 
 
 def check_specs(spec_files: list[Path]) -> None:
     """Load, validate and resolve every spec; raise SpecErrors with all problems found."""
-    generate(spec_files, render=False)
+    catalogs(spec_files)
 
 
-def generate(spec_files: list[Path], *, render: bool = True, cache: FormatCache | None = None) -> list[Output]:
+def catalogs(spec_files: list[Path]) -> list[tuple[Path, bytes, Catalog]]:
+    """(spec file, its bytes, its catalog) for every spec, or SpecErrors with every problem of every spec."""
     errors: list[SpecError] = []
-    packages: list[tuple[Path, Package]] = []
-    inputs: dict[Path, dict[str, str]] = {}
+    resolved: list[tuple[Path, bytes, Catalog]] = []
     for spec_file in spec_files:
         try:
             raw = read_spec(spec_file)
-            inputs[spec_file] = spec_inputs(spec_file, raw)
             loaded = load_spec_text(spec_file, raw)
-            package = resolve(validate_spec(loaded), loaded)
+            catalog = resolve(validate_spec(loaded), loaded)
         except SpecErrors as exc:
             errors.extend(exc.errors)
             continue
-        packages.append((spec_file, package))
+        resolved.append((spec_file, raw, catalog))
     seen: dict[str, Path] = {}
-    for spec_file, package in packages:
-        if package.name in seen:
-            errors.append(SpecError(spec_file, Position(1, 1), f"package `{package.name}` is also generated from "
-                                    f"{seen[package.name]}", "give one of them another `package:` name"))
-        seen[package.name] = spec_file
+    for spec_file, _, catalog in resolved:
+        if catalog.package in seen:
+            errors.append(SpecError(spec_file, Position(1, 1), f"package `{catalog.package}` is also generated from "
+                                    f"{seen[catalog.package]}", "give one of them another `package:` name"))
+        seen[catalog.package] = spec_file
     if errors:
         raise SpecErrors(errors)
-    if not render:
-        return []
+    return resolved
+
+
+def generate(spec_files: list[Path], *, cache: FormatCache | None = None) -> list[Output]:
+    """The files of every spec's package, formatted, with their manifests (nothing is written)."""
+    resolved = catalogs(spec_files)
     sources: dict[str, str] = {}
-    for _, package in packages:
-        for name, source in render_package(package).items():
-            sources[f"{package.name}/{name}"] = source
+    for _, _, catalog in resolved:
+        for name, source in render_catalog(catalog).items():
+            sources[f"{catalog.package}/{name}"] = source
     python = {path: source for path, source in sources.items() if path.endswith(".py")}
     try:
         sources.update(format_modules(python, cache))
@@ -74,12 +68,12 @@ def generate(spec_files: list[Path], *, render: bool = True, cache: FormatCache 
         template = exc.name.split("/", 1)[-1]
         raise TemplateError(f"template {template}.jinja produced invalid Python at line {exc.line}: {exc.message}\n"
                             f"{exc.text}") from None
-    return [_output(spec_file, package, sources, inputs[spec_file]) for spec_file, package in packages]
+    return [_output(spec_file, raw, catalog.package, sources) for spec_file, raw, catalog in resolved]
 
 
-def _output(spec_file: Path, package: Package, sources: dict[str, str], inputs: dict[str, str]) -> Output:
-    prefix = f"{package.name}/"
+def _output(spec_file: Path, raw: bytes, package: str, sources: dict[str, str]) -> Output:
+    prefix = f"{package}/"
     files = {path: source.encode("utf-8") for path, source in sources.items() if path.startswith(prefix)}
     digests = {path.split("/", 1)[1]: hashlib.sha256(data).hexdigest() for path, data in files.items()}
-    files[f"{package.name}/{MANIFEST}"] = manifest_bytes(inputs, digests)
-    return Output(package.name, spec_file, dict(sorted(files.items())))
+    files[f"{package}/{MANIFEST}"] = manifest_bytes(spec_file.name, hashlib.sha256(raw).hexdigest(), digests)
+    return Output(package, spec_file, dict(sorted(files.items())))

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from schemagen.errors import SpecErrors
-from schemagen.fmt import format_source
+from schemagen.format import format_source
 from schemagen.pipeline import generate
 
 PAYLOAD = "__import__('builtins').__dict__.__setitem__('SCHEMAGEN_PWNED', True)"

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from schemagen.cli import app
-from schemagen.load import MAX_SPEC_BYTES
+from schemagen.spec.load import MAX_SPEC_BYTES
 from schemagen.pipeline import generate
 from tests.helpers import ROOT, UPDATE_SNAPSHOTS, run_cli
 

@@ -61,7 +61,7 @@ def test_a_spec_error_in_the_second_spec_changes_nothing(built: Path) -> None:
 
 
 def test_a_formatter_crash_changes_nothing(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from schemagen import fmt
+    from schemagen import format as fmt
 
     def crashing(pieces: object, **options: object) -> dict[fmt.Piece, str]:
         raise fmt.FormatError("black could not format 3 statement piece(s): injected")
@@ -96,7 +96,7 @@ def test_a_failure_while_staging_files_changes_nothing(built: Path, monkeypatch:
 
 
 def test_a_failure_while_renaming_rolls_back(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from schemagen import write
+    from schemagen.output import write
 
     real = os.replace
     calls = {"n": 0}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from schemagen.fmt import format_source
+from schemagen.format import format_source
 from tests.helpers import generated_python_dirs
 
 PACKAGE_DIRS = [pkg for folder in generated_python_dirs() for pkg in sorted(folder.iterdir())
@@ -36,7 +36,7 @@ def test_black_clean(package: Path) -> None:
 
 
 def test_black_check_from_the_command_line() -> None:
-    from schemagen.fmt import LINE_LENGTH, TARGET
+    from schemagen.format.style import LINE_LENGTH, TARGET
 
     result = subprocess.run(
         [sys.executable, "-m", "black", "--check", "--quiet", f"--line-length={LINE_LENGTH}",

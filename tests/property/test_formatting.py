@@ -17,12 +17,10 @@ from pathlib import Path
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
-from schemagen import fmt
-from schemagen.literals import literal, string
-from schemagen.load import load_spec
-from schemagen.render import render_package
-from schemagen.resolve import resolve
-from schemagen.validate import validate_spec
+import schemagen
+from schemagen import format as fmt
+from schemagen.codegen import render_catalog
+from schemagen.codegen.literals import literal, string
 from tests.property.strategies import SpecPlan, spec_plans
 
 PROFILE = os.environ.get("SCHEMAGEN_HYPOTHESIS_PROFILE", "default")
@@ -34,9 +32,8 @@ def rendered(spec_text: str) -> dict[str, str]:
     with tempfile.TemporaryDirectory() as tmp:
         spec_file = Path(tmp) / "spec.yaml"
         spec_file.write_text(spec_text, "utf-8")
-        loaded = load_spec(spec_file)
-        package = resolve(validate_spec(loaded), loaded)
-    return {name: source for name, source in render_package(package).items() if name.endswith(".py")}
+        catalog = schemagen.resolve(schemagen.load_spec(spec_file))
+    return {name: source for name, source in render_catalog(catalog).items() if name.endswith(".py")}
 
 
 def assert_formats_like_black(sources: dict[str, str], *, workers: int | None = None) -> None:
@@ -128,7 +125,7 @@ def _defaults(draw: st.DrawFn) -> str | None:
 @settings(max_examples=EXAMPLES * 20, deadline=None, derandomize=PROFILE == "default", database=None)
 @given(name=_NAMES, annotation=_annotations(), default=_defaults())
 def test_wrapped_assignments_equal_black(name: str, annotation: str, default: str | None) -> None:
-    from schemagen.wrap import assignment
+    from schemagen.codegen.wrap import assignment
 
     source = f"class A:\n    {assignment(name, annotation, default, 4)}\n"
     note(source)

@@ -1,7 +1,7 @@
 """The intermediate representation: everything the templates lay out, already decided.
 
-`resolve.py` builds it from a validated spec; templates only place these pieces. Every text field
-is `Code` (Python source made by schemagen); nothing here is a raw spec string.
+The module builders of `schemagen.codegen` make it from the catalog; templates only place these
+pieces. Every text field is `Code` (Python source made by schemagen); nothing here is a raw spec string.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from schemagen.literals import Code
+from schemagen.codegen.literals import Code
 
 
 @dataclass(frozen=True)

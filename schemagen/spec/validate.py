@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from schemagen.errors import SpecError, SpecErrors, SpecPath, did_you_mean, one_of
-from schemagen.load import LoadedSpec
-from schemagen.spec import Spec
+from schemagen.spec.load import LoadedSpec
+from schemagen.spec.model import Spec
 
 _KIND = {
     "bool": "true or false",

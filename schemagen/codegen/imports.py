@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemagen.literals import Code, from_import
+from schemagen.codegen.literals import Code, from_import
 
 _STDLIB = frozenset({"datetime", "decimal", "enum", "typing", "uuid"})
 

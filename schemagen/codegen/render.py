@@ -7,12 +7,12 @@ a template by mistake fails the build instead of landing unescaped in the output
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from schemagen import ir
-from schemagen.literals import Code, from_import
-from schemagen.wrap import assignment
+from schemagen.codegen import ir
+from schemagen.codegen.literals import Code, from_import
+from schemagen.codegen.wrap import assignment
+from schemagen.resources import templates_dir
 
 if TYPE_CHECKING:
     import jinja2
@@ -22,14 +22,6 @@ MODULES = ("__init__.py", "types.py", "models.py", "schemas.py", "relations.py")
 
 class TemplateError(Exception):
     """A template produced something that is not valid Python, or used a value it may not."""
-
-
-def templates_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "templates", here.parent / "templates"):
-        if (candidate / "models.py.jinja").is_file():
-            return candidate
-    raise TemplateError(f"schemagen's templates are missing (looked in {here / 'templates'} and {here.parent / 'templates'})")
 
 
 def _only_code(value: Any) -> Any:

@@ -14,6 +14,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Callable
 
+from schemagen.format.style import LINE_LENGTH
+
 
 class Code(str):
     """A fragment of generated Python source, safe to paste into a template."""
@@ -44,9 +46,6 @@ def literal(value: Any, *, module: Callable[[str], str] | None = None) -> Code:
         items = ", ".join(f"{literal(str(k))}: {literal(v, module=module)}" for k, v in value.items())
         return Code("{" + items + "}")
     raise TypeError(f"no literal form for {type(value).__name__}")
-
-
-LINE_LENGTH = 100  # black's line length for generated code (fmt.py formats with the same)
 
 
 def from_import(module: str, names: Sequence[str]) -> Code:

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from schemagen.load import as_text
+from schemagen.spec.load import as_text
 
 Text = Annotated[str, BeforeValidator(as_text)]
 """A string the user typed; `3.10`, `012` and `yes` stay exactly as written."""

@@ -1,21 +1,22 @@
-"""Long class-body assignments, wrapped the way black wraps them, so black has nothing left to do.
+"""black's rules as schemagen relies on them: line length, target, width, wrapping shapes.
 
-Two shapes cover most long lines the templates write:
-
-- `name: Annotation = call(arguments)`: black breaks after `call(`, with the arguments on one line
-  when they fit, else one per line with a trailing comma;
-- `name: Long[Annotation] | None = default` with a plain default: black puts the annotation in
-  parentheses on a line of its own.
-
-Anything else, or any part that would not fit, is left on one line for black (`fmt.py` sends it).
-`fmt.py` recognises these layouts as black's own; tests compare every output with black's.
+The code generator writes black's canonical form directly (`codegen/literals.py`, `codegen/wrap.py`)
+and the formatter proves lines black-clean (`format/lines.py`); both read black's rules from here,
+so there is one line length and one way to count a line's width.
 """
 
 from __future__ import annotations
 
 import re
 
-from schemagen.literals import LINE_LENGTH, Code
+LINE_LENGTH = 100
+TARGET = "py311"
+BLACK_VERSION = "26.10.1"  # pyproject.toml pins exactly this; the cache is keyed on it
+
+
+class FormatError(Exception):
+    pass
+
 
 _PIECES = re.compile(r"""[rRbBuUfF]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|[()\[\]{}]|,""")
 _CALL = re.compile(r"([A-Za-z_]\w*)\(")
@@ -29,6 +30,8 @@ def width(text: str) -> int:
 
 def fits(indent: int, text: str) -> bool:
     return indent + width(text) <= LINE_LENGTH
+
+
 
 
 def call_arguments(source: str) -> tuple[str, list[str]] | None:
@@ -76,28 +79,3 @@ def prefers_value_split(indent: int, name: str, annotation: str) -> bool:
     left to black): it does whenever `name: annotation = (` fits, since the parentheses it puts
     around an annotation count as brackets (black's `_prefer_split_rhs_oop_over_rhs`)."""
     return indent + width(f"{name}: {annotation} = (") <= LINE_LENGTH
-
-
-def assignment(name: str, annotation: str, default: str | None, indent: int) -> Code:
-    """`name: annotation = default` as black lays it out at `indent` (continuation lines indented)."""
-    value = f" = {default}" if default else ""
-    line = f"{name}: {annotation}{value}"
-    if fits(indent, line) or not line.isascii():
-        # Outside ASCII only an upper bound of black's width is known here, not whether black
-        # would wrap the line at all: black decides (fmt.py sends it the line).
-        return Code(line)
-    inner, outer = " " * (indent + 4), " " * indent
-    call = call_arguments(default) if default else None
-    if call is not None and call[1]:
-        callee, arguments = call
-        head = f"{name}: {annotation} = {callee}("
-        if fits(indent, head):
-            joined = ", ".join(arguments)
-            if fits(indent + 4, joined) and not joined.endswith(","):
-                return Code(f"{head}\n{inner}{joined}\n{outer})")
-            if all(fits(indent + 4, argument + ",") for argument in arguments):
-                return Code(head + "\n" + "".join(f"{inner}{argument},\n" for argument in arguments) + outer + ")")
-    if (default and PLAIN_VALUE.fullmatch(default) and has_top_level_union(annotation) and fits(indent + 4, annotation)
-            and fits(indent, f"){value}") and not prefers_value_split(indent, name, annotation)):
-        return Code(f"{name}: (\n{inner}{annotation}\n{outer}){value}")
-    return Code(line)

@@ -1,76 +1,17 @@
-"""Stage 5, format: make rendered source black-clean, running black only where it has work to do.
+"""Cutting a rendered module into logical lines: each one proven black-clean, or a piece for black.
 
-The templates and `literals.py` emit black's canonical form line by line: double quotes, black's
-spacing and blank lines, numbers as black writes them. What they leave to black is wrapping a
-statement that does not fit in a line, and multi-line docstrings. So a module is cut into logical
-lines, and each one is either
-
-- proven: one physical line that fits (width counted as black counts it), kept as it is; or
-- a piece for black: an over-long or multi-line statement, a docstring black would rewrite, or,
-  when a compound statement's header is involved, the whole top-level statement around it.
-
-Pieces are formatted by black in batches (one `format_str` call per batch, statements separated by
-a marker line), spread over the machine's cores when there are enough of them, and remembered in a
-content-addressed cache (`cache.py`), so an edit to one table re-formats one table's pieces.
-
-Output is byte-identical to `format_source()` (black over the whole module): the tests compare the
-two over the example spec, every golden case, the benchmark workloads and hypothesis-generated
-specs. `format_source()` stays the reference and the verifier.
+A line is kept as written when it is one physical line that fits (width counted as black counts
+it), a block exploded one item per line with magic trailing commas, one of the two wrapped layouts
+of `codegen/wrap.py`, or a plain one-line docstring. What is left becomes a `Piece`.
 """
 
 from __future__ import annotations
 
-import ast
-import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from schemagen.wrap import PLAIN_VALUE, has_top_level_union, prefers_value_split
-
-if TYPE_CHECKING:
-    from schemagen.cache import FormatCache
-
-LINE_LENGTH = 100
-TARGET = "py311"
-BLACK_VERSION = "26.10.1"  # pyproject.toml pins exactly this; the cache and manifests are keyed on it
-
-# A piece of this many characters or more is worth a second process; below it, forking costs more.
-PARALLEL_THRESHOLD = 60_000
-
-
-class FormatError(Exception):
-    pass
-
-
-def black_mode() -> object:
-    from black.mode import Mode, TargetVersion
-
-    return Mode(
-        target_versions={TargetVersion[TARGET.upper()]},
-        line_length=LINE_LENGTH,
-        string_normalization=True,
-        is_pyi=False,
-        magic_trailing_comma=True,
-    )
-
-
-def format_source(source: str, name: str) -> str:
-    """black over the whole of `source`: the reference that `format_modules` must equal."""
-    import black
-
-    installed = getattr(black, "__version__", "?")
-    if installed != BLACK_VERSION:
-        raise FormatError(f"black {installed} is installed, but schemagen's output is black "
-                          f"{BLACK_VERSION}'s: reinstall schemagen (pip install 'black=={BLACK_VERSION}')")
-    try:
-        return black.format_str(source, mode=black_mode())  # type: ignore[arg-type]
-    except Exception as exc:  # black raises several types for code it cannot parse
-        raise FormatError(f"black could not format {name}: {exc}") from exc
-
-
-# Cutting a module into logical lines ---------------------------------------------------------
+from schemagen.format.style import LINE_LENGTH, PLAIN_VALUE, FormatError, has_top_level_union, prefers_value_split, width
 
 _TOKEN = re.compile(
     r"""
@@ -187,13 +128,8 @@ def _logical_lines_by_tokens(source: str) -> Iterator[_Line]:
         raise FormatError("unbalanced brackets")
 
 
-def _width(text: str) -> int:
-    # black counts East Asian wide characters as 2 columns; 2 per character bounds that from above
-    return len(text) if text.isascii() else 2 * len(text)
-
-
 def _fits(line: _Line) -> bool:
-    return line.physical == 1 and _width(line.text) <= LINE_LENGTH
+    return line.physical == 1 and width(line.text) <= LINE_LENGTH
 
 
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
@@ -218,7 +154,7 @@ def _exploded(line: _Line) -> bool:
     physical = line.text.split("\n")
     if physical[-1].strip() not in (")", "]", "}"):
         return False
-    if any(_width(text) > LINE_LENGTH or text != text.rstrip() for text in physical):
+    if any(width(text) > LINE_LENGTH or text != text.rstrip() for text in physical):
         return False
     stack: list[tuple[int, str, int]] = []  # (indent, closer, items) of each open bracket
     one_tuples: set[int] = set()  # depths of `(` that open a tuple, not a call
@@ -275,10 +211,10 @@ def _black_wrapped(line: _Line) -> bool:
         return False
     if _CALL_HEAD.fullmatch(first) and last == ")":
         net, opener = _balance(first)
-        return net == 1 and opener == "(" and _width(physical[0] + body + ")") > LINE_LENGTH
+        return net == 1 and opener == "(" and width(physical[0] + body + ")") > LINE_LENGTH
     if _ANNOTATION_HEAD.fullmatch(first) and last.startswith(") = ") and PLAIN_VALUE.fullmatch(last[4:]):
         one_line = f"{first[:-1]}{body}{last[1:]}"
-        return (has_top_level_union(body) and indent + _width(one_line) > LINE_LENGTH
+        return (has_top_level_union(body) and indent + width(one_line) > LINE_LENGTH
                 and not prefers_value_split(indent, first[:-3], body))
     return False
 
@@ -416,7 +352,7 @@ def _dedent(text: str, indent: int) -> str:
     return "\n".join(part[indent:] if part.startswith(prefix) else part for part in text.split("\n")) + "\n"
 
 
-def _indent(text: str, depth: int) -> str:
+def indent_block(text: str, depth: int) -> str:
     prefix = "    " * depth
     return "".join(prefix + line if line.strip() else line for line in text.splitlines(keepends=True))
 
@@ -436,179 +372,3 @@ def _merge_text(parts: list[Part]) -> list[Part]:
     if run:
         merged.append("".join(run))
     return merged
-
-
-# Formatting pieces with black, in batches -----------------------------------------------------
-
-_CUT = "__schemagen_cut__"
-
-
-def _statement_batch(depth: int, texts: Sequence[str]) -> str:
-    opening = "".join("    " * level + "if True:\n" for level in range(depth))
-    marker = "    " * depth + _CUT + "\n"
-    return opening + marker + "".join(_indent(text, depth) + marker for text in texts)
-
-
-def _split_statements(depth: int, formatted: str) -> list[str]:
-    marker = "    " * depth + _CUT
-    lines = formatted.splitlines(keepends=True)[depth:]
-    pieces: list[str] = []
-    current: list[str] = []
-    for line in lines:
-        if line.rstrip("\n") == marker:
-            pieces.append("".join(current))
-            current = []
-        elif line.strip():  # black may add a blank line after an import; a statement has none
-            current.append(line[4 * depth :])
-    return pieces[1:]
-
-
-def _docstring_batch(depth: int, texts: Sequence[str]) -> str:
-    wrappers = "".join("    " * level + "if True:\n" for level in range(depth))
-    return "".join(wrappers + "    " * depth + text for text in texts)
-
-
-def _split_docstrings(depth: int, formatted: str) -> list[str]:
-    pieces: list[list[str]] = []
-    skip = 0
-    for line in formatted.splitlines(keepends=True):
-        if line == "if True:\n":
-            pieces.append([])
-            skip = depth - 1
-            continue
-        if skip:
-            skip -= 1
-            continue
-        pieces[-1].append(line[4 * depth :] if line.strip() else line)
-    return ["".join(piece) for piece in pieces]
-
-
-def _top_level_batch(texts: Sequence[str]) -> str:
-    return "".join(text + "\n\n" + _CUT + "\n\n\n" for text in texts)
-
-
-def _split_top_level(depth: int, formatted: str) -> list[str]:
-    pieces = re.split(rf"^{_CUT}\n", formatted, flags=re.MULTILINE)[:-1]
-    return [piece.strip("\n") + "\n" for piece in pieces]
-
-
-def _format_group(kind: str, depth: int, texts: Sequence[str]) -> list[str]:
-    """black over one batch of same-kind pieces; one formatted text per piece."""
-    if kind == DOCSTRING and depth == 0:  # only a module's first statement is its docstring
-        return [format_source(text, "a module docstring") for text in texts]
-    if kind == STATEMENT:
-        batch, split = _statement_batch(depth, texts), _split_statements
-    elif kind == DOCSTRING:
-        batch, split = _docstring_batch(depth, texts), _split_docstrings
-    else:
-        batch, split = _top_level_batch(texts), _split_top_level
-    formatted = split(depth, format_source(batch, f"{len(texts)} {kind} piece(s)"))
-    if len(formatted) != len(texts):
-        raise FormatError(f"black returned {len(formatted)} {kind} pieces for {len(texts)}")
-    return formatted
-
-
-def _format_many(jobs: list[tuple[str, int, list[str]]]) -> list[list[str]]:
-    return [_format_group(kind, depth, texts) for kind, depth, texts in jobs]
-
-
-def format_pieces(pieces: Sequence[Piece], *, workers: int | None = None) -> dict[Piece, str]:
-    """black's output for each distinct piece, spread over `workers` processes when it pays."""
-    unique = sorted(set(pieces), key=lambda piece: (piece.kind, piece.depth, piece.text))
-    if not unique:
-        return {}
-    groups: dict[tuple[str, int], list[Piece]] = {}
-    for piece in unique:
-        groups.setdefault((piece.kind, piece.depth), []).append(piece)
-    size = sum(len(piece.text) for piece in unique)
-    count = workers or _configured_workers()
-    if count is None:  # as many as the cores, but only where each gets enough work to pay for a fork
-        count = max(1, min(_cores(), size // (PARALLEL_THRESHOLD // 2) if size >= PARALLEL_THRESHOLD else 1))
-    count = min(count, len(unique))
-    # Deal each group's pieces round-robin into `count` shares of about the same size.
-    shares: list[list[tuple[str, int, list[str]]]] = [[] for _ in range(count)]
-    members: list[list[list[Piece]]] = [[] for _ in range(count)]
-    for (kind, depth), group in groups.items():
-        for share in range(count):
-            chosen = group[share::count]
-            if chosen:
-                shares[share].append((kind, depth, [piece.text for piece in chosen]))
-                members[share].append(chosen)
-    if count == 1:
-        results = [_format_many(shares[0])]
-    else:
-        results = _in_processes(shares)
-    out: dict[Piece, str] = {}
-    for share_members, share_results in zip(members, results):
-        for chosen, formatted in zip(share_members, share_results):
-            out.update(zip(chosen, formatted))
-    return out
-
-
-def _configured_workers() -> int | None:
-    configured = os.environ.get("SCHEMAGEN_JOBS", "")
-    return int(configured) if configured.isdigit() and int(configured) > 0 else None
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def _in_processes(shares: list[list[tuple[str, int, list[str]]]]) -> list[list[list[str]]]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    import black  # noqa: F401  (imported once here, inherited by the forked workers)
-
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=len(shares) - 1, mp_context=context) as pool:
-        futures = [pool.submit(_format_many, share) for share in shares[1:]]
-        first = _format_many(shares[0])  # this process takes a share too
-        return [first, *(future.result() for future in futures)]
-
-
-class InvalidSource(FormatError):
-    """Rendered source that is not valid Python: a template bug, reported with the line."""
-
-    def __init__(self, name: str, line: int, message: str, text: str) -> None:
-        super().__init__(f"{name} line {line}: {message}\n{text}")
-        self.name, self.line, self.message, self.text = name, line, message, text
-
-
-def _parse_check(name: str, chunks: list[tuple[int, str]], cache: FormatCache | None) -> None:
-    """Every top-level statement parses; statements parsed in an earlier run are known good."""
-    for first_line, text in chunks:
-        if cache is not None and cache.parsed_before(text):
-            continue
-        try:
-            compile(text, name, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-        except SyntaxError as exc:
-            line = first_line + (exc.lineno or 1) - 1
-            raise InvalidSource(name, line, exc.msg, (exc.text or "").rstrip()) from None
-        if cache is not None:
-            cache.parsed(text)
-
-
-def format_modules(sources: dict[str, str], cache: FormatCache | None = None) -> dict[str, str]:
-    """Each source checked to parse and made black-clean; equal, byte for byte, to `format_source`."""
-    cut_sources = {}
-    for name, source in sources.items():
-        chunks: list[tuple[int, str]] = []
-        try:
-            cut_sources[name] = cut(source, chunks)
-        except FormatError as exc:
-            _parse_check(name, [(1, source)], None)  # Python's own message and line, if it has one
-            raise InvalidSource(name, 1, str(exc), "") from None
-        _parse_check(name, chunks, cache)
-    pieces = [part for parts in cut_sources.values() for part in parts if isinstance(part, Piece)]
-    known = cache.lookup(pieces) if cache is not None else {}
-    formatted = dict(known)
-    formatted.update(format_pieces([piece for piece in pieces if piece not in known]))
-    if cache is not None:
-        cache.remember(formatted)
-    out = {}
-    for name, parts in cut_sources.items():
-        out[name] = "".join(
-            part if isinstance(part, str) else _indent(formatted[part], part.depth) for part in parts
-        )
-    return out

@@ -21,12 +21,9 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from schemagen.fresh import MANIFEST
-
-if TYPE_CHECKING:
-    from schemagen.pipeline import Output
+from schemagen.output.manifest import MANIFEST, Output
 
 JOURNAL = ".schemagen-journal.json"
 

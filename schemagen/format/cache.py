@@ -1,4 +1,4 @@
-"""A content-addressed cache of black's output for the pieces `fmt.py` sends it.
+"""A content-addressed cache of black's output for the pieces `format/` sends it.
 
 A piece's formatted text depends only on the piece, black's version and the mode, so the key is a
 hash of those and an entry can never be stale. The cache lives outside the project (it is not
@@ -19,21 +19,23 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
-from schemagen.fmt import LINE_LENGTH, TARGET, Piece
+from schemagen.format.lines import Piece
+from schemagen.format.style import LINE_LENGTH, TARGET
 
 @lru_cache(maxsize=1)
 def _formatter() -> str:
-    # Keyed on the installed black and on fmt.py itself: a change in either retires every entry.
+    # Keyed on the installed black and on the formatter's own code: a change in either retires every entry.
     from importlib.metadata import PackageNotFoundError, version
-
-    import schemagen.fmt
 
     try:
         installed = version("black")
     except PackageNotFoundError:
         installed = "missing"
-    source = hashlib.sha256(Path(schemagen.fmt.__file__).read_bytes()).hexdigest()[:16]
-    return f"black {installed}, line length {LINE_LENGTH}, {TARGET}, fmt.py {source}"
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        if path.name != "cache.py":
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"black {installed}, line length {LINE_LENGTH}, {TARGET}, formatter {digest.hexdigest()[:16]}"
 
 
 def cache_root() -> Path | None:

@@ -108,6 +108,11 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     text: str = node.value
     if node.style:  # quoted or block scalars are always text (plain style is None or "")
         return text
+    return plain_scalar(text)
+
+
+def plain_scalar(text: str) -> Any:
+    """What a plain (unquoted) scalar means in a spec: YAML 1.2 core, decimal numbers only."""
     if text in _NULL:
         return None
     if text in _TRUE:

@@ -1,0 +1,277 @@
+"""The catalog: one spec, resolved, as plain immutable data.
+
+`schemagen.resolver` builds it and checks every cross-reference on the way; everything after it
+(the code generator, and tools such as DDL, migrations or diagrams) reads the catalog and never the
+spec. Names are final here: SQL names as the database sees them, Python attribute and class names
+as the generated code writes them, constraint names after the naming convention. Order is spec
+order everywhere except `shapes`, which lists each shape after the shapes it uses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+from schemagen.catalog.kinds import ColumnKind, kind
+
+__all__ = [
+    "NAMING_CONVENTION", "Catalog", "Check", "Column", "Default", "Enum", "ForeignKey", "Index", "Relation",
+    "RelationKind", "Rules", "Shape", "ShapeField", "Table", "TypeRef", "UniqueConstraint", "postgresql_name",
+]
+
+RelationKind = Literal["many-to-one", "one-to-one", "one-to-one-inverse", "one-to-many", "many-to-many"]
+DefaultKind = Literal["literal", "now", "uuid", "sql"]
+
+# SQLAlchemy's naming convention for the generated metadata; the final names below follow it.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+POSTGRESQL_MAX_NAME = 63
+
+
+def postgresql_name(name: str) -> str:
+    """A convention-made name as PostgreSQL receives it: SQLAlchemy shortens one longer than 63
+    characters to 54 of them, `_` and four hex digits of its md5."""
+    if len(name) <= POSTGRESQL_MAX_NAME:
+        return name
+    return name[: POSTGRESQL_MAX_NAME - 8] + "_" + hashlib.md5(name.encode()).hexdigest()[-4:]
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A shape type expression: `list[X]`, `dict[str, X]`, a builtin (`str`, `any`) or a named type."""
+
+    kind: Literal["builtin", "named", "list", "dict"]
+    name: str = ""
+    item: TypeRef | None = None
+
+    def named(self) -> list[str]:
+        """The enum and shape names the expression uses."""
+        if self.kind == "named":
+            return [self.name]
+        return self.item.named() if self.item is not None else []
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A column's `validate:` rules; `message` replaces Pydantic's text for all of them."""
+
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    format: Literal["email", "url", "uuid"] | None = None
+    ge: int | float | None = None
+    gt: int | float | None = None
+    le: int | float | None = None
+    lt: int | float | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class Default:
+    """`literal`: `value` is the Python value (plain JSON data for json columns); `sql`: `value` is
+    the SQL expression; `now`: the database's current date/time; `uuid`: a fresh uuid4 per row."""
+
+    kind: DefaultKind
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    """The spec's key: what Insert/Update schemas accept and `by_alias` dumps give."""
+    attr: str
+    """The Python attribute (`class_` for `class`)."""
+    sql_name: str
+    type: str
+    array: bool = False
+    nullable: bool = True
+    primary_key: bool = False
+    autoincrement: bool = False
+    server_set: bool = False
+    """Filled in by the database or the ORM: left out of Insert and Update schemas."""
+    unique: bool = False
+    index: bool = False
+    length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    timezone: bool = False
+    enum: str | None = None
+    json_type: TypeRef | None = None
+    default: Default | None = None
+    on_update_now: bool = False
+    comment: str | None = None
+    rules: Rules | None = None
+
+    @property
+    def kind(self) -> ColumnKind:
+        return kind(self.type)
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    table: str
+    columns: tuple[str, ...]
+    """Column keys in `table`."""
+    target_table: str
+    target_columns: tuple[str, ...]
+    on_delete: str | None = None
+    on_update: str | None = None
+    name: str = ""
+    """The constraint name after the naming convention."""
+
+
+@dataclass(frozen=True)
+class Relation:
+    name: str
+    attr: str
+    table: str
+    target: str
+    kind: RelationKind
+    """`one-to-one-inverse`: the one-to-one seen from the table the foreign key points at."""
+    foreign_key: ForeignKey | None = None
+    """The foreign key followed (not many-to-many)."""
+    through: str | None = None
+    link: tuple[ForeignKey, ForeignKey] | None = None
+    """Many-to-many: the link table's foreign key to this table, then the one to the target."""
+    through_fields: tuple[str, str] | None = None
+    """Many-to-many: the link columns, when the spec names them."""
+    partner: str | None = None
+    """The relation on `target` that is the other side of this one (`back_populates`)."""
+    overlaps: tuple[str, ...] = ()
+    """Attributes of relations that write the same foreign-key columns."""
+
+
+@dataclass(frozen=True)
+class UniqueConstraint:
+    columns: tuple[str, ...]
+    given_name: str | None = None
+    name: str = ""
+    """The name in the database: as given, else after the naming convention."""
+
+
+@dataclass(frozen=True)
+class Index:
+    columns: tuple[str, ...]
+    name: str
+    unique: bool = False
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    given_name: str
+    sql: str
+    name: str = ""
+    """The name in the database, after the naming convention (`ck_<table>_<given>`)."""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    class_name: str
+    columns: tuple[Column, ...]
+    relations: tuple[Relation, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    uniques: tuple[UniqueConstraint, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    checks: tuple[Check, ...] = ()
+    comment: str | None = None
+    soft_delete: str | None = None
+    """The key of the nullable timestamp column that marks a row deleted."""
+
+    @cached_property
+    def by_key(self) -> dict[str, Column]:
+        return {column.key: column for column in self.columns}
+
+    def column(self, key: str) -> Column:
+        return self.by_key[key]
+
+    @property
+    def primary_key(self) -> tuple[Column, ...]:
+        return tuple(column for column in self.columns if column.primary_key)
+
+    @property
+    def primary_key_name(self) -> str:
+        return f"pk_{self.name}"
+
+    def foreign_key_of(self, column: Column) -> ForeignKey | None:
+        return next((fk for fk in self.foreign_keys if fk.columns == (column.key,)), None)
+
+
+@dataclass(frozen=True)
+class Enum:
+    name: str
+    sql_name: str
+    values: tuple[str, ...]
+    members: tuple[str, ...]
+    """The Python member name of each value (`in-progress` -> `IN_PROGRESS`)."""
+
+
+@dataclass(frozen=True)
+class ShapeField:
+    key: str
+    attr: str
+    type: TypeRef
+    choices: tuple[str, ...] | None = None
+    """`enum:` on a `str` field: the only values allowed."""
+    nullable: bool = False
+    has_default: bool = False
+    default: Any = None
+    """As written in the spec (numbers keep their spelling: see `schemagen.spec.load.as_text`)."""
+    comment: str | None = None
+    constraints: tuple[tuple[str, Any], ...] = ()
+    """(`min_length`, 3), (`pattern`, ...): Pydantic constraints, in spec order."""
+
+
+@dataclass(frozen=True)
+class Shape:
+    name: str
+    fields: tuple[ShapeField, ...]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    package: str
+    source: str
+    """The spec file's name, for the generated files' header."""
+    dialect: str
+    enums: tuple[Enum, ...]
+    shapes: tuple[Shape, ...]
+    tables: tuple[Table, ...]
+    naming_convention: dict[str, str] = field(default_factory=lambda: dict(NAMING_CONVENTION))
+
+    @cached_property
+    def _tables(self) -> dict[str, Table]:
+        return {table.name: table for table in self.tables}
+
+    @cached_property
+    def _enums(self) -> dict[str, Enum]:
+        return {enum.name: enum for enum in self.enums}
+
+    @cached_property
+    def _shapes(self) -> dict[str, Shape]:
+        return {shape.name: shape for shape in self.shapes}
+
+    def table(self, name: str) -> Table:
+        return self._tables[name]
+
+    def enum(self, name: str) -> Enum | None:
+        return self._enums.get(name)
+
+    def shape(self, name: str) -> Shape | None:
+        return self._shapes.get(name)
+
+    def foreign_keys_between(self, source: str, target: str) -> list[ForeignKey]:
+        return [fk for fk in self.table(source).foreign_keys if fk.target_table == target]
+
+    def partner(self, relation: Relation) -> Relation | None:
+        if relation.partner is None:
+            return None
+        return next(r for r in self.table(relation.target).relations if r.name == relation.partner)

@@ -1,0 +1,327 @@
+"""models.py: the declarative Base, one mapped class per table, the column types they need."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+import re
+import uuid
+from functools import cached_property
+
+from schemagen.catalog import Catalog, Column, Relation, Table
+from schemagen.codegen import ir
+from schemagen.codegen.common import (
+    ORM,
+    PYDANTIC,
+    SQLALCHEMY,
+    TypeExpressions,
+    call,
+    constant_name,
+    one_line_tuple,
+)
+from schemagen.codegen.imports import Imports
+from schemagen.codegen.literals import Code, docstring, literal
+
+
+def models_module(catalog: Catalog) -> ir.ModelsModule:
+    return _Models(catalog).module()
+
+
+class _Models:
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        tables = catalog.tables
+        taken = {c.attr for t in tables for c in t.columns}
+        taken |= {r.attr for t in tables for r in t.relations}
+        taken |= {"Base", *(t.class_name for t in tables)}  # class names this module defines
+        # imported from .types under their own names
+        taken |= {e.name for e in catalog.enums} | {s.name for s in catalog.shapes}
+        self.imports = Imports(taken)
+        self.types = TypeExpressions(catalog, self.imports, untyped_json="any")
+        self.constants: dict[str, ir.Field] = {}
+        self.uses_json_type = False
+        self.uses_array_type = False
+        self.uses_enum_values = False
+        self.uses_aware_datetime = False
+
+    def module(self) -> ir.ModelsModule:
+        imports = self.imports
+        for module_name in ("DeclarativeBase", "Mapped", "mapped_column"):
+            imports.name(ORM, module_name)
+        imports.name(SQLALCHEMY, "MetaData")
+        models = tuple(self.model_class(table) for table in self.catalog.tables)
+        if self.uses_json_type or self.uses_array_type:
+            imports.name("typing", "Any")
+            imports.name("typing", "TypeVar")
+            imports.name(PYDANTIC, "TypeAdapter")
+            imports.name("sqlalchemy.engine", "Dialect")
+            imports.name("sqlalchemy.types", "TypeDecorator")
+            imports.name("sqlalchemy.types", "TypeEngine")
+            imports.name(SQLALCHEMY, "JSON")
+            imports.module("sqlalchemy.dialects.postgresql")
+        if self.uses_enum_values:
+            imports.module("enum")
+        if self.uses_aware_datetime:
+            imports.module("datetime")
+            imports.name(SQLALCHEMY, "DateTime")
+            imports.name("sqlalchemy.engine", "Dialect")
+            imports.name("sqlalchemy.types", "TypeDecorator")
+        convention = "{" + ", ".join(f"{literal(k)}: {literal(v)}"
+                                     for k, v in self.catalog.naming_convention.items()) + "}"
+        return ir.ModelsModule(
+            imports=imports.render(),
+            names=imports.locals(),
+            base_name=Code("Base"),
+            naming_convention=Code(convention),
+            constants=tuple(self.constants[k] for k in sorted(self.constants)),
+            uses_json_type=self.uses_json_type,
+            uses_array_type=self.uses_array_type,
+            uses_enum_values=self.uses_enum_values,
+            uses_aware_datetime=self.uses_aware_datetime,
+            models=models,
+        )
+
+    # -- column types --------------------------------------------------------------------------
+
+    def constant(self, name: str, value: str) -> str:
+        """A module-level constant, shared by equal values; different values never share a name."""
+        base, number = name, 1
+        while name in self.constants and self.constants[name].default != value:
+            number += 1
+            name = f"{base}_{number}"  # e.g. `TypeAdapter(Any)` and the shape `Any` both give `_ANY_ADAPTER`
+        self.constants.setdefault(name, ir.Field(Code(name), Code(""), Code(value)))
+        return name
+
+    def enum_sql_type(self, enum_name: str) -> str:
+        self.uses_enum_values = True
+        enum = self.catalog.enum(enum_name)
+        assert enum is not None
+        enum_class = self.imports.name(".types", enum.name, exact=True)
+        # Bound to the metadata, so the type is created even when only arrays use it.
+        value = call(self.imports.name(SQLALCHEMY, "Enum"), enum_class, name=literal(enum.sql_name),
+                     values_callable="_enum_values", validate_strings="True", metadata="Base.metadata")
+        return self.constant(constant_name(enum.name) + "_ENUM", value)
+
+    def adapter(self, py_type: str) -> str:
+        words = py_type.replace("[", " ").replace("]", " ").replace(",", " ").replace(".", " ")
+        return self.constant(constant_name(words) + "_ADAPTER", call(self.imports.name(PYDANTIC, "TypeAdapter"), py_type))
+
+    def type_instance(self, expression: str) -> str:
+        """`Text` -> `Text()`; calls and shared instances (such as an enum's constant) stay as they are."""
+        if expression in self.constants or not re.fullmatch(r"[\w.]+", expression):
+            return expression
+        return expression + "()"
+
+    def sql_type(self, column: Column, *, item: bool = False) -> str:
+        kind = column.type
+        if column.array and not item:
+            self.uses_array_type = True
+            item_type = self.type_instance(self.sql_type(column, item=True))
+            adapter = self.adapter(f"list[{self.types.column_py_type(column)}]")
+            return call("_ArrayOf", item_type, adapter)
+
+        def sa(name: str) -> str:
+            return self.imports.name(SQLALCHEMY, name)
+
+        if kind == "bigserial":
+            return f"{sa('BigInteger')}().with_variant({sa('Integer')}(), {literal('sqlite')})"
+        if column.kind.sqlalchemy:
+            return sa(column.kind.sqlalchemy)
+        if kind == "numeric":
+            args = [str(v) for v in (column.precision, column.scale) if v is not None]
+            return call(sa("Numeric"), *args) if args else sa("Numeric")
+        if kind == "varchar":
+            return call(sa("String"), str(column.length)) if column.length else sa("String")
+        if kind == "char":
+            return call(sa("CHAR"), str(column.length))
+        if kind == "timestamp" and column.timezone:
+            self.uses_aware_datetime = True
+            return "_AwareDateTime" if not item else "_AwareDateTime()"
+        if kind in ("timestamp", "time"):
+            return sa("DateTime" if kind == "timestamp" else "Time")
+        if kind == "enum":
+            assert column.enum is not None
+            return self.enum_sql_type(column.enum)
+        # json and jsonb: typed or not, values pass through one adapter-backed type
+        self.uses_json_type = True
+        adapter = self.adapter(self.types.column_py_type(column))
+        return call("_JSONOf", adapter, binary="True" if kind == "jsonb" else None)
+
+    # -- classes -------------------------------------------------------------------------------
+
+    def model_class(self, table: Table) -> ir.ModelClass:
+        imports = self.imports
+        columns = tuple(self.orm_column(table, column) for column in table.columns)
+        relations = tuple(self.orm_relation(table, relation) for relation in table.relations)
+        soft_delete = None
+        if table.soft_delete is not None:
+            imports.name(SQLALCHEMY, "Select")
+            imports.name(SQLALCHEMY, "select")
+            imports.name(SQLALCHEMY, "func")
+            soft_delete = ir.SoftDelete(Code(table.column(table.soft_delete).attr), Code(table.class_name))
+        doc = table.comment or f"A row of the `{table.name}` table."
+        table_args = self.table_args(table)
+        return ir.ModelClass(
+            name=Code(table.class_name),
+            name_literal=literal(table.class_name),
+            docstring=docstring(doc),
+            table_name=literal(table.name),
+            table_args=table_args,
+            table_args_line=one_line_tuple(table_args, "__table_args__ = "),
+            mapper_args=self.mapper_args(table),
+            columns=columns,
+            relations=relations,
+            soft_delete=soft_delete,
+        )
+
+    @cached_property
+    def overlapping_links(self) -> set[str]:
+        return {r.through for t in self.catalog.tables for r in t.relations if r.through and r.overlaps}
+
+    def mapper_args(self, table: Table) -> Code | None:
+        # A link table written both by a many-to-many relation (through `secondary`) and as a mapped
+        # class of its own may see its rows already deleted by the other writer or the database.
+        if table.name in self.overlapping_links and table.relations:
+            return Code('{"confirm_deleted_rows": False}')
+        return None
+
+    def table_args(self, table: Table) -> tuple[Code, ...]:
+        sql = {c.key: literal(c.sql_name) for c in table.columns}
+        sa = self.imports
+        args: list[Code] = []
+        for unique in table.uniques:
+            args.append(call(sa.name(SQLALCHEMY, "UniqueConstraint"), *(sql[c] for c in unique.columns),
+                             name=literal(unique.given_name) if unique.given_name else None))
+        for index in table.indexes:
+            where: dict[str, str | None] = {}
+            if index.where is not None:
+                clause = call(sa.name(SQLALCHEMY, "text"), literal(index.where))
+                where = {"postgresql_where": clause, "sqlite_where": clause}
+            args.append(call(sa.name(SQLALCHEMY, "Index"), literal(index.name), *(sql[c] for c in index.columns),
+                             unique="True" if index.unique else None, **where))
+        for check in table.checks:
+            args.append(call(sa.name(SQLALCHEMY, "CheckConstraint"), literal(check.sql), name=literal(check.given_name)))
+        if table.comment is not None:
+            args.append(Code("{" + f"{literal('comment')}: {literal(table.comment)}" + "}"))
+        return tuple(args)
+
+    def orm_column(self, table: Table, column: Column) -> ir.Field:
+        imports = self.imports
+        value_type = self.types.value_type(column)
+        annotation = f"{imports.name(ORM, 'Mapped')}[{value_type}{' | None' if column.nullable else ''}]"
+        args: list[str] = []
+        if column.sql_name != column.attr:
+            args.append(literal(column.sql_name))
+        sql_type = self.sql_type(column)
+        default_kind = column.default.kind if column.default is not None else ""
+        if column.nullable and default_kind in ("literal", "sql") and not sql_type.startswith("_ArrayOf") \
+                and not sql_type.startswith("_JSONOf"):
+            # An explicit None must be stored as NULL, not replaced by the server default.
+            sql_type = f"{self.type_instance(sql_type)}.evaluates_none()"
+        args.append(sql_type)
+        fk = table.foreign_key_of(column)
+        if fk is not None:
+            target = self.catalog.table(fk.target_table).column(fk.target_columns[0])
+            args.append(call(
+                imports.name(SQLALCHEMY, "ForeignKey"),
+                literal(f"{fk.target_table}.{target.sql_name}"),
+                ondelete=literal(fk.on_delete.upper()) if fk.on_delete else None,
+                onupdate=literal(fk.on_update.upper()) if fk.on_update else None,
+            ))
+        kwargs: dict[str, str | None] = {
+            "primary_key": "True" if column.primary_key else None,
+            "autoincrement": "True" if column.autoincrement else None,
+            "unique": "True" if column.unique else None,
+            "index": "True" if column.index else None,
+        }
+        kwargs.update(self.orm_defaults(column))
+        if column.comment is not None:
+            kwargs["comment"] = literal(column.comment)
+        return ir.Field(Code(column.attr), Code(annotation), call(imports.name(ORM, "mapped_column"), *args, **kwargs))
+
+    def orm_defaults(self, column: Column) -> dict[str, str | None]:
+        imports = self.imports
+        out: dict[str, str | None] = {}
+
+        def func() -> str:
+            return imports.name(SQLALCHEMY, "func")
+
+        now = column.kind.now_function or "now"
+        default = column.default
+        if default is not None and default.kind == "now":
+            out["server_default"] = f"{func()}.{now}()"
+        elif default is not None and default.kind == "uuid":
+            out["default"] = f"{imports.module('uuid')}.uuid4"
+        elif default is not None and default.kind == "sql":
+            out["server_default"] = call(imports.name(SQLALCHEMY, "text"), literal(default.value))
+        elif default is not None and default.kind == "literal":
+            value = default.value
+            if column.array:
+                out["default"] = "list" if not value else f"lambda: {self.types.column_default(column)}"
+            elif column.type in ("json", "jsonb"):
+                out["server_default"] = literal(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+            elif column.type == "boolean":
+                out["server_default"] = f"{imports.name(SQLALCHEMY, 'true' if value else 'false')}()"
+            elif isinstance(value, (int, float, decimal.Decimal)):
+                out["server_default"] = call(imports.name(SQLALCHEMY, "text"), literal(str(value)))
+            elif isinstance(value, datetime.datetime):
+                out["server_default"] = literal(value.isoformat(sep=" "))
+            elif isinstance(value, (datetime.date, datetime.time)):
+                out["server_default"] = literal(value.isoformat())
+            elif isinstance(value, (uuid.UUID, str)):
+                out["server_default"] = literal(str(value))
+        if column.on_update_now:
+            out["onupdate"] = f"{func()}.{now}()"
+        return out
+
+    def orm_relation(self, table: Table, relation: Relation) -> ir.Field:
+        catalog, imports = self.catalog, self.imports
+        target = catalog.table(relation.target)
+        mapped = imports.name(ORM, "Mapped")
+        kwargs: dict[str, str | None] = {}
+        partner = catalog.partner(relation)
+        if partner is not None:
+            kwargs["back_populates"] = literal(partner.attr)
+        fk = relation.foreign_key
+        if relation.kind in ("many-to-one", "one-to-one"):
+            assert fk is not None
+            optional = " | None" if table.column(fk.columns[0]).nullable else ""
+            annotation = f"{mapped}[{literal(target.class_name + optional)}]"
+        elif relation.kind == "one-to-one-inverse":
+            annotation = f"{mapped}[{literal(target.class_name + ' | None')}]"
+        else:
+            annotation = f"{mapped}[list[{literal(target.class_name)}]]"
+        if relation.kind == "many-to-many":
+            assert relation.link is not None and relation.through is not None
+            near, far = relation.link
+            link = catalog.table(relation.through)
+            near_column, far_column = link.column(near.columns[0]), link.column(far.columns[0])
+            kwargs["secondary"] = literal(link.name)
+            if relation.through_fields is not None or relation.table == relation.target:
+                kwargs["primaryjoin"] = literal(f"{table.class_name}.{table.column(near.target_columns[0]).attr} == "
+                                                f"{link.class_name}.{near_column.attr}")
+                kwargs["secondaryjoin"] = literal(f"{target.class_name}.{target.column(far.target_columns[0]).attr} == "
+                                                  f"{link.class_name}.{far_column.attr}")
+        else:
+            assert fk is not None
+            fk_table = catalog.table(fk.table)
+            fk_column = fk_table.column(fk.columns[0])
+            paths = len(catalog.foreign_keys_between(fk.table, fk.target_table))
+            if fk.table != fk.target_table:
+                paths += len(catalog.foreign_keys_between(fk.target_table, fk.table))
+            if paths > 1 or fk.table == fk.target_table:
+                kwargs["foreign_keys"] = literal(f"[{fk_table.class_name}.{fk_column.attr}]")
+            if fk.table == fk.target_table and relation.kind in ("many-to-one", "one-to-one"):
+                remote = catalog.table(fk.target_table).column(fk.target_columns[0])
+                kwargs["remote_side"] = literal(f"[{fk_table.class_name}.{remote.attr}]")
+            if relation.kind in ("one-to-many", "one-to-one-inverse"):
+                if fk.on_delete == "cascade":
+                    kwargs["cascade"] = literal("all, delete-orphan" if not fk_column.nullable else "all, delete")
+                    kwargs["passive_deletes"] = "True"
+                elif fk.on_delete in ("set null", "set default", "restrict", "no action"):
+                    # The database applies the action; the ORM must not null the children first.
+                    kwargs["passive_deletes"] = literal("all")
+        if relation.overlaps:
+            kwargs["overlaps"] = literal(",".join(relation.overlaps))
+        return ir.Field(Code(relation.attr), Code(annotation), call(imports.name(ORM, "relationship"), **kwargs))

@@ -1,0 +1,74 @@
+"""relations.py (the relation map and `eager()`) and the package's `__init__.py`."""
+
+from __future__ import annotations
+
+from schemagen.catalog import Catalog, Relation
+from schemagen.codegen import ir
+from schemagen.codegen.common import MODELS, ORM, tuple_display
+from schemagen.codegen.imports import Imports
+from schemagen.codegen.literals import Code, literal
+
+
+def relations_module(catalog: Catalog) -> ir.RelationsModule:
+    imports = Imports({t.class_name for t in catalog.tables} - {"Base"})
+    for name in ("Final", "Literal", "Mapping", "NamedTuple", "TypeAlias", "Union"):
+        imports.name("typing", name)
+    imports.name(ORM, "joinedload")
+    imports.name(ORM, "selectinload")
+    imports.name("sqlalchemy.orm.strategy_options", "_AbstractLoad")
+    imports.name(MODELS, "Base")
+    models = []
+    for table in catalog.tables:
+        imports.name(MODELS, table.class_name, exact=True)  # the other imports give way to it
+        entries = tuple(_entry(catalog, relation) for relation in table.relations)
+        models.append(ir.ModelRelations(Code(table.class_name), literal(table.class_name), entries))
+    return ir.RelationsModule(imports.render(), imports.locals(), tuple(models))
+
+
+def _entry(catalog: Catalog, relation: Relation) -> ir.RelationEntry:
+    target = catalog.table(relation.target)
+    kind = "one-to-one" if relation.kind == "one-to-one-inverse" else relation.kind
+    through_columns = "None"
+    if relation.kind == "many-to-many":
+        assert relation.link is not None and relation.through is not None
+        near, far = relation.link
+        link = catalog.table(relation.through)
+        near_column, far_column = link.column(near.columns[0]), link.column(far.columns[0])
+        local = (catalog.table(near.target_table).column(near.target_columns[0]).sql_name,)
+        remote = (catalog.table(far.target_table).column(far.target_columns[0]).sql_name,)
+        through_columns = f"({literal(near_column.sql_name)}, {literal(far_column.sql_name)})"
+    else:
+        fk = relation.foreign_key
+        assert fk is not None
+        own = catalog.table(fk.table).column(fk.columns[0]).sql_name
+        referenced = catalog.table(fk.target_table).column(fk.target_columns[0]).sql_name
+        local, remote = ((own,), (referenced,)) if relation.kind in ("many-to-one", "one-to-one") else (
+            (referenced,), (own,))
+    partner = catalog.partner(relation)
+    return ir.RelationEntry(
+        name=literal(relation.attr),
+        kind=literal(kind),
+        target=literal(target.class_name),
+        target_table=literal(target.name),
+        local_columns=tuple_display(literal(c) for c in local),
+        remote_columns=tuple_display(literal(c) for c in remote),
+        through=literal(relation.through) if relation.through else Code("None"),
+        through_columns=Code(through_columns),
+        back_populates=literal(partner.attr) if partner is not None else Code("None"),
+    )
+
+
+def init_module(catalog: Catalog) -> ir.InitModule:
+    tables = catalog.tables
+    schemas = [f"{t.class_name}{kind}" for t in tables for kind in ("Insert", "Select", "Update")]
+    types = [e.name for e in catalog.enums] + [s.name for s in catalog.shapes]
+    exported = ["Base", "RELATIONS", "MODELS", "RelationInfo", "EagerLoad", "eager",
+                *(t.class_name for t in tables), *schemas, *types]
+    return ir.InitModule(
+        imports=(),
+        names={},
+        models=tuple(Code(name) for name in ["Base", *(t.class_name for t in tables)]),
+        schemas=tuple(Code(name) for name in schemas),
+        types=tuple(Code(name) for name in types),
+        exported=tuple(literal(name) for name in sorted(exported)),
+    )

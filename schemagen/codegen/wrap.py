@@ -1,0 +1,43 @@
+"""Long class-body assignments, wrapped the way black wraps them, so black has nothing left to do.
+
+Two shapes cover most long lines the templates write:
+
+- `name: Annotation = call(arguments)`: black breaks after `call(`, with the arguments on one line
+  when they fit, else one per line with a trailing comma;
+- `name: Long[Annotation] | None = default` with a plain default: black puts the annotation in
+  parentheses on a line of its own.
+
+Anything else, or any part that would not fit, is left on one line for black (`format/` sends it).
+`format/lines.py` recognises these layouts as black's own; tests compare every output with black's.
+"""
+
+
+from __future__ import annotations
+
+from schemagen.codegen.literals import Code
+from schemagen.format.style import PLAIN_VALUE, call_arguments, fits, has_top_level_union, prefers_value_split
+
+
+def assignment(name: str, annotation: str, default: str | None, indent: int) -> Code:
+    """`name: annotation = default` as black lays it out at `indent` (continuation lines indented)."""
+    value = f" = {default}" if default else ""
+    line = f"{name}: {annotation}{value}"
+    if fits(indent, line) or not line.isascii():
+        # Outside ASCII only an upper bound of black's width is known here, not whether black
+        # would wrap the line at all: black decides (fmt.py sends it the line).
+        return Code(line)
+    inner, outer = " " * (indent + 4), " " * indent
+    call = call_arguments(default) if default else None
+    if call is not None and call[1]:
+        callee, arguments = call
+        head = f"{name}: {annotation} = {callee}("
+        if fits(indent, head):
+            joined = ", ".join(arguments)
+            if fits(indent + 4, joined) and not joined.endswith(","):
+                return Code(f"{head}\n{inner}{joined}\n{outer})")
+            if all(fits(indent + 4, argument + ",") for argument in arguments):
+                return Code(head + "\n" + "".join(f"{inner}{argument},\n" for argument in arguments) + outer + ")")
+    if (default and PLAIN_VALUE.fullmatch(default) and has_top_level_union(annotation) and fits(indent + 4, annotation)
+            and fits(indent, f"){value}") and not prefers_value_split(indent, name, annotation)):
+        return Code(f"{name}: (\n{inner}{annotation}\n{outer}){value}")
+    return Code(line)

@@ -1,0 +1,48 @@
+"""A package's manifest, `.schemagen.json`: the spec it was made from and the files schemagen owns.
+
+It holds only what the output depends on, so the same spec gives the same manifest under any
+version of schemagen that writes the same files.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MANIFEST = ".schemagen.json"
+
+
+@dataclass(frozen=True)
+class Output:
+    """The files of one generated package, by path relative to the output folder."""
+
+    package: str
+    spec_file: Path
+    files: dict[str, bytes]
+
+
+def manifest_bytes(spec_name: str, spec_sha256: str, files: dict[str, str]) -> bytes:
+    """The manifest: the spec's file name and sha256, and the sha256 of each file written."""
+    manifest = {"generator": "schemagen", "spec": spec_name, "spec_sha256": spec_sha256,
+                "files": dict(sorted(files.items()))}
+    return (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+
+
+def read_manifests(out_dir: Path) -> list[tuple[Path, dict[str, Any], bytes]]:
+    """(package folder, manifest data, manifest bytes) of every package folder with a readable manifest."""
+    found = []
+    try:
+        candidates = sorted(out_dir.glob(f"*/{MANIFEST}"))
+    except OSError:
+        return []
+    for path in candidates:
+        try:
+            raw = path.read_bytes()
+            data = json.loads(raw)
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict):
+            found.append((path.parent, data, raw))
+    return found

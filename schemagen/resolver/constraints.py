@@ -1,0 +1,117 @@
+"""Table-level rules: uniques, indexes, checks, soft delete, and the names they take in the database."""
+
+from __future__ import annotations
+
+from schemagen import names
+from schemagen.errors import SpecPath, did_you_mean, one_of
+from schemagen.resolver.context import Context, ResolvedTable
+
+
+def table_rules(ctx: Context) -> None:
+    explicit_names: dict[str, SpecPath] = {}
+    for table in ctx.tables.values():
+        spec, path = table.spec, table.path
+        ctx.no_nul((*path, "comment"), spec.comment, "the table comment")
+        for resolved in table.columns.values():
+            ctx.no_nul((*resolved.path, "comment"), resolved.spec.comment, "the column comment")
+            if isinstance(resolved.default_value, str):
+                ctx.no_nul((*resolved.path, "default"), resolved.default_value, "the default")
+        for index, check in enumerate(spec.checks):
+            ctx.no_nul((*path, "checks", index, "sql"), check.sql, "the check")
+        for index, idx in enumerate(spec.indexes):
+            ctx.no_nul((*path, "indexes", index, "where"), idx.where, "the index condition")
+        # Index and unique-constraint names share one namespace per database schema.
+        given: list[tuple[str, int, str | None]] = [
+            *(("unique", i, u.name) for i, u in enumerate(spec.unique)),
+            *(("indexes", i, x.name) for i, x in enumerate(spec.indexes)),
+        ]
+        for kind, index, given_name in given:
+            if given_name is None:
+                continue
+            name_path = (*path, kind, index, "name")
+            if given_name.lower() in {t.lower() for t in ctx.tables}:
+                ctx.fail(name_path, f"the name `{given_name}` is also a table name; PostgreSQL keeps indexes, "
+                         "constraints and tables in one namespace", "rename the index or constraint")
+            if given_name in explicit_names and explicit_names[given_name][:2] != path[:2]:
+                first = ctx.locate(explicit_names[given_name])
+                ctx.fail(name_path, f"the name `{given_name}` is also used by an index or constraint of "
+                         f"table `{explicit_names[given_name][1]}` (line {first.line})",
+                         "index and constraint names are shared by all tables of a schema; rename one")
+            explicit_names.setdefault(given_name, name_path)
+        auto_index = {key for key, column in table.columns.items() if column.spec.index}
+        for index, idx in enumerate(spec.indexes):
+            if idx.name is None and len(idx.columns) == 1 and idx.columns[0] in auto_index:
+                ctx.fail((*path, "indexes", index), f"column `{idx.columns[0]}` is indexed twice: by "
+                         "`index: true` and by this index", "keep one of them")
+        for index, pattern_column in enumerate(table.columns.values()):
+            rules = pattern_column.spec.rules
+            if rules is not None and rules.pattern is not None and not _rust_regex_ok(rules.pattern):
+                ctx.fail((*pattern_column.path, "validate", "pattern"), "`pattern` uses a feature Pydantic's "
+                         "regular expressions do not have (look-around or back-references)",
+                         "rewrite it without `(?=`, `(?!`, `(?<=`, `(?<!` or `\\1`")
+        keys = set(table.columns)
+        named: list[tuple[str, int, str | None]] = [
+            *(("unique", i, u.name) for i, u in enumerate(spec.unique)),
+            *(("indexes", i, x.name) for i, x in enumerate(spec.indexes)),
+            *(("checks", i, c.name) for i, c in enumerate(spec.checks)),
+        ]
+        for kind, index, name in named:
+            problem = names.sql_name_problem(name) if name is not None else ""
+            if problem:
+                if "`.`" in problem:
+                    problem = "it contains `.`"
+                ctx.fail((*path, kind, index, "name"), f"`{name}` is not a usable constraint name: {problem}",
+                         f"use letters, digits and `_`, e.g. `{names.snake_case(name or '') or 'my_constraint'}`")
+        for index, unique in enumerate(spec.unique):
+            list_form = isinstance(ctx.raw_value((*path, "unique", index)), list)
+            columns_path = (*path, "unique", index) if list_form else (*path, "unique", index, "columns")
+            _known_columns(ctx, table, unique.columns, columns_path, f"unique constraint {index + 1}")
+        index_names: dict[str, SpecPath] = {}
+        for index, idx in enumerate(spec.indexes):
+            _known_columns(ctx, table, idx.columns, (*path, "indexes", index, "columns"), f"index {index + 1}")
+            if idx.name is not None:
+                name_path = (*path, "indexes", index, "name")
+                if idx.name in index_names:
+                    first = ctx.locate(index_names[idx.name])
+                    ctx.fail(name_path, f"index name `{idx.name}` is used twice (first at line {first.line}, "
+                             f"column {first.column})", "give each index its own name, or leave `name:` out")
+                index_names.setdefault(idx.name, name_path)
+        for index, check in enumerate(spec.checks):
+            if not check.sql.strip():
+                ctx.fail((*path, "checks", index, "sql"), "a check needs an SQL expression",
+                         'write the condition every row must meet, e.g. `sql: "age >= 0"`')
+        if spec.soft_delete is not None:
+            column = table.columns.get(spec.soft_delete)
+            spath = (*path, "soft_delete")
+            if column is None:
+                ctx.fail(spath, f"`soft_delete` names the unknown column `{spec.soft_delete}`"
+                         f"{did_you_mean(spec.soft_delete, keys)}", "add a nullable timestamp column, e.g. "
+                         "`deleted_at: {type: timestamp}`")
+            elif column.spec.type != "timestamp" or column.spec.array:
+                kind = column.spec.type + ("[]" if column.spec.array else "")
+                ctx.fail(spath, f"`soft_delete` column `{spec.soft_delete}` is a `{kind}` column; it must be a "
+                         "nullable timestamp", f"make it `{spec.soft_delete}: {{type: timestamp}}`")
+            elif not column.nullable:
+                ctx.fail(spath, f"`soft_delete` column `{spec.soft_delete}` is not nullable; it must be a "
+                         "nullable timestamp", f"remove `nullable: false` from `{spec.soft_delete}`: rows whose "
+                         f"`{spec.soft_delete}` is null are the live ones")
+
+
+def _known_columns(ctx: Context, table: ResolvedTable, keys: list[str], path: SpecPath, what: str) -> None:
+    for index, key in enumerate(keys):
+        if key not in table.columns:
+            ctx.fail((*path, index), f"`{key}` is not a column of `{table.name}`"
+                     f"{did_you_mean(key, table.columns)}", f"columns of `{table.name}`: {one_of(table.columns)}")
+        elif key in keys[:index]:
+            ctx.fail((*path, index), f"{what} of table `{table.name}` lists the column `{key}` twice")
+
+
+def _rust_regex_ok(pattern: str) -> bool:
+    """Pydantic checks `pattern` with Rust's regex engine, which lacks look-around and back-references."""
+    from pydantic_core import SchemaError, SchemaValidator, core_schema
+
+    try:
+        SchemaValidator(core_schema.str_schema(pattern=pattern))
+    except SchemaError:
+        return False
+    return True

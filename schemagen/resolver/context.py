@@ -1,0 +1,156 @@
+"""What the resolve steps share: the spec, the errors found so far, and the schema being resolved.
+
+The records here (`ResolvedTable`, `ResolvedColumn`, ...) are resolve's working state: they keep the
+spec node and its path for error messages, and are frozen into the `Catalog` at the end.
+Positions come from the loaded file when there is one; a spec built in memory is resolved too,
+its errors then point at the start of the (absent) file but still carry their spec path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from schemagen import names
+from schemagen.catalog import TypeRef
+from schemagen.errors import Position, SpecError, SpecErrors, SpecPath
+from schemagen.spec.load import LoadedSpec
+from schemagen.spec.model import Column, Relation, Spec, Table
+
+
+@dataclass
+class ResolvedColumn:
+    key: str
+    attr: str
+    sql_name: str
+    spec: Column
+    path: SpecPath
+    table: str
+    nullable: bool = True
+    primary_key: bool = False
+    autoincrement: bool = False
+    server_set: bool = False
+    default_kind: str = ""  # "", literal, now, uuid, sql
+    default_value: Any = None
+    enum: str | None = None
+    json_type: TypeRef | None = None  # parsed type expression of a typed JSON column
+
+
+@dataclass
+class ForeignKey:
+    table: str
+    column: ResolvedColumn
+    target_table: str
+    target_column: ResolvedColumn
+
+
+@dataclass
+class ResolvedRelation:
+    name: str
+    attr: str
+    table: str
+    target: str
+    kind: str  # many-to-one, one-to-one, one-to-one-inverse, one-to-many, many-to-many
+    spec: Relation
+    path: SpecPath
+    fk: ForeignKey | None = None
+    through: str | None = None
+    link_fks: tuple[ForeignKey, ForeignKey] | None = None
+    partner: ResolvedRelation | None = None
+    overlaps: set[str] = field(default_factory=set)
+
+
+@dataclass
+class ResolvedTable:
+    name: str
+    class_name: str
+    spec: Table
+    path: SpecPath
+    columns: dict[str, ResolvedColumn] = field(default_factory=dict)
+    relations: dict[str, ResolvedRelation] = field(default_factory=dict)
+    fks: list[ForeignKey] = field(default_factory=list)
+
+
+class Context:
+    def __init__(self, spec: Spec, loaded: LoadedSpec | None) -> None:
+        self.spec = spec
+        self.loaded = loaded
+        self.file = loaded.file if loaded is not None else Path(f"{spec.package or 'spec'}.yaml")
+        self.errors: list[SpecError] = []
+        self.tables: dict[str, ResolvedTable] = {}
+        self.enum_names: dict[str, str] = {}  # spec enum name -> SQL type name
+        self.shape_order: list[str] = []
+        self.public: dict[str, str] = {name: "a name the generated package defines itself"
+                                        for name in names.PACKAGE_NAMES}
+
+    # -- diagnostics -------------------------------------------------------------------------
+
+    def locate(self, path: SpecPath, *, key: bool = False) -> Position:
+        return self.loaded.source.locate(path, key=key) if self.loaded is not None else Position(1, 1)
+
+    def error(self, path: SpecPath, message: str, hint: str = "", *, key: bool = False) -> SpecError:
+        return SpecError(self.file, self.locate(path, key=key), message, hint, path)
+
+    def fail(self, path: SpecPath, message: str, hint: str = "", *, key: bool = False) -> None:
+        self.errors.append(self.error(path, message, hint, key=key))
+
+    def check(self) -> None:
+        if self.errors:
+            raise SpecErrors(self.errors)
+
+    def raw_value(self, path: SpecPath) -> Any:
+        """The value at `path` as loaded (before validation): tells the short form from the long one."""
+        node: Any = self.loaded.data if self.loaded is not None else self.spec.model_dump(by_alias=True)
+        for part in path:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return node
+
+    # -- names -------------------------------------------------------------------------------
+
+    def claim(self, public: str, path: SpecPath, claim: str, owner: str) -> None:
+        """Every public name of the package is unique across its modules.
+
+        `claim` says how this part of the spec takes the name ("table `x` maps to the class"),
+        `owner` names it as the earlier holder ("the model class of table `x`").
+        """
+        if public in self.public:
+            fix = f"set `model:` on `{path[1]}`" if path[0] == "tables" else "rename one of them"
+            self.fail(path, f"{claim} `{public}`, which is also {self.public[public]}", fix, key=True)
+        else:
+            self.public[public] = owner
+
+    def class_name_ok(self, name: str, path: SpecPath, what: str, *, key: bool = True) -> bool:
+        if not names.is_identifier(name) or names.needs_mapping(name):
+            self.fail(path, f"{what} `{name}` is not a valid class name",
+                      f"use a PascalCase identifier, e.g. `{names.class_name(name) or 'Status'}`", key=key)
+            return False
+        if not name[:1].isupper():
+            example = name[:1].upper() + name[1:] if "_" not in name else names.class_name(name + "s")
+            hint = f"e.g. `model: {example}`" if path[-1] == "model" else f"e.g. `{example}`"
+            self.fail(path, f"{what} `{name}` must be PascalCase (start with a capital letter)", hint, key=key)
+            return False
+        return True
+
+    def field_name_ok(self, key: str, path: SpecPath, what: str) -> bool:
+        if not names.is_identifier(key):
+            example = names.suggest_identifier(key, what)
+            keep = "; set `column:` to keep the SQL name" if what == "column" else ""
+            self.fail(path, f"{what} name `{key}` is not a valid Python identifier",
+                      f"use letters, digits and `_`, not starting with a digit, e.g. `{example}`{keep}", key=True)
+            return False
+        if key.startswith("_"):
+            self.fail(path, f"{what} name `{key}` starts with `_`, which Pydantic and SQLAlchemy keep for "
+                      "themselves", f"name it `{key.lstrip('_') or 'value'}` and set `column: {key}`", key=True)
+            return False
+        return True
+
+    def no_nul(self, path: SpecPath, text: str | None, what: str) -> None:
+        if text is not None and "\x00" in text:
+            self.fail(path, f"{what} holds a NUL character, which PostgreSQL cannot store", "remove it")
+
+    def fks_between(self, source: str, target: str) -> list[ForeignKey]:
+        return [fk for fk in self.tables[source].fks if fk.target_table == target]

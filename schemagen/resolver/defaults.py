@@ -1,0 +1,145 @@
+"""Column defaults: each documented spelling checked against the column's type and turned into a value."""
+
+from __future__ import annotations
+
+import decimal
+import math
+import uuid
+from typing import Any
+
+from schemagen.catalog import TypeRef
+from schemagen.catalog.kinds import JSON, KINDS, TEMPORAL, TEXT, kinds_of
+from schemagen.errors import SpecPath
+from schemagen.resolver.context import Context, ResolvedColumn
+from schemagen.resolver.shapes import check_json_default, parse_iso, plain_json, show_value
+from schemagen.spec.load import SourceFloat, SourceInt, as_text
+
+_JSON = kinds_of(JSON)
+_TEXT = kinds_of(TEXT)
+_TEMPORAL = kinds_of(TEMPORAL)
+
+
+def column_default(ctx: Context, column: ResolvedColumn) -> None:
+    spec, path = column.spec, (*column.path, "default")
+    if spec.on_update == "now":
+        column.server_set = True
+        if "default" not in spec.model_fields_set:  # set on insert too, as an update would
+            column.default_kind = "now"
+    if "default" not in spec.model_fields_set:
+        return
+    value = spec.default
+    kind = spec.type
+    if isinstance(value, dict) and set(value) == {"sql"}:
+        if not isinstance(value["sql"], str) or not value["sql"].strip():
+            empty = isinstance(value["sql"], str)
+            ctx.fail(path, "`{sql: ...}` is empty" if empty else "`{sql: ...}` needs the SQL expression as text",
+                     'write the SQL expression, e.g. `default: {sql: "now()"}`')
+            return
+        column.default_kind, column.default_value, column.server_set = "sql", value["sql"], True
+        return
+    if isinstance(value, dict) and set(value) == {"json"}:
+        if kind not in _JSON:
+            ctx.fail(path, "`{json: ...}` defaults apply to json and jsonb columns")
+            return
+        value = value["json"]
+    elif value == "now" and kind in _TEMPORAL and not spec.array:
+        column.default_kind, column.server_set = "now", True
+        return
+    elif value == "uuid" and kind == "uuid" and not spec.array:
+        column.default_kind, column.server_set = "uuid", True
+        return
+    if column.autoincrement:
+        ctx.fail(path, f"`{kind}` columns are numbered by the database and take no default")
+        return
+    if value is None:
+        if not column.nullable:
+            ctx.fail(path, "`default: null` on a column that is not nullable",
+                     "leave `default:` out (the value is then required on insert), or make the column nullable")
+        return
+    try:
+        column.default_value = _default_value(ctx, column, value)
+        column.default_kind = "literal"
+    except ValueError as exc:
+        inside: SpecPath = getattr(exc, "where", ())
+        if inside and isinstance(spec.default, dict) and set(spec.default) == {"json"}:
+            inside = ("json", *inside)
+        ctx.fail((*path, *inside), f"default {show_value(value)} does not fit the "
+                 f"`{kind}{'[]' if spec.array else ''}` column: {exc}", _default_hint(kind))
+
+
+def _default_value(ctx: Context, column: ResolvedColumn, value: Any) -> Any:
+    spec = column.spec
+    if spec.type in _JSON:
+        if column.json_type is not None:
+            check_json_default(value, column.json_type, ctx.spec)
+        else:
+            check_json_default(value, TypeRef("builtin", name="any"), ctx.spec)
+        return plain_json(value)
+    if spec.array:
+        if not isinstance(value, list):
+            raise ValueError("an array column takes a list")
+        return [_scalar_default(ctx, column, item) for item in value]
+    return _scalar_default(ctx, column, value)
+
+
+def _scalar_default(ctx: Context, column: ResolvedColumn, value: Any) -> Any:
+    kind = column.spec.type
+    if isinstance(value, (dict, list)):
+        raise ValueError("expected a single value")
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise ValueError("expected true or false")
+        return value
+    value_range = KINDS[kind].value_range
+    if value_range is not None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("expected a whole number")
+        low, high = value_range
+        if not low <= value <= high:
+            raise ValueError(f"out of range {low}..{high}")
+        return int(value)
+    if kind in ("real", "double"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ValueError("expected a finite number")
+        return float(value)
+    if kind == "numeric":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError("expected a number")
+        number = decimal.Decimal(as_text(value))
+        if not number.is_finite():
+            raise ValueError("expected a finite number")
+        return number
+    if kind in _TEXT:
+        if not isinstance(value, (str, SourceInt, SourceFloat)) or isinstance(value, bool):
+            raise ValueError("expected text (quote it)")
+        text = str(as_text(value))
+        if column.spec.length is not None and len(text) > column.spec.length:
+            raise ValueError(f"longer than the column's length {column.spec.length}")
+        return text
+    if kind == "enum":
+        text = str(as_text(value))
+        values = ctx.spec.enums.get(column.enum or "", [])
+        if text not in values:
+            raise ValueError(f"`{text}` is not a value of `{column.enum}` ({', '.join(values)})")
+        return text
+    if kind == "uuid":
+        try:
+            return uuid.UUID(str(value))
+        except ValueError:
+            raise ValueError("expected a UUID such as `00000000-0000-0000-0000-000000000000`") from None
+    if kind in _TEMPORAL:
+        try:
+            return parse_iso(kind, str(value))
+        except ValueError:
+            raise ValueError(f"expected an ISO {kind} such as "
+                             f"{ {'date': '2024-01-31', 'time': '09:30:00', 'timestamp': '2024-01-31T09:30:00'}[kind] }"
+                             " or `now`") from None
+    raise ValueError(f"`{kind}` columns take no literal default; use `{{sql: ...}}`")
+
+
+def _default_hint(kind: str) -> str:
+    if kind in _TEMPORAL:
+        return "use `now`, an ISO literal, or `{sql: ...}`"
+    if kind == "uuid":
+        return "use `uuid` for a generated value, a UUID literal, or `{sql: ...}`"
+    return "use a literal of the column's type, or `{sql: ...}` for an SQL expression"

@@ -1,0 +1,101 @@
+"""The last step of resolve: the working records, checked, become the immutable `Catalog`."""
+
+from __future__ import annotations
+
+from schemagen import catalog, names
+from schemagen.resolver.context import Context, ForeignKey, ResolvedColumn, ResolvedRelation, ResolvedTable
+from schemagen.resolver.shapes import parse_type
+
+_SHAPE_CONSTRAINTS = ("min_length", "max_length", "pattern", "ge", "gt", "le", "lt")
+
+
+def freeze(ctx: Context, package: str) -> catalog.Catalog:
+    spec = ctx.spec
+    enums = tuple(
+        catalog.Enum(name, ctx.enum_names[name], tuple(values), tuple(names.enum_member(v) for v in values))
+        for name, values in spec.enums.items()
+    )
+    shapes = []
+    for name in ctx.shape_order:
+        fields = []
+        for key, shape_field in spec.types[name].items():
+            ref = parse_type(shape_field.type)
+            assert ref is not None  # resolve reported any other case
+            fields.append(catalog.ShapeField(
+                key=key,
+                attr=names.attribute_name(key),
+                type=ref,
+                choices=tuple(shape_field.enum) if shape_field.enum is not None else None,
+                nullable=shape_field.nullable,
+                has_default="default" in shape_field.model_fields_set,
+                default=shape_field.default,
+                comment=shape_field.comment,
+                constraints=tuple((rule, getattr(shape_field, rule)) for rule in _SHAPE_CONSTRAINTS
+                                  if getattr(shape_field, rule) is not None),
+            ))
+        shapes.append(catalog.Shape(name, tuple(fields)))
+    tables = tuple(_table(ctx, table) for table in ctx.tables.values())
+    return catalog.Catalog(package, ctx.file.name, spec.dialect, enums, tuple(shapes), tables)
+
+
+def _column(column: ResolvedColumn) -> catalog.Column:
+    spec = column.spec
+    rules = None
+    if spec.rules is not None:
+        rules = catalog.Rules(**spec.rules.model_dump())
+    default = catalog.Default(column.default_kind, column.default_value) if column.default_kind else None  # type: ignore[arg-type]
+    return catalog.Column(
+        key=column.key, attr=column.attr, sql_name=column.sql_name, type=spec.type, array=spec.array,
+        nullable=column.nullable, primary_key=column.primary_key, autoincrement=column.autoincrement,
+        server_set=column.server_set, unique=spec.unique, index=spec.index, length=spec.length,
+        precision=spec.precision, scale=spec.scale, timezone=spec.timezone, enum=column.enum,
+        json_type=column.json_type, default=default, on_update_now=spec.on_update == "now", comment=spec.comment,
+        rules=rules,
+    )
+
+
+def _foreign_key(ctx: Context, fk: ForeignKey) -> catalog.ForeignKey:
+    spec = fk.column.spec
+    on_update = spec.on_update if spec.on_update not in (None, "now") else None
+    name = f"fk_{fk.table}_{fk.column.sql_name}_{fk.target_table}"
+    return catalog.ForeignKey(fk.table, (fk.column.key,), fk.target_table, (fk.target_column.key,), spec.on_delete,
+                              on_update, name)
+
+
+def _relation(ctx: Context, relation: ResolvedRelation) -> catalog.Relation:
+    fk = _foreign_key(ctx, relation.fk) if relation.fk is not None else None
+    link = None
+    if relation.link_fks is not None:
+        link = (_foreign_key(ctx, relation.link_fks[0]), _foreign_key(ctx, relation.link_fks[1]))
+    through_fields = relation.spec.through_fields
+    return catalog.Relation(
+        name=relation.name, attr=relation.attr, table=relation.table, target=relation.target,
+        kind=relation.kind,  # type: ignore[arg-type]
+        foreign_key=fk, through=relation.through, link=link,
+        through_fields=(through_fields[0], through_fields[1]) if through_fields is not None else None,
+        partner=relation.partner.name if relation.partner is not None else None,
+        overlaps=tuple(sorted(relation.overlaps)),
+    )
+
+
+def _table(ctx: Context, table: ResolvedTable) -> catalog.Table:
+    spec = table.spec
+    sql = {key: column.sql_name for key, column in table.columns.items()}
+    uniques = tuple(
+        catalog.UniqueConstraint(tuple(u.columns), u.name,
+                                 u.name or f"uq_{table.name}_{'_'.join(sql[c] for c in u.columns)}")
+        for u in spec.unique
+    )
+    indexes = tuple(
+        catalog.Index(tuple(i.columns), i.name or names.truncate_name(f"ix_{table.name}_{'_'.join(sql[c] for c in i.columns)}"),
+                      i.unique, i.where)
+        for i in spec.indexes
+    )
+    checks = tuple(catalog.Check(c.name, c.sql, f"ck_{table.name}_{c.name}") for c in spec.checks)
+    return catalog.Table(
+        name=table.name, class_name=table.class_name,
+        columns=tuple(_column(column) for column in table.columns.values()),
+        relations=tuple(_relation(ctx, relation) for relation in table.relations.values()),
+        foreign_keys=tuple(_foreign_key(ctx, fk) for fk in table.fks),
+        uniques=uniques, indexes=indexes, checks=checks, comment=spec.comment, soft_delete=spec.soft_delete,
+    )

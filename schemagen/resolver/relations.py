@@ -1,0 +1,270 @@
+"""Foreign keys and relations: what each `references:` and relation points at, and which two relations pair."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from schemagen import names
+from schemagen.catalog.kinds import KINDS
+from schemagen.errors import SpecPath, did_you_mean, one_of
+from schemagen.resolver.context import Context, ForeignKey, ResolvedColumn, ResolvedRelation, ResolvedTable
+from schemagen.spec.model import Relation
+
+
+def foreign_keys(ctx: Context) -> None:
+    for table in ctx.tables.values():
+        for column in table.columns.values():
+            reference = column.spec.references
+            if reference is None:
+                continue
+            rpath = (*column.path, "references")
+            target_name, dot, target_key = reference.rpartition(".")
+            if not dot or not target_name:
+                ctx.fail(rpath, f"`references: {reference}` must name `table.column`", "e.g. `references: users.id`")
+                continue
+            target = ctx.tables.get(target_name)
+            if target is None:
+                ctx.fail(rpath, f"`references` names the unknown table `{target_name}`"
+                         f"{did_you_mean(target_name, ctx.tables)}")
+                continue
+            target_column = target.columns.get(target_key) or next(
+                (c for c in target.columns.values() if c.sql_name == target_key), None)
+            if target_column is None:
+                ctx.fail(rpath, f"table `{target_name}` has no column `{target_key}`"
+                         f"{did_you_mean(target_key, target.columns)}")
+                continue
+            if _storage_type(column) != _storage_type(target_column):
+                ctx.fail(rpath, f"`{table.name}.{column.key}` is `{_type_words(column)}` but references "
+                         f"`{target_name}.{target_column.key}` of type `{_type_words(target_column)}`",
+                         f"make `{column.key}` `{_type_words(target_column, plain=True)}`")
+                continue
+            if not (target_column.primary_key and sum(c.primary_key for c in target.columns.values()) == 1) \
+                    and not target_column.spec.unique:
+                ctx.fail(rpath, f"`{target_name}.{target_column.key}` is neither the primary key nor unique, "
+                         "so it cannot be referenced", f"add `unique: true` to `{target_name}.{target_column.key}`")
+                continue
+            if column.spec.on_delete == "set default" and not column.default_kind:
+                ctx.fail((*column.path, "on_delete"), "`on_delete: set default` on a column without a default",
+                         f"give `{column.key}` a `default:` that exists in `{target_name}.{target_column.key}`, "
+                         "or choose another action")
+            table.fks.append(ForeignKey(table.name, column, target_name, target_column))
+
+
+def relations(ctx: Context) -> None:
+    for table in ctx.tables.values():
+        for name, relation in table.spec.relations.items():
+            path = (*table.path, "relations", name)
+            if not ctx.field_name_ok(name, path, "relation"):
+                continue
+            attr = names.attribute_name(name)
+            if name in table.spec.columns or attr in {c.attr for c in table.columns.values()}:
+                ctx.fail(path, f"relation `{name}` has the same name as a column of `{table.name}`",
+                         "rename the relation", key=True)
+                continue
+            resolved = _relation(ctx, table, name, attr, relation, path)
+            if resolved is not None:
+                table.relations[name] = resolved
+    _pair_relations(ctx)
+
+
+def _relation(ctx: Context, table: ResolvedTable, name: str, attr: str, spec: Relation, path: SpecPath) -> ResolvedRelation | None:
+    if (spec.one is None) == (spec.many is None):
+        both = spec.one is not None
+        ctx.fail(path, f"relation `{name}` gives both `one:` and `many:`" if both
+                 else f"relation `{name}` needs `one: table` or `many: table`",
+                 "`one: T` follows a foreign key to a single row of `T`; `many: T` lists the rows of `T` that "
+                 "point here")
+        return None
+    target_name = spec.one if spec.one is not None else spec.many
+    assert target_name is not None
+    tkey = "one" if spec.one is not None else "many"
+    if target_name not in ctx.tables:
+        ctx.fail((*path, tkey), f"relation `{name}` targets the unknown table `{target_name}`"
+                 f"{did_you_mean(target_name, ctx.tables)}")
+        return None
+    target = ctx.tables[target_name]
+    relation = ResolvedRelation(name, attr, table.name, target_name, "", spec, path)
+    if spec.through is not None:
+        if spec.one is not None:
+            ctx.fail((*path, "through"), "`through:` goes with `many:` (a many-to-many relation)")
+            return None
+        return _many_to_many(ctx, table, target, relation)
+    if spec.through_fields is not None:
+        ctx.fail((*path, "through_fields"), "`through_fields` needs `through: link_table`")
+        return None
+    if spec.one is not None:
+        own = _pick(ctx, ctx.fks_between(table.name, target_name), spec.fields, relation, "fields", local=True)
+        if own is not None:
+            relation.fk = own
+            relation.kind = "one-to-one" if _is_unique(ctx.tables[table.name], own.column) else "many-to-one"
+            return relation
+        if spec.fields is not None or ctx.fks_between(table.name, target_name):
+            return None
+        inverse = _pick(ctx, ctx.fks_between(target_name, table.name), spec.references, relation,
+                             "references", local=False)
+        if inverse is None:
+            if not ctx.fks_between(target_name, table.name) and spec.references is None:
+                ctx.fail((*path, "one"), f"relation `{name}`: no foreign key links `{table.name}` and "
+                         f"`{target_name}`", f"add `references: {target_name}.<column>` to a column of "
+                         f"`{table.name}`, or `references: {table.name}.<column>` to one of `{target_name}`")
+            return None
+        if not _is_unique(target, inverse.column):
+            ctx.fail((*path, "one"), f"relation `{name}` is one-to-one, but `{target_name}.{inverse.column.key}` "
+                     "is not unique, so there can be many", f"use `many: {target_name}`, or make "
+                     f"`{target_name}.{inverse.column.key}` unique")
+            return None
+        relation.fk = inverse
+        relation.kind = "one-to-one-inverse"
+        return relation
+    if spec.fields is not None and spec.references is None:
+        candidates = [fk.column.key for fk in ctx.fks_between(target_name, table.name)]
+        example = candidates[0] if candidates else f"{names.snake_case(table.class_name)}_id"
+        ctx.fail((*path, "fields"), "on a `many:` relation, name the foreign-key columns of the other table "
+                 "with `references:`", f"write `references: [{example}]` (the foreign key of `{target_name}` "
+                 f"to `{table.name}`)")
+        return None
+    fk = _pick(ctx, ctx.fks_between(target_name, table.name), spec.references, relation, "references",
+                    local=False)
+    if fk is None:
+        if not ctx.fks_between(target_name, table.name) and spec.references is None:
+            ctx.fail((*path, "many"), f"relation `{name}`: table `{target_name}` has no foreign key to "
+                     f"`{table.name}`", f"add a column with `references: {table.name}.<column>` to "
+                     f"`{target_name}`, or use `through:` for many-to-many")
+        return None
+    relation.fk = fk
+    relation.kind = "one-to-many"
+    return relation
+
+
+def _pick(ctx: Context, fks: list[ForeignKey], chosen: list[str] | None, relation: ResolvedRelation, key: str,
+          *, local: bool) -> ForeignKey | None:
+    """The one foreign key a relation follows, chosen by column names when there are several."""
+    path = relation.path
+    owner = relation.table if local else relation.target
+    if chosen is not None:
+        if len(chosen) != 1:
+            ctx.fail((*path, key), f"`{key}` lists {len(chosen)} columns; foreign keys here have one column",
+                     f"write `{key}: [column]`")
+            return None
+        match = [fk for fk in fks if chosen[0] in (fk.column.key, fk.column.sql_name)]
+        if not match:
+            candidates = [fk.column.key for fk in fks]
+            ctx.fail((*path, key), f"`{chosen[0]}` is not a foreign key of `{owner}` to "
+                     f"`{relation.target if local else relation.table}`{did_you_mean(chosen[0], candidates)}",
+                     f"foreign keys there: {one_of(candidates)}" if candidates else "")
+            return None
+        return match[0]
+    if len(fks) > 1:
+        ctx.fail(path, f"relation `{relation.name}` is ambiguous: `{owner}` has {len(fks)} foreign keys to "
+                 f"`{relation.target if local else relation.table}` ({', '.join(fk.column.key for fk in fks)})",
+                 f"choose one with `{key}: [{fks[0].column.key}]`", key=True)
+        return None
+    return fks[0] if fks else None
+
+
+def _many_to_many(ctx: Context, table: ResolvedTable, target: ResolvedTable, relation: ResolvedRelation) -> ResolvedRelation | None:
+    spec, path = relation.spec, relation.path
+    link_name = spec.through
+    assert link_name is not None
+    link = ctx.tables.get(link_name)
+    if link is None:
+        ctx.fail((*path, "through"), f"`through` names the unknown table `{link_name}`"
+                 f"{did_you_mean(link_name, ctx.tables)}")
+        return None
+    if spec.through_fields is not None:
+        if len(spec.through_fields) != 2:
+            ctx.fail((*path, "through_fields"), "`through_fields` names two columns of the link table: the "
+                     "one pointing to this table, then the one pointing to the target")
+            return None
+        chosen: list[ForeignKey] = []
+        for index, (column_key, side) in enumerate(zip(spec.through_fields, (table.name, target.name))):
+            found = [fk for fk in link.fks if fk.column.key == column_key and fk.target_table == side]
+            if not found:
+                options = [fk.column.key for fk in link.fks if fk.target_table == side]
+                ctx.fail((*path, "through_fields", index), f"`{column_key}` is not a foreign key of `{link_name}` "
+                         f"to `{side}`", f"foreign keys of `{link_name}` to `{side}`: {one_of(options)}"
+                         if options else f"`{link_name}` has no foreign key to `{side}`")
+                return None
+            chosen.append(found[0])
+        relation.link_fks = (chosen[0], chosen[1])
+    else:
+        near_all = ctx.fks_between(link_name, table.name)
+        far_all = ctx.fks_between(link_name, target.name)
+        if not near_all or not far_all:
+            missing = table.name if not near_all else target.name
+            ctx.fail((*path, "through"), f"link table `{link_name}` has no foreign key to `{missing}`",
+                     f"`{link_name}` needs a column with `references: {missing}.<column>`")
+            return None
+        if len(near_all) != 1 or len(far_all) != 1 or table.name == target.name:
+            both = near_all if table.name == target.name else near_all + far_all
+            columns = [fk.column.key for fk in both]
+            targets = f"`{table.name}`" if table.name == target.name else f"`{table.name}` and `{target.name}`"
+            ctx.fail((*path, "through"), f"link table `{link_name}` has {len(columns)} foreign keys to {targets} "
+                     f"({', '.join(columns)})", f"choose the sides with `through_fields: [{', '.join(columns[:2])}]`"
+                     ": the column pointing to this row first")
+            return None
+        relation.link_fks = (near_all[0], far_all[0])
+    relation.through = link_name
+    relation.kind = "many-to-many"
+    return relation
+
+
+def _pair_relations(ctx: Context) -> None:
+    every = [r for t in ctx.tables.values() for r in t.relations.values()]
+    by_ends: dict[tuple[str, str], list[ResolvedRelation]] = {}
+    for relation in every:  # a partner goes the other way between the same two tables
+        by_ends.setdefault((relation.table, relation.target), []).append(relation)
+    for relation in every:
+        if relation.partner is not None:
+            continue
+        candidates = [other for other in by_ends.get((relation.target, relation.table), [])
+                      if other is not relation and _partners(relation, other)]
+        if len(candidates) == 1:
+            relation.partner = candidates[0]
+            candidates[0].partner = relation
+        elif len(candidates) > 1:
+            ctx.fail(relation.path, f"relation `{relation.name}` could pair with several relations "
+                     f"({', '.join(f'{c.table}.{c.name}' for c in candidates)})",
+                     "keep one relation per foreign key on each side", key=True)
+    # A many-to-many relation writes the link table's foreign keys, as do relations that map the
+    # link table itself; SQLAlchemy asks that such overlaps be named.
+    for relation in every:
+        if relation.kind != "many-to-many" or relation.link_fks is None:
+            continue
+        link_columns = {id(fk.column) for fk in relation.link_fks}
+        for other in every:
+            if other.fk is not None and id(other.fk.column) in link_columns:
+                relation.overlaps.add(other.attr)
+                other.overlaps.add(relation.attr)
+
+
+def _partners(a: ResolvedRelation, b: ResolvedRelation) -> bool:
+    if a.target != b.table or b.target != a.table:
+        return False
+    if a.kind == "many-to-many" or b.kind == "many-to-many":
+        return (a.kind == b.kind == "many-to-many" and a.through == b.through and a.link_fks is not None
+                and b.link_fks is not None and a.link_fks[0] is b.link_fks[1] and a.link_fks[1] is b.link_fks[0])
+    if a.fk is None or a.fk is not b.fk:
+        return False
+    owner = {"many-to-one", "one-to-one"}
+    return (a.kind in owner) != (b.kind in owner)
+
+
+def _is_unique(table: ResolvedTable, column: ResolvedColumn) -> bool:
+    if column.spec.unique:
+        return True
+    pk = [c for c in table.columns.values() if c.primary_key]
+    if pk == [column]:
+        return True
+    return any(u.columns == [column.key] for u in table.spec.unique) or any(
+        i.unique and i.columns == [column.key] and i.where is None for i in table.spec.indexes)
+
+
+def _storage_type(column: ResolvedColumn) -> tuple[Any, ...]:
+    kind = KINDS[column.spec.type].storage
+    return (kind, column.spec.array, column.enum, column.spec.length if kind == "char" else None)
+
+
+def _type_words(column: ResolvedColumn, *, plain: bool = False) -> str:
+    kind = column.spec.type if not plain else KINDS[column.spec.type].storage
+    return kind + ("[]" if column.spec.array else "")
