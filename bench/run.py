@@ -476,9 +476,11 @@ def render(workloads: list[Workload], bench: Bench, command: str, load: str, bud
         "loading the same YAML with `yaml.CSafeLoader`. `runs` is done/wanted; peak RSS is the median.\n",
         "\n## Where the time goes (one in-process run per workload)\n\n",
         stages_table(workloads),
-        "\nbench/stages.py calls load, validate_spec, resolve, render_package, fmt.cut plus the per-statement "
-        "parse check (`cut`), fmt.format_pieces (`black`, on the pieces only, cache off) and write.plan/apply "
-        "in a fresh interpreter; `import` is importing those modules. The last row times black over every "
+        "\nbench/stages.py calls spec.load (read_spec, load_spec_text), spec.validate_spec, resolver.resolve "
+        "(to the Catalog), codegen.render_catalog (IR and templates), format.lines.cut plus the per-statement "
+        "parse check (`cut`), format.black.format_pieces (`black`, on the pieces only, cache off) and "
+        "output.write plan/apply in a fresh interpreter; `import` is importing those modules. The last row "
+        "times black over every "
         "whole module, which is how schemagen formatted before (and what the tests still compare with), "
         f"for workloads of up to {REFERENCE_TABLES} tables.\n",
     ]

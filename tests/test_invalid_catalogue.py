@@ -85,7 +85,6 @@ NO_HINT = {
     "shape_default_wrong_type": "the message says what was expected and what was found",
     "through_fields_one_column": "the message explains both columns",
     "index_column_twice": "remove the repeated column",
-    "length_is_text": "the message says what kind of value belongs there",
     "array_primary_key": "the message says what is not allowed; drop one of the two",
     "array_on_serial_primary_key": "both messages say what is not allowed",
     "yaml_nesting_too_deep": "rare, and the message says what is wrong",

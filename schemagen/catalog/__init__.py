@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-from schemagen.catalog.kinds import ColumnKind, kind
+from schemagen.catalog.kinds import KINDS, ColumnKind
 
 __all__ = [
     "NAMING_CONVENTION", "Catalog", "Check", "Column", "Default", "Enum", "ForeignKey", "Index", "Relation",
@@ -98,6 +98,11 @@ class Column:
     """Filled in by the database or the ORM: left out of Insert and Update schemas."""
     unique: bool = False
     index: bool = False
+    unique_name: str | None = None
+    """The name of the constraint `unique: true` makes (`uq_<table>_<column>`); none with `index: true`,
+    which makes the index unique instead."""
+    index_name: str | None = None
+    """The name of the index `index: true` makes (`ix_<table>_<column>`)."""
     length: int | None = None
     precision: int | None = None
     scale: int | None = None
@@ -111,7 +116,7 @@ class Column:
 
     @property
     def kind(self) -> ColumnKind:
-        return kind(self.type)
+        return KINDS[self.type]
 
 
 @dataclass(frozen=True)

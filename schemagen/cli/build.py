@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from schemagen.cli.common import EXIT_FAILURE, OutOption, SpecsArgument, app, fail, inputs, proven_fresh, run_pipeline, shown
+from schemagen.cli.common import EXIT_FAILURE, OutOption, SpecsArgument, app, fail, generate_unless_fresh, shown
 
 
 @app.command()
 def build(specs: SpecsArgument = None, out: OutOption = None) -> None:
     """Generate the packages of all specs into the output folder (all or nothing)."""
-    from schemagen.output.fresh import MANIFEST, remember
     from schemagen.output.write import WriteConflict, apply, locked, plan, recover
 
-    files, out_dir = inputs(specs, out)
-    if proven_fresh(files, out_dir, "build"):
+    generated = generate_unless_fresh(specs, out, "build")
+    if generated is None:
         return
-    from schemagen.format.cache import FormatCache
-
-    cache = FormatCache.for_output(out_dir)
-    outputs = run_pipeline(files, cache)
+    out_dir, outputs = generated.out_dir, generated.outputs
     try:
         with locked(out_dir):
             if recover(out_dir):
@@ -30,8 +26,7 @@ def build(specs: SpecsArgument = None, out: OutOption = None) -> None:
         fail(str(exc), EXIT_FAILURE)
     except OSError as exc:
         fail(f"could not write {exc.filename or out_dir}: {exc.strerror}; nothing was changed", EXIT_FAILURE)
-    cache.save()
-    remember(out_dir, {o.package: o.files[f"{o.package}/{MANIFEST}"] for o in outputs})
+    generated.remember()
     for path in result.edited:
         typer.echo(f"replaced {shown(path)}, which had been edited by hand since schemagen wrote it", err=True)
     for path in sorted(result.writes):

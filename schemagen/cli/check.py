@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from schemagen.cli.common import EXIT_STALE, OutOption, SpecsArgument, app, inputs, proven_fresh, run_pipeline
+from schemagen.cli.common import EXIT_STALE, OutOption, SpecsArgument, app, generate_unless_fresh
 
 
 @app.command()
 def check(specs: SpecsArgument = None, out: OutOption = None) -> None:
     """Exit 0 when the output folder is exactly what build would write, else 1 with a diff."""
-    from schemagen.output.fresh import MANIFEST, remember
     from schemagen.output.write import differences, locked, recover
 
-    files, out_dir = inputs(specs, out)
-    if proven_fresh(files, out_dir, "check"):
+    generated = generate_unless_fresh(specs, out, "check")
+    if generated is None:
         return
-    from schemagen.format.cache import FormatCache
-
-    cache = FormatCache.for_output(out_dir)
-    outputs = run_pipeline(files, cache)
-    cache.save()
+    out_dir, outputs = generated.out_dir, generated.outputs
+    generated.cache.save()
     if out_dir.is_dir():
         with locked(out_dir):
             if recover(out_dir):
@@ -35,5 +31,5 @@ def check(specs: SpecsArgument = None, out: OutOption = None) -> None:
         typer.echo(f"\n{len(diffs)} generated file(s) out of date in {out_dir}. Run `{command.strip()}` to update.",
                    err=True)
         raise typer.Exit(EXIT_STALE)
-    remember(out_dir, {o.package: o.files[f"{o.package}/{MANIFEST}"] for o in outputs})
+    generated.remember()
     typer.echo(f"{out_dir} is up to date ({sum(len(o.files) for o in outputs)} files, {len(outputs)} package(s))")

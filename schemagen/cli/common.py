@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
@@ -108,3 +109,28 @@ def proven_fresh(files: list[Path], out_dir: Path, command: str) -> bool:
     else:
         typer.echo(f"{out_dir} is up to date ({total} files, {len(checked)} package(s); shown by the manifests)")
     return True
+
+
+def generate_unless_fresh(specs: list[Path] | None, out: Path | None, command: str) -> Generated | None:
+    """The pipeline's outputs for the command's specs, or None when the manifests prove `out` current."""
+    files, out_dir = inputs(specs, out)
+    if proven_fresh(files, out_dir, command):
+        return None
+    from schemagen.format.cache import FormatCache
+
+    cache = FormatCache.for_output(out_dir)
+    return Generated(out_dir, run_pipeline(files, cache), cache)
+
+
+@dataclass(frozen=True)
+class Generated:
+    out_dir: Path
+    outputs: list[Output]
+    cache: FormatCache
+
+    def remember(self) -> None:
+        """After a build wrote, or a check confirmed, these outputs: the next run may skip generating."""
+        from schemagen.output.fresh import MANIFEST, remember
+
+        self.cache.save()
+        remember(self.out_dir, {o.package: o.files[f"{o.package}/{MANIFEST}"] for o in self.outputs})

@@ -26,7 +26,6 @@ def build_package(catalog: Catalog) -> ir.Package:
                      " `schemagen build`.")
     return ir.Package(
         name=catalog.package,
-        spec_name=catalog.source,
         header=header,
         types=types_module(catalog),
         models=models_module(catalog),

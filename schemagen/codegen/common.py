@@ -16,7 +16,7 @@ from schemagen.catalog.kinds import SHAPE_BUILTINS
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, literal
 from schemagen.format.style import fits
-from schemagen.spec.load import as_text
+from schemagen.spec.scalars import as_text
 
 SQLALCHEMY = "sqlalchemy"
 ORM = "sqlalchemy.orm"

@@ -156,7 +156,6 @@ class InitModule(Module):
 @dataclass(frozen=True)
 class Package:
     name: str
-    spec_name: str
     header: Code
     types: TypesModule
     models: ModelsModule

@@ -17,9 +17,6 @@ from schemagen.resources import templates_dir
 if TYPE_CHECKING:
     import jinja2
 
-MODULES = ("__init__.py", "types.py", "models.py", "schemas.py", "relations.py")
-
-
 class TemplateError(Exception):
     """A template produced something that is not valid Python, or used a value it may not."""
 

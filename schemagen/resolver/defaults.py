@@ -12,7 +12,8 @@ from schemagen.catalog.kinds import JSON, KINDS, TEMPORAL, TEXT, kinds_of
 from schemagen.errors import SpecPath
 from schemagen.resolver.context import Context, ResolvedColumn
 from schemagen.resolver.shapes import check_json_default, parse_iso, plain_json, show_value
-from schemagen.spec.load import SourceFloat, SourceInt, as_text
+from schemagen.spec.scalars import SourceFloat, SourceInt, as_text
+from schemagen.spec.model import JsonDefault, SqlDefault
 
 _JSON = kinds_of(JSON)
 _TEXT = kinds_of(TEXT)
@@ -29,19 +30,14 @@ def column_default(ctx: Context, column: ResolvedColumn) -> None:
         return
     value = spec.default
     kind = spec.type
-    if isinstance(value, dict) and set(value) == {"sql"}:
-        if not isinstance(value["sql"], str) or not value["sql"].strip():
-            empty = isinstance(value["sql"], str)
-            ctx.fail(path, "`{sql: ...}` is empty" if empty else "`{sql: ...}` needs the SQL expression as text",
-                     'write the SQL expression, e.g. `default: {sql: "now()"}`')
-            return
-        column.default_kind, column.default_value, column.server_set = "sql", value["sql"], True
+    if isinstance(value, SqlDefault):
+        column.default_kind, column.default_value, column.server_set = "sql", value.sql, True
         return
-    if isinstance(value, dict) and set(value) == {"json"}:
+    if isinstance(value, JsonDefault):
         if kind not in _JSON:
             ctx.fail(path, "`{json: ...}` defaults apply to json and jsonb columns")
             return
-        value = value["json"]
+        value = value.json_
     elif value == "now" and kind in _TEMPORAL and not spec.array:
         column.default_kind, column.server_set = "now", True
         return
@@ -61,7 +57,7 @@ def column_default(ctx: Context, column: ResolvedColumn) -> None:
         column.default_kind = "literal"
     except ValueError as exc:
         inside: SpecPath = getattr(exc, "where", ())
-        if inside and isinstance(spec.default, dict) and set(spec.default) == {"json"}:
+        if inside and isinstance(spec.default, JsonDefault):
             inside = ("json", *inside)
         ctx.fail((*path, *inside), f"default {show_value(value)} does not fit the "
                  f"`{kind}{'[]' if spec.array else ''}` column: {exc}", _default_hint(kind))

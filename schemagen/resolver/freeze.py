@@ -42,12 +42,17 @@ def _column(column: ResolvedColumn) -> catalog.Column:
     spec = column.spec
     rules = None
     if spec.rules is not None:
-        rules = catalog.Rules(**spec.rules.model_dump())
+        given = spec.rules
+        rules = catalog.Rules(given.min_length, given.max_length, given.pattern, given.format, given.ge, given.gt,
+                              given.le, given.lt, given.message)
     default = catalog.Default(column.default_kind, column.default_value) if column.default_kind else None  # type: ignore[arg-type]
     return catalog.Column(
         key=column.key, attr=column.attr, sql_name=column.sql_name, type=spec.type, array=spec.array,
         nullable=column.nullable, primary_key=column.primary_key, autoincrement=column.autoincrement,
-        server_set=column.server_set, unique=spec.unique, index=spec.index, length=spec.length,
+        server_set=column.server_set, unique=spec.unique, index=spec.index,
+        # `unique` with `index` is one unique index (SQLAlchemy makes no constraint then)
+        unique_name=f"uq_{column.table}_{column.sql_name}" if spec.unique and not spec.index else None,
+        index_name=f"ix_{column.table}_{column.sql_name}" if spec.index else None, length=spec.length,
         precision=spec.precision, scale=spec.scale, timezone=spec.timezone, enum=column.enum,
         json_type=column.json_type, default=default, on_update_now=spec.on_update == "now", comment=spec.comment,
         rules=rules,

@@ -15,7 +15,7 @@ from schemagen.catalog import TypeRef
 from schemagen.catalog.kinds import SHAPE_BUILTINS
 from schemagen.errors import SpecPath, did_you_mean, one_of
 from schemagen.resolver.context import Context
-from schemagen.spec.load import as_text
+from schemagen.spec.scalars import as_text
 from schemagen.spec.model import ShapeField, Spec
 
 # Built-in PostgreSQL type names an enum's SQL type must not take.

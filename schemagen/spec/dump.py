@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from schemagen.spec.load import SourceFloat, SourceInt, plain_scalar
+from schemagen.spec.scalars import SourceFloat, SourceInt, plain_scalar
 from schemagen.spec.model import Column, Relation, ShapeField, Spec, Table, UniqueConstraint
 
 _LINE_BREAKS = ("\x85", "\u2028", "\u2029")

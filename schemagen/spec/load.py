@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from schemagen.errors import Position, SpecError, SpecErrors, SpecPath
+from schemagen.spec.scalars import plain_scalar
 
 MAX_SPEC_BYTES = 1_048_576
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -28,47 +29,11 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
     yaml_implicit_resolvers = {"<": [("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"))]}
 
 
-_INT = re.compile(r"[-+]?[0-9]+")
-_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+\.[0-9]*|[0-9]+(\.[0-9]*)?[eE][-+]?[0-9]+|\.[0-9]+[eE][-+]?[0-9]+)")
-_NULL = {"", "~", "null", "Null", "NULL"}
-_TRUE = {"true", "True", "TRUE"}
-_FALSE = {"false", "False", "FALSE"}
 _STANDARD_TAG = "tag:yaml.org,2002:"
 # Characters YAML does not allow in a document (outside its printable set).
 _NOT_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "BS", 0x1B: "ESC", 0x7F: "DEL"}
 _ALLOWED_TAGS = {_STANDARD_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
-
-
-class SourceInt(int):
-    """An integer that remembers how it was written, so `012` can still be read as text."""
-
-    text: str
-
-    def __new__(cls, text: str) -> SourceInt:
-        self = super().__new__(cls, int(text))
-        self.text = text
-        return self
-
-
-class SourceFloat(float):
-    """A float that remembers how it was written: `3.10` stays `3.10` where text belongs."""
-
-    text: str
-
-    def __new__(cls, text: str) -> SourceFloat:
-        self = super().__new__(cls, float(text))
-        self.text = text
-        return self
-
-
-def as_text(value: Any) -> Any:
-    """The text the user typed for a scalar that YAML would read as a number or boolean."""
-    if isinstance(value, (SourceInt, SourceFloat)):
-        return value.text
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
 
 
 @dataclass
@@ -109,21 +74,6 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     if node.style:  # quoted or block scalars are always text (plain style is None or "")
         return text
     return plain_scalar(text)
-
-
-def plain_scalar(text: str) -> Any:
-    """What a plain (unquoted) scalar means in a spec: YAML 1.2 core, decimal numbers only."""
-    if text in _NULL:
-        return None
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    if _INT.fullmatch(text):
-        return SourceInt(text)
-    if _FLOAT.fullmatch(text):
-        return SourceFloat(text)
-    return text
 
 
 class _Builder:

@@ -1,23 +1,51 @@
 """The spec language, version 1, as typed models.
 
 These models are the single definition of what a spec may say: `validate.py` checks loaded YAML
-against them, and the same models can give a JSON Schema for editors and dump a spec back to YAML.
-Cross-references (tables, columns, enums, shapes) are checked later, in `resolve.py`.
+against them, `dump.py` writes them back, and `Spec.model_json_schema()` is the JSON Schema editors
+use (every key's description is its tooltip). The schema describes exactly the structure validation
+accepts; cross-references (tables, columns, enums, shapes) are checked later, by `schemagen.resolver`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    GetJsonSchemaHandler,
+    Tag,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
-from schemagen.spec.load import as_text
+from schemagen.spec.scalars import as_text
 
-Text = Annotated[str, BeforeValidator(as_text)]
-"""A string the user typed; `3.10`, `012` and `yes` stay exactly as written."""
+Text = Annotated[str, BeforeValidator(as_text), WithJsonSchema({"type": ["string", "number", "boolean"]})]
+"""A string the user typed; `3.10`, `012` and `yes` stay exactly as written (so numbers are text too)."""
 
 Flag = Annotated[bool, Field(strict=True)]
 """`true` or `false` only: `yes`/`on` are text in a spec, and text is not a flag."""
+
+
+def _whole(value: Any) -> Any:
+    """`5.0` is the whole number 5 (as JSON Schema's `integer` says); `5.5` and `"5"` are not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+_WHOLE = BeforeValidator(_whole)  # after the constraints, so that the JSON Schema keeps them
+Count = Annotated[int, Field(strict=True, ge=0), _WHOLE]
+"""A whole number >= 0 written as a number (not quoted)."""
+
+Number = Annotated[int, Field(strict=True)] | Annotated[float, Field(strict=True)]
+"""A number written as a number (not quoted)."""
 
 MAX_LENGTH = 10_485_760  # PostgreSQL's limit for varchar(n)
 
@@ -28,128 +56,209 @@ ColumnType = Literal[
 ]
 COLUMN_TYPES: tuple[str, ...] = ColumnType.__args__  # type: ignore[attr-defined]
 ForeignKeyAction = Literal["cascade", "set null", "restrict", "no action", "set default"]
+OnUpdate = Literal["now", "cascade", "set null", "restrict", "no action", "set default"]
 Format = Literal["email", "url", "uuid"]
-Number = int | float
 
 
 class _Node(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class Rules(_Node):
-    """Validation rules for an insert/update field; `message` replaces Pydantic's text for all of them."""
+def _short_form(key: str, short_type: type, short: JsonSchemaValue) -> Any:
+    """A model that may also be written as one value (`bio: text` for `bio: {type: text}`): validation
+    expands the value, and the JSON Schema accepts both forms."""
 
-    min_length: int | None = Field(default=None, ge=0)
-    max_length: int | None = Field(default=None, ge=0)
-    pattern: Text | None = None
-    format: Format | None = None
-    ge: Number | None = None
-    gt: Number | None = None
-    le: Number | None = None
-    lt: Number | None = None
-    message: Text | None = None
-
-
-def _shorthand(key: str) -> Any:
-    """Let `name: text` stand for `name: {type: text}`."""
-
-    def expand(cls: type, value: Any) -> Any:
-        if isinstance(value, str):
+    def expand(value: Any) -> Any:
+        if isinstance(value, short_type):
             return {key: value}
         return value
 
-    return classmethod(expand)
+    def json_schema(cls: type[BaseModel], core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler.resolve_ref_schema(handler(core))
+        mapping = dict(schema)
+        schema.clear()
+        schema.update({"description": mapping.pop("description", ""), "title": mapping.pop("title", cls.__name__),
+                       "anyOf": [short, mapping]})
+        return schema
+
+    return model_validator(mode="before")(expand), classmethod(json_schema)
+
+
+class Rules(_Node):
+    """Validation rules for an Insert/Update field; `message` replaces Pydantic's text for all of them."""
+
+    min_length: Count | None = Field(default=None, description="Fewest characters (text) or items (arrays).")
+    max_length: Count | None = Field(default=None, description="Most characters (text) or items (arrays).")
+    pattern: Text | None = Field(default=None, description="A regular expression the whole text must match "
+                                 "(Rust regex syntax: no look-around or back-references).")
+    format: Format | None = Field(default=None, description="A format the text must have: email, url or uuid.")
+    ge: Number | None = Field(default=None, description="The value must be greater than or equal to this.")
+    gt: Number | None = Field(default=None, description="The value must be greater than this.")
+    le: Number | None = Field(default=None, description="The value must be less than or equal to this.")
+    lt: Number | None = Field(default=None, description="The value must be less than this.")
+    message: Text | None = Field(default=None, description="The error message a user sees when any rule fails.")
+
+
+class SqlDefault(_Node):
+    """`default: {sql: "..."}`: an SQL expression the database evaluates (a server default)."""
+
+    sql: Annotated[str, Field(strict=True, pattern=r"\S")] = Field(
+        description="The SQL expression, passed to the database verbatim, e.g. `now()`.")
+
+
+class JsonDefault(_Node):
+    """`default: {json: ...}`: a JSON literal, written out when it would read as another spelling."""
+
+    json_: Any = Field(alias="json", description="The JSON value (for an object whose only key is `sql` or `json`).")
+
+
+def _default_form(value: Any) -> str:
+    if isinstance(value, SqlDefault) or (isinstance(value, dict) and len(value) == 1 and "sql" in value):
+        return "sql"
+    if isinstance(value, JsonDefault) or (isinstance(value, dict) and len(value) == 1 and "json" in value):
+        return "json"
+    return "literal"
+
+
+def _only_key(key: str) -> JsonSchemaValue:
+    return {"type": "object", "required": [key], "maxProperties": 1}
+
+
+Default = Annotated[
+    Union[
+        Annotated[SqlDefault, Tag("sql")],
+        Annotated[JsonDefault, Tag("json")],
+        Annotated[Any, Tag("literal"), WithJsonSchema({
+            "description": "A literal of the column's type: `false`, `0`, `draft`, `[a, b]`, a JSON value; "
+                           "`now` on date/time/timestamp columns and `uuid` on uuid columns are generated.",
+            "not": {"anyOf": [_only_key("sql"), _only_key("json")]},
+        })],
+    ],
+    Discriminator(_default_form),
+]
 
 
 class Column(_Node):
-    type: ColumnType
-    primary_key: Flag = False
-    nullable: Flag | None = None
-    unique: Flag = False
-    index: Flag = False
-    default: Any = None
-    on_update: Text | None = None
-    column: Text | None = None
-    comment: Text | None = None
-    references: Text | None = None
-    on_delete: ForeignKeyAction | None = None
-    length: int | None = Field(default=None, ge=1, le=MAX_LENGTH)
-    precision: int | None = Field(default=None, ge=1, le=1000)
-    scale: int | None = Field(default=None, ge=0, le=1000)
-    timezone: Flag = False
-    array: Flag = False
-    enum: Text | None = None
-    json_schema: Text | None = Field(default=None, alias="schema")
-    rules: Rules | None = Field(default=None, alias="validate")
+    """A column; `name: type` is short for `name: {type: type}`."""
 
-    _expand = model_validator(mode="before")(_shorthand("type"))
+    type: ColumnType = Field(description="The column type.")
+    primary_key: Flag = Field(default=False, description="Part of the table's primary key.")
+    nullable: Flag | None = Field(default=None, description="Whether NULL is allowed (default: true, false for "
+                                  "primary keys).")
+    unique: Flag = Field(default=False, description="No two rows hold the same value.")
+    index: Flag = Field(default=False, description="Create an index on this column.")
+    default: Default = Field(default=None, description="The value a new row gets when none is given: a literal, "
+                             "`now`, `uuid`, `{sql: ...}` or `{json: ...}`.")
+    on_update: OnUpdate | None = Field(default=None, description="`now`: set to the current time on every update "
+                                       "(date/time/timestamp); or the foreign key's action when the referenced key "
+                                       "changes.")
+    column: Text | None = Field(default=None, description="The SQL column name, when it differs from the key.")
+    comment: Text | None = Field(default=None, description="A comment stored in the database.")
+    references: Text | None = Field(default=None, description="A foreign key: `table.column`.")
+    on_delete: ForeignKeyAction | None = Field(default=None, description="What the database does to this row when "
+                                               "the referenced row is deleted.")
+    length: Annotated[int, Field(strict=True, ge=1, le=MAX_LENGTH), _WHOLE] | None = Field(
+        default=None, description="Most characters (varchar, char).")
+    precision: Annotated[int, Field(strict=True, ge=1, le=1000), _WHOLE] | None = Field(
+        default=None, description="Total digits (numeric).")
+    scale: Annotated[int, Field(strict=True, ge=0, le=1000), _WHOLE] | None = Field(
+        default=None, description="Digits after the decimal point (numeric).")
+    timezone: Flag = Field(default=False, description="A timestamp with time zone (timestamp).")
+    array: Flag = Field(default=False, description="A list of values: an ARRAY on PostgreSQL, a JSON list on SQLite.")
+    enum: Text | None = Field(default=None, description="The enum of an `enum` column (a name from `enums:`).")
+    json_schema: Text | None = Field(default=None, alias="schema", description="The type of a json/jsonb column's "
+                                     "values: a shape name, `list[X]`, `dict[str, X]` or a builtin.")
+    rules: Rules | None = Field(default=None, alias="validate", description="Validation rules for Insert/Update.")
+
+    _expand, __get_pydantic_json_schema__ = _short_form("type", str, {"type": "string", "enum": list(COLUMN_TYPES)})
 
 
 class ShapeField(_Node):
-    """One field of a typed-JSON shape (`types:`)."""
+    """One field of a typed-JSON shape (`types:`); `name: type` is short for `name: {type: type}`."""
 
-    type: Text
-    enum: list[Text] | None = None
-    nullable: Flag = False
-    default: Any = None
-    comment: Text | None = None
-    min_length: int | None = Field(default=None, ge=0)
-    max_length: int | None = Field(default=None, ge=0)
-    pattern: Text | None = None
-    ge: Number | None = None
-    gt: Number | None = None
-    le: Number | None = None
-    lt: Number | None = None
+    type: Text = Field(description="`str`, `int`, `float`, `bool`, `decimal`, `date`, `datetime`, `time`, `uuid`, "
+                       "`any`, a type or enum name, `list[X]` or `dict[str, X]`.")
+    enum: list[Text] | None = Field(default=None, description="The only values a `str` field may take.")
+    nullable: Flag = Field(default=False, description="Whether null is allowed.")
+    default: Any = Field(default=None, description="The value when the field is left out.")
+    comment: Text | None = Field(default=None, description="The field's description.")
+    min_length: Count | None = Field(default=None, description="Fewest characters or items.")
+    max_length: Count | None = Field(default=None, description="Most characters or items.")
+    pattern: Text | None = Field(default=None, description="A regular expression the text must match.")
+    ge: Number | None = Field(default=None, description="Greater than or equal to.")
+    gt: Number | None = Field(default=None, description="Greater than.")
+    le: Number | None = Field(default=None, description="Less than or equal to.")
+    lt: Number | None = Field(default=None, description="Less than.")
 
-    _expand = model_validator(mode="before")(_shorthand("type"))
+    _expand, __get_pydantic_json_schema__ = _short_form("type", str, {"type": "string"})
 
 
 class UniqueConstraint(_Node):
-    columns: list[Text] = Field(min_length=1)
-    name: Text | None = None
+    """A unique constraint over columns; `[a, b]` is short for `{columns: [a, b]}`."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _list_form(cls, value: Any) -> Any:
-        return {"columns": value} if isinstance(value, list) else value
+    columns: list[Text] = Field(min_length=1, description="The columns (keys) that together are unique.")
+    name: Text | None = Field(default=None, description="The constraint name (default: `uq_<table>_<columns>`).")
+
+    _list_form, __get_pydantic_json_schema__ = _short_form(
+        "columns", list, {"type": "array", "minItems": 1, "items": {"type": ["string", "number", "boolean"]}})
 
 
 class Index(_Node):
-    columns: list[Text] = Field(min_length=1)
-    unique: Flag = False
-    name: Text | None = None
-    where: Text | None = None
+    """An index over columns."""
+
+    columns: list[Text] = Field(min_length=1, description="The indexed columns (keys), in order.")
+    unique: Flag = Field(default=False, description="A unique index.")
+    name: Text | None = Field(default=None, description="The index name (default: `ix_<table>_<columns>`).")
+    where: Text | None = Field(default=None, description="An SQL condition: a partial index of the rows that meet it.")
 
 
 class Check(_Node):
-    name: Text
-    sql: Text
+    """A CHECK constraint."""
+
+    name: Text = Field(description="The constraint name (the database sees `ck_<table>_<name>`).")
+    sql: Text = Field(description="The SQL condition every row must meet.")
 
 
 class Relation(_Node):
-    one: Text | None = None
-    many: Text | None = None
-    through: Text | None = None
-    fields: list[Text] | None = None
-    references: list[Text] | None = None
-    through_fields: list[Text] | None = None
+    """A relation to another table, loaded as an attribute of the model."""
+
+    one: Text | None = Field(default=None, description="A single row of this table (many-to-one or one-to-one).")
+    many: Text | None = Field(default=None, description="The rows of this table that point here, or with "
+                              "`through:` a many-to-many.")
+    through: Text | None = Field(default=None, description="The link table of a many-to-many relation.")
+    fields: list[Text] | None = Field(default=None, description="On `one:`, the foreign-key column to follow when "
+                                      "there are several.")
+    references: list[Text] | None = Field(default=None, description="On `many:`, the other table's foreign-key "
+                                          "column to follow when there are several.")
+    through_fields: list[Text] | None = Field(default=None, description="On a self many-to-many: the link columns "
+                                              "pointing to this side, then to the other side.")
 
 
 class Table(_Node):
-    model: Text | None = None
-    comment: Text | None = None
-    columns: dict[str, Column] = Field(min_length=1)
-    primary_key: list[Text] | None = None
-    unique: list[UniqueConstraint] = []
-    indexes: list[Index] = []
-    checks: list[Check] = []
-    soft_delete: Text | None = None
-    relations: dict[str, Relation] = {}
+    """A table: its columns, constraints and relations."""
+
+    model: Text | None = Field(default=None, description="The model class name (default: the singular PascalCase "
+                               "of the table name).")
+    comment: Text | None = Field(default=None, description="A comment stored in the database and the model's "
+                                 "docstring.")
+    columns: dict[str, Column] = Field(min_length=1, description="The columns, by attribute name.")
+    primary_key: list[Text] | None = Field(default=None, description="A composite primary key: its columns.")
+    unique: list[UniqueConstraint] = Field(default=[], description="Unique constraints over several columns.")
+    indexes: list[Index] = Field(default=[], description="Indexes.")
+    checks: list[Check] = Field(default=[], description="CHECK constraints.")
+    soft_delete: Text | None = Field(default=None, description="A nullable timestamp column whose value marks a "
+                                     "row deleted.")
+    relations: dict[str, Relation] = Field(default={}, description="Relations, by attribute name.")
 
 
 class Spec(_Node):
-    package: Text | None = None
-    dialect: Literal["postgresql", "sqlite"] = "postgresql"
-    enums: dict[str, list[Text]] = {}
-    types: dict[str, dict[str, ShapeField]] = {}
-    tables: dict[str, Table] = Field(min_length=1)
+    """A schemagen spec: one file, one generated package."""
+
+    package: Text | None = Field(default=None, description="The generated package's name (default: the file's "
+                                 "stem).")
+    dialect: Literal["postgresql", "sqlite"] = Field(default="postgresql", description="The database the schema "
+                                                     "targets.")
+    enums: dict[str, list[Text]] = Field(default={}, description="Enums: a name and its values.")
+    types: dict[str, dict[str, ShapeField]] = Field(default={}, description="Typed-JSON shapes: a name and its "
+                                                    "fields.")
+    tables: dict[str, Table] = Field(min_length=1, description="The tables, by SQL name.")

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from schemagen.errors import SpecError, SpecErrors, SpecPath, did_you_mean, one_of
 from schemagen.spec.load import LoadedSpec
+from schemagen.spec.scalars import plain_scalar
 from schemagen.spec.model import Spec
 
 _KIND = {
@@ -136,6 +137,10 @@ def _translate(loaded: LoadedSpec, error: Any) -> SpecError:
     where = _describe(path[:-1] if path else path)
     key = str(path[-1]) if path else ""
     subject = _subject(path)
+    if path[-3:] == ("default", "sql", "sql"):  # the `sql` form of a default (its tag, then its key)
+        message = "`{sql: ...}` is empty" if kind == "string_pattern_mismatch" else \
+            "`{sql: ...}` needs the SQL expression as text"
+        return loaded.error(path[:-2], message, 'write the SQL expression, e.g. `default: {sql: "now()"}`')
     if kind == "extra_forbidden":
         model = _model_at(path[:-1])
         allowed = _keys_of(model) if model else []
@@ -152,6 +157,8 @@ def _translate(loaded: LoadedSpec, error: Any) -> SpecError:
         message = (f"unknown column type `{value}` in {where}" if key == "type"
                    else f"unknown value `{value}` for `{key}` in {where}")
         hint = f"allowed: {one_of(expected)}" + ("; use `pattern:` for other formats" if key == "format" else "")
+        if key == "on_update":
+            hint = "use `now` (timestamps) or a foreign-key action: " + one_of(expected[1:])
         return loaded.error(path, message + did_you_mean(str(value), expected), hint)
     if kind == "too_short" and isinstance(value, (dict, list)):
         if len(path) == 5 and path[2] in _ITEM_NOUNS and key == "columns":
@@ -179,7 +186,9 @@ def _translate(loaded: LoadedSpec, error: Any) -> SpecError:
     if kind in ("model_type", "model_attributes_type", "dict_type") or (
             base in _KIND and kind.endswith(("_type", "_parsing"))):
         wanted = _KIND.get(base, "a mapping")
-        hint = _KIND_HINTS.get(key, "")
+        hint = _KIND_HINTS.get(key) or _NUMBER_HINTS.get(key, "")
+        if base in ("int", "float") and isinstance(value, str) and isinstance(plain_scalar(value), (int, float)):
+            hint = f"write the number without quotes: `{key}: {value}`"
         if path == ("tables",):
             wanted = "a mapping from table names to tables"
         elif len(path) == 4 and path[2] == "columns":

@@ -110,7 +110,7 @@ def _annotations(draw: st.DrawFn) -> str:
 def _defaults(draw: st.DrawFn) -> str | None:
     word = draw(_WORDS)
     arguments = draw(st.lists(st.sampled_from([
-        word, f"{word}()", f'ForeignKey("{word}.id", ondelete="CASCADE")', f"server_default=func.now()",
+        word, f"{word}()", f'ForeignKey("{word}.id", ondelete="CASCADE")', "server_default=func.now()",
         f"{word}={word}", f'comment="{word} {word}"', "nullable=False", f"String({len(word)})",
         f'back_populates="{word}"', f"_ArrayOf(Text(), _{word.upper()}_ADAPTER)",
     ]), min_size=1, max_size=7))
