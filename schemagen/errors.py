@@ -18,6 +18,12 @@ class Position:
     column: int
 
 
+NOWHERE = Position(0, 0)
+"""The position of an error in a spec that has no file (built in memory)."""
+
+IN_MEMORY = Path("<spec built in memory>")
+
+
 @dataclass(frozen=True)
 class SpecError:
     file: Path
@@ -27,7 +33,11 @@ class SpecError:
     path: SpecPath = ()
 
     def render(self, source_lines: Sequence[str] | None = None) -> str:
-        where = f"{self.file}:{self.position.line}:{self.position.column}"
+        if self.position == NOWHERE:  # a spec built in memory: its path inside the spec says where
+            where = f"{self.file}: {'.'.join(map(str, self.path)) or 'the spec'}"
+            source_lines = None
+        else:
+            where = f"{self.file}:{self.position.line}:{self.position.column}"
         out = [f"{where}: error: {self.message}"]
         if source_lines and 0 < self.position.line <= len(source_lines):
             text = _visible(source_lines[self.position.line - 1].rstrip("\n"))
@@ -65,12 +75,12 @@ class SpecErrors(Exception):
         blocks = []
         cache: dict[Path, list[str] | None] = {}
         for error in sorted(self.errors, key=lambda e: (str(e.file), e.position)):
-            if error.file not in cache:
+            if error.file not in cache and error.position != NOWHERE:
                 try:
                     cache[error.file] = error.file.read_text("utf-8").splitlines()
                 except (OSError, UnicodeDecodeError):
                     cache[error.file] = None
-            blocks.append(error.render(cache[error.file]))
+            blocks.append(error.render(cache.get(error.file)))
         count = len(self.errors)
         blocks.append(f"{count} error{'s' if count != 1 else ''} found; nothing was written.")
         return "\n".join(blocks)

@@ -122,6 +122,8 @@ def test_a_catalog_is_frozen_and_built_without_a_file() -> None:
     with pytest.raises(schemagen.SpecErrors) as caught:
         schemagen.resolve(spec)  # `posts.id` is serial but not a key: an error with its spec path, no file
     assert caught.value.errors[0].path == ("tables", "posts", "columns", "id", "type")
+    # no file, so no line: the error says where by its path, and reads no file of the working directory
+    assert caught.value.render().startswith("<spec built in memory>: tables.posts.columns.id.type: error: `serial`")
     spec = spec.model_copy(update={"tables": {**spec.tables, "posts": spec.tables["posts"].model_copy(update={
         "primary_key": ["id"]})}})
     catalog = schemagen.resolve(spec)

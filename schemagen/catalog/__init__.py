@@ -5,13 +5,18 @@
 spec. Names are final here: SQL names as the database sees them, Python attribute and class names
 as the generated code writes them, constraint names after the naming convention. Order is spec
 order everywhere except `shapes`, which lists each shape after the shapes it uses.
+
+Every record is a frozen dataclass. Default values are data as JSON has it (lists, mappings), so a
+catalog compares by value but is not hashable; treat those values as read-only too.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from types import MappingProxyType
 from typing import Any, Literal
 
 from schemagen.catalog.kinds import KINDS, ColumnKind
@@ -25,7 +30,7 @@ RelationKind = Literal["many-to-one", "one-to-one", "one-to-one-inverse", "one-t
 DefaultKind = Literal["literal", "now", "uuid", "sql"]
 
 # SQLAlchemy's naming convention for the generated metadata; the final names below follow it.
-NAMING_CONVENTION = {
+NAMING_CONVENTION: Mapping[str, str] = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
@@ -37,7 +42,9 @@ POSTGRESQL_MAX_NAME = 63
 
 def postgresql_name(name: str) -> str:
     """A convention-made name as PostgreSQL receives it: SQLAlchemy shortens one longer than 63
-    characters to 54 of them, `_` and four hex digits of its md5."""
+    characters to 54 of them, `_` and four hex digits of its md5. (PostgreSQL's limit is 63 bytes:
+    a name of many multibyte characters is cut again there, open bug B17.) Index names in the
+    catalog are already final: schemagen shortens them itself (`names.truncate_name`)."""
     if len(name) <= POSTGRESQL_MAX_NAME:
         return name
     return name[: POSTGRESQL_MAX_NAME - 8] + "_" + hashlib.md5(name.encode()).hexdigest()[-4:]
@@ -80,6 +87,9 @@ class Default:
 
     kind: DefaultKind
     value: Any = None
+    python: Any = None
+    """The value the generated Python code holds: `value`, but for json columns with decimals, dates,
+    times and UUIDs of typed fields parsed (`value` stays the JSON the database gets)."""
 
 
 @dataclass(frozen=True)
@@ -229,7 +239,7 @@ class ShapeField:
     nullable: bool = False
     has_default: bool = False
     default: Any = None
-    """As written in the spec (numbers keep their spelling: see `schemagen.spec.load.as_text`)."""
+    """The default as a Python value: decimals, dates, times and UUIDs parsed, enum values as text."""
     comment: str | None = None
     constraints: tuple[tuple[str, Any], ...] = ()
     """(`min_length`, 3), (`pattern`, ...): Pydantic constraints, in spec order."""
@@ -250,7 +260,7 @@ class Catalog:
     enums: tuple[Enum, ...]
     shapes: tuple[Shape, ...]
     tables: tuple[Table, ...]
-    naming_convention: dict[str, str] = field(default_factory=lambda: dict(NAMING_CONVENTION))
+    naming_convention: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(NAMING_CONVENTION))
 
     @cached_property
     def _tables(self) -> dict[str, Table]:

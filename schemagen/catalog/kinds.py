@@ -74,10 +74,6 @@ KINDS: dict[str, ColumnKind] = {
 }
 
 
-def kind(name: str) -> ColumnKind:
-    return KINDS[name]
-
-
 @dataclass(frozen=True)
 class DatabaseType:
     """A database column type read back as the spec would write it."""
@@ -87,12 +83,23 @@ class DatabaseType:
     """Column options (`length`, `precision`, `scale`, `timezone`, `array`), in spec key order."""
     enum_name: str | None = None
     enum_values: tuple[str, ...] = ()
+    lost: str = ""
+    """What the spec language cannot keep of the database type (`precision 3`), or ''."""
+
+
+def _precision(type_: Any) -> str:
+    precision = getattr(type_, "precision", None)
+    return f"precision {precision}" if precision is not None else ""
 
 
 def from_database(type_: TypeEngine[Any]) -> DatabaseType | None:
     """The spec type for a reflected column type (`inspect(engine).get_columns(...)`), or None
     when the language has no type for it. Auto-numbering (`serial`) is a column property, not a
-    type: the caller decides it from the column's default or identity."""
+    type: the caller decides it from the column's default or identity.
+
+    PostgreSQL reports its types exactly. SQLite keeps only the declared type name and reflection
+    guesses from it (SQLAlchemy's affinity rules: `uuid` or `money` come back NUMERIC), so what this
+    returns for SQLite is a hint to be confirmed, not a fact."""
     from sqlalchemy import types as sa
     from sqlalchemy.dialects import postgresql
 
@@ -117,6 +124,8 @@ def from_database(type_: TypeEngine[Any]) -> DatabaseType | None:
     if isinstance(type_, sa.Float):  # Double, DOUBLE_PRECISION (Float is a Numeric: test it first)
         return DatabaseType("double")
     if isinstance(type_, sa.Numeric):
+        if type_.scale is not None and type_.scale < 0:
+            return None  # numeric(p, -s) rounds to tens, hundreds...: the language has no such type
         options = tuple((key, value) for key, value in (("precision", type_.precision), ("scale", type_.scale))
                         if value is not None)
         return DatabaseType("numeric", options)
@@ -128,13 +137,15 @@ def from_database(type_: TypeEngine[Any]) -> DatabaseType | None:
         length = type_.length
         return DatabaseType("varchar", (("length", length),) if length else ())
     if isinstance(type_, sa.DateTime):
-        return DatabaseType("timestamp", (("timezone", True),) if type_.timezone else ())
+        return DatabaseType("timestamp", (("timezone", True),) if type_.timezone else (), lost=_precision(type_))
     if isinstance(type_, sa.Date):
         return DatabaseType("date")
     if isinstance(type_, sa.Time):
-        return None if type_.timezone else DatabaseType("time")
+        return None if type_.timezone else DatabaseType("time", lost=_precision(type_))
     if isinstance(type_, (sa.Interval, postgresql.INTERVAL)):
-        return DatabaseType("interval")
+        fields = getattr(type_, "fields", None)
+        lost = ", ".join(part for part in (f"fields {fields}" if fields else "", _precision(type_)) if part)
+        return DatabaseType("interval", lost=lost)
     if isinstance(type_, sa.Uuid):
         return DatabaseType("uuid")
     if isinstance(type_, sa.LargeBinary):

@@ -4,10 +4,7 @@ source, and small source helpers. Every function returns source text built from 
 
 from __future__ import annotations
 
-import datetime
-import decimal
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from schemagen import names
@@ -16,19 +13,12 @@ from schemagen.catalog.kinds import SHAPE_BUILTINS
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, literal
 from schemagen.format.style import fits
-from schemagen.spec.scalars import as_text
 
 SQLALCHEMY = "sqlalchemy"
 ORM = "sqlalchemy.orm"
 PYDANTIC = "pydantic"
 TYPES = ".types"
 MODELS = ".models"
-
-_PARSE_BUILTIN: dict[str, Callable[[str], Any]] = {
-    "decimal": decimal.Decimal, "uuid": uuid.UUID, "date": datetime.date.fromisoformat,
-    "datetime": datetime.datetime.fromisoformat, "time": datetime.time.fromisoformat,
-}
-
 
 def call(function: str, *args: str, **kwargs: str | None) -> Code:
     parts = [*args, *(f"{key}={value}" for key, value in kwargs.items() if value is not None)]
@@ -140,9 +130,7 @@ class TypeExpressions:
                      for key, item in value.items()]
             shape_class = shape.name if module == "" else self.imports.name(module, shape.name, exact=True)
             return f"{shape_class}.model_validate({{{', '.join(items)}}})"
-        if ref is not None and ref.kind == "builtin" and ref.name in _PARSE_BUILTIN:
-            return literal(_PARSE_BUILTIN[ref.name](str(as_text(value))), module=self.imports.module)
-        return literal(value)  # numbers as written in YAML are int/float subclasses: literal() spells them
+        return literal(value, module=self.imports.module)
 
 
     def column_default(self, column: Column) -> str:
@@ -150,7 +138,7 @@ class TypeExpressions:
         assert column.default is not None
         value = column.default.value
         if column.type in ("json", "jsonb"):
-            return self.json_literal(value, column.json_type, module=TYPES)
+            return self.json_literal(column.default.python, column.json_type, module=TYPES)
         if column.type == "enum":
             assert column.enum is not None
             if column.array:

@@ -41,6 +41,10 @@ def resolve(spec: Spec, loaded: LoadedSpec | None = None) -> Catalog:
 
 
 def _package_name(ctx: Context) -> str:
+    if ctx.loaded is None and not ctx.spec.package:
+        ctx.fail(("package",), "a spec built in memory has no file name to take its package name from",
+                 "set `package:`")
+        return "package"
     package = ctx.spec.package or ctx.file.stem
     where: SpecPath = ("package",) if ctx.spec.package else ()
     suggestion = names.suggest_identifier(package, "models")

@@ -3,18 +3,17 @@
 The records here (`ResolvedTable`, `ResolvedColumn`, ...) are resolve's working state: they keep the
 spec node and its path for error messages, and are frozen into the `Catalog` at the end.
 Positions come from the loaded file when there is one; a spec built in memory is resolved too,
-its errors then point at the start of the (absent) file but still carry their spec path.
+its errors then say where by their path inside the spec (`tables.users.columns.id.type`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from schemagen import names
 from schemagen.catalog import TypeRef
-from schemagen.errors import Position, SpecError, SpecErrors, SpecPath
+from schemagen.errors import IN_MEMORY, NOWHERE, Position, SpecError, SpecErrors, SpecPath
 from schemagen.spec.load import LoadedSpec
 from schemagen.spec.model import Column, Relation, Spec, Table
 
@@ -76,7 +75,7 @@ class Context:
     def __init__(self, spec: Spec, loaded: LoadedSpec | None) -> None:
         self.spec = spec
         self.loaded = loaded
-        self.file = loaded.file if loaded is not None else Path(f"{spec.package or 'spec'}.yaml")
+        self.file = loaded.file if loaded is not None else IN_MEMORY
         self.errors: list[SpecError] = []
         self.tables: dict[str, ResolvedTable] = {}
         self.enum_names: dict[str, str] = {}  # spec enum name -> SQL type name
@@ -87,7 +86,7 @@ class Context:
     # -- diagnostics -------------------------------------------------------------------------
 
     def locate(self, path: SpecPath, *, key: bool = False) -> Position:
-        return self.loaded.source.locate(path, key=key) if self.loaded is not None else Position(1, 1)
+        return self.loaded.source.locate(path, key=key) if self.loaded is not None else NOWHERE
 
     def error(self, path: SpecPath, message: str, hint: str = "", *, key: bool = False) -> SpecError:
         return SpecError(self.file, self.locate(path, key=key), message, hint, path)

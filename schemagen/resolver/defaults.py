@@ -12,7 +12,7 @@ from schemagen.catalog.kinds import JSON, KINDS, TEMPORAL, TEXT, kinds_of
 from schemagen.errors import SpecPath
 from schemagen.resolver.context import Context, ResolvedColumn
 from schemagen.resolver.shapes import check_json_default, parse_iso, plain_json, show_value
-from schemagen.spec.scalars import SourceFloat, SourceInt, as_text
+from schemagen.spec.scalars import as_text
 from schemagen.spec.model import JsonDefault, SqlDefault
 
 _JSON = kinds_of(JSON)
@@ -99,14 +99,15 @@ def _scalar_default(ctx: Context, column: ResolvedColumn, value: Any) -> Any:
             raise ValueError("expected a finite number")
         return float(value)
     if kind == "numeric":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal)):
             raise ValueError("expected a number")
         number = decimal.Decimal(as_text(value))
         if not number.is_finite():
             raise ValueError("expected a finite number")
+        _fits_numeric(number, column.spec.precision, column.spec.scale)
         return number
     if kind in _TEXT:
-        if not isinstance(value, (str, SourceInt, SourceFloat)) or isinstance(value, bool):
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise ValueError("expected text (quote it)")
         text = str(as_text(value))
         if column.spec.length is not None and len(text) > column.spec.length:
@@ -139,3 +140,17 @@ def _default_hint(kind: str) -> str:
     if kind == "uuid":
         return "use `uuid` for a generated value, a UUID literal, or `{sql: ...}`"
     return "use a literal of the column's type, or `{sql: ...}` for an SQL expression"
+
+
+def _fits_numeric(number: decimal.Decimal, precision: int | None, scale: int | None) -> None:
+    """What the Insert schema checks (`max_digits`, `decimal_places`) holds for the default too."""
+    if precision is None:
+        return
+    places = scale or 0
+    exponent = number.as_tuple().exponent
+    fraction = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    whole = len(number.as_tuple().digits) - fraction if number != 0 else 0
+    if fraction > places or whole > precision - places:
+        before = precision - places
+        raise ValueError(f"numeric({precision}, {places}) holds up to {before} digit{'s' * (before != 1)} before "
+                         f"the point and {places} after it")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from schemagen import catalog, names
+from schemagen.catalog import TypeRef
 from schemagen.resolver.context import Context, ForeignKey, ResolvedColumn, ResolvedRelation, ResolvedTable
-from schemagen.resolver.shapes import parse_type
+from schemagen.resolver.shapes import parse_type, typed_json
 
 _SHAPE_CONSTRAINTS = ("min_length", "max_length", "pattern", "ge", "gt", "le", "lt")
 
@@ -28,7 +29,7 @@ def freeze(ctx: Context, package: str) -> catalog.Catalog:
                 choices=tuple(shape_field.enum) if shape_field.enum is not None else None,
                 nullable=shape_field.nullable,
                 has_default="default" in shape_field.model_fields_set,
-                default=shape_field.default,
+                default=typed_json(shape_field.default, ref, spec),
                 comment=shape_field.comment,
                 constraints=tuple((rule, getattr(shape_field, rule)) for rule in _SHAPE_CONSTRAINTS
                                   if getattr(shape_field, rule) is not None),
@@ -38,14 +39,19 @@ def freeze(ctx: Context, package: str) -> catalog.Catalog:
     return catalog.Catalog(package, ctx.file.name, spec.dialect, enums, tuple(shapes), tables)
 
 
-def _column(column: ResolvedColumn) -> catalog.Column:
+def _column(ctx: Context, column: ResolvedColumn) -> catalog.Column:
     spec = column.spec
     rules = None
     if spec.rules is not None:
         given = spec.rules
         rules = catalog.Rules(given.min_length, given.max_length, given.pattern, given.format, given.ge, given.gt,
                               given.le, given.lt, given.message)
-    default = catalog.Default(column.default_kind, column.default_value) if column.default_kind else None  # type: ignore[arg-type]
+    default = None
+    if column.default_kind:
+        typed = column.default_value
+        if spec.type in ("json", "jsonb") and column.default_kind == "literal":
+            typed = typed_json(column.default_value, column.json_type or TypeRef("builtin", name="any"), ctx.spec)
+        default = catalog.Default(column.default_kind, column.default_value, typed)  # type: ignore[arg-type]
     return catalog.Column(
         key=column.key, attr=column.attr, sql_name=column.sql_name, type=spec.type, array=spec.array,
         nullable=column.nullable, primary_key=column.primary_key, autoincrement=column.autoincrement,
@@ -99,7 +105,7 @@ def _table(ctx: Context, table: ResolvedTable) -> catalog.Table:
     checks = tuple(catalog.Check(c.name, c.sql, f"ck_{table.name}_{c.name}") for c in spec.checks)
     return catalog.Table(
         name=table.name, class_name=table.class_name,
-        columns=tuple(_column(column) for column in table.columns.values()),
+        columns=tuple(_column(ctx, column) for column in table.columns.values()),
         relations=tuple(_relation(ctx, relation) for relation in table.relations.values()),
         foreign_keys=tuple(_foreign_key(ctx, fk) for fk in table.fks),
         uniques=uniques, indexes=indexes, checks=checks, comment=spec.comment, soft_delete=spec.soft_delete,

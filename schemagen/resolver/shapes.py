@@ -278,3 +278,29 @@ def plain_json(value: Any) -> Any:
             raise ValueError("JSON has no infinity or NaN")
         return float(value)
     return value
+
+
+_PARSE_BUILTIN: dict[str, Any] = {
+    "decimal": decimal.Decimal, "uuid": uuid.UUID, "date": datetime.date.fromisoformat,
+    "datetime": datetime.datetime.fromisoformat, "time": datetime.time.fromisoformat,
+}
+
+
+def typed_json(value: Any, ref: TypeRef | None, spec: Spec) -> Any:
+    """A checked JSON default as the Python value the generated code holds: decimals, dates, times and
+    UUIDs of typed fields parsed from their text, enum values as their text, numbers as plain int/float."""
+    if value is None or ref is None:
+        return plain_json(value)
+    if ref.kind == "named" and ref.name in spec.enums:
+        return as_text(value)
+    if ref.kind == "list" and isinstance(value, list):
+        return [typed_json(item, ref.item, spec) for item in value]
+    if ref.kind == "dict" and isinstance(value, dict):
+        return {str(key): typed_json(item, ref.item, spec) for key, item in value.items()}
+    shape = spec.types.get(ref.name) if ref.kind == "named" else None
+    if shape is not None and isinstance(value, dict):
+        return {str(key): typed_json(item, parse_type(shape[key].type) if key in shape else None, spec)
+                for key, item in value.items()}
+    if ref.kind == "builtin" and ref.name in _PARSE_BUILTIN:
+        return _PARSE_BUILTIN[ref.name](str(as_text(value)))
+    return plain_json(value)

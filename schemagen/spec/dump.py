@@ -1,4 +1,4 @@
-"""A spec model written back as YAML: what `pull` and `init` write, read back to an equal spec.
+"""A spec model written back as YAML that reads back to an equal spec (what a `pull` or `init` command writes).
 
 The layout is the one people write by hand: top-level keys in the language's order, tables and
 columns in their own order, a column as `name: type` when it has nothing but a type and otherwise as
@@ -50,7 +50,11 @@ def _number(dumper: yaml.SafeDumper, value: SourceInt | SourceFloat) -> yaml.Sca
 
 
 def _float(dumper: yaml.SafeDumper, value: float) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:float", repr(value))  # `1.5`, `1e+16`: floats to `load`
+    text = repr(value)
+    mantissa, e, exponent = text.partition("e")
+    if e and "." not in mantissa:  # `1e-07`: PyYAML would tag it `!!float '1e-07'`, which reads back as text
+        text = f"{mantissa}.0e{exponent}"
+    return dumper.represent_scalar("tag:yaml.org,2002:float", text)
 
 
 _Dumper.add_representer(str, _text)

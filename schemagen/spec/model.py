@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -44,8 +45,11 @@ _WHOLE = BeforeValidator(_whole)  # after the constraints, so that the JSON Sche
 Count = Annotated[int, Field(strict=True, ge=0), _WHOLE]
 """A whole number >= 0 written as a number (not quoted)."""
 
-Number = Annotated[int, Field(strict=True)] | Annotated[float, Field(strict=True)]
-"""A number written as a number (not quoted)."""
+_LARGEST = 1.7976931348623157e308
+Number = Annotated[int, Field(strict=True)] | Annotated[
+    float, Field(strict=True, allow_inf_nan=False), WithJsonSchema({"type": "number", "minimum": -_LARGEST,
+                                                                    "maximum": _LARGEST})]
+"""A finite number written as a number (not quoted)."""
 
 MAX_LENGTH = 10_485_760  # PostgreSQL's limit for varchar(n)
 
@@ -61,7 +65,8 @@ Format = Literal["email", "url", "uuid"]
 
 
 class _Node(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # Keys are the spec's own (`schema:`, `validate:`), never the Python field names behind them.
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _short_form(key: str, short_type: type, short: JsonSchemaValue) -> Any:
@@ -120,6 +125,22 @@ def _default_form(value: Any) -> str:
     return "literal"
 
 
+def _yaml_data(value: Any) -> Any:
+    """A literal default is what YAML can hold (a spec built in memory could pass any object)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"mapping keys in a default are text, not {type(key).__name__}")
+            _yaml_data(item)
+    elif isinstance(value, list):
+        for item in value:
+            _yaml_data(item)
+    elif value is not None and not isinstance(value, (str, int, float, bool)):
+        raise ValueError(f"a default is text, a number, true/false, null, a list or a mapping, not "
+                         f"{type(value).__name__} (write `{value}` as text)")
+    return value
+
+
 def _only_key(key: str) -> JsonSchemaValue:
     return {"type": "object", "required": [key], "maxProperties": 1}
 
@@ -128,7 +149,7 @@ Default = Annotated[
     Union[
         Annotated[SqlDefault, Tag("sql")],
         Annotated[JsonDefault, Tag("json")],
-        Annotated[Any, Tag("literal"), WithJsonSchema({
+        Annotated[Any, AfterValidator(_yaml_data), Tag("literal"), WithJsonSchema({
             "description": "A literal of the column's type: `false`, `0`, `draft`, `[a, b]`, a JSON value; "
                            "`now` on date/time/timestamp columns and `uuid` on uuid columns are generated.",
             "not": {"anyOf": [_only_key("sql"), _only_key("json")]},

@@ -39,11 +39,14 @@ class SourceFloat(float):
 
 
 def as_text(value: Any) -> Any:
-    """The text the user typed for a scalar that YAML would read as a number or boolean."""
+    """The text the user typed for a scalar that YAML would read as a number or boolean (for a spec
+    built in memory, the number's shortest spelling: `0.1`, `5`)."""
     if isinstance(value, (SourceInt, SourceFloat)):
         return value.text
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
     return value
 
 

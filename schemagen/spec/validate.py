@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import types
 import typing
 from typing import Any
@@ -10,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from schemagen.errors import SpecError, SpecErrors, SpecPath, did_you_mean, one_of
 from schemagen.spec.load import LoadedSpec
-from schemagen.spec.scalars import plain_scalar
+from schemagen.spec.scalars import as_text, plain_scalar
 from schemagen.spec.model import Spec
 
 _KIND = {
@@ -141,6 +142,18 @@ def _translate(loaded: LoadedSpec, error: Any) -> SpecError:
         message = "`{sql: ...}` is empty" if kind == "string_pattern_mismatch" else \
             "`{sql: ...}` needs the SQL expression as text"
         return loaded.error(path[:-2], message, 'write the SQL expression, e.g. `default: {sql: "now()"}`')
+    raw_loc = error["loc"]
+    if kind == "finite_number" or (kind == "int_type" and isinstance(value, float) and not math.isfinite(value)):
+        return loaded.error(path, f"{subject} must be a finite number, not {_show(value)}",
+                            "this number is too large for a float (the largest is about 1.8e308)")
+    if kind in ("int_type", "float_type") and raw_loc and raw_loc[-1] in ("int", "float"):
+        # a number field (`ge: 5` or `ge: 2.5`): one message for both branches of the union
+        hint = f"write the number without quotes: `{key}: {value}`" if isinstance(value, str) and isinstance(
+            plain_scalar(value), (int, float)) else ""
+        return loaded.error(path, f"{subject} must be a number, not {_show(value)}", hint)
+    if len(path) == 3 and path[0] == "enums" and isinstance(path[2], int) and kind == "string_type":
+        return loaded.error(path, f"value {path[2] + 1} of enum `{path[1]}` must be text, not {_show(value)}",
+                            "write each value as text, e.g. `[active, archived]`")
     if kind == "extra_forbidden":
         model = _model_at(path[:-1])
         allowed = _keys_of(model) if model else []
@@ -229,4 +242,4 @@ def _show(value: Any) -> str:
         return "a list"
     if value is None:
         return "empty (null)"
-    return f"`{value}`"
+    return f"`{as_text(value)}`"

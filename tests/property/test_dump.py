@@ -121,3 +121,13 @@ def test_short_forms_and_key_order() -> None:
         "    unique:\n"
         "    - [email, bio]\n"
     )
+
+
+@pytest.mark.parametrize("number", [1e-07, 1e16, 0.1, 2.5, -3.0, 123456789.125, 5e-324, 1.7976931348623157e308])
+def test_floats_of_a_spec_built_in_memory_round_trip(number: float) -> None:
+    """A float from Python (not YAML) has no spelling of its own: `repr` may drop the point (`1e-07`)."""
+    spec = Spec.model_validate({"package": "p", "tables": {"t": {"columns": {
+        "id": {"type": "serial", "primary_key": True},
+        "x": {"type": "double", "default": number, "validate": {"le": number}},
+    }}}})
+    assert_round_trip(spec, "p.yaml")
