@@ -191,10 +191,12 @@ def test_an_upgrade_that_changes_no_output_keeps_check_green(tmp_path: Path) -> 
 
 def test_an_upgrade_that_changes_output_fails_check_with_the_diff(tmp_path: Path) -> None:
     copy = _copy_of_schemagen(tmp_path)
+    cache = tmp_path / "cache"
+    assert _check_with(copy, cache).returncode == 0  # the cache now holds the compiled templates too
     template = copy / "templates" / "models.py.jinja"
     template.write_text(template.read_text("utf-8").replace('"""SQLAlchemy models of', '"""The SQLAlchemy models of'),
                         "utf-8")
-    result = _check_with(copy, tmp_path / "cache")
+    result = _check_with(copy, cache)
     assert result.returncode == 1
     assert '+"""The SQLAlchemy models of' in result.stdout and "generated file(s) out of date" in result.stderr
 

@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from schemagen.format.lines import Piece
+from schemagen.resources import cache_root
 from schemagen.format.style import LINE_LENGTH, TARGET
 
 @lru_cache(maxsize=1)
@@ -36,14 +37,6 @@ def _formatter() -> str:
         if path.name != "cache.py":
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return f"black {installed}, line length {LINE_LENGTH}, {TARGET}, formatter {digest.hexdigest()[:16]}"
-
-
-def cache_root() -> Path | None:
-    configured = os.environ.get("SCHEMAGEN_CACHE_DIR")
-    if configured is not None:
-        return Path(configured) if configured else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "schemagen"
 
 
 def _text_key(text: str) -> str:

@@ -78,7 +78,7 @@ def formatter_installed() -> bool:
 
 
 def _record_path(out_dir: Path) -> Path | None:
-    from schemagen.format.cache import cache_root
+    from schemagen.resources import cache_root
 
     root = cache_root()
     if root is None:
