@@ -1,7 +1,8 @@
-"""Generated code is product: typed (mypy --strict), black-clean, no unused imports, compiles."""
+"""Generated code is product: typed (mypy --strict, pyright strict), black-clean, no unused imports, compiles."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,19 @@ def test_mypy_strict(package: Path) -> None:
         cwd=package.parent, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_pyright_strict(tmp_path: Path) -> None:
+    """pyright in strict mode, the other checker users run, on every generated package at once."""
+    config = tmp_path / "pyrightconfig.json"
+    config.write_text(json.dumps({"typeCheckingMode": "strict", "pythonVersion": "3.11",
+                                  "extraPaths": sorted({str(p.parent) for p in PACKAGE_DIRS})}), "utf-8")
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("pyright")), "--pythonpath", sys.executable, "--project", str(config),
+         *(str(p) for p in PACKAGE_DIRS)],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0 and "0 errors" in result.stdout, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("package", PACKAGE_DIRS, ids=lambda p: p.name)

@@ -157,7 +157,8 @@ def test_insert_defaults_and_required_fields() -> None:
     group = GroupInsert.model_validate({"name": "g"})
     assert group.settings == GroupSettings(is_private=False, allow_invites=True, max_members=500)
     # A mutable default is not shared between instances.
-    group.settings.max_members = 1
+    with pytest.raises(ValidationError, match="frozen"):  # a JSON value is replaced, never changed in place
+        group.settings.max_members = 1  # type: ignore[misc]
     assert GroupInsert.model_validate({"name": "h"}).settings.max_members == 500
     assert TicketOrderInsert.model_validate(ORDER).class_ is TicketClass.GENERAL
 

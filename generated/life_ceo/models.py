@@ -4,13 +4,14 @@
 import datetime
 import decimal
 import enum
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 import uuid
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    cast,
     CHAR,
     CheckConstraint,
     Date,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Double,
     Enum,
     false,
+    FetchedValue,
     ForeignKey,
     func,
     Index,
@@ -40,6 +42,7 @@ from sqlalchemy import (
 )
 import sqlalchemy.dialects.postgresql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -66,44 +69,94 @@ from .types import (
 _T = TypeVar("_T")
 
 
-class _JSONOf(TypeDecorator[_T]):
-    """JSON checked by a Pydantic type when written and parsed into that type when read."""
+def _located(error: ValidationError, column: str) -> ValidationError:
+    """The same errors, titled with the column (`2 validation errors for memories.context`)."""
+    details: list[Any] = [
+        {"type": e["type"], "loc": e["loc"], "input": e["input"], "ctx": e.get("ctx", {})}
+        for e in error.errors(include_url=False)
+    ]
+    return ValidationError.from_exception_data(column, details)
 
-    impl = JSON
+
+class _JSONComparator(
+    TypeDecorator.Comparator[Any], sqlalchemy.dialects.postgresql.JSONB.Comparator
+):
+    """PostgreSQL's JSON operators, with answers that do not depend on the database."""
+
+    @property
+    def astext(self) -> Any:
+        # SQLite's `->>` gives numbers as numbers; PostgreSQL's gives text
+        return cast(super().astext, Text)
+
+
+class _JSONOf(TypeDecorator[_T]):
+    """JSON checked by a Pydantic type when written and parsed into that type when read.
+
+    Every value written is validated whole, whatever its form (a mapping, a shape instance, one made
+    by `model_copy(update=...)`); the error names the column. PostgreSQL's JSON operators stay
+    available (`column["key"].astext`, `column.contains(...)`).
+    """
+
+    impl = sqlalchemy.dialects.postgresql.JSON
     cache_ok = True
     should_evaluate_none = True  # an explicit None is SQL NULL, not "use the default"
 
-    def __init__(self, adapter: TypeAdapter[_T], *, binary: bool = False) -> None:
-        super().__init__()
+    @property
+    def comparator_factory(self) -> type[_JSONComparator]:  # type: ignore[override]
+        return _JSONComparator
+
+    def __init__(self, adapter: TypeAdapter[_T], column: str) -> None:
+        super().__init__(none_as_null=True)
         self.adapter = adapter
-        self.binary = binary
+        self.column = column
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if self.binary and dialect.name == "postgresql":
-            return dialect.type_descriptor(sqlalchemy.dialects.postgresql.JSONB(none_as_null=True))
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(self.impl_instance)
         return dialect.type_descriptor(JSON(none_as_null=True))
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
-        checked = self.adapter.validate_python(value)
+        try:
+            checked = self.adapter.validate_python(value)
+        except ValidationError as error:
+            raise _located(error, self.column) from None
         return self.adapter.dump_python(checked, mode="json", by_alias=True)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> _T | None:
         return None if value is None else self.adapter.validate_python(value)
 
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:
+        # what a query compares with (a key, a path, a fragment for `contains`) is not a whole value
+        return self.impl_instance.coerce_compared_value(op, value)
+
+
+class _JSONBOf(_JSONOf[_T]):
+    """`_JSONOf` stored as `jsonb` on PostgreSQL, with JSONB's operators (`has_key`, `contains`, ...)."""
+
+    impl = sqlalchemy.dialects.postgresql.JSONB
+    cache_ok = True
+
 
 class _ArrayOf(TypeDecorator[list[_T]]):
-    """A native ARRAY on PostgreSQL and a JSON list elsewhere, with the same Python values."""
+    """A native ARRAY on PostgreSQL and a JSON list elsewhere, with the same Python values.
 
-    impl = JSON
+    Its operators are PostgreSQL's (`contains`, `contained_by`, `overlap`, `any_`, indexing): on
+    SQLite, which has no arrays, they fail when the statement runs rather than compare JSON text.
+    """
+
+    impl = sqlalchemy.dialects.postgresql.ARRAY
     cache_ok = True
     should_evaluate_none = True  # an explicit None is SQL NULL, not "use the default"
 
-    def __init__(self, item_type: TypeEngine[Any], adapter: TypeAdapter[list[_T]]) -> None:
-        super().__init__()
+    def __init__(
+        self, item_type: TypeEngine[Any], adapter: TypeAdapter[list[_T]], column: str
+    ) -> None:
+        super().__init__(item_type)
         self.item_type = item_type
         self.adapter = adapter
+        self.column = column
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
@@ -113,13 +166,20 @@ class _ArrayOf(TypeDecorator[list[_T]]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
-        items = self.adapter.validate_python(value)
+        try:
+            items = self.adapter.validate_python(value)
+        except ValidationError as error:
+            raise _located(error, self.column) from None
         if dialect.name == "postgresql":
             return items
         return self.adapter.dump_python(items, mode="json")
 
     def process_result_value(self, value: Any, dialect: Dialect) -> list[_T] | None:
         return None if value is None else self.adapter.validate_python(value)
+
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:
+        # an index, a slice or an item in a query is typed as PostgreSQL's ARRAY types it
+        return self.impl_instance.coerce_compared_value(op, value)
 
 
 class _AwareDateTime(TypeDecorator[datetime.datetime]):
@@ -148,8 +208,12 @@ def _enum_values(enum_type: type[enum.Enum]) -> list[str]:
     return [str(member.value) for member in enum_type]
 
 
-class Base(DeclarativeBase):
-    """Declarative base of the `life_ceo` models; constraint names follow one convention."""
+class Base(AsyncAttrs, DeclarativeBase):
+    """Declarative base of the `life_ceo` models; constraint names follow one convention.
+
+    Writes fetch what the database sets (defaults, `on_update` times) back with the statement, so a
+    row needs no further IO after a commit, as `AsyncSession` requires.
+    """
 
     metadata = MetaData(
         naming_convention={
@@ -160,6 +224,7 @@ class Base(DeclarativeBase):
             "pk": "pk_%(table_name)s",
         }
     )
+    __mapper_args__ = {"eager_defaults": True}
 
 
 _AGENT_TYPE_ENUM = Enum(
@@ -370,7 +435,7 @@ class UserSettings(Base):
         Integer, ForeignKey("users.id", ondelete="CASCADE", onupdate="CASCADE"), unique=True
     )
     enabled_agents: Mapped[list[AgentType]] = mapped_column(
-        _ArrayOf(_AGENT_TYPE_ENUM, _LIST_AGENT_TYPE_ADAPTER),
+        _ArrayOf(_AGENT_TYPE_ENUM, _LIST_AGENT_TYPE_ADAPTER, "user_settings.enabled_agents"),
         default=lambda: [AgentType.BUSINESS, AgentType.FINANCE, AgentType.HEALTH, AgentType.SOCIAL],
     )
     notifications: Mapped[NotificationMode] = mapped_column(
@@ -401,10 +466,10 @@ class LifeCeoConversation(Base):
     agent_type: Mapped[AgentType] = mapped_column(_AGENT_TYPE_ENUM)
     title: Mapped[str | None] = mapped_column(String(200))
     messages: Mapped[list[ChatMessage]] = mapped_column(
-        _JSONOf(_LIST_CHAT_MESSAGE_ADAPTER), server_default="[]"
+        _JSONOf(_LIST_CHAT_MESSAGE_ADAPTER, "life_ceo_conversations.messages"), server_default="[]"
     )
     suggested_actions: Mapped[list[str]] = mapped_column(
-        _JSONOf(_LIST_STR_ADAPTER, binary=True), server_default="[]"
+        _JSONBOf(_LIST_STR_ADAPTER, "life_ceo_conversations.suggested_actions"), server_default="[]"
     )
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
     updated_at: Mapped[datetime.datetime] = mapped_column(
@@ -429,14 +494,14 @@ class Group(Base):
         Integer, ForeignKey("users.id", ondelete="SET NULL")
     )
     tags: Mapped[list[str] | None] = mapped_column(
-        _ArrayOf(Text(), _LIST_STR_ADAPTER), comment="e.g. travel, networking, expat"
+        _ArrayOf(Text(), _LIST_STR_ADAPTER, "groups.tags"), comment="e.g. travel, networking, expat"
     )
     member_ids: Mapped[list[int] | None] = mapped_column(
-        _ArrayOf(Integer(), _LIST_INT_ADAPTER),
+        _ArrayOf(Integer(), _LIST_INT_ADAPTER, "groups.member_ids"),
         comment="denormalised cache from the original schema; group_members is the source of truth",
     )
     settings: Mapped[GroupSettings] = mapped_column(
-        _JSONOf(_GROUP_SETTINGS_ADAPTER),
+        _JSONOf(_GROUP_SETTINGS_ADAPTER, "groups.settings"),
         server_default='{"is_private":false,"allow_invites":true,"max_members":500}',
     )
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
@@ -463,7 +528,7 @@ class GroupMember(Base):
     """Link table users <-> groups, with the member's role."""
 
     __tablename__ = "group_members"
-    __mapper_args__ = {"confirm_deleted_rows": False}
+    __mapper_args__ = {"eager_defaults": True, "confirm_deleted_rows": False}
     __table_args__ = ({"comment": "Link table users <-> groups, with the member's role."},)
 
     group_id: Mapped[int] = mapped_column(
@@ -503,7 +568,7 @@ class Memory(Base):
     importance: Mapped[int] = mapped_column(SmallInteger, server_default=text("5"))
     occurred_on: Mapped[datetime.date] = mapped_column(Date, server_default=func.current_date())
     context: Mapped[MemoryContext | None] = mapped_column(
-        _JSONOf(_MEMORY_CONTEXT_ADAPTER, binary=True)
+        _JSONBOf(_MEMORY_CONTEXT_ADAPTER, "memories.context")
     )
     encrypted_attachment: Mapped[bytes | None] = mapped_column(
         LargeBinary, comment="client-side encrypted blob"
@@ -512,12 +577,14 @@ class Memory(Base):
     updated_at: Mapped[datetime.datetime] = mapped_column(
         DateTime, server_default=func.now(), onupdate=func.now()
     )
-    deleted_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    deleted_at: Mapped[datetime.datetime | None] = mapped_column(
+        DateTime, server_onupdate=FetchedValue()
+    )
 
     user: Mapped["User"] = relationship(back_populates="memories")
 
     @classmethod
-    def live(cls) -> Select["Memory"]:
+    def live(cls) -> Select[Self]:
         """`select()` of the rows that are not soft-deleted."""
         return _select(cls).where(cls.deleted_at.is_(None))
 
@@ -555,7 +622,7 @@ class Event(Base):
     capacity: Mapped[int | None] = mapped_column(Integer)
     ticket_price: Mapped[decimal.Decimal] = mapped_column(Numeric(8, 2), server_default=text("0"))
     agenda: Mapped[list[AgendaItem]] = mapped_column(
-        _JSONOf(_LIST_AGENDA_ITEM_ADAPTER), server_default="[]"
+        _JSONOf(_LIST_AGENDA_ITEM_ADAPTER, "events.agenda"), server_default="[]"
     )
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
 
@@ -608,7 +675,7 @@ class TicketOrder(Base):
     currency: Mapped[str] = mapped_column(CHAR(3), server_default="USD")
     status: Mapped[OrderStatus] = mapped_column(_ORDER_STATUS_ENUM, server_default="pending")
     ticket_codes: Mapped[list[uuid.UUID]] = mapped_column(
-        _ArrayOf(Uuid(), _LIST_UUID_UUID_ADAPTER), default=list
+        _ArrayOf(Uuid(), _LIST_UUID_UUID_ADAPTER, "order.ticket_codes"), default=list
     )
     placed_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=func.now())
 
@@ -648,13 +715,13 @@ class HousingListing(Base):
         Boolean, server_default=false(), comment="part of the curated 'Select' collection"
     )
     details: Mapped[ListingDetails | None] = mapped_column(
-        _JSONOf(_LISTING_DETAILS_ADAPTER, binary=True)
+        _JSONBOf(_LISTING_DETAILS_ADAPTER, "housing_listings.details")
     )
     available_from: Mapped[datetime.date | None] = mapped_column(
         Date().evaluates_none(), server_default=text("CURRENT_DATE")
     )
     blackout_dates: Mapped[list[datetime.date] | None] = mapped_column(
-        _ArrayOf(Date(), _LIST_DATETIME_DATE_ADAPTER)
+        _ArrayOf(Date(), _LIST_DATETIME_DATE_ADAPTER, "housing_listings.blackout_dates")
     )
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
     updated_at: Mapped[datetime.datetime] = mapped_column(
@@ -700,7 +767,7 @@ class HousingApplication(Base):
     until: Mapped[datetime.date | None] = mapped_column(Date)
     household_size: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
     match_score: Mapped[float | None] = mapped_column(
-        REAL, comment="the housing agent's fit estimate"
+        REAL[float](), comment="the housing agent's fit estimate"
     )
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
     reviewed_at: Mapped[datetime.datetime | None] = mapped_column(_AwareDateTime)
@@ -733,10 +800,12 @@ class Post(Base):
     visibility: Mapped[PostVisibility] = mapped_column(
         _POST_VISIBILITY_ENUM, server_default="public"
     )
-    hashtags: Mapped[list[str]] = mapped_column(_ArrayOf(Text(), _LIST_STR_ADAPTER), default=list)
+    hashtags: Mapped[list[str]] = mapped_column(
+        _ArrayOf(Text(), _LIST_STR_ADAPTER, "posts.hashtags"), default=list
+    )
     view_count: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     reaction_counts: Mapped[dict[str, int]] = mapped_column(
-        _JSONOf(_DICT_STR_INT_ADAPTER, binary=True), server_default="{}"
+        _JSONBOf(_DICT_STR_INT_ADAPTER, "posts.reaction_counts"), server_default="{}"
     )
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
     updated_at: Mapped[datetime.datetime] = mapped_column(
@@ -857,7 +926,9 @@ class Notification(Base):
         Integer, ForeignKey("users.id", ondelete="SET NULL")
     )
     type: Mapped[NotificationType] = mapped_column(_NOTIFICATION_TYPE_ENUM)
-    payload: Mapped[NotificationPayload] = mapped_column(_JSONOf(_NOTIFICATION_PAYLOAD_ADAPTER))
+    payload: Mapped[NotificationPayload] = mapped_column(
+        _JSONOf(_NOTIFICATION_PAYLOAD_ADAPTER, "notifications.payload")
+    )
     read_at: Mapped[datetime.datetime | None] = mapped_column(_AwareDateTime)
     created_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=func.now())
 
@@ -887,10 +958,12 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String)
     table_name: Mapped[str] = mapped_column(String(63))
     row_pk: Mapped[str | None] = mapped_column(Text)
-    metadata_: Mapped[Any | None] = mapped_column("metadata", _JSONOf(_ANY_ADAPTER))
+    metadata_: Mapped[Any | None] = mapped_column(
+        "metadata", _JSONOf(_ANY_ADAPTER, "audit_log.metadata")
+    )
     query_: Mapped[Any | None] = mapped_column(
         "query",
-        _JSONOf(_ANY_ADAPTER, binary=True),
+        _JSONBOf(_ANY_ADAPTER, "audit_log.query"),
         server_default='{"sql":null}',
         comment="the statement behind the change, when known",
     )

@@ -10,7 +10,7 @@ import uuid
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class AgentType(str, enum.Enum):
+class AgentType(enum.StrEnum):
     """Values of the `AgentType` enum."""
 
     BUSINESS = "business"
@@ -19,7 +19,7 @@ class AgentType(str, enum.Enum):
     SOCIAL = "social"
 
 
-class RsvpAnswer(str, enum.Enum):
+class RsvpAnswer(enum.StrEnum):
     """Values of the `RsvpAnswer` enum."""
 
     YES = "yes"
@@ -27,7 +27,7 @@ class RsvpAnswer(str, enum.Enum):
     MAYBE = "maybe"
 
 
-class NotificationMode(str, enum.Enum):
+class NotificationMode(enum.StrEnum):
     """Values of the `NotificationMode` enum."""
 
     ON = "on"
@@ -35,7 +35,7 @@ class NotificationMode(str, enum.Enum):
     MENTIONS_ONLY = "mentions_only"
 
 
-class GroupRole(str, enum.Enum):
+class GroupRole(enum.StrEnum):
     """Values of the `GroupRole` enum."""
 
     OWNER = "owner"
@@ -44,7 +44,7 @@ class GroupRole(str, enum.Enum):
     MEMBER = "member"
 
 
-class MemoryKind(str, enum.Enum):
+class MemoryKind(enum.StrEnum):
     """Values of the `MemoryKind` enum."""
 
     NOTE = "note"
@@ -53,7 +53,7 @@ class MemoryKind(str, enum.Enum):
     GOAL = "goal"
 
 
-class ListingStatus(str, enum.Enum):
+class ListingStatus(enum.StrEnum):
     """Values of the `ListingStatus` enum."""
 
     DRAFT = "draft"
@@ -62,7 +62,7 @@ class ListingStatus(str, enum.Enum):
     ARCHIVED = "archived"
 
 
-class ApplicationStatus(str, enum.Enum):
+class ApplicationStatus(enum.StrEnum):
     """Values of the `ApplicationStatus` enum."""
 
     PENDING = "pending"
@@ -71,7 +71,7 @@ class ApplicationStatus(str, enum.Enum):
     WITHDRAWN = "withdrawn"
 
 
-class PostVisibility(str, enum.Enum):
+class PostVisibility(enum.StrEnum):
     """Values of the `PostVisibility` enum."""
 
     PUBLIC = "public"
@@ -79,7 +79,7 @@ class PostVisibility(str, enum.Enum):
     PRIVATE = "private"
 
 
-class TicketClass(str, enum.Enum):
+class TicketClass(enum.StrEnum):
     """Values of the `TicketClass` enum."""
 
     GENERAL = "general"
@@ -87,7 +87,7 @@ class TicketClass(str, enum.Enum):
     BACKSTAGE = "backstage"
 
 
-class OrderStatus(str, enum.Enum):
+class OrderStatus(enum.StrEnum):
     """Values of the `OrderStatus` enum."""
 
     PENDING = "pending"
@@ -96,7 +96,7 @@ class OrderStatus(str, enum.Enum):
     CANCELLED = "cancelled"
 
 
-class NotificationType(str, enum.Enum):
+class NotificationType(enum.StrEnum):
     """Values of the `NotificationType` enum."""
 
     LIKE = "like"
@@ -110,7 +110,7 @@ class NotificationType(str, enum.Enum):
 class ChatMessage(BaseModel):
     """Shape of the `ChatMessage` JSON values."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True, revalidate_instances="always")
 
     role: Literal["user", "assistant", "system"]
     content: str
@@ -123,7 +123,7 @@ class ChatMessage(BaseModel):
 class GroupSettings(BaseModel):
     """Shape of the `GroupSettings` JSON values."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True, revalidate_instances="always")
 
     is_private: bool
     allow_invites: bool = True
@@ -133,7 +133,7 @@ class GroupSettings(BaseModel):
 class GeoPoint(BaseModel):
     """Shape of the `GeoPoint` JSON values."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True, revalidate_instances="always")
 
     lat: Annotated[float, Field(ge=-90, le=90)]
     lng: Annotated[float, Field(ge=-180, le=180)]
@@ -142,7 +142,7 @@ class GeoPoint(BaseModel):
 class Address(BaseModel):
     """Shape of the `Address` JSON values."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True, revalidate_instances="always")
 
     street: Annotated[str, Field(min_length=1, max_length=200)]
     city: str
@@ -153,7 +153,7 @@ class Address(BaseModel):
 class ListingDetails(BaseModel):
     """Shape of the `ListingDetails` JSON values."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True, revalidate_instances="always")
 
     address: Address
     location: GeoPoint | None = None
@@ -166,7 +166,7 @@ class ListingDetails(BaseModel):
 class AgendaItem(BaseModel):
     """Shape of the `AgendaItem` JSON values."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True, revalidate_instances="always")
 
     title: str
     starts_at: datetime.time
@@ -177,7 +177,7 @@ class AgendaItem(BaseModel):
 class MemoryContext(BaseModel):
     """Shape of the `MemoryContext` JSON values."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True, revalidate_instances="always")
 
     mood: Annotated[int, Field(ge=1, le=10)] | None = None
     location: GeoPoint | None = None
@@ -189,7 +189,7 @@ class MemoryContext(BaseModel):
 class NotificationPayload(BaseModel):
     """Shape of the `NotificationPayload` JSON values."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True, revalidate_instances="always")
 
     title: str
     body: str

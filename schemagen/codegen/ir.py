@@ -71,7 +71,6 @@ class SoftDelete:
 @dataclass(frozen=True)
 class ModelClass:
     name: Code
-    name_literal: Code
     docstring: Code
     table_name: Code
     table_args: tuple[Code, ...]
@@ -86,8 +85,10 @@ class ModelClass:
 class ModelsModule(Module):
     base_name: Code
     naming_convention: Code
+    mapper_args: Code
     constants: tuple[Field, ...]
     uses_json_type: bool
+    uses_jsonb_type: bool
     uses_array_type: bool
     uses_enum_values: bool
     uses_aware_datetime: bool

@@ -9,7 +9,7 @@ import re
 import uuid
 from functools import cached_property
 
-from schemagen.catalog import Catalog, Column, Relation, Table
+from schemagen.catalog import Catalog, Column, Table
 from schemagen.codegen import ir
 from schemagen.codegen.common import (
     ORM,
@@ -22,6 +22,12 @@ from schemagen.codegen.common import (
 )
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, docstring, literal
+from schemagen.codegen.relationships import relationship_field
+
+
+# Server-set values (defaults, `onupdate`, a soft delete's time) come back with the INSERT or UPDATE
+# (RETURNING), instead of being expired and loaded on next access: IO an AsyncSession cannot do.
+_EAGER_DEFAULTS = '{"eager_defaults": True}'
 
 
 def models_module(catalog: Catalog) -> ir.ModelsModule:
@@ -41,6 +47,7 @@ class _Models:
         self.types = TypeExpressions(catalog, self.imports, untyped_json="any")
         self.constants: dict[str, ir.Field] = {}
         self.uses_json_type = False
+        self.uses_jsonb_type = False
         self.uses_array_type = False
         self.uses_enum_values = False
         self.uses_aware_datetime = False
@@ -49,6 +56,7 @@ class _Models:
         imports = self.imports
         for module_name in ("DeclarativeBase", "Mapped", "mapped_column"):
             imports.name(ORM, module_name)
+        imports.name("sqlalchemy.ext.asyncio", "AsyncAttrs")
         imports.name(SQLALCHEMY, "MetaData")
         models = tuple(self.model_class(table) for table in self.catalog.tables)
         if self.uses_json_type or self.uses_array_type:
@@ -59,7 +67,11 @@ class _Models:
             imports.name("sqlalchemy.types", "TypeDecorator")
             imports.name("sqlalchemy.types", "TypeEngine")
             imports.name(SQLALCHEMY, "JSON")
+            imports.name(PYDANTIC, "ValidationError")
             imports.module("sqlalchemy.dialects.postgresql")
+        if self.uses_json_type:
+            for name in ("cast", "Text"):
+                imports.name(SQLALCHEMY, name)
         if self.uses_enum_values:
             imports.module("enum")
         if self.uses_aware_datetime:
@@ -74,8 +86,10 @@ class _Models:
             names=imports.locals(),
             base_name=Code("Base"),
             naming_convention=Code(convention),
+            mapper_args=Code(_EAGER_DEFAULTS),
             constants=tuple(self.constants[k] for k in sorted(self.constants)),
             uses_json_type=self.uses_json_type,
+            uses_jsonb_type=self.uses_jsonb_type,
             uses_array_type=self.uses_array_type,
             uses_enum_values=self.uses_enum_values,
             uses_aware_datetime=self.uses_aware_datetime,
@@ -113,19 +127,22 @@ class _Models:
             return expression
         return expression + "()"
 
-    def sql_type(self, column: Column, *, item: bool = False) -> str:
+    def sql_type(self, table: Table, column: Column, *, item: bool = False) -> str:
         kind = column.type
+        where = literal(f"{table.name}.{column.sql_name}")  # named in the errors of values that do not fit
         if column.array and not item:
             self.uses_array_type = True
-            item_type = self.type_instance(self.sql_type(column, item=True))
+            item_type = self.type_instance(self.sql_type(table, column, item=True))
             adapter = self.adapter(f"list[{self.types.column_py_type(column)}]")
-            return call("_ArrayOf", item_type, adapter)
+            return call("_ArrayOf", item_type, adapter, where)
 
         def sa(name: str) -> str:
             return self.imports.name(SQLALCHEMY, name)
 
         if kind == "bigserial":
             return f"{sa('BigInteger')}().with_variant({sa('Integer')}(), {literal('sqlite')})"
+        if kind == "real":
+            return f"{sa('REAL')}[float]()"  # `REAL` alone is `REAL[Unknown]` to pyright: its Python type is open
         if column.kind.sqlalchemy:
             return sa(column.kind.sqlalchemy)
         if kind == "numeric":
@@ -146,25 +163,27 @@ class _Models:
         # json and jsonb: typed or not, values pass through one adapter-backed type
         self.uses_json_type = True
         adapter = self.adapter(self.types.column_py_type(column))
-        return call("_JSONOf", adapter, binary="True" if kind == "jsonb" else None)
+        self.uses_jsonb_type = self.uses_jsonb_type or kind == "jsonb"
+        return call("_JSONBOf" if kind == "jsonb" else "_JSONOf", adapter, where)
 
     # -- classes -------------------------------------------------------------------------------
 
     def model_class(self, table: Table) -> ir.ModelClass:
         imports = self.imports
         columns = tuple(self.orm_column(table, column) for column in table.columns)
-        relations = tuple(self.orm_relation(table, relation) for relation in table.relations)
+        relations = tuple(relationship_field(self.catalog, self.imports, table, relation)
+                          for relation in table.relations)
         soft_delete = None
         if table.soft_delete is not None:
             imports.name(SQLALCHEMY, "Select")
             imports.name(SQLALCHEMY, "select")
+            imports.name("typing", "Self")
             imports.name(SQLALCHEMY, "func")
             soft_delete = ir.SoftDelete(Code(table.column(table.soft_delete).attr), Code(table.class_name))
         doc = table.comment or f"A row of the `{table.name}` table."
         table_args = self.table_args(table)
         return ir.ModelClass(
             name=Code(table.class_name),
-            name_literal=literal(table.class_name),
             docstring=docstring(doc),
             table_name=literal(table.name),
             table_args=table_args,
@@ -183,7 +202,7 @@ class _Models:
         # A link table written both by a many-to-many relation (through `secondary`) and as a mapped
         # class of its own may see its rows already deleted by the other writer or the database.
         if table.name in self.overlapping_links and table.relations:
-            return Code('{"confirm_deleted_rows": False}')
+            return Code(_EAGER_DEFAULTS[:-1] + ', "confirm_deleted_rows": False}')  # its own replace the Base's
         return None
 
     def table_args(self, table: Table) -> tuple[Code, ...]:
@@ -213,10 +232,10 @@ class _Models:
         args: list[str] = []
         if column.sql_name != column.attr:
             args.append(literal(column.sql_name))
-        sql_type = self.sql_type(column)
+        sql_type = self.sql_type(table, column)
         default_kind = column.default.kind if column.default is not None else ""
         if column.nullable and default_kind in ("literal", "sql") and not sql_type.startswith("_ArrayOf") \
-                and not sql_type.startswith("_JSONOf"):
+                and not sql_type.startswith(("_JSONOf", "_JSONBOf")):
             # An explicit None must be stored as NULL, not replaced by the server default.
             sql_type = f"{self.type_instance(sql_type)}.evaluates_none()"
         args.append(sql_type)
@@ -236,6 +255,9 @@ class _Models:
             "index": "True" if column.index else None,
         }
         kwargs.update(self.orm_defaults(column))
+        if table.soft_delete == column.key:
+            # `soft_delete()` assigns `func.now()`: fetch the time it became with the UPDATE
+            kwargs["server_onupdate"] = f"{imports.name(SQLALCHEMY, 'FetchedValue')}()"
         if column.comment is not None:
             kwargs["comment"] = literal(column.comment)
         return ir.Field(Code(column.attr), Code(annotation), call(imports.name(ORM, "mapped_column"), *args, **kwargs))
@@ -274,54 +296,3 @@ class _Models:
         if column.on_update_now:
             out["onupdate"] = f"{func()}.{now}()"
         return out
-
-    def orm_relation(self, table: Table, relation: Relation) -> ir.Field:
-        catalog, imports = self.catalog, self.imports
-        target = catalog.table(relation.target)
-        mapped = imports.name(ORM, "Mapped")
-        kwargs: dict[str, str | None] = {}
-        partner = catalog.partner(relation)
-        if partner is not None:
-            kwargs["back_populates"] = literal(partner.attr)
-        fk = relation.foreign_key
-        if relation.kind in ("many-to-one", "one-to-one"):
-            assert fk is not None
-            optional = " | None" if table.column(fk.columns[0]).nullable else ""
-            annotation = f"{mapped}[{literal(target.class_name + optional)}]"
-        elif relation.kind == "one-to-one-inverse":
-            annotation = f"{mapped}[{literal(target.class_name + ' | None')}]"
-        else:
-            annotation = f"{mapped}[list[{literal(target.class_name)}]]"
-        if relation.kind == "many-to-many":
-            assert relation.link is not None and relation.through is not None
-            near, far = relation.link
-            link = catalog.table(relation.through)
-            near_column, far_column = link.column(near.columns[0]), link.column(far.columns[0])
-            kwargs["secondary"] = literal(link.name)
-            if relation.through_fields is not None or relation.table == relation.target:
-                kwargs["primaryjoin"] = literal(f"{table.class_name}.{table.column(near.target_columns[0]).attr} == "
-                                                f"{link.class_name}.{near_column.attr}")
-                kwargs["secondaryjoin"] = literal(f"{target.class_name}.{target.column(far.target_columns[0]).attr} == "
-                                                  f"{link.class_name}.{far_column.attr}")
-        else:
-            assert fk is not None
-            fk_table = catalog.table(fk.table)
-            fk_column = fk_table.column(fk.columns[0])
-            paths = len(catalog.foreign_keys_between(fk.table, fk.target_table))
-            if fk.table != fk.target_table:
-                paths += len(catalog.foreign_keys_between(fk.target_table, fk.table))
-            if paths > 1 or fk.table == fk.target_table:
-                kwargs["foreign_keys"] = literal(f"[{fk_table.class_name}.{fk_column.attr}]")
-            if fk.table == fk.target_table and relation.kind in ("many-to-one", "one-to-one"):
-                remote = catalog.table(fk.target_table).column(fk.target_columns[0])
-                kwargs["remote_side"] = literal(f"[{fk_table.class_name}.{remote.attr}]")
-            if relation.kind in ("one-to-many", "one-to-one-inverse"):
-                if fk.on_delete == "cascade":
-                    kwargs["cascade"] = literal("all, delete-orphan" if not fk_column.nullable else "all, delete")
-                    kwargs["passive_deletes"] = "True"
-                elif fk.on_delete in ("set null", "set default", "restrict", "no action"):
-                    # The database applies the action; the ORM must not null the children first.
-                    kwargs["passive_deletes"] = literal("all")
-        if relation.overlaps:
-            kwargs["overlaps"] = literal(",".join(relation.overlaps))
-        return ir.Field(Code(relation.attr), Code(annotation), call(imports.name(ORM, "relationship"), **kwargs))

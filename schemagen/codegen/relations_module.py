@@ -15,7 +15,9 @@ def relations_module(catalog: Catalog) -> ir.RelationsModule:
         imports.name("typing", name)
     imports.name(ORM, "joinedload")
     imports.name(ORM, "selectinload")
-    imports.name("sqlalchemy.orm.strategy_options", "_AbstractLoad")
+    imports.name("sqlalchemy.orm.interfaces", "LoaderOption")
+    imports.name("typing", "Any")
+    imports.name("collections.abc", "Iterator")
     imports.name(MODELS, "Base")
     models = []
     for table in catalog.tables:

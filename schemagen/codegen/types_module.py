@@ -48,7 +48,10 @@ def types_module(catalog: Catalog) -> ir.TypesModule:
                 default = call(imports.name(PYDANTIC, "Field"), *([f"default={default}"] if default else []),
                                **field_args)
             fields.append(ir.Field(Code(shape_field.attr), Code(annotation), Code(default) if default else None))
-        config: dict[str, str | None] = {"extra": literal("forbid")}
+        # frozen: SQLAlchemy does not see a change made inside a value, so a value cannot be changed
+        # in place, only replaced; revalidated: a value handed to a column is checked whole again
+        config: dict[str, str | None] = {"extra": literal("forbid"), "frozen": "True",
+                                         "revalidate_instances": literal("always")}
         if needs_by_name:
             config["validate_by_name"] = "True"
             config["serialize_by_alias"] = "True"

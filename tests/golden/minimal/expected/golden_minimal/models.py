@@ -2,11 +2,16 @@
 """SQLAlchemy models of the `golden_minimal` schema."""
 
 from sqlalchemy import Boolean, false, ForeignKey, Integer, MetaData, REAL, Text, text
+from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
-class Base(DeclarativeBase):
-    """Declarative base of the `golden_minimal` models; constraint names follow one convention."""
+class Base(AsyncAttrs, DeclarativeBase):
+    """Declarative base of the `golden_minimal` models; constraint names follow one convention.
+
+    Writes fetch what the database sets (defaults, `on_update` times) back with the statement, so a
+    row needs no further IO after a commit, as `AsyncSession` requires.
+    """
 
     metadata = MetaData(
         naming_convention={
@@ -17,6 +22,7 @@ class Base(DeclarativeBase):
             "pk": "pk_%(table_name)s",
         }
     )
+    __mapper_args__ = {"eager_defaults": True}
 
 
 class Note(Base):
@@ -41,5 +47,5 @@ class NoteLink(Base):
         Integer, ForeignKey("notes.id", ondelete="CASCADE"), primary_key=True
     )
     weight: Mapped[float | None] = mapped_column(
-        REAL().evaluates_none(), server_default=text("1.5")
+        REAL[float]().evaluates_none(), server_default=text("1.5")
     )

@@ -6,9 +6,10 @@ import enum
 from typing import Any, TypeVar
 import uuid as _uuid
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import (
     Boolean,
+    cast,
     Date,
     DateTime,
     Enum,
@@ -25,6 +26,7 @@ from sqlalchemy import (
 )
 import sqlalchemy.dialects.postgresql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship as _relationship
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -33,31 +35,67 @@ from .types import Kind, Options
 _T = TypeVar("_T")
 
 
-class _JSONOf(TypeDecorator[_T]):
-    """JSON checked by a Pydantic type when written and parsed into that type when read."""
+def _located(error: ValidationError, column: str) -> ValidationError:
+    """The same errors, titled with the column (`2 validation errors for memories.context`)."""
+    details: list[Any] = [
+        {"type": e["type"], "loc": e["loc"], "input": e["input"], "ctx": e.get("ctx", {})}
+        for e in error.errors(include_url=False)
+    ]
+    return ValidationError.from_exception_data(column, details)
 
-    impl = JSON
+
+class _JSONComparator(
+    TypeDecorator.Comparator[Any], sqlalchemy.dialects.postgresql.JSONB.Comparator
+):
+    """PostgreSQL's JSON operators, with answers that do not depend on the database."""
+
+    @property
+    def astext(self) -> Any:
+        # SQLite's `->>` gives numbers as numbers; PostgreSQL's gives text
+        return cast(super().astext, Text)
+
+
+class _JSONOf(TypeDecorator[_T]):
+    """JSON checked by a Pydantic type when written and parsed into that type when read.
+
+    Every value written is validated whole, whatever its form (a mapping, a shape instance, one made
+    by `model_copy(update=...)`); the error names the column. PostgreSQL's JSON operators stay
+    available (`column["key"].astext`, `column.contains(...)`).
+    """
+
+    impl = sqlalchemy.dialects.postgresql.JSON
     cache_ok = True
     should_evaluate_none = True  # an explicit None is SQL NULL, not "use the default"
 
-    def __init__(self, adapter: TypeAdapter[_T], *, binary: bool = False) -> None:
-        super().__init__()
+    @property
+    def comparator_factory(self) -> type[_JSONComparator]:  # type: ignore[override]
+        return _JSONComparator
+
+    def __init__(self, adapter: TypeAdapter[_T], column: str) -> None:
+        super().__init__(none_as_null=True)
         self.adapter = adapter
-        self.binary = binary
+        self.column = column
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if self.binary and dialect.name == "postgresql":
-            return dialect.type_descriptor(sqlalchemy.dialects.postgresql.JSONB(none_as_null=True))
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(self.impl_instance)
         return dialect.type_descriptor(JSON(none_as_null=True))
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
-        checked = self.adapter.validate_python(value)
+        try:
+            checked = self.adapter.validate_python(value)
+        except ValidationError as error:
+            raise _located(error, self.column) from None
         return self.adapter.dump_python(checked, mode="json", by_alias=True)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> _T | None:
         return None if value is None else self.adapter.validate_python(value)
+
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:
+        # what a query compares with (a key, a path, a fragment for `contains`) is not a whole value
+        return self.impl_instance.coerce_compared_value(op, value)
 
 
 def _enum_values(enum_type: type[enum.Enum]) -> list[str]:
@@ -65,8 +103,12 @@ def _enum_values(enum_type: type[enum.Enum]) -> list[str]:
     return [str(member.value) for member in enum_type]
 
 
-class Base(DeclarativeBase):
-    """Declarative base of the `golden_names` models; constraint names follow one convention."""
+class Base(AsyncAttrs, DeclarativeBase):
+    """Declarative base of the `golden_names` models; constraint names follow one convention.
+
+    Writes fetch what the database sets (defaults, `on_update` times) back with the statement, so a
+    row needs no further IO after a commit, as `AsyncSession` requires.
+    """
 
     metadata = MetaData(
         naming_convention={
@@ -77,6 +119,7 @@ class Base(DeclarativeBase):
             "pk": "pk_%(table_name)s",
         }
     )
+    __mapper_args__ = {"eager_defaults": True}
 
 
 _ANY_ADAPTER = TypeAdapter(Any)
@@ -95,7 +138,9 @@ class Order(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     class_: Mapped[str] = mapped_column("class", String(20))
     from_: Mapped[_datetime.date | None] = mapped_column("from", Date)
-    metadata_: Mapped[Any | None] = mapped_column("metadata", _JSONOf(_ANY_ADAPTER))
+    metadata_: Mapped[Any | None] = mapped_column(
+        "metadata", _JSONOf(_ANY_ADAPTER, "order.metadata")
+    )
     select: Mapped[bool | None] = mapped_column(Boolean().evaluates_none(), server_default=true())
     text: Mapped[str | None] = mapped_column(
         Text().evaluates_none(), server_default='it\'s "quoted"'
@@ -107,7 +152,7 @@ class Order(Base):
         DateTime, server_default=_func.now()
     )
     uuid: Mapped[_uuid.UUID | None] = mapped_column(Uuid, default=_uuid.uuid4)
-    json_: Mapped[Options | None] = mapped_column("json", _JSONOf(_OPTIONS_ADAPTER))
+    json_: Mapped[Options | None] = mapped_column("json", _JSONOf(_OPTIONS_ADAPTER, "order.json"))
     schema_: Mapped[str | None] = mapped_column("schema_name", String)
     model_name_: Mapped[str | None] = mapped_column("model_name", Text)
     copy_: Mapped[str | None] = mapped_column("copy", Text, comment='a "copy"')

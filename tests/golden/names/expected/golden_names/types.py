@@ -6,7 +6,7 @@ import enum
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class Kind(str, enum.Enum):
+class Kind(enum.StrEnum):
     """Values of the `Kind` enum."""
 
     YES = "yes"
@@ -20,7 +20,13 @@ class Kind(str, enum.Enum):
 class Options(BaseModel):
     """Shape of the `Options` JSON values."""
 
-    model_config = ConfigDict(extra="forbid", validate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        revalidate_instances="always",
+        validate_by_name=True,
+        serialize_by_alias=True,
+    )
 
     schema_: str | None = Field(default=None, alias="schema")
     json_: int = Field(default=1, alias="json")

@@ -2,11 +2,16 @@
 """SQLAlchemy models of the `golden_relations` schema."""
 
 from sqlalchemy import BigInteger, ForeignKey, Integer, MetaData, Text
+from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
-class Base(DeclarativeBase):
-    """Declarative base of the `golden_relations` models; constraint names follow one convention."""
+class Base(AsyncAttrs, DeclarativeBase):
+    """Declarative base of the `golden_relations` models; constraint names follow one convention.
+
+    Writes fetch what the database sets (defaults, `on_update` times) back with the statement, so a
+    row needs no further IO after a commit, as `AsyncSession` requires.
+    """
 
     metadata = MetaData(
         naming_convention={
@@ -17,6 +22,7 @@ class Base(DeclarativeBase):
             "pk": "pk_%(table_name)s",
         }
     )
+    __mapper_args__ = {"eager_defaults": True}
 
 
 class Person(Base):

@@ -1,0 +1,190 @@
+"""The database's own operators on generated array and JSON columns, next to a hand-written model.
+
+On PostgreSQL the generated `Post.hashtags` (`text[]`) and `Post.reaction_counts` (`jsonb`) must
+answer every array and JSONB operator exactly as plain `ARRAY(Text)` / `JSONB` columns do on the
+same rows. On SQLite, which has no arrays, an array operator must fail when it runs, never return
+an answer computed from JSON text; the JSON operators SQLite has (`["key"]`, `as_integer()`) must
+agree with a plain `JSON` column.
+
+Also here: what typed JSON does with values that do not fit its shape, however they are written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import JSON, Integer, Text, all_, any_, literal, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import CompileError, DBAPIError, StatementError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from generated.life_ceo import Base, Group, GroupInsert, Memory, MemoryContext, MemoryInsert, Post, User, UserInsert
+
+ROWS = [
+    (["travel", "food"], {"like": 2, "wow": 1}),
+    (["food"], {"like": 5}),
+    (["code", "travel", "music"], {}),
+    ([], {"wow": 3}),
+]
+
+
+def _hand_written(engine: Engine) -> Any:
+    """What an expert writes by hand for the same columns on this database."""
+    pg = engine.dialect.name == "postgresql"
+
+    class HandBase(DeclarativeBase):
+        pass
+
+    class HandPost(HandBase):
+        __tablename__ = "hand_posts"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        hashtags: Mapped[list[str]] = mapped_column(postgresql.ARRAY(Text) if pg else JSON)
+        reaction_counts: Mapped[dict[str, int]] = mapped_column(postgresql.JSONB if pg else JSON)
+
+    HandBase.metadata.create_all(engine)
+    return HandPost
+
+
+@pytest.fixture
+def posts(engine: Engine) -> tuple[Engine, Any]:
+    Base.metadata.create_all(engine)
+    hand = _hand_written(engine)
+    with Session(engine) as session:
+        user = User(**UserInsert.model_validate({"email": "o@example.com", "password_hash": "x" * 20}).model_dump())
+        session.add(user)
+        session.flush()
+        for index, (tags, reactions) in enumerate(ROWS, start=1):
+            session.add(Post(id=index, author_id=user.id, content=f"post {index}", hashtags=tags,
+                             reaction_counts=reactions))
+            session.add(hand(id=index, hashtags=tags, reaction_counts=reactions))
+        session.commit()
+    return engine, hand
+
+
+# operator -> (condition, the rows PostgreSQL returns)
+ARRAY_OPERATORS: dict[str, tuple[Callable[[Any], Any], list[int]]] = {
+    "contains": (lambda m: m.hashtags.contains(["travel"]), [1, 3]),
+    "contained_by": (lambda m: m.hashtags.contained_by(["travel", "food", "code"]), [1, 2, 4]),
+    "overlap": (lambda m: m.hashtags.overlap(["music", "food"]), [1, 2, 3]),
+    "any_": (lambda m: literal("food") == any_(m.hashtags), [1, 2]),
+    "all_": (lambda m: literal("food") == all_(m.hashtags), [2, 4]),
+    "index": (lambda m: m.hashtags[1] == "travel", [1]),
+    "slice": (lambda m: m.hashtags[2:3] == ["travel", "music"], [3]),
+}
+JSONB_OPERATORS: dict[str, tuple[Callable[[Any], Any], list[int]]] = {
+    "has_key": (lambda m: m.reaction_counts.has_key("wow"), [1, 4]),
+    "contains": (lambda m: m.reaction_counts.contains({"like": 2}), [1]),
+    "contained_by": (lambda m: m.reaction_counts.contained_by({"like": 5, "wow": 3}), [2, 3, 4]),
+    "astext": (lambda m: m.reaction_counts["like"].astext == "5", [2]),
+}
+REFUSED = (DBAPIError, StatementError, CompileError, NotImplementedError)
+PORTABLE_JSON_OPERATORS: dict[str, Callable[[Any], Any]] = {
+    "as_integer": lambda m: m.reaction_counts["like"].as_integer() >= 2,
+    "as_string path": lambda m: m.reaction_counts[("wow",)].as_integer() == 3,
+}
+
+
+def _ids(engine: Engine, model: Any, condition: Any) -> list[int]:
+    with Session(engine) as session:
+        return list(session.scalars(select(model.id).where(condition).order_by(model.id)))
+
+
+@pytest.mark.parametrize("name", ARRAY_OPERATORS)
+def test_array_operators_are_postgresqls(name: str, posts: tuple[Engine, Any]) -> None:
+    engine, hand = posts
+    operator, expected = ARRAY_OPERATORS[name]
+    if engine.dialect.name == "postgresql":
+        assert _ids(engine, Post, operator(Post)) == _ids(engine, hand, operator(hand)) == expected
+        return
+    with pytest.raises(REFUSED):  # never an answer computed from JSON text
+        _ids(engine, Post, operator(Post))
+
+
+@pytest.mark.parametrize("name", JSONB_OPERATORS)
+def test_jsonb_operators_are_postgresqls(name: str, posts: tuple[Engine, Any]) -> None:
+    engine, hand = posts
+    operator, expected = JSONB_OPERATORS[name]
+    if engine.dialect.name == "postgresql":
+        assert _ids(engine, Post, operator(Post)) == _ids(engine, hand, operator(hand)) == expected
+        return
+    try:  # SQLite: PostgreSQL's answer (it has `->>`), or a refusal; never another answer
+        found = _ids(engine, Post, operator(Post))
+    except REFUSED:
+        return
+    assert found == expected
+
+
+@pytest.mark.parametrize("name", PORTABLE_JSON_OPERATORS)
+def test_json_operators_both_databases_have_agree_with_a_plain_json_column(name: str, posts: tuple[Engine, Any]) -> None:
+    engine, hand = posts
+    operator = PORTABLE_JSON_OPERATORS[name]
+    found = _ids(engine, Post, operator(Post))
+    assert found and found == _ids(engine, hand, operator(hand))
+
+
+# Typed JSON: every value written is checked whole ---------------------------------------------
+
+
+def _memory(session: Session) -> Memory:
+    user = User(**UserInsert.model_validate({"email": "m@example.com", "password_hash": "x" * 20}).model_dump())
+    session.add(user)
+    session.flush()
+    memory = Memory(**MemoryInsert.model_validate({
+        "user_id": user.id, "content": "c", "context": {"mood": 5, "people": [], "extra": {}}}).model_dump())
+    session.add(memory)
+    session.commit()
+    return memory
+
+
+def test_a_shape_value_cannot_be_changed_in_place(engine: Engine) -> None:
+    """SQLAlchemy would not see the change and the commit would silently lose it: it is refused."""
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        memory = _memory(session)
+        assert memory.context is not None
+        with pytest.raises(ValidationError, match="frozen"):
+            memory.context.mood = 9  # type: ignore[misc]
+        memory.context = memory.context.model_copy(update={"mood": 9})  # the way to change it
+        session.commit()
+        session.expire_all()
+        assert memory.context == MemoryContext(mood=9, people=[], extra={})
+
+
+@pytest.mark.parametrize("value", [
+    "copy",  # a shape instance made by model_copy(update=...), which Pydantic does not validate
+    "constructed",  # one made by model_construct, which validates nothing
+    "mapping",  # plain data
+])
+def test_a_value_outside_the_shape_fails_the_flush_naming_the_column(value: str, engine: Engine) -> None:
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        memory = _memory(session)
+        assert memory.context is not None
+        bad: Any = {
+            "copy": lambda: memory.context.model_copy(update={"mood": 99}),  # type: ignore[union-attr]
+            "constructed": lambda: MemoryContext.model_construct(mood=99, people=[], extra={}),
+            "mapping": lambda: {"mood": 99, "people": [], "extra": {}},
+        }[value]()
+        memory.context = bad
+        with pytest.raises(StatementError) as caught:
+            session.commit()
+        assert isinstance(caught.value.orig, ValidationError)
+        assert "1 validation error for memories.context" in str(caught.value.orig)
+        assert "mood" in str(caught.value.orig) and "less than or equal to 10" in str(caught.value.orig)
+
+
+def test_an_array_value_that_does_not_fit_fails_the_flush_naming_the_column(engine: Engine) -> None:
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add(Group(**GroupInsert.model_validate({"name": "g"}).model_dump()))
+        session.commit()
+        group = session.scalars(select(Group)).one()
+        group.member_ids = ["not a number"]  # type: ignore[list-item]
+        with pytest.raises(StatementError) as caught:
+            session.commit()
+        assert isinstance(caught.value.orig, ValidationError)
+        assert "validation error for groups.member_ids" in str(caught.value.orig)
