@@ -67,7 +67,7 @@ def main() -> None:
     with Session(engine) as session:
         query = select(User).options(*eager(User, {"conversations": True, "owned_groups": True}))
         user = session.scalars(query).one()
-        print("user:", UserSelect.model_validate(user).model_dump_json(exclude={"password_hash"}))
+        print("user:", UserSelect.model_validate(user).model_dump_json())  # `password_hash` is secret: not in it
         for conversation in user.conversations:
             print("conversation:", LifeCeoConversationSelect.model_validate(conversation).model_dump_json())
         for group_row in user.owned_groups:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import uuid
 from typing import Any
 
 import pytest
@@ -35,6 +36,7 @@ from generated.life_ceo import (
     TicketOrderInsert,
     TicketOrderUpdate,
     UserInsert,
+    UserSelect,
     UserUpdate,
 )
 
@@ -230,18 +232,30 @@ def test_update_schemas_are_partial() -> None:
 
 
 @pytest.mark.parametrize(
-    ("schema", "payload", "msg"),
+    ("schema", "payload", "fields"),
     [
-        (UserUpdate, {"email": None}, "email cannot be null; leave a field out to keep its value"),
-        (UserUpdate, {"is_verified": None, "password_hash": None}, "is_verified, password_hash cannot be null; leave a field out to keep its value"),
-        (MemoryUpdate, {"content": None, "context": None}, "content cannot be null; leave a field out to keep its value"),
-        (EventUpdate, {"starts_at": None}, "starts_at cannot be null; leave a field out to keep its value"),
+        (UserUpdate, {"email": None}, ["email"]),
+        (UserUpdate, {"is_verified": None, "password_hash": None}, ["is_verified", "password_hash"]),
+        (MemoryUpdate, {"content": None, "context": None}, ["content"]),
+        (EventUpdate, {"starts_at": None}, ["starts_at"]),
     ],
     ids=["email", "two-fields", "memory-content", "event-starts_at"],
 )
-def test_update_rejects_null_on_non_nullable_columns(schema: type[BaseModel], payload: dict[str, Any], msg: str) -> None:
-    error = only_error(schema, payload)
-    assert (error["type"], error["msg"]) == ("null_not_allowed", msg)
+def test_update_rejects_null_on_non_nullable_columns(schema: type[BaseModel], payload: dict[str, Any],
+                                                     fields: list[str]) -> None:
+    """One error per field, located at the field (`loc: ["email"]`), as a client's form needs."""
+    with pytest.raises(ValidationError) as caught:
+        schema.model_validate(payload)
+    errors = caught.value.errors(include_url=False)
+    assert [(e["type"], e["loc"], e["msg"]) for e in errors] == [
+        ("null_not_allowed", (field,), f"{field} cannot be null; leave it out to keep its value") for field in fields]
+
+
+def test_update_json_schema_says_non_nullable_fields_are_omittable_not_nullable() -> None:
+    properties = UserUpdate.model_json_schema()["properties"]
+    assert properties["email"]["type"] == "string" and "default" not in properties["email"]  # NOT NULL
+    assert {"type": "null"} in properties["bio"]["anyOf"]  # nullable: null clears it
+    assert "required" not in UserUpdate.model_json_schema()  # every field may be left out
 
 
 def test_update_null_message_names_aliased_fields_as_sent() -> None:
@@ -249,4 +263,21 @@ def test_update_null_message_names_aliased_fields_as_sent() -> None:
     as for every other field, not the Python attribute `class_`."""
     error = only_error(TicketOrderUpdate, {"class": None})
     assert error["type"] == "null_not_allowed"
-    assert error["msg"] == "class cannot be null; leave a field out to keep its value"
+    assert error["msg"] == "class cannot be null; leave it out to keep its value"
+    assert error["loc"] == ("class",)
+
+
+def test_a_secret_column_is_written_but_never_read_back() -> None:
+    """`password_hash` is `secret: true`: Insert and Update take it, the Select schema has no such field,
+    so an endpoint returning `UserSelect` cannot leak it."""
+    assert "password_hash" in UserInsert.model_fields and "password_hash" in UserUpdate.model_fields
+    assert "password_hash" not in UserSelect.model_fields
+    assert "password_hash" not in UserSelect.model_json_schema()["properties"]
+
+    class Row:
+        id, public_id, email, username, password_hash = 1, uuid.uuid4(), "a@b.co", "ada", "pbkdf2$secret"
+        first_name = last_name = bio = avatar_url = phone = country_code = birth_date = None
+        timezone, is_verified = "UTC", False
+        created_at = updated_at = dt.datetime(2026, 1, 1)
+
+    assert "secret" not in UserSelect.model_validate(Row()).model_dump_json()

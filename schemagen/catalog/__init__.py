@@ -123,6 +123,8 @@ class Column:
     on_update_now: bool = False
     comment: str | None = None
     rules: Rules | None = None
+    secret: bool = False
+    """Left out of the Select schema: written through Insert/Update, never read back through the API."""
 
     @property
     def kind(self) -> ColumnKind:

@@ -11,6 +11,14 @@ from schemagen.codegen.literals import Code, docstring, literal
 _RULES = ("min_length", "max_length", "pattern", "ge", "gt", "le", "lt")
 
 
+def _leaves_out(secrets: list[str]) -> str:
+    if not secrets:
+        return ""
+    names = [f"`{key}`" for key in secrets]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"\n\nLeaves out the secret column{'s' if len(names) > 1 else ''} {listed}."
+
+
 def schemas_module(catalog: Catalog) -> ir.SchemasModule:
     return _Schemas(catalog).module()
 
@@ -37,7 +45,7 @@ class _Schemas:
         for table in self.catalog.tables:
             writable = [c for c in table.columns if not c.server_set]
             insert_fields = tuple(self.insert_field(c) for c in writable)
-            select_fields = tuple(self.select_field(c) for c in table.columns)
+            select_fields = tuple(self.select_field(c) for c in table.columns if not c.secret)
             update_fields = tuple(self.update_field(c) for c in writable)
             aliased = any(c.attr != c.key for c in writable)
             config_insert = self.config_field(validate_by_name="True") if aliased else ()
@@ -49,7 +57,8 @@ class _Schemas:
             ))
             schemas.append(ir.SchemaClass(
                 Code(f"{table.class_name}Select"), base_model,
-                docstring(f"A row of `{table.name}` as read back; validates ORM objects (`from_attributes`)."),
+                docstring(f"A row of `{table.name}` as read back; validates ORM objects (`from_attributes`)."
+                          + _leaves_out([c.key for c in table.columns if c.secret])),
                 self.config_field(from_attributes="True") + select_fields,
             ))
             not_null = tuple(literal(c.attr) for c in writable if not c.nullable)
@@ -66,6 +75,12 @@ class _Schemas:
             imports.name(PYDANTIC, "model_validator")
             imports.name("pydantic_core", "PydanticCustomError")
             imports.name("typing", "Self")
+            imports.name(PYDANTIC, "ModelWrapValidatorHandler")
+            imports.name(PYDANTIC, "ValidationError")
+            imports.name(PYDANTIC, "GetJsonSchemaHandler")
+            imports.name("pydantic.json_schema", "JsonSchemaValue")
+            imports.name("pydantic_core", "CoreSchema")
+            imports.name("pydantic_core", "InitErrorDetails")
         if self.uses_rules:
             imports.name("typing", "Annotated")
             imports.name("typing", "Any")

@@ -175,6 +175,8 @@ class Column(_Node):
                                        "changes.")
     column: Text | None = Field(default=None, description="The SQL column name, when it differs from the key.")
     comment: Text | None = Field(default=None, description="A comment stored in the database.")
+    secret: Flag = Field(default=False, description="Never read back: left out of the Select schema (a password "
+                         "hash, a token), while Insert and Update still take it.")
     references: Text | None = Field(default=None, description="A foreign key: `table.column`.")
     on_delete: ForeignKeyAction | None = Field(default=None, description="What the database does to this row when "
                                                "the referenced row is deleted.")

@@ -3,8 +3,17 @@
 
 from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    model_validator,
+    ModelWrapValidatorHandler,
+    ValidationError,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError
 
 
 class _PartialUpdate(BaseModel):
@@ -12,21 +21,38 @@ class _PartialUpdate(BaseModel):
 
     _not_null: ClassVar[frozenset[str]] = frozenset()
 
-    @model_validator(mode="after")
-    def _reject_null(self) -> Self:
-        fields = type(self).model_fields
-        cleared = sorted(
-            str(fields[name].validation_alias or name)  # the key as the caller sent it
-            for name in self._not_null & self.model_fields_set
-            if getattr(self, name) is None
-        )
-        if cleared:
-            raise PydanticCustomError(
-                "null_not_allowed",
-                "{fields} cannot be null; leave a field out to keep its value",
-                {"fields": ", ".join(cleared)},
-            )
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _reject_null(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        if isinstance(data, dict):
+            errors: list[InitErrorDetails] = []
+            for name in sorted(cls._not_null):
+                alias = cls.model_fields[name].validation_alias
+                for key in dict.fromkeys(
+                    (str(alias or name), name)
+                ):  # the key as the caller sent it
+                    if key in data and data[key] is None:
+                        message = "{field} cannot be null; leave it out to keep its value"
+                        error = PydanticCustomError("null_not_allowed", message, {"field": key})
+                        errors.append({"type": error, "loc": (key,), "input": None})
+            if errors:
+                raise ValidationError.from_exception_data(cls.__name__, errors)
+        return handler(data)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # a NOT NULL column may be left out of an update, but not set to null: say so to clients
+        schema = handler(core_schema)
+        properties = handler.resolve_ref_schema(schema).get("properties", {})
+        for name in cls._not_null:
+            key = str(cls.model_fields[name].validation_alias or name)
+            field = properties.get(key, {})
+            options = [option for option in field.pop("anyOf", []) if option.get("type") != "null"]
+            field.update(options[0] if len(options) == 1 else {"anyOf": options} if options else {})
+            field.pop("default", None)
+        return schema
 
     def changes(self) -> dict[str, Any]:
         """The fields that were given, by attribute name, ready for `setattr` on a model."""
