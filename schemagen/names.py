@@ -32,7 +32,8 @@ PYDANTIC_RESERVED = frozenset(
 
 
 # Names every generated package defines at its top level.
-PACKAGE_NAMES = frozenset({"Base", "MODELS", "RELATIONS", "RelationInfo", "RelationKind", "EagerLoad", "eager"})
+PACKAGE_NAMES = frozenset({"Base", "MODELS", "RELATIONS", "RelationInfo", "RelationKind", "EagerLoad", "eager",
+                           "TYPE_CHECKING"})
 
 # Top-level modules the generated code imports: a package of the same name would hide them.
 IMPORTED_MODULES = frozenset(

@@ -77,3 +77,23 @@ def test_the_generator_itself_passes_mypy_strict() -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_package_imports_each_name_on_first_use() -> None:
+    """`from pkg.models import X` builds no schema; every public name still comes from the package."""
+    probe = (
+        "import sys\n"
+        "from generated.life_ceo.models import User\n"
+        "assert 'generated.life_ceo.schemas' not in sys.modules, 'the models pulled in the schemas'\n"
+        "import generated.life_ceo as pkg\n"
+        "assert pkg.User is User and 'generated.life_ceo.schemas' not in sys.modules\n"
+        "assert pkg.UserSelect.__name__ == 'UserSelect' and pkg.UserSelect.__pydantic_complete__ is False\n"
+        "pkg.UserInsert.model_validate({'email': 'a@b.co', 'password_hash': 'x' * 20})\n"
+        "assert pkg.UserInsert.__pydantic_complete__, 'built on first validation'\n"
+        "assert sorted(dir(pkg)) == sorted(pkg.__all__) and all(getattr(pkg, n) is not None for n in pkg.__all__)\n"
+        "try:\n    pkg.Usr\nexcept AttributeError as error:\n    assert 'Usr' in str(error)\nelse:\n    raise SystemExit('no error')\n"
+        "print('ok')\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=300)
+    assert result.stdout.strip() == "ok", result.stdout + result.stderr

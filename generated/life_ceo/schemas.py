@@ -104,9 +104,22 @@ class _Rules:
         )
 
 
+class _Insert(BaseModel):
+    """Base of the Insert schemas. Each is built on its first use, not when the module is imported."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class _Select(BaseModel):
+    """Base of the Select schemas: they read ORM objects; each is built on its first use."""
+
+    model_config = ConfigDict(from_attributes=True, defer_build=True)
+
+
 class _PartialUpdate(BaseModel):
     """Base of the Update schemas: a field left out is not changed; `null` clears a nullable column."""
 
+    model_config = ConfigDict(defer_build=True)
     _not_null: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="wrap")
@@ -152,7 +165,7 @@ class _PartialUpdate(BaseModel):
             setattr(row, name, value)
 
 
-class UserInsert(BaseModel):
+class UserInsert(_Insert):
     """Fields to insert a row into `users`; server-set columns are left out."""
 
     email: Annotated[str, Field(max_length=255), _Rules("Invalid email format", format="email")]
@@ -187,12 +200,10 @@ class UserInsert(BaseModel):
     is_verified: bool = False
 
 
-class UserSelect(BaseModel):
+class UserSelect(_Select):
     """A row of `users` as read back; validates ORM objects (`from_attributes`).
 
     Leaves out the secret column `password_hash`."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     public_id: uuid.UUID
@@ -254,7 +265,7 @@ class UserUpdate(_PartialUpdate):
     is_verified: bool | None = None
 
 
-class UserSettingsInsert(BaseModel):
+class UserSettingsInsert(_Insert):
     """Fields to insert a row into `user_settings`; server-set columns are left out."""
 
     user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
@@ -271,10 +282,8 @@ class UserSettingsInsert(BaseModel):
     theme: Annotated[str, Field(max_length=20)] | None = "system"
 
 
-class UserSettingsSelect(BaseModel):
+class UserSettingsSelect(_Select):
     """A row of `user_settings` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     user_id: int
@@ -300,7 +309,7 @@ class UserSettingsUpdate(_PartialUpdate):
     theme: Annotated[str, Field(max_length=20)] | None = None
 
 
-class LifeCeoConversationInsert(BaseModel):
+class LifeCeoConversationInsert(_Insert):
     """Fields to insert a row into `life_ceo_conversations`; server-set columns are left out."""
 
     user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
@@ -310,10 +319,8 @@ class LifeCeoConversationInsert(BaseModel):
     suggested_actions: list[str] = []
 
 
-class LifeCeoConversationSelect(BaseModel):
+class LifeCeoConversationSelect(_Select):
     """A row of `life_ceo_conversations` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     user_id: int
@@ -336,7 +343,7 @@ class LifeCeoConversationUpdate(_PartialUpdate):
     suggested_actions: list[str] | None = None
 
 
-class GroupInsert(BaseModel):
+class GroupInsert(_Insert):
     """Fields to insert a row into `groups`; server-set columns are left out."""
 
     name: Annotated[str, Field(max_length=200)]
@@ -348,10 +355,8 @@ class GroupInsert(BaseModel):
     )
 
 
-class GroupSelect(BaseModel):
+class GroupSelect(_Select):
     """A row of `groups` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     name: str
@@ -373,7 +378,7 @@ class GroupUpdate(_PartialUpdate):
     settings: GroupSettings | None = None
 
 
-class GroupMemberInsert(BaseModel):
+class GroupMemberInsert(_Insert):
     """Fields to insert a row into `group_members`; server-set columns are left out."""
 
     group_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
@@ -381,10 +386,8 @@ class GroupMemberInsert(BaseModel):
     role: GroupRole = GroupRole.MEMBER
 
 
-class GroupMemberSelect(BaseModel):
+class GroupMemberSelect(_Select):
     """A row of `group_members` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     group_id: int
     user_id: int
@@ -401,7 +404,7 @@ class GroupMemberUpdate(_PartialUpdate):
     role: GroupRole | None = None
 
 
-class MemoryInsert(BaseModel):
+class MemoryInsert(_Insert):
     """Fields to insert a row into `memories`; server-set columns are left out."""
 
     user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
@@ -417,10 +420,8 @@ class MemoryInsert(BaseModel):
     deleted_at: datetime.datetime | None = None
 
 
-class MemorySelect(BaseModel):
+class MemorySelect(_Select):
     """A row of `memories` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     user_id: int
@@ -459,7 +460,7 @@ class MemoryUpdate(_PartialUpdate):
     deleted_at: datetime.datetime | None = None
 
 
-class EventInsert(BaseModel):
+class EventInsert(_Insert):
     """Fields to insert a row into `events`; server-set columns are left out."""
 
     organizer_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
@@ -483,10 +484,8 @@ class EventInsert(BaseModel):
     agenda: list[AgendaItem] = []
 
 
-class EventSelect(BaseModel):
+class EventSelect(_Select):
     """A row of `events` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     organizer_id: int
@@ -525,7 +524,7 @@ class EventUpdate(_PartialUpdate):
     agenda: list[AgendaItem] | None = None
 
 
-class EventAttendeeInsert(BaseModel):
+class EventAttendeeInsert(_Insert):
     """Fields to insert a row into `event_attendees`; server-set columns are left out."""
 
     event_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
@@ -534,10 +533,8 @@ class EventAttendeeInsert(BaseModel):
     guests: Annotated[int, Field(ge=0, le=5)] = 0
 
 
-class EventAttendeeSelect(BaseModel):
+class EventAttendeeSelect(_Select):
     """A row of `event_attendees` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     event_id: int
     user_id: int
@@ -556,7 +553,7 @@ class EventAttendeeUpdate(_PartialUpdate):
     guests: Annotated[int, Field(ge=0, le=5)] | None = None
 
 
-class TicketOrderInsert(BaseModel):
+class TicketOrderInsert(_Insert):
     """Fields to insert a row into `order`; server-set columns are left out."""
 
     model_config = ConfigDict(validate_by_name=True)
@@ -575,10 +572,8 @@ class TicketOrderInsert(BaseModel):
     ticket_codes: list[uuid.UUID] = []
 
 
-class TicketOrderSelect(BaseModel):
+class TicketOrderSelect(_Select):
     """A row of `order` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
     user_id: int
@@ -619,7 +614,7 @@ class TicketOrderUpdate(_PartialUpdate):
     ticket_codes: list[uuid.UUID] | None = None
 
 
-class HousingListingInsert(BaseModel):
+class HousingListingInsert(_Insert):
     """Fields to insert a row into `housing_listings`; server-set columns are left out."""
 
     host_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
@@ -641,10 +636,8 @@ class HousingListingInsert(BaseModel):
     blackout_dates: list[datetime.date] | None = None
 
 
-class HousingListingSelect(BaseModel):
+class HousingListingSelect(_Select):
     """A row of `housing_listings` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     host_id: int
@@ -693,7 +686,7 @@ class HousingListingUpdate(_PartialUpdate):
     blackout_dates: list[datetime.date] | None = None
 
 
-class HousingApplicationInsert(BaseModel):
+class HousingApplicationInsert(_Insert):
     """Fields to insert a row into `housing_applications`; server-set columns are left out."""
 
     model_config = ConfigDict(validate_by_name=True)
@@ -712,10 +705,8 @@ class HousingApplicationInsert(BaseModel):
     reviewed_at: datetime.datetime | None = None
 
 
-class HousingApplicationSelect(BaseModel):
+class HousingApplicationSelect(_Select):
     """A row of `housing_applications` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     listing_id: int
@@ -753,7 +744,7 @@ class HousingApplicationUpdate(_PartialUpdate):
     reviewed_at: datetime.datetime | None = None
 
 
-class PostInsert(BaseModel):
+class PostInsert(_Insert):
     """Fields to insert a row into `posts`; server-set columns are left out."""
 
     author_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
@@ -767,10 +758,8 @@ class PostInsert(BaseModel):
     reaction_counts: dict[str, int] = {}
 
 
-class PostSelect(BaseModel):
+class PostSelect(_Select):
     """A row of `posts` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     author_id: int
@@ -804,7 +793,7 @@ class PostUpdate(_PartialUpdate):
     reaction_counts: dict[str, int] | None = None
 
 
-class CommentInsert(BaseModel):
+class CommentInsert(_Insert):
     """Fields to insert a row into `comments`; server-set columns are left out."""
 
     post_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
@@ -813,10 +802,8 @@ class CommentInsert(BaseModel):
     body: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
-class CommentSelect(BaseModel):
+class CommentSelect(_Select):
     """A row of `comments` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     post_id: int
@@ -836,7 +823,7 @@ class CommentUpdate(_PartialUpdate):
     body: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
 
 
-class TagInsert(BaseModel):
+class TagInsert(_Insert):
     """Fields to insert a row into `tags`; server-set columns are left out."""
 
     name: Annotated[str, Field(max_length=50)]
@@ -845,10 +832,8 @@ class TagInsert(BaseModel):
     color: Annotated[str, Field(max_length=7)] = "#64748b"
 
 
-class TagSelect(BaseModel):
+class TagSelect(_Select):
     """A row of `tags` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     name: str
@@ -867,17 +852,15 @@ class TagUpdate(_PartialUpdate):
     color: Annotated[str, Field(max_length=7)] | None = None
 
 
-class PostTagInsert(BaseModel):
+class PostTagInsert(_Insert):
     """Fields to insert a row into `post_tags`; server-set columns are left out."""
 
     post_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
     tag_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
 
 
-class PostTagSelect(BaseModel):
+class PostTagSelect(_Select):
     """A row of `post_tags` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     post_id: int
     tag_id: int
@@ -891,17 +874,15 @@ class PostTagUpdate(_PartialUpdate):
     tag_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
 
 
-class FollowInsert(BaseModel):
+class FollowInsert(_Insert):
     """Fields to insert a row into `follows`; server-set columns are left out."""
 
     follower_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
     followee_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
 
 
-class FollowSelect(BaseModel):
+class FollowSelect(_Select):
     """A row of `follows` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     follower_id: int
     followee_id: int
@@ -916,7 +897,7 @@ class FollowUpdate(_PartialUpdate):
     followee_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
 
 
-class NotificationInsert(BaseModel):
+class NotificationInsert(_Insert):
     """Fields to insert a row into `notifications`; server-set columns are left out."""
 
     user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
@@ -926,10 +907,8 @@ class NotificationInsert(BaseModel):
     read_at: datetime.datetime | None = None
 
 
-class NotificationSelect(BaseModel):
+class NotificationSelect(_Select):
     """A row of `notifications` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     user_id: int
@@ -951,7 +930,7 @@ class NotificationUpdate(_PartialUpdate):
     read_at: datetime.datetime | None = None
 
 
-class AuditLogInsert(BaseModel):
+class AuditLogInsert(_Insert):
     """Fields to insert a row into `audit_log`; server-set columns are left out."""
 
     model_config = ConfigDict(validate_by_name=True)
@@ -973,10 +952,8 @@ class AuditLogInsert(BaseModel):
     signature: bytes | None = None
 
 
-class AuditLogSelect(BaseModel):
+class AuditLogSelect(_Select):
     """A row of `audit_log` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     actor_public_id: uuid.UUID | None

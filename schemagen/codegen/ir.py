@@ -149,9 +149,12 @@ class RelationsModule(Module):
 @dataclass(frozen=True)
 class InitModule(Module):
     models: tuple[Code, ...]
+    relations: tuple[Code, ...]
     schemas: tuple[Code, ...]
     types: tuple[Code, ...]
     exported: tuple[Code, ...]
+    homes: tuple[tuple[Code, tuple[Code, ...]], ...]
+    """(module literal, name literals) of every exported name, for the lazy imports."""
 
 
 @dataclass(frozen=True)

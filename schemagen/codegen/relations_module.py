@@ -62,15 +62,18 @@ def _entry(catalog: Catalog, relation: Relation) -> ir.RelationEntry:
 
 def init_module(catalog: Catalog) -> ir.InitModule:
     tables = catalog.tables
+    models = ["Base", *(t.class_name for t in tables)]
+    relations = ["EagerLoad", "MODELS", "RELATIONS", "RelationInfo", "eager"]
     schemas = [f"{t.class_name}{kind}" for t in tables for kind in ("Insert", "Select", "Update")]
     types = [e.name for e in catalog.enums] + [s.name for s in catalog.shapes]
-    exported = ["Base", "RELATIONS", "MODELS", "RelationInfo", "EagerLoad", "eager",
-                *(t.class_name for t in tables), *schemas, *types]
+    homes = [(".models", models), (".relations", relations), (".schemas", schemas), (".types", types)]
     return ir.InitModule(
         imports=(),
         names={},
-        models=tuple(Code(name) for name in ["Base", *(t.class_name for t in tables)]),
+        models=tuple(Code(name) for name in models),
+        relations=tuple(Code(name) for name in relations),
         schemas=tuple(Code(name) for name in schemas),
         types=tuple(Code(name) for name in types),
-        exported=tuple(literal(name) for name in sorted(exported)),
+        exported=tuple(literal(name) for name in sorted([*models, *relations, *schemas, *types])),
+        homes=tuple((literal(home), tuple(literal(name) for name in names)) for home, names in homes if names),
     )

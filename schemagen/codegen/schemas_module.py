@@ -49,17 +49,16 @@ class _Schemas:
             update_fields = tuple(self.update_field(c) for c in writable)
             aliased = any(c.attr != c.key for c in writable)
             config_insert = self.config_field(validate_by_name="True") if aliased else ()
-            base_model = Code(imports.name(PYDANTIC, "BaseModel"))
             schemas.append(ir.SchemaClass(
-                Code(f"{table.class_name}Insert"), base_model,
+                Code(f"{table.class_name}Insert"), Code("_Insert"),
                 docstring(f"Fields to insert a row into `{table.name}`; server-set columns are left out."),
                 config_insert + insert_fields,
             ))
             schemas.append(ir.SchemaClass(
-                Code(f"{table.class_name}Select"), base_model,
+                Code(f"{table.class_name}Select"), Code("_Select"),
                 docstring(f"A row of `{table.name}` as read back; validates ORM objects (`from_attributes`)."
                           + _leaves_out([c.key for c in table.columns if c.secret])),
-                self.config_field(from_attributes="True") + select_fields,
+                select_fields,
             ))
             not_null = tuple(literal(c.attr) for c in writable if not c.nullable)
             uses_update = True

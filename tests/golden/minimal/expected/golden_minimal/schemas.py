@@ -16,9 +16,22 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError
 
 
+class _Insert(BaseModel):
+    """Base of the Insert schemas. Each is built on its first use, not when the module is imported."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class _Select(BaseModel):
+    """Base of the Select schemas: they read ORM objects; each is built on its first use."""
+
+    model_config = ConfigDict(from_attributes=True, defer_build=True)
+
+
 class _PartialUpdate(BaseModel):
     """Base of the Update schemas: a field left out is not changed; `null` clears a nullable column."""
 
+    model_config = ConfigDict(defer_build=True)
     _not_null: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="wrap")
@@ -64,17 +77,15 @@ class _PartialUpdate(BaseModel):
             setattr(row, name, value)
 
 
-class NoteInsert(BaseModel):
+class NoteInsert(_Insert):
     """Fields to insert a row into `notes`; server-set columns are left out."""
 
     body: str | None = None
     pinned: bool = False
 
 
-class NoteSelect(BaseModel):
+class NoteSelect(_Select):
     """A row of `notes` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     body: str | None
@@ -89,7 +100,7 @@ class NoteUpdate(_PartialUpdate):
     pinned: bool | None = None
 
 
-class NoteLinkInsert(BaseModel):
+class NoteLinkInsert(_Insert):
     """Fields to insert a row into `note_links`; server-set columns are left out."""
 
     from_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
@@ -97,10 +108,8 @@ class NoteLinkInsert(BaseModel):
     weight: float | None = 1.5
 
 
-class NoteLinkSelect(BaseModel):
+class NoteLinkSelect(_Select):
     """A row of `note_links` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     from_id: int
     to_id: int

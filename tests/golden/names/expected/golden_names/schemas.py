@@ -73,9 +73,22 @@ class _Rules:
         )
 
 
+class _Insert(BaseModel):
+    """Base of the Insert schemas. Each is built on its first use, not when the module is imported."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class _Select(BaseModel):
+    """Base of the Select schemas: they read ORM objects; each is built on its first use."""
+
+    model_config = ConfigDict(from_attributes=True, defer_build=True)
+
+
 class _PartialUpdate(BaseModel):
     """Base of the Update schemas: a field left out is not changed; `null` clears a nullable column."""
 
+    model_config = ConfigDict(defer_build=True)
     _not_null: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="wrap")
@@ -121,7 +134,7 @@ class _PartialUpdate(BaseModel):
             setattr(row, name, value)
 
 
-class OrderInsert(BaseModel):
+class OrderInsert(_Insert):
     """Fields to insert a row into `order`; server-set columns are left out."""
 
     model_config = ConfigDict(validate_by_name=True)
@@ -153,10 +166,8 @@ class OrderInsert(BaseModel):
     group: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
 
 
-class OrderSelect(BaseModel):
+class OrderSelect(_Select):
     """A row of `order` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     class_: Annotated[str, Field(serialization_alias="class")]
@@ -210,7 +221,7 @@ class OrderUpdate(_PartialUpdate):
     group: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
 
 
-class GroupInsert(BaseModel):
+class GroupInsert(_Insert):
     """Fields to insert a row into `group`; server-set columns are left out."""
 
     user: (
@@ -221,10 +232,8 @@ class GroupInsert(BaseModel):
     ) = None
 
 
-class GroupSelect(BaseModel):
+class GroupSelect(_Select):
     """A row of `group` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     user: str | None

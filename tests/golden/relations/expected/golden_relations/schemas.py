@@ -16,9 +16,22 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError
 
 
+class _Insert(BaseModel):
+    """Base of the Insert schemas. Each is built on its first use, not when the module is imported."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class _Select(BaseModel):
+    """Base of the Select schemas: they read ORM objects; each is built on its first use."""
+
+    model_config = ConfigDict(from_attributes=True, defer_build=True)
+
+
 class _PartialUpdate(BaseModel):
     """Base of the Update schemas: a field left out is not changed; `null` clears a nullable column."""
 
+    model_config = ConfigDict(defer_build=True)
     _not_null: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="wrap")
@@ -64,17 +77,15 @@ class _PartialUpdate(BaseModel):
             setattr(row, name, value)
 
 
-class PersonInsert(BaseModel):
+class PersonInsert(_Insert):
     """Fields to insert a row into `people`; server-set columns are left out."""
 
     name: str
     manager_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
 
 
-class PersonSelect(BaseModel):
+class PersonSelect(_Select):
     """A row of `people` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     name: str
@@ -89,17 +100,15 @@ class PersonUpdate(_PartialUpdate):
     manager_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
 
 
-class ProfileInsert(BaseModel):
+class ProfileInsert(_Insert):
     """Fields to insert a row into `profiles`; server-set columns are left out."""
 
     person_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
     bio: str | None = None
 
 
-class ProfileSelect(BaseModel):
+class ProfileSelect(_Select):
     """A row of `profiles` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     person_id: int
@@ -114,7 +123,7 @@ class ProfileUpdate(_PartialUpdate):
     bio: str | None = None
 
 
-class MessageInsert(BaseModel):
+class MessageInsert(_Insert):
     """Fields to insert a row into `messages`; server-set columns are left out."""
 
     sender_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
@@ -122,10 +131,8 @@ class MessageInsert(BaseModel):
     body: str | None = None
 
 
-class MessageSelect(BaseModel):
+class MessageSelect(_Select):
     """A row of `messages` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     sender_id: int
@@ -142,17 +149,15 @@ class MessageUpdate(_PartialUpdate):
     body: str | None = None
 
 
-class FollowInsert(BaseModel):
+class FollowInsert(_Insert):
     """Fields to insert a row into `follows`; server-set columns are left out."""
 
     follower_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
     followee_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
 
 
-class FollowSelect(BaseModel):
+class FollowSelect(_Select):
     """A row of `follows` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     follower_id: int
     followee_id: int
@@ -166,16 +171,14 @@ class FollowUpdate(_PartialUpdate):
     followee_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
 
 
-class TeamInsert(BaseModel):
+class TeamInsert(_Insert):
     """Fields to insert a row into `teams`; server-set columns are left out."""
 
     name: str
 
 
-class TeamSelect(BaseModel):
+class TeamSelect(_Select):
     """A row of `teams` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     name: str
@@ -188,17 +191,15 @@ class TeamUpdate(_PartialUpdate):
     name: str | None = None
 
 
-class TeamMemberInsert(BaseModel):
+class TeamMemberInsert(_Insert):
     """Fields to insert a row into `team_members`; server-set columns are left out."""
 
     team_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
     person_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
 
 
-class TeamMemberSelect(BaseModel):
+class TeamMemberSelect(_Select):
     """A row of `team_members` as read back; validates ORM objects (`from_attributes`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     team_id: int
     person_id: int
