@@ -41,6 +41,7 @@ from sqlalchemy import (
     Uuid,
 )
 import sqlalchemy.dialects.postgresql
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -71,16 +72,14 @@ _T = TypeVar("_T")
 
 def _located(error: ValidationError, column: str) -> ValidationError:
     """The same errors, titled with the column (`2 validation errors for memories.context`)."""
-    details: list[Any] = [
-        {"type": e["type"], "loc": e["loc"], "input": e["input"], "ctx": e.get("ctx", {})}
-        for e in error.errors(include_url=False)
-    ]
+    details: list[Any] = []
+    for e in error.errors(include_url=False):
+        detail = {"type": e["type"], "loc": e["loc"], "input": e["input"], "ctx": e.get("ctx", {})}
+        details.append(detail)
     return ValidationError.from_exception_data(column, details)
 
 
-class _JSONComparator(
-    TypeDecorator.Comparator[Any], sqlalchemy.dialects.postgresql.JSONB.Comparator
-):
+class _JSONComparator(TypeDecorator.Comparator[Any], JSONB.Comparator):
     """PostgreSQL's JSON operators, with answers that do not depend on the database."""
 
     @property
@@ -90,12 +89,11 @@ class _JSONComparator(
 
 
 class _JSONOf(TypeDecorator[_T]):
-    """JSON checked by a Pydantic type when written and parsed into that type when read.
+    """JSON checked by a Pydantic type when written and parsed into that type when read."""
 
-    Every value written is validated whole, whatever its form (a mapping, a shape instance, one made
-    by `model_copy(update=...)`); the error names the column. PostgreSQL's JSON operators stay
-    available (`column["key"].astext`, `column.contains(...)`).
-    """
+    # Every value written is validated whole, whatever its form (a mapping, a shape instance, one
+    # made by `model_copy(update=...)`); the error names the column. PostgreSQL's JSON operators
+    # stay available (`column["key"].astext`, `column.contains(...)`).
 
     impl = sqlalchemy.dialects.postgresql.JSON
     cache_ok = True
@@ -133,28 +131,25 @@ class _JSONOf(TypeDecorator[_T]):
 
 
 class _JSONBOf(_JSONOf[_T]):
-    """`_JSONOf` stored as `jsonb` on PostgreSQL, with JSONB's operators (`has_key`, `contains`, ...)."""
+    """`_JSONOf` stored as `jsonb` on PostgreSQL, with its operators (`has_key`, `contains`)."""
 
-    impl = sqlalchemy.dialects.postgresql.JSONB
+    impl = JSONB
     cache_ok = True
 
 
 class _ArrayOf(TypeDecorator[list[_T]]):
-    """A native ARRAY on PostgreSQL and a JSON list elsewhere, with the same Python values.
+    """A native ARRAY on PostgreSQL and a JSON list elsewhere, with the same Python values."""
 
-    Its operators are PostgreSQL's (`contains`, `contained_by`, `overlap`, `any_`, indexing): on
-    SQLite, which has no arrays, they fail when the statement runs rather than compare JSON text.
-    """
+    # Its operators are PostgreSQL's (`contains`, `contained_by`, `overlap`, `any_`, indexing): on
+    # SQLite, which has no arrays, they fail when the statement runs rather than compare JSON text.
 
     impl = sqlalchemy.dialects.postgresql.ARRAY
     cache_ok = True
     should_evaluate_none = True  # an explicit None is SQL NULL, not "use the default"
 
-    def __init__(
-        self, item_type: TypeEngine[Any], adapter: TypeAdapter[list[_T]], column: str
-    ) -> None:
-        super().__init__(item_type)
-        self.item_type = item_type
+    def __init__(self, item: TypeEngine[Any], adapter: TypeAdapter[list[_T]], column: str) -> None:
+        super().__init__(item)
+        self.item_type = item
         self.adapter = adapter
         self.column = column
 
@@ -209,11 +204,10 @@ def _enum_values(enum_type: type[enum.Enum]) -> list[str]:
 
 
 class Base(AsyncAttrs, DeclarativeBase):
-    """Declarative base of the `life_ceo` models; constraint names follow one convention.
+    """Declarative base of the `life_ceo` models; constraint names follow one convention."""
 
-    Writes fetch what the database sets (defaults, `on_update` times) back with the statement, so a
-    row needs no further IO after a commit, as `AsyncSession` requires.
-    """
+    # Writes fetch what the database sets (defaults, `on_update` times) back with the statement, so
+    # a row needs no further IO after a commit, as `AsyncSession` requires.
 
     metadata = MetaData(
         naming_convention={

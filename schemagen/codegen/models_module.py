@@ -72,6 +72,7 @@ class _Models:
         if self.uses_json_type:
             for name in ("cast", "Text"):
                 imports.name(SQLALCHEMY, name)
+            imports.name("sqlalchemy.dialects.postgresql", "JSONB")
         if self.uses_enum_values:
             imports.module("enum")
         if self.uses_aware_datetime:

@@ -77,7 +77,6 @@ class _Schemas:
             imports.name(PYDANTIC, "ModelWrapValidatorHandler")
             imports.name(PYDANTIC, "ValidationError")
             imports.name(PYDANTIC, "GetJsonSchemaHandler")
-            imports.name("pydantic.json_schema", "JsonSchemaValue")
             imports.name("pydantic_core", "CoreSchema")
             imports.name("pydantic_core", "InitErrorDetails")
         if self.uses_rules:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Uuid,
 )
 import sqlalchemy.dialects.postgresql
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship as _relationship
@@ -37,16 +38,14 @@ _T = TypeVar("_T")
 
 def _located(error: ValidationError, column: str) -> ValidationError:
     """The same errors, titled with the column (`2 validation errors for memories.context`)."""
-    details: list[Any] = [
-        {"type": e["type"], "loc": e["loc"], "input": e["input"], "ctx": e.get("ctx", {})}
-        for e in error.errors(include_url=False)
-    ]
+    details: list[Any] = []
+    for e in error.errors(include_url=False):
+        detail = {"type": e["type"], "loc": e["loc"], "input": e["input"], "ctx": e.get("ctx", {})}
+        details.append(detail)
     return ValidationError.from_exception_data(column, details)
 
 
-class _JSONComparator(
-    TypeDecorator.Comparator[Any], sqlalchemy.dialects.postgresql.JSONB.Comparator
-):
+class _JSONComparator(TypeDecorator.Comparator[Any], JSONB.Comparator):
     """PostgreSQL's JSON operators, with answers that do not depend on the database."""
 
     @property
@@ -56,12 +55,11 @@ class _JSONComparator(
 
 
 class _JSONOf(TypeDecorator[_T]):
-    """JSON checked by a Pydantic type when written and parsed into that type when read.
+    """JSON checked by a Pydantic type when written and parsed into that type when read."""
 
-    Every value written is validated whole, whatever its form (a mapping, a shape instance, one made
-    by `model_copy(update=...)`); the error names the column. PostgreSQL's JSON operators stay
-    available (`column["key"].astext`, `column.contains(...)`).
-    """
+    # Every value written is validated whole, whatever its form (a mapping, a shape instance, one
+    # made by `model_copy(update=...)`); the error names the column. PostgreSQL's JSON operators
+    # stay available (`column["key"].astext`, `column.contains(...)`).
 
     impl = sqlalchemy.dialects.postgresql.JSON
     cache_ok = True
@@ -104,11 +102,10 @@ def _enum_values(enum_type: type[enum.Enum]) -> list[str]:
 
 
 class Base(AsyncAttrs, DeclarativeBase):
-    """Declarative base of the `golden_names` models; constraint names follow one convention.
+    """Declarative base of the `golden_names` models; constraint names follow one convention."""
 
-    Writes fetch what the database sets (defaults, `on_update` times) back with the statement, so a
-    row needs no further IO after a commit, as `AsyncSession` requires.
-    """
+    # Writes fetch what the database sets (defaults, `on_update` times) back with the statement, so
+    # a row needs no further IO after a commit, as `AsyncSession` requires.
 
     metadata = MetaData(
         naming_convention={

@@ -17,7 +17,6 @@ from pydantic import (
     ModelWrapValidatorHandler,
     ValidationError,
 )
-from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema, CoreSchema, InitErrorDetails, PydanticCustomError
 
 from .types import Kind, Options
@@ -74,7 +73,7 @@ class _Rules:
 
 
 class _Insert(BaseModel):
-    """Base of the Insert schemas. Each is built on its first use, not when the module is imported."""
+    """Base of the Insert schemas; each is built when it is first used, not at import."""
 
     model_config = ConfigDict(defer_build=True)
 
@@ -86,7 +85,7 @@ class _Select(BaseModel):
 
 
 class _PartialUpdate(BaseModel):
-    """Base of the Update schemas: a field left out is not changed; `null` clears a nullable column."""
+    """Base of the Update schemas: a field left out stays as it is; `null` clears a nullable one."""
 
     model_config = ConfigDict(defer_build=True)
     _not_null: ClassVar[frozenset[str]] = frozenset()
@@ -98,9 +97,8 @@ class _PartialUpdate(BaseModel):
             errors: list[InitErrorDetails] = []
             for name in sorted(cls._not_null):
                 alias = cls.model_fields[name].validation_alias
-                for key in dict.fromkeys(
-                    (str(alias or name), name)
-                ):  # the key as the caller sent it
+                # the key as the caller sent it: the column's own, or the attribute name
+                for key in dict.fromkeys((str(alias or name), name)):
                     if key in data and data[key] is None:
                         message = "{field} cannot be null; leave it out to keep its value"
                         error = PydanticCustomError("null_not_allowed", message, {"field": key})
@@ -110,12 +108,10 @@ class _PartialUpdate(BaseModel):
         return handler(data)
 
     @classmethod
-    def __get_pydantic_json_schema__(
-        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
+    def __get_pydantic_json_schema__(cls, core: CoreSchema, get: GetJsonSchemaHandler) -> Any:
         # a NOT NULL column may be left out of an update, but not set to null: say so to clients
-        schema = handler(core_schema)
-        properties = handler.resolve_ref_schema(schema).get("properties", {})
+        schema = get(core)
+        properties = get.resolve_ref_schema(schema).get("properties", {})
         for name in cls._not_null:
             key = str(cls.model_fields[name].validation_alias or name)
             field = properties.get(key, {})

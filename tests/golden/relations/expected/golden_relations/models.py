@@ -7,11 +7,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(AsyncAttrs, DeclarativeBase):
-    """Declarative base of the `golden_relations` models; constraint names follow one convention.
+    """Declarative base of the `golden_relations` models; constraint names follow one convention."""
 
-    Writes fetch what the database sets (defaults, `on_update` times) back with the statement, so a
-    row needs no further IO after a commit, as `AsyncSession` requires.
-    """
+    # Writes fetch what the database sets (defaults, `on_update` times) back with the statement, so
+    # a row needs no further IO after a commit, as `AsyncSession` requires.
 
     metadata = MetaData(
         naming_convention={
