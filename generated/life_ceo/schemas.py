@@ -42,6 +42,10 @@ from .types import (
     TicketClass,
 )
 
+_Bigint = Annotated[int, Field(ge=-9223372036854775808, le=9223372036854775807)]
+_Integer = Annotated[int, Field(ge=-2147483648, le=2147483647)]
+_Smallint = Annotated[int, Field(ge=-32768, le=32767)]
+
 _URL = TypeAdapter(AnyUrl)
 
 
@@ -264,7 +268,7 @@ class UserUpdate(_PartialUpdate):
 class UserSettingsInsert(_Insert):
     """Fields to insert a row into `user_settings`; server-set columns are left out."""
 
-    user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
+    user_id: _Integer
     enabled_agents: list[AgentType] = [
         AgentType.BUSINESS,
         AgentType.FINANCE,
@@ -296,7 +300,7 @@ class UserSettingsUpdate(_PartialUpdate):
     """A partial update of a `user_settings` row: only the fields given are changed."""
 
     _not_null = frozenset({"user_id", "enabled_agents", "notifications"})
-    user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    user_id: _Integer | None = None
     enabled_agents: list[AgentType] | None = None
     notifications: NotificationMode | None = None
     quiet_hours_start: datetime.time | None = None
@@ -308,7 +312,7 @@ class UserSettingsUpdate(_PartialUpdate):
 class LifeCeoConversationInsert(_Insert):
     """Fields to insert a row into `life_ceo_conversations`; server-set columns are left out."""
 
-    user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
+    user_id: _Integer
     agent_type: AgentType
     title: Annotated[str, Field(max_length=200)] | None = None
     messages: list[ChatMessage] = []
@@ -332,7 +336,7 @@ class LifeCeoConversationUpdate(_PartialUpdate):
     """A partial update of a `life_ceo_conversations` row: only the fields given are changed."""
 
     _not_null = frozenset({"user_id", "agent_type", "messages", "suggested_actions"})
-    user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    user_id: _Integer | None = None
     agent_type: AgentType | None = None
     title: Annotated[str, Field(max_length=200)] | None = None
     messages: list[ChatMessage] | None = None
@@ -343,9 +347,9 @@ class GroupInsert(_Insert):
     """Fields to insert a row into `groups`; server-set columns are left out."""
 
     name: Annotated[str, Field(max_length=200)]
-    owner_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    owner_id: _Integer | None = None
     tags: list[str] | None = None
-    member_ids: list[Annotated[int, Field(ge=-2147483648, le=2147483647)]] | None = None
+    member_ids: list[_Integer] | None = None
     settings: GroupSettings = GroupSettings.model_validate(
         {"is_private": False, "allow_invites": True, "max_members": 500}
     )
@@ -368,17 +372,17 @@ class GroupUpdate(_PartialUpdate):
 
     _not_null = frozenset({"name", "settings"})
     name: Annotated[str, Field(max_length=200)] | None = None
-    owner_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    owner_id: _Integer | None = None
     tags: list[str] | None = None
-    member_ids: list[Annotated[int, Field(ge=-2147483648, le=2147483647)]] | None = None
+    member_ids: list[_Integer] | None = None
     settings: GroupSettings | None = None
 
 
 class GroupMemberInsert(_Insert):
     """Fields to insert a row into `group_members`; server-set columns are left out."""
 
-    group_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
-    user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
+    group_id: _Integer
+    user_id: _Integer
     role: GroupRole = GroupRole.MEMBER
 
 
@@ -395,22 +399,20 @@ class GroupMemberUpdate(_PartialUpdate):
     """A partial update of a `group_members` row: only the fields given are changed."""
 
     _not_null = frozenset({"group_id", "user_id", "role"})
-    group_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
-    user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    group_id: _Integer | None = None
+    user_id: _Integer | None = None
     role: GroupRole | None = None
 
 
 class MemoryInsert(_Insert):
     """Fields to insert a row into `memories`; server-set columns are left out."""
 
-    user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
+    user_id: _Integer
     type: MemoryKind = MemoryKind.NOTE
     content: Annotated[
         str, _Rules("A memory needs between 1 and 10000 characters", min_length=1, max_length=10000)
     ]
-    importance: Annotated[
-        int, Field(ge=-32768, le=32767), _Rules("Importance runs from 1 to 10", ge=1, le=10)
-    ] = 5
+    importance: Annotated[_Smallint, _Rules("Importance runs from 1 to 10", ge=1, le=10)] = 5
     context: MemoryContext | None = None
     encrypted_attachment: bytes | None = None
     deleted_at: datetime.datetime | None = None
@@ -436,7 +438,7 @@ class MemoryUpdate(_PartialUpdate):
     """A partial update of a `memories` row: only the fields given are changed."""
 
     _not_null = frozenset({"user_id", "type", "content", "importance"})
-    user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    user_id: _Integer | None = None
     type: MemoryKind | None = None
     content: (
         Annotated[
@@ -445,12 +447,9 @@ class MemoryUpdate(_PartialUpdate):
         ]
         | None
     ) = None
-    importance: (
-        Annotated[
-            int, Field(ge=-32768, le=32767), _Rules("Importance runs from 1 to 10", ge=1, le=10)
-        ]
-        | None
-    ) = None
+    importance: Annotated[_Smallint, _Rules("Importance runs from 1 to 10", ge=1, le=10)] | None = (
+        None
+    )
     context: MemoryContext | None = None
     encrypted_attachment: bytes | None = None
     deleted_at: datetime.datetime | None = None
@@ -459,20 +458,15 @@ class MemoryUpdate(_PartialUpdate):
 class EventInsert(_Insert):
     """Fields to insert a row into `events`; server-set columns are left out."""
 
-    organizer_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
-    group_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    organizer_id: _Integer
+    group_id: _Integer | None = None
     title: Annotated[str, Field(max_length=200)]
     description: str | None = None
     starts_at: datetime.datetime
     ends_at: datetime.datetime | None = None
     reminder_before: datetime.timedelta | None = None
     capacity: (
-        Annotated[
-            int,
-            Field(ge=-2147483648, le=2147483647),
-            _Rules("Capacity must be between 1 and 99999", gt=0, lt=100000),
-        ]
-        | None
+        Annotated[_Integer, _Rules("Capacity must be between 1 and 99999", gt=0, lt=100000)] | None
     ) = None
     ticket_price: Annotated[decimal.Decimal, Field(max_digits=8, decimal_places=2)] = (
         decimal.Decimal("0")
@@ -501,20 +495,15 @@ class EventUpdate(_PartialUpdate):
     """A partial update of a `events` row: only the fields given are changed."""
 
     _not_null = frozenset({"organizer_id", "title", "starts_at", "ticket_price", "agenda"})
-    organizer_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
-    group_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    organizer_id: _Integer | None = None
+    group_id: _Integer | None = None
     title: Annotated[str, Field(max_length=200)] | None = None
     description: str | None = None
     starts_at: datetime.datetime | None = None
     ends_at: datetime.datetime | None = None
     reminder_before: datetime.timedelta | None = None
     capacity: (
-        Annotated[
-            int,
-            Field(ge=-2147483648, le=2147483647),
-            _Rules("Capacity must be between 1 and 99999", gt=0, lt=100000),
-        ]
-        | None
+        Annotated[_Integer, _Rules("Capacity must be between 1 and 99999", gt=0, lt=100000)] | None
     ) = None
     ticket_price: Annotated[decimal.Decimal, Field(max_digits=8, decimal_places=2)] | None = None
     agenda: list[AgendaItem] | None = None
@@ -523,8 +512,8 @@ class EventUpdate(_PartialUpdate):
 class EventAttendeeInsert(_Insert):
     """Fields to insert a row into `event_attendees`; server-set columns are left out."""
 
-    event_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
-    user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
+    event_id: _Integer
+    user_id: _Integer
     rsvp: RsvpAnswer = RsvpAnswer.MAYBE
     guests: Annotated[int, Field(ge=0, le=5)] = 0
 
@@ -543,8 +532,8 @@ class EventAttendeeUpdate(_PartialUpdate):
     """A partial update of a `event_attendees` row: only the fields given are changed."""
 
     _not_null = frozenset({"event_id", "user_id", "rsvp", "guests"})
-    event_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
-    user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    event_id: _Integer | None = None
+    user_id: _Integer | None = None
     rsvp: RsvpAnswer | None = None
     guests: Annotated[int, Field(ge=0, le=5)] | None = None
 
@@ -554,14 +543,12 @@ class TicketOrderInsert(_Insert):
 
     model_config = ConfigDict(validate_by_name=True)
 
-    user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
-    event_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
+    user_id: _Integer
+    event_id: _Integer
     class_: Annotated[TicketClass, Field(validation_alias="class", serialization_alias="class")] = (
         TicketClass.GENERAL
     )
-    quantity: Annotated[
-        int, Field(ge=-32768, le=32767), _Rules("You can buy between 1 and 10 tickets", ge=1, le=10)
-    ] = 1
+    quantity: Annotated[_Smallint, _Rules("You can buy between 1 and 10 tickets", ge=1, le=10)] = 1
     total: Annotated[decimal.Decimal, Field(max_digits=10, decimal_places=2)]
     currency: Annotated[str, Field(max_length=3)] = "USD"
     status: OrderStatus = OrderStatus.PENDING
@@ -591,18 +578,13 @@ class TicketOrderUpdate(_PartialUpdate):
     )
     model_config = ConfigDict(validate_by_name=True)
 
-    user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
-    event_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    user_id: _Integer | None = None
+    event_id: _Integer | None = None
     class_: Annotated[
         TicketClass | None, Field(validation_alias="class", serialization_alias="class")
     ] = None
     quantity: (
-        Annotated[
-            int,
-            Field(ge=-32768, le=32767),
-            _Rules("You can buy between 1 and 10 tickets", ge=1, le=10),
-        ]
-        | None
+        Annotated[_Smallint, _Rules("You can buy between 1 and 10 tickets", ge=1, le=10)] | None
     ) = None
     total: Annotated[decimal.Decimal, Field(max_digits=10, decimal_places=2)] | None = None
     currency: Annotated[str, Field(max_length=3)] | None = None
@@ -613,7 +595,7 @@ class TicketOrderUpdate(_PartialUpdate):
 class HousingListingInsert(_Insert):
     """Fields to insert a row into `housing_listings`; server-set columns are left out."""
 
-    host_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
+    host_id: _Integer
     title: Annotated[str, Field(max_length=200)]
     description: str | None = None
     status: ListingStatus = ListingStatus.DRAFT
@@ -660,7 +642,7 @@ class HousingListingUpdate(_PartialUpdate):
     _not_null = frozenset(
         {"host_id", "title", "status", "monthly_rent", "currency", "bedrooms", "select"}
     )
-    host_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    host_id: _Integer | None = None
     title: Annotated[str, Field(max_length=200)] | None = None
     description: str | None = None
     status: ListingStatus | None = None
@@ -687,9 +669,9 @@ class HousingApplicationInsert(_Insert):
 
     model_config = ConfigDict(validate_by_name=True)
 
-    listing_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
-    applicant_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
-    reviewed_by_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    listing_id: _Integer
+    applicant_id: _Integer
+    reviewed_by_id: _Integer | None = None
     status: ApplicationStatus = ApplicationStatus.PENDING
     message: (
         Annotated[str, _Rules("Keep your message under 2000 characters", max_length=2000)] | None
@@ -724,9 +706,9 @@ class HousingApplicationUpdate(_PartialUpdate):
     _not_null = frozenset({"listing_id", "applicant_id", "status", "from_", "household_size"})
     model_config = ConfigDict(validate_by_name=True)
 
-    listing_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
-    applicant_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
-    reviewed_by_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    listing_id: _Integer | None = None
+    applicant_id: _Integer | None = None
+    reviewed_by_id: _Integer | None = None
     status: ApplicationStatus | None = None
     message: (
         Annotated[str, _Rules("Keep your message under 2000 characters", max_length=2000)] | None
@@ -743,14 +725,14 @@ class HousingApplicationUpdate(_PartialUpdate):
 class PostInsert(_Insert):
     """Fields to insert a row into `posts`; server-set columns are left out."""
 
-    author_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
-    group_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    author_id: _Integer
+    group_id: _Integer | None = None
     content: Annotated[
         str, _Rules("Posts need between 1 and 5000 characters", min_length=1, max_length=5000)
     ]
     visibility: PostVisibility = PostVisibility.PUBLIC
     hashtags: list[str] = []
-    view_count: Annotated[int, Field(ge=-9223372036854775808, le=9223372036854775807)] = 0
+    view_count: _Bigint = 0
     reaction_counts: dict[str, int] = {}
 
 
@@ -775,8 +757,8 @@ class PostUpdate(_PartialUpdate):
     _not_null = frozenset(
         {"author_id", "content", "visibility", "hashtags", "view_count", "reaction_counts"}
     )
-    author_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
-    group_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    author_id: _Integer | None = None
+    group_id: _Integer | None = None
     content: (
         Annotated[
             str, _Rules("Posts need between 1 and 5000 characters", min_length=1, max_length=5000)
@@ -785,16 +767,16 @@ class PostUpdate(_PartialUpdate):
     ) = None
     visibility: PostVisibility | None = None
     hashtags: list[str] | None = None
-    view_count: Annotated[int, Field(ge=-9223372036854775808, le=9223372036854775807)] | None = None
+    view_count: _Bigint | None = None
     reaction_counts: dict[str, int] | None = None
 
 
 class CommentInsert(_Insert):
     """Fields to insert a row into `comments`; server-set columns are left out."""
 
-    post_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
-    author_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] = 1
-    parent_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    post_id: _Integer
+    author_id: _Integer = 1
+    parent_id: _Integer | None = None
     body: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
@@ -813,9 +795,9 @@ class CommentUpdate(_PartialUpdate):
     """A partial update of a `comments` row: only the fields given are changed."""
 
     _not_null = frozenset({"post_id", "author_id", "body"})
-    post_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
-    author_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
-    parent_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    post_id: _Integer | None = None
+    author_id: _Integer | None = None
+    parent_id: _Integer | None = None
     body: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
 
 
@@ -824,7 +806,7 @@ class TagInsert(_Insert):
 
     name: Annotated[str, Field(max_length=50)]
     group: Annotated[str, Field(max_length=50)] | None = None
-    order: Annotated[int, Field(ge=-32768, le=32767)] = 0
+    order: _Smallint = 0
     color: Annotated[str, Field(max_length=7)] = "#64748b"
 
 
@@ -844,15 +826,15 @@ class TagUpdate(_PartialUpdate):
     _not_null = frozenset({"name", "order", "color"})
     name: Annotated[str, Field(max_length=50)] | None = None
     group: Annotated[str, Field(max_length=50)] | None = None
-    order: Annotated[int, Field(ge=-32768, le=32767)] | None = None
+    order: _Smallint | None = None
     color: Annotated[str, Field(max_length=7)] | None = None
 
 
 class PostTagInsert(_Insert):
     """Fields to insert a row into `post_tags`; server-set columns are left out."""
 
-    post_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
-    tag_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
+    post_id: _Integer
+    tag_id: _Integer
 
 
 class PostTagSelect(_Select):
@@ -866,15 +848,15 @@ class PostTagUpdate(_PartialUpdate):
     """A partial update of a `post_tags` row: only the fields given are changed."""
 
     _not_null = frozenset({"post_id", "tag_id"})
-    post_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
-    tag_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    post_id: _Integer | None = None
+    tag_id: _Integer | None = None
 
 
 class FollowInsert(_Insert):
     """Fields to insert a row into `follows`; server-set columns are left out."""
 
-    follower_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
-    followee_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
+    follower_id: _Integer
+    followee_id: _Integer
 
 
 class FollowSelect(_Select):
@@ -889,15 +871,15 @@ class FollowUpdate(_PartialUpdate):
     """A partial update of a `follows` row: only the fields given are changed."""
 
     _not_null = frozenset({"follower_id", "followee_id"})
-    follower_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
-    followee_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    follower_id: _Integer | None = None
+    followee_id: _Integer | None = None
 
 
 class NotificationInsert(_Insert):
     """Fields to insert a row into `notifications`; server-set columns are left out."""
 
-    user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
-    actor_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    user_id: _Integer
+    actor_id: _Integer | None = None
     type: NotificationType
     payload: NotificationPayload
     read_at: datetime.datetime | None = None
@@ -919,8 +901,8 @@ class NotificationUpdate(_PartialUpdate):
     """A partial update of a `notifications` row: only the fields given are changed."""
 
     _not_null = frozenset({"user_id", "type", "payload"})
-    user_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
-    actor_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    user_id: _Integer | None = None
+    actor_id: _Integer | None = None
     type: NotificationType | None = None
     payload: NotificationPayload | None = None
     read_at: datetime.datetime | None = None

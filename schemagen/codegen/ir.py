@@ -113,6 +113,8 @@ class SchemasModule(Module):
     uses_update_base: bool
     uses_url_format: bool
     schemas: tuple[SchemaClass, ...]
+    ranges: tuple[Field, ...] = ()
+    """`_Integer = Annotated[int, Field(ge=..., le=...)]`: one alias per integer type whose range fields check."""
 
 
 # relations.py ---------------------------------------------------------------------------------

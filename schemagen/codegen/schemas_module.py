@@ -35,6 +35,7 @@ class _Schemas:
         self.types = TypeExpressions(catalog, self.imports, untyped_json="json_value")
         self.uses_rules = False
         self.uses_url = False
+        self.ranges: dict[str, ir.Field] = {}
 
     def module(self) -> ir.SchemasModule:
         imports = self.imports
@@ -90,7 +91,7 @@ class _Schemas:
             imports.name(PYDANTIC, "AnyUrl")
             imports.name(PYDANTIC, "TypeAdapter")
         return ir.SchemasModule(imports.render(), imports.locals(), self.uses_rules, uses_update, self.uses_url,
-                                tuple(schemas))
+                                tuple(schemas), tuple(self.ranges[name] for name in sorted(self.ranges)))
 
     def config_field(self, **config: str) -> tuple[ir.Field, ...]:
         return (ir.Field(Code("model_config"), Code(""), call(self.imports.name(PYDANTIC, "ConfigDict"), **config)),)
@@ -135,6 +136,10 @@ class _Schemas:
             if "max_length" in item_constraints and "max_length" in rule_args:
                 merged["max_length"] = str(min(int(item_constraints["max_length"]), int(rule_args["max_length"])))
             item_constraints, rule_args = merged, {}
+        if value_range is not None and item_constraints == {"ge": str(value_range[0]), "le": str(value_range[1])}:
+            # only the type's own range: one shared alias instead of a Field per column
+            item = self.range_alias(kind, item, call(field(), **item_constraints))
+            item_constraints = {}
         if item_constraints:
             metadata.append(call(field(), **item_constraints))
         if rule_args:
@@ -155,6 +160,12 @@ class _Schemas:
             else:
                 array = f"{annotated}[{array}, {call(field(), **list_constraints)}]"
         return array
+
+    def range_alias(self, kind: str, item: str, bounds: str) -> str:
+        name = f"_{kind.capitalize()}"
+        annotated = self.imports.name("typing", "Annotated")
+        self.ranges.setdefault(name, ir.Field(Code(name), Code(""), Code(f"{annotated}[{item}, {bounds}]")))
+        return name
 
     def alias_args(self, column: Column, *, select: bool) -> dict[str, str | None]:
         if column.attr == column.key:

@@ -14,6 +14,8 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError
 
+_Integer = Annotated[int, Field(ge=-2147483648, le=2147483647)]
+
 
 class _Insert(BaseModel):
     """Base of the Insert schemas; each is built when it is first used, not at import."""
@@ -99,8 +101,8 @@ class NoteUpdate(_PartialUpdate):
 class NoteLinkInsert(_Insert):
     """Fields to insert a row into `note_links`; server-set columns are left out."""
 
-    from_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
-    to_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
+    from_id: _Integer
+    to_id: _Integer
     weight: float | None = 1.5
 
 
@@ -116,6 +118,6 @@ class NoteLinkUpdate(_PartialUpdate):
     """A partial update of a `note_links` row: only the fields given are changed."""
 
     _not_null = frozenset({"from_id", "to_id"})
-    from_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
-    to_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    from_id: _Integer | None = None
+    to_id: _Integer | None = None
     weight: float | None = None

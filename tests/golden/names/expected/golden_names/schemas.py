@@ -21,6 +21,8 @@ from pydantic_core import core_schema, CoreSchema, InitErrorDetails, PydanticCus
 
 from .types import Kind, Options
 
+_Integer = Annotated[int, Field(ge=-2147483648, le=2147483647)]
+
 _JSON_SCHEMA_KEYS = {
     "min_length": "minLength",
     "max_length": "maxLength",
@@ -147,7 +149,7 @@ class OrderInsert(_Insert):
     select: bool | None = True
     text: str | None = 'it\'s "quoted"'
     type: Kind | None = Kind.V_3_10
-    func: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = 7
+    func: _Integer | None = 7
     relationship: str | None = None
     json_: Annotated[Options | None, Field(validation_alias="json", serialization_alias="json")] = (
         None
@@ -159,7 +161,7 @@ class OrderInsert(_Insert):
         str | None, Field(validation_alias="model_name", serialization_alias="model_name")
     ] = None
     copy_: Annotated[str | None, Field(validation_alias="copy", serialization_alias="copy")] = None
-    group: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    group: _Integer | None = None
 
 
 class OrderSelect(_Select):
@@ -202,7 +204,7 @@ class OrderUpdate(_PartialUpdate):
     select: bool | None = None
     text: str | None = None
     type: Kind | None = None
-    func: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    func: _Integer | None = None
     relationship: str | None = None
     json_: Annotated[Options | None, Field(validation_alias="json", serialization_alias="json")] = (
         None
@@ -214,7 +216,7 @@ class OrderUpdate(_PartialUpdate):
         str | None, Field(validation_alias="model_name", serialization_alias="model_name")
     ] = None
     copy_: Annotated[str | None, Field(validation_alias="copy", serialization_alias="copy")] = None
-    group: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    group: _Integer | None = None
 
 
 class GroupInsert(_Insert):

@@ -14,6 +14,8 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError
 
+_Integer = Annotated[int, Field(ge=-2147483648, le=2147483647)]
+
 
 class _Insert(BaseModel):
     """Base of the Insert schemas; each is built when it is first used, not at import."""
@@ -77,7 +79,7 @@ class PersonInsert(_Insert):
     """Fields to insert a row into `people`; server-set columns are left out."""
 
     name: str
-    manager_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    manager_id: _Integer | None = None
 
 
 class PersonSelect(_Select):
@@ -93,13 +95,13 @@ class PersonUpdate(_PartialUpdate):
 
     _not_null = frozenset({"name"})
     name: str | None = None
-    manager_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    manager_id: _Integer | None = None
 
 
 class ProfileInsert(_Insert):
     """Fields to insert a row into `profiles`; server-set columns are left out."""
 
-    person_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
+    person_id: _Integer
     bio: str | None = None
 
 
@@ -115,15 +117,15 @@ class ProfileUpdate(_PartialUpdate):
     """A partial update of a `profiles` row: only the fields given are changed."""
 
     _not_null = frozenset({"person_id"})
-    person_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    person_id: _Integer | None = None
     bio: str | None = None
 
 
 class MessageInsert(_Insert):
     """Fields to insert a row into `messages`; server-set columns are left out."""
 
-    sender_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
-    recipient_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
+    sender_id: _Integer
+    recipient_id: _Integer
     body: str | None = None
 
 
@@ -140,16 +142,16 @@ class MessageUpdate(_PartialUpdate):
     """A partial update of a `messages` row: only the fields given are changed."""
 
     _not_null = frozenset({"sender_id", "recipient_id"})
-    sender_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
-    recipient_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    sender_id: _Integer | None = None
+    recipient_id: _Integer | None = None
     body: str | None = None
 
 
 class FollowInsert(_Insert):
     """Fields to insert a row into `follows`; server-set columns are left out."""
 
-    follower_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
-    followee_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
+    follower_id: _Integer
+    followee_id: _Integer
 
 
 class FollowSelect(_Select):
@@ -163,8 +165,8 @@ class FollowUpdate(_PartialUpdate):
     """A partial update of a `follows` row: only the fields given are changed."""
 
     _not_null = frozenset({"follower_id", "followee_id"})
-    follower_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
-    followee_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    follower_id: _Integer | None = None
+    followee_id: _Integer | None = None
 
 
 class TeamInsert(_Insert):
@@ -190,8 +192,8 @@ class TeamUpdate(_PartialUpdate):
 class TeamMemberInsert(_Insert):
     """Fields to insert a row into `team_members`; server-set columns are left out."""
 
-    team_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
-    person_id: Annotated[int, Field(ge=-2147483648, le=2147483647)]
+    team_id: _Integer
+    person_id: _Integer
 
 
 class TeamMemberSelect(_Select):
@@ -205,5 +207,5 @@ class TeamMemberUpdate(_PartialUpdate):
     """A partial update of a `team_members` row: only the fields given are changed."""
 
     _not_null = frozenset({"team_id", "person_id"})
-    team_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
-    person_id: Annotated[int, Field(ge=-2147483648, le=2147483647)] | None = None
+    team_id: _Integer | None = None
+    person_id: _Integer | None = None
