@@ -93,6 +93,8 @@ class ModelsModule(Module):
     uses_enum_values: bool
     uses_aware_datetime: bool
     models: tuple[ModelClass, ...]
+    class_aliases: tuple[Field, ...] = ()
+    """`_Box = Box`, for relation annotations inside a class whose own attribute is named `Box`."""
 
 
 # schemas.py -----------------------------------------------------------------------------------

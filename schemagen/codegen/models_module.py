@@ -46,6 +46,7 @@ class _Models:
         self.imports = Imports(taken)
         self.types = TypeExpressions(catalog, self.imports, untyped_json="any")
         self.constants: dict[str, ir.Field] = {}
+        self.class_aliases: dict[str, str] = {}  # class -> the alias annotations use where it is hidden
         self.uses_json_type = False
         self.uses_jsonb_type = False
         self.uses_array_type = False
@@ -95,6 +96,8 @@ class _Models:
             uses_enum_values=self.uses_enum_values,
             uses_aware_datetime=self.uses_aware_datetime,
             models=models,
+            class_aliases=tuple(ir.Field(Code(alias), Code(""), Code(name))
+                                for name, alias in sorted(self.class_aliases.items())),
         )
 
     # -- column types --------------------------------------------------------------------------
@@ -172,7 +175,7 @@ class _Models:
     def model_class(self, table: Table) -> ir.ModelClass:
         imports = self.imports
         columns = tuple(self.orm_column(table, column) for column in table.columns)
-        relations = tuple(relationship_field(self.catalog, self.imports, table, relation)
+        relations = tuple(relationship_field(self.catalog, self.imports, table, relation, self.class_aliases)
                           for relation in table.relations)
         soft_delete = None
         if table.soft_delete is not None:

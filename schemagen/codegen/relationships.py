@@ -9,9 +9,18 @@ from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, literal
 
 
-def relationship_field(catalog: Catalog, imports: Imports, table: Table, relation: Relation) -> ir.Field:
-    """`name: Mapped[...] = relationship(...)` for one relation of `table`."""
+def relationship_field(catalog: Catalog, imports: Imports, table: Table, relation: Relation,
+                       aliases: dict[str, str]) -> ir.Field:
+    """`name: Mapped[...] = relationship(...)` for one relation of `table`.
+
+    Inside the class body an attribute named like the target class (a column `Box` of `Part`) hides
+    that class from type checkers: the annotation then names a module-level alias, added to `aliases`.
+    """
     target = catalog.table(relation.target)
+    own = {column.attr for column in table.columns} | {other.attr for other in table.relations}
+    target_name = target.class_name
+    if target_name in own:
+        target_name = aliases.setdefault(target.class_name, f"_{target.class_name}")
     mapped = imports.name(ORM, "Mapped")
     kwargs: dict[str, str | None] = {}
     partner = catalog.partner(relation)
@@ -21,11 +30,11 @@ def relationship_field(catalog: Catalog, imports: Imports, table: Table, relatio
     if relation.kind in ("many-to-one", "one-to-one"):
         assert fk is not None
         optional = " | None" if table.column(fk.columns[0]).nullable else ""
-        annotation = f"{mapped}[{literal(target.class_name + optional)}]"
+        annotation = f"{mapped}[{literal(target_name + optional)}]"
     elif relation.kind == "one-to-one-inverse":
-        annotation = f"{mapped}[{literal(target.class_name + ' | None')}]"
+        annotation = f"{mapped}[{literal(target_name + ' | None')}]"
     else:
-        annotation = f"{mapped}[list[{literal(target.class_name)}]]"
+        annotation = f"{mapped}[list[{literal(target_name)}]]"
     if relation.kind == "many-to-many":
         assert relation.link is not None and relation.through is not None
         near, far = relation.link
@@ -58,4 +67,7 @@ def relationship_field(catalog: Catalog, imports: Imports, table: Table, relatio
                 kwargs["passive_deletes"] = literal("all")
     if relation.overlaps:
         kwargs["overlaps"] = literal(",".join(relation.overlaps))
-    return ir.Field(Code(relation.attr), Code(annotation), call(imports.name(ORM, "relationship"), **kwargs))
+    # SQLAlchemy finds a target by its class name, not by the alias: name it, where the annotation cannot
+    target_argument = (literal(target.class_name),) if target_name != target.class_name else ()
+    return ir.Field(Code(relation.attr), Code(annotation),
+                    call(imports.name(ORM, "relationship"), *target_argument, **kwargs))

@@ -63,9 +63,6 @@ EXCLUDED: dict[str, str] = {
                          "PostgreSQL and unpadded on SQLite (the Insert schema accepts it)",
     "json_top_level_float": "bug B27: an untyped json column holding the number 0.0 reads back 0 on SQLite "
                             "(a column declared JSON has NUMERIC affinity there)",
-    "attribute_named_like_class": "bug B30: a column named like a model class (`Box` in `Part`, or `JSON` in a "
-                                  "model `JSON`) shadows the class in the string annotations of that class's "
-                                  "relations: mypy --strict reports `Part.Box is not valid as a type`",
     "json_big_floats": "finding F3 (PostgreSQL, not schemagen): jsonb normalises numbers, so an integral float "
                        ">= 1e16 in an untyped json value comes back as an int",
 }

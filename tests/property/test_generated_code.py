@@ -1041,9 +1041,8 @@ def test_regression_b2_shape_named_any_and_an_untyped_json_column() -> None:
         assert row["j"] == [1, "x"]
 
 
-@pytest.mark.xfail(strict=True, reason="B30, open: a column named like a model class shadows it in that class's "
-                   "relation annotations (mypy: `Part.Box` is not valid as a type)")
 def test_regression_b30_column_named_like_a_related_model_fails_mypy(tmp_path: Path) -> None:
+    """Fixed: the relation's annotation names a module-level alias (`_Box`) of the hidden class."""
     spec = ("package: b30\ntables:\n  parts:\n    model: Part\n    columns:\n" + ID + "      Box: text\n"
             "      box_id: {type: integer, references: boxes.id}\n    relations:\n      box: {one: boxes}\n"
             "  boxes:\n    model: Box\n    columns:\n" + ID + "    relations:\n      parts: {many: parts}\n")
@@ -1053,3 +1052,11 @@ def test_regression_b30_column_named_like_a_related_model_fails_mypy(tmp_path: P
         cwd=out, capture_output=True, text=True, timeout=600, check=False,
     )
     assert result.returncode == 0, result.stdout  # models.py: Variable "b30.models.Part.Box" is not valid as a type
+    probe = (  # and SQLAlchemy maps it: the relation loads both ways
+        "import sqlalchemy as sa\nfrom sqlalchemy.orm import Session\nfrom b30 import Base, Box, Part\n"
+        "e = sa.create_engine('sqlite://')\nBase.metadata.create_all(e)\n"
+        "with Session(e) as s:\n    b = Box(); s.add(Part(Box='label', box=b)); s.commit()\n"
+        "    p = s.scalars(sa.select(Part)).one()\n    print(p.box is b, [x.Box for x in b.parts])\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", probe], cwd=out, capture_output=True, text=True, timeout=120)
+    assert ran.stdout.strip() == "True ['label']", ran.stdout + ran.stderr
