@@ -156,7 +156,7 @@ ON_POSTGRESQL: dict[str, DatabaseType] = {
     "moods": DatabaseType("enum", (("array", True),), "mood", ("calm", "busy")),
 }
 # SQLite keeps a declared type name only: these kinds are stored under another kind's name.
-SQLITE_STORED_AS = {"id": "integer", "a_uuid": "char", "an_interval": "timestamp", "a_mood": "varchar", "a_jsonb": "json",
+SQLITE_STORED_AS = {"id": "integer", "a_uuid": "char", "an_interval": "timestamp", "a_mood": "varchar", "a_json": "text", "a_jsonb": "text",
                     "texts": "json", "integers": "json", "moods": "json", "an_unbounded_varchar": "varchar",
                     "a_timestamptz": "timestamp"}
 

@@ -67,9 +67,10 @@ class _Models:
             imports.name("sqlalchemy.engine", "Dialect")
             imports.name("sqlalchemy.types", "TypeDecorator")
             imports.name("sqlalchemy.types", "TypeEngine")
-            imports.name(SQLALCHEMY, "JSON")
             imports.name(PYDANTIC, "ValidationError")
             imports.module("sqlalchemy.dialects.postgresql")
+        if self.uses_array_type:
+            imports.name(SQLALCHEMY, "JSON")  # an array's storage outside PostgreSQL
         if self.uses_json_type:
             for name in ("cast", "Text"):
                 imports.name(SQLALCHEMY, name)

@@ -61,8 +61,6 @@ EXCLUDED: dict[str, str] = {
                                "10 places: 3457688.593 comes back as 3457688.5929999999",
     "char_short_values": "bug B25: a `char(n)` value shorter than n comes back padded with spaces on "
                          "PostgreSQL and unpadded on SQLite (the Insert schema accepts it)",
-    "json_top_level_float": "bug B27: an untyped json column holding the number 0.0 reads back 0 on SQLite "
-                            "(a column declared JSON has NUMERIC affinity there)",
     "json_big_floats": "finding F3 (PostgreSQL, not schemagen): jsonb normalises numbers, so an integral float "
                        ">= 1e16 in an untyped json value comes back as an int",
 }

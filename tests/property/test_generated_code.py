@@ -996,8 +996,8 @@ def test_regression_b26_enum_type_named_like_a_table(database: str) -> None:
         _create_and_insert(package, database, [("status", {"s": "on"})])
 
 
-@pytest.mark.xfail(strict=True, reason='B27, open: SQLite gives JSON columns NUMERIC affinity, so 0.0 reads back as 0')
 def test_regression_b27_untyped_json_number_on_sqlite() -> None:
+    """Fixed: JSON is kept as text in a TEXT column on SQLite, whose JSON columns have numeric affinity."""
     spec = "tables:\n  t:\n    columns:\n" + ID + "      j: json\n"
     with built(spec) as package:
         (row,) = _create_and_insert(package, "sqlite", [("t", {"j": 0.0})])

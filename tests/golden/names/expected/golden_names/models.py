@@ -16,7 +16,6 @@ from sqlalchemy import (
     ForeignKey,
     func as _func,
     Integer,
-    JSON,
     MetaData,
     String,
     Text,
@@ -77,7 +76,9 @@ class _JSONOf(TypeDecorator[_T]):
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
             return dialect.type_descriptor(self.impl_instance)
-        return dialect.type_descriptor(JSON(none_as_null=True))
+        # stored as JSON text in a TEXT column: a column declared JSON has numeric affinity on
+        # SQLite, which would turn the JSON `0.0` into the integer 0
+        return dialect.type_descriptor(Text())
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
@@ -86,10 +87,16 @@ class _JSONOf(TypeDecorator[_T]):
             checked = self.adapter.validate_python(value)
         except ValidationError as error:
             raise _located(error, self.column) from None
-        return self.adapter.dump_python(checked, mode="json", by_alias=True)
+        if dialect.name == "postgresql":
+            return self.adapter.dump_python(checked, mode="json", by_alias=True)
+        return self.adapter.dump_json(checked, by_alias=True).decode()
 
     def process_result_value(self, value: Any, dialect: Dialect) -> _T | None:
-        return None if value is None else self.adapter.validate_python(value)
+        if value is None:
+            return None
+        if isinstance(value, str) and dialect.name != "postgresql":
+            return self.adapter.validate_json(value)
+        return self.adapter.validate_python(value)
 
     def coerce_compared_value(self, op: Any, value: Any) -> Any:
         # what a query compares with (a key, a path, a fragment for `contains`) is not a whole value
