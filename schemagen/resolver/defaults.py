@@ -99,7 +99,7 @@ def _scalar_default(ctx: Context, column: ResolvedColumn, value: Any) -> Any:
             raise ValueError("expected a finite number")
         return float(value)
     if kind == "numeric":
-        if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError("expected a number")
         number = decimal.Decimal(as_text(value))
         if not number.is_finite():

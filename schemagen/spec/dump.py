@@ -1,4 +1,4 @@
-"""A spec model written back as YAML that reads back to an equal spec (what a `pull` or `init` command writes).
+"""A spec model written back as YAML that reads back to an equal spec (what `pull` or `init` write).
 
 The layout is the one people write by hand: top-level keys in the language's order, tables and
 columns in their own order, a column as `name: type` when it has nothing but a type and otherwise as
