@@ -222,19 +222,28 @@ def _field(arguments: list[str]) -> str:
     return f" = Field({', '.join(arguments)})"
 
 
-def make_module(spec_text: str) -> str:
-    """Source of one module with everything the workload's spec declares, written plainly."""
+def make_module(spec_text: str, *, models_only: bool = False) -> str:
+    """Source of one module with everything the workload's spec declares, written plainly.
+
+    `models_only`: the enums and models alone, as a `models.py` of their own (no Pydantic import).
+    """
     spec = yaml.safe_load(spec_text)
     unknown = set(spec) - {"package", "enums", "types", "tables"}
     if unknown:
         raise ValueError(f"spec keys {sorted(unknown)} are not supported here")
     enums: dict[str, list[str]] = spec.get("enums") or {}
-    parts = [HEADER]
+    header = HEADER
+    if models_only:
+        header = header.replace("from pydantic import BaseModel, ConfigDict, EmailStr, Field\n", "")
+        header = header.replace("from typing import Annotated, Any\n", "from typing import Any\n")
+    parts = [header]
     parts += [_enum_block(name, values) for name, values in enums.items()]
-    parts += [_shape_block(name, fields) for name, fields in (spec.get("types") or {}).items()]
+    if not models_only:
+        parts += [_shape_block(name, fields) for name, fields in (spec.get("types") or {}).items()]
     tables = [_Table(name, table, enums) for name, table in spec["tables"].items()]
     parts += [table.model() for table in tables]
-    parts += [table.schemas() for table in tables]
+    if not models_only:
+        parts += [table.schemas() for table in tables]
     return "".join(parts)
 
 

@@ -11,18 +11,21 @@ Also here: what typed JSON does with values that do not fit its shape, however t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import JSON, Integer, Text, all_, any_, literal, select
+from sqlalchemy import JSON, Integer, Text, all_, any_, literal, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import CompileError, DBAPIError, StatementError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from generated.life_ceo import Base, Group, GroupInsert, Memory, MemoryContext, MemoryInsert, Post, User, UserInsert
+from generated.life_ceo import (
+    Base, Group, GroupInsert, Memory, MemoryContext, MemoryInsert, MemorySelect, Post, User, UserInsert,
+)
 
 ROWS = [
     (["travel", "food"], {"like": 2, "wow": 1}),
@@ -188,3 +191,57 @@ def test_an_array_value_that_does_not_fit_fails_the_flush_naming_the_column(engi
             session.commit()
         assert isinstance(caught.value.orig, ValidationError)
         assert "validation error for groups.member_ids" in str(caught.value.orig)
+
+
+# Typed JSON: reads show what another writer stored -------------------------------------------
+
+
+def _store_raw(engine: Engine, memory_id: int, stored: dict[str, Any]) -> None:
+    """Another service, or an older version of the app, writes the column with plain SQL."""
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE memories SET context = :value WHERE id = :id"),
+                           {"value": json.dumps(stored), "id": memory_id})
+
+
+def test_a_value_outside_the_write_rules_is_read_as_stored(engine: Engine) -> None:
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        memory_id = _memory(session).id
+    stored = {"mood": 999, "location": {"lat": 100, "lng": 0, "alt": 12}, "people": ["a"], "extra": {},
+              "weather": "rain"}
+    _store_raw(engine, memory_id, stored)
+    with Session(engine) as session:
+        (memory,) = session.scalars(select(Memory)).all()  # one bad row does not fail the query
+        assert memory.context is not None and memory.context.mood == 999
+        assert memory.context.model_extra == {"weather": "rain"}  # unknown keys are kept, not dropped
+        assert memory.context.location is not None and memory.context.location.model_extra == {"alt": 12}
+        shown = MemorySelect.model_validate(memory).model_dump(mode="json")["context"]
+        assert shown["mood"] == 999 and shown["location"] == {"lat": 100, "lng": 0}
+        # writing it back is a write: every rule applies, and unknown keys are refused, never dropped
+        memory.context = memory.context.model_copy(update={"mood": 3})
+        with pytest.raises(StatementError) as caught:
+            session.commit()
+        message = str(caught.value.orig)
+        assert "for memories.context" in message and "weather" in message and "location.alt" in message
+
+
+def test_a_value_of_the_wrong_json_type_fails_the_read_naming_the_column(engine: Engine) -> None:
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        memory_id = _memory(session).id
+    _store_raw(engine, memory_id, {"mood": "very good", "people": "a", "extra": {}})
+    with Session(engine) as session, pytest.raises(ValidationError) as caught:
+        session.scalars(select(Memory)).all()
+    assert "2 validation errors for memories.context" in str(caught.value)
+    assert {error["loc"] for error in caught.value.errors()} == {("mood",), ("people",)}
+
+
+def test_selecting_an_element_gives_the_element(engine: Engine) -> None:
+    """`select(column["key"])` is a value inside the column, not another whole shape."""
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        _memory(session)
+        assert session.scalars(select(Memory.context["mood"])).all() == [5]
+        assert session.scalars(select(Memory.context["people"])).all() == [[]]
+        assert session.scalars(select(Memory.context[("mood",)])).all() == [5]
+        assert session.scalars(select(Memory.id).where(Memory.context["mood"].astext == "5")).all() == [1]

@@ -19,6 +19,8 @@ from pydantic import (
     ModelWrapValidatorHandler,
     TypeAdapter,
     ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
 )
 from pydantic_core import core_schema, CoreSchema, InitErrorDetails, PydanticCustomError
 
@@ -45,6 +47,26 @@ from .types import (
 _Bigint = Annotated[int, Field(ge=-9223372036854775808, le=9223372036854775807)]
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647)]
 _Smallint = Annotated[int, Field(ge=-32768, le=32767)]
+
+
+def _as_stored(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    # A typed JSON value read from the database is shown as stored: rules are for writing, and a
+    # row another writer stored must not make a read fail (see `_JSONOf` in models.py).
+    try:
+        return handler(value)
+    except ValidationError:
+        shown: Any = value
+        stored: Any = value  # as the column read it: a shape, or a list or dict of shapes
+        if isinstance(value, dict):
+            stored = stored.values()
+        elif not isinstance(value, list):
+            stored = [stored]
+        if all(isinstance(item, BaseModel) for item in stored):
+            return shown
+        raise
+
+
+_AsStored = WrapValidator(_as_stored)
 
 _URL = TypeAdapter(AnyUrl)
 
@@ -194,7 +216,7 @@ class UserInsert(_Insert):
         ]
         | None
     ) = None
-    country_code: Annotated[str, Field(max_length=2)] | None = None
+    country_code: Annotated[str, Field(min_length=2, max_length=2)] | None = None
     birth_date: datetime.date | None = None
     timezone: str | None = "UTC"
     is_verified: bool = False
@@ -259,7 +281,7 @@ class UserUpdate(_PartialUpdate):
         ]
         | None
     ) = None
-    country_code: Annotated[str, Field(max_length=2)] | None = None
+    country_code: Annotated[str, Field(min_length=2, max_length=2)] | None = None
     birth_date: datetime.date | None = None
     timezone: str | None = None
     is_verified: bool | None = None
@@ -326,7 +348,7 @@ class LifeCeoConversationSelect(_Select):
     user_id: int
     agent_type: AgentType
     title: str | None
-    messages: list[ChatMessage]
+    messages: Annotated[list[ChatMessage], _AsStored]
     suggested_actions: list[str]
     created_at: datetime.datetime
     updated_at: datetime.datetime
@@ -363,7 +385,7 @@ class GroupSelect(_Select):
     owner_id: int | None
     tags: list[str] | None
     member_ids: list[int] | None
-    settings: GroupSettings
+    settings: Annotated[GroupSettings, _AsStored]
     created_at: datetime.datetime
 
 
@@ -427,7 +449,7 @@ class MemorySelect(_Select):
     content: str
     importance: int
     occurred_on: datetime.date
-    context: MemoryContext | None
+    context: Annotated[MemoryContext | None, _AsStored]
     encrypted_attachment: bytes | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
@@ -487,7 +509,7 @@ class EventSelect(_Select):
     reminder_before: datetime.timedelta | None
     capacity: int | None
     ticket_price: decimal.Decimal
-    agenda: list[AgendaItem]
+    agenda: Annotated[list[AgendaItem], _AsStored]
     created_at: datetime.datetime
 
 
@@ -550,7 +572,7 @@ class TicketOrderInsert(_Insert):
     )
     quantity: Annotated[_Smallint, _Rules("You can buy between 1 and 10 tickets", ge=1, le=10)] = 1
     total: Annotated[decimal.Decimal, Field(max_digits=10, decimal_places=2)]
-    currency: Annotated[str, Field(max_length=3)] = "USD"
+    currency: Annotated[str, Field(min_length=3, max_length=3)] = "USD"
     status: OrderStatus = OrderStatus.PENDING
     ticket_codes: list[uuid.UUID] = []
 
@@ -587,7 +609,7 @@ class TicketOrderUpdate(_PartialUpdate):
         Annotated[_Smallint, _Rules("You can buy between 1 and 10 tickets", ge=1, le=10)] | None
     ) = None
     total: Annotated[decimal.Decimal, Field(max_digits=10, decimal_places=2)] | None = None
-    currency: Annotated[str, Field(max_length=3)] | None = None
+    currency: Annotated[str, Field(min_length=3, max_length=3)] | None = None
     status: OrderStatus | None = None
     ticket_codes: list[uuid.UUID] | None = None
 
@@ -604,7 +626,7 @@ class HousingListingInsert(_Insert):
         Field(max_digits=10, decimal_places=2),
         _Rules("Rent must be between 0 and 1,000,000", ge=0, le=1000000),
     ]
-    currency: Annotated[str, Field(max_length=3)] = "USD"
+    currency: Annotated[str, Field(min_length=3, max_length=3)] = "USD"
     bedrooms: Annotated[int, Field(ge=0, le=20)] = 1
     bathrooms: Annotated[decimal.Decimal, Field(max_digits=3, decimal_places=1)] | None = None
     latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
@@ -629,7 +651,7 @@ class HousingListingSelect(_Select):
     latitude: float | None
     longitude: float | None
     select: bool
-    details: ListingDetails | None
+    details: Annotated[ListingDetails | None, _AsStored]
     available_from: datetime.date | None
     blackout_dates: list[datetime.date] | None
     created_at: datetime.datetime
@@ -654,7 +676,7 @@ class HousingListingUpdate(_PartialUpdate):
         ]
         | None
     ) = None
-    currency: Annotated[str, Field(max_length=3)] | None = None
+    currency: Annotated[str, Field(min_length=3, max_length=3)] | None = None
     bedrooms: Annotated[int, Field(ge=0, le=20)] | None = None
     bathrooms: Annotated[decimal.Decimal, Field(max_digits=3, decimal_places=1)] | None = None
     latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
@@ -807,7 +829,7 @@ class TagInsert(_Insert):
     name: Annotated[str, Field(max_length=50)]
     group: Annotated[str, Field(max_length=50)] | None = None
     order: _Smallint = 0
-    color: Annotated[str, Field(max_length=7)] = "#64748b"
+    color: Annotated[str, Field(min_length=7, max_length=7)] = "#64748b"
 
 
 class TagSelect(_Select):
@@ -827,7 +849,7 @@ class TagUpdate(_PartialUpdate):
     name: Annotated[str, Field(max_length=50)] | None = None
     group: Annotated[str, Field(max_length=50)] | None = None
     order: _Smallint | None = None
-    color: Annotated[str, Field(max_length=7)] | None = None
+    color: Annotated[str, Field(min_length=7, max_length=7)] | None = None
 
 
 class PostTagInsert(_Insert):
@@ -892,7 +914,7 @@ class NotificationSelect(_Select):
     user_id: int
     actor_id: int | None
     type: NotificationType
-    payload: NotificationPayload
+    payload: Annotated[NotificationPayload, _AsStored]
     read_at: datetime.datetime | None
     created_at: datetime.datetime
 

@@ -92,6 +92,7 @@ class ModelsModule(Module):
     uses_array_type: bool
     uses_enum_values: bool
     uses_aware_datetime: bool
+    uses_scaleless_numeric: bool
     models: tuple[ModelClass, ...]
     class_aliases: tuple[Field, ...] = ()
     """`_Box = Box`, for relation annotations inside a class whose own attribute is named `Box`."""
@@ -117,6 +118,8 @@ class SchemasModule(Module):
     schemas: tuple[SchemaClass, ...]
     ranges: tuple[Field, ...] = ()
     """`_Integer = Annotated[int, Field(ge=..., le=...)]`: one alias per integer type whose range fields check."""
+    uses_as_stored: bool = False
+    """Select fields of typed JSON show a value as the database holds it (`_AsStored`)."""
 
 
 # relations.py ---------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ class _Models:
         self.uses_array_type = False
         self.uses_enum_values = False
         self.uses_aware_datetime = False
+        self.uses_scaleless_numeric = False
 
     def module(self) -> ir.ModelsModule:
         imports = self.imports
@@ -72,11 +73,21 @@ class _Models:
         if self.uses_array_type:
             imports.name(SQLALCHEMY, "JSON")  # an array's storage outside PostgreSQL
         if self.uses_json_type:
-            for name in ("cast", "Text"):
+            for name in ("cast", "Text", "type_coerce"):
                 imports.name(SQLALCHEMY, name)
             imports.name("sqlalchemy.dialects.postgresql", "JSONB")
+            imports.name(PYDANTIC, "BaseModel")
+            imports.name("pydantic_core", "SchemaValidator")
+            imports.name("collections.abc", "Callable")
         if self.uses_enum_values:
             imports.module("enum")
+        if self.uses_scaleless_numeric:
+            imports.module("decimal")
+            imports.name("typing", "Any")
+            imports.name(SQLALCHEMY, "Numeric")
+            imports.name("sqlalchemy.engine", "Dialect")
+            imports.name("sqlalchemy.types", "TypeDecorator")
+            imports.name("sqlalchemy.types", "TypeEngine")
         if self.uses_aware_datetime:
             imports.module("datetime")
             imports.name(SQLALCHEMY, "DateTime")
@@ -96,6 +107,7 @@ class _Models:
             uses_array_type=self.uses_array_type,
             uses_enum_values=self.uses_enum_values,
             uses_aware_datetime=self.uses_aware_datetime,
+            uses_scaleless_numeric=self.uses_scaleless_numeric,
             models=models,
             class_aliases=tuple(ir.Field(Code(alias), Code(""), Code(name))
                                 for name, alias in sorted(self.class_aliases.items())),
@@ -150,6 +162,9 @@ class _Models:
             return f"{sa('REAL')}[float]()"  # `REAL` alone is `REAL[Unknown]` to pyright: its Python type is open
         if column.kind.sqlalchemy:
             return sa(column.kind.sqlalchemy)
+        if kind == "numeric" and column.scale is None and not item:
+            self.uses_scaleless_numeric = True
+            return call("_ScalelessNumeric", str(column.precision)) if column.precision else "_ScalelessNumeric"
         if kind == "numeric":
             args = [str(v) for v in (column.precision, column.scale) if v is not None]
             return call(sa("Numeric"), *args) if args else sa("Numeric")

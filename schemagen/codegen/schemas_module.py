@@ -35,6 +35,7 @@ class _Schemas:
         self.types = TypeExpressions(catalog, self.imports, untyped_json="json_value")
         self.uses_rules = False
         self.uses_url = False
+        self.uses_as_stored = False
         self.ranges: dict[str, ir.Field] = {}
 
     def module(self) -> ir.SchemasModule:
@@ -87,11 +88,18 @@ class _Schemas:
             imports.name(PYDANTIC, "GetCoreSchemaHandler")
             imports.name("pydantic_core", "core_schema")
             imports.name(PYDANTIC, "EmailStr")
+        if self.uses_as_stored:
+            imports.name("typing", "Any")
+            imports.name(PYDANTIC, "BaseModel")
+            imports.name(PYDANTIC, "ValidationError")
+            imports.name(PYDANTIC, "ValidatorFunctionWrapHandler")
+            imports.name(PYDANTIC, "WrapValidator")
         if self.uses_url:
             imports.name(PYDANTIC, "AnyUrl")
             imports.name(PYDANTIC, "TypeAdapter")
         return ir.SchemasModule(imports.render(), imports.locals(), self.uses_rules, uses_update, self.uses_url,
-                                tuple(schemas), tuple(self.ranges[name] for name in sorted(self.ranges)))
+                                tuple(schemas), tuple(self.ranges[name] for name in sorted(self.ranges)),
+                                self.uses_as_stored)
 
     def config_field(self, **config: str) -> tuple[ir.Field, ...]:
         return (ir.Field(Code("model_config"), Code(""), call(self.imports.name(PYDANTIC, "ConfigDict"), **config)),)
@@ -101,6 +109,9 @@ class _Schemas:
         imports, kind = self.imports, column.type
         item = self.types.column_py_type(column)
         item_constraints: dict[str, str] = {}
+        if kind == "char" and column.length:
+            # PostgreSQL pads a shorter value with spaces and SQLite does not: only full values fit
+            item_constraints["min_length"] = str(column.length)
         if kind in ("varchar", "char") and column.length:
             item_constraints["max_length"] = str(column.length)
         value_range = column.kind.value_range
@@ -198,6 +209,10 @@ class _Schemas:
 
     def select_field(self, column: Column) -> ir.Field:
         annotation = self.types.value_type(column) + (" | None" if column.nullable else "")
+        if column.json_type is not None and any(self.catalog.shape(name) for name in column.json_type.named()):
+            # what the column read is shown as stored, even where it breaks a rule for writing
+            self.uses_as_stored = True
+            annotation = f"{self.imports.name('typing', 'Annotated')}[{annotation}, _AsStored]"
         annotation = self.with_field_info(annotation, self.alias_args(column, select=True))
         return ir.Field(Code(column.attr), Code(annotation), None)
 

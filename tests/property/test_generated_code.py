@@ -927,12 +927,15 @@ def test_regression_b21_unused_field_import(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout  # F401 `pydantic.Field` imported but unused
 
 
-@pytest.mark.xfail(strict=True, reason='B22, open: SQLite stores numeric without scale as REAL; values come back with binary-float noise')
 def test_regression_b22_numeric_without_scale_on_sqlite() -> None:
-    spec = "tables:\n  t:\n    columns:\n" + ID + "      n: numeric\n"
+    """Fixed: SQLite's float is read back by its shortest decimal, exact up to 15 significant digits."""
+    spec = "tables:\n  t:\n    columns:\n" + ID + "      n: numeric\n      p: {type: numeric, precision: 12}\n"
+    values = [decimal.Decimal("3457688.593"), decimal.Decimal("0.1"), decimal.Decimal("-12345678901.2345"),
+              decimal.Decimal("123456789012345"), decimal.Decimal("1E-7")]
     with built(spec) as package:
-        (row,) = _create_and_insert(package, "sqlite", [("t", {"n": decimal.Decimal("3457688.593")})])
-        assert row["n"] == decimal.Decimal("3457688.593")  # read back as 3457688.5929999999
+        rows = _create_and_insert(package, "sqlite", [("t", {"n": value, "p": 7}) for value in values])
+        assert [row["n"] for row in rows] == values  # read back as 3457688.5929999999
+        assert [row["p"] for row in rows] == [decimal.Decimal(7)] * len(values)
 
 
 @pytest.mark.parametrize("kind", ["unique", "indexes", "unique named like a table"])
@@ -960,17 +963,21 @@ def test_regression_b24_numeric_with_precision_and_no_scale(database: str) -> No
         assert row["n"] == decimal.Decimal("1.5")  # PostgreSQL: numeric(10) = numeric(10, 0) stores 2
 
 
-def test_regression_b25_char_shorter_than_its_length(database: str, request: pytest.FixtureRequest) -> None:
-    if database == "postgresql":
-        request.applymarker(pytest.mark.xfail(strict=True, reason='B25, open: char(n) pads on PostgreSQL and not on SQLite'))
+def test_regression_b25_char_shorter_than_its_length(database: str) -> None:
+    """Fixed: a `char(n)` value fills the column, so both databases give back what was written."""
     spec = "tables:\n  t:\n    columns:\n" + ID + "      c: {type: char, length: 3}\n"
     with built(spec) as package:
-        try:
-            package.TInsert.model_validate({"c": "ab"})
-        except ValidationError:
-            return  # the schema asks for exactly 3 characters: fixed
-        (row,) = _create_and_insert(package, database, [("t", {"c": "ab"})])
-        assert row["c"] == "ab"  # PostgreSQL: 'ab ' (blank-padded); SQLite: 'ab'
+        with pytest.raises(ValidationError, match="at least 3 characters"):
+            package.TInsert.model_validate({"c": "ab"})  # PostgreSQL would read back 'ab ', SQLite 'ab'
+        with pytest.raises(ValidationError, match="at least 3 characters"):
+            package.TUpdate.model_validate({"c": "ab"})
+        (row,) = _create_and_insert(package, database, [("t", {"c": "abc"})])
+        assert row["c"] == "abc"
+    with tempfile.TemporaryDirectory() as tmp:
+        spec_file = Path(tmp) / "spec.yaml"
+        spec_file.write_text("tables:\n  t:\n    columns:\n" + ID + "      c: {type: char, length: 3, default: ab}\n")
+        with pytest.raises(SpecErrors, match="shorter than the column's length 3"):
+            generate([spec_file])
 
 
 def test_regression_f1_unicode_type_name_in_a_type_expression() -> None:

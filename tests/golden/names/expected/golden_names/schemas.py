@@ -16,12 +16,34 @@ from pydantic import (
     model_validator,
     ModelWrapValidatorHandler,
     ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
 )
 from pydantic_core import core_schema, CoreSchema, InitErrorDetails, PydanticCustomError
 
 from .types import Kind, Options
 
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647)]
+
+
+def _as_stored(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    # A typed JSON value read from the database is shown as stored: rules are for writing, and a
+    # row another writer stored must not make a read fail (see `_JSONOf` in models.py).
+    try:
+        return handler(value)
+    except ValidationError:
+        shown: Any = value
+        stored: Any = value  # as the column read it: a shape, or a list or dict of shapes
+        if isinstance(value, dict):
+            stored = stored.values()
+        elif not isinstance(value, list):
+            stored = [stored]
+        if all(isinstance(item, BaseModel) for item in stored):
+            return shown
+        raise
+
+
+_AsStored = WrapValidator(_as_stored)
 
 _JSON_SCHEMA_KEYS = {
     "min_length": "minLength",
@@ -178,7 +200,7 @@ class OrderSelect(_Select):
     relationship: str | None
     datetime: _datetime.datetime | None
     uuid: _uuid.UUID | None
-    json_: Annotated[Options | None, Field(serialization_alias="json")]
+    json_: Annotated[Options | None, _AsStored, Field(serialization_alias="json")]
     schema_: Annotated[str | None, Field(serialization_alias="schema")]
     model_name_: Annotated[str | None, Field(serialization_alias="model_name")]
     copy_: Annotated[str | None, Field(serialization_alias="copy")]
