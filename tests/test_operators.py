@@ -96,15 +96,58 @@ def _ids(engine: Engine, model: Any, condition: Any) -> list[int]:
         return list(session.scalars(select(model.id).where(condition).order_by(model.id)))
 
 
+# the operators SQLite answers from the JSON list (`json_each`), and PostgreSQL's rows for their negation
+ANSWERED_ON_SQLITE = {"contains": [2, 4], "contained_by": [3], "overlap": [4], "index": [2, 3]}
+
+
 @pytest.mark.parametrize("name", ARRAY_OPERATORS)
 def test_array_operators_are_postgresqls(name: str, posts: tuple[Engine, Any]) -> None:
     engine, hand = posts
     operator, expected = ARRAY_OPERATORS[name]
     if engine.dialect.name == "postgresql":
         assert _ids(engine, Post, operator(Post)) == _ids(engine, hand, operator(hand)) == expected
+        if name in ANSWERED_ON_SQLITE:
+            assert _ids(engine, Post, ~operator(Post)) == _ids(engine, hand, ~operator(hand)) == ANSWERED_ON_SQLITE[name]
+        return
+    if name in ANSWERED_ON_SQLITE:  # SQLite has no arrays: the same answer, from the JSON list
+        assert _ids(engine, Post, operator(Post)) == expected
+        assert _ids(engine, Post, ~operator(Post)) == ANSWERED_ON_SQLITE[name]
         return
     with pytest.raises(REFUSED):  # never an answer computed from JSON text
         _ids(engine, Post, operator(Post))
+
+
+@pytest.mark.parametrize("name", ANSWERED_ON_SQLITE)
+def test_array_operators_treat_null_as_postgresql_does(name: str, engine: Engine) -> None:
+    """A NULL array is neither in nor out: the row is left out of a test and of its negation."""
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add(Group(**GroupInsert.model_validate({"name": "no tags"}).model_dump()))
+        session.add(Group(**GroupInsert.model_validate({"name": "tags", "tags": ["a"], "member_ids": [3, 1]}).model_dump()))
+        session.commit()
+    test = {
+        "contains": lambda: Group.tags.contains(["a"]),
+        "contained_by": lambda: Group.tags.contained_by(["a", "b"]),
+        "overlap": lambda: Group.tags.overlap(["a"]),
+        "index": lambda: Group.tags[1] == "a",
+    }[name]
+    assert _ids(engine, Group, test()) == [2]
+    assert _ids(engine, Group, ~test()) == []
+
+
+def test_array_items_keep_their_type_on_both_databases(engine: Engine) -> None:
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add(Group(**GroupInsert.model_validate({"name": "g", "member_ids": [3, 1, 2]}).model_dump()))
+        session.commit()
+        assert session.scalars(select(Group.member_ids[1])).all() == [3]
+        assert session.scalars(select(Group.member_ids[4])).all() == [None]  # past the end
+        assert session.scalars(select(Group.member_ids[0])).all() == [None]  # PostgreSQL counts from 1
+        assert _ids(engine, Group, Group.member_ids[2] + 1 == 2) == [1]
+        assert _ids(engine, Group, Group.member_ids.contains([2, 3])) == [1]
+        assert _ids(engine, Group, Group.member_ids.contains([2, 4])) == []
+        with pytest.raises(StatementError, match="groups.member_ids"):  # the other list is checked too
+            _ids(engine, Group, Group.member_ids.contains(["x"]))
 
 
 @pytest.mark.parametrize("name", JSONB_OPERATORS)

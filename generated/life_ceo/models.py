@@ -16,6 +16,7 @@ from sqlalchemy import (
     cast,
     CHAR,
     CheckConstraint,
+    ColumnElement,
     Date,
     DateTime,
     Double,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     Interval,
     JSON,
     LargeBinary,
+    literal,
     MetaData,
     Numeric,
     REAL,
@@ -47,7 +49,10 @@ import sqlalchemy.dialects.postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncAttrs
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from .types import (
@@ -221,15 +226,104 @@ class _JSONBOf(_JSONOf[_T]):
     cache_ok = True
 
 
+class _ArrayTest(FunctionElement[bool]):
+    """An array operator: PostgreSQL's own, or on SQLite the same answer from the JSON list."""
+
+    # clauses: PostgreSQL's expression, the column, the other list (bound through the column's type)
+    inherit_cache = True
+    type = Boolean()
+    sqlite = ""
+
+
+class _ArrayContains(_ArrayTest):
+    inherit_cache = True
+    sqlite = "NOT EXISTS (SELECT value FROM json_each({1}) EXCEPT SELECT value FROM json_each({0}))"
+
+
+class _ArrayContainedBy(_ArrayTest):
+    inherit_cache = True
+    sqlite = "NOT EXISTS (SELECT value FROM json_each({0}) EXCEPT SELECT value FROM json_each({1}))"
+
+
+class _ArrayOverlap(_ArrayTest):
+    inherit_cache = True
+    sqlite = "EXISTS (SELECT value FROM json_each({0}) INTERSECT SELECT value FROM json_each({1}))"
+
+
+class _ArrayItem(FunctionElement[Any]):
+    """`column[i]`: PostgreSQL's 1-based index, or on SQLite the item of the JSON list."""
+
+    # clauses: PostgreSQL's expression, the column, the JSON path of the item (`$[0]` for `[1]`)
+    inherit_cache = True
+
+    def __init__(self, *clauses: Any, item_type: TypeEngine[Any]) -> None:
+        super().__init__(*clauses)
+        self.type = item_type
+
+
+@compiles(_ArrayContains)
+@compiles(_ArrayContainedBy)
+@compiles(_ArrayOverlap)
+@compiles(_ArrayItem)
+def _as_postgresql(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(list(element.clauses)[0], **kw)
+
+
+@compiles(_ArrayContains, "sqlite")
+@compiles(_ArrayContainedBy, "sqlite")
+@compiles(_ArrayOverlap, "sqlite")
+def _array_test_on_sqlite(element: _ArrayTest, compiler: SQLCompiler, **kw: Any) -> str:
+    column, other = (compiler.process(clause, **kw) for clause in list(element.clauses)[1:])
+    # NULL as PostgreSQL answers it, so that `~` and `not_()` agree too
+    return f"CASE WHEN {column} IS NULL OR {other} IS NULL THEN NULL ELSE {element.sqlite.format(column, other)} END"
+
+
+@compiles(_ArrayItem, "sqlite")
+def _array_item_on_sqlite(element: _ArrayItem, compiler: SQLCompiler, **kw: Any) -> str:
+    column, path = (compiler.process(clause, **kw) for clause in list(element.clauses)[1:])
+    return f"json_extract({column}, {path})"
+
+
+class _ArrayComparator(
+    TypeDecorator.Comparator[Any], sqlalchemy.dialects.postgresql.ARRAY.Comparator[Any]
+):
+    def contains(self, other: Any, **kwargs: Any) -> ColumnElement[bool]:
+        return _ArrayContains(super().contains(other, **kwargs), self.expr, self._operand(other))
+
+    def contained_by(self, other: Any) -> ColumnElement[bool]:
+        return _ArrayContainedBy(super().contained_by(other), self.expr, self._operand(other))
+
+    def overlap(self, other: Any) -> ColumnElement[bool]:
+        return _ArrayOverlap(super().overlap(other), self.expr, self._operand(other))
+
+    def __getitem__(self, index: Any) -> Any:
+        array_type: Any = self.type
+        as_postgresql = type_coerce(self.expr, array_type.impl_instance)[index]
+        if not isinstance(index, int) or isinstance(index, bool):
+            return as_postgresql  # slices and computed indexes: PostgreSQL only
+        path = (
+            f"$[{index - 1}]" if index >= 1 else "$[#]"
+        )  # `$[#]` is past the end: NULL, as PostgreSQL
+        return _ArrayItem(as_postgresql, self.expr, literal(path), item_type=array_type.item_type)
+
+    def _operand(self, other: Any) -> Any:
+        return literal(other, type_=self.type)
+
+
 class _ArrayOf(TypeDecorator[list[_T]]):
     """A native ARRAY on PostgreSQL and a JSON list elsewhere, with the same Python values."""
 
-    # Its operators are PostgreSQL's (`contains`, `contained_by`, `overlap`, `any_`, indexing): on
-    # SQLite, which has no arrays, they fail when the statement runs rather than compare JSON text.
+    # Its operators are PostgreSQL's (`contains`, `contained_by`, `overlap`, `any_`, indexing). On
+    # SQLite, which has no arrays, `contains`, `contained_by`, `overlap` and `[i]` give the same
+    # answers from the JSON list (`json_each`); `any_`, `all_` and slices fail when they run there.
 
     impl = sqlalchemy.dialects.postgresql.ARRAY
     cache_ok = True
     should_evaluate_none = True  # an explicit None is SQL NULL, not "use the default"
+
+    @property
+    def comparator_factory(self) -> type[_ArrayComparator]:  # type: ignore[override]
+        return _ArrayComparator
 
     def __init__(self, item: TypeEngine[Any], adapter: TypeAdapter[list[_T]], column: str) -> None:
         super().__init__(item)

@@ -72,6 +72,12 @@ class _Models:
             imports.module("sqlalchemy.dialects.postgresql")
         if self.uses_array_type:
             imports.name(SQLALCHEMY, "JSON")  # an array's storage outside PostgreSQL
+            for name in ("Boolean", "ColumnElement", "literal"):
+                imports.name(SQLALCHEMY, name)
+            imports.name("sqlalchemy.sql.expression", "FunctionElement")
+            imports.name("sqlalchemy.sql.compiler", "SQLCompiler")
+            imports.name("sqlalchemy.ext.compiler", "compiles")
+            imports.name(SQLALCHEMY, "type_coerce")
         if self.uses_json_type:
             for name in ("cast", "Text", "type_coerce"):
                 imports.name(SQLALCHEMY, name)
