@@ -63,6 +63,21 @@ def shown(path: Path) -> str:
         return str(path)
 
 
+def write_text_output(text: str, out: Path | None) -> None:
+    """Print `text`, or write it to `out` (saying whether it changed)."""
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        unchanged = out.is_file() and out.read_text("utf-8") == text
+        if not unchanged:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, "utf-8", newline="\n")
+    except OSError as exc:
+        fail(f"could not write {out}: {exc.strerror}", EXIT_FAILURE)
+    typer.echo(f"{'unchanged' if unchanged else 'wrote'} {out}", err=True)
+
+
 def fail(message: str, code: int) -> NoReturn:
     typer.echo(f"schemagen: {message}", err=True)
     raise typer.Exit(code)
