@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from schemagen.cli.common import EXIT_FAILURE, OutOption, SpecsArgument, app, fail, generate_unless_fresh, shown
 
 
 @app.command()
-def build(specs: SpecsArgument = None, out: OutOption = None) -> None:
+def build(specs: SpecsArgument = None, out: OutOption = None,
+          watch: bool = typer.Option(False, "--watch", "-w", help="build, then rebuild on every spec change "
+                                     "until Ctrl-C")) -> None:
     """Generate the packages of all specs into the output folder (all or nothing)."""
+    if watch:
+        from schemagen.cli.watch import watch_and_build
+
+        watch_and_build(specs, out)
+        return
+    build_once(specs, out)
+
+
+def build_once(specs: list[Path] | None, out: Path | None) -> None:
+    """One build; a spec error or a failed write ends it with `typer.Exit` (after printing why)."""
     from schemagen.output.write import WriteConflict, apply, locked, plan, recover
 
     generated = generate_unless_fresh(specs, out, "build")

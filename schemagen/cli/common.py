@@ -38,11 +38,17 @@ def project_settings() -> dict[str, object]:
     return section if isinstance(section, dict) else {}
 
 
+def spec_places(specs: list[Path] | None) -> list[Path]:
+    """The spec files and folders given, else those of `[tool.schemagen]`, else specs/."""
+    if specs:
+        return specs
+    configured = project_settings().get("specs", ["specs"])
+    return [Path(str(p)) for p in (configured if isinstance(configured, list) else [configured])]
+
+
 def inputs(specs: list[Path] | None, out: Path | None) -> tuple[list[Path], Path]:
     settings = project_settings()
-    if not specs:
-        configured = settings.get("specs", ["specs"])
-        specs = [Path(str(p)) for p in (configured if isinstance(configured, list) else [configured])]
+    specs = spec_places(specs)
     if out is None:
         out = Path(str(settings.get("out", "generated")))
     from schemagen.spec.files import find_specs
