@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from schemagen.cli.common import EXIT_FAILURE, OutOption, SpecsArgument, app, fail, generate_unless_fresh, shown
+from schemagen.cli.ui import elapsed, paint, plural, say, shout
 
 
 @app.command()
@@ -33,7 +34,7 @@ def build_once(specs: list[Path] | None, out: Path | None) -> None:
     try:
         with locked(out_dir):
             if recover(out_dir):
-                typer.echo(f"rolled back an interrupted build in {out_dir}", err=True)
+                shout(f"rolled back an interrupted build in {out_dir}")
             result = plan(out_dir, outputs)
             apply(result)
     except WriteConflict as exc:
@@ -42,11 +43,14 @@ def build_once(specs: list[Path] | None, out: Path | None) -> None:
         fail(f"could not write {exc.filename or out_dir}: {exc.strerror}; nothing was changed", EXIT_FAILURE)
     generated.remember()
     for path in result.edited:
-        typer.echo(f"replaced {shown(path)}, which had been edited by hand since schemagen wrote it", err=True)
+        shout(f"replaced {shown(path)}, which had been edited by hand since schemagen wrote it")
     for path in sorted(result.writes):
-        typer.echo(f"wrote {shown(path)}")
+        say(f"{paint('wrote', 'green')} {shown(path)}")
     for path in result.deletes:
-        typer.echo(f"removed {shown(path)}")
-    packages = ", ".join(o.package for o in outputs)
-    typer.echo(f"{len(outputs)} package(s) ({packages}): {len(result.writes)} written, "
-               f"{len(result.unchanged)} unchanged, {len(result.deletes)} removed")
+        say(f"{paint('removed', 'yellow')} {shown(path)}")
+    for path in sorted(result.unchanged):
+        say(f"unchanged {shown(path)}", level=1)
+    packages = f"{plural(len(outputs), 'package')} ({', '.join(o.package for o in outputs)})"
+    tables = plural(sum(o.tables for o in outputs), "table")
+    say(paint(f"built {packages}, {tables}: {len(result.writes)} written, {len(result.unchanged)} unchanged, "
+              f"{len(result.deletes)} removed in {elapsed()}", "green", bold=True))

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import signal
 import threading
-import time
 from pathlib import Path
 
 import typer
 
 from schemagen.cli.build import build_once
 from schemagen.cli.common import shown, spec_places
+from schemagen.cli.ui import elapsed, restart_clock, say, shout
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -34,24 +34,29 @@ def watch_and_build(specs: list[Path] | None, out: Path | None) -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     _attempt(specs, out)
     watched = sorted({str(f) for f in folders} | {str(f.parent) for f in files})
-    typer.echo(f"watching {', '.join(map(str, places))} for changes (Ctrl-C stops)")
-    for changes in watch(*watched, watch_filter=relevant, stop_event=stop, debounce=400):
+    ready = False
+    # yield_on_timeout: the first (empty) yield comes once the watcher is in place, so "watching" is
+    # printed only when a save will be seen
+    for changes in watch(*watched, watch_filter=relevant, stop_event=stop, debounce=400, rust_timeout=300,
+                         yield_on_timeout=True):
+        if not ready:
+            ready = True
+            say(f"watching {', '.join(map(str, places))} for changes (Ctrl-C stops)")
+        if not changes:
+            continue
         for change, path in sorted(changes, key=lambda c: c[1]):
-            typer.echo(f"{shown(Path(path))} {change.name}")
+            say(f"{shown(Path(path))} {change.name}")
         _attempt(specs, out)
         if not stop.is_set():
-            typer.echo("watching for changes (Ctrl-C stops)")
-    typer.echo("stopped watching")
+            say("watching for changes (Ctrl-C stops)")
+    say("stopped watching")
 
 
 def _attempt(specs: list[Path] | None, out: Path | None) -> None:
-    started = time.perf_counter()
+    """One build; its summary line says how long it took."""
+    restart_clock()
     try:
         build_once(specs, out)
     except typer.Exit as exc:
-        if exc.exit_code == 0:
-            return
-        typer.echo(f"build failed (exit {exc.exit_code}) after {time.perf_counter() - started:.2f} s; "
-                   "fix the spec and save: the watch goes on", err=True)
-        return
-    typer.echo(f"built in {time.perf_counter() - started:.2f} s")
+        if exc.exit_code:
+            shout(f"build failed (exit {exc.exit_code}) after {elapsed()}; fix the spec and save: the watch goes on")
