@@ -6,7 +6,7 @@ up-to-date tree stays import-light.
 
 from __future__ import annotations
 
-from schemagen.cli import build, check, init, json_schema, reference, validate  # noqa: F401  (each registers its command)
+from schemagen.cli import build, check, diagram, init, json_schema, reference, validate  # noqa: F401  (each registers its command)
 from schemagen.cli.common import app
 
 __all__ = ["app", "main"]
