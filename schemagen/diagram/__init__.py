@@ -63,7 +63,7 @@ def _type(column: Column) -> str:
 
 
 def _unique_columns(table: Table) -> set[tuple[str, ...]]:
-    found = {(column.key,) for column in table.columns if column.unique}
+    found: set[tuple[str, ...]] = {(column.key,) for column in table.columns if column.unique}
     found.update(unique.columns for unique in table.uniques)
     found.update(index.columns for index in table.indexes if index.unique and index.where is None)
     found.add(tuple(column.key for column in table.primary_key))
