@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test build check bench bench-peers clean
+.PHONY: setup demo test build check docs bench bench-peers clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ build: setup
 
 check: setup  ## fails when generated/ is out of date with specs/ and templates/
 	$(BIN)/schemagen check
+
+docs: setup  ## rewrite what is derived from the spec models: the JSON Schema and the spec reference
+	$(BIN)/schemagen json-schema --out docs/schemagen.schema.json
+	$(BIN)/schemagen reference --out docs/spec-reference.md
 
 bench: setup  ## timings of build/check, stage breakdown, generated vs hand-written code (< 10 min)
 	$(BIN)/python bench/run.py

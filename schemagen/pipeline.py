@@ -68,12 +68,13 @@ def generate(spec_files: list[Path], *, cache: FormatCache | None = None) -> lis
         template = exc.name.split("/", 1)[-1]
         raise TemplateError(f"template {template}.jinja produced invalid Python at line {exc.line}: {exc.message}\n"
                             f"{exc.text}") from None
-    return [_output(spec_file, raw, catalog.package, sources) for spec_file, raw, catalog in resolved]
+    return [_output(spec_file, raw, catalog, sources) for spec_file, raw, catalog in resolved]
 
 
-def _output(spec_file: Path, raw: bytes, package: str, sources: dict[str, str]) -> Output:
+def _output(spec_file: Path, raw: bytes, catalog: Catalog, sources: dict[str, str]) -> Output:
+    package = catalog.package
     prefix = f"{package}/"
     files = {path: source.encode("utf-8") for path, source in sources.items() if path.startswith(prefix)}
     digests = {path.split("/", 1)[1]: hashlib.sha256(data).hexdigest() for path, data in files.items()}
     files[f"{package}/{MANIFEST}"] = manifest_bytes(spec_file.name, hashlib.sha256(raw).hexdigest(), digests)
-    return Output(package, spec_file, dict(sorted(files.items())))
+    return Output(package, spec_file, dict(sorted(files.items())), len(catalog.tables))

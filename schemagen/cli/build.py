@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from schemagen.cli.common import EXIT_FAILURE, OutOption, SpecsArgument, app, fail, generate_unless_fresh, shown
+from schemagen.cli.ui import elapsed, paint, plural, say, shout
 
 
 @app.command()
-def build(specs: SpecsArgument = None, out: OutOption = None) -> None:
+def build(specs: SpecsArgument = None, out: OutOption = None,
+          watch: bool = typer.Option(False, "--watch", "-w", help="build, then rebuild on every spec change "
+                                     "until Ctrl-C")) -> None:
     """Generate the packages of all specs into the output folder (all or nothing)."""
+    if watch:
+        from schemagen.cli.watch import watch_and_build
+
+        watch_and_build(specs, out)
+        return
+    build_once(specs, out)
+
+
+def build_once(specs: list[Path] | None, out: Path | None) -> None:
+    """One build; a spec error or a failed write ends it with `typer.Exit` (after printing why)."""
     from schemagen.output.write import WriteConflict, apply, locked, plan, recover
 
     generated = generate_unless_fresh(specs, out, "build")
@@ -19,7 +34,7 @@ def build(specs: SpecsArgument = None, out: OutOption = None) -> None:
     try:
         with locked(out_dir):
             if recover(out_dir):
-                typer.echo(f"rolled back an interrupted build in {out_dir}", err=True)
+                shout(f"rolled back an interrupted build in {out_dir}")
             result = plan(out_dir, outputs)
             apply(result)
     except WriteConflict as exc:
@@ -28,11 +43,14 @@ def build(specs: SpecsArgument = None, out: OutOption = None) -> None:
         fail(f"could not write {exc.filename or out_dir}: {exc.strerror}; nothing was changed", EXIT_FAILURE)
     generated.remember()
     for path in result.edited:
-        typer.echo(f"replaced {shown(path)}, which had been edited by hand since schemagen wrote it", err=True)
+        shout(f"replaced {shown(path)}, which had been edited by hand since schemagen wrote it")
     for path in sorted(result.writes):
-        typer.echo(f"wrote {shown(path)}")
+        say(f"{paint('wrote', 'green')} {shown(path)}")
     for path in result.deletes:
-        typer.echo(f"removed {shown(path)}")
-    packages = ", ".join(o.package for o in outputs)
-    typer.echo(f"{len(outputs)} package(s) ({packages}): {len(result.writes)} written, "
-               f"{len(result.unchanged)} unchanged, {len(result.deletes)} removed")
+        say(f"{paint('removed', 'yellow')} {shown(path)}")
+    for path in sorted(result.unchanged):
+        say(f"unchanged {shown(path)}", level=1)
+    packages = f"{plural(len(outputs), 'package')} ({', '.join(o.package for o in outputs)})"
+    tables = plural(sum(o.tables for o in outputs), "table")
+    say(paint(f"built {packages}, {tables}: {len(result.writes)} written, {len(result.unchanged)} unchanged, "
+              f"{len(result.deletes)} removed in {elapsed()}", "green", bold=True))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from schemagen.cli.common import EXIT_STALE, OutOption, SpecsArgument, app, generate_unless_fresh
+from schemagen.cli.ui import elapsed, paint, paint_diff, plural, say, shout
 
 
 @app.command()
@@ -20,16 +21,17 @@ def check(specs: SpecsArgument = None, out: OutOption = None) -> None:
     if out_dir.is_dir():
         with locked(out_dir):
             if recover(out_dir):
-                typer.echo(f"rolled back an interrupted build in {out_dir}", err=True)
+                shout(f"rolled back an interrupted build in {out_dir}")
             diffs = differences(out_dir, outputs)
     else:
         diffs = differences(out_dir, outputs)
     if diffs:
         for diff in diffs:
-            typer.echo(diff, nl=False)
+            shout(paint_diff(diff), err=False)
         command = "schemagen build " + " ".join(map(str, specs or [])) + (f" --out {out}" if out else "")
-        typer.echo(f"\n{len(diffs)} generated file(s) out of date in {out_dir}. Run `{command.strip()}` to update.",
-                   err=True)
+        shout(f"\n{paint(f'{len(diffs)} generated file(s) out of date', 'red', err=True, bold=True)} in {out_dir}. "
+              f"Run `{command.strip()}` to update.")
         raise typer.Exit(EXIT_STALE)
     generated.remember()
-    typer.echo(f"{out_dir} is up to date ({sum(len(o.files) for o in outputs)} files, {len(outputs)} package(s))")
+    packages = f"{plural(len(outputs), 'package')} ({', '.join(o.package for o in outputs)})"
+    say(f"{out_dir} is up to date ({sum(len(o.files) for o in outputs)} files, {packages}) in {elapsed()}")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
+from schemagen.cli.ui import configure, elapsed, paint, paint_errors, plural, say, shout
 from schemagen.errors import SpecErrors
 
 if TYPE_CHECKING:
@@ -18,6 +19,29 @@ if TYPE_CHECKING:
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Generate SQLAlchemy models, Pydantic schemas and relation maps from YAML specs.")
+
+
+
+def _version(value: bool) -> None:
+    if value:
+        from schemagen import __version__
+
+        typer.echo(f"schemagen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="print schemagen's version and exit")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only errors, diffs and hints")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="also list unchanged files and "
+                                          "where the settings came from")] = False,
+) -> None:
+    if quiet and verbose:
+        fail("--quiet and --verbose contradict each other; give one", EXIT_SPEC_ERROR)
+    configure(quiet=quiet, verbose=verbose)
+
 
 EXIT_STALE = 1
 EXIT_SPEC_ERROR = 2
@@ -38,13 +62,21 @@ def project_settings() -> dict[str, object]:
     return section if isinstance(section, dict) else {}
 
 
+def spec_places(specs: list[Path] | None) -> list[Path]:
+    """The spec files and folders given, else those of `[tool.schemagen]`, else specs/."""
+    if specs:
+        return specs
+    configured = project_settings().get("specs", ["specs"])
+    return [Path(str(p)) for p in (configured if isinstance(configured, list) else [configured])]
+
+
 def inputs(specs: list[Path] | None, out: Path | None) -> tuple[list[Path], Path]:
     settings = project_settings()
-    if not specs:
-        configured = settings.get("specs", ["specs"])
-        specs = [Path(str(p)) for p in (configured if isinstance(configured, list) else [configured])]
+    specs = spec_places(specs)
     if out is None:
         out = Path(str(settings.get("out", "generated")))
+    say(f"specs: {', '.join(map(str, specs))}; output: {out}"
+        f"{' ([tool.schemagen] in pyproject.toml)' if settings else ''}", level=1)
     from schemagen.spec.files import find_specs
 
     missing = [p for p in specs if not p.exists()]
@@ -63,8 +95,23 @@ def shown(path: Path) -> str:
         return str(path)
 
 
+def write_text_output(text: str, out: Path | None) -> None:
+    """Print `text`, or write it to `out` (saying whether it changed)."""
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        unchanged = out.is_file() and out.read_text("utf-8") == text
+        if not unchanged:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, "utf-8", newline="\n")
+    except OSError as exc:
+        fail(f"could not write {out}: {exc.strerror}", EXIT_FAILURE)
+    say(f"{'unchanged' if unchanged else 'wrote'} {out}", err=True)
+
+
 def fail(message: str, code: int) -> NoReturn:
-    typer.echo(f"schemagen: {message}", err=True)
+    shout(f"{paint('schemagen', 'red', err=True, bold=True)}: {message}")
     raise typer.Exit(code)
 
 
@@ -80,7 +127,7 @@ def run_pipeline(specs: list[Path], cache: FormatCache) -> list[Output]:
     try:
         return generate(specs, cache=cache)
     except SpecErrors as exc:
-        typer.echo(exc.render(), err=True)
+        shout(paint_errors(exc.render()))
         raise typer.Exit(EXIT_SPEC_ERROR) from None
     except (TemplateError, FormatError) as exc:
         fail(f"internal error, please report it: {exc}", EXIT_FAILURE)
@@ -97,17 +144,18 @@ def proven_fresh(files: list[Path], out_dir: Path, command: str) -> bool:
         return False
     with locked(out_dir):
         if recover(out_dir):
-            typer.echo(f"rolled back an interrupted build in {out_dir}", err=True)
+            shout(f"rolled back an interrupted build in {out_dir}")
             return False
         checked = up_to_date(files, out_dir)
     if checked is None:
         return False
     total = sum(checked.values())
+    packages = f"{plural(len(checked), 'package')} ({', '.join(checked)})"
     if command == "build":
-        typer.echo(f"{len(checked)} package(s) ({', '.join(checked)}): 0 written, {total} unchanged, 0 removed "
-                   "(the manifests show the inputs and outputs unchanged)")
+        say(f"built {packages}: 0 written, {total} unchanged, 0 removed in {elapsed()} "
+            "(the manifests show the inputs and outputs unchanged)")
     else:
-        typer.echo(f"{out_dir} is up to date ({total} files, {len(checked)} package(s); shown by the manifests)")
+        say(f"{out_dir} is up to date ({total} files, {packages}; shown by the manifests) in {elapsed()}")
     return True
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from schemagen.cli.common import EXIT_SPEC_ERROR, SpecsArgument, app, inputs
+from schemagen.cli.ui import paint_errors, say, shout
 from schemagen.errors import SpecErrors
 
 
@@ -19,6 +20,6 @@ def validate(specs: SpecsArgument = None) -> None:
     try:
         check_specs(files)
     except SpecErrors as exc:
-        typer.echo(exc.render(), err=True)
+        shout(paint_errors(exc.render()))
         raise typer.Exit(EXIT_SPEC_ERROR) from None
-    typer.echo(f"{len(files)} spec(s) valid")
+    say(f"{len(files)} spec(s) valid")

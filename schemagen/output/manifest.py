@@ -21,6 +21,8 @@ class Output:
     package: str
     spec_file: Path
     files: dict[str, bytes]
+    tables: int = 0
+    """How many tables the package has (for the command's summary)."""
 
 
 def manifest_bytes(spec_name: str, spec_sha256: str, files: dict[str, str]) -> bytes:

@@ -1,6 +1,6 @@
 """The JSON Schema of the spec language says exactly what validation accepts.
 
-`Spec.model_json_schema()` (what editors will use) is checked with the `jsonschema` library against
+`schemagen.spec.schema.json_schema()` (`Spec.model_json_schema()` with examples: what editors use) is checked with the `jsonschema` library against
 `validate_spec` on the same loaded data: the two must agree on every input that is YAML, whether
 the validator accepts it or not. Inputs: the spec-shaped data and the mutations of valid specs the
 loader fuzzer draws, the catalogue of broken specs (a spec broken in structure fails both; one
@@ -22,13 +22,13 @@ from hypothesis import strategies as st
 
 from schemagen.errors import SpecErrors
 from schemagen.spec.load import load_spec_text
-from schemagen.spec.model import Spec
+from schemagen.spec.schema import json_schema
 from schemagen.spec.validate import validate_spec
 from tests.helpers import GOLDEN, GOLDEN_CASES, ROOT
 from tests.property.strategies import spec_plans, to_yaml
 from tests.property.test_fuzz_loader import BASE, LIFE_CEO, SCALE, _LIFE_CEO_DATA, mutated_data, mutated_specs, spec_shaped
 
-VALIDATOR = jsonschema.Draft202012Validator(Spec.model_json_schema())
+VALIDATOR = jsonschema.Draft202012Validator(json_schema())  # the schema editors get (with examples)
 
 
 def _json_data(value: Any) -> Any:

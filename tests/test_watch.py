@@ -1,0 +1,83 @@
+"""`schemagen build --watch`, run as a user runs it: edit, see the rebuild, break the spec, fix it, Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from tests.helpers import SHOP_SPEC
+
+
+class Session:
+    """A running `schemagen build --watch`, its output read line by line."""
+
+    def __init__(self, cwd: Path) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
+        self.process = subprocess.Popen([sys.executable, "-m", "schemagen", "build", "--watch"], cwd=cwd, env=env,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def expect(self, pattern: str, timeout: float = 60) -> str:
+        """The next line matching `pattern` (lines before it are kept in `seen`)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no line matching {pattern!r} in {timeout} s; output:\n" + "\n".join(self.seen))
+            self.seen.append(line)
+            if re.search(pattern, line):
+                return line
+
+
+def test_watch_rebuilds_on_edits_survives_a_broken_spec_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    spec = tmp_path / "specs" / "shop.yaml"
+    spec.parent.mkdir()
+    spec.write_text(SHOP_SPEC)
+    models = tmp_path / "generated" / "shop" / "models.py"
+    session = Session(tmp_path)
+    try:
+        session.expect(r"^built 1 package \(shop\), 1 table: 7 written, 0 unchanged, 0 removed in \d+\.\d\d s$")
+        session.expect(r"^watching specs for changes \(Ctrl-C stops\)$")
+
+        spec.write_text(SHOP_SPEC.replace("      status:", "      note: text\n      status:"))
+        session.expect(r"^specs/shop\.yaml (modified|added)$")
+        session.expect(r"^wrote generated/shop/models\.py$")
+        session.expect(r"^built 1 package \(shop\), 1 table: 3 written, 4 unchanged, 0 removed in \d+\.\d\d s$")
+        assert "note: Mapped[str | None]" in models.read_text()
+
+        spec.write_text(SHOP_SPEC + "  broken: [\n")
+        session.expect(r"^specs/shop\.yaml:\d+:\d+: error: YAML syntax error")
+        session.expect(r"^build failed \(exit 2\) after .* the watch goes on$")
+        session.expect(r"^watching for changes")
+        assert "note: Mapped[str | None]" in models.read_text()  # nothing written
+
+        spec.write_text(SHOP_SPEC.replace("      status:", "      memo: text\n      status:"))
+        session.expect(r"^wrote generated/shop/models\.py$")
+        session.expect(r"^built 1 package")
+        session.expect(r"^watching for changes")
+        text = models.read_text()
+        assert "memo: Mapped[str | None]" in text and "note:" not in text
+
+        session.process.send_signal(signal.SIGINT)
+        assert session.process.wait(timeout=30) == 0
+        session.expect(r"^stopped watching$", timeout=10)
+        assert not any("Traceback" in line for line in session.seen), session.seen
+    finally:
+        if session.process.poll() is None:
+            session.process.kill()
+            session.process.wait()
