@@ -7,6 +7,7 @@ up-to-date tree stays import-light.
 from __future__ import annotations
 
 from schemagen.cli import build, check, validate  # noqa: F401  (each registers its command)
+from schemagen.cli import migrate  # noqa: F401  (sql, migrate, upgrade, downgrade, push)
 from schemagen.cli.common import app
 
 __all__ = ["app", "main"]

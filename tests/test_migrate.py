@@ -1,0 +1,158 @@
+"""`schemagen sql`, `migrate`, `upgrade`, `push` on SQLite and PostgreSQL (schemagen.migrate)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+from sqlalchemy import inspect
+
+from schemagen.migrate import commands
+from schemagen.migrate.database import engine_for
+from schemagen.migrate.ddl import ddl_script, ddl_statements
+from tests.helpers import GOLDEN, ROOT, run_cli
+from tests.migrate_helpers import db_url, project, write_spec  # noqa: F401  (db_url is a fixture)
+
+SPECS = [ROOT / "specs" / "life_ceo.yaml", *sorted(GOLDEN.glob("*/spec.yaml"))]
+SPEC_IDS = [p.parent.name if p.name == "spec.yaml" else p.stem for p in SPECS]
+
+NOTES = """\
+package: notes_app
+enums:
+  Mood: [calm, busy]
+types:
+  Meta:
+    source: str
+tables:
+  notes:
+    columns:
+      id: {type: serial, primary_key: true}
+      title: {type: varchar, length: 80, nullable: false}
+      mood: {type: enum, enum: Mood, default: calm}
+      tags: {type: text, array: true}
+      meta: {type: jsonb, schema: Meta}
+      at: {type: timestamp, timezone: true, default: now}
+    indexes:
+      - {columns: [title], where: "title <> ''"}
+    checks:
+      - {name: title_length, sql: "length(title) > 0"}
+"""
+
+
+def _reflected(url: str) -> dict[str, list[str]]:
+    engine = engine_for(url)
+    try:
+        with engine.connect() as connection:
+            found = inspect(connection)
+            return {table: sorted(c["name"] for c in found.get_columns(table)) for table in sorted(found.get_table_names())
+                    if not table.startswith("alembic_version")}
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
+def test_sql_is_the_schema_of_the_models_on_both_databases(spec: Path, db_url: str, tmp_path: Path) -> None:
+    migration = project(spec, tmp_path / "migrations")
+    dialect = db_url.split(":")[0].split("+")[0]
+    assert ddl_script(migration.metadata, dialect) == ddl_script(migration.metadata, dialect)  # deterministic
+    engine = engine_for(db_url)
+    with engine.begin() as connection:
+        for statement in ddl_statements(migration.metadata, dialect):
+            connection.exec_driver_sql(statement)
+    engine.dispose()
+    expected = {t.name: sorted(c.name for c in t.columns) for t in migration.metadata.sorted_tables}
+    assert _reflected(db_url) == dict(sorted(expected.items()))
+    # what the DDL made is exactly what the models describe: nothing left to migrate against it
+    assert commands.push(migration, db_url, allow_destructive=False).is_empty()
+
+
+def test_sql_command_prints_ddl_in_dependency_order() -> None:
+    result = run_cli("sql", "specs/life_ceo.yaml", "--dialect", "postgresql")
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert text.index("CREATE TYPE agent_type AS ENUM") < text.index("CREATE TABLE user_settings")
+    assert text.index("CREATE TABLE users") < text.index("CREATE TABLE user_settings")
+    assert "COMMENT ON TABLE users IS 'People using the platform.';" in text
+    assert run_cli("sql", "specs/life_ceo.yaml", "--dialect", "postgresql").stdout == text
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
+def test_migrate_upgrade_then_check_is_clean(spec: Path, db_url: str, tmp_path: Path) -> None:
+    migration = project(spec, tmp_path / "migrations")
+    planned = commands.migrate(migration, db_url, "init", allow_destructive=False)
+    assert planned.written is not None
+    commands.upgrade(migration, db_url)
+    assert commands.plan(migration, db_url, allow_destructive=False).upgrade.is_empty()
+    # an unchanged spec writes nothing
+    assert commands.migrate(migration, db_url, "again", allow_destructive=False).written is None
+    assert len(migration.env.revisions()) == 1
+    expected = {t.name: sorted(c.name for c in t.columns) for t in migration.metadata.sorted_tables}
+    assert _reflected(db_url) == dict(sorted(expected.items()))
+
+
+def test_migration_files_import_only_alembic_and_sqlalchemy_and_run_alone(db_url: str, tmp_path: Path) -> None:
+    spec = write_spec(tmp_path / "specs", NOTES)
+    migration = project(spec, tmp_path / "migrations")
+    written = commands.migrate(migration, db_url, "init", allow_destructive=False).written
+    assert written is not None
+    tree = ast.parse(written.read_text("utf-8"))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert imported == {"alembic", "sqlalchemy"}
+    env_tree = ast.parse((migration.env.folder / "env.py").read_text("utf-8"))
+    assert {(n.module or "").split(".")[0] for n in ast.walk(env_tree) if isinstance(n, ast.ImportFrom)} <= {
+        "alembic", "sqlalchemy"}
+    # plain Alembic in a fresh interpreter, neither schemagen nor the generated package importable
+    script = ("import sys\n"
+              "class Blocked:\n"
+              "    def find_spec(self, name, *args):\n"
+              "        if name.split('.')[0] in ('schemagen', 'notes_app') or name.startswith('_schemagen'):\n"
+              "            raise ImportError(name)\n"
+              "sys.meta_path.insert(0, Blocked())\n"
+              "from alembic.config import Config\nfrom alembic import command\n"
+              f"config = Config(); config.set_main_option('script_location', {str(migration.env.folder)!r})\n"
+              "command.upgrade(config, 'head')\n"
+              "assert not [m for m in sys.modules if 'schemagen' in m or 'notes_app' in m]\n")
+    result = subprocess.run([sys.executable, "-I", "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                            env={"SCHEMAGEN_DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert _reflected(db_url) == {"notes": ["at", "id", "meta", "mood", "tags", "title"]}
+    assert commands.plan(migration, db_url, allow_destructive=False).upgrade.is_empty()
+    assert "postgresql.ENUM(" in written.read_text() or "sa.Enum(" in written.read_text()
+
+
+def test_a_json_shape_edit_writes_no_migration(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    spec = write_spec(tmp_path / "specs", NOTES)
+    assert commands.migrate(project(spec, tmp_path / "m"), url, "init", allow_destructive=False).written
+    spec.write_text(NOTES.replace("    source: str\n", "    source: str\n    weight: {type: int, default: 1}\n"))
+    assert commands.migrate(project(spec, tmp_path / "m"), url, "shape", allow_destructive=False).written is None
+
+
+def test_cli_loop_on_the_default_sqlite_database(tmp_path: Path) -> None:
+    write_spec(tmp_path / "specs", NOTES)
+    first = run_cli("migrate", "-m", "init", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "notes_app: wrote" in first.stdout and (tmp_path / "migrations" / "notes_app" / "env.py").is_file()
+    again = run_cli("migrate", "-m", "again", cwd=tmp_path)
+    assert "notes_app: no changes, no revision written" in again.stdout
+    assert run_cli("migrate", "--check", cwd=tmp_path).returncode == 0
+    assert run_cli("upgrade", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "schemagen.db").is_file()
+    spec = (tmp_path / "specs" / "app.yaml")
+    spec.write_text(NOTES.replace("      at: {type", "      body: text\n      at: {type"))
+    stale = run_cli("migrate", "--check", cwd=tmp_path)
+    assert stale.returncode == 1 and "add_column" in stale.stdout and "body" in stale.stdout
+    assert run_cli("migrate", "-m", "body", cwd=tmp_path).returncode == 0
+    assert run_cli("upgrade", cwd=tmp_path).returncode == 0
+    assert run_cli("migrate", "--check", cwd=tmp_path).returncode == 0
+    assert run_cli("downgrade", "--", "-1", cwd=tmp_path).returncode == 0
+    engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path / 'schemagen.db'}")
+    with engine.connect() as connection:
+        assert "body" not in {c["name"] for c in inspect(connection).get_columns("notes")}
+    engine.dispose()
