@@ -6,12 +6,14 @@ import ast
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy
 from sqlalchemy import inspect
 
 from schemagen.migrate import commands
+from schemagen.migrate.database import MigrateError
 from schemagen.migrate.database import engine_for
 from schemagen.migrate.ddl import ddl_script, ddl_statements
 from tests.helpers import GOLDEN, ROOT, run_cli
@@ -156,3 +158,115 @@ def test_cli_loop_on_the_default_sqlite_database(tmp_path: Path) -> None:
     with engine.connect() as connection:
         assert "body" not in {c["name"] for c in inspect(connection).get_columns("notes")}
     engine.dispose()
+
+
+def _evolve(db_url: str, tmp_path: Path, before: str, after: str, *, allow: bool = False,
+            rows: list[dict[str, object]] | None = None) -> tuple[Any, Any]:
+    specs = tmp_path / "specs"
+    first = project(write_spec(specs, before), tmp_path / "m")
+    commands.migrate(first, db_url, "one", allow_destructive=False)
+    commands.upgrade(first, db_url)
+    if rows:
+        engine = engine_for(db_url)
+        with engine.begin() as connection:
+            table = first.metadata.tables["items"]
+            connection.execute(table.insert(), rows)
+        engine.dispose()
+    second = project(write_spec(specs, after), tmp_path / "m")
+    return second, commands.migrate(second, db_url, "two", allow_destructive=allow)
+
+
+ITEMS = """\
+package: items_app
+tables:
+  items:
+    columns:
+      id: {type: serial, primary_key: true}
+      name: {type: varchar, length: 40, nullable: false}
+      note: {type: text}
+"""
+
+
+def test_destructive_changes_are_refused_with_every_column_listed(db_url: str, tmp_path: Path) -> None:
+    after = ITEMS.replace("      note: {type: text}\n", "      name2: {type: varchar, length: 10}\n") + """\
+  gone:
+    columns:
+      id: {type: serial, primary_key: true}
+"""
+    with pytest.raises(MigrateError) as refused:
+        _evolve(db_url, tmp_path, ITEMS + "  old:\n    columns:\n      id: {type: serial, primary_key: true}\n"
+                "      label: text\n", after.replace("name2: {type: varchar, length: 10}",
+                                                   "name2: {type: varchar, length: 10}\n      name: {type: varchar, length: 20}").replace(
+                    "      name: {type: varchar, length: 40, nullable: false}\n", ""))
+    message = str(refused.value)
+    for lost in ("old.id", "old.label", "items.note", "items.name (VARCHAR(40) -> VARCHAR(20))"):
+        assert lost in message
+    assert "--allow-destructive" in message
+    assert len(list((tmp_path / "m" / "items_app" / "versions").glob("*.py"))) == 1  # nothing written
+
+
+def test_a_drop_and_add_of_one_type_points_at_renamed_from(db_url: str, tmp_path: Path) -> None:
+    with pytest.raises(MigrateError) as refused:
+        _evolve(db_url, tmp_path, ITEMS, ITEMS.replace("note: {type: text}", "remark: {type: text}"))
+    assert "did you mean `renamed_from: note` on `remark`?" in str(refused.value)
+
+
+def test_declared_renames_keep_rows_and_are_no_ops_afterwards(db_url: str, tmp_path: Path) -> None:
+    after = ITEMS.replace("  items:\n", "  things:\n    renamed_from: items\n").replace(
+        "note: {type: text}", "remark: {type: text, renamed_from: note}")
+    second, planned = _evolve(db_url, tmp_path, ITEMS, after, rows=[{"name": "a", "note": "kept"}])
+    assert planned.written is not None and "rename_table('items', 'things')" in planned.written.read_text()
+    commands.upgrade(second, db_url)
+    engine = engine_for(db_url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT name, remark FROM things").fetchall() == [("a", "kept")]
+    engine.dispose()
+    assert commands.plan(second, db_url, allow_destructive=False).upgrade.is_empty()
+    assert commands.migrate(second, db_url, "three", allow_destructive=False).written is None
+
+
+def test_a_new_not_null_column_on_a_table_with_rows(db_url: str, tmp_path: Path) -> None:
+    with_default = ITEMS + "      size: {type: integer, nullable: false, default: 3}\n"
+    second, _ = _evolve(db_url, tmp_path, ITEMS, with_default, rows=[{"name": "a"}])
+    commands.upgrade(second, db_url)
+    engine = engine_for(db_url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT size FROM items").scalar() == 3
+    engine.dispose()
+    without = with_default + "      code: {type: varchar, length: 5, nullable: false}\n"
+    third = project(write_spec(tmp_path / "specs", without), tmp_path / "m")
+    written = commands.migrate(third, db_url, "three", allow_destructive=False).written
+    assert written is not None and "nullable=True" in written.read_text()
+    with pytest.raises(MigrateError, match=r"items.code is a new NOT NULL column without a default, "
+                                                    r"but 1 existing row\(s\) have no value"):
+        commands.upgrade(third, db_url)
+    assert commands.current(third, db_url) == third.env.revisions()[-2]  # rolled back to the previous revision
+    engine = engine_for(db_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM items")
+    engine.dispose()
+    commands.upgrade(third, db_url)
+    assert commands.plan(third, db_url, allow_destructive=False).upgrade.is_empty()
+
+
+def test_changed_check_and_partial_index_predicate_migrate(db_url: str, tmp_path: Path) -> None:
+    before = ITEMS + ("    indexes:\n      - {columns: [name], where: \"note IS NULL\"}\n"
+                      "    checks:\n      - {name: name_set, sql: \"length(name) > 0\"}\n")
+    after = before.replace("note IS NULL", "note IS NOT NULL").replace("length(name) > 0", "length(name) > 1")
+    second, planned = _evolve(db_url, tmp_path, before, after, rows=[{"name": "ab"}])
+    assert planned.written is not None
+    text = planned.written.read_text()
+    assert "> 1" in text and "IS NOT NULL" in text  # in the database's own spelling
+    commands.upgrade(second, db_url)
+    assert commands.plan(second, db_url, allow_destructive=False).upgrade.is_empty()
+
+
+def test_push_applies_the_spec_with_the_same_guard(db_url: str, tmp_path: Path) -> None:
+    first = project(write_spec(tmp_path / "specs", ITEMS), tmp_path / "m")
+    assert not commands.push(first, db_url, allow_destructive=False).is_empty()
+    assert commands.push(first, db_url, allow_destructive=False).is_empty()
+    second = project(write_spec(tmp_path / "specs", ITEMS.replace("      note: {type: text}\n", "")), tmp_path / "m")
+    with pytest.raises(MigrateError, match="items.note"):
+        commands.push(second, db_url, allow_destructive=False)
+    commands.push(second, db_url, allow_destructive=True)
+    assert _reflected(db_url) == {"items": ["id", "name"]}

@@ -26,6 +26,9 @@ from schemagen.migrate.database import (MigrateError, dialect_of, engine_for, fo
 from schemagen.migrate.environment import Environment
 
 
+Renamed = tuple[list[ops.MigrateOperation], list[ops.MigrateOperation]]
+
+
 @dataclass(frozen=True)
 class Project:
     """One package's migration setting: its metadata, environment, the rename declarations."""
@@ -55,7 +58,7 @@ def _check_dialect(project: Project, url: str) -> str:
 
 
 @contextmanager
-def _compared(project: Project, url: str) -> Iterator[tuple[Connection, dict[str, Any]]]:
+def _compared(project: Project, url: str) -> Iterator[tuple[Connection, dict[str, Any], Renamed]]:
     """A scratch database at the head of the history (renames applied) and the autogenerate options."""
     compare.register()
     with ExitStack() as stack:
@@ -68,18 +71,21 @@ def _compared(project: Project, url: str) -> Iterator[tuple[Connection, dict[str
             command.upgrade(project.env.config(connection), "head")
         if connection.in_transaction():
             connection.commit()
+        renamed = safety.apply_renames(connection, project.renames)
+        if connection.in_transaction():
+            connection.commit()
         options = {**compare.options(twin), "target_metadata": project.metadata,
                    "version_table": project.env.version_table}
-        yield connection, options
+        yield connection, options, renamed
 
 
 def plan(project: Project, url: str, *, allow_destructive: bool) -> Planned:
     """The operations that bring the history to the spec (checked by `safety`), not written."""
     _check_dialect(project, url)
-    with _compared(project, url) as (connection, options):
+    with _compared(project, url) as (connection, options, renamed):
         context = MigrationContext.configure(connection, opts=options)
         script = produce_migrations(context, project.metadata)
-        safety.review(script, project.renames, connection, allow_destructive=allow_destructive)
+        safety.review(script, renamed, connection, allow_destructive=allow_destructive)
         upgrade = script.upgrade_ops_list[-1]
         code = "" if upgrade.is_empty() else render_python_code(
             upgrade, render_as_batch=connection.dialect.name == "sqlite", render_item=compare.render_item,
@@ -94,11 +100,11 @@ def migrate(project: Project, url: str, message: str, *, allow_destructive: bool
     if planned.upgrade.is_empty():
         return planned
     project.env.create(dialect)
-    with _compared(project, url) as (connection, options):
+    with _compared(project, url) as (connection, options, renamed):
 
         def directives(context: MigrationContext, _revision: Any, scripts: list[ops.MigrationScript]) -> None:
             for script in scripts:
-                safety.review(script, project.renames, connection, allow_destructive=allow_destructive)
+                safety.review(script, renamed, connection, allow_destructive=allow_destructive)
 
         config = project.env.config(connection, {**options, "process_revision_directives": directives})
         written = command.revision(config, message=message, autogenerate=True)
@@ -121,7 +127,7 @@ def _run(project: Project, url: str, action: Callable[[Connection], None]) -> No
                                            + "; ".join(problems[:20]))
             else:
                 action(connection)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, RuntimeError) as exc:
         first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise MigrateError(f"the database refused the migration, which was rolled back: {first}") from None
     finally:
@@ -161,18 +167,21 @@ def push(project: Project, url: str, *, allow_destructive: bool) -> ops.UpgradeO
     def action(connection: Connection) -> None:
         options = {**compare.options(twin), "target_metadata": project.metadata,
                    "version_table": project.env.version_table}
+        renamed = safety.apply_renames(connection, project.renames)
         context = MigrationContext.configure(connection, opts=options)
         script = produce_migrations(context, project.metadata)
-        safety.review(script, project.renames, connection, allow_destructive=allow_destructive)
+        safety.review(script, renamed, connection, allow_destructive=allow_destructive)
         upgrade_ops = script.upgrade_ops_list[-1]
         applied.append(upgrade_ops)
         if upgrade_ops.is_empty():
             return
         code = render_python_code(upgrade_ops, render_as_batch=dialect == "sqlite",
                                   render_item=compare.render_item, migration_context=context)
-        run_code(code, Operations(context))
-        if connection.in_transaction() and dialect != "sqlite":
-            connection.commit()
+        if dialect != "sqlite" and connection.in_transaction():
+            connection.commit()  # PostgreSQL: one transaction of our own (enum values need autocommit blocks)
+        context = MigrationContext.configure(connection, opts=options)
+        with context.begin_transaction():
+            run_code(code, Operations(context))
 
     _run(project, url, action)
     return applied[0]

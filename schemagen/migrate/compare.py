@@ -19,7 +19,7 @@ from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 from alembic.runtime.plugins import Plugin
 from alembic.util import PriorityDispatchResult
-from sqlalchemy import CheckConstraint, Connection, Enum, MetaData, Table, inspect
+from sqlalchemy import CheckConstraint, Column, Connection, Enum, MetaData, Table, inspect
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy import types as sa_types
@@ -188,14 +188,16 @@ def compare_checks_and_predicates(context: AutogenContext, modify: ops.ModifyTab
     have = {str(c["name"]): c["sqltext"] for c in inspector.get_check_constraints(table, schema=schema)
             if c.get("name")}
     want = twin.checks[table]
+    # the constraints go on a throwaway table: the models' metadata is never changed
+    scratch = Table(table, MetaData(), *(Column(c.name, c.type) for c in metadata_table.columns), schema=schema)
     for name in sorted(have):
         if want.get(name) != have[name]:
             modify.ops.append(ops.DropConstraintOp.from_constraint(
-                CheckConstraint(have[name], name=conv(name), table=conn_table)))
+                CheckConstraint(have[name], name=conv(name), table=scratch)))
     for name in sorted(want):
         if have.get(name) != want[name]:
             modify.ops.append(ops.AddConstraintOp.from_constraint(
-                CheckConstraint(want[name], name=conv(name), table=metadata_table)))
+                CheckConstraint(want[name], name=conv(name), table=scratch)))
     touched = {getattr(op, "index_name", None) for op in modify.ops}
     have_where = {str(i["name"]): predicate(i) for i in inspector.get_indexes(table, schema=schema)}
     for index in sorted(metadata_table.indexes, key=lambda i: str(i.name)):
