@@ -96,3 +96,31 @@ def test_history_keeps_rows_and_every_revision_passes_the_stairway(db_url: str, 
         commands.upgrade(current, db_url, revision)
         assert commands.current(current, db_url) == revision
     assert commands.plan(current, db_url, allow_destructive=False).upgrade.is_empty()
+
+
+def test_two_upgrades_at_once_apply_each_revision_once(db_url: str, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from tests.helpers import ROOT
+
+    spec = write_spec(tmp_path / "specs", V2)
+    current = project(spec, tmp_path / "migrations")
+    written = commands.migrate(current, db_url, "v1", allow_destructive=False).written
+    assert written is not None
+    # a slow revision, so that the second upgrade starts while the first is inside it
+    text = written.read_text().replace("def upgrade() -> None:\n", "def upgrade() -> None:\n    import time\n\n"
+                                       "    time.sleep(2)\n")
+    written.write_text(text)
+    command = [sys.executable, "-m", "schemagen", "upgrade", "--spec", str(spec), "--db", db_url,
+               "--migrations", str(tmp_path / "migrations")]
+    started = time.monotonic()
+    runs = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=dict(os.environ)) for _ in range(2)]
+    results = [(run.wait(timeout=300), run.stderr.read() if run.stderr else "") for run in runs]
+    assert [code for code, _ in results] == [0, 0], results
+    assert time.monotonic() - started >= 2
+    assert _rows(db_url, f"SELECT version_num FROM {current.env.version_table}") == [(current.env.revisions()[-1],)]
+    assert commands.plan(current, db_url, allow_destructive=False).upgrade.is_empty()
