@@ -270,3 +270,88 @@ def test_push_applies_the_spec_with_the_same_guard(db_url: str, tmp_path: Path) 
         commands.push(second, db_url, allow_destructive=False)
     commands.push(second, db_url, allow_destructive=True)
     assert _reflected(db_url) == {"items": ["id", "name"]}
+
+
+def test_enum_types_follow_their_use_and_values_are_added_in_place(db_url: str, tmp_path: Path) -> None:
+    with_enum = ITEMS.replace("tables:", "enums:\n  Size: [s, m]\ntables:") + \
+        "      size: {type: enum, enum: Size, default: s}\n"
+    second, planned = _evolve(db_url, tmp_path, ITEMS, with_enum, rows=[{"name": "a"}])
+    commands.upgrade(second, db_url)
+    wider = with_enum.replace("[s, m]", "[s, m, l]")
+    third = project(write_spec(tmp_path / "specs", wider), tmp_path / "m")
+    written = commands.migrate(third, db_url, "three", allow_destructive=False).written
+    commands.upgrade(third, db_url)
+    assert commands.plan(third, db_url, allow_destructive=False).upgrade.is_empty()
+    engine = engine_for(db_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE items SET size = 'l'")
+        assert connection.exec_driver_sql("SELECT name, size FROM items").fetchall() == [("a", "l")]
+    engine.dispose()
+    if "postgresql" in db_url:
+        assert planned.written is not None and "postgresql.ENUM('s', 'm', name='size').create(" in (
+            planned.written.read_text())
+        assert written is not None and "ALTER TYPE size ADD VALUE IF NOT EXISTS 'l'" in written.read_text()
+        assert "autocommit_block()" in written.read_text()
+        with pytest.raises(MigrateError, match="removing enum values is not supported: size: l"):
+            commands.migrate(project(write_spec(tmp_path / "specs", with_enum), tmp_path / "m"), db_url, "four",
+                             allow_destructive=True)
+    # the last column of the type goes: so does the type (PostgreSQL)
+    fourth = project(write_spec(tmp_path / "specs", ITEMS), tmp_path / "m")
+    with pytest.raises(MigrateError, match="items.size"):
+        commands.migrate(fourth, db_url, "four", allow_destructive=False)
+    written = commands.migrate(fourth, db_url, "four", allow_destructive=True).written
+    assert written is not None
+    commands.upgrade(fourth, db_url)
+    if "postgresql" in db_url:
+        assert "postgresql.ENUM(name='size').drop(" in written.read_text()
+        engine = engine_for(db_url)
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM pg_type t JOIN pg_namespace n ON "
+                                              "n.oid = t.typnamespace WHERE typname = 'size' AND "
+                                              "nspname = current_schema()").scalar() == 0
+        engine.dispose()
+    assert commands.plan(fourth, db_url, allow_destructive=False).upgrade.is_empty()
+
+
+def test_making_a_column_not_null_with_null_rows_fails_clearly(db_url: str, tmp_path: Path) -> None:
+    second, _ = _evolve(db_url, tmp_path, ITEMS, ITEMS.replace("note: {type: text}", "note: {type: text, "
+                                                                                      "nullable: false}"),
+                        rows=[{"name": "a", "note": None}])
+    with pytest.raises(MigrateError, match=r"items.note becomes NOT NULL, but 1 existing row\(s\) have no value"):
+        commands.upgrade(second, db_url)
+    assert commands.current(second, db_url) == second.env.revisions()[0]
+
+
+def test_a_dropped_and_created_table_of_one_shape_points_at_renamed_from(db_url: str, tmp_path: Path) -> None:
+    with pytest.raises(MigrateError, match=r"table `goods` replaces `items`: did you mean `renamed_from: items`"):
+        _evolve(db_url, tmp_path, ITEMS, ITEMS.replace("  items:", "  goods:"))
+
+
+def test_sqlite_rebuilds_keep_children_and_check_foreign_keys(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    parents = ITEMS + ("  parts:\n    columns:\n      id: {type: serial, primary_key: true}\n"
+                       "      item_id: {type: integer, references: items.id, on_delete: cascade}\n")
+    first = project(write_spec(tmp_path / "specs", parents), tmp_path / "m")
+    commands.migrate(first, url, "one", allow_destructive=False)
+    commands.upgrade(first, url)
+    engine = engine_for(url)  # foreign keys are off on these connections: the orphan goes in
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO items (name) VALUES ('a')")
+        connection.exec_driver_sql("INSERT INTO parts (item_id) VALUES (1)")
+        connection.exec_driver_sql("INSERT INTO parts (item_id) VALUES (99)")
+    engine.dispose()
+    second = project(write_spec(tmp_path / "specs", parents.replace("length: 40", "length: 80")), tmp_path / "m")
+    written = commands.migrate(second, url, "two", allow_destructive=False).written
+    assert written is not None and "batch_alter_table('items'" in written.read_text()
+    with pytest.raises(MigrateError, match=r"rows would point to missing parents, nothing was changed: parts row 2"):
+        commands.upgrade(second, url)
+    assert commands.current(second, url) == second.env.revisions()[0]
+    engine = engine_for(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM parts WHERE item_id = 99")
+    engine.dispose()
+    commands.upgrade(second, url)
+    engine = engine_for(url)
+    with engine.connect() as connection:  # the rebuild of `items` cascaded into no child
+        assert connection.exec_driver_sql("SELECT id, item_id FROM parts").fetchall() == [(1, 1)]
+    engine.dispose()
