@@ -355,3 +355,16 @@ def test_sqlite_rebuilds_keep_children_and_check_foreign_keys(tmp_path: Path) ->
     with engine.connect() as connection:  # the rebuild of `items` cascaded into no child
         assert connection.exec_driver_sql("SELECT id, item_id FROM parts").fetchall() == [(1, 1)]
     engine.dispose()
+
+
+def test_a_dropped_foreign_key_is_destructive_and_a_changed_action_is_not(db_url: str, tmp_path: Path) -> None:
+    parents = ITEMS + ("  parts:\n    columns:\n      id: {type: serial, primary_key: true}\n"
+                       "      item_id: {type: integer, references: items.id, on_delete: cascade}\n")
+    second, planned = _evolve(db_url, tmp_path, parents, parents.replace("on_delete: cascade", "on_delete: set null"))
+    assert planned.written is not None
+    commands.upgrade(second, db_url)
+    assert commands.plan(second, db_url, allow_destructive=False).upgrade.is_empty()
+    third = project(write_spec(tmp_path / "specs", parents.replace(
+        ", references: items.id, on_delete: cascade", "")), tmp_path / "m")
+    with pytest.raises(MigrateError, match=r"parts.item_id \(foreign key fk_parts_item_id_items dropped\)"):
+        commands.migrate(third, db_url, "three", allow_destructive=False)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, Optional
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Literal, Optional, TypeVar
 
 import typer
 
@@ -13,6 +14,8 @@ from schemagen.cli.common import EXIT_FAILURE, EXIT_STALE, OutOption, SpecsArgum
 
 if TYPE_CHECKING:
     from schemagen.migrate.commands import Project
+
+T = TypeVar("T")
 
 DbOption = Annotated[Optional[str], typer.Option("--db", help="database URL (default: $SCHEMAGEN_DATABASE_URL, "
                                                  "[tool.schemagen] database_url, sqlite:///schemagen.db)")]
@@ -45,7 +48,7 @@ def projects(specs: list[Path] | None, migrations: Path | None) -> list[Project]
     return [Project(p.name, p.metadata, Environment(p.name, folder / p.name), p.renames) for p in packages]
 
 
-def _guarded(function):  # type: ignore[no-untyped-def]
+def _guarded(function: Callable[[], T]) -> T:
     """Run a migrate command, reporting a refusal as one message and exit 1 (no traceback)."""
     from schemagen.migrate.database import MigrateError
 

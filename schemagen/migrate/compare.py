@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
@@ -164,7 +164,7 @@ def _plain(type_: TypeEngine[Any], context: AutogenContext) -> str:
     return re.sub(r"(?<![\w.'\"])([A-Z][A-Za-z0-9_]*)\(", prefixed, repr(type_))
 
 
-def render_item(kind: str, obj: Any, context: AutogenContext) -> str | bool:
+def render_item(kind: str, obj: Any, context: AutogenContext) -> str | Literal[False]:
     if kind == "type" and isinstance(obj, TypeEngine):
         return render_type(obj, context) or False
     return False

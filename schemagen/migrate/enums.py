@@ -16,6 +16,7 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
 from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import sqltypes
 
 
@@ -85,8 +86,8 @@ def _render_drop(context: AutogenContext, op: DropEnumOp) -> str:
 def _render_add_values(context: AutogenContext, op: AddEnumValuesOp) -> str:
     if op.undo:
         return f"pass  # PostgreSQL cannot drop enum values: {_values(op.values)} stay in {op.name}"
-    dialect = postgresql.dialect()
-    quote = sqltypes.String().literal_processor(dialect)
+    dialect: Dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    quote = sqltypes.String().literal_processor(dialect)  # type: ignore[no-untyped-call]
     assert quote is not None
     name = dialect.identifier_preparer.quote(op.name)
     lines = ["with op.get_context().autocommit_block():"]

@@ -22,7 +22,7 @@ from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import Operations, ops
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Connection, ForeignKey, inspect
+from sqlalchemy import Column, Connection, ForeignKey, ForeignKeyConstraint, inspect
 from sqlalchemy.engine import Dialect
 
 from schemagen.migrate.database import MigrateError
@@ -149,8 +149,8 @@ def review(script: ops.MigrationScript, renamed: tuple[list[ops.MigrateOperation
     hints: list[str] = []
     dropped_tables = {op.table_name: op for op in upgrade.ops if isinstance(op, ops.DropTableOp)}
     created_tables = {op.table_name: op for op in upgrade.ops if isinstance(op, ops.CreateTableOp)}
-    for name, op in dropped_tables.items():
-        columns = op.to_table().columns
+    for name, dropped in dropped_tables.items():
+        columns = dropped.to_table().columns
         lost += [f"{name}.{c.name}" for c in columns]
         shape = sorted(_type(c.type, dialect) for c in columns)
         for new, created in created_tables.items():
@@ -162,7 +162,7 @@ def review(script: ops.MigrationScript, renamed: tuple[list[ops.MigrateOperation
         if not isinstance(op, ops.ModifyTableOps):
             continue
         added = [o for o in op.ops if isinstance(o, ops.AddColumnOp)]
-        added_fks = {tuple(o.columns) for o in op.ops if isinstance(o, ops.CreateForeignKeyOp)}
+        added_fks = {tuple(o.local_cols) for o in op.ops if isinstance(o, ops.CreateForeignKeyOp)}
         for inner in op.ops:
             if isinstance(inner, ops.DropColumnOp):
                 lost.append(f"{op.table_name}.{inner.column_name}")
@@ -175,9 +175,11 @@ def review(script: ops.MigrationScript, renamed: tuple[list[ops.MigrateOperation
                 if not widens(old, new):
                     lost.append(f"{op.table_name}.{inner.column_name} ({old} -> {new})")
             elif isinstance(inner, ops.DropConstraintOp) and inner.constraint_type == "foreignkey":
-                columns = tuple(c.name for c in inner.to_constraint().columns)  # type: ignore[attr-defined]
-                if columns not in added_fks:
-                    lost.append(f"{op.table_name}.{', '.join(columns)} (foreign key {inner.constraint_name} dropped)")
+                constraint = inner.to_constraint()
+                assert isinstance(constraint, ForeignKeyConstraint)
+                local = tuple(constraint.column_keys)
+                if local not in added_fks:
+                    lost.append(f"{op.table_name}.{', '.join(local)} (foreign key {inner.constraint_name} dropped)")
     if any(isinstance(op, RemoveEnumValuesOp) for op in upgrade.ops):
         raise MigrateError("removing enum values is not supported: " + "; ".join(
             f"{op.name}: {', '.join(op.values)}" for op in upgrade.ops if isinstance(op, RemoveEnumValuesOp)))
