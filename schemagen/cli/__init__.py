@@ -1,4 +1,4 @@
-"""The command line: `schemagen build`, `check`, `validate`, and the tools around them (`json-schema`, `reference`).
+"""The command line: `schemagen build`, `check`, `validate`, the database (`sql`, `migrate`, ...) and tools.
 
 One module per command; each imports its stages only when it runs, so that `check` on an
 up-to-date tree stays import-light.
@@ -6,7 +6,8 @@ up-to-date tree stays import-light.
 
 from __future__ import annotations
 
-from schemagen.cli import build, check, diagram, init, json_schema, reference, validate  # noqa: F401  (each registers its command)
+# each module registers its command(s); migrate registers sql, migrate, upgrade, downgrade and push
+from schemagen.cli import build, check, diagram, init, json_schema, migrate, reference, validate  # noqa: F401
 from schemagen.cli.common import app
 
 __all__ = ["app", "main"]

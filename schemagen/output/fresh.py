@@ -28,7 +28,7 @@ from schemagen.output.manifest import MANIFEST, manifest_bytes, read_manifests
 
 # Parts of schemagen that decide when and where to write, never what: editing them keeps the
 # fingerprint, and so the fast path, valid. Paths relative to the `schemagen` package.
-NOT_SHAPING_OUTPUT = ("__main__.py", "cli/", "output/", "format/cache.py")
+NOT_SHAPING_OUTPUT = ("__main__.py", "cli/", "output/", "format/cache.py", "migrate/")
 
 
 def _package_dir() -> Path:

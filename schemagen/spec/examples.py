@@ -26,6 +26,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "checks": "[{name: positive_total, sql: total >= 0}]",
         "soft_delete": "deleted_at",
         "relations": "{orders: {many: orders}}",
+        "renamed_from": "clients",
     },
     "Column": {
         "type": "varchar",
@@ -48,6 +49,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "enum": "OrderStatus",
         "schema": "list[Address]",
         "validate": "{format: email, message: Invalid email address}",
+        "renamed_from": "mail",
     },
     "Rules": {
         "min_length": "1",

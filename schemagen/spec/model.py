@@ -192,6 +192,8 @@ class Column(_Node):
     json_schema: Text | None = Field(default=None, alias="schema", description="The type of a json/jsonb column's "
                                      "values: a shape name, `list[X]`, `dict[str, X]` or a builtin.")
     rules: Rules | None = Field(default=None, alias="validate", description="Validation rules for Insert/Update.")
+    renamed_from: Text | None = Field(default=None, description="The column's previous SQL name: `schemagen migrate` "
+                                      "renames it (rows kept) instead of dropping and adding a column.")
 
     _expand, __get_pydantic_json_schema__ = _short_form("type", str, {"type": "string", "enum": list(COLUMN_TYPES)})
 
@@ -272,6 +274,8 @@ class Table(_Node):
     soft_delete: Text | None = Field(default=None, description="A nullable timestamp column whose value marks a "
                                      "row deleted.")
     relations: dict[str, Relation] = Field(default={}, description="Relations, by attribute name.")
+    renamed_from: Text | None = Field(default=None, description="The table's previous name: `schemagen migrate` "
+                                      "renames it (rows kept) instead of dropping and creating a table.")
 
 
 class Spec(_Node):

@@ -1,0 +1,137 @@
+"""`schemagen sql`, `migrate`, `upgrade`, `downgrade`, `push`: the schema into databases (schemagen.migrate)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Literal, Optional, TypeVar
+
+import typer
+
+from schemagen.cli.common import EXIT_FAILURE, EXIT_STALE, OutOption, SpecsArgument, app, fail, inputs, \
+    project_settings
+
+if TYPE_CHECKING:
+    from schemagen.migrate.commands import Project
+
+T = TypeVar("T")
+
+DbOption = Annotated[Optional[str], typer.Option("--db", help="database URL (default: $SCHEMAGEN_DATABASE_URL, "
+                                                 "[tool.schemagen] database_url, sqlite:///schemagen.db)")]
+SpecOption = Annotated[Optional[list[Path]], typer.Option("--spec", "-s", help="spec files or folders "
+                                                          "(default: specs/)")]
+MigrationsOption = Annotated[Optional[Path], typer.Option("--migrations", help="folder of the Alembic environments "
+                                                          "(default: migrations/, or [tool.schemagen] migrations)")]
+DestructiveOption = Annotated[bool, typer.Option("--allow-destructive", help="allow changes that lose data")]
+
+
+def database_url(db: str | None) -> str:
+    """--db, then $SCHEMAGEN_DATABASE_URL, then [tool.schemagen] database_url, then ./schemagen.db."""
+    found = db or os.environ.get("SCHEMAGEN_DATABASE_URL") or project_settings().get("database_url")
+    return str(found) if found else f"sqlite:///{Path('schemagen.db').resolve()}"
+
+
+def projects(specs: list[Path] | None, migrations: Path | None) -> list[Project]:
+    from schemagen.errors import SpecErrors
+    from schemagen.migrate.commands import Project
+    from schemagen.migrate.environment import Environment
+    from schemagen.migrate.package import load_packages
+
+    files, out_dir = inputs(specs, None)
+    folder = migrations or Path(str(project_settings().get("migrations", "migrations")))
+    try:
+        packages = load_packages(files, out_dir)
+    except SpecErrors as exc:
+        typer.echo(exc.render(), err=True)
+        raise typer.Exit(2) from None
+    return [Project(p.name, p.metadata, Environment(p.name, folder / p.name), p.renames) for p in packages]
+
+
+def _guarded(function: Callable[[], T]) -> T:
+    """Run a migrate command, reporting a refusal as one message and exit 1 (no traceback)."""
+    from schemagen.migrate.database import MigrateError
+
+    try:
+        return function()
+    except MigrateError as exc:
+        fail(str(exc), EXIT_STALE)
+
+
+@app.command()
+def sql(specs: SpecsArgument = None,
+        dialect: Annotated[Literal["postgresql", "sqlite"], typer.Option(help="the database")] = "postgresql",
+        out: OutOption = None) -> None:
+    """Print the DDL that creates the specs' schemas (enum types, tables, indexes, comments)."""
+    from schemagen.migrate.ddl import ddl_script
+
+    for project in projects(specs, None):
+        typer.echo(f"-- {project.package}\n\n{ddl_script(project.metadata, dialect)}", nl=False)
+
+
+@app.command()
+def migrate(message: Annotated[Optional[str], typer.Option("-m", "--message", help="the revision's message")] = None,
+            spec: SpecOption = None, db: DbOption = None, migrations: MigrationsOption = None,
+            allow_destructive: DestructiveOption = False,
+            check: Annotated[bool, typer.Option("--check", help="exit 1 when the spec needs a migration")] = False,
+            ) -> None:
+    """Write an Alembic revision per package for what changed in the spec (nothing when nothing did)."""
+    from schemagen.migrate import commands
+
+    url = database_url(db)
+    missing = 0
+    for project in projects(spec, migrations):
+        if check:
+            planned = _guarded(lambda: commands.plan(project, url, allow_destructive=True))
+            if not planned.upgrade.is_empty():
+                missing += 1
+                typer.echo(f"{project.package}: the migrations in {project.env.folder} do not cover the spec; "
+                           f"missing:\n{planned.code}")
+            else:
+                typer.echo(f"{project.package}: the migrations cover the spec")
+            continue
+        if not message:
+            fail("a message is needed: schemagen migrate -m MESSAGE", EXIT_FAILURE)
+        planned = _guarded(lambda: commands.migrate(project, url, message, allow_destructive=allow_destructive))
+        if planned.written is None:
+            typer.echo(f"{project.package}: no changes, no revision written")
+        else:
+            typer.echo(f"{project.package}: wrote {planned.written}")
+    if missing:
+        raise typer.Exit(EXIT_STALE)
+
+
+@app.command()
+def upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "head", spec: SpecOption = None,
+            db: DbOption = None, migrations: MigrationsOption = None) -> None:
+    """Apply the revisions up to REVISION (default: head) to the database."""
+    from schemagen.migrate import commands
+
+    url = database_url(db)
+    for project in projects(spec, migrations):
+        _guarded(lambda: commands.upgrade(project, url, revision))
+        typer.echo(f"{project.package}: at {commands.current(project, url) or 'base'}")
+
+
+@app.command()
+def downgrade(revision: Annotated[str, typer.Argument(help="target revision (`base`: none, `-1`: one back)")],
+              spec: SpecOption = None, db: DbOption = None, migrations: MigrationsOption = None) -> None:
+    """Undo revisions down to REVISION."""
+    from schemagen.migrate import commands
+
+    url = database_url(db)
+    for project in projects(spec, migrations):
+        _guarded(lambda: commands.downgrade(project, url, revision))
+        typer.echo(f"{project.package}: at {commands.current(project, url) or 'base'}")
+
+
+@app.command()
+def push(spec: SpecOption = None, db: DbOption = None, allow_destructive: DestructiveOption = False) -> None:
+    """Apply the spec straight to a development database, without a revision."""
+    from schemagen.migrate import commands
+
+    url = database_url(db)
+    for project in projects(spec, None):
+        applied = _guarded(lambda: commands.push(project, url, allow_destructive=allow_destructive))
+        typer.echo(f"{project.package}: " + ("already matches the spec" if applied.is_empty()
+                                             else f"{len(applied.as_diffs())} change(s) applied"))

@@ -1,0 +1,200 @@
+"""The operations behind `schemagen migrate`, `upgrade`, `downgrade` and `push`, for one package.
+
+`migrate` never reads the developer's data: it replays the existing revisions on an empty scratch
+database of the target's kind and lets Alembic's autogenerate compare that with the spec (with
+the comparisons of `compare.py` and the rules of `safety.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import produce_migrations, render_python_code
+from alembic.operations import Operations, ops
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, MetaData
+from sqlalchemy.exc import SQLAlchemyError
+
+from schemagen.migrate import compare, safety
+from schemagen.migrate.database import (MigrateError, dialect_of, engine_for, foreign_key_problems,
+                                        scratch_database, upgrade_lock)
+from schemagen.migrate.environment import Environment
+
+
+Renamed = tuple[list[ops.MigrateOperation], list[ops.MigrateOperation]]
+
+
+@dataclass(frozen=True)
+class Project:
+    """One package's migration setting: its metadata, environment, the rename declarations."""
+
+    package: str
+    metadata: MetaData
+    env: Environment
+    renames: safety.Renames
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What `migrate` found: the Alembic operations and their source (empty when nothing changed)."""
+
+    upgrade: ops.UpgradeOps
+    code: str
+    written: Path | None = None
+
+
+def _check_dialect(project: Project, url: str) -> str:
+    dialect = dialect_of(url)
+    written = project.env.dialect()
+    if written is not None and written != dialect:
+        raise MigrateError(f"{project.env.folder} holds revisions for {written}, but the database is {dialect}; "
+                           "use a migrations folder per database (`--migrations` or [tool.schemagen] migrations)")
+    return dialect
+
+
+@contextmanager
+def _compared(project: Project, url: str) -> Iterator[tuple[Connection, dict[str, Any], Renamed]]:
+    """A scratch database at the head of the history (renames applied) and the autogenerate options."""
+    compare.register()
+    with ExitStack() as stack:
+        twin_engine = stack.enter_context(scratch_database(url))
+        with twin_engine.begin() as connection:
+            twin = compare.reflect_twin(connection, project.metadata)
+        engine = stack.enter_context(scratch_database(url))
+        connection = stack.enter_context(engine.connect())
+        if project.env.exists() and project.env.revisions():
+            command.upgrade(project.env.config(connection), "head")
+        if connection.in_transaction():
+            connection.commit()
+        renamed = safety.apply_renames(connection, project.renames)
+        if connection.in_transaction():
+            connection.commit()
+        options = {**compare.options(twin), "target_metadata": project.metadata,
+                   "version_table": project.env.version_table}
+        yield connection, options, renamed
+
+
+def plan(project: Project, url: str, *, allow_destructive: bool) -> Planned:
+    """The operations that bring the history to the spec (checked by `safety`), not written."""
+    _check_dialect(project, url)
+    with _compared(project, url) as (connection, options, renamed):
+        context = MigrationContext.configure(connection, opts=options)
+        script = produce_migrations(context, project.metadata)
+        safety.review(script, renamed, connection, allow_destructive=allow_destructive)
+        upgrade = script.upgrade_ops_list[-1]
+        code = "" if upgrade.is_empty() else render_python_code(
+            upgrade, render_as_batch=connection.dialect.name == "sqlite", render_item=compare.render_item,
+            migration_context=context)
+        return Planned(upgrade, code)
+
+
+def migrate(project: Project, url: str, message: str, *, allow_destructive: bool) -> Planned:
+    """Write the next revision when the spec differs from the history; nothing when it does not."""
+    dialect = _check_dialect(project, url)
+    planned = plan(project, url, allow_destructive=allow_destructive)
+    if planned.upgrade.is_empty():
+        return planned
+    project.env.create(dialect)
+    with _compared(project, url) as (connection, options, renamed):
+
+        def directives(context: MigrationContext, _revision: Any, scripts: list[ops.MigrationScript]) -> None:
+            for script in scripts:
+                safety.review(script, renamed, connection, allow_destructive=allow_destructive)
+
+        config = project.env.config(connection, {**options, "process_revision_directives": directives})
+        written = command.revision(config, message=message, autogenerate=True)
+    path = getattr(written, "path", None)
+    return Planned(planned.upgrade, planned.code, Path(path) if path else None)
+
+
+def _run(project: Project, url: str, action: Callable[[Connection], None]) -> None:
+    """Run Alembic against the target under the upgrade lock; SQLite: one transaction, FKs checked."""
+    _check_dialect(project, url)
+    engine = engine_for(url)
+    try:
+        with engine.connect() as connection, upgrade_lock(connection, project.env.version_table):
+            if connection.dialect.name == "sqlite":
+                with connection.begin():
+                    action(connection)
+                    problems = foreign_key_problems(connection)
+                    if problems:
+                        raise MigrateError("rows would point to missing parents, nothing was changed: "
+                                           + "; ".join(problems[:20]))
+            else:
+                action(connection)
+    except (SQLAlchemyError, RuntimeError) as exc:
+        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise MigrateError(f"the database refused the migration, which was rolled back: {first}") from None
+    finally:
+        engine.dispose()
+
+
+def upgrade(project: Project, url: str, revision: str = "head") -> None:
+    if not project.env.exists():
+        raise MigrateError(f"no migrations in {project.env.folder}: run `schemagen migrate -m MESSAGE` first")
+    _run(project, url, lambda connection: command.upgrade(project.env.config(connection), revision))
+
+
+def downgrade(project: Project, url: str, revision: str) -> None:
+    if not project.env.exists():
+        raise MigrateError(f"no migrations in {project.env.folder}")
+    _run(project, url, lambda connection: command.downgrade(project.env.config(connection), revision))
+
+
+def current(project: Project, url: str) -> str | None:
+    engine = engine_for(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"version_table": project.env.version_table})
+            return context.get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def push(project: Project, url: str, *, allow_destructive: bool) -> ops.UpgradeOps:
+    """Apply the difference between the database at `url` and the spec directly (no revision)."""
+    dialect = dialect_of(url)
+    compare.register()
+    with scratch_database(url) as twin_engine, twin_engine.begin() as twin_connection:
+        twin = compare.reflect_twin(twin_connection, project.metadata)
+    applied: list[ops.UpgradeOps] = []
+
+    def action(connection: Connection) -> None:
+        options = {**compare.options(twin), "target_metadata": project.metadata,
+                   "version_table": project.env.version_table}
+        renamed = safety.apply_renames(connection, project.renames)
+        context = MigrationContext.configure(connection, opts=options)
+        script = produce_migrations(context, project.metadata)
+        safety.review(script, renamed, connection, allow_destructive=allow_destructive)
+        upgrade_ops = script.upgrade_ops_list[-1]
+        applied.append(upgrade_ops)
+        if upgrade_ops.is_empty():
+            return
+        code = render_python_code(upgrade_ops, render_as_batch=dialect == "sqlite",
+                                  render_item=compare.render_item, migration_context=context)
+        if dialect != "sqlite" and connection.in_transaction():
+            connection.commit()  # PostgreSQL: one transaction of our own (enum values need autocommit blocks)
+        context = MigrationContext.configure(connection, opts=options)
+        with context.begin_transaction():
+            run_code(code, Operations(context))
+
+    _run(project, url, action)
+    return applied[0]
+
+
+def run_code(code: str, operations: Operations) -> None:
+    """Run rendered migration code (the body of an `upgrade()`) with `op` bound to `operations`."""
+    import textwrap
+
+    import sqlalchemy
+    from sqlalchemy.dialects import postgresql
+
+    source = "def upgrade():\n" + textwrap.indent(textwrap.dedent(code), "    ")
+    namespace: dict[str, Any] = {"op": operations, "sa": sqlalchemy, "postgresql": postgresql}
+    exec(compile(source, "<schemagen push>", "exec"), namespace)  # noqa: S102 - code rendered by Alembic
+    namespace["upgrade"]()

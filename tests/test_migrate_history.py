@@ -1,0 +1,126 @@
+"""A spec through five versions on SQLite and PostgreSQL: rows survive every step, `migrate --check`
+is clean after each, and every revision passes the stairway (up one, down one, up again)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from schemagen.migrate import commands
+from schemagen.migrate.database import engine_for
+from tests.migrate_helpers import db_url, project, write_spec  # noqa: F401  (db_url is a fixture)
+
+V1 = """\
+package: blog
+enums:
+  Status: [draft, live]
+tables:
+  authors:
+    columns:
+      id: {type: serial, primary_key: true}
+      name: {type: varchar, length: 40, nullable: false}
+      bio: text
+"""
+# add a table with an FK (cascade) and an enum column; add a column with a default
+V2 = V1 + """\
+      rank: {type: integer, nullable: false, default: 0}
+  posts:
+    columns:
+      id: {type: serial, primary_key: true}
+      author_id: {type: integer, nullable: false, references: authors.id, on_delete: cascade}
+      title: {type: text, nullable: false}
+      status: {type: enum, enum: Status, default: draft}
+"""
+# add an index and an enum value
+V3 = V2.replace("[draft, live]", "[draft, live, archived]") + """\
+    indexes:
+      - {columns: [title]}
+"""
+# rename a column; make a column NOT NULL (its rows are filled)
+V4 = V3.replace("      title: {type: text, nullable: false}", "      headline: {type: text, nullable: false, "
+                "renamed_from: title}").replace("columns: [title]", "columns: [headline]").replace(
+    "      bio: text", "      bio: {type: text, nullable: false}")
+# drop a column (allowed with the flag)
+V5 = V4.replace("      rank: {type: integer, nullable: false, default: 0}\n", "")
+VERSIONS = [V1, V2, V3, V4, V5]
+
+
+def _rows(url: str, sql: str) -> list[tuple[object, ...]]:
+    engine = engine_for(url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.exec_driver_sql(sql).fetchall()]
+    finally:
+        engine.dispose()
+
+
+def _execute(url: str, sql: str) -> None:
+    engine = engine_for(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(sql)
+    engine.dispose()
+
+
+def test_history_keeps_rows_and_every_revision_passes_the_stairway(db_url: str, tmp_path: Path) -> None:
+    specs, migrations = tmp_path / "specs", tmp_path / "migrations"
+    for step, text in enumerate(VERSIONS, start=1):
+        current = project(write_spec(specs, text), migrations)
+        written = commands.migrate(current, db_url, f"v{step}", allow_destructive=step == 5).written
+        assert written is not None, step
+        commands.upgrade(current, db_url)
+        assert commands.plan(current, db_url, allow_destructive=False).upgrade.is_empty(), step
+        assert commands.migrate(current, db_url, "again", allow_destructive=False).written is None
+        if step == 1:
+            _execute(db_url, "INSERT INTO authors (name, bio) VALUES ('ada', 'math')")
+        if step == 2:
+            assert _rows(db_url, "SELECT name, rank FROM authors") == [("ada", 0)]  # the default filled it
+            _execute(db_url, "INSERT INTO posts (author_id, title) VALUES (1, 'engines')")
+        if step == 3:
+            _execute(db_url, "INSERT INTO posts (author_id, title, status) VALUES (1, 'notes', 'archived')")
+        title = "headline" if step >= 4 else "title"
+        if step >= 2:
+            # on SQLite, rebuilding `authors` (step 4) must not cascade-delete its posts
+            assert _rows(db_url, f"SELECT author_id, {title} FROM posts ORDER BY id") == (
+                [(1, "engines")] + ([(1, "notes")] if step >= 3 else []))
+        assert _rows(db_url, "SELECT name, bio FROM authors") == [("ada", "math")]
+    if "postgresql" in db_url:
+        assert _rows(db_url, "SELECT unnest(enum_range(NULL::status))::text") == [
+            ("draft",), ("live",), ("archived",)]
+    revisions = current.env.revisions()
+    assert len(revisions) == 5
+    # the stairway, on an empty database: up one, down one, up again, for every revision
+    commands.downgrade(current, db_url, "base")
+    assert _rows(db_url, "SELECT count(*) FROM " + current.env.version_table) == [(0,)]
+    for revision in revisions:
+        commands.upgrade(current, db_url, revision)
+        commands.downgrade(current, db_url, "-1")
+        commands.upgrade(current, db_url, revision)
+        assert commands.current(current, db_url) == revision
+    assert commands.plan(current, db_url, allow_destructive=False).upgrade.is_empty()
+
+
+def test_two_upgrades_at_once_apply_each_revision_once(db_url: str, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from tests.helpers import ROOT
+
+    spec = write_spec(tmp_path / "specs", V2)
+    current = project(spec, tmp_path / "migrations")
+    written = commands.migrate(current, db_url, "v1", allow_destructive=False).written
+    assert written is not None
+    # a slow revision, so that the second upgrade starts while the first is inside it
+    text = written.read_text().replace("def upgrade() -> None:\n", "def upgrade() -> None:\n    import time\n\n"
+                                       "    time.sleep(2)\n")
+    written.write_text(text)
+    command = [sys.executable, "-m", "schemagen", "upgrade", "--spec", str(spec), "--db", db_url,
+               "--migrations", str(tmp_path / "migrations")]
+    started = time.monotonic()
+    runs = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=dict(os.environ)) for _ in range(2)]
+    results = [(run.wait(timeout=300), run.stderr.read() if run.stderr else "") for run in runs]
+    assert [code for code, _ in results] == [0, 0], results
+    assert time.monotonic() - started >= 2
+    assert _rows(db_url, f"SELECT version_num FROM {current.env.version_table}") == [(current.env.revisions()[-1],)]
+    assert commands.plan(current, db_url, allow_destructive=False).upgrade.is_empty()
