@@ -70,7 +70,7 @@ def spec_of(raw: RawDatabase, *, package: str | None = None) -> Pulled:
     enum_names, enum_values = _enums(raw, lost)
     pulled: dict[str, pulling.PulledTable] = {}
     for raw_table in raw.tables:
-        done = pulling.pull_table(raw_table, raw.dialect, enum_names, enum_values, raw.domain_columns, lost)
+        done = pulling.pull_table(raw_table, raw.dialect, enum_names, enum_values, lost)
         if done is not None:
             pulled[raw_table.name] = done
     if not pulled:

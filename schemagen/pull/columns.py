@@ -89,7 +89,7 @@ def column_type(reflected: dict[str, Any], enum_names: dict[str, str]) -> tuple[
         if key == "precision" and not 1 <= value <= 1000 or key == "length" and value > 10_485_760:
             return f"its type `{_type_text(reflected['type'])}` is out of the spec language's range"
         options[key] = value
-    return options, [f"type detail {found.lost} is not kept"] if found.lost else []
+    return options, [f"its type keeps no {found.lost} in the spec"] if found.lost else []
 
 
 def _type_text(type_: Any) -> str:

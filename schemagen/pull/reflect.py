@@ -37,8 +37,6 @@ class RawDatabase:
     """The database's name (the file stem on SQLite), for the default spec file name."""
     tables: list[RawTable]
     enums: list[tuple[str, list[str]]] = field(default_factory=list)
-    domain_columns: dict[tuple[str, str], str] = field(default_factory=dict)
-    """(table, column) -> the domain the column is declared with (PostgreSQL)."""
     others: list[tuple[str, str]] = field(default_factory=list)
     """What the language cannot hold, found in the database: (object, why it is not pulled)."""
 
@@ -49,14 +47,13 @@ def read(connection: Connection, only: list[str] | None = None) -> RawDatabase:
     dialect = connection.dialect.name
     schema = inspector.default_schema_name
     raw = RawDatabase(dialect, _database_name(connection), [])
-    names = inspector.get_table_names()
+    names = sorted(inspector.get_table_names())  # a stable order: PostgreSQL reports them as stored
     partitions: dict[str, str] = {}
     partition_keys: dict[str, str] = {}
     if dialect == "postgresql":
         partitions, partition_keys = _postgres_partitions(connection, schema)
         raw.others.extend(_postgres_objects(connection, schema, inspector))
         raw.enums = [(enum["name"], list(enum["labels"])) for enum in inspector.get_enums(schema=schema)]
-        raw.domain_columns = _postgres_domain_columns(connection, schema)
     elif dialect == "sqlite":
         raw.others.extend(_sqlite_objects(connection))
     for view in inspector.get_view_names():
@@ -127,15 +124,6 @@ def _postgres_partitions(connection: Connection, schema: str | None) -> tuple[di
         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :schema AND c.relkind = 'p'""",
                  schema=schema)
     return {child: parent for child, parent in children}, {name: key for name, key in keys}
-
-
-def _postgres_domain_columns(connection: Connection, schema: str | None) -> dict[tuple[str, str], str]:
-    rows = _rows(connection, """
-        SELECT c.relname, a.attname, t.typname FROM pg_attribute a
-        JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        JOIN pg_type t ON t.oid = a.atttypid
-        WHERE n.nspname = :schema AND a.attnum > 0 AND NOT a.attisdropped AND t.typtype = 'd'""", schema=schema)
-    return {(table, column): domain for table, column, domain in rows}
 
 
 def _postgres_objects(connection: Connection, schema: str | None, inspector: Any) -> list[tuple[str, str]]:

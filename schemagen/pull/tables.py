@@ -54,7 +54,7 @@ class PulledTable:
 
 
 def pull_table(raw: RawTable, dialect: str, enum_names: dict[str, str], enum_values: dict[str, list[str]],
-               domains: dict[tuple[str, str], str], lost: list[Lost]) -> PulledTable | None:
+               lost: list[Lost]) -> PulledTable | None:
     """The table's columns and key; None (with the reason in `lost`) when the spec cannot hold it."""
     subject = f"table `{raw.name}`"
     problem = names.sql_name_problem(raw.name)
@@ -90,8 +90,6 @@ def pull_table(raw: RawTable, dialect: str, enum_names: dict[str, str], enum_val
             continue
         options, notes = typed
         column = PulledColumn(name, keys[name], options, notes)
-        if (raw.name, name) in domains:
-            column.notes.append(f"declared with the domain `{domains[(raw.name, name)]}`: pulled as its base type")
         _finish_column(column, reflected, raw, dialect, enum_values, name in referencing)
         columns[name] = column
     missing = [name for name in raw.primary_key if name not in columns]
