@@ -111,6 +111,7 @@ def round_trip(spec: schemagen.SpecFile, pair: tuple[Engine, Engine], tmp_path: 
     package(tmp_path, catalog).Base.metadata.create_all(original)
     pulled = pulled_from(original)
     text = pulled.text()
+    assert pulled_from(original).text() == text  # deterministic
     again = schemagen.parse_spec(text, f"{catalog.package}.yaml")
     assert again.spec == pulled.spec  # the written text reads back to exactly the spec pulled
     pulled_catalog = schemagen.resolve(again)
@@ -474,3 +475,51 @@ def test_pull_reads_the_schema_a_postgresql_url_names(rich_postgres: tuple[Engin
     for subject in RICH_LOST:
         assert f"not pulled: {subject}: " in result.stderr
     assert "tables:\n  categories:\n" in (tmp_path / "rich.yaml").read_text("utf-8")  # tables by name
+
+
+NAMES_SQL = [
+    'CREATE TABLE "user" (id INTEGER PRIMARY KEY, name TEXT)',
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, parent INTEGER, parent_id INTEGER REFERENCES users (id), "
+    "user_id INTEGER REFERENCES \"user\" (id), users TEXT)",
+    'CREATE TABLE "1st table" (id INTEGER PRIMARY KEY, "UserInsert" TEXT)',
+    'CREATE TABLE "UserInsert" (id INTEGER PRIMARY KEY)',
+    # a link table with its own key and a unique pair, and one linking users to users
+    "CREATE TABLE memberships (id INTEGER PRIMARY KEY, member_id INTEGER NOT NULL REFERENCES users (id), "
+    "club_id INTEGER NOT NULL REFERENCES \"user\" (id), since DATE, UNIQUE (member_id, club_id))",
+    "CREATE TABLE friendships (a_id INTEGER REFERENCES users (id), b_id INTEGER REFERENCES users (id), "
+    "PRIMARY KEY (a_id, b_id))",
+]
+
+
+def test_inferred_names_never_collide(engines: tuple[Engine, Engine], tmp_path: Path) -> None:
+    original, rebuilt = engines
+    with original.begin() as connection:
+        for statement in NAMES_SQL:
+            connection.exec_driver_sql(statement)
+    pulled = pulled_from(original)
+    again = schemagen.parse_spec(pulled.text(), "names.yaml")
+    catalog = schemagen.resolve(again)  # no two names collide: it resolves
+    classes = {table.name: table.class_name for table in catalog.tables}
+    # tables in name order: `UserInsert` comes first and takes `UserInsert`, the Insert schema `User` would have
+    assert classes == {"user": "User2", "users": "User3", "1st table": "Table1stTable", "UserInsert": "UserInsert",
+                       "memberships": "Membership", "friendships": "Friendship"}
+    users = {r.name: (r.kind, r.target, r.through) for r in catalog.table("users").relations}
+    assert users == {
+        "parent_2": ("many-to-one", "users", None),
+        "user": ("many-to-one", "user", None),
+        "users_by_parent": ("one-to-many", "users", None),
+        "memberships": ("one-to-many", "memberships", None),
+        "friendships_by_a": ("one-to-many", "friendships", None),
+        "friendships_by_b": ("one-to-many", "friendships", None),
+        "user_via_memberships": ("many-to-many", "user", "memberships"),
+        "b_via_friendships": ("many-to-many", "users", "friendships"),
+        "a_via_friendships": ("many-to-many", "users", "friendships"),
+    }
+    assert {r.name: r.partner for r in catalog.table("users").relations}["b_via_friendships"] == "a_via_friendships"
+    package(tmp_path, catalog).Base.metadata.create_all(rebuilt)
+    before, after = database(original), database(rebuilt)  # hand-written: its constraints have other names
+    assert {t: [c[:2] for c in v["columns"]] for t, v in after.items() if t != "enums"} == {
+        t: [c[:2] for c in v["columns"]] for t, v in before.items() if t != "enums"}
+    if original.dialect.name == "sqlite":  # SQLite lets a key column declared without NOT NULL hold NULL
+        assert {entry.subject: entry.reason for entry in pulled.lost}["column `friendships.a_id`"] == (
+            "a key column that may hold NULL (as SQLite allows): the spec makes it NOT NULL")

@@ -150,9 +150,10 @@ def _class_names(tables: dict[str, Any], taken: set[str]) -> None:
         default = names.class_name(name)
         candidate = default
         if not (names.is_identifier(candidate) and candidate[:1].isupper() and not names.needs_mapping(candidate)):
-            candidate = "".join(ch for ch in candidate if ch.isalnum() or ch == "_").lstrip("_0123456789")
-            candidate = f"Table{candidate}" if not candidate[:1].isupper() else candidate
-            candidate = candidate if names.is_identifier(candidate) else "Table"
+            candidate = "".join(ch for ch in candidate if ch.isalnum() or ch == "_").strip("_")
+            candidate = candidate if candidate[:1].isupper() else f"Table{candidate[:1].upper()}{candidate[1:]}"
+            valid = names.is_identifier(candidate) and not names.needs_mapping(candidate)
+            candidate = candidate if valid else "Table"
         base, number = candidate, 1
         while {candidate, *(candidate + suffix for suffix in ("Insert", "Select", "Update"))} & claimed:
             number += 1

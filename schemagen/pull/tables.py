@@ -119,6 +119,8 @@ def _finish_column(column: PulledColumn, reflected: dict[str, Any], raw: RawTabl
     if name in raw.primary_key:
         if len(raw.primary_key) == 1:
             options["primary_key"] = True
+        if reflected.get("nullable") and options["type"] not in ("serial", "bigserial"):
+            column.notes.append("a key column that may hold NULL (as SQLite allows): the spec makes it NOT NULL")
     elif not reflected.get("nullable", True):
         options["nullable"] = False
     if reflected.get("computed"):
