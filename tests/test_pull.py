@@ -249,6 +249,8 @@ CREATE TABLE shipments (id serial PRIMARY KEY, order_no integer NOT NULL, line_n
 CREATE TABLE measurements (id integer, day date NOT NULL, value double precision, PRIMARY KEY (id, day))
     PARTITION BY RANGE (day);
 CREATE TABLE measurements_2026 PARTITION OF measurements FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE TABLE ledger (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, amount money, net numeric(12, 2),
+    gross numeric(12, 2) GENERATED ALWAYS AS (net * 1.2) STORED, at timetz);
 CREATE VIEW live_documents AS SELECT id, title FROM documents WHERE status = 'live';
 CREATE MATERIALIZED VIEW category_counts AS SELECT category_id, count(*) AS n FROM documents GROUP BY category_id;
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;
@@ -260,7 +262,8 @@ RICH_LOST = {
     "function `touch()`", "domain `positive_int`", "table `measurements`", "table `measurements_2026`",
     "column `documents.search`", "index `documents_search_idx` of `documents`",
     "index `documents_lower_title` of `documents`", "foreign key `shipments_order_no_line_no_fkey` of `shipments`",
-    "column `categories.position`", "column `documents.updated_at`",
+    "column `categories.position`", "column `documents.updated_at`", "column `ledger.amount`", "column `ledger.at`",
+    "column `ledger.gross`", "column `ledger.id`",
 }
 
 
@@ -289,13 +292,17 @@ def test_a_rich_postgresql_database_pulls_what_the_language_holds_and_lists_the_
     assert reasons["column `documents.updated_at`"] == "its type keeps no precision 3 in the spec"
     assert reasons["column `categories.position`"] == "its type keeps no domain positive_int in the spec"
     assert "composite foreign key" in reasons["foreign key `shipments_order_no_line_no_fkey` of `shipments`"]
+    assert reasons["column `ledger.id`"] == "an identity column: pulled as serial (a sequence default)"
+    assert reasons["column `ledger.gross`"] == "generated as (net * 1.2): pulled as a plain column"
+    assert reasons["column `ledger.at`"] == "not pulled: its type `TIME WITH TIME ZONE` is not in the spec language"
     text = pulled.text()
     for entry in pulled.lost:  # each in the written spec too
         assert f"#   {entry.subject}: {entry.reason}" in text
     spec = schemagen.parse_spec(text, "rich.yaml").spec
     tables = spec.tables
     assert set(tables) == {"categories", "documents", "tags", "document_tags", "profiles", "order_lines", "shipments",
-                           "measurements"}
+                           "measurements", "ledger"}
+    assert list(tables["ledger"].columns) == ["id", "net", "gross"] and tables["ledger"].columns["id"].type == "serial"
     documents = tables["documents"]
     assert documents.comment == "Documents: searchable" and "search" not in documents.columns
     assert documents.columns["id"].type == "bigserial"
@@ -405,6 +412,9 @@ def _sqlite_file(tmp_path: Path) -> Path:
     path = tmp_path / "shop.db"
     engine = sqlite_engine(path)
     hostile_metadata("sqlite").create_all(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE VIEW moods AS SELECT mood FROM child")
+        connection.exec_driver_sql("CREATE TRIGGER stamp AFTER INSERT ON child BEGIN SELECT 1; END")
     engine.dispose()
     return path
 
@@ -416,8 +426,10 @@ def test_pull_writes_a_spec_that_builds_and_lists_what_it_left_out(tmp_path: Pat
     result = run_cli("pull", f"sqlite:///{database_file}", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     written = tmp_path / "specs" / "shop.yaml"  # named after the database
-    assert result.stdout == "wrote specs/shop.yaml: 3 table(s), 0 enum(s); 2 item(s) listed as not pulled\n"
+    assert result.stdout == "wrote specs/shop.yaml: 3 table(s), 0 enum(s); 4 item(s) listed as not pulled\n"
     assert result.stderr.splitlines() == [
+        "not pulled: trigger `stamp` on `child`: triggers are not in the spec language",
+        "not pulled: view `moods`: views are not in the spec language",
         "not pulled: table `no_key`: not pulled: it has no primary key, which the spec language requires",
         "not pulled: column `odd.new\\nline`: not pulled: its name cannot be used (it holds a control character)",
     ]

@@ -79,7 +79,7 @@ def column_type(reflected: dict[str, Any], enum_names: dict[str, str]) -> tuple[
     """The spec options for a reflected column's type and what they lose, or why there are none."""
     found: DatabaseType | None = from_database(reflected["type"])
     if found is None:
-        return f"its type `{_type_text(reflected['type'])}` is not in the spec language"
+        return f"its type `{reflected.get('type_text', reflected['type'])}` is not in the spec language"
     options: dict[str, Any] = {"type": found.kind}
     if found.kind == "enum":
         if found.enum_name not in enum_names:
@@ -87,16 +87,9 @@ def column_type(reflected: dict[str, Any], enum_names: dict[str, str]) -> tuple[
         options["enum"] = enum_names[found.enum_name]
     for key, value in found.options:
         if key == "precision" and not 1 <= value <= 1000 or key == "length" and value > 10_485_760:
-            return f"its type `{_type_text(reflected['type'])}` is out of the spec language's range"
+            return f"its type `{reflected.get('type_text', reflected['type'])}` is out of the spec language's range"
         options[key] = value
     return options, [f"its type keeps no {found.lost} in the spec"] if found.lost else []
-
-
-def _type_text(type_: Any) -> str:
-    try:
-        return str(type_)
-    except Exception:  # a type SQLAlchemy reflected but cannot compile (NullType on SQLite)
-        return type(type_).__name__
 
 
 def auto_numbered(reflected: dict[str, Any], options: dict[str, Any], dialect: str, sole_key: bool,

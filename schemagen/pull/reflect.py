@@ -67,6 +67,8 @@ def read(connection: Connection, only: list[str] | None = None) -> RawDatabase:
                                "spec language (the parent is pulled as a plain table)"))
             continue
         raw.tables.append(_table(inspector, name, partition_keys.get(name)))
+        for column in raw.tables[-1].columns:
+            column["type_text"] = _type_text(column["type"], connection)
     return raw
 
 
@@ -98,6 +100,14 @@ def _table(inspector: Any, name: str, partitioned_by: str | None) -> RawTable:
         comment=comment,
         partitioned_by=partitioned_by,
     )
+
+
+def _type_text(type_: Any, connection: Connection) -> str:
+    """The column's type as the database spells it (`TIME WITH TIME ZONE`), for messages."""
+    try:
+        return str(type_.compile(dialect=connection.dialect))
+    except Exception:  # a type reflection found but cannot compile (NullType on SQLite)
+        return type(type_).__name__
 
 
 def _database_name(connection: Connection) -> str:

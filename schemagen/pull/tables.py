@@ -124,7 +124,7 @@ def _finish_column(column: PulledColumn, reflected: dict[str, Any], raw: RawTabl
     elif not reflected.get("nullable", True):
         options["nullable"] = False
     if reflected.get("computed"):
-        column.notes.append(f"generated as ({reflected['computed'].get('sqltext')}): pulled as a plain column")
+        column.notes.append(f"generated as {reflected['computed'].get('sqltext')}: pulled as a plain column")
     if column.key != name:
         options["column"] = name
     if reflected.get("comment") is not None:
