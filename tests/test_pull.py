@@ -238,7 +238,8 @@ COMMENT ON COLUMN documents.search IS 'full-text vector';
 CREATE INDEX documents_search_idx ON documents USING gist (search);
 CREATE INDEX documents_lower_title ON documents (lower(title));
 CREATE INDEX documents_live ON documents (category_id) WHERE status = 'live';
-CREATE TABLE tags (id serial PRIMARY KEY, name text NOT NULL UNIQUE);
+CREATE TABLE tags (id serial PRIMARY KEY, name text NOT NULL UNIQUE, code text UNIQUE NULLS NOT DISTINCT,
+    label text DEFAULT NULL::text);
 CREATE TABLE document_tags (document_id bigint REFERENCES documents ON DELETE CASCADE,
     tag_id integer REFERENCES tags ON DELETE CASCADE, added_at timestamptz DEFAULT now(),
     PRIMARY KEY (document_id, tag_id));
@@ -263,7 +264,7 @@ RICH_LOST = {
     "column `documents.search`", "index `documents_search_idx` of `documents`",
     "index `documents_lower_title` of `documents`", "foreign key `shipments_order_no_line_no_fkey` of `shipments`",
     "column `categories.position`", "column `documents.updated_at`", "column `ledger.amount`", "column `ledger.at`",
-    "column `ledger.gross`", "column `ledger.id`",
+    "column `ledger.gross`", "column `ledger.id`", "unique constraint `tags_code_key` of `tags`",
 }
 
 
@@ -302,6 +303,8 @@ def test_a_rich_postgresql_database_pulls_what_the_language_holds_and_lists_the_
     tables = spec.tables
     assert set(tables) == {"categories", "documents", "tags", "document_tags", "profiles", "order_lines", "shipments",
                            "measurements", "ledger"}
+    assert "default" not in tables["tags"].columns["label"].model_fields_set  # DEFAULT NULL is no default
+    assert sorted(u.columns for u in tables["tags"].unique) == [["code"], ["name"]]
     assert list(tables["ledger"].columns) == ["id", "net", "gross"] and tables["ledger"].columns["id"].type == "serial"
     documents = tables["documents"]
     assert documents.comment == "Documents: searchable" and "search" not in documents.columns
@@ -535,3 +538,21 @@ def test_inferred_names_never_collide(engines: tuple[Engine, Engine], tmp_path: 
     if original.dialect.name == "sqlite":  # SQLite lets a key column declared without NOT NULL hold NULL
         assert {entry.subject: entry.reason for entry in pulled.lost}["column `friendships.a_id`"] == (
             "a key column that may hold NULL (as SQLite allows): the spec makes it NOT NULL")
+
+
+def test_sqlite_declared_types_out_of_the_languages_range_are_listed(tmp_path: Path) -> None:
+    engine = sqlite_engine(tmp_path / "odd.db")
+    with engine.begin() as connection:
+        connection.exec_driver_sql('CREATE TABLE odd (id INTEGER PRIMARY KEY, untyped, '
+                                   "n NUMERIC(5, 10), p NUMERIC(2000), g GEOMETRY, fine NUMERIC(5, 2))")
+    pulled = pulled_from(engine)
+    engine.dispose()
+    reasons = {entry.subject: entry.reason for entry in pulled.lost}
+    assert reasons == {
+        "column `odd.untyped`": "not pulled: its type `(none declared)` is not in the spec language",
+        "column `odd.n`": "not pulled: its type `NUMERIC(5, 10)` is out of the spec language's range",
+        "column `odd.p`": "not pulled: its type `NUMERIC(2000)` is out of the spec language's range",
+        "column `odd.g`": "not pulled: its type `GEOMETRY` is not in the spec language",
+    }
+    assert list(pulled.spec.tables["odd"].columns) == ["id", "fine"]
+    schemagen.resolve(schemagen.parse_spec(pulled.text(), "odd.yaml"))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemagen import names
+from schemagen.spec.model import MAX_LENGTH
 from schemagen.catalog.kinds import JSON, KINDS, TEMPORAL, TEXT, DatabaseType, from_database, kinds_of
 
 _TEXT = kinds_of(TEXT)
@@ -85,10 +86,11 @@ def column_type(reflected: dict[str, Any], enum_names: dict[str, str]) -> tuple[
         if found.enum_name not in enum_names:
             return f"its enum type `{found.enum_name}` could not be pulled"
         options["enum"] = enum_names[found.enum_name]
-    for key, value in found.options:
-        if key == "precision" and not 1 <= value <= 1000 or key == "length" and value > 10_485_760:
-            return f"its type `{reflected.get('type_text', reflected['type'])}` is out of the spec language's range"
-        options[key] = value
+    options.update(found.options)
+    precision, scale, length = options.get("precision"), options.get("scale"), options.get("length")
+    if (precision is not None and not 1 <= precision <= 1000 or scale is not None and not 0 <= scale <= (precision or 0)
+            or length is not None and not 1 <= length <= MAX_LENGTH):
+        return f"its type `{reflected.get('type_text', reflected['type'])}` is out of the spec language's range"
     return options, [f"its type keeps no {found.lost} in the spec"] if found.lost else []
 
 

@@ -56,7 +56,7 @@ def read(connection: Connection, only: list[str] | None = None) -> RawDatabase:
         raw.enums = [(enum["name"], list(enum["labels"])) for enum in inspector.get_enums(schema=schema)]
     elif dialect == "sqlite":
         raw.others.extend(_sqlite_objects(connection))
-    for view in inspector.get_view_names():
+    for view in sorted(inspector.get_view_names()):
         raw.others.append((f"view `{view}`", "views are not in the spec language"))
     if only is not None:
         wanted = _wanted(only, names)
@@ -69,6 +69,8 @@ def read(connection: Connection, only: list[str] | None = None) -> RawDatabase:
         raw.tables.append(_table(inspector, name, partition_keys.get(name)))
         for column in raw.tables[-1].columns:
             column["type_text"] = _type_text(column["type"], connection)
+        if dialect == "sqlite":
+            _sqlite_declared_types(connection, raw.tables[-1])
     return raw
 
 
@@ -110,6 +112,24 @@ def _type_text(type_: Any, connection: Connection) -> str:
         return type(type_).__name__
 
 
+def _sqlite_declared_types(connection: Connection, table: RawTable) -> None:
+    """SQLite keeps any type name a table declares and reflection guesses a type from its letters
+    (`GEOMETRY` would read as NUMERIC): a name SQLAlchemy does not know is a type the spec lacks."""
+    import re
+
+    from sqlalchemy.types import NullType
+
+    declared = {name: str(type_ or "") for name, type_ in _rows(
+        connection, "SELECT name, type FROM pragma_table_xinfo(:table)", table=table.name)}
+    known = getattr(connection.dialect, "ischema_names", {})
+    for column in table.columns:
+        spelled = declared.get(column["name"], "")
+        base = re.match(r"[\w ]*", spelled)
+        column["type_text"] = spelled or "(none declared)"
+        if base is None or base.group(0).strip().upper() not in known:
+            column["type"] = NullType()
+
+
 def _database_name(connection: Connection) -> str:
     url = connection.engine.url
     database = url.database or ""
@@ -138,9 +158,9 @@ def _postgres_partitions(connection: Connection, schema: str | None) -> tuple[di
 
 def _postgres_objects(connection: Connection, schema: str | None, inspector: Any) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
-    for view in inspector.get_materialized_view_names():
+    for view in sorted(inspector.get_materialized_view_names()):
         found.append((f"materialized view `{view}`", "materialized views are not in the spec language"))
-    for domain in inspector.get_domains(schema=schema):
+    for domain in sorted(inspector.get_domains(schema=schema), key=lambda d: str(d["name"])):
         checks = "; ".join(str(c.get("check", "")) for c in domain.get("constraints", []))
         found.append((f"domain `{domain['name']}`", f"domains are not in the spec language (over "
                       f"{domain['type']}{', check ' + checks if checks else ''}); its columns get the base type"))

@@ -3,6 +3,7 @@ and a note for everything the language cannot hold."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,9 @@ from schemagen.catalog import postgresql_name
 from schemagen.catalog.kinds import FOREIGN_KEY_ACTIONS
 from schemagen.pull.columns import PulledColumn, auto_numbered, column_default, column_keys, column_type
 from schemagen.pull.reflect import RawTable
+
+
+_NULL = re.compile(r"(?i)\(?NULL\)?(::[\w .\[\]()]+)?|")  # no default, as PostgreSQL may spell it
 
 
 @dataclass
@@ -114,7 +118,7 @@ def _finish_column(column: PulledColumn, reflected: dict[str, Any], raw: RawTabl
         if reflected.get("identity"):
             column.notes.append("an identity column: pulled without its numbering")
         default = reflected.get("default")
-        if default is not None and str(default).strip() and str(default).strip().upper() != "NULL":
+        if default is not None and not _NULL.fullmatch(str(default).strip()):
             options["default"] = column_default(str(default), options, enum_values)
     if name in raw.primary_key:
         if len(raw.primary_key) == 1:
@@ -213,6 +217,8 @@ def constraints(table: PulledTable, referenced: set[str], lost: list[Lost]) -> N
     for unique in table.raw.uniques:
         cols = unique["column_names"]
         subject = f"unique constraint `{unique.get('name') or ''}` of `{name}`"
+        if (unique.get("dialect_options") or {}).get("postgresql_nulls_not_distinct"):
+            lost.append(Lost(subject, "NULLS NOT DISTINCT is not kept: two rows may hold NULL"))
         if any(c not in columns for c in cols):
             lost.append(Lost(subject, "not pulled: a column of it is not pulled"))
             continue
@@ -268,6 +274,8 @@ def _indexes(table: PulledTable, referenced: set[str], lost: list[Lost]) -> list
         if reason:
             lost.append(Lost(subject, f"not pulled: {reason}"))
             continue
+        if options.get("postgresql_nulls_not_distinct"):
+            lost.append(Lost(subject, "NULLS NOT DISTINCT is not kept: two rows may hold NULL"))
         plain = [c for c in cols if c is not None]
         where = _where(index)
         given = index.get("name")
