@@ -103,6 +103,10 @@ def from_database(type_: TypeEngine[Any]) -> DatabaseType | None:
     from sqlalchemy import types as sa
     from sqlalchemy.dialects import postgresql
 
+    if isinstance(type_, postgresql.DOMAIN):  # a base type with the domain's checks: the language keeps the base
+        base = from_database(type_.data_type)
+        lost = ", ".join(part for part in (base.lost if base else "", f"domain {type_.name}") if part)
+        return None if base is None else DatabaseType(base.kind, base.options, base.enum_name, base.enum_values, lost)
     if isinstance(type_, sa.ARRAY):
         item = from_database(type_.item_type)
         if item is None or item.kind in ("json", "jsonb", "bytes"):

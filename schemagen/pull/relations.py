@@ -1,0 +1,110 @@
+"""Relations inferred from the pulled foreign keys: many-to-one (one-to-one when the key is unique) on
+the referencing table, one-to-many (or the one-to-one's other side) back, and many-to-many through
+link tables, those with columns of their own too. Names never collide with each other or with a
+column's key or attribute; every relation names the foreign key it follows when there is a choice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from schemagen import names
+from schemagen.pull.columns import unique_name
+from schemagen.pull.tables import Link, PulledTable
+
+
+def infer(tables: dict[str, PulledTable]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per table name: relation name -> the relation's spec options."""
+    taken: dict[str, set[str]] = {}
+    for table in tables.values():
+        claimed: set[str] = set()
+        for column in table.columns.values():
+            claimed.update({column.key, names.attribute_name(column.key)})
+        taken[table.name] = claimed
+    out: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in tables}
+
+    def add(table: str, base: str, relation: dict[str, Any]) -> None:
+        out[table][unique_name(_identifier(base), taken[table])] = relation
+
+    def free(table: str, name: str) -> bool:
+        return name not in taken[table] and names.attribute_name(name) not in taken[table]
+
+    links = [link for table in tables.values() for link in table.links]
+    for link in links:
+        source, target = tables[link.table], tables[link.target]
+        column_key = source.key(link.column)
+        unique = frozenset([link.column]) in source.unique_sets
+        several = sum(1 for other in links if (other.table, other.target) == (link.table, link.target)) > 1
+        own: dict[str, Any] = {"one": target.name}
+        if several:
+            own["fields"] = [column_key]
+        add(source.name, _follows(column_key, target), own)
+        # the other side: `one:` for a one-to-one, unless the target has foreign keys of its own to
+        # the source (then `one:` would follow those), and `many:` otherwise
+        back: dict[str, Any]
+        own_way = any((other.table, other.target) == (link.target, link.table) for other in links)
+        if unique and not own_way:
+            back = {"one": source.name}
+            base = _snake(names.class_name(source.name)) or "row"
+        else:
+            back = {"many": source.name}
+            base = _snake(source.name) or "rows"
+        if several or link.table == link.target:
+            back["references"] = [column_key]
+            base = f"{base}_by_{_follows(column_key, target)}"
+        add(target.name, base, back)
+    for table in tables.values():
+        for near, far in _link_pairs(table):
+            _many_to_many(tables, table, near, far, links, add, free)
+    return {name: relations for name, relations in out.items() if relations}
+
+
+def _many_to_many(tables: dict[str, PulledTable], link_table: PulledTable, near: Link, far: Link, links: list[Link],
+                  add: Any, free: Any) -> None:
+    """`many: far.target, through: link_table` on near.target, and the reverse on far.target."""
+    for this, other in ((near, far), (far, near)):
+        relation: dict[str, Any] = {"many": other.target, "through": link_table.name}
+        to_this = sum(1 for link in links if link.table == link_table.name and link.target == this.target)
+        to_other = sum(1 for link in links if link.table == link_table.name and link.target == other.target)
+        if this.target == other.target or to_this > 1 or to_other > 1:
+            relation["through_fields"] = [link_table.key(this.column), link_table.key(other.column)]
+            base = f"{_follows(link_table.key(other.column), tables[other.target])}_via_{_snake(link_table.name)}"
+        else:
+            base = _snake(other.target) or "rows"
+            if not free(this.target, _identifier(base)):
+                base = f"{base}_via_{_snake(link_table.name)}"
+        add(this.target, base, relation)
+
+
+def _link_pairs(table: PulledTable) -> list[tuple[Link, Link]]:
+    """Pairs of this table's foreign keys whose two columns are together its key or unique: each row
+    links one row of one side to one of the other."""
+    pairs: list[tuple[Link, Link]] = []
+    for index, first in enumerate(table.links):
+        for second in table.links[index + 1:]:
+            if first.column != second.column and frozenset([first.column, second.column]) in table.unique_sets:
+                pairs.append((first, second))
+    return pairs
+
+
+def _follows(column_key: str, target: PulledTable) -> str:
+    """The name of the relation a foreign-key column follows: `author_id` -> `author`."""
+    lower = column_key.lower()
+    for suffix in ("_id", "id", "_fk", "_key"):
+        if lower.endswith(suffix) and len(column_key) > len(suffix) and column_key[:-len(suffix)].strip("_"):
+            return column_key[:-len(suffix)].rstrip("_")
+    return f"{column_key}_{_snake(names.class_name(target.name)) or 'row'}"
+
+
+def _snake(name: str) -> str:
+    return names.snake_case(name)
+
+
+def _identifier(base: str) -> str:
+    """A relation name from `base`: an identifier, not `_`-led, not one Python or a library reserves."""
+    candidate = names.suggest_identifier(base, "relation") if not names.is_identifier(base) else base
+    candidate = candidate.lstrip("_") or "relation"
+    if not names.is_identifier(candidate):
+        candidate = "relation"
+    if names.needs_mapping(candidate):
+        candidate = f"{candidate}_relation"
+    return candidate

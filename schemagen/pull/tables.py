@@ -1,0 +1,304 @@
+"""Reflected tables as spec tables: columns, keys, foreign keys, uniques, indexes, checks and comments,
+and a note for everything the language cannot hold."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemagen import names
+from schemagen.catalog import postgresql_name
+from schemagen.catalog.kinds import FOREIGN_KEY_ACTIONS
+from schemagen.pull.columns import PulledColumn, auto_numbered, column_default, column_keys, column_type
+from schemagen.pull.reflect import RawTable
+
+
+_NULL = re.compile(r"(?i)\(?NULL\)?(::[\w .\[\]()]+)?|")  # no default, as PostgreSQL may spell it
+
+
+@dataclass
+class Lost:
+    """Something in the database the spec does not hold (or holds differently), and why."""
+
+    subject: str
+    reason: str
+
+
+@dataclass
+class Link:
+    """A foreign key the spec keeps: `table.column -> target.target_column` (SQL names)."""
+
+    table: str
+    column: str
+    target: str
+    target_column: str
+    unique: bool = False
+
+
+@dataclass
+class PulledTable:
+    name: str
+    columns: dict[str, PulledColumn]
+    """By SQL name, in the database's order."""
+    primary_key: list[str]
+    comment: str | None
+    raw: RawTable
+    options: dict[str, Any] = field(default_factory=dict)
+    """Table-level spec options besides columns (`unique`, `indexes`, `checks`, `primary_key`, ...)."""
+    links: list[Link] = field(default_factory=list)
+    unique_sets: list[frozenset[str]] = field(default_factory=list)
+    """Column sets (SQL names) that are unique, for finding link tables."""
+
+    def key(self, sql_name: str) -> str:
+        return self.columns[sql_name].key
+
+    def sole_key(self, sql_name: str) -> bool:
+        return self.primary_key == [sql_name]
+
+
+def pull_table(raw: RawTable, dialect: str, enum_names: dict[str, str], enum_values: dict[str, list[str]],
+               lost: list[Lost]) -> PulledTable | None:
+    """The table's columns and key; None (with the reason in `lost`) when the spec cannot hold it."""
+    subject = f"table `{raw.name}`"
+    problem = names.sql_name_problem(raw.name)
+    if problem:
+        lost.append(Lost(subject, f"not pulled: its name cannot be used ({problem})"))
+        return None
+    if not raw.primary_key:
+        lost.append(Lost(subject, "not pulled: it has no primary key, which the spec language requires"))
+        return None
+    if raw.partitioned_by:
+        lost.append(Lost(subject, f"partitioned by {raw.partitioned_by}: pulled as a plain table"))
+    referencing = {fk["constrained_columns"][0] for fk in raw.foreign_keys if len(fk["constrained_columns"]) == 1}
+    kept: list[dict[str, Any]] = []
+    seen: dict[str, str] = {}
+    for reflected in raw.columns:
+        name = reflected["name"]
+        where = f"column `{raw.name}.{name}`"
+        problem = names.sql_name_problem(name) or (f"its name differs only in case from `{seen[name.lower()]}`"
+                                                   if name.lower() in seen else "")
+        if problem:
+            lost.append(Lost(where, f"not pulled: its name cannot be used ({problem})"))
+            continue
+        seen[name.lower()] = name
+        kept.append(reflected)
+    keys = column_keys([c["name"] for c in kept])
+    columns: dict[str, PulledColumn] = {}
+    for reflected in kept:
+        name = reflected["name"]
+        where = f"column `{raw.name}.{name}`"
+        typed = column_type(reflected, enum_names)
+        if isinstance(typed, str):
+            lost.append(Lost(where, f"not pulled: {typed}"))
+            continue
+        options, notes = typed
+        column = PulledColumn(name, keys[name], options, notes)
+        _finish_column(column, reflected, raw, dialect, enum_values, name in referencing)
+        columns[name] = column
+    missing = [name for name in raw.primary_key if name not in columns]
+    if missing:
+        lost.append(Lost(subject, f"not pulled: its primary key column `{missing[0]}` could not be pulled"))
+        return None
+    table = PulledTable(raw.name, columns, list(raw.primary_key), raw.comment, raw)
+    for column in columns.values():
+        lost.extend(Lost(f"column `{raw.name}.{column.sql_name}`", note) for note in column.notes)
+    return table
+
+
+def _finish_column(column: PulledColumn, reflected: dict[str, Any], raw: RawTable, dialect: str,
+                   enum_values: dict[str, list[str]], referencing: bool) -> None:
+    options, name = column.options, column.sql_name
+    sole = raw.primary_key == [name]
+    if auto_numbered(reflected, options, dialect, sole, referencing):
+        options["type"] = "serial" if options["type"] == "integer" else "bigserial"
+        if reflected.get("identity"):
+            column.notes.append("an identity column: pulled as serial (a sequence default)")
+    else:
+        if reflected.get("identity"):
+            column.notes.append("an identity column: pulled without its numbering")
+        default = reflected.get("default")
+        if default is not None and not _NULL.fullmatch(str(default).strip()):
+            options["default"] = column_default(str(default), options, enum_values)
+    if name in raw.primary_key:
+        if len(raw.primary_key) == 1:
+            options["primary_key"] = True
+        if reflected.get("nullable") and options["type"] not in ("serial", "bigserial"):
+            column.notes.append("a key column that may hold NULL (as SQLite allows): the spec makes it NOT NULL")
+    elif not reflected.get("nullable", True):
+        options["nullable"] = False
+    if reflected.get("computed"):
+        column.notes.append(f"generated as {reflected['computed'].get('sqltext')}: pulled as a plain column")
+    if column.key != name:
+        options["column"] = name
+    if reflected.get("comment") is not None:
+        options["comment"] = reflected["comment"]
+    options_in_order = ("type", "primary_key", "nullable", "unique", "index", "default", "column", "comment",
+                        "length", "precision", "scale", "timezone", "array", "enum")
+    column.options = {key: options[key] for key in options_in_order if key in options}
+
+
+def foreign_keys(tables: dict[str, PulledTable], lost: list[Lost]) -> None:
+    """`references:` with actions for every single-column foreign key to a pulled key or unique column."""
+    for table in tables.values():
+        used: set[str] = set()
+        for fk in table.raw.foreign_keys:
+            subject = f"foreign key `{fk.get('name') or ''}` of `{table.name}`"
+            reason = _unkeepable(table, fk, tables, used)
+            if reason:
+                lost.append(Lost(subject, f"not pulled: {reason}"))
+                continue
+            (column_name,) = fk["constrained_columns"]
+            target = tables[fk["referred_table"]]
+            target_name = fk["referred_columns"][0]
+            column = table.columns[column_name]
+            used.add(column_name)
+            column.options["references"] = f"{target.name}.{target.key(target_name)}"
+            options = fk.get("options") or {}
+            for key, option in (("on_delete", "ondelete"), ("on_update", "onupdate")):
+                action = str(options.get(option) or "").lower()
+                if action in FOREIGN_KEY_ACTIONS and action != "no action":
+                    if action == "set default" and "default" not in column.options:
+                        lost.append(Lost(subject, f"{option} SET DEFAULT on a column without a default: not kept"))
+                        continue
+                    column.options[key] = action
+            for option in ("deferrable", "initially", "match"):
+                if options.get(option):
+                    lost.append(Lost(subject, f"{option.upper()} {options[option]} is not kept"))
+            name = fk.get("name")
+            expected = postgresql_name(f"fk_{table.name}_{column_name}_{target.name}")
+            if name and name != expected:
+                lost.append(Lost(subject, f"the spec names it `{expected}`"))
+            table.links.append(Link(table.name, column_name, target.name, target_name))
+
+
+def _unkeepable(table: PulledTable, fk: dict[str, Any], tables: dict[str, PulledTable], used: set[str]) -> str:
+    columns, targets = fk["constrained_columns"], fk["referred_columns"]
+    if len(columns) != 1:
+        return f"a composite foreign key ({', '.join(columns)}) -> {fk['referred_table']} ({', '.join(targets)})"
+    if fk.get("referred_schema"):
+        return f"it references the table `{fk['referred_table']}` of the schema `{fk['referred_schema']}`"
+    target = tables.get(fk["referred_table"])
+    if target is None:
+        return f"the table `{fk['referred_table']}` it references is not pulled"
+    if columns[0] not in table.columns or targets[0] not in target.columns:
+        return "a column it links is not pulled"
+    if columns[0] in used:
+        return f"`{columns[0]}` has another foreign key, and the spec holds one per column"
+    if not (target.sole_key(targets[0]) or frozenset(targets) in target.unique_sets):
+        return f"`{target.name}.{targets[0]}` is neither the primary key nor unique"
+    if table.columns[columns[0]].storage() != target.columns[targets[0]].storage():
+        return f"`{columns[0]}` and `{target.name}.{targets[0]}` have different types in the spec language"
+    return ""
+
+
+def unique_sets(table: PulledTable) -> None:
+    """The column sets the database keeps unique (constraints and whole-table unique indexes)."""
+    found = [frozenset(table.primary_key)]
+    found += [frozenset(u["column_names"]) for u in table.raw.uniques]
+    found += [frozenset(i["column_names"]) for i in table.raw.indexes
+              if i.get("unique") and None not in i["column_names"] and not _where(i)]
+    table.unique_sets = [s for s in found if s <= set(table.columns)]
+
+
+def _where(index: dict[str, Any]) -> str | None:
+    options = index.get("dialect_options") or {}
+    where = options.get("postgresql_where") or options.get("sqlite_where")
+    return str(where) if where is not None else None
+
+
+def constraints(table: PulledTable, referenced: set[str], lost: list[Lost]) -> None:
+    """Uniques, indexes and checks; `referenced` holds the columns foreign keys point at, which the
+    spec must mark `unique: true` themselves."""
+    name, columns = table.name, table.columns
+    if len(table.primary_key) > 1:
+        table.options["primary_key"] = [table.key(c) for c in table.primary_key]
+    uniques: list[dict[str, Any]] = []
+    for unique in table.raw.uniques:
+        cols = unique["column_names"]
+        subject = f"unique constraint `{unique.get('name') or ''}` of `{name}`"
+        if (unique.get("dialect_options") or {}).get("postgresql_nulls_not_distinct"):
+            lost.append(Lost(subject, "NULLS NOT DISTINCT is not kept: two rows may hold NULL"))
+        if any(c not in columns for c in cols):
+            lost.append(Lost(subject, "not pulled: a column of it is not pulled"))
+            continue
+        conventional = postgresql_name(f"uq_{name}_{'_'.join(cols)}")
+        given = unique.get("name")
+        if len(cols) == 1 and (given in (None, conventional) or cols[0] in referenced) \
+                and not columns[cols[0]].options.get("unique"):
+            columns[cols[0]].options["unique"] = True
+            if given not in (None, conventional):
+                lost.append(Lost(subject, f"the spec names it `{conventional}`"))
+            continue
+        entry: dict[str, Any] = {"columns": [table.key(c) for c in cols]}
+        if given not in (None, conventional):
+            entry["name"] = given
+        uniques.append(entry)
+    indexes = _indexes(table, referenced, lost)
+    checks: list[dict[str, Any]] = []
+    check_names: set[str] = set()
+    for number, check in enumerate(table.raw.checks, start=1):
+        given = check.get("name")
+        short = given[len(f"ck_{name}_"):] if given and given.startswith(f"ck_{name}_") else given
+        if not short or names.sql_name_problem(short) or short in check_names:
+            short = f"check_{number}"
+        check_names.add(short)
+        if given and postgresql_name(f"ck_{name}_{short}") != given:
+            lost.append(Lost(f"check `{given}` of `{name}`", f"the spec names it `ck_{name}_{short}`"))
+        checks.append({"name": short, "sql": str(check["sqltext"])})
+    for key, value in (("unique", uniques), ("indexes", indexes), ("checks", checks)):
+        if value:
+            table.options[key] = value
+    for referenced_column in referenced:
+        if not table.sole_key(referenced_column):
+            columns[referenced_column].options.setdefault("unique", True)
+
+
+def _indexes(table: PulledTable, referenced: set[str], lost: list[Lost]) -> list[dict[str, Any]]:
+    name, columns = table.name, table.columns
+    indexes: list[dict[str, Any]] = []
+    for index in table.raw.indexes:
+        if index.get("duplicates_constraint"):
+            continue  # the unique constraint above
+        subject = f"index `{index.get('name') or ''}` of `{name}`"
+        cols: list[str | None] = index["column_names"]
+        options = index.get("dialect_options") or {}
+        using = options.get("postgresql_using")
+        reason = ("it indexes an expression" if None in cols
+                  else "a column of it is not pulled" if any(c not in columns for c in cols)
+                  else f"it uses {using}, and the spec's indexes are B-trees" if using not in (None, "btree")
+                  else "it has INCLUDE columns" if options.get("postgresql_include")
+                  else "it sorts a column in descending order" if any(
+                      "desc" in s for s in (index.get("column_sorting") or {}).values())
+                  else "")
+        if reason:
+            lost.append(Lost(subject, f"not pulled: {reason}"))
+            continue
+        if options.get("postgresql_nulls_not_distinct"):
+            lost.append(Lost(subject, "NULLS NOT DISTINCT is not kept: two rows may hold NULL"))
+        plain = [c for c in cols if c is not None]
+        where = _where(index)
+        given = index.get("name")
+        conventional = names.truncate_name(f"ix_{name}_{'_'.join(plain)}")
+        unique = bool(index.get("unique"))
+        if len(plain) == 1 and where is None and given == conventional:
+            column = columns[plain[0]]
+            if not column.options.get("index") and (not unique or not column.options.get("unique")):
+                column.options["index"] = True
+                if unique:
+                    column.options["unique"] = True
+                continue
+        if len(plain) == 1 and unique and where is None and plain[0] in referenced \
+                and not columns[plain[0]].options.get("unique"):
+            columns[plain[0]].options.update({"unique": True, "index": True})
+            lost.append(Lost(subject, f"the spec names it `{conventional}`"))
+            continue
+        entry: dict[str, Any] = {"columns": [table.key(c) for c in plain]}
+        if unique:
+            entry["unique"] = True
+        if given and (given != conventional or len(plain) == 1 and columns[plain[0]].options.get("index")):
+            entry["name"] = given
+        if where is not None:
+            entry["where"] = where
+        indexes.append(entry)
+    return indexes
