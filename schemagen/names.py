@@ -32,7 +32,7 @@ PYDANTIC_RESERVED = frozenset(
 
 
 # Names every generated package defines at its top level.
-PACKAGE_NAMES = frozenset({"Base", "MODELS", "RELATIONS", "RelationInfo", "RelationKind", "EagerLoad", "eager",
+PACKAGE_NAMES = frozenset({"Base", "MODELS", "RELATIONS", "RelationInfo", "RelationKind", "OrderBy", "eager",
                            "TYPE_CHECKING"})
 
 # Top-level modules the generated code imports: a package of the same name would hide them.
