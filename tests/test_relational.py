@@ -238,3 +238,27 @@ def test_mypy_rejects_misspelt_relations_and_misplaced_options(tmp_path: Path) -
     errors = [line.split(": error: ")[0].rsplit(":", 1)[-1] for line in result.stdout.splitlines() if ": error: " in line]
     assert errors == ["7", "8", "9", "10"], result.stdout  # the good load spec (line 5) passes
     assert 'No overload variant of "eager" matches argument types "type[Group]"' in result.stdout
+
+
+def test_nested_read_schemas_read_what_was_loaded(engine: Engine) -> None:
+    from generated.life_ceo import schemas
+
+    session, statements = _session(engine, 2)
+    with session:
+        users = session.scalars(select(User).order_by(User.id).options(
+            *eager(User, {"memories": {"order_by": Memory.id, "limit": 2}}))).all()
+        before = len(statements.seen)
+        read = schemas.UserWithMemories.model_validate(users[0])
+        assert [m.id for m in read.memories] == [11, 13] and read.email == "u1@example.com"
+        assert "password_hash" not in read.model_dump()  # secret columns stay out, nested too
+        assert len(statements.seen) == before  # no IO
+        with pytest.raises(sqlalchemy.exc.InvalidRequestError) as refused:
+            schemas.UserWithConversations.model_validate(users[0])
+        assert str(refused.value) == ("UserWithConversations reads User.conversations, which the query did not "
+                                      "load: load it with eager(User, {'conversations': True})")
+        assert len(statements.seen) == before
+        memory = session.scalars(select(Memory).where(Memory.id == 11).options(*eager(Memory, {"user": True}))).one()
+        assert schemas.MemoryWithUser.model_validate(memory).user.id == 1
+    # stable, unique names in a JSON Schema / OpenAPI document
+    definitions = schemas.UserWithMemories.model_json_schema()["$defs"]
+    assert "MemorySelect" in definitions and schemas.UserWithMemories.model_json_schema()["title"] == "UserWithMemories"

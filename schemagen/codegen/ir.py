@@ -117,6 +117,8 @@ class SchemasModule(Module):
     schemas: tuple[SchemaClass, ...]
     ranges: tuple[Field, ...] = ()
     """`_Integer = Annotated[int, Field(ge=..., le=...)]`: one alias per integer type whose range fields check."""
+    uses_nested: bool = False
+    """The module has nested read schemas (`UserWithMemories`) and their base `_Loaded`."""
 
 
 # relations.py ---------------------------------------------------------------------------------
