@@ -32,7 +32,7 @@ PYDANTIC_RESERVED = frozenset(
 
 
 # Names every generated package defines at its top level.
-PACKAGE_NAMES = frozenset({"Base", "MODELS", "RELATIONS", "RelationInfo", "RelationKind", "EagerLoad", "eager",
+PACKAGE_NAMES = frozenset({"Base", "MODELS", "RELATIONS", "RelationInfo", "RelationKind", "OrderBy", "eager",
                            "TYPE_CHECKING"})
 
 # Top-level modules the generated code imports: a package of the same name would hide them.
@@ -139,3 +139,9 @@ def truncate_name(name: str) -> str:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
     return f"{name[: MAX_SQL_NAME - 9]}_{digest}"
+
+
+def nested_schema_name(class_name: str, relation_attr: str) -> str:
+    """The read schema of a model with one relation loaded: `User` + `memories` -> `UserWithMemories`."""
+    words = [word for word in relation_attr.split("_") if word]
+    return f"{class_name}With" + "".join(word[:1].upper() + word[1:] for word in words)

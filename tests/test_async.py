@@ -29,6 +29,7 @@ from generated.life_ceo import (
     UserInsert,
     UserSelect,
     UserUpdate,
+    eager,
 )
 from tests.conftest import POSTGRES_URL, drop_postgres_schema, postgres_engine
 
@@ -87,7 +88,8 @@ async def _writes_then_reads(engine: AsyncEngine) -> dict[str, Any]:
         UserUpdate.model_validate({"bio": "Analyst"}).apply_to(user)
         await session.commit()
         seen["user_updated"] = UserSelect.model_validate(user)
-        seen["memories"] = [m.content for m in await user.awaitable_attrs.memories]  # AsyncAttrs
+        loaded = await session.scalars(select(User).where(User.id == user.id).options(*eager(User, {"memories": True})))
+        seen["memories"] = [m.content for m in loaded.one().memories]  # soft-deleted ones left out
         stored = (await session.execute(select(Memory.content, Memory.deleted_at))).one()
         seen["stored"] = tuple(stored)
     return seen

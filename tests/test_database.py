@@ -23,7 +23,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import DateTime, Uuid, bindparam, event, func, inspect, select, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import IntegrityError, InvalidRequestError, StatementError
 from sqlalchemy.orm import Session
 
 from generated.life_ceo import (
@@ -992,7 +992,7 @@ def test_orm_delete_of_a_user_linked_to_everything(db: Engine) -> None:
                     User,
                     {
                         "comments": True,
-                        "organized_events": {"attendees": True},
+                        "organized_events": {"with": {"attendees": True}},
                         "group_memberships": True,
                         "groups": True,
                         "following": True,
@@ -1156,9 +1156,24 @@ def _build_graph(engine: Engine) -> dict[str, Any]:
 def test_relations_in_both_directions(db: Engine) -> None:
     ids = _build_graph(db)
     with Session(db) as session:
-        ada = session.get(User, ids["ada"])
-        bob = session.get(User, ids["bob"])
-        cyd = session.get(User, ids["cyd"])
+        # relations never load lazily (lazy="raise"): each query names what it reads
+        users = {u.id: u for u in session.scalars(select(User).options(*eager(User, {
+            "conversations": {"with": {"user": True}}, "memories": {"with": {"user": True}},
+            "settings": {"with": {"user": True}}, "groups": True, "owned_groups": True, "attending_events": True,
+            "organized_events": True, "followers": True, "following": True, "reviewed_applications": True,
+            "housing_applications": {"with": {"applicant": True, "reviewer": True}},
+            "notifications": {"with": {"recipient": True, "actor": True}}, "sent_notifications": True,
+            "audit_entries": {"with": {"actor": True}},
+        })))}
+        ada, bob, cyd = users[ids["ada"]], users[ids["bob"]], users[ids["cyd"]]
+        session.scalars(select(Group).options(*eager(Group, {
+            "members": True, "memberships": {"with": {"user": True}}, "owner": True, "events": True}))).all()
+        session.scalars(select(Event).options(*eager(Event, {"attendees": True, "organizer": True, "group": True}))).all()
+        session.scalars(select(Comment).options(*eager(Comment, {
+            "parent": True, "children": {"with": {"parent": True}}, "post": {"with": {"comments": True}},
+            "author": True}))).all()
+        session.scalars(select(Post).options(*eager(Post, {
+            "tags": {"with": {"posts": True}}, "author": True, "group": True}))).all()
 
         # one-to-many / many-to-one
         assert sorted(c.title for c in ada.conversations) == ["biz", "health"]
@@ -1227,7 +1242,8 @@ def test_eager_loads_relations_without_further_sql(db: Engine) -> None:
     ids = _build_graph(db)
     with Session(db) as session:
         query = select(User).where(User.id == ids["ada"]).options(
-            *eager(User, {"conversations": True, "memories": {"user": True}, "settings": True, "groups": {"members": True}})
+            *eager(User, {"conversations": True, "memories": {"with": {"user": True}}, "settings": True,
+                           "groups": {"with": {"members": True}}})
         )
         ada = session.scalars(query).one()
         state = inspect(ada)
@@ -1239,18 +1255,18 @@ def test_eager_loads_relations_without_further_sql(db: Engine) -> None:
             assert ada.settings.theme == "dark"
             assert sorted(u.username for u in ada.groups[0].members) == ["ada", "bob"]
         assert statements == []
-        # Without eager loading the same access needs SQL (so the check above can fail).
+        # Without eager loading the same access would need SQL: relations refuse it (lazy="raise").
         session.expunge_all()
         plain = session.scalars(select(User).where(User.id == ids["ada"])).one()
         assert "conversations" not in inspect(plain).dict
-        with count_statements(db) as statements:
-            assert len(plain.conversations) == 2
-        assert len(statements) == 1
+        with count_statements(db) as statements, pytest.raises(InvalidRequestError, match="lazy='raise'"):
+            len(plain.conversations)
+        assert statements == []
 
     # many-to-one with joinedload, nested
     with Session(db) as session:
         conversations = session.scalars(
-            select(LifeCeoConversation).options(*eager(LifeCeoConversation, {"user": {"settings": True}}))
+            select(LifeCeoConversation).options(*eager(LifeCeoConversation, {"user": {"with": {"settings": True}}}))
         ).unique().all()
         with count_statements(db) as statements:
             assert {c.user.settings.theme for c in conversations} == {"dark"}
@@ -1266,7 +1282,7 @@ def test_eager_with_an_unknown_relation_names_the_known_ones(db: Engine) -> None
     for known in ("conversations", "settings", "memories", "followers", "following", "audit_entries"):
         assert known in message
     with pytest.raises(KeyError) as exc:
-        eager(User, {"memories": {"author": True}})
+        eager(User, {"memories": {"with": {"author": True}}})  # type: ignore[typeddict-unknown-key]
     assert "Memory has no relation 'author'" in str(exc.value) and "user" in str(exc.value)
 
 

@@ -44,7 +44,7 @@ def test_reserved_and_keyword_names_round_trip(engine: Engine) -> None:
         session.commit()
         order_id = order.id
     with Session(engine) as session:
-        row = session.get(names.Order, order_id)
+        row = session.get(names.Order, order_id, options=names.eager(names.Order, {"in_group": True}))
         assert row is not None
         read = names.OrderSelect.model_validate(row)
         assert read.class_ == "first" and str(read.from_) == "2024-02-29" and read.metadata_ == {"k": [1, None]}
@@ -73,7 +73,10 @@ def test_every_relation_form_loads_both_ways(engine: Engine) -> None:
         session.add(team)
         session.commit()
     with Session(engine) as session:
-        by_name = {p.name: p for p in session.scalars(select(rel.Person))}
+        everything = {"manager": True, "reports": True, "profile": {"with": {"person": True}}, "following": True,
+                      "followers": True, "sent": {"with": {"recipient": True, "sender": True}}, "received": True,
+                      "teams": True}
+        by_name = {p.name: p for p in session.scalars(select(rel.Person).options(*rel.eager(rel.Person, everything)))}
         boss, ann, bob = by_name["boss"], by_name["ann"], by_name["bob"]
         assert {p.name for p in boss.reports} == {"ann", "bob"} and ann.manager is boss
         assert ann.profile is not None and ann.profile.person is ann and bob.profile is None
@@ -81,7 +84,8 @@ def test_every_relation_form_loads_both_ways(engine: Engine) -> None:
         assert {p.name for p in boss.followers} == {"ann", "bob"} and {p.name for p in bob.followers} == {"ann"}
         assert [m.body for m in ann.sent] == ["yo"] and [m.body for m in bob.received] == ["yo"]
         assert ann.sent[0].recipient is bob and ann.sent[0].sender is ann
-        assert {p.name for p in session.scalars(select(rel.Team)).one().members} == {"ann", "boss"}
+        team_row = session.scalars(select(rel.Team).options(*rel.eager(rel.Team, {"members": True}))).one()
+        assert {p.name for p in team_row.members} == {"ann", "boss"}
         assert [t.name for t in ann.teams] == ["core"]
         info = rel.RELATIONS["Person"]
         assert info["manager"].kind == "many-to-one" and info["reports"].kind == "one-to-many"

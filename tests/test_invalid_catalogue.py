@@ -251,7 +251,8 @@ def test_reserved_names_map_to_attributes_and_round_trip(engine: Engine, tmp_pat
         session.commit()
         user_id = user.id
     with Session(engine) as session:
-        row = session.scalars(select(User).where(User.class_ == "gold")).one()
+        load = {"orders": {"with": {"owner": True, "in_group": True}}}
+        row = session.scalars(select(User).where(User.class_ == "gold").options(*names.eager(User, load))).one()
         read = names.UserSelect.model_validate(row)
         assert (read.class_, str(read.from_), read.import_) == ("gold", "2024-02-29", "sys")
         assert read.metadata_ == {"k": [1, None]}
@@ -348,7 +349,7 @@ def test_class_names_equal_to_generated_imports_work(engine: Engine, tmp_path: P
         session.add(thing)
         session.commit()
     with Session(engine) as session:
-        row = session.scalars(select(names["Thing"])).one()
+        row = session.scalars(select(names["Thing"]).options(*names["eager"](names["Thing"], {"parent": True}))).one()
         read = names["ThingSelect"].model_validate(row)
         assert (read.n, read.t, str(read.d), read.f.name, read.b.name) == (1, "x", "2024-01-31", "f", "b")
         assert row.parent is not None

@@ -29,8 +29,8 @@ if TYPE_CHECKING:
         AuditLog,
     )
     from .relations import (
-        EagerLoad,
         MODELS,
+        OrderBy,
         RELATIONS,
         RelationInfo,
         eager,
@@ -128,7 +128,6 @@ __all__ = [
     "CommentInsert",
     "CommentSelect",
     "CommentUpdate",
-    "EagerLoad",
     "Event",
     "EventAttendee",
     "EventAttendeeInsert",
@@ -180,6 +179,7 @@ __all__ = [
     "NotificationSelect",
     "NotificationType",
     "NotificationUpdate",
+    "OrderBy",
     "OrderStatus",
     "Post",
     "PostInsert",
@@ -236,8 +236,8 @@ _MODULES = {
         "AuditLog",
     ),
     ".relations": (
-        "EagerLoad",
         "MODELS",
+        "OrderBy",
         "RELATIONS",
         "RelationInfo",
         "eager",

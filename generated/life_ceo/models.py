@@ -521,78 +521,90 @@ class User(Base):
     )
 
     conversations: Mapped[list["LifeCeoConversation"]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
     )
     settings: Mapped["UserSettings | None"] = relationship(
-        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
     )
     memories: Mapped[list["Memory"]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
     )
     group_memberships: Mapped[list["GroupMember"]] = relationship(
         back_populates="user",
         cascade="all, delete-orphan",
         passive_deletes=True,
+        lazy="raise",
         overlaps="groups,members",
     )
     groups: Mapped[list["Group"]] = relationship(
         back_populates="members",
         secondary="group_members",
+        lazy="raise",
         overlaps="group,group_memberships,memberships,user",
     )
     owned_groups: Mapped[list["Group"]] = relationship(
-        back_populates="owner", passive_deletes="all"
+        back_populates="owner", passive_deletes="all", lazy="raise"
     )
     organized_events: Mapped[list["Event"]] = relationship(
-        back_populates="organizer", cascade="all, delete-orphan", passive_deletes=True
+        back_populates="organizer", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
     )
     attending_events: Mapped[list["Event"]] = relationship(
-        back_populates="attendees", secondary="event_attendees"
+        back_populates="attendees", secondary="event_attendees", lazy="raise"
     )
     orders: Mapped[list["TicketOrder"]] = relationship(
-        back_populates="buyer", passive_deletes="all"
+        back_populates="buyer", passive_deletes="all", lazy="raise"
     )
     housing_listings: Mapped[list["HousingListing"]] = relationship(
-        back_populates="host", cascade="all, delete-orphan", passive_deletes=True
+        back_populates="host", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
     )
     housing_applications: Mapped[list["HousingApplication"]] = relationship(
         back_populates="applicant",
         foreign_keys="[HousingApplication.applicant_id]",
         cascade="all, delete-orphan",
         passive_deletes=True,
+        lazy="raise",
     )
     reviewed_applications: Mapped[list["HousingApplication"]] = relationship(
         back_populates="reviewer",
         foreign_keys="[HousingApplication.reviewed_by_id]",
         passive_deletes="all",
+        lazy="raise",
     )
     posts: Mapped[list["Post"]] = relationship(
-        back_populates="author", cascade="all, delete-orphan", passive_deletes=True
+        back_populates="author", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
     )
-    comments: Mapped[list["Comment"]] = relationship(back_populates="author", passive_deletes="all")
+    comments: Mapped[list["Comment"]] = relationship(
+        back_populates="author", passive_deletes="all", lazy="raise"
+    )
     following: Mapped[list["User"]] = relationship(
         back_populates="followers",
         secondary="follows",
         primaryjoin="User.id == Follow.follower_id",
         secondaryjoin="User.id == Follow.followee_id",
+        lazy="raise",
     )
     followers: Mapped[list["User"]] = relationship(
         back_populates="following",
         secondary="follows",
         primaryjoin="User.id == Follow.followee_id",
         secondaryjoin="User.id == Follow.follower_id",
+        lazy="raise",
     )
     notifications: Mapped[list["Notification"]] = relationship(
         back_populates="recipient",
         foreign_keys="[Notification.user_id]",
         cascade="all, delete-orphan",
         passive_deletes=True,
+        lazy="raise",
     )
     sent_notifications: Mapped[list["Notification"]] = relationship(
-        back_populates="actor", foreign_keys="[Notification.actor_id]", passive_deletes="all"
+        back_populates="actor",
+        foreign_keys="[Notification.actor_id]",
+        passive_deletes="all",
+        lazy="raise",
     )
     audit_entries: Mapped[list["AuditLog"]] = relationship(
-        back_populates="actor", passive_deletes="all"
+        back_populates="actor", passive_deletes="all", lazy="raise"
     )
 
 
@@ -621,7 +633,7 @@ class UserSettings(Base):
     sessions_allowed: Mapped[int] = mapped_column(SmallInteger, server_default=text("(1 + 2)"))
     theme: Mapped[str | None] = mapped_column(String(20).evaluates_none(), server_default="system")
 
-    user: Mapped["User"] = relationship(back_populates="settings")
+    user: Mapped["User"] = relationship(back_populates="settings", lazy="raise")
 
 
 class LifeCeoConversation(Base):
@@ -648,7 +660,7 @@ class LifeCeoConversation(Base):
         DateTime, server_default=func.now(), onupdate=func.now()
     )
 
-    user: Mapped["User"] = relationship(back_populates="conversations")
+    user: Mapped["User"] = relationship(back_populates="conversations", lazy="raise")
 
 
 class Group(Base):
@@ -678,21 +690,25 @@ class Group(Base):
     )
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
 
-    owner: Mapped["User | None"] = relationship(back_populates="owned_groups")
+    owner: Mapped["User | None"] = relationship(back_populates="owned_groups", lazy="raise")
     memberships: Mapped[list["GroupMember"]] = relationship(
         back_populates="group",
         cascade="all, delete-orphan",
         passive_deletes=True,
+        lazy="raise",
         overlaps="groups,members",
     )
     members: Mapped[list["User"]] = relationship(
         back_populates="groups",
         secondary="group_members",
+        lazy="raise",
         overlaps="group,group_memberships,memberships,user",
     )
-    events: Mapped[list["Event"]] = relationship(back_populates="group", passive_deletes="all")
+    events: Mapped[list["Event"]] = relationship(
+        back_populates="group", passive_deletes="all", lazy="raise"
+    )
     posts: Mapped[list["Post"]] = relationship(
-        back_populates="group", cascade="all, delete", passive_deletes=True
+        back_populates="group", cascade="all, delete", passive_deletes=True, lazy="raise"
     )
 
 
@@ -712,9 +728,11 @@ class GroupMember(Base):
     role: Mapped[GroupRole] = mapped_column(_GROUP_ROLE_ENUM, server_default="member")
     joined_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
 
-    group: Mapped["Group"] = relationship(back_populates="memberships", overlaps="groups,members")
+    group: Mapped["Group"] = relationship(
+        back_populates="memberships", lazy="raise", overlaps="groups,members"
+    )
     user: Mapped["User"] = relationship(
-        back_populates="group_memberships", overlaps="groups,members"
+        back_populates="group_memberships", lazy="raise", overlaps="groups,members"
     )
 
 
@@ -753,7 +771,7 @@ class Memory(Base):
         DateTime, server_onupdate=FetchedValue()
     )
 
-    user: Mapped["User"] = relationship(back_populates="memories")
+    user: Mapped["User"] = relationship(back_populates="memories", lazy="raise")
 
     @classmethod
     def live(cls) -> Select[Self]:
@@ -798,13 +816,13 @@ class Event(Base):
     )
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
 
-    organizer: Mapped["User"] = relationship(back_populates="organized_events")
-    group: Mapped["Group | None"] = relationship(back_populates="events")
+    organizer: Mapped["User"] = relationship(back_populates="organized_events", lazy="raise")
+    group: Mapped["Group | None"] = relationship(back_populates="events", lazy="raise")
     attendees: Mapped[list["User"]] = relationship(
-        back_populates="attending_events", secondary="event_attendees"
+        back_populates="attending_events", secondary="event_attendees", lazy="raise"
     )
     orders: Mapped[list["TicketOrder"]] = relationship(
-        back_populates="event", passive_deletes="all"
+        back_populates="event", passive_deletes="all", lazy="raise"
     )
 
 
@@ -851,8 +869,8 @@ class TicketOrder(Base):
     )
     placed_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=func.now())
 
-    buyer: Mapped["User"] = relationship(back_populates="orders")
-    event: Mapped["Event"] = relationship(back_populates="orders")
+    buyer: Mapped["User"] = relationship(back_populates="orders", lazy="raise")
+    event: Mapped["Event"] = relationship(back_populates="orders", lazy="raise")
 
 
 class HousingListing(Base):
@@ -900,9 +918,9 @@ class HousingListing(Base):
         DateTime, server_default=func.now(), onupdate=func.now()
     )
 
-    host: Mapped["User"] = relationship(back_populates="housing_listings")
+    host: Mapped["User"] = relationship(back_populates="housing_listings", lazy="raise")
     applications: Mapped[list["HousingApplication"]] = relationship(
-        back_populates="listing", cascade="all, delete-orphan", passive_deletes=True
+        back_populates="listing", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
     )
 
 
@@ -944,12 +962,16 @@ class HousingApplication(Base):
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
     reviewed_at: Mapped[datetime.datetime | None] = mapped_column(_AwareDateTime)
 
-    listing: Mapped["HousingListing"] = relationship(back_populates="applications")
+    listing: Mapped["HousingListing"] = relationship(back_populates="applications", lazy="raise")
     applicant: Mapped["User"] = relationship(
-        back_populates="housing_applications", foreign_keys="[HousingApplication.applicant_id]"
+        back_populates="housing_applications",
+        foreign_keys="[HousingApplication.applicant_id]",
+        lazy="raise",
     )
     reviewer: Mapped["User | None"] = relationship(
-        back_populates="reviewed_applications", foreign_keys="[HousingApplication.reviewed_by_id]"
+        back_populates="reviewed_applications",
+        foreign_keys="[HousingApplication.reviewed_by_id]",
+        lazy="raise",
     )
 
 
@@ -984,12 +1006,14 @@ class Post(Base):
         DateTime, server_default=func.now(), onupdate=func.now()
     )
 
-    author: Mapped["User"] = relationship(back_populates="posts")
-    group: Mapped["Group | None"] = relationship(back_populates="posts")
+    author: Mapped["User"] = relationship(back_populates="posts", lazy="raise")
+    group: Mapped["Group | None"] = relationship(back_populates="posts", lazy="raise")
     comments: Mapped[list["Comment"]] = relationship(
-        back_populates="post", cascade="all, delete-orphan", passive_deletes=True
+        back_populates="post", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
     )
-    tags: Mapped[list["Tag"]] = relationship(back_populates="posts", secondary="post_tags")
+    tags: Mapped[list["Tag"]] = relationship(
+        back_populates="posts", secondary="post_tags", lazy="raise"
+    )
 
 
 class Comment(Base):
@@ -1009,16 +1033,20 @@ class Comment(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
 
-    post: Mapped["Post"] = relationship(back_populates="comments")
-    author: Mapped["User"] = relationship(back_populates="comments")
+    post: Mapped["Post"] = relationship(back_populates="comments", lazy="raise")
+    author: Mapped["User"] = relationship(back_populates="comments", lazy="raise")
     parent: Mapped["Comment | None"] = relationship(
-        back_populates="children", foreign_keys="[Comment.parent_id]", remote_side="[Comment.id]"
+        back_populates="children",
+        foreign_keys="[Comment.parent_id]",
+        remote_side="[Comment.id]",
+        lazy="raise",
     )
     children: Mapped[list["Comment"]] = relationship(
         back_populates="parent",
         foreign_keys="[Comment.parent_id]",
         cascade="all, delete",
         passive_deletes=True,
+        lazy="raise",
     )
 
 
@@ -1039,7 +1067,9 @@ class Tag(Base):
     )
     color: Mapped[str] = mapped_column(CHAR(7), server_default="#64748b")
 
-    posts: Mapped[list["Post"]] = relationship(back_populates="tags", secondary="post_tags")
+    posts: Mapped[list["Post"]] = relationship(
+        back_populates="tags", secondary="post_tags", lazy="raise"
+    )
 
 
 class PostTag(Base):
@@ -1105,10 +1135,10 @@ class Notification(Base):
     created_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=func.now())
 
     recipient: Mapped["User"] = relationship(
-        back_populates="notifications", foreign_keys="[Notification.user_id]"
+        back_populates="notifications", foreign_keys="[Notification.user_id]", lazy="raise"
     )
     actor: Mapped["User | None"] = relationship(
-        back_populates="sent_notifications", foreign_keys="[Notification.actor_id]"
+        back_populates="sent_notifications", foreign_keys="[Notification.actor_id]", lazy="raise"
     )
 
 
@@ -1143,4 +1173,4 @@ class AuditLog(Base):
     signature: Mapped[bytes | None] = mapped_column(LargeBinary, comment="HMAC-SHA256 of the row")
     at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=func.now())
 
-    actor: Mapped["User | None"] = relationship(back_populates="audit_entries")
+    actor: Mapped["User | None"] = relationship(back_populates="audit_entries", lazy="raise")

@@ -23,6 +23,8 @@ from pydantic import (
     WrapValidator,
 )
 from pydantic_core import core_schema, CoreSchema, InitErrorDetails, PydanticCustomError
+from sqlalchemy import inspect
+from sqlalchemy.exc import InvalidRequestError
 
 from .types import (
     AgendaItem,
@@ -139,6 +141,26 @@ class _Select(BaseModel):
     """Base of the Select schemas: they read ORM objects; each is built on its first use."""
 
     model_config = ConfigDict(from_attributes=True, defer_build=True)
+
+
+class _Loaded(BaseModel):
+    """Base of the nested read schemas: a row whose relation the query did not load is refused."""
+
+    _relations: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _loaded(cls, data: object) -> object:
+        state = inspect(data, raiseerr=False)  # None unless `data` is an ORM object
+        unloaded = state.unloaded if state is not None else ()
+        for name in cls._relations:
+            if name in unloaded:
+                model = type(data).__name__
+                raise InvalidRequestError(
+                    f"{cls.__name__} reads {model}.{name}, which the query did not load: "
+                    f"load it with eager({model}, {{{name!r}: True}})"
+                )
+        return data
 
 
 class _PartialUpdate(BaseModel):
@@ -988,3 +1010,367 @@ class AuditLogUpdate(_PartialUpdate):
         | None
     ) = None
     signature: bytes | None = None
+
+
+class UserWithConversations(UserSelect, _Loaded):
+    """`UserSelect` with `conversations`, as `eager(User, {'conversations': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("conversations",)
+    conversations: list[LifeCeoConversationSelect]
+
+
+class UserWithSettings(UserSelect, _Loaded):
+    """`UserSelect` with `settings`, as `eager(User, {'settings': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("settings",)
+    settings: UserSettingsSelect | None
+
+
+class UserWithMemories(UserSelect, _Loaded):
+    """`UserSelect` with `memories`, as `eager(User, {'memories': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("memories",)
+    memories: list[MemorySelect]
+
+
+class UserWithGroupMemberships(UserSelect, _Loaded):
+    """`UserSelect` with `group_memberships`, as `eager(User, {'group_memberships': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("group_memberships",)
+    group_memberships: list[GroupMemberSelect]
+
+
+class UserWithGroups(UserSelect, _Loaded):
+    """`UserSelect` with `groups`, as `eager(User, {'groups': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("groups",)
+    groups: list[GroupSelect]
+
+
+class UserWithOwnedGroups(UserSelect, _Loaded):
+    """`UserSelect` with `owned_groups`, as `eager(User, {'owned_groups': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("owned_groups",)
+    owned_groups: list[GroupSelect]
+
+
+class UserWithOrganizedEvents(UserSelect, _Loaded):
+    """`UserSelect` with `organized_events`, as `eager(User, {'organized_events': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("organized_events",)
+    organized_events: list[EventSelect]
+
+
+class UserWithAttendingEvents(UserSelect, _Loaded):
+    """`UserSelect` with `attending_events`, as `eager(User, {'attending_events': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("attending_events",)
+    attending_events: list[EventSelect]
+
+
+class UserWithOrders(UserSelect, _Loaded):
+    """`UserSelect` with `orders`, as `eager(User, {'orders': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("orders",)
+    orders: list[TicketOrderSelect]
+
+
+class UserWithHousingListings(UserSelect, _Loaded):
+    """`UserSelect` with `housing_listings`, as `eager(User, {'housing_listings': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("housing_listings",)
+    housing_listings: list[HousingListingSelect]
+
+
+class UserWithHousingApplications(UserSelect, _Loaded):
+    """`UserSelect` with `housing_applications`, as `eager(User, {'housing_applications': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("housing_applications",)
+    housing_applications: list[HousingApplicationSelect]
+
+
+class UserWithReviewedApplications(UserSelect, _Loaded):
+    """`UserSelect` with `reviewed_applications`, as `eager(User, {'reviewed_applications': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("reviewed_applications",)
+    reviewed_applications: list[HousingApplicationSelect]
+
+
+class UserWithPosts(UserSelect, _Loaded):
+    """`UserSelect` with `posts`, as `eager(User, {'posts': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("posts",)
+    posts: list[PostSelect]
+
+
+class UserWithComments(UserSelect, _Loaded):
+    """`UserSelect` with `comments`, as `eager(User, {'comments': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("comments",)
+    comments: list[CommentSelect]
+
+
+class UserWithFollowing(UserSelect, _Loaded):
+    """`UserSelect` with `following`, as `eager(User, {'following': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("following",)
+    following: list[UserSelect]
+
+
+class UserWithFollowers(UserSelect, _Loaded):
+    """`UserSelect` with `followers`, as `eager(User, {'followers': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("followers",)
+    followers: list[UserSelect]
+
+
+class UserWithNotifications(UserSelect, _Loaded):
+    """`UserSelect` with `notifications`, as `eager(User, {'notifications': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("notifications",)
+    notifications: list[NotificationSelect]
+
+
+class UserWithSentNotifications(UserSelect, _Loaded):
+    """`UserSelect` with `sent_notifications`, as `eager(User, {'sent_notifications': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("sent_notifications",)
+    sent_notifications: list[NotificationSelect]
+
+
+class UserWithAuditEntries(UserSelect, _Loaded):
+    """`UserSelect` with `audit_entries`, as `eager(User, {'audit_entries': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("audit_entries",)
+    audit_entries: list[AuditLogSelect]
+
+
+class UserSettingsWithUser(UserSettingsSelect, _Loaded):
+    """`UserSettingsSelect` with `user`, as `eager(UserSettings, {'user': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("user",)
+    user: UserSelect
+
+
+class LifeCeoConversationWithUser(LifeCeoConversationSelect, _Loaded):
+    """`LifeCeoConversationSelect` with `user`, as `eager(LifeCeoConversation, {'user': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("user",)
+    user: UserSelect
+
+
+class GroupWithOwner(GroupSelect, _Loaded):
+    """`GroupSelect` with `owner`, as `eager(Group, {'owner': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("owner",)
+    owner: UserSelect | None
+
+
+class GroupWithMemberships(GroupSelect, _Loaded):
+    """`GroupSelect` with `memberships`, as `eager(Group, {'memberships': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("memberships",)
+    memberships: list[GroupMemberSelect]
+
+
+class GroupWithMembers(GroupSelect, _Loaded):
+    """`GroupSelect` with `members`, as `eager(Group, {'members': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("members",)
+    members: list[UserSelect]
+
+
+class GroupWithEvents(GroupSelect, _Loaded):
+    """`GroupSelect` with `events`, as `eager(Group, {'events': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("events",)
+    events: list[EventSelect]
+
+
+class GroupWithPosts(GroupSelect, _Loaded):
+    """`GroupSelect` with `posts`, as `eager(Group, {'posts': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("posts",)
+    posts: list[PostSelect]
+
+
+class GroupMemberWithGroup(GroupMemberSelect, _Loaded):
+    """`GroupMemberSelect` with `group`, as `eager(GroupMember, {'group': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("group",)
+    group: GroupSelect
+
+
+class GroupMemberWithUser(GroupMemberSelect, _Loaded):
+    """`GroupMemberSelect` with `user`, as `eager(GroupMember, {'user': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("user",)
+    user: UserSelect
+
+
+class MemoryWithUser(MemorySelect, _Loaded):
+    """`MemorySelect` with `user`, as `eager(Memory, {'user': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("user",)
+    user: UserSelect
+
+
+class EventWithOrganizer(EventSelect, _Loaded):
+    """`EventSelect` with `organizer`, as `eager(Event, {'organizer': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("organizer",)
+    organizer: UserSelect
+
+
+class EventWithGroup(EventSelect, _Loaded):
+    """`EventSelect` with `group`, as `eager(Event, {'group': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("group",)
+    group: GroupSelect | None
+
+
+class EventWithAttendees(EventSelect, _Loaded):
+    """`EventSelect` with `attendees`, as `eager(Event, {'attendees': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("attendees",)
+    attendees: list[UserSelect]
+
+
+class EventWithOrders(EventSelect, _Loaded):
+    """`EventSelect` with `orders`, as `eager(Event, {'orders': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("orders",)
+    orders: list[TicketOrderSelect]
+
+
+class TicketOrderWithBuyer(TicketOrderSelect, _Loaded):
+    """`TicketOrderSelect` with `buyer`, as `eager(TicketOrder, {'buyer': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("buyer",)
+    buyer: UserSelect
+
+
+class TicketOrderWithEvent(TicketOrderSelect, _Loaded):
+    """`TicketOrderSelect` with `event`, as `eager(TicketOrder, {'event': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("event",)
+    event: EventSelect
+
+
+class HousingListingWithHost(HousingListingSelect, _Loaded):
+    """`HousingListingSelect` with `host`, as `eager(HousingListing, {'host': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("host",)
+    host: UserSelect
+
+
+class HousingListingWithApplications(HousingListingSelect, _Loaded):
+    """`HousingListingSelect` with `applications`, as `eager(HousingListing, {'applications': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("applications",)
+    applications: list[HousingApplicationSelect]
+
+
+class HousingApplicationWithListing(HousingApplicationSelect, _Loaded):
+    """`HousingApplicationSelect` with `listing`, as `eager(HousingApplication, {'listing': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("listing",)
+    listing: HousingListingSelect
+
+
+class HousingApplicationWithApplicant(HousingApplicationSelect, _Loaded):
+    """`HousingApplicationSelect` with `applicant`, as `eager(HousingApplication, {'applicant': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("applicant",)
+    applicant: UserSelect
+
+
+class HousingApplicationWithReviewer(HousingApplicationSelect, _Loaded):
+    """`HousingApplicationSelect` with `reviewer`, as `eager(HousingApplication, {'reviewer': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("reviewer",)
+    reviewer: UserSelect | None
+
+
+class PostWithAuthor(PostSelect, _Loaded):
+    """`PostSelect` with `author`, as `eager(Post, {'author': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("author",)
+    author: UserSelect
+
+
+class PostWithGroup(PostSelect, _Loaded):
+    """`PostSelect` with `group`, as `eager(Post, {'group': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("group",)
+    group: GroupSelect | None
+
+
+class PostWithComments(PostSelect, _Loaded):
+    """`PostSelect` with `comments`, as `eager(Post, {'comments': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("comments",)
+    comments: list[CommentSelect]
+
+
+class PostWithTags(PostSelect, _Loaded):
+    """`PostSelect` with `tags`, as `eager(Post, {'tags': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("tags",)
+    tags: list[TagSelect]
+
+
+class CommentWithPost(CommentSelect, _Loaded):
+    """`CommentSelect` with `post`, as `eager(Comment, {'post': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("post",)
+    post: PostSelect
+
+
+class CommentWithAuthor(CommentSelect, _Loaded):
+    """`CommentSelect` with `author`, as `eager(Comment, {'author': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("author",)
+    author: UserSelect
+
+
+class CommentWithParent(CommentSelect, _Loaded):
+    """`CommentSelect` with `parent`, as `eager(Comment, {'parent': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("parent",)
+    parent: CommentSelect | None
+
+
+class CommentWithChildren(CommentSelect, _Loaded):
+    """`CommentSelect` with `children`, as `eager(Comment, {'children': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("children",)
+    children: list[CommentSelect]
+
+
+class TagWithPosts(TagSelect, _Loaded):
+    """`TagSelect` with `posts`, as `eager(Tag, {'posts': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("posts",)
+    posts: list[PostSelect]
+
+
+class NotificationWithRecipient(NotificationSelect, _Loaded):
+    """`NotificationSelect` with `recipient`, as `eager(Notification, {'recipient': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("recipient",)
+    recipient: UserSelect
+
+
+class NotificationWithActor(NotificationSelect, _Loaded):
+    """`NotificationSelect` with `actor`, as `eager(Notification, {'actor': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("actor",)
+    actor: UserSelect | None
+
+
+class AuditLogWithActor(AuditLogSelect, _Loaded):
+    """`AuditLogSelect` with `actor`, as `eager(AuditLog, {'actor': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("actor",)
+    actor: UserSelect | None

@@ -163,6 +163,8 @@ class Relation:
     """The relation on `target` that is the other side of this one (`back_populates`)."""
     overlaps: tuple[str, ...] = ()
     """Attributes of relations that write the same foreign-key columns."""
+    lazy: str = "raise"
+    """The loader when the query did not load the relation: raise, select, selectin or joined."""
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,8 @@ class SchemasModule(Module):
     """`_Integer = Annotated[int, Field(ge=..., le=...)]`: one alias per integer type whose range fields check."""
     uses_as_stored: bool = False
     """Select fields of typed JSON show a value as the database holds it (`_AsStored`)."""
+    uses_nested: bool = False
+    """The module has nested read schemas (`UserWithMemories`) and their base `_Loaded`."""
 
 
 # relations.py ---------------------------------------------------------------------------------
@@ -146,8 +148,29 @@ class ModelRelations:
 
 
 @dataclass(frozen=True)
+class LoadSpec:
+    """One model's load specs: `XLoad` (its relations), `XLoadMany`/`XLoadOne` (options of a relation to it)."""
+
+    model: Code
+    model_key: Code
+    load: Code
+    load_key: Code
+    many: Code
+    many_key: Code
+    one: Code
+    one_key: Code
+    relations: tuple[tuple[Code, Code], ...]
+    """(relation name, the type of its value as a string literal: `"bool | MemoryLoadMany"`)."""
+    soft_delete: Code | None
+    """The literal attribute name of the soft-delete column, if the table has one."""
+
+
+@dataclass(frozen=True)
 class RelationsModule(Module):
     models: tuple[ModelRelations, ...]
+    loads: tuple[LoadSpec, ...] = ()
+    eager_load: Code = Code("")
+    """The type of `eager()`'s `load` in its implementation (with one model, that model's load spec)."""
 
 
 # __init__.py ----------------------------------------------------------------------------------

@@ -4,27 +4,35 @@ from __future__ import annotations
 
 from schemagen.catalog import Catalog, Relation
 from schemagen.codegen import ir
-from schemagen.codegen.common import MODELS, ORM, tuple_display
+from schemagen.codegen.common import MODELS, ORM, SQLALCHEMY, tuple_display
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, literal
+from schemagen.codegen.loads import load_names, load_specs
 
 
 def relations_module(catalog: Catalog) -> ir.RelationsModule:
-    imports = Imports({t.class_name for t in catalog.tables} - {"Base"})
-    for name in ("Final", "Literal", "Mapping", "NamedTuple", "TypeAlias", "Union"):
+    defined = {name for t in catalog.tables for name in (t.class_name, *load_names(t))}
+    imports = Imports(defined - {"Base"})
+    for name in ("Final", "Literal", "NamedTuple", "TypeAlias", "TypedDict", "cast", "overload", "Any"):
         imports.name("typing", name)
-    imports.name(ORM, "joinedload")
-    imports.name(ORM, "selectinload")
-    imports.name("sqlalchemy.orm.interfaces", "LoaderOption")
-    imports.name("typing", "Any")
-    imports.name("collections.abc", "Iterator")
+    for name in ("Mapping", "Sequence"):
+        imports.name("collections.abc", name)
+    for name in ("ColumnElement", "Select", "and_", "event", "func", "inspect", "select", "tuple_"):
+        imports.name(SQLALCHEMY, name)
+    for name in ("ORMExecuteState", "QueryableAttribute", "RelationshipProperty", "Session", "UserDefinedOption",
+                 "joinedload", "selectinload"):
+        imports.name(ORM, name)
+    imports.name("sqlalchemy.orm.interfaces", "ORMOption")
     imports.name(MODELS, "Base")
     models = []
     for table in catalog.tables:
         imports.name(MODELS, table.class_name, exact=True)  # the other imports give way to it
         entries = tuple(_entry(catalog, relation) for relation in table.relations)
         models.append(ir.ModelRelations(Code(table.class_name), literal(table.class_name), entries))
-    return ir.RelationsModule(imports.render(), imports.locals(), tuple(models))
+    loads = load_specs(catalog)
+    mapping = imports.locals()["Mapping"]
+    eager_load = loads[0].load if len(loads) == 1 else Code(f"{mapping}[str, object]")
+    return ir.RelationsModule(imports.render(), imports.locals(), tuple(models), loads, eager_load)
 
 
 def _entry(catalog: Catalog, relation: Relation) -> ir.RelationEntry:
@@ -63,7 +71,7 @@ def _entry(catalog: Catalog, relation: Relation) -> ir.RelationEntry:
 def init_module(catalog: Catalog) -> ir.InitModule:
     tables = catalog.tables
     models = ["Base", *(t.class_name for t in tables)]
-    relations = ["EagerLoad", "MODELS", "RELATIONS", "RelationInfo", "eager"]
+    relations = ["MODELS", "OrderBy", "RELATIONS", "RelationInfo", "eager"]
     schemas = [f"{t.class_name}{kind}" for t in tables for kind in ("Insert", "Select", "Update")]
     types = [e.name for e in catalog.enums] + [s.name for s in catalog.shapes]
     homes = [(".models", models), (".relations", relations), (".schemas", schemas), (".types", types)]

@@ -65,6 +65,7 @@ def relationship_field(catalog: Catalog, imports: Imports, table: Table, relatio
             elif fk.on_delete in ("set null", "set default", "restrict", "no action"):
                 # The database applies the action; the ORM must not null the children first.
                 kwargs["passive_deletes"] = literal("all")
+    kwargs["lazy"] = literal(relation.lazy)
     if relation.overlaps:
         kwargs["overlaps"] = literal(",".join(relation.overlaps))
     # SQLAlchemy finds a target by its class name, not by the alias: name it, where the annotation cannot

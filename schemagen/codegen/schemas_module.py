@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from schemagen.catalog import Catalog, Column
 from schemagen.codegen import ir
-from schemagen.codegen.common import PYDANTIC, TypeExpressions, call, single_annotated
+from schemagen import names
+from schemagen.codegen.common import PYDANTIC, TypeExpressions, call, single_annotated, tuple_display
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, docstring, literal
 
@@ -27,7 +28,7 @@ class _Schemas:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         tables = catalog.tables
-        taken = {c.attr for t in tables for c in t.columns}
+        taken = {c.attr for t in tables for c in t.columns} | {r.attr for t in tables for r in t.relations}
         taken |= {f"{t.class_name}{kind}" for t in tables for kind in ("Insert", "Select", "Update")}
         # imported from .types under their own names
         taken |= {e.name for e in catalog.enums} | {s.name for s in catalog.shapes}
@@ -70,6 +71,8 @@ class _Schemas:
                 config_insert + update_fields,
                 not_null,
             ))
+        nested = self.nested_schemas()
+        schemas.extend(nested)
         if uses_update:
             imports.name("typing", "ClassVar")
             imports.name("typing", "Any")
@@ -97,9 +100,38 @@ class _Schemas:
         if self.uses_url:
             imports.name(PYDANTIC, "AnyUrl")
             imports.name(PYDANTIC, "TypeAdapter")
+        if nested:
+            imports.name("sqlalchemy", "inspect")
+            imports.name("sqlalchemy.exc", "InvalidRequestError")
         return ir.SchemasModule(imports.render(), imports.locals(), self.uses_rules, uses_update, self.uses_url,
                                 tuple(schemas), tuple(self.ranges[name] for name in sorted(self.ranges)),
-                                self.uses_as_stored)
+                                uses_as_stored=self.uses_as_stored, uses_nested=bool(nested))
+
+    def nested_schemas(self) -> list[ir.SchemaClass]:
+        """Per relation, the Select schema with that relation loaded: `UserWithMemories`."""
+        found = []
+        class_var = self.imports.name("typing", "ClassVar")
+        for table in self.catalog.tables:
+            for relation in table.relations:
+                target = self.catalog.table(relation.target)
+                annotation = f"{target.class_name}Select"
+                if relation.kind in ("one-to-many", "many-to-many"):
+                    annotation = f"list[{annotation}]"
+                elif relation.kind == "one-to-one-inverse" or (
+                        relation.foreign_key is not None
+                        and table.column(relation.foreign_key.columns[0]).nullable):
+                    annotation += " | None"
+                spec = "{'" + relation.attr + "': True}"  # an attribute: a checked identifier
+                found.append(ir.SchemaClass(
+                    Code(names.nested_schema_name(table.class_name, relation.attr)),
+                    Code(f"{table.class_name}Select, _Loaded"),
+                    docstring(f"`{table.class_name}Select` with `{relation.attr}`, as "
+                              f"`eager({table.class_name}, {spec})` loads it."),
+                    (ir.Field(Code("_relations"), Code(f"{class_var}[tuple[str, ...]]"),
+                              tuple_display([literal(relation.attr)])),
+                     ir.Field(Code(relation.attr), Code(annotation))),
+                ))
+        return found
 
     def config_field(self, **config: str) -> tuple[ir.Field, ...]:
         return (ir.Field(Code("model_config"), Code(""), call(self.imports.name(PYDANTIC, "ConfigDict"), **config)),)

@@ -53,6 +53,9 @@ def tables(ctx: Context) -> None:
         for suffix in ("Insert", "Select", "Update"):
             ctx.claim(f"{class_name}{suffix}", path, f"the {suffix} schema of table `{table_name}` is",
                         f"the {suffix} schema of table `{table_name}`")
+        for suffix in ("Load", "LoadMany", "LoadOne"):
+            ctx.claim(f"{class_name}{suffix}", path, f"the {suffix} spec of table `{table_name}` is",
+                        f"the {suffix} spec of table `{table_name}`")
         resolved = ResolvedTable(table_name, class_name, table, path)
         ctx.tables[table_name] = resolved
         _columns(ctx, resolved)

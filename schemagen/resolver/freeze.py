@@ -86,6 +86,7 @@ def _relation(ctx: Context, relation: ResolvedRelation) -> catalog.Relation:
         through_fields=(through_fields[0], through_fields[1]) if through_fields is not None else None,
         partner=relation.partner.name if relation.partner is not None else None,
         overlaps=tuple(sorted(relation.overlaps)),
+        lazy=relation.spec.lazy,
     )
 
 

@@ -64,6 +64,9 @@ def relations(ctx: Context) -> None:
             resolved = _relation(ctx, table, name, attr, relation, path)
             if resolved is not None:
                 table.relations[name] = resolved
+                ctx.claim(names.nested_schema_name(table.class_name, attr), path, f"relation `{name}` of table "
+                          f"`{table.name}` gives the nested read schema",
+                          f"the nested read schema of relation `{name}` of table `{table.name}`")
     _pair_relations(ctx)
 
 

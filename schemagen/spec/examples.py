@@ -103,6 +103,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "fields": "[billing_address_id]",
         "references": "[customer_id]",
         "through_fields": "[follower_id, followed_id]",
+        "lazy": "selectin",
     },
 }
 """Model title (as in the JSON Schema's `$defs`) -> the spec's key -> its example value as YAML."""

@@ -257,6 +257,10 @@ class Relation(_Node):
                                           "column to follow when there are several.")
     through_fields: list[Text] | None = Field(default=None, description="On a self many-to-many: the link columns "
                                               "pointing to this side, then to the other side.")
+    lazy: Literal["raise", "select", "selectin", "joined"] = Field(
+        default="raise", description="How the relation loads when it was not loaded by the query "
+        "(`eager(...)`): `raise` (default) refuses, so no query does hidden IO; `select`, `selectin` "
+        "and `joined` are SQLAlchemy's loaders of those names.")
 
 
 class Table(_Node):

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
         NoteLink,
     )
     from .relations import (
-        EagerLoad,
         MODELS,
+        OrderBy,
         RELATIONS,
         RelationInfo,
         eager,
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Base",
-    "EagerLoad",
     "MODELS",
     "Note",
     "NoteInsert",
@@ -40,6 +39,7 @@ __all__ = [
     "NoteLinkUpdate",
     "NoteSelect",
     "NoteUpdate",
+    "OrderBy",
     "RELATIONS",
     "RelationInfo",
     "eager",
@@ -52,8 +52,8 @@ _MODULES = {
         "NoteLink",
     ),
     ".relations": (
-        "EagerLoad",
         "MODELS",
+        "OrderBy",
         "RELATIONS",
         "RelationInfo",
         "eager",

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
         Group,
     )
     from .relations import (
-        EagerLoad,
         MODELS,
+        OrderBy,
         RELATIONS,
         RelationInfo,
         eager,
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Base",
-    "EagerLoad",
     "Group",
     "GroupInsert",
     "GroupSelect",
@@ -43,6 +42,7 @@ __all__ = [
     "MODELS",
     "Options",
     "Order",
+    "OrderBy",
     "OrderInsert",
     "OrderSelect",
     "OrderUpdate",
@@ -58,8 +58,8 @@ _MODULES = {
         "Group",
     ),
     ".relations": (
-        "EagerLoad",
         "MODELS",
+        "OrderBy",
         "RELATIONS",
         "RelationInfo",
         "eager",

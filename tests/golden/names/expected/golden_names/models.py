@@ -238,7 +238,7 @@ class Order(Base):
     copy_: Mapped[str | None] = mapped_column("copy", Text, comment='a "copy"')
     group: Mapped[int | None] = mapped_column(Integer, ForeignKey("group.id", ondelete="SET NULL"))
 
-    in_group: Mapped["Group | None"] = _relationship(back_populates="orders")
+    in_group: Mapped["Group | None"] = _relationship(back_populates="orders", lazy="raise")
 
 
 class Group(Base):
@@ -249,4 +249,6 @@ class Group(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user: Mapped[str | None] = mapped_column(String(10))
 
-    orders: Mapped[list["Order"]] = _relationship(back_populates="in_group", passive_deletes="all")
+    orders: Mapped[list["Order"]] = _relationship(
+        back_populates="in_group", passive_deletes="all", lazy="raise"
+    )

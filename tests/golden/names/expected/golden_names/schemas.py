@@ -20,6 +20,8 @@ from pydantic import (
     WrapValidator,
 )
 from pydantic_core import core_schema, CoreSchema, InitErrorDetails, PydanticCustomError
+from sqlalchemy import inspect
+from sqlalchemy.exc import InvalidRequestError
 
 from .types import Kind, Options
 
@@ -106,6 +108,26 @@ class _Select(BaseModel):
     """Base of the Select schemas: they read ORM objects; each is built on its first use."""
 
     model_config = ConfigDict(from_attributes=True, defer_build=True)
+
+
+class _Loaded(BaseModel):
+    """Base of the nested read schemas: a row whose relation the query did not load is refused."""
+
+    _relations: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _loaded(cls, data: object) -> object:
+        state = inspect(data, raiseerr=False)  # None unless `data` is an ORM object
+        unloaded = state.unloaded if state is not None else ()
+        for name in cls._relations:
+            if name in unloaded:
+                model = type(data).__name__
+                raise InvalidRequestError(
+                    f"{cls.__name__} reads {model}.{name}, which the query did not load: "
+                    f"load it with eager({model}, {{{name!r}: True}})"
+                )
+        return data
 
 
 class _PartialUpdate(BaseModel):
@@ -268,3 +290,17 @@ class GroupUpdate(_PartialUpdate):
         ]
         | None
     ) = None
+
+
+class OrderWithInGroup(OrderSelect, _Loaded):
+    """`OrderSelect` with `in_group`, as `eager(Order, {'in_group': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("in_group",)
+    in_group: GroupSelect | None
+
+
+class GroupWithOrders(GroupSelect, _Loaded):
+    """`GroupSelect` with `orders`, as `eager(Group, {'orders': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("orders",)
+    orders: list[OrderSelect]

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
         TeamMember,
     )
     from .relations import (
-        EagerLoad,
         MODELS,
+        OrderBy,
         RELATIONS,
         RelationInfo,
         eager,
@@ -46,7 +46,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Base",
-    "EagerLoad",
     "Follow",
     "FollowInsert",
     "FollowSelect",
@@ -56,6 +55,7 @@ __all__ = [
     "MessageInsert",
     "MessageSelect",
     "MessageUpdate",
+    "OrderBy",
     "Person",
     "PersonInsert",
     "PersonSelect",
@@ -88,8 +88,8 @@ _MODULES = {
         "TeamMember",
     ),
     ".relations": (
-        "EagerLoad",
         "MODELS",
+        "OrderBy",
         "RELATIONS",
         "RelationInfo",
         "eager",

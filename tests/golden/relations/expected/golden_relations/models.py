@@ -36,39 +36,51 @@ class Person(Base):
     )
 
     manager: Mapped["Person | None"] = relationship(
-        back_populates="reports", foreign_keys="[Person.manager_id]", remote_side="[Person.id]"
+        back_populates="reports",
+        foreign_keys="[Person.manager_id]",
+        remote_side="[Person.id]",
+        lazy="raise",
     )
     reports: Mapped[list["Person"]] = relationship(
-        back_populates="manager", foreign_keys="[Person.manager_id]", passive_deletes="all"
+        back_populates="manager",
+        foreign_keys="[Person.manager_id]",
+        passive_deletes="all",
+        lazy="raise",
     )
     profile: Mapped["Profile | None"] = relationship(
-        back_populates="person", cascade="all, delete-orphan", passive_deletes=True
+        back_populates="person", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
     )
     sent: Mapped[list["Message"]] = relationship(
         back_populates="sender",
         foreign_keys="[Message.sender_id]",
         cascade="all, delete-orphan",
         passive_deletes=True,
+        lazy="raise",
     )
     received: Mapped[list["Message"]] = relationship(
         back_populates="recipient",
         foreign_keys="[Message.recipient_id]",
         cascade="all, delete-orphan",
         passive_deletes=True,
+        lazy="raise",
     )
     following: Mapped[list["Person"]] = relationship(
         back_populates="followers",
         secondary="follows",
         primaryjoin="Person.id == Follow.follower_id",
         secondaryjoin="Person.id == Follow.followee_id",
+        lazy="raise",
     )
     followers: Mapped[list["Person"]] = relationship(
         back_populates="following",
         secondary="follows",
         primaryjoin="Person.id == Follow.followee_id",
         secondaryjoin="Person.id == Follow.follower_id",
+        lazy="raise",
     )
-    teams: Mapped[list["Team"]] = relationship(back_populates="members", secondary="team_members")
+    teams: Mapped[list["Team"]] = relationship(
+        back_populates="members", secondary="team_members", lazy="raise"
+    )
 
 
 class Profile(Base):
@@ -82,7 +94,7 @@ class Profile(Base):
     )
     bio: Mapped[str | None] = mapped_column(Text)
 
-    person: Mapped["Person"] = relationship(back_populates="profile")
+    person: Mapped["Person"] = relationship(back_populates="profile", lazy="raise")
 
 
 class Message(Base):
@@ -98,10 +110,10 @@ class Message(Base):
     body: Mapped[str | None] = mapped_column(Text)
 
     sender: Mapped["Person"] = relationship(
-        back_populates="sent", foreign_keys="[Message.sender_id]"
+        back_populates="sent", foreign_keys="[Message.sender_id]", lazy="raise"
     )
     recipient: Mapped["Person"] = relationship(
-        back_populates="received", foreign_keys="[Message.recipient_id]"
+        back_populates="received", foreign_keys="[Message.recipient_id]", lazy="raise"
     )
 
 
@@ -126,7 +138,9 @@ class Team(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(Text)
 
-    members: Mapped[list["Person"]] = relationship(back_populates="teams", secondary="team_members")
+    members: Mapped[list["Person"]] = relationship(
+        back_populates="teams", secondary="team_members", lazy="raise"
+    )
 
 
 class TeamMember(Base):

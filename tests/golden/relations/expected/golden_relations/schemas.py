@@ -13,6 +13,8 @@ from pydantic import (
     ValidationError,
 )
 from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError
+from sqlalchemy import inspect
+from sqlalchemy.exc import InvalidRequestError
 
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647)]
 
@@ -27,6 +29,26 @@ class _Select(BaseModel):
     """Base of the Select schemas: they read ORM objects; each is built on its first use."""
 
     model_config = ConfigDict(from_attributes=True, defer_build=True)
+
+
+class _Loaded(BaseModel):
+    """Base of the nested read schemas: a row whose relation the query did not load is refused."""
+
+    _relations: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _loaded(cls, data: object) -> object:
+        state = inspect(data, raiseerr=False)  # None unless `data` is an ORM object
+        unloaded = state.unloaded if state is not None else ()
+        for name in cls._relations:
+            if name in unloaded:
+                model = type(data).__name__
+                raise InvalidRequestError(
+                    f"{cls.__name__} reads {model}.{name}, which the query did not load: "
+                    f"load it with eager({model}, {{{name!r}: True}})"
+                )
+        return data
 
 
 class _PartialUpdate(BaseModel):
@@ -209,3 +231,87 @@ class TeamMemberUpdate(_PartialUpdate):
     _not_null = frozenset({"team_id", "person_id"})
     team_id: _Integer | None = None
     person_id: _Integer | None = None
+
+
+class PersonWithManager(PersonSelect, _Loaded):
+    """`PersonSelect` with `manager`, as `eager(Person, {'manager': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("manager",)
+    manager: PersonSelect | None
+
+
+class PersonWithReports(PersonSelect, _Loaded):
+    """`PersonSelect` with `reports`, as `eager(Person, {'reports': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("reports",)
+    reports: list[PersonSelect]
+
+
+class PersonWithProfile(PersonSelect, _Loaded):
+    """`PersonSelect` with `profile`, as `eager(Person, {'profile': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("profile",)
+    profile: ProfileSelect | None
+
+
+class PersonWithSent(PersonSelect, _Loaded):
+    """`PersonSelect` with `sent`, as `eager(Person, {'sent': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("sent",)
+    sent: list[MessageSelect]
+
+
+class PersonWithReceived(PersonSelect, _Loaded):
+    """`PersonSelect` with `received`, as `eager(Person, {'received': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("received",)
+    received: list[MessageSelect]
+
+
+class PersonWithFollowing(PersonSelect, _Loaded):
+    """`PersonSelect` with `following`, as `eager(Person, {'following': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("following",)
+    following: list[PersonSelect]
+
+
+class PersonWithFollowers(PersonSelect, _Loaded):
+    """`PersonSelect` with `followers`, as `eager(Person, {'followers': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("followers",)
+    followers: list[PersonSelect]
+
+
+class PersonWithTeams(PersonSelect, _Loaded):
+    """`PersonSelect` with `teams`, as `eager(Person, {'teams': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("teams",)
+    teams: list[TeamSelect]
+
+
+class ProfileWithPerson(ProfileSelect, _Loaded):
+    """`ProfileSelect` with `person`, as `eager(Profile, {'person': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("person",)
+    person: PersonSelect
+
+
+class MessageWithSender(MessageSelect, _Loaded):
+    """`MessageSelect` with `sender`, as `eager(Message, {'sender': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("sender",)
+    sender: PersonSelect
+
+
+class MessageWithRecipient(MessageSelect, _Loaded):
+    """`MessageSelect` with `recipient`, as `eager(Message, {'recipient': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("recipient",)
+    recipient: PersonSelect
+
+
+class TeamWithMembers(TeamSelect, _Loaded):
+    """`TeamSelect` with `members`, as `eager(Team, {'members': True})` loads it."""
+
+    _relations: ClassVar[tuple[str, ...]] = ("members",)
+    members: list[PersonSelect]

@@ -1,0 +1,35 @@
+"""The typed load specs of relations.py: per model a `TypedDict` of its relations (`UserLoad`) and of
+the options a relation to it takes (`UserLoadMany` for a collection, `UserLoadOne` for one row)."""
+
+from __future__ import annotations
+
+from schemagen.catalog import Catalog, Table
+from schemagen.codegen import ir
+from schemagen.codegen.literals import Code, literal
+
+SUFFIXES = ("Load", "LoadMany", "LoadOne")
+"""The names each model's load specs take: `User` -> `UserLoad`, `UserLoadMany`, `UserLoadOne`."""
+
+
+def load_names(table: Table) -> tuple[str, str, str]:
+    load, many, one = (f"{table.class_name}{suffix}" for suffix in SUFFIXES)
+    return load, many, one
+
+
+def load_specs(catalog: Catalog) -> tuple[ir.LoadSpec, ...]:
+    specs = []
+    for table in catalog.tables:
+        load, many, one = load_names(table)
+        relations = []
+        for relation in table.relations:
+            target = catalog.table(relation.target)
+            options = load_names(target)[1 if relation.kind in ("one-to-many", "many-to-many") else 2]
+            relations.append((literal(relation.attr), literal(f"bool | {options}")))
+        soft_delete = table.column(table.soft_delete).attr if table.soft_delete is not None else None
+        specs.append(ir.LoadSpec(
+            model=Code(table.class_name), model_key=literal(table.class_name),
+            load=Code(load), load_key=literal(load), many=Code(many), many_key=literal(many),
+            one=Code(one), one_key=literal(one), relations=tuple(relations),
+            soft_delete=literal(soft_delete) if soft_delete is not None else None,
+        ))
+    return tuple(specs)
