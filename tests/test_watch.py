@@ -81,3 +81,10 @@ def test_watch_rebuilds_on_edits_survives_a_broken_spec_and_stops_on_ctrl_c(tmp_
         if session.process.poll() is None:
             session.process.kill()
             session.process.wait()
+
+
+def test_watch_refuses_a_missing_spec_folder(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "schemagen", "build", "--watch"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "no such spec file or folder" in result.stderr
+    assert "Traceback" not in result.stderr

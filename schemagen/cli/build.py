@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -10,10 +11,12 @@ from schemagen.cli.common import EXIT_FAILURE, OutOption, SpecsArgument, app, fa
 from schemagen.cli.ui import elapsed, paint, plural, say, shout
 
 
+WatchOption = Annotated[bool, typer.Option("--watch", "-w", help="build, then rebuild on every spec change until "
+                                          "Ctrl-C")]
+
+
 @app.command()
-def build(specs: SpecsArgument = None, out: OutOption = None,
-          watch: bool = typer.Option(False, "--watch", "-w", help="build, then rebuild on every spec change "
-                                     "until Ctrl-C")) -> None:
+def build(specs: SpecsArgument = None, out: OutOption = None, watch: WatchOption = False) -> None:
     """Generate the packages of all specs into the output folder (all or nothing)."""
     if watch:
         from schemagen.cli.watch import watch_and_build

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Generate SQLAlchemy models, Pydantic schemas and relation maps from YAML specs.")
 
+EXIT_STALE = 1
+EXIT_SPEC_ERROR = 2
+EXIT_FAILURE = 3
 
 
 def _version(value: bool) -> None:
@@ -41,11 +44,6 @@ def _options(
     if quiet and verbose:
         fail("--quiet and --verbose contradict each other; give one", EXIT_SPEC_ERROR)
     configure(quiet=quiet, verbose=verbose)
-
-
-EXIT_STALE = 1
-EXIT_SPEC_ERROR = 2
-EXIT_FAILURE = 3
 
 SpecsArgument = Annotated[Optional[list[Path]], typer.Argument(help="spec files or folders (default: specs/)")]
 OutOption = Annotated[Optional[Path], typer.Option("--out", "-o", help="output folder (default: generated/)")]

@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from schemagen.cli.build import build_once
-from schemagen.cli.common import shown, spec_places
+from schemagen.cli.common import EXIT_SPEC_ERROR, fail, shown, spec_places
 from schemagen.cli.ui import elapsed, restart_clock, say, shout
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -22,6 +22,9 @@ def watch_and_build(specs: list[Path] | None, out: Path | None) -> None:
     from watchfiles import Change, watch
 
     places = spec_places(specs)
+    missing = [p for p in places if not p.exists()]
+    if missing:
+        fail(f"no such spec file or folder to watch: {', '.join(map(str, missing))}", EXIT_SPEC_ERROR)
     folders = {p.resolve() for p in places if p.is_dir()}
     files = {p.resolve() for p in places if not p.is_dir()}
 
