@@ -7,7 +7,10 @@ from pathlib import Path
 
 from schemagen.migrate import commands
 from schemagen.migrate.database import engine_for
-from tests.migrate_helpers import db_url, project, write_spec  # noqa: F401  (db_url is a fixture)
+from tests import migrate_helpers
+from tests.migrate_helpers import project, write_spec
+
+db_url = migrate_helpers.db_url  # the fixture: a SQLite file, then a private PostgreSQL schema
 
 V1 = """\
 package: blog
