@@ -17,7 +17,10 @@ from schemagen.migrate.database import MigrateError
 from schemagen.migrate.database import engine_for
 from schemagen.migrate.ddl import ddl_script, ddl_statements
 from tests.helpers import GOLDEN, ROOT, run_cli
-from tests.migrate_helpers import db_url, project, write_spec  # noqa: F401  (db_url is a fixture)
+from tests import migrate_helpers
+from tests.migrate_helpers import project, write_spec
+
+db_url = migrate_helpers.db_url  # the fixture: a SQLite file, then a private PostgreSQL schema
 
 SPECS = [ROOT / "specs" / "life_ceo.yaml", *sorted(GOLDEN.glob("*/spec.yaml"))]
 SPEC_IDS = [p.parent.name if p.name == "spec.yaml" else p.stem for p in SPECS]
@@ -368,3 +371,24 @@ def test_a_dropped_foreign_key_is_destructive_and_a_changed_action_is_not(db_url
         ", references: items.id, on_delete: cascade", "")), tmp_path / "m")
     with pytest.raises(MigrateError, match=r"parts.item_id \(foreign key fk_parts_item_id_items dropped\)"):
         commands.migrate(third, db_url, "three", allow_destructive=False)
+
+
+def test_cli_refuses_destructive_changes_and_keeps_an_existing_env(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path / "specs", ITEMS)
+    (tmp_path / "pyproject.toml").write_text('[tool.schemagen]\nmigrations = "db/migrations"\n'
+                                             f'database_url = "sqlite:///{tmp_path / "dev.db"}"\n')
+    assert run_cli("migrate", "-m", "one", cwd=tmp_path).returncode == 0
+    env_py = tmp_path / "db" / "migrations" / "items_app" / "env.py"
+    env_py.write_text(env_py.read_text() + "# the team's own line\n")
+    assert run_cli("upgrade", cwd=tmp_path).returncode == 0 and (tmp_path / "dev.db").is_file()
+    spec.write_text(ITEMS.replace("      note: {type: text}\n", ""))
+    refused = run_cli("migrate", "-m", "two", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "refusing a change that loses data in:\n  - items.note\n" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert run_cli("migrate", "-m", "two", "--allow-destructive", cwd=tmp_path).returncode == 0
+    assert env_py.read_text().endswith("# the team's own line\n")
+    assert run_cli("upgrade", cwd=tmp_path).returncode == 0
+    assert run_cli("migrate", "--check", cwd=tmp_path).returncode == 0
+    other = run_cli("upgrade", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", cwd=tmp_path)
+    assert other.returncode == 1 and "holds revisions for sqlite, but the database is postgresql" in other.stderr

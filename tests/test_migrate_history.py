@@ -7,7 +7,10 @@ from pathlib import Path
 
 from schemagen.migrate import commands
 from schemagen.migrate.database import engine_for
-from tests.migrate_helpers import db_url, project, write_spec  # noqa: F401  (db_url is a fixture)
+from tests import migrate_helpers
+from tests.migrate_helpers import project, write_spec
+
+db_url = migrate_helpers.db_url  # the fixture: a SQLite file, then a private PostgreSQL schema
 
 V1 = """\
 package: blog
@@ -124,3 +127,46 @@ def test_two_upgrades_at_once_apply_each_revision_once(db_url: str, tmp_path: Pa
     assert time.monotonic() - started >= 2
     assert _rows(db_url, f"SELECT version_num FROM {current.env.version_table}") == [(current.env.revisions()[-1],)]
     assert commands.plan(current, db_url, allow_destructive=False).upgrade.is_empty()
+
+
+def test_an_upgrade_killed_midway_leaves_the_previous_revision(db_url: str, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.helpers import ROOT
+
+    specs, migrations = tmp_path / "specs", tmp_path / "migrations"
+    first = project(write_spec(specs, V1), migrations)
+    commands.migrate(first, db_url, "v1", allow_destructive=False)
+    commands.upgrade(first, db_url)
+    _execute(db_url, "INSERT INTO authors (name, bio) VALUES ('ada', 'math')")
+    second = project(write_spec(specs, V2.replace("length: 40", "length: 80")), migrations)
+    written = commands.migrate(second, db_url, "v2", allow_destructive=False).written
+    assert written is not None
+    # stop for a while after the revision's first operations ran, and be killed there
+    text = written.read_text()
+    marker = "    # ### end Alembic commands ###"
+    inside = tmp_path / "inside"
+    written.write_text(text.replace(marker, f"    import pathlib, time\n\n    pathlib.Path({str(inside)!r}).touch()\n"
+                                            "    time.sleep(30)\n" + marker, 1))
+    run = subprocess.Popen([sys.executable, "-m", "schemagen", "upgrade", "--spec", str(specs / "app.yaml"),
+                            "--db", db_url, "--migrations", str(migrations)], cwd=ROOT, env=dict(os.environ),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not inside.exists():
+        time.sleep(0.1)
+    assert inside.exists()  # the revision's operations ran; it sleeps before its end
+    run.send_signal(signal.SIGKILL)
+    run.wait(timeout=30)
+    assert commands.current(second, db_url) == first.env.revisions()[0]
+    assert _rows(db_url, "SELECT name, bio FROM authors") == [("ada", "math")]
+    tables = {row[0] for row in _rows(db_url, "SELECT name FROM sqlite_master WHERE type = 'table'" if "sqlite" in
+                                      db_url else "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
+    assert "posts" not in tables and not any(t.startswith("_alembic_tmp") for t in tables)
+    written.write_text(text)
+    commands.upgrade(second, db_url)
+    assert commands.plan(second, db_url, allow_destructive=False).upgrade.is_empty()
+    assert _rows(db_url, "SELECT name, rank FROM authors") == [("ada", 0)]

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Optional, TypeVar
 
 import typer
 
-from schemagen.cli.common import EXIT_FAILURE, EXIT_STALE, OutOption, SpecsArgument, app, fail, inputs, \
-    project_settings
+from schemagen.cli.common import EXIT_FAILURE, EXIT_STALE, SpecsArgument, app, fail, inputs, project_settings
 
 if TYPE_CHECKING:
     from schemagen.migrate.commands import Project
@@ -61,7 +60,7 @@ def _guarded(function: Callable[[], T]) -> T:
 @app.command()
 def sql(specs: SpecsArgument = None,
         dialect: Annotated[Literal["postgresql", "sqlite"], typer.Option(help="the database")] = "postgresql",
-        out: OutOption = None) -> None:
+        ) -> None:
     """Print the DDL that creates the specs' schemas (enum types, tables, indexes, comments)."""
     from schemagen.migrate.ddl import ddl_script
 

@@ -9,6 +9,7 @@ can share one database. An existing `env.py` is never overwritten.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,10 +107,8 @@ class Environment:
         """The database the revisions were written for (None before the first revision)."""
         if not self.exists():
             return None
-        for line in (self.folder / "env.py").read_text("utf-8").splitlines():
-            if line.startswith("DIALECT = "):
-                return line.split("=", 1)[1].strip().strip("'\"").split("'")[0]
-        return None
+        found = re.search(r"^DIALECT = '(postgresql|sqlite)'", (self.folder / "env.py").read_text("utf-8"), re.M)
+        return found.group(1) if found else None
 
     def create(self, dialect: str) -> None:
         """Write env.py, script.py.mako and versions/ (kept as they are when present)."""
