@@ -71,6 +71,7 @@ def read(connection: Connection, only: list[str] | None = None) -> RawDatabase:
             column["type_text"] = _type_text(column["type"], connection)
         if dialect == "sqlite":
             _sqlite_declared_types(connection, raw.tables[-1])
+            _sqlite_constraint_names(raw.tables[-1])
     return raw
 
 
@@ -128,6 +129,14 @@ def _sqlite_declared_types(connection: Connection, table: RawTable) -> None:
         column["type_text"] = spelled or "(none declared)"
         if base is None or base.group(0).strip().upper() not in known:
             column["type"] = NullType()
+
+
+def _sqlite_constraint_names(table: RawTable) -> None:
+    """SQLAlchemy reads SQLite's constraint names from the CREATE TABLE text and leaves a `"` in a
+    quoted name doubled (`uq_quo""te`): undo that."""
+    for found in (*table.uniques, *table.checks, *table.foreign_keys):
+        if found.get("name"):
+            found["name"] = found["name"].replace('""', '"')
 
 
 def _database_name(connection: Connection) -> str:

@@ -93,6 +93,8 @@ def pull_table(raw: RawTable, dialect: str, enum_names: dict[str, str], enum_val
             lost.append(Lost(where, f"not pulled: {typed}"))
             continue
         options, notes = typed
+        if dialect == "sqlite" and options["type"] == "json":
+            options["type"] = "jsonb"  # SQLite has one JSON: the kind that may be indexed and unique
         column = PulledColumn(name, keys[name], options, notes)
         _finish_column(column, reflected, raw, dialect, enum_values, name in referencing)
         columns[name] = column
@@ -138,8 +140,10 @@ def _finish_column(column: PulledColumn, reflected: dict[str, Any], raw: RawTabl
     column.options = {key: options[key] for key in options_in_order if key in options}
 
 
-def foreign_keys(tables: dict[str, PulledTable], lost: list[Lost]) -> None:
+def foreign_keys(tables: dict[str, PulledTable], lost: list[Lost], dialect: str) -> None:
     """`references:` with actions for every single-column foreign key to a pulled key or unique column."""
+    if dialect == "sqlite":
+        _sqlite_big_keys(tables)
     for table in tables.values():
         used: set[str] = set()
         for fk in table.raw.foreign_keys:
@@ -170,6 +174,22 @@ def foreign_keys(tables: dict[str, PulledTable], lost: list[Lost]) -> None:
             if name and name != expected:
                 lost.append(Lost(subject, f"the spec names it `{expected}`"))
             table.links.append(Link(table.name, column_name, target.name, target_name))
+
+
+def _sqlite_big_keys(tables: dict[str, PulledTable]) -> None:
+    """SQLite's INTEGER PRIMARY KEY holds 64 bits: it is `bigserial` where only bigint columns reference it."""
+    referencing: dict[tuple[str, str], set[str]] = {}
+    for table in tables.values():
+        for fk in table.raw.foreign_keys:
+            if len(fk["constrained_columns"]) == 1 and fk["constrained_columns"][0] in table.columns:
+                column = table.columns[fk["constrained_columns"][0]]
+                target = (fk["referred_table"], fk["referred_columns"][0])
+                referencing.setdefault(target, set()).add(column.type if not column.options.get("array") else "")
+    for (name, column_name), kinds in referencing.items():
+        target = tables.get(name)
+        if target is not None and column_name in target.columns and kinds == {"bigint"}:
+            if target.columns[column_name].type == "serial":
+                target.columns[column_name].options["type"] = "bigserial"
 
 
 def _unkeepable(table: PulledTable, fk: dict[str, Any], tables: dict[str, PulledTable], used: set[str]) -> str:
@@ -222,16 +242,20 @@ def constraints(table: PulledTable, referenced: set[str], lost: list[Lost]) -> N
         if any(c not in columns for c in cols):
             lost.append(Lost(subject, "not pulled: a column of it is not pulled"))
             continue
-        conventional = postgresql_name(f"uq_{name}_{'_'.join(cols)}")
+        full = f"uq_{name}_{'_'.join(cols)}"
+        conventional = {None, full, postgresql_name(full)}  # SQLite takes the long name as it is
         given = unique.get("name")
-        if len(cols) == 1 and (given in (None, conventional) or cols[0] in referenced) \
+        if given is not None and names.sql_name_problem(given):
+            lost.append(Lost(subject, f"the spec names it `{full}`: {names.sql_name_problem(given)}"))
+            given = None
+        if len(cols) == 1 and (given in conventional or cols[0] in referenced) \
                 and not columns[cols[0]].options.get("unique"):
             columns[cols[0]].options["unique"] = True
-            if given not in (None, conventional):
-                lost.append(Lost(subject, f"the spec names it `{conventional}`"))
+            if given not in conventional:
+                lost.append(Lost(subject, f"the spec names it `{full}`"))
             continue
         entry: dict[str, Any] = {"columns": [table.key(c) for c in cols]}
-        if given not in (None, conventional):
+        if given not in conventional:
             entry["name"] = given
         uniques.append(entry)
     indexes = _indexes(table, referenced, lost)
@@ -281,9 +305,12 @@ def _indexes(table: PulledTable, referenced: set[str], lost: list[Lost]) -> list
         given = index.get("name")
         conventional = names.truncate_name(f"ix_{name}_{'_'.join(plain)}")
         unique = bool(index.get("unique"))
+        if given is not None and names.sql_name_problem(given):
+            lost.append(Lost(subject, f"the spec names it `{conventional}`: {names.sql_name_problem(given)}"))
+            given = conventional
         if len(plain) == 1 and where is None and given == conventional:
             column = columns[plain[0]]
-            if not column.options.get("index") and (not unique or not column.options.get("unique")):
+            if not column.options.get("index") and not column.options.get("unique"):
                 column.options["index"] = True
                 if unique:
                     column.options["unique"] = True
