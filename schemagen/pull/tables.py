@@ -183,8 +183,8 @@ def _sqlite_big_keys(tables: dict[str, PulledTable]) -> None:
         for fk in table.raw.foreign_keys:
             if len(fk["constrained_columns"]) == 1 and fk["constrained_columns"][0] in table.columns:
                 column = table.columns[fk["constrained_columns"][0]]
-                target = (fk["referred_table"], fk["referred_columns"][0])
-                referencing.setdefault(target, set()).add(column.type if not column.options.get("array") else "")
+                end = (fk["referred_table"], fk["referred_columns"][0])
+                referencing.setdefault(end, set()).add(column.type if not column.options.get("array") else "")
     for (name, column_name), kinds in referencing.items():
         target = tables.get(name)
         if target is not None and column_name in target.columns and kinds == {"bigint"}:
