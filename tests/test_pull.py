@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import sys
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -62,6 +63,12 @@ def pulled_from(engine: Engine, **options: Any) -> Pulled:
 
 def database(engine: Engine) -> dict[str, Any]:
     """Everything reflection reports about a database's tables, in a form that compares by value."""
+    with warnings.catch_warnings():  # SQLite: SQLAlchemy cannot match a FK's name to a quoted table name
+        warnings.simplefilter("ignore", sqlalchemy.exc.SAWarning)
+        return _database(engine)
+
+
+def _database(engine: Engine) -> dict[str, Any]:
     inspector = sqlalchemy.inspect(engine)
     dialect = engine.dialect
     found: dict[str, Any] = {}

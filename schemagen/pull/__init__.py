@@ -82,7 +82,7 @@ def spec_of(raw: RawDatabase, *, package: str | None = None) -> Pulled:
     for table in pulled.values():
         referenced = {link.target_column for other in pulled.values() for link in other.links
                       if link.target == table.name}
-        pulling.constraints(table, referenced, lost)
+        pulling.constraints(table, referenced, lost, raw.dialect)
     _class_names(pulled, set(enum_names.values()))
     relations = infer(pulled)
     data: dict[str, Any] = {}

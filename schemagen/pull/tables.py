@@ -170,10 +170,15 @@ def foreign_keys(tables: dict[str, PulledTable], lost: list[Lost], dialect: str)
                 if options.get(option):
                     lost.append(Lost(subject, f"{option.upper()} {options[option]} is not kept"))
             name = fk.get("name")
-            expected = postgresql_name(f"fk_{table.name}_{column_name}_{target.name}")
+            expected = _named(f"fk_{table.name}_{column_name}_{target.name}", dialect)
             if name and name != expected:
                 lost.append(Lost(subject, f"the spec names it `{expected}`"))
             table.links.append(Link(table.name, column_name, target.name, target_name))
+
+
+def _named(name: str, dialect: str) -> str:
+    """A convention-made name as the database gets it: PostgreSQL's shortened, SQLite's in full."""
+    return name if dialect == "sqlite" else postgresql_name(name)
 
 
 def _sqlite_big_keys(tables: dict[str, PulledTable]) -> None:
@@ -227,7 +232,7 @@ def _where(index: dict[str, Any]) -> str | None:
     return str(where) if where is not None else None
 
 
-def constraints(table: PulledTable, referenced: set[str], lost: list[Lost]) -> None:
+def constraints(table: PulledTable, referenced: set[str], lost: list[Lost], dialect: str) -> None:
     """Uniques, indexes and checks; `referenced` holds the columns foreign keys point at, which the
     spec must mark `unique: true` themselves."""
     name, columns = table.name, table.columns
@@ -246,13 +251,14 @@ def constraints(table: PulledTable, referenced: set[str], lost: list[Lost]) -> N
         conventional = {None, full, postgresql_name(full)}  # SQLite takes the long name as it is
         given = unique.get("name")
         if given is not None and names.sql_name_problem(given):
-            lost.append(Lost(subject, f"the spec names it `{full}`: {names.sql_name_problem(given)}"))
+            problem = names.sql_name_problem(given)
+            lost.append(Lost(subject, f"the spec names it `{_named(full, dialect)}`: {problem}"))
             given = None
         if len(cols) == 1 and (given in conventional or cols[0] in referenced) \
                 and not columns[cols[0]].options.get("unique"):
             columns[cols[0]].options["unique"] = True
             if given not in conventional:
-                lost.append(Lost(subject, f"the spec names it `{full}`"))
+                lost.append(Lost(subject, f"the spec names it `{_named(full, dialect)}`"))
             continue
         entry: dict[str, Any] = {"columns": [table.key(c) for c in cols]}
         if given not in conventional:
@@ -267,8 +273,9 @@ def constraints(table: PulledTable, referenced: set[str], lost: list[Lost]) -> N
         if not short or names.sql_name_problem(short) or short in check_names:
             short = f"check_{number}"
         check_names.add(short)
-        if given and postgresql_name(f"ck_{name}_{short}") != given:
-            lost.append(Lost(f"check `{given}` of `{name}`", f"the spec names it `ck_{name}_{short}`"))
+        made = _named(f"ck_{name}_{short}", dialect)
+        if given and made != given:
+            lost.append(Lost(f"check `{given}` of `{name}`", f"the spec names it `{made}`"))
         checks.append({"name": short, "sql": str(check["sqltext"])})
     for key, value in (("unique", uniques), ("indexes", indexes), ("checks", checks)):
         if value:
@@ -303,12 +310,13 @@ def _indexes(table: PulledTable, referenced: set[str], lost: list[Lost]) -> list
         plain = [c for c in cols if c is not None]
         where = _where(index)
         given = index.get("name")
-        conventional = names.truncate_name(f"ix_{name}_{'_'.join(plain)}")
+        full = f"ix_{name}_{'_'.join(plain)}"
+        conventional = names.truncate_name(full)  # `index: true` names it in full, `indexes:` shortened
         unique = bool(index.get("unique"))
-        if given is not None and names.sql_name_problem(given):
+        if given not in (None, full) and names.sql_name_problem(given):
             lost.append(Lost(subject, f"the spec names it `{conventional}`: {names.sql_name_problem(given)}"))
             given = conventional
-        if len(plain) == 1 and where is None and given == conventional:
+        if len(plain) == 1 and where is None and given in (full, conventional, postgresql_name(full)):
             column = columns[plain[0]]
             if not column.options.get("index") and not column.options.get("unique"):
                 column.options["index"] = True
