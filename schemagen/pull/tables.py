@@ -115,7 +115,7 @@ def _finish_column(column: PulledColumn, reflected: dict[str, Any], raw: RawTabl
     if auto_numbered(reflected, options, dialect, sole, referencing):
         options["type"] = "serial" if options["type"] == "integer" else "bigserial"
         if reflected.get("identity"):
-            column.notes.append("an identity column: pulled as serial (a sequence default)")
+            column.notes.append(f"an identity column: pulled as {options['type']} (a sequence default)")
     else:
         if reflected.get("identity"):
             column.notes.append("an identity column: pulled without its numbering")
