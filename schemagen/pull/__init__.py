@@ -78,11 +78,11 @@ def spec_of(raw: RawDatabase, *, package: str | None = None) -> Pulled:
             f" ({len(lost)} object(s) skipped: {comment_safe(lost[0].subject)}, ...)" if lost else ""))
     for table in pulled.values():
         pulling.unique_sets(table)
-    pulling.foreign_keys(pulled, lost)
+    pulling.foreign_keys(pulled, lost, raw.dialect)
     for table in pulled.values():
         referenced = {link.target_column for other in pulled.values() for link in other.links
                       if link.target == table.name}
-        pulling.constraints(table, referenced, lost)
+        pulling.constraints(table, referenced, lost, raw.dialect)
     _class_names(pulled, set(enum_names.values()))
     relations = infer(pulled)
     data: dict[str, Any] = {}

@@ -127,8 +127,9 @@ def _literal(raw: str, kind: str, options: dict[str, Any], enum_values: dict[str
         return "now"
     quoted = _QUOTED.fullmatch(bare)
     value = quoted.group(1).replace("''", "'") if quoted else None
-    if kind in _TEXT:
-        return value if value is not None else _NONE
+    if kind in _TEXT:  # (SQLite keeps a default longer than the column, as it keeps longer values)
+        fits = value is not None and len(value) <= (options.get("length") or len(value))
+        return value if fits else _NONE
     if kind == "enum":
         return value if value is not None and value in enum_values.get(str(options["enum"]), []) else _NONE
     if kind == "boolean":

@@ -7,11 +7,13 @@ Names in the database are untrusted: every query here passes them as bound param
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SAWarning
 
 
 @dataclass
@@ -66,11 +68,19 @@ def read(connection: Connection, only: list[str] | None = None) -> RawDatabase:
             raw.others.append((f"table `{name}`", f"a partition of `{partitions[name]}`: partitions are not in the "
                                "spec language (the parent is pulled as a plain table)"))
             continue
-        raw.tables.append(_table(inspector, name, partition_keys.get(name)))
+        with warnings.catch_warnings(record=True) as caught:  # said, not raised: the table is still read
+            warnings.simplefilter("always", SAWarning)
+            raw.tables.append(_table(inspector, name, partition_keys.get(name)))
+        for warning in caught:
+            if issubclass(warning.category, SAWarning):
+                raw.others.append((f"table `{name}`", f"reflection warned: {warning.message}"))
+            else:
+                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
         for column in raw.tables[-1].columns:
             column["type_text"] = _type_text(column["type"], connection)
         if dialect == "sqlite":
             _sqlite_declared_types(connection, raw.tables[-1])
+            _sqlite_constraint_names(raw.tables[-1])
     return raw
 
 
@@ -128,6 +138,14 @@ def _sqlite_declared_types(connection: Connection, table: RawTable) -> None:
         column["type_text"] = spelled or "(none declared)"
         if base is None or base.group(0).strip().upper() not in known:
             column["type"] = NullType()
+
+
+def _sqlite_constraint_names(table: RawTable) -> None:
+    """SQLAlchemy reads SQLite's constraint names from the CREATE TABLE text and leaves a `"` in a
+    quoted name doubled (`uq_quo""te`): undo that."""
+    for found in (*table.uniques, *table.checks, *table.foreign_keys):
+        if found.get("name"):
+            found["name"] = found["name"].replace('""', '"')
 
 
 def _database_name(connection: Connection) -> str:

@@ -76,8 +76,12 @@ def _many_to_many(tables: dict[str, PulledTable], link_table: PulledTable, near:
 
 
 def _link_pairs(table: PulledTable) -> list[tuple[Link, Link]]:
-    """Pairs of this table's foreign keys whose two columns are together its key or unique: each row
-    links one row of one side to one of the other."""
+    """Pairs of this table's foreign keys that make it a link table: their two columns are together
+    its key or unique, or they are its only two foreign keys and its other columns are its own key."""
+    if len(table.links) == 2 and table.links[0].column != table.links[1].column:
+        linked = {link.column for link in table.links}
+        if set(table.columns) - linked <= set(table.primary_key) and not linked & set(table.primary_key):
+            return [(table.links[0], table.links[1])]
     pairs: list[tuple[Link, Link]] = []
     for index, first in enumerate(table.links):
         for second in table.links[index + 1:]:

@@ -93,6 +93,8 @@ def pull_table(raw: RawTable, dialect: str, enum_names: dict[str, str], enum_val
             lost.append(Lost(where, f"not pulled: {typed}"))
             continue
         options, notes = typed
+        if dialect == "sqlite" and options["type"] == "json":
+            options["type"] = "jsonb"  # SQLite has one JSON: the kind that may be indexed and unique
         column = PulledColumn(name, keys[name], options, notes)
         _finish_column(column, reflected, raw, dialect, enum_values, name in referencing)
         columns[name] = column
@@ -113,7 +115,7 @@ def _finish_column(column: PulledColumn, reflected: dict[str, Any], raw: RawTabl
     if auto_numbered(reflected, options, dialect, sole, referencing):
         options["type"] = "serial" if options["type"] == "integer" else "bigserial"
         if reflected.get("identity"):
-            column.notes.append("an identity column: pulled as serial (a sequence default)")
+            column.notes.append(f"an identity column: pulled as {options['type']} (a sequence default)")
     else:
         if reflected.get("identity"):
             column.notes.append("an identity column: pulled without its numbering")
@@ -138,8 +140,10 @@ def _finish_column(column: PulledColumn, reflected: dict[str, Any], raw: RawTabl
     column.options = {key: options[key] for key in options_in_order if key in options}
 
 
-def foreign_keys(tables: dict[str, PulledTable], lost: list[Lost]) -> None:
+def foreign_keys(tables: dict[str, PulledTable], lost: list[Lost], dialect: str) -> None:
     """`references:` with actions for every single-column foreign key to a pulled key or unique column."""
+    if dialect == "sqlite":
+        _sqlite_big_keys(tables)
     for table in tables.values():
         used: set[str] = set()
         for fk in table.raw.foreign_keys:
@@ -166,10 +170,31 @@ def foreign_keys(tables: dict[str, PulledTable], lost: list[Lost]) -> None:
                 if options.get(option):
                     lost.append(Lost(subject, f"{option.upper()} {options[option]} is not kept"))
             name = fk.get("name")
-            expected = postgresql_name(f"fk_{table.name}_{column_name}_{target.name}")
+            expected = _named(f"fk_{table.name}_{column_name}_{target.name}", dialect)
             if name and name != expected:
                 lost.append(Lost(subject, f"the spec names it `{expected}`"))
             table.links.append(Link(table.name, column_name, target.name, target_name))
+
+
+def _named(name: str, dialect: str) -> str:
+    """A convention-made name as the database gets it: PostgreSQL's shortened, SQLite's in full."""
+    return name if dialect == "sqlite" else postgresql_name(name)
+
+
+def _sqlite_big_keys(tables: dict[str, PulledTable]) -> None:
+    """SQLite's INTEGER PRIMARY KEY holds 64 bits: it is `bigserial` where only bigint columns reference it."""
+    referencing: dict[tuple[str, str], set[str]] = {}
+    for table in tables.values():
+        for fk in table.raw.foreign_keys:
+            if len(fk["constrained_columns"]) == 1 and fk["constrained_columns"][0] in table.columns:
+                column = table.columns[fk["constrained_columns"][0]]
+                end = (fk["referred_table"], fk["referred_columns"][0])
+                referencing.setdefault(end, set()).add(column.type if not column.options.get("array") else "")
+    for (name, column_name), kinds in referencing.items():
+        target = tables.get(name)
+        if target is not None and column_name in target.columns and kinds == {"bigint"}:
+            if target.columns[column_name].type == "serial":
+                target.columns[column_name].options["type"] = "bigserial"
 
 
 def _unkeepable(table: PulledTable, fk: dict[str, Any], tables: dict[str, PulledTable], used: set[str]) -> str:
@@ -207,7 +232,7 @@ def _where(index: dict[str, Any]) -> str | None:
     return str(where) if where is not None else None
 
 
-def constraints(table: PulledTable, referenced: set[str], lost: list[Lost]) -> None:
+def constraints(table: PulledTable, referenced: set[str], lost: list[Lost], dialect: str) -> None:
     """Uniques, indexes and checks; `referenced` holds the columns foreign keys point at, which the
     spec must mark `unique: true` themselves."""
     name, columns = table.name, table.columns
@@ -222,16 +247,21 @@ def constraints(table: PulledTable, referenced: set[str], lost: list[Lost]) -> N
         if any(c not in columns for c in cols):
             lost.append(Lost(subject, "not pulled: a column of it is not pulled"))
             continue
-        conventional = postgresql_name(f"uq_{name}_{'_'.join(cols)}")
+        full = f"uq_{name}_{'_'.join(cols)}"
+        conventional = {None, full, postgresql_name(full)}  # SQLite takes the long name as it is
         given = unique.get("name")
-        if len(cols) == 1 and (given in (None, conventional) or cols[0] in referenced) \
+        if given is not None and names.sql_name_problem(given):
+            problem = names.sql_name_problem(given)
+            lost.append(Lost(subject, f"the spec names it `{_named(full, dialect)}`: {problem}"))
+            given = None
+        if len(cols) == 1 and (given in conventional or cols[0] in referenced) \
                 and not columns[cols[0]].options.get("unique"):
             columns[cols[0]].options["unique"] = True
-            if given not in (None, conventional):
-                lost.append(Lost(subject, f"the spec names it `{conventional}`"))
+            if given not in conventional:
+                lost.append(Lost(subject, f"the spec names it `{_named(full, dialect)}`"))
             continue
         entry: dict[str, Any] = {"columns": [table.key(c) for c in cols]}
-        if given not in (None, conventional):
+        if given not in conventional:
             entry["name"] = given
         uniques.append(entry)
     indexes = _indexes(table, referenced, lost)
@@ -243,8 +273,9 @@ def constraints(table: PulledTable, referenced: set[str], lost: list[Lost]) -> N
         if not short or names.sql_name_problem(short) or short in check_names:
             short = f"check_{number}"
         check_names.add(short)
-        if given and postgresql_name(f"ck_{name}_{short}") != given:
-            lost.append(Lost(f"check `{given}` of `{name}`", f"the spec names it `ck_{name}_{short}`"))
+        made = _named(f"ck_{name}_{short}", dialect)
+        if given and made != given:
+            lost.append(Lost(f"check `{given}` of `{name}`", f"the spec names it `{made}`"))
         checks.append({"name": short, "sql": str(check["sqltext"])})
     for key, value in (("unique", uniques), ("indexes", indexes), ("checks", checks)):
         if value:
@@ -279,11 +310,15 @@ def _indexes(table: PulledTable, referenced: set[str], lost: list[Lost]) -> list
         plain = [c for c in cols if c is not None]
         where = _where(index)
         given = index.get("name")
-        conventional = names.truncate_name(f"ix_{name}_{'_'.join(plain)}")
+        full = f"ix_{name}_{'_'.join(plain)}"
+        conventional = names.truncate_name(full)  # `index: true` names it in full, `indexes:` shortened
         unique = bool(index.get("unique"))
-        if len(plain) == 1 and where is None and given == conventional:
+        if given not in (None, full) and names.sql_name_problem(given):
+            lost.append(Lost(subject, f"the spec names it `{conventional}`: {names.sql_name_problem(given)}"))
+            given = conventional
+        if len(plain) == 1 and where is None and given in (full, conventional, postgresql_name(full)):
             column = columns[plain[0]]
-            if not column.options.get("index") and (not unique or not column.options.get("unique")):
+            if not column.options.get("index") and not column.options.get("unique"):
                 column.options["index"] = True
                 if unique:
                     column.options["unique"] = True
