@@ -47,7 +47,7 @@ def projects(specs: list[Path] | None, migrations: Path | None) -> list[Project]
     return [Project(p.name, p.metadata, Environment(p.name, folder / p.name), p.renames) for p in packages]
 
 
-def _guarded(function: Callable[[], T]) -> T:
+def guarded(function: Callable[[], T]) -> T:
     """Run a migrate command, reporting a refusal as one message and exit 1 (no traceback)."""
     from schemagen.migrate.database import MigrateError
 
@@ -81,7 +81,7 @@ def migrate(message: Annotated[Optional[str], typer.Option("-m", "--message", he
     missing = 0
     for project in projects(spec, migrations):
         if check:
-            planned = _guarded(lambda: commands.plan(project, url, allow_destructive=True))
+            planned = guarded(lambda: commands.plan(project, url, allow_destructive=True))
             if not planned.upgrade.is_empty():
                 missing += 1
                 typer.echo(f"{project.package}: the migrations in {project.env.folder} do not cover the spec; "
@@ -91,7 +91,7 @@ def migrate(message: Annotated[Optional[str], typer.Option("-m", "--message", he
             continue
         if not message:
             fail("a message is needed: schemagen migrate -m MESSAGE", EXIT_FAILURE)
-        planned = _guarded(lambda: commands.migrate(project, url, message, allow_destructive=allow_destructive))
+        planned = guarded(lambda: commands.migrate(project, url, message, allow_destructive=allow_destructive))
         if planned.written is None:
             typer.echo(f"{project.package}: no changes, no revision written")
         else:
@@ -108,7 +108,7 @@ def upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "
 
     url = database_url(db)
     for project in projects(spec, migrations):
-        _guarded(lambda: commands.upgrade(project, url, revision))
+        guarded(lambda: commands.upgrade(project, url, revision))
         typer.echo(f"{project.package}: at {commands.current(project, url) or 'base'}")
 
 
@@ -120,7 +120,7 @@ def downgrade(revision: Annotated[str, typer.Argument(help="target revision (`ba
 
     url = database_url(db)
     for project in projects(spec, migrations):
-        _guarded(lambda: commands.downgrade(project, url, revision))
+        guarded(lambda: commands.downgrade(project, url, revision))
         typer.echo(f"{project.package}: at {commands.current(project, url) or 'base'}")
 
 
@@ -131,6 +131,6 @@ def push(spec: SpecOption = None, db: DbOption = None, allow_destructive: Destru
 
     url = database_url(db)
     for project in projects(spec, None):
-        applied = _guarded(lambda: commands.push(project, url, allow_destructive=allow_destructive))
+        applied = guarded(lambda: commands.push(project, url, allow_destructive=allow_destructive))
         typer.echo(f"{project.package}: " + ("already matches the spec" if applied.is_empty()
                                              else f"{len(applied.as_diffs())} change(s) applied"))

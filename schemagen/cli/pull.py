@@ -27,12 +27,16 @@ def pull(
     tables: Annotated[Optional[list[str]], typer.Option("--tables", help="only these tables (repeat the option "
                                                         "or separate names with commas)")] = None,
     force: Annotated[bool, typer.Option("--force", help="overwrite the spec file if it exists")] = False,
+    baseline: Annotated[bool, typer.Option("--baseline", help="also write the first migration revision (the "
+                                           "pulled schema) and record the database as at it")] = False,
 ) -> None:
     """Reflect a database into a spec; what the spec language cannot hold is listed, never dropped silently."""
     from dataclasses import replace
 
     from schemagen.pull import comment_safe
 
+    if baseline and out is not None and str(out) == "-":
+        fail("--baseline needs the spec in a file (not --out -): the migrations are built from it", EXIT_PULL_FAILED)
     engine = _engine(database_url)
     if out is not None and str(out) != "-" and out.exists() and not force:
         fail(f"{shown(out)} exists; pass --force to overwrite it", EXIT_PULL_FAILED)
@@ -56,6 +60,24 @@ def pull(
                    f"{len(pulled.lost)} item(s) listed as not pulled")
     if problems:
         fail(f"internal error, please report it: the pulled spec does not build:\n{problems}", EXIT_PULL_FAILED)
+    if baseline:
+        _baseline(target, database_url)
+
+
+def _baseline(spec: Path, url: str) -> None:
+    """The first revision creates what was pulled; the database, which has it already, is stamped at it."""
+    from schemagen.cli.migrate import guarded, projects
+    from schemagen.migrate import commands
+
+    (project,) = projects([spec], None)
+    if project.env.exists() and commands.current(project, url) is not None:
+        fail(f"{shown(project.env.folder)} already has revisions and the database is at one; --baseline "
+             "starts a history, it does not add to one", EXIT_PULL_FAILED)
+    planned = guarded(lambda: commands.migrate(project, url, "baseline: the database as pulled",
+                                               allow_destructive=False))
+    guarded(lambda: commands.stamp(project, url))
+    written = shown(planned.written) if planned.written is not None else "no revision (nothing to create)"
+    typer.echo(f"{project.package}: wrote {written}; the database is recorded as at it")
 
 
 def _engine(url: str) -> object:

@@ -146,6 +146,11 @@ def downgrade(project: Project, url: str, revision: str) -> None:
     _run(project, url, lambda connection: command.downgrade(project.env.config(connection), revision))
 
 
+def stamp(project: Project, url: str, revision: str = "head") -> None:
+    """Record the database as at `revision` without running it (a database that already has the schema)."""
+    _run(project, url, lambda connection: command.stamp(project.env.config(connection), revision))
+
+
 def current(project: Project, url: str) -> str | None:
     engine = engine_for(url)
     try:

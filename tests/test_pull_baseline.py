@@ -1,0 +1,76 @@
+"""`schemagen pull --baseline`: an existing database joins the migration history without being touched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy
+from sqlalchemy import inspect, text
+
+from tests import migrate_helpers
+from tests.helpers import run_cli
+
+db_url = migrate_helpers.db_url  # the fixture: a SQLite file, then a private PostgreSQL schema
+
+EXISTING = [
+    "CREATE TABLE authors (id INTEGER PRIMARY KEY, name VARCHAR(80) NOT NULL UNIQUE)",
+    "CREATE TABLE books (id INTEGER PRIMARY KEY, author_id INTEGER NOT NULL REFERENCES authors (id)"
+    " ON DELETE CASCADE, title TEXT NOT NULL, pages INTEGER)",
+]
+
+
+def _existing_database(url: str) -> None:
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as connection:
+        for statement in EXISTING:
+            connection.execute(text(statement))
+        connection.execute(text("INSERT INTO authors (id, name) VALUES (1, 'Le Guin')"))
+        connection.execute(text("INSERT INTO books (id, author_id, title) VALUES (1, 1, 'The Dispossessed')"))
+    engine.dispose()
+
+
+def _rows(url: str) -> list[tuple[object, ...]]:
+    engine = sqlalchemy.create_engine(url)
+    with engine.connect() as connection:
+        rows = [tuple(row) for row in connection.execute(text("SELECT id, author_id, title FROM books"))]
+    engine.dispose()
+    return rows
+
+
+def test_pull_baseline_then_evolve(db_url: str, tmp_path: Path) -> None:
+    _existing_database(db_url)
+    spec = tmp_path / "specs" / "library.yaml"
+    pulled = run_cli("pull", db_url, "--out", str(spec), "--baseline", cwd=tmp_path)
+    assert pulled.returncode == 0, pulled.stdout + pulled.stderr
+    (revision,) = (tmp_path / "migrations" / "library" / "versions").glob("*.py")
+    assert "library: wrote" in pulled.stdout and "recorded as at it" in pulled.stdout
+    engine = sqlalchemy.create_engine(db_url)
+    with engine.connect() as connection:
+        head = connection.execute(text("SELECT version_num FROM alembic_version_library")).scalar_one()
+    engine.dispose()
+    assert revision.name.startswith(head)  # stamped, not run: the tables were there already
+    assert _rows(db_url) == [(1, 1, "The Dispossessed")]
+
+    checked = run_cli("migrate", "--check", "--db", db_url, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    # the next change goes through the ordinary loop, on the database that was pulled
+    spec.write_text(spec.read_text("utf-8").replace("\n  books:\n    columns:\n",
+                                                    "\n  books:\n    columns:\n      isbn: {type: varchar, length: 13}\n"),
+                    "utf-8")
+    written = run_cli("migrate", "-m", "isbn", "--db", db_url, cwd=tmp_path)
+    assert written.returncode == 0, written.stdout + written.stderr
+    upgraded = run_cli("upgrade", "--db", db_url, cwd=tmp_path)
+    assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+    engine = sqlalchemy.create_engine(db_url)
+    assert "isbn" in {column["name"] for column in inspect(engine).get_columns("books")}
+    engine.dispose()
+    assert _rows(db_url) == [(1, 1, "The Dispossessed")]
+    assert run_cli("migrate", "--check", "--db", db_url, cwd=tmp_path).returncode == 0
+
+
+def test_pull_baseline_needs_a_spec_file(db_url: str, tmp_path: Path) -> None:
+    _existing_database(db_url)
+    refused = run_cli("pull", db_url, "--out", "-", "--baseline", cwd=tmp_path)
+    assert refused.returncode == 1 and "--baseline needs the spec in a file" in refused.stderr
+    assert "Traceback" not in refused.stderr
