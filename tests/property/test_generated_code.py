@@ -412,6 +412,18 @@ def _check_rows(plan: SpecPlan, tables: Tables, engine: Engine, written: Written
 def _check_relations(plan: SpecPlan, tables: Tables, session: Session,
                      read: dict[str, dict[tuple[Any, ...], dict[str, Any]]],
                      objects: dict[str, dict[tuple[Any, ...], Any]]) -> None:
+    # relations never load lazily (lazy="raise"): load every relation of every row first, with the
+    # soft-deleted rows of collections (left out by default)
+    for table in plan.tables.values():
+        load: dict[str, Any] = {
+            sg_names.attribute_name(r.name): {"with_deleted": True}
+            if r.kind != "one" and "soft_delete" in plan.tables[r.target].options else True
+            for r in table.relations
+        }
+        if load:
+            model = tables.models[table.name]
+            query = select(model).options(*tables.package.eager(model, load))
+            session.scalars(query).unique().all()
     for table in plan.tables.values():
         for pk, row in objects[table.name].items():
             mine = read[table.name][pk]
