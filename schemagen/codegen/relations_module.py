@@ -13,8 +13,10 @@ from schemagen.codegen.loads import load_names, load_specs
 def relations_module(catalog: Catalog) -> ir.RelationsModule:
     defined = {name for t in catalog.tables for name in (t.class_name, *load_names(t))}
     imports = Imports(defined - {"Base"})
-    for name in ("Final", "Literal", "NamedTuple", "TypeAlias", "TypedDict", "cast", "overload", "Any"):
+    for name in ("Final", "Literal", "NamedTuple", "TypeAlias", "TypedDict", "cast", "Any"):
         imports.name("typing", name)
+    if len(catalog.tables) > 1:
+        imports.name("typing", "overload")  # one overload of `eager` per model
     for name in ("Mapping", "Sequence"):
         imports.name("collections.abc", name)
     for name in ("ColumnElement", "Select", "and_", "event", "func", "inspect", "select", "tuple_"):

@@ -294,7 +294,7 @@ TeamMemberLoadMany = TypedDict(
 TeamMemberLoadOne = TypedDict("TeamMemberLoadOne", {"with": TeamMemberLoad}, total=False)
 
 _SOFT_DELETE: Final[Mapping[str, str]] = {}
-"""The soft-delete column of each model that has one: such rows are left out of loaded collections."""
+"""The soft-delete column of each model that has one: loaded collections leave such rows out."""
 
 
 @overload
@@ -405,7 +405,7 @@ def _first(
     order: list[Any],
     limit: object,
 ) -> ColumnElement[bool]:
-    """The target rows ranked 1 to `limit` per parent (by `order`, else by primary key), as a criterion."""
+    """The target rows ranked 1 to `limit` per parent (by `order`, else by key), as a criterion."""
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise ValueError(f"limit must be a whole number >= 0, not {limit!r}")
     keys = list(inspect(target).primary_key)
@@ -447,7 +447,7 @@ def _terms(order_by: OrderBy | None) -> list[Any]:
 
 
 class _Ordering(UserDefinedOption):
-    """The `order_by` of each collection a query loads, by its path, for the statement that loads it."""
+    """The `order_by` of each collection a query loads, by path, for the statements loading them."""
 
     propagate_to_loaders = True
 
@@ -461,4 +461,5 @@ def _order_collections(state: ORMExecuteState) -> None:
         if isinstance(option, _Ordering) and option.payload:
             order = option.payload.get(tuple(path.path[1::2]))
             if order:
-                state.statement = cast("Select[Any]", state.statement).order_by(*order)
+                statement = cast("Select[Any]", state.statement)
+                state.statement = statement.order_by(*order)
