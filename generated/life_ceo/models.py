@@ -44,7 +44,10 @@ import sqlalchemy.dialects.postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncAttrs
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from .types import (
@@ -206,6 +209,26 @@ class _AwareDateTime(TypeDecorator[datetime.datetime]):
         return value.replace(tzinfo=datetime.timezone.utc)
 
 
+class _Now(FunctionElement[datetime.datetime]):
+    """`func.now()`, but on SQLite to the microsecond, in the text form SQLAlchemy stores."""
+
+    # SQLite's own CURRENT_TIMESTAMP and CURRENT_TIME have whole seconds and no fraction, which
+    # compare unequal to the values SQLAlchemy writes: a key read back would not find its row.
+
+    type = DateTime()
+    inherit_cache = True
+
+
+@compiles(_Now)
+def _now_sql(element: _Now, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(func.now(), **kw)
+
+
+@compiles(_Now, "sqlite")
+def _now_sqlite(element: _Now, compiler: SQLCompiler, **kw: Any) -> str:
+    return "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
+
+
 def _enum_values(enum_type: type[enum.Enum]) -> list[str]:
     # Store each member's value (`"business"`), not its Python name (`"BUSINESS"`).
     return [str(member.value) for member in enum_type]
@@ -345,9 +368,9 @@ class User(Base):
     birth_date: Mapped[datetime.date | None] = mapped_column(Date)
     timezone: Mapped[str | None] = mapped_column(String().evaluates_none(), server_default="UTC")
     is_verified: Mapped[bool] = mapped_column(Boolean, server_default=false())
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
     updated_at: Mapped[datetime.datetime] = mapped_column(
-        DateTime, server_default=func.now(), onupdate=func.now()
+        DateTime, server_default=_Now(), onupdate=_Now()
     )
 
     conversations: Mapped[list["LifeCeoConversation"]] = relationship(
@@ -473,9 +496,9 @@ class LifeCeoConversation(Base):
     suggested_actions: Mapped[list[str]] = mapped_column(
         _JSONBOf(_LIST_STR_ADAPTER, "life_ceo_conversations.suggested_actions"), server_default="[]"
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
     updated_at: Mapped[datetime.datetime] = mapped_column(
-        DateTime, server_default=func.now(), onupdate=func.now()
+        DateTime, server_default=_Now(), onupdate=_Now()
     )
 
     user: Mapped["User"] = relationship(back_populates="conversations")
@@ -506,7 +529,7 @@ class Group(Base):
         _JSONOf(_GROUP_SETTINGS_ADAPTER, "groups.settings"),
         server_default='{"is_private":false,"allow_invites":true,"max_members":500}',
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
 
     owner: Mapped["User | None"] = relationship(back_populates="owned_groups")
     memberships: Mapped[list["GroupMember"]] = relationship(
@@ -540,7 +563,7 @@ class GroupMember(Base):
         Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     role: Mapped[GroupRole] = mapped_column(_GROUP_ROLE_ENUM, server_default="member")
-    joined_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    joined_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
 
     group: Mapped["Group"] = relationship(back_populates="memberships", overlaps="groups,members")
     user: Mapped["User"] = relationship(
@@ -575,9 +598,9 @@ class Memory(Base):
     encrypted_attachment: Mapped[bytes | None] = mapped_column(
         LargeBinary, comment="client-side encrypted blob"
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
     updated_at: Mapped[datetime.datetime] = mapped_column(
-        DateTime, server_default=func.now(), onupdate=func.now()
+        DateTime, server_default=_Now(), onupdate=_Now()
     )
     deleted_at: Mapped[datetime.datetime | None] = mapped_column(
         DateTime, server_onupdate=FetchedValue()
@@ -626,7 +649,7 @@ class Event(Base):
     agenda: Mapped[list[AgendaItem]] = mapped_column(
         _JSONOf(_LIST_AGENDA_ITEM_ADAPTER, "events.agenda"), server_default="[]"
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
 
     organizer: Mapped["User"] = relationship(back_populates="organized_events")
     group: Mapped["Group | None"] = relationship(back_populates="events")
@@ -652,9 +675,7 @@ class EventAttendee(Base):
     )
     rsvp: Mapped[RsvpAnswer] = mapped_column(_RSVP_ANSWER_ENUM, server_default="maybe")
     guests: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
-    responded_at: Mapped[datetime.datetime] = mapped_column(
-        _AwareDateTime, server_default=func.now()
-    )
+    responded_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=_Now())
 
 
 class TicketOrder(Base):
@@ -679,7 +700,7 @@ class TicketOrder(Base):
     ticket_codes: Mapped[list[uuid.UUID]] = mapped_column(
         _ArrayOf(Uuid(), _LIST_UUID_UUID_ADAPTER, "order.ticket_codes"), default=list
     )
-    placed_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=func.now())
+    placed_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=_Now())
 
     buyer: Mapped["User"] = relationship(back_populates="orders")
     event: Mapped["Event"] = relationship(back_populates="orders")
@@ -725,9 +746,9 @@ class HousingListing(Base):
     blackout_dates: Mapped[list[datetime.date] | None] = mapped_column(
         _ArrayOf(Date(), _LIST_DATETIME_DATE_ADAPTER, "housing_listings.blackout_dates")
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
     updated_at: Mapped[datetime.datetime] = mapped_column(
-        DateTime, server_default=func.now(), onupdate=func.now()
+        DateTime, server_default=_Now(), onupdate=_Now()
     )
 
     host: Mapped["User"] = relationship(back_populates="housing_listings")
@@ -771,7 +792,7 @@ class HousingApplication(Base):
     match_score: Mapped[float | None] = mapped_column(
         REAL[float](), comment="the housing agent's fit estimate"
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
     reviewed_at: Mapped[datetime.datetime | None] = mapped_column(_AwareDateTime)
 
     listing: Mapped["HousingListing"] = relationship(back_populates="applications")
@@ -809,9 +830,9 @@ class Post(Base):
     reaction_counts: Mapped[dict[str, int]] = mapped_column(
         _JSONBOf(_DICT_STR_INT_ADAPTER, "posts.reaction_counts"), server_default="{}"
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
     updated_at: Mapped[datetime.datetime] = mapped_column(
-        DateTime, server_default=func.now(), onupdate=func.now()
+        DateTime, server_default=_Now(), onupdate=_Now()
     )
 
     author: Mapped["User"] = relationship(back_populates="posts")
@@ -837,7 +858,7 @@ class Comment(Base):
         Integer, ForeignKey("comments.id", ondelete="CASCADE")
     )
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
 
     post: Mapped["Post"] = relationship(back_populates="comments")
     author: Mapped["User"] = relationship(back_populates="comments")
@@ -902,7 +923,7 @@ class Follow(Base):
     followee_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
 
 
 class Notification(Base):
@@ -932,7 +953,7 @@ class Notification(Base):
         _JSONOf(_NOTIFICATION_PAYLOAD_ADAPTER, "notifications.payload")
     )
     read_at: Mapped[datetime.datetime | None] = mapped_column(_AwareDateTime)
-    created_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=_Now())
 
     recipient: Mapped["User"] = relationship(
         back_populates="notifications", foreign_keys="[Notification.user_id]"
@@ -971,6 +992,6 @@ class AuditLog(Base):
     )
     request_id: Mapped[str | None] = mapped_column(String(36))
     signature: Mapped[bytes | None] = mapped_column(LargeBinary, comment="HMAC-SHA256 of the row")
-    at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=func.now())
+    at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=_Now())
 
     actor: Mapped["User | None"] = relationship(back_populates="audit_entries")

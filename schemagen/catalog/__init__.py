@@ -142,6 +142,9 @@ class ForeignKey:
     on_update: str | None = None
     name: str = ""
     """The constraint name after the naming convention."""
+    use_alter: bool = False
+    """Closes a cycle of foreign keys between tables: created by ALTER TABLE after the tables (and
+    dropped before them), so the tables can be created and dropped in a fixed order."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ def build(specs: SpecsArgument = None, out: OutOption = None) -> None:
         with locked(out_dir):
             if recover(out_dir):
                 typer.echo(f"rolled back an interrupted build in {out_dir}", err=True)
-            result = plan(out_dir, outputs)
+            result = plan(out_dir, outputs, generated.orphans)
             apply(result)
     except WriteConflict as exc:
         fail(str(exc), EXIT_FAILURE)

@@ -21,9 +21,9 @@ def check(specs: SpecsArgument = None, out: OutOption = None) -> None:
         with locked(out_dir):
             if recover(out_dir):
                 typer.echo(f"rolled back an interrupted build in {out_dir}", err=True)
-            diffs = differences(out_dir, outputs)
+            diffs = differences(out_dir, outputs, generated.orphans)
     else:
-        diffs = differences(out_dir, outputs)
+        diffs = differences(out_dir, outputs, generated.orphans)
     if diffs:
         for diff in diffs:
             typer.echo(diff, nl=False)

@@ -82,6 +82,19 @@ class ModelClass:
 
 
 @dataclass(frozen=True)
+class NowFunction:
+    """`default: now` on a timestamp or time column: the database's function, and on SQLite the
+    current time to the microsecond in the text form SQLAlchemy stores there."""
+
+    name: Code
+    function_prefix: Code
+    python_type: Code
+    sql_type: Code
+    generic: Code
+    sqlite: Code
+
+
+@dataclass(frozen=True)
 class ModelsModule(Module):
     base_name: Code
     naming_convention: Code
@@ -93,6 +106,7 @@ class ModelsModule(Module):
     uses_enum_values: bool
     uses_aware_datetime: bool
     models: tuple[ModelClass, ...]
+    now_functions: tuple[NowFunction, ...] = ()
     class_aliases: tuple[Field, ...] = ()
     """`_Box = Box`, for relation annotations inside a class whose own attribute is named `Box`."""
 

@@ -10,6 +10,7 @@ import uuid
 from functools import cached_property
 
 from schemagen.catalog import Catalog, Column, Table
+from schemagen.catalog.kinds import INTEGER
 from schemagen.codegen import ir
 from schemagen.codegen.common import (
     ORM,
@@ -34,6 +35,14 @@ def models_module(catalog: Catalog) -> ir.ModelsModule:
     return _Models(catalog).module()
 
 
+def _numbered_by_default(table: Table, column: Column) -> bool:
+    """Whether SQLAlchemy would make this key auto-numbered (SERIAL on PostgreSQL) unless told not
+    to: the single integer primary key without a foreign key. Only serial, bigserial and identity
+    columns number themselves; a plain integer key is the application's to set."""
+    return (column.primary_key and not column.autoincrement and column.kind.family == INTEGER
+            and len(table.primary_key) == 1 and table.foreign_key_of(column) is None)
+
+
 class _Models:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -52,6 +61,7 @@ class _Models:
         self.uses_array_type = False
         self.uses_enum_values = False
         self.uses_aware_datetime = False
+        self.now_kinds: set[str] = set()  # timestamp, time: `default: now` / `on_update: now` columns
 
     def module(self) -> ir.ModelsModule:
         imports = self.imports
@@ -82,6 +92,7 @@ class _Models:
             imports.name(SQLALCHEMY, "DateTime")
             imports.name("sqlalchemy.engine", "Dialect")
             imports.name("sqlalchemy.types", "TypeDecorator")
+        now_functions = tuple(self.now_function(kind) for kind in ("timestamp", "time") if kind in self.now_kinds)
         convention = "{" + ", ".join(f"{literal(k)}: {literal(v)}"
                                      for k, v in self.catalog.naming_convention.items()) + "}"
         return ir.ModelsModule(
@@ -97,9 +108,26 @@ class _Models:
             uses_enum_values=self.uses_enum_values,
             uses_aware_datetime=self.uses_aware_datetime,
             models=models,
+            now_functions=now_functions,
             class_aliases=tuple(ir.Field(Code(alias), Code(""), Code(name))
                                 for name, alias in sorted(self.class_aliases.items())),
         )
+
+    def now_function(self, kind: str) -> ir.NowFunction:
+        imports = self.imports
+        imports.name("sqlalchemy.sql.functions", "FunctionElement")
+        imports.name("sqlalchemy.ext.compiler", "compiles")
+        imports.name("sqlalchemy.sql.compiler", "SQLCompiler")
+        imports.name("typing", "Any")
+        datetime_module = imports.module("datetime")
+        func = imports.name(SQLALCHEMY, "func")
+        if kind == "timestamp":
+            return ir.NowFunction(Code("_Now"), Code("_now"), Code(f"{datetime_module}.datetime"),
+                                  Code(imports.name(SQLALCHEMY, "DateTime")), Code(f"{func}.now"),
+                                  literal("strftime('%Y-%m-%d %H:%M:%f000', 'now')"))
+        return ir.NowFunction(Code("_CurrentTime"), Code("_current_time"), Code(f"{datetime_module}.time"),
+                              Code(imports.name(SQLALCHEMY, "Time")), Code(f"{func}.current_time"),
+                              literal("strftime('%H:%M:%f000', 'now')"))
 
     # -- column types --------------------------------------------------------------------------
 
@@ -252,10 +280,11 @@ class _Models:
                 literal(f"{fk.target_table}.{target.sql_name}"),
                 ondelete=literal(fk.on_delete.upper()) if fk.on_delete else None,
                 onupdate=literal(fk.on_update.upper()) if fk.on_update else None,
+                use_alter="True" if fk.use_alter else None,
             ))
         kwargs: dict[str, str | None] = {
             "primary_key": "True" if column.primary_key else None,
-            "autoincrement": "True" if column.autoincrement else None,
+            "autoincrement": "True" if column.autoincrement else "False" if _numbered_by_default(table, column) else None,
             "unique": "True" if column.unique else None,
             "index": "True" if column.index else None,
         }
@@ -274,10 +303,15 @@ class _Models:
         def func() -> str:
             return imports.name(SQLALCHEMY, "func")
 
-        now = column.kind.now_function or "now"
+        def now() -> str:
+            if column.type in ("timestamp", "time"):  # SQLite's own has whole seconds (see `_Now`)
+                self.now_kinds.add(column.type)
+                return "_Now()" if column.type == "timestamp" else "_CurrentTime()"
+            return f"{func()}.{column.kind.now_function or 'now'}()"
+
         default = column.default
         if default is not None and default.kind == "now":
-            out["server_default"] = f"{func()}.{now}()"
+            out["server_default"] = now()
         elif default is not None and default.kind == "uuid":
             out["default"] = f"{imports.module('uuid')}.uuid4"
         elif default is not None and default.kind == "sql":
@@ -299,5 +333,5 @@ class _Models:
             elif isinstance(value, (uuid.UUID, str)):
                 out["server_default"] = literal(str(value))
         if column.on_update_now:
-            out["onupdate"] = f"{func()}.{now}()"
+            out["onupdate"] = now()
         return out

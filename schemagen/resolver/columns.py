@@ -105,7 +105,9 @@ def _columns(ctx: Context, table: ResolvedTable) -> None:
         _column_type(ctx, column)
         column_default(ctx, column)
         table.columns[key] = column
-    if not any(c.primary_key for c in table.columns.values()) and not ctx.errors:
+    # Decided from the spec, not the columns resolved so far: a key column with an error of its own
+    # still declares the key, and every table without one is reported, whatever else is wrong.
+    if not table.spec.primary_key and not any(c.primary_key for c in table.spec.columns.values()):
         ctx.fail(table.path, f"table `{table.name}` has no primary key",
                  "add `primary_key: true` to a column or `primary_key: [a, b]` to the table", key=True)
 

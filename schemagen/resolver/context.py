@@ -42,6 +42,7 @@ class ForeignKey:
     column: ResolvedColumn
     target_table: str
     target_column: ResolvedColumn
+    use_alter: bool = False  # closes a cycle of foreign keys: created after the tables, dropped before
 
 
 @dataclass

@@ -70,7 +70,7 @@ def _foreign_key(ctx: Context, fk: ForeignKey) -> catalog.ForeignKey:
     on_update = spec.on_update if spec.on_update not in (None, "now") else None
     name = f"fk_{fk.table}_{fk.column.sql_name}_{fk.target_table}"
     return catalog.ForeignKey(fk.table, (fk.column.key,), fk.target_table, (fk.target_column.key,), spec.on_delete,
-                              on_update, name)
+                              on_update, name, fk.use_alter)
 
 
 def _relation(ctx: Context, relation: ResolvedRelation) -> catalog.Relation:

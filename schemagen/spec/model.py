@@ -249,10 +249,12 @@ class Relation(_Node):
     many: Text | None = Field(default=None, description="The rows of this table that point here, or with "
                               "`through:` a many-to-many.")
     through: Text | None = Field(default=None, description="The link table of a many-to-many relation.")
-    fields: list[Text] | None = Field(default=None, description="On `one:`, the foreign-key column to follow when "
-                                      "there are several.")
-    references: list[Text] | None = Field(default=None, description="On `many:`, the other table's foreign-key "
-                                          "column to follow when there are several.")
+    fields: list[Text] | None = Field(default=None, description="On `one:`, this table's foreign-key column to "
+                                      "follow when there are several.")
+    references: list[Text] | None = Field(default=None, description="On `many:`, and on `one:` without `fields:` "
+                                          "(the inverse of a one-to-one), the other table's foreign-key column to "
+                                          "follow; on `one:` with `fields:`, the column that key references (checked, "
+                                          "as Drizzle writes it).")
     through_fields: list[Text] | None = Field(default=None, description="On a self many-to-many: the link columns "
                                               "pointing to this side, then to the other side.")
 
