@@ -11,8 +11,11 @@ import datetime as dt
 import importlib
 import sys
 import uuid
+from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 import sqlalchemy
@@ -21,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from schemagen.errors import SpecErrors
 from schemagen.pipeline import generate
-from tests.helpers import run_cli
+from tests.helpers import ROOT, run_cli
 
 
 def build(tmp_path: Path, text: str, package: str | None = None) -> ModuleType:
@@ -302,3 +305,306 @@ def test_build_removes_a_package_whose_spec_is_gone_and_check_fails_on_it(tmp_pa
     assert run_cli("build", str(specs), "--out", str(out)).returncode == 0
     assert run_cli("build", str(specs / "keep.yaml"), "--out", str(out)).returncode == 0
     assert (out / "other" / "models.py").is_file()
+
+
+# -- language additions -----------------------------------------------------------------------------
+
+NUMBERED = """
+enums:
+  ModelType: {values: [chat, embed], sql_name: model_kind}
+tables:
+  accounts:
+    primary_key_name: accounts_pkey
+    columns:
+      id: {type: integer, primary_key: true}
+      number: {type: serial}
+      ticket: {type: bigint, identity: always}
+      balance: {type: numeric, precision: 12, scale: 2, nullable: false, default: "0.00"}
+      rate: {type: numeric, default: "1.50"}
+      kind: {type: enum, enum: ModelType, default: chat}
+  entries:
+    columns:
+      id: {type: bigint, identity: by default, primary_key: true}
+      account_id: {type: integer, references: accounts.id, foreign_key_name: entries_account_fkey, nullable: false}
+"""
+
+
+@pytest.fixture
+def pg(tmp_path: Path) -> Iterator[Engine]:
+    from tests.conftest import drop_postgres_schema, postgres_engine
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    created = postgres_engine(schema)
+    try:
+        yield created
+    finally:
+        created.dispose()
+        drop_postgres_schema(schema)
+
+
+def test_numbered_columns_outside_the_key_names_and_decimal_defaults_on_postgresql(tmp_path: Path, pg: Engine) -> None:
+    pkg = build(tmp_path, NUMBERED)
+    assert "number" not in pkg.AccountInsert.model_fields and "ticket" not in pkg.AccountInsert.model_fields
+    assert pkg.AccountInsert.model_fields["balance"].default == Decimal("0.00")
+    assert str(pkg.AccountInsert.model_fields["balance"].default) == "0.00"  # the spelling, exactly
+    pkg.Base.metadata.create_all(pg)
+    with Session(pg) as session:
+        first, second = pkg.Account(id=5), pkg.Account(id=6)
+        session.add_all([first, second])
+        session.flush()
+        assert (first.number, second.number) == (1, 2) and (first.ticket, second.ticket) == (1, 2)
+        assert str(first.balance) == "0.00" and str(first.rate) == "1.50"
+        entry = pkg.Entry(account_id=5)
+        session.add(entry)
+        session.commit()
+        assert entry.id == 1
+    with pytest.raises(sqlalchemy.exc.DBAPIError), pg.begin() as connection:  # GENERATED ALWAYS
+        connection.execute(sqlalchemy.text("INSERT INTO accounts (id, ticket) VALUES (7, 99)"))
+    with pg.begin() as connection:
+        connection.execute(sqlalchemy.text("INSERT INTO accounts (id) VALUES (8)"))
+        row = connection.execute(sqlalchemy.text("SELECT number, balance::text, kind::text FROM accounts "
+                                                 "WHERE id = 8")).one()
+        assert tuple(row) == (3, "0.00", "chat")
+        names = set(connection.execute(sqlalchemy.text(
+            "SELECT conname FROM pg_constraint WHERE conname IN ('accounts_pkey', 'entries_account_fkey')")).scalars())
+        assert names == {"accounts_pkey", "entries_account_fkey"}
+        assert connection.execute(sqlalchemy.text(
+            "SELECT count(*) FROM pg_type WHERE typname = 'model_kind'")).scalar_one() == 1
+    pkg.Base.metadata.drop_all(pg)
+
+
+def test_names_enum_sql_name_and_decimal_defaults_on_sqlite(tmp_path: Path) -> None:
+    text = NUMBERED.replace("      number: {type: serial}\n", "").replace(
+        "      ticket: {type: bigint, identity: always}\n", "").replace(
+        "      id: {type: bigint, identity: by default, primary_key: true}", "      id: {type: serial, primary_key: true}")
+    pkg = build(tmp_path, "dialect: sqlite\n" + text)
+    engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path / 'names.db'}")
+    pkg.Base.metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text("INSERT INTO accounts (id) VALUES (1)"))
+        assert connection.execute(sqlalchemy.text("SELECT balance FROM accounts")).scalar_one() == 0
+        assert connection.execute(sqlalchemy.text("SELECT kind FROM accounts")).scalar_one() == "chat"
+        ddl = " ".join(connection.execute(sqlalchemy.text("SELECT sql FROM sqlite_master")).scalars())
+    assert "CONSTRAINT accounts_pkey PRIMARY KEY" in ddl and "CONSTRAINT entries_account_fkey" in ddl
+    assert pkg.ModelType.__name__ == "ModelType"
+    engine.dispose()
+
+
+PRECISE = """
+tables:
+  events:
+    columns:
+      id: {type: serial, primary_key: true}
+      at: {type: timestamp, precision: 3, default: now}
+      at_tz: {type: timestamp, timezone: true, precision: 0}
+      during: {type: time, precision: 2}
+"""
+
+
+def test_timestamp_and_time_precision(tmp_path: Path, engine: Engine) -> None:
+    pkg = build(tmp_path, PRECISE)
+    pkg.Base.metadata.create_all(engine)
+    value = dt.datetime(2024, 1, 31, 9, 30, 0, 123456, tzinfo=dt.timezone.utc)
+    with Session(engine) as session:
+        event = pkg.Event(at_tz=value, during=dt.time(9, 30, 0, 987654))
+        session.add(event)
+        session.commit()
+        session.expire_all()
+        if engine.dialect.name == "postgresql":
+            assert event.at.microsecond % 1000 == 0
+            assert event.at_tz == value.replace(microsecond=0)
+            assert event.during == dt.time(9, 30, 0, 990000)
+            with engine.connect() as connection:
+                types = dict(connection.execute(sqlalchemy.text(
+                    "SELECT column_name, datetime_precision FROM information_schema.columns WHERE table_name = "
+                    "'events' AND table_schema = current_schema() AND column_name <> 'id'")).all())
+            assert types == {"at": 3, "at_tz": 0, "during": 2}
+        else:  # SQLite keeps what it is given
+            assert event.at_tz == value and event.during == dt.time(9, 30, 0, 987654)
+    pkg.Base.metadata.drop_all(engine)
+
+
+INDEXED = """
+tables:
+  documents:
+    columns:
+      id: {type: serial, primary_key: true}
+      email: {type: varchar, length: 200}
+      title: text
+      code: text
+      tags: {type: text, array: true}
+      metadata: jsonb
+      created_at: {type: timestamp, default: now}
+    indexes:
+      - {columns: [{expr: "lower(email)"}], unique: true}
+      - {columns: [{column: created_at, order: desc}, title]}
+      - {columns: [tags], using: gin}
+      - {columns: [metadata], using: gin, ops: jsonb_path_ops}
+      - {columns: [{expr: "to_tsvector('english', title)"}], using: gin, name: ix_documents_search}
+      - {columns: [{column: code, ops: text_pattern_ops}]}
+      - {columns: [code], using: hash, name: ix_documents_code_hash}
+      - {columns: [created_at], using: brin, name: ix_documents_created_brin}
+"""
+
+
+def test_index_methods_orders_operator_classes_and_expressions(tmp_path: Path, engine: Engine) -> None:
+    pkg = build(tmp_path, INDEXED)
+    pkg.Base.metadata.create_all(engine)
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            rows = connection.execute(sqlalchemy.text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'documents' "
+                "AND schemaname = current_schema()")).all()
+        else:
+            rows = connection.execute(sqlalchemy.text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")).all()
+    defs = {name: sql for name, sql in rows}
+    assert "lower(" in defs["ix_documents_lower_email"] and "UNIQUE" in defs["ix_documents_lower_email"]
+    assert "created_at\" DESC" in defs["ix_documents_created_at_title"] or \
+        "created_at DESC" in defs["ix_documents_created_at_title"]
+    if engine.dialect.name == "postgresql":
+        assert "USING gin (tags)" in defs["ix_documents_tags"]
+        assert "USING gin (metadata jsonb_path_ops)" in defs["ix_documents_metadata"]
+        assert "USING gin (to_tsvector('english'::regconfig, title))" in defs["ix_documents_search"]
+        assert "code text_pattern_ops" in defs["ix_documents_code"]
+        assert "USING hash (code)" in defs["ix_documents_code_hash"]
+        assert "USING brin (created_at)" in defs["ix_documents_created_brin"]
+    else:  # a PostgreSQL spec tested on SQLite: plain indexes, and none SQLite could not create
+        assert "ix_documents_search" not in defs
+        assert {"ix_documents_tags", "ix_documents_metadata", "ix_documents_code_hash"} <= set(defs)
+    with pytest.raises(sqlalchemy.exc.IntegrityError), Session(engine) as session:
+        session.add_all([pkg.Document(email="A@example.com"), pkg.Document(email="a@example.com")])
+        session.commit()
+    pkg.Base.metadata.drop_all(engine)
+
+
+def test_index_features_sqlite_lacks_are_errors_when_the_spec_targets_sqlite(tmp_path: Path) -> None:
+    errors = errors_of(tmp_path, "dialect: sqlite\n" + INDEXED)
+    assert sum("SQLite has only btree indexes" in e for e in errors) == 5
+    assert sum("SQLite has no operator classes" in e for e in errors) == 2
+    sqlite_ok = INDEXED.split("      - {columns: [tags]")[0]
+    build(tmp_path, "dialect: sqlite\n" + sqlite_ok)  # expressions and orders SQLite has
+
+
+LONG_COMMENT = ("Records what the business calls an account. Rows are written by the account service\n"
+                "and read by reporting; keep the \"retention\" rules in mind: \\ back slash,\n\n"
+                "  an indented line, and a last line that ends here.")
+
+
+def test_long_multi_line_comments_reach_docstrings_and_the_database(tmp_path: Path, engine: Engine) -> None:
+    from schemagen.format.lines import Piece, cut
+
+    quoted = LONG_COMMENT.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    text = f"""
+tables:
+  accounts:
+    comment: "{quoted}"
+    columns:
+      id: {{type: serial, primary_key: true}}
+      note: {{type: text, comment: "{quoted}"}}
+"""
+    pkg = build(tmp_path, text)
+    import inspect
+
+    assert inspect.getdoc(pkg.Account) == inspect.cleandoc(LONG_COMMENT)
+    assert pkg.Account.__table__.comment == LONG_COMMENT
+    assert pkg.Account.__table__.c.note.comment == LONG_COMMENT
+    source = models_source(tmp_path, text)
+    assert not [part for part in cut(source) if isinstance(part, Piece) and "Records" in part.text], \
+        "the comments are written in black's layout, not left to black"
+    if engine.dialect.name == "postgresql":
+        pkg.Base.metadata.create_all(engine)
+        with engine.connect() as connection:
+            stored = connection.execute(sqlalchemy.text(
+                "SELECT obj_description('accounts'::regclass), col_description('accounts'::regclass, 2)")).one()
+        assert tuple(stored) == (LONG_COMMENT, LONG_COMMENT)
+        pkg.Base.metadata.drop_all(engine)
+
+
+def test_the_realistic_benchmark_workload_builds_and_creates_on_both_databases(tmp_path: Path, engine: Engine) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import realistic
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    text = realistic.make_spec(40, package="unused").split("\n", 1)[1]
+    pkg = build(tmp_path, text)
+    assert sum(len(relations) for relations in pkg.RELATIONS.values()) > 100
+    pkg.Base.metadata.create_all(engine)
+    pkg.Base.metadata.drop_all(engine)  # cycles broken by use_alter: no warning (warnings are errors)
+
+
+LITERAL_DEFAULTS = """
+enums:
+  Mood: [calm, busy]
+tables:
+  profiles:
+    columns:
+      id: {type: serial, primary_key: true}
+      tags: {type: text, array: true, nullable: false, default: ["a", "it's", "say \\"hi\\"", "back\\\\slash", "{x,y}"]}
+      none: {type: text, array: true, default: []}
+      scores: {type: integer, array: true, default: [1, -2, 3]}
+      moods: {type: enum, enum: Mood, array: true, default: [busy, calm]}
+      days: {type: date, array: true, default: ["2024-01-31"]}
+      flags: {type: boolean, array: true, default: [true, false]}
+      settings: {type: jsonb, nullable: false, default: {theme: dark, sizes: [1, 2], note: "it's"}}
+      raw: {type: json, default: [1, "two", null]}
+"""
+
+
+def test_array_and_json_literal_defaults_are_sql_defaults(tmp_path: Path, engine: Engine) -> None:
+    pkg = build(tmp_path, LITERAL_DEFAULTS)
+    pkg.Base.metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text("INSERT INTO profiles (id) VALUES (100)"))  # raw SQL: no ORM default
+    with Session(engine) as session:
+        row = session.get(pkg.Profile, 100)
+        assert row is not None
+        assert row.tags == ["a", "it's", 'say "hi"', "back\\slash", "{x,y}"] and row.none == []
+        assert row.scores == [1, -2, 3] and row.moods == [pkg.Mood.BUSY, pkg.Mood.CALM]
+        assert row.days == [dt.date(2024, 1, 31)] and row.flags == [True, False]
+        assert row.settings == {"theme": "dark", "sizes": [1, 2], "note": "it's"} and row.raw == [1, "two", None]
+        orm = pkg.Profile()
+        session.add(orm)
+        session.commit()
+        assert orm.tags == row.tags and orm.scores == [1, -2, 3]
+    pkg.Base.metadata.drop_all(engine)
+
+
+PASS_THROUGH = """
+tables:
+  hosts:
+    columns:
+      id: {type: serial, primary_key: true}
+      mac: {type: {sql: macaddr, python: str}, unique: true, nullable: false}
+      score: {type: {sql: "numeric(5, 1)", python: decimal}}
+      search: {type: {sql: tsvector, python: str}}
+  visits:
+    columns:
+      id: {type: serial, primary_key: true}
+      mac: {type: {sql: macaddr, python: str}, references: hosts.mac}
+"""
+
+
+def test_pass_through_types(tmp_path: Path, engine: Engine) -> None:
+    pkg = build(tmp_path, PASS_THROUGH)
+    assert pkg.HostInsert.model_fields["mac"].annotation is str
+    pkg.Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        host = pkg.Host(**pkg.HostInsert.model_validate({"mac": "08:00:2b:01:02:03", "score": "2.5",
+                                                         "search": "quick fox"}).model_dump())
+        session.add(host)
+        session.add(pkg.Visit(mac="08:00:2b:01:02:03"))
+        session.commit()
+        session.expire_all()
+        read = pkg.HostSelect.model_validate(host)
+        assert read.mac == "08:00:2b:01:02:03" and read.score == Decimal("2.5")
+        if engine.dialect.name == "postgresql":  # the database's own type: its equality, its text form
+            assert session.scalar(sqlalchemy.select(pkg.Host.id).where(pkg.Host.mac == "08002B010203")) == host.id
+            assert read.search == "'fox' 'quick'"
+            with engine.connect() as connection:
+                types = dict(connection.execute(sqlalchemy.text(
+                    "SELECT column_name, udt_name FROM information_schema.columns WHERE table_name = 'hosts' "
+                    "AND table_schema = current_schema()")).all())
+            assert (types["mac"], types["score"], types["search"]) == ("macaddr", "numeric", "tsvector")
+    pkg.Base.metadata.drop_all(engine)

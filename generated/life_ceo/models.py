@@ -27,6 +27,7 @@ from sqlalchemy import (
     Interval,
     JSON,
     LargeBinary,
+    literal,
     MetaData,
     Numeric,
     REAL,
@@ -183,9 +184,30 @@ class _ArrayOf(TypeDecorator[list[_T]]):
     def process_result_value(self, value: Any, dialect: Dialect) -> list[_T] | None:
         return None if value is None else self.adapter.validate_python(value)
 
+    def literal_processor(self, dialect: Dialect) -> Any:
+        # a list written into SQL (a column's DEFAULT): a typed array on PostgreSQL, JSON text
+        # elsewhere (typed loosely: SQLAlchemy types the processor by a private protocol)
+        item_type = self.item_type.compile(dialect=dialect)
+
+        def process(value: Any) -> str:
+            checked = self.adapter.validate_python(value)
+            if dialect.name != "postgresql":
+                return "'" + self.adapter.dump_json(checked).decode().replace("'", "''") + "'"
+            items = self.adapter.dump_python(checked, mode="json")
+            texts = ("NULL" if v is None else '"' + _array_text(v) + '"' for v in items)
+            array = "{" + ",".join(texts) + "}"
+            return f"CAST('{array}' AS {item_type}[])"
+
+        return process
+
     def coerce_compared_value(self, op: Any, value: Any) -> Any:
         # an index, a slice or an item in a query is typed as PostgreSQL's ARRAY types it
         return self.impl_instance.coerce_compared_value(op, value)
+
+
+def _array_text(value: Any) -> str:
+    """An item of a PostgreSQL array literal, inside its double quotes (quotes doubled for SQL)."""
+    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("'", "''")
 
 
 class _AwareDateTime(TypeDecorator[datetime.datetime]):
@@ -342,6 +364,11 @@ _TICKET_CLASS_ENUM = Enum(
     validate_strings=True,
     metadata=Base.metadata,
 )
+_ORDER_TICKET_CODES_TYPE = _ArrayOf(Uuid(), _LIST_UUID_UUID_ADAPTER, "order.ticket_codes")
+_POSTS_HASHTAGS_TYPE = _ArrayOf(Text(), _LIST_STR_ADAPTER, "posts.hashtags")
+_USER_SETTINGS_ENABLED_AGENTS_TYPE = _ArrayOf(
+    _AGENT_TYPE_ENUM, _LIST_AGENT_TYPE_ADAPTER, "user_settings.enabled_agents"
+)
 
 
 class User(Base):
@@ -460,8 +487,12 @@ class UserSettings(Base):
         Integer, ForeignKey("users.id", ondelete="CASCADE", onupdate="CASCADE"), unique=True
     )
     enabled_agents: Mapped[list[AgentType]] = mapped_column(
-        _ArrayOf(_AGENT_TYPE_ENUM, _LIST_AGENT_TYPE_ADAPTER, "user_settings.enabled_agents"),
+        _USER_SETTINGS_ENABLED_AGENTS_TYPE,
         default=lambda: [AgentType.BUSINESS, AgentType.FINANCE, AgentType.HEALTH, AgentType.SOCIAL],
+        server_default=literal(
+            [AgentType.BUSINESS, AgentType.FINANCE, AgentType.HEALTH, AgentType.SOCIAL],
+            _USER_SETTINGS_ENABLED_AGENTS_TYPE,
+        ),
     )
     notifications: Mapped[NotificationMode] = mapped_column(
         _NOTIFICATION_MODE_ENUM, server_default="on"
@@ -698,7 +729,7 @@ class TicketOrder(Base):
     currency: Mapped[str] = mapped_column(CHAR(3), server_default="USD")
     status: Mapped[OrderStatus] = mapped_column(_ORDER_STATUS_ENUM, server_default="pending")
     ticket_codes: Mapped[list[uuid.UUID]] = mapped_column(
-        _ArrayOf(Uuid(), _LIST_UUID_UUID_ADAPTER, "order.ticket_codes"), default=list
+        _ORDER_TICKET_CODES_TYPE, default=list, server_default=literal([], _ORDER_TICKET_CODES_TYPE)
     )
     placed_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=_Now())
 
@@ -824,7 +855,7 @@ class Post(Base):
         _POST_VISIBILITY_ENUM, server_default="public"
     )
     hashtags: Mapped[list[str]] = mapped_column(
-        _ArrayOf(Text(), _LIST_STR_ADAPTER, "posts.hashtags"), default=list
+        _POSTS_HASHTAGS_TYPE, default=list, server_default=literal([], _POSTS_HASHTAGS_TYPE)
     )
     view_count: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     reaction_counts: Mapped[dict[str, int]] = mapped_column(

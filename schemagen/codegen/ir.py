@@ -107,6 +107,10 @@ class ModelsModule(Module):
     uses_aware_datetime: bool
     models: tuple[ModelClass, ...]
     now_functions: tuple[NowFunction, ...] = ()
+    column_types: tuple[Field, ...] = ()
+    """Column types shared by a column and its SQL DEFAULT (an array's), defined after `constants`."""
+    uses_array_defaults: bool = False
+    uses_sql_type: bool = False
     class_aliases: tuple[Field, ...] = ()
     """`_Box = Box`, for relation annotations inside a class whose own attribute is named `Box`."""
 
@@ -121,6 +125,8 @@ class SchemaClass:
     docstring: Code
     fields: tuple[Field, ...]
     not_null: tuple[Code, ...] = ()
+    not_null_set: Code = Code("{}")
+    """`{"a", "b"}`, or exploded one name per line when too long for `_not_null = frozenset(...)`."""
 
 
 @dataclass(frozen=True)

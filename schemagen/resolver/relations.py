@@ -7,7 +7,7 @@ from typing import Any
 from schemagen import names
 from schemagen.catalog.kinds import KINDS
 from schemagen.errors import SpecPath, did_you_mean, one_of
-from schemagen.resolver.context import Context, ForeignKey, ResolvedColumn, ResolvedRelation, ResolvedTable
+from schemagen.resolver.context import Context, ForeignKey, ResolvedColumn, ResolvedRelation, ResolvedTable, kind_of
 from schemagen.spec.model import Relation
 
 
@@ -308,14 +308,18 @@ def _is_unique(table: ResolvedTable, column: ResolvedColumn) -> bool:
     if pk == [column]:
         return True
     return any(u.columns == [column.key] for u in table.spec.unique) or any(
-        i.unique and i.columns == [column.key] and i.where is None for i in table.spec.indexes)
+        i.unique and i.columns == [column.key] and i.where is None and i.using in (None, "btree")
+        for i in table.spec.indexes)
 
 
 def _storage_type(column: ResolvedColumn) -> tuple[Any, ...]:
-    kind = KINDS[column.spec.type].storage
-    return (kind, column.spec.array, column.enum, column.spec.length if kind == "char" else None)
+    kind = KINDS[kind_of(column.spec)].storage
+    sql = column.spec.type.sql if not isinstance(column.spec.type, str) else None
+    return (kind, column.spec.array, column.enum, column.spec.length if kind == "char" else None, sql)
 
 
 def _type_words(column: ResolvedColumn, *, plain: bool = False) -> str:
+    if not isinstance(column.spec.type, str):
+        return column.spec.type.sql
     kind = column.spec.type if not plain else KINDS[column.spec.type].storage
     return kind + ("[]" if column.spec.array else "")
