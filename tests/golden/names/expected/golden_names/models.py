@@ -107,7 +107,7 @@ class _JSONOf(TypeDecorator[_T]):
 
 
 class _Now(FunctionElement[_datetime.datetime]):
-    """`_func.now()`, but on SQLite to the microsecond, in the text form SQLAlchemy stores."""
+    """`_func.now()`; on SQLite with milliseconds, in the six-digit text form SQLAlchemy stores."""
 
     # SQLite's own CURRENT_TIMESTAMP and CURRENT_TIME have whole seconds and no fraction, which
     # compare unequal to the values SQLAlchemy writes: a key read back would not find its row.

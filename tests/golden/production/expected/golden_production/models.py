@@ -200,7 +200,7 @@ class _AwareDateTime(TypeDecorator[datetime.datetime]):
 
 
 class _Now(FunctionElement[datetime.datetime]):
-    """`func.now()`, but on SQLite to the microsecond, in the text form SQLAlchemy stores."""
+    """`func.now()`; on SQLite with milliseconds, in the six-digit text form SQLAlchemy stores."""
 
     # SQLite's own CURRENT_TIMESTAMP and CURRENT_TIME have whole seconds and no fraction, which
     # compare unequal to the values SQLAlchemy writes: a key read back would not find its row.
