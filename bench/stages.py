@@ -91,6 +91,7 @@ def measure(out_dir: Path, spec_files: list[Path], *, reference: bool = False) -
     times["write"] = clock() - start
     result = {**times, "generated_bytes": float(sum(len(s.encode()) for s in sources.values())),
               "pieces": float(len(pieces)), "distinct_pieces": float(len(set(pieces))),
+              "black_logical_lines": float(sum(len(list(_logical_lines(p.text))) for p in pieces)),
               "logical_lines": float(sum(len(list(_logical_lines(s))) for s in python.values()))}
     if reference:
         start = clock()

@@ -115,7 +115,7 @@ def test_the_code_generator_reads_the_catalog_only() -> None:
 
 
 def test_a_catalog_is_frozen_and_built_without_a_file() -> None:
-    spec = schemagen.Spec.model_validate({"package": "memory", "tables": {
+    spec = schemagen.Spec.model_validate({"package": "memory", "dialect": "sqlite", "tables": {
         "users": {"columns": {"id": {"type": "serial", "primary_key": True}, "email": {"type": "text", "unique": True}}},
         "posts": {"columns": {"id": "serial", "author_id": {"type": "integer", "references": "users.id"}}},
     }})
@@ -123,7 +123,8 @@ def test_a_catalog_is_frozen_and_built_without_a_file() -> None:
         schemagen.resolve(spec)  # `posts.id` is serial but not a key: an error with its spec path, no file
     assert caught.value.errors[0].path == ("tables", "posts", "columns", "id", "type")
     # no file, so no line: the error says where by its path, and reads no file of the working directory
-    assert caught.value.render().startswith("<spec built in memory>: tables.posts.columns.id.type: error: `serial`")
+    assert caught.value.render().startswith("<spec built in memory>: tables.posts.columns.id.type: error: SQLite "
+                                            "numbers only its INTEGER PRIMARY KEY")
     spec = spec.model_copy(update={"tables": {**spec.tables, "posts": spec.tables["posts"].model_copy(update={
         "primary_key": ["id"]})}})
     catalog = schemagen.resolve(spec)

@@ -75,7 +75,6 @@ NO_HINT = {
     "scale_without_precision": "the message names the key to add",
     "min_length_larger_than_max_length": "swap or fix one of the two",
     "timezone_on_date": "the message names the types it applies to",
-    "precision_on_integer": "the message names the type it applies to",
     "length_on_text": "the message names the types it applies to",
     "rule_on_wrong_type": "the message names the types it applies to",
     "on_update_now_on_text": "the message names the types it applies to",
@@ -88,6 +87,7 @@ NO_HINT = {
     "array_primary_key": "the message says what is not allowed; drop one of the two",
     "array_on_serial_primary_key": "both messages say what is not allowed",
     "yaml_nesting_too_deep": "rare, and the message says what is wrong",
+    "identity_with_default": "remove the default: nothing else to suggest",
     # A did-you-mean in the message is the hint.
     "relation_unknown_table": "did-you-mean in the message",
     "through_missing_table": "did-you-mean in the message",

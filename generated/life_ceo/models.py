@@ -53,6 +53,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from .types import (
@@ -350,9 +351,30 @@ class _ArrayOf(TypeDecorator[list[_T]]):
     def process_result_value(self, value: Any, dialect: Dialect) -> list[_T] | None:
         return None if value is None else self.adapter.validate_python(value)
 
+    def literal_processor(self, dialect: Dialect) -> Any:
+        # a list written into SQL (a column's DEFAULT): a typed array on PostgreSQL, JSON text
+        # elsewhere (typed loosely: SQLAlchemy types the processor by a private protocol)
+        item_type = self.item_type.compile(dialect=dialect)
+
+        def process(value: Any) -> str:
+            checked = self.adapter.validate_python(value)
+            if dialect.name != "postgresql":
+                return "'" + self.adapter.dump_json(checked).decode().replace("'", "''") + "'"
+            items = self.adapter.dump_python(checked, mode="json")
+            texts = ("NULL" if v is None else '"' + _array_text(v) + '"' for v in items)
+            array = "{" + ",".join(texts) + "}"
+            return f"CAST('{array}' AS {item_type}[])"
+
+        return process
+
     def coerce_compared_value(self, op: Any, value: Any) -> Any:
         # an index, a slice or an item in a query is typed as PostgreSQL's ARRAY types it
         return self.impl_instance.coerce_compared_value(op, value)
+
+
+def _array_text(value: Any) -> str:
+    """An item of a PostgreSQL array literal, inside its double quotes (quotes doubled for SQL)."""
+    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("'", "''")
 
 
 class _AwareDateTime(TypeDecorator[datetime.datetime]):
@@ -374,6 +396,26 @@ class _AwareDateTime(TypeDecorator[datetime.datetime]):
         if value is None or value.tzinfo is not None:
             return value
         return value.replace(tzinfo=datetime.timezone.utc)
+
+
+class _Now(FunctionElement[datetime.datetime]):
+    """`func.now()`; on SQLite with milliseconds, in the six-digit text form SQLAlchemy stores."""
+
+    # SQLite's own CURRENT_TIMESTAMP and CURRENT_TIME have whole seconds and no fraction, which
+    # compare unequal to the values SQLAlchemy writes: a key read back would not find its row.
+
+    type = DateTime()
+    inherit_cache = True
+
+
+@compiles(_Now)
+def _now_sql(element: _Now, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(func.now(), **kw)
+
+
+@compiles(_Now, "sqlite")
+def _now_sqlite(element: _Now, compiler: SQLCompiler, **kw: Any) -> str:
+    return "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
 
 
 def _enum_values(enum_type: type[enum.Enum]) -> list[str]:
@@ -489,6 +531,11 @@ _TICKET_CLASS_ENUM = Enum(
     validate_strings=True,
     metadata=Base.metadata,
 )
+_ORDER_TICKET_CODES_TYPE = _ArrayOf(Uuid(), _LIST_UUID_UUID_ADAPTER, "order.ticket_codes")
+_POSTS_HASHTAGS_TYPE = _ArrayOf(Text(), _LIST_STR_ADAPTER, "posts.hashtags")
+_USER_SETTINGS_ENABLED_AGENTS_TYPE = _ArrayOf(
+    _AGENT_TYPE_ENUM, _LIST_AGENT_TYPE_ADAPTER, "user_settings.enabled_agents"
+)
 
 
 class User(Base):
@@ -515,9 +562,9 @@ class User(Base):
     birth_date: Mapped[datetime.date | None] = mapped_column(Date)
     timezone: Mapped[str | None] = mapped_column(String().evaluates_none(), server_default="UTC")
     is_verified: Mapped[bool] = mapped_column(Boolean, server_default=false())
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
     updated_at: Mapped[datetime.datetime] = mapped_column(
-        DateTime, server_default=func.now(), onupdate=func.now()
+        DateTime, server_default=_Now(), onupdate=_Now()
     )
 
     conversations: Mapped[list["LifeCeoConversation"]] = relationship(
@@ -619,8 +666,12 @@ class UserSettings(Base):
         Integer, ForeignKey("users.id", ondelete="CASCADE", onupdate="CASCADE"), unique=True
     )
     enabled_agents: Mapped[list[AgentType]] = mapped_column(
-        _ArrayOf(_AGENT_TYPE_ENUM, _LIST_AGENT_TYPE_ADAPTER, "user_settings.enabled_agents"),
+        _USER_SETTINGS_ENABLED_AGENTS_TYPE,
         default=lambda: [AgentType.BUSINESS, AgentType.FINANCE, AgentType.HEALTH, AgentType.SOCIAL],
+        server_default=literal(
+            [AgentType.BUSINESS, AgentType.FINANCE, AgentType.HEALTH, AgentType.SOCIAL],
+            _USER_SETTINGS_ENABLED_AGENTS_TYPE,
+        ),
     )
     notifications: Mapped[NotificationMode] = mapped_column(
         _NOTIFICATION_MODE_ENUM, server_default="on"
@@ -655,9 +706,9 @@ class LifeCeoConversation(Base):
     suggested_actions: Mapped[list[str]] = mapped_column(
         _JSONBOf(_LIST_STR_ADAPTER, "life_ceo_conversations.suggested_actions"), server_default="[]"
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
     updated_at: Mapped[datetime.datetime] = mapped_column(
-        DateTime, server_default=func.now(), onupdate=func.now()
+        DateTime, server_default=_Now(), onupdate=_Now()
     )
 
     user: Mapped["User"] = relationship(back_populates="conversations", lazy="raise")
@@ -688,7 +739,7 @@ class Group(Base):
         _JSONOf(_GROUP_SETTINGS_ADAPTER, "groups.settings"),
         server_default='{"is_private":false,"allow_invites":true,"max_members":500}',
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
 
     owner: Mapped["User | None"] = relationship(back_populates="owned_groups", lazy="raise")
     memberships: Mapped[list["GroupMember"]] = relationship(
@@ -726,7 +777,7 @@ class GroupMember(Base):
         Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     role: Mapped[GroupRole] = mapped_column(_GROUP_ROLE_ENUM, server_default="member")
-    joined_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    joined_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
 
     group: Mapped["Group"] = relationship(
         back_populates="memberships", lazy="raise", overlaps="groups,members"
@@ -763,9 +814,9 @@ class Memory(Base):
     encrypted_attachment: Mapped[bytes | None] = mapped_column(
         LargeBinary, comment="client-side encrypted blob"
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
     updated_at: Mapped[datetime.datetime] = mapped_column(
-        DateTime, server_default=func.now(), onupdate=func.now()
+        DateTime, server_default=_Now(), onupdate=_Now()
     )
     deleted_at: Mapped[datetime.datetime | None] = mapped_column(
         DateTime, server_onupdate=FetchedValue()
@@ -814,7 +865,7 @@ class Event(Base):
     agenda: Mapped[list[AgendaItem]] = mapped_column(
         _JSONOf(_LIST_AGENDA_ITEM_ADAPTER, "events.agenda"), server_default="[]"
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
 
     organizer: Mapped["User"] = relationship(back_populates="organized_events", lazy="raise")
     group: Mapped["Group | None"] = relationship(back_populates="events", lazy="raise")
@@ -840,9 +891,7 @@ class EventAttendee(Base):
     )
     rsvp: Mapped[RsvpAnswer] = mapped_column(_RSVP_ANSWER_ENUM, server_default="maybe")
     guests: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
-    responded_at: Mapped[datetime.datetime] = mapped_column(
-        _AwareDateTime, server_default=func.now()
-    )
+    responded_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=_Now())
 
 
 class TicketOrder(Base):
@@ -865,9 +914,9 @@ class TicketOrder(Base):
     currency: Mapped[str] = mapped_column(CHAR(3), server_default="USD")
     status: Mapped[OrderStatus] = mapped_column(_ORDER_STATUS_ENUM, server_default="pending")
     ticket_codes: Mapped[list[uuid.UUID]] = mapped_column(
-        _ArrayOf(Uuid(), _LIST_UUID_UUID_ADAPTER, "order.ticket_codes"), default=list
+        _ORDER_TICKET_CODES_TYPE, default=list, server_default=literal([], _ORDER_TICKET_CODES_TYPE)
     )
-    placed_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=func.now())
+    placed_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=_Now())
 
     buyer: Mapped["User"] = relationship(back_populates="orders", lazy="raise")
     event: Mapped["Event"] = relationship(back_populates="orders", lazy="raise")
@@ -913,9 +962,9 @@ class HousingListing(Base):
     blackout_dates: Mapped[list[datetime.date] | None] = mapped_column(
         _ArrayOf(Date(), _LIST_DATETIME_DATE_ADAPTER, "housing_listings.blackout_dates")
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
     updated_at: Mapped[datetime.datetime] = mapped_column(
-        DateTime, server_default=func.now(), onupdate=func.now()
+        DateTime, server_default=_Now(), onupdate=_Now()
     )
 
     host: Mapped["User"] = relationship(back_populates="housing_listings", lazy="raise")
@@ -959,7 +1008,7 @@ class HousingApplication(Base):
     match_score: Mapped[float | None] = mapped_column(
         REAL[float](), comment="the housing agent's fit estimate"
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
     reviewed_at: Mapped[datetime.datetime | None] = mapped_column(_AwareDateTime)
 
     listing: Mapped["HousingListing"] = relationship(back_populates="applications", lazy="raise")
@@ -995,15 +1044,15 @@ class Post(Base):
         _POST_VISIBILITY_ENUM, server_default="public"
     )
     hashtags: Mapped[list[str]] = mapped_column(
-        _ArrayOf(Text(), _LIST_STR_ADAPTER, "posts.hashtags"), default=list
+        _POSTS_HASHTAGS_TYPE, default=list, server_default=literal([], _POSTS_HASHTAGS_TYPE)
     )
     view_count: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     reaction_counts: Mapped[dict[str, int]] = mapped_column(
         _JSONBOf(_DICT_STR_INT_ADAPTER, "posts.reaction_counts"), server_default="{}"
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
     updated_at: Mapped[datetime.datetime] = mapped_column(
-        DateTime, server_default=func.now(), onupdate=func.now()
+        DateTime, server_default=_Now(), onupdate=_Now()
     )
 
     author: Mapped["User"] = relationship(back_populates="posts", lazy="raise")
@@ -1031,7 +1080,7 @@ class Comment(Base):
         Integer, ForeignKey("comments.id", ondelete="CASCADE")
     )
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
 
     post: Mapped["Post"] = relationship(back_populates="comments", lazy="raise")
     author: Mapped["User"] = relationship(back_populates="comments", lazy="raise")
@@ -1102,7 +1151,7 @@ class Follow(Base):
     followee_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
 
 
 class Notification(Base):
@@ -1132,7 +1181,7 @@ class Notification(Base):
         _JSONOf(_NOTIFICATION_PAYLOAD_ADAPTER, "notifications.payload")
     )
     read_at: Mapped[datetime.datetime | None] = mapped_column(_AwareDateTime)
-    created_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=func.now())
+    created_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=_Now())
 
     recipient: Mapped["User"] = relationship(
         back_populates="notifications", foreign_keys="[Notification.user_id]", lazy="raise"
@@ -1171,6 +1220,6 @@ class AuditLog(Base):
     )
     request_id: Mapped[str | None] = mapped_column(String(36))
     signature: Mapped[bytes | None] = mapped_column(LargeBinary, comment="HMAC-SHA256 of the row")
-    at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=func.now())
+    at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=_Now())
 
     actor: Mapped["User | None"] = relationship(back_populates="audit_entries", lazy="raise")

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from schemagen.catalog.kinds import KINDS, ColumnKind
 
 __all__ = [
-    "NAMING_CONVENTION", "Catalog", "Check", "Column", "Default", "Enum", "ForeignKey", "Index", "Relation",
+    "NAMING_CONVENTION", "Catalog", "Check", "Column", "Default", "Enum", "ForeignKey", "Index", "IndexPart", "Relation",
     "RelationKind", "Rules", "Shape", "ShapeField", "Table", "TypeRef", "UniqueConstraint", "postgresql_name",
 ]
 
@@ -104,6 +104,8 @@ class Column:
     nullable: bool = True
     primary_key: bool = False
     autoincrement: bool = False
+    identity: Literal["always", "by default"] | None = None
+    """Numbered by PostgreSQL as an identity column (`identity:`, or `serial` outside the key)."""
     server_set: bool = False
     """Filled in by the database or the ORM: left out of Insert and Update schemas."""
     unique: bool = False
@@ -125,6 +127,10 @@ class Column:
     rules: Rules | None = None
     secret: bool = False
     """Left out of the Select schema: written through Insert/Update, never read back through the API."""
+    sql_type: str | None = None
+    """A pass-through type (`type: sql`): the SQL type as the spec writes it (`citext`)."""
+    python_type: str | None = None
+    """A pass-through type: the Python type of its values (`str`, `int`, ... as `SHAPE_BUILTINS` names them)."""
 
     @property
     def kind(self) -> ColumnKind:
@@ -142,6 +148,11 @@ class ForeignKey:
     on_update: str | None = None
     name: str = ""
     """The constraint name after the naming convention."""
+    given_name: str | None = None
+    """`foreign_key_name:` as the spec gives it (then `name` is the same)."""
+    use_alter: bool = False
+    """Closes a cycle of foreign keys between tables: created by ALTER TABLE after the tables (and
+    dropped before them), so the tables can be created and dropped in a fixed order."""
 
 
 @dataclass(frozen=True)
@@ -176,11 +187,30 @@ class UniqueConstraint:
 
 
 @dataclass(frozen=True)
+class IndexPart:
+    """One part of an index: a column (its key) or an SQL expression, with its order and operator class."""
+
+    column: str | None = None
+    expr: str | None = None
+    descending: bool = False
+    ops: str | None = None
+    """The PostgreSQL operator class (the index's own `ops:` when the part names none)."""
+
+
+@dataclass(frozen=True)
 class Index:
     columns: tuple[str, ...]
+    """The keys of the columns the index names, in order (expressions left out)."""
     name: str
     unique: bool = False
     where: str | None = None
+    parts: tuple[IndexPart, ...] = ()
+    """Every part in order; a part that is a plain column is `IndexPart(column=key)`."""
+    using: str | None = None
+    """The PostgreSQL index method (`gin`, `gist`, ...); None is btree. SQLite makes a plain index."""
+    postgresql_only: bool = False
+    """Created on PostgreSQL only: an expression indexed by a PostgreSQL method or operator class,
+    which SQLite could not create (a spec for PostgreSQL, tested on SQLite)."""
 
 
 @dataclass(frozen=True)
@@ -204,6 +234,8 @@ class Table:
     comment: str | None = None
     soft_delete: str | None = None
     """The key of the nullable timestamp column that marks a row deleted."""
+    primary_key_given_name: str | None = None
+    """`primary_key_name:` as the spec gives it."""
 
     @cached_property
     def by_key(self) -> dict[str, Column]:
@@ -218,7 +250,7 @@ class Table:
 
     @property
     def primary_key_name(self) -> str:
-        return f"pk_{self.name}"
+        return self.primary_key_given_name or f"pk_{self.name}"
 
     def foreign_key_of(self, column: Column) -> ForeignKey | None:
         return next((fk for fk in self.foreign_keys if fk.columns == (column.key,)), None)

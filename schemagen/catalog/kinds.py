@@ -62,14 +62,17 @@ KINDS: dict[str, ColumnKind] = {
         _kind("char", "str", "", TEXT, options=frozenset({"length"})),
         _kind("text", "str", "Text", TEXT),
         _kind("date", "datetime.date", "Date", TEMPORAL, now_function="current_date"),
-        _kind("time", "datetime.time", "", TEMPORAL, now_function="current_time"),
-        _kind("timestamp", "datetime.datetime", "", TEMPORAL, options=frozenset({"timezone"}), now_function="now"),
+        _kind("time", "datetime.time", "", TEMPORAL, options=frozenset({"fraction"}), now_function="current_time"),
+        _kind("timestamp", "datetime.datetime", "", TEMPORAL, options=frozenset({"timezone", "fraction"}),
+              now_function="now"),
         _kind("interval", "datetime.timedelta", "Interval", OTHER),
         _kind("uuid", "uuid.UUID", "Uuid", OTHER),
         _kind("json", "", "", JSON, options=frozenset({"schema"})),
         _kind("jsonb", "", "", JSON, options=frozenset({"schema"})),
         _kind("bytes", "bytes", "LargeBinary", OTHER),
         _kind("enum", "", "", OTHER, options=frozenset({"enum"})),
+        # `type: {sql: citext, python: str}`: the column carries its SQL and Python types
+        _kind("sql", "", "", OTHER),
     )
 }
 

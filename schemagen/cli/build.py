@@ -38,7 +38,7 @@ def build_once(specs: list[Path] | None, out: Path | None) -> None:
         with locked(out_dir):
             if recover(out_dir):
                 shout(f"rolled back an interrupted build in {out_dir}")
-            result = plan(out_dir, outputs)
+            result = plan(out_dir, outputs, generated.orphans)
             apply(result)
     except WriteConflict as exc:
         fail(str(exc), EXIT_FAILURE)

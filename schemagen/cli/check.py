@@ -22,9 +22,9 @@ def check(specs: SpecsArgument = None, out: OutOption = None) -> None:
         with locked(out_dir):
             if recover(out_dir):
                 shout(f"rolled back an interrupted build in {out_dir}")
-            diffs = differences(out_dir, outputs)
+            diffs = differences(out_dir, outputs, generated.orphans)
     else:
-        diffs = differences(out_dir, outputs)
+        diffs = differences(out_dir, outputs, generated.orphans)
     if diffs:
         for diff in diffs:
             shout(paint_diff(diff), err=False)

@@ -164,8 +164,11 @@ def generate_unless_fresh(specs: list[Path] | None, out: Path | None, command: s
         return None
     from schemagen.format.cache import FormatCache
 
+    from schemagen.output.manifest import orphaned_packages
+
     cache = FormatCache.for_output(out_dir)
-    return Generated(out_dir, run_pipeline(files, cache), cache)
+    outputs = run_pipeline(files, cache)
+    return Generated(out_dir, outputs, cache, orphaned_packages(out_dir, files, {o.package for o in outputs}))
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,8 @@ class Generated:
     out_dir: Path
     outputs: list[Output]
     cache: FormatCache
+    orphans: list[Path]
+    """Package folders schemagen wrote whose spec is gone."""
 
     def remember(self) -> None:
         """After a build wrote, or a check confirmed, these outputs: the next run may skip generating."""

@@ -12,7 +12,7 @@ from schemagen.catalog import Catalog, Column, TypeRef
 from schemagen.catalog.kinds import SHAPE_BUILTINS
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, literal
-from schemagen.format.style import fits
+from schemagen.format.style import fits, unsplittable
 
 SQLALCHEMY = "sqlalchemy"
 ORM = "sqlalchemy.orm"
@@ -23,6 +23,17 @@ MODELS = ".models"
 def call(function: str, *args: str, **kwargs: str | None) -> Code:
     parts = [*args, *(f"{key}={value}" for key, value in kwargs.items() if value is not None)]
     return Code(f"{function}({', '.join(parts)})")
+
+
+def item_call(function: str, *args: str, indent: int, **kwargs: str | None) -> Code:
+    """`call(...)` as an item of an exploded display at `indent`: on one line when it fits with its
+    comma, else one argument per line with a magic trailing comma (black keeps both as they are)."""
+    one_line = call(function, *args, **kwargs)
+    parts = [*args, *(f"{key}={value}" for key, value in kwargs.items() if value is not None)]
+    if fits(indent, one_line + ",") or not all(fits(indent + 4, part + ",") or unsplittable(part) for part in parts):
+        return one_line
+    inner = " " * (indent + 4)
+    return Code(f"{function}(\n" + "".join(f"{inner}{part},\n" for part in parts) + " " * indent + ")")
 
 
 def single_annotated(annotation: str, annotated: str) -> bool:
@@ -45,6 +56,17 @@ def tuple_display(items: Iterable[Code]) -> Code:
     """A tuple display as black writes it: `(a,)` for one item, `(a, b)` for more."""
     listed = list(items)
     return Code(f"({listed[0]},)" if len(listed) == 1 else f"({', '.join(listed)})")
+
+
+def keyword_tuple(keyword: str, items: Iterable[Code], indent: int) -> Code:
+    """A tuple display as the value of `keyword=` on a line at `indent`: exploded one item per line
+    (magic trailing comma) when two or more items do not fit on that line, as black keeps them."""
+    listed = list(items)
+    display = tuple_display(listed)
+    if len(listed) < 2 or fits(indent, f"{keyword}={display},"):
+        return display
+    inner = " " * (indent + 4)
+    return Code("(\n" + "".join(f"{inner}{item},\n" for item in listed) + " " * indent + ")")
 
 
 def one_line_tuple(items: tuple[Code, ...], prefix: str) -> Code | None:
@@ -101,6 +123,9 @@ class TypeExpressions:
                 # JsonValue includes None; a NOT NULL column takes any JSON value but null.
                 return f"dict[str, {json_value}] | list[{json_value}] | str | int | float | bool"
             return self.shape_type(column.json_type, module=TYPES)
+        if column.type == "sql":  # a pass-through type
+            assert column.python_type is not None
+            return "bytes" if column.python_type == "bytes" else qualified(SHAPE_BUILTINS[column.python_type], imports)
         return qualified(column.kind.python, imports)
 
     def value_type(self, column: Column) -> str:

@@ -82,6 +82,19 @@ class ModelClass:
 
 
 @dataclass(frozen=True)
+class NowFunction:
+    """`default: now` on a timestamp or time column: the database's function, and on SQLite the
+    current time to the microsecond in the text form SQLAlchemy stores there."""
+
+    name: Code
+    function_prefix: Code
+    python_type: Code
+    sql_type: Code
+    generic: Code
+    sqlite: Code
+
+
+@dataclass(frozen=True)
 class ModelsModule(Module):
     base_name: Code
     naming_convention: Code
@@ -94,6 +107,11 @@ class ModelsModule(Module):
     uses_aware_datetime: bool
     uses_scaleless_numeric: bool
     models: tuple[ModelClass, ...]
+    now_functions: tuple[NowFunction, ...] = ()
+    column_types: tuple[Field, ...] = ()
+    """Column types shared by a column and its SQL DEFAULT (an array's), defined after `constants`."""
+    uses_array_defaults: bool = False
+    uses_sql_type: bool = False
     class_aliases: tuple[Field, ...] = ()
     """`_Box = Box`, for relation annotations inside a class whose own attribute is named `Box`."""
 
@@ -108,6 +126,8 @@ class SchemaClass:
     docstring: Code
     fields: tuple[Field, ...]
     not_null: tuple[Code, ...] = ()
+    not_null_set: Code = Code("{}")
+    """`{"a", "b"}`, or exploded one name per line when too long for `_not_null = frozenset(...)`."""
 
 
 @dataclass(frozen=True)

@@ -112,11 +112,12 @@ _DOC_ESCAPES = {
 }
 
 
-def docstring(text: str) -> Code:
+def docstring(text: str, indent: int = 0) -> Code:
     """A triple-quoted docstring that `inspect.getdoc()` reads back as `text` (newlines kept).
 
-    black rewrites docstrings (strips trailing spaces, pads a closing quote); escaping the few
-    characters it would touch keeps the content exact and the output black-stable.
+    black rewrites docstrings (strips trailing spaces, pads a closing quote, indents the lines after
+    the first to the docstring's own `indent`); escaping the few characters it would touch and
+    writing that indentation keeps the content exact and the output as black leaves it.
     """
     lines: list[str] = []
     for line in text.split("\n"):
@@ -126,6 +127,10 @@ def docstring(text: str) -> Code:
         if escaped.startswith(" ") and not lines:  # black strips a docstring's leading space
             escaped = "\\x20" + escaped[1:]
         lines.append(escaped)
+    if len(lines) > 1 and indent:  # continuation lines at the docstring's indent, blank ones empty
+        prefix = " " * indent
+        last = len(lines) - 1
+        lines = [lines[0], *(prefix + line if line or number == last else "" for number, line in enumerate(lines[1:], 1))]
     body = "\n".join(lines)
     if body.endswith('\\"'):
         body = body[:-2] + "\\x22"

@@ -10,6 +10,7 @@ import uuid
 from functools import cached_property
 
 from schemagen.catalog import Catalog, Column, Table
+from schemagen.catalog.kinds import INTEGER
 from schemagen.codegen import ir
 from schemagen.codegen.common import (
     ORM,
@@ -23,6 +24,8 @@ from schemagen.codegen.common import (
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, docstring, literal
 from schemagen.codegen.relationships import relationship_field
+from schemagen.codegen.table_args import now_function
+from schemagen.codegen.table_args import table_args as build_table_args
 
 
 # Server-set values (defaults, `onupdate`, a soft delete's time) come back with the INSERT or UPDATE
@@ -32,6 +35,21 @@ _EAGER_DEFAULTS = '{"eager_defaults": True}'
 
 def models_module(catalog: Catalog) -> ir.ModelsModule:
     return _Models(catalog).module()
+
+
+# The SQLAlchemy type a pass-through column is stored as on SQLite, by its Python type.
+_PASS_THROUGH_STORAGE = {
+    "str": "Text", "int": "BigInteger", "float": "Double", "bool": "Boolean", "decimal": "Numeric", "date": "Date",
+    "datetime": "DateTime", "time": "Time", "uuid": "Uuid", "bytes": "LargeBinary",
+}
+
+
+def _numbered_by_default(table: Table, column: Column) -> bool:
+    """Whether SQLAlchemy would make this key auto-numbered (SERIAL on PostgreSQL) unless told not
+    to: the single integer primary key without a foreign key. Only serial, bigserial and identity
+    columns number themselves; a plain integer key is the application's to set."""
+    return (column.primary_key and not column.autoincrement and column.identity is None and column.kind.family == INTEGER
+            and len(table.primary_key) == 1 and table.foreign_key_of(column) is None)
 
 
 class _Models:
@@ -53,6 +71,10 @@ class _Models:
         self.uses_enum_values = False
         self.uses_aware_datetime = False
         self.uses_scaleless_numeric = False
+        self.now_kinds: set[str] = set()
+        self.column_types: dict[str, ir.Field] = {}
+        self.uses_array_defaults = False
+        self.uses_sql_type = False  # timestamp, time: `default: now` / `on_update: now` columns
 
     def module(self) -> ir.ModelsModule:
         imports = self.imports
@@ -94,11 +116,15 @@ class _Models:
             imports.name("sqlalchemy.engine", "Dialect")
             imports.name("sqlalchemy.types", "TypeDecorator")
             imports.name("sqlalchemy.types", "TypeEngine")
+        if self.uses_sql_type:
+            imports.name("typing", "Any")
+            imports.name("sqlalchemy.types", "UserDefinedType")
         if self.uses_aware_datetime:
             imports.module("datetime")
             imports.name(SQLALCHEMY, "DateTime")
             imports.name("sqlalchemy.engine", "Dialect")
             imports.name("sqlalchemy.types", "TypeDecorator")
+        now_functions = tuple(now_function(self.imports, kind) for kind in ("timestamp", "time") if kind in self.now_kinds)
         convention = "{" + ", ".join(f"{literal(k)}: {literal(v)}"
                                      for k, v in self.catalog.naming_convention.items()) + "}"
         return ir.ModelsModule(
@@ -115,6 +141,10 @@ class _Models:
             uses_aware_datetime=self.uses_aware_datetime,
             uses_scaleless_numeric=self.uses_scaleless_numeric,
             models=models,
+            now_functions=now_functions,
+            column_types=tuple(self.column_types[k] for k in sorted(self.column_types)),
+            uses_array_defaults=self.uses_array_defaults,
+            uses_sql_type=self.uses_sql_type,
             class_aliases=tuple(ir.Field(Code(alias), Code(""), Code(name))
                                 for name, alias in sorted(self.class_aliases.items())),
         )
@@ -162,6 +192,11 @@ class _Models:
         def sa(name: str) -> str:
             return self.imports.name(SQLALCHEMY, name)
 
+        if kind == "sql":  # passed through as written; on SQLite, stored as its Python type's usual type
+            assert column.sql_type is not None and column.python_type is not None
+            self.uses_sql_type = True
+            stored = call(sa(_PASS_THROUGH_STORAGE[column.python_type]))
+            return f"{call('_SQLType', literal(column.sql_type))}.with_variant({stored}, {literal('sqlite')})"
         if kind == "bigserial":
             return f"{sa('BigInteger')}().with_variant({sa('Integer')}(), {literal('sqlite')})"
         if kind == "real":
@@ -178,9 +213,18 @@ class _Models:
             return call(sa("String"), str(column.length)) if column.length else sa("String")
         if kind == "char":
             return call(sa("CHAR"), str(column.length))
-        if kind == "timestamp" and column.timezone:
+        if kind == "timestamp" and column.timezone and column.precision is None:
             self.uses_aware_datetime = True
             return "_AwareDateTime" if not item else "_AwareDateTime()"
+        if kind in ("timestamp", "time") and column.precision is not None:
+            # the seconds' digits: PostgreSQL's own type; SQLite keeps what it is given
+            pg_type = self.imports.name("sqlalchemy.dialects.postgresql", "TIMESTAMP" if kind == "timestamp" else "TIME")
+            generic = "DateTime" if kind == "timestamp" else "Time"
+            base = "_AwareDateTime()" if column.timezone else f"{sa(generic)}()"
+            if column.timezone:
+                self.uses_aware_datetime = True
+            variant = call(pg_type, timezone="True" if column.timezone else None, precision=str(column.precision))
+            return f"{base}.with_variant({variant}, {literal('postgresql')})"
         if kind in ("timestamp", "time"):
             return sa("DateTime" if kind == "timestamp" else "Time")
         if kind == "enum":
@@ -207,10 +251,10 @@ class _Models:
             imports.name(SQLALCHEMY, "func")
             soft_delete = ir.SoftDelete(Code(table.column(table.soft_delete).attr), Code(table.class_name))
         doc = table.comment or f"A row of the `{table.name}` table."
-        table_args = self.table_args(table)
+        table_args = build_table_args(self.imports, table)
         return ir.ModelClass(
             name=Code(table.class_name),
-            docstring=docstring(doc),
+            docstring=docstring(doc, 4),
             table_name=literal(table.name),
             table_args=table_args,
             table_args_line=one_line_tuple(table_args, "__table_args__ = "),
@@ -231,26 +275,6 @@ class _Models:
             return Code(_EAGER_DEFAULTS[:-1] + ', "confirm_deleted_rows": False}')  # its own replace the Base's
         return None
 
-    def table_args(self, table: Table) -> tuple[Code, ...]:
-        sql = {c.key: literal(c.sql_name) for c in table.columns}
-        sa = self.imports
-        args: list[Code] = []
-        for unique in table.uniques:
-            args.append(call(sa.name(SQLALCHEMY, "UniqueConstraint"), *(sql[c] for c in unique.columns),
-                             name=literal(unique.given_name) if unique.given_name else None))
-        for index in table.indexes:
-            where: dict[str, str | None] = {}
-            if index.where is not None:
-                clause = call(sa.name(SQLALCHEMY, "text"), literal(index.where))
-                where = {"postgresql_where": clause, "sqlite_where": clause}
-            args.append(call(sa.name(SQLALCHEMY, "Index"), literal(index.name), *(sql[c] for c in index.columns),
-                             unique="True" if index.unique else None, **where))
-        for check in table.checks:
-            args.append(call(sa.name(SQLALCHEMY, "CheckConstraint"), literal(check.sql), name=literal(check.given_name)))
-        if table.comment is not None:
-            args.append(Code("{" + f"{literal('comment')}: {literal(table.comment)}" + "}"))
-        return tuple(args)
-
     def orm_column(self, table: Table, column: Column) -> ir.Field:
         imports = self.imports
         value_type = self.types.value_type(column)
@@ -260,7 +284,11 @@ class _Models:
             args.append(literal(column.sql_name))
         sql_type = self.sql_type(table, column)
         default_kind = column.default.kind if column.default is not None else ""
-        if column.nullable and default_kind in ("literal", "sql") and not sql_type.startswith("_ArrayOf") \
+        array_type = None
+        if column.array and default_kind == "literal":  # one type instance, also typing its SQL DEFAULT
+            array_type = sql_type = self.column_type(constant_name(f"{table.name} {column.sql_name}") + "_TYPE",
+                                                     sql_type)
+        if column.nullable and default_kind in ("literal", "sql") and not column.array \
                 and not sql_type.startswith(("_JSONOf", "_JSONBOf")):
             # An explicit None must be stored as NULL, not replaced by the server default.
             sql_type = f"{self.type_instance(sql_type)}.evaluates_none()"
@@ -273,14 +301,19 @@ class _Models:
                 literal(f"{fk.target_table}.{target.sql_name}"),
                 ondelete=literal(fk.on_delete.upper()) if fk.on_delete else None,
                 onupdate=literal(fk.on_update.upper()) if fk.on_update else None,
+                name=literal(fk.given_name) if fk.given_name is not None else None,
+                use_alter="True" if fk.use_alter else None,
             ))
+        if column.identity is not None:
+            args.append(call(imports.name(SQLALCHEMY, "Identity"), always="True" if column.identity == "always" else None))
         kwargs: dict[str, str | None] = {
             "primary_key": "True" if column.primary_key else None,
-            "autoincrement": "True" if column.autoincrement else None,
+            "autoincrement": "True" if column.autoincrement and column.identity is None else "False"
+            if _numbered_by_default(table, column) else None,
             "unique": "True" if column.unique else None,
             "index": "True" if column.index else None,
         }
-        kwargs.update(self.orm_defaults(column))
+        kwargs.update(self.orm_defaults(column, array_type))
         if table.soft_delete == column.key:
             # `soft_delete()` assigns `func.now()`: fetch the time it became with the UPDATE
             kwargs["server_onupdate"] = f"{imports.name(SQLALCHEMY, 'FetchedValue')}()"
@@ -288,17 +321,32 @@ class _Models:
             kwargs["comment"] = literal(column.comment)
         return ir.Field(Code(column.attr), Code(annotation), call(imports.name(ORM, "mapped_column"), *args, **kwargs))
 
-    def orm_defaults(self, column: Column) -> dict[str, str | None]:
+    def column_type(self, name: str, value: str) -> str:
+        """A module-level column type, after the other constants (it may use them)."""
+        self.uses_array_defaults = True
+        base, number = name, 1
+        while name in self.column_types and self.column_types[name].default != value:
+            number += 1
+            name = f"{base}_{number}"
+        self.column_types.setdefault(name, ir.Field(Code(name), Code(""), Code(value)))
+        return name
+
+    def orm_defaults(self, column: Column, array_type: str | None = None) -> dict[str, str | None]:
         imports = self.imports
         out: dict[str, str | None] = {}
 
         def func() -> str:
             return imports.name(SQLALCHEMY, "func")
 
-        now = column.kind.now_function or "now"
+        def now() -> str:
+            if column.type in ("timestamp", "time"):  # SQLite's own has whole seconds (see `_Now`)
+                self.now_kinds.add(column.type)
+                return "_Now()" if column.type == "timestamp" else "_CurrentTime()"
+            return f"{func()}.{column.kind.now_function or 'now'}()"
+
         default = column.default
         if default is not None and default.kind == "now":
-            out["server_default"] = f"{func()}.{now}()"
+            out["server_default"] = now()
         elif default is not None and default.kind == "uuid":
             out["default"] = f"{imports.module('uuid')}.uuid4"
         elif default is not None and default.kind == "sql":
@@ -307,6 +355,9 @@ class _Models:
             value = default.value
             if column.array:
                 out["default"] = "list" if not value else f"lambda: {self.types.column_default(column)}"
+                if array_type is not None:  # the same list as the SQL DEFAULT, for raw SQL inserts
+                    out["server_default"] = call(imports.name(SQLALCHEMY, "literal"),
+                                                 self.types.column_default(column), array_type)
             elif column.type in ("json", "jsonb"):
                 out["server_default"] = literal(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
             elif column.type == "boolean":
@@ -320,5 +371,5 @@ class _Models:
             elif isinstance(value, (uuid.UUID, str)):
                 out["server_default"] = literal(str(value))
         if column.on_update_now:
-            out["onupdate"] = f"{func()}.{now}()"
+            out["onupdate"] = now()
         return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from schemagen.catalog import Catalog, Relation
 from schemagen.codegen import ir
-from schemagen.codegen.common import MODELS, ORM, SQLALCHEMY, tuple_display
+from schemagen.codegen.common import MODELS, ORM, SQLALCHEMY, keyword_tuple, tuple_display
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, literal
 from schemagen.codegen.loads import load_names, load_specs
@@ -48,7 +48,8 @@ def _entry(catalog: Catalog, relation: Relation) -> ir.RelationEntry:
         near_column, far_column = link.column(near.columns[0]), link.column(far.columns[0])
         local = (catalog.table(near.target_table).column(near.target_columns[0]).sql_name,)
         remote = (catalog.table(far.target_table).column(far.target_columns[0]).sql_name,)
-        through_columns = f"({literal(near_column.sql_name)}, {literal(far_column.sql_name)})"
+        through_columns = keyword_tuple("through_columns", (literal(near_column.sql_name),
+                                                            literal(far_column.sql_name)), 12)
     else:
         fk = relation.foreign_key
         assert fk is not None
@@ -62,8 +63,8 @@ def _entry(catalog: Catalog, relation: Relation) -> ir.RelationEntry:
         kind=literal(kind),
         target=literal(target.class_name),
         target_table=literal(target.name),
-        local_columns=tuple_display(literal(c) for c in local),
-        remote_columns=tuple_display(literal(c) for c in remote),
+        local_columns=keyword_tuple("local_columns", (literal(c) for c in local), 12),
+        remote_columns=keyword_tuple("remote_columns", (literal(c) for c in remote), 12),
         through=literal(relation.through) if relation.through else Code("None"),
         through_columns=Code(through_columns),
         back_populates=literal(partner.attr) if partner is not None else Code("None"),

@@ -6,6 +6,7 @@ from schemagen.catalog import Catalog, Column
 from schemagen.codegen import ir
 from schemagen import names
 from schemagen.codegen.common import PYDANTIC, TypeExpressions, call, single_annotated, tuple_display
+from schemagen.format.style import fits
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, docstring, literal
 
@@ -64,12 +65,18 @@ class _Schemas:
                 select_fields,
             ))
             not_null = tuple(literal(c.attr) for c in writable if not c.nullable)
+            not_null_set = "{" + ", ".join(not_null) + "}"
+            if not fits(4, f"_not_null = frozenset({not_null_set})"):
+                # black's layouts: the set on a line of its own, else exploded one name per line
+                not_null_set = (f"\n        {not_null_set}\n    " if fits(8, not_null_set) else "\n        {\n"
+                                + "".join(f"            {name},\n" for name in not_null) + "        },\n    ")
             uses_update = True
             schemas.append(ir.SchemaClass(
                 Code(f"{table.class_name}Update"), Code("_PartialUpdate"),
                 docstring(f"A partial update of a `{table.name}` row: only the fields given are changed."),
                 config_insert + update_fields,
                 not_null,
+                Code(not_null_set),
             ))
         nested = self.nested_schemas()
         schemas.extend(nested)

@@ -15,7 +15,16 @@ Anything else, or any part that would not fit, is left on one line for black (`f
 from __future__ import annotations
 
 from schemagen.codegen.literals import Code
-from schemagen.format.style import PLAIN_VALUE, call_arguments, fits, has_top_level_union, prefers_value_split
+from schemagen.format.style import (
+    EMPTY_OR_PLAIN,
+    PLAIN_VALUE,
+    call_arguments,
+    fits,
+    has_top_level_union,
+    prefers_value_split,
+    subscript_items,
+    unsplittable,
+)
 
 
 def assignment(name: str, annotation: str, default: str | None, indent: int) -> Code:
@@ -35,8 +44,15 @@ def assignment(name: str, annotation: str, default: str | None, indent: int) -> 
             joined = ", ".join(arguments)
             if fits(indent + 4, joined) and not joined.endswith(","):
                 return Code(f"{head}\n{inner}{joined}\n{outer})")
-            if all(fits(indent + 4, argument + ",") for argument in arguments):
+            if all(fits(indent + 4, argument + ",") or unsplittable(argument) for argument in arguments):
                 return Code(head + "\n" + "".join(f"{inner}{argument},\n" for argument in arguments) + outer + ")")
+    subscript = subscript_items(annotation)
+    if subscript is not None and len(subscript[1]) > 1 and (not default or EMPTY_OR_PLAIN.fullmatch(default)):
+        # `name: Annotated[T, Field(...)] = {}`: black explodes the subscript, one item per line
+        head, items = f"{name}: {subscript[0]}[", subscript[1]
+        if (fits(indent, head) and not fits(indent + 4, ", ".join(items)) and fits(indent, f"]{value}")
+                and all(fits(indent + 4, item + ",") or unsplittable(item) for item in items)):
+            return Code(head + "\n" + "".join(f"{inner}{item},\n" for item in items) + outer + f"]{value}")
     if (default and PLAIN_VALUE.fullmatch(default) and has_top_level_union(annotation) and fits(indent + 4, annotation)
             and fits(indent, f"){value}") and not prefers_value_split(indent, name, annotation)):
         return Code(f"{name}: (\n{inner}{annotation}\n{outer}){value}")

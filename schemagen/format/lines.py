@@ -11,7 +11,16 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from schemagen.format.style import LINE_LENGTH, PLAIN_VALUE, FormatError, has_top_level_union, prefers_value_split, width
+from schemagen.format.style import (
+    LINE_LENGTH,
+    PLAIN_VALUE,
+    EMPTY_OR_PLAIN,
+    FormatError,
+    has_top_level_union,
+    prefers_value_split,
+    unsplittable,
+    width,
+)
 
 _TOKEN = re.compile(
     r"""
@@ -150,46 +159,52 @@ _LAST_BRACKET = re.compile(r"([()\[\]{}])[^()\[\]{}]*$")
 def _exploded(line: _Line) -> bool:
     """Whether a multi-line statement is in the form black keeps: every bracket that spans lines
     ends its first line, holds one item per line (each fitting) with a trailing comma, and closes
-    alone on its own line; a magic trailing comma makes black leave exactly that."""
+    alone on its own line (an outermost subscript may close as `] = default`, a plain value or an
+    empty display: `name: Annotated[T, Field(...)] = {}`); a magic trailing comma makes black leave
+    exactly that."""
     physical = line.text.split("\n")
-    if physical[-1].strip() not in (")", "]", "}"):
+    closing = physical[-1].strip()
+    if closing not in (")", "]", "}") and not (closing.startswith("] = ") and EMPTY_OR_PLAIN.fullmatch(closing[4:])):
         return False
-    if any(width(text) > LINE_LENGTH or text != text.rstrip() for text in physical):
-        return False
-    stack: list[tuple[int, str, int]] = []  # (indent, closer, items) of each open bracket
+    if any(text != text.rstrip() or width(text) > LINE_LENGTH and not (
+            text.endswith(",") and unsplittable(text.strip()[:-1])) for text in physical):
+        return False  # a line too long is an item black cannot split (a long string)
+    stack: list[tuple[int, str, int, bool]] = []  # (indent, closer, items, an item spans lines) per bracket
     one_tuples: set[int] = set()  # depths of `(` that open a tuple, not a call
     for number, text in enumerate(physical):
         stripped = text.lstrip(" ")
         indent = len(text) - len(stripped)
         if stack and stripped[:1] in ")]}":
-            opened_at, closer, items = stack.pop()
+            opened_at, closer, items, block = stack.pop()
             expected = closer + ("," if stack else "")
+            if not stack and number == len(physical) - 1 and closer == "]" and len(stack) in one_tuples:
+                expected = closing  # `] = default` after a subscript (checked above)
             if stripped != expected or indent != opened_at or items == 0 or not physical[number - 1].endswith(","):
                 return False
-            if items == 1 and len(stack) in one_tuples:
-                return False  # black does not count a one-tuple's comma as a magic trailing comma
+            # black does not count the comma of a one-tuple or one-item subscript as magic, but it
+            # cannot join a one-tuple whose item spans lines itself either
+            if items == 1 and len(stack) in one_tuples and not (block and closer == ")"):
+                return False
             one_tuples.discard(len(stack))
             if stack:
-                stack[-1] = (stack[-1][0], stack[-1][1], stack[-1][2] + 1)
+                stack[-1] = (stack[-1][0], stack[-1][1], stack[-1][2] + 1, True)
             continue
         if number and (not stack or indent != stack[-1][0] + 4):
             return False
         net, last = _balance(stripped)
         if net == 1 and stripped[-1] == last and last in _OPENERS:
             head = stripped[:-1]
-            if last == "[" and _NAME_END.search(head):
-                return False  # a subscript: black ignores its trailing comma when it has one item
-            if last == "(" and not _NAME_END.search(head):
-                one_tuples.add(len(stack))
-            stack.append((indent, _OPENERS[last], 0))
+            if (last == "(" and not _NAME_END.search(head)) or (last == "[" and _NAME_END.search(head)):
+                one_tuples.add(len(stack))  # a tuple or a subscript: its trailing comma is magic from 2 items
+            stack.append((indent, _OPENERS[last], 0, False))
         elif net != 0 or (number and not stripped.endswith(",")):
             return False
         elif stack:
-            stack[-1] = (stack[-1][0], stack[-1][1], stack[-1][2] + 1)
+            stack[-1] = (stack[-1][0], stack[-1][1], stack[-1][2] + 1, stack[-1][3])
     return not stack and len(physical) > 1
 
 
-_CALL_HEAD = re.compile(r"[^\W\d]\w*: .+ = [^\W\d]\w*\(")
+_CALL_HEAD = re.compile(r"[^\W\d]\w*(?:: .+)? = [^\W\d][\w.]*\(")
 _ANNOTATION_HEAD = re.compile(r"[^\W\d]\w*: \(")
 
 
@@ -224,12 +239,50 @@ def _is_docstring(line: _Line) -> bool:
 
 
 def _proven_docstring(line: _Line) -> bool:
-    """A one-line docstring black leaves alone: no edge whitespace, quote or odd backslash."""
+    """A one-line docstring black leaves alone: no edge whitespace, quote or odd backslash; or a
+    multi-line one in the form black gives it (`_proven_multiline_docstring`)."""
     text = line.text.lstrip(" ")
-    if not _fits(line) or not _DOCSTRING.fullmatch(text):
+    if line.physical > 1:
+        return _proven_multiline_docstring(line)
+    if not _DOCSTRING.fullmatch(text):  # black wraps no docstring: one too long for its line stays
         return False
     body = text[3:-3]
     return bool(body) and _SIMPLE_DOC_BODY.fullmatch(body) is not None and not _odd_trailing_backslashes(body)
+
+
+_MULTILINE_DOCSTRING = re.compile(r'"""(?:[^"\\\t]|\\[^\s]|"(?!""))*"""', re.DOTALL)
+
+
+def _proven_multiline_docstring(line: _Line) -> bool:
+    """A multi-line docstring as black writes it (its `fix_multiline_docstring`): the first line
+    stripped, every other line at the docstring's indent exactly (the smallest indent of the lines
+    with text is that indent), no trailing whitespace, blank lines empty, and the closing quotes
+    after text or alone at the indent; no tab, no backslash before a line end or a space, no
+    character other than `\n` that `str.splitlines` breaks at."""
+    indent = line.indent
+    text = line.text[indent:]
+    if indent % 4 or not _MULTILINE_DOCSTRING.fullmatch(text):
+        return False
+    body = text[3:-3]
+    lines = body.split("\n")
+    if body.splitlines() != lines or len(lines) < 2:
+        return False
+    first, rest, prefix = lines[0], lines[1:], " " * indent
+    if not first or first != first.strip() or first.startswith('"'):
+        return False
+    with_text = [part for part in rest if part.strip()]
+    if not with_text or not any(part[indent : indent + 1] not in (" ", "") for part in with_text):
+        return False  # no line sets the indent, or every line is indented further (black takes it off)
+    for number, part in enumerate(rest, 1):
+        if part.strip():
+            if not part.startswith(prefix) or part != part.rstrip():
+                return False
+        elif part != (prefix if number == len(lines) - 1 else ""):
+            return False
+    last = lines[-1]
+    if last.strip():  # the closing quotes after text: black moves them when the line gets too long
+        return not last.endswith('"') and not _odd_trailing_backslashes(last) and len(last) + 3 <= LINE_LENGTH
+    return True
 
 
 def _odd_trailing_backslashes(body: str) -> bool:

@@ -19,7 +19,7 @@ class FormatError(Exception):
 
 
 _PIECES = re.compile(r"""[rRbBuUfF]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|[()\[\]{}]|,""")
-_CALL = re.compile(r"([A-Za-z_]\w*)\(")
+_CALL = re.compile(r"([A-Za-z_][\w.]*)\(")
 PLAIN_VALUE = re.compile(r"""-?[\w.]+|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""")
 
 
@@ -30,6 +30,17 @@ def width(text: str) -> int:
 
 def fits(indent: int, text: str) -> bool:
     return indent + width(text) <= LINE_LENGTH
+
+
+_STRING = r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+_UNSPLITTABLE = re.compile(rf"(?:[^\W\d]\w*=|(?:{_STRING}): )?(?:{_STRING})")
+
+
+def unsplittable(item: str) -> bool:
+    """Whether black leaves `item` on its line however long it is: a string literal, alone, as a
+    keyword argument (`comment="..."`) or as a mapping value (`"comment": "..."`). black's stable
+    style neither splits strings nor wraps such values in parentheses."""
+    return _UNSPLITTABLE.fullmatch(item) is not None
 
 
 
@@ -55,6 +66,34 @@ def call_arguments(source: str) -> tuple[str, list[str]] | None:
     if last:
         arguments.append(last)
     return match.group(1), arguments
+
+
+def subscript_items(source: str) -> tuple[str, list[str]] | None:
+    """(`Name`, top-level items) when `source` is exactly `Name[a, b, ...]`, else None."""
+    match = _SUBSCRIPT.match(source)
+    if match is None or not source.endswith("]"):
+        return None
+    depth, start, items = 0, match.end(), []
+    for token in _PIECES.finditer(source, match.end() - 1):
+        text = token.group()
+        if text in "([{":
+            depth += 1
+        elif text in ")]}":
+            depth -= 1
+            if depth == 0 and token.end() != len(source):
+                return None
+        elif text == "," and depth == 1:
+            items.append(source[start : token.start()].strip())
+            start = token.end()
+    last = source[start:-1].strip()
+    if last:
+        items.append(last)
+    return match.group(1), items
+
+
+_SUBSCRIPT = re.compile(r"([A-Za-z_][\w.]*)\[")
+EMPTY_OR_PLAIN = re.compile(r"""\{\}|\[\]|\(\)|-?[\w.]+|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""")
+"""A default black never splits: a plain value or an empty display."""
 
 
 def has_top_level_union(source: str) -> bool:

@@ -24,7 +24,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from schemagen.output.manifest import MANIFEST, manifest_bytes, read_manifests
+from schemagen.output.manifest import MANIFEST, manifest_bytes, orphaned_packages, read_manifests
 
 # Parts of schemagen that decide when and where to write, never what: editing them keeps the
 # fingerprint, and so the fast path, valid. Paths relative to the `schemagen` package.
@@ -160,6 +160,8 @@ def up_to_date(spec_files: list[Path], out_dir: Path) -> dict[str, int] | None:
             except OSError:
                 return None
         checked[folder.name] = len(files) + 1
+    if orphaned_packages(out_dir, spec_files, set(checked)):
+        return None  # a package whose spec is gone: build removes it, check reports it
     return checked
 
 

@@ -48,3 +48,19 @@ def read_manifests(out_dir: Path) -> list[tuple[Path, dict[str, Any], bytes]]:
         if isinstance(data, dict):
             found.append((path.parent, data, raw))
     return found
+
+
+def orphaned_packages(out_dir: Path, spec_files: list[Path], packages: set[str]) -> list[Path]:
+    """Package folders schemagen wrote whose spec is gone: a manifest names a spec file that is no
+    longer in any folder this run reads specs from, or one of this run's specs that now makes
+    another package (its `package:` changed). `packages` are the ones this run generates."""
+    names = {spec.name for spec in spec_files}
+    folders = {spec.parent for spec in spec_files}
+    orphans = []
+    for folder, data, _ in read_manifests(out_dir):
+        spec = data.get("spec")
+        if folder.name in packages or data.get("generator") != "schemagen" or not isinstance(spec, str) or not spec:
+            continue
+        if spec in names or not any((where / spec).is_file() for where in folders):
+            orphans.append(folder)
+    return orphans

@@ -17,8 +17,9 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ class Plan:
     deletes: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
     edited: list[Path] = field(default_factory=list)  # written by schemagen, then changed by hand
+    emptied: list[Path] = field(default_factory=list)  # package folders removed when nothing else is left
 
 
 def _manifest(package_dir: Path) -> dict[str, str]:
@@ -79,8 +81,16 @@ def locked(out_dir: Path) -> Iterator[None]:
         os.close(handle)
 
 
-def plan(out_dir: Path, outputs: list[Output]) -> Plan:
+def plan(out_dir: Path, outputs: list[Output], orphans: Sequence[Path] = ()) -> Plan:
+    """What to write, leave and remove; `orphans` are package folders whose spec is gone: the files
+    their manifest lists are removed with it (any other file stays)."""
     result = Plan(out_dir)
+    for folder in orphans:
+        for name in sorted({*_manifest(folder), MANIFEST}):
+            path = _inside(out_dir, f"{folder.name}/{name}")
+            if path.is_file():
+                result.deletes.append(path)
+        result.emptied.append(folder)
     conflicts = []
     for output in outputs:
         package_dir = _inside(out_dir, output.package)
@@ -172,6 +182,12 @@ def apply(result: Plan) -> None:
     journal.unlink()
     for entry in entries:
         (out_dir / entry["backup"]).unlink(missing_ok=True)
+    for folder in result.emptied:
+        with contextlib.suppress(OSError):
+            left = {path.name for path in folder.iterdir()}
+            if left <= {"__pycache__"}:  # Python's cache of the files just removed
+                shutil.rmtree(folder / "__pycache__", ignore_errors=True)
+                folder.rmdir()
 
 
 def _roll_back(out_dir: Path, entries: list[dict[str, Any]]) -> None:
@@ -221,9 +237,10 @@ def recover(out_dir: Path) -> bool:
     return True
 
 
-def differences(out_dir: Path, outputs: list[Output]) -> list[str]:
+def differences(out_dir: Path, outputs: list[Output], orphans: Sequence[Path] = ()) -> list[str]:
     """Unified diffs between what build would write and what is on disk (empty when up to date)."""
-    diffs: list[str] = []
+    diffs: list[str] = [f"orphaned: {folder}/ (no spec makes this package any more; build removes it)\n"
+                        for folder in orphans]
     for output in outputs:
         recorded = _manifest(out_dir / output.package)
         for relative, data in output.files.items():

@@ -28,6 +28,13 @@ _NOW = {
     "date": {"current_date"},
     "time": {"current_time", "localtime"},
 }
+# SQLite: what `default: now` writes there (the time to the millisecond in SQLAlchemy's text form);
+# its own CURRENT_TIMESTAMP (whole seconds) is another default, kept as `{sql: ...}`
+_NOW_SQLITE = {
+    "timestamp": {"strftime('%y-%m-%d %h:%m:%f000', 'now')"},
+    "date": {"current_date"},
+    "time": {"strftime('%h:%m:%f000', 'now')"},
+}
 
 
 @dataclass
@@ -106,24 +113,26 @@ def auto_numbered(reflected: dict[str, Any], options: dict[str, Any], dialect: s
     return default.startswith("nextval(") or bool(reflected.get("identity"))
 
 
-def column_default(raw: str, options: dict[str, Any], enum_values: dict[str, list[str]]) -> Any:
+def column_default(raw: str, options: dict[str, Any], enum_values: dict[str, list[str]],
+                   dialect: str = "postgresql") -> Any:
     """A reflected default as the spec writes it: a literal when the text is exactly one, `now` for
     the current date/time function, else `{sql: ...}` with the database's own text."""
     kind = str(options["type"])
-    literal = _literal(raw.strip(), kind, options, enum_values)
+    literal = _literal(raw.strip(), kind, options, enum_values, _NOW_SQLITE if dialect == "sqlite" else _NOW)
     return {"sql": raw} if literal is _NONE else literal
 
 
 _NONE = object()
 
 
-def _literal(raw: str, kind: str, options: dict[str, Any], enum_values: dict[str, list[str]]) -> Any:
+def _literal(raw: str, kind: str, options: dict[str, Any], enum_values: dict[str, list[str]],
+             now: dict[str, set[str]]) -> Any:
     if options.get("array"):
         return _NONE  # the spec's list defaults are set by the ORM: the database's is an expression
     bare = raw
     while bare.startswith("(") and bare.endswith(")") and _balanced(bare[1:-1]):
         bare = bare[1:-1].strip()
-    if kind in _TEMPORAL and bare.lower() in _NOW.get(kind, set()):
+    if kind in _TEMPORAL and bare.lower() in now.get(kind, set()):
         return "now"
     quoted = _QUOTED.fullmatch(bare)
     value = quoted.group(1).replace("''", "'") if quoted else None

@@ -38,17 +38,17 @@ def infer(tables: dict[str, PulledTable]) -> dict[str, dict[str, dict[str, Any]]
         if several:
             own["fields"] = [column_key]
         add(source.name, _follows(column_key, target), own)
-        # the other side: `one:` for a one-to-one, unless the target has foreign keys of its own to
-        # the source (then `one:` would follow those), and `many:` otherwise
+        # the other side: `one:` for a one-to-one, `many:` otherwise; where the target has foreign keys
+        # of its own to the source, `references:` says which key a `one:` is the inverse of
         back: dict[str, Any]
         own_way = any((other.table, other.target) == (link.target, link.table) for other in links)
-        if unique and not own_way:
+        if unique and link.table != link.target:
             back = {"one": source.name}
             base = _snake(names.class_name(source.name)) or "row"
         else:
             back = {"many": source.name}
             base = _snake(source.name) or "rows"
-        if several or link.table == link.target:
+        if several or link.table == link.target or (unique and own_way):  # which key a `one:` inverts
             back["references"] = [column_key]
             base = f"{base}_by_{_follows(column_key, target)}"
         add(target.name, base, back)

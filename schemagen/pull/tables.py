@@ -121,7 +121,7 @@ def _finish_column(column: PulledColumn, reflected: dict[str, Any], raw: RawTabl
             column.notes.append("an identity column: pulled without its numbering")
         default = reflected.get("default")
         if default is not None and not _NULL.fullmatch(str(default).strip()):
-            options["default"] = column_default(str(default), options, enum_values)
+            options["default"] = column_default(str(default), options, enum_values, dialect)
     if name in raw.primary_key:
         if len(raw.primary_key) == 1:
             options["primary_key"] = True
@@ -299,6 +299,7 @@ def _indexes(table: PulledTable, referenced: set[str], lost: list[Lost]) -> list
                   else "a column of it is not pulled" if any(c not in columns for c in cols)
                   else f"it uses {using}, and the spec's indexes are B-trees" if using not in (None, "btree")
                   else "it has INCLUDE columns" if options.get("postgresql_include")
+                  else "it uses an operator class" if options.get("postgresql_ops")
                   else "it sorts a column in descending order" if any(
                       "desc" in s for s in (index.get("column_sorting") or {}).values())
                   else "")

@@ -6,9 +6,19 @@ import re
 import unicodedata
 
 from schemagen import names
-from schemagen.catalog.kinds import AUTO_NUMBERED, FOREIGN_KEY_ACTIONS, JSON, KINDS, NUMBERS, TEMPORAL, TEXT, kinds_of
+from schemagen.catalog.kinds import (
+    AUTO_NUMBERED,
+    FOREIGN_KEY_ACTIONS,
+    INTEGER,
+    JSON,
+    KINDS,
+    NUMBERS,
+    TEMPORAL,
+    TEXT,
+    kinds_of,
+)
 from schemagen.errors import SpecPath, did_you_mean, one_of
-from schemagen.resolver.context import Context, ResolvedColumn, ResolvedTable
+from schemagen.resolver.context import Context, ResolvedColumn, ResolvedTable, kind_of
 from schemagen.resolver.defaults import column_default
 from schemagen.resolver.shapes import BUILTINS, parse_type
 
@@ -102,34 +112,70 @@ def _columns(ctx: Context, table: ResolvedTable) -> None:
         attrs[attr] = key
         column = ResolvedColumn(key, attr, sql_name, spec, path, table.name)
         column.primary_key = spec.primary_key or key in pk_keys
-        column.nullable = (not column.primary_key) if spec.nullable is None else spec.nullable
+        numbered = spec.identity is not None or spec.type in AUTO_NUMBERED  # never null
+        column.nullable = not (column.primary_key or numbered) if spec.nullable is None else spec.nullable
+        if numbered and not column.primary_key and spec.nullable:
+            ctx.fail((*path, "nullable"), "a column the database numbers is never null", "remove `nullable: true`")
         if column.primary_key and spec.nullable:
             ctx.fail((*path, "nullable"), "a primary key column cannot be nullable")
         _column_type(ctx, column)
         column_default(ctx, column)
         table.columns[key] = column
-    if not any(c.primary_key for c in table.columns.values()) and not ctx.errors:
+    # Decided from the spec, not the columns resolved so far: a key column with an error of its own
+    # still declares the key, and every table without one is reported, whatever else is wrong.
+    if not table.spec.primary_key and not any(c.primary_key for c in table.spec.columns.values()):
         ctx.fail(table.path, f"table `{table.name}` has no primary key",
                  "add `primary_key: true` to a column or `primary_key: [a, b]` to the table", key=True)
 
 
 def _column_type(ctx: Context, column: ResolvedColumn) -> None:
     spec, path = column.spec, column.path
-    kind = spec.type
+    kind = kind_of(spec)
+    if kind == "sql" and spec.array:
+        ctx.fail((*path, "array"), "`array: true` is not supported on a pass-through type",
+                 "store the values one per row in a related table")
     if kind in AUTO_NUMBERED:
         column.autoincrement = True
         column.server_set = True
         if not column.primary_key:
-            ctx.fail((*path, "type"), f"`{kind}` is for auto-numbered primary keys",
-                     f"use `{KINDS[kind].storage}` for a plain number column")
+            column.identity = "by default"  # numbered by PostgreSQL as an identity column
+            if ctx.spec.dialect == "sqlite":
+                ctx.fail((*path, "type"), f"SQLite numbers only its INTEGER PRIMARY KEY: an auto-numbered column "
+                         f"outside the key (`{kind}`) needs PostgreSQL",
+                         "make it the primary key, or target PostgreSQL (`dialect: postgresql`)")
+    if spec.identity is not None:
+        if kind in AUTO_NUMBERED or KINDS[kind].family != INTEGER or spec.array:
+            ctx.fail((*path, "identity"), f"`identity` applies to smallint, integer and bigint columns, not "
+                     f"`{kind}{'[]' if spec.array else ''}`",
+                     f"`{kind}` is numbered already" if kind in AUTO_NUMBERED else
+                     "an identity column holds whole numbers: use `integer` or `bigint`")
+        elif ctx.spec.dialect == "sqlite":
+            ctx.fail((*path, "identity"), "SQLite has no identity columns (it numbers only its INTEGER PRIMARY "
+                     "KEY)", "use `type: serial` on the primary key, or target PostgreSQL (`dialect: postgresql`)")
+        else:
+            column.identity = spec.identity
+            column.server_set = True
     options = KINDS[kind].options
     if spec.length is not None and "length" not in options:
         ctx.fail((*path, "length"), f"`length` applies to varchar and char, not `{kind}`")
     if kind == "char" and spec.length is None:
         ctx.fail(path, "`char` needs a `length`", "e.g. `{type: char, length: 2}`")
-    if (spec.precision is not None or spec.scale is not None) and "precision" not in options:
+    if spec.precision is not None and "fraction" in options:
+        if spec.precision > 6:
+            ctx.fail((*path, "precision"), f"`precision` of a `{kind}` column is the number of digits of the "
+                     f"seconds' fraction, 0 to 6, not {spec.precision}", "e.g. `precision: 3` for milliseconds")
+    elif (spec.precision is not None or spec.scale is not None) and not {"precision", "fraction"} & options:
         ctx.fail((*path, "precision" if spec.precision is not None else "scale"),
-                 f"`precision` and `scale` apply to numeric, not `{kind}`")
+                 f"`precision` and `scale` apply to numeric, not `{kind}`",
+                 "`precision` also sets the seconds' digits of timestamp and time columns" if spec.precision
+                 is not None else "")
+    elif kind == "numeric" and spec.precision == 0:
+        ctx.fail((*path, "precision"), f"`precision` of column `{column.key}` of table `{column.table}` must be at "
+                 "least 1, not `0`",
+                 "`precision` is the total number of digits, e.g. `{type: numeric, precision: 10, scale: 2}`")
+    if spec.scale is not None and "fraction" in options:
+        ctx.fail((*path, "scale"), f"`scale` applies to numeric, not `{kind}`",
+                 "a timestamp's or time's `precision` is already the digits after the point")
     if kind == "numeric" and spec.scale is not None:
         if spec.precision is None:
             ctx.fail((*path, "scale"), "`scale` needs a `precision`")
@@ -193,7 +239,7 @@ def _column_type(ctx: Context, column: ResolvedColumn) -> None:
 
 
 def _rules(ctx: Context, column: ResolvedColumn) -> None:
-    rules, path, kind = column.spec.rules, (*column.path, "validate"), column.spec.type
+    rules, path, kind = column.spec.rules, (*column.path, "validate"), kind_of(column.spec)
     if rules is None:
         return
     textual = kind in _TEXT

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from schemagen import names
 from schemagen.errors import SpecPath, did_you_mean, one_of
-from schemagen.resolver.context import Context, ResolvedTable
+from schemagen.resolver.context import Context, ResolvedTable, kind_of
 
 
 def table_rules(ctx: Context) -> None:
@@ -20,6 +20,7 @@ def table_rules(ctx: Context) -> None:
             ctx.no_nul((*path, "checks", index, "sql"), check.sql, "the check")
         for index, idx in enumerate(spec.indexes):
             ctx.no_nul((*path, "indexes", index, "where"), idx.where, "the index condition")
+            _index_parts(ctx, table, index)
         # Index and unique-constraint names share one namespace per database schema.
         given: list[tuple[str, int, str | None]] = [
             *(("unique", i, u.name) for i, u in enumerate(spec.unique)),
@@ -50,6 +51,18 @@ def table_rules(ctx: Context) -> None:
                          "regular expressions do not have (look-around or back-references)",
                          "rewrite it without `(?=`, `(?!`, `(?<=`, `(?<!` or `\\1`")
         keys = set(table.columns)
+        key_names = [((*path, "primary_key_name"), spec.primary_key_name)]
+        for keyed in table.columns.values():
+            if keyed.spec.foreign_key_name is not None and keyed.spec.references is None:
+                ctx.fail((*keyed.path, "foreign_key_name"), "`foreign_key_name` names the foreign key that "
+                         "`references:` makes, and this column has none", "add `references: table.column`")
+            key_names.append(((*keyed.path, "foreign_key_name"), keyed.spec.foreign_key_name))
+        for name_path, key_name in key_names:
+            problem = names.sql_name_problem(key_name) if key_name is not None else ""
+            if problem:
+                ctx.fail(name_path, f"`{key_name}` is not a usable constraint name: "
+                         f"{'it contains `.`' if '`.`' in problem else problem}",
+                         f"use letters, digits and `_`, e.g. `{names.snake_case(key_name or '') or 'my_constraint'}`")
         named: list[tuple[str, int, str | None]] = [
             *(("unique", i, u.name) for i, u in enumerate(spec.unique)),
             *(("indexes", i, x.name) for i, x in enumerate(spec.indexes)),
@@ -68,7 +81,9 @@ def table_rules(ctx: Context) -> None:
             _known_columns(ctx, table, unique.columns, columns_path, f"unique constraint {index + 1}")
         index_names: dict[str, SpecPath] = {}
         for index, idx in enumerate(spec.indexes):
-            _known_columns(ctx, table, idx.columns, (*path, "indexes", index, "columns"), f"index {index + 1}")
+            plain = [part for part in idx.columns if isinstance(part, str)]
+            if len(plain) == len(idx.columns):
+                _known_columns(ctx, table, plain, (*path, "indexes", index, "columns"), f"index {index + 1}")
             if idx.name is not None:
                 name_path = (*path, "indexes", index, "name")
                 if idx.name in index_names:
@@ -88,13 +103,61 @@ def table_rules(ctx: Context) -> None:
                          f"{did_you_mean(spec.soft_delete, keys)}", "add a nullable timestamp column, e.g. "
                          "`deleted_at: {type: timestamp}`")
             elif column.spec.type != "timestamp" or column.spec.array:
-                kind = column.spec.type + ("[]" if column.spec.array else "")
+                kind = kind_of(column.spec) + ("[]" if column.spec.array else "")
                 ctx.fail(spath, f"`soft_delete` column `{spec.soft_delete}` is a `{kind}` column; it must be a "
                          "nullable timestamp", f"make it `{spec.soft_delete}: {{type: timestamp}}`")
             elif not column.nullable:
                 ctx.fail(spath, f"`soft_delete` column `{spec.soft_delete}` is not nullable; it must be a "
                          "nullable timestamp", f"remove `nullable: false` from `{spec.soft_delete}`: rows whose "
                          f"`{spec.soft_delete}` is null are the live ones")
+
+
+def _index_parts(ctx: Context, table: ResolvedTable, index: int) -> None:
+    """The parts of an index with expressions, orders or operator classes, its method, and what SQLite has."""
+    idx = table.spec.indexes[index]
+    path = (*table.path, "indexes", index)
+    seen: list[str] = []
+    for number, part in enumerate(idx.columns):
+        part_path = (*path, "columns", number)
+        if isinstance(part, str):  # (an index of plain names only is checked with the uniques)
+            if any(not isinstance(other, str) for other in idx.columns):
+                if part not in table.columns:
+                    ctx.fail(part_path, f"`{part}` is not a column of `{table.name}`"
+                             f"{did_you_mean(part, table.columns)}", f"columns of `{table.name}`: {one_of(table.columns)}")
+                elif part in seen:
+                    ctx.fail(part_path, f"index {index + 1} of table `{table.name}` lists the column `{part}` twice")
+                seen.append(part)
+            continue
+        if (part.column is None) == (part.expr is None):
+            ctx.fail(part_path, "an index part names either `column:` or `expr:`",
+                     'e.g. `{column: created_at, order: desc}` or `{expr: "lower(email)"}`')
+        elif part.column is not None and part.column not in table.columns:
+            ctx.fail((*part_path, "column"), f"`{part.column}` is not a column of `{table.name}`"
+                     f"{did_you_mean(part.column, table.columns)}", f"columns of `{table.name}`: {one_of(table.columns)}")
+        elif part.column is not None and part.column in seen:
+            ctx.fail((*part_path, "column"), f"index {index + 1} of table `{table.name}` lists the column "
+                     f"`{part.column}` twice")
+        elif part.expr is not None and not part.expr.strip():
+            ctx.fail((*part_path, "expr"), "an index expression needs SQL", 'e.g. `{expr: "lower(email)"}`')
+        ctx.no_nul((*part_path, "expr"), part.expr, "the index expression")
+        if part.column is not None:
+            seen.append(part.column)
+        if part.ops is not None and ctx.spec.dialect == "sqlite":
+            ctx.fail((*part_path, "ops"), "SQLite has no operator classes", "leave `ops:` out, or target "
+                     "PostgreSQL (`dialect: postgresql`)")
+    using = idx.using or "btree"
+    if ctx.spec.dialect == "sqlite" and using != "btree":
+        ctx.fail((*path, "using"), f"SQLite has only btree indexes, not `{using}`",
+                 "leave `using:` out, or target PostgreSQL (`dialect: postgresql`; a SQLite test database then "
+                 "gets a plain index)")
+    if ctx.spec.dialect == "sqlite" and idx.ops is not None:
+        ctx.fail((*path, "ops"), "SQLite has no operator classes", "leave `ops:` out, or target PostgreSQL "
+                 "(`dialect: postgresql`)")
+    if idx.unique and using != "btree":
+        ctx.fail((*path, "using"), f"PostgreSQL makes unique indexes with btree only, not `{using}`",
+                 "leave `using:` out, or drop `unique: true`")
+    if using == "hash" and len(idx.columns) > 1:
+        ctx.fail((*path, "using"), "a hash index covers one column or expression", "use btree for several")
 
 
 def _known_columns(ctx: Context, table: ResolvedTable, keys: list[str], path: SpecPath, what: str) -> None:

@@ -18,6 +18,11 @@ from schemagen.spec.load import LoadedSpec
 from schemagen.spec.model import Column, Relation, Spec, Table
 
 
+def kind_of(spec: Column) -> str:
+    """The column's kind: its type's name, or `sql` for a pass-through `{sql: ..., python: ...}`."""
+    return spec.type if isinstance(spec.type, str) else "sql"
+
+
 @dataclass
 class ResolvedColumn:
     key: str
@@ -29,6 +34,7 @@ class ResolvedColumn:
     nullable: bool = True
     primary_key: bool = False
     autoincrement: bool = False
+    identity: str | None = None  # "always" or "by default": a PostgreSQL identity column
     server_set: bool = False
     default_kind: str = ""  # "", literal, now, uuid, sql
     default_value: Any = None
@@ -42,6 +48,7 @@ class ForeignKey:
     column: ResolvedColumn
     target_table: str
     target_column: ResolvedColumn
+    use_alter: bool = False  # closes a cycle of foreign keys: created after the tables, dropped before
 
 
 @dataclass

@@ -8,9 +8,9 @@ import uuid
 from typing import Any
 
 from schemagen.catalog import TypeRef
-from schemagen.catalog.kinds import JSON, KINDS, TEMPORAL, TEXT, kinds_of
+from schemagen.catalog.kinds import AUTO_NUMBERED, JSON, KINDS, TEMPORAL, TEXT, kinds_of
 from schemagen.errors import SpecPath
-from schemagen.resolver.context import Context, ResolvedColumn
+from schemagen.resolver.context import Context, ResolvedColumn, kind_of
 from schemagen.resolver.shapes import check_json_default, parse_iso, plain_json, show_value
 from schemagen.spec.scalars import as_text
 from schemagen.spec.model import JsonDefault, SqlDefault
@@ -29,7 +29,7 @@ def column_default(ctx: Context, column: ResolvedColumn) -> None:
     if "default" not in spec.model_fields_set:
         return
     value = spec.default
-    kind = spec.type
+    kind = kind_of(spec)
     if isinstance(value, SqlDefault):
         column.default_kind, column.default_value, column.server_set = "sql", value.sql, True
         return
@@ -44,8 +44,10 @@ def column_default(ctx: Context, column: ResolvedColumn) -> None:
     elif value == "uuid" and kind == "uuid" and not spec.array:
         column.default_kind, column.server_set = "uuid", True
         return
-    if column.autoincrement:
-        ctx.fail(path, f"`{kind}` columns are numbered by the database and take no default")
+    if column.autoincrement or column.identity is not None:
+        ctx.fail(path, f"`{kind}` columns are numbered by the database and take no default"
+                 if column.identity is None or kind in AUTO_NUMBERED else
+                 "identity columns are numbered by the database and take no default")
         return
     if value is None:
         if not column.nullable:
@@ -59,13 +61,14 @@ def column_default(ctx: Context, column: ResolvedColumn) -> None:
         inside: SpecPath = getattr(exc, "where", ())
         if inside and isinstance(spec.default, JsonDefault):
             inside = ("json", *inside)
+        shown = kind if isinstance(spec.type, str) else spec.type.sql
         ctx.fail((*path, *inside), f"default {show_value(value)} does not fit the "
-                 f"`{kind}{'[]' if spec.array else ''}` column: {exc}", _default_hint(kind))
+                 f"`{shown}{'[]' if spec.array else ''}` column: {exc}", _default_hint(kind))
 
 
 def _default_value(ctx: Context, column: ResolvedColumn, value: Any) -> Any:
     spec = column.spec
-    if spec.type in _JSON:
+    if kind_of(spec) in _JSON:
         if column.json_type is not None:
             check_json_default(value, column.json_type, ctx.spec)
         else:
@@ -79,7 +82,7 @@ def _default_value(ctx: Context, column: ResolvedColumn, value: Any) -> Any:
 
 
 def _scalar_default(ctx: Context, column: ResolvedColumn, value: Any) -> Any:
-    kind = column.spec.type
+    kind = kind_of(column.spec)
     if isinstance(value, (dict, list)):
         raise ValueError("expected a single value")
     if kind == "boolean":
@@ -99,9 +102,12 @@ def _scalar_default(ctx: Context, column: ResolvedColumn, value: Any) -> Any:
             raise ValueError("expected a finite number")
         return float(value)
     if kind == "numeric":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise ValueError("expected a number")
-        number = decimal.Decimal(as_text(value))
+        try:  # a decimal string (`"0.00"`, as Drizzle and Pydantic take it) keeps its exact spelling
+            number = decimal.Decimal(as_text(value).strip() if isinstance(value, str) else as_text(value))
+        except decimal.InvalidOperation:
+            raise ValueError("expected a number, or a decimal string such as `\"0.00\"`") from None
         if not number.is_finite():
             raise ValueError("expected a finite number")
         _fits_numeric(number, column.spec.precision, column.spec.scale)
@@ -118,7 +124,8 @@ def _scalar_default(ctx: Context, column: ResolvedColumn, value: Any) -> Any:
         return text
     if kind == "enum":
         text = str(as_text(value))
-        values = ctx.spec.enums.get(column.enum or "", [])
+        enum = ctx.spec.enums.get(column.enum or "")
+        values = enum.values if enum is not None else []
         if text not in values:
             raise ValueError(f"`{text}` is not a value of `{column.enum}` ({', '.join(values)})")
         return text
@@ -134,6 +141,8 @@ def _scalar_default(ctx: Context, column: ResolvedColumn, value: Any) -> Any:
             raise ValueError(f"expected an ISO {kind} such as "
                              f"{ {'date': '2024-01-31', 'time': '09:30:00', 'timestamp': '2024-01-31T09:30:00'}[kind] }"
                              " or `now`") from None
+    if kind == "sql":
+        raise ValueError("a pass-through type takes no literal default; use `{sql: ...}`")
     raise ValueError(f"`{kind}` columns take no literal default; use `{{sql: ...}}`")
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from schemagen import catalog, names
 from schemagen.catalog import TypeRef
-from schemagen.resolver.context import Context, ForeignKey, ResolvedColumn, ResolvedRelation, ResolvedTable
+from schemagen.resolver.context import Context, ForeignKey, ResolvedColumn, ResolvedRelation, ResolvedTable, kind_of
 from schemagen.resolver.shapes import parse_type, typed_json
+from schemagen.spec.model import Index
 
 _SHAPE_CONSTRAINTS = ("min_length", "max_length", "pattern", "ge", "gt", "le", "lt")
 
@@ -13,8 +14,8 @@ _SHAPE_CONSTRAINTS = ("min_length", "max_length", "pattern", "ge", "gt", "le", "
 def freeze(ctx: Context, package: str) -> catalog.Catalog:
     spec = ctx.spec
     enums = tuple(
-        catalog.Enum(name, ctx.enum_names[name], tuple(values), tuple(names.enum_member(v) for v in values))
-        for name, values in spec.enums.items()
+        catalog.Enum(name, ctx.enum_names[name], tuple(enum.values), tuple(names.enum_member(v) for v in enum.values))
+        for name, enum in spec.enums.items()
     )
     shapes = []
     for name in ctx.shape_order:
@@ -53,8 +54,11 @@ def _column(ctx: Context, column: ResolvedColumn) -> catalog.Column:
             typed = typed_json(column.default_value, column.json_type or TypeRef("builtin", name="any"), ctx.spec)
         default = catalog.Default(column.default_kind, column.default_value, typed)  # type: ignore[arg-type]
     return catalog.Column(
-        key=column.key, attr=column.attr, sql_name=column.sql_name, type=spec.type, array=spec.array,
+        key=column.key, attr=column.attr, sql_name=column.sql_name, type=kind_of(spec), array=spec.array,
+        sql_type=spec.type.sql if not isinstance(spec.type, str) else None,
+        python_type=spec.type.python if not isinstance(spec.type, str) else None,
         nullable=column.nullable, primary_key=column.primary_key, autoincrement=column.autoincrement,
+        identity=column.identity,  # type: ignore[arg-type]
         server_set=column.server_set, unique=spec.unique, index=spec.index,
         # `unique` with `index` is one unique index (SQLAlchemy makes no constraint then)
         unique_name=f"uq_{column.table}_{column.sql_name}" if spec.unique and not spec.index else None,
@@ -68,9 +72,9 @@ def _column(ctx: Context, column: ResolvedColumn) -> catalog.Column:
 def _foreign_key(ctx: Context, fk: ForeignKey) -> catalog.ForeignKey:
     spec = fk.column.spec
     on_update = spec.on_update if spec.on_update not in (None, "now") else None
-    name = f"fk_{fk.table}_{fk.column.sql_name}_{fk.target_table}"
+    name = spec.foreign_key_name or f"fk_{fk.table}_{fk.column.sql_name}_{fk.target_table}"
     return catalog.ForeignKey(fk.table, (fk.column.key,), fk.target_table, (fk.target_column.key,), spec.on_delete,
-                              on_update, name)
+                              on_update, name, spec.foreign_key_name, fk.use_alter)
 
 
 def _relation(ctx: Context, relation: ResolvedRelation) -> catalog.Relation:
@@ -90,6 +94,28 @@ def _relation(ctx: Context, relation: ResolvedRelation) -> catalog.Relation:
     )
 
 
+def _index(table: ResolvedTable, index: Index, sql: dict[str, str], dialect: str) -> catalog.Index:
+    parts = tuple(
+        catalog.IndexPart(column=part) if isinstance(part, str) else catalog.IndexPart(
+            part.column, part.expr, part.order == "desc", part.ops)
+        for part in index.columns
+    )
+    if index.ops is not None:  # the index's operator class for every part that names none
+        parts = tuple(part if part.ops else catalog.IndexPart(part.column, part.expr, part.descending, index.ops)
+                      for part in parts)
+    words = [sql[part.column] if part.column is not None else names.snake_case(part.expr or "") or "expr"
+             for part in parts]
+    name = index.name or names.truncate_name(f"ix_{table.name}_{'_'.join(words)}")
+    using = index.using if index.using != "btree" else None
+    # an operator class written into an expression's or ordered column's SQL, or a method over an
+    # expression, is PostgreSQL's alone; other parts work on SQLite (which makes a plain index)
+    postgresql_only = dialect == "postgresql" and (
+        any(part.ops and (part.expr is not None or part.descending) for part in parts)
+        or (using is not None and any(part.expr is not None for part in parts)))
+    return catalog.Index(tuple(part.column for part in parts if part.column is not None), name, index.unique,
+                         index.where, parts, using, postgresql_only)
+
+
 def _table(ctx: Context, table: ResolvedTable) -> catalog.Table:
     spec = table.spec
     sql = {key: column.sql_name for key, column in table.columns.items()}
@@ -98,11 +124,7 @@ def _table(ctx: Context, table: ResolvedTable) -> catalog.Table:
                                  u.name or f"uq_{table.name}_{'_'.join(sql[c] for c in u.columns)}")
         for u in spec.unique
     )
-    indexes = tuple(
-        catalog.Index(tuple(i.columns), i.name or names.truncate_name(f"ix_{table.name}_{'_'.join(sql[c] for c in i.columns)}"),
-                      i.unique, i.where)
-        for i in spec.indexes
-    )
+    indexes = tuple(_index(table, index, sql, ctx.spec.dialect) for index in spec.indexes)
     checks = tuple(catalog.Check(c.name, c.sql, f"ck_{table.name}_{c.name}") for c in spec.checks)
     return catalog.Table(
         name=table.name, class_name=table.class_name,
@@ -110,4 +132,5 @@ def _table(ctx: Context, table: ResolvedTable) -> catalog.Table:
         relations=tuple(_relation(ctx, relation) for relation in table.relations.values()),
         foreign_keys=tuple(_foreign_key(ctx, fk) for fk in table.fks),
         uniques=uniques, indexes=indexes, checks=checks, comment=spec.comment, soft_delete=spec.soft_delete,
+        primary_key_given_name=spec.primary_key_name,
     )

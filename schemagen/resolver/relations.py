@@ -7,7 +7,7 @@ from typing import Any
 from schemagen import names
 from schemagen.catalog.kinds import KINDS
 from schemagen.errors import SpecPath, did_you_mean, one_of
-from schemagen.resolver.context import Context, ForeignKey, ResolvedColumn, ResolvedRelation, ResolvedTable
+from schemagen.resolver.context import Context, ForeignKey, ResolvedColumn, ResolvedRelation, ResolvedTable, kind_of
 from schemagen.spec.model import Relation
 
 
@@ -48,6 +48,36 @@ def foreign_keys(ctx: Context) -> None:
                          f"give `{column.key}` a `default:` that exists in `{target_name}.{target_column.key}`, "
                          "or choose another action")
             table.fks.append(ForeignKey(table.name, column, target_name, target_column))
+    _break_cycles(ctx)
+
+
+def _break_cycles(ctx: Context) -> None:
+    """Foreign keys that close a cycle between tables (a user's current post, a post's author) get
+    `use_alter`: created by ALTER TABLE once all tables exist, dropped before them. Deterministic:
+    foreign keys are taken NOT NULL ones first (a nullable one can be filled in later), then in spec
+    order; each one whose target already reaches its table through those taken closes a cycle.
+    A table's references to itself need no ALTER."""
+    fks = [fk for table in ctx.tables.values() for fk in table.fks if fk.target_table != fk.table]
+    fks.sort(key=lambda fk: fk.column.nullable)  # stable: spec order within each group
+    edges: dict[str, set[str]] = {}
+    for fk in fks:
+        if _reaches(edges, fk.target_table, fk.table):
+            fk.use_alter = True
+        else:
+            edges.setdefault(fk.table, set()).add(fk.target_table)
+
+
+def _reaches(edges: dict[str, set[str]], start: str, goal: str) -> bool:
+    seen, stack = {start}, [start]
+    while stack:
+        node = stack.pop()
+        if node == goal:
+            return True
+        for nxt in edges.get(node, ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return False
 
 
 def relations(ctx: Context) -> None:
@@ -96,29 +126,21 @@ def _relation(ctx: Context, table: ResolvedTable, name: str, attr: str, spec: Re
         ctx.fail((*path, "through_fields"), "`through_fields` needs `through: link_table`")
         return None
     if spec.one is not None:
+        if spec.references is not None and spec.fields is None:
+            return _one_inverse(ctx, table, target, relation)  # the other table's foreign key, by its columns
         own = _pick(ctx, ctx.fks_between(table.name, target_name), spec.fields, relation, "fields", local=True)
         if own is not None:
+            if spec.references is not None and not _referenced_are(own, spec.references):
+                ctx.fail((*path, "references"), f"`fields: [{own.column.key}]` references "
+                         f"`{target_name}.{own.target_column.key}`, not `{', '.join(spec.references)}`",
+                         f"write `references: [{own.target_column.key}]`, or leave `references:` out")
+                return None
             relation.fk = own
             relation.kind = "one-to-one" if _is_unique(ctx.tables[table.name], own.column) else "many-to-one"
             return relation
         if spec.fields is not None or ctx.fks_between(table.name, target_name):
             return None
-        inverse = _pick(ctx, ctx.fks_between(target_name, table.name), spec.references, relation,
-                             "references", local=False)
-        if inverse is None:
-            if not ctx.fks_between(target_name, table.name) and spec.references is None:
-                ctx.fail((*path, "one"), f"relation `{name}`: no foreign key links `{table.name}` and "
-                         f"`{target_name}`", f"add `references: {target_name}.<column>` to a column of "
-                         f"`{table.name}`, or `references: {table.name}.<column>` to one of `{target_name}`")
-            return None
-        if not _is_unique(target, inverse.column):
-            ctx.fail((*path, "one"), f"relation `{name}` is one-to-one, but `{target_name}.{inverse.column.key}` "
-                     "is not unique, so there can be many", f"use `many: {target_name}`, or make "
-                     f"`{target_name}.{inverse.column.key}` unique")
-            return None
-        relation.fk = inverse
-        relation.kind = "one-to-one-inverse"
-        return relation
+        return _one_inverse(ctx, table, target, relation)
     if spec.fields is not None and spec.references is None:
         candidates = [fk.column.key for fk in ctx.fks_between(target_name, table.name)]
         example = candidates[0] if candidates else f"{names.snake_case(table.class_name)}_id"
@@ -139,6 +161,31 @@ def _relation(ctx: Context, table: ResolvedTable, name: str, attr: str, spec: Re
     return relation
 
 
+def _one_inverse(ctx: Context, table: ResolvedTable, target: ResolvedTable, relation: ResolvedRelation) -> ResolvedRelation | None:
+    """`one: T` as the inverse of T's unique foreign key to this table (one-to-one)."""
+    spec, path, name, target_name = relation.spec, relation.path, relation.name, target.name
+    inverse = _pick(ctx, ctx.fks_between(target_name, table.name), spec.references, relation, "references",
+                    local=False)
+    if inverse is None:
+        if not ctx.fks_between(target_name, table.name) and spec.references is None:
+            ctx.fail((*path, "one"), f"relation `{name}`: no foreign key links `{table.name}` and "
+                     f"`{target_name}`", f"add `references: {target_name}.<column>` to a column of "
+                     f"`{table.name}`, or `references: {table.name}.<column>` to one of `{target_name}`")
+        return None
+    if not _is_unique(target, inverse.column):
+        ctx.fail((*path, "one"), f"relation `{name}` is one-to-one, but `{target_name}.{inverse.column.key}` "
+                 "is not unique, so there can be many", f"use `many: {target_name}`, or make "
+                 f"`{target_name}.{inverse.column.key}` unique")
+        return None
+    relation.fk = inverse
+    relation.kind = "one-to-one-inverse"
+    return relation
+
+
+def _referenced_are(fk: ForeignKey, keys: list[str]) -> bool:
+    return len(keys) == 1 and keys[0] in (fk.target_column.key, fk.target_column.sql_name)
+
+
 def _pick(ctx: Context, fks: list[ForeignKey], chosen: list[str] | None, relation: ResolvedRelation, key: str,
           *, local: bool) -> ForeignKey | None:
     """The one foreign key a relation follows, chosen by column names when there are several."""
@@ -152,9 +199,13 @@ def _pick(ctx: Context, fks: list[ForeignKey], chosen: list[str] | None, relatio
         match = [fk for fk in fks if chosen[0] in (fk.column.key, fk.column.sql_name)]
         if not match:
             candidates = [fk.column.key for fk in fks]
+            hint = f"foreign keys there: {one_of(candidates)}" if candidates else ""
+            if relation.spec.one is not None and not local:
+                hint = (f"{hint}; " if hint else "") + (
+                    f"on `one:`, `references:` names a foreign-key column of `{owner}` (the inverse of a "
+                    "one-to-one); to follow a foreign key of this table, name it with `fields:`")
             ctx.fail((*path, key), f"`{chosen[0]}` is not a foreign key of `{owner}` to "
-                     f"`{relation.target if local else relation.table}`{did_you_mean(chosen[0], candidates)}",
-                     f"foreign keys there: {one_of(candidates)}" if candidates else "")
+                     f"`{relation.target if local else relation.table}`{did_you_mean(chosen[0], candidates)}", hint)
             return None
         return match[0]
     if len(fks) > 1:
@@ -260,14 +311,18 @@ def _is_unique(table: ResolvedTable, column: ResolvedColumn) -> bool:
     if pk == [column]:
         return True
     return any(u.columns == [column.key] for u in table.spec.unique) or any(
-        i.unique and i.columns == [column.key] and i.where is None for i in table.spec.indexes)
+        i.unique and i.columns == [column.key] and i.where is None and i.using in (None, "btree")
+        for i in table.spec.indexes)
 
 
 def _storage_type(column: ResolvedColumn) -> tuple[Any, ...]:
-    kind = KINDS[column.spec.type].storage
-    return (kind, column.spec.array, column.enum, column.spec.length if kind == "char" else None)
+    kind = KINDS[kind_of(column.spec)].storage
+    sql = column.spec.type.sql if not isinstance(column.spec.type, str) else None
+    return (kind, column.spec.array, column.enum, column.spec.length if kind == "char" else None, sql)
 
 
 def _type_words(column: ResolvedColumn, *, plain: bool = False) -> str:
+    if not isinstance(column.spec.type, str):
+        return column.spec.type.sql
     kind = column.spec.type if not plain else KINDS[column.spec.type].storage
     return kind + ("[]" if column.spec.array else "")

@@ -31,22 +31,34 @@ BUILTINS = frozenset(SHAPE_BUILTINS)
 
 def enums(ctx: Context) -> None:
     sql_names: dict[str, str] = {}
-    for name, values in ctx.spec.enums.items():
+    for name, enum in ctx.spec.enums.items():
         path: SpecPath = ("enums", name)
+        values = enum.values
         if not ctx.class_name_ok(name, path, "enum name"):
             continue
         ctx.claim(name, path, "enum", f"the enum `{name}`")
-        sql = names.snake_case(name)
+        sql = enum.sql_name if enum.sql_name is not None else names.snake_case(name)
+        if enum.sql_name is not None:
+            problem = names.sql_name_problem(sql)
+            if problem:
+                ctx.fail((*path, "sql_name"), f"`{sql}` is not a usable SQL type name: {problem}",
+                         f"e.g. `sql_name: {names.snake_case(name)}`")
+                continue
+        # SQL-name errors point at `sql_name:` when the spec gives one, else at the enum's name
+        where, key = ((*path, "sql_name"), False) if enum.sql_name is not None else (path, True)
+        rename = "choose another `sql_name`" if enum.sql_name is not None else f"rename it, e.g. `{name}Kind`"
         if sql in sql_names:
-            ctx.fail(path, f"enums `{name}` and `{sql_names[sql]}` both become the SQL type `{sql}`", key=True)
+            ctx.fail(where, f"enums `{name}` and `{sql_names[sql]}` both become the SQL type `{sql}`", key=key)
         sql_names[sql] = name
         ctx.enum_names[name] = sql
         if sql in _POSTGRES_TYPES:
-            ctx.fail(path, f"enum `{name}` would be the SQL type `{sql}`, which is a PostgreSQL built-in type",
-                     f"rename it, e.g. `{name}Kind`", key=True)
+            ctx.fail(where, f"enum `{name}` would be the SQL type `{sql}`, which is a PostgreSQL built-in type",
+                     rename, key=key)
         if sql in {t.lower() for t in ctx.spec.tables}:
-            ctx.fail(path, f"enum `{name}` would be the SQL type `{sql}`, the name PostgreSQL also gives the "
-                     f"table `{sql}`", f"rename the enum, e.g. `{name}Kind`", key=True)
+            ctx.fail(where, f"enum `{name}` would be the SQL type `{sql}`, the name PostgreSQL also gives the "
+                     f"table `{sql}`", rename.replace("rename it", "rename the enum"), key=key)
+        if isinstance(ctx.raw_value(path), dict):
+            path = (*path, "values")  # where the values are, for the errors below
         if not values:
             ctx.fail(path, f"enum `{name}` has no values", "list at least one value")
         members: dict[str, str] = {}
@@ -196,7 +208,7 @@ def check_json_default(value: Any, ref: TypeRef, spec: Spec, where: SpecPath = (
         return
     if ref.kind == "named":
         if ref.name in spec.enums:
-            if as_text(value) not in spec.enums[ref.name]:
+            if as_text(value) not in spec.enums[ref.name].values:
                 raise JsonDefaultError(f"`{value}` is not a value of `{ref.name}`", where)
             return
         shape = spec.types.get(ref.name)

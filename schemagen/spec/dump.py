@@ -69,7 +69,8 @@ def dump(spec: Spec) -> str:
     """YAML text that `load` and `validate` read back to a spec equal to `spec`."""
     data: dict[str, Any] = _options(spec, skip={"enums", "types", "tables"})
     if spec.enums:
-        data["enums"] = {name: _FlowList(values) for name, values in spec.enums.items()}
+        data["enums"] = {name: _FlowList(enum.values) if enum.sql_name is None else _Flow(_options(enum))
+                         for name, enum in spec.enums.items()}
     if spec.types:
         data["types"] = {name: {key: _shape_field(field) for key, field in fields.items()}
                          for name, fields in spec.types.items()}
@@ -105,7 +106,7 @@ def _value(value: Any) -> Any:
 
 def _column(column: Column) -> Any:
     options = _options(column)
-    return options["type"] if list(options) == ["type"] else _Flow(options)
+    return options["type"] if list(options) == ["type"] and isinstance(column.type, str) else _Flow(options)
 
 
 def _shape_field(field: ShapeField) -> Any:

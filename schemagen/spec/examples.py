@@ -27,6 +27,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "soft_delete": "deleted_at",
         "relations": "{orders: {many: orders}}",
         "renamed_from": "clients",
+        "primary_key_name": "orders_pkey",
     },
     "Column": {
         "type": "varchar",
@@ -50,6 +51,8 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "schema": "list[Address]",
         "validate": "{format: email, message: Invalid email address}",
         "renamed_from": "mail",
+        "foreign_key_name": "orders_customer_id_fkey",
+        "identity": "by default",
     },
     "Rules": {
         "min_length": "1",
@@ -91,6 +94,22 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "unique": "true",
         "name": "ix_orders_recent",
         "where": "deleted_at IS NULL",
+        "using": "gin",
+        "ops": "jsonb_path_ops",
+    },
+    "IndexPart": {
+        "column": "created_at",
+        "expr": "lower(email)",
+        "order": "desc",
+        "ops": "text_pattern_ops",
+    },
+    "SqlType": {
+        "sql": "citext",
+        "python": "str",
+    },
+    "EnumType": {
+        "values": "[pending, paid, shipped]",
+        "sql_name": "order_state",
     },
     "Check": {
         "name": "positive_total",

@@ -159,10 +159,29 @@ Default = Annotated[
 ]
 
 
+PassThroughPython = Literal["str", "int", "float", "bool", "decimal", "date", "datetime", "time", "uuid", "bytes"]
+
+
+class SqlType(_Node):
+    """`type: {sql: citext, python: str}`: a database type the language does not know, passed through."""
+
+    sql: Annotated[str, Field(strict=True, pattern=r"^[A-Za-z_][A-Za-z0-9_ .()\[\],]*$")] = Field(
+        description="The SQL type as PostgreSQL spells it (`citext`, `inet`, `tsvector`, `vector(1536)`), written "
+        "into the DDL as given.")
+    python: PassThroughPython = Field(description="The Python type of its values (what the driver gives and "
+                                      "takes); on SQLite the column is stored as this type's usual SQL type.")
+
+
+def _type_form(value: Any) -> str:
+    return "sql-type" if isinstance(value, (dict, SqlType)) else "column-type"
+
+
 class Column(_Node):
     """A column; `name: type` is short for `name: {type: type}`."""
 
-    type: ColumnType = Field(description="The column type.")
+    type: Annotated[Union[Annotated[ColumnType, Tag("column-type")], Annotated[SqlType, Tag("sql-type")]],
+                    Discriminator(_type_form)] = Field(
+        description="The column type, or `{sql: ..., python: ...}` for a type the language does not know.")
     primary_key: Flag = Field(default=False, description="Part of the table's primary key.")
     nullable: Flag | None = Field(default=None, description="Whether NULL is allowed (default: true, false for "
                                   "primary keys).")
@@ -178,12 +197,19 @@ class Column(_Node):
     secret: Flag = Field(default=False, description="Never read back: left out of the Select schema (a password "
                          "hash, a token), while Insert and Update still take it.")
     references: Text | None = Field(default=None, description="A foreign key: `table.column`.")
+    foreign_key_name: Text | None = Field(default=None, description="The name of the foreign-key constraint "
+                                          "`references:` makes (default: `fk_<table>_<column>_<target table>`).")
+    identity: Literal["always", "by default"] | None = Field(
+        default=None, description="Numbered by the database (PostgreSQL `GENERATED ... AS IDENTITY`), on "
+        "smallint, integer and bigint columns, key or not: `by default` takes a value when one is given, "
+        "`always` refuses one.")
     on_delete: ForeignKeyAction | None = Field(default=None, description="What the database does to this row when "
                                                "the referenced row is deleted.")
     length: Annotated[int, Field(strict=True, ge=1, le=MAX_LENGTH), _WHOLE] | None = Field(
         default=None, description="Most characters (varchar, char).")
-    precision: Annotated[int, Field(strict=True, ge=1, le=1000), _WHOLE] | None = Field(
-        default=None, description="Total digits (numeric).")
+    precision: Annotated[int, Field(strict=True, ge=0, le=1000), _WHOLE] | None = Field(
+        default=None, description="Total digits (numeric, 1 to 1000); digits of the seconds' fraction "
+        "(timestamp and time, 0 to 6: `precision: 3` keeps milliseconds).")
     scale: Annotated[int, Field(strict=True, ge=0, le=1000), _WHOLE] | None = Field(
         default=None, description="Digits after the decimal point (numeric).")
     timezone: Flag = Field(default=False, description="A timestamp with time zone (timestamp).")
@@ -228,11 +254,38 @@ class UniqueConstraint(_Node):
         "columns", list, {"type": "array", "minItems": 1, "items": {"type": ["string", "number", "boolean"]}})
 
 
-class Index(_Node):
-    """An index over columns."""
+IndexMethod = Literal["btree", "hash", "gin", "gist", "brin", "spgist"]
 
-    columns: list[Text] = Field(min_length=1, description="The indexed columns (keys), in order.")
+
+class IndexPart(_Node):
+    """One part of an index: a column with its sort order and operator class, or an SQL expression."""
+
+    column: Text | None = Field(default=None, description="The indexed column (its key).")
+    expr: Text | None = Field(default=None, description="An SQL expression to index instead of a column, e.g. "
+                              "`lower(email)` or `to_tsvector('english', title)`.")
+    order: Literal["asc", "desc"] | None = Field(default=None, description="The sort order (default: asc).")
+    ops: Text | None = Field(default=None, description="The PostgreSQL operator class of this part, e.g. "
+                             "`text_pattern_ops`.")
+
+
+def _index_part_form(value: Any) -> str:
+    return "part" if isinstance(value, (dict, IndexPart)) else "name"
+
+
+IndexColumn = Annotated[
+    Union[Annotated[Text, Tag("name")], Annotated[IndexPart, Tag("part")]], Discriminator(_index_part_form)]
+
+
+class Index(_Node):
+    """An index over columns and expressions."""
+
+    columns: list[IndexColumn] = Field(min_length=1, description="The indexed columns (keys), in order; a part "
+                                       "may be `{column: c, order: desc, ops: ...}` or `{expr: \"lower(email)\"}`.")
     unique: Flag = Field(default=False, description="A unique index.")
+    using: IndexMethod | None = Field(default=None, description="The index method (PostgreSQL): btree (default), "
+                                      "hash, gin, gist, brin or spgist. SQLite has only btree.")
+    ops: Text | None = Field(default=None, description="The PostgreSQL operator class of every part that names "
+                             "none, e.g. `jsonb_path_ops` for a GIN index on jsonb.")
     name: Text | None = Field(default=None, description="The index name (default: `ix_<table>_<columns>`).")
     where: Text | None = Field(default=None, description="An SQL condition: a partial index of the rows that meet it.")
 
@@ -251,10 +304,12 @@ class Relation(_Node):
     many: Text | None = Field(default=None, description="The rows of this table that point here, or with "
                               "`through:` a many-to-many.")
     through: Text | None = Field(default=None, description="The link table of a many-to-many relation.")
-    fields: list[Text] | None = Field(default=None, description="On `one:`, the foreign-key column to follow when "
-                                      "there are several.")
-    references: list[Text] | None = Field(default=None, description="On `many:`, the other table's foreign-key "
-                                          "column to follow when there are several.")
+    fields: list[Text] | None = Field(default=None, description="On `one:`, this table's foreign-key column to "
+                                      "follow when there are several.")
+    references: list[Text] | None = Field(default=None, description="On `many:`, and on `one:` without `fields:` "
+                                          "(the inverse of a one-to-one), the other table's foreign-key column to "
+                                          "follow; on `one:` with `fields:`, the column that key references (checked, "
+                                          "as Drizzle writes it).")
     through_fields: list[Text] | None = Field(default=None, description="On a self many-to-many: the link columns "
                                               "pointing to this side, then to the other side.")
     lazy: Literal["raise", "select", "selectin", "joined"] = Field(
@@ -272,6 +327,8 @@ class Table(_Node):
                                  "docstring.")
     columns: dict[str, Column] = Field(min_length=1, description="The columns, by attribute name.")
     primary_key: list[Text] | None = Field(default=None, description="A composite primary key: its columns.")
+    primary_key_name: Text | None = Field(default=None, description="The primary key constraint's name (default: "
+                                          "`pk_<table>`).")
     unique: list[UniqueConstraint] = Field(default=[], description="Unique constraints over several columns.")
     indexes: list[Index] = Field(default=[], description="Indexes.")
     checks: list[Check] = Field(default=[], description="CHECK constraints.")
@@ -282,6 +339,17 @@ class Table(_Node):
                                       "renames it (rows kept) instead of dropping and creating a table.")
 
 
+class EnumType(_Node):
+    """An enum; `Name: [a, b]` is short for `Name: {values: [a, b]}`."""
+
+    values: list[Text] = Field(description="The values, in order.")
+    sql_name: Text | None = Field(default=None, description="The SQL type's name (default: the snake_case of the "
+                                  "enum's name, `ModelType` -> `model_type`).")
+
+    _list_form, __get_pydantic_json_schema__ = _short_form(
+        "values", list, {"type": "array", "items": {"type": ["string", "number", "boolean"]}})
+
+
 class Spec(_Node):
     """A schemagen spec: one file, one generated package."""
 
@@ -289,7 +357,8 @@ class Spec(_Node):
                                  "stem).")
     dialect: Literal["postgresql", "sqlite"] = Field(default="postgresql", description="The database the schema "
                                                      "targets.")
-    enums: dict[str, list[Text]] = Field(default={}, description="Enums: a name and its values.")
+    enums: dict[str, EnumType] = Field(default={}, description="Enums: a name and its values (or `{values: [...], "
+                                       "sql_name: ...}`).")
     types: dict[str, dict[str, ShapeField]] = Field(default={}, description="Typed-JSON shapes: a name and its "
                                                     "fields.")
     tables: dict[str, Table] = Field(min_length=1, description="The tables, by SQL name.")

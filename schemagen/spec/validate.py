@@ -31,6 +31,7 @@ def validate_spec(loaded: LoadedSpec) -> Spec:
         return Spec.model_validate(loaded.data)
     except ValidationError as exc:
         errors = [_translate(loaded, error) for error in exc.errors(include_url=False)]
+        errors = _enum_mappings(loaded, errors)
         unique = {(e.position, e.message): e for e in _drop_redundant(errors)}
         raise SpecErrors(list(unique.values())) from None
 
@@ -39,6 +40,8 @@ def _clean_loc(loc: tuple[Any, ...]) -> SpecPath:
     # Pydantic inserts union-member and validator names (`function-before[...]`, `int`) into locs.
     known: list[str | int] = []
     for part in loc:
+        if isinstance(part, str) and part in ("column-type", "sql-type") and known and known[-1] == "type":
+            continue  # the tag of `type:`'s two forms
         if isinstance(part, str) and ("[" in part or part in ("int", "float", "str", "bool", "list", "dict")):
             if known and _model_at(tuple(known)) is None:
                 continue
@@ -133,6 +136,10 @@ def _keys_of(model: type[BaseModel]) -> list[str]:
 
 def _translate(loaded: LoadedSpec, error: Any) -> SpecError:
     path = _clean_loc(error["loc"])
+    enums = loaded.data.get("enums") if isinstance(loaded.data, dict) else None
+    if len(path) >= 3 and path[0] == "enums" and path[2] == "values" and isinstance(enums, dict) and isinstance(
+            enums.get(path[1]), list):
+        path = (*path[:2], *path[3:])  # the short form `Name: [a, b]` has no `values:` key
     kind: str = error["type"]
     value = error.get("input")
     where = _describe(path[:-1] if path else path)
@@ -143,6 +150,9 @@ def _translate(loaded: LoadedSpec, error: Any) -> SpecError:
             "`{sql: ...}` needs the SQL expression as text"
         return loaded.error(path[:-2], message, 'write the SQL expression, e.g. `default: {sql: "now()"}`')
     raw_loc = error["loc"]
+    if path[-2:] == ("type", "sql") and kind == "string_pattern_mismatch":
+        return loaded.error(path, f"`{value}` is not an SQL type name", "a pass-through type is a name with "
+                            "letters, digits, `_`, spaces and `.(),[]`, e.g. `{sql: citext, python: str}`")
     if kind == "finite_number" or (kind == "int_type" and isinstance(value, float) and not math.isfinite(value)):
         return loaded.error(path, f"{subject} must be a finite number, not {_show(value)}",
                             "this number is too large for a float (the largest is about 1.8e308)")
@@ -213,6 +223,24 @@ def _translate(loaded: LoadedSpec, error: Any) -> SpecError:
             hint = f"write `columns: [{value}]`"
         return loaded.error(path, f"{subject} must be {wanted}, not {_show(value)}", hint)
     return loaded.error(path, f"{subject}: {error['msg']}")
+
+
+def _enum_mappings(loaded: LoadedSpec, errors: list[SpecError]) -> list[SpecError]:
+    """An enum written as a mapping of its values (`Status: {draft: 1}`) is one error, not one per key."""
+    enums = loaded.data.get("enums") if isinstance(loaded.data, dict) else None
+    if not isinstance(enums, dict):
+        return errors
+    out: list[SpecError] = []
+    for error in errors:
+        raw = enums.get(error.path[1]) if len(error.path) >= 2 and error.path[0] == "enums" else None
+        if not isinstance(raw, dict) or "values" in raw or "sql_name" in raw:
+            out.append(error)
+        elif not any(e.path[:2] == error.path[:2] and "list of values" in e.message for e in out):
+            name = error.path[1]
+            values = ", ".join(map(str, raw)) or "first_value, second_value"
+            out.append(loaded.error(("enums", name), f"enum `{name}` must be a list of values, not a mapping",
+                                    f"write `{name}: [{values}]`"))
+    return out
 
 
 def _drop_redundant(errors: list[SpecError]) -> list[SpecError]:

@@ -30,7 +30,10 @@ import sqlalchemy.dialects.postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncAttrs
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship as _relationship
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from .types import Kind, Options
@@ -179,6 +182,26 @@ class _JSONOf(TypeDecorator[_T]):
         return self.impl_instance.coerce_compared_value(op, value)
 
 
+class _Now(FunctionElement[_datetime.datetime]):
+    """`_func.now()`; on SQLite with milliseconds, in the six-digit text form SQLAlchemy stores."""
+
+    # SQLite's own CURRENT_TIMESTAMP and CURRENT_TIME have whole seconds and no fraction, which
+    # compare unequal to the values SQLAlchemy writes: a key read back would not find its row.
+
+    type = DateTime()
+    inherit_cache = True
+
+
+@compiles(_Now)
+def _now_sql(element: _Now, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(_func.now(), **kw)
+
+
+@compiles(_Now, "sqlite")
+def _now_sqlite(element: _Now, compiler: SQLCompiler, **kw: Any) -> str:
+    return "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
+
+
 def _enum_values(enum_type: type[enum.Enum]) -> list[str]:
     # Store each member's value (`"business"`), not its Python name (`"BUSINESS"`).
     return [str(member.value) for member in enum_type]
@@ -228,9 +251,7 @@ class Order(Base):
     type: Mapped[Kind | None] = mapped_column(_KIND_ENUM.evaluates_none(), server_default="3.10")
     func: Mapped[int | None] = mapped_column(Integer().evaluates_none(), server_default=_text("7"))
     relationship: Mapped[str | None] = mapped_column(String)
-    datetime: Mapped[_datetime.datetime | None] = mapped_column(
-        DateTime, server_default=_func.now()
-    )
+    datetime: Mapped[_datetime.datetime | None] = mapped_column(DateTime, server_default=_Now())
     uuid: Mapped[_uuid.UUID | None] = mapped_column(Uuid, default=_uuid.uuid4)
     json_: Mapped[Options | None] = mapped_column("json", _JSONOf(_OPTIONS_ADAPTER, "order.json"))
     schema_: Mapped[str | None] = mapped_column("schema_name", String)

@@ -1,0 +1,87 @@
+"""models.py, per table: `__table_args__` (named key, uniques, indexes, checks, comment) and the
+`default: now` function elements; decided from the catalog, laid out by the models template."""
+
+from __future__ import annotations
+
+from schemagen.catalog import Index, Table
+from schemagen.codegen import ir
+from schemagen.codegen.common import SQLALCHEMY, call, item_call
+from schemagen.codegen.imports import Imports
+from schemagen.codegen.literals import Code, literal
+from schemagen.format.style import fits
+
+
+def table_args(imports: Imports, table: Table) -> tuple[Code, ...]:
+    """`__table_args__`: the named key, uniques, indexes, checks and the table's comment."""
+    sql = {c.key: literal(c.sql_name) for c in table.columns}
+    sa = imports
+    args: list[Code] = []
+    if table.primary_key_given_name is not None:
+        args.append(item_call(sa.name(SQLALCHEMY, "PrimaryKeyConstraint"), *(sql[c.key] for c in table.primary_key),
+                         name=literal(table.primary_key_given_name), indent=8))
+    for unique in table.uniques:
+        args.append(item_call(sa.name(SQLALCHEMY, "UniqueConstraint"), *(sql[c] for c in unique.columns),
+                              name=literal(unique.given_name) if unique.given_name else None, indent=8))
+    for index in table.indexes:
+        args.append(index_item(imports, table, index))
+    for check in table.checks:
+        args.append(item_call(sa.name(SQLALCHEMY, "CheckConstraint"), literal(check.sql), name=literal(check.given_name),
+                              indent=8))
+    if table.comment is not None:
+        item = f"{literal('comment')}: {literal(table.comment)}"
+        # too long for its line: exploded with a magic trailing comma, the layout black keeps
+        args.append(Code("{" + item + "}" if fits(8, "{" + item + "},") else
+                         "{\n" + " " * 12 + item + ",\n" + " " * 8 + "}"))
+    return tuple(args)
+
+
+def index_item(imports: Imports, table: Table, index: Index) -> Code:
+    """An `Index(...)` item of `__table_args__`: plain columns by name, ordered columns and
+    expressions as SQL text, operator classes and the method as PostgreSQL options."""
+    sa = imports
+    parts: list[str] = []
+    ops: dict[str, str] = {}
+    for part in index.parts:
+        if part.expr is None and not part.descending:
+            assert part.column is not None
+            sql_name = table.column(part.column).sql_name
+            parts.append(literal(sql_name))
+            if part.ops:
+                ops[sql_name] = part.ops
+            continue
+        if part.expr is not None:
+            target = f"({part.expr})"
+        else:
+            assert part.column is not None
+            target = '"' + table.column(part.column).sql_name.replace('"', '""') + '"'
+        target += f" {part.ops}" if part.ops else ""
+        parts.append(call(sa.name(SQLALCHEMY, "text"), literal(target + (" DESC" if part.descending else ""))))
+    kwargs: dict[str, str | None] = {"unique": "True" if index.unique else None}
+    if index.using is not None:
+        kwargs["postgresql_using"] = literal(index.using)
+    if ops:
+        kwargs["postgresql_ops"] = "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in ops.items()) + "}"
+    if index.where is not None:
+        clause = call(sa.name(SQLALCHEMY, "text"), literal(index.where))
+        kwargs.update(postgresql_where=clause, sqlite_where=clause)
+    code = item_call(sa.name(SQLALCHEMY, "Index"), literal(index.name), *parts, indent=8, **kwargs)
+    if index.postgresql_only:  # SQLite (a test database) could not create it
+        code = Code(f"{code}.ddl_if(dialect={literal('postgresql')})")
+    return code
+
+
+def now_function(imports: Imports, kind: str) -> ir.NowFunction:
+    """The `_Now` or `_CurrentTime` function element of `default: now` on timestamp or time columns."""
+    imports.name("sqlalchemy.sql.functions", "FunctionElement")
+    imports.name("sqlalchemy.ext.compiler", "compiles")
+    imports.name("sqlalchemy.sql.compiler", "SQLCompiler")
+    imports.name("typing", "Any")
+    datetime_module = imports.module("datetime")
+    func = imports.name(SQLALCHEMY, "func")
+    if kind == "timestamp":
+        return ir.NowFunction(Code("_Now"), Code("_now"), Code(f"{datetime_module}.datetime"),
+                              Code(imports.name(SQLALCHEMY, "DateTime")), Code(f"{func}.now"),
+                              literal("strftime('%Y-%m-%d %H:%M:%f000', 'now')"))
+    return ir.NowFunction(Code("_CurrentTime"), Code("_current_time"), Code(f"{datetime_module}.time"),
+                          Code(imports.name(SQLALCHEMY, "Time")), Code(f"{func}.current_time"),
+                          literal("strftime('%H:%M:%f000', 'now')"))
