@@ -1,15 +1,15 @@
 """life_ceo as of the first release
 
-Revision ID: 11b1f4d0c503
+Revision ID: afc42d634286
 Revises: 
-Create Date: 2026-12-06 02:51:51.572511
+Create Date: 2026-12-06 03:17:34.915037
 
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = '11b1f4d0c503'
+revision = 'afc42d634286'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -177,7 +177,7 @@ def upgrade() -> None:
     op.create_table('user_settings',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('enabled_agents', postgresql.ARRAY(postgresql.ENUM('business', 'finance', 'health', 'social', name='agent_type', create_type=False)), nullable=False),
+    sa.Column('enabled_agents', postgresql.ARRAY(postgresql.ENUM('business', 'finance', 'health', 'social', name='agent_type', create_type=False)), server_default=sa.text('CAST(\'{"business","finance","health","social"}\' AS agent_type[])'), nullable=False),
     sa.Column('notifications', postgresql.ENUM('on', 'off', 'mentions_only', name='notification_mode', create_type=False), server_default='on', nullable=False),
     sa.Column('quiet_hours_start', sa.Time(), nullable=True),
     sa.Column('quiet_hours_end', sa.Time(), nullable=True),
@@ -247,7 +247,7 @@ def upgrade() -> None:
     sa.Column('group_id', sa.Integer(), nullable=True),
     sa.Column('content', sa.Text(), nullable=False),
     sa.Column('visibility', postgresql.ENUM('public', 'friends', 'private', name='post_visibility', create_type=False), server_default='public', nullable=False),
-    sa.Column('hashtags', postgresql.ARRAY(sa.Text()), nullable=False),
+    sa.Column('hashtags', postgresql.ARRAY(sa.Text()), server_default=sa.text("CAST('{}' AS TEXT[])"), nullable=False),
     sa.Column('view_count', sa.BigInteger(), server_default=sa.text('0'), nullable=False),
     sa.Column('reaction_counts', postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), server_default='{}', nullable=False),
     sa.Column('created_at', sa.DateTime(), server_default=sa.text('now()'), nullable=False),
@@ -292,7 +292,7 @@ def upgrade() -> None:
     sa.Column('total', sa.Numeric(precision=10, scale=2), nullable=False),
     sa.Column('currency', sa.CHAR(length=3), server_default='USD', nullable=False),
     sa.Column('status', postgresql.ENUM('pending', 'paid', 'refunded', 'cancelled', name='order_status', create_type=False), server_default='pending', nullable=False),
-    sa.Column('ticket_codes', postgresql.ARRAY(sa.Uuid()), nullable=False),
+    sa.Column('ticket_codes', postgresql.ARRAY(sa.Uuid()), server_default=sa.text("CAST('{}' AS UUID[])"), nullable=False),
     sa.Column('placed_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.CheckConstraint('total >= 0', name=op.f('ck_order_total_non_negative')),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_order_event_id_events'), ondelete='NO ACTION'),
