@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -134,6 +135,11 @@ def test_references_on_one_follows_the_other_tables_key(tmp_path: Path, engine: 
         user.current_post_id = post.id
         session.commit()
         session.expire_all()
+        # relations load only when asked (lazy="raise"): ask for all of them
+        user = session.scalars(select(pkg.User).options(
+            *pkg.eager(pkg.User, {"pinned": True, "current_post": True, "posts": True}))).one()
+        post = session.scalars(select(pkg.Post).options(
+            *pkg.eager(pkg.Post, {"pinner": True, "author": True}))).one()
         assert user.pinned is post and user.current_post is post and user.posts == [post]
         assert post.pinner is user and post.author is user
     pkg.Base.metadata.drop_all(engine)

@@ -52,6 +52,28 @@ def _numbered_by_default(table: Table, column: Column) -> bool:
             and len(table.primary_key) == 1 and table.foreign_key_of(column) is None)
 
 
+# What each runtime helper of templates/models.py.jinja imports, by the flag that asks for it
+# (a module alone where the name is empty).
+_TYPE_DECORATOR = (("typing", "Any"), ("sqlalchemy.engine", "Dialect"), ("sqlalchemy.types", "TypeDecorator"),
+                   ("sqlalchemy.types", "TypeEngine"))
+_HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "typed": (*_TYPE_DECORATOR, ("typing", "TypeVar"), (PYDANTIC, "TypeAdapter"), (PYDANTIC, "ValidationError"),
+              ("sqlalchemy.dialects.postgresql", "")),
+    # an array's storage outside PostgreSQL, and its operators compiled per database
+    "array": ((SQLALCHEMY, "JSON"), (SQLALCHEMY, "Boolean"), (SQLALCHEMY, "ColumnElement"), (SQLALCHEMY, "literal"),
+              ("sqlalchemy.sql.functions", "FunctionElement"), ("sqlalchemy.sql.compiler", "SQLCompiler"),
+              ("sqlalchemy.ext.compiler", "compiles"), (SQLALCHEMY, "type_coerce")),
+    "json": ((SQLALCHEMY, "cast"), (SQLALCHEMY, "Text"), (SQLALCHEMY, "type_coerce"),
+             ("sqlalchemy.dialects.postgresql", "JSONB"), (PYDANTIC, "BaseModel"), ("pydantic_core", "SchemaValidator"),
+             ("collections.abc", "Callable")),
+    "enum": (("enum", ""),),
+    "numeric": (*_TYPE_DECORATOR, ("decimal", ""), (SQLALCHEMY, "Numeric")),
+    "sql_type": (("typing", "Any"), ("sqlalchemy.types", "UserDefinedType")),
+    "aware": (("datetime", ""), (SQLALCHEMY, "DateTime"), ("sqlalchemy.engine", "Dialect"),
+              ("sqlalchemy.types", "TypeDecorator")),
+}
+
+
 class _Models:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -83,47 +105,17 @@ class _Models:
         imports.name("sqlalchemy.ext.asyncio", "AsyncAttrs")
         imports.name(SQLALCHEMY, "MetaData")
         models = tuple(self.model_class(table) for table in self.catalog.tables)
-        if self.uses_json_type or self.uses_array_type:
-            imports.name("typing", "Any")
-            imports.name("typing", "TypeVar")
-            imports.name(PYDANTIC, "TypeAdapter")
-            imports.name("sqlalchemy.engine", "Dialect")
-            imports.name("sqlalchemy.types", "TypeDecorator")
-            imports.name("sqlalchemy.types", "TypeEngine")
-            imports.name(PYDANTIC, "ValidationError")
-            imports.module("sqlalchemy.dialects.postgresql")
-        if self.uses_array_type:
-            imports.name(SQLALCHEMY, "JSON")  # an array's storage outside PostgreSQL
-            for name in ("Boolean", "ColumnElement", "literal"):
-                imports.name(SQLALCHEMY, name)
-            imports.name("sqlalchemy.sql.expression", "FunctionElement")
-            imports.name("sqlalchemy.sql.compiler", "SQLCompiler")
-            imports.name("sqlalchemy.ext.compiler", "compiles")
-            imports.name(SQLALCHEMY, "type_coerce")
-        if self.uses_json_type:
-            for name in ("cast", "Text", "type_coerce"):
-                imports.name(SQLALCHEMY, name)
-            imports.name("sqlalchemy.dialects.postgresql", "JSONB")
-            imports.name(PYDANTIC, "BaseModel")
-            imports.name("pydantic_core", "SchemaValidator")
-            imports.name("collections.abc", "Callable")
-        if self.uses_enum_values:
-            imports.module("enum")
-        if self.uses_scaleless_numeric:
-            imports.module("decimal")
-            imports.name("typing", "Any")
-            imports.name(SQLALCHEMY, "Numeric")
-            imports.name("sqlalchemy.engine", "Dialect")
-            imports.name("sqlalchemy.types", "TypeDecorator")
-            imports.name("sqlalchemy.types", "TypeEngine")
-        if self.uses_sql_type:
-            imports.name("typing", "Any")
-            imports.name("sqlalchemy.types", "UserDefinedType")
-        if self.uses_aware_datetime:
-            imports.module("datetime")
-            imports.name(SQLALCHEMY, "DateTime")
-            imports.name("sqlalchemy.engine", "Dialect")
-            imports.name("sqlalchemy.types", "TypeDecorator")
+        flags = {
+            "typed": self.uses_json_type or self.uses_array_type, "array": self.uses_array_type,
+            "json": self.uses_json_type, "enum": self.uses_enum_values, "numeric": self.uses_scaleless_numeric,
+            "sql_type": self.uses_sql_type, "aware": self.uses_aware_datetime,
+        }
+        for flag in (flag for flag, used in flags.items() if used):
+            for module_name, name in _HELPER_IMPORTS[flag]:
+                if name:
+                    imports.name(module_name, name)
+                else:
+                    imports.module(module_name)
         now_functions = tuple(now_function(self.imports, kind) for kind in ("timestamp", "time") if kind in self.now_kinds)
         convention = "{" + ", ".join(f"{literal(k)}: {literal(v)}"
                                      for k, v in self.catalog.naming_convention.items()) + "}"

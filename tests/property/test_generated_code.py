@@ -417,7 +417,7 @@ def _check_relations(plan: SpecPlan, tables: Tables, session: Session,
     for table in plan.tables.values():
         load: dict[str, Any] = {
             sg_names.attribute_name(r.name): {"with_deleted": True}
-            if r.kind != "one" and "soft_delete" in plan.tables[r.target].options else True
+            if r.kind in ("many", "m2m") and "soft_delete" in plan.tables[r.target].options else True
             for r in table.relations
         }
         if load:
