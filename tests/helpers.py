@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
+import uuid
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schemagen.catalog import Catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
@@ -54,3 +61,20 @@ def digest(folder: Path) -> str:
 def generated_python_dirs() -> list[Path]:
     """Folders holding generated packages: generated/ and each golden case's expected/."""
     return [ROOT / "generated", *(GOLDEN / case / "expected" for case in GOLDEN_CASES)]
+
+
+def import_generated(tmp_path: Path, catalog: Catalog) -> ModuleType:
+    """Generate `catalog`'s package into a fresh folder under `tmp_path` and import it (a new copy)."""
+    import schemagen
+
+    folder = tmp_path / f"pkg_{uuid.uuid4().hex[:8]}"
+    for name, text in schemagen.generate(catalog).items():
+        (folder / catalog.package / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / catalog.package / name).write_text(text, "utf-8")
+    sys.path.insert(0, str(folder))
+    try:
+        for loaded in [m for m in sys.modules if m == catalog.package or m.startswith(catalog.package + ".")]:
+            del sys.modules[loaded]
+        return importlib.import_module(catalog.package)
+    finally:
+        sys.path.remove(str(folder))

@@ -4,12 +4,8 @@ has, and the column-kind table reads a database's types back as the spec types t
 
 from __future__ import annotations
 
-import importlib
-import sys
-import uuid
 import warnings
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -19,21 +15,7 @@ from sqlalchemy.engine import Engine
 import schemagen
 from schemagen.catalog import Catalog, postgresql_name
 from schemagen.catalog.kinds import KINDS, DatabaseType, from_database
-from tests.helpers import GOLDEN, GOLDEN_CASES, ROOT
-
-
-def _package(tmp_path: Path, catalog: Catalog) -> ModuleType:
-    folder = tmp_path / f"pkg_{uuid.uuid4().hex[:8]}"
-    for name, text in schemagen.generate(catalog).items():
-        (folder / catalog.package / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / catalog.package / name).write_text(text, "utf-8")
-    sys.path.insert(0, str(folder))
-    try:
-        for loaded in [m for m in sys.modules if m == catalog.package or m.startswith(catalog.package + ".")]:
-            del sys.modules[loaded]
-        return importlib.import_module(catalog.package)
-    finally:
-        sys.path.remove(str(folder))
+from tests.helpers import import_generated, GOLDEN, GOLDEN_CASES, ROOT
 
 
 LONG = "a_table_name_long_enough_that_constraint_names_pass_63_chars"
@@ -99,7 +81,7 @@ def test_constraint_names_are_the_names_in_the_database(source: str, engine: Eng
     else:
         path = next(p for p in SPECS if (p.parent.name if p.name == "spec.yaml" else p.stem) == source)
         catalog = schemagen.resolve(schemagen.load_spec(path))
-    package = _package(tmp_path, catalog)
+    package = import_generated(tmp_path, catalog)
     package.Base.metadata.create_all(engine)
     expected = _expected_names(catalog, engine.dialect.name)
     reflected = _reflected_names(engine, [t.name for t in catalog.tables])
@@ -175,7 +157,7 @@ def test_every_spec_type_has_a_kind() -> None:
 
 
 def test_database_types_read_back_as_the_spec_types_that_made_them(engine: Engine, tmp_path: Path) -> None:
-    package = _package(tmp_path, schemagen.resolve(schemagen.parse_spec(KINDS_SPEC)))
+    package = import_generated(tmp_path, schemagen.resolve(schemagen.parse_spec(KINDS_SPEC)))
     package.Base.metadata.create_all(engine)
     columns: dict[str, Any] = {c["name"]: c["type"] for c in sqlalchemy.inspect(engine).get_columns("every_kind")}
     read = {name: from_database(type_) for name, type_ in columns.items()}

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
 import sqlalchemy

@@ -3,13 +3,11 @@ on SQLite and PostgreSQL; what the spec language cannot hold is listed, never dr
 
 from __future__ import annotations
 
-import importlib
 import sys
 import uuid
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -20,7 +18,7 @@ import schemagen
 from schemagen.catalog import Catalog
 from schemagen.pull import Pulled, pull
 from tests.conftest import drop_postgres_schema, postgres_engine, sqlite_engine
-from tests.helpers import GOLDEN, GOLDEN_CASES, ROOT
+from tests.helpers import import_generated, GOLDEN, GOLDEN_CASES, ROOT
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -40,20 +38,6 @@ def engines(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[En
         for engine, schema in zip(created, schemas):
             engine.dispose()
             drop_postgres_schema(schema)
-
-
-def package(tmp_path: Path, catalog: Catalog) -> ModuleType:
-    folder = tmp_path / f"pkg_{uuid.uuid4().hex[:8]}"
-    for name, text in schemagen.generate(catalog).items():
-        (folder / catalog.package / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / catalog.package / name).write_text(text, "utf-8")
-    sys.path.insert(0, str(folder))
-    try:
-        for loaded in [m for m in sys.modules if m == catalog.package or m.startswith(catalog.package + ".")]:
-            del sys.modules[loaded]
-        return importlib.import_module(catalog.package)
-    finally:
-        sys.path.remove(str(folder))
 
 
 def pulled_from(engine: Engine, **options: Any) -> Pulled:
@@ -143,14 +127,14 @@ def relations(catalog: Catalog, *, inferable: bool = False) -> set[tuple[Any, ..
 def round_trip(spec: schemagen.SpecFile, pair: tuple[Engine, Engine], tmp_path: Path) -> Catalog:
     original, rebuilt = pair
     catalog = schemagen.resolve(spec)
-    package(tmp_path, catalog).Base.metadata.create_all(original)
+    import_generated(tmp_path, catalog).Base.metadata.create_all(original)
     pulled = pulled_from(original)
     text = pulled.text()
     assert pulled_from(original).text() == text  # deterministic
     again = schemagen.parse_spec(text, f"{catalog.package}.yaml")
     assert again.spec == pulled.spec  # the written text reads back to exactly the spec pulled
     pulled_catalog = schemagen.resolve(again)
-    package(tmp_path, pulled_catalog).Base.metadata.create_all(rebuilt)
+    import_generated(tmp_path, pulled_catalog).Base.metadata.create_all(rebuilt)
     before, after = renamed(database(original), pulled), database(rebuilt)
     assert after == before, _diff(before, after)
     assert relations(catalog, inferable=True) <= relations(pulled_catalog)
@@ -255,7 +239,7 @@ def test_untrusted_names_and_comments_come_through_exactly_and_run_nothing(engin
     assert result.returncode == 0, result.stderr
     assert not (folder / "PWNED").exists() and not (ROOT / "PWNED").exists()
     # and the database built from it is the original, names, comments and enum values included
-    package(tmp_path, catalog).Base.metadata.create_all(rebuilt)
+    import_generated(tmp_path, catalog).Base.metadata.create_all(rebuilt)
     before, after = database(original), database(rebuilt)
     for gone in ("odd", "no_key"):
         before.pop(gone), after.pop(gone, None)
@@ -384,7 +368,7 @@ def test_a_rich_postgresql_database_pulls_what_the_language_holds_and_lists_the_
     schema = f"t_{uuid.uuid4().hex[:12]}"
     rebuilt = postgres_engine(schema)
     try:
-        package(tmp_path, catalog).Base.metadata.create_all(rebuilt)
+        import_generated(tmp_path, catalog).Base.metadata.create_all(rebuilt)
     finally:
         rebuilt.dispose()
         drop_postgres_schema(schema)
@@ -571,7 +555,7 @@ def test_inferred_names_never_collide(engines: tuple[Engine, Engine], tmp_path: 
         "a_via_friendships": ("many-to-many", "users", "friendships"),
     }
     assert {r.name: r.partner for r in catalog.table("users").relations}["b_via_friendships"] == "a_via_friendships"
-    package(tmp_path, catalog).Base.metadata.create_all(rebuilt)
+    import_generated(tmp_path, catalog).Base.metadata.create_all(rebuilt)
     before, after = database(original), database(rebuilt)  # hand-written: its constraints have other names
     assert {t: [c[:2] for c in v["columns"]] for t, v in after.items() if t != "enums"} == {
         t: [c[:2] for c in v["columns"]] for t, v in before.items() if t != "enums"}
@@ -604,7 +588,7 @@ def test_what_pull_cannot_hold_of_the_production_case_is_listed(tmp_path: Path) 
     engine = postgres_engine(schema)
     try:
         catalog = schemagen.resolve(schemagen.load_spec(GOLDEN / "production" / "spec.yaml"))
-        package(tmp_path, catalog).Base.metadata.create_all(engine)
+        import_generated(tmp_path, catalog).Base.metadata.create_all(engine)
         lost = "\n".join(f"{entry.subject}: {entry.reason}" for entry in pulled_from(engine).lost)
     finally:
         engine.dispose()

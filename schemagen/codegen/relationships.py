@@ -20,7 +20,9 @@ def relationship_field(catalog: Catalog, imports: Imports, table: Table, relatio
     own = {column.attr for column in table.columns} | {other.attr for other in table.relations}
     target_name = target.class_name
     if target_name in own:
-        target_name = aliases.setdefault(target.class_name, f"_{target.class_name}")
+        # `_Box_`, not `_Box`: imports give way to class names as `_<name>` (a class `JSON` makes
+        # SQLAlchemy's `JSON` `_JSON`), and a class name never ends with `_`
+        target_name = aliases.setdefault(target.class_name, f"_{target.class_name}_")
     mapped = imports.name(ORM, "Mapped")
     kwargs: dict[str, str | None] = {}
     partner = catalog.partner(relation)

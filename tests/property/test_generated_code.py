@@ -1061,7 +1061,7 @@ def test_regression_b2_shape_named_any_and_an_untyped_json_column() -> None:
 
 
 def test_regression_b30_column_named_like_a_related_model_fails_mypy(tmp_path: Path) -> None:
-    """Fixed: the relation's annotation names a module-level alias (`_Box`) of the hidden class."""
+    """Fixed: the relation's annotation names a module-level alias (`_Box_`) of the hidden class."""
     spec = ("package: b30\ntables:\n  parts:\n    model: Part\n    columns:\n" + ID + "      Box: text\n"
             "      box_id: {type: integer, references: boxes.id}\n    relations:\n      box: {one: boxes}\n"
             "  boxes:\n    model: Box\n    columns:\n" + ID + "    relations:\n      parts: {many: parts}\n")
@@ -1080,3 +1080,14 @@ def test_regression_b30_column_named_like_a_related_model_fails_mypy(tmp_path: P
     )
     ran = subprocess.run([sys.executable, "-c", probe], cwd=out, capture_output=True, text=True, timeout=120)
     assert ran.stdout.strip() == "True ['label']", ran.stdout + ran.stderr
+
+
+def test_regression_b31_class_alias_named_like_an_import_alias(database: str) -> None:
+    """Fixed: a model `JSON` hidden by a column `JSON` got the alias `_JSON`, which is also what
+    SQLAlchemy's `JSON` is imported as when a class takes its name; the arrays' storage then called
+    the model. Class aliases are `_JSON_` now. Found by the random search."""
+    spec = ("tables:\n  docs:\n    model: JSON\n    columns:\n" + ID + "      tags: {type: text, array: true}\n"
+            "  parts:\n    columns:\n" + ID + "      JSON: {type: integer, references: docs.id}\n"
+            "    relations:\n      doc: {one: docs}\n")
+    with built(spec) as package:
+        _create_and_insert(package, database, [("docs", {"tags": ["a"]})])
