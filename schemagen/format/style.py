@@ -47,31 +47,17 @@ def unsplittable(item: str) -> bool:
 
 def call_arguments(source: str) -> tuple[str, list[str]] | None:
     """(`callee`, top-level arguments) when `source` is exactly `callee(...)`, else None."""
-    match = _CALL.match(source)
-    if match is None or not source.endswith(")"):
-        return None
-    depth, start, arguments = 0, match.end(), []
-    for token in _PIECES.finditer(source, match.end() - 1):
-        text = token.group()
-        if text in "([{":
-            depth += 1
-        elif text in ")]}":
-            depth -= 1
-            if depth == 0 and token.end() != len(source):
-                return None  # `callee(...)` is only the start, e.g. `f(x).y(z)`
-        elif text == "," and depth == 1:
-            arguments.append(source[start : token.start()].strip())
-            start = token.end()
-    last = source[start:-1].strip()
-    if last:
-        arguments.append(last)
-    return match.group(1), arguments
+    return _bracketed(source, _CALL, ")")
 
 
 def subscript_items(source: str) -> tuple[str, list[str]] | None:
     """(`Name`, top-level items) when `source` is exactly `Name[a, b, ...]`, else None."""
-    match = _SUBSCRIPT.match(source)
-    if match is None or not source.endswith("]"):
+    return _bracketed(source, _SUBSCRIPT, "]")
+
+
+def _bracketed(source: str, opening: re.Pattern[str], closing: str) -> tuple[str, list[str]] | None:
+    match = opening.match(source)
+    if match is None or not source.endswith(closing):
         return None
     depth, start, items = 0, match.end(), []
     for token in _PIECES.finditer(source, match.end() - 1):
@@ -81,7 +67,7 @@ def subscript_items(source: str) -> tuple[str, list[str]] | None:
         elif text in ")]}":
             depth -= 1
             if depth == 0 and token.end() != len(source):
-                return None
+                return None  # `callee(...)` is only the start, e.g. `f(x).y(z)`
         elif text == "," and depth == 1:
             items.append(source[start : token.start()].strip())
             start = token.end()
