@@ -134,11 +134,33 @@ def sql_name_problem(name: str) -> str:
 
 
 def truncate_name(name: str) -> str:
-    """An index name that fits PostgreSQL: long ones keep a prefix and get a hash suffix."""
-    if len(name) <= MAX_SQL_NAME:
+    """A name that fits PostgreSQL's 63 bytes: a long one keeps its longest prefix that fits with
+    `_` and eight hex digits of a hash of the whole (cut at a character, never inside one)."""
+    if len(name.encode()) <= MAX_SQL_NAME:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return f"{name[: MAX_SQL_NAME - 9]}_{digest}"
+    prefix = name.encode()[: MAX_SQL_NAME - 9].decode(errors="ignore")
+    return f"{prefix}_{digest}"
+
+
+def sqlalchemy_cut(name: str) -> str:
+    """A convention-made name as SQLAlchemy sends it to PostgreSQL: one longer than 63 characters
+    becomes 54 of them, `_` and four hex digits of its md5. SQLAlchemy counts characters where
+    PostgreSQL counts bytes, so a multibyte result may still be too long (see `constraint_name`)."""
+    if len(name) <= MAX_SQL_NAME:
+        return name
+    return name[: MAX_SQL_NAME - 8] + "_" + hashlib.md5(name.encode()).hexdigest()[-4:]
+
+
+def constraint_name(conventional: str) -> tuple[str, bool]:
+    """The name a constraint named by the naming convention has in PostgreSQL, and whether the model
+    must write it out. SQLAlchemy's own shortening is kept wherever it fits (existing databases have
+    those names); where it still passes 63 bytes (multibyte names), PostgreSQL would cut it again
+    and two constraints could end up with one name, so schemagen names it itself."""
+    cut = sqlalchemy_cut(conventional)
+    if len(cut.encode()) <= MAX_SQL_NAME:
+        return cut, False
+    return truncate_name(conventional), True
 
 
 def nested_schema_name(class_name: str, relation_attr: str) -> str:

@@ -12,7 +12,6 @@ catalog compares by value but is not hashable; treat those values as read-only t
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -23,13 +22,14 @@ from schemagen.catalog.kinds import KINDS, ColumnKind
 
 __all__ = [
     "NAMING_CONVENTION", "Catalog", "Check", "Column", "Default", "Enum", "ForeignKey", "Index", "IndexPart", "Relation",
-    "RelationKind", "Rules", "Shape", "ShapeField", "Table", "TypeRef", "UniqueConstraint", "postgresql_name",
+    "RelationKind", "Rules", "Shape", "ShapeField", "Table", "TypeRef", "UniqueConstraint",
 ]
 
 RelationKind = Literal["many-to-one", "one-to-one", "one-to-one-inverse", "one-to-many", "many-to-many"]
 DefaultKind = Literal["literal", "now", "uuid", "sql"]
 
-# SQLAlchemy's naming convention for the generated metadata; the final names below follow it.
+# SQLAlchemy's naming convention for the generated metadata; the final names below follow it (where
+# one would pass PostgreSQL's 63 bytes, the resolver names the constraint itself: `names.constraint_name`).
 NAMING_CONVENTION: Mapping[str, str] = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -37,17 +37,6 @@ NAMING_CONVENTION: Mapping[str, str] = {
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-POSTGRESQL_MAX_NAME = 63
-
-
-def postgresql_name(name: str) -> str:
-    """A convention-made name as PostgreSQL receives it: SQLAlchemy shortens one longer than 63
-    characters to 54 of them, `_` and four hex digits of its md5. (PostgreSQL's limit is 63 bytes:
-    a name of many multibyte characters is cut again there, open bug B17.) Index names in the
-    catalog are already final: schemagen shortens them itself (`names.truncate_name`)."""
-    if len(name) <= POSTGRESQL_MAX_NAME:
-        return name
-    return name[: POSTGRESQL_MAX_NAME - 8] + "_" + hashlib.md5(name.encode()).hexdigest()[-4:]
 
 
 @dataclass(frozen=True)
@@ -115,6 +104,9 @@ class Column:
     which makes the index unique instead."""
     index_name: str | None = None
     """The name of the index `index: true` makes (`ix_<table>_<column>`)."""
+    named_in_table_args: bool = False
+    """`unique_name`/`index_name` are schemagen's own (the convention's would pass PostgreSQL's 63
+    bytes): the model declares them by name in `__table_args__`, not with `unique=`/`index=`."""
     length: int | None = None
     precision: int | None = None
     scale: int | None = None
@@ -149,7 +141,8 @@ class ForeignKey:
     name: str = ""
     """The constraint name after the naming convention."""
     given_name: str | None = None
-    """`foreign_key_name:` as the spec gives it (then `name` is the same)."""
+    """The name the model writes out (then `name` is the same): `foreign_key_name:` as the spec gives
+    it, or schemagen's own where the convention's would pass PostgreSQL's 63 bytes."""
     use_alter: bool = False
     """Closes a cycle of foreign keys between tables: created by ALTER TABLE after the tables (and
     dropped before them), so the tables can be created and dropped in a fixed order."""
@@ -182,6 +175,8 @@ class Relation:
 class UniqueConstraint:
     columns: tuple[str, ...]
     given_name: str | None = None
+    """The name the model writes out: as the spec gives it, or schemagen's own where the convention's
+    would pass PostgreSQL's 63 bytes."""
     name: str = ""
     """The name in the database: as given, else after the naming convention."""
 
@@ -219,6 +214,9 @@ class Check:
     sql: str
     name: str = ""
     """The name in the database, after the naming convention (`ck_<table>_<given>`)."""
+    name_is_final: bool = False
+    """`name` is schemagen's own (the convention's would pass PostgreSQL's 63 bytes): the model
+    writes it out marked as final, so the convention is not applied to it again."""
 
 
 @dataclass(frozen=True)
@@ -235,7 +233,8 @@ class Table:
     soft_delete: str | None = None
     """The key of the nullable timestamp column that marks a row deleted."""
     primary_key_given_name: str | None = None
-    """`primary_key_name:` as the spec gives it."""
+    """The key's name as the model writes it out: `primary_key_name:` as the spec gives it, or
+    schemagen's own where `pk_<table>` would pass PostgreSQL's 63 bytes."""
 
     @cached_property
     def by_key(self) -> dict[str, Column]:

@@ -302,8 +302,8 @@ class _Models:
             "primary_key": "True" if column.primary_key else None,
             "autoincrement": "True" if column.autoincrement and column.identity is None else "False"
             if _numbered_by_default(table, column) else None,
-            "unique": "True" if column.unique else None,
-            "index": "True" if column.index else None,
+            "unique": "True" if column.unique and not column.named_in_table_args else None,
+            "index": "True" if column.index and not column.named_in_table_args else None,
         }
         kwargs.update(self.orm_defaults(column, array_type))
         if table.soft_delete == column.key:

@@ -19,14 +19,25 @@ def table_args(imports: Imports, table: Table) -> tuple[Code, ...]:
     if table.primary_key_given_name is not None:
         args.append(item_call(sa.name(SQLALCHEMY, "PrimaryKeyConstraint"), *(sql[c.key] for c in table.primary_key),
                          name=literal(table.primary_key_given_name), indent=8))
+    for column in table.columns:
+        if not column.named_in_table_args:
+            continue
+        if column.unique_name is not None:
+            args.append(item_call(sa.name(SQLALCHEMY, "UniqueConstraint"), sql[column.key],
+                                  name=literal(column.unique_name), indent=8))
+        if column.index_name is not None:
+            args.append(item_call(sa.name(SQLALCHEMY, "Index"), literal(column.index_name), sql[column.key],
+                                  unique="True" if column.unique else None, indent=8))
     for unique in table.uniques:
         args.append(item_call(sa.name(SQLALCHEMY, "UniqueConstraint"), *(sql[c] for c in unique.columns),
                               name=literal(unique.given_name) if unique.given_name else None, indent=8))
     for index in table.indexes:
         args.append(index_item(imports, table, index))
     for check in table.checks:
-        args.append(item_call(sa.name(SQLALCHEMY, "CheckConstraint"), literal(check.sql), name=literal(check.given_name),
-                              indent=8))
+        # a final name is marked so, or the convention would prefix it again
+        name = call(sa.name("sqlalchemy.schema", "conv"), literal(check.name)) if check.name_is_final \
+            else literal(check.given_name)
+        args.append(item_call(sa.name(SQLALCHEMY, "CheckConstraint"), literal(check.sql), name=name, indent=8))
     if table.comment is not None:
         item = f"{literal('comment')}: {literal(table.comment)}"
         # too long for its line: exploded with a magic trailing comma, the layout black keeps

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemagen import names
-from schemagen.catalog import postgresql_name
 from schemagen.catalog.kinds import FOREIGN_KEY_ACTIONS
 from schemagen.pull.columns import PulledColumn, auto_numbered, column_default, column_keys, column_type
 from schemagen.pull.reflect import RawTable
@@ -178,7 +177,7 @@ def foreign_keys(tables: dict[str, PulledTable], lost: list[Lost], dialect: str)
 
 def _named(name: str, dialect: str) -> str:
     """A convention-made name as the database gets it: PostgreSQL's shortened, SQLite's in full."""
-    return name if dialect == "sqlite" else postgresql_name(name)
+    return name if dialect == "sqlite" else _postgresql_name(name)
 
 
 def _sqlite_big_keys(tables: dict[str, PulledTable]) -> None:
@@ -248,7 +247,7 @@ def constraints(table: PulledTable, referenced: set[str], lost: list[Lost], dial
             lost.append(Lost(subject, "not pulled: a column of it is not pulled"))
             continue
         full = f"uq_{name}_{'_'.join(cols)}"
-        conventional = {None, full, postgresql_name(full)}  # SQLite takes the long name as it is
+        conventional = {None, full, _postgresql_name(full)}  # SQLite takes the long name as it is
         given = unique.get("name")
         if given is not None and names.sql_name_problem(given):
             problem = names.sql_name_problem(given)
@@ -317,7 +316,7 @@ def _indexes(table: PulledTable, referenced: set[str], lost: list[Lost]) -> list
         if given not in (None, full) and names.sql_name_problem(given):
             lost.append(Lost(subject, f"the spec names it `{conventional}`: {names.sql_name_problem(given)}"))
             given = conventional
-        if len(plain) == 1 and where is None and given in (full, conventional, postgresql_name(full)):
+        if len(plain) == 1 and where is None and given in (full, conventional, _postgresql_name(full)):
             column = columns[plain[0]]
             if not column.options.get("index") and not column.options.get("unique"):
                 column.options["index"] = True
@@ -338,3 +337,8 @@ def _indexes(table: PulledTable, referenced: set[str], lost: list[Lost]) -> list
             entry["where"] = where
         indexes.append(entry)
     return indexes
+
+
+def _postgresql_name(conventional: str) -> str:
+    """The name a convention-made constraint has in a PostgreSQL database schemagen made."""
+    return names.constraint_name(conventional)[0]

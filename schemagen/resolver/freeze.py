@@ -53,6 +53,10 @@ def _column(ctx: Context, column: ResolvedColumn) -> catalog.Column:
         if spec.type in ("json", "jsonb") and column.default_kind == "literal":
             typed = typed_json(column.default_value, column.json_type or TypeRef("builtin", name="any"), ctx.spec)
         default = catalog.Default(column.default_kind, column.default_value, typed)  # type: ignore[arg-type]
+    # `unique` with `index` is one unique index (SQLAlchemy makes no constraint then)
+    unique_name = names.constraint_name(f"uq_{column.table}_{column.sql_name}") \
+        if spec.unique and not spec.index else None
+    index_name = names.constraint_name(f"ix_{column.table}_{column.sql_name}") if spec.index else None
     return catalog.Column(
         key=column.key, attr=column.attr, sql_name=column.sql_name, type=kind_of(spec), array=spec.array,
         sql_type=spec.type.sql if not isinstance(spec.type, str) else None,
@@ -60,9 +64,10 @@ def _column(ctx: Context, column: ResolvedColumn) -> catalog.Column:
         nullable=column.nullable, primary_key=column.primary_key, autoincrement=column.autoincrement,
         identity=column.identity,  # type: ignore[arg-type]
         server_set=column.server_set, unique=spec.unique, index=spec.index,
-        # `unique` with `index` is one unique index (SQLAlchemy makes no constraint then)
-        unique_name=f"uq_{column.table}_{column.sql_name}" if spec.unique and not spec.index else None,
-        index_name=f"ix_{column.table}_{column.sql_name}" if spec.index else None, length=spec.length,
+        unique_name=unique_name[0] if unique_name is not None else None,
+        index_name=index_name[0] if index_name is not None else None,
+        named_in_table_args=any(name is not None and name[1] for name in (unique_name, index_name)),
+        length=spec.length,
         precision=spec.precision, scale=spec.scale, timezone=spec.timezone, enum=column.enum,
         json_type=column.json_type, default=default, on_update_now=spec.on_update == "now", comment=spec.comment,
         rules=rules, secret=spec.secret,
@@ -72,9 +77,12 @@ def _column(ctx: Context, column: ResolvedColumn) -> catalog.Column:
 def _foreign_key(ctx: Context, fk: ForeignKey) -> catalog.ForeignKey:
     spec = fk.column.spec
     on_update = spec.on_update if spec.on_update not in (None, "now") else None
-    name = spec.foreign_key_name or f"fk_{fk.table}_{fk.column.sql_name}_{fk.target_table}"
+    name, given = spec.foreign_key_name, spec.foreign_key_name
+    if name is None:
+        name, written_out = names.constraint_name(f"fk_{fk.table}_{fk.column.sql_name}_{fk.target_table}")
+        given = name if written_out else None
     return catalog.ForeignKey(fk.table, (fk.column.key,), fk.target_table, (fk.target_column.key,), spec.on_delete,
-                              on_update, name, spec.foreign_key_name, fk.use_alter)
+                              on_update, name, given, fk.use_alter)
 
 
 def _relation(ctx: Context, relation: ResolvedRelation) -> catalog.Relation:
@@ -116,21 +124,29 @@ def _index(table: ResolvedTable, index: Index, sql: dict[str, str], dialect: str
                          index.where, parts, using, postgresql_only)
 
 
+def _unique(table: str, columns: tuple[str, ...], given: str | None, sql: dict[str, str]) -> catalog.UniqueConstraint:
+    if given is not None:
+        return catalog.UniqueConstraint(columns, given, given)
+    name, written_out = names.constraint_name(f"uq_{table}_{'_'.join(sql[c] for c in columns)}")
+    return catalog.UniqueConstraint(columns, name if written_out else None, name)
+
+
 def _table(ctx: Context, table: ResolvedTable) -> catalog.Table:
     spec = table.spec
     sql = {key: column.sql_name for key, column in table.columns.items()}
-    uniques = tuple(
-        catalog.UniqueConstraint(tuple(u.columns), u.name,
-                                 u.name or f"uq_{table.name}_{'_'.join(sql[c] for c in u.columns)}")
-        for u in spec.unique
-    )
+    uniques = tuple(_unique(table.name, tuple(u.columns), u.name, sql) for u in spec.unique)
     indexes = tuple(_index(table, index, sql, ctx.spec.dialect) for index in spec.indexes)
-    checks = tuple(catalog.Check(c.name, c.sql, f"ck_{table.name}_{c.name}") for c in spec.checks)
+    checks = tuple(catalog.Check(c.name, c.sql, *names.constraint_name(f"ck_{table.name}_{c.name}"))
+                   for c in spec.checks)
+    key_name = spec.primary_key_name
+    if key_name is None:
+        conventional, written_out = names.constraint_name(f"pk_{table.name}")
+        key_name = conventional if written_out else None
     return catalog.Table(
         name=table.name, class_name=table.class_name,
         columns=tuple(_column(ctx, column) for column in table.columns.values()),
         relations=tuple(_relation(ctx, relation) for relation in table.relations.values()),
         foreign_keys=tuple(_foreign_key(ctx, fk) for fk in table.fks),
         uniques=uniques, indexes=indexes, checks=checks, comment=spec.comment, soft_delete=spec.soft_delete,
-        primary_key_given_name=spec.primary_key_name,
+        primary_key_given_name=key_name,
     )

@@ -53,10 +53,6 @@ from schemagen import names as sg_names
 # them for good. Their regression tests accept the SpecError.
 
 EXCLUDED: dict[str, str] = {
-    "table_name:" + "日" * 21: "bug B17: SQL names up to 63 bytes are accepted, but names derived from them "
-                               "(fk_/ix_ constraint names) are cut by SQLAlchemy at 63 characters and by "
-                               "PostgreSQL at 63 bytes: two foreign keys of a 21-character CJK table collide",
-    "column_name:" + "ä" * 31: "bug B17 (same cause, column names)",
     "json_big_floats": "finding F3 (PostgreSQL, not schemagen): jsonb normalises numbers, so an integral float "
                        ">= 1e16 in an untyped json value comes back as an int",
 }
