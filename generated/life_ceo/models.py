@@ -541,7 +541,20 @@ class User(Base):
     """People using the platform."""
 
     __tablename__ = "users"
-    __table_args__ = ({"comment": "People using the platform."},)
+    __table_args__ = (
+        CheckConstraint('length("username") >= 3', name="username_min_length_3"),
+        CheckConstraint('length("username") <= 50', name="username_max_length_50"),
+        CheckConstraint('length("password_hash") >= 8', name="password_hash_min_length_8"),
+        CheckConstraint('length("first_name") >= 1', name="first_name_min_length_1"),
+        CheckConstraint('length("first_name") <= 100', name="first_name_max_length_100"),
+        CheckConstraint('length("last_name") >= 1', name="last_name_min_length_1"),
+        CheckConstraint('length("last_name") <= 100', name="last_name_max_length_100"),
+        CheckConstraint('length("bio") <= 500', name="bio_max_length_500"),
+        CheckConstraint(
+            "\"phone\" ~ '^\\+?[0-9 ()-]{7,20}$'", name="phone_pattern_24ad7cf6"
+        ).ddl_if(dialect="postgresql"),
+        {"comment": "People using the platform."},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     public_id: Mapped[uuid.UUID] = mapped_column(
@@ -798,6 +811,10 @@ class Memory(Base):
             postgresql_where=text("deleted_at IS NULL"),
             sqlite_where=text("deleted_at IS NULL"),
         ),
+        CheckConstraint('length("content") >= 1', name="content_min_length_1"),
+        CheckConstraint('length("content") <= 10000', name="content_max_length_10000"),
+        CheckConstraint('"importance" >= 1', name="importance_ge_1"),
+        CheckConstraint('"importance" <= 10', name="importance_le_10"),
         {"comment": "Things the Life CEO should remember about a user."},
     )
 
@@ -844,6 +861,8 @@ class Event(Base):
     __table_args__ = (
         CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("ticket_price >= 0", name="ticket_price_non_negative"),
+        CheckConstraint('"capacity" > 0', name="capacity_gt_0"),
+        CheckConstraint('"capacity" < 100000', name="capacity_lt_100000"),
         {"comment": "Meetups, organised by a user, optionally within a group."},
     )
 
@@ -880,7 +899,11 @@ class EventAttendee(Base):
     """RSVPs: link table users <-> events."""
 
     __tablename__ = "event_attendees"
-    __table_args__ = ({"comment": "RSVPs: link table users <-> events."},)
+    __table_args__ = (
+        CheckConstraint('"guests" >= 0', name="guests_ge_0"),
+        CheckConstraint('"guests" <= 5', name="guests_le_5"),
+        {"comment": "RSVPs: link table users <-> events."},
+    )
 
     event_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
@@ -899,6 +922,8 @@ class TicketOrder(Base):
     __tablename__ = "order"
     __table_args__ = (
         CheckConstraint("total >= 0", name="total_non_negative"),
+        CheckConstraint('"quantity" >= 1', name="quantity_ge_1"),
+        CheckConstraint('"quantity" <= 10', name="quantity_le_10"),
         {"comment": "Ticket purchases for events."},
     )
 
@@ -935,6 +960,14 @@ class HousingListing(Base):
         ),
         CheckConstraint("monthly_rent >= 0", name="rent_non_negative"),
         CheckConstraint("bedrooms >= 0", name="bedrooms_non_negative"),
+        CheckConstraint('"monthly_rent" >= 0', name="monthly_rent_ge_0"),
+        CheckConstraint('"monthly_rent" <= 1000000', name="monthly_rent_le_1000000"),
+        CheckConstraint('"bedrooms" >= 0', name="bedrooms_ge_0"),
+        CheckConstraint('"bedrooms" <= 20', name="bedrooms_le_20"),
+        CheckConstraint('"latitude" >= -90', name="latitude_ge_neg90"),
+        CheckConstraint('"latitude" <= 90', name="latitude_le_90"),
+        CheckConstraint('"longitude" >= -180', name="longitude_ge_neg180"),
+        CheckConstraint('"longitude" <= 180', name="longitude_le_180"),
         {"comment": "Rooms and flats offered by hosts."},
     )
 
@@ -986,6 +1019,10 @@ class HousingApplication(Base):
             sqlite_where=text("status <> 'withdrawn'"),
         ),
         CheckConstraint('until IS NULL OR until > "from"', name="until_after_from"),
+        CheckConstraint('length("message") <= 2000', name="message_max_length_2000"),
+        CheckConstraint('"household_size" >= 1', name="household_size_ge_1"),
+        CheckConstraint('"match_score" >= 0', name="match_score_ge_0"),
+        CheckConstraint('"match_score" <= 1', name="match_score_le_1"),
         {"comment": "A user's application for a listing."},
     )
 
@@ -1030,6 +1067,8 @@ class Post(Base):
     __table_args__ = (
         Index("ix_posts_group_feed", "group_id", "created_at"),
         Index("ix_posts_author_id_created_at", "author_id", "created_at"),
+        CheckConstraint('length("content") >= 1', name="content_min_length_1"),
+        CheckConstraint('length("content") <= 5000', name="content_max_length_5000"),
         {"comment": "Feed posts, on a profile or in a group."},
     )
 
@@ -1068,7 +1107,11 @@ class Comment(Base):
     """Threaded comments on posts."""
 
     __tablename__ = "comments"
-    __table_args__ = ({"comment": "Threaded comments on posts."},)
+    __table_args__ = (
+        CheckConstraint('length("body") >= 1', name="body_min_length_1"),
+        CheckConstraint('length("body") <= 2000', name="body_max_length_2000"),
+        {"comment": "Threaded comments on posts."},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     post_id: Mapped[int] = mapped_column(Integer, ForeignKey("posts.id", ondelete="CASCADE"))

@@ -217,6 +217,11 @@ class Check:
     name_is_final: bool = False
     """`name` is schemagen's own (the convention's would pass PostgreSQL's 63 bytes): the model
     writes it out marked as final, so the convention is not applied to it again."""
+    only_on: Literal["postgresql", "sqlite"] | None = None
+    """Created on this database only: the rule's SQL is that database's (`cardinality` for an array on
+    PostgreSQL, `json_array_length` for the same array stored as JSON on SQLite, a regex on PostgreSQL)."""
+    from_rule: bool = False
+    """Made from a column's `validate:` rule (`validate_in_database`), not written under `checks:`."""
 
 
 @dataclass(frozen=True)

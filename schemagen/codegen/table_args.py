@@ -37,7 +37,10 @@ def table_args(imports: Imports, table: Table) -> tuple[Code, ...]:
         # a final name is marked so, or the convention would prefix it again
         name = call(sa.name("sqlalchemy.schema", "conv"), literal(check.name)) if check.name_is_final \
             else literal(check.given_name)
-        args.append(item_call(sa.name(SQLALCHEMY, "CheckConstraint"), literal(check.sql), name=name, indent=8))
+        code = item_call(sa.name(SQLALCHEMY, "CheckConstraint"), literal(check.sql), name=name, indent=8)
+        if check.only_on is not None:
+            code = Code(f"{code}.ddl_if(dialect={literal(check.only_on)})")
+        args.append(code)
     if table.comment is not None:
         item = f"{literal('comment')}: {literal(table.comment)}"
         # too long for its line: exploded with a magic trailing comma, the layout black keeps

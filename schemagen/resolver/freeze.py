@@ -5,6 +5,7 @@ from __future__ import annotations
 from schemagen import catalog, names
 from schemagen.catalog import TypeRef
 from schemagen.resolver.context import Context, ForeignKey, ResolvedColumn, ResolvedRelation, ResolvedTable, kind_of
+from schemagen.resolver.rule_checks import rule_checks
 from schemagen.resolver.shapes import parse_type, typed_json
 from schemagen.spec.model import Index
 
@@ -138,6 +139,8 @@ def _table(ctx: Context, table: ResolvedTable) -> catalog.Table:
     indexes = tuple(_index(table, index, sql, ctx.spec.dialect) for index in spec.indexes)
     checks = tuple(catalog.Check(c.name, c.sql, *names.constraint_name(f"ck_{table.name}_{c.name}"))
                    for c in spec.checks)
+    checks += tuple(check for column in table.columns.values()
+                    for check in rule_checks(table.name, column, ctx.spec.dialect, ctx.spec.validate_in_database))
     key_name = spec.primary_key_name
     if key_name is None:
         conventional, written_out = names.constraint_name(f"pk_{table.name}")

@@ -12,6 +12,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
     "Spec": {
         "package": "shop",
         "dialect": "sqlite",
+        "validate_in_database": "false",
         "enums": "{OrderStatus: [pending, paid, shipped]}",
         "types": "{Address: {street: str, city: str, zip: {type: str, pattern: '^[0-9]{5}$'}}}",
         "tables": "{customers: {columns: {id: {type: serial, primary_key: true}, name: text}}}",
@@ -64,6 +65,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "le": "100",
         "lt": "1000000",
         "message": "Must be a lowercase slug",
+        "in_database": "false",
     },
     "SqlDefault": {
         "sql": "gen_random_uuid()",

@@ -102,6 +102,9 @@ class Rules(_Node):
     le: Number | None = Field(default=None, description="The value must be less than or equal to this.")
     lt: Number | None = Field(default=None, description="The value must be less than this.")
     message: Text | None = Field(default=None, description="The error message a user sees when any rule fails.")
+    in_database: Flag | None = Field(default=None, description="Whether the rules SQL can express (lengths, ranges, "
+                                     "a pattern on PostgreSQL) are also CHECK constraints, so raw SQL writes obey "
+                                     "them too (default: the spec's `validate_in_database`).")
 
 
 class SqlDefault(_Node):
@@ -357,6 +360,10 @@ class Spec(_Node):
                                  "stem).")
     dialect: Literal["postgresql", "sqlite"] = Field(default="postgresql", description="The database the schema "
                                                      "targets.")
+    validate_in_database: Flag = Field(default=True, description="Columns' `validate:` rules that SQL can express "
+                                       "are also named CHECK constraints (`ck_<table>_<column>_<rule>`), so the "
+                                       "database enforces the rule the schemas enforce; `false` leaves them to the "
+                                       "schemas alone.")
     enums: dict[str, EnumType] = Field(default={}, description="Enums: a name and its values (or `{values: [...], "
                                        "sql_name: ...}`).")
     types: dict[str, dict[str, ShapeField]] = Field(default={}, description="Typed-JSON shapes: a name and its "

@@ -12,6 +12,7 @@ from pydantic_core import SchemaValidator
 from sqlalchemy import (
     Boolean,
     cast,
+    CheckConstraint,
     Date,
     DateTime,
     Enum,
@@ -266,6 +267,11 @@ class Group(Base):
     """A row of the `group` table."""
 
     __tablename__ = "group"
+    __table_args__ = (
+        CheckConstraint("\"user\" ~ '^[a-z]+$'", name="user_pattern_39c46b36").ddl_if(
+            dialect="postgresql"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user: Mapped[str | None] = mapped_column(String(10))

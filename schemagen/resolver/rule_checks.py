@@ -1,0 +1,66 @@
+"""`validate:` rules as CHECK constraints: the rule the schemas enforce, enforced by the database too.
+
+Each rule SQL can express becomes one named CHECK (`ck_<table>_<column>_<rule>_<bound>`), so a
+changed rule is a changed name and a migration follows it. What SQL cannot say the way Pydantic
+means it stays with the schemas alone: `format`, rules on array items, and a `pattern` on SQLite
+(no regular expressions) or one using syntax PostgreSQL reads differently (see `_PORTABLE_PATTERN`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from schemagen import catalog, names
+from schemagen.resolver.context import ResolvedColumn
+
+_COMPARISONS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+
+# Pydantic reads `pattern` with Rust's regex engine, PostgreSQL's `~` with its own (ARE). Both search
+# anywhere in the text; they agree on literals, classes, anchors, groups, alternation, quantifiers and
+# \d \w \s. They differ on \b (a backspace to PostgreSQL), \p{..}, \z, \A and inline flags `(?i)`:
+# a pattern using anything outside the shared part is left to the schemas.
+_PORTABLE_PATTERN = re.compile(r"(?:[^\\(]|\\[dDwWsS.\\^$|?*+()\[\]{}/-]|\((?!\?))*")
+
+
+def rule_checks(table: str, column: ResolvedColumn, dialect: str, default_on: bool) -> list[catalog.Check]:
+    """The CHECK constraints of a column's `validate:` rules (none where they stay in the schemas)."""
+    rules = column.spec.rules
+    if rules is None or not (default_on if rules.in_database is None else rules.in_database):
+        return []
+    quoted = '"' + column.sql_name.replace('"', '""') + '"'
+    checks: list[tuple[str, str, str | None]] = []  # (rule, SQL, the one database it is for)
+    for rule, length in (("min_length", rules.min_length), ("max_length", rules.max_length)):
+        if length is None:
+            continue
+        op = ">=" if rule == "min_length" else "<="
+        if column.spec.array:  # the number of items: an ARRAY on PostgreSQL, JSON on SQLite
+            if dialect == "postgresql":
+                checks.append((rule, f"cardinality({quoted}) {op} {length}", "postgresql"))
+            checks.append((rule, f"json_array_length({quoted}) {op} {length}", "sqlite"))
+        else:
+            checks.append((rule, f"length({quoted}) {op} {length}", None))
+    if not column.spec.array:
+        for rule, op in _COMPARISONS.items():
+            bound = getattr(rules, rule)
+            if bound is not None:
+                checks.append((rule, f"{quoted} {op} {bound!r}", None))
+        if rules.pattern is not None and dialect == "postgresql" and _PORTABLE_PATTERN.fullmatch(rules.pattern):
+            checks.append(("pattern", f"{quoted} ~ '" + rules.pattern.replace("'", "''") + "'", "postgresql"))
+    made = []
+    for rule, sql, only_on in checks:
+        # the name carries the bound, not the database's spelling of the rule: both variants of an
+        # array's length share it
+        given = f"{column.sql_name}_{rule}_{_bound_word(rule, rules)}"
+        name, final = names.constraint_name(f"ck_{table}_{given}")
+        made.append(catalog.Check(given, sql, name, final, only_on=only_on, from_rule=True))  # type: ignore[arg-type]
+    return made
+
+
+def _bound_word(rule: str, rules: object) -> str:
+    """The rule's bound in the name (`age_ge_18`, `latitude_ge_neg90`, `score_le_0_5`); a short hash
+    for a pattern or a bound written with an exponent."""
+    written = str(getattr(rules, rule))
+    word = written.replace("-", "neg").replace(".", "_")
+    plain = word.replace("_", "").isalnum() and "e" not in written.lower() and rule != "pattern"
+    return word if plain else hashlib.sha256(written.encode()).hexdigest()[:8]
