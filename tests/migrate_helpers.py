@@ -32,7 +32,7 @@ def project(spec: Path, migrations: Path) -> Project:
     """The migration project of one spec file (its package generated and imported in memory)."""
     (package,) = load_packages([spec], spec.parent / "generated")
     return Project(package.name, package.metadata, Environment(package.name, migrations / package.name),
-                   package.renames)
+                   package.renames, package.catalog)
 
 
 def write_spec(folder: Path, text: str) -> Path:

@@ -119,6 +119,9 @@ class Column:
     rules: Rules | None = None
     secret: bool = False
     """Left out of the Select schema: written through Insert/Update, never read back through the API."""
+    generated: str | None = None
+    """`generated: {sql: ...}`: the expression the database computes the column from (server-set)."""
+    generated_stored: bool = True
     sql_type: str | None = None
     """A pass-through type (`type: sql`): the SQL type as the spec writes it (`citext`)."""
     python_type: str | None = None

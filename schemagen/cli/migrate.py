@@ -44,7 +44,7 @@ def projects(specs: list[Path] | None, migrations: Path | None) -> list[Project]
     except SpecErrors as exc:
         typer.echo(exc.render(), err=True)
         raise typer.Exit(2) from None
-    return [Project(p.name, p.metadata, Environment(p.name, folder / p.name), p.renames) for p in packages]
+    return [Project(p.name, p.metadata, Environment(p.name, folder / p.name), p.renames, p.catalog) for p in packages]
 
 
 def guarded(function: Callable[[], T]) -> T:

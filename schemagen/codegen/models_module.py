@@ -296,6 +296,9 @@ class _Models:
                 name=literal(fk.given_name) if fk.given_name is not None else None,
                 use_alter="True" if fk.use_alter else None,
             ))
+        if column.generated is not None:
+            args.append(call(imports.name(SQLALCHEMY, "Computed"), literal(column.generated),
+                             persisted="True" if column.generated_stored else "False"))
         if column.identity is not None:
             args.append(call(imports.name(SQLALCHEMY, "Identity"), always="True" if column.identity == "always" else None))
         kwargs: dict[str, str | None] = {

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.autogenerate import produce_migrations, render_python_code
@@ -23,7 +23,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from schemagen.migrate import compare, safety
 from schemagen.migrate.database import (MigrateError, dialect_of, engine_for, foreign_key_problems,
                                         scratch_database, upgrade_lock)
+from schemagen.migrate.dialects import metadata_for
 from schemagen.migrate.environment import Environment
+
+if TYPE_CHECKING:
+    from schemagen.catalog import Catalog
 
 
 Renamed = tuple[list[ops.MigrateOperation], list[ops.MigrateOperation]]
@@ -37,6 +41,12 @@ class Project:
     metadata: MetaData
     env: Environment
     renames: safety.Renames
+    catalog: Catalog | None = None
+    """The package's catalog: which indexes and CHECKs are for one database only."""
+
+    def metadata_on(self, dialect: str) -> MetaData:
+        """The models' metadata as a database of `dialect` gets it."""
+        return metadata_for(self.metadata, self.catalog, dialect)
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,7 @@ def _compared(project: Project, url: str) -> Iterator[tuple[Connection, dict[str
     with ExitStack() as stack:
         twin_engine = stack.enter_context(scratch_database(url))
         with twin_engine.begin() as connection:
-            twin = compare.reflect_twin(connection, project.metadata)
+            twin = compare.reflect_twin(connection, project.metadata_on(dialect_of(url)))
         engine = stack.enter_context(scratch_database(url))
         connection = stack.enter_context(engine.connect())
         if project.env.exists() and project.env.revisions():
@@ -74,7 +84,7 @@ def _compared(project: Project, url: str) -> Iterator[tuple[Connection, dict[str
         renamed = safety.apply_renames(connection, project.renames)
         if connection.in_transaction():
             connection.commit()
-        options = {**compare.options(twin), "target_metadata": project.metadata,
+        options = {**compare.options(twin), "target_metadata": project.metadata_on(dialect_of(url)),
                    "version_table": project.env.version_table}
         yield connection, options, renamed
 
@@ -84,7 +94,7 @@ def plan(project: Project, url: str, *, allow_destructive: bool) -> Planned:
     _check_dialect(project, url)
     with _compared(project, url) as (connection, options, renamed):
         context = MigrationContext.configure(connection, opts=options)
-        script = produce_migrations(context, project.metadata)
+        script = produce_migrations(context, options["target_metadata"])
         safety.review(script, renamed, connection, allow_destructive=allow_destructive)
         upgrade = script.upgrade_ops_list[-1]
         code = "" if upgrade.is_empty() else render_python_code(
@@ -166,15 +176,15 @@ def push(project: Project, url: str, *, allow_destructive: bool) -> ops.UpgradeO
     dialect = dialect_of(url)
     compare.register()
     with scratch_database(url) as twin_engine, twin_engine.begin() as twin_connection:
-        twin = compare.reflect_twin(twin_connection, project.metadata)
+        twin = compare.reflect_twin(twin_connection, project.metadata_on(dialect))
     applied: list[ops.UpgradeOps] = []
 
     def action(connection: Connection) -> None:
-        options = {**compare.options(twin), "target_metadata": project.metadata,
+        options = {**compare.options(twin), "target_metadata": project.metadata_on(dialect),
                    "version_table": project.env.version_table}
         renamed = safety.apply_renames(connection, project.renames)
         context = MigrationContext.configure(connection, opts=options)
-        script = produce_migrations(context, project.metadata)
+        script = produce_migrations(context, options["target_metadata"])
         safety.review(script, renamed, connection, allow_destructive=allow_destructive)
         upgrade_ops = script.upgrade_ops_list[-1]
         applied.append(upgrade_ops)

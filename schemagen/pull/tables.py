@@ -128,14 +128,22 @@ def _finish_column(column: PulledColumn, reflected: dict[str, Any], raw: RawTabl
             column.notes.append("a key column that may hold NULL (as SQLite allows): the spec makes it NOT NULL")
     elif not reflected.get("nullable", True):
         options["nullable"] = False
-    if reflected.get("computed"):
-        column.notes.append(f"generated as {reflected['computed'].get('sqltext')}: pulled as a plain column")
+    computed = reflected.get("computed")
+    if computed and not str(computed.get("sqltext") or "").strip():
+        # SQLAlchemy reads no expression from some SQLite tables (a type with a comma, `AS (...)` alone)
+        column.notes.append("a generated column whose expression could not be read: pulled as a plain column")
+    elif computed:
+        options.pop("default", None)
+        generated: dict[str, Any] = {"sql": str(computed.get("sqltext"))}
+        if computed.get("persisted") is False:
+            generated["stored"] = False
+        options["generated"] = generated
     if column.key != name:
         options["column"] = name
     if reflected.get("comment") is not None:
         options["comment"] = reflected["comment"]
-    options_in_order = ("type", "primary_key", "nullable", "unique", "index", "default", "column", "comment",
-                        "length", "precision", "scale", "timezone", "array", "enum")
+    options_in_order = ("type", "primary_key", "nullable", "unique", "index", "default", "generated", "column",
+                        "comment", "length", "precision", "scale", "timezone", "array", "enum")
     column.options = {key: options[key] for key in options_in_order if key in options}
 
 

@@ -155,6 +155,8 @@ def _column_type(ctx: Context, column: ResolvedColumn) -> None:
         else:
             column.identity = spec.identity
             column.server_set = True
+    if spec.generated is not None:
+        _generated(ctx, column, kind)
     options = KINDS[kind].options
     if spec.length is not None and "length" not in options:
         ctx.fail((*path, "length"), f"`length` applies to varchar and char, not `{kind}`")
@@ -236,6 +238,25 @@ def _column_type(ctx: Context, column: ResolvedColumn) -> None:
         ctx.fail((*path, "on_delete"), "`on_delete: set null` on a column that is not nullable",
                  "make the column `nullable: true` or choose another action")
     _rules(ctx, column)
+
+
+def _generated(ctx: Context, column: ResolvedColumn, kind: str) -> None:
+    """A generated column is the database's to compute: nothing may write it or number it."""
+    spec, path = column.spec, (*column.path, "generated")
+    column.server_set = True
+    given = [key for key, field in (("primary_key", "primary_key"), ("default", "default"), ("identity", "identity"),
+                                    ("on_update", "on_update"), ("references", "references"), ("validate", "rules"),
+                                    ("array", "array"))
+             if field in spec.model_fields_set and getattr(spec, field) is not None and getattr(spec, field) is not False]
+    if kind in AUTO_NUMBERED:
+        given.insert(0, "type")
+    for key in given:
+        ctx.fail((*column.path, key), f"`{key}` cannot be combined with `generated:`: the database computes the "
+                 "column from the row's other columns", f"remove `{key}`, or `generated:`")
+    assert spec.generated is not None
+    if not spec.generated.stored and ctx.spec.dialect == "postgresql":
+        ctx.fail((*path, "stored"), "PostgreSQL 15 computes generated columns on write only (`stored: true`)",
+                 "remove `stored: false`, or target SQLite (`dialect: sqlite`)")
 
 
 def _rules(ctx: Context, column: ResolvedColumn) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from schemagen import catalog, names
 from schemagen.catalog import TypeRef
 from schemagen.resolver.context import Context, ForeignKey, ResolvedColumn, ResolvedRelation, ResolvedTable, kind_of
@@ -72,6 +75,8 @@ def _column(ctx: Context, column: ResolvedColumn) -> catalog.Column:
         precision=spec.precision, scale=spec.scale, timezone=spec.timezone, enum=column.enum,
         json_type=column.json_type, default=default, on_update_now=spec.on_update == "now", comment=spec.comment,
         rules=rules, secret=spec.secret,
+        generated=spec.generated.sql if spec.generated is not None else None,
+        generated_stored=spec.generated.stored if spec.generated is not None else True,
     )
 
 
@@ -145,11 +150,46 @@ def _table(ctx: Context, table: ResolvedTable) -> catalog.Table:
     if key_name is None:
         conventional, written_out = names.constraint_name(f"pk_{table.name}")
         key_name = conventional if written_out else None
+    columns = tuple(_column(ctx, column) for column in table.columns.values())
+    if spec.soft_delete is not None:
+        referenced = {fk.target_column.key for other in ctx.tables.values() for fk in other.fks
+                      if fk.target_table == table.name}
+        columns, uniques, indexes = _unique_among_live_rows(table.columns[spec.soft_delete].sql_name, referenced,
+                                                            columns, uniques, indexes)
     return catalog.Table(
-        name=table.name, class_name=table.class_name,
-        columns=tuple(_column(ctx, column) for column in table.columns.values()),
+        name=table.name, class_name=table.class_name, columns=columns,
         relations=tuple(_relation(ctx, relation) for relation in table.relations.values()),
         foreign_keys=tuple(_foreign_key(ctx, fk) for fk in table.fks),
         uniques=uniques, indexes=indexes, checks=checks, comment=spec.comment, soft_delete=spec.soft_delete,
         primary_key_given_name=key_name,
     )
+
+
+def _unique_among_live_rows(
+    deleted: str, referenced: set[str], columns: tuple[catalog.Column, ...],
+    uniques: tuple[catalog.UniqueConstraint, ...], indexes: tuple[catalog.Index, ...],
+) -> tuple[tuple[catalog.Column, ...], tuple[catalog.UniqueConstraint, ...], tuple[catalog.Index, ...]]:
+    """A soft-deleting table's uniques hold among live rows only: unique indexes `WHERE <deleted> IS
+    NULL` (both databases have partial indexes), so a deleted row's values can be taken again. A
+    column a foreign key points at keeps its full unique constraint: the database needs one there."""
+    live = (deleted if re.fullmatch(r"[a-z_][a-z0-9_]*", deleted) else '"' + deleted.replace('"', '""') + '"') \
+        + " IS NULL"
+    made: list[catalog.Index] = []
+    kept_columns = []
+    for column in columns:
+        name = column.unique_name or (column.index_name if column.unique else None)
+        if name is None or column.primary_key or column.key in referenced:
+            kept_columns.append(column)
+            continue
+        made.append(catalog.Index((column.key,), name, True, live, (catalog.IndexPart(column.key),)))
+        kept_columns.append(replace(column, unique_name=None, index_name=None, named_in_table_args=True))
+    kept_uniques = []
+    for unique in uniques:
+        if len(unique.columns) == 1 and unique.columns[0] in referenced:
+            kept_uniques.append(unique)
+            continue
+        made.append(catalog.Index(unique.columns, unique.name, True, live,
+                                  tuple(catalog.IndexPart(key) for key in unique.columns)))
+    indexes = tuple(replace(index, where=live) if index.unique and index.where is None else index
+                    for index in indexes)
+    return tuple(kept_columns), tuple(kept_uniques), tuple(made) + indexes

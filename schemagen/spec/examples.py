@@ -54,6 +54,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "renamed_from": "mail",
         "foreign_key_name": "orders_customer_id_fkey",
         "identity": "by default",
+        "generated": "{sql: price * quantity}",
     },
     "Rules": {
         "min_length": "1",
@@ -66,6 +67,10 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "lt": "1000000",
         "message": "Must be a lowercase slug",
         "in_database": "false",
+    },
+    "Generated": {
+        "sql": "price * quantity",
+        "stored": "true",
     },
     "SqlDefault": {
         "sql": "gen_random_uuid()",

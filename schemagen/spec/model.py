@@ -114,6 +114,15 @@ class SqlDefault(_Node):
         description="The SQL expression, passed to the database verbatim, e.g. `now()`.")
 
 
+class Generated(_Node):
+    """`generated: {sql: ...}`: a column the database computes from the row's other columns."""
+
+    sql: Annotated[str, Field(strict=True, pattern=r"\S")] = Field(
+        description="The SQL expression, over the row's own columns, e.g. `price * quantity`.")
+    stored: Flag = Field(default=True, description="Computed on write and stored (`GENERATED ALWAYS AS (...) "
+                         "STORED`); `false` computes it on read (SQLite only: PostgreSQL 15 stores them).")
+
+
 class JsonDefault(_Node):
     """`default: {json: ...}`: a JSON literal, written out when it would read as another spelling."""
 
@@ -202,6 +211,8 @@ class Column(_Node):
     references: Text | None = Field(default=None, description="A foreign key: `table.column`.")
     foreign_key_name: Text | None = Field(default=None, description="The name of the foreign-key constraint "
                                           "`references:` makes (default: `fk_<table>_<column>_<target table>`).")
+    generated: Generated | None = Field(default=None, description="Computed by the database from the row's other "
+                                        "columns: read back in Select, never written (not in Insert or Update).")
     identity: Literal["always", "by default"] | None = Field(
         default=None, description="Numbered by the database (PostgreSQL `GENERATED ... AS IDENTITY`), on "
         "smallint, integer and bigint columns, key or not: `by default` takes a value when one is given, "

@@ -1,0 +1,108 @@
+"""Lifecycle policies declared once and enforced by the database (SQLite and PostgreSQL):
+`soft_delete:` makes uniques hold among live rows, so a deleted row's unique values can be taken
+again; `generated:` columns are the database's to compute, read back with every write."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+import schemagen
+from tests.helpers import import_generated
+
+SPEC = """\
+package: lifecycle
+tables:
+  accounts:
+    columns:
+      id: {type: integer, primary_key: true}
+      email: {type: text, unique: true}
+      handle: {type: text, unique: true, index: true}
+      org: integer
+      slug: text
+      code: {type: text, unique: true}
+      deleted_at: timestamp
+    soft_delete: deleted_at
+    unique: [[org, slug]]
+    indexes:
+      - {columns: [slug], unique: true, where: "org IS NULL", name: ix_accounts_orgless_slug}
+  invites:
+    columns:
+      id: {type: integer, primary_key: true}
+      code: {type: text, references: accounts.code}
+"""
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return import_generated(tmp_path_factory.mktemp("lifecycle"), schemagen.resolve(schemagen.parse_spec(SPEC)))
+
+
+def _insert(engine: Engine, package: Any, **values: Any) -> None:
+    with engine.begin() as connection:  # raw Core: the database alone decides
+        connection.execute(sqlalchemy.insert(package.Base.metadata.tables["accounts"]).values(**values))
+
+
+@pytest.mark.parametrize("values", [{"email": "a@x"}, {"handle": "ann"}, {"org": 1, "slug": "s"}])
+def test_a_deleted_rows_unique_values_can_be_taken_again(engine: Engine, package: Any,
+                                                         values: dict[str, Any]) -> None:
+    package.Base.metadata.create_all(engine)
+    _insert(engine, package, id=1, **values)
+    with pytest.raises(sqlalchemy.exc.IntegrityError):  # unique among live rows
+        _insert(engine, package, id=2, **values)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE accounts SET deleted_at = CURRENT_TIMESTAMP WHERE id = 1")
+    _insert(engine, package, id=2, **values)
+    with pytest.raises(sqlalchemy.exc.IntegrityError):
+        _insert(engine, package, id=3, **values)
+
+
+def test_a_column_a_foreign_key_points_at_stays_unique_over_all_rows(engine: Engine, package: Any) -> None:
+    package.Base.metadata.create_all(engine)
+    _insert(engine, package, id=1, code="c1", deleted_at=sqlalchemy.func.current_timestamp())
+    with pytest.raises(sqlalchemy.exc.IntegrityError):
+        _insert(engine, package, id=2, code="c1")
+
+
+def test_an_index_with_its_own_predicate_keeps_it(package: Any) -> None:
+    indexes = {index.name: index for index in package.Base.metadata.tables["accounts"].indexes}
+    where = {name: str(index.dialect_options["postgresql"]["where"]) for name, index in indexes.items()}
+    assert where == {"uq_accounts_email": "deleted_at IS NULL", "ix_accounts_handle": "deleted_at IS NULL",
+                     "uq_accounts_org_slug": "deleted_at IS NULL", "ix_accounts_orgless_slug": "org IS NULL"}
+
+
+GOLDEN_SPEC = Path(__file__).parent / "golden" / "lifecycle" / "spec.yaml"
+
+
+@pytest.fixture(scope="module")
+def golden(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    catalog = schemagen.resolve(schemagen.load_spec(GOLDEN_SPEC))
+    return import_generated(tmp_path_factory.mktemp("golden_lifecycle"), catalog)
+
+
+def test_a_generated_column_is_computed_by_the_database_and_read_only(engine: Engine, golden: Any) -> None:
+    golden.Base.metadata.create_all(engine)
+    assert set(golden.LineInsert.model_fields) == set(golden.LineUpdate.model_fields) == {"price", "quantity"}
+    sent = golden.LineInsert.model_validate({"price": "2.50", "quantity": 3, "total": 1}).model_dump()
+    assert "total" not in sent  # never written by the app
+    with Session(engine, expire_on_commit=False) as session:
+        line = golden.Line(**golden.LineInsert.model_validate({"price": "2.50", "quantity": 3}).model_dump())
+        session.add(line)
+        session.commit()
+        # back with the INSERT (RETURNING): readable after commit without IO
+        assert golden.LineSelect.model_validate(line).model_dump(mode="json") == {
+            "id": line.id, "price": "2.50", "quantity": 3, "total": "7.50", "label": "x3"}
+        golden.LineUpdate.model_validate({"quantity": 4}).apply_to(line)
+        session.commit()
+        assert (line.total, line.label) == (Decimal("10.00"), "x4")
+    with engine.begin() as connection:  # raw SQL: the database recomputes it
+        connection.exec_driver_sql("UPDATE lines SET quantity = 10")
+        assert connection.exec_driver_sql("SELECT total, label FROM lines").one() == (Decimal("25.00"), "x10")
+        with pytest.raises(sqlalchemy.exc.DatabaseError):
+            connection.exec_driver_sql("UPDATE lines SET total = 1")
