@@ -118,6 +118,19 @@ def enum_member(value: str) -> str:
 
 
 MAX_SQL_NAME = 63  # PostgreSQL truncates identifiers beyond this many bytes
+ON_UPDATE_TRIGGER_SUFFIX = "_on_update_now"
+"""Every trigger schemagen makes (`on_update: now`) ends so: migrations manage these, and leave others alone."""
+
+
+def on_update_trigger_name(table: str) -> str:
+    """`<table>_on_update_now`, the table's `on_update: now` trigger (and its PostgreSQL function); a long
+    table name is shortened with a hash, never the suffix."""
+    suffix = ON_UPDATE_TRIGGER_SUFFIX
+    if len(f"{table}{suffix}".encode()) <= MAX_SQL_NAME:
+        return f"{table}{suffix}"
+    digest = hashlib.sha256(table.encode()).hexdigest()[:8]
+    prefix = table.encode()[: MAX_SQL_NAME - len(suffix) - 9].decode(errors="ignore")
+    return f"{prefix}_{digest}{suffix}"
 
 
 def sql_name_problem(name: str) -> str:

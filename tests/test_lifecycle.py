@@ -4,6 +4,7 @@ again; `generated:` columns are the database's to compute, read back with every 
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -106,3 +107,32 @@ def test_a_generated_column_is_computed_by_the_database_and_read_only(engine: En
         assert connection.exec_driver_sql("SELECT total, label FROM lines").one() == (Decimal("25.00"), "x10")
         with pytest.raises(sqlalchemy.exc.DatabaseError):
             connection.exec_driver_sql("UPDATE lines SET total = 1")
+
+
+def test_on_update_now_moves_with_raw_sql_updates_too(engine: Engine, golden: Any) -> None:
+    golden.Base.metadata.create_all(engine)
+    long_ago = datetime.datetime(2000, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.insert(golden.Account.__table__).values(
+            id=1, email="a@example.com", updated_at=long_ago, seen_on=long_ago.date(), seen_at=long_ago.time()))
+    with engine.begin() as connection:  # another writer, knowing nothing of the ORM
+        connection.exec_driver_sql("UPDATE accounts SET slug = 'moved' WHERE id = 1")
+    with Session(engine) as session:
+        account = session.get(golden.Account, 1)
+        assert account is not None
+        assert account.updated_at > long_ago + datetime.timedelta(days=365)
+        assert account.seen_on > long_ago.date() and account.seen_at != long_ago.time()
+        moved = account.updated_at
+        # an UPDATE that sets the column itself keeps its value
+        session.execute(sqlalchemy.update(golden.Account).values(updated_at=long_ago).where(golden.Account.id == 1))
+        session.commit()
+        session.expire_all()
+        assert session.get(golden.Account, 1).updated_at == long_ago  # type: ignore[union-attr]
+        assert moved > long_ago
+    golden.Base.metadata.drop_all(engine)
+    if engine.dialect.name == "postgresql":  # the trigger's function goes with its table
+        with engine.connect() as connection:
+            left = connection.exec_driver_sql(
+                "SELECT proname FROM pg_proc WHERE proname LIKE '%%on_update_now'"
+                " AND pronamespace = current_schema()::regnamespace").all()
+            assert left == []

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     DateTime,
+    DDL,
     Double,
     Enum,
     false,
@@ -48,6 +49,7 @@ from sqlalchemy import (
 import sqlalchemy.dialects.postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.event import listen
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -667,6 +669,35 @@ class User(Base):
     )
 
 
+# `on_update: now` kept by the database too: raw SQL updates move the time
+listen(
+    User.__table__,
+    "after_create",
+    DDL(
+        'CREATE OR REPLACE FUNCTION "users_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$'
+    ).execute_if(dialect="postgresql"),
+)
+listen(
+    User.__table__,
+    "after_create",
+    DDL(
+        'CREATE TRIGGER "users_on_update_now" BEFORE UPDATE ON "users" FOR EACH ROW EXECUTE FUNCTION "users_on_update_now"()'
+    ).execute_if(dialect="postgresql"),
+)
+listen(
+    User.__table__,
+    "after_drop",
+    DDL('DROP FUNCTION IF EXISTS "users_on_update_now"()').execute_if(dialect="postgresql"),
+)
+listen(
+    User.__table__,
+    "after_create",
+    DDL(
+        'CREATE TRIGGER "users_on_update_now" AFTER UPDATE ON "users" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "users" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END WHERE rowid = NEW.rowid; END'
+    ).execute_if(dialect="sqlite"),
+)
+
+
 class UserSettings(Base):
     """Per-user preferences; exactly one row per user."""
 
@@ -724,6 +755,37 @@ class LifeCeoConversation(Base):
     )
 
     user: Mapped["User"] = relationship(back_populates="conversations", lazy="raise")
+
+
+# `on_update: now` kept by the database too: raw SQL updates move the time
+listen(
+    LifeCeoConversation.__table__,
+    "after_create",
+    DDL(
+        'CREATE OR REPLACE FUNCTION "life_ceo_conversations_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$'
+    ).execute_if(dialect="postgresql"),
+)
+listen(
+    LifeCeoConversation.__table__,
+    "after_create",
+    DDL(
+        'CREATE TRIGGER "life_ceo_conversations_on_update_now" BEFORE UPDATE ON "life_ceo_conversations" FOR EACH ROW EXECUTE FUNCTION "life_ceo_conversations_on_update_now"()'
+    ).execute_if(dialect="postgresql"),
+)
+listen(
+    LifeCeoConversation.__table__,
+    "after_drop",
+    DDL('DROP FUNCTION IF EXISTS "life_ceo_conversations_on_update_now"()').execute_if(
+        dialect="postgresql"
+    ),
+)
+listen(
+    LifeCeoConversation.__table__,
+    "after_create",
+    DDL(
+        'CREATE TRIGGER "life_ceo_conversations_on_update_now" AFTER UPDATE ON "life_ceo_conversations" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "life_ceo_conversations" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END WHERE rowid = NEW.rowid; END'
+    ).execute_if(dialect="sqlite"),
+)
 
 
 class Group(Base):
@@ -852,6 +914,35 @@ class Memory(Base):
     def restore(self) -> None:
         """Undo `soft_delete()`."""
         self.deleted_at = None
+
+
+# `on_update: now` kept by the database too: raw SQL updates move the time
+listen(
+    Memory.__table__,
+    "after_create",
+    DDL(
+        'CREATE OR REPLACE FUNCTION "memories_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$'
+    ).execute_if(dialect="postgresql"),
+)
+listen(
+    Memory.__table__,
+    "after_create",
+    DDL(
+        'CREATE TRIGGER "memories_on_update_now" BEFORE UPDATE ON "memories" FOR EACH ROW EXECUTE FUNCTION "memories_on_update_now"()'
+    ).execute_if(dialect="postgresql"),
+)
+listen(
+    Memory.__table__,
+    "after_drop",
+    DDL('DROP FUNCTION IF EXISTS "memories_on_update_now"()').execute_if(dialect="postgresql"),
+)
+listen(
+    Memory.__table__,
+    "after_create",
+    DDL(
+        'CREATE TRIGGER "memories_on_update_now" AFTER UPDATE ON "memories" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "memories" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END WHERE rowid = NEW.rowid; END'
+    ).execute_if(dialect="sqlite"),
+)
 
 
 class Event(Base):
@@ -1005,6 +1096,37 @@ class HousingListing(Base):
     )
 
 
+# `on_update: now` kept by the database too: raw SQL updates move the time
+listen(
+    HousingListing.__table__,
+    "after_create",
+    DDL(
+        'CREATE OR REPLACE FUNCTION "housing_listings_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$'
+    ).execute_if(dialect="postgresql"),
+)
+listen(
+    HousingListing.__table__,
+    "after_create",
+    DDL(
+        'CREATE TRIGGER "housing_listings_on_update_now" BEFORE UPDATE ON "housing_listings" FOR EACH ROW EXECUTE FUNCTION "housing_listings_on_update_now"()'
+    ).execute_if(dialect="postgresql"),
+)
+listen(
+    HousingListing.__table__,
+    "after_drop",
+    DDL('DROP FUNCTION IF EXISTS "housing_listings_on_update_now"()').execute_if(
+        dialect="postgresql"
+    ),
+)
+listen(
+    HousingListing.__table__,
+    "after_create",
+    DDL(
+        'CREATE TRIGGER "housing_listings_on_update_now" AFTER UPDATE ON "housing_listings" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "housing_listings" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END WHERE rowid = NEW.rowid; END'
+    ).execute_if(dialect="sqlite"),
+)
+
+
 class HousingApplication(Base):
     """A user's application for a listing."""
 
@@ -1101,6 +1223,35 @@ class Post(Base):
     tags: Mapped[list["Tag"]] = relationship(
         back_populates="posts", secondary="post_tags", lazy="raise"
     )
+
+
+# `on_update: now` kept by the database too: raw SQL updates move the time
+listen(
+    Post.__table__,
+    "after_create",
+    DDL(
+        'CREATE OR REPLACE FUNCTION "posts_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$'
+    ).execute_if(dialect="postgresql"),
+)
+listen(
+    Post.__table__,
+    "after_create",
+    DDL(
+        'CREATE TRIGGER "posts_on_update_now" BEFORE UPDATE ON "posts" FOR EACH ROW EXECUTE FUNCTION "posts_on_update_now"()'
+    ).execute_if(dialect="postgresql"),
+)
+listen(
+    Post.__table__,
+    "after_drop",
+    DDL('DROP FUNCTION IF EXISTS "posts_on_update_now"()').execute_if(dialect="postgresql"),
+)
+listen(
+    Post.__table__,
+    "after_create",
+    DDL(
+        'CREATE TRIGGER "posts_on_update_now" AFTER UPDATE ON "posts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "posts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END WHERE rowid = NEW.rowid; END'
+    ).execute_if(dialect="sqlite"),
+)
 
 
 class Comment(Base):

@@ -69,6 +69,15 @@ class SoftDelete:
 
 
 @dataclass(frozen=True)
+class TableEvent:
+    """`event.listen(Model.__table__, event, ddl)`: DDL the table's creation or drop runs too."""
+
+    listen: Code
+    event: Code
+    ddl: Code
+
+
+@dataclass(frozen=True)
 class ModelClass:
     name: Code
     docstring: Code
@@ -79,6 +88,7 @@ class ModelClass:
     columns: tuple[Field, ...]
     relations: tuple[Field, ...]
     soft_delete: SoftDelete | None
+    table_events: tuple[TableEvent, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from schemagen.codegen.literals import Code, docstring, literal
 from schemagen.codegen.relationships import relationship_field
 from schemagen.codegen.table_args import now_function
 from schemagen.codegen.table_args import table_args as build_table_args
+from schemagen.codegen.triggers import on_update_triggers
 
 
 # Server-set values (defaults, `onupdate`, a soft delete's time) come back with the INSERT or UPDATE
@@ -254,6 +255,7 @@ class _Models:
             columns=columns,
             relations=relations,
             soft_delete=soft_delete,
+            table_events=on_update_triggers(self.imports, table),
         )
 
     @cached_property

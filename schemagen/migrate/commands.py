@@ -20,7 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, MetaData
 from sqlalchemy.exc import SQLAlchemyError
 
-from schemagen.migrate import compare, safety
+from schemagen.migrate import compare, safety, triggers
 from schemagen.migrate.database import (MigrateError, dialect_of, engine_for, foreign_key_problems,
                                         scratch_database, upgrade_lock)
 from schemagen.migrate.dialects import metadata_for
@@ -74,7 +74,10 @@ def _compared(project: Project, url: str) -> Iterator[tuple[Connection, dict[str
     with ExitStack() as stack:
         twin_engine = stack.enter_context(scratch_database(url))
         with twin_engine.begin() as connection:
-            twin = compare.reflect_twin(connection, project.metadata_on(dialect_of(url)))
+            # the models' own metadata: `create_all` keeps to each item's database and runs the
+            # tables' DDL listeners (triggers), which a copy would not carry
+            twin = compare.reflect_twin(connection, project.metadata)
+            wanted_triggers = triggers.reflect(connection)
         engine = stack.enter_context(scratch_database(url))
         connection = stack.enter_context(engine.connect())
         if project.env.exists() and project.env.revisions():
@@ -85,7 +88,7 @@ def _compared(project: Project, url: str) -> Iterator[tuple[Connection, dict[str
         if connection.in_transaction():
             connection.commit()
         options = {**compare.options(twin), "target_metadata": project.metadata_on(dialect_of(url)),
-                   "version_table": project.env.version_table}
+                   "version_table": project.env.version_table, "schemagen_triggers": wanted_triggers}
         yield connection, options, renamed
 
 
@@ -95,6 +98,7 @@ def plan(project: Project, url: str, *, allow_destructive: bool) -> Planned:
     with _compared(project, url) as (connection, options, renamed):
         context = MigrationContext.configure(connection, opts=options)
         script = produce_migrations(context, options["target_metadata"])
+        triggers.add_operations(script, options["schemagen_triggers"], connection)
         safety.review(script, renamed, connection, allow_destructive=allow_destructive)
         upgrade = script.upgrade_ops_list[-1]
         code = "" if upgrade.is_empty() else render_python_code(
@@ -114,6 +118,7 @@ def migrate(project: Project, url: str, message: str, *, allow_destructive: bool
 
         def directives(context: MigrationContext, _revision: Any, scripts: list[ops.MigrationScript]) -> None:
             for script in scripts:
+                triggers.add_operations(script, options["schemagen_triggers"], connection)
                 safety.review(script, renamed, connection, allow_destructive=allow_destructive)
 
         config = project.env.config(connection, {**options, "process_revision_directives": directives})
@@ -176,7 +181,8 @@ def push(project: Project, url: str, *, allow_destructive: bool) -> ops.UpgradeO
     dialect = dialect_of(url)
     compare.register()
     with scratch_database(url) as twin_engine, twin_engine.begin() as twin_connection:
-        twin = compare.reflect_twin(twin_connection, project.metadata_on(dialect))
+        twin = compare.reflect_twin(twin_connection, project.metadata)
+        wanted_triggers = triggers.reflect(twin_connection)
     applied: list[ops.UpgradeOps] = []
 
     def action(connection: Connection) -> None:
@@ -185,6 +191,7 @@ def push(project: Project, url: str, *, allow_destructive: bool) -> ops.UpgradeO
         renamed = safety.apply_renames(connection, project.renames)
         context = MigrationContext.configure(connection, opts=options)
         script = produce_migrations(context, options["target_metadata"])
+        triggers.add_operations(script, wanted_triggers, connection)
         safety.review(script, renamed, connection, allow_destructive=allow_destructive)
         upgrade_ops = script.upgrade_ops_list[-1]
         applied.append(upgrade_ops)

@@ -4,7 +4,8 @@ A spec for PostgreSQL may be tested on SQLite: the models then carry indexes and
 one database only (`ddl_if`, decided by the catalog: an expression index by a PostgreSQL method, a
 regex CHECK, an array's item count spelled per database). `create_all` honours that, but a revision
 does not: Alembic renders every constraint of a table into `op.create_table`. So autogenerate
-compares against a copy holding only what this database gets.
+compares against a copy holding only what this database gets (the twin database is made from the
+models' own metadata, whose tables also carry their DDL listeners).
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ Names in the database are untrusted: every query here passes them as bound param
 
 from __future__ import annotations
 
+import re
+
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +16,8 @@ from typing import Any
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SAWarning
+
+from schemagen import names
 
 
 @dataclass
@@ -30,6 +34,8 @@ class RawTable:
     comment: str | None
     partitioned_by: str | None = None
     """PostgreSQL: the partition key of a partitioned table (`RANGE (day)`)."""
+    on_update_now: set[str] = field(default_factory=set)
+    """Columns schemagen's `<table>_on_update_now` trigger sets on update: `on_update: now`."""
 
 
 @dataclass
@@ -81,7 +87,36 @@ def read(connection: Connection, only: list[str] | None = None) -> RawDatabase:
         if dialect == "sqlite":
             _sqlite_declared_types(connection, raw.tables[-1])
             _sqlite_constraint_names(raw.tables[-1])
+    ours = _on_update_triggers(connection)
+    for table in raw.tables:
+        table.on_update_now = ours.get(table.name, set())
     return raw
+
+
+# the column each `on_update: now` trigger sets, in the text schemagen writes it with (codegen.triggers)
+_SETS_COLUMN = {"postgresql": re.compile(r'NEW\.("(?:[^"]|"")+") := '),
+                "sqlite": re.compile(r'("(?:[^"]|"")+") = CASE WHEN NEW\.')}
+
+
+def _on_update_triggers(connection: Connection) -> dict[str, set[str]]:
+    """The columns of each table that schemagen's `..._on_update_now` trigger keeps current."""
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        rows = _rows(connection, """
+            SELECT t.tgname, c.relname, pg_get_functiondef(t.tgfoid) FROM pg_trigger t
+            JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal
+            AND c.relnamespace = current_schema()::regnamespace""")
+    elif dialect == "sqlite":
+        rows = _rows(connection, "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
+    else:
+        return {}
+    found: dict[str, set[str]] = {}
+    for name, table, sql in rows:
+        if name == names.on_update_trigger_name(table):
+            found[table] = {quoted[1:-1].replace('""', '"') for quoted in _SETS_COLUMN[dialect].findall(sql)}
+    return found
+
+
 
 
 def _wanted(only: list[str], names: list[str]) -> set[str]:
@@ -187,13 +222,17 @@ def _postgres_objects(connection: Connection, schema: str | None, inspector: Any
         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :schema AND NOT t.tgisinternal
         ORDER BY c.relname, t.tgname""", schema=schema)
     for trigger, table in triggers:
-        found.append((f"trigger `{trigger}` on `{table}`", "triggers are not in the spec language"))
+        if trigger != names.on_update_trigger_name(table):  # schemagen's own is `on_update: now`
+            found.append((f"trigger `{trigger}` on `{table}`", "triggers are not in the spec language"))
     functions = _rows(connection, """
         SELECT p.proname, pg_get_function_identity_arguments(p.oid), p.prokind FROM pg_proc p
         JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = :schema
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
         ORDER BY p.proname, 2""", schema=schema)
+    ours = {names.on_update_trigger_name(table) for _, table in triggers}
     for name, arguments, kind in functions:
+        if name in ours and not arguments:
+            continue
         what = {"p": "procedure", "a": "aggregate", "w": "window function"}.get(kind, "function")
         found.append((f"{what} `{name}({arguments})`", "functions and procedures are not in the spec language"))
     sequences = _rows(connection, """
@@ -209,4 +248,5 @@ def _postgres_objects(connection: Connection, schema: str | None, inspector: Any
 def _sqlite_objects(connection: Connection) -> list[tuple[str, str]]:
     triggers = _rows(connection, "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' ORDER BY tbl_name, "
                                  "name")
-    return [(f"trigger `{name}` on `{table}`", "triggers are not in the spec language") for name, table in triggers]
+    return [(f"trigger `{name}` on `{table}`", "triggers are not in the spec language") for name, table in triggers
+            if name != names.on_update_trigger_name(table)]

@@ -128,6 +128,8 @@ def _finish_column(column: PulledColumn, reflected: dict[str, Any], raw: RawTabl
             column.notes.append("a key column that may hold NULL (as SQLite allows): the spec makes it NOT NULL")
     elif not reflected.get("nullable", True):
         options["nullable"] = False
+    if name in raw.on_update_now:
+        options["on_update"] = "now"
     computed = reflected.get("computed")
     if computed and not str(computed.get("sqltext") or "").strip():
         # SQLAlchemy reads no expression from some SQLite tables (a type with a comma, `AS (...)` alone)
@@ -142,8 +144,8 @@ def _finish_column(column: PulledColumn, reflected: dict[str, Any], raw: RawTabl
         options["column"] = name
     if reflected.get("comment") is not None:
         options["comment"] = reflected["comment"]
-    options_in_order = ("type", "primary_key", "nullable", "unique", "index", "default", "generated", "column",
-                        "comment", "length", "precision", "scale", "timezone", "array", "enum")
+    options_in_order = ("type", "primary_key", "nullable", "unique", "index", "default", "on_update", "generated",
+                        "column", "comment", "length", "precision", "scale", "timezone", "array", "enum")
     column.options = {key: options[key] for key in options_in_order if key in options}
 
 

@@ -11,7 +11,9 @@ from sqlalchemy import (
     CheckConstraint,
     ColumnElement,
     Computed,
+    Date,
     DateTime,
+    DDL,
     FetchedValue,
     ForeignKey,
     func,
@@ -26,10 +28,12 @@ from sqlalchemy import (
     String,
     Text,
     text,
+    Time,
     type_coerce,
 )
 import sqlalchemy.dialects.postgresql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.event import listen
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -178,6 +182,67 @@ class _ArrayOf(TypeDecorator[list[_T]]):
         return self.impl_instance.coerce_compared_value(op, value)
 
 
+class _AwareDateTime(TypeDecorator[datetime.datetime]):
+    """`timestamp with time zone`; where the database has none (SQLite) it is stored in UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(
+        self, value: datetime.datetime | None, dialect: Dialect
+    ) -> datetime.datetime | None:
+        if value is None or value.tzinfo is None or dialect.name == "postgresql":
+            return value
+        return value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(
+        self, value: datetime.datetime | None, dialect: Dialect
+    ) -> datetime.datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=datetime.timezone.utc)
+
+
+class _Now(FunctionElement[datetime.datetime]):
+    """`func.now()`; on SQLite with milliseconds, in the six-digit text form SQLAlchemy stores."""
+
+    # SQLite's own CURRENT_TIMESTAMP and CURRENT_TIME have whole seconds and no fraction, which
+    # compare unequal to the values SQLAlchemy writes: a key read back would not find its row.
+
+    type = DateTime()
+    inherit_cache = True
+
+
+@compiles(_Now)
+def _now_sql(element: _Now, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(func.now(), **kw)
+
+
+@compiles(_Now, "sqlite")
+def _now_sqlite(element: _Now, compiler: SQLCompiler, **kw: Any) -> str:
+    return "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
+
+
+class _CurrentTime(FunctionElement[datetime.time]):
+    """`func.current_time()`; on SQLite with milliseconds, in the six-digit text form SQLAlchemy stores."""
+
+    # SQLite's own CURRENT_TIMESTAMP and CURRENT_TIME have whole seconds and no fraction, which
+    # compare unequal to the values SQLAlchemy writes: a key read back would not find its row.
+
+    type = Time()
+    inherit_cache = True
+
+
+@compiles(_CurrentTime)
+def _current_time_sql(element: _CurrentTime, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(func.current_time(), **kw)
+
+
+@compiles(_CurrentTime, "sqlite")
+def _current_time_sqlite(element: _CurrentTime, compiler: SQLCompiler, **kw: Any) -> str:
+    return "strftime('%H:%M:%f000', 'now')"
+
+
 class Base(AsyncAttrs, DeclarativeBase):
     """Declarative base of the `golden_lifecycle` models; constraint names follow one convention."""
 
@@ -268,6 +333,15 @@ class Account(Base):
     deleted_at: Mapped[datetime.datetime | None] = mapped_column(
         DateTime, server_onupdate=FetchedValue()
     )
+    updated_at: Mapped[datetime.datetime] = mapped_column(
+        _AwareDateTime, server_default=_Now(), onupdate=_Now()
+    )
+    seen_on: Mapped[datetime.date | None] = mapped_column(
+        Date, server_default=func.current_date(), onupdate=func.current_date()
+    )
+    seen_at: Mapped[datetime.time | None] = mapped_column(
+        Time, server_default=_CurrentTime(), onupdate=_CurrentTime()
+    )
 
     @classmethod
     def live(cls) -> Select[Self]:
@@ -281,6 +355,35 @@ class Account(Base):
     def restore(self) -> None:
         """Undo `soft_delete()`."""
         self.deleted_at = None
+
+
+# `on_update: now` kept by the database too: raw SQL updates move the time
+listen(
+    Account.__table__,
+    "after_create",
+    DDL(
+        'CREATE OR REPLACE FUNCTION "accounts_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; IF NEW."seen_on" IS NOT DISTINCT FROM OLD."seen_on" THEN NEW."seen_on" := CURRENT_DATE; END IF; IF NEW."seen_at" IS NOT DISTINCT FROM OLD."seen_at" THEN NEW."seen_at" := LOCALTIME; END IF; RETURN NEW; END$$'
+    ).execute_if(dialect="postgresql"),
+)
+listen(
+    Account.__table__,
+    "after_create",
+    DDL(
+        'CREATE TRIGGER "accounts_on_update_now" BEFORE UPDATE ON "accounts" FOR EACH ROW EXECUTE FUNCTION "accounts_on_update_now"()'
+    ).execute_if(dialect="postgresql"),
+)
+listen(
+    Account.__table__,
+    "after_drop",
+    DDL('DROP FUNCTION IF EXISTS "accounts_on_update_now"()').execute_if(dialect="postgresql"),
+)
+listen(
+    Account.__table__,
+    "after_create",
+    DDL(
+        'CREATE TRIGGER "accounts_on_update_now" AFTER UPDATE ON "accounts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" OR NEW."seen_on" IS OLD."seen_on" OR NEW."seen_at" IS OLD."seen_at" BEGIN UPDATE "accounts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END, "seen_on" = CASE WHEN NEW."seen_on" IS OLD."seen_on" THEN date(\'now\') ELSE NEW."seen_on" END, "seen_at" = CASE WHEN NEW."seen_at" IS OLD."seen_at" THEN strftime(\'%%H:%%M:%%f000\', \'now\') ELSE NEW."seen_at" END WHERE rowid = NEW.rowid; END'
+    ).execute_if(dialect="sqlite"),
+)
 
 
 class Invite(Base):

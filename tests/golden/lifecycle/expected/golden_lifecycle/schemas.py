@@ -160,6 +160,9 @@ class AccountSelect(_Select):
     tags: list[str] | None
     nickname: str | None
     deleted_at: datetime.datetime | None
+    updated_at: datetime.datetime
+    seen_on: datetime.date | None
+    seen_at: datetime.time | None
 
 
 class AccountUpdate(_PartialUpdate):

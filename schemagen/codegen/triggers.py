@@ -1,0 +1,58 @@
+"""models.py: `on_update: now` kept by the database too, so raw SQL updates move the time.
+
+The ORM sets the column on every update it writes (`onupdate`); a trigger does the same for every
+other writer (raw SQL, another service, a migration script) whenever the UPDATE leaves the column as
+it was. The triggers hang on the model's table (`after_create`/`after_drop` DDL), so `create_all`
+makes them and `schemagen migrate` finds them on the twin database like any other object.
+"""
+
+from __future__ import annotations
+
+from schemagen import names
+from schemagen.catalog import Table
+from schemagen.codegen import ir
+from schemagen.codegen.imports import Imports
+from schemagen.codegen.literals import Code, literal
+
+
+_POSTGRESQL_NOW = {"timestamp": "now()", "date": "CURRENT_DATE", "time": "LOCALTIME"}
+# the text forms SQLAlchemy stores on SQLite (see `_Now`)
+_SQLITE_NOW = {"timestamp": "strftime('%Y-%m-%d %H:%M:%f000', 'now')", "date": "date('now')",
+               "time": "strftime('%H:%M:%f000', 'now')"}
+
+
+def on_update_triggers(imports: Imports, table: Table) -> tuple[ir.TableEvent, ...]:
+    """The DDL listeners of a table's `on_update: now` columns: one trigger for all of them, on
+    PostgreSQL (a function and its trigger) and SQLite. One, because on SQLite a trigger's own UPDATE
+    fires the table's other triggers: one per column would move each other's columns."""
+    columns = [column for column in table.columns if column.on_update_now]
+    if not columns:
+        return ()
+    name, quoted_table = _quoted(names.on_update_trigger_name(table.name)), _quoted(table.name)
+    kept = [(_quoted(column.sql_name), column.type if column.type in _SQLITE_NOW else "timestamp")
+            for column in columns]
+    body = " ".join(f"IF NEW.{c} IS NOT DISTINCT FROM OLD.{c} THEN NEW.{c} := {_POSTGRESQL_NOW[kind]}; END IF;"
+                    for c, kind in kept)
+    function = (f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN {body} "
+                "RETURN NEW; END$$")
+    trigger = f"CREATE TRIGGER {name} BEFORE UPDATE ON {quoted_table} FOR EACH ROW EXECUTE FUNCTION {name}()"
+    unchanged = " OR ".join(f"NEW.{c} IS OLD.{c}" for c, _ in kept)
+    moved = ", ".join(f"{c} = CASE WHEN NEW.{c} IS OLD.{c} THEN {_SQLITE_NOW[kind]} ELSE NEW.{c} END"
+                      for c, kind in kept)
+    sqlite = (f"CREATE TRIGGER {name} AFTER UPDATE ON {quoted_table} FOR EACH ROW WHEN {unchanged} "
+              f"BEGIN UPDATE {quoted_table} SET {moved} WHERE rowid = NEW.rowid; END")
+    return (_event(imports, "after_create", function, "postgresql"),
+            _event(imports, "after_create", trigger, "postgresql"),
+            _event(imports, "after_drop", f"DROP FUNCTION IF EXISTS {name}()", "postgresql"),
+            _event(imports, "after_create", sqlite, "sqlite"))
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _event(imports: Imports, event: str, sql: str, dialect: str) -> ir.TableEvent:
+    # DDL reads its text as a %-format string
+    ddl = f"{imports.name('sqlalchemy', 'DDL')}({literal(sql.replace('%', '%%'))})"
+    return ir.TableEvent(Code(imports.name("sqlalchemy.event", "listen")), literal(event),
+                         Code(f"{ddl}.execute_if(dialect={literal(dialect)})"))
