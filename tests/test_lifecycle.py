@@ -15,7 +15,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 import schemagen
+from schemagen.migrate import commands
+from schemagen.migrate.database import engine_for
+from tests import migrate_helpers
 from tests.helpers import import_generated
+from tests.migrate_helpers import project, write_spec
 
 SPEC = """\
 package: lifecycle
@@ -136,3 +140,59 @@ def test_on_update_now_moves_with_raw_sql_updates_too(engine: Engine, golden: An
                 "SELECT proname FROM pg_proc WHERE proname LIKE '%%on_update_now'"
                 " AND pronamespace = current_schema()::regnamespace").all()
             assert left == []
+
+
+db_url = migrate_helpers.db_url  # the fixture: a SQLite file, then a private PostgreSQL schema
+
+NOTES = """\
+package: notes_app
+tables:
+  notes:
+    columns:
+      id: {type: integer, primary_key: true}
+      body: text
+"""
+NOTES_TOUCHED = NOTES + "      touched_at: {type: timestamp, nullable: false, default: now, on_update: now}\n"
+
+
+def _touched_moves(url: str) -> bool:
+    """Whether a raw SQL update moves `touched_at` (the trigger is there)."""
+    engine = engine_for(url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DELETE FROM notes")
+            connection.exec_driver_sql("INSERT INTO notes (id, body, touched_at) VALUES (1, 'a', '2000-01-01')")
+            connection.exec_driver_sql("UPDATE notes SET body = 'b'")
+            return str(connection.exec_driver_sql("SELECT touched_at FROM notes").scalar_one())[:4] != "2000"
+    finally:
+        engine.dispose()
+
+
+def test_the_on_update_trigger_comes_and_goes_with_the_migrations(db_url: str, tmp_path: Path) -> None:
+    migrations = tmp_path / "migrations"
+    versions = [NOTES, NOTES_TOUCHED, NOTES_TOUCHED.replace(", on_update: now", ""), NOTES_TOUCHED]
+    for number, text in enumerate(versions):
+        spec = write_spec(tmp_path / "specs", text)
+        migration = project(spec, migrations)
+        planned = commands.migrate(migration, db_url, f"v{number}", allow_destructive=False)
+        assert planned.written is not None
+        commands.upgrade(migration, db_url)
+        assert commands.plan(migration, db_url, allow_destructive=False).upgrade.is_empty()  # --check is clean
+        if "touched_at" in text:
+            assert _touched_moves(db_url) == ("on_update" in text)
+    # a stairway: down to nothing, then up one revision at a time, each in step with its spec
+    commands.downgrade(migration, db_url, "base")
+    for text in versions:
+        commands.upgrade(migration, db_url, "+1")
+        if "touched_at" in text:
+            assert _touched_moves(db_url) == ("on_update" in text)
+    assert commands.plan(migration, db_url, allow_destructive=False).upgrade.is_empty()
+
+
+def test_a_column_comment_is_the_fields_description_in_the_schemas(golden: Any) -> None:
+    total = 'The line\'s total: "price * quantity",\nkept by the database.'
+    assert golden.LineSelect.model_json_schema()["properties"]["total"]["description"] == total
+    price = "Unit price, in the order's currency"
+    for schema in (golden.LineInsert, golden.LineUpdate, golden.LineSelect):
+        assert schema.model_json_schema()["properties"]["price"]["description"] == price
+    assert golden.Line.__table__.c.total.comment == total  # and the SQL COMMENT

@@ -222,7 +222,10 @@ class UserInsert(_Insert):
         | None
     ) = None
     password_hash: Annotated[
-        str, Field(max_length=255), _Rules("Password must be at least 8 characters", min_length=8)
+        str,
+        Field(max_length=255),
+        _Rules("Password must be at least 8 characters", min_length=8),
+        Field(description="bcrypt hash; the insert schema checks the length of what it is given"),
     ]
     first_name: Annotated[str, Field(max_length=100, min_length=1)] | None = None
     last_name: Annotated[str, Field(max_length=100, min_length=1)] | None = None
@@ -238,7 +241,10 @@ class UserInsert(_Insert):
         ]
         | None
     ) = None
-    country_code: Annotated[str, Field(min_length=2, max_length=2)] | None = None
+    country_code: Annotated[
+        Annotated[str, Field(min_length=2, max_length=2)] | None,
+        Field(description="ISO 3166-1 alpha-2"),
+    ] = None
     birth_date: datetime.date | None = None
     timezone: str | None = "UTC"
     is_verified: bool = False
@@ -250,7 +256,7 @@ class UserSelect(_Select):
     Leaves out the secret column `password_hash`."""
 
     id: int
-    public_id: uuid.UUID
+    public_id: Annotated[uuid.UUID, Field(description="stable id exposed in URLs")]
     email: str
     username: str | None
     first_name: str | None
@@ -258,7 +264,7 @@ class UserSelect(_Select):
     bio: str | None
     avatar_url: str | None
     phone: str | None
-    country_code: str | None
+    country_code: Annotated[str | None, Field(description="ISO 3166-1 alpha-2")]
     birth_date: datetime.date | None
     timezone: str | None
     is_verified: bool
@@ -281,14 +287,15 @@ class UserUpdate(_PartialUpdate):
         ]
         | None
     ) = None
-    password_hash: (
+    password_hash: Annotated[
         Annotated[
             str,
             Field(max_length=255),
             _Rules("Password must be at least 8 characters", min_length=8),
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="bcrypt hash; the insert schema checks the length of what it is given"),
+    ] = None
     first_name: Annotated[str, Field(max_length=100, min_length=1)] | None = None
     last_name: Annotated[str, Field(max_length=100, min_length=1)] | None = None
     bio: Annotated[str, _Rules("Bio must be at most 500 characters", max_length=500)] | None = None
@@ -303,7 +310,10 @@ class UserUpdate(_PartialUpdate):
         ]
         | None
     ) = None
-    country_code: Annotated[str, Field(min_length=2, max_length=2)] | None = None
+    country_code: Annotated[
+        Annotated[str, Field(min_length=2, max_length=2)] | None,
+        Field(description="ISO 3166-1 alpha-2"),
+    ] = None
     birth_date: datetime.date | None = None
     timezone: str | None = None
     is_verified: bool | None = None
@@ -322,7 +332,9 @@ class UserSettingsInsert(_Insert):
     notifications: NotificationMode = NotificationMode.ON
     quiet_hours_start: datetime.time | None = None
     quiet_hours_end: datetime.time | None = None
-    session_timeout: datetime.timedelta | None = None
+    session_timeout: Annotated[
+        datetime.timedelta | None, Field(description="sign out after this much inactivity")
+    ] = None
     theme: Annotated[str, Field(max_length=20)] | None = "system"
 
 
@@ -335,7 +347,9 @@ class UserSettingsSelect(_Select):
     notifications: NotificationMode
     quiet_hours_start: datetime.time | None
     quiet_hours_end: datetime.time | None
-    session_timeout: datetime.timedelta | None
+    session_timeout: Annotated[
+        datetime.timedelta | None, Field(description="sign out after this much inactivity")
+    ]
     sessions_allowed: int
     theme: str | None
 
@@ -349,7 +363,9 @@ class UserSettingsUpdate(_PartialUpdate):
     notifications: NotificationMode | None = None
     quiet_hours_start: datetime.time | None = None
     quiet_hours_end: datetime.time | None = None
-    session_timeout: datetime.timedelta | None = None
+    session_timeout: Annotated[
+        datetime.timedelta | None, Field(description="sign out after this much inactivity")
+    ] = None
     theme: Annotated[str, Field(max_length=20)] | None = None
 
 
@@ -392,8 +408,13 @@ class GroupInsert(_Insert):
 
     name: Annotated[str, Field(max_length=200)]
     owner_id: _Integer | None = None
-    tags: list[str] | None = None
-    member_ids: list[_Integer] | None = None
+    tags: Annotated[list[str] | None, Field(description="e.g. travel, networking, expat")] = None
+    member_ids: Annotated[
+        list[_Integer] | None,
+        Field(
+            description="denormalised cache from the original schema; group_members is the source of truth"
+        ),
+    ] = None
     settings: GroupSettings = GroupSettings.model_validate(
         {"is_private": False, "allow_invites": True, "max_members": 500}
     )
@@ -405,8 +426,13 @@ class GroupSelect(_Select):
     id: int
     name: str
     owner_id: int | None
-    tags: list[str] | None
-    member_ids: list[int] | None
+    tags: Annotated[list[str] | None, Field(description="e.g. travel, networking, expat")]
+    member_ids: Annotated[
+        list[int] | None,
+        Field(
+            description="denormalised cache from the original schema; group_members is the source of truth"
+        ),
+    ]
     settings: Annotated[GroupSettings, _AsStored]
     created_at: datetime.datetime
 
@@ -417,8 +443,13 @@ class GroupUpdate(_PartialUpdate):
     _not_null = frozenset({"name", "settings"})
     name: Annotated[str, Field(max_length=200)] | None = None
     owner_id: _Integer | None = None
-    tags: list[str] | None = None
-    member_ids: list[_Integer] | None = None
+    tags: Annotated[list[str] | None, Field(description="e.g. travel, networking, expat")] = None
+    member_ids: Annotated[
+        list[_Integer] | None,
+        Field(
+            description="denormalised cache from the original schema; group_members is the source of truth"
+        ),
+    ] = None
     settings: GroupSettings | None = None
 
 
@@ -458,7 +489,9 @@ class MemoryInsert(_Insert):
     ]
     importance: Annotated[_Smallint, _Rules("Importance runs from 1 to 10", ge=1, le=10)] = 5
     context: MemoryContext | None = None
-    encrypted_attachment: bytes | None = None
+    encrypted_attachment: Annotated[
+        bytes | None, Field(description="client-side encrypted blob")
+    ] = None
     deleted_at: datetime.datetime | None = None
 
 
@@ -472,7 +505,7 @@ class MemorySelect(_Select):
     importance: int
     occurred_on: datetime.date
     context: Annotated[MemoryContext | None, _AsStored]
-    encrypted_attachment: bytes | None
+    encrypted_attachment: Annotated[bytes | None, Field(description="client-side encrypted blob")]
     created_at: datetime.datetime
     updated_at: datetime.datetime
     deleted_at: datetime.datetime | None
@@ -495,7 +528,9 @@ class MemoryUpdate(_PartialUpdate):
         None
     )
     context: MemoryContext | None = None
-    encrypted_attachment: bytes | None = None
+    encrypted_attachment: Annotated[
+        bytes | None, Field(description="client-side encrypted blob")
+    ] = None
     deleted_at: datetime.datetime | None = None
 
 
@@ -508,7 +543,10 @@ class EventInsert(_Insert):
     description: str | None = None
     starts_at: datetime.datetime
     ends_at: datetime.datetime | None = None
-    reminder_before: datetime.timedelta | None = None
+    reminder_before: Annotated[
+        datetime.timedelta | None,
+        Field(description="how long before starts_at attendees are reminded"),
+    ] = None
     capacity: (
         Annotated[_Integer, _Rules("Capacity must be between 1 and 99999", gt=0, lt=100000)] | None
     ) = None
@@ -528,7 +566,10 @@ class EventSelect(_Select):
     description: str | None
     starts_at: datetime.datetime
     ends_at: datetime.datetime | None
-    reminder_before: datetime.timedelta | None
+    reminder_before: Annotated[
+        datetime.timedelta | None,
+        Field(description="how long before starts_at attendees are reminded"),
+    ]
     capacity: int | None
     ticket_price: decimal.Decimal
     agenda: Annotated[list[AgendaItem], _AsStored]
@@ -545,7 +586,10 @@ class EventUpdate(_PartialUpdate):
     description: str | None = None
     starts_at: datetime.datetime | None = None
     ends_at: datetime.datetime | None = None
-    reminder_before: datetime.timedelta | None = None
+    reminder_before: Annotated[
+        datetime.timedelta | None,
+        Field(description="how long before starts_at attendees are reminded"),
+    ] = None
     capacity: (
         Annotated[_Integer, _Rules("Capacity must be between 1 and 99999", gt=0, lt=100000)] | None
     ) = None
@@ -653,7 +697,7 @@ class HousingListingInsert(_Insert):
     bathrooms: Annotated[decimal.Decimal, Field(max_digits=3, decimal_places=1)] | None = None
     latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
     longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
-    select: bool = False
+    select: Annotated[bool, Field(description="part of the curated 'Select' collection")] = False
     details: ListingDetails | None = None
     blackout_dates: list[datetime.date] | None = None
 
@@ -672,7 +716,7 @@ class HousingListingSelect(_Select):
     bathrooms: decimal.Decimal | None
     latitude: float | None
     longitude: float | None
-    select: bool
+    select: Annotated[bool, Field(description="part of the curated 'Select' collection")]
     details: Annotated[ListingDetails | None, _AsStored]
     available_from: datetime.date | None
     blackout_dates: list[datetime.date] | None
@@ -703,7 +747,9 @@ class HousingListingUpdate(_PartialUpdate):
     bathrooms: Annotated[decimal.Decimal, Field(max_digits=3, decimal_places=1)] | None = None
     latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
     longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
-    select: bool | None = None
+    select: Annotated[bool | None, Field(description="part of the curated 'Select' collection")] = (
+        None
+    )
     details: ListingDetails | None = None
     blackout_dates: list[datetime.date] | None = None
 
@@ -720,10 +766,16 @@ class HousingApplicationInsert(_Insert):
     message: (
         Annotated[str, _Rules("Keep your message under 2000 characters", max_length=2000)] | None
     ) = None
-    from_: Annotated[datetime.date, Field(validation_alias="from", serialization_alias="from")]
+    from_: Annotated[
+        datetime.date,
+        Field(validation_alias="from", serialization_alias="from", description="move-in date"),
+    ]
     until: datetime.date | None = None
     household_size: Annotated[int, Field(ge=1, le=32767)] = 1
-    match_score: Annotated[float, Field(ge=0, le=1)] | None = None
+    match_score: Annotated[
+        Annotated[float, Field(ge=0, le=1)] | None,
+        Field(description="the housing agent's fit estimate"),
+    ] = None
     reviewed_at: datetime.datetime | None = None
 
 
@@ -736,10 +788,10 @@ class HousingApplicationSelect(_Select):
     reviewed_by_id: int | None
     status: ApplicationStatus
     message: str | None
-    from_: Annotated[datetime.date, Field(serialization_alias="from")]
+    from_: Annotated[datetime.date, Field(serialization_alias="from", description="move-in date")]
     until: datetime.date | None
     household_size: int
-    match_score: float | None
+    match_score: Annotated[float | None, Field(description="the housing agent's fit estimate")]
     created_at: datetime.datetime
     reviewed_at: datetime.datetime | None
 
@@ -758,11 +810,15 @@ class HousingApplicationUpdate(_PartialUpdate):
         Annotated[str, _Rules("Keep your message under 2000 characters", max_length=2000)] | None
     ) = None
     from_: Annotated[
-        datetime.date | None, Field(validation_alias="from", serialization_alias="from")
+        datetime.date | None,
+        Field(validation_alias="from", serialization_alias="from", description="move-in date"),
     ] = None
     until: datetime.date | None = None
     household_size: Annotated[int, Field(ge=1, le=32767)] | None = None
-    match_score: Annotated[float, Field(ge=0, le=1)] | None = None
+    match_score: Annotated[
+        Annotated[float, Field(ge=0, le=1)] | None,
+        Field(description="the housing agent's fit estimate"),
+    ] = None
     reviewed_at: datetime.datetime | None = None
 
 
@@ -849,8 +905,11 @@ class TagInsert(_Insert):
     """Fields to insert a row into `tags`; server-set columns are left out."""
 
     name: Annotated[str, Field(max_length=50)]
-    group: Annotated[str, Field(max_length=50)] | None = None
-    order: _Smallint = 0
+    group: Annotated[
+        Annotated[str, Field(max_length=50)] | None,
+        Field(description="tag category, e.g. 'wellbeing'"),
+    ] = None
+    order: Annotated[_Smallint, Field(description="display position within its group")] = 0
     color: Annotated[str, Field(min_length=7, max_length=7)] = "#64748b"
 
 
@@ -859,8 +918,8 @@ class TagSelect(_Select):
 
     id: int
     name: str
-    group: str | None
-    order: int
+    group: Annotated[str | None, Field(description="tag category, e.g. 'wellbeing'")]
+    order: Annotated[int, Field(description="display position within its group")]
     color: str
 
 
@@ -869,8 +928,13 @@ class TagUpdate(_PartialUpdate):
 
     _not_null = frozenset({"name", "order", "color"})
     name: Annotated[str, Field(max_length=50)] | None = None
-    group: Annotated[str, Field(max_length=50)] | None = None
-    order: _Smallint | None = None
+    group: Annotated[
+        Annotated[str, Field(max_length=50)] | None,
+        Field(description="tag category, e.g. 'wellbeing'"),
+    ] = None
+    order: Annotated[_Smallint | None, Field(description="display position within its group")] = (
+        None
+    )
     color: Annotated[str, Field(min_length=7, max_length=7)] | None = None
 
 
@@ -965,13 +1029,18 @@ class AuditLogInsert(_Insert):
         JsonValue | None, Field(validation_alias="metadata", serialization_alias="metadata")
     ] = None
     query_: Annotated[
-        JsonValue | None, Field(validation_alias="query", serialization_alias="query")
+        JsonValue | None,
+        Field(
+            validation_alias="query",
+            serialization_alias="query",
+            description="the statement behind the change, when known",
+        ),
     ] = {"sql": None}
     request_id: (
         Annotated[str, Field(max_length=36), _Rules("request_id must be a UUID", format="uuid")]
         | None
     ) = None
-    signature: bytes | None = None
+    signature: Annotated[bytes | None, Field(description="HMAC-SHA256 of the row")] = None
 
 
 class AuditLogSelect(_Select):
@@ -983,9 +1052,14 @@ class AuditLogSelect(_Select):
     table_name: str
     row_pk: str | None
     metadata_: Annotated[JsonValue | None, Field(serialization_alias="metadata")]
-    query_: Annotated[JsonValue | None, Field(serialization_alias="query")]
+    query_: Annotated[
+        JsonValue | None,
+        Field(
+            serialization_alias="query", description="the statement behind the change, when known"
+        ),
+    ]
     request_id: str | None
-    signature: bytes | None
+    signature: Annotated[bytes | None, Field(description="HMAC-SHA256 of the row")]
     at: datetime.datetime
 
 
@@ -1003,13 +1077,18 @@ class AuditLogUpdate(_PartialUpdate):
         JsonValue | None, Field(validation_alias="metadata", serialization_alias="metadata")
     ] = None
     query_: Annotated[
-        JsonValue | None, Field(validation_alias="query", serialization_alias="query")
+        JsonValue | None,
+        Field(
+            validation_alias="query",
+            serialization_alias="query",
+            description="the statement behind the change, when known",
+        ),
     ] = None
     request_id: (
         Annotated[str, Field(max_length=36), _Rules("request_id must be a UUID", format="uuid")]
         | None
     ) = None
-    signature: bytes | None = None
+    signature: Annotated[bytes | None, Field(description="HMAC-SHA256 of the row")] = None
 
 
 class UserWithConversations(UserSelect, _Loaded):

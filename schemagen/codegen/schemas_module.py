@@ -218,11 +218,13 @@ class _Schemas:
         return name
 
     def alias_args(self, column: Column, *, select: bool) -> dict[str, str | None]:
+        """The field's aliases, and its `comment:` as the description (JSON Schema, OpenAPI)."""
+        described = {"description": literal(column.comment)} if column.comment is not None else {}
         if column.attr == column.key:
-            return {}
+            return described
         if select:
-            return {"serialization_alias": literal(column.key)}
-        return {"validation_alias": literal(column.key), "serialization_alias": literal(column.key)}
+            return {"serialization_alias": literal(column.key), **described}
+        return {"validation_alias": literal(column.key), "serialization_alias": literal(column.key), **described}
 
     def with_field_info(self, annotation: str, extra: dict[str, str | None]) -> str:
         """Aliases and flags go in `Annotated[...]` so the default stays a plain, well-typed value."""

@@ -404,9 +404,13 @@ class Line(Base):
     __table_args__ = ({"comment": "Generated columns, computed by the database on every write."},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    price: Mapped[decimal.Decimal] = mapped_column(Numeric(10, 2))
+    price: Mapped[decimal.Decimal] = mapped_column(
+        Numeric(10, 2), comment="Unit price, in the order's currency"
+    )
     quantity: Mapped[int] = mapped_column(Integer)
     total: Mapped[decimal.Decimal | None] = mapped_column(
-        Numeric(12, 2), Computed("price * quantity", persisted=True)
+        Numeric(12, 2),
+        Computed("price * quantity", persisted=True),
+        comment='The line\'s total: "price * quantity",\nkept by the database.',
     )
     label: Mapped[str | None] = mapped_column(Text, Computed("'x' || quantity", persisted=True))

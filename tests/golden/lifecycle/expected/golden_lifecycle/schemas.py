@@ -208,7 +208,11 @@ class InviteUpdate(_PartialUpdate):
 class LineInsert(_Insert):
     """Fields to insert a row into `lines`; server-set columns are left out."""
 
-    price: Annotated[decimal.Decimal, Field(max_digits=10, decimal_places=2)]
+    price: Annotated[
+        decimal.Decimal,
+        Field(max_digits=10, decimal_places=2),
+        Field(description="Unit price, in the order's currency"),
+    ]
     quantity: _Integer
 
 
@@ -216,9 +220,12 @@ class LineSelect(_Select):
     """A row of `lines` as read back; validates ORM objects (`from_attributes`)."""
 
     id: int
-    price: decimal.Decimal
+    price: Annotated[decimal.Decimal, Field(description="Unit price, in the order's currency")]
     quantity: int
-    total: decimal.Decimal | None
+    total: Annotated[
+        decimal.Decimal | None,
+        Field(description='The line\'s total: "price * quantity",\nkept by the database.'),
+    ]
     label: str | None
 
 
@@ -226,5 +233,8 @@ class LineUpdate(_PartialUpdate):
     """A partial update of a `lines` row: only the fields given are changed."""
 
     _not_null = frozenset({"price", "quantity"})
-    price: Annotated[decimal.Decimal, Field(max_digits=10, decimal_places=2)] | None = None
+    price: Annotated[
+        Annotated[decimal.Decimal, Field(max_digits=10, decimal_places=2)] | None,
+        Field(description="Unit price, in the order's currency"),
+    ] = None
     quantity: _Integer | None = None

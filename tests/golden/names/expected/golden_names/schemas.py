@@ -204,7 +204,10 @@ class OrderInsert(_Insert):
     model_name_: Annotated[
         str | None, Field(validation_alias="model_name", serialization_alias="model_name")
     ] = None
-    copy_: Annotated[str | None, Field(validation_alias="copy", serialization_alias="copy")] = None
+    copy_: Annotated[
+        str | None,
+        Field(validation_alias="copy", serialization_alias="copy", description='a "copy"'),
+    ] = None
     group: _Integer | None = None
 
 
@@ -225,7 +228,7 @@ class OrderSelect(_Select):
     json_: Annotated[Options | None, _AsStored, Field(serialization_alias="json")]
     schema_: Annotated[str | None, Field(serialization_alias="schema")]
     model_name_: Annotated[str | None, Field(serialization_alias="model_name")]
-    copy_: Annotated[str | None, Field(serialization_alias="copy")]
+    copy_: Annotated[str | None, Field(serialization_alias="copy", description='a "copy"')]
     group: int | None
 
 
@@ -259,7 +262,10 @@ class OrderUpdate(_PartialUpdate):
     model_name_: Annotated[
         str | None, Field(validation_alias="model_name", serialization_alias="model_name")
     ] = None
-    copy_: Annotated[str | None, Field(validation_alias="copy", serialization_alias="copy")] = None
+    copy_: Annotated[
+        str | None,
+        Field(validation_alias="copy", serialization_alias="copy", description='a "copy"'),
+    ] = None
     group: _Integer | None = None
 
 

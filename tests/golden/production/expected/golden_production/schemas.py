@@ -158,7 +158,12 @@ class PostInsert(_Insert):
 
     author_id: _Integer
     pinned_by: _Integer | None = None
-    title: str
+    title: Annotated[
+        str,
+        Field(
+            description="The title as the author wrote it, shown in lists, feeds and notifications; at most one line."
+        ),
+    ]
     tags: list[str] = []
     model: ModelType | None = ModelType.CHAT
     published_at: datetime.time | None = None
@@ -170,7 +175,12 @@ class PostSelect(_Select):
     id: int
     author_id: int
     pinned_by: int | None
-    title: str
+    title: Annotated[
+        str,
+        Field(
+            description="The title as the author wrote it, shown in lists, feeds and notifications; at most one line."
+        ),
+    ]
     tags: list[str]
     model: ModelType | None
     ticket: int
@@ -184,7 +194,12 @@ class PostUpdate(_PartialUpdate):
     _not_null = frozenset({"author_id", "title", "tags"})
     author_id: _Integer | None = None
     pinned_by: _Integer | None = None
-    title: str | None = None
+    title: Annotated[
+        str | None,
+        Field(
+            description="The title as the author wrote it, shown in lists, feeds and notifications; at most one line."
+        ),
+    ] = None
     tags: list[str] | None = None
     model: ModelType | None = None
     published_at: datetime.time | None = None
