@@ -1,7 +1,7 @@
 """The opt-in extras of a package that describe it to other tools: `schemas.json` and `ERD.md`.
 
 `schemas.json` is the JSON Schema of every table's Select (serialization mode), Insert and Update
-(validation mode) schema exactly as Pydantic gives it: rather than a second copy of Pydantic's rules
+(validation mode) schema, and of each Select with a relation loaded (`UserWithMemories`), exactly as Pydantic gives it: rather than a second copy of Pydantic's rules
 (formats, constraints, the generated schemas' own `__get_pydantic_json_schema__` hooks), the build
 imports the package it has just generated and asks Pydantic. The package is imported from a
 temporary folder under a private name, so neither the user's installed copy of the package nor
@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from schemagen.catalog import Catalog
+from schemagen.codegen.typescript import loaded_schema_names
 
 SCHEMAS_JSON = "schemas.json"
 ERD_MD = "ERD.md"
@@ -58,6 +59,8 @@ def schemas_json(catalog: Catalog, python: dict[str, str]) -> str:
                 for kind, mode in _KINDS:
                     model = getattr(schemas, f"{table.class_name}{kind}")
                     found[f"{table.class_name}{kind}"] = model.model_json_schema(mode=mode)
+            for loaded in loaded_schema_names(catalog):
+                found[loaded] = getattr(schemas, loaded).model_json_schema(mode="serialization")
         finally:
             for module in [module for module in sys.modules if module == name or module.startswith(name + ".")]:
                 del sys.modules[module]

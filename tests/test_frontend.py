@@ -54,7 +54,7 @@ def tsc(folder: Path, *files: str) -> subprocess.CompletedProcess[str]:
 CLIENT = """\
 import type {
   AgentType, GroupInsert, HousingListingInsert, ListingDetails, MemoryUpdate, NotificationSelect, UserInsert,
-  UserSelect, UserUpdate, EventSelect, JsonValue,
+  UserSelect, UserUpdate, EventSelect, JsonValue, UserWithMemories, UserWithSettings,
 } from "./types";
 
 // Insert: only the columns without a default are required
@@ -83,7 +83,11 @@ const listing: HousingListingInsert = {
              room_sizes_m2: {}, deposit: "1500.50" },
 };
 const anything: JsonValue = { a: [1, "two", null, { b: true }] };
-export { fullUser, clearBio, nothing, forgetContext, group, describe, rooms, listing, anything };
+// a Select with a relation loaded: a list, or one row that may be missing
+function loaded(u: UserWithMemories, s: UserWithSettings): number {
+  return u.memories.length + u.id + (s.settings?.sessions_allowed ?? 0);
+}
+export { loaded, fullUser, clearBio, nothing, forgetContext, group, describe, rooms, listing, anything };
 """
 
 WRONG = {
@@ -103,6 +107,8 @@ WRONG = {
                                'export const x: GroupInsert = { name: "n", owner_id: 1, settings: {} };\n'),
     "unknown_key": ('import type { TagInsert } from "./types";\n'
                     'export const x: TagInsert = { name: "n", colour: "red" };\n'),
+    "loaded_author_not_null": ('import type { PostWithAuthor } from "./types";\n'
+                               'export const x: PostWithAuthor["author"] = null;\n'),
     "read_back_shape_lacks_default": ('import type { GroupSettings } from "./types";\n'
                                       'export const x: GroupSettings = { is_private: true, max_members: 2 };\n'),
 }
@@ -171,8 +177,12 @@ def test_schemas_json_is_what_pydantic_says_of_the_generated_schemas() -> None:
         name = model.class_.__name__
         for kind, mode in (("Select", "serialization"), ("Insert", "validation"), ("Update", "validation")):
             expected[f"{name}{kind}"] = getattr(life_schemas, f"{name}{kind}").model_json_schema(mode=mode)
+    loaded = [name for name, value in vars(life_schemas).items()
+              if isinstance(value, type) and issubclass(value, life_schemas._Loaded) and value is not life_schemas._Loaded]
+    for name in loaded:
+        expected[name] = getattr(life_schemas, name).model_json_schema(mode="serialization")
     assert SCHEMAS == expected
-    assert len(SCHEMAS) == 3 * 18
+    assert len(SCHEMAS) == 3 * 18 + len(loaded) and "UserWithMemories" in SCHEMAS
 
 
 def test_schemas_json_is_the_same_every_build(tmp_path: Path) -> None:
@@ -245,6 +255,11 @@ def test_json_of_rows_read_back_validates_against_schemas_json(engine: Engine) -
                 validate(f"{model.__name__}Select", dumped)
                 checked += 1
     assert checked == len(PAYLOADS)
+    with Session(engine) as session:  # the nested read schemas: a user with their memories, a post's author
+        query = select(life_ceo.User).options(*life_ceo.eager(life_ceo.User, {"memories": True, "settings": True}))
+        for user in session.scalars(query):
+            for name in ("UserWithMemories", "UserWithSettings"):
+                validate(name, getattr(life_schemas, name).model_validate(user).model_dump(mode="json", by_alias=True))
 
 
 @pytest.mark.parametrize(("payload", "valid"), [

@@ -791,3 +791,263 @@ export interface AuditLogUpdate {
   /** HMAC-SHA256 of the row */
   signature?: string | null;
 }
+
+/** `UserSelect` with `conversations` loaded. */
+export interface UserWithConversations extends UserSelect {
+  conversations: LifeCeoConversationSelect[];
+}
+
+/** `UserSelect` with `settings` loaded. */
+export interface UserWithSettings extends UserSelect {
+  settings: UserSettingsSelect | null;
+}
+
+/** `UserSelect` with `memories` loaded. */
+export interface UserWithMemories extends UserSelect {
+  memories: MemorySelect[];
+}
+
+/** `UserSelect` with `group_memberships` loaded. */
+export interface UserWithGroupMemberships extends UserSelect {
+  group_memberships: GroupMemberSelect[];
+}
+
+/** `UserSelect` with `groups` loaded. */
+export interface UserWithGroups extends UserSelect {
+  groups: GroupSelect[];
+}
+
+/** `UserSelect` with `owned_groups` loaded. */
+export interface UserWithOwnedGroups extends UserSelect {
+  owned_groups: GroupSelect[];
+}
+
+/** `UserSelect` with `organized_events` loaded. */
+export interface UserWithOrganizedEvents extends UserSelect {
+  organized_events: EventSelect[];
+}
+
+/** `UserSelect` with `attending_events` loaded. */
+export interface UserWithAttendingEvents extends UserSelect {
+  attending_events: EventSelect[];
+}
+
+/** `UserSelect` with `orders` loaded. */
+export interface UserWithOrders extends UserSelect {
+  orders: TicketOrderSelect[];
+}
+
+/** `UserSelect` with `housing_listings` loaded. */
+export interface UserWithHousingListings extends UserSelect {
+  housing_listings: HousingListingSelect[];
+}
+
+/** `UserSelect` with `housing_applications` loaded. */
+export interface UserWithHousingApplications extends UserSelect {
+  housing_applications: HousingApplicationSelect[];
+}
+
+/** `UserSelect` with `reviewed_applications` loaded. */
+export interface UserWithReviewedApplications extends UserSelect {
+  reviewed_applications: HousingApplicationSelect[];
+}
+
+/** `UserSelect` with `posts` loaded. */
+export interface UserWithPosts extends UserSelect {
+  posts: PostSelect[];
+}
+
+/** `UserSelect` with `comments` loaded. */
+export interface UserWithComments extends UserSelect {
+  comments: CommentSelect[];
+}
+
+/** `UserSelect` with `following` loaded. */
+export interface UserWithFollowing extends UserSelect {
+  following: UserSelect[];
+}
+
+/** `UserSelect` with `followers` loaded. */
+export interface UserWithFollowers extends UserSelect {
+  followers: UserSelect[];
+}
+
+/** `UserSelect` with `notifications` loaded. */
+export interface UserWithNotifications extends UserSelect {
+  notifications: NotificationSelect[];
+}
+
+/** `UserSelect` with `sent_notifications` loaded. */
+export interface UserWithSentNotifications extends UserSelect {
+  sent_notifications: NotificationSelect[];
+}
+
+/** `UserSelect` with `audit_entries` loaded. */
+export interface UserWithAuditEntries extends UserSelect {
+  audit_entries: AuditLogSelect[];
+}
+
+/** `UserSettingsSelect` with `user` loaded. */
+export interface UserSettingsWithUser extends UserSettingsSelect {
+  user: UserSelect;
+}
+
+/** `LifeCeoConversationSelect` with `user` loaded. */
+export interface LifeCeoConversationWithUser extends LifeCeoConversationSelect {
+  user: UserSelect;
+}
+
+/** `GroupSelect` with `owner` loaded. */
+export interface GroupWithOwner extends GroupSelect {
+  owner: UserSelect | null;
+}
+
+/** `GroupSelect` with `memberships` loaded. */
+export interface GroupWithMemberships extends GroupSelect {
+  memberships: GroupMemberSelect[];
+}
+
+/** `GroupSelect` with `members` loaded. */
+export interface GroupWithMembers extends GroupSelect {
+  members: UserSelect[];
+}
+
+/** `GroupSelect` with `events` loaded. */
+export interface GroupWithEvents extends GroupSelect {
+  events: EventSelect[];
+}
+
+/** `GroupSelect` with `posts` loaded. */
+export interface GroupWithPosts extends GroupSelect {
+  posts: PostSelect[];
+}
+
+/** `GroupMemberSelect` with `group` loaded. */
+export interface GroupMemberWithGroup extends GroupMemberSelect {
+  group: GroupSelect;
+}
+
+/** `GroupMemberSelect` with `user` loaded. */
+export interface GroupMemberWithUser extends GroupMemberSelect {
+  user: UserSelect;
+}
+
+/** `MemorySelect` with `user` loaded. */
+export interface MemoryWithUser extends MemorySelect {
+  user: UserSelect;
+}
+
+/** `EventSelect` with `organizer` loaded. */
+export interface EventWithOrganizer extends EventSelect {
+  organizer: UserSelect;
+}
+
+/** `EventSelect` with `group` loaded. */
+export interface EventWithGroup extends EventSelect {
+  group: GroupSelect | null;
+}
+
+/** `EventSelect` with `attendees` loaded. */
+export interface EventWithAttendees extends EventSelect {
+  attendees: UserSelect[];
+}
+
+/** `EventSelect` with `orders` loaded. */
+export interface EventWithOrders extends EventSelect {
+  orders: TicketOrderSelect[];
+}
+
+/** `TicketOrderSelect` with `buyer` loaded. */
+export interface TicketOrderWithBuyer extends TicketOrderSelect {
+  buyer: UserSelect;
+}
+
+/** `TicketOrderSelect` with `event` loaded. */
+export interface TicketOrderWithEvent extends TicketOrderSelect {
+  event: EventSelect;
+}
+
+/** `HousingListingSelect` with `host` loaded. */
+export interface HousingListingWithHost extends HousingListingSelect {
+  host: UserSelect;
+}
+
+/** `HousingListingSelect` with `applications` loaded. */
+export interface HousingListingWithApplications extends HousingListingSelect {
+  applications: HousingApplicationSelect[];
+}
+
+/** `HousingApplicationSelect` with `listing` loaded. */
+export interface HousingApplicationWithListing extends HousingApplicationSelect {
+  listing: HousingListingSelect;
+}
+
+/** `HousingApplicationSelect` with `applicant` loaded. */
+export interface HousingApplicationWithApplicant extends HousingApplicationSelect {
+  applicant: UserSelect;
+}
+
+/** `HousingApplicationSelect` with `reviewer` loaded. */
+export interface HousingApplicationWithReviewer extends HousingApplicationSelect {
+  reviewer: UserSelect | null;
+}
+
+/** `PostSelect` with `author` loaded. */
+export interface PostWithAuthor extends PostSelect {
+  author: UserSelect;
+}
+
+/** `PostSelect` with `group` loaded. */
+export interface PostWithGroup extends PostSelect {
+  group: GroupSelect | null;
+}
+
+/** `PostSelect` with `comments` loaded. */
+export interface PostWithComments extends PostSelect {
+  comments: CommentSelect[];
+}
+
+/** `PostSelect` with `tags` loaded. */
+export interface PostWithTags extends PostSelect {
+  tags: TagSelect[];
+}
+
+/** `CommentSelect` with `post` loaded. */
+export interface CommentWithPost extends CommentSelect {
+  post: PostSelect;
+}
+
+/** `CommentSelect` with `author` loaded. */
+export interface CommentWithAuthor extends CommentSelect {
+  author: UserSelect;
+}
+
+/** `CommentSelect` with `parent` loaded. */
+export interface CommentWithParent extends CommentSelect {
+  parent: CommentSelect | null;
+}
+
+/** `CommentSelect` with `children` loaded. */
+export interface CommentWithChildren extends CommentSelect {
+  children: CommentSelect[];
+}
+
+/** `TagSelect` with `posts` loaded. */
+export interface TagWithPosts extends TagSelect {
+  posts: PostSelect[];
+}
+
+/** `NotificationSelect` with `recipient` loaded. */
+export interface NotificationWithRecipient extends NotificationSelect {
+  recipient: UserSelect;
+}
+
+/** `NotificationSelect` with `actor` loaded. */
+export interface NotificationWithActor extends NotificationSelect {
+  actor: UserSelect | null;
+}
+
+/** `AuditLogSelect` with `actor` loaded. */
+export interface AuditLogWithActor extends AuditLogSelect {
+  actor: UserSelect | null;
+}

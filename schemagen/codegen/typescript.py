@@ -18,7 +18,8 @@ import json
 import re
 from dataclasses import dataclass
 
-from schemagen.catalog import Catalog, Column, Shape, TypeRef
+from schemagen import names
+from schemagen.catalog import Catalog, Column, Shape, Table, TypeRef
 from schemagen.codegen.literals import Code
 
 _IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
@@ -52,6 +53,11 @@ class TsInterface:
     name: Code
     doc: Code
     fields: tuple[TsField, ...]
+    extends: Code | None = None
+
+    @property
+    def heritage(self) -> Code:
+        return Code(f" extends {self.extends}" if self.extends is not None else "")
 
 
 @dataclass(frozen=True)
@@ -188,12 +194,39 @@ class _TypeScript:
                 _doc(f"A change to a `{table.name}` row: a field left out keeps its value; `null` clears a "
                      "nullable one."),
                 tuple(field(c, True, True) for c in writable)))
+        for table in catalog.tables:
+            tables.extend(self.loaded(table))
         json_value = None
         if self.uses_json_value:
             name = self.json_value
             json_value = TsAlias(Code(name), _doc("Any JSON value."), Code(
                 f"string | number | boolean | null | {name}[] | {{ [key: string]: {name} }}"))
         return TsModule(Code(header), json_value, enums, tuple(shapes), tuple(tables))
+
+
+    def loaded(self, table: Table) -> list[TsInterface]:
+        """Per relation, the Select type with that relation loaded (the `UserWithMemories` schemas)."""
+        found = []
+        for relation in table.relations:
+            target = f"{self.catalog.table(relation.target).class_name}Select"
+            # as schemas.py types the field: the same cases in the same order
+            value = target
+            if relation.kind in ("one-to-many", "many-to-many"):
+                value = f"{target}[]"
+            elif relation.kind == "one-to-one-inverse" or (
+                    relation.foreign_key is not None and table.column(relation.foreign_key.columns[0]).nullable):
+                value += " | null"
+            found.append(TsInterface(
+                Code(names.nested_schema_name(table.class_name, relation.attr)),
+                _doc(f"`{table.class_name}Select` with `{relation.attr}` loaded."),
+                (TsField(_key(relation.attr), False, Code(value)),), Code(f"{table.class_name}Select")))
+        return found
+
+
+def loaded_schema_names(catalog: Catalog) -> list[str]:
+    """The names of the nested read schemas, in the order types.ts and schemas.json list them."""
+    return [names.nested_schema_name(table.class_name, relation.attr)
+            for table in catalog.tables for relation in table.relations]
 
 
 def typescript_module(catalog: Catalog) -> TsModule:
