@@ -371,3 +371,22 @@ def test_check_fails_when_erd_md_or_types_ts_is_stale(tmp_path: Path) -> None:
                     .replace("erd: true", ""), "utf-8")
     assert run_cli("build", str(spec), "--out", str(out)).returncode == 0
     assert not {"ERD.md", "types.ts", "schemas.json"} & {p.name for p in (out / "life_ceo").iterdir()}
+
+
+def test_another_pydantic_invalidates_the_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """schemas.json is Pydantic's output: the fingerprint behind `check`'s no-generate fast path
+    covers the installed Pydantic's version, found without importing it."""
+    import sys
+
+    from schemagen.output import fresh
+
+    fresh.generator_fingerprint.cache_clear()
+    installed = fresh.generator_fingerprint()
+    (tmp_path / "pydantic").mkdir()
+    (tmp_path / "pydantic" / "version.py").write_text("VERSION = '9.9.9'\n")
+    monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])
+    fresh.generator_fingerprint.cache_clear()
+    try:
+        assert fresh.generator_fingerprint() != installed
+    finally:
+        fresh.generator_fingerprint.cache_clear()
