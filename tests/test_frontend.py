@@ -390,3 +390,27 @@ def test_another_pydantic_invalidates_the_fast_path(tmp_path: Path, monkeypatch:
         assert fresh.generator_fingerprint() != installed
     finally:
         fresh.generator_fingerprint.cache_clear()
+
+
+_CARDINALITY = {"||": "ONLY_ONE", "|o": "ZERO_OR_ONE", "}o": "ZERO_OR_MORE", "o{": "ZERO_OR_MORE",
+                "o|": "ZERO_OR_ONE"}
+
+
+@pytest.mark.parametrize("spec", ["specs/life_ceo.yaml", "tests/specs/valid/diagram_blog.yaml"])
+def test_mermaid_reads_every_edge_as_the_diagram_means_it(spec: str) -> None:
+    """What mermaid's parser understood of each line equals schemagen's own model of the diagram:
+    the ends' cardinalities, identifying or not, the label."""
+    from schemagen.diagram import diagram
+    from schemagen.pipeline import catalogs
+
+    ((_, _, catalog),) = catalogs([ROOT / spec])
+    model = diagram(catalog)
+    parsed = mermaid_parse(run_cli("diagram", spec).stdout)
+    expected = [{"a": edge.parent, "b": edge.child, "label": edge.label, "cardA": _CARDINALITY[edge.child_end],
+                 "cardB": _CARDINALITY[edge.parent_end],
+                 "relType": "IDENTIFYING" if edge.identifying or edge.parent_end == "}o" else "NON_IDENTIFYING"}
+                for edge in model.edges]
+    assert parsed["relationships"] == expected
+    assert {name: [(a["type"], a["name"], a["keys"]) for a in attributes]
+            for name, attributes in parsed["entities"].items()} == {
+        entity.table: [(a.type, a.name, list(a.keys)) for a in entity.attributes] for entity in model.entities}
