@@ -27,6 +27,10 @@ ERD_MD = "ERD.md"
 _KINDS = (("Select", "serialization"), ("Insert", "validation"), ("Update", "validation"))
 
 
+class ExtrasError(Exception):
+    """The generated package could not be imported, or Pydantic could not describe a schema."""
+
+
 def extras(catalog: Catalog, python: dict[str, str]) -> dict[str, str]:
     """The opt-in files of a package, by file name, from its formatted modules (by file name)."""
     files = {}
@@ -51,16 +55,21 @@ def schemas_json(catalog: Catalog, python: dict[str, str]) -> str:
         assert spec is not None and spec.loader is not None
         package = importlib.util.module_from_spec(spec)
         sys.modules[name] = package
+        found: dict[str, object] = {}
+        current = "the import"
         try:
             spec.loader.exec_module(package)
             schemas = importlib.import_module(f"{name}.schemas")
-            found: dict[str, object] = {}
             for table in catalog.tables:
                 for kind, mode in _KINDS:
-                    model = getattr(schemas, f"{table.class_name}{kind}")
-                    found[f"{table.class_name}{kind}"] = model.model_json_schema(mode=mode)
-            for loaded in loaded_schema_names(catalog):
-                found[loaded] = getattr(schemas, loaded).model_json_schema(mode="serialization")
+                    current = f"{table.class_name}{kind}"
+                    found[current] = getattr(schemas, current).model_json_schema(mode=mode)
+            for current in loaded_schema_names(catalog):
+                found[current] = getattr(schemas, current).model_json_schema(mode="serialization")
+        except Exception as exc:  # the user's environment (a missing or broken library), reported, not a traceback
+            raise ExtrasError(f"`typescript: true` in {catalog.source}: schemas.json needs the generated package "
+                              f"imported and described by Pydantic, which failed at {current}: "
+                              f"{type(exc).__name__}: {exc}") from exc
         finally:
             for module in [module for module in sys.modules if module == name or module.startswith(name + ".")]:
                 del sys.modules[module]

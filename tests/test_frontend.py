@@ -414,3 +414,17 @@ def test_mermaid_reads_every_edge_as_the_diagram_means_it(spec: str) -> None:
     assert {name: [(a["type"], a["name"], a["keys"]) for a in attributes]
             for name, attributes in parsed["entities"].items()} == {
         entity.table: [(a.type, a.name, list(a.keys)) for a in entity.attributes] for entity in model.entities}
+
+
+def test_a_package_that_cannot_be_imported_is_a_clear_error(tmp_path: Path) -> None:
+    """schemas.json needs the generated package imported: a broken library in the user's environment
+    (here email-validator, which `format: email` uses) is reported in a line, and nothing is written."""
+    (tmp_path / "fake" / "email_validator").mkdir(parents=True)
+    (tmp_path / "fake" / "email_validator" / "__init__.py").write_text("raise ImportError('broken on purpose')\n")
+    out = tmp_path / "out"
+    result = run_cli("build", "specs/life_ceo.yaml", "--out", str(out), env={"PYTHONPATH": str(tmp_path / "fake")})
+    assert result.returncode == 3, result.stderr
+    assert "schemas.json needs the generated package imported and described by Pydantic, which failed at " \
+           "UserInsert: ImportError: email-validator is not installed" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists() or not any(out.rglob("*.py"))

@@ -128,6 +128,7 @@ def run_pipeline(specs: list[Path], cache: FormatCache) -> list[Output]:
     from schemagen.format import FormatError
     from schemagen.pipeline import generate
     from schemagen.codegen import TemplateError
+    from schemagen.wire import ExtrasError
 
     # The pipeline allocates a great many long-lived objects and makes few reference cycles: the
     # collector's passes over them cost about a fifth of a large build and free little (measured
@@ -140,6 +141,8 @@ def run_pipeline(specs: list[Path], cache: FormatCache) -> list[Output]:
         raise typer.Exit(EXIT_SPEC_ERROR) from None
     except (TemplateError, FormatError) as exc:
         fail(f"internal error, please report it: {exc}", EXIT_FAILURE)
+    except ExtrasError as exc:
+        fail(f"{exc}; nothing was written", EXIT_FAILURE)
     finally:
         gc.enable()
 
