@@ -148,22 +148,26 @@ tables:
       mood: {type: enum, enum: Mood, array: true}
       wrap: {type: jsonb, schema: "dict[str, Wrap]"}
       at: {type: timestamp, timezone: true, default: now}
+      nick: {type: {sql: citext, python: str}}
+      price: {type: numeric, precision: 8, scale: 2, nullable: false, default: "0.00"}
+      ratio: {type: real, array: true, nullable: false}
 """, "utf-8")
     result = run_cli("build", str(spec), "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     types = (tmp_path / "out" / "odd" / "types.ts").read_text("utf-8")
     assert 'export type Mood = "it\'s \\"fine\\"" | "a-b" | "*/";' in types
     assert 'data_x?: JsonValue_ | null;' in types and "class: string;" in types
+    assert "nick?: string | null;" in types and "price?: string;" in types and "ratio: number[];" in types
     (tmp_path / "out" / "odd" / "use.ts").write_text("""\
 import type { ItemInsert, ItemSelect, WrapInput } from "./types";
 const w: WrapInput = { delete: "x" };
-export const a: ItemInsert = { class: "c", strict: [1, { k: null }], mood: ["*/", "a-b"], wrap: { k: w } };
+export const a: ItemInsert = { class: "c", strict: [1, { k: null }], mood: ["*/", "a-b"], wrap: { k: w }, ratio: [] };
 export function f(s: ItemSelect): string { return s.at + s.class + String(s.data_x); }
 """, "utf-8")
     done = tsc(tmp_path / "out" / "odd", "types.ts", "use.ts")
     assert done.returncode == 0, done.stdout
     (tmp_path / "out" / "odd" / "use.ts").write_text(
-        'import type { ItemInsert } from "./types";\nexport const a: ItemInsert = { class: "c", strict: null };\n')
+        'import type { ItemInsert } from "./types";\nexport const a: ItemInsert = { class: "c", strict: null, ratio: [] };\n')
     assert tsc(tmp_path / "out" / "odd", "types.ts", "use.ts").returncode != 0
 
 
