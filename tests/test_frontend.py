@@ -156,7 +156,7 @@ tables:
     assert result.returncode == 0, result.stderr
     types = (tmp_path / "out" / "odd" / "types.ts").read_text("utf-8")
     assert 'export type Mood = "it\'s \\"fine\\"" | "a-b" | "*/";' in types
-    assert 'data_x?: JsonValue_ | null;' in types and "class: string;" in types
+    assert 'data_x?: JsonValue_;' in types and "class: string;" in types
     assert "nick?: string | null;" in types and "price?: string;" in types and "ratio: number[];" in types
     (tmp_path / "out" / "odd" / "use.ts").write_text("""\
 import type { ItemInsert, ItemSelect, WrapInput } from "./types";

@@ -755,9 +755,9 @@ export interface AuditLogSelect {
   action: string;
   table_name: string;
   row_pk: string | null;
-  metadata: JsonValue | null;
+  metadata: JsonValue;
   /** the statement behind the change, when known */
-  query: JsonValue | null;
+  query: JsonValue;
   request_id: string | null;
   /** HMAC-SHA256 of the row */
   signature: string | null;
@@ -770,9 +770,9 @@ export interface AuditLogInsert {
   action: string;
   table_name: string;
   row_pk?: string | null;
-  metadata?: JsonValue | null;
+  metadata?: JsonValue;
   /** the statement behind the change, when known */
-  query?: JsonValue | null;
+  query?: JsonValue;
   request_id?: string | null;
   /** HMAC-SHA256 of the row */
   signature?: string | null;
@@ -784,9 +784,9 @@ export interface AuditLogUpdate {
   action?: string;
   table_name?: string;
   row_pk?: string | null;
-  metadata?: JsonValue | null;
+  metadata?: JsonValue;
   /** the statement behind the change, when known */
-  query?: JsonValue | null;
+  query?: JsonValue;
   request_id?: string | null;
   /** HMAC-SHA256 of the row */
   signature?: string | null;

@@ -148,7 +148,8 @@ class _TypeScript:
     def column_type(self, column: Column, *, sent: bool) -> Code:
         item = self.item_type(column, sent=sent)
         value = _array(item) if column.array else item
-        return Code(f"{value} | null" if column.nullable else value)
+        # JsonValue already takes null
+        return Code(f"{value} | null" if column.nullable and value != self.json_value else value)
 
     def shape(self, shape: Shape, *, sent: bool) -> TsInterface:
         fields = []
