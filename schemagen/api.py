@@ -65,6 +65,9 @@ def generate(source: SpecFile | Spec | Catalog) -> dict[str, str]:
     catalog = source if isinstance(source, Catalog) else resolve(source)
     files = render_catalog(catalog)
     files.update(format_modules({name: text for name, text in files.items() if name.endswith(".py")}))
+    from schemagen.wire import extras
+
+    files.update(extras(catalog, {name: text for name, text in files.items() if name.endswith(".py")}))
     return files
 
 

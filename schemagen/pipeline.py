@@ -18,6 +18,7 @@ from schemagen.resolver import resolve
 from schemagen.spec.files import find_specs
 from schemagen.spec.load import load_spec_text, read_spec
 from schemagen.spec.validate import validate_spec
+from schemagen.wire import extras
 
 __all__ = ["MANIFEST", "Output", "catalogs", "check_specs", "find_specs", "generate"]
 
@@ -68,6 +69,11 @@ def generate(spec_files: list[Path], *, cache: FormatCache | None = None) -> lis
         template = exc.name.split("/", 1)[-1]
         raise TemplateError(f"template {template}.jinja produced invalid Python at line {exc.line}: {exc.message}\n"
                             f"{exc.text}") from None
+    for _, _, catalog in resolved:
+        prefix = f"{catalog.package}/"
+        package = {path[len(prefix):]: source for path, source in sources.items()
+                   if path.startswith(prefix) and path.endswith(".py")}
+        sources.update({prefix + name: text for name, text in extras(catalog, package).items()})
     return [_output(spec_file, raw, catalog, sources) for spec_file, raw, catalog in resolved]
 
 

@@ -68,6 +68,19 @@ def test_verbose_lists_settings_and_unchanged_files(project: Path) -> None:
     assert both.returncode == 2 and "contradict" in both.stderr
 
 
+def test_quiet_and_verbose_also_after_the_command(project: Path) -> None:
+    """`schemagen build -q` and `schemagen check --verbose` work as `schemagen -q build` does."""
+    built = run_cli("build", "--quiet", cwd=project)
+    assert (built.returncode, built.stdout, built.stderr) == (0, "", "")
+    _stale(project)
+    verbose = run_cli("build", "-v", cwd=project)
+    assert verbose.stdout.splitlines()[0] == "specs: specs; output: generated"
+    assert "unchanged generated/shop/types.py" in verbose.stdout.splitlines()
+    assert run_cli("check", "-q", cwd=project).stdout == ""
+    both = run_cli("check", "-q", "--verbose", cwd=project)
+    assert both.returncode == 2 and "contradict" in both.stderr
+
+
 def _on_a_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> str:
     """What a command prints to a terminal (a pseudo-terminal for stdout and stderr)."""
     main, secondary = pty.openpty()

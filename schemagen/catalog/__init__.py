@@ -304,6 +304,10 @@ class Catalog:
     shapes: tuple[Shape, ...]
     tables: tuple[Table, ...]
     naming_convention: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(NAMING_CONVENTION))
+    typescript: bool = False
+    """Also generate `types.ts` and `schemas.json` (the spec's `typescript: true`)."""
+    erd: bool = False
+    """Also generate `ERD.md` (the spec's `erd: true`)."""
 
     @cached_property
     def _tables(self) -> dict[str, Table]:

@@ -7,7 +7,10 @@ from typing import Annotated
 
 import typer
 
-from schemagen.cli.common import EXIT_FAILURE, OutOption, SpecsArgument, app, fail, generate_unless_fresh, shown
+from schemagen.cli.common import (
+    EXIT_FAILURE, OutOption, QuietOption, SpecsArgument, VerboseOption, app, fail, generate_unless_fresh, shown,
+    verbosity,
+)
 from schemagen.cli.ui import elapsed, paint, plural, say, shout
 
 
@@ -16,8 +19,10 @@ WatchOption = Annotated[bool, typer.Option("--watch", "-w", help="build, then re
 
 
 @app.command()
-def build(specs: SpecsArgument = None, out: OutOption = None, watch: WatchOption = False) -> None:
+def build(specs: SpecsArgument = None, out: OutOption = None, watch: WatchOption = False, quiet: QuietOption = False,
+          verbose: VerboseOption = False) -> None:
     """Generate the packages of all specs into the output folder (all or nothing)."""
+    verbosity(quiet, verbose)
     if watch:
         from schemagen.cli.watch import watch_and_build
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from schemagen.cli.common import EXIT_STALE, OutOption, SpecsArgument, app, generate_unless_fresh
+from schemagen.cli.common import (
+    EXIT_STALE, OutOption, QuietOption, SpecsArgument, VerboseOption, app, generate_unless_fresh, verbosity,
+)
 from schemagen.cli.ui import elapsed, paint, paint_diff, plural, say, shout
 
 
 @app.command()
-def check(specs: SpecsArgument = None, out: OutOption = None) -> None:
+def check(specs: SpecsArgument = None, out: OutOption = None, quiet: QuietOption = False,
+          verbose: VerboseOption = False) -> None:
     """Exit 0 when the output folder is exactly what build would write, else 1 with a diff."""
+    verbosity(quiet, verbose)
     from schemagen.output.write import differences, locked, recover
 
     generated = generate_unless_fresh(specs, out, "check")

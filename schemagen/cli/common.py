@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
-from schemagen.cli.ui import configure, elapsed, paint, paint_errors, plural, say, shout
+from schemagen.cli.ui import configure, elapsed, paint, paint_errors, plural, say, set_verbosity, shout
 from schemagen.errors import SpecErrors
 
 if TYPE_CHECKING:
@@ -25,6 +25,11 @@ EXIT_SPEC_ERROR = 2
 EXIT_FAILURE = 3
 
 
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="print only errors, diffs and hints")]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="also list unchanged files and where the "
+                                             "settings came from")]
+
+
 def _version(value: bool) -> None:
     if value:
         from schemagen import __version__
@@ -37,13 +42,19 @@ def _version(value: bool) -> None:
 def _options(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="print schemagen's version and exit")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only errors, diffs and hints")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="also list unchanged files and "
-                                          "where the settings came from")] = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
+    verbosity(quiet, verbose)
+    configure(quiet=quiet, verbose=verbose)
+
+
+def verbosity(quiet: bool, verbose: bool) -> None:
+    """`--quiet`/`--verbose`, given before the command (`schemagen -q build`) or after it (`build -q`)."""
     if quiet and verbose:
         fail("--quiet and --verbose contradict each other; give one", EXIT_SPEC_ERROR)
-    configure(quiet=quiet, verbose=verbose)
+    if quiet or verbose:
+        set_verbosity(quiet=quiet, verbose=verbose)
 
 SpecsArgument = Annotated[Optional[list[Path]], typer.Argument(help="spec files or folders (default: specs/)")]
 OutOption = Annotated[Optional[Path], typer.Option("--out", "-o", help="output folder (default: generated/)")]
@@ -117,6 +128,7 @@ def run_pipeline(specs: list[Path], cache: FormatCache) -> list[Output]:
     from schemagen.format import FormatError
     from schemagen.pipeline import generate
     from schemagen.codegen import TemplateError
+    from schemagen.wire import ExtrasError
 
     # The pipeline allocates a great many long-lived objects and makes few reference cycles: the
     # collector's passes over them cost about a fifth of a large build and free little (measured
@@ -129,6 +141,8 @@ def run_pipeline(specs: list[Path], cache: FormatCache) -> list[Output]:
         raise typer.Exit(EXIT_SPEC_ERROR) from None
     except (TemplateError, FormatError) as exc:
         fail(f"internal error, please report it: {exc}", EXIT_FAILURE)
+    except ExtrasError as exc:
+        fail(f"{exc}; nothing was written", EXIT_FAILURE)
     finally:
         gc.enable()
 

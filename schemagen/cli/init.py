@@ -23,6 +23,8 @@ STARTER = """\
 # `schemagen check` fails while that is out of date. Every key: docs/spec-reference.md in schemagen.
 package: {package}
 dialect: postgresql               # or sqlite: the database the schema targets
+# typescript: true                # also types.ts and schemas.json for a TypeScript frontend
+# erd: true                       # also ERD.md, the entity-relationship diagram (Mermaid)
 
 enums:                            # -> class OrderStatus(enum.StrEnum)
   OrderStatus: [pending, paid, shipped, cancelled]

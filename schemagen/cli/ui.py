@@ -29,6 +29,10 @@ def configure(*, quiet: bool, verbose: bool) -> None:
     STATE.started = time.perf_counter()
 
 
+def set_verbosity(*, quiet: bool, verbose: bool) -> None:
+    STATE.verbosity = -1 if quiet else 1 if verbose else 0
+
+
 def restart_clock() -> None:
     STATE.started = time.perf_counter()
 

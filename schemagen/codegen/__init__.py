@@ -13,9 +13,10 @@ from schemagen.codegen import ir
 from schemagen.codegen.literals import comment
 from schemagen.codegen.models_module import models_module
 from schemagen.codegen.relations_module import init_module, relations_module
-from schemagen.codegen.render import TemplateError, render_package
+from schemagen.codegen.render import TemplateError, render_package, render_typescript
 from schemagen.codegen.schemas_module import schemas_module
 from schemagen.codegen.types_module import types_module
+from schemagen.codegen.typescript import typescript_module
 
 __all__ = ["TemplateError", "build_package", "render_catalog"]
 
@@ -36,5 +37,9 @@ def build_package(catalog: Catalog) -> ir.Package:
 
 
 def render_catalog(catalog: Catalog) -> dict[str, str]:
-    """Source text of each file of the package (black-clean only after `schemagen.format`)."""
-    return render_package(build_package(catalog))
+    """Source text of each file of the package (the Python black-clean only after `schemagen.format`);
+    `types.ts` too when the spec asks for it."""
+    files = render_package(build_package(catalog))
+    if catalog.typescript:
+        files["types.ts"] = render_typescript(catalog.package, typescript_module(catalog))
+    return files

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from schemagen.codegen import ir
+from schemagen.codegen import ir, typescript
 from schemagen.codegen.literals import Code, from_import
 from schemagen.codegen.wrap import assignment
 from schemagen.resources import cache_root, templates_dir
@@ -101,3 +101,8 @@ def render_package(package: ir.Package) -> dict[str, str]:
         )
     out["py.typed"] = ""
     return out
+
+
+def render_typescript(package: str, module: typescript.TsModule) -> str:
+    """types.ts of a package."""
+    return environment().get_template("types.ts.jinja").render(package=Code(package), module=module)

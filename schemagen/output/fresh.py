@@ -4,7 +4,7 @@ A package's manifest (`.schemagen.json`, checked in) records only what the outpu
 spec file's name and sha256, and the sha256 of every file written. Which generator wrote it is not
 the output's business, so upgrading schemagen leaves manifests alone; it is kept outside the
 project, in a freshness record per output folder in schemagen's cache: the generator fingerprint
-(schemagen's code that shapes output, its templates, the pinned black) and the sha256 of each
+(schemagen's code that shapes output, its templates, the pinned black, the installed Pydantic's version) and the sha256 of each
 manifest that generator wrote or verified there.
 
 When the record's fingerprint is this generator's, every spec matches exactly one recorded manifest
@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -62,7 +63,18 @@ def generator_fingerprint() -> str:
         name = path.relative_to(package).as_posix() if path.is_relative_to(package) else f"templates/{path.name}"
         digest.update(f"{name}\n".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
+    digest.update(_pydantic_version())
     return digest.hexdigest()
+
+
+def _pydantic_version() -> bytes:
+    """The installed Pydantic's version file: `schemas.json` (`typescript: true`) is Pydantic's own
+    output, so another Pydantic may change it. Found on `sys.path` without importing anything
+    (importing pydantic, or asking importlib.metadata, costs more than the whole fast path)."""
+    for folder in sys.path:
+        with contextlib.suppress(OSError):
+            return Path(folder or ".", "pydantic", "version.py").read_bytes()
+    return b""
 
 
 def formatter_installed() -> bool:

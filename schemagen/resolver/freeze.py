@@ -41,7 +41,8 @@ def freeze(ctx: Context, package: str) -> catalog.Catalog:
             ))
         shapes.append(catalog.Shape(name, tuple(fields)))
     tables = tuple(_table(ctx, table) for table in ctx.tables.values())
-    return catalog.Catalog(package, ctx.file.name, spec.dialect, enums, tuple(shapes), tables)
+    return catalog.Catalog(package, ctx.file.name, spec.dialect, enums, tuple(shapes), tables,
+                           typescript=spec.typescript, erd=spec.erd)
 
 
 def _column(ctx: Context, column: ResolvedColumn) -> catalog.Column:

@@ -16,6 +16,8 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "enums": "{OrderStatus: [pending, paid, shipped]}",
         "types": "{Address: {street: str, city: str, zip: {type: str, pattern: '^[0-9]{5}$'}}}",
         "tables": "{customers: {columns: {id: {type: serial, primary_key: true}, name: text}}}",
+        "typescript": "true",
+        "erd": "true",
     },
     "Table": {
         "model": "Person",

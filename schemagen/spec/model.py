@@ -380,3 +380,8 @@ class Spec(_Node):
     types: dict[str, dict[str, ShapeField]] = Field(default={}, description="Typed-JSON shapes: a name and its "
                                                     "fields.")
     tables: dict[str, Table] = Field(min_length=1, description="The tables, by SQL name.")
+    typescript: Flag = Field(default=False, description="Also write `types.ts` (the Select, Insert and Update "
+                             "shapes of every table as TypeScript types of their JSON form) and `schemas.json` "
+                             "(the JSON Schema of each of those Pydantic schemas) into the package.")
+    erd: Flag = Field(default=False, description="Also write `ERD.md` into the package: the entity-relationship "
+                      "diagram as Mermaid, which GitHub shows as a picture.")
