@@ -166,14 +166,19 @@ def sqlalchemy_cut(name: str) -> str:
 
 
 def constraint_name(conventional: str) -> tuple[str, bool]:
-    """The name a constraint named by the naming convention has in PostgreSQL, and whether the model
-    must write it out. SQLAlchemy's own shortening is kept wherever it fits (existing databases have
-    those names); where it still passes 63 bytes (multibyte names), PostgreSQL would cut it again
-    and two constraints could end up with one name, so schemagen names it itself."""
-    cut = sqlalchemy_cut(conventional)
-    if len(cut.encode()) <= MAX_SQL_NAME:
-        return cut, False
+    """The name the model gives a constraint named by the naming convention, and whether it writes
+    it out. The convention's own name wherever SQLAlchemy's shortening makes it fit (existing
+    databases have those names); where that still passes 63 bytes (multibyte names), PostgreSQL
+    would cut it again and two constraints could end up with one name, so schemagen names it itself."""
+    if len(sqlalchemy_cut(conventional).encode()) <= MAX_SQL_NAME:
+        return conventional, False
     return truncate_name(conventional), True
+
+
+def postgresql_constraint_name(conventional: str) -> str:
+    """The name a convention-made constraint has in a PostgreSQL database schemagen made."""
+    name, written_out = constraint_name(conventional)
+    return name if written_out else sqlalchemy_cut(name)
 
 
 def nested_schema_name(class_name: str, relation_attr: str) -> str:

@@ -186,8 +186,9 @@ def foreign_keys(tables: dict[str, PulledTable], lost: list[Lost], dialect: str)
 
 
 def _named(name: str, dialect: str) -> str:
-    """A convention-made name as the database gets it: PostgreSQL's shortened, SQLite's in full."""
-    return name if dialect == "sqlite" else _postgresql_name(name)
+    """A convention-made name as the database gets it: PostgreSQL's shortened, SQLite's in full (but
+    where schemagen names it itself, on both)."""
+    return names.constraint_name(name)[0] if dialect == "sqlite" else names.postgresql_constraint_name(name)
 
 
 def _sqlite_big_keys(tables: dict[str, PulledTable]) -> None:
@@ -257,7 +258,8 @@ def constraints(table: PulledTable, referenced: set[str], lost: list[Lost], dial
             lost.append(Lost(subject, "not pulled: a column of it is not pulled"))
             continue
         full = f"uq_{name}_{'_'.join(cols)}"
-        conventional = {None, full, _postgresql_name(full)}  # SQLite takes the long name as it is
+        # SQLite takes the long name as it is
+        conventional = {None, full, names.constraint_name(full)[0], names.postgresql_constraint_name(full)}
         given = unique.get("name")
         if given is not None and names.sql_name_problem(given):
             problem = names.sql_name_problem(given)
@@ -326,7 +328,7 @@ def _indexes(table: PulledTable, referenced: set[str], lost: list[Lost]) -> list
         if given not in (None, full) and names.sql_name_problem(given):
             lost.append(Lost(subject, f"the spec names it `{conventional}`: {names.sql_name_problem(given)}"))
             given = conventional
-        if len(plain) == 1 and where is None and given in (full, conventional, _postgresql_name(full)):
+        if len(plain) == 1 and where is None and given in (full, conventional, names.postgresql_constraint_name(full)):
             column = columns[plain[0]]
             if not column.options.get("index") and not column.options.get("unique"):
                 column.options["index"] = True
@@ -348,7 +350,3 @@ def _indexes(table: PulledTable, referenced: set[str], lost: list[Lost]) -> list
         indexes.append(entry)
     return indexes
 
-
-def _postgresql_name(conventional: str) -> str:
-    """The name a convention-made constraint has in a PostgreSQL database schemagen made."""
-    return names.constraint_name(conventional)[0]
