@@ -243,7 +243,7 @@ class _Models:
             imports.name(SQLALCHEMY, "func")
             soft_delete = ir.SoftDelete(Code(table.column(table.soft_delete).attr), Code(table.class_name))
         doc = table.comment or f"A row of the `{table.name}` table."
-        table_args = build_table_args(self.imports, table)
+        table_args = build_table_args(self.imports, table, self.catalog)
         return ir.ModelClass(
             name=Code(table.class_name),
             docstring=docstring(doc, 4),

@@ -70,11 +70,10 @@ def _column(ctx: Context, column: ResolvedColumn) -> catalog.Column:
 
 
 def _foreign_key(ctx: Context, fk: ForeignKey) -> catalog.ForeignKey:
-    spec = fk.column.spec
-    on_update = spec.on_update if spec.on_update not in (None, "now") else None
-    name = spec.foreign_key_name or f"fk_{fk.table}_{fk.column.sql_name}_{fk.target_table}"
-    return catalog.ForeignKey(fk.table, (fk.column.key,), fk.target_table, (fk.target_column.key,), spec.on_delete,
-                              on_update, name, spec.foreign_key_name, fk.use_alter)
+    name = fk.given_name or f"fk_{fk.table}_{'_'.join(c.sql_name for c in fk.columns)}_{fk.target_table}"
+    return catalog.ForeignKey(fk.table, tuple(c.key for c in fk.columns), fk.target_table,
+                              tuple(c.key for c in fk.target_columns), fk.on_delete, fk.on_update, name,
+                              fk.given_name, fk.use_alter)
 
 
 def _relation(ctx: Context, relation: ResolvedRelation) -> catalog.Relation:
