@@ -236,6 +236,9 @@ class Table:
     """The key of the nullable timestamp column that marks a row deleted."""
     primary_key_given_name: str | None = None
     """`primary_key_name:` as the spec gives it."""
+    mapper_key: tuple[str, ...] = ()
+    """A table without a primary key: the keys of the NOT NULL columns, unique together, that the ORM
+    identifies its rows by (SQLAlchemy's mapper `primary_key=`); the database has no primary key."""
 
     @cached_property
     def by_key(self) -> dict[str, Column]:

@@ -263,8 +263,13 @@ class _Models:
     def mapper_args(self, table: Table) -> Code | None:
         # A link table written both by a many-to-many relation (through `secondary`) and as a mapped
         # class of its own may see its rows already deleted by the other writer or the database.
+        extra = []
         if table.name in self.overlapping_links and table.relations:
-            return Code(_EAGER_DEFAULTS[:-1] + ', "confirm_deleted_rows": False}')  # its own replace the Base's
+            extra.append('"confirm_deleted_rows": False')
+        if table.mapper_key:  # no primary key in the database: the ORM identifies rows by these
+            extra.append(f'"primary_key": [{", ".join(literal(table.column(key).attr) for key in table.mapper_key)}]')
+        if extra:
+            return Code(_EAGER_DEFAULTS[:-1] + ", " + ", ".join(extra) + "}")  # its own replace the Base's
         return None
 
     def orm_column(self, table: Table, column: Column) -> ir.Field:

@@ -97,6 +97,7 @@ class ResolvedTable:
     columns: dict[str, ResolvedColumn] = field(default_factory=dict)
     relations: dict[str, ResolvedRelation] = field(default_factory=dict)
     fks: list[ForeignKey] = field(default_factory=list)
+    mapper_key: list[str] = field(default_factory=list)  # no primary key: the unique NOT NULL columns mapped by
 
 
 class Context:
