@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from schemagen.catalog import Catalog, ForeignKey, Index, Table
+from schemagen.catalog import Catalog, Column, ForeignKey, Index, Table
 from schemagen.codegen import ir
-from schemagen.codegen.common import SQLALCHEMY, call, item_call
+from schemagen.codegen.common import SQLALCHEMY, call, constant_name, item_call
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, literal
 from schemagen.format.style import fits
@@ -100,3 +100,19 @@ def now_function(imports: Imports, kind: str) -> ir.NowFunction:
     return ir.NowFunction(Code("_CurrentTime"), Code("_current_time"), Code(f"{datetime_module}.time"),
                           Code(imports.name(SQLALCHEMY, "Time")), Code(f"{func}.current_time"),
                           literal("strftime('%H:%M:%f000', 'now')"))
+
+
+def next_number(imports: Imports, table: Table, column: Column) -> ir.Field:
+    """The module constant a numbered column outside the key takes as `default=`: `DEFAULT` on
+    PostgreSQL (its identity numbers it), the largest value plus one on SQLite, which numbers only
+    its INTEGER PRIMARY KEY (a PostgreSQL schema's test database)."""
+    for module_name, name in (("sqlalchemy.sql.functions", "FunctionElement"), ("sqlalchemy.ext.compiler", "compiles"),
+                              ("sqlalchemy.sql.compiler", "SQLCompiler"), ("typing", "Any"), (SQLALCHEMY, "BigInteger")):
+        imports.name(module_name, name)
+
+    def quoted(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    query = f"(SELECT coalesce(max({quoted(column.sql_name)}), 0) + 1 FROM {quoted(table.name)})"
+    name = constant_name(f"{table.name} {column.sql_name}") + "_NEXT"
+    return ir.Field(Code(name), Code(""), Code(call("_NextNumber", call(imports.name(SQLALCHEMY, "text"), literal(query)))))

@@ -149,9 +149,6 @@ def _mapper_key(table: ResolvedTable) -> list[str]:
 def _column_type(ctx: Context, column: ResolvedColumn) -> None:
     spec, path = column.spec, column.path
     kind = kind_of(spec)
-    if kind == "sql" and spec.array:
-        ctx.fail((*path, "array"), "`array: true` is not supported on a pass-through type",
-                 "store the values one per row in a related table")
     if kind in AUTO_NUMBERED:
         column.autoincrement = True
         column.server_set = True
