@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemagen.catalog import Catalog, Relation, Table
+from schemagen.catalog import Catalog, ForeignKey, Relation, Table
 from schemagen.codegen import ir
 from schemagen.codegen.common import ORM, call
 from schemagen.codegen.imports import Imports
@@ -56,10 +56,12 @@ def relationship_field(catalog: Catalog, imports: Imports, table: Table, relatio
         if fk.table != fk.target_table:
             paths += len(catalog.foreign_keys_between(fk.target_table, fk.table))
         self_key = fk.table == fk.target_table
-        if len(fk_columns) > 1 and (paths > 1 or (relation.overlaps and not self_key)):
-            # Composite keys sharing a column (a tenant key) are told apart by the whole join only:
-            # `foreign_keys=` would match each key that holds one of the listed columns.
-            kwargs["primaryjoin"] = _composite_join(catalog, relation)
+        written = _written(fk_table, fk)
+        if len(fk_columns) > 1 and (paths > 1 or len(written) < len(fk_columns)):
+            # Composite keys sharing a column (a tenant key) are told apart by the whole join only
+            # (`foreign_keys=` would match each key holding a listed column), and the relation
+            # writes only its own columns: clearing it must not blank a key or another key's column.
+            kwargs["primaryjoin"] = _composite_join(catalog, relation, written)
         elif paths > 1 or (self_key and len(fk_columns) == 1):
             kwargs["foreign_keys"] = literal(f"[{', '.join(f'{fk_table.class_name}.{c.attr}' for c in fk_columns)}]")
         if self_key and relation.kind in ("many-to-one", "one-to-one") and "primaryjoin" not in kwargs:
@@ -83,15 +85,25 @@ def relationship_field(catalog: Catalog, imports: Imports, table: Table, relatio
                     call(imports.name(ORM, "relationship"), *target_argument, **kwargs))
 
 
-def _composite_join(catalog: Catalog, relation: Relation) -> str:
-    """`and_(foreign(Child.a) == Parent.x, ...)` over every column pair of a composite foreign key; on a
-    table's key to itself the side the relation reaches is `remote(...)`."""
+def _written(table: Table, fk: ForeignKey) -> set[str]:
+    """The columns of a composite key its relations write: not one of the table's primary key, nor one
+    another foreign key holds too (SQLAlchemy's overlapping foreign keys); all when that leaves none."""
+    shared = {key for other in table.foreign_keys if other != fk for key in other.columns}
+    own = {key for key in fk.columns if key not in shared and not table.column(key).primary_key}
+    return own or set(fk.columns)
+
+
+def _composite_join(catalog: Catalog, relation: Relation, written: set[str]) -> str:
+    """`and_(foreign(Child.a) == Parent.x, Child.tenant == Parent.tenant)` over every column pair of a
+    composite foreign key, `foreign()` on the columns the relation writes; on a table's key to itself
+    the side the relation reaches is `remote(...)`."""
     fk = relation.foreign_key
     assert fk is not None
     own, target = catalog.table(fk.table), catalog.table(fk.target_table)
     pairs = []
     for key, target_key in zip(fk.columns, fk.target_columns):
-        child = f"foreign({own.class_name}.{own.column(key).attr})"
+        child = f"{own.class_name}.{own.column(key).attr}"
+        child = f"foreign({child})" if key in written else child
         parent = f"{target.class_name}.{target.column(target_key).attr}"
         if fk.table == fk.target_table:
             if relation.kind in ("many-to-one", "one-to-one"):

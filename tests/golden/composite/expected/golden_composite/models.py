@@ -133,18 +133,18 @@ class Transfer(Base):
     parent_id: Mapped[int | None] = mapped_column(Integer)
 
     source: Mapped["Order"] = relationship(
-        primaryjoin="and_(foreign(Transfer.tenant_id) == Order.tenant_id, foreign(Transfer.from_order) == Order.id)",
+        primaryjoin="and_(Transfer.tenant_id == Order.tenant_id, foreign(Transfer.from_order) == Order.id)",
         lazy="raise",
         overlaps="destination,group,transfers",
     )
     destination: Mapped["Order | None"] = relationship(
-        primaryjoin="and_(foreign(Transfer.tenant_id) == Order.tenant_id, foreign(Transfer.to_order) == Order.id)",
+        primaryjoin="and_(Transfer.tenant_id == Order.tenant_id, foreign(Transfer.to_order) == Order.id)",
         lazy="raise",
         overlaps="group,source,transfers",
     )
     group: Mapped["TransferGroup | None"] = relationship(
         back_populates="transfers",
-        primaryjoin="and_(foreign(Transfer.parent_id) == TransferGroup.id, foreign(Transfer.tenant_id) == TransferGroup.tenant_id)",
+        primaryjoin="and_(foreign(Transfer.parent_id) == TransferGroup.id, Transfer.tenant_id == TransferGroup.tenant_id)",
         lazy="raise",
         overlaps="destination,source",
     )
@@ -168,15 +168,19 @@ class TransferGroup(Base):
 
     parent: Mapped["TransferGroup | None"] = relationship(
         back_populates="children",
-        remote_side="[TransferGroup.id, TransferGroup.tenant_id]",
+        primaryjoin="and_(foreign(TransferGroup.parent_id) == remote(TransferGroup.id), TransferGroup.tenant_id == remote(TransferGroup.tenant_id))",
         lazy="raise",
     )
     children: Mapped[list["TransferGroup"]] = relationship(
-        back_populates="parent", cascade="all, delete", passive_deletes=True, lazy="raise"
+        back_populates="parent",
+        primaryjoin="and_(remote(foreign(TransferGroup.parent_id)) == TransferGroup.id, remote(TransferGroup.tenant_id) == TransferGroup.tenant_id)",
+        cascade="all, delete",
+        passive_deletes=True,
+        lazy="raise",
     )
     transfers: Mapped[list["Transfer"]] = relationship(
         back_populates="group",
-        primaryjoin="and_(foreign(Transfer.parent_id) == TransferGroup.id, foreign(Transfer.tenant_id) == TransferGroup.tenant_id)",
+        primaryjoin="and_(foreign(Transfer.parent_id) == TransferGroup.id, Transfer.tenant_id == TransferGroup.tenant_id)",
         lazy="raise",
         overlaps="destination,source",
     )
