@@ -252,7 +252,10 @@ class Table:
         return tuple(column for column in self.columns if column.primary_key)
 
     @property
-    def primary_key_name(self) -> str:
+    def primary_key_name(self) -> str | None:
+        """None for a table without a primary key (mapped by `mapper_key`)."""
+        if not self.primary_key:
+            return None
         return self.primary_key_given_name or f"pk_{self.name}"
 
     def foreign_key_of(self, column: Column) -> ForeignKey | None:
