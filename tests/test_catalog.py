@@ -46,7 +46,7 @@ def _expected_names(catalog: Catalog, dialect: str) -> dict[str, dict[str, set[s
     out: dict[str, dict[str, set[str]]] = {}
     for table in catalog.tables:
         out[table.name] = {
-            "pk": {shown(table.primary_key_name)},
+            "pk": {shown(table.primary_key_name) if table.primary_key_name else None},  # None: no key (keyless)
             "fk": {shown(fk.name) for fk in table.foreign_keys},
             "unique": {shown(u.name) for u in table.uniques} | {shown(c.unique_name) for c in table.columns if c.unique_name},
             # SQLite reflects no expression index, and gets none PostgreSQL alone could build

@@ -374,8 +374,31 @@ def test_numbered_columns_outside_the_key_names_and_decimal_defaults_on_postgres
             "SELECT conname FROM pg_constraint WHERE conname IN ('accounts_pkey', 'entries_account_fkey')")).scalars())
         assert names == {"accounts_pkey", "entries_account_fkey"}
         assert connection.execute(sqlalchemy.text(
-            "SELECT count(*) FROM pg_type WHERE typname = 'model_kind'")).scalar_one() == 1
+            "SELECT count(*) FROM pg_type WHERE typname = 'model_kind' AND typnamespace = "
+            "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())")).scalar_one() == 1  # other schemas may have one
     pkg.Base.metadata.drop_all(pg)
+
+
+def test_numbered_columns_of_a_postgresql_spec_on_a_sqlite_test_database(tmp_path: Path) -> None:
+    # SQLite numbers only an INTEGER PRIMARY KEY: a bigint identity key becomes one there, and a
+    # numbered column outside the key gets the largest value plus one from SQLAlchemy's inserts
+    pkg = build(tmp_path, NUMBERED)
+    engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path / 'numbered.db'}")
+    pkg.Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        accounts = [pkg.Account(id=n) for n in (5, 6, 7)]
+        for account in accounts:  # one INSERT each: rows of one statement would share a number (README)
+            session.add(account)
+            session.flush()
+        assert [(a.number, a.ticket) for a in accounts] == [(1, 1), (2, 2), (3, 3)]
+        entries = [pkg.Entry(account_id=5), pkg.Entry(account_id=6)]
+        session.add_all(entries)
+        session.commit()
+        assert [e.id for e in entries] == [1, 2]
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.insert(pkg.Account.__table__).values(id=8))  # Core inserts too
+        assert connection.execute(sqlalchemy.text("SELECT number FROM accounts WHERE id = 8")).scalar_one() == 4
+    engine.dispose()
 
 
 def test_names_enum_sql_name_and_decimal_defaults_on_sqlite(tmp_path: Path) -> None:
@@ -584,6 +607,8 @@ tables:
       mac: {type: {sql: macaddr, python: str}, unique: true, nullable: false}
       score: {type: {sql: "numeric(5, 1)", python: decimal}}
       search: {type: {sql: tsvector, python: str}}
+      addresses: {type: {sql: macaddr, python: str}, array: true, default: []}
+      seen: {type: {sql: "timestamp(0)", python: datetime}, array: true}
   visits:
     columns:
       id: {type: serial, primary_key: true}
@@ -597,13 +622,19 @@ def test_pass_through_types(tmp_path: Path, engine: Engine) -> None:
     pkg.Base.metadata.create_all(engine)
     with Session(engine) as session:
         host = pkg.Host(**pkg.HostInsert.model_validate({"mac": "08:00:2b:01:02:03", "score": "2.5",
-                                                         "search": "quick fox"}).model_dump())
+                                                         "search": "quick fox", "addresses": ["08:00:2b:01:02:05", "08:00:2b:01:02:06"],
+                                                         "seen": ["2024-01-31T09:30:00"]}).model_dump())
+        session.add(pkg.Host(mac="08:00:2b:01:02:04"))  # the array's default, [], from the database
         session.add(host)
         session.add(pkg.Visit(mac="08:00:2b:01:02:03"))
         session.commit()
         session.expire_all()
         read = pkg.HostSelect.model_validate(host)
         assert read.mac == "08:00:2b:01:02:03" and read.score == Decimal("2.5")
+        # arrays of pass-through types: the database's array type on PostgreSQL, a JSON list on SQLite
+        assert read.addresses == ["08:00:2b:01:02:05", "08:00:2b:01:02:06"] and read.seen == [dt.datetime(2024, 1, 31, 9, 30)]
+        other = session.scalars(sqlalchemy.select(pkg.Host).where(pkg.Host.mac == "08:00:2b:01:02:04")).one()
+        assert other.addresses == [] and other.seen is None
         if engine.dialect.name == "postgresql":  # the database's own type: its equality, its text form
             assert session.scalar(sqlalchemy.select(pkg.Host.id).where(pkg.Host.mac == "08002B010203")) == host.id
             assert read.search == "'fox' 'quick'"
@@ -612,4 +643,5 @@ def test_pass_through_types(tmp_path: Path, engine: Engine) -> None:
                     "SELECT column_name, udt_name FROM information_schema.columns WHERE table_name = 'hosts' "
                     "AND table_schema = current_schema()")).all())
             assert (types["mac"], types["score"], types["search"]) == ("macaddr", "numeric", "tsvector")
+            assert (types["addresses"], types["seen"]) == ("_macaddr", "_timestamp")
     pkg.Base.metadata.drop_all(engine)

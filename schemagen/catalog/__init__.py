@@ -243,6 +243,9 @@ class Table:
     primary_key_given_name: str | None = None
     """The key's name as the model writes it out: `primary_key_name:` as the spec gives it, or
     schemagen's own where `pk_<table>` would pass PostgreSQL's 63 bytes."""
+    mapper_key: tuple[str, ...] = ()
+    """A table without a primary key: the keys of the NOT NULL columns, unique together, that the ORM
+    identifies its rows by (SQLAlchemy's mapper `primary_key=`); the database has no primary key."""
 
     @cached_property
     def by_key(self) -> dict[str, Column]:
@@ -256,7 +259,10 @@ class Table:
         return tuple(column for column in self.columns if column.primary_key)
 
     @property
-    def primary_key_name(self) -> str:
+    def primary_key_name(self) -> str | None:
+        """None for a table without a primary key (mapped by `mapper_key`)."""
+        if not self.primary_key:
+            return None
         return self.primary_key_given_name or f"pk_{self.name}"
 
     def foreign_key_of(self, column: Column) -> ForeignKey | None:

@@ -121,6 +121,7 @@ class ModelsModule(Module):
     column_types: tuple[Field, ...] = ()
     """Column types shared by a column and its SQL DEFAULT (an array's), defined after `constants`."""
     uses_array_defaults: bool = False
+    uses_next_number: bool = False
     uses_sql_type: bool = False
     class_aliases: tuple[Field, ...] = ()
     """`_Box = Box`, for relation annotations inside a class whose own attribute is named `Box`."""

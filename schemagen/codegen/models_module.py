@@ -24,7 +24,7 @@ from schemagen.codegen.common import (
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, docstring, literal
 from schemagen.codegen.relationships import relationship_field
-from schemagen.codegen.table_args import now_function
+from schemagen.codegen.table_args import next_number, now_function
 from schemagen.codegen.table_args import table_args as build_table_args
 from schemagen.codegen.triggers import on_update_triggers
 
@@ -75,6 +75,19 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+def _mapper_args(table: Table, overlapping_links: set[str]) -> Code | None:
+    # A link table written both by a many-to-many relation (through `secondary`) and as a mapped
+    # class of its own may see its rows already deleted by the other writer or the database.
+    extra = []
+    if table.name in overlapping_links and table.relations:
+        extra.append('"confirm_deleted_rows": False')
+    if table.mapper_key:  # no primary key in the database: the ORM identifies rows by these
+        extra.append(f'"primary_key": [{", ".join(literal(table.column(key).attr) for key in table.mapper_key)}]')
+    if extra:
+        return Code(_EAGER_DEFAULTS[:-1] + ", " + ", ".join(extra) + "}")  # its own replace the Base's
+    return None
+
+
 class _Models:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -97,6 +110,7 @@ class _Models:
         self.now_kinds: set[str] = set()
         self.column_types: dict[str, ir.Field] = {}
         self.uses_array_defaults = False
+        self.uses_next_number = False
         self.uses_sql_type = False  # timestamp, time: `default: now` / `on_update: now` columns
 
     def module(self) -> ir.ModelsModule:
@@ -137,6 +151,7 @@ class _Models:
             now_functions=now_functions,
             column_types=tuple(self.column_types[k] for k in sorted(self.column_types)),
             uses_array_defaults=self.uses_array_defaults,
+            uses_next_number=self.uses_next_number,
             uses_sql_type=self.uses_sql_type,
             class_aliases=tuple(ir.Field(Code(alias), Code(""), Code(name))
                                 for name, alias in sorted(self.class_aliases.items())),
@@ -190,8 +205,11 @@ class _Models:
             self.uses_sql_type = True
             stored = call(sa(_PASS_THROUGH_STORAGE[column.python_type]))
             return f"{call('_SQLType', literal(column.sql_type))}.with_variant({stored}, {literal('sqlite')})"
-        if kind == "bigserial":
-            return f"{sa('BigInteger')}().with_variant({sa('Integer')}(), {literal('sqlite')})"
+        if kind == "bigserial" or (kind in ("bigint", "smallint") and column.identity is not None and not item
+                                   and column.primary_key and len(table.primary_key) == 1):
+            # SQLite numbers only an INTEGER PRIMARY KEY (its rowid): a numbered key is one there
+            base = sa("SmallInteger" if kind == "smallint" else "BigInteger")
+            return f"{base}().with_variant({sa('Integer')}(), {literal('sqlite')})"
         if kind == "real":
             return f"{sa('REAL')}[float]()"  # `REAL` alone is `REAL[Unknown]` to pyright: its Python type is open
         if column.kind.sqlalchemy:
@@ -244,14 +262,14 @@ class _Models:
             imports.name(SQLALCHEMY, "func")
             soft_delete = ir.SoftDelete(Code(table.column(table.soft_delete).attr), Code(table.class_name))
         doc = table.comment or f"A row of the `{table.name}` table."
-        table_args = build_table_args(self.imports, table)
+        table_args = build_table_args(self.imports, table, self.catalog)
         return ir.ModelClass(
             name=Code(table.class_name),
             docstring=docstring(doc, 4),
             table_name=literal(table.name),
             table_args=table_args,
             table_args_line=one_line_tuple(table_args, "__table_args__ = "),
-            mapper_args=self.mapper_args(table),
+            mapper_args=_mapper_args(table, self.overlapping_links),
             columns=columns,
             relations=relations,
             soft_delete=soft_delete,
@@ -261,13 +279,6 @@ class _Models:
     @cached_property
     def overlapping_links(self) -> set[str]:
         return {r.through for t in self.catalog.tables for r in t.relations if r.through and r.overlaps}
-
-    def mapper_args(self, table: Table) -> Code | None:
-        # A link table written both by a many-to-many relation (through `secondary`) and as a mapped
-        # class of its own may see its rows already deleted by the other writer or the database.
-        if table.name in self.overlapping_links and table.relations:
-            return Code(_EAGER_DEFAULTS[:-1] + ', "confirm_deleted_rows": False}')  # its own replace the Base's
-        return None
 
     def orm_column(self, table: Table, column: Column) -> ir.Field:
         imports = self.imports
@@ -311,6 +322,15 @@ class _Models:
             "index": "True" if column.index and not column.named_in_table_args else None,
         }
         kwargs.update(self.orm_defaults(column, array_type))
+        if column.identity is not None and not column.primary_key:
+            constant = next_number(imports, table, column)
+            self.uses_next_number = True
+            name, number = constant.name, 1
+            while name in self.column_types and self.column_types[name].default != constant.default:
+                number += 1  # `a_b.c` and `a.b_c` make one constant name
+                name = Code(f"{constant.name}_{number}")
+            self.column_types[name] = ir.Field(name, constant.annotation, constant.default)
+            kwargs["default"] = name
         if table.soft_delete == column.key:
             # `soft_delete()` assigns `func.now()`: fetch the time it became with the UPDATE
             kwargs["server_onupdate"] = f"{imports.name(SQLALCHEMY, 'FetchedValue')}()"

@@ -46,17 +46,16 @@ def _entry(catalog: Catalog, relation: Relation) -> ir.RelationEntry:
         near, far = relation.link
         link = catalog.table(relation.through)
         near_column, far_column = link.column(near.columns[0]), link.column(far.columns[0])
-        local = (catalog.table(near.target_table).column(near.target_columns[0]).sql_name,)
-        remote = (catalog.table(far.target_table).column(far.target_columns[0]).sql_name,)
+        local: tuple[str, ...] = (catalog.table(near.target_table).column(near.target_columns[0]).sql_name,)
+        remote: tuple[str, ...] = (catalog.table(far.target_table).column(far.target_columns[0]).sql_name,)
         through_columns = keyword_tuple("through_columns", (literal(near_column.sql_name),
                                                             literal(far_column.sql_name)), 12)
     else:
         fk = relation.foreign_key
         assert fk is not None
-        own = catalog.table(fk.table).column(fk.columns[0]).sql_name
-        referenced = catalog.table(fk.target_table).column(fk.target_columns[0]).sql_name
-        local, remote = ((own,), (referenced,)) if relation.kind in ("many-to-one", "one-to-one") else (
-            (referenced,), (own,))
+        own = tuple(catalog.table(fk.table).column(key).sql_name for key in fk.columns)
+        referenced = tuple(catalog.table(fk.target_table).column(key).sql_name for key in fk.target_columns)
+        local, remote = (own, referenced) if relation.kind in ("many-to-one", "one-to-one") else (referenced, own)
     partner = catalog.partner(relation)
     return ir.RelationEntry(
         name=literal(relation.attr),

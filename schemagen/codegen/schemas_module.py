@@ -126,7 +126,7 @@ class _Schemas:
                     annotation = f"list[{annotation}]"
                 elif relation.kind == "one-to-one-inverse" or (
                         relation.foreign_key is not None
-                        and table.column(relation.foreign_key.columns[0]).nullable):
+                        and any(table.column(key).nullable for key in relation.foreign_key.columns)):
                     annotation += " | None"
                 spec = "{'" + relation.attr + "': True}"  # an attribute: a checked identifier
                 found.append(ir.SchemaClass(

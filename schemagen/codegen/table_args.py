@@ -3,22 +3,25 @@
 
 from __future__ import annotations
 
-from schemagen.catalog import Index, Table
+from schemagen.catalog import Catalog, Column, ForeignKey, Index, Table
 from schemagen.codegen import ir
-from schemagen.codegen.common import SQLALCHEMY, call, item_call
+from schemagen.codegen.common import SQLALCHEMY, call, constant_name, item_call
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, literal
 from schemagen.format.style import fits
 
 
-def table_args(imports: Imports, table: Table) -> tuple[Code, ...]:
-    """`__table_args__`: the named key, uniques, indexes, checks and the table's comment."""
+def table_args(imports: Imports, table: Table, catalog: Catalog) -> tuple[Code, ...]:
+    """`__table_args__`: the named key, composite foreign keys, uniques, indexes, checks and the table's comment."""
     sql = {c.key: literal(c.sql_name) for c in table.columns}
     sa = imports
     args: list[Code] = []
     if table.primary_key_given_name is not None:
         args.append(item_call(sa.name(SQLALCHEMY, "PrimaryKeyConstraint"), *(sql[c.key] for c in table.primary_key),
                          name=literal(table.primary_key_given_name), indent=8))
+    for fk in table.foreign_keys:
+        if len(fk.columns) > 1:  # one column's foreign key is the column's own `ForeignKey`
+            args.append(foreign_key_item(imports, table, fk, catalog))
     for column in table.columns:
         if not column.named_in_table_args:
             continue
@@ -47,6 +50,18 @@ def table_args(imports: Imports, table: Table) -> tuple[Code, ...]:
         args.append(Code("{" + item + "}" if fits(8, "{" + item + "},") else
                          "{\n" + " " * 12 + item + ",\n" + " " * 8 + "}"))
     return tuple(args)
+
+
+def foreign_key_item(imports: Imports, table: Table, fk: ForeignKey, catalog: Catalog) -> Code:
+    """A composite foreign key: `ForeignKeyConstraint([own columns], [target.columns], ...)`."""
+    target = catalog.table(fk.target_table)
+    own = "[" + ", ".join(literal(table.column(key).sql_name) for key in fk.columns) + "]"
+    referenced = "[" + ", ".join(literal(f"{target.name}.{target.column(key).sql_name}") for key in fk.target_columns) + "]"
+    return item_call(imports.name(SQLALCHEMY, "ForeignKeyConstraint"), own, referenced,
+                     ondelete=literal(fk.on_delete.upper()) if fk.on_delete else None,
+                     onupdate=literal(fk.on_update.upper()) if fk.on_update else None,
+                     name=literal(fk.given_name) if fk.given_name is not None else None,
+                     use_alter="True" if fk.use_alter else None, indent=8)
 
 
 def index_item(imports: Imports, table: Table, index: Index) -> Code:
@@ -99,3 +114,19 @@ def now_function(imports: Imports, kind: str) -> ir.NowFunction:
     return ir.NowFunction(Code("_CurrentTime"), Code("_current_time"), Code(f"{datetime_module}.time"),
                           Code(imports.name(SQLALCHEMY, "Time")), Code(f"{func}.current_time"),
                           literal("strftime('%H:%M:%f000', 'now')"))
+
+
+def next_number(imports: Imports, table: Table, column: Column) -> ir.Field:
+    """The module constant a numbered column outside the key takes as `default=`: `DEFAULT` on
+    PostgreSQL (its identity numbers it), the largest value plus one on SQLite, which numbers only
+    its INTEGER PRIMARY KEY (a PostgreSQL schema's test database)."""
+    for module_name, name in (("sqlalchemy.sql.functions", "FunctionElement"), ("sqlalchemy.ext.compiler", "compiles"),
+                              ("sqlalchemy.sql.compiler", "SQLCompiler"), ("typing", "Any"), (SQLALCHEMY, "BigInteger")):
+        imports.name(module_name, name)
+
+    def quoted(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    query = f"(SELECT coalesce(max({quoted(column.sql_name)}), 0) + 1 FROM {quoted(table.name)})"
+    name = constant_name(f"{table.name} {column.sql_name}") + "_NEXT"
+    return ir.Field(Code(name), Code(""), Code(call("_NextNumber", call(imports.name(SQLALCHEMY, "text"), literal(query)))))

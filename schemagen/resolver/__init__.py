@@ -11,7 +11,7 @@ from __future__ import annotations
 from schemagen import names
 from schemagen.catalog import Catalog
 from schemagen.errors import SpecPath
-from schemagen.resolver import columns, constraints, relations, shapes
+from schemagen.resolver import columns, constraints, foreign_keys, relations, shapes
 from schemagen.resolver.context import Context
 from schemagen.resolver.freeze import freeze
 from schemagen.spec.load import LoadedSpec
@@ -32,7 +32,7 @@ def resolve(spec: Spec, loaded: LoadedSpec | None = None) -> Catalog:
     shapes.shapes(ctx)
     columns.tables(ctx)
     ctx.check()
-    relations.foreign_keys(ctx)
+    foreign_keys.foreign_keys(ctx)
     ctx.check()
     relations.relations(ctx)
     constraints.table_rules(ctx)

@@ -124,16 +124,31 @@ def _columns(ctx: Context, table: ResolvedTable) -> None:
     # Decided from the spec, not the columns resolved so far: a key column with an error of its own
     # still declares the key, and every table without one is reported, whatever else is wrong.
     if not table.spec.primary_key and not any(c.primary_key for c in table.spec.columns.values()):
-        ctx.fail(table.path, f"table `{table.name}` has no primary key",
-                 "add `primary_key: true` to a column or `primary_key: [a, b]` to the table", key=True)
+        table.mapper_key = _mapper_key(table)
+        if not table.mapper_key:
+            ctx.fail(table.path, f"table `{table.name}` has no primary key, and no unique NOT NULL columns to "
+                     "map its rows by", "add `primary_key: true` to a column or `primary_key: [a, b]` to the table, "
+                     "or make a column `unique: true, nullable: false`", key=True)
+
+
+def _mapper_key(table: ResolvedTable) -> list[str]:
+    """A table without a primary key is mapped by the first set of columns that are NOT NULL and
+    unique together, in spec order: a `unique: true` column, a unique constraint, a unique index
+    over plain columns with no condition. The ORM identifies its rows by them (`session.get`)."""
+    def not_null(keys: list[str]) -> bool:
+        return all(key in table.columns and not table.columns[key].nullable for key in keys)
+
+    candidates = [[key] for key, column in table.columns.items() if column.spec.unique]
+    candidates += [list(unique.columns) for unique in table.spec.unique]
+    candidates += [[part for part in index.columns if isinstance(part, str)] for index in table.spec.indexes
+                   if index.unique and index.where is None and index.using in (None, "btree")
+                   and all(isinstance(part, str) for part in index.columns)]
+    return next((keys for keys in candidates if keys and not_null(keys)), [])
 
 
 def _column_type(ctx: Context, column: ResolvedColumn) -> None:
     spec, path = column.spec, column.path
     kind = kind_of(spec)
-    if kind == "sql" and spec.array:
-        ctx.fail((*path, "array"), "`array: true` is not supported on a pass-through type",
-                 "store the values one per row in a related table")
     if kind in AUTO_NUMBERED:
         column.autoincrement = True
         column.server_set = True

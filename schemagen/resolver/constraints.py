@@ -57,6 +57,7 @@ def table_rules(ctx: Context) -> None:
                 ctx.fail((*keyed.path, "foreign_key_name"), "`foreign_key_name` names the foreign key that "
                          "`references:` makes, and this column has none", "add `references: table.column`")
             key_names.append(((*keyed.path, "foreign_key_name"), keyed.spec.foreign_key_name))
+        key_names.extend(((*path, "foreign_keys", index, "name"), fk.name) for index, fk in enumerate(spec.foreign_keys))
         for name_path, key_name in key_names:
             problem = names.sql_name_problem(key_name) if key_name is not None else ""
             if problem:

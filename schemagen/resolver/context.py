@@ -44,11 +44,32 @@ class ResolvedColumn:
 
 @dataclass
 class ForeignKey:
+    """A column's `references:` (one column) or an item of the table's `foreign_keys:` (one or more)."""
+
     table: str
-    column: ResolvedColumn
+    columns: list[ResolvedColumn]
     target_table: str
-    target_column: ResolvedColumn
+    target_columns: list[ResolvedColumn]
+    on_delete: str | None = None
+    on_update: str | None = None
+    given_name: str | None = None
     use_alter: bool = False  # closes a cycle of foreign keys: created after the tables, dropped before
+
+    @property
+    def keys(self) -> str:
+        """The columns as the spec lists them: `a` or `[a, b]`."""
+        keys = [column.key for column in self.columns]
+        return keys[0] if len(keys) == 1 else f"[{', '.join(keys)}]"
+
+    @property
+    def nullable(self) -> bool:
+        """The key can be left NULL (then, MATCH SIMPLE, it references nothing)."""
+        return any(column.nullable for column in self.columns)
+
+    def names(self, keys: list[str]) -> bool:
+        """`keys` (keys or SQL names, any order) are exactly this key's columns."""
+        return len(keys) == len(self.columns) and all(
+            any(key in (column.key, column.sql_name) for key in keys) for column in self.columns)
 
 
 @dataclass
@@ -76,6 +97,7 @@ class ResolvedTable:
     columns: dict[str, ResolvedColumn] = field(default_factory=dict)
     relations: dict[str, ResolvedRelation] = field(default_factory=dict)
     fks: list[ForeignKey] = field(default_factory=list)
+    mapper_key: list[str] = field(default_factory=list)  # no primary key: the unique NOT NULL columns mapped by
 
 
 class Context:

@@ -82,14 +82,14 @@ def _column(ctx: Context, column: ResolvedColumn) -> catalog.Column:
 
 
 def _foreign_key(ctx: Context, fk: ForeignKey) -> catalog.ForeignKey:
-    spec = fk.column.spec
-    on_update = spec.on_update if spec.on_update not in (None, "now") else None
-    name, given = spec.foreign_key_name, spec.foreign_key_name
+    name, given = fk.given_name, fk.given_name
     if name is None:
-        name, written_out = names.constraint_name(f"fk_{fk.table}_{fk.column.sql_name}_{fk.target_table}")
+        name, written_out = names.constraint_name(
+            f"fk_{fk.table}_{'_'.join(c.sql_name for c in fk.columns)}_{fk.target_table}")
         given = name if written_out else None
-    return catalog.ForeignKey(fk.table, (fk.column.key,), fk.target_table, (fk.target_column.key,), spec.on_delete,
-                              on_update, name, given, fk.use_alter)
+    return catalog.ForeignKey(fk.table, tuple(c.key for c in fk.columns), fk.target_table,
+                              tuple(c.key for c in fk.target_columns), fk.on_delete, fk.on_update, name,
+                              given, fk.use_alter)
 
 
 def _relation(ctx: Context, relation: ResolvedRelation) -> catalog.Relation:
@@ -148,13 +148,14 @@ def _table(ctx: Context, table: ResolvedTable) -> catalog.Table:
     checks += tuple(check for column in table.columns.values()
                     for check in rule_checks(table.name, column, ctx.spec.dialect, ctx.spec.validate_in_database))
     key_name = spec.primary_key_name
-    if key_name is None:
+    if key_name is None and any(column.primary_key for column in table.columns.values()):
         conventional, written_out = names.constraint_name(f"pk_{table.name}")
         key_name = conventional if written_out else None
     columns = tuple(_column(ctx, column) for column in table.columns.values())
     if spec.soft_delete is not None:
-        referenced = {fk.target_column.key for other in ctx.tables.values() for fk in other.fks
+        referenced = {tuple(c.key for c in fk.target_columns) for other in ctx.tables.values() for fk in other.fks
                       if fk.target_table == table.name}
+        referenced.add(tuple(table.mapper_key))  # the rows' identity without a primary key: over all rows
         columns, uniques, indexes = _unique_among_live_rows(table.columns[spec.soft_delete].sql_name, referenced,
                                                             columns, uniques, indexes)
     return catalog.Table(
@@ -162,35 +163,36 @@ def _table(ctx: Context, table: ResolvedTable) -> catalog.Table:
         relations=tuple(_relation(ctx, relation) for relation in table.relations.values()),
         foreign_keys=tuple(_foreign_key(ctx, fk) for fk in table.fks),
         uniques=uniques, indexes=indexes, checks=checks, comment=spec.comment, soft_delete=spec.soft_delete,
-        primary_key_given_name=key_name,
+        primary_key_given_name=key_name, mapper_key=tuple(table.mapper_key),
     )
 
 
 def _unique_among_live_rows(
-    deleted: str, referenced: set[str], columns: tuple[catalog.Column, ...],
+    deleted: str, referenced: set[tuple[str, ...]], columns: tuple[catalog.Column, ...],
     uniques: tuple[catalog.UniqueConstraint, ...], indexes: tuple[catalog.Index, ...],
 ) -> tuple[tuple[catalog.Column, ...], tuple[catalog.UniqueConstraint, ...], tuple[catalog.Index, ...]]:
     """A soft-deleting table's uniques hold among live rows only: unique indexes `WHERE <deleted> IS
     NULL` (both databases have partial indexes), so a deleted row's values can be taken again. A
-    column a foreign key points at keeps its full unique constraint: the database needs one there."""
+    column (or column set) a foreign key points at keeps its full unique constraint: the database
+    needs one there."""
     live = (deleted if re.fullmatch(r"[a-z_][a-z0-9_]*", deleted) else '"' + deleted.replace('"', '""') + '"') \
         + " IS NULL"
     made: list[catalog.Index] = []
     kept_columns = []
     for column in columns:
         name = column.unique_name or (column.index_name if column.unique else None)
-        if name is None or column.primary_key or column.key in referenced:
+        if name is None or column.primary_key or (column.key,) in referenced:
             kept_columns.append(column)
             continue
         made.append(catalog.Index((column.key,), name, True, live, (catalog.IndexPart(column.key),)))
         kept_columns.append(replace(column, unique_name=None, index_name=None, named_in_table_args=True))
     kept_uniques = []
     for unique in uniques:
-        if len(unique.columns) == 1 and unique.columns[0] in referenced:
+        if unique.columns in referenced:
             kept_uniques.append(unique)
             continue
         made.append(catalog.Index(unique.columns, unique.name, True, live,
                                   tuple(catalog.IndexPart(key) for key in unique.columns)))
-    indexes = tuple(replace(index, where=live) if index.unique and index.where is None else index
-                    for index in indexes)
+    indexes = tuple(replace(index, where=live) if index.unique and index.where is None
+                    and index.columns not in referenced else index for index in indexes)
     return tuple(kept_columns), tuple(kept_uniques), tuple(made) + indexes

@@ -2,82 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from schemagen import names
-from schemagen.catalog.kinds import KINDS
 from schemagen.errors import SpecPath, did_you_mean, one_of
 from schemagen.resolver.context import Context, ForeignKey, ResolvedColumn, ResolvedRelation, ResolvedTable, kind_of
 from schemagen.spec.model import Relation
-
-
-def foreign_keys(ctx: Context) -> None:
-    for table in ctx.tables.values():
-        for column in table.columns.values():
-            reference = column.spec.references
-            if reference is None:
-                continue
-            rpath = (*column.path, "references")
-            target_name, dot, target_key = reference.rpartition(".")
-            if not dot or not target_name:
-                ctx.fail(rpath, f"`references: {reference}` must name `table.column`", "e.g. `references: users.id`")
-                continue
-            target = ctx.tables.get(target_name)
-            if target is None:
-                ctx.fail(rpath, f"`references` names the unknown table `{target_name}`"
-                         f"{did_you_mean(target_name, ctx.tables)}")
-                continue
-            target_column = target.columns.get(target_key) or next(
-                (c for c in target.columns.values() if c.sql_name == target_key), None)
-            if target_column is None:
-                ctx.fail(rpath, f"table `{target_name}` has no column `{target_key}`"
-                         f"{did_you_mean(target_key, target.columns)}")
-                continue
-            if _storage_type(column) != _storage_type(target_column):
-                ctx.fail(rpath, f"`{table.name}.{column.key}` is `{_type_words(column)}` but references "
-                         f"`{target_name}.{target_column.key}` of type `{_type_words(target_column)}`",
-                         f"make `{column.key}` `{_type_words(target_column, plain=True)}`")
-                continue
-            if not (target_column.primary_key and sum(c.primary_key for c in target.columns.values()) == 1) \
-                    and not target_column.spec.unique:
-                ctx.fail(rpath, f"`{target_name}.{target_column.key}` is neither the primary key nor unique, "
-                         "so it cannot be referenced", f"add `unique: true` to `{target_name}.{target_column.key}`")
-                continue
-            if column.spec.on_delete == "set default" and not column.default_kind:
-                ctx.fail((*column.path, "on_delete"), "`on_delete: set default` on a column without a default",
-                         f"give `{column.key}` a `default:` that exists in `{target_name}.{target_column.key}`, "
-                         "or choose another action")
-            table.fks.append(ForeignKey(table.name, column, target_name, target_column))
-    _break_cycles(ctx)
-
-
-def _break_cycles(ctx: Context) -> None:
-    """Foreign keys that close a cycle between tables (a user's current post, a post's author) get
-    `use_alter`: created by ALTER TABLE once all tables exist, dropped before them. Deterministic:
-    foreign keys are taken NOT NULL ones first (a nullable one can be filled in later), then in spec
-    order; each one whose target already reaches its table through those taken closes a cycle.
-    A table's references to itself need no ALTER."""
-    fks = [fk for table in ctx.tables.values() for fk in table.fks if fk.target_table != fk.table]
-    fks.sort(key=lambda fk: fk.column.nullable)  # stable: spec order within each group
-    edges: dict[str, set[str]] = {}
-    for fk in fks:
-        if _reaches(edges, fk.target_table, fk.table):
-            fk.use_alter = True
-        else:
-            edges.setdefault(fk.table, set()).add(fk.target_table)
-
-
-def _reaches(edges: dict[str, set[str]], start: str, goal: str) -> bool:
-    seen, stack = {start}, [start]
-    while stack:
-        node = stack.pop()
-        if node == goal:
-            return True
-        for nxt in edges.get(node, ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return False
 
 
 def relations(ctx: Context) -> None:
@@ -131,18 +59,20 @@ def _relation(ctx: Context, table: ResolvedTable, name: str, attr: str, spec: Re
         own = _pick(ctx, ctx.fks_between(table.name, target_name), spec.fields, relation, "fields", local=True)
         if own is not None:
             if spec.references is not None and not _referenced_are(own, spec.references):
-                ctx.fail((*path, "references"), f"`fields: [{own.column.key}]` references "
-                         f"`{target_name}.{own.target_column.key}`, not `{', '.join(spec.references)}`",
-                         f"write `references: [{own.target_column.key}]`, or leave `references:` out")
+                referenced = ", ".join(c.key for c in own.target_columns)
+                where = f"`{target_name}.{referenced}`" if len(own.columns) == 1 else f"`{target_name}` ({referenced})"
+                ctx.fail((*path, "references"), f"`fields: [{', '.join(c.key for c in own.columns)}]` references "
+                         f"{where}, not `{', '.join(spec.references)}`",
+                         f"write `references: [{referenced}]`, or leave `references:` out")
                 return None
             relation.fk = own
-            relation.kind = "one-to-one" if _is_unique(ctx.tables[table.name], own.column) else "many-to-one"
+            relation.kind = "one-to-one" if _is_unique(ctx.tables[table.name], own.columns) else "many-to-one"
             return relation
         if spec.fields is not None or ctx.fks_between(table.name, target_name):
             return None
         return _one_inverse(ctx, table, target, relation)
     if spec.fields is not None and spec.references is None:
-        candidates = [fk.column.key for fk in ctx.fks_between(target_name, table.name)]
+        candidates = [fk.keys.strip("[]") for fk in ctx.fks_between(target_name, table.name)]
         example = candidates[0] if candidates else f"{names.snake_case(table.class_name)}_id"
         ctx.fail((*path, "fields"), "on a `many:` relation, name the foreign-key columns of the other table "
                  "with `references:`", f"write `references: [{example}]` (the foreign key of `{target_name}` "
@@ -172,10 +102,10 @@ def _one_inverse(ctx: Context, table: ResolvedTable, target: ResolvedTable, rela
                      f"`{target_name}`", f"add `references: {target_name}.<column>` to a column of "
                      f"`{table.name}`, or `references: {table.name}.<column>` to one of `{target_name}`")
         return None
-    if not _is_unique(target, inverse.column):
-        ctx.fail((*path, "one"), f"relation `{name}` is one-to-one, but `{target_name}.{inverse.column.key}` "
+    if not _is_unique(target, inverse.columns):
+        ctx.fail((*path, "one"), f"relation `{name}` is one-to-one, but `{target_name}.{inverse.keys}` "
                  "is not unique, so there can be many", f"use `many: {target_name}`, or make "
-                 f"`{target_name}.{inverse.column.key}` unique")
+                 f"`{target_name}.{inverse.keys}` unique")
         return None
     relation.fk = inverse
     relation.kind = "one-to-one-inverse"
@@ -183,7 +113,8 @@ def _one_inverse(ctx: Context, table: ResolvedTable, target: ResolvedTable, rela
 
 
 def _referenced_are(fk: ForeignKey, keys: list[str]) -> bool:
-    return len(keys) == 1 and keys[0] in (fk.target_column.key, fk.target_column.sql_name)
+    return len(keys) == len(fk.target_columns) and all(
+        key in (column.key, column.sql_name) for key, column in zip(keys, fk.target_columns))
 
 
 def _pick(ctx: Context, fks: list[ForeignKey], chosen: list[str] | None, relation: ResolvedRelation, key: str,
@@ -192,26 +123,33 @@ def _pick(ctx: Context, fks: list[ForeignKey], chosen: list[str] | None, relatio
     path = relation.path
     owner = relation.table if local else relation.target
     if chosen is not None:
-        if len(chosen) != 1:
+        match = [fk for fk in fks if fk.names(chosen)]
+        if not match and len(chosen) > 1 and all(len(fk.columns) == 1 for fk in fks):
             ctx.fail((*path, key), f"`{key}` lists {len(chosen)} columns; foreign keys here have one column",
                      f"write `{key}: [column]`")
             return None
-        match = [fk for fk in fks if chosen[0] in (fk.column.key, fk.column.sql_name)]
+        partial = [fk for fk in fks if not match and len(fk.columns) > len(chosen)
+                   and all(any(key in (c.key, c.sql_name) for c in fk.columns) for key in chosen)]
+        if partial:
+            ctx.fail((*path, key), f"`{key}: [{', '.join(chosen)}]` names part of the composite foreign key "
+                     f"{partial[0].keys} of `{owner}`", f"list all its columns: `{key}: {partial[0].keys}`")
+            return None
         if not match:
-            candidates = [fk.column.key for fk in fks]
+            candidates = [fk.keys for fk in fks]
+            wanted = chosen[0] if len(chosen) == 1 else f"[{', '.join(chosen)}]"
             hint = f"foreign keys there: {one_of(candidates)}" if candidates else ""
             if relation.spec.one is not None and not local:
                 hint = (f"{hint}; " if hint else "") + (
                     f"on `one:`, `references:` names a foreign-key column of `{owner}` (the inverse of a "
                     "one-to-one); to follow a foreign key of this table, name it with `fields:`")
-            ctx.fail((*path, key), f"`{chosen[0]}` is not a foreign key of `{owner}` to "
-                     f"`{relation.target if local else relation.table}`{did_you_mean(chosen[0], candidates)}", hint)
+            ctx.fail((*path, key), f"`{wanted}` is not a foreign key of `{owner}` to "
+                     f"`{relation.target if local else relation.table}`{did_you_mean(wanted, candidates)}", hint)
             return None
         return match[0]
     if len(fks) > 1:
         ctx.fail(path, f"relation `{relation.name}` is ambiguous: `{owner}` has {len(fks)} foreign keys to "
-                 f"`{relation.target if local else relation.table}` ({', '.join(fk.column.key for fk in fks)})",
-                 f"choose one with `{key}: [{fks[0].column.key}]`", key=True)
+                 f"`{relation.target if local else relation.table}` ({', '.join(fk.keys for fk in fks)})",
+                 f"choose one with `{key}: [{fks[0].keys.strip('[]')}]`", key=True)
         return None
     return fks[0] if fks else None
 
@@ -232,9 +170,9 @@ def _many_to_many(ctx: Context, table: ResolvedTable, target: ResolvedTable, rel
             return None
         chosen: list[ForeignKey] = []
         for index, (column_key, side) in enumerate(zip(spec.through_fields, (table.name, target.name))):
-            found = [fk for fk in link.fks if fk.column.key == column_key and fk.target_table == side]
+            found = [fk for fk in link.fks if fk.names([column_key]) and fk.target_table == side]
             if not found:
-                options = [fk.column.key for fk in link.fks if fk.target_table == side]
+                options = [fk.keys for fk in link.fks if fk.target_table == side]
                 ctx.fail((*path, "through_fields", index), f"`{column_key}` is not a foreign key of `{link_name}` "
                          f"to `{side}`", f"foreign keys of `{link_name}` to `{side}`: {one_of(options)}"
                          if options else f"`{link_name}` has no foreign key to `{side}`")
@@ -251,13 +189,20 @@ def _many_to_many(ctx: Context, table: ResolvedTable, target: ResolvedTable, rel
             return None
         if len(near_all) != 1 or len(far_all) != 1 or table.name == target.name:
             both = near_all if table.name == target.name else near_all + far_all
-            columns = [fk.column.key for fk in both]
+            columns = [fk.keys for fk in both]
             targets = f"`{table.name}`" if table.name == target.name else f"`{table.name}` and `{target.name}`"
             ctx.fail((*path, "through"), f"link table `{link_name}` has {len(columns)} foreign keys to {targets} "
                      f"({', '.join(columns)})", f"choose the sides with `through_fields: [{', '.join(columns[:2])}]`"
                      ": the column pointing to this row first")
             return None
         relation.link_fks = (near_all[0], far_all[0])
+    composite = next((fk for fk in relation.link_fks if len(fk.columns) > 1), None)
+    if composite is not None:
+        ctx.fail((*path, "through"), f"link table `{link_name}` references `{composite.target_table}` by a composite "
+                 f"foreign key ({composite.keys}); many-to-many relations follow one-column keys",
+                 f"give `{link_name}` relations of its own (`one: {composite.target_table}`) and list its rows with "
+                 f"`many: {link_name}`")
+        return None
     relation.through = link_name
     relation.kind = "many-to-many"
     return relation
@@ -285,11 +230,20 @@ def _pair_relations(ctx: Context) -> None:
     for relation in every:
         if relation.kind != "many-to-many" or relation.link_fks is None:
             continue
-        link_columns = {id(fk.column) for fk in relation.link_fks}
+        link_columns = {id(column) for fk in relation.link_fks for column in fk.columns}
         for other in every:
-            if other.fk is not None and id(other.fk.column) in link_columns:
+            if other.fk is not None and any(id(column) in link_columns for column in other.fk.columns):
                 relation.overlaps.add(other.attr)
                 other.overlaps.add(relation.attr)
+    # Foreign keys sharing a column (the tenant key of several composite keys) are each written by the
+    # relations over them; SQLAlchemy asks that these overlaps be named too.
+    writers: dict[int, list[ResolvedRelation]] = {}
+    for relation in every:
+        for column in relation.fk.columns if relation.fk is not None else ():
+            writers.setdefault(id(column), []).append(relation)
+    for relation in every:
+        for column in relation.fk.columns if relation.fk is not None else ():
+            relation.overlaps.update(other.attr for other in writers[id(column)] if other.fk is not relation.fk)
 
 
 def _partners(a: ResolvedRelation, b: ResolvedRelation) -> bool:
@@ -304,25 +258,14 @@ def _partners(a: ResolvedRelation, b: ResolvedRelation) -> bool:
     return (a.kind in owner) != (b.kind in owner)
 
 
-def _is_unique(table: ResolvedTable, column: ResolvedColumn) -> bool:
-    if column.spec.unique:
+def _is_unique(table: ResolvedTable, columns: list[ResolvedColumn]) -> bool:
+    """The columns of a foreign key hold each value once: a one-to-one."""
+    keys = {column.key for column in columns}
+    if len(columns) == 1 and columns[0].spec.unique:
         return True
-    pk = [c for c in table.columns.values() if c.primary_key]
-    if pk == [column]:
+    if keys == {c.key for c in table.columns.values() if c.primary_key}:
         return True
-    return any(u.columns == [column.key] for u in table.spec.unique) or any(
-        i.unique and i.columns == [column.key] and i.where is None and i.using in (None, "btree")
+    return any(set(u.columns) == keys for u in table.spec.unique) or any(
+        i.unique and len(i.columns) == len(keys) and set(map(str, i.columns)) == keys and i.where is None
+        and i.using in (None, "btree")
         for i in table.spec.indexes)
-
-
-def _storage_type(column: ResolvedColumn) -> tuple[Any, ...]:
-    kind = KINDS[kind_of(column.spec)].storage
-    sql = column.spec.type.sql if not isinstance(column.spec.type, str) else None
-    return (kind, column.spec.array, column.enum, column.spec.length if kind == "char" else None, sql)
-
-
-def _type_words(column: ResolvedColumn, *, plain: bool = False) -> str:
-    if not isinstance(column.spec.type, str):
-        return column.spec.type.sql
-    kind = column.spec.type if not plain else KINDS[column.spec.type].storage
-    return kind + ("[]" if column.spec.array else "")

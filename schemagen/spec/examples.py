@@ -31,6 +31,19 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "relations": "{orders: {many: orders}}",
         "renamed_from": "clients",
         "primary_key_name": "orders_pkey",
+        "foreign_keys": "[{columns: [tenant_id, order_id], references: {table: orders, columns: [tenant_id, id]}, "
+                        "on_delete: cascade}]",
+    },
+    "TableForeignKey": {
+        "columns": "[tenant_id, order_id]",
+        "references": "{table: orders, columns: [tenant_id, id]}",
+        "on_delete": "cascade",
+        "on_update": "cascade",
+        "name": "fk_order_items_order",
+    },
+    "ReferencedColumns": {
+        "table": "orders",
+        "columns": "[tenant_id, id]",
     },
     "Column": {
         "type": "varchar",

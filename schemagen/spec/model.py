@@ -311,6 +311,28 @@ class Check(_Node):
     sql: Text = Field(description="The SQL condition every row must meet.")
 
 
+class ReferencedColumns(_Node):
+    """The table and columns a table-level foreign key points at."""
+
+    table: Text = Field(description="The referenced table (its SQL name, as under `tables:`).")
+    columns: list[Text] = Field(min_length=1, description="The referenced columns (keys), in the order of the "
+                                "foreign key's own `columns:`; together its primary key or a unique constraint.")
+
+
+class TableForeignKey(_Node):
+    """A foreign key declared on the table: several columns (a composite key) referencing as many columns."""
+
+    columns: list[Text] = Field(min_length=1, description="This table's columns (keys) that hold the reference.")
+    references: ReferencedColumns = Field(description="The referenced table and its columns, paired in order "
+                                          "with `columns:`.")
+    on_delete: ForeignKeyAction | None = Field(default=None, description="What the database does to this row when "
+                                               "the referenced row is deleted.")
+    on_update: ForeignKeyAction | None = Field(default=None, description="What the database does to this row when "
+                                               "the referenced key changes.")
+    name: Text | None = Field(default=None, description="The constraint name (default: "
+                              "`fk_<table>_<columns>_<target table>`).")
+
+
 class Relation(_Node):
     """A relation to another table, loaded as an attribute of the model."""
 
@@ -319,7 +341,7 @@ class Relation(_Node):
                               "`through:` a many-to-many.")
     through: Text | None = Field(default=None, description="The link table of a many-to-many relation.")
     fields: list[Text] | None = Field(default=None, description="On `one:`, this table's foreign-key column to "
-                                      "follow when there are several.")
+                                      "follow when there are several (all columns of a composite foreign key).")
     references: list[Text] | None = Field(default=None, description="On `many:`, and on `one:` without `fields:` "
                                           "(the inverse of a one-to-one), the other table's foreign-key column to "
                                           "follow; on `one:` with `fields:`, the column that key references (checked, "
@@ -344,6 +366,8 @@ class Table(_Node):
     primary_key_name: Text | None = Field(default=None, description="The primary key constraint's name (default: "
                                           "`pk_<table>`).")
     unique: list[UniqueConstraint] = Field(default=[], description="Unique constraints over several columns.")
+    foreign_keys: list[TableForeignKey] = Field(default=[], description="Foreign keys declared on the table: "
+                                                "over several columns (composite), with their actions and name.")
     indexes: list[Index] = Field(default=[], description="Indexes.")
     checks: list[Check] = Field(default=[], description="CHECK constraints.")
     soft_delete: Text | None = Field(default=None, description="A nullable timestamp column whose value marks a "

@@ -40,7 +40,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
 
 from .types import ModelType
 
@@ -386,6 +386,38 @@ def _now_sqlite(element: _Now, compiler: SQLCompiler, **kw: Any) -> str:
     return "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
 
 
+class _NextNumber(FunctionElement[int]):
+    """The next number of a column the database numbers outside the primary key (an identity)."""
+
+    # PostgreSQL numbers it itself (`DEFAULT`); SQLite numbers only its INTEGER PRIMARY KEY, so a
+    # PostgreSQL schema tested on SQLite gets the largest value plus one from SQLAlchemy's inserts.
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(_NextNumber)
+def _next_number_sql(element: _NextNumber, compiler: SQLCompiler, **kw: Any) -> str:
+    return "DEFAULT"
+
+
+@compiles(_NextNumber, "sqlite")
+def _next_number_sqlite(element: _NextNumber, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+class _SQLType(UserDefinedType[Any]):
+    """A database type the spec passes through by name (`citext`, `inet`): values go to the driver as they are."""
+
+    cache_ok = True
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return self.name
+
+
 def _enum_values(enum_type: type[enum.Enum]) -> list[str]:
     # Store each member's value (`"business"`), not its Python name (`"BUSINESS"`).
     return [str(member.value) for member in enum_type]
@@ -418,7 +450,14 @@ _MODEL_TYPE_ENUM = Enum(
     validate_strings=True,
     metadata=Base.metadata,
 )
+_POSTS_HOSTS_TYPE = _ArrayOf(
+    _SQLType("macaddr").with_variant(Text(), "sqlite"), _LIST_STR_ADAPTER, "posts.hosts"
+)
 _POSTS_TAGS_TYPE = _ArrayOf(Text(), _LIST_STR_ADAPTER, "posts.tags")
+_POSTS_TICKET_NEXT = _NextNumber(text('(SELECT coalesce(max("ticket"), 0) + 1 FROM "posts")'))
+_USERS_MEMBER_NUMBER_NEXT = _NextNumber(
+    text('(SELECT coalesce(max("member_number"), 0) + 1 FROM "users")')
+)
 
 
 class User(Base):
@@ -453,7 +492,9 @@ class User(Base):
     metadata_: Mapped[Any] = mapped_column(
         "metadata", _JSONBOf(_ANY_ADAPTER, "users.metadata"), server_default="{}"
     )
-    member_number: Mapped[int] = mapped_column(Integer, Identity())
+    member_number: Mapped[int] = mapped_column(
+        Integer, Identity(), default=_USERS_MEMBER_NUMBER_NEXT
+    )
     seen_at: Mapped[datetime.datetime | None] = mapped_column(
         _AwareDateTime().with_variant(TIMESTAMP(timezone=True, precision=3), "postgresql")
     )
@@ -486,7 +527,9 @@ class Post(Base):
         },
     )
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), Identity(), primary_key=True
+    )
     author_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id"))
     pinned_by: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id"), unique=True)
     title: Mapped[str] = mapped_column(
@@ -499,12 +542,17 @@ class Post(Base):
     model: Mapped[ModelType | None] = mapped_column(
         _MODEL_TYPE_ENUM.evaluates_none(), server_default="chat"
     )
-    ticket: Mapped[int] = mapped_column(BigInteger, Identity(always=True))
+    ticket: Mapped[int] = mapped_column(
+        BigInteger, Identity(always=True), default=_POSTS_TICKET_NEXT
+    )
     published_at: Mapped[datetime.time | None] = mapped_column(
         Time().with_variant(TIME(precision=0), "postgresql")
     )
     created_at: Mapped[datetime.datetime | None] = mapped_column(
         DateTime().with_variant(TIMESTAMP(precision=6), "postgresql"), server_default=_Now()
+    )
+    hosts: Mapped[list[str] | None] = mapped_column(
+        _POSTS_HOSTS_TYPE, default=list, server_default=literal([], _POSTS_HOSTS_TYPE)
     )
 
     author: Mapped["User"] = relationship(

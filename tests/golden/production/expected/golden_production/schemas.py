@@ -167,6 +167,7 @@ class PostInsert(_Insert):
     tags: list[str] = []
     model: ModelType | None = ModelType.CHAT
     published_at: datetime.time | None = None
+    hosts: list[str] | None = []
 
 
 class PostSelect(_Select):
@@ -186,6 +187,7 @@ class PostSelect(_Select):
     ticket: int
     published_at: datetime.time | None
     created_at: datetime.datetime | None
+    hosts: list[str] | None
 
 
 class PostUpdate(_PartialUpdate):
@@ -203,6 +205,7 @@ class PostUpdate(_PartialUpdate):
     tags: list[str] | None = None
     model: ModelType | None = None
     published_at: datetime.time | None = None
+    hosts: list[str] | None = None
 
 
 class ReadingInsert(_Insert):
