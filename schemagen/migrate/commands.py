@@ -20,6 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, MetaData
 from sqlalchemy.exc import SQLAlchemyError
 
+from schemagen.format import format_source
 from schemagen.migrate import compare, safety
 from schemagen.migrate.database import (MigrateError, dialect_of, engine_for, foreign_key_problems,
                                         scratch_database, upgrade_lock)
@@ -62,6 +63,7 @@ def _compared(project: Project, url: str) -> Iterator[tuple[Connection, dict[str
     """A scratch database at the head of the history (renames applied) and the autogenerate options."""
     compare.register()
     with ExitStack() as stack:
+        stack.enter_context(compare.quiet())
         twin_engine = stack.enter_context(scratch_database(url))
         with twin_engine.begin() as connection:
             twin = compare.reflect_twin(connection, project.metadata)
@@ -108,8 +110,11 @@ def migrate(project: Project, url: str, message: str, *, allow_destructive: bool
 
         config = project.env.config(connection, {**options, "process_revision_directives": directives})
         written = command.revision(config, message=message, autogenerate=True)
-    path = getattr(written, "path", None)
-    return Planned(planned.upgrade, planned.code, Path(path) if path else None)
+    found = getattr(written, "path", None)
+    path = Path(found) if found else None
+    if path is not None:  # black's form, as the generated package's (Alembic's rendering is not)
+        path.write_text(format_source(path.read_text("utf-8"), path.name), "utf-8")
+    return Planned(planned.upgrade, planned.code, path)
 
 
 def _run(project: Project, url: str, action: Callable[[Connection], None]) -> None:
@@ -165,7 +170,7 @@ def push(project: Project, url: str, *, allow_destructive: bool) -> ops.UpgradeO
     """Apply the difference between the database at `url` and the spec directly (no revision)."""
     dialect = dialect_of(url)
     compare.register()
-    with scratch_database(url) as twin_engine, twin_engine.begin() as twin_connection:
+    with compare.quiet(), scratch_database(url) as twin_engine, twin_engine.begin() as twin_connection:
         twin = compare.reflect_twin(twin_connection, project.metadata)
     applied: list[ops.UpgradeOps] = []
 
@@ -174,7 +179,8 @@ def push(project: Project, url: str, *, allow_destructive: bool) -> ops.UpgradeO
                    "version_table": project.env.version_table}
         renamed = safety.apply_renames(connection, project.renames)
         context = MigrationContext.configure(connection, opts=options)
-        script = produce_migrations(context, project.metadata)
+        with compare.quiet():
+            script = produce_migrations(context, project.metadata)
         safety.review(script, renamed, connection, allow_destructive=allow_destructive)
         upgrade_ops = script.upgrade_ops_list[-1]
         applied.append(upgrade_ops)

@@ -25,6 +25,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Connection, ForeignKey, ForeignKeyConstraint, inspect
 from sqlalchemy.engine import Dialect
 
+from schemagen.migrate.cycles import defer_cycle_keys
 from schemagen.migrate.database import MigrateError
 
 
@@ -190,6 +191,7 @@ def review(script: ops.MigrationScript, renamed: tuple[list[ops.MigrateOperation
                            "rerun with --allow-destructive to accept it")
     upgrade.ops[:] = renamed[0] + _safe_not_null(upgrade.ops, created_tables)
     downgrade.ops.extend(renamed[1])
+    defer_cycle_keys(upgrade, downgrade, dialect)
 
 
 def _safe_not_null(operations: list[ops.MigrateOperation],
