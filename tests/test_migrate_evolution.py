@@ -8,8 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from schemagen.migrate import commands
-from schemagen.migrate.database import engine_for
+from schemagen.migrate.database import MigrateError, engine_for
 from tests import migrate_helpers
 from tests.helpers import GOLDEN
 from tests.migrate_helpers import project, write_spec
@@ -88,3 +90,92 @@ def test_revision_files_and_env_are_black_clean(db_url: str, tmp_path: Path) -> 
                              "py311", str(migration.env.folder)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "2 files would be left unchanged" in result.stderr
+
+
+STATES = """\
+package: states_app
+enums:
+  State: [draft, live, gone]
+tables:
+  posts:
+    columns:
+      id: {type: integer, primary_key: true}
+      state: {type: enum, enum: State, nullable: false, default: draft}
+"""
+SEEDED = [{"id": 1, "state": "draft"}, {"id": 2, "state": "live"}, {"id": 3, "state": "gone"}]
+
+
+def _states(url: str) -> list[tuple[object, ...]]:
+    engine = engine_for(url)
+    with engine.connect() as connection:
+        rows = [tuple(r) for r in connection.exec_driver_sql("SELECT id, CAST(state AS TEXT) FROM posts ORDER BY id")]
+    engine.dispose()
+    return rows
+
+
+def _seed(migration: commands.Project, url: str) -> None:
+    engine = engine_for(url)
+    with engine.begin() as connection:
+        connection.execute(migration.metadata.tables["posts"].insert(), SEEDED)
+    engine.dispose()
+
+
+def test_a_renamed_enum_value_keeps_rows_and_downgrades(db_url: str, tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    first = project(write_spec(specs, STATES), tmp_path / "m")
+    commands.migrate(first, db_url, "one", allow_destructive=False)
+    commands.upgrade(first, db_url)
+    _seed(first, db_url)
+    renamed = STATES.replace("State: [draft, live, gone]",
+                             "State: {values: [draft, published, gone], renamed_from: {published: live}}")
+    second = project(write_spec(specs, renamed), tmp_path / "m")
+    written = commands.migrate(second, db_url, "rename", allow_destructive=False).written
+    assert written is not None
+    text = written.read_text("utf-8")
+    if "postgresql" in db_url:
+        assert "ALTER TYPE state RENAME VALUE 'live' TO 'published'" in text
+    else:
+        assert '.where(sa.column("state") == "live")' in text and '.values({"state": "published"})' in text
+    commands.upgrade(second, db_url)
+    assert _states(db_url) == [(1, "draft"), (2, "published"), (3, "gone")]
+    assert commands.plan(second, db_url, allow_destructive=False).upgrade.is_empty()  # left in the spec: no-op
+    commands.downgrade(second, db_url, "-1")
+    assert _states(db_url) == [(1, "draft"), (2, "live"), (3, "gone")]
+    commands.upgrade(second, db_url)
+    assert _states(db_url) == [(1, "draft"), (2, "published"), (3, "gone")]
+
+
+def test_a_removed_enum_value_needs_the_flag_and_never_loses_rows_silently(db_url: str, tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    first = project(write_spec(specs, STATES), tmp_path / "m")
+    commands.migrate(first, db_url, "one", allow_destructive=False)
+    commands.upgrade(first, db_url)
+    _seed(first, db_url)
+    second = project(write_spec(specs, STATES.replace("[draft, live, gone]", "[draft, live]")), tmp_path / "m")
+    with pytest.raises(MigrateError, match=r"enum state loses gone \(used by posts.state;[\s\S]*--allow-destructive"):
+        commands.migrate(second, db_url, "drop gone", allow_destructive=False)
+    written = commands.migrate(second, db_url, "drop gone", allow_destructive=True).written
+    assert written is not None
+    # a row still holds `gone`: the upgrade stops, naming it, and nothing changes
+    with pytest.raises(MigrateError, match=r"posts.state: 1 row\(s\) hold a value removed from state \(gone\)"):
+        commands.upgrade(second, db_url)
+    assert commands.current(second, db_url) == second.env.revisions()[0]
+    assert _states(db_url) == [(1, "draft"), (2, "live"), (3, "gone")]
+    engine = engine_for(db_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE posts SET state = 'live' WHERE id = 3")
+    engine.dispose()
+    commands.upgrade(second, db_url)
+    assert _states(db_url) == [(1, "draft"), (2, "live"), (3, "live")]
+    assert commands.plan(second, db_url, allow_destructive=False).upgrade.is_empty()
+    if "postgresql" in db_url:
+        engine = engine_for(db_url)
+        with engine.connect() as connection:
+            labels = connection.exec_driver_sql("SELECT unnest(enum_range(NULL::state))::text").scalars().all()
+            assert labels == ["draft", "live"]
+            with pytest.raises(Exception, match="invalid input value for enum state"):
+                connection.exec_driver_sql("INSERT INTO posts (id, state) VALUES (9, 'gone')")
+        engine.dispose()
+    commands.downgrade(second, db_url, "-1")  # the value is back; the rows keep what they hold
+    assert _states(db_url) == [(1, "draft"), (2, "live"), (3, "live")]
+    commands.upgrade(second, db_url)

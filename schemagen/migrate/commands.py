@@ -21,7 +21,7 @@ from sqlalchemy import Connection, MetaData
 from sqlalchemy.exc import SQLAlchemyError
 
 from schemagen.format import format_source
-from schemagen.migrate import compare, safety
+from schemagen.migrate import compare, enums, safety
 from schemagen.migrate.database import (MigrateError, dialect_of, engine_for, foreign_key_problems,
                                         scratch_database, upgrade_lock)
 from schemagen.migrate.environment import Environment
@@ -70,14 +70,15 @@ def _compared(project: Project, url: str) -> Iterator[tuple[Connection, dict[str
         engine = stack.enter_context(scratch_database(url))
         connection = stack.enter_context(engine.connect())
         if project.env.exists() and project.env.revisions():
-            command.upgrade(project.env.config(connection), "head")
+            with enums.capture(connection):
+                command.upgrade(project.env.config(connection), "head")
         if connection.in_transaction():
             connection.commit()
         renamed = safety.apply_renames(connection, project.renames)
         if connection.in_transaction():
             connection.commit()
         options = {**compare.options(twin), "target_metadata": project.metadata,
-                   "version_table": project.env.version_table}
+                   "version_table": project.env.version_table, "schemagen_renames": project.renames}
         yield connection, options, renamed
 
 
@@ -176,7 +177,7 @@ def push(project: Project, url: str, *, allow_destructive: bool) -> ops.UpgradeO
 
     def action(connection: Connection) -> None:
         options = {**compare.options(twin), "target_metadata": project.metadata,
-                   "version_table": project.env.version_table}
+                   "version_table": project.env.version_table, "schemagen_renames": project.renames}
         renamed = safety.apply_renames(connection, project.renames)
         context = MigrationContext.configure(connection, opts=options)
         with compare.quiet():
