@@ -179,3 +179,64 @@ def test_a_removed_enum_value_needs_the_flag_and_never_loses_rows_silently(db_ur
     commands.downgrade(second, db_url, "-1")  # the value is back; the rows keep what they hold
     assert _states(db_url) == [(1, "draft"), (2, "live"), (3, "live")]
     commands.upgrade(second, db_url)
+
+
+def test_postgresql_enum_arrays_are_guarded_and_recast_when_a_value_goes(tmp_path: Path) -> None:
+    """PostgreSQL's native enum arrays (SQLite stores an array as JSON text: no enum type to remake)."""
+    import uuid
+
+    from tests.conftest import POSTGRES_URL, drop_postgres_schema, postgres_engine
+
+    schema = f"m_{uuid.uuid4().hex[:12]}"
+    postgres_engine(schema).dispose()
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    try:
+        specs = tmp_path / "specs"
+        spec = STATES + "      history: {type: enum, enum: State, array: true}\n"
+        first = project(write_spec(specs, spec), tmp_path / "m")
+        commands.migrate(first, url, "one", allow_destructive=False)
+        commands.upgrade(first, url)
+        engine = engine_for(url)
+        with engine.begin() as connection:
+            connection.execute(first.metadata.tables["posts"].insert(),
+                               [{"id": 1, "state": "draft", "history": ["live", "gone"]}])
+        second = project(write_spec(specs, spec.replace("[draft, live, gone]", "[draft, live]")), tmp_path / "m")
+        written = commands.migrate(second, url, "two", allow_destructive=True).written
+        assert written is not None and 'postgresql_using="history::text[]::state[]"' in written.read_text("utf-8")
+        with pytest.raises(MigrateError, match=r"posts.history: 1 row\(s\) hold a value removed from state"):
+            commands.upgrade(second, url)
+        with engine.begin() as connection:
+            connection.exec_driver_sql("UPDATE posts SET history = ARRAY['live']::state[]")
+        commands.upgrade(second, url)
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT history::text[] FROM posts").scalar() == ["live"]
+        engine.dispose()
+        assert commands.plan(second, url, allow_destructive=False).upgrade.is_empty()
+    finally:
+        drop_postgres_schema(schema)
+
+
+def test_push_renames_and_removes_enum_values_with_the_same_guard(db_url: str, tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    first = project(write_spec(specs, STATES), tmp_path / "m")
+    commands.push(first, db_url, allow_destructive=False)
+    _seed(first, db_url)
+    renamed = STATES.replace("State: [draft, live, gone]",
+                             "State: {values: [draft, published, gone], renamed_from: {published: live}}")
+    second = project(write_spec(specs, renamed), tmp_path / "m")
+    assert not commands.push(second, db_url, allow_destructive=False).is_empty()
+    assert _states(db_url) == [(1, "draft"), (2, "published"), (3, "gone")]
+    assert commands.push(second, db_url, allow_destructive=False).is_empty()  # left in the spec: nothing
+    third = project(write_spec(specs, renamed.replace("published, gone]", "published]")), tmp_path / "m")
+    with pytest.raises(MigrateError, match=r"enum state loses gone[\s\S]*--allow-destructive"):
+        commands.push(third, db_url, allow_destructive=False)
+    with pytest.raises(MigrateError, match=r"posts.state: 1 row\(s\) hold a value removed from state \(gone\)"):
+        commands.push(third, db_url, allow_destructive=True)
+    assert _states(db_url) == [(1, "draft"), (2, "published"), (3, "gone")]
+    engine = engine_for(db_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM posts WHERE id = 3")
+    engine.dispose()
+    commands.push(third, db_url, allow_destructive=True)
+    assert commands.push(third, db_url, allow_destructive=False).is_empty()
+    assert _states(db_url) == [(1, "draft"), (2, "published")]

@@ -178,14 +178,18 @@ def push(project: Project, url: str, *, allow_destructive: bool) -> ops.UpgradeO
     def action(connection: Connection) -> None:
         options = {**compare.options(twin), "target_metadata": project.metadata,
                    "version_table": project.env.version_table, "schemagen_renames": project.renames}
-        renamed = safety.apply_renames(connection, project.renames)
+        if dialect == "sqlite":
+            enums.held_values(connection, project.metadata, project.renames)
+        renamed, _ = safety.apply_renames(connection, project.renames)  # on the database: not again below
         context = MigrationContext.configure(connection, opts=options)
         with compare.quiet():
             script = produce_migrations(context, project.metadata)
-        safety.review(script, renamed, connection, allow_destructive=allow_destructive)
+        safety.review(script, ([], []), connection, allow_destructive=allow_destructive)
         upgrade_ops = script.upgrade_ops_list[-1]
-        applied.append(upgrade_ops)
+        applied.append(ops.UpgradeOps([*renamed, *upgrade_ops.ops]))
         if upgrade_ops.is_empty():
+            if dialect != "sqlite" and connection.in_transaction():
+                connection.commit()  # the renames
             return
         code = render_python_code(upgrade_ops, render_as_batch=dialect == "sqlite",
                                   render_item=compare.render_item, migration_context=context)

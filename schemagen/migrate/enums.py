@@ -26,7 +26,9 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
 from alembic.util import DispatchPriority, PriorityDispatchResult
 from alembic.ddl.base import AddColumn
-from sqlalchemy import ARRAY, Connection, Enum, MetaData, event, inspect
+from sqlalchemy import ARRAY, Connection, Enum, MetaData, event, inspect, literal_column, select
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import CreateTable
@@ -202,6 +204,25 @@ def capture(connection: Connection) -> Iterator[None]:
         event.remove(connection, "before_execute", seen)
 
 
+def held_values(connection: Connection, metadata: MetaData, renames: Renames) -> None:
+    """SQLite `push` (no history): the enum values are the spec's plus any other value rows hold, so
+    that a removed value still in use is caught like one removed from the history (and a value
+    declared renamed whose old name rows hold is renamed)."""
+    found: dict[str, list[str]] = connection.info.setdefault(HISTORY, {})
+    existing = set(inspect(connection).get_table_names())
+    for name, values in _wanted(metadata).items():
+        held: list[str] = []
+        for table in metadata.sorted_tables:
+            for column in table.columns:
+                if table.name in existing and isinstance(column.type, Enum) and column.type.name == name:
+                    query: Any = select(literal_column(_ident(column.name))).distinct().select_from(
+                        sql_table(table.name))
+                    held += [str(v) for v in connection.execute(query).scalars()
+                             if v is not None and str(v) not in values + held]
+        pending = {new for old, new in renames.enum_values.get(name, {}).items() if old in held}
+        found[name] = [v for v in values if v not in pending] + sorted(held)
+
+
 def history_values(connection: Connection) -> dict[str, list[str]]:
     """The enum types' values at the head of the history: PostgreSQL's, or SQLite's as captured."""
     if connection.dialect.name == "postgresql":
@@ -211,8 +232,8 @@ def history_values(connection: Connection) -> dict[str, list[str]]:
 
 def rename_enum_values(connection: Connection, renames: Renames, tables: set[str]
                        ) -> tuple[list[ops.MigrateOperation], list[ops.MigrateOperation]]:
-    """Values declared renamed that the history still has under the old name: renamed on the scratch
-    database (PostgreSQL), and the (upgrade, downgrade) operations of the revision."""
+    """Values declared renamed that the history still has under the old name: renamed on the
+    connection's database, and the (upgrade, downgrade) operations that do it in a revision."""
     dialect = connection.dialect.name
     have = history_values(connection)
     up: list[ops.MigrateOperation] = []
@@ -225,6 +246,11 @@ def rename_enum_values(connection: Connection, renames: Renames, tables: set[str
             op = RenameEnumValueOp(name, old, new, columns, dialect)
             if dialect == "postgresql":
                 connection.exec_driver_sql(f"ALTER TYPE {_ident(name)} RENAME VALUE {_quote(old)} TO {_quote(new)}")
+            else:  # rows of the database renamed too (`push`; a scratch database has none)
+                for table, column, array in columns:
+                    if not array:
+                        connection.execute(sql_table(table, sql_column(column)).update()
+                                           .where(sql_column(column) == old).values({column: new}))
             up.append(op)
             down.insert(0, op.reverse())
     return up, down
