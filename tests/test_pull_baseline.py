@@ -144,3 +144,20 @@ def test_pulled_index_methods_operator_classes_orders_and_expressions_round_trip
             pushed.stdout + pushed.stderr)
     finally:
         drop_postgres_schema(schema)
+
+
+def test_a_descending_index_is_pulled_with_its_order(db_url: str, tmp_path: Path) -> None:
+    """SQLite's reflection drops DESC (pull reads it from `pragma_index_xinfo`); PostgreSQL reports it."""
+    engine = sqlalchemy.create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE events (id INTEGER NOT NULL PRIMARY KEY, at INTEGER, kind TEXT)"))
+        connection.execute(text("CREATE INDEX ix_events_recent ON events (at DESC, kind)"))
+    engine.dispose()
+    spec = tmp_path / "specs" / "events.yaml"
+    pulled = run_cli("pull", db_url, "--out", str(spec), "--baseline", cwd=tmp_path)
+    assert pulled.returncode == 0, pulled.stdout + pulled.stderr
+    assert "{columns: [{column: at, order: desc}, kind], name: ix_events_recent}" in spec.read_text("utf-8")
+    checked = run_cli("migrate", "--check", "--db", db_url, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    pushed = run_cli("push", "--db", db_url, cwd=tmp_path)
+    assert pushed.returncode == 0 and "events: already matches the spec" in pushed.stdout, pushed.stdout
