@@ -141,16 +141,25 @@ def round_trip(spec: schemagen.SpecFile, pair: tuple[Engine, Engine], tmp_path: 
     return pulled_catalog
 
 
-# `production` holds what pull lists instead of pulling (GIN/BRIN/expression indexes, operator classes,
-# identity columns, time precision): its own test below checks that each is listed
+# `production` holds what pull lists instead of pulling (identity columns, time precision, foreign-key
+# names): its own test below checks that they are listed and that its indexes come through
 ROUND_TRIP_CASES = [case for case in GOLDEN_CASES if case != "production"]
 SPECS = [ROOT / "specs" / "life_ceo.yaml", *(GOLDEN / case / "spec.yaml" for case in ROUND_TRIP_CASES),
          *sorted((ROOT / "tests" / "specs" / "valid").glob("*.yaml"))]
 
 
+# Open gaps of pull, each a strict xfail until pull reads it (the language has had it since stop 17)
+PULL_GAPS = {
+    "composite": "pull reads single-column foreign keys only: composite foreign keys are listed, not pulled",
+    "keyless": "pull refuses a table without a primary key, though the language maps it by a unique NOT NULL set",
+}
+
+
 @pytest.mark.parametrize("path", SPECS, ids=[p.parent.name if p.name == "spec.yaml" else p.stem for p in SPECS])
 def test_spec_database_pull_build_gives_the_same_database(path: Path, engines: tuple[Engine, Engine],
-                                                          tmp_path: Path) -> None:
+                                                          tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    if path.parent.name in PULL_GAPS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=PULL_GAPS[path.parent.name]))
     round_trip(schemagen.load_spec(path), engines, tmp_path)
 
 
@@ -286,7 +295,7 @@ RICH_LOST = {
     "view `live_documents`", "materialized view `category_counts`", "trigger `documents_touch` on `documents`",
     "function `touch()`", "domain `positive_int`", "table `measurements`", "table `measurements_2026`",
     "column `documents.search`", "index `documents_search_idx` of `documents`",
-    "index `documents_lower_title` of `documents`", "foreign key `shipments_order_no_line_no_fkey` of `shipments`",
+    "foreign key `shipments_order_no_line_no_fkey` of `shipments`",
     "column `categories.position`", "column `documents.updated_at`", "column `ledger.amount`", "column `ledger.at`",
     "column `ledger.id`", "unique constraint `tags_code_key` of `tags`",
 }
@@ -340,8 +349,10 @@ def test_a_rich_postgresql_database_pulls_what_the_language_holds_and_lists_the_
             documents.columns["price"].default) == (10, 2, 9.99)
     assert documents.columns["tags"].array and documents.columns["tags"].default.sql == "'{}'::text[]"
     assert documents.columns["created_at"].timezone and documents.columns["created_at"].default == "now"
-    assert [(i.columns, i.name, i.where) for i in documents.indexes] == [
-        (["category_id"], "documents_live", "(status = 'live'::doc_status)")]
+    assert sorted((i.name or "", repr(i.model_dump(exclude_defaults=True)["columns"]), i.where or "")
+                  for i in documents.indexes) == [  # an expression index is spec now
+        ("documents_live", "['category_id']", "(status = 'live'::doc_status)"),
+        ("documents_lower_title", "[{'expr': 'lower(title::text)'}]", "")]
     assert [(c.name, c.sql) for c in documents.checks] == [("title_not_blank", "title::text <> ''::text")]
     assert {name: enum.values for name, enum in spec.enums.items()} == {"DocStatus": ["draft", "live"]}
     assert tables["order_lines"].primary_key == ["order_no", "line_no"]
@@ -584,7 +595,7 @@ def test_sqlite_declared_types_out_of_the_languages_range_are_listed(tmp_path: P
 
 
 def test_what_pull_cannot_hold_of_the_production_case_is_listed(tmp_path: Path) -> None:
-    """PostgreSQL: the production golden case's index methods, expression indexes and identity columns."""
+    """PostgreSQL: the production golden case's identity columns are listed; its indexes come through."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     engine = postgres_engine(schema)
     try:
@@ -594,5 +605,6 @@ def test_what_pull_cannot_hold_of_the_production_case_is_listed(tmp_path: Path) 
     finally:
         engine.dispose()
         drop_postgres_schema(schema)
-    for expected in ("ix_posts_tags", "ix_posts_created_brin", "ix_posts_title_prefix", "identity"):
-        assert expected in lost, lost
+    assert "identity" in lost, lost
+    # index methods, operator classes, orders and expressions are the spec language's now: pulled, not listed
+    assert "index" not in lost, lost

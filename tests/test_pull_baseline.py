@@ -74,3 +74,90 @@ def test_pull_baseline_needs_a_spec_file(db_url: str, tmp_path: Path) -> None:
     refused = run_cli("pull", db_url, "--out", "-", "--baseline", cwd=tmp_path)
     assert refused.returncode == 1 and "--baseline needs the spec in a file" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+INDEXED = """\
+package: indexed
+tables:
+  docs:
+    columns:
+      id: {type: integer, primary_key: true}
+      email: {type: varchar, length: 80, nullable: false}
+      title: {type: text, nullable: false}
+      tags: {type: text, array: true}
+      meta: {type: jsonb}
+      code: {type: text}
+      at: {type: timestamp, timezone: true}
+    indexes:
+      - {columns: [{expr: "lower(email)"}], unique: true, name: ix_docs_email_lower}
+      - {columns: [tags], using: gin}
+      - {columns: [meta], using: gin, ops: jsonb_path_ops}
+      - {columns: [{expr: "to_tsvector('english', title)"}], using: gist, name: ix_docs_search}
+      - {columns: [code], using: hash}
+      - {columns: [code], using: spgist, name: ix_docs_code_spgist}
+      - {columns: [at], using: brin, name: ix_docs_at_brin}
+      - {columns: [{column: at, order: desc}, id]}
+      - {columns: [{column: title, ops: text_pattern_ops}], name: ix_docs_title_prefix, where: "code IS NOT NULL"}
+"""
+
+
+def test_pulled_index_methods_operator_classes_orders_and_expressions_round_trip(tmp_path: Path) -> None:
+    """PostgreSQL: spec -> database -> pull -> build -> `migrate --check` clean, the indexes kept as spec."""
+    import uuid
+
+    from tests.conftest import POSTGRES_URL, drop_postgres_schema, postgres_engine
+
+    schema = f"p_{uuid.uuid4().hex[:12]}"
+    postgres_engine(schema).dispose()
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    try:
+        (tmp_path / "first" / "specs").mkdir(parents=True)
+        (tmp_path / "first" / "specs" / "indexed.yaml").write_text(INDEXED, "utf-8")
+        assert run_cli("push", "--db", url, cwd=tmp_path / "first").returncode == 0
+        spec = tmp_path / "specs" / "indexed.yaml"
+        pulled = run_cli("pull", url, "--out", str(spec), "--baseline", cwd=tmp_path)
+        assert pulled.returncode == 0, pulled.stdout + pulled.stderr
+        assert "index" not in pulled.stderr, pulled.stderr  # nothing about an index listed as lost
+        import schemagen
+
+        pulled_indexes = [index.model_dump(exclude_defaults=True)
+                          for index in schemagen.load_spec(spec).spec.tables["docs"].indexes]
+        expected = [
+            {"columns": [{"expr": "lower(email::text)"}], "unique": True, "name": "ix_docs_email_lower"},
+            {"columns": ["tags"], "using": "gin"},
+            {"columns": [{"column": "meta", "ops": "jsonb_path_ops"}], "using": "gin"},
+            {"columns": [{"expr": "to_tsvector('english'::regconfig, title)"}], "using": "gist",
+             "name": "ix_docs_search"},
+            {"columns": ["code"], "using": "hash"},
+            {"columns": ["code"], "using": "spgist", "name": "ix_docs_code_spgist"},
+            {"columns": ["at"], "using": "brin", "name": "ix_docs_at_brin"},
+            {"columns": [{"column": "at", "order": "desc"}, "id"]},
+            {"columns": [{"column": "title", "ops": "text_pattern_ops"}], "name": "ix_docs_title_prefix",
+             "where": "(code IS NOT NULL)"},
+        ]
+        assert sorted(map(repr, pulled_indexes)) == sorted(map(repr, expected))
+        checked = run_cli("migrate", "--check", "--db", url, cwd=tmp_path)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        # the spec as pulled applied to the database it came from: nothing to change
+        pushed = run_cli("push", "--db", url, cwd=tmp_path)
+        assert pushed.returncode == 0 and "indexed: already matches the spec" in pushed.stdout, (
+            pushed.stdout + pushed.stderr)
+    finally:
+        drop_postgres_schema(schema)
+
+
+def test_a_descending_index_is_pulled_with_its_order(db_url: str, tmp_path: Path) -> None:
+    """SQLite's reflection drops DESC (pull reads it from `pragma_index_xinfo`); PostgreSQL reports it."""
+    engine = sqlalchemy.create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE events (id INTEGER NOT NULL PRIMARY KEY, at INTEGER, kind TEXT)"))
+        connection.execute(text("CREATE INDEX ix_events_recent ON events (at DESC, kind)"))
+    engine.dispose()
+    spec = tmp_path / "specs" / "events.yaml"
+    pulled = run_cli("pull", db_url, "--out", str(spec), "--baseline", cwd=tmp_path)
+    assert pulled.returncode == 0, pulled.stdout + pulled.stderr
+    assert "{columns: [{column: at, order: desc}, kind], name: ix_events_recent}" in spec.read_text("utf-8")
+    checked = run_cli("migrate", "--check", "--db", db_url, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    pushed = run_cli("push", "--db", db_url, cwd=tmp_path)
+    assert pushed.returncode == 0 and "events: already matches the spec" in pushed.stdout, pushed.stdout

@@ -5,8 +5,8 @@ import os
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-VERSION_TABLE = 'alembic_version_life_ceo'
-DIALECT = 'postgresql'  # the database these revisions were written for
+VERSION_TABLE = "alembic_version_life_ceo"
+DIALECT = "postgresql"  # the database these revisions were written for
 
 config = context.config
 # schemagen passes the connection and its autogenerate options; plain `alembic` uses the URL

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Literal, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional, TypeVar
 
 import typer
 
@@ -133,4 +133,13 @@ def push(spec: SpecOption = None, db: DbOption = None, allow_destructive: Destru
     for project in projects(spec, None):
         applied = guarded(lambda: commands.push(project, url, allow_destructive=allow_destructive))
         typer.echo(f"{project.package}: " + ("already matches the spec" if applied.is_empty()
-                                             else f"{len(applied.as_diffs())} change(s) applied"))
+                                             else f"{_changes(applied)} change(s) applied"))
+
+
+def _changes(applied: Any) -> int:
+    """Operations applied, renames (which Alembic gives no diff tuple) counted one each."""
+    count = 0
+    for op in applied.ops:
+        inner = getattr(op, "ops", None)
+        count += _changes(op) if inner is not None else 1
+    return count

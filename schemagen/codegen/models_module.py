@@ -309,11 +309,7 @@ class _Models:
                 name=literal(fk.given_name) if fk.given_name is not None else None,
                 use_alter="True" if fk.use_alter else None,
             ))
-        if column.generated is not None:
-            args.append(call(imports.name(SQLALCHEMY, "Computed"), literal(column.generated),
-                             persisted="True" if column.generated_stored else "False"))
-        if column.identity is not None:
-            args.append(call(imports.name(SQLALCHEMY, "Identity"), always="True" if column.identity == "always" else None))
+        args += _numbered_or_computed(imports, column)
         kwargs: dict[str, str | None] = {
             "primary_key": "True" if column.primary_key else None,
             "autoincrement": "True" if column.autoincrement and column.identity is None else "False"
@@ -390,3 +386,13 @@ class _Models:
         if column.on_update_now:
             out["onupdate"] = now()
         return out
+
+
+def _numbered_or_computed(imports: Imports, column: Column) -> list[str]:
+    """`Computed(...)` of a generated column, `Identity(...)` of an identity column."""
+    if column.generated is not None:
+        return [call(imports.name(SQLALCHEMY, "Computed"), literal(column.generated),
+                     persisted="True" if column.generated_stored else "False")]
+    if column.identity is not None:
+        return [call(imports.name(SQLALCHEMY, "Identity"), always="True" if column.identity == "always" else None)]
+    return []

@@ -20,7 +20,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, MetaData
 from sqlalchemy.exc import SQLAlchemyError
 
-from schemagen.migrate import compare, safety, triggers
+from schemagen.format import format_source
+from schemagen.migrate import compare, enums, safety, triggers
 from schemagen.migrate.database import (MigrateError, dialect_of, engine_for, foreign_key_problems,
                                         scratch_database, upgrade_lock)
 from schemagen.migrate.dialects import metadata_for
@@ -72,6 +73,7 @@ def _compared(project: Project, url: str) -> Iterator[tuple[Connection, dict[str
     """A scratch database at the head of the history (renames applied) and the autogenerate options."""
     compare.register()
     with ExitStack() as stack:
+        stack.enter_context(compare.quiet())
         twin_engine = stack.enter_context(scratch_database(url))
         with twin_engine.begin() as connection:
             # the models' own metadata: `create_all` keeps to each item's database and runs the
@@ -81,14 +83,16 @@ def _compared(project: Project, url: str) -> Iterator[tuple[Connection, dict[str
         engine = stack.enter_context(scratch_database(url))
         connection = stack.enter_context(engine.connect())
         if project.env.exists() and project.env.revisions():
-            command.upgrade(project.env.config(connection), "head")
+            with enums.capture(connection):
+                command.upgrade(project.env.config(connection), "head")
         if connection.in_transaction():
             connection.commit()
         renamed = safety.apply_renames(connection, project.renames)
         if connection.in_transaction():
             connection.commit()
         options = {**compare.options(twin), "target_metadata": project.metadata_on(dialect_of(url)),
-                   "version_table": project.env.version_table, "schemagen_triggers": wanted_triggers}
+                   "version_table": project.env.version_table, "schemagen_renames": project.renames,
+                   "schemagen_triggers": wanted_triggers}
         yield connection, options, renamed
 
 
@@ -123,8 +127,11 @@ def migrate(project: Project, url: str, message: str, *, allow_destructive: bool
 
         config = project.env.config(connection, {**options, "process_revision_directives": directives})
         written = command.revision(config, message=message, autogenerate=True)
-    path = getattr(written, "path", None)
-    return Planned(planned.upgrade, planned.code, Path(path) if path else None)
+    found = getattr(written, "path", None)
+    path = Path(found) if found else None
+    if path is not None:  # black's form, as the generated package's (Alembic's rendering is not)
+        path.write_text(format_source(path.read_text("utf-8"), path.name), "utf-8")
+    return Planned(planned.upgrade, planned.code, path)
 
 
 def _run(project: Project, url: str, action: Callable[[Connection], None]) -> None:
@@ -180,22 +187,27 @@ def push(project: Project, url: str, *, allow_destructive: bool) -> ops.UpgradeO
     """Apply the difference between the database at `url` and the spec directly (no revision)."""
     dialect = dialect_of(url)
     compare.register()
-    with scratch_database(url) as twin_engine, twin_engine.begin() as twin_connection:
+    with compare.quiet(), scratch_database(url) as twin_engine, twin_engine.begin() as twin_connection:
         twin = compare.reflect_twin(twin_connection, project.metadata)
         wanted_triggers = triggers.reflect(twin_connection)
     applied: list[ops.UpgradeOps] = []
 
     def action(connection: Connection) -> None:
         options = {**compare.options(twin), "target_metadata": project.metadata_on(dialect),
-                   "version_table": project.env.version_table}
-        renamed = safety.apply_renames(connection, project.renames)
+                   "version_table": project.env.version_table, "schemagen_renames": project.renames}
+        if dialect == "sqlite":
+            enums.held_values(connection, project.metadata, project.renames)
+        renamed, _ = safety.apply_renames(connection, project.renames)  # on the database: not again below
         context = MigrationContext.configure(connection, opts=options)
-        script = produce_migrations(context, options["target_metadata"])
+        with compare.quiet():
+            script = produce_migrations(context, options["target_metadata"])
         triggers.add_operations(script, wanted_triggers, connection)
-        safety.review(script, renamed, connection, allow_destructive=allow_destructive)
+        safety.review(script, ([], []), connection, allow_destructive=allow_destructive)
         upgrade_ops = script.upgrade_ops_list[-1]
-        applied.append(upgrade_ops)
+        applied.append(ops.UpgradeOps([*renamed, *upgrade_ops.ops]))
         if upgrade_ops.is_empty():
+            if dialect != "sqlite" and connection.in_transaction():
+                connection.commit()  # the renames
             return
         code = render_python_code(upgrade_ops, render_as_batch=dialect == "sqlite",
                                   render_item=compare.render_item, migration_context=context)

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import re
 import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -18,14 +21,16 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 from alembic.runtime.plugins import Plugin
-from alembic.util import PriorityDispatchResult
-from sqlalchemy import CheckConstraint, Column, Connection, Enum, MetaData, Table, inspect
+from alembic.util import DispatchPriority, PriorityDispatchResult
+from sqlalchemy import (CheckConstraint, Column, Connection, DefaultClause, Enum, Identity, Index, MetaData, Table,
+                        inspect, text)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import SAWarning
 from sqlalchemy import types as sa_types
 from sqlalchemy.sql import sqltypes
 from sqlalchemy.sql.naming import conv
-from sqlalchemy.types import ARRAY, TypeDecorator, TypeEngine
+from sqlalchemy.types import ARRAY, TypeDecorator, TypeEngine, UserDefinedType
 
 PLUGIN = "schemagen.twin"
 
@@ -39,6 +44,7 @@ class Twin:
     checks: dict[str, dict[str, str]] = field(default_factory=dict)
     predicates: dict[str, dict[str, str | None]] = field(default_factory=dict)
     enums: dict[str, list[str]] = field(default_factory=dict)
+    index_sql: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def reflect_twin(connection: Connection, metadata: MetaData) -> Twin:
@@ -58,9 +64,30 @@ def reflect(connection: Connection, tables: list[str]) -> Twin:
         twin.checks[table] = {str(c["name"]): c["sqltext"] for c in inspector.get_check_constraints(table)
                               if c.get("name")}
         twin.predicates[table] = {str(i["name"]): predicate(i) for i in inspector.get_indexes(table)}
+        twin.index_sql[table] = index_sql(connection, table)
     if dialect.name == "postgresql":
         twin.enums = {e["name"]: list(e["labels"]) for e in inspector.get_enums()}  # type: ignore[attr-defined]
     return twin
+
+
+def index_sql(connection: Connection, table: str) -> dict[str, str]:
+    """SQLite: each index of `table` by its CREATE INDEX text (see `compare_sqlite_expression_indexes`)."""
+    if connection.dialect.name != "sqlite":
+        return {}
+    rows = connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                                      "AND sql IS NOT NULL", (table,))
+    # Alembic renders a DESC column as the text `"created_at" DESC`, create_all as `created_at DESC`:
+    # the same index to SQLite, whose identifiers ignore case
+    return {str(name): re.sub(r'"([A-Za-z_][A-Za-z0-9_]*)"', r"\1", " ".join(str(sql).split())) for name, sql in rows}
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """Silence the warnings about SQLite's expression indexes, which `compare_sqlite_expression_indexes` compares."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index", SAWarning)
+        warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression-based index")
+        yield
 
 
 def type_text(type_: TypeEngine[Any], dialect: Dialect) -> str:
@@ -83,12 +110,9 @@ def options(twin: Twin) -> dict[str, Any]:
             return None
         return wanted != type_text(inspected_type, context.dialect)
 
-    def compare_server_default(_context: MigrationContext, inspected: Any, metadata_column: Any,
-                               inspected_default: str | None, _metadata_default: Any, _rendered: Any) -> bool:
-        key = (metadata_column.table.name, metadata_column.name)
-        return key in twin.defaults and unwrapped(twin.defaults[key]) != unwrapped(inspected_default)
-
-    return {"compare_type": compare_type, "compare_server_default": compare_server_default,
+    # server defaults are compared by this module's plugin (`compare_server_default` below): True
+    # only lets Alembic's own comparators of identity and computed columns run
+    return {"compare_type": compare_type, "compare_server_default": True,
             "render_item": render_item, "autogenerate_plugins": ["alembic.autogenerate.*", PLUGIN],
             "schemagen_twin": twin}
 
@@ -134,8 +158,12 @@ def render_type(type_: TypeEngine[Any], context: AutogenContext) -> str | None:
     dialect = context.dialect
     assert dialect is not None
     if isinstance(type_, TypeDecorator) and not type(type_).__module__.startswith("sqlalchemy."):
-        return render_type(public_type(type_.load_dialect_impl(dialect)), context) or _plain(
-            public_type(type_.load_dialect_impl(dialect)), context)
+        # a `.with_variant(..., dialect)` (a timestamp's precision) is the type this database gets; SQLAlchemy
+        # has no public accessor for it (Alembic's renderer reads the same mapping), and dialect_impl()
+        # returns the driver's class, which drops the precision
+        variant = getattr(type_, "_variant_mapping", {}).get(dialect.name)
+        inner = public_type(variant if variant is not None else type_.load_dialect_impl(dialect))
+        return render_type(inner, context) or _plain(inner, context)
     if isinstance(type_, Enum):
         values = ", ".join(repr(v) for v in type_.enums)
         if dialect.name == "postgresql":
@@ -146,6 +174,11 @@ def render_type(type_: TypeEngine[Any], context: AutogenContext) -> str | None:
         context.imports.add("from sqlalchemy.dialects import postgresql")
         item = render_type(type_.item_type, context) or _plain(type_.item_type, context)
         return f"postgresql.ARRAY({item})"
+    if isinstance(type_, UserDefinedType) and hasattr(type_, "get_col_spec"):
+        # a pass-through type (`type: {sql: macaddr}`): the dialect's own class for that name
+        known = getattr(dialect, "ischema_names", {}).get(str(type_.get_col_spec()).lower())
+        if known is not None:
+            return render_type(known(), context) or _plain(public_type(known()), context)
     return None
 
 
@@ -208,11 +241,83 @@ def compare_checks_and_predicates(context: AutogenContext, modify: ops.ModifyTab
     return PriorityDispatchResult.CONTINUE
 
 
+def compare_server_default(context: AutogenContext, alter: ops.AlterColumnOp, _schema: str | None, table: str,
+                           column: str, conn_column: Column[Any], metadata_column: Column[Any]
+                           ) -> PriorityDispatchResult:
+    """A plain server default (`DEFAULT expr`) against the twin's, both as the database spells them.
+
+    Identity and computed columns are Alembic's (its own comparators read their options): a
+    callable `compare_server_default` option would run before those and fail on them, reading
+    `.arg` of an `Identity` (alembic#775), so this comparison is a plugin that leaves them alone."""
+    twin = _twin_of(context)
+    have, want = conn_column.server_default, metadata_column.server_default
+    if twin is None or (have is None and want is None):  # (Alembic's reflection hides a serial's nextval())
+        return PriorityDispatchResult.CONTINUE
+    if isinstance(want, Identity) and not (context.dialect is not None and context.dialect.supports_identity_columns):
+        return PriorityDispatchResult.STOP  # SQLite keeps no identity (a key numbers itself): nothing to compare
+    if not all(d is None or isinstance(d, DefaultClause) for d in (have, want)):
+        return PriorityDispatchResult.CONTINUE
+    key = (table, column)
+    inspected = None if not isinstance(have, DefaultClause) else str(getattr(have.arg, "text", have.arg))
+    if key in twin.defaults and unwrapped(twin.defaults[key]) != unwrapped(inspected):
+        alter.modify_server_default = want
+    return PriorityDispatchResult.STOP  # decided: Alembic's approximate textual comparison would differ
+
+
+def compare_sqlite_expression_indexes(context: AutogenContext, modify: ops.ModifyTableOps, schema: str | None,
+                                      table: str, conn_table: Table | None,
+                                      metadata_table: Table | None) -> PriorityDispatchResult:
+    """SQLite's expression indexes (a function, a DESC column) by their CREATE INDEX text: SQLite's
+    reflection skips them and Alembic leaves out the ones of the models, new tables' too."""
+    twin = _twin_of(context)
+    if twin is None or metadata_table is None or context.connection is None or table not in twin.index_sql:
+        return PriorityDispatchResult.CONTINUE
+    reflected: set[str] = set()
+    have: dict[str, str] = {}
+    if conn_table is not None:
+        reflected = {str(i["name"]) for i in context.inspector.get_indexes(table, schema=schema)}
+        have = index_sql(context.connection, table)
+    want = twin.index_sql[table]
+    expressions = {str(i.name) for i in metadata_table.indexes if not all(isinstance(e, Column) for e in i.expressions)}
+    ordered = {name for name, sql in have.items() if re.search(r"\bDESC\b", sql, re.I)}  # reflected as if ASC
+    decided = expressions | ordered | (set(have) - reflected)
+    # Alembic compares a reflected DESC index as if plain (SQLite's reflection loses the order): the text decides
+    modify.ops[:] = [op for op in modify.ops if not (isinstance(op, (ops.CreateIndexOp, ops.DropIndexOp))
+                                                     and op.index_name in decided)]
+    for name in sorted(decided):
+        if have.get(name) == want.get(name):
+            continue
+        if name in have:  # from the index as it is, so that the downgrade can create it again
+            modify.ops.append(ops.DropIndexOp.from_index(_index_from_sql(name, table, have[name], metadata_table)))
+        modify.ops += [ops.CreateIndexOp.from_index(i) for i in metadata_table.indexes if i.name == name]
+    return PriorityDispatchResult.CONTINUE
+
+
+def _index_from_sql(name: str, table: str, sql: str, metadata_table: Table) -> Index:
+    """An index SQLite holds as `CREATE [UNIQUE] INDEX name ON table (parts) [WHERE predicate]`."""
+    opening = sql.index("(", sql.index(" ON "))
+    depth, end = 0, opening
+    for end in range(opening, len(sql)):
+        depth += {"(": 1, ")": -1}.get(sql[end], 0)
+        if depth == 0:
+            break
+    where = sql[end + 1:].strip()
+    predicate: dict[str, Any] = {"sqlite_where": text(where[len("WHERE "):])} if where.upper().startswith(
+        "WHERE ") else {}
+    index = Index(name, text(sql[opening + 1:end]), unique=sql.upper().startswith("CREATE UNIQUE"), **predicate)
+    Table(table, MetaData(), *(Column(c.name, c.type) for c in metadata_table.columns), index)
+    return index
+
+
 def setup(plugin: Plugin) -> None:
     """Alembic's plugin entry: this module's comparators."""
     from schemagen.migrate import enums
 
     plugin.add_autogenerate_comparator(compare_checks_and_predicates, "table")
+    plugin.add_autogenerate_comparator(compare_sqlite_expression_indexes, "table", qualifier="sqlite",
+                                       priority=DispatchPriority.LAST)  # after Alembic's index comparison
+    plugin.add_autogenerate_comparator(compare_server_default, "column", "server_default",
+                                       priority=DispatchPriority.FIRST)
     enums.setup_comparators(plugin)
 
 

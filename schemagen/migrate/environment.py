@@ -25,8 +25,8 @@ import os
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-VERSION_TABLE = {version_table!r}
-DIALECT = {dialect!r}  # the database these revisions were written for
+VERSION_TABLE = "{version_table}"
+DIALECT = "{dialect}"  # the database these revisions were written for
 
 config = context.config
 # schemagen passes the connection and its autogenerate options; plain `alembic` uses the URL
@@ -107,7 +107,8 @@ class Environment:
         """The database the revisions were written for (None before the first revision)."""
         if not self.exists():
             return None
-        found = re.search(r"^DIALECT = '(postgresql|sqlite)'", (self.folder / "env.py").read_text("utf-8"), re.M)
+        text = (self.folder / "env.py").read_text("utf-8")
+        found = re.search(r"^DIALECT = ['\"](postgresql|sqlite)['\"]", text, re.M)
         return found.group(1) if found else None
 
     def create(self, dialect: str) -> None:

@@ -87,10 +87,18 @@ def renames(spec_file: Path, catalog: Catalog) -> Renames:
     spec = load_spec(spec_file).spec
     tables: dict[str, str] = {}
     columns: dict[tuple[str, str], str] = {}
+    values: dict[str, dict[str, str]] = {}
+    enum_columns: dict[str, list[tuple[str, str, bool]]] = {}
+    for enum in catalog.enums:
+        declared = spec.enums[enum.name].renamed_from
+        if declared:
+            used = [(t.name, c.sql_name, c.array) for t in catalog.tables for c in t.columns if c.enum == enum.name]
+            values[enum.sql_name] = {old: new for new, old in declared.items()}
+            enum_columns[enum.sql_name] = used
     for table_name, table in spec.tables.items():
         if table.renamed_from:
             tables[table_name] = table.renamed_from
         for key, column in table.columns.items():
             if column.renamed_from:
                 columns[(table_name, catalog.table(table_name).column(key).sql_name)] = column.renamed_from
-    return Renames(tables, columns)
+    return Renames(tables, columns, values, enum_columns)

@@ -22,9 +22,10 @@ from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import Operations, ops
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Connection, ForeignKey, ForeignKeyConstraint, inspect
+from sqlalchemy import Column, Connection, Enum, ForeignKey, ForeignKeyConstraint, inspect
 from sqlalchemy.engine import Dialect
 
+from schemagen.migrate.cycles import defer_cycle_keys
 from schemagen.migrate.database import MigrateError
 
 
@@ -34,6 +35,10 @@ class Renames:
 
     tables: dict[str, str] = field(default_factory=dict)
     columns: dict[tuple[str, str], str] = field(default_factory=dict)
+    enum_values: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Per SQL enum type: {old value: new value}."""
+    enum_columns: dict[str, list[tuple[str, str, bool]]] = field(default_factory=dict)
+    """Per SQL enum type with renamed values: its (table, column, is an array) uses."""
 
 
 class RequireFilledOp(ops.MigrateOperation):
@@ -111,7 +116,10 @@ def apply_renames(connection: Connection, renames: Renames) -> tuple[list[ops.Mi
                 operations.alter_column(table, old, new_column_name=new)
             up.append(ops.ModifyTableOps(table, [ops.AlterColumnOp(table, old, modify_name=new)]))
             down.insert(0, ops.ModifyTableOps(table, [ops.AlterColumnOp(table, new, modify_name=old)]))
-    return up, down
+    from schemagen.migrate.enums import rename_enum_values
+
+    values_up, values_down = rename_enum_values(connection, renames, tables)
+    return up + values_up, values_down + down
 
 
 _INTEGERS = ["SMALLINT", "INTEGER", "BIGINT"]
@@ -158,7 +166,9 @@ def review(script: ops.MigrationScript, renamed: tuple[list[ops.MigrateOperation
                 hints.append(f"table `{new}` replaces `{name}`: did you mean `renamed_from: {name}` on `{new}`?")
     for op in upgrade.ops:
         if isinstance(op, RemoveEnumValuesOp):
-            lost.append(f"enum {op.name} values {', '.join(op.values)} (PostgreSQL cannot drop enum values)")
+            where = ", ".join(f"{t}.{c}" for t, c, _, _ in op.columns) or "no column"
+            lost.append(f"enum {op.name} loses {', '.join(op.values)} (used by {where}; the upgrade stops while "
+                        "rows hold one)")
         if not isinstance(op, ops.ModifyTableOps):
             continue
         added = [o for o in op.ops if isinstance(o, ops.AddColumnOp)]
@@ -170,6 +180,8 @@ def review(script: ops.MigrationScript, renamed: tuple[list[ops.MigrateOperation
                 hints += [f"column `{op.table_name}.{a.column.name}` replaces `{inner.column_name}`: did you mean "
                           f"`renamed_from: {inner.column_name}` on `{a.column.name}`?"
                           for a in added if _type(a.column.type, dialect) == old_type]
+            elif isinstance(inner, ops.AlterColumnOp) and isinstance(inner.modify_type, Enum):
+                pass  # values: a removed one is a RemoveEnumValuesOp above, the length follows the values
             elif isinstance(inner, ops.AlterColumnOp) and inner.modify_type is not None:
                 old, new = _type(inner.existing_type, dialect), _type(inner.modify_type, dialect)
                 if not widens(old, new):
@@ -180,9 +192,6 @@ def review(script: ops.MigrationScript, renamed: tuple[list[ops.MigrateOperation
                 local = tuple(constraint.column_keys)
                 if local not in added_fks:
                     lost.append(f"{op.table_name}.{', '.join(local)} (foreign key {inner.constraint_name} dropped)")
-    if any(isinstance(op, RemoveEnumValuesOp) for op in upgrade.ops):
-        raise MigrateError("removing enum values is not supported: " + "; ".join(
-            f"{op.name}: {', '.join(op.values)}" for op in upgrade.ops if isinstance(op, RemoveEnumValuesOp)))
     if lost and not allow_destructive:
         text = "\n".join(f"  - {item}" for item in lost)
         hint = "".join(f"\n  {h}" for h in hints)
@@ -190,6 +199,7 @@ def review(script: ops.MigrationScript, renamed: tuple[list[ops.MigrateOperation
                            "rerun with --allow-destructive to accept it")
     upgrade.ops[:] = renamed[0] + _safe_not_null(upgrade.ops, created_tables)
     downgrade.ops.extend(renamed[1])
+    defer_cycle_keys(upgrade, downgrade, dialect)
 
 
 def _safe_not_null(operations: list[ops.MigrateOperation],

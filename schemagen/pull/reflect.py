@@ -87,6 +87,7 @@ def read(connection: Connection, only: list[str] | None = None) -> RawDatabase:
         if dialect == "sqlite":
             _sqlite_declared_types(connection, raw.tables[-1])
             _sqlite_constraint_names(raw.tables[-1])
+            _sqlite_index_orders(connection, raw.tables[-1])
     ours = _on_update_triggers(connection)
     for table in raw.tables:
         table.on_update_now = ours.get(table.name, set())
@@ -173,6 +174,16 @@ def _sqlite_declared_types(connection: Connection, table: RawTable) -> None:
         column["type_text"] = spelled or "(none declared)"
         if base is None or base.group(0).strip().upper() not in known:
             column["type"] = NullType()
+
+
+def _sqlite_index_orders(connection: Connection, table: RawTable) -> None:
+    """SQLAlchemy's SQLite reflection drops a column's DESC: read it from `pragma_index_xinfo`."""
+    for index in table.indexes:
+        descending = {str(name): ("desc",) for name, desc in _rows(
+            connection, "SELECT name, desc FROM pragma_index_xinfo(:index) WHERE key = 1 AND name IS NOT NULL",
+            index=index["name"]) if desc}
+        if descending:
+            index["column_sorting"] = {**(index.get("column_sorting") or {}), **descending}
 
 
 def _sqlite_constraint_names(table: RawTable) -> None:

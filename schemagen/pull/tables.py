@@ -296,6 +296,35 @@ def constraints(table: PulledTable, referenced: set[str], lost: list[Lost], dial
             columns[referenced_column].options.setdefault("unique", True)
 
 
+_METHODS = ("btree", "hash", "gin", "gist", "brin", "spgist")  # the spec's `using:` (spec.model.IndexMethod)
+
+
+def _index_parts(index: dict[str, Any], table: PulledTable) -> list[Any] | str:
+    """The spec's `columns:` of an index (a key, or `{column|expr, order, ops}`), or why it cannot be."""
+    cols: list[str | None] = index["column_names"]
+    expressions: list[str | None] = list(index.get("expressions") or cols)
+    sorting = index.get("column_sorting") or {}
+    ops = (index.get("dialect_options") or {}).get("postgresql_ops") or {}
+    parts: list[Any] = []
+    for position, column in enumerate(cols):
+        expr = expressions[position] if column is None else None
+        if column is None and not expr:
+            return "it indexes an expression the database does not show"
+        if column is not None and column not in table.columns:
+            return "a column of it is not pulled"
+        subject = column if column is not None else expr
+        order = sorting.get(subject, ())
+        if any(o in ("nulls_first", "nulls_last") for o in order):
+            return "it orders NULLs other than by default, which the spec cannot say"
+        part: dict[str, Any] = {"column": table.key(column)} if column is not None else {"expr": expr}
+        if "desc" in order:
+            part["order"] = "desc"
+        if ops.get(subject):
+            part["ops"] = ops[subject]
+        parts.append(part if len(part) > 1 or "expr" in part else part["column"])
+    return parts
+
+
 def _indexes(table: PulledTable, referenced: set[str], lost: list[Lost]) -> list[dict[str, Any]]:
     name, columns = table.name, table.columns
     indexes: list[dict[str, Any]] = []
@@ -306,20 +335,18 @@ def _indexes(table: PulledTable, referenced: set[str], lost: list[Lost]) -> list
         cols: list[str | None] = index["column_names"]
         options = index.get("dialect_options") or {}
         using = options.get("postgresql_using")
-        reason = ("it indexes an expression" if None in cols
-                  else "a column of it is not pulled" if any(c not in columns for c in cols)
-                  else f"it uses {using}, and the spec's indexes are B-trees" if using not in (None, "btree")
+        parts = _index_parts(index, table)
+        reason = (parts if isinstance(parts, str)
+                  else f"it uses {using}, which the spec's `using:` does not name" if using not in (None, *_METHODS)
                   else "it has INCLUDE columns" if options.get("postgresql_include")
-                  else "it uses an operator class" if options.get("postgresql_ops")
-                  else "it sorts a column in descending order" if any(
-                      "desc" in s for s in (index.get("column_sorting") or {}).values())
                   else "")
-        if reason:
+        if reason or isinstance(parts, str):
             lost.append(Lost(subject, f"not pulled: {reason}"))
             continue
         if options.get("postgresql_nulls_not_distinct"):
             lost.append(Lost(subject, "NULLS NOT DISTINCT is not kept: two rows may hold NULL"))
         plain = [c for c in cols if c is not None]
+        simple = len(plain) == len(cols) and all(isinstance(p, str) for p in parts) and using in (None, "btree")
         where = _where(index)
         given = index.get("name")
         full = f"ix_{name}_{'_'.join(plain)}"
@@ -328,22 +355,26 @@ def _indexes(table: PulledTable, referenced: set[str], lost: list[Lost]) -> list
         if given not in (None, full) and names.sql_name_problem(given):
             lost.append(Lost(subject, f"the spec names it `{conventional}`: {names.sql_name_problem(given)}"))
             given = conventional
-        if len(plain) == 1 and where is None and given in (full, conventional, names.postgresql_constraint_name(full)):
+        if simple and len(plain) == 1 and where is None and given in (full, conventional, names.postgresql_constraint_name(full)):
             column = columns[plain[0]]
             if not column.options.get("index") and not column.options.get("unique"):
                 column.options["index"] = True
                 if unique:
                     column.options["unique"] = True
                 continue
-        if len(plain) == 1 and unique and where is None and plain[0] in referenced \
+        if simple and len(plain) == 1 and unique and where is None and plain[0] in referenced \
                 and not columns[plain[0]].options.get("unique"):
             columns[plain[0]].options.update({"unique": True, "index": True})
             lost.append(Lost(subject, f"the spec names it `{conventional}`"))
             continue
-        entry: dict[str, Any] = {"columns": [table.key(c) for c in plain]}
+        entry: dict[str, Any] = {"columns": parts}
         if unique:
             entry["unique"] = True
-        if given and (given != conventional or len(plain) == 1 and columns[plain[0]].options.get("index")):
+        if using not in (None, "btree"):
+            entry["using"] = using
+        # an expression's default name is the generator's, not derived here: such an index keeps its own
+        if given and (given != conventional or len(plain) < len(cols)
+                      or len(plain) == 1 and columns[plain[0]].options.get("index")):
             entry["name"] = given
         if where is not None:
             entry["where"] = where

@@ -76,6 +76,14 @@ def enums(ctx: Context) -> None:
                 ctx.fail((*path, index), f"enum values `{members[member]}` and `{value}` of `{name}` both "
                          f"become the member name `{member}`", "make the values differ in letters or digits")
             members[member] = value
+        for new, old in (enum.renamed_from or {}).items():
+            where_renamed = (*path[:2], "renamed_from", new)
+            if new not in values:
+                ctx.fail(where_renamed, f"`{new}` is not a value of enum `{name}`: `renamed_from:` maps a value "
+                         "of `values:` to its previous name", f"one of {one_of(values)}", key=True)
+            elif old in values:
+                ctx.fail(where_renamed, f"`{old}`, the previous name of `{new}`, is still a value of enum `{name}`",
+                         "remove it from `values:`, or the rename")
 
 
 def shapes(ctx: Context) -> None:

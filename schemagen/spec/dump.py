@@ -69,7 +69,7 @@ def dump(spec: Spec) -> str:
     """YAML text that `load` and `validate` read back to a spec equal to `spec`."""
     data: dict[str, Any] = _options(spec, skip={"enums", "types", "tables"})
     if spec.enums:
-        data["enums"] = {name: _FlowList(enum.values) if enum.sql_name is None else _Flow(_options(enum))
+        data["enums"] = {name: _FlowList(enum.values) if enum.sql_name is None and enum.renamed_from is None else _Flow(_options(enum))
                          for name, enum in spec.enums.items()}
     if spec.types:
         data["types"] = {name: {key: _shape_field(field) for key, field in fields.items()}

@@ -132,6 +132,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
     "EnumType": {
         "values": "[pending, paid, shipped]",
         "sql_name": "order_state",
+        "renamed_from": "{shipped: sent}",
     },
     "Check": {
         "name": "positive_total",

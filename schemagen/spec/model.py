@@ -383,6 +383,10 @@ class EnumType(_Node):
     values: list[Text] = Field(description="The values, in order.")
     sql_name: Text | None = Field(default=None, description="The SQL type's name (default: the snake_case of the "
                                   "enum's name, `ModelType` -> `model_type`).")
+    renamed_from: dict[Text, Text] | None = Field(default=None, description="Values renamed: each new value and "
+                                                  "its previous one, e.g. `{published: live}`; `schemagen migrate` "
+                                                  "renames the value (rows keep it) instead of dropping one and "
+                                                  "adding another.")
 
     _list_form, __get_pydantic_json_schema__ = _short_form(
         "values", list, {"type": "array", "items": {"type": ["string", "number", "boolean"]}})
