@@ -18,7 +18,7 @@ import schemagen
 from schemagen.migrate import commands
 from schemagen.migrate.database import engine_for
 from tests import migrate_helpers
-from tests.helpers import import_generated
+from tests.helpers import import_generated, run_cli
 from tests.migrate_helpers import project, write_spec
 
 SPEC = """\
@@ -196,3 +196,30 @@ def test_a_column_comment_is_the_fields_description_in_the_schemas(golden: Any) 
     for schema in (golden.LineInsert, golden.LineUpdate, golden.LineSelect):
         assert schema.model_json_schema()["properties"]["price"]["description"] == price
     assert golden.Line.__table__.c.total.comment == total  # and the SQL COMMENT
+
+
+def test_the_sqlite_trigger_finds_the_row_by_its_key_not_a_column_named_rowid(tmp_path: Path) -> None:
+    spec = ("package: rowid_app\ntables:\n  t:\n    columns:\n      id: {type: integer, primary_key: true}\n"
+            "      rowid: text\n      n: integer\n      touched: {type: timestamp, on_update: now}\n")
+    package = import_generated(tmp_path, schemagen.resolve(schemagen.parse_spec(spec)))
+    engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path / 'rowid.db'}")
+    package.Base.metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO t (id, rowid, n, touched) VALUES (1, 'same', 1, '2000-01-01'), "
+                                   "(2, 'same', 2, '2000-01-01')")
+        connection.exec_driver_sql("UPDATE t SET n = 10 WHERE id = 1")
+        touched = dict(connection.exec_driver_sql("SELECT id, touched FROM t").all())
+    engine.dispose()
+    assert not touched[1].startswith("2000") and touched[2].startswith("2000")
+
+
+def test_sql_states_a_percent_sign_once(tmp_path: Path) -> None:
+    spec = ("package: percent_app\ntables:\n  t:\n    columns:\n      id: {type: integer, primary_key: true}\n"
+            "      n: integer\n      m: {type: integer, generated: {sql: n % 7}}\n"
+            "      pct: {type: text, validate: {pattern: '^[0-9]+%$'}, comment: '50% off'}\n")
+    path = tmp_path / "percent.yaml"
+    path.write_text(spec, "utf-8")
+    script = run_cli("sql", str(path), "--dialect", "postgresql")
+    assert script.returncode == 0, script.stderr
+    assert "n % 7" in script.stdout and "'^[0-9]+%$'" in script.stdout and "'50% off'" in script.stdout
+    assert "%%" not in script.stdout

@@ -27,6 +27,7 @@ tables:
       code: {type: text, validate: {pattern: '^[A-Z]{2}[0-9]+$'}}
       age: {type: integer, validate: {ge: 18, lt: 130}}
       score: {type: real, validate: {gt: -0.5, le: 0.75}}
+      ratio: {type: real, validate: {le: 0.1, lt: 1}}
       tags: {type: text, array: true, validate: {min_length: 1, max_length: 3}}
       note: {type: text, validate: {min_length: 2, in_database: false}}
 """
@@ -39,6 +40,8 @@ CASES: list[tuple[str, Any, Any]] = [
     ("age", 130, 129),
     ("score", -0.5, -0.25),
     ("score", 0.8, 0.75),
+    ("ratio", 0.2, 0.1),  # float4 0.1 is above the double 0.1: compared as float4
+    ("ratio", 0.2, 0.0999999),
     ("tags", [], ["a"]),
     ("tags", ["a", "b", "c", "d"], ["a", "b", "c"]),
 ]

@@ -693,7 +693,7 @@ listen(
     User.__table__,
     "after_create",
     DDL(
-        'CREATE TRIGGER "users_on_update_now" AFTER UPDATE ON "users" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "users" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END WHERE rowid = NEW.rowid; END'
+        'CREATE TRIGGER "users_on_update_now" AFTER UPDATE ON "users" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "users" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
     ).execute_if(dialect="sqlite"),
 )
 
@@ -783,7 +783,7 @@ listen(
     LifeCeoConversation.__table__,
     "after_create",
     DDL(
-        'CREATE TRIGGER "life_ceo_conversations_on_update_now" AFTER UPDATE ON "life_ceo_conversations" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "life_ceo_conversations" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END WHERE rowid = NEW.rowid; END'
+        'CREATE TRIGGER "life_ceo_conversations_on_update_now" AFTER UPDATE ON "life_ceo_conversations" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "life_ceo_conversations" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
     ).execute_if(dialect="sqlite"),
 )
 
@@ -940,7 +940,7 @@ listen(
     Memory.__table__,
     "after_create",
     DDL(
-        'CREATE TRIGGER "memories_on_update_now" AFTER UPDATE ON "memories" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "memories" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END WHERE rowid = NEW.rowid; END'
+        'CREATE TRIGGER "memories_on_update_now" AFTER UPDATE ON "memories" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "memories" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
     ).execute_if(dialect="sqlite"),
 )
 
@@ -1122,7 +1122,7 @@ listen(
     HousingListing.__table__,
     "after_create",
     DDL(
-        'CREATE TRIGGER "housing_listings_on_update_now" AFTER UPDATE ON "housing_listings" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "housing_listings" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END WHERE rowid = NEW.rowid; END'
+        'CREATE TRIGGER "housing_listings_on_update_now" AFTER UPDATE ON "housing_listings" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "housing_listings" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
     ).execute_if(dialect="sqlite"),
 )
 
@@ -1143,8 +1143,8 @@ class HousingApplication(Base):
         CheckConstraint('until IS NULL OR until > "from"', name="until_after_from"),
         CheckConstraint('length("message") <= 2000', name="message_max_length_2000"),
         CheckConstraint('"household_size" >= 1', name="household_size_ge_1"),
-        CheckConstraint('"match_score" >= 0', name="match_score_ge_0"),
-        CheckConstraint('"match_score" <= 1', name="match_score_le_1"),
+        CheckConstraint('"match_score" >= CAST(0 AS REAL)', name="match_score_ge_0"),
+        CheckConstraint('"match_score" <= CAST(1 AS REAL)', name="match_score_le_1"),
         {"comment": "A user's application for a listing."},
     )
 
@@ -1249,7 +1249,7 @@ listen(
     Post.__table__,
     "after_create",
     DDL(
-        'CREATE TRIGGER "posts_on_update_now" AFTER UPDATE ON "posts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "posts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END WHERE rowid = NEW.rowid; END'
+        'CREATE TRIGGER "posts_on_update_now" AFTER UPDATE ON "posts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "posts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
     ).execute_if(dialect="sqlite"),
 )
 

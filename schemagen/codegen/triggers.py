@@ -39,8 +39,12 @@ def on_update_triggers(imports: Imports, table: Table) -> tuple[ir.TableEvent, .
     unchanged = " OR ".join(f"NEW.{c} IS OLD.{c}" for c, _ in kept)
     moved = ", ".join(f"{c} = CASE WHEN NEW.{c} IS OLD.{c} THEN {_SQLITE_NOW[kind]} ELSE NEW.{c} END"
                       for c, kind in kept)
+    # the row by its key (a column may be named `rowid`); a table without one by its mapper key
+    key = [column.sql_name for column in table.columns if column.primary_key] or [
+        table.column(k).sql_name for k in table.mapper_key]
+    row = " AND ".join(f"{_quoted(c)} = NEW.{_quoted(c)}" for c in key) if key else "rowid = NEW.rowid"
     sqlite = (f"CREATE TRIGGER {name} AFTER UPDATE ON {quoted_table} FOR EACH ROW WHEN {unchanged} "
-              f"BEGIN UPDATE {quoted_table} SET {moved} WHERE rowid = NEW.rowid; END")
+              f"BEGIN UPDATE {quoted_table} SET {moved} WHERE {row}; END")
     return (_event(imports, "after_create", function, "postgresql"),
             _event(imports, "after_create", trigger, "postgresql"),
             _event(imports, "after_drop", f"DROP FUNCTION IF EXISTS {name}()", "postgresql"),

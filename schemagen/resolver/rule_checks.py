@@ -12,7 +12,7 @@ import hashlib
 import re
 
 from schemagen import catalog, names
-from schemagen.resolver.context import ResolvedColumn
+from schemagen.resolver.context import ResolvedColumn, kind_of
 
 _COMPARISONS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
 
@@ -38,13 +38,16 @@ def rule_checks(table: str, column: ResolvedColumn, dialect: str, default_on: bo
             if dialect == "postgresql":
                 checks.append((rule, f"cardinality({quoted}) {op} {length}", "postgresql"))
             checks.append((rule, f"json_array_length({quoted}) {op} {length}", "sqlite"))
-        else:
+        elif not (rule == "min_length" and kind_of(column.spec) == "char"):
+            # (PostgreSQL's length() of a char(n) leaves out the padding Pydantic counts: not comparable)
             checks.append((rule, f"length({quoted}) {op} {length}", None))
     if not column.spec.array:
         for rule, op in _COMPARISONS.items():
             bound = getattr(rules, rule)
             if bound is not None:
-                checks.append((rule, f"{quoted} {op} {bound!r}", None))
+                # a real (float4) is compared with a float4 bound, as the value Pydantic took is stored
+                written = f"CAST({bound!r} AS REAL)" if kind_of(column.spec) == "real" else repr(bound)
+                checks.append((rule, f"{quoted} {op} {written}", None))
         if rules.pattern is not None and dialect == "postgresql" and _PORTABLE_PATTERN.fullmatch(rules.pattern):
             checks.append(("pattern", f"{quoted} ~ '" + rules.pattern.replace("'", "''") + "'", "postgresql"))
     made = []

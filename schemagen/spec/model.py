@@ -205,7 +205,8 @@ class Column(_Node):
                                        "(date/time/timestamp); or the foreign key's action when the referenced key "
                                        "changes.")
     column: Text | None = Field(default=None, description="The SQL column name, when it differs from the key.")
-    comment: Text | None = Field(default=None, description="A comment stored in the database.")
+    comment: Text | None = Field(default=None, description="A comment stored in the database (SQL `COMMENT`), also "
+                                 "the field's description in the Pydantic schemas (JSON Schema, OpenAPI).")
     secret: Flag = Field(default=False, description="Never read back: left out of the Select schema (a password "
                          "hash, a token), while Insert and Update still take it.")
     references: Text | None = Field(default=None, description="A foreign key: `table.column`.")
