@@ -142,6 +142,10 @@ class SchemasModule(Module):
     """Select fields of typed JSON show a value as the database holds it (`_AsStored`)."""
     uses_nested: bool = False
     """The module has nested read schemas (`UserWithMemories`) and their base `_Loaded`."""
+    markers: tuple[Field, ...] = ()
+    """`_INT = _Exact("int_type", bool)`: per type the shared marker refusing JSON's other types."""
+    helpers: frozenset[str] = frozenset()
+    """The boundary helpers the module uses: `exact` (`_Exact`), `interval`, `float4`."""
 
 
 # relations.py ---------------------------------------------------------------------------------
