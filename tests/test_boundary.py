@@ -63,6 +63,12 @@ tables:
       integers: {type: integer, array: true}
       reals: {type: real, array: true}
       ruled: {type: integer, validate: {ge: 1, le: 10000000000}}
+  accounts:
+    columns:
+      code: {type: varchar, length: 8, primary_key: true}
+      class: {type: varchar, immutable: true, nullable: false}
+      label: text
+      created_at: {type: timestamp, default: now}
 """
 
 
@@ -323,3 +329,54 @@ def test_every_type_round_trips_exactly(kinds: ModuleType, engine: Engine) -> No
     assert {k: type(v) for k, v in again} == {k: type(v) for k, v in written}
     assert type(again.a_numeric) is decimal.Decimal and type(again.a_plain_numeric) is decimal.Decimal
     assert kinds.EveryKindSelect.model_validate({**dumped, "id": key}) == read
+
+
+# -- time zones: never dropped or applied without a word -----------------------------------------
+
+ZONES = [
+    ("a_timestamp", "2030-01-02T03:04:05+02:00", "timezone_naive", "Input should not have timezone info"),
+    ("a_timestamp", "2030-01-02T03:04:05Z", "timezone_naive", "Input should not have timezone info"),
+    ("a_timestamptz", "2030-01-02T03:04:05", "timezone_aware", "Input should have timezone info"),
+    ("a_time", "10:11:12+02:00", "timezone_naive", "Input should not have timezone info"),
+]
+
+
+@pytest.mark.parametrize(("column", "value", "error", "message"), ZONES, ids=lambda v: repr(v)[:24])
+def test_a_zone_the_column_cannot_keep_is_refused(kinds: ModuleType, column: str, value: str, error: str,
+                                                  message: str) -> None:
+    for schema in (kinds.EveryKindInsert, kinds.EveryKindUpdate):
+        assert errors(schema, {column: value}) == [((column,), error, message)]
+
+
+def test_without_the_zone_rules_the_databases_disagree(kinds: ModuleType, engine: Engine) -> None:
+    """What the rules prevent: the same unchecked values stored differently by the two databases
+    (an offset on a plain timestamp dropped by SQLite, applied through the session zone by PostgreSQL)."""
+    kinds.Base.metadata.create_all(engine)
+    given = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    with Session(engine) as session:
+        if engine.dialect.name == "postgresql":
+            session.execute(sqlalchemy.text("SET TIME ZONE 'America/New_York'"))
+        session.add(kinds.EveryKind(a_timestamp=given))
+        session.flush()
+        stored = session.scalars(sqlalchemy.select(kinds.EveryKind.a_timestamp)).one()
+    expected = dt.datetime(2030, 1, 2, 3, 4, 5) if engine.dialect.name == "sqlite" else dt.datetime(2030, 1, 1, 20, 4, 5)
+    assert stored == expected
+
+
+# -- what an update may change ------------------------------------------------------------------------
+
+
+def test_an_update_refuses_the_key_and_immutable_columns(kinds: ModuleType) -> None:
+    update = kinds.AccountUpdate
+    assert set(update.model_fields) == {"label"}
+    found = errors(update, {"code": "B", "class": "gold", "label": "x"})
+    message = "cannot be changed once the row is inserted"
+    assert found == [(("class",), "immutable_field", f"class {message}"), (("code",), "immutable_field",
+                                                                          f"code {message}")]
+    # by attribute name too (`class_`), and on the serial key of the other table
+    assert errors(update, {"class_": "gold"}) == [(("class_",), "immutable_field", f"class_ {message}")]
+    assert errors(kinds.EveryKindUpdate, {"id": 1}) == [(("id",), "immutable_field", f"id {message}")]
+    assert update.model_validate({"label": "x"}).changes() == {"label": "x"}
+    # the insert takes them
+    assert kinds.AccountInsert.model_validate({"code": "A", "class": "gold"}).class_ == "gold"
+    assert "`code` and `class` cannot be changed" in (update.__doc__ or "")

@@ -12,6 +12,7 @@ import uuid
 from pydantic import (
     AfterValidator,
     AnyUrl,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     EmailStr,
@@ -21,6 +22,7 @@ from pydantic import (
     JsonValue,
     model_validator,
     ModelWrapValidatorHandler,
+    NaiveDatetime,
     TypeAdapter,
     ValidationError,
     ValidatorFunctionWrapHandler,
@@ -225,6 +227,13 @@ def _months(text: str) -> PydanticCustomError:
     )
 
 
+def _naive_time(value: datetime.time) -> datetime.time:
+    # a `time` column keeps no offset: both databases would drop it without a word
+    if value.tzinfo is not None:
+        raise PydanticCustomError("timezone_naive", "Input should not have timezone info")
+    return value
+
+
 def _float4(value: float) -> float:
     # PostgreSQL refuses a nonzero number that a real would round to 0 ("underflow")
     if value != 0 and struct.unpack("f", struct.pack("f", value))[0] == 0:
@@ -256,8 +265,9 @@ _Interval = Annotated[
     _INTERVAL,
 ]
 _Smallint = Annotated[int, Field(ge=-32768, le=32767), _INT]
-_Time = Annotated[datetime.time, _TIME]
-_Timestamp = Annotated[datetime.datetime, _DATETIME]
+_Time = Annotated[datetime.time, AfterValidator(_naive_time), _TIME]
+_Timestamp = Annotated[NaiveDatetime, _DATETIME]
+_Timestamptz = Annotated[AwareDatetime, _DATETIME]
 
 
 class _Insert(BaseModel):
@@ -297,12 +307,18 @@ class _PartialUpdate(BaseModel):
 
     model_config = ConfigDict(defer_build=True)
     _not_null: ClassVar[frozenset[str]] = frozenset()
+    _fixed: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="wrap")
     @classmethod
     def _reject_null(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
         if isinstance(data, dict):
             errors: list[InitErrorDetails] = []
+            for key in sorted(cls._fixed):
+                if key in data:
+                    message = "{field} cannot be changed once the row is inserted"
+                    error = PydanticCustomError("immutable_field", message, {"field": key})
+                    errors.append({"type": error, "loc": (key,), "input": data[key]})
             for name in sorted(cls._not_null):
                 alias = cls.model_fields[name].validation_alias
                 # the key as the caller sent it: the column's own, or the attribute name
@@ -396,9 +412,12 @@ class UserSelect(_Select):
 
 
 class UserUpdate(_PartialUpdate):
-    """A partial update of a `users` row: only the fields given are changed."""
+    """A partial update of a `users` row: only the fields given are changed.
+
+    `id` cannot be changed: an update that gives it is refused."""
 
     _not_null = frozenset({"email", "password_hash", "is_verified"})
+    _fixed = frozenset({"id"})
     email: (
         Annotated[str, Field(max_length=255), _Rules("Invalid email format", format="email")] | None
     ) = None
@@ -470,9 +489,12 @@ class UserSettingsSelect(_Select):
 
 
 class UserSettingsUpdate(_PartialUpdate):
-    """A partial update of a `user_settings` row: only the fields given are changed."""
+    """A partial update of a `user_settings` row: only the fields given are changed.
+
+    `id` cannot be changed: an update that gives it is refused."""
 
     _not_null = frozenset({"user_id", "enabled_agents", "notifications"})
+    _fixed = frozenset({"id"})
     user_id: _Integer | None = None
     enabled_agents: list[AgentType] | None = None
     notifications: NotificationMode | None = None
@@ -506,9 +528,12 @@ class LifeCeoConversationSelect(_Select):
 
 
 class LifeCeoConversationUpdate(_PartialUpdate):
-    """A partial update of a `life_ceo_conversations` row: only the fields given are changed."""
+    """A partial update of a `life_ceo_conversations` row: only the fields given are changed.
+
+    `id` cannot be changed: an update that gives it is refused."""
 
     _not_null = frozenset({"user_id", "agent_type", "messages", "suggested_actions"})
+    _fixed = frozenset({"id"})
     user_id: _Integer | None = None
     agent_type: AgentType | None = None
     title: Annotated[str, Field(max_length=200)] | None = None
@@ -541,9 +566,12 @@ class GroupSelect(_Select):
 
 
 class GroupUpdate(_PartialUpdate):
-    """A partial update of a `groups` row: only the fields given are changed."""
+    """A partial update of a `groups` row: only the fields given are changed.
+
+    `id` cannot be changed: an update that gives it is refused."""
 
     _not_null = frozenset({"name", "settings"})
+    _fixed = frozenset({"id"})
     name: Annotated[str, Field(max_length=200)] | None = None
     owner_id: _Integer | None = None
     tags: list[str] | None = None
@@ -569,11 +597,12 @@ class GroupMemberSelect(_Select):
 
 
 class GroupMemberUpdate(_PartialUpdate):
-    """A partial update of a `group_members` row: only the fields given are changed."""
+    """A partial update of a `group_members` row: only the fields given are changed.
 
-    _not_null = frozenset({"group_id", "user_id", "role"})
-    group_id: _Integer | None = None
-    user_id: _Integer | None = None
+    `group_id` and `user_id` cannot be changed: an update that gives them is refused."""
+
+    _not_null = frozenset({"role"})
+    _fixed = frozenset({"group_id", "user_id"})
     role: GroupRole | None = None
 
 
@@ -610,9 +639,12 @@ class MemorySelect(_Select):
 
 
 class MemoryUpdate(_PartialUpdate):
-    """A partial update of a `memories` row: only the fields given are changed."""
+    """A partial update of a `memories` row: only the fields given are changed.
+
+    `id` cannot be changed: an update that gives it is refused."""
 
     _not_null = frozenset({"user_id", "type", "content", "importance"})
+    _fixed = frozenset({"id"})
     user_id: _Integer | None = None
     type: MemoryKind | None = None
     content: (
@@ -643,8 +675,8 @@ class EventInsert(_Insert):
     group_id: _Integer | None = None
     title: Annotated[str, Field(max_length=200)]
     description: str | None = None
-    starts_at: _Timestamp
-    ends_at: _Timestamp | None = None
+    starts_at: _Timestamptz
+    ends_at: _Timestamptz | None = None
     reminder_before: _Interval | None = None
     capacity: (
         Annotated[
@@ -679,15 +711,18 @@ class EventSelect(_Select):
 
 
 class EventUpdate(_PartialUpdate):
-    """A partial update of a `events` row: only the fields given are changed."""
+    """A partial update of a `events` row: only the fields given are changed.
+
+    `id` cannot be changed: an update that gives it is refused."""
 
     _not_null = frozenset({"organizer_id", "title", "starts_at", "ticket_price", "agenda"})
+    _fixed = frozenset({"id"})
     organizer_id: _Integer | None = None
     group_id: _Integer | None = None
     title: Annotated[str, Field(max_length=200)] | None = None
     description: str | None = None
-    starts_at: _Timestamp | None = None
-    ends_at: _Timestamp | None = None
+    starts_at: _Timestamptz | None = None
+    ends_at: _Timestamptz | None = None
     reminder_before: _Interval | None = None
     capacity: (
         Annotated[
@@ -722,11 +757,12 @@ class EventAttendeeSelect(_Select):
 
 
 class EventAttendeeUpdate(_PartialUpdate):
-    """A partial update of a `event_attendees` row: only the fields given are changed."""
+    """A partial update of a `event_attendees` row: only the fields given are changed.
 
-    _not_null = frozenset({"event_id", "user_id", "rsvp", "guests"})
-    event_id: _Integer | None = None
-    user_id: _Integer | None = None
+    `event_id` and `user_id` cannot be changed: an update that gives them is refused."""
+
+    _not_null = frozenset({"rsvp", "guests"})
+    _fixed = frozenset({"event_id", "user_id"})
     rsvp: RsvpAnswer | None = None
     guests: Annotated[int, Field(ge=0, le=5), _INT] | None = None
 
@@ -769,11 +805,14 @@ class TicketOrderSelect(_Select):
 
 
 class TicketOrderUpdate(_PartialUpdate):
-    """A partial update of a `order` row: only the fields given are changed."""
+    """A partial update of a `order` row: only the fields given are changed.
+
+    `id` cannot be changed: an update that gives it is refused."""
 
     _not_null = frozenset(
         {"user_id", "event_id", "class_", "quantity", "total", "currency", "status", "ticket_codes"}
     )
+    _fixed = frozenset({"id"})
     model_config = ConfigDict(validate_by_name=True)
 
     user_id: _Integer | None = None
@@ -841,11 +880,14 @@ class HousingListingSelect(_Select):
 
 
 class HousingListingUpdate(_PartialUpdate):
-    """A partial update of a `housing_listings` row: only the fields given are changed."""
+    """A partial update of a `housing_listings` row: only the fields given are changed.
+
+    `id` cannot be changed: an update that gives it is refused."""
 
     _not_null = frozenset(
         {"host_id", "title", "status", "monthly_rent", "currency", "bedrooms", "select"}
     )
+    _fixed = frozenset({"id"})
     host_id: _Integer | None = None
     title: Annotated[str, Field(max_length=200)] | None = None
     description: str | None = None
@@ -887,7 +929,7 @@ class HousingApplicationInsert(_Insert):
         Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), AfterValidator(_float4), _FLOAT]
         | None
     ) = None
-    reviewed_at: _Timestamp | None = None
+    reviewed_at: _Timestamptz | None = None
 
 
 class HousingApplicationSelect(_Select):
@@ -908,9 +950,12 @@ class HousingApplicationSelect(_Select):
 
 
 class HousingApplicationUpdate(_PartialUpdate):
-    """A partial update of a `housing_applications` row: only the fields given are changed."""
+    """A partial update of a `housing_applications` row: only the fields given are changed.
+
+    `id` cannot be changed: an update that gives it is refused."""
 
     _not_null = frozenset({"listing_id", "applicant_id", "status", "from_", "household_size"})
+    _fixed = frozenset({"id"})
     model_config = ConfigDict(validate_by_name=True)
 
     listing_id: _Integer | None = None
@@ -929,7 +974,7 @@ class HousingApplicationUpdate(_PartialUpdate):
         Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), AfterValidator(_float4), _FLOAT]
         | None
     ) = None
-    reviewed_at: _Timestamp | None = None
+    reviewed_at: _Timestamptz | None = None
 
 
 class PostInsert(_Insert):
@@ -962,11 +1007,14 @@ class PostSelect(_Select):
 
 
 class PostUpdate(_PartialUpdate):
-    """A partial update of a `posts` row: only the fields given are changed."""
+    """A partial update of a `posts` row: only the fields given are changed.
+
+    `id` cannot be changed: an update that gives it is refused."""
 
     _not_null = frozenset(
         {"author_id", "content", "visibility", "hashtags", "view_count", "reaction_counts"}
     )
+    _fixed = frozenset({"id"})
     author_id: _Integer | None = None
     group_id: _Integer | None = None
     content: (
@@ -1002,9 +1050,12 @@ class CommentSelect(_Select):
 
 
 class CommentUpdate(_PartialUpdate):
-    """A partial update of a `comments` row: only the fields given are changed."""
+    """A partial update of a `comments` row: only the fields given are changed.
+
+    `id` cannot be changed: an update that gives it is refused."""
 
     _not_null = frozenset({"post_id", "author_id", "body"})
+    _fixed = frozenset({"id"})
     post_id: _Integer | None = None
     author_id: _Integer | None = None
     parent_id: _Integer | None = None
@@ -1031,9 +1082,12 @@ class TagSelect(_Select):
 
 
 class TagUpdate(_PartialUpdate):
-    """A partial update of a `tags` row: only the fields given are changed."""
+    """A partial update of a `tags` row: only the fields given are changed.
+
+    `id` cannot be changed: an update that gives it is refused."""
 
     _not_null = frozenset({"name", "order", "color"})
+    _fixed = frozenset({"id"})
     name: Annotated[str, Field(max_length=50)] | None = None
     group: Annotated[str, Field(max_length=50)] | None = None
     order: _Smallint | None = None
@@ -1055,11 +1109,11 @@ class PostTagSelect(_Select):
 
 
 class PostTagUpdate(_PartialUpdate):
-    """A partial update of a `post_tags` row: only the fields given are changed."""
+    """A partial update of a `post_tags` row: only the fields given are changed.
 
-    _not_null = frozenset({"post_id", "tag_id"})
-    post_id: _Integer | None = None
-    tag_id: _Integer | None = None
+    `post_id` and `tag_id` cannot be changed: an update that gives them is refused."""
+
+    _fixed = frozenset({"post_id", "tag_id"})
 
 
 class FollowInsert(_Insert):
@@ -1078,11 +1132,11 @@ class FollowSelect(_Select):
 
 
 class FollowUpdate(_PartialUpdate):
-    """A partial update of a `follows` row: only the fields given are changed."""
+    """A partial update of a `follows` row: only the fields given are changed.
 
-    _not_null = frozenset({"follower_id", "followee_id"})
-    follower_id: _Integer | None = None
-    followee_id: _Integer | None = None
+    `follower_id` and `followee_id` cannot be changed: an update that gives them is refused."""
+
+    _fixed = frozenset({"follower_id", "followee_id"})
 
 
 class NotificationInsert(_Insert):
@@ -1092,7 +1146,7 @@ class NotificationInsert(_Insert):
     actor_id: _Integer | None = None
     type: NotificationType
     payload: NotificationPayload
-    read_at: _Timestamp | None = None
+    read_at: _Timestamptz | None = None
 
 
 class NotificationSelect(_Select):
@@ -1108,14 +1162,17 @@ class NotificationSelect(_Select):
 
 
 class NotificationUpdate(_PartialUpdate):
-    """A partial update of a `notifications` row: only the fields given are changed."""
+    """A partial update of a `notifications` row: only the fields given are changed.
+
+    `id` cannot be changed: an update that gives it is refused."""
 
     _not_null = frozenset({"user_id", "type", "payload"})
+    _fixed = frozenset({"id"})
     user_id: _Integer | None = None
     actor_id: _Integer | None = None
     type: NotificationType | None = None
     payload: NotificationPayload | None = None
-    read_at: _Timestamp | None = None
+    read_at: _Timestamptz | None = None
 
 
 class AuditLogInsert(_Insert):
@@ -1156,9 +1213,12 @@ class AuditLogSelect(_Select):
 
 
 class AuditLogUpdate(_PartialUpdate):
-    """A partial update of a `audit_log` row: only the fields given are changed."""
+    """A partial update of a `audit_log` row: only the fields given are changed.
+
+    `id` cannot be changed: an update that gives it is refused."""
 
     _not_null = frozenset({"action", "table_name"})
+    _fixed = frozenset({"id"})
     model_config = ConfigDict(validate_by_name=True)
 
     actor_public_id: uuid.UUID | None = None

@@ -38,6 +38,52 @@ def _leaves_out(secrets: list[str]) -> str:
     return f"\n\nLeaves out the secret column{'s' if len(names) > 1 else ''} {listed}."
 
 
+def _fixed_doc(keys: list[str]) -> str:
+    if not keys:
+        return ""
+    names = [f"`{key}`" for key in keys]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"\n\n{listed} cannot be changed: an update that gives {'it' if len(names) == 1 else 'them'} is refused."
+
+
+def _set_display(name: str, items: tuple[Code, ...]) -> Code:
+    """The set of `name = frozenset(...)` in black's layouts: on the line, on a line of its own, or
+    exploded one item per line."""
+    display = "{" + ", ".join(items) + "}"
+    if fits(4, f"{name} = frozenset({display})"):
+        return Code(display)
+    if fits(8, display):
+        return Code(f"\n        {display}\n    ")
+    return Code("\n        {\n" + "".join(f"            {item},\n" for item in items) + "        },\n    ")
+
+
+def _own_limits(column: Column) -> dict[str, object]:
+    """What the column's SQL type itself holds, as Field constraints: a value the database
+    would refuse (or silently round, pad or cut) is refused at validation, in Pydantic's words."""
+    kind, limits = column.type, {}
+    if kind == "char" and column.length:
+        # PostgreSQL pads a shorter value with spaces and SQLite does not: only full values fit
+        limits["min_length"] = column.length
+    if kind in ("varchar", "char") and column.length:
+        limits["max_length"] = column.length
+    value_range = column.kind.value_range
+    if value_range is not None:
+        limits["ge"], limits["le"] = value_range
+    if kind == "real":
+        limits["ge"], limits["le"] = -_FLOAT4_MAX, _FLOAT4_MAX
+    if kind in ("real", "double"):
+        # JSON has no infinity or NaN (they would be written back as null) and SQLite stores NaN as NULL
+        limits["allow_inf_nan"] = False
+    if kind == "interval":
+        # SQLite keeps an interval as a datetime from 1970-01-01, which must stay within years 1 to 9999
+        limits["ge"], limits["le"] = _INTERVAL_RANGE
+    if kind == "numeric" and column.precision is not None:
+        limits["max_digits"] = column.precision
+        # numeric(p) without a scale keeps no fraction (scale 0), as PostgreSQL does
+        limits["decimal_places"] = column.scale or 0
+    return limits
+
+
 def schemas_module(catalog: Catalog) -> ir.SchemasModule:
     return _Schemas(catalog).module()
 
@@ -69,7 +115,10 @@ class _Schemas:
             writable = [c for c in table.columns if not c.server_set]
             insert_fields = tuple(self.insert_field(c) for c in writable)
             select_fields = tuple(self.select_field(c) for c in table.columns if not c.secret)
-            update_fields = tuple(self.update_field(c) for c in writable)
+            # a key or an `immutable: true` column is written once: an update that names it is refused
+            fixed_columns = [c for c in table.columns if c.primary_key or c.immutable]
+            updatable = [c for c in writable if c not in fixed_columns]
+            update_fields = tuple(self.update_field(c) for c in updatable)
             aliased = any(c.attr != c.key for c in writable)
             config_insert = self.config_field(validate_by_name="True") if aliased else ()
             schemas.append(ir.SchemaClass(
@@ -83,19 +132,19 @@ class _Schemas:
                           + _leaves_out([c.key for c in table.columns if c.secret])),
                 select_fields,
             ))
-            not_null = tuple(literal(c.attr) for c in writable if not c.nullable)
-            not_null_set = "{" + ", ".join(not_null) + "}"
-            if not fits(4, f"_not_null = frozenset({not_null_set})"):
-                # black's layouts: the set on a line of its own, else exploded one name per line
-                not_null_set = (f"\n        {not_null_set}\n    " if fits(8, not_null_set) else "\n        {\n"
-                                + "".join(f"            {name},\n" for name in not_null) + "        },\n    ")
+            not_null = tuple(literal(c.attr) for c in updatable if not c.nullable)
+            fixed = tuple(literal(name) for name in dict.fromkeys(n for c in fixed_columns for n in (c.key, c.attr)))
             uses_update = True
             schemas.append(ir.SchemaClass(
                 Code(f"{table.class_name}Update"), Code("_PartialUpdate"),
-                docstring(f"A partial update of a `{table.name}` row: only the fields given are changed."),
-                config_insert + update_fields,
+                docstring(f"A partial update of a `{table.name}` row: only the fields given are changed."
+                          + _fixed_doc([c.key for c in fixed_columns])),
+                (self.config_field(validate_by_name="True") if any(c.attr != c.key for c in updatable) else ())
+                + update_fields,
                 not_null,
-                Code(not_null_set),
+                _set_display("_not_null", not_null),
+                fixed,
+                _set_display("_fixed", fixed),
             ))
         nested = self.nested_schemas()
         schemas.extend(nested)
@@ -137,9 +186,12 @@ class _Schemas:
             imports.module("re")
             imports.module("datetime")
             imports.module("decimal")
-        if "float4" in self.helpers:
+        if "_float4" in self.helpers:
             imports.module("struct")
+        if self.helpers & {"_float4", "_naive_time"}:
             imports.name("pydantic_core", "PydanticCustomError")
+        if "_naive_time" in self.helpers:
+            imports.module("datetime")
         if nested:
             imports.name("sqlalchemy", "inspect")
             imports.name("sqlalchemy.exc", "InvalidRequestError")
@@ -182,7 +234,11 @@ class _Schemas:
         """The Insert/Update annotation of one column (no `| None`): type plus all its rules."""
         imports, kind = self.imports, column.type
         item = self.types.column_py_type(column)
-        own = self.own_limits(column)
+        if kind == "timestamp":
+            # an offset on a plain timestamp is dropped (SQLite) or applied (PostgreSQL's session zone),
+            # and a timestamptz without one is read in the session's zone: both refused
+            item = imports.name(PYDANTIC, "AwareDatetime" if column.timezone else "NaiveDatetime")
+        own = _own_limits(column)
         exact = self.exact_marker(column)
         rules = column.rules
         constraints: dict[str, object] = dict(own)
@@ -245,37 +301,12 @@ class _Schemas:
                 array = f"{annotated}[{array}, {call(field(), **list_constraints)}]"
         return array
 
-    def own_limits(self, column: Column) -> dict[str, object]:
-        """What the column's SQL type itself holds, as Field constraints: a value the database
-        would refuse (or silently round, pad or cut) is refused at validation, in Pydantic's words."""
-        kind, limits = column.type, {}
-        if kind == "char" and column.length:
-            # PostgreSQL pads a shorter value with spaces and SQLite does not: only full values fit
-            limits["min_length"] = column.length
-        if kind in ("varchar", "char") and column.length:
-            limits["max_length"] = column.length
-        value_range = column.kind.value_range
-        if value_range is not None:
-            limits["ge"], limits["le"] = value_range
-        if kind == "real":
-            limits["ge"], limits["le"] = -_FLOAT4_MAX, _FLOAT4_MAX
-        if kind in ("real", "double"):
-            # JSON has no infinity or NaN (they would be written back as null) and SQLite stores NaN as NULL
-            limits["allow_inf_nan"] = False
-        if kind == "interval":
-            # SQLite keeps an interval as a datetime from 1970-01-01, which must stay within years 1 to 9999
-            limits["ge"], limits["le"] = _INTERVAL_RANGE
-        if kind == "numeric" and column.precision is not None:
-            limits["max_digits"] = column.precision
-            # numeric(p) without a scale keeps no fraction (scale 0), as PostgreSQL does
-            limits["decimal_places"] = column.scale or 0
-        return limits
-
     def after_checks(self, column: Column) -> list[str]:
-        if column.type != "real":
+        check = {"real": "_float4", "time": "_naive_time"}.get(column.type)
+        if check is None:
             return []
-        self.helpers.add("float4")
-        return [f"{self.imports.name(PYDANTIC, 'AfterValidator')}(_float4)"]
+        self.helpers.add(check)
+        return [f"{self.imports.name(PYDANTIC, 'AfterValidator')}({check})"]
 
     def exact_marker(self, column: Column) -> str:
         """The shared `_Exact` instance refusing JSON's other types for this column, or ''."""
@@ -290,7 +321,7 @@ class _Schemas:
         return marker[0]
 
     def kind_alias(self, column: Column, item: str, own: str, after: list[str], exact: str) -> str:
-        name = f"_{column.type.capitalize()}"
+        name = f"_{column.type.capitalize()}" + ("tz" if column.type == "timestamp" and column.timezone else "")
         if column.type == "sql":
             name = f"_{(column.python_type or '').capitalize()}"
         metadata = ", ".join(part for part in (own, *after, exact) if part)

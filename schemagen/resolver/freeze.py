@@ -65,7 +65,7 @@ def _column(ctx: Context, column: ResolvedColumn) -> catalog.Column:
         index_name=f"ix_{column.table}_{column.sql_name}" if spec.index else None, length=spec.length,
         precision=spec.precision, scale=spec.scale, timezone=spec.timezone, enum=column.enum,
         json_type=column.json_type, default=default, on_update_now=spec.on_update == "now", comment=spec.comment,
-        rules=rules, secret=spec.secret,
+        rules=rules, secret=spec.secret, immutable=spec.immutable,
     )
 
 

@@ -98,12 +98,18 @@ class _PartialUpdate(BaseModel):
 
     model_config = ConfigDict(defer_build=True)
     _not_null: ClassVar[frozenset[str]] = frozenset()
+    _fixed: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="wrap")
     @classmethod
     def _reject_null(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
         if isinstance(data, dict):
             errors: list[InitErrorDetails] = []
+            for key in sorted(cls._fixed):
+                if key in data:
+                    message = "{field} cannot be changed once the row is inserted"
+                    error = PydanticCustomError("immutable_field", message, {"field": key})
+                    errors.append({"type": error, "loc": (key,), "input": data[key]})
             for name in sorted(cls._not_null):
                 alias = cls.model_fields[name].validation_alias
                 # the key as the caller sent it: the column's own, or the attribute name
@@ -155,9 +161,12 @@ class NoteSelect(_Select):
 
 
 class NoteUpdate(_PartialUpdate):
-    """A partial update of a `notes` row: only the fields given are changed."""
+    """A partial update of a `notes` row: only the fields given are changed.
+
+    `id` cannot be changed: an update that gives it is refused."""
 
     _not_null = frozenset({"pinned"})
+    _fixed = frozenset({"id"})
     body: str | None = None
     pinned: _Boolean | None = None
 
@@ -179,9 +188,9 @@ class NoteLinkSelect(_Select):
 
 
 class NoteLinkUpdate(_PartialUpdate):
-    """A partial update of a `note_links` row: only the fields given are changed."""
+    """A partial update of a `note_links` row: only the fields given are changed.
 
-    _not_null = frozenset({"from_id", "to_id"})
-    from_id: _Integer | None = None
-    to_id: _Integer | None = None
+    `from_id` and `to_id` cannot be changed: an update that gives them is refused."""
+
+    _fixed = frozenset({"from_id", "to_id"})
     weight: _Real | None = None

@@ -181,12 +181,18 @@ class _PartialUpdate(BaseModel):
 
     model_config = ConfigDict(defer_build=True)
     _not_null: ClassVar[frozenset[str]] = frozenset()
+    _fixed: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="wrap")
     @classmethod
     def _reject_null(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
         if isinstance(data, dict):
             errors: list[InitErrorDetails] = []
+            for key in sorted(cls._fixed):
+                if key in data:
+                    message = "{field} cannot be changed once the row is inserted"
+                    error = PydanticCustomError("immutable_field", message, {"field": key})
+                    errors.append({"type": error, "loc": (key,), "input": data[key]})
             for name in sorted(cls._not_null):
                 alias = cls.model_fields[name].validation_alias
                 # the key as the caller sent it: the column's own, or the attribute name
@@ -276,9 +282,12 @@ class OrderSelect(_Select):
 
 
 class OrderUpdate(_PartialUpdate):
-    """A partial update of a `order` row: only the fields given are changed."""
+    """A partial update of a `order` row: only the fields given are changed.
+
+    `id` cannot be changed: an update that gives it is refused."""
 
     _not_null = frozenset({"class_"})
+    _fixed = frozenset({"id"})
     model_config = ConfigDict(validate_by_name=True)
 
     class_: Annotated[
@@ -328,8 +337,11 @@ class GroupSelect(_Select):
 
 
 class GroupUpdate(_PartialUpdate):
-    """A partial update of a `group` row: only the fields given are changed."""
+    """A partial update of a `group` row: only the fields given are changed.
 
+    `id` cannot be changed: an update that gives it is refused."""
+
+    _fixed = frozenset({"id"})
     user: (
         Annotated[
             str, Field(max_length=10), _Rules('lowercase "only"\n please', pattern="^[a-z]+$")

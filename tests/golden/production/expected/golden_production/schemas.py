@@ -7,6 +7,8 @@ import decimal
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
+    AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -62,14 +64,21 @@ class _Exact:
         return value
 
 
+def _naive_time(value: datetime.time) -> datetime.time:
+    # a `time` column keeps no offset: both databases would drop it without a word
+    if value.tzinfo is not None:
+        raise PydanticCustomError("timezone_naive", "Input should not have timezone info")
+    return value
+
+
 _DATETIME = _Exact("datetime_type", bool, int, float)
 _INT = _Exact("int_type", bool)
 _TIME = _Exact("time_type", bool, int, float)
 
 _Bigint = Annotated[int, Field(ge=-9223372036854775808, le=9223372036854775807), _INT]
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647), _INT]
-_Time = Annotated[datetime.time, _TIME]
-_Timestamp = Annotated[datetime.datetime, _DATETIME]
+_Time = Annotated[datetime.time, AfterValidator(_naive_time), _TIME]
+_Timestamptz = Annotated[AwareDatetime, _DATETIME]
 
 
 class _Insert(BaseModel):
@@ -109,12 +118,18 @@ class _PartialUpdate(BaseModel):
 
     model_config = ConfigDict(defer_build=True)
     _not_null: ClassVar[frozenset[str]] = frozenset()
+    _fixed: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="wrap")
     @classmethod
     def _reject_null(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
         if isinstance(data, dict):
             errors: list[InitErrorDetails] = []
+            for key in sorted(cls._fixed):
+                if key in data:
+                    message = "{field} cannot be changed once the row is inserted"
+                    error = PydanticCustomError("immutable_field", message, {"field": key})
+                    errors.append({"type": error, "loc": (key,), "input": data[key]})
             for name in sorted(cls._not_null):
                 alias = cls.model_fields[name].validation_alias
                 # the key as the caller sent it: the column's own, or the attribute name
@@ -165,7 +180,7 @@ class UserInsert(_Insert):
         dict[str, JsonValue] | list[JsonValue] | str | int | float | bool,
         Field(validation_alias="metadata", serialization_alias="metadata"),
     ] = {}
-    seen_at: _Timestamp | None = None
+    seen_at: _Timestamptz | None = None
 
 
 class UserSelect(_Select):
@@ -184,12 +199,14 @@ class UserSelect(_Select):
 
 
 class UserUpdate(_PartialUpdate):
-    """A partial update of a `users` row: only the fields given are changed."""
+    """A partial update of a `users` row: only the fields given are changed.
 
-    _not_null = frozenset({"id", "email", "balance", "metadata_"})
+    `id` cannot be changed: an update that gives it is refused."""
+
+    _not_null = frozenset({"email", "balance", "metadata_"})
+    _fixed = frozenset({"id"})
     model_config = ConfigDict(validate_by_name=True)
 
-    id: _Integer | None = None
     email: Annotated[str, Field(max_length=255)] | None = None
     current_post_id: _Bigint | None = None
     balance: Annotated[decimal.Decimal, Field(max_digits=12, decimal_places=2)] | None = None
@@ -197,7 +214,7 @@ class UserUpdate(_PartialUpdate):
         dict[str, JsonValue] | list[JsonValue] | str | int | float | bool | None,
         Field(validation_alias="metadata", serialization_alias="metadata"),
     ] = None
-    seen_at: _Timestamp | None = None
+    seen_at: _Timestamptz | None = None
 
 
 class PostInsert(_Insert):
@@ -226,9 +243,12 @@ class PostSelect(_Select):
 
 
 class PostUpdate(_PartialUpdate):
-    """A partial update of a `posts` row: only the fields given are changed."""
+    """A partial update of a `posts` row: only the fields given are changed.
+
+    `id` cannot be changed: an update that gives it is refused."""
 
     _not_null = frozenset({"author_id", "title", "tags"})
+    _fixed = frozenset({"id"})
     author_id: _Integer | None = None
     pinned_by: _Integer | None = None
     title: str | None = None
@@ -253,10 +273,11 @@ class ReadingSelect(_Select):
 
 
 class ReadingUpdate(_PartialUpdate):
-    """A partial update of a `readings` row: only the fields given are changed."""
+    """A partial update of a `readings` row: only the fields given are changed.
 
-    _not_null = frozenset({"sensor"})
-    sensor: Annotated[str, Field(max_length=10)] | None = None
+    `taken_at` and `sensor` cannot be changed: an update that gives them is refused."""
+
+    _fixed = frozenset({"taken_at", "sensor"})
     value: _Integer | None = None
 
 

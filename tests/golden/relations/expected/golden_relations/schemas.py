@@ -99,12 +99,18 @@ class _PartialUpdate(BaseModel):
 
     model_config = ConfigDict(defer_build=True)
     _not_null: ClassVar[frozenset[str]] = frozenset()
+    _fixed: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="wrap")
     @classmethod
     def _reject_null(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
         if isinstance(data, dict):
             errors: list[InitErrorDetails] = []
+            for key in sorted(cls._fixed):
+                if key in data:
+                    message = "{field} cannot be changed once the row is inserted"
+                    error = PydanticCustomError("immutable_field", message, {"field": key})
+                    errors.append({"type": error, "loc": (key,), "input": data[key]})
             for name in sorted(cls._not_null):
                 alias = cls.model_fields[name].validation_alias
                 # the key as the caller sent it: the column's own, or the attribute name
@@ -156,9 +162,12 @@ class PersonSelect(_Select):
 
 
 class PersonUpdate(_PartialUpdate):
-    """A partial update of a `people` row: only the fields given are changed."""
+    """A partial update of a `people` row: only the fields given are changed.
+
+    `id` cannot be changed: an update that gives it is refused."""
 
     _not_null = frozenset({"name"})
+    _fixed = frozenset({"id"})
     name: str | None = None
     manager_id: _Integer | None = None
 
@@ -179,9 +188,12 @@ class ProfileSelect(_Select):
 
 
 class ProfileUpdate(_PartialUpdate):
-    """A partial update of a `profiles` row: only the fields given are changed."""
+    """A partial update of a `profiles` row: only the fields given are changed.
+
+    `id` cannot be changed: an update that gives it is refused."""
 
     _not_null = frozenset({"person_id"})
+    _fixed = frozenset({"id"})
     person_id: _Integer | None = None
     bio: str | None = None
 
@@ -204,9 +216,12 @@ class MessageSelect(_Select):
 
 
 class MessageUpdate(_PartialUpdate):
-    """A partial update of a `messages` row: only the fields given are changed."""
+    """A partial update of a `messages` row: only the fields given are changed.
+
+    `id` cannot be changed: an update that gives it is refused."""
 
     _not_null = frozenset({"sender_id", "recipient_id"})
+    _fixed = frozenset({"id"})
     sender_id: _Integer | None = None
     recipient_id: _Integer | None = None
     body: str | None = None
@@ -227,11 +242,11 @@ class FollowSelect(_Select):
 
 
 class FollowUpdate(_PartialUpdate):
-    """A partial update of a `follows` row: only the fields given are changed."""
+    """A partial update of a `follows` row: only the fields given are changed.
 
-    _not_null = frozenset({"follower_id", "followee_id"})
-    follower_id: _Integer | None = None
-    followee_id: _Integer | None = None
+    `follower_id` and `followee_id` cannot be changed: an update that gives them is refused."""
+
+    _fixed = frozenset({"follower_id", "followee_id"})
 
 
 class TeamInsert(_Insert):
@@ -248,9 +263,12 @@ class TeamSelect(_Select):
 
 
 class TeamUpdate(_PartialUpdate):
-    """A partial update of a `teams` row: only the fields given are changed."""
+    """A partial update of a `teams` row: only the fields given are changed.
+
+    `id` cannot be changed: an update that gives it is refused."""
 
     _not_null = frozenset({"name"})
+    _fixed = frozenset({"id"})
     name: str | None = None
 
 
@@ -269,11 +287,11 @@ class TeamMemberSelect(_Select):
 
 
 class TeamMemberUpdate(_PartialUpdate):
-    """A partial update of a `team_members` row: only the fields given are changed."""
+    """A partial update of a `team_members` row: only the fields given are changed.
 
-    _not_null = frozenset({"team_id", "person_id"})
-    team_id: _Integer | None = None
-    person_id: _Integer | None = None
+    `team_id` and `person_id` cannot be changed: an update that gives them is refused."""
+
+    _fixed = frozenset({"team_id", "person_id"})
 
 
 class PersonWithManager(PersonSelect, _Loaded):
