@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import decimal
 import uuid
 from collections.abc import Iterator
@@ -380,3 +381,47 @@ def test_an_update_refuses_the_key_and_immutable_columns(kinds: ModuleType) -> N
     # the insert takes them
     assert kinds.AccountInsert.model_validate({"code": "A", "class": "gold"}).class_ == "gold"
     assert "`code` and `class` cannot be changed" in (update.__doc__ or "")
+
+
+# -- the write matrix: printed in each model's docstring, and true ---------------------------------
+
+
+def _matrix_cases() -> list[tuple[str, str]]:
+    from tests.helpers import GOLDEN, GOLDEN_CASES, ROOT
+
+    specs = [("life_ceo", (ROOT / "specs" / "life_ceo.yaml").read_text("utf-8")), ("boundary", SPEC)]
+    return specs + [(case, (GOLDEN / case / "spec.yaml").read_text("utf-8")) for case in GOLDEN_CASES]
+
+
+@pytest.mark.parametrize(("name", "text"), _matrix_cases(), ids=lambda v: v if len(v) < 40 else "spec")
+def test_the_write_matrix_says_what_the_schemas_do(name: str, text: str, tmp_path: Path) -> None:
+    from schemagen.codegen.write_matrix import matrix, rows
+
+    catalog = schemagen.resolve(schemagen.parse_spec(text))
+    package = import_generated(tmp_path, catalog)
+    for table in catalog.tables:
+        model = getattr(package, table.class_name)
+        assert matrix(table) in (inspect.getdoc(model) or ""), table.name
+        insert, update, select = (getattr(package, f"{table.class_name}{kind}") for kind in ("Insert", "Update", "Select"))
+        for column, (_, on_insert, on_update, on_select) in zip(table.columns, rows(table)):
+            field = insert.model_fields.get(column.attr)
+            if on_insert == "required":
+                assert field is not None and field.is_required(), (table.name, column.key)
+            elif on_insert.startswith("optional"):
+                assert field is not None and not field.is_required(), (table.name, column.key)
+            else:
+                assert field is None, (table.name, column.key)
+            in_update = column.attr in update.model_fields
+            if on_update.startswith("refused"):
+                assert not in_update and column.key in update._fixed, (table.name, column.key)
+                assert errors(update, {column.key: None})[0][1] == "immutable_field"
+            elif on_update.startswith("optional"):
+                assert in_update and (column.attr in update._not_null) == on_update.endswith("null refused")
+            else:
+                assert not in_update and column.key not in update._fixed, (table.name, column.key)
+            if on_select == "left out (secret)":
+                assert column.attr not in select.model_fields
+            else:
+                annotation = select.model_fields[column.attr].annotation
+                assert (type(None) in getattr(annotation, "__args__", ())) == (on_select == "may be null"), \
+                    (table.name, column.key, annotation)
