@@ -425,3 +425,11 @@ def test_the_write_matrix_says_what_the_schemas_do(name: str, text: str, tmp_pat
                 annotation = select.model_fields[column.attr].annotation
                 assert (type(None) in getattr(annotation, "__args__", ())) == (on_select == "may be null"), \
                     (table.name, column.key, annotation)
+
+
+def test_the_readme_shows_the_example_specs_matrix() -> None:
+    from schemagen.codegen.write_matrix import matrix
+    from tests.helpers import ROOT
+
+    catalog = schemagen.resolve(schemagen.parse_spec((ROOT / "specs" / "life_ceo.yaml").read_text("utf-8")))
+    assert "\n" + matrix(catalog.table("order")) + "\n" in (ROOT / "README.md").read_text("utf-8")

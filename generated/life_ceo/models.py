@@ -1016,8 +1016,8 @@ class TicketOrder(Base):
     | column         | insert                        | update                 | select     |
     |----------------|-------------------------------|------------------------|------------|
     | `id`           | set by the ORM (uuid4)        | refused (primary key)  | never null |
-    | `user_id`      | required                      | optional; null refused | never null |
-    | `event_id`     | required                      | optional; null refused | never null |
+    | `user_id`      | required                      | refused (immutable)    | never null |
+    | `event_id`     | required                      | refused (immutable)    | never null |
     | `class`        | optional, default `'general'` | optional; null refused | never null |
     | `quantity`     | optional, default `1`         | optional; null refused | never null |
     | `total`        | required                      | optional; null refused | never null |

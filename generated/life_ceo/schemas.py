@@ -807,16 +807,12 @@ class TicketOrderSelect(_Select):
 class TicketOrderUpdate(_PartialUpdate):
     """A partial update of a `order` row: only the fields given are changed.
 
-    `id` cannot be changed: an update that gives it is refused."""
+    `id`, `user_id` and `event_id` cannot be changed: an update that gives them is refused."""
 
-    _not_null = frozenset(
-        {"user_id", "event_id", "class_", "quantity", "total", "currency", "status", "ticket_codes"}
-    )
-    _fixed = frozenset({"id"})
+    _not_null = frozenset({"class_", "quantity", "total", "currency", "status", "ticket_codes"})
+    _fixed = frozenset({"id", "user_id", "event_id"})
     model_config = ConfigDict(validate_by_name=True)
 
-    user_id: _Integer | None = None
-    event_id: _Integer | None = None
     class_: Annotated[
         TicketClass | None, Field(validation_alias="class", serialization_alias="class")
     ] = None

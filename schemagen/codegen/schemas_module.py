@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from schemagen.catalog import Catalog, Column
 from schemagen.codegen import ir
@@ -57,10 +58,10 @@ def _set_display(name: str, items: tuple[Code, ...]) -> Code:
     return Code("\n        {\n" + "".join(f"            {item},\n" for item in items) + "        },\n    ")
 
 
-def _own_limits(column: Column) -> dict[str, object]:
+def _own_limits(column: Column) -> dict[str, Any]:
     """What the column's SQL type itself holds, as Field constraints: a value the database
     would refuse (or silently round, pad or cut) is refused at validation, in Pydantic's words."""
-    kind, limits = column.type, {}
+    kind, limits = column.type, dict[str, Any]()
     if kind == "char" and column.length:
         # PostgreSQL pads a shorter value with spaces and SQLite does not: only full values fit
         limits["min_length"] = column.length
@@ -241,7 +242,7 @@ class _Schemas:
         own = _own_limits(column)
         exact = self.exact_marker(column)
         rules = column.rules
-        constraints: dict[str, object] = dict(own)
+        constraints: dict[str, Any] = dict(own)
         rule_args: dict[str, str] = {}
         list_constraints: dict[str, str] = {}
         if rules is not None:
@@ -261,13 +262,13 @@ class _Schemas:
                 value = getattr(rules, rule)
                 tighter = _TIGHTER.get(rule)
                 constraints[rule] = value if rule not in constraints or tighter is None else tighter(
-                    value, constraints[rule])  # type: ignore[operator]
+                    value, constraints[rule])
             rule_args = {}
 
         def field() -> str:
             return imports.name(PYDANTIC, "Field")
 
-        def field_call(values: dict[str, object]) -> str:
+        def field_call(values: dict[str, Any]) -> str:
             return call(field(), **{key: literal(value, module=imports.module) for key, value in values.items()})
 
         after = self.after_checks(column)
