@@ -534,7 +534,9 @@ tables:
     pkg = build(tmp_path, text)
     import inspect
 
-    assert inspect.getdoc(pkg.Account) == inspect.cleandoc(LONG_COMMENT)
+    # the comment, exactly, then the table's write matrix
+    doc, matrix = (inspect.getdoc(pkg.Account) or "").split("\n\nWhat each column takes on insert and update", 1)
+    assert doc == inspect.cleandoc(LONG_COMMENT) and matrix.startswith(", and gives when read:\n\n| column")
     assert pkg.Account.__table__.comment == LONG_COMMENT
     assert pkg.Account.__table__.c.note.comment == LONG_COMMENT
     source = models_source(tmp_path, text)

@@ -540,7 +540,29 @@ _USER_SETTINGS_ENABLED_AGENTS_TYPE = _ArrayOf(
 
 
 class User(Base):
-    """People using the platform."""
+    """People using the platform.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column          | insert                    | update                    | select            |
+    |-----------------|---------------------------|---------------------------|-------------------|
+    | `id`            | numbered by the database  | refused (primary key)     | never null        |
+    | `public_id`     | set by the ORM (uuid4)    | left out (server-set)     | never null        |
+    | `email`         | required                  | optional; null refused    | never null        |
+    | `username`      | optional, default null    | optional; null clears it  | may be null       |
+    | `password_hash` | required                  | optional; null refused    | left out (secret) |
+    | `first_name`    | optional, default null    | optional; null clears it  | may be null       |
+    | `last_name`     | optional, default null    | optional; null clears it  | may be null       |
+    | `bio`           | optional, default null    | optional; null clears it  | may be null       |
+    | `avatar_url`    | optional, default null    | optional; null clears it  | may be null       |
+    | `phone`         | optional, default null    | optional; null clears it  | may be null       |
+    | `country_code`  | optional, default null    | optional; null clears it  | may be null       |
+    | `birth_date`    | optional, default null    | optional; null clears it  | may be null       |
+    | `timezone`      | optional, default `'UTC'` | optional; null clears it  | may be null       |
+    | `is_verified`   | optional, default `false` | optional; null refused    | never null        |
+    | `created_at`    | set by the database (now) | left out (server-set)     | never null        |
+    | `updated_at`    | set by the database (now) | set by the database (now) | never null        |
+    """
 
     __tablename__ = "users"
     __table_args__ = (
@@ -699,7 +721,22 @@ listen(
 
 
 class UserSettings(Base):
-    """Per-user preferences; exactly one row per user."""
+    """Per-user preferences; exactly one row per user.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column              | insert                            | update                   | select      |
+    |---------------------|-----------------------------------|--------------------------|-------------|
+    | `id`                | numbered by the database          | refused (primary key)    | never null  |
+    | `user_id`           | required                          | optional; null refused   | never null  |
+    | `enabled_agents`    | optional, default (the spec's)    | optional; null refused   | never null  |
+    | `notifications`     | optional, default `'on'`          | optional; null refused   | never null  |
+    | `quiet_hours_start` | optional, default null            | optional; null clears it | may be null |
+    | `quiet_hours_end`   | optional, default null            | optional; null clears it | may be null |
+    | `session_timeout`   | optional, default null            | optional; null clears it | may be null |
+    | `sessions_allowed`  | set by the database (its default) | left out (server-set)    | never null  |
+    | `theme`             | optional, default `'system'`      | optional; null clears it | may be null |
+    """
 
     __tablename__ = "user_settings"
     __table_args__ = ({"comment": "Per-user preferences; exactly one row per user."},)
@@ -731,7 +768,20 @@ class UserSettings(Base):
 
 
 class LifeCeoConversation(Base):
-    """Chats between a user and one of the Life CEO agents."""
+    """Chats between a user and one of the Life CEO agents.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column              | insert                    | update                    | select      |
+    |---------------------|---------------------------|---------------------------|-------------|
+    | `id`                | numbered by the database  | refused (primary key)     | never null  |
+    | `user_id`           | required                  | optional; null refused    | never null  |
+    | `agent_type`        | required                  | optional; null refused    | never null  |
+    | `title`             | optional, default null    | optional; null clears it  | may be null |
+    | `messages`          | optional, default `[]`    | optional; null refused    | never null  |
+    | `suggested_actions` | optional, default `[]`    | optional; null refused    | never null  |
+    | `created_at`        | set by the database (now) | left out (server-set)     | never null  |
+    | `updated_at`        | set by the database (now) | set by the database (now) | never null  |"""
 
     __tablename__ = "life_ceo_conversations"
     __table_args__ = (
@@ -789,7 +839,19 @@ listen(
 
 
 class Group(Base):
-    """Communities such as 'New York Expats'."""
+    """Communities such as 'New York Expats'.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column       | insert                         | update                   | select      |
+    |--------------|--------------------------------|--------------------------|-------------|
+    | `id`         | numbered by the database       | refused (primary key)    | never null  |
+    | `name`       | required                       | optional; null refused   | never null  |
+    | `owner_id`   | optional, default null         | optional; null clears it | may be null |
+    | `tags`       | optional, default null         | optional; null clears it | may be null |
+    | `member_ids` | optional, default null         | optional; null clears it | may be null |
+    | `settings`   | optional, default (the spec's) | optional; null refused   | never null  |
+    | `created_at` | set by the database (now)      | left out (server-set)    | never null  |"""
 
     __tablename__ = "groups"
     __table_args__ = (
@@ -838,7 +900,16 @@ class Group(Base):
 
 
 class GroupMember(Base):
-    """Link table users <-> groups, with the member's role."""
+    """Link table users <-> groups, with the member's role.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column      | insert                       | update                 | select     |
+    |-------------|------------------------------|------------------------|------------|
+    | `group_id`  | required                     | refused (primary key)  | never null |
+    | `user_id`   | required                     | refused (primary key)  | never null |
+    | `role`      | optional, default `'member'` | optional; null refused | never null |
+    | `joined_at` | set by the database (now)    | left out (server-set)  | never null |"""
 
     __tablename__ = "group_members"
     __mapper_args__ = {"eager_defaults": True, "confirm_deleted_rows": False}
@@ -862,7 +933,24 @@ class GroupMember(Base):
 
 
 class Memory(Base):
-    """Things the Life CEO should remember about a user."""
+    """Things the Life CEO should remember about a user.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column                 | insert                     | update                    | select      |
+    |------------------------|----------------------------|---------------------------|-------------|
+    | `id`                   | numbered by the database   | refused (primary key)     | never null  |
+    | `user_id`              | required                   | optional; null refused    | never null  |
+    | `type`                 | optional, default `'note'` | optional; null refused    | never null  |
+    | `content`              | required                   | optional; null refused    | never null  |
+    | `importance`           | optional, default `5`      | optional; null refused    | never null  |
+    | `occurred_on`          | set by the database (now)  | left out (server-set)     | never null  |
+    | `context`              | optional, default null     | optional; null clears it  | may be null |
+    | `encrypted_attachment` | optional, default null     | optional; null clears it  | may be null |
+    | `created_at`           | set by the database (now)  | left out (server-set)     | never null  |
+    | `updated_at`           | set by the database (now)  | set by the database (now) | never null  |
+    | `deleted_at`           | optional, default null     | optional; null clears it  | may be null |
+    """
 
     __tablename__ = "memories"
     __table_args__ = (
@@ -946,7 +1034,24 @@ listen(
 
 
 class Event(Base):
-    """Meetups, organised by a user, optionally within a group."""
+    """Meetups, organised by a user, optionally within a group.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column            | insert                    | update                   | select      |
+    |-------------------|---------------------------|--------------------------|-------------|
+    | `id`              | numbered by the database  | refused (primary key)    | never null  |
+    | `organizer_id`    | required                  | optional; null refused   | never null  |
+    | `group_id`        | optional, default null    | optional; null clears it | may be null |
+    | `title`           | required                  | optional; null refused   | never null  |
+    | `description`     | optional, default null    | optional; null clears it | may be null |
+    | `starts_at`       | required                  | optional; null refused   | never null  |
+    | `ends_at`         | optional, default null    | optional; null clears it | may be null |
+    | `reminder_before` | optional, default null    | optional; null clears it | may be null |
+    | `capacity`        | optional, default null    | optional; null clears it | may be null |
+    | `ticket_price`    | optional, default `0`     | optional; null refused   | never null  |
+    | `agenda`          | optional, default `[]`    | optional; null refused   | never null  |
+    | `created_at`      | set by the database (now) | left out (server-set)    | never null  |"""
 
     __tablename__ = "events"
     __table_args__ = (
@@ -987,7 +1092,17 @@ class Event(Base):
 
 
 class EventAttendee(Base):
-    """RSVPs: link table users <-> events."""
+    """RSVPs: link table users <-> events.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column         | insert                      | update                 | select     |
+    |----------------|-----------------------------|------------------------|------------|
+    | `event_id`     | required                    | refused (primary key)  | never null |
+    | `user_id`      | required                    | refused (primary key)  | never null |
+    | `rsvp`         | optional, default `'maybe'` | optional; null refused | never null |
+    | `guests`       | optional, default `0`       | optional; null refused | never null |
+    | `responded_at` | set by the database (now)   | left out (server-set)  | never null |"""
 
     __tablename__ = "event_attendees"
     __table_args__ = (
@@ -1008,7 +1123,22 @@ class EventAttendee(Base):
 
 
 class TicketOrder(Base):
-    """Ticket purchases for events."""
+    """Ticket purchases for events.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column         | insert                        | update                 | select     |
+    |----------------|-------------------------------|------------------------|------------|
+    | `id`           | set by the ORM (uuid4)        | refused (primary key)  | never null |
+    | `user_id`      | required                      | refused (immutable)    | never null |
+    | `event_id`     | required                      | refused (immutable)    | never null |
+    | `class`        | optional, default `'general'` | optional; null refused | never null |
+    | `quantity`     | optional, default `1`         | optional; null refused | never null |
+    | `total`        | required                      | optional; null refused | never null |
+    | `currency`     | optional, default `'USD'`     | optional; null refused | never null |
+    | `status`       | optional, default `'pending'` | optional; null refused | never null |
+    | `ticket_codes` | optional, default `[]`        | optional; null refused | never null |
+    | `placed_at`    | set by the database (now)     | left out (server-set)  | never null |"""
 
     __tablename__ = "order"
     __table_args__ = (
@@ -1038,7 +1168,30 @@ class TicketOrder(Base):
 
 
 class HousingListing(Base):
-    """Rooms and flats offered by hosts."""
+    """Rooms and flats offered by hosts.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column           | insert                            | update                    | select      |
+    |------------------|-----------------------------------|---------------------------|-------------|
+    | `id`             | numbered by the database          | refused (primary key)     | never null  |
+    | `host_id`        | required                          | optional; null refused    | never null  |
+    | `title`          | required                          | optional; null refused    | never null  |
+    | `description`    | optional, default null            | optional; null clears it  | may be null |
+    | `status`         | optional, default `'draft'`       | optional; null refused    | never null  |
+    | `monthly_rent`   | required                          | optional; null refused    | never null  |
+    | `currency`       | optional, default `'USD'`         | optional; null refused    | never null  |
+    | `bedrooms`       | optional, default `1`             | optional; null refused    | never null  |
+    | `bathrooms`      | optional, default null            | optional; null clears it  | may be null |
+    | `latitude`       | optional, default null            | optional; null clears it  | may be null |
+    | `longitude`      | optional, default null            | optional; null clears it  | may be null |
+    | `select`         | optional, default `false`         | optional; null refused    | never null  |
+    | `details`        | optional, default null            | optional; null clears it  | may be null |
+    | `available_from` | set by the database (its default) | left out (server-set)     | may be null |
+    | `blackout_dates` | optional, default null            | optional; null clears it  | may be null |
+    | `created_at`     | set by the database (now)         | left out (server-set)     | never null  |
+    | `updated_at`     | set by the database (now)         | set by the database (now) | never null  |
+    """
 
     __tablename__ = "housing_listings"
     __table_args__ = (
@@ -1128,7 +1281,24 @@ listen(
 
 
 class HousingApplication(Base):
-    """A user's application for a listing."""
+    """A user's application for a listing.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column           | insert                        | update                   | select      |
+    |------------------|-------------------------------|--------------------------|-------------|
+    | `id`             | numbered by the database      | refused (primary key)    | never null  |
+    | `listing_id`     | required                      | optional; null refused   | never null  |
+    | `applicant_id`   | required                      | optional; null refused   | never null  |
+    | `reviewed_by_id` | optional, default null        | optional; null clears it | may be null |
+    | `status`         | optional, default `'pending'` | optional; null refused   | never null  |
+    | `message`        | optional, default null        | optional; null clears it | may be null |
+    | `from`           | required                      | optional; null refused   | never null  |
+    | `until`          | optional, default null        | optional; null clears it | may be null |
+    | `household_size` | optional, default `1`         | optional; null refused   | never null  |
+    | `match_score`    | optional, default null        | optional; null clears it | may be null |
+    | `created_at`     | set by the database (now)     | left out (server-set)    | never null  |
+    | `reviewed_at`    | optional, default null        | optional; null clears it | may be null |"""
 
     __tablename__ = "housing_applications"
     __table_args__ = (
@@ -1183,7 +1353,23 @@ class HousingApplication(Base):
 
 
 class Post(Base):
-    """Feed posts, on a profile or in a group."""
+    """Feed posts, on a profile or in a group.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column            | insert                       | update                    | select      |
+    |-------------------|------------------------------|---------------------------|-------------|
+    | `id`              | numbered by the database     | refused (primary key)     | never null  |
+    | `author_id`       | required                     | optional; null refused    | never null  |
+    | `group_id`        | optional, default null       | optional; null clears it  | may be null |
+    | `content`         | required                     | optional; null refused    | never null  |
+    | `visibility`      | optional, default `'public'` | optional; null refused    | never null  |
+    | `hashtags`        | optional, default `[]`       | optional; null refused    | never null  |
+    | `view_count`      | optional, default `0`        | optional; null refused    | never null  |
+    | `reaction_counts` | optional, default `{}`       | optional; null refused    | never null  |
+    | `created_at`      | set by the database (now)    | left out (server-set)     | never null  |
+    | `updated_at`      | set by the database (now)    | set by the database (now) | never null  |
+    """
 
     __tablename__ = "posts"
     __table_args__ = (
@@ -1255,7 +1441,18 @@ listen(
 
 
 class Comment(Base):
-    """Threaded comments on posts."""
+    """Threaded comments on posts.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column       | insert                    | update                   | select      |
+    |--------------|---------------------------|--------------------------|-------------|
+    | `id`         | numbered by the database  | refused (primary key)    | never null  |
+    | `post_id`    | required                  | optional; null refused   | never null  |
+    | `author_id`  | optional, default `1`     | optional; null refused   | never null  |
+    | `parent_id`  | optional, default null    | optional; null clears it | may be null |
+    | `body`       | required                  | optional; null refused   | never null  |
+    | `created_at` | set by the database (now) | left out (server-set)    | never null  |"""
 
     __tablename__ = "comments"
     __table_args__ = (
@@ -1293,7 +1490,17 @@ class Comment(Base):
 
 
 class Tag(Base):
-    """Topics posts can be tagged with."""
+    """Topics posts can be tagged with.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column  | insert                        | update                   | select      |
+    |---------|-------------------------------|--------------------------|-------------|
+    | `id`    | numbered by the database      | refused (primary key)    | never null  |
+    | `name`  | required                      | optional; null refused   | never null  |
+    | `group` | optional, default null        | optional; null clears it | may be null |
+    | `order` | optional, default `0`         | optional; null refused   | never null  |
+    | `color` | optional, default `'#64748b'` | optional; null refused   | never null  |"""
 
     __tablename__ = "tags"
     __table_args__ = (
@@ -1315,7 +1522,14 @@ class Tag(Base):
 
 
 class PostTag(Base):
-    """Pure link table posts <-> tags (no relations of its own)."""
+    """Pure link table posts <-> tags (no relations of its own).
+
+    What each column takes on insert and update, and gives when read:
+
+    | column    | insert   | update                | select     |
+    |-----------|----------|-----------------------|------------|
+    | `post_id` | required | refused (primary key) | never null |
+    | `tag_id`  | required | refused (primary key) | never null |"""
 
     __tablename__ = "post_tags"
     __table_args__ = ({"comment": "Pure link table posts <-> tags (no relations of its own)."},)
@@ -1329,7 +1543,15 @@ class PostTag(Base):
 
 
 class Follow(Base):
-    """Who follows whom: a self-referencing many-to-many on users."""
+    """Who follows whom: a self-referencing many-to-many on users.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column        | insert                    | update                | select     |
+    |---------------|---------------------------|-----------------------|------------|
+    | `follower_id` | required                  | refused (primary key) | never null |
+    | `followee_id` | required                  | refused (primary key) | never null |
+    | `created_at`  | set by the database (now) | left out (server-set) | never null |"""
 
     __tablename__ = "follows"
     __table_args__ = (
@@ -1348,7 +1570,19 @@ class Follow(Base):
 
 
 class Notification(Base):
-    """In-app notifications."""
+    """In-app notifications.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column       | insert                    | update                   | select      |
+    |--------------|---------------------------|--------------------------|-------------|
+    | `id`         | numbered by the database  | refused (primary key)    | never null  |
+    | `user_id`    | required                  | optional; null refused   | never null  |
+    | `actor_id`   | optional, default null    | optional; null clears it | may be null |
+    | `type`       | required                  | optional; null refused   | never null  |
+    | `payload`    | required                  | optional; null refused   | never null  |
+    | `read_at`    | optional, default null    | optional; null clears it | may be null |
+    | `created_at` | set by the database (now) | left out (server-set)    | never null  |"""
 
     __tablename__ = "notifications"
     __table_args__ = (
@@ -1385,7 +1619,23 @@ class Notification(Base):
 
 
 class AuditLog(Base):
-    """Append-only record of changes, for compliance."""
+    """Append-only record of changes, for compliance.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column            | insert                            | update                   | select      |
+    |-------------------|-----------------------------------|--------------------------|-------------|
+    | `id`              | numbered by the database          | refused (primary key)    | never null  |
+    | `actor_public_id` | optional, default null            | optional; null clears it | may be null |
+    | `action`          | required                          | optional; null refused   | never null  |
+    | `table_name`      | required                          | optional; null refused   | never null  |
+    | `row_pk`          | optional, default null            | optional; null clears it | may be null |
+    | `metadata`        | optional, default null            | optional; null clears it | may be null |
+    | `query`           | optional, default `{'sql': null}` | optional; null clears it | may be null |
+    | `request_id`      | optional, default null            | optional; null clears it | may be null |
+    | `signature`       | optional, default null            | optional; null clears it | may be null |
+    | `at`              | set by the database (now)         | left out (server-set)    | never null  |
+    """
 
     __tablename__ = "audit_log"
     __table_args__ = (

@@ -117,6 +117,8 @@ class Column:
     on_update_now: bool = False
     comment: str | None = None
     rules: Rules | None = None
+    immutable: bool = False
+    """Left out of the Update schema: set when the row is inserted, never changed (`immutable: true`)."""
     secret: bool = False
     """Left out of the Select schema: written through Insert/Update, never read back through the API."""
     generated: str | None = None

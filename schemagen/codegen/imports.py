@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from schemagen.codegen.literals import Code, from_import
 
-_STDLIB = frozenset({"collections", "datetime", "decimal", "enum", "typing", "uuid"})
+_STDLIB = frozenset({"collections", "datetime", "decimal", "enum", "re", "struct", "typing", "uuid"})
 
 
 class Imports:

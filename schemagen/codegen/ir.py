@@ -139,6 +139,9 @@ class SchemaClass:
     not_null: tuple[Code, ...] = ()
     not_null_set: Code = Code("{}")
     """`{"a", "b"}`, or exploded one name per line when too long for `_not_null = frozenset(...)`."""
+    fixed: tuple[Code, ...] = ()
+    """Update schemas: the keys of the columns an update may not change (primary key, `immutable`)."""
+    fixed_set: Code = Code("{}")
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,10 @@ class SchemasModule(Module):
     """Select fields of typed JSON show a value as the database holds it (`_AsStored`)."""
     uses_nested: bool = False
     """The module has nested read schemas (`UserWithMemories`) and their base `_Loaded`."""
+    markers: tuple[Field, ...] = ()
+    """`_INT = _Exact("int_type", bool)`: per type the shared marker refusing JSON's other types."""
+    helpers: frozenset[str] = frozenset()
+    """The boundary helpers the module uses: `exact` (`_Exact`), `interval`, `_float4`, `_naive_time`."""
 
 
 # relations.py ---------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from schemagen.codegen.common import (
 )
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, docstring, literal
+from schemagen.codegen.write_matrix import matrix as write_matrix
 from schemagen.codegen.relationships import relationship_field
 from schemagen.codegen.table_args import next_number, now_function
 from schemagen.codegen.table_args import table_args as build_table_args
@@ -262,6 +263,7 @@ class _Models:
             imports.name(SQLALCHEMY, "func")
             soft_delete = ir.SoftDelete(Code(table.column(table.soft_delete).attr), Code(table.class_name))
         doc = table.comment or f"A row of the `{table.name}` table."
+        doc += "\n\nWhat each column takes on insert and update, and gives when read:\n\n" + write_matrix(table)
         table_args = build_table_args(self.imports, table, self.catalog)
         return ir.ModelClass(
             name=Code(table.class_name),

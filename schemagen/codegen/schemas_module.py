@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 from schemagen.catalog import Catalog, Column
 from schemagen.codegen import ir
 from schemagen import names
@@ -11,6 +14,21 @@ from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, docstring, literal
 
 _RULES = ("min_length", "max_length", "pattern", "ge", "gt", "le", "lt")
+_TIGHTER = {"ge": max, "gt": max, "min_length": max, "le": min, "lt": min, "max_length": min}
+_SIZED = frozenset({"varchar", "char", "numeric"})  # limits set per column: no shared alias
+_FLOAT4_MAX = 3.4028234663852886e38
+_INTERVAL_RANGE = (datetime.timedelta(days=-719162), datetime.timedelta(days=2932896, seconds=86399, microseconds=999999))
+# Per type (or pass-through Python type): the shared `_Exact` marker refusing JSON's other types,
+# with Pydantic's own error type. Text stays accepted: JSON over HTTP spells these values as text.
+_EXACT = {
+    **dict.fromkeys(("smallint", "integer", "bigint", "serial", "bigserial", "int"), ("_INT", '_Exact("int_type", bool)')),
+    **dict.fromkeys(("real", "double", "float"), ("_FLOAT", '_Exact("float_type", bool)')),
+    **dict.fromkeys(("boolean", "bool"), ("_BOOL", '_Exact("bool_type", int, float)')),
+    "date": ("_DATE", '_Exact("date_type", bool, int, float)'),
+    "time": ("_TIME", '_Exact("time_type", bool, int, float)'),
+    **dict.fromkeys(("timestamp", "datetime"), ("_DATETIME", '_Exact("datetime_type", bool, int, float)')),
+    "interval": ("_INTERVAL", '_Exact("time_delta_type", bool, int, float, text=_interval)'),
+}
 
 
 def _leaves_out(secrets: list[str]) -> str:
@@ -19,6 +37,52 @@ def _leaves_out(secrets: list[str]) -> str:
     names = [f"`{key}`" for key in secrets]
     listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
     return f"\n\nLeaves out the secret column{'s' if len(names) > 1 else ''} {listed}."
+
+
+def _fixed_doc(keys: list[str]) -> str:
+    if not keys:
+        return ""
+    names = [f"`{key}`" for key in keys]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"\n\n{listed} cannot be changed: an update that gives {'it' if len(names) == 1 else 'them'} is refused."
+
+
+def _set_display(name: str, items: tuple[Code, ...]) -> Code:
+    """The set of `name = frozenset(...)` in black's layouts: on the line, on a line of its own, or
+    exploded one item per line."""
+    display = "{" + ", ".join(items) + "}"
+    if fits(4, f"{name} = frozenset({display})"):
+        return Code(display)
+    if fits(8, display):
+        return Code(f"\n        {display}\n    ")
+    return Code("\n        {\n" + "".join(f"            {item},\n" for item in items) + "        },\n    ")
+
+
+def _own_limits(column: Column) -> dict[str, Any]:
+    """What the column's SQL type itself holds, as Field constraints: a value the database
+    would refuse (or silently round, pad or cut) is refused at validation, in Pydantic's words."""
+    kind, limits = column.type, dict[str, Any]()
+    if kind == "char" and column.length:
+        # PostgreSQL pads a shorter value with spaces and SQLite does not: only full values fit
+        limits["min_length"] = column.length
+    if kind in ("varchar", "char") and column.length:
+        limits["max_length"] = column.length
+    value_range = column.kind.value_range
+    if value_range is not None:
+        limits["ge"], limits["le"] = value_range
+    if kind == "real":
+        limits["ge"], limits["le"] = -_FLOAT4_MAX, _FLOAT4_MAX
+    if kind in ("real", "double"):
+        # JSON has no infinity or NaN (they would be written back as null) and SQLite stores NaN as NULL
+        limits["allow_inf_nan"] = False
+    if kind == "interval":
+        # SQLite keeps an interval as a datetime from 1970-01-01, which must stay within years 1 to 9999
+        limits["ge"], limits["le"] = _INTERVAL_RANGE
+    if kind == "numeric" and column.precision is not None:
+        limits["max_digits"] = column.precision
+        # numeric(p) without a scale keeps no fraction (scale 0), as PostgreSQL does
+        limits["decimal_places"] = column.scale or 0
+    return limits
 
 
 def schemas_module(catalog: Catalog) -> ir.SchemasModule:
@@ -39,6 +103,8 @@ class _Schemas:
         self.uses_url = False
         self.uses_as_stored = False
         self.ranges: dict[str, ir.Field] = {}
+        self.markers: dict[str, ir.Field] = {}
+        self.helpers: set[str] = set()
 
     def module(self) -> ir.SchemasModule:
         imports = self.imports
@@ -50,7 +116,10 @@ class _Schemas:
             writable = [c for c in table.columns if not c.server_set]
             insert_fields = tuple(self.insert_field(c) for c in writable)
             select_fields = tuple(self.select_field(c) for c in table.columns if not c.secret)
-            update_fields = tuple(self.update_field(c) for c in writable)
+            # a key or an `immutable: true` column is written once: an update that names it is refused
+            fixed_columns = [c for c in table.columns if c.primary_key or c.immutable]
+            updatable = [c for c in writable if c not in fixed_columns]
+            update_fields = tuple(self.update_field(c) for c in updatable)
             aliased = any(c.attr != c.key for c in writable)
             config_insert = self.config_field(validate_by_name="True") if aliased else ()
             schemas.append(ir.SchemaClass(
@@ -64,19 +133,19 @@ class _Schemas:
                           + _leaves_out([c.key for c in table.columns if c.secret])),
                 select_fields,
             ))
-            not_null = tuple(literal(c.attr) for c in writable if not c.nullable)
-            not_null_set = "{" + ", ".join(not_null) + "}"
-            if not fits(4, f"_not_null = frozenset({not_null_set})"):
-                # black's layouts: the set on a line of its own, else exploded one name per line
-                not_null_set = (f"\n        {not_null_set}\n    " if fits(8, not_null_set) else "\n        {\n"
-                                + "".join(f"            {name},\n" for name in not_null) + "        },\n    ")
+            not_null = tuple(literal(c.attr) for c in updatable if not c.nullable)
+            fixed = tuple(literal(name) for name in dict.fromkeys(n for c in fixed_columns for n in (c.key, c.attr)))
             uses_update = True
             schemas.append(ir.SchemaClass(
                 Code(f"{table.class_name}Update"), Code("_PartialUpdate"),
-                docstring(f"A partial update of a `{table.name}` row: only the fields given are changed."),
-                config_insert + update_fields,
+                docstring(f"A partial update of a `{table.name}` row: only the fields given are changed."
+                          + _fixed_doc([c.key for c in fixed_columns])),
+                (self.config_field(validate_by_name="True") if any(c.attr != c.key for c in updatable) else ())
+                + update_fields,
                 not_null,
-                Code(not_null_set),
+                _set_display("_not_null", not_null),
+                fixed,
+                _set_display("_fixed", fixed),
             ))
         nested = self.nested_schemas()
         schemas.extend(nested)
@@ -107,12 +176,31 @@ class _Schemas:
         if self.uses_url:
             imports.name(PYDANTIC, "AnyUrl")
             imports.name(PYDANTIC, "TypeAdapter")
+        if "exact" in self.helpers:
+            imports.name("typing", "Any")
+            imports.name(PYDANTIC, "GetCoreSchemaHandler")
+            imports.name("pydantic_core", "core_schema")
+            imports.name("pydantic_core", "PydanticKnownError")
+            imports.name("collections.abc", "Callable")
+        if "interval" in self.helpers:
+            imports.name("pydantic_core", "PydanticCustomError")
+            imports.module("re")
+            imports.module("datetime")
+            imports.module("decimal")
+        if "_float4" in self.helpers:
+            imports.module("struct")
+        if self.helpers & {"_float4", "_naive_time"}:
+            imports.name("pydantic_core", "PydanticCustomError")
+        if "_naive_time" in self.helpers:
+            imports.module("datetime")
         if nested:
             imports.name("sqlalchemy", "inspect")
             imports.name("sqlalchemy.exc", "InvalidRequestError")
         return ir.SchemasModule(imports.render(), imports.locals(), self.uses_rules, uses_update, self.uses_url,
                                 tuple(schemas), tuple(self.ranges[name] for name in sorted(self.ranges)),
-                                uses_as_stored=self.uses_as_stored, uses_nested=bool(nested))
+                                uses_as_stored=self.uses_as_stored, uses_nested=bool(nested),
+                                markers=tuple(self.markers[name] for name in sorted(self.markers)),
+                                helpers=frozenset(self.helpers))
 
     def nested_schemas(self) -> list[ir.SchemaClass]:
         """Per relation, the Select schema with that relation loaded: `UserWithMemories`."""
@@ -147,20 +235,14 @@ class _Schemas:
         """The Insert/Update annotation of one column (no `| None`): type plus all its rules."""
         imports, kind = self.imports, column.type
         item = self.types.column_py_type(column)
-        item_constraints: dict[str, str] = {}
-        if kind == "char" and column.length:
-            # PostgreSQL pads a shorter value with spaces and SQLite does not: only full values fit
-            item_constraints["min_length"] = str(column.length)
-        if kind in ("varchar", "char") and column.length:
-            item_constraints["max_length"] = str(column.length)
-        value_range = column.kind.value_range
-        if value_range is not None:
-            item_constraints["ge"], item_constraints["le"] = str(value_range[0]), str(value_range[1])
-        if kind == "numeric" and column.precision is not None:
-            item_constraints["max_digits"] = str(column.precision)
-            # numeric(p) without a scale keeps no fraction (scale 0), as PostgreSQL does
-            item_constraints["decimal_places"] = str(column.scale or 0)
+        if kind == "timestamp":
+            # an offset on a plain timestamp is dropped (SQLite) or applied (PostgreSQL's session zone),
+            # and a timestamptz without one is read in the session's zone: both refused
+            item = imports.name(PYDANTIC, "AwareDatetime" if column.timezone else "NaiveDatetime")
+        own = _own_limits(column)
+        exact = self.exact_marker(column)
         rules = column.rules
+        constraints: dict[str, Any] = dict(own)
         rule_args: dict[str, str] = {}
         list_constraints: dict[str, str] = {}
         if rules is not None:
@@ -174,35 +256,44 @@ class _Schemas:
                     rule_args[rule] = literal(value)
             if rules.format is not None:
                 rule_args["format"] = literal(rules.format)
+        if rule_args and rules is not None and rules.message is None and "format" not in rule_args:
+            # Without a message the rules are plain constraints: one Field, the tighter bound winning.
+            for rule in rule_args:
+                value = getattr(rules, rule)
+                tighter = _TIGHTER.get(rule)
+                constraints[rule] = value if rule not in constraints or tighter is None else tighter(
+                    value, constraints[rule])
+            rule_args = {}
 
         def field() -> str:
             return imports.name(PYDANTIC, "Field")
 
-        annotated = imports.name("typing", "Annotated") if (item_constraints or rule_args or list_constraints) else ""
-        metadata = []
-        if rule_args and rules is not None and rules.message is None and "format" not in rule_args:
-            # Without a message the rules are plain constraints: one Field, the tighter bound winning.
-            merged = {**item_constraints, **rule_args}
-            if "max_length" in item_constraints and "max_length" in rule_args:
-                merged["max_length"] = str(min(int(item_constraints["max_length"]), int(rule_args["max_length"])))
-            item_constraints, rule_args = merged, {}
-        if value_range is not None and item_constraints == {"ge": str(value_range[0]), "le": str(value_range[1])}:
-            # only the type's own range: one shared alias instead of a Field per column
-            item = self.range_alias(kind, item, call(field(), **item_constraints))
-            item_constraints = {}
-        if item_constraints:
-            metadata.append(call(field(), **item_constraints))
-        if rule_args:
-            self.uses_rules = True
-            self.uses_url = self.uses_url or (rules is not None and rules.format == "url")
-            message = literal(rules.message) if rules is not None and rules.message is not None else "None"
-            metadata.append(call("_Rules", message, **dict(rule_args)))
-        if metadata:
-            item = f"{annotated}[{item}, {', '.join(metadata)}]"
+        def field_call(values: dict[str, Any]) -> str:
+            return call(field(), **{key: literal(value, module=imports.module) for key, value in values.items()})
+
+        after = self.after_checks(column)
+        if own == constraints and not rule_args and (own or exact or after) and kind not in _SIZED:
+            # only the type's own limits: one shared alias per type instead of a Field per column
+            item = self.kind_alias(column, item, field_call(own) if own else "", after, exact)
+        else:
+            metadata = []
+            if constraints:
+                metadata.append(field_call(constraints))
+            if rule_args:
+                self.uses_rules = True
+                self.uses_url = self.uses_url or (rules is not None and rules.format == "url")
+                message = literal(rules.message) if rules is not None and rules.message is not None else "None"
+                metadata.append(call("_Rules", message, **dict(rule_args)))
+            metadata.extend(after)
+            if exact:
+                metadata.append(exact)
+            if metadata:
+                item = f"{imports.name('typing', 'Annotated')}[{item}, {', '.join(metadata)}]"
         if not column.array:
             return item
         array = f"list[{item}]"
         if list_constraints:
+            annotated = imports.name("typing", "Annotated")
             list_message = rules.message if rules is not None else None
             if list_message is not None:
                 self.uses_rules = True
@@ -211,10 +302,32 @@ class _Schemas:
                 array = f"{annotated}[{array}, {call(field(), **list_constraints)}]"
         return array
 
-    def range_alias(self, kind: str, item: str, bounds: str) -> str:
-        name = f"_{kind.capitalize()}"
+    def after_checks(self, column: Column) -> list[str]:
+        check = {"real": "_float4", "time": "_naive_time"}.get(column.type)
+        if check is None:
+            return []
+        self.helpers.add(check)
+        return [f"{self.imports.name(PYDANTIC, 'AfterValidator')}({check})"]
+
+    def exact_marker(self, column: Column) -> str:
+        """The shared `_Exact` instance refusing JSON's other types for this column, or ''."""
+        python = column.python_type if column.type == "sql" else column.type
+        marker = _EXACT.get(python or "")
+        if marker is None:
+            return ""
+        self.helpers.add("exact")
+        if marker[0] == "_INTERVAL":
+            self.helpers.add("interval")
+        self.markers[marker[0]] = ir.Field(Code(marker[0]), Code(""), Code(marker[1]))
+        return marker[0]
+
+    def kind_alias(self, column: Column, item: str, own: str, after: list[str], exact: str) -> str:
+        name = f"_{column.type.capitalize()}" + ("tz" if column.type == "timestamp" and column.timezone else "")
+        if column.type == "sql":
+            name = f"_{(column.python_type or '').capitalize()}"
+        metadata = ", ".join(part for part in (own, *after, exact) if part)
         annotated = self.imports.name("typing", "Annotated")
-        self.ranges.setdefault(name, ir.Field(Code(name), Code(""), Code(f"{annotated}[{item}, {bounds}]")))
+        self.ranges.setdefault(name, ir.Field(Code(name), Code(""), Code(f"{annotated}[{item}, {metadata}]")))
         return name
 
     def alias_args(self, column: Column, *, select: bool) -> dict[str, str | None]:

@@ -75,7 +75,7 @@ def _column(ctx: Context, column: ResolvedColumn) -> catalog.Column:
         length=spec.length,
         precision=spec.precision, scale=spec.scale, timezone=spec.timezone, enum=column.enum,
         json_type=column.json_type, default=default, on_update_now=spec.on_update == "now", comment=spec.comment,
-        rules=rules, secret=spec.secret,
+        rules=rules, secret=spec.secret, immutable=spec.immutable,
         generated=spec.generated.sql if spec.generated is not None else None,
         generated_stored=spec.generated.stored if spec.generated is not None else True,
     )

@@ -56,6 +56,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "column": "first_name",
         "comment": "Shown on the invoice.",
         "secret": "true",
+        "immutable": "true",
         "references": "customers.id",
         "on_delete": "cascade",
         "length": "255",

@@ -209,6 +209,9 @@ class Column(_Node):
                                  "the field's description in the Pydantic schemas (JSON Schema, OpenAPI).")
     secret: Flag = Field(default=False, description="Never read back: left out of the Select schema (a password "
                          "hash, a token), while Insert and Update still take it.")
+    immutable: Flag = Field(default=False, description="Written once, when the row is inserted: left out of "
+                            "the Update schema (an external reference, who created the row). Primary keys "
+                            "are never updatable.")
     references: Text | None = Field(default=None, description="A foreign key: `table.column`.")
     foreign_key_name: Text | None = Field(default=None, description="The name of the foreign-key constraint "
                                           "`references:` makes (default: `fk_<table>_<column>_<target table>`).")

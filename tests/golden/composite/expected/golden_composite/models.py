@@ -34,7 +34,14 @@ class Base(AsyncAttrs, DeclarativeBase):
 
 
 class Tenant(Base):
-    """A row of the `tenants` table."""
+    """A row of the `tenants` table.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column | insert   | update                 | select     |
+    |--------|----------|------------------------|------------|
+    | `id`   | required | refused (primary key)  | never null |
+    | `name` | required | optional; null refused | never null |"""
 
     __tablename__ = "tenants"
 
@@ -47,7 +54,15 @@ class Tenant(Base):
 
 
 class Order(Base):
-    """A row of the `orders` table."""
+    """A row of the `orders` table.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column      | insert   | update                 | select     |
+    |-------------|----------|------------------------|------------|
+    | `tenant_id` | required | refused (primary key)  | never null |
+    | `id`        | required | refused (primary key)  | never null |
+    | `number`    | required | optional; null refused | never null |"""
 
     __tablename__ = "orders"
     __table_args__ = (UniqueConstraint("tenant_id", "number"),)
@@ -68,7 +83,16 @@ class Order(Base):
 
 
 class OrderItem(Base):
-    """A row of the `order_items` table."""
+    """A row of the `order_items` table.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column      | insert   | update                 | select     |
+    |-------------|----------|------------------------|------------|
+    | `tenant_id` | required | refused (primary key)  | never null |
+    | `order_id`  | required | refused (primary key)  | never null |
+    | `line`      | required | refused (primary key)  | never null |
+    | `product`   | required | optional; null refused | never null |"""
 
     __tablename__ = "order_items"
     __table_args__ = (
@@ -90,7 +114,15 @@ class OrderItem(Base):
 
 
 class Invoice(Base):
-    """A row of the `invoices` table."""
+    """A row of the `invoices` table.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column         | insert                   | update                 | select     |
+    |----------------|--------------------------|------------------------|------------|
+    | `id`           | numbered by the database | refused (primary key)  | never null |
+    | `tenant_id`    | required                 | optional; null refused | never null |
+    | `order_number` | required                 | optional; null refused | never null |"""
 
     __tablename__ = "invoices"
     __table_args__ = (
@@ -110,7 +142,17 @@ class Invoice(Base):
 
 
 class Transfer(Base):
-    """A row of the `transfers` table."""
+    """A row of the `transfers` table.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column       | insert                   | update                   | select      |
+    |--------------|--------------------------|--------------------------|-------------|
+    | `id`         | numbered by the database | refused (primary key)    | never null  |
+    | `tenant_id`  | required                 | optional; null refused   | never null  |
+    | `from_order` | required                 | optional; null refused   | never null  |
+    | `to_order`   | optional, default null   | optional; null clears it | may be null |
+    | `parent_id`  | optional, default null   | optional; null clears it | may be null |"""
 
     __tablename__ = "transfers"
     __table_args__ = (
@@ -151,7 +193,15 @@ class Transfer(Base):
 
 
 class TransferGroup(Base):
-    """A row of the `transfer_groups` table."""
+    """A row of the `transfer_groups` table.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column      | insert                 | update                   | select      |
+    |-------------|------------------------|--------------------------|-------------|
+    | `id`        | required               | refused (primary key)    | never null  |
+    | `tenant_id` | required               | refused (primary key)    | never null  |
+    | `parent_id` | optional, default null | optional; null clears it | may be null |"""
 
     __tablename__ = "transfer_groups"
     __table_args__ = (

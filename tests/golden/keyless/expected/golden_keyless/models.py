@@ -51,7 +51,15 @@ class Base(AsyncAttrs, DeclarativeBase):
 
 
 class Token(Base):
-    """A legacy table keyed by its token only."""
+    """A legacy table keyed by its token only.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column       | insert                    | update                   | select      |
+    |--------------|---------------------------|--------------------------|-------------|
+    | `token`      | required                  | optional; null refused   | never null  |
+    | `user_id`    | optional, default null    | optional; null clears it | may be null |
+    | `expires_at` | set by the database (now) | left out (server-set)    | never null  |"""
 
     __tablename__ = "tokens"
     __mapper_args__ = {"eager_defaults": True, "primary_key": ["token"]}
@@ -65,7 +73,15 @@ class Token(Base):
 
 
 class Membership(Base):
-    """A row of the `memberships` table."""
+    """A row of the `memberships` table.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column    | insert                 | update                   | select      |
+    |-----------|------------------------|--------------------------|-------------|
+    | `user_id` | required               | optional; null refused   | never null  |
+    | `team`    | required               | optional; null refused   | never null  |
+    | `role`    | optional, default null | optional; null clears it | may be null |"""
 
     __tablename__ = "memberships"
     __mapper_args__ = {"eager_defaults": True, "primary_key": ["user_id", "team"]}
@@ -77,7 +93,14 @@ class Membership(Base):
 
 
 class User(Base):
-    """A row of the `users` table."""
+    """A row of the `users` table.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column | insert                   | update                   | select      |
+    |--------|--------------------------|--------------------------|-------------|
+    | `id`   | numbered by the database | refused (primary key)    | never null  |
+    | `name` | optional, default null   | optional; null clears it | may be null |"""
 
     __tablename__ = "users"
 

@@ -265,7 +265,25 @@ _LIST_STR_ADAPTER = TypeAdapter(list[str])
 
 
 class Account(Base):
-    """A row of the `accounts` table."""
+    """A row of the `accounts` table.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column       | insert                    | update                    | select      |
+    |--------------|---------------------------|---------------------------|-------------|
+    | `id`         | numbered by the database  | refused (primary key)     | never null  |
+    | `email`      | optional, default null    | optional; null clears it  | may be null |
+    | `handle`     | optional, default null    | optional; null clears it  | may be null |
+    | `org`        | optional, default null    | optional; null clears it  | may be null |
+    | `slug`       | optional, default null    | optional; null clears it  | may be null |
+    | `code`       | optional, default null    | optional; null clears it  | may be null |
+    | `score`      | optional, default null    | optional; null clears it  | may be null |
+    | `tags`       | optional, default null    | optional; null clears it  | may be null |
+    | `nickname`   | optional, default null    | optional; null clears it  | may be null |
+    | `deleted_at` | optional, default null    | optional; null clears it  | may be null |
+    | `updated_at` | set by the database (now) | set by the database (now) | never null  |
+    | `seen_on`    | set by the database (now) | set by the database (now) | may be null |
+    | `seen_at`    | set by the database (now) | set by the database (now) | may be null |"""
 
     __tablename__ = "accounts"
     __table_args__ = (
@@ -387,7 +405,15 @@ listen(
 
 
 class Invite(Base):
-    """A row of the `invites` table."""
+    """A row of the `invites` table.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column | insert                   | update                   | select      |
+    |--------|--------------------------|--------------------------|-------------|
+    | `id`   | numbered by the database | refused (primary key)    | never null  |
+    | `code` | optional, default null   | optional; null clears it | may be null |
+    | `uses` | optional, default null   | optional; null clears it | may be null |"""
 
     __tablename__ = "invites"
     __table_args__ = (CheckConstraint('"uses" >= 0', name="uses_ge_0"),)
@@ -398,7 +424,17 @@ class Invite(Base):
 
 
 class Line(Base):
-    """Generated columns, computed by the database on every write."""
+    """Generated columns, computed by the database on every write.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column     | insert                   | update                   | select      |
+    |------------|--------------------------|--------------------------|-------------|
+    | `id`       | numbered by the database | refused (primary key)    | never null  |
+    | `price`    | required                 | optional; null refused   | never null  |
+    | `quantity` | required                 | optional; null refused   | never null  |
+    | `total`    | computed by the database | computed by the database | may be null |
+    | `label`    | computed by the database | computed by the database | may be null |"""
 
     __tablename__ = "lines"
     __table_args__ = ({"comment": "Generated columns, computed by the database on every write."},)

@@ -25,7 +25,15 @@ class Base(AsyncAttrs, DeclarativeBase):
 
 
 class Note(Base):
-    """A row of the `notes` table."""
+    """A row of the `notes` table.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column   | insert                    | update                   | select      |
+    |----------|---------------------------|--------------------------|-------------|
+    | `id`     | numbered by the database  | refused (primary key)    | never null  |
+    | `body`   | optional, default null    | optional; null clears it | may be null |
+    | `pinned` | optional, default `false` | optional; null refused   | never null  |"""
 
     __tablename__ = "notes"
 
@@ -35,7 +43,15 @@ class Note(Base):
 
 
 class NoteLink(Base):
-    """A row of the `note_links` table."""
+    """A row of the `note_links` table.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column    | insert                  | update                   | select      |
+    |-----------|-------------------------|--------------------------|-------------|
+    | `from_id` | required                | refused (primary key)    | never null  |
+    | `to_id`   | required                | refused (primary key)    | never null  |
+    | `weight`  | optional, default `1.5` | optional; null clears it | may be null |"""
 
     __tablename__ = "note_links"
 

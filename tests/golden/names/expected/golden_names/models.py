@@ -234,7 +234,29 @@ _OPTIONS_ADAPTER = TypeAdapter(Options)
 
 
 class Order(Base):
-    """An \"order\"; with 'quotes' and a \\ backslash"""
+    """An \"order\"; with 'quotes' and a \\ backslash
+
+    What each column takes on insert and update, and gives when read:
+
+    | column         | insert                               | update                   | select      |
+    |----------------|--------------------------------------|--------------------------|-------------|
+    | `id`           | numbered by the database             | refused (primary key)    | never null  |
+    | `class`        | required                             | optional; null refused   | never null  |
+    | `from`         | optional, default null               | optional; null clears it | may be null |
+    | `metadata`     | optional, default null               | optional; null clears it | may be null |
+    | `select`       | optional, default `true`             | optional; null clears it | may be null |
+    | `text`         | optional, default `'it\\'s 'quoted''` | optional; null clears it | may be null |
+    | `type`         | optional, default `'3.10'`           | optional; null clears it | may be null |
+    | `func`         | optional, default `7`                | optional; null clears it | may be null |
+    | `relationship` | optional, default null               | optional; null clears it | may be null |
+    | `datetime`     | set by the database (now)            | left out (server-set)    | may be null |
+    | `uuid`         | set by the ORM (uuid4)               | left out (server-set)    | may be null |
+    | `json`         | optional, default null               | optional; null clears it | may be null |
+    | `schema`       | optional, default null               | optional; null clears it | may be null |
+    | `model_name`   | optional, default null               | optional; null clears it | may be null |
+    | `copy`         | optional, default null               | optional; null clears it | may be null |
+    | `group`        | optional, default null               | optional; null clears it | may be null |
+    """
 
     __tablename__ = "order"
     __table_args__ = ({"comment": "An \"order\"; with 'quotes' and a \\ backslash"},)
@@ -264,7 +286,14 @@ class Order(Base):
 
 
 class Group(Base):
-    """A row of the `group` table."""
+    """A row of the `group` table.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column | insert                   | update                   | select      |
+    |--------|--------------------------|--------------------------|-------------|
+    | `id`   | numbered by the database | refused (primary key)    | never null  |
+    | `user` | optional, default null   | optional; null clears it | may be null |"""
 
     __tablename__ = "group"
     __table_args__ = (

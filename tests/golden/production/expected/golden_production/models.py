@@ -465,7 +465,19 @@ class User(Base):
     everything else; \"deleting\" a user keeps their posts (the author is set to null).
 
       Indented lines stay indented.
-    """
+
+
+    What each column takes on insert and update, and gives when read:
+
+    | column            | insert                   | update                   | select      |
+    |-------------------|--------------------------|--------------------------|-------------|
+    | `id`              | required                 | refused (primary key)    | never null  |
+    | `email`           | required                 | optional; null refused   | never null  |
+    | `current_post_id` | optional, default null   | optional; null clears it | may be null |
+    | `balance`         | optional, default `0.00` | optional; null refused   | never null  |
+    | `metadata`        | optional, default `{}`   | optional; null refused   | never null  |
+    | `member_number`   | numbered by the database | left out (server-set)    | never null  |
+    | `seen_at`         | optional, default null   | optional; null clears it | may be null |"""
 
     __tablename__ = "users"
     __table_args__ = (
@@ -511,7 +523,22 @@ class User(Base):
 
 
 class Post(Base):
-    """A post. This comment is long enough that the line holding it in the table arguments cannot fit in a hundred columns."""
+    """A post. This comment is long enough that the line holding it in the table arguments cannot fit in a hundred columns.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column         | insert                     | update                   | select      |
+    |----------------|----------------------------|--------------------------|-------------|
+    | `id`           | numbered by the database   | refused (primary key)    | never null  |
+    | `author_id`    | required                   | optional; null refused   | never null  |
+    | `pinned_by`    | optional, default null     | optional; null clears it | may be null |
+    | `title`        | required                   | optional; null refused   | never null  |
+    | `tags`         | optional, default `[]`     | optional; null refused   | never null  |
+    | `model`        | optional, default `'chat'` | optional; null clears it | may be null |
+    | `ticket`       | numbered by the database   | left out (server-set)    | never null  |
+    | `published_at` | optional, default null     | optional; null clears it | may be null |
+    | `created_at`   | set by the database (now)  | left out (server-set)    | may be null |
+    | `hosts`        | optional, default `[]`     | optional; null clears it | may be null |"""
 
     __tablename__ = "posts"
     __table_args__ = (
@@ -564,7 +591,15 @@ class Post(Base):
 
 
 class Reading(Base):
-    """A row of the `readings` table."""
+    """A row of the `readings` table.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column     | insert                    | update                   | select      |
+    |------------|---------------------------|--------------------------|-------------|
+    | `taken_at` | set by the database (now) | refused (primary key)    | never null  |
+    | `sensor`   | required                  | refused (primary key)    | never null  |
+    | `value`    | optional, default null    | optional; null clears it | may be null |"""
 
     __tablename__ = "readings"
 

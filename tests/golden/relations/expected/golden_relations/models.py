@@ -25,7 +25,15 @@ class Base(AsyncAttrs, DeclarativeBase):
 
 
 class Person(Base):
-    """A row of the `people` table."""
+    """A row of the `people` table.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column       | insert                   | update                   | select      |
+    |--------------|--------------------------|--------------------------|-------------|
+    | `id`         | numbered by the database | refused (primary key)    | never null  |
+    | `name`       | required                 | optional; null refused   | never null  |
+    | `manager_id` | optional, default null   | optional; null clears it | may be null |"""
 
     __tablename__ = "people"
 
@@ -84,7 +92,15 @@ class Person(Base):
 
 
 class Profile(Base):
-    """A row of the `profiles` table."""
+    """A row of the `profiles` table.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column      | insert                   | update                   | select      |
+    |-------------|--------------------------|--------------------------|-------------|
+    | `id`        | numbered by the database | refused (primary key)    | never null  |
+    | `person_id` | required                 | optional; null refused   | never null  |
+    | `bio`       | optional, default null   | optional; null clears it | may be null |"""
 
     __tablename__ = "profiles"
 
@@ -98,7 +114,16 @@ class Profile(Base):
 
 
 class Message(Base):
-    """A row of the `messages` table."""
+    """A row of the `messages` table.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column         | insert                   | update                   | select      |
+    |----------------|--------------------------|--------------------------|-------------|
+    | `id`           | numbered by the database | refused (primary key)    | never null  |
+    | `sender_id`    | required                 | optional; null refused   | never null  |
+    | `recipient_id` | required                 | optional; null refused   | never null  |
+    | `body`         | optional, default null   | optional; null clears it | may be null |"""
 
     __tablename__ = "messages"
 
@@ -118,7 +143,14 @@ class Message(Base):
 
 
 class Follow(Base):
-    """A row of the `follows` table."""
+    """A row of the `follows` table.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column        | insert   | update                | select     |
+    |---------------|----------|-----------------------|------------|
+    | `follower_id` | required | refused (primary key) | never null |
+    | `followee_id` | required | refused (primary key) | never null |"""
 
     __tablename__ = "follows"
 
@@ -131,7 +163,14 @@ class Follow(Base):
 
 
 class Team(Base):
-    """A row of the `teams` table."""
+    """A row of the `teams` table.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column | insert                   | update                 | select     |
+    |--------|--------------------------|------------------------|------------|
+    | `id`   | numbered by the database | refused (primary key)  | never null |
+    | `name` | required                 | optional; null refused | never null |"""
 
     __tablename__ = "teams"
 
@@ -144,7 +183,14 @@ class Team(Base):
 
 
 class TeamMember(Base):
-    """A row of the `team_members` table."""
+    """A row of the `team_members` table.
+
+    What each column takes on insert and update, and gives when read:
+
+    | column      | insert   | update                | select     |
+    |-------------|----------|-----------------------|------------|
+    | `team_id`   | required | refused (primary key) | never null |
+    | `person_id` | required | refused (primary key) | never null |"""
 
     __tablename__ = "team_members"
 

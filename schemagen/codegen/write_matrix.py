@@ -1,0 +1,77 @@
+"""The write matrix of a table: per column, what an insert, an update and a read do with it.
+
+Printed in each model's docstring and in the README; tests check it against the generated Insert,
+Update and Select schemas, so the table says what the schemas do.
+"""
+
+from __future__ import annotations
+
+from schemagen.catalog import Column, Table
+import json
+from typing import Any
+
+HEADER = ("column", "insert", "update", "select")
+
+
+def _spelled(value: Any) -> str:
+    """A default as the spec writes it (no double quotes, which a docstring would escape)."""
+    try:
+        text = repr(value) if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    except TypeError:  # a Decimal, a date
+        text = str(value)
+    return f"`{text.replace(chr(34), chr(39))}`" if len(text) <= 24 else "(the spec's)"
+
+
+def insert_cell(column: Column) -> str:
+    default = column.default
+    if column.generated is not None:
+        return "computed by the database"
+    if column.autoincrement or column.identity is not None:
+        return "numbered by the database"
+    if default is not None and default.kind == "now":
+        return "set by the database (now)"
+    if default is not None and default.kind == "sql":
+        return "set by the database (its default)"
+    if default is not None and default.kind == "uuid":
+        return "set by the ORM (uuid4)"
+    if column.server_set:
+        return "set by the database"
+    if default is not None and default.kind == "literal":
+        return f"optional, default {_spelled(default.value)}"
+    if column.nullable:
+        return "optional, default null"
+    return "required"
+
+
+def update_cell(column: Column) -> str:
+    if column.primary_key:
+        return "refused (primary key)"
+    if column.immutable:
+        return "refused (immutable)"
+    if column.generated is not None:
+        return "computed by the database"
+    if column.server_set:
+        return "set by the database (now)" if column.on_update_now else "left out (server-set)"
+    return "optional; null clears it" if column.nullable else "optional; null refused"
+
+
+def select_cell(column: Column) -> str:
+    if column.secret:
+        return "left out (secret)"
+    return "may be null" if column.nullable else "never null"
+
+
+def rows(table: Table) -> list[tuple[str, str, str, str]]:
+    return [(f"`{c.key}`", insert_cell(c), update_cell(c), select_cell(c)) for c in table.columns]
+
+
+def matrix(table: Table) -> str:
+    """The table as aligned Markdown."""
+    body = rows(table)
+    widths = [max(len(row[i]) for row in [HEADER, *body]) for i in range(4)]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths)) + " |"
+
+    rule = "|" + "|".join("-" * (width + 2) for width in widths) + "|"
+    return "\n".join([line(HEADER), rule, *(line(row) for row in body)])
