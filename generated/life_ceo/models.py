@@ -19,7 +19,6 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     DateTime,
-    DDL,
     Double,
     Enum,
     false,
@@ -53,7 +52,8 @@ from sqlalchemy.event import listen
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.schema import ExecutableDDLElement
+from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -419,6 +419,23 @@ def _now_sqlite(element: _Now, compiler: SQLCompiler, **kw: Any) -> str:
     return "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
 
 
+class _DDLText(ExecutableDDLElement):
+    """A DDL statement as text (SQLAlchemy's `DDL` takes `%(table)s` substitutions and no annotations)."""
+
+    inherit_cache = False
+
+    def __init__(self, statement: str) -> None:
+        self.statement = statement
+
+
+@compiles(_DDLText)
+def _ddl_text_sql(element: _DDLText, compiler: DDLCompiler, **kw: Any) -> str:
+    # a driver that reads `%` as a placeholder gets it doubled, as with SQLAlchemy's own DDL
+    if compiler.dialect.paramstyle in ("format", "pyformat"):
+        return element.statement.replace("%", "%%")
+    return element.statement
+
+
 def _enum_values(enum_type: type[enum.Enum]) -> list[str]:
     # Store each member's value (`"business"`), not its Python name (`"BUSINESS"`).
     return [str(member.value) for member in enum_type]
@@ -695,27 +712,27 @@ class User(Base):
 listen(
     User.__table__,
     "after_create",
-    DDL(
+    _DDLText(
         'CREATE OR REPLACE FUNCTION "users_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$'
     ).execute_if(dialect="postgresql"),
 )
 listen(
     User.__table__,
     "after_create",
-    DDL(
+    _DDLText(
         'CREATE TRIGGER "users_on_update_now" BEFORE UPDATE ON "users" FOR EACH ROW EXECUTE FUNCTION "users_on_update_now"()'
     ).execute_if(dialect="postgresql"),
 )
 listen(
     User.__table__,
     "after_drop",
-    DDL('DROP FUNCTION IF EXISTS "users_on_update_now"()').execute_if(dialect="postgresql"),
+    _DDLText('DROP FUNCTION IF EXISTS "users_on_update_now"()').execute_if(dialect="postgresql"),
 )
 listen(
     User.__table__,
     "after_create",
-    DDL(
-        'CREATE TRIGGER "users_on_update_now" AFTER UPDATE ON "users" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "users" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
+    _DDLText(
+        'CREATE TRIGGER "users_on_update_now" AFTER UPDATE ON "users" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "users" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
     ).execute_if(dialect="sqlite"),
 )
 
@@ -811,29 +828,29 @@ class LifeCeoConversation(Base):
 listen(
     LifeCeoConversation.__table__,
     "after_create",
-    DDL(
+    _DDLText(
         'CREATE OR REPLACE FUNCTION "life_ceo_conversations_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$'
     ).execute_if(dialect="postgresql"),
 )
 listen(
     LifeCeoConversation.__table__,
     "after_create",
-    DDL(
+    _DDLText(
         'CREATE TRIGGER "life_ceo_conversations_on_update_now" BEFORE UPDATE ON "life_ceo_conversations" FOR EACH ROW EXECUTE FUNCTION "life_ceo_conversations_on_update_now"()'
     ).execute_if(dialect="postgresql"),
 )
 listen(
     LifeCeoConversation.__table__,
     "after_drop",
-    DDL('DROP FUNCTION IF EXISTS "life_ceo_conversations_on_update_now"()').execute_if(
+    _DDLText('DROP FUNCTION IF EXISTS "life_ceo_conversations_on_update_now"()').execute_if(
         dialect="postgresql"
     ),
 )
 listen(
     LifeCeoConversation.__table__,
     "after_create",
-    DDL(
-        'CREATE TRIGGER "life_ceo_conversations_on_update_now" AFTER UPDATE ON "life_ceo_conversations" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "life_ceo_conversations" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
+    _DDLText(
+        'CREATE TRIGGER "life_ceo_conversations_on_update_now" AFTER UPDATE ON "life_ceo_conversations" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "life_ceo_conversations" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
     ).execute_if(dialect="sqlite"),
 )
 
@@ -1008,27 +1025,27 @@ class Memory(Base):
 listen(
     Memory.__table__,
     "after_create",
-    DDL(
+    _DDLText(
         'CREATE OR REPLACE FUNCTION "memories_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$'
     ).execute_if(dialect="postgresql"),
 )
 listen(
     Memory.__table__,
     "after_create",
-    DDL(
+    _DDLText(
         'CREATE TRIGGER "memories_on_update_now" BEFORE UPDATE ON "memories" FOR EACH ROW EXECUTE FUNCTION "memories_on_update_now"()'
     ).execute_if(dialect="postgresql"),
 )
 listen(
     Memory.__table__,
     "after_drop",
-    DDL('DROP FUNCTION IF EXISTS "memories_on_update_now"()').execute_if(dialect="postgresql"),
+    _DDLText('DROP FUNCTION IF EXISTS "memories_on_update_now"()').execute_if(dialect="postgresql"),
 )
 listen(
     Memory.__table__,
     "after_create",
-    DDL(
-        'CREATE TRIGGER "memories_on_update_now" AFTER UPDATE ON "memories" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "memories" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
+    _DDLText(
+        'CREATE TRIGGER "memories_on_update_now" AFTER UPDATE ON "memories" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "memories" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
     ).execute_if(dialect="sqlite"),
 )
 
@@ -1253,29 +1270,29 @@ class HousingListing(Base):
 listen(
     HousingListing.__table__,
     "after_create",
-    DDL(
+    _DDLText(
         'CREATE OR REPLACE FUNCTION "housing_listings_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$'
     ).execute_if(dialect="postgresql"),
 )
 listen(
     HousingListing.__table__,
     "after_create",
-    DDL(
+    _DDLText(
         'CREATE TRIGGER "housing_listings_on_update_now" BEFORE UPDATE ON "housing_listings" FOR EACH ROW EXECUTE FUNCTION "housing_listings_on_update_now"()'
     ).execute_if(dialect="postgresql"),
 )
 listen(
     HousingListing.__table__,
     "after_drop",
-    DDL('DROP FUNCTION IF EXISTS "housing_listings_on_update_now"()').execute_if(
+    _DDLText('DROP FUNCTION IF EXISTS "housing_listings_on_update_now"()').execute_if(
         dialect="postgresql"
     ),
 )
 listen(
     HousingListing.__table__,
     "after_create",
-    DDL(
-        'CREATE TRIGGER "housing_listings_on_update_now" AFTER UPDATE ON "housing_listings" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "housing_listings" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
+    _DDLText(
+        'CREATE TRIGGER "housing_listings_on_update_now" AFTER UPDATE ON "housing_listings" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "housing_listings" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
     ).execute_if(dialect="sqlite"),
 )
 
@@ -1415,27 +1432,27 @@ class Post(Base):
 listen(
     Post.__table__,
     "after_create",
-    DDL(
+    _DDLText(
         'CREATE OR REPLACE FUNCTION "posts_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$'
     ).execute_if(dialect="postgresql"),
 )
 listen(
     Post.__table__,
     "after_create",
-    DDL(
+    _DDLText(
         'CREATE TRIGGER "posts_on_update_now" BEFORE UPDATE ON "posts" FOR EACH ROW EXECUTE FUNCTION "posts_on_update_now"()'
     ).execute_if(dialect="postgresql"),
 )
 listen(
     Post.__table__,
     "after_drop",
-    DDL('DROP FUNCTION IF EXISTS "posts_on_update_now"()').execute_if(dialect="postgresql"),
+    _DDLText('DROP FUNCTION IF EXISTS "posts_on_update_now"()').execute_if(dialect="postgresql"),
 )
 listen(
     Post.__table__,
     "after_create",
-    DDL(
-        'CREATE TRIGGER "posts_on_update_now" AFTER UPDATE ON "posts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "posts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
+    _DDLText(
+        'CREATE TRIGGER "posts_on_update_now" AFTER UPDATE ON "posts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "posts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
     ).execute_if(dialect="sqlite"),
 )
 

@@ -123,6 +123,7 @@ class ModelsModule(Module):
     uses_array_defaults: bool = False
     uses_next_number: bool = False
     uses_sql_type: bool = False
+    uses_ddl_text: bool = False
     class_aliases: tuple[Field, ...] = ()
     """`_Box = Box`, for relation annotations inside a class whose own attribute is named `Box`."""
 

@@ -59,6 +59,9 @@ def _numbered_by_default(table: Table, column: Column) -> bool:
 _TYPE_DECORATOR = (("typing", "Any"), ("sqlalchemy.engine", "Dialect"), ("sqlalchemy.types", "TypeDecorator"),
                    ("sqlalchemy.types", "TypeEngine"))
 _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
+    # `_DDLText`, the triggers' statements (SQLAlchemy's own `DDL` has no type annotations)
+    "ddl_text": (("sqlalchemy.schema", "ExecutableDDLElement"), ("sqlalchemy.sql.compiler", "DDLCompiler"),
+                 ("sqlalchemy.ext.compiler", "compiles"), ("typing", "Any")),
     "typed": (*_TYPE_DECORATOR, ("typing", "TypeVar"), (PYDANTIC, "TypeAdapter"), (PYDANTIC, "ValidationError"),
               ("sqlalchemy.dialects.postgresql", "")),
     # an array's storage outside PostgreSQL, and its operators compiled per database
@@ -125,6 +128,7 @@ class _Models:
             "typed": self.uses_json_type or self.uses_array_type, "array": self.uses_array_type,
             "json": self.uses_json_type, "enum": self.uses_enum_values, "numeric": self.uses_scaleless_numeric,
             "sql_type": self.uses_sql_type, "aware": self.uses_aware_datetime,
+            "ddl_text": any(model.table_events for model in models),
         }
         for flag in (flag for flag, used in flags.items() if used):
             for module_name, name in _HELPER_IMPORTS[flag]:
@@ -153,7 +157,7 @@ class _Models:
             column_types=tuple(self.column_types[k] for k in sorted(self.column_types)),
             uses_array_defaults=self.uses_array_defaults,
             uses_next_number=self.uses_next_number,
-            uses_sql_type=self.uses_sql_type,
+            uses_sql_type=self.uses_sql_type, uses_ddl_text=flags["ddl_text"],
             class_aliases=tuple(ir.Field(Code(alias), Code(""), Code(name))
                                 for name, alias in sorted(self.class_aliases.items())),
         )

@@ -332,7 +332,8 @@ class _Schemas:
 
     def alias_args(self, column: Column, *, select: bool) -> dict[str, str | None]:
         """The field's aliases, and its `comment:` as the description (JSON Schema, OpenAPI)."""
-        described = {"description": literal(column.comment)} if column.comment is not None else {}
+        described: dict[str, str | None] = {"description": literal(column.comment)} if column.comment is not None \
+            else {}
         if column.attr == column.key:
             return described
         if select:

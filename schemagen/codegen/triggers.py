@@ -56,7 +56,6 @@ def _quoted(identifier: str) -> str:
 
 
 def _event(imports: Imports, event: str, sql: str, dialect: str) -> ir.TableEvent:
-    # DDL reads its text as a %-format string
-    ddl = f"{imports.name('sqlalchemy', 'DDL')}({literal(sql.replace('%', '%%'))})"
+    ddl = f"_DDLText({literal(sql)})"
     return ir.TableEvent(Code(imports.name("sqlalchemy.event", "listen")), literal(event),
                          Code(f"{ddl}.execute_if(dialect={literal(dialect)})"))

@@ -13,7 +13,6 @@ from sqlalchemy import (
     Computed,
     Date,
     DateTime,
-    DDL,
     FetchedValue,
     ForeignKey,
     func,
@@ -37,7 +36,8 @@ from sqlalchemy.event import listen
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.schema import ExecutableDDLElement
+from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -243,6 +243,23 @@ def _current_time_sqlite(element: _CurrentTime, compiler: SQLCompiler, **kw: Any
     return "strftime('%H:%M:%f000', 'now')"
 
 
+class _DDLText(ExecutableDDLElement):
+    """A DDL statement as text (SQLAlchemy's `DDL` takes `%(table)s` substitutions and no annotations)."""
+
+    inherit_cache = False
+
+    def __init__(self, statement: str) -> None:
+        self.statement = statement
+
+
+@compiles(_DDLText)
+def _ddl_text_sql(element: _DDLText, compiler: DDLCompiler, **kw: Any) -> str:
+    # a driver that reads `%` as a placeholder gets it doubled, as with SQLAlchemy's own DDL
+    if compiler.dialect.paramstyle in ("format", "pyformat"):
+        return element.statement.replace("%", "%%")
+    return element.statement
+
+
 class Base(AsyncAttrs, DeclarativeBase):
     """Declarative base of the `golden_lifecycle` models; constraint names follow one convention."""
 
@@ -379,27 +396,27 @@ class Account(Base):
 listen(
     Account.__table__,
     "after_create",
-    DDL(
+    _DDLText(
         'CREATE OR REPLACE FUNCTION "accounts_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; IF NEW."seen_on" IS NOT DISTINCT FROM OLD."seen_on" THEN NEW."seen_on" := CURRENT_DATE; END IF; IF NEW."seen_at" IS NOT DISTINCT FROM OLD."seen_at" THEN NEW."seen_at" := LOCALTIME; END IF; RETURN NEW; END$$'
     ).execute_if(dialect="postgresql"),
 )
 listen(
     Account.__table__,
     "after_create",
-    DDL(
+    _DDLText(
         'CREATE TRIGGER "accounts_on_update_now" BEFORE UPDATE ON "accounts" FOR EACH ROW EXECUTE FUNCTION "accounts_on_update_now"()'
     ).execute_if(dialect="postgresql"),
 )
 listen(
     Account.__table__,
     "after_drop",
-    DDL('DROP FUNCTION IF EXISTS "accounts_on_update_now"()').execute_if(dialect="postgresql"),
+    _DDLText('DROP FUNCTION IF EXISTS "accounts_on_update_now"()').execute_if(dialect="postgresql"),
 )
 listen(
     Account.__table__,
     "after_create",
-    DDL(
-        'CREATE TRIGGER "accounts_on_update_now" AFTER UPDATE ON "accounts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" OR NEW."seen_on" IS OLD."seen_on" OR NEW."seen_at" IS OLD."seen_at" BEGIN UPDATE "accounts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%%Y-%%m-%%d %%H:%%M:%%f000\', \'now\') ELSE NEW."updated_at" END, "seen_on" = CASE WHEN NEW."seen_on" IS OLD."seen_on" THEN date(\'now\') ELSE NEW."seen_on" END, "seen_at" = CASE WHEN NEW."seen_at" IS OLD."seen_at" THEN strftime(\'%%H:%%M:%%f000\', \'now\') ELSE NEW."seen_at" END WHERE "id" = NEW."id"; END'
+    _DDLText(
+        'CREATE TRIGGER "accounts_on_update_now" AFTER UPDATE ON "accounts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" OR NEW."seen_on" IS OLD."seen_on" OR NEW."seen_at" IS OLD."seen_at" BEGIN UPDATE "accounts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END, "seen_on" = CASE WHEN NEW."seen_on" IS OLD."seen_on" THEN date(\'now\') ELSE NEW."seen_on" END, "seen_at" = CASE WHEN NEW."seen_at" IS OLD."seen_at" THEN strftime(\'%H:%M:%f000\', \'now\') ELSE NEW."seen_at" END WHERE "id" = NEW."id"; END'
     ).execute_if(dialect="sqlite"),
 )
 
