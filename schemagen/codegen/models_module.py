@@ -65,7 +65,7 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
               ("sqlalchemy.ext.compiler", "compiles"), (SQLALCHEMY, "type_coerce")),
     "json": ((SQLALCHEMY, "cast"), (SQLALCHEMY, "Text"), (SQLALCHEMY, "type_coerce"),
              ("sqlalchemy.dialects.postgresql", "JSONB"), (PYDANTIC, "BaseModel"), ("pydantic_core", "SchemaValidator"),
-             ("collections.abc", "Callable")),
+             ("collections.abc", "Callable"), (SQLALCHEMY, "event"), (ORM, "InstanceState")),
     "enum": (("enum", ""),),
     "numeric": (*_TYPE_DECORATOR, ("decimal", ""), (SQLALCHEMY, "Numeric")),
     "sql_type": (("typing", "Any"), ("sqlalchemy.types", "UserDefinedType")),
@@ -97,6 +97,7 @@ class _Models:
         self.column_types: dict[str, ir.Field] = {}
         self.uses_array_defaults = False
         self.uses_sql_type = False  # timestamp, time: `default: now` / `on_update: now` columns
+        self.json_attrs: dict[str, list[str]] = {}  # model class -> its JSON columns' attributes
 
     def module(self) -> ir.ModelsModule:
         imports = self.imports
@@ -139,6 +140,8 @@ class _Models:
             uses_sql_type=self.uses_sql_type,
             class_aliases=tuple(ir.Field(Code(alias), Code(""), Code(name))
                                 for name, alias in sorted(self.class_aliases.items())),
+            checked_reads=tuple(Code(call("_reads_checked", model, *(literal(a) for a in attrs)))
+                                for model, attrs in self.json_attrs.items()),
         )
 
     # -- column types --------------------------------------------------------------------------
@@ -224,6 +227,8 @@ class _Models:
             return self.enum_sql_type(column.enum)
         # json and jsonb: typed or not, values pass through one adapter-backed type
         self.uses_json_type = True
+        if not item:
+            self.json_attrs.setdefault(table.class_name, []).append(column.attr)
         adapter = self.adapter(self.types.column_py_type(column))
         self.uses_jsonb_type = self.uses_jsonb_type or kind == "jsonb"
         return call("_JSONBOf" if kind == "jsonb" else "_JSONOf", adapter, where)
