@@ -13,7 +13,12 @@ ROUNDS:
 - the first validation of one deferred schema (the cost a request pays for the deferred build), in
   a process where no schema was built yet and in one where another schema already was.
 
-Prints a Markdown table.
+Prints a Markdown table. The machine this runs on is often shared: wall times then swing by 2x, so
+`--callgrind` counts the instructions of each case instead (one run each under valgrind's callgrind,
+repeatable to a fraction of a percent; about 50x slower), and the first validation is the count of
+import plus validation less the count of the import alone. `--realistic N` adds bench/realistic.py's
+workload of N tables (issue 9's case is 385), generated only: there is no hand-written equivalent of
+that workload here.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 import handwritten  # noqa: E402
+import realistic  # noqa: E402
 import workload  # noqa: E402
 
 ROUNDS = 5
@@ -52,23 +58,45 @@ def _schemas(module: str) -> str:
             "        value.model_rebuild(force=True)\n")
 
 
+def _instructions(code: str, cwd: Path) -> float:
+    """Instructions the process executes (valgrind's callgrind), in millions."""
+    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", PYTHON, "-c", code],
+                         cwd=cwd, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(cwd)})
+    refs = [line for line in out.stderr.splitlines() if "refs:" in line][-1]
+    return int(refs.split("refs:")[1].replace(",", "").strip()) / 1e6
+
+
 def _time(code: str, cwd: Path) -> float:
     out = subprocess.run([PYTHON, "-c", TIMER.format(code=code)], cwd=cwd, capture_output=True, text=True,
                          check=True, env={**os.environ, "PYTHONPATH": str(cwd)})
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def measure(tables: int) -> list[tuple[str, float]]:
-    folder = Path(tempfile.mkdtemp(prefix=f"import-{tables}-"))
-    package = f"imp{tables}"
+def _build(spec_text: str, folder: Path, package: str) -> None:
     spec = folder / f"{package}.yaml"
-    spec.write_text(workload.make_spec(tables, package=package), "utf-8")
+    spec.write_text(spec_text, "utf-8")
     subprocess.run([PYTHON, "-m", "schemagen", "build", str(spec), "--out", str(folder)], check=True,
                    capture_output=True, cwd=ROOT)
-    hand = handwritten.make_module(spec.read_text("utf-8"))
+
+
+PAYLOAD = ("{'name': 'Ada Lovelace', 'email': 'ada@example.com', 'score': 1, 'price': '1.50', "
+           "'status': 'draft', 'tags': ['a'], 'settings': None}")
+
+
+def _first_validation(module: str, model: str, other: str | None = None) -> str:
+    warm = f"{other}Insert.model_validate({PAYLOAD})\n" if other else ""
+    names = f"{model}Insert, {other}Insert" if other else f"{model}Insert"
+    return f"from {module} import {names}\n{warm}start = time.perf_counter()\n{model}Insert.model_validate({PAYLOAD})"
+
+
+def synthetic_cases(tables: int) -> tuple[Path, dict[str, str]]:
+    folder = Path(tempfile.mkdtemp(prefix=f"import-{tables}-"))
+    package = f"imp{tables}"
+    spec_text = workload.make_spec(tables, package=package)
+    _build(spec_text, folder, package)
+    hand = handwritten.make_module(spec_text)
     (folder / f"{package}_hand.py").write_text(hand, "utf-8")
-    (folder / f"{package}_hand_models.py").write_text(
-        handwritten.make_module(spec.read_text("utf-8"), models_only=True), "utf-8")
+    (folder / f"{package}_hand_models.py").write_text(handwritten.make_module(spec_text, models_only=True), "utf-8")
     deferred = hand.replace('ConfigDict(extra="forbid")', 'ConfigDict(extra="forbid", defer_build=True)')
     deferred = deferred.replace("ConfigDict(from_attributes=True)", "ConfigDict(from_attributes=True, defer_build=True)")
     for kind in ("Insert", "Update"):
@@ -76,21 +104,50 @@ def measure(tables: int) -> list[tuple[str, float]]:
     (folder / f"{package}_deferred.py").write_text(deferred, "utf-8")
     model = handwritten.class_name(workload.table_name(tables // 2))
     other = handwritten.class_name(workload.table_name(tables // 2 + 1))
-    payload = ("{'name': 'Ada Lovelace', 'email': 'ada@example.com', 'score': 1, 'price': '1.50', "
-               "'status': 'draft', 'tags': ['a'], 'settings': None}")
-    cases = {
+    return folder, {
         "generated: models only": f"from {package}.models import {model}",
         "hand-written: models only (no Pydantic)": f"from {package}_hand_models import {model}",
         "hand-written (schemas built at import)": f"import {package}_hand",
         "generated: whole package, every schema built": _schemas(package),
         "hand-written with defer_build: every schema built": _schemas(f"{package}_deferred"),
+        "generated: first validation of a deferred schema": _first_validation(package, model),
+        "hand-written with defer_build: first validation": _first_validation(f"{package}_deferred", model),
+        "generated: first validation of another, after one": _first_validation(package, model, other),
+        "hand-written with defer_build: first validation of another, after one": (
+            _first_validation(f"{package}_deferred", model, other)),
+    }
+
+
+def realistic_cases(tables: int) -> tuple[Path, dict[str, str]]:
+    folder = Path(tempfile.mkdtemp(prefix=f"import-real{tables}-"))
+    package = f"real{tables}"
+    (name, spec_text), = realistic.make_specs(tables, package=package).items()
+    _build(spec_text, folder, package)
+    model = "".join(word.capitalize() for word in realistic.table_name(tables // 2).split("_"))
+    payload = "{'name': 'Ada'}"
+    return folder, {
+        "generated: models only": f"from {package}.models import {model}",
+        "generated: models, mappers configured": (
+            f"from {package}.models import {model}\nfrom sqlalchemy.orm import configure_mappers\nconfigure_mappers()"),
+        "generated: whole package, every schema built": _schemas(package),
         "generated: first validation of a deferred schema": (
             f"from {package} import {model}Insert\nstart = time.perf_counter()\n"
-            f"{model}Insert.model_validate({payload})"),
-        "generated: first validation of another, after one": (
-            f"from {package} import {model}Insert, {other}Insert\n{other}Insert.model_validate({payload})\n"
-            f"start = time.perf_counter()\n{model}Insert.model_validate({payload})"),
+            f"try:\n    {model}Insert.model_validate({payload})\nexcept ValueError:\n    pass  # built and run: what counts\n"),
     }
+
+
+def measure(folder: Path, cases: dict[str, str], callgrind: bool) -> list[tuple[str, float]]:
+    """(case, ms) medians of ROUNDS timed runs; with `callgrind`, (case, million instructions)."""
+    if callgrind:
+        counts = []
+        for name, code in cases.items():
+            if "start = " in code:  # the validation alone: less the same process without it
+                before = code.partition("start = time.perf_counter()\n")[0]
+                counts.append((name, _instructions(code.replace("start = time.perf_counter()\n", ""), folder)
+                               - _instructions(before, folder)))
+            else:
+                counts.append((name, _instructions(code, folder)))
+        return counts
     for code in cases.values():  # once untimed: bytecode caches
         _time(code, folder)
     samples: dict[str, list[float]] = {name: [] for name in cases}
@@ -101,11 +158,21 @@ def measure(tables: int) -> list[tuple[str, float]]:
 
 
 def main() -> None:
-    sizes = [int(arg) for arg in sys.argv[1:]] or [50, 500]
-    print("| tables | what | median |\n|---:|---|---:|")
-    for tables in sizes:
-        for name, ms in measure(tables):
-            print(f"| {tables} | {name} | {ms:.0f} ms |")
+    args = sys.argv[1:]
+    callgrind = "--callgrind" in args
+    only = [a.split("=", 1)[1] for a in args if a.startswith("--only=")]  # case names containing this
+    real = [int(args[i + 1]) for i, a in enumerate(args) if a == "--realistic"]
+    sizes = [int(a) for i, a in enumerate(args) if a.isdigit() and (i == 0 or args[i - 1] != "--realistic")]
+    if not sizes and not real:
+        sizes = [50, 500]
+    unit = "million instructions" if callgrind else "median ms"
+    print(f"| tables | what | {unit} |\n|---:|---|---:|")
+    work = [(f"{n}", *synthetic_cases(n)) for n in sizes] + [(f"{n} realistic", *realistic_cases(n)) for n in real]
+    for label, folder, cases in work:
+        cases = {name: code for name, code in cases.items() if not only or any(o in name for o in only)}
+        for name, value in measure(folder, cases, callgrind):
+            print(f"| {label} | {name} | {value:,.1f} |" if callgrind else f"| {label} | {name} | {value:.0f} ms |",
+                  flush=True)
 
 
 if __name__ == "__main__":

@@ -268,15 +268,46 @@ def test_a_value_outside_the_write_rules_is_read_as_stored(engine: Engine) -> No
         assert "for memories.context" in message and "weather" in message and "location.alt" in message
 
 
-def test_a_value_of_the_wrong_json_type_fails_the_read_naming_the_column(engine: Engine) -> None:
+def test_a_value_of_the_wrong_json_type_fails_the_read_naming_table_column_and_key(engine: Engine) -> None:
     Base.metadata.create_all(engine)
     with Session(engine) as session:
         memory_id = _memory(session).id
     _store_raw(engine, memory_id, {"mood": "very good", "people": "a", "extra": {}})
-    with Session(engine) as session, pytest.raises(ValidationError) as caught:
-        session.scalars(select(Memory)).all()
-    assert "2 validation errors for memories.context" in str(caught.value)
-    assert {error["loc"] for error in caught.value.errors()} == {("mood",), ("people",)}
+    with Session(engine) as session:
+        with pytest.raises(ValidationError) as caught:
+            session.scalars(select(Memory)).all()
+        assert f"2 validation errors for memories.context where id={memory_id}" in str(caught.value)
+        assert {error["loc"] for error in caught.value.errors()} == {("mood",), ("people",)}
+        # the row is not left half-loaded in the session: the next query fails the same way
+        with pytest.raises(ValidationError, match=f"for memories.context where id={memory_id}"):
+            session.get(Memory, memory_id)
+
+
+def test_a_refresh_of_a_value_of_the_wrong_json_type_names_the_row(engine: Engine) -> None:
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        memory = _memory(session)
+        memory_id = memory.id
+        _store_raw(engine, memory_id, {"mood": 5, "people": {"not": "a list"}, "extra": {}})
+        with pytest.raises(ValidationError, match=f"1 validation error for memories.context where id={memory_id}"):
+            session.refresh(memory)
+
+
+def test_a_column_of_the_wrong_json_type_selected_alone_raises_when_used(engine: Engine) -> None:
+    """Selected as a column there is no row to name: the query gives a value that raises when used."""
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        memory_id = _memory(session).id
+    _store_raw(engine, memory_id, {"mood": [1], "people": [], "extra": {}})
+    with Session(engine) as session:
+        (value,) = session.scalars(select(Memory.context)).all()
+        with pytest.raises(ValidationError, match="1 validation error for memories.context"):
+            print(value.mood)
+        with pytest.raises(ValidationError, match="for memories.context"):
+            bool(value)
+        with pytest.raises(ValidationError) as caught:  # nor does a schema take it
+            MemorySelect.model_validate({"id": memory_id, "context": value})
+        assert ("context",) in {error["loc"] for error in caught.value.errors()}
 
 
 def test_selecting_an_element_gives_the_element(engine: Engine) -> None:

@@ -126,6 +126,8 @@ class ModelsModule(Module):
     uses_ddl_text: bool = False
     class_aliases: tuple[Field, ...] = ()
     """`_Box = Box`, for relation annotations inside a class whose own attribute is named `Box`."""
+    checked_reads: tuple[Code, ...] = ()
+    """`_reads_checked(Memory, "context")`: the models whose typed JSON columns are checked on load."""
 
 
 # schemas.py -----------------------------------------------------------------------------------

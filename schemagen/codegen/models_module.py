@@ -70,7 +70,7 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
               ("sqlalchemy.ext.compiler", "compiles"), (SQLALCHEMY, "type_coerce")),
     "json": ((SQLALCHEMY, "cast"), (SQLALCHEMY, "Text"), (SQLALCHEMY, "type_coerce"),
              ("sqlalchemy.dialects.postgresql", "JSONB"), (PYDANTIC, "BaseModel"), ("pydantic_core", "SchemaValidator"),
-             ("collections.abc", "Callable")),
+             ("collections.abc", "Callable"), (SQLALCHEMY, "event"), (ORM, "InstanceState")),
     "enum": (("enum", ""),),
     "numeric": (*_TYPE_DECORATOR, ("decimal", ""), (SQLALCHEMY, "Numeric")),
     "sql_type": (("typing", "Any"), ("sqlalchemy.types", "UserDefinedType")),
@@ -116,6 +116,7 @@ class _Models:
         self.uses_array_defaults = False
         self.uses_next_number = False
         self.uses_sql_type = False  # timestamp, time: `default: now` / `on_update: now` columns
+        self.json_attrs: dict[str, list[str]] = {}  # model class -> its JSON columns' attributes
 
     def module(self) -> ir.ModelsModule:
         imports = self.imports
@@ -130,20 +131,12 @@ class _Models:
             "sql_type": self.uses_sql_type, "aware": self.uses_aware_datetime,
             "ddl_text": any(model.table_events for model in models),
         }
-        for flag in (flag for flag, used in flags.items() if used):
-            for module_name, name in _HELPER_IMPORTS[flag]:
-                if name:
-                    imports.name(module_name, name)
-                else:
-                    imports.module(module_name)
+        _import_helpers(imports, flags)
         now_functions = tuple(now_function(self.imports, kind) for kind in ("timestamp", "time") if kind in self.now_kinds)
-        convention = "{" + ", ".join(f"{literal(k)}: {literal(v)}"
-                                     for k, v in self.catalog.naming_convention.items()) + "}"
         return ir.ModelsModule(
-            imports=imports.render(),
-            names=imports.locals(),
-            base_name=Code("Base"),
-            naming_convention=Code(convention),
+            imports=imports.render(), names=imports.locals(), base_name=Code("Base"),
+            naming_convention=Code("{" + ", ".join(f"{literal(k)}: {literal(v)}"
+                                                   for k, v in self.catalog.naming_convention.items()) + "}"),
             mapper_args=Code(_EAGER_DEFAULTS),
             constants=tuple(self.constants[k] for k in sorted(self.constants)),
             uses_json_type=self.uses_json_type,
@@ -160,6 +153,8 @@ class _Models:
             uses_sql_type=self.uses_sql_type, uses_ddl_text=flags["ddl_text"],
             class_aliases=tuple(ir.Field(Code(alias), Code(""), Code(name))
                                 for name, alias in sorted(self.class_aliases.items())),
+            checked_reads=tuple(Code(call("_reads_checked", model, *(literal(a) for a in attrs)))
+                                for model, attrs in self.json_attrs.items()),
         )
 
     # -- column types --------------------------------------------------------------------------
@@ -248,6 +243,8 @@ class _Models:
             return self.enum_sql_type(column.enum)
         # json and jsonb: typed or not, values pass through one adapter-backed type
         self.uses_json_type = True
+        if not item:
+            self.json_attrs.setdefault(table.class_name, []).append(column.attr)
         adapter = self.adapter(self.types.column_py_type(column))
         self.uses_jsonb_type = self.uses_jsonb_type or kind == "jsonb"
         return call("_JSONBOf" if kind == "jsonb" else "_JSONOf", adapter, where)
@@ -402,3 +399,13 @@ def _numbered_or_computed(imports: Imports, column: Column) -> list[str]:
     if column.identity is not None:
         return [call(imports.name(SQLALCHEMY, "Identity"), always="True" if column.identity == "always" else None)]
     return []
+
+
+def _import_helpers(imports: Imports, flags: dict[str, bool]) -> None:
+    """The imports of the helper code the template writes for each flag that is on."""
+    for flag in (flag for flag, used in flags.items() if used):
+        for module_name, name in _HELPER_IMPORTS[flag]:
+            if name:
+                imports.name(module_name, name)
+            else:
+                imports.module(module_name)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     Enum,
+    event,
     ForeignKey,
     func,
     Identity,
@@ -37,7 +38,7 @@ from sqlalchemy.dialects.postgresql import JSONB, TIME, TIMESTAMP
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, InstanceState, Mapped, mapped_column, relationship
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
@@ -180,12 +181,59 @@ class _JSONOf(TypeDecorator[_T]):
                 self.stored.validate_json(value) if text else self.stored.validate_python(value)
             )
         except ValidationError as error:
-            raise _located(error, self.column) from None
+            # the row is not known here: loading a model raises naming it (`_reads_checked`)
+            unreadable: Any = _Unreadable(_located(error, self.column))
+            stored = unreadable
         return stored
 
     def coerce_compared_value(self, op: Any, value: Any) -> Any:
         # what a query compares with (a key, a path, a fragment for `contains`) is not a whole value
         return self.impl_instance.coerce_compared_value(op, value)
+
+
+class _Unreadable:
+    """A typed JSON value stored with the wrong JSON type: using it raises its validation error."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: ValidationError) -> None:
+        self.error = error
+
+    def __getattr__(self, name: str) -> Any:
+        raise self.error
+
+    def __bool__(self) -> bool:
+        raise self.error
+
+    def __repr__(self) -> str:
+        return f"<unreadable {self.error.title}>"
+
+
+def _reads_checked(model: type[Any], *keys: str) -> None:
+    """Loading `model` raises on a typed JSON value of the wrong JSON type, naming its row."""
+
+    # A column type sees a value, never its row; it reads such a value as `_Unreadable` and this
+    # check, one lookup per typed JSON column of each row loaded, raises with the primary key.
+    def check(state: InstanceState[Any], *_: Any) -> None:
+        values = state.dict
+        for key in keys:
+            value = values.get(key)
+            if type(value) is _Unreadable:
+                _raise_unreadable(state, value.error)
+
+    event.listen(model, "load", check, raw=True)
+    event.listen(model, "refresh", check, raw=True)
+
+
+def _raise_unreadable(state: InstanceState[Any], error: ValidationError) -> None:
+    identity = state.key[1] if state.key is not None else ()
+    row = ", ".join(
+        f"{column.name}={value!r}" for column, value in zip(state.mapper.primary_key, identity)
+    )
+    session = state.session
+    if session is not None:  # not left half-loaded in the identity map, for a later query to return
+        session.expunge(state.obj())
+    raise _located(error, f"{error.title} where {row}") from None
 
 
 class _JSONBOf(_JSONOf[_T]):
@@ -608,3 +656,6 @@ class Reading(Base):
     )
     sensor: Mapped[str] = mapped_column(String(10), primary_key=True)
     value: Mapped[int | None] = mapped_column(Integer)
+
+
+_reads_checked(User, "metadata_")
