@@ -82,7 +82,12 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     """The same errors, titled with the column (`2 validation errors for memories.context`)."""
     details: list[Any] = []
     for e in error.errors(include_url=False):
-        detail = {"type": e["type"], "loc": e["loc"], "input": e["input"], "ctx": e.get("ctx", {})}
+        detail = {
+            "type": e["type"],
+            "loc": e["loc"],
+            "input": e["input"],
+            "ctx": e.get("ctx", {}),
+        }
         details.append(detail)
     return ValidationError.from_exception_data(column, details)
 
@@ -109,7 +114,9 @@ def _stored_as(schema: Any) -> Any:
     Bounds, lengths and patterns are rules for writing; a shape keeps the keys it does not know (in
     `model_extra`), so writing the value back unchanged fails on them instead of dropping them.
     """
-    node: Any = schema  # walked as plain data: `isinstance` would narrow it to unknown types
+    node: Any = (
+        schema  # walked as plain data: `isinstance` would narrow it to unknown types
+    )
     if isinstance(schema, list):
         return [_stored_as(item) for item in node]
     if not isinstance(schema, dict):
@@ -200,7 +207,9 @@ class _JSONOf(TypeDecorator[_T]):
         text = isinstance(value, str) and dialect.name != "postgresql"
         try:
             return (
-                self.adapter.validate_json(value) if text else self.adapter.validate_python(value)
+                self.adapter.validate_json(value)
+                if text
+                else self.adapter.validate_python(value)
             )
         except ValidationError:
             pass  # written by another writer, or under older rules: read it as it is stored
@@ -208,7 +217,9 @@ class _JSONOf(TypeDecorator[_T]):
             self.stored = SchemaValidator(_stored_as(self.adapter.core_schema))
         try:
             stored: _T = (
-                self.stored.validate_json(value) if text else self.stored.validate_python(value)
+                self.stored.validate_json(value)
+                if text
+                else self.stored.validate_python(value)
             )
         except ValidationError as error:
             raise _located(error, self.column) from None
@@ -265,7 +276,9 @@ class _ArrayItem(FunctionElement[Any]):
 @compiles(_ArrayContainedBy)
 @compiles(_ArrayOverlap)
 @compiles(_ArrayItem)
-def _as_postgresql(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
+def _as_postgresql(
+    element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any
+) -> str:
     return compiler.process(list(element.clauses)[0], **kw)
 
 
@@ -273,14 +286,18 @@ def _as_postgresql(element: FunctionElement[Any], compiler: SQLCompiler, **kw: A
 @compiles(_ArrayContainedBy, "sqlite")
 @compiles(_ArrayOverlap, "sqlite")
 def _array_test_on_sqlite(element: _ArrayTest, compiler: SQLCompiler, **kw: Any) -> str:
-    column, other = (compiler.process(clause, **kw) for clause in list(element.clauses)[1:])
+    column, other = (
+        compiler.process(clause, **kw) for clause in list(element.clauses)[1:]
+    )
     # NULL as PostgreSQL answers it, so that `~` and `not_()` agree too
     return f"CASE WHEN {column} IS NULL OR {other} IS NULL THEN NULL ELSE {element.sqlite.format(column, other)} END"
 
 
 @compiles(_ArrayItem, "sqlite")
 def _array_item_on_sqlite(element: _ArrayItem, compiler: SQLCompiler, **kw: Any) -> str:
-    column, path = (compiler.process(clause, **kw) for clause in list(element.clauses)[1:])
+    column, path = (
+        compiler.process(clause, **kw) for clause in list(element.clauses)[1:]
+    )
     return f"json_extract({column}, {path})"
 
 
@@ -288,10 +305,14 @@ class _ArrayComparator(
     TypeDecorator.Comparator[Any], sqlalchemy.dialects.postgresql.ARRAY.Comparator[Any]
 ):
     def contains(self, other: Any, **kwargs: Any) -> ColumnElement[bool]:
-        return _ArrayContains(super().contains(other, **kwargs), self.expr, self._operand(other))
+        return _ArrayContains(
+            super().contains(other, **kwargs), self.expr, self._operand(other)
+        )
 
     def contained_by(self, other: Any) -> ColumnElement[bool]:
-        return _ArrayContainedBy(super().contained_by(other), self.expr, self._operand(other))
+        return _ArrayContainedBy(
+            super().contained_by(other), self.expr, self._operand(other)
+        )
 
     def overlap(self, other: Any) -> ColumnElement[bool]:
         return _ArrayOverlap(super().overlap(other), self.expr, self._operand(other))
@@ -304,7 +325,9 @@ class _ArrayComparator(
         path = (
             f"$[{index - 1}]" if index >= 1 else "$[#]"
         )  # `$[#]` is past the end: NULL, as PostgreSQL
-        return _ArrayItem(as_postgresql, self.expr, literal(path), item_type=array_type.item_type)
+        return _ArrayItem(
+            as_postgresql, self.expr, literal(path), item_type=array_type.item_type
+        )
 
     def _operand(self, other: Any) -> Any:
         return literal(other, type_=self.type)
@@ -325,7 +348,9 @@ class _ArrayOf(TypeDecorator[list[_T]]):
     def comparator_factory(self) -> type[_ArrayComparator]:  # type: ignore[override]
         return _ArrayComparator
 
-    def __init__(self, item: TypeEngine[Any], adapter: TypeAdapter[list[_T]], column: str) -> None:
+    def __init__(
+        self, item: TypeEngine[Any], adapter: TypeAdapter[list[_T]], column: str
+    ) -> None:
         super().__init__(item)
         self.item_type = item
         self.adapter = adapter
@@ -333,7 +358,9 @@ class _ArrayOf(TypeDecorator[list[_T]]):
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
-            return dialect.type_descriptor(sqlalchemy.dialects.postgresql.ARRAY(self.item_type))
+            return dialect.type_descriptor(
+                sqlalchemy.dialects.postgresql.ARRAY(self.item_type)
+            )
         return dialect.type_descriptor(JSON(none_as_null=True))
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
@@ -358,7 +385,11 @@ class _ArrayOf(TypeDecorator[list[_T]]):
         def process(value: Any) -> str:
             checked = self.adapter.validate_python(value)
             if dialect.name != "postgresql":
-                return "'" + self.adapter.dump_json(checked).decode().replace("'", "''") + "'"
+                return (
+                    "'"
+                    + self.adapter.dump_json(checked).decode().replace("'", "''")
+                    + "'"
+                )
             items = self.adapter.dump_python(checked, mode="json")
             texts = ("NULL" if v is None else '"' + _array_text(v) + '"' for v in items)
             array = "{" + ",".join(texts) + "}"
@@ -435,7 +466,7 @@ class Base(AsyncAttrs, DeclarativeBase):
             "ck": "ck_%(table_name)s_%(constraint_name)s",
             "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
             "pk": "pk_%(table_name)s",
-        }
+        },
     )
     __mapper_args__ = {"eager_defaults": True}
 
@@ -530,10 +561,16 @@ _TICKET_CLASS_ENUM = Enum(
     validate_strings=True,
     metadata=Base.metadata,
 )
-_ORDER_TICKET_CODES_TYPE = _ArrayOf(Uuid(), _LIST_UUID_UUID_ADAPTER, "order.ticket_codes")
+_ORDER_TICKET_CODES_TYPE = _ArrayOf(
+    Uuid(),
+    _LIST_UUID_UUID_ADAPTER,
+    "order.ticket_codes",
+)
 _POSTS_HASHTAGS_TYPE = _ArrayOf(Text(), _LIST_STR_ADAPTER, "posts.hashtags")
 _USER_SETTINGS_ENABLED_AGENTS_TYPE = _ArrayOf(
-    _AGENT_TYPE_ENUM, _LIST_AGENT_TYPE_ADAPTER, "user_settings.enabled_agents"
+    _AGENT_TYPE_ENUM,
+    _LIST_AGENT_TYPE_ADAPTER,
+    "user_settings.enabled_agents",
 )
 
 
@@ -550,30 +587,46 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(255), unique=True)
     username: Mapped[str | None] = mapped_column(String(50), unique=True)
     password_hash: Mapped[str] = mapped_column(
-        String(255), comment="bcrypt hash; the insert schema checks the length of what it is given"
+        String(255),
+        comment="bcrypt hash; the insert schema checks the length of what it is given",
     )
     first_name: Mapped[str | None] = mapped_column(String(100))
     last_name: Mapped[str | None] = mapped_column(String(100))
     bio: Mapped[str | None] = mapped_column(Text)
     avatar_url: Mapped[str | None] = mapped_column("profile_image_url", String(500))
     phone: Mapped[str | None] = mapped_column(String(20))
-    country_code: Mapped[str | None] = mapped_column(CHAR(2), comment="ISO 3166-1 alpha-2")
+    country_code: Mapped[str | None] = mapped_column(
+        CHAR(2), comment="ISO 3166-1 alpha-2"
+    )
     birth_date: Mapped[datetime.date | None] = mapped_column(Date)
-    timezone: Mapped[str | None] = mapped_column(String().evaluates_none(), server_default="UTC")
+    timezone: Mapped[str | None] = mapped_column(
+        String().evaluates_none(), server_default="UTC"
+    )
     is_verified: Mapped[bool] = mapped_column(Boolean, server_default=false())
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
+    created_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime, server_default=_Now()
+    )
     updated_at: Mapped[datetime.datetime] = mapped_column(
         DateTime, server_default=_Now(), onupdate=_Now()
     )
 
     conversations: Mapped[list["LifeCeoConversation"]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+        back_populates="user",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
     )
     settings: Mapped["UserSettings | None"] = relationship(
-        back_populates="user", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+        back_populates="user",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
     )
     memories: Mapped[list["Memory"]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+        back_populates="user",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
     )
     group_memberships: Mapped[list["GroupMember"]] = relationship(
         back_populates="user",
@@ -592,7 +645,10 @@ class User(Base):
         back_populates="owner", passive_deletes="all", lazy="raise"
     )
     organized_events: Mapped[list["Event"]] = relationship(
-        back_populates="organizer", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+        back_populates="organizer",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
     )
     attending_events: Mapped[list["Event"]] = relationship(
         back_populates="attendees", secondary="event_attendees", lazy="raise"
@@ -601,7 +657,10 @@ class User(Base):
         back_populates="buyer", passive_deletes="all", lazy="raise"
     )
     housing_listings: Mapped[list["HousingListing"]] = relationship(
-        back_populates="host", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+        back_populates="host",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
     )
     housing_applications: Mapped[list["HousingApplication"]] = relationship(
         back_populates="applicant",
@@ -617,7 +676,10 @@ class User(Base):
         lazy="raise",
     )
     posts: Mapped[list["Post"]] = relationship(
-        back_populates="author", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+        back_populates="author",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
     )
     comments: Mapped[list["Comment"]] = relationship(
         back_populates="author", passive_deletes="all", lazy="raise"
@@ -662,11 +724,18 @@ class UserSettings(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("users.id", ondelete="CASCADE", onupdate="CASCADE"), unique=True
+        Integer,
+        ForeignKey("users.id", ondelete="CASCADE", onupdate="CASCADE"),
+        unique=True,
     )
     enabled_agents: Mapped[list[AgentType]] = mapped_column(
         _USER_SETTINGS_ENABLED_AGENTS_TYPE,
-        default=lambda: [AgentType.BUSINESS, AgentType.FINANCE, AgentType.HEALTH, AgentType.SOCIAL],
+        default=lambda: [
+            AgentType.BUSINESS,
+            AgentType.FINANCE,
+            AgentType.HEALTH,
+            AgentType.SOCIAL,
+        ],
         server_default=literal(
             [AgentType.BUSINESS, AgentType.FINANCE, AgentType.HEALTH, AgentType.SOCIAL],
             _USER_SETTINGS_ENABLED_AGENTS_TYPE,
@@ -680,8 +749,12 @@ class UserSettings(Base):
     session_timeout: Mapped[datetime.timedelta | None] = mapped_column(
         Interval, comment="sign out after this much inactivity"
     )
-    sessions_allowed: Mapped[int] = mapped_column(SmallInteger, server_default=text("(1 + 2)"))
-    theme: Mapped[str | None] = mapped_column(String(20).evaluates_none(), server_default="system")
+    sessions_allowed: Mapped[int] = mapped_column(
+        SmallInteger, server_default=text("(1 + 2)")
+    )
+    theme: Mapped[str | None] = mapped_column(
+        String(20).evaluates_none(), server_default="system"
+    )
 
     user: Mapped["User"] = relationship(back_populates="settings", lazy="raise")
 
@@ -696,16 +769,22 @@ class LifeCeoConversation(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("users.id", ondelete="CASCADE")
+    )
     agent_type: Mapped[AgentType] = mapped_column(_AGENT_TYPE_ENUM)
     title: Mapped[str | None] = mapped_column(String(200))
     messages: Mapped[list[ChatMessage]] = mapped_column(
-        _JSONOf(_LIST_CHAT_MESSAGE_ADAPTER, "life_ceo_conversations.messages"), server_default="[]"
+        _JSONOf(_LIST_CHAT_MESSAGE_ADAPTER, "life_ceo_conversations.messages"),
+        server_default="[]",
     )
     suggested_actions: Mapped[list[str]] = mapped_column(
-        _JSONBOf(_LIST_STR_ADAPTER, "life_ceo_conversations.suggested_actions"), server_default="[]"
+        _JSONBOf(_LIST_STR_ADAPTER, "life_ceo_conversations.suggested_actions"),
+        server_default="[]",
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
+    created_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime, server_default=_Now()
+    )
     updated_at: Mapped[datetime.datetime] = mapped_column(
         DateTime, server_default=_Now(), onupdate=_Now()
     )
@@ -728,7 +807,8 @@ class Group(Base):
         Integer, ForeignKey("users.id", ondelete="SET NULL")
     )
     tags: Mapped[list[str] | None] = mapped_column(
-        _ArrayOf(Text(), _LIST_STR_ADAPTER, "groups.tags"), comment="e.g. travel, networking, expat"
+        _ArrayOf(Text(), _LIST_STR_ADAPTER, "groups.tags"),
+        comment="e.g. travel, networking, expat",
     )
     member_ids: Mapped[list[int] | None] = mapped_column(
         _ArrayOf(Integer(), _LIST_INT_ADAPTER, "groups.member_ids"),
@@ -738,9 +818,13 @@ class Group(Base):
         _JSONOf(_GROUP_SETTINGS_ADAPTER, "groups.settings"),
         server_default='{"is_private":false,"allow_invites":true,"max_members":500}',
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
+    created_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime, server_default=_Now()
+    )
 
-    owner: Mapped["User | None"] = relationship(back_populates="owned_groups", lazy="raise")
+    owner: Mapped["User | None"] = relationship(
+        back_populates="owned_groups", lazy="raise"
+    )
     memberships: Mapped[list["GroupMember"]] = relationship(
         back_populates="group",
         cascade="all, delete-orphan",
@@ -758,7 +842,10 @@ class Group(Base):
         back_populates="group", passive_deletes="all", lazy="raise"
     )
     posts: Mapped[list["Post"]] = relationship(
-        back_populates="group", cascade="all, delete", passive_deletes=True, lazy="raise"
+        back_populates="group",
+        cascade="all, delete",
+        passive_deletes=True,
+        lazy="raise",
     )
 
 
@@ -767,7 +854,9 @@ class GroupMember(Base):
 
     __tablename__ = "group_members"
     __mapper_args__ = {"eager_defaults": True, "confirm_deleted_rows": False}
-    __table_args__ = ({"comment": "Link table users <-> groups, with the member's role."},)
+    __table_args__ = (
+        {"comment": "Link table users <-> groups, with the member's role."},
+    )
 
     group_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
@@ -776,7 +865,9 @@ class GroupMember(Base):
         Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     role: Mapped[GroupRole] = mapped_column(_GROUP_ROLE_ENUM, server_default="member")
-    joined_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
+    joined_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime, server_default=_Now()
+    )
 
     group: Mapped["Group"] = relationship(
         back_populates="memberships", lazy="raise", overlaps="groups,members"
@@ -802,18 +893,24 @@ class Memory(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("users.id", ondelete="CASCADE")
+    )
     type: Mapped[MemoryKind] = mapped_column(_MEMORY_KIND_ENUM, server_default="note")
     content: Mapped[str] = mapped_column(Text)
     importance: Mapped[int] = mapped_column(SmallInteger, server_default=text("5"))
-    occurred_on: Mapped[datetime.date] = mapped_column(Date, server_default=func.current_date())
+    occurred_on: Mapped[datetime.date] = mapped_column(
+        Date, server_default=func.current_date()
+    )
     context: Mapped[MemoryContext | None] = mapped_column(
         _JSONBOf(_MEMORY_CONTEXT_ADAPTER, "memories.context")
     )
     encrypted_attachment: Mapped[bytes | None] = mapped_column(
         LargeBinary, comment="client-side encrypted blob"
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
+    created_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime, server_default=_Now()
+    )
     updated_at: Mapped[datetime.datetime] = mapped_column(
         DateTime, server_default=_Now(), onupdate=_Now()
     )
@@ -842,13 +939,18 @@ class Event(Base):
 
     __tablename__ = "events"
     __table_args__ = (
-        CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint(
+            "ends_at IS NULL OR ends_at > starts_at",
+            name="ends_after_start",
+        ),
         CheckConstraint("ticket_price >= 0", name="ticket_price_non_negative"),
         {"comment": "Meetups, organised by a user, optionally within a group."},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    organizer_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"))
+    organizer_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("users.id", ondelete="CASCADE")
+    )
     group_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("groups.id", ondelete="SET NULL")
     )
@@ -860,13 +962,19 @@ class Event(Base):
         Interval, comment="how long before starts_at attendees are reminded"
     )
     capacity: Mapped[int | None] = mapped_column(Integer)
-    ticket_price: Mapped[decimal.Decimal] = mapped_column(Numeric(8, 2), server_default=text("0"))
+    ticket_price: Mapped[decimal.Decimal] = mapped_column(
+        Numeric(8, 2), server_default=text("0")
+    )
     agenda: Mapped[list[AgendaItem]] = mapped_column(
         _JSONOf(_LIST_AGENDA_ITEM_ADAPTER, "events.agenda"), server_default="[]"
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
+    created_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime, server_default=_Now()
+    )
 
-    organizer: Mapped["User"] = relationship(back_populates="organized_events", lazy="raise")
+    organizer: Mapped["User"] = relationship(
+        back_populates="organized_events", lazy="raise"
+    )
     group: Mapped["Group | None"] = relationship(back_populates="events", lazy="raise")
     attendees: Mapped[list["User"]] = relationship(
         back_populates="attending_events", secondary="event_attendees", lazy="raise"
@@ -890,7 +998,9 @@ class EventAttendee(Base):
     )
     rsvp: Mapped[RsvpAnswer] = mapped_column(_RSVP_ANSWER_ENUM, server_default="maybe")
     guests: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
-    responded_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=_Now())
+    responded_at: Mapped[datetime.datetime] = mapped_column(
+        _AwareDateTime, server_default=_Now()
+    )
 
 
 class TicketOrder(Base):
@@ -903,19 +1013,29 @@ class TicketOrder(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="RESTRICT"))
-    event_id: Mapped[int] = mapped_column(Integer, ForeignKey("events.id", ondelete="NO ACTION"))
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    event_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("events.id", ondelete="NO ACTION")
+    )
     class_: Mapped[TicketClass] = mapped_column(
         "class", _TICKET_CLASS_ENUM, server_default="general"
     )
     quantity: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
     total: Mapped[decimal.Decimal] = mapped_column(Numeric(10, 2))
     currency: Mapped[str] = mapped_column(CHAR(3), server_default="USD")
-    status: Mapped[OrderStatus] = mapped_column(_ORDER_STATUS_ENUM, server_default="pending")
-    ticket_codes: Mapped[list[uuid.UUID]] = mapped_column(
-        _ORDER_TICKET_CODES_TYPE, default=list, server_default=literal([], _ORDER_TICKET_CODES_TYPE)
+    status: Mapped[OrderStatus] = mapped_column(
+        _ORDER_STATUS_ENUM, server_default="pending"
     )
-    placed_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=_Now())
+    ticket_codes: Mapped[list[uuid.UUID]] = mapped_column(
+        _ORDER_TICKET_CODES_TYPE,
+        default=list,
+        server_default=literal([], _ORDER_TICKET_CODES_TYPE),
+    )
+    placed_at: Mapped[datetime.datetime] = mapped_column(
+        _AwareDateTime, server_default=_Now()
+    )
 
     buyer: Mapped["User"] = relationship(back_populates="orders", lazy="raise")
     event: Mapped["Event"] = relationship(back_populates="orders", lazy="raise")
@@ -939,10 +1059,14 @@ class HousingListing(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    host_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"))
+    host_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("users.id", ondelete="CASCADE")
+    )
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[ListingStatus] = mapped_column(_LISTING_STATUS_ENUM, server_default="draft")
+    status: Mapped[ListingStatus] = mapped_column(
+        _LISTING_STATUS_ENUM, server_default="draft"
+    )
     monthly_rent: Mapped[decimal.Decimal] = mapped_column(Numeric(10, 2))
     currency: Mapped[str] = mapped_column(CHAR(3), server_default="USD")
     bedrooms: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
@@ -950,7 +1074,9 @@ class HousingListing(Base):
     latitude: Mapped[float | None] = mapped_column(Double)
     longitude: Mapped[float | None] = mapped_column(Double)
     select: Mapped[bool] = mapped_column(
-        Boolean, server_default=false(), comment="part of the curated 'Select' collection"
+        Boolean,
+        server_default=false(),
+        comment="part of the curated 'Select' collection",
     )
     details: Mapped[ListingDetails | None] = mapped_column(
         _JSONBOf(_LISTING_DETAILS_ADAPTER, "housing_listings.details")
@@ -961,14 +1087,19 @@ class HousingListing(Base):
     blackout_dates: Mapped[list[datetime.date] | None] = mapped_column(
         _ArrayOf(Date(), _LIST_DATETIME_DATE_ADAPTER, "housing_listings.blackout_dates")
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
+    created_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime, server_default=_Now()
+    )
     updated_at: Mapped[datetime.datetime] = mapped_column(
         DateTime, server_default=_Now(), onupdate=_Now()
     )
 
     host: Mapped["User"] = relationship(back_populates="housing_listings", lazy="raise")
     applications: Mapped[list["HousingApplication"]] = relationship(
-        back_populates="listing", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+        back_populates="listing",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
     )
 
 
@@ -993,7 +1124,9 @@ class HousingApplication(Base):
     listing_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("housing_listings.id", ondelete="CASCADE")
     )
-    applicant_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"))
+    applicant_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("users.id", ondelete="CASCADE")
+    )
     reviewed_by_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("users.id", ondelete="SET NULL")
     )
@@ -1007,10 +1140,14 @@ class HousingApplication(Base):
     match_score: Mapped[float | None] = mapped_column(
         REAL[float](), comment="the housing agent's fit estimate"
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
+    created_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime, server_default=_Now()
+    )
     reviewed_at: Mapped[datetime.datetime | None] = mapped_column(_AwareDateTime)
 
-    listing: Mapped["HousingListing"] = relationship(back_populates="applications", lazy="raise")
+    listing: Mapped["HousingListing"] = relationship(
+        back_populates="applications", lazy="raise"
+    )
     applicant: Mapped["User"] = relationship(
         back_populates="housing_applications",
         foreign_keys="[HousingApplication.applicant_id]",
@@ -1034,7 +1171,9 @@ class Post(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    author_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("users.id", ondelete="CASCADE")
+    )
     group_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("groups.id", ondelete="CASCADE")
     )
@@ -1043,13 +1182,17 @@ class Post(Base):
         _POST_VISIBILITY_ENUM, server_default="public"
     )
     hashtags: Mapped[list[str]] = mapped_column(
-        _POSTS_HASHTAGS_TYPE, default=list, server_default=literal([], _POSTS_HASHTAGS_TYPE)
+        _POSTS_HASHTAGS_TYPE,
+        default=list,
+        server_default=literal([], _POSTS_HASHTAGS_TYPE),
     )
     view_count: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     reaction_counts: Mapped[dict[str, int]] = mapped_column(
         _JSONBOf(_DICT_STR_INT_ADAPTER, "posts.reaction_counts"), server_default="{}"
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
+    created_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime, server_default=_Now()
+    )
     updated_at: Mapped[datetime.datetime] = mapped_column(
         DateTime, server_default=_Now(), onupdate=_Now()
     )
@@ -1057,7 +1200,10 @@ class Post(Base):
     author: Mapped["User"] = relationship(back_populates="posts", lazy="raise")
     group: Mapped["Group | None"] = relationship(back_populates="posts", lazy="raise")
     comments: Mapped[list["Comment"]] = relationship(
-        back_populates="post", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+        back_populates="post",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
     )
     tags: Mapped[list["Tag"]] = relationship(
         back_populates="posts", secondary="post_tags", lazy="raise"
@@ -1071,15 +1217,21 @@ class Comment(Base):
     __table_args__ = ({"comment": "Threaded comments on posts."},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    post_id: Mapped[int] = mapped_column(Integer, ForeignKey("posts.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("posts.id", ondelete="CASCADE")
+    )
     author_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("users.id", ondelete="SET DEFAULT"), server_default=text("1")
+        Integer,
+        ForeignKey("users.id", ondelete="SET DEFAULT"),
+        server_default=text("1"),
     )
     parent_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("comments.id", ondelete="CASCADE")
     )
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
+    created_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime, server_default=_Now()
+    )
 
     post: Mapped["Post"] = relationship(back_populates="comments", lazy="raise")
     author: Mapped["User"] = relationship(back_populates="comments", lazy="raise")
@@ -1109,9 +1261,13 @@ class Tag(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(50), unique=True)
-    group: Mapped[str | None] = mapped_column(String(50), comment="tag category, e.g. 'wellbeing'")
+    group: Mapped[str | None] = mapped_column(
+        String(50), comment="tag category, e.g. 'wellbeing'"
+    )
     order: Mapped[int] = mapped_column(
-        SmallInteger, server_default=text("0"), comment="display position within its group"
+        SmallInteger,
+        server_default=text("0"),
+        comment="display position within its group",
     )
     color: Mapped[str] = mapped_column(CHAR(7), server_default="#64748b")
 
@@ -1124,7 +1280,9 @@ class PostTag(Base):
     """Pure link table posts <-> tags (no relations of its own)."""
 
     __tablename__ = "post_tags"
-    __table_args__ = ({"comment": "Pure link table posts <-> tags (no relations of its own)."},)
+    __table_args__ = (
+        {"comment": "Pure link table posts <-> tags (no relations of its own)."},
+    )
 
     post_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
@@ -1150,7 +1308,9 @@ class Follow(Base):
     followee_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
+    created_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime, server_default=_Now()
+    )
 
 
 class Notification(Base):
@@ -1169,9 +1329,13 @@ class Notification(Base):
     )
 
     id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+        BigInteger().with_variant(Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
     )
-    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("users.id", ondelete="CASCADE")
+    )
     actor_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("users.id", ondelete="SET NULL")
     )
@@ -1180,13 +1344,19 @@ class Notification(Base):
         _JSONOf(_NOTIFICATION_PAYLOAD_ADAPTER, "notifications.payload")
     )
     read_at: Mapped[datetime.datetime | None] = mapped_column(_AwareDateTime)
-    created_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=_Now())
+    created_at: Mapped[datetime.datetime] = mapped_column(
+        _AwareDateTime, server_default=_Now()
+    )
 
     recipient: Mapped["User"] = relationship(
-        back_populates="notifications", foreign_keys="[Notification.user_id]", lazy="raise"
+        back_populates="notifications",
+        foreign_keys="[Notification.user_id]",
+        lazy="raise",
     )
     actor: Mapped["User | None"] = relationship(
-        back_populates="sent_notifications", foreign_keys="[Notification.actor_id]", lazy="raise"
+        back_populates="sent_notifications",
+        foreign_keys="[Notification.actor_id]",
+        lazy="raise",
     )
 
 
@@ -1200,7 +1370,9 @@ class AuditLog(Base):
     )
 
     id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+        BigInteger().with_variant(Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
     )
     actor_public_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("users.public_id", ondelete="SET NULL")
@@ -1218,7 +1390,11 @@ class AuditLog(Base):
         comment="the statement behind the change, when known",
     )
     request_id: Mapped[str | None] = mapped_column(String(36))
-    signature: Mapped[bytes | None] = mapped_column(LargeBinary, comment="HMAC-SHA256 of the row")
+    signature: Mapped[bytes | None] = mapped_column(
+        LargeBinary, comment="HMAC-SHA256 of the row"
+    )
     at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, server_default=_Now())
 
-    actor: Mapped["User | None"] = relationship(back_populates="audit_entries", lazy="raise")
+    actor: Mapped["User | None"] = relationship(
+        back_populates="audit_entries", lazy="raise"
+    )

@@ -38,7 +38,12 @@ from .models import (
     UserSettings,
 )
 
-RelationKind: TypeAlias = Literal["many-to-one", "one-to-one", "one-to-many", "many-to-many"]
+RelationKind: TypeAlias = Literal[
+    "many-to-one",
+    "one-to-one",
+    "one-to-many",
+    "many-to-many",
+]
 
 
 class RelationInfo(NamedTuple):
@@ -692,7 +697,11 @@ UserSettingsLoadMany = TypedDict(
     },
     total=False,
 )
-UserSettingsLoadOne = TypedDict("UserSettingsLoadOne", {"with": UserSettingsLoad}, total=False)
+UserSettingsLoadOne = TypedDict(
+    "UserSettingsLoadOne",
+    {"with": UserSettingsLoad},
+    total=False,
+)
 
 LifeCeoConversationLoad = TypedDict(
     "LifeCeoConversationLoad",
@@ -712,7 +721,9 @@ LifeCeoConversationLoadMany = TypedDict(
     total=False,
 )
 LifeCeoConversationLoadOne = TypedDict(
-    "LifeCeoConversationLoadOne", {"with": LifeCeoConversationLoad}, total=False
+    "LifeCeoConversationLoadOne",
+    {"with": LifeCeoConversationLoad},
+    total=False,
 )
 
 GroupLoad = TypedDict(
@@ -756,7 +767,11 @@ GroupMemberLoadMany = TypedDict(
     },
     total=False,
 )
-GroupMemberLoadOne = TypedDict("GroupMemberLoadOne", {"with": GroupMemberLoad}, total=False)
+GroupMemberLoadOne = TypedDict(
+    "GroupMemberLoadOne",
+    {"with": GroupMemberLoad},
+    total=False,
+)
 
 MemoryLoad = TypedDict(
     "MemoryLoad",
@@ -811,7 +826,11 @@ EventAttendeeLoadMany = TypedDict(
     },
     total=False,
 )
-EventAttendeeLoadOne = TypedDict("EventAttendeeLoadOne", {"with": EventAttendeeLoad}, total=False)
+EventAttendeeLoadOne = TypedDict(
+    "EventAttendeeLoadOne",
+    {"with": EventAttendeeLoad},
+    total=False,
+)
 
 TicketOrderLoad = TypedDict(
     "TicketOrderLoad",
@@ -831,7 +850,11 @@ TicketOrderLoadMany = TypedDict(
     },
     total=False,
 )
-TicketOrderLoadOne = TypedDict("TicketOrderLoadOne", {"with": TicketOrderLoad}, total=False)
+TicketOrderLoadOne = TypedDict(
+    "TicketOrderLoadOne",
+    {"with": TicketOrderLoad},
+    total=False,
+)
 
 HousingListingLoad = TypedDict(
     "HousingListingLoad",
@@ -852,7 +875,9 @@ HousingListingLoadMany = TypedDict(
     total=False,
 )
 HousingListingLoadOne = TypedDict(
-    "HousingListingLoadOne", {"with": HousingListingLoad}, total=False
+    "HousingListingLoadOne",
+    {"with": HousingListingLoad},
+    total=False,
 )
 
 HousingApplicationLoad = TypedDict(
@@ -875,7 +900,9 @@ HousingApplicationLoadMany = TypedDict(
     total=False,
 )
 HousingApplicationLoadOne = TypedDict(
-    "HousingApplicationLoadOne", {"with": HousingApplicationLoad}, total=False
+    "HousingApplicationLoadOne",
+    {"with": HousingApplicationLoad},
+    total=False,
 )
 
 PostLoad = TypedDict(
@@ -985,7 +1012,11 @@ NotificationLoadMany = TypedDict(
     },
     total=False,
 )
-NotificationLoadOne = TypedDict("NotificationLoadOne", {"with": NotificationLoad}, total=False)
+NotificationLoadOne = TypedDict(
+    "NotificationLoadOne",
+    {"with": NotificationLoad},
+    total=False,
+)
 
 AuditLogLoad = TypedDict(
     "AuditLogLoad",
@@ -1043,7 +1074,9 @@ def eager(model: type[Event], load: EventLoad, /) -> list[ORMOption]: ...
 
 
 @overload
-def eager(model: type[EventAttendee], load: EventAttendeeLoad, /) -> list[ORMOption]: ...
+def eager(
+    model: type[EventAttendee], load: EventAttendeeLoad, /
+) -> list[ORMOption]: ...
 
 
 @overload
@@ -1051,11 +1084,15 @@ def eager(model: type[TicketOrder], load: TicketOrderLoad, /) -> list[ORMOption]
 
 
 @overload
-def eager(model: type[HousingListing], load: HousingListingLoad, /) -> list[ORMOption]: ...
+def eager(
+    model: type[HousingListing], load: HousingListingLoad, /
+) -> list[ORMOption]: ...
 
 
 @overload
-def eager(model: type[HousingApplication], load: HousingApplicationLoad, /) -> list[ORMOption]: ...
+def eager(
+    model: type[HousingApplication], load: HousingApplicationLoad, /
+) -> list[ORMOption]: ...
 
 
 @overload
@@ -1098,7 +1135,9 @@ def eager(model: type[Base], load: Mapping[str, object], /) -> list[ORMOption]:
     """
     orderings: dict[tuple[object, ...], list[Any]] = {}
     options: list[ORMOption] = [
-        _load(model, name, spec, (), orderings) for name, spec in load.items() if spec is not False
+        _load(model, name, spec, (), orderings)
+        for name, spec in load.items()
+        if spec is not False
     ]
     if orderings:
         options.append(_Ordering(orderings))
@@ -1127,7 +1166,9 @@ def _load(
     if spec is True:
         spec = {}
     elif not isinstance(spec, Mapping):
-        raise TypeError(f"{model.__name__}.{name} takes True or a mapping of options, not {spec!r}")
+        raise TypeError(
+            f"{model.__name__}.{name} takes True or a mapping of options, not {spec!r}"
+        )
     options = cast("Mapping[str, Any]", spec)
     allowed = _MANY_OPTIONS if relationship.uselist else frozenset({"with"})
     if info.target not in _SOFT_DELETE:
@@ -1180,7 +1221,9 @@ def _first(
     else:
         # the link table inside is an alias of its own: the loading statement may alias the real one
         link = relationship.secondary.alias()
-        parent = [link.c[str(column.key)] for _, column in relationship.synchronize_pairs]
+        parent = [
+            link.c[str(column.key)] for _, column in relationship.synchronize_pairs
+        ]
         on = [
             link.c[str(near.key)] == far
             for far, near in relationship.secondary_synchronize_pairs or ()

@@ -58,7 +58,9 @@ def _as_stored(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         return handler(value)
     except ValidationError:
         shown: Any = value
-        stored: Any = value  # as the column read it: a shape, or a list or dict of shapes
+        stored: Any = (
+            value  # as the column read it: a shape, or a list or dict of shapes
+        )
         if isinstance(value, dict):
             stored = stored.values()
         elif not isinstance(value, list):
@@ -88,7 +90,9 @@ _JSON_SCHEMA_KEYS = {
     "lt": "exclusiveMaximum",
 }
 _FORMATS = {"email": "email", "url": "uri", "uuid": "uuid"}
-_UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+_UUID_PATTERN = (
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
 
 
 class _Rules:
@@ -121,9 +125,13 @@ class _Rules:
             checked = core_schema.no_info_after_validator_function(_check_url, checked)
         if self.message is not None:
             checked = core_schema.custom_error_schema(
-                checked, custom_error_type="spec_rule", custom_error_message=self.message
+                checked,
+                custom_error_type="spec_rule",
+                custom_error_message=self.message,
             )
-        json_schema = {_JSON_SCHEMA_KEYS[key]: value for key, value in self.constraints.items()}
+        json_schema = {
+            _JSON_SCHEMA_KEYS[key]: value for key, value in self.constraints.items()
+        }
         if self.format is not None:
             json_schema["format"] = _FORMATS[self.format]
         return core_schema.chain_schema(
@@ -179,23 +187,37 @@ class _PartialUpdate(BaseModel):
                 # the key as the caller sent it: the column's own, or the attribute name
                 for key in dict.fromkeys((str(alias or name), name)):
                     if key in data and data[key] is None:
-                        message = "{field} cannot be null; leave it out to keep its value"
-                        error = PydanticCustomError("null_not_allowed", message, {"field": key})
+                        message = (
+                            "{field} cannot be null; leave it out to keep its value"
+                        )
+                        error = PydanticCustomError(
+                            "null_not_allowed", message, {"field": key}
+                        )
                         errors.append({"type": error, "loc": (key,), "input": None})
             if errors:
                 raise ValidationError.from_exception_data(cls.__name__, errors)
         return handler(data)
 
     @classmethod
-    def __get_pydantic_json_schema__(cls, core: CoreSchema, get: GetJsonSchemaHandler) -> Any:
+    def __get_pydantic_json_schema__(
+        cls, core: CoreSchema, get: GetJsonSchemaHandler
+    ) -> Any:
         # a NOT NULL column may be left out of an update, but not set to null: say so to clients
         schema = get(core)
         properties = get.resolve_ref_schema(schema).get("properties", {})
         for name in cls._not_null:
             key = str(cls.model_fields[name].validation_alias or name)
             field = properties.get(key, {})
-            options = [option for option in field.pop("anyOf", []) if option.get("type") != "null"]
-            field.update(options[0] if len(options) == 1 else {"anyOf": options} if options else {})
+            options = [
+                option
+                for option in field.pop("anyOf", [])
+                if option.get("type") != "null"
+            ]
+            field.update(
+                options[0]
+                if len(options) == 1
+                else {"anyOf": options} if options else {}
+            )
             field.pop("default", None)
         return schema
 
@@ -212,23 +234,35 @@ class _PartialUpdate(BaseModel):
 class UserInsert(_Insert):
     """Fields to insert a row into `users`; server-set columns are left out."""
 
-    email: Annotated[str, Field(max_length=255), _Rules("Invalid email format", format="email")]
+    email: Annotated[
+        str,
+        Field(max_length=255),
+        _Rules("Invalid email format", format="email"),
+    ]
     username: (
         Annotated[
             str,
             Field(max_length=50),
-            _Rules("Username must be at least 3 characters", min_length=3, max_length=50),
+            _Rules(
+                "Username must be at least 3 characters", min_length=3, max_length=50
+            ),
         ]
         | None
     ) = None
     password_hash: Annotated[
-        str, Field(max_length=255), _Rules("Password must be at least 8 characters", min_length=8)
+        str,
+        Field(max_length=255),
+        _Rules("Password must be at least 8 characters", min_length=8),
     ]
     first_name: Annotated[str, Field(max_length=100, min_length=1)] | None = None
     last_name: Annotated[str, Field(max_length=100, min_length=1)] | None = None
-    bio: Annotated[str, _Rules("Bio must be at most 500 characters", max_length=500)] | None = None
+    bio: (
+        Annotated[str, _Rules("Bio must be at most 500 characters", max_length=500)]
+        | None
+    ) = None
     avatar_url: (
-        Annotated[str, Field(max_length=500), _Rules("Invalid URL", format="url")] | None
+        Annotated[str, Field(max_length=500), _Rules("Invalid URL", format="url")]
+        | None
     ) = None
     phone: (
         Annotated[
@@ -271,13 +305,18 @@ class UserUpdate(_PartialUpdate):
 
     _not_null = frozenset({"email", "password_hash", "is_verified"})
     email: (
-        Annotated[str, Field(max_length=255), _Rules("Invalid email format", format="email")] | None
+        Annotated[
+            str, Field(max_length=255), _Rules("Invalid email format", format="email")
+        ]
+        | None
     ) = None
     username: (
         Annotated[
             str,
             Field(max_length=50),
-            _Rules("Username must be at least 3 characters", min_length=3, max_length=50),
+            _Rules(
+                "Username must be at least 3 characters", min_length=3, max_length=50
+            ),
         ]
         | None
     ) = None
@@ -291,9 +330,13 @@ class UserUpdate(_PartialUpdate):
     ) = None
     first_name: Annotated[str, Field(max_length=100, min_length=1)] | None = None
     last_name: Annotated[str, Field(max_length=100, min_length=1)] | None = None
-    bio: Annotated[str, _Rules("Bio must be at most 500 characters", max_length=500)] | None = None
+    bio: (
+        Annotated[str, _Rules("Bio must be at most 500 characters", max_length=500)]
+        | None
+    ) = None
     avatar_url: (
-        Annotated[str, Field(max_length=500), _Rules("Invalid URL", format="url")] | None
+        Annotated[str, Field(max_length=500), _Rules("Invalid URL", format="url")]
+        | None
     ) = None
     phone: (
         Annotated[
@@ -454,9 +497,16 @@ class MemoryInsert(_Insert):
     user_id: _Integer
     type: MemoryKind = MemoryKind.NOTE
     content: Annotated[
-        str, _Rules("A memory needs between 1 and 10000 characters", min_length=1, max_length=10000)
+        str,
+        _Rules(
+            "A memory needs between 1 and 10000 characters",
+            min_length=1,
+            max_length=10000,
+        ),
     ]
-    importance: Annotated[_Smallint, _Rules("Importance runs from 1 to 10", ge=1, le=10)] = 5
+    importance: Annotated[
+        _Smallint, _Rules("Importance runs from 1 to 10", ge=1, le=10)
+    ] = 5
     context: MemoryContext | None = None
     encrypted_attachment: bytes | None = None
     deleted_at: datetime.datetime | None = None
@@ -487,13 +537,17 @@ class MemoryUpdate(_PartialUpdate):
     content: (
         Annotated[
             str,
-            _Rules("A memory needs between 1 and 10000 characters", min_length=1, max_length=10000),
+            _Rules(
+                "A memory needs between 1 and 10000 characters",
+                min_length=1,
+                max_length=10000,
+            ),
         ]
         | None
     ) = None
-    importance: Annotated[_Smallint, _Rules("Importance runs from 1 to 10", ge=1, le=10)] | None = (
-        None
-    )
+    importance: (
+        Annotated[_Smallint, _Rules("Importance runs from 1 to 10", ge=1, le=10)] | None
+    ) = None
     context: MemoryContext | None = None
     encrypted_attachment: bytes | None = None
     deleted_at: datetime.datetime | None = None
@@ -510,7 +564,10 @@ class EventInsert(_Insert):
     ends_at: datetime.datetime | None = None
     reminder_before: datetime.timedelta | None = None
     capacity: (
-        Annotated[_Integer, _Rules("Capacity must be between 1 and 99999", gt=0, lt=100000)] | None
+        Annotated[
+            _Integer, _Rules("Capacity must be between 1 and 99999", gt=0, lt=100000)
+        ]
+        | None
     ) = None
     ticket_price: Annotated[decimal.Decimal, Field(max_digits=8, decimal_places=2)] = (
         decimal.Decimal("0")
@@ -538,7 +595,9 @@ class EventSelect(_Select):
 class EventUpdate(_PartialUpdate):
     """A partial update of a `events` row: only the fields given are changed."""
 
-    _not_null = frozenset({"organizer_id", "title", "starts_at", "ticket_price", "agenda"})
+    _not_null = frozenset(
+        {"organizer_id", "title", "starts_at", "ticket_price", "agenda"}
+    )
     organizer_id: _Integer | None = None
     group_id: _Integer | None = None
     title: Annotated[str, Field(max_length=200)] | None = None
@@ -547,9 +606,14 @@ class EventUpdate(_PartialUpdate):
     ends_at: datetime.datetime | None = None
     reminder_before: datetime.timedelta | None = None
     capacity: (
-        Annotated[_Integer, _Rules("Capacity must be between 1 and 99999", gt=0, lt=100000)] | None
+        Annotated[
+            _Integer, _Rules("Capacity must be between 1 and 99999", gt=0, lt=100000)
+        ]
+        | None
     ) = None
-    ticket_price: Annotated[decimal.Decimal, Field(max_digits=8, decimal_places=2)] | None = None
+    ticket_price: (
+        Annotated[decimal.Decimal, Field(max_digits=8, decimal_places=2)] | None
+    ) = None
     agenda: list[AgendaItem] | None = None
 
 
@@ -589,10 +653,12 @@ class TicketOrderInsert(_Insert):
 
     user_id: _Integer
     event_id: _Integer
-    class_: Annotated[TicketClass, Field(validation_alias="class", serialization_alias="class")] = (
-        TicketClass.GENERAL
-    )
-    quantity: Annotated[_Smallint, _Rules("You can buy between 1 and 10 tickets", ge=1, le=10)] = 1
+    class_: Annotated[
+        TicketClass, Field(validation_alias="class", serialization_alias="class")
+    ] = TicketClass.GENERAL
+    quantity: Annotated[
+        _Smallint, _Rules("You can buy between 1 and 10 tickets", ge=1, le=10)
+    ] = 1
     total: Annotated[decimal.Decimal, Field(max_digits=10, decimal_places=2)]
     currency: Annotated[str, Field(min_length=3, max_length=3)] = "USD"
     status: OrderStatus = OrderStatus.PENDING
@@ -618,7 +684,16 @@ class TicketOrderUpdate(_PartialUpdate):
     """A partial update of a `order` row: only the fields given are changed."""
 
     _not_null = frozenset(
-        {"user_id", "event_id", "class_", "quantity", "total", "currency", "status", "ticket_codes"}
+        {
+            "user_id",
+            "event_id",
+            "class_",
+            "quantity",
+            "total",
+            "currency",
+            "status",
+            "ticket_codes",
+        },
     )
     model_config = ConfigDict(validate_by_name=True)
 
@@ -628,9 +703,14 @@ class TicketOrderUpdate(_PartialUpdate):
         TicketClass | None, Field(validation_alias="class", serialization_alias="class")
     ] = None
     quantity: (
-        Annotated[_Smallint, _Rules("You can buy between 1 and 10 tickets", ge=1, le=10)] | None
+        Annotated[
+            _Smallint, _Rules("You can buy between 1 and 10 tickets", ge=1, le=10)
+        ]
+        | None
     ) = None
-    total: Annotated[decimal.Decimal, Field(max_digits=10, decimal_places=2)] | None = None
+    total: Annotated[decimal.Decimal, Field(max_digits=10, decimal_places=2)] | None = (
+        None
+    )
     currency: Annotated[str, Field(min_length=3, max_length=3)] | None = None
     status: OrderStatus | None = None
     ticket_codes: list[uuid.UUID] | None = None
@@ -650,7 +730,9 @@ class HousingListingInsert(_Insert):
     ]
     currency: Annotated[str, Field(min_length=3, max_length=3)] = "USD"
     bedrooms: Annotated[int, Field(ge=0, le=20)] = 1
-    bathrooms: Annotated[decimal.Decimal, Field(max_digits=3, decimal_places=1)] | None = None
+    bathrooms: (
+        Annotated[decimal.Decimal, Field(max_digits=3, decimal_places=1)] | None
+    ) = None
     latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
     longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
     select: bool = False
@@ -700,7 +782,9 @@ class HousingListingUpdate(_PartialUpdate):
     ) = None
     currency: Annotated[str, Field(min_length=3, max_length=3)] | None = None
     bedrooms: Annotated[int, Field(ge=0, le=20)] | None = None
-    bathrooms: Annotated[decimal.Decimal, Field(max_digits=3, decimal_places=1)] | None = None
+    bathrooms: (
+        Annotated[decimal.Decimal, Field(max_digits=3, decimal_places=1)] | None
+    ) = None
     latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
     longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
     select: bool | None = None
@@ -718,9 +802,15 @@ class HousingApplicationInsert(_Insert):
     reviewed_by_id: _Integer | None = None
     status: ApplicationStatus = ApplicationStatus.PENDING
     message: (
-        Annotated[str, _Rules("Keep your message under 2000 characters", max_length=2000)] | None
+        Annotated[
+            str, _Rules("Keep your message under 2000 characters", max_length=2000)
+        ]
+        | None
     ) = None
-    from_: Annotated[datetime.date, Field(validation_alias="from", serialization_alias="from")]
+    from_: Annotated[
+        datetime.date,
+        Field(validation_alias="from", serialization_alias="from"),
+    ]
     until: datetime.date | None = None
     household_size: Annotated[int, Field(ge=1, le=32767)] = 1
     match_score: Annotated[float, Field(ge=0, le=1)] | None = None
@@ -747,7 +837,9 @@ class HousingApplicationSelect(_Select):
 class HousingApplicationUpdate(_PartialUpdate):
     """A partial update of a `housing_applications` row: only the fields given are changed."""
 
-    _not_null = frozenset({"listing_id", "applicant_id", "status", "from_", "household_size"})
+    _not_null = frozenset(
+        {"listing_id", "applicant_id", "status", "from_", "household_size"}
+    )
     model_config = ConfigDict(validate_by_name=True)
 
     listing_id: _Integer | None = None
@@ -755,7 +847,10 @@ class HousingApplicationUpdate(_PartialUpdate):
     reviewed_by_id: _Integer | None = None
     status: ApplicationStatus | None = None
     message: (
-        Annotated[str, _Rules("Keep your message under 2000 characters", max_length=2000)] | None
+        Annotated[
+            str, _Rules("Keep your message under 2000 characters", max_length=2000)
+        ]
+        | None
     ) = None
     from_: Annotated[
         datetime.date | None, Field(validation_alias="from", serialization_alias="from")
@@ -772,7 +867,12 @@ class PostInsert(_Insert):
     author_id: _Integer
     group_id: _Integer | None = None
     content: Annotated[
-        str, _Rules("Posts need between 1 and 5000 characters", min_length=1, max_length=5000)
+        str,
+        _Rules(
+            "Posts need between 1 and 5000 characters",
+            min_length=1,
+            max_length=5000,
+        ),
     ]
     visibility: PostVisibility = PostVisibility.PUBLIC
     hashtags: list[str] = []
@@ -799,13 +899,25 @@ class PostUpdate(_PartialUpdate):
     """A partial update of a `posts` row: only the fields given are changed."""
 
     _not_null = frozenset(
-        {"author_id", "content", "visibility", "hashtags", "view_count", "reaction_counts"}
+        {
+            "author_id",
+            "content",
+            "visibility",
+            "hashtags",
+            "view_count",
+            "reaction_counts",
+        },
     )
     author_id: _Integer | None = None
     group_id: _Integer | None = None
     content: (
         Annotated[
-            str, _Rules("Posts need between 1 and 5000 characters", min_length=1, max_length=5000)
+            str,
+            _Rules(
+                "Posts need between 1 and 5000 characters",
+                min_length=1,
+                max_length=5000,
+            ),
         ]
         | None
     ) = None
@@ -962,13 +1074,18 @@ class AuditLogInsert(_Insert):
     table_name: Annotated[str, Field(max_length=63)]
     row_pk: str | None = None
     metadata_: Annotated[
-        JsonValue | None, Field(validation_alias="metadata", serialization_alias="metadata")
+        JsonValue | None,
+        Field(validation_alias="metadata", serialization_alias="metadata"),
     ] = None
     query_: Annotated[
         JsonValue | None, Field(validation_alias="query", serialization_alias="query")
     ] = {"sql": None}
     request_id: (
-        Annotated[str, Field(max_length=36), _Rules("request_id must be a UUID", format="uuid")]
+        Annotated[
+            str,
+            Field(max_length=36),
+            _Rules("request_id must be a UUID", format="uuid"),
+        ]
         | None
     ) = None
     signature: bytes | None = None
@@ -1000,13 +1117,18 @@ class AuditLogUpdate(_PartialUpdate):
     table_name: Annotated[str, Field(max_length=63)] | None = None
     row_pk: str | None = None
     metadata_: Annotated[
-        JsonValue | None, Field(validation_alias="metadata", serialization_alias="metadata")
+        JsonValue | None,
+        Field(validation_alias="metadata", serialization_alias="metadata"),
     ] = None
     query_: Annotated[
         JsonValue | None, Field(validation_alias="query", serialization_alias="query")
     ] = None
     request_id: (
-        Annotated[str, Field(max_length=36), _Rules("request_id must be a UUID", format="uuid")]
+        Annotated[
+            str,
+            Field(max_length=36),
+            _Rules("request_id must be a UUID", format="uuid"),
+        ]
         | None
     ) = None
     signature: bytes | None = None

@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING
 
 from schemagen.format.black import format_pieces, format_source
 from schemagen.format.lines import Piece, cut, indent_block
-from schemagen.format.style import BLACK_VERSION, LINE_LENGTH, FormatError
+from schemagen.format.style import BLACK_VERSION, line_length, FormatError
 
 if TYPE_CHECKING:
     from schemagen.format.cache import FormatCache
 
-__all__ = ["BLACK_VERSION", "LINE_LENGTH", "FormatError", "InvalidSource", "format_modules", "format_source"]
+__all__ = ["BLACK_VERSION", "line_length", "FormatError", "InvalidSource", "format_modules", "format_source"]
 
 
 class InvalidSource(FormatError):

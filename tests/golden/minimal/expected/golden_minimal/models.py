@@ -19,7 +19,7 @@ class Base(AsyncAttrs, DeclarativeBase):
             "ck": "ck_%(table_name)s_%(constraint_name)s",
             "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
             "pk": "pk_%(table_name)s",
-        }
+        },
     )
     __mapper_args__ = {"eager_defaults": True}
 

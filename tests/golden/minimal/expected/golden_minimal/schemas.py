@@ -45,23 +45,37 @@ class _PartialUpdate(BaseModel):
                 # the key as the caller sent it: the column's own, or the attribute name
                 for key in dict.fromkeys((str(alias or name), name)):
                     if key in data and data[key] is None:
-                        message = "{field} cannot be null; leave it out to keep its value"
-                        error = PydanticCustomError("null_not_allowed", message, {"field": key})
+                        message = (
+                            "{field} cannot be null; leave it out to keep its value"
+                        )
+                        error = PydanticCustomError(
+                            "null_not_allowed", message, {"field": key}
+                        )
                         errors.append({"type": error, "loc": (key,), "input": None})
             if errors:
                 raise ValidationError.from_exception_data(cls.__name__, errors)
         return handler(data)
 
     @classmethod
-    def __get_pydantic_json_schema__(cls, core: CoreSchema, get: GetJsonSchemaHandler) -> Any:
+    def __get_pydantic_json_schema__(
+        cls, core: CoreSchema, get: GetJsonSchemaHandler
+    ) -> Any:
         # a NOT NULL column may be left out of an update, but not set to null: say so to clients
         schema = get(core)
         properties = get.resolve_ref_schema(schema).get("properties", {})
         for name in cls._not_null:
             key = str(cls.model_fields[name].validation_alias or name)
             field = properties.get(key, {})
-            options = [option for option in field.pop("anyOf", []) if option.get("type") != "null"]
-            field.update(options[0] if len(options) == 1 else {"anyOf": options} if options else {})
+            options = [
+                option
+                for option in field.pop("anyOf", [])
+                if option.get("type") != "null"
+            ]
+            field.update(
+                options[0]
+                if len(options) == 1
+                else {"anyOf": options} if options else {}
+            )
             field.pop("default", None)
         return schema
 

@@ -31,7 +31,12 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship as _relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    mapped_column,
+    relationship as _relationship,
+)
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -45,7 +50,12 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     """The same errors, titled with the column (`2 validation errors for memories.context`)."""
     details: list[Any] = []
     for e in error.errors(include_url=False):
-        detail = {"type": e["type"], "loc": e["loc"], "input": e["input"], "ctx": e.get("ctx", {})}
+        detail = {
+            "type": e["type"],
+            "loc": e["loc"],
+            "input": e["input"],
+            "ctx": e.get("ctx", {}),
+        }
         details.append(detail)
     return ValidationError.from_exception_data(column, details)
 
@@ -72,7 +82,9 @@ def _stored_as(schema: Any) -> Any:
     Bounds, lengths and patterns are rules for writing; a shape keeps the keys it does not know (in
     `model_extra`), so writing the value back unchanged fails on them instead of dropping them.
     """
-    node: Any = schema  # walked as plain data: `isinstance` would narrow it to unknown types
+    node: Any = (
+        schema  # walked as plain data: `isinstance` would narrow it to unknown types
+    )
     if isinstance(schema, list):
         return [_stored_as(item) for item in node]
     if not isinstance(schema, dict):
@@ -163,7 +175,9 @@ class _JSONOf(TypeDecorator[_T]):
         text = isinstance(value, str) and dialect.name != "postgresql"
         try:
             return (
-                self.adapter.validate_json(value) if text else self.adapter.validate_python(value)
+                self.adapter.validate_json(value)
+                if text
+                else self.adapter.validate_python(value)
             )
         except ValidationError:
             pass  # written by another writer, or under older rules: read it as it is stored
@@ -171,7 +185,9 @@ class _JSONOf(TypeDecorator[_T]):
             self.stored = SchemaValidator(_stored_as(self.adapter.core_schema))
         try:
             stored: _T = (
-                self.stored.validate_json(value) if text else self.stored.validate_python(value)
+                self.stored.validate_json(value)
+                if text
+                else self.stored.validate_python(value)
             )
         except ValidationError as error:
             raise _located(error, self.column) from None
@@ -220,14 +236,18 @@ class Base(AsyncAttrs, DeclarativeBase):
             "ck": "ck_%(table_name)s_%(constraint_name)s",
             "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
             "pk": "pk_%(table_name)s",
-        }
+        },
     )
     __mapper_args__ = {"eager_defaults": True}
 
 
 _ANY_ADAPTER = TypeAdapter(Any)
 _KIND_ENUM = Enum(
-    Kind, name="kind", values_callable=_enum_values, validate_strings=True, metadata=Base.metadata
+    Kind,
+    name="kind",
+    values_callable=_enum_values,
+    validate_strings=True,
+    metadata=Base.metadata,
 )
 _OPTIONS_ADAPTER = TypeAdapter(Options)
 
@@ -244,22 +264,36 @@ class Order(Base):
     metadata_: Mapped[Any | None] = mapped_column(
         "metadata", _JSONOf(_ANY_ADAPTER, "order.metadata")
     )
-    select: Mapped[bool | None] = mapped_column(Boolean().evaluates_none(), server_default=true())
+    select: Mapped[bool | None] = mapped_column(
+        Boolean().evaluates_none(), server_default=true()
+    )
     text: Mapped[str | None] = mapped_column(
         Text().evaluates_none(), server_default='it\'s "quoted"'
     )
-    type: Mapped[Kind | None] = mapped_column(_KIND_ENUM.evaluates_none(), server_default="3.10")
-    func: Mapped[int | None] = mapped_column(Integer().evaluates_none(), server_default=_text("7"))
+    type: Mapped[Kind | None] = mapped_column(
+        _KIND_ENUM.evaluates_none(), server_default="3.10"
+    )
+    func: Mapped[int | None] = mapped_column(
+        Integer().evaluates_none(), server_default=_text("7")
+    )
     relationship: Mapped[str | None] = mapped_column(String)
-    datetime: Mapped[_datetime.datetime | None] = mapped_column(DateTime, server_default=_Now())
+    datetime: Mapped[_datetime.datetime | None] = mapped_column(
+        DateTime, server_default=_Now()
+    )
     uuid: Mapped[_uuid.UUID | None] = mapped_column(Uuid, default=_uuid.uuid4)
-    json_: Mapped[Options | None] = mapped_column("json", _JSONOf(_OPTIONS_ADAPTER, "order.json"))
+    json_: Mapped[Options | None] = mapped_column(
+        "json", _JSONOf(_OPTIONS_ADAPTER, "order.json")
+    )
     schema_: Mapped[str | None] = mapped_column("schema_name", String)
     model_name_: Mapped[str | None] = mapped_column("model_name", Text)
     copy_: Mapped[str | None] = mapped_column("copy", Text, comment='a "copy"')
-    group: Mapped[int | None] = mapped_column(Integer, ForeignKey("group.id", ondelete="SET NULL"))
+    group: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("group.id", ondelete="SET NULL")
+    )
 
-    in_group: Mapped["Group | None"] = _relationship(back_populates="orders", lazy="raise")
+    in_group: Mapped["Group | None"] = _relationship(
+        back_populates="orders", lazy="raise"
+    )
 
 
 class Group(Base):

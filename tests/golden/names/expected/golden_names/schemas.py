@@ -35,7 +35,9 @@ def _as_stored(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         return handler(value)
     except ValidationError:
         shown: Any = value
-        stored: Any = value  # as the column read it: a shape, or a list or dict of shapes
+        stored: Any = (
+            value  # as the column read it: a shape, or a list or dict of shapes
+        )
         if isinstance(value, dict):
             stored = stored.values()
         elif not isinstance(value, list):
@@ -57,7 +59,9 @@ _JSON_SCHEMA_KEYS = {
     "lt": "exclusiveMaximum",
 }
 _FORMATS = {"email": "email", "url": "uri", "uuid": "uuid"}
-_UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+_UUID_PATTERN = (
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
 
 
 class _Rules:
@@ -88,9 +92,13 @@ class _Rules:
         checked = handler.generate_schema(Annotated[checked_type, Field(**constraints)])
         if self.message is not None:
             checked = core_schema.custom_error_schema(
-                checked, custom_error_type="spec_rule", custom_error_message=self.message
+                checked,
+                custom_error_type="spec_rule",
+                custom_error_message=self.message,
             )
-        json_schema = {_JSON_SCHEMA_KEYS[key]: value for key, value in self.constraints.items()}
+        json_schema = {
+            _JSON_SCHEMA_KEYS[key]: value for key, value in self.constraints.items()
+        }
         if self.format is not None:
             json_schema["format"] = _FORMATS[self.format]
         return core_schema.chain_schema(
@@ -146,23 +154,37 @@ class _PartialUpdate(BaseModel):
                 # the key as the caller sent it: the column's own, or the attribute name
                 for key in dict.fromkeys((str(alias or name), name)):
                     if key in data and data[key] is None:
-                        message = "{field} cannot be null; leave it out to keep its value"
-                        error = PydanticCustomError("null_not_allowed", message, {"field": key})
+                        message = (
+                            "{field} cannot be null; leave it out to keep its value"
+                        )
+                        error = PydanticCustomError(
+                            "null_not_allowed", message, {"field": key}
+                        )
                         errors.append({"type": error, "loc": (key,), "input": None})
             if errors:
                 raise ValidationError.from_exception_data(cls.__name__, errors)
         return handler(data)
 
     @classmethod
-    def __get_pydantic_json_schema__(cls, core: CoreSchema, get: GetJsonSchemaHandler) -> Any:
+    def __get_pydantic_json_schema__(
+        cls, core: CoreSchema, get: GetJsonSchemaHandler
+    ) -> Any:
         # a NOT NULL column may be left out of an update, but not set to null: say so to clients
         schema = get(core)
         properties = get.resolve_ref_schema(schema).get("properties", {})
         for name in cls._not_null:
             key = str(cls.model_fields[name].validation_alias or name)
             field = properties.get(key, {})
-            options = [option for option in field.pop("anyOf", []) if option.get("type") != "null"]
-            field.update(options[0] if len(options) == 1 else {"anyOf": options} if options else {})
+            options = [
+                option
+                for option in field.pop("anyOf", [])
+                if option.get("type") != "null"
+            ]
+            field.update(
+                options[0]
+                if len(options) == 1
+                else {"anyOf": options} if options else {}
+            )
             field.pop("default", None)
         return schema
 
@@ -182,29 +204,36 @@ class OrderInsert(_Insert):
     model_config = ConfigDict(validate_by_name=True)
 
     class_: Annotated[
-        str, Field(max_length=20), Field(validation_alias="class", serialization_alias="class")
+        str,
+        Field(max_length=20),
+        Field(validation_alias="class", serialization_alias="class"),
     ]
     from_: Annotated[
-        _datetime.date | None, Field(validation_alias="from", serialization_alias="from")
+        _datetime.date | None,
+        Field(validation_alias="from", serialization_alias="from"),
     ] = None
     metadata_: Annotated[
-        JsonValue | None, Field(validation_alias="metadata", serialization_alias="metadata")
+        JsonValue | None,
+        Field(validation_alias="metadata", serialization_alias="metadata"),
     ] = None
     select: bool | None = True
     text: str | None = 'it\'s "quoted"'
     type: Kind | None = Kind.V_3_10
     func: _Integer | None = 7
     relationship: str | None = None
-    json_: Annotated[Options | None, Field(validation_alias="json", serialization_alias="json")] = (
-        None
-    )
+    json_: Annotated[
+        Options | None, Field(validation_alias="json", serialization_alias="json")
+    ] = None
     schema_: Annotated[
         str | None, Field(validation_alias="schema", serialization_alias="schema")
     ] = None
     model_name_: Annotated[
-        str | None, Field(validation_alias="model_name", serialization_alias="model_name")
+        str | None,
+        Field(validation_alias="model_name", serialization_alias="model_name"),
     ] = None
-    copy_: Annotated[str | None, Field(validation_alias="copy", serialization_alias="copy")] = None
+    copy_: Annotated[
+        str | None, Field(validation_alias="copy", serialization_alias="copy")
+    ] = None
     group: _Integer | None = None
 
 
@@ -240,26 +269,31 @@ class OrderUpdate(_PartialUpdate):
         Field(validation_alias="class", serialization_alias="class"),
     ] = None
     from_: Annotated[
-        _datetime.date | None, Field(validation_alias="from", serialization_alias="from")
+        _datetime.date | None,
+        Field(validation_alias="from", serialization_alias="from"),
     ] = None
     metadata_: Annotated[
-        JsonValue | None, Field(validation_alias="metadata", serialization_alias="metadata")
+        JsonValue | None,
+        Field(validation_alias="metadata", serialization_alias="metadata"),
     ] = None
     select: bool | None = None
     text: str | None = None
     type: Kind | None = None
     func: _Integer | None = None
     relationship: str | None = None
-    json_: Annotated[Options | None, Field(validation_alias="json", serialization_alias="json")] = (
-        None
-    )
+    json_: Annotated[
+        Options | None, Field(validation_alias="json", serialization_alias="json")
+    ] = None
     schema_: Annotated[
         str | None, Field(validation_alias="schema", serialization_alias="schema")
     ] = None
     model_name_: Annotated[
-        str | None, Field(validation_alias="model_name", serialization_alias="model_name")
+        str | None,
+        Field(validation_alias="model_name", serialization_alias="model_name"),
     ] = None
-    copy_: Annotated[str | None, Field(validation_alias="copy", serialization_alias="copy")] = None
+    copy_: Annotated[
+        str | None, Field(validation_alias="copy", serialization_alias="copy")
+    ] = None
     group: _Integer | None = None
 
 
@@ -268,7 +302,9 @@ class GroupInsert(_Insert):
 
     user: (
         Annotated[
-            str, Field(max_length=10), _Rules('lowercase "only"\n please', pattern="^[a-z]+$")
+            str,
+            Field(max_length=10),
+            _Rules('lowercase "only"\n please', pattern="^[a-z]+$"),
         ]
         | None
     ) = None
@@ -286,7 +322,9 @@ class GroupUpdate(_PartialUpdate):
 
     user: (
         Annotated[
-            str, Field(max_length=10), _Rules('lowercase "only"\n please', pattern="^[a-z]+$")
+            str,
+            Field(max_length=10),
+            _Rules('lowercase "only"\n please', pattern="^[a-z]+$"),
         ]
         | None
     ) = None

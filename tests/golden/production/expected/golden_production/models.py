@@ -51,7 +51,12 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     """The same errors, titled with the column (`2 validation errors for memories.context`)."""
     details: list[Any] = []
     for e in error.errors(include_url=False):
-        detail = {"type": e["type"], "loc": e["loc"], "input": e["input"], "ctx": e.get("ctx", {})}
+        detail = {
+            "type": e["type"],
+            "loc": e["loc"],
+            "input": e["input"],
+            "ctx": e.get("ctx", {}),
+        }
         details.append(detail)
     return ValidationError.from_exception_data(column, details)
 
@@ -78,7 +83,9 @@ def _stored_as(schema: Any) -> Any:
     Bounds, lengths and patterns are rules for writing; a shape keeps the keys it does not know (in
     `model_extra`), so writing the value back unchanged fails on them instead of dropping them.
     """
-    node: Any = schema  # walked as plain data: `isinstance` would narrow it to unknown types
+    node: Any = (
+        schema  # walked as plain data: `isinstance` would narrow it to unknown types
+    )
     if isinstance(schema, list):
         return [_stored_as(item) for item in node]
     if not isinstance(schema, dict):
@@ -169,7 +176,9 @@ class _JSONOf(TypeDecorator[_T]):
         text = isinstance(value, str) and dialect.name != "postgresql"
         try:
             return (
-                self.adapter.validate_json(value) if text else self.adapter.validate_python(value)
+                self.adapter.validate_json(value)
+                if text
+                else self.adapter.validate_python(value)
             )
         except ValidationError:
             pass  # written by another writer, or under older rules: read it as it is stored
@@ -177,7 +186,9 @@ class _JSONOf(TypeDecorator[_T]):
             self.stored = SchemaValidator(_stored_as(self.adapter.core_schema))
         try:
             stored: _T = (
-                self.stored.validate_json(value) if text else self.stored.validate_python(value)
+                self.stored.validate_json(value)
+                if text
+                else self.stored.validate_python(value)
             )
         except ValidationError as error:
             raise _located(error, self.column) from None
@@ -234,7 +245,9 @@ class _ArrayItem(FunctionElement[Any]):
 @compiles(_ArrayContainedBy)
 @compiles(_ArrayOverlap)
 @compiles(_ArrayItem)
-def _as_postgresql(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
+def _as_postgresql(
+    element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any
+) -> str:
     return compiler.process(list(element.clauses)[0], **kw)
 
 
@@ -242,14 +255,18 @@ def _as_postgresql(element: FunctionElement[Any], compiler: SQLCompiler, **kw: A
 @compiles(_ArrayContainedBy, "sqlite")
 @compiles(_ArrayOverlap, "sqlite")
 def _array_test_on_sqlite(element: _ArrayTest, compiler: SQLCompiler, **kw: Any) -> str:
-    column, other = (compiler.process(clause, **kw) for clause in list(element.clauses)[1:])
+    column, other = (
+        compiler.process(clause, **kw) for clause in list(element.clauses)[1:]
+    )
     # NULL as PostgreSQL answers it, so that `~` and `not_()` agree too
     return f"CASE WHEN {column} IS NULL OR {other} IS NULL THEN NULL ELSE {element.sqlite.format(column, other)} END"
 
 
 @compiles(_ArrayItem, "sqlite")
 def _array_item_on_sqlite(element: _ArrayItem, compiler: SQLCompiler, **kw: Any) -> str:
-    column, path = (compiler.process(clause, **kw) for clause in list(element.clauses)[1:])
+    column, path = (
+        compiler.process(clause, **kw) for clause in list(element.clauses)[1:]
+    )
     return f"json_extract({column}, {path})"
 
 
@@ -257,10 +274,14 @@ class _ArrayComparator(
     TypeDecorator.Comparator[Any], sqlalchemy.dialects.postgresql.ARRAY.Comparator[Any]
 ):
     def contains(self, other: Any, **kwargs: Any) -> ColumnElement[bool]:
-        return _ArrayContains(super().contains(other, **kwargs), self.expr, self._operand(other))
+        return _ArrayContains(
+            super().contains(other, **kwargs), self.expr, self._operand(other)
+        )
 
     def contained_by(self, other: Any) -> ColumnElement[bool]:
-        return _ArrayContainedBy(super().contained_by(other), self.expr, self._operand(other))
+        return _ArrayContainedBy(
+            super().contained_by(other), self.expr, self._operand(other)
+        )
 
     def overlap(self, other: Any) -> ColumnElement[bool]:
         return _ArrayOverlap(super().overlap(other), self.expr, self._operand(other))
@@ -273,7 +294,9 @@ class _ArrayComparator(
         path = (
             f"$[{index - 1}]" if index >= 1 else "$[#]"
         )  # `$[#]` is past the end: NULL, as PostgreSQL
-        return _ArrayItem(as_postgresql, self.expr, literal(path), item_type=array_type.item_type)
+        return _ArrayItem(
+            as_postgresql, self.expr, literal(path), item_type=array_type.item_type
+        )
 
     def _operand(self, other: Any) -> Any:
         return literal(other, type_=self.type)
@@ -294,7 +317,9 @@ class _ArrayOf(TypeDecorator[list[_T]]):
     def comparator_factory(self) -> type[_ArrayComparator]:  # type: ignore[override]
         return _ArrayComparator
 
-    def __init__(self, item: TypeEngine[Any], adapter: TypeAdapter[list[_T]], column: str) -> None:
+    def __init__(
+        self, item: TypeEngine[Any], adapter: TypeAdapter[list[_T]], column: str
+    ) -> None:
         super().__init__(item)
         self.item_type = item
         self.adapter = adapter
@@ -302,7 +327,9 @@ class _ArrayOf(TypeDecorator[list[_T]]):
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
-            return dialect.type_descriptor(sqlalchemy.dialects.postgresql.ARRAY(self.item_type))
+            return dialect.type_descriptor(
+                sqlalchemy.dialects.postgresql.ARRAY(self.item_type)
+            )
         return dialect.type_descriptor(JSON(none_as_null=True))
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
@@ -327,7 +354,11 @@ class _ArrayOf(TypeDecorator[list[_T]]):
         def process(value: Any) -> str:
             checked = self.adapter.validate_python(value)
             if dialect.name != "postgresql":
-                return "'" + self.adapter.dump_json(checked).decode().replace("'", "''") + "'"
+                return (
+                    "'"
+                    + self.adapter.dump_json(checked).decode().replace("'", "''")
+                    + "'"
+                )
             items = self.adapter.dump_python(checked, mode="json")
             texts = ("NULL" if v is None else '"' + _array_text(v) + '"' for v in items)
             array = "{" + ",".join(texts) + "}"
@@ -404,7 +435,7 @@ class Base(AsyncAttrs, DeclarativeBase):
             "ck": "ck_%(table_name)s_%(constraint_name)s",
             "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
             "pk": "pk_%(table_name)s",
-        }
+        },
     )
     __mapper_args__ = {"eager_defaults": True}
 
@@ -447,15 +478,25 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(255))
     current_post_id: Mapped[int | None] = mapped_column(
         BigInteger,
-        ForeignKey("posts.id", ondelete="SET NULL", name="users_current_post_fkey", use_alter=True),
+        ForeignKey(
+            "posts.id",
+            ondelete="SET NULL",
+            name="users_current_post_fkey",
+            use_alter=True,
+        ),
     )
-    balance: Mapped[decimal.Decimal] = mapped_column(Numeric(12, 2), server_default=text("0.00"))
+    balance: Mapped[decimal.Decimal] = mapped_column(
+        Numeric(12, 2), server_default=text("0.00")
+    )
     metadata_: Mapped[Any] = mapped_column(
         "metadata", _JSONBOf(_ANY_ADAPTER, "users.metadata"), server_default="{}"
     )
     member_number: Mapped[int] = mapped_column(Integer, Identity())
     seen_at: Mapped[datetime.datetime | None] = mapped_column(
-        _AwareDateTime().with_variant(TIMESTAMP(timezone=True, precision=3), "postgresql")
+        _AwareDateTime().with_variant(
+            TIMESTAMP(timezone=True, precision=3),
+            "postgresql",
+        ),
     )
 
     current_post: Mapped["Post | None"] = relationship(
@@ -477,9 +518,15 @@ class Post(Base):
         Index("ix_posts_tags", "tags", postgresql_using="gin"),
         Index("ix_posts_created_at_author_id", text('"created_at" DESC'), "author_id"),
         Index(
-            "ix_posts_search", text("(to_tsvector('english', title))"), postgresql_using="gin"
+            "ix_posts_search",
+            text("(to_tsvector('english', title))"),
+            postgresql_using="gin",
         ).ddl_if(dialect="postgresql"),
-        Index("ix_posts_title_prefix", "title", postgresql_ops={"title": "text_pattern_ops"}),
+        Index(
+            "ix_posts_title_prefix",
+            "title",
+            postgresql_ops={"title": "text_pattern_ops"},
+        ),
         Index("ix_posts_created_brin", "created_at", postgresql_using="brin"),
         {
             "comment": "A post. This comment is long enough that the line holding it in the table arguments cannot fit in a hundred columns.",
@@ -488,7 +535,9 @@ class Post(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     author_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id"))
-    pinned_by: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id"), unique=True)
+    pinned_by: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("users.id"), unique=True
+    )
     title: Mapped[str] = mapped_column(
         Text,
         comment="The title as the author wrote it, shown in lists, feeds and notifications; at most one line.",
@@ -504,7 +553,8 @@ class Post(Base):
         Time().with_variant(TIME(precision=0), "postgresql")
     )
     created_at: Mapped[datetime.datetime | None] = mapped_column(
-        DateTime().with_variant(TIMESTAMP(precision=6), "postgresql"), server_default=_Now()
+        DateTime().with_variant(TIMESTAMP(precision=6), "postgresql"),
+        server_default=_Now(),
     )
 
     author: Mapped["User"] = relationship(

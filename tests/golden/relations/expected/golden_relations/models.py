@@ -19,7 +19,7 @@ class Base(AsyncAttrs, DeclarativeBase):
             "ck": "ck_%(table_name)s_%(constraint_name)s",
             "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
             "pk": "pk_%(table_name)s",
-        }
+        },
     )
     __mapper_args__ = {"eager_defaults": True}
 
@@ -48,7 +48,10 @@ class Person(Base):
         lazy="raise",
     )
     profile: Mapped["Profile | None"] = relationship(
-        back_populates="person", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+        back_populates="person",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
     )
     sent: Mapped[list["Message"]] = relationship(
         back_populates="sender",
@@ -103,10 +106,16 @@ class Message(Base):
     __tablename__ = "messages"
 
     id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+        BigInteger().with_variant(Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
     )
-    sender_id: Mapped[int] = mapped_column(Integer, ForeignKey("people.id", ondelete="CASCADE"))
-    recipient_id: Mapped[int] = mapped_column(Integer, ForeignKey("people.id", ondelete="CASCADE"))
+    sender_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("people.id", ondelete="CASCADE")
+    )
+    recipient_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("people.id", ondelete="CASCADE")
+    )
     body: Mapped[str | None] = mapped_column(Text)
 
     sender: Mapped["Person"] = relationship(

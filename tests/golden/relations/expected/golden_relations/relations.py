@@ -18,7 +18,12 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from .models import Base, Follow, Message, Person, Profile, Team, TeamMember
 
-RelationKind: TypeAlias = Literal["many-to-one", "one-to-one", "one-to-many", "many-to-many"]
+RelationKind: TypeAlias = Literal[
+    "many-to-one",
+    "one-to-one",
+    "one-to-many",
+    "many-to-many",
+]
 
 
 class RelationInfo(NamedTuple):
@@ -291,7 +296,11 @@ TeamMemberLoadMany = TypedDict(
     },
     total=False,
 )
-TeamMemberLoadOne = TypedDict("TeamMemberLoadOne", {"with": TeamMemberLoad}, total=False)
+TeamMemberLoadOne = TypedDict(
+    "TeamMemberLoadOne",
+    {"with": TeamMemberLoad},
+    total=False,
+)
 
 _SOFT_DELETE: Final[Mapping[str, str]] = {}
 """The soft-delete column of each model that has one: loaded collections leave such rows out."""
@@ -333,7 +342,9 @@ def eager(model: type[Base], load: Mapping[str, object], /) -> list[ORMOption]:
     """
     orderings: dict[tuple[object, ...], list[Any]] = {}
     options: list[ORMOption] = [
-        _load(model, name, spec, (), orderings) for name, spec in load.items() if spec is not False
+        _load(model, name, spec, (), orderings)
+        for name, spec in load.items()
+        if spec is not False
     ]
     if orderings:
         options.append(_Ordering(orderings))
@@ -362,7 +373,9 @@ def _load(
     if spec is True:
         spec = {}
     elif not isinstance(spec, Mapping):
-        raise TypeError(f"{model.__name__}.{name} takes True or a mapping of options, not {spec!r}")
+        raise TypeError(
+            f"{model.__name__}.{name} takes True or a mapping of options, not {spec!r}"
+        )
     options = cast("Mapping[str, Any]", spec)
     allowed = _MANY_OPTIONS if relationship.uselist else frozenset({"with"})
     if info.target not in _SOFT_DELETE:
@@ -415,7 +428,9 @@ def _first(
     else:
         # the link table inside is an alias of its own: the loading statement may alias the real one
         link = relationship.secondary.alias()
-        parent = [link.c[str(column.key)] for _, column in relationship.synchronize_pairs]
+        parent = [
+            link.c[str(column.key)] for _, column in relationship.synchronize_pairs
+        ]
         on = [
             link.c[str(near.key)] == far
             for far, near in relationship.secondary_synchronize_pairs or ()
