@@ -2,17 +2,17 @@
 """Relation map of the `life_ceo` models, and eager loading by typed load specs."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast, Final, Literal, NamedTuple, overload, TypeAlias, TypedDict
+from typing import Any, Final, Literal, NamedTuple, TypeAlias, TypedDict, cast, overload
 
-from sqlalchemy import and_, ColumnElement, event, func, inspect, Select, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, event, func, inspect, select, tuple_
 from sqlalchemy.orm import (
-    joinedload,
     ORMExecuteState,
     QueryableAttribute,
     RelationshipProperty,
-    selectinload,
     Session,
     UserDefinedOption,
+    joinedload,
+    selectinload,
 )
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -643,31 +643,29 @@ OrderBy: TypeAlias = (
 )
 """How a loaded collection is ordered: `Memory.created_at.desc()` or a list of such terms."""
 
-UserLoad = TypedDict(
-    "UserLoad",
-    {
-        "conversations": "bool | LifeCeoConversationLoadMany",
-        "settings": "bool | UserSettingsLoadOne",
-        "memories": "bool | MemoryLoadMany",
-        "group_memberships": "bool | GroupMemberLoadMany",
-        "groups": "bool | GroupLoadMany",
-        "owned_groups": "bool | GroupLoadMany",
-        "organized_events": "bool | EventLoadMany",
-        "attending_events": "bool | EventLoadMany",
-        "orders": "bool | TicketOrderLoadMany",
-        "housing_listings": "bool | HousingListingLoadMany",
-        "housing_applications": "bool | HousingApplicationLoadMany",
-        "reviewed_applications": "bool | HousingApplicationLoadMany",
-        "posts": "bool | PostLoadMany",
-        "comments": "bool | CommentLoadMany",
-        "following": "bool | UserLoadMany",
-        "followers": "bool | UserLoadMany",
-        "notifications": "bool | NotificationLoadMany",
-        "sent_notifications": "bool | NotificationLoadMany",
-        "audit_entries": "bool | AuditLogLoadMany",
-    },
-    total=False,
-)
+
+class UserLoad(TypedDict, total=False):
+    conversations: "bool | LifeCeoConversationLoadMany"
+    settings: "bool | UserSettingsLoadOne"
+    memories: "bool | MemoryLoadMany"
+    group_memberships: "bool | GroupMemberLoadMany"
+    groups: "bool | GroupLoadMany"
+    owned_groups: "bool | GroupLoadMany"
+    organized_events: "bool | EventLoadMany"
+    attending_events: "bool | EventLoadMany"
+    orders: "bool | TicketOrderLoadMany"
+    housing_listings: "bool | HousingListingLoadMany"
+    housing_applications: "bool | HousingApplicationLoadMany"
+    reviewed_applications: "bool | HousingApplicationLoadMany"
+    posts: "bool | PostLoadMany"
+    comments: "bool | CommentLoadMany"
+    following: "bool | UserLoadMany"
+    followers: "bool | UserLoadMany"
+    notifications: "bool | NotificationLoadMany"
+    sent_notifications: "bool | NotificationLoadMany"
+    audit_entries: "bool | AuditLogLoadMany"
+
+
 UserLoadMany = TypedDict(
     "UserLoadMany",
     {
@@ -680,13 +678,11 @@ UserLoadMany = TypedDict(
 )
 UserLoadOne = TypedDict("UserLoadOne", {"with": UserLoad}, total=False)
 
-UserSettingsLoad = TypedDict(
-    "UserSettingsLoad",
-    {
-        "user": "bool | UserLoadOne",
-    },
-    total=False,
-)
+
+class UserSettingsLoad(TypedDict, total=False):
+    user: "bool | UserLoadOne"
+
+
 UserSettingsLoadMany = TypedDict(
     "UserSettingsLoadMany",
     {
@@ -703,13 +699,11 @@ UserSettingsLoadOne = TypedDict(
     total=False,
 )
 
-LifeCeoConversationLoad = TypedDict(
-    "LifeCeoConversationLoad",
-    {
-        "user": "bool | UserLoadOne",
-    },
-    total=False,
-)
+
+class LifeCeoConversationLoad(TypedDict, total=False):
+    user: "bool | UserLoadOne"
+
+
 LifeCeoConversationLoadMany = TypedDict(
     "LifeCeoConversationLoadMany",
     {
@@ -726,17 +720,15 @@ LifeCeoConversationLoadOne = TypedDict(
     total=False,
 )
 
-GroupLoad = TypedDict(
-    "GroupLoad",
-    {
-        "owner": "bool | UserLoadOne",
-        "memberships": "bool | GroupMemberLoadMany",
-        "members": "bool | UserLoadMany",
-        "events": "bool | EventLoadMany",
-        "posts": "bool | PostLoadMany",
-    },
-    total=False,
-)
+
+class GroupLoad(TypedDict, total=False):
+    owner: "bool | UserLoadOne"
+    memberships: "bool | GroupMemberLoadMany"
+    members: "bool | UserLoadMany"
+    events: "bool | EventLoadMany"
+    posts: "bool | PostLoadMany"
+
+
 GroupLoadMany = TypedDict(
     "GroupLoadMany",
     {
@@ -749,14 +741,12 @@ GroupLoadMany = TypedDict(
 )
 GroupLoadOne = TypedDict("GroupLoadOne", {"with": GroupLoad}, total=False)
 
-GroupMemberLoad = TypedDict(
-    "GroupMemberLoad",
-    {
-        "group": "bool | GroupLoadOne",
-        "user": "bool | UserLoadOne",
-    },
-    total=False,
-)
+
+class GroupMemberLoad(TypedDict, total=False):
+    group: "bool | GroupLoadOne"
+    user: "bool | UserLoadOne"
+
+
 GroupMemberLoadMany = TypedDict(
     "GroupMemberLoadMany",
     {
@@ -773,13 +763,11 @@ GroupMemberLoadOne = TypedDict(
     total=False,
 )
 
-MemoryLoad = TypedDict(
-    "MemoryLoad",
-    {
-        "user": "bool | UserLoadOne",
-    },
-    total=False,
-)
+
+class MemoryLoad(TypedDict, total=False):
+    user: "bool | UserLoadOne"
+
+
 MemoryLoadMany = TypedDict(
     "MemoryLoadMany",
     {
@@ -793,16 +781,14 @@ MemoryLoadMany = TypedDict(
 )
 MemoryLoadOne = TypedDict("MemoryLoadOne", {"with": MemoryLoad}, total=False)
 
-EventLoad = TypedDict(
-    "EventLoad",
-    {
-        "organizer": "bool | UserLoadOne",
-        "group": "bool | GroupLoadOne",
-        "attendees": "bool | UserLoadMany",
-        "orders": "bool | TicketOrderLoadMany",
-    },
-    total=False,
-)
+
+class EventLoad(TypedDict, total=False):
+    organizer: "bool | UserLoadOne"
+    group: "bool | GroupLoadOne"
+    attendees: "bool | UserLoadMany"
+    orders: "bool | TicketOrderLoadMany"
+
+
 EventLoadMany = TypedDict(
     "EventLoadMany",
     {
@@ -815,7 +801,11 @@ EventLoadMany = TypedDict(
 )
 EventLoadOne = TypedDict("EventLoadOne", {"with": EventLoad}, total=False)
 
-EventAttendeeLoad = TypedDict("EventAttendeeLoad", {}, total=False)
+
+class EventAttendeeLoad(TypedDict, total=False):
+    pass
+
+
 EventAttendeeLoadMany = TypedDict(
     "EventAttendeeLoadMany",
     {
@@ -832,14 +822,12 @@ EventAttendeeLoadOne = TypedDict(
     total=False,
 )
 
-TicketOrderLoad = TypedDict(
-    "TicketOrderLoad",
-    {
-        "buyer": "bool | UserLoadOne",
-        "event": "bool | EventLoadOne",
-    },
-    total=False,
-)
+
+class TicketOrderLoad(TypedDict, total=False):
+    buyer: "bool | UserLoadOne"
+    event: "bool | EventLoadOne"
+
+
 TicketOrderLoadMany = TypedDict(
     "TicketOrderLoadMany",
     {
@@ -856,14 +844,12 @@ TicketOrderLoadOne = TypedDict(
     total=False,
 )
 
-HousingListingLoad = TypedDict(
-    "HousingListingLoad",
-    {
-        "host": "bool | UserLoadOne",
-        "applications": "bool | HousingApplicationLoadMany",
-    },
-    total=False,
-)
+
+class HousingListingLoad(TypedDict, total=False):
+    host: "bool | UserLoadOne"
+    applications: "bool | HousingApplicationLoadMany"
+
+
 HousingListingLoadMany = TypedDict(
     "HousingListingLoadMany",
     {
@@ -880,15 +866,13 @@ HousingListingLoadOne = TypedDict(
     total=False,
 )
 
-HousingApplicationLoad = TypedDict(
-    "HousingApplicationLoad",
-    {
-        "listing": "bool | HousingListingLoadOne",
-        "applicant": "bool | UserLoadOne",
-        "reviewer": "bool | UserLoadOne",
-    },
-    total=False,
-)
+
+class HousingApplicationLoad(TypedDict, total=False):
+    listing: "bool | HousingListingLoadOne"
+    applicant: "bool | UserLoadOne"
+    reviewer: "bool | UserLoadOne"
+
+
 HousingApplicationLoadMany = TypedDict(
     "HousingApplicationLoadMany",
     {
@@ -905,16 +889,14 @@ HousingApplicationLoadOne = TypedDict(
     total=False,
 )
 
-PostLoad = TypedDict(
-    "PostLoad",
-    {
-        "author": "bool | UserLoadOne",
-        "group": "bool | GroupLoadOne",
-        "comments": "bool | CommentLoadMany",
-        "tags": "bool | TagLoadMany",
-    },
-    total=False,
-)
+
+class PostLoad(TypedDict, total=False):
+    author: "bool | UserLoadOne"
+    group: "bool | GroupLoadOne"
+    comments: "bool | CommentLoadMany"
+    tags: "bool | TagLoadMany"
+
+
 PostLoadMany = TypedDict(
     "PostLoadMany",
     {
@@ -927,16 +909,14 @@ PostLoadMany = TypedDict(
 )
 PostLoadOne = TypedDict("PostLoadOne", {"with": PostLoad}, total=False)
 
-CommentLoad = TypedDict(
-    "CommentLoad",
-    {
-        "post": "bool | PostLoadOne",
-        "author": "bool | UserLoadOne",
-        "parent": "bool | CommentLoadOne",
-        "children": "bool | CommentLoadMany",
-    },
-    total=False,
-)
+
+class CommentLoad(TypedDict, total=False):
+    post: "bool | PostLoadOne"
+    author: "bool | UserLoadOne"
+    parent: "bool | CommentLoadOne"
+    children: "bool | CommentLoadMany"
+
+
 CommentLoadMany = TypedDict(
     "CommentLoadMany",
     {
@@ -949,13 +929,11 @@ CommentLoadMany = TypedDict(
 )
 CommentLoadOne = TypedDict("CommentLoadOne", {"with": CommentLoad}, total=False)
 
-TagLoad = TypedDict(
-    "TagLoad",
-    {
-        "posts": "bool | PostLoadMany",
-    },
-    total=False,
-)
+
+class TagLoad(TypedDict, total=False):
+    posts: "bool | PostLoadMany"
+
+
 TagLoadMany = TypedDict(
     "TagLoadMany",
     {
@@ -968,7 +946,11 @@ TagLoadMany = TypedDict(
 )
 TagLoadOne = TypedDict("TagLoadOne", {"with": TagLoad}, total=False)
 
-PostTagLoad = TypedDict("PostTagLoad", {}, total=False)
+
+class PostTagLoad(TypedDict, total=False):
+    pass
+
+
 PostTagLoadMany = TypedDict(
     "PostTagLoadMany",
     {
@@ -981,7 +963,11 @@ PostTagLoadMany = TypedDict(
 )
 PostTagLoadOne = TypedDict("PostTagLoadOne", {"with": PostTagLoad}, total=False)
 
-FollowLoad = TypedDict("FollowLoad", {}, total=False)
+
+class FollowLoad(TypedDict, total=False):
+    pass
+
+
 FollowLoadMany = TypedDict(
     "FollowLoadMany",
     {
@@ -994,14 +980,12 @@ FollowLoadMany = TypedDict(
 )
 FollowLoadOne = TypedDict("FollowLoadOne", {"with": FollowLoad}, total=False)
 
-NotificationLoad = TypedDict(
-    "NotificationLoad",
-    {
-        "recipient": "bool | UserLoadOne",
-        "actor": "bool | UserLoadOne",
-    },
-    total=False,
-)
+
+class NotificationLoad(TypedDict, total=False):
+    recipient: "bool | UserLoadOne"
+    actor: "bool | UserLoadOne"
+
+
 NotificationLoadMany = TypedDict(
     "NotificationLoadMany",
     {
@@ -1018,13 +1002,11 @@ NotificationLoadOne = TypedDict(
     total=False,
 )
 
-AuditLogLoad = TypedDict(
-    "AuditLogLoad",
-    {
-        "actor": "bool | UserLoadOne",
-    },
-    total=False,
-)
+
+class AuditLogLoad(TypedDict, total=False):
+    actor: "bool | UserLoadOne"
+
+
 AuditLogLoadMany = TypedDict(
     "AuditLogLoadMany",
     {
@@ -1229,10 +1211,8 @@ def _first(
             for far, near in relationship.secondary_synchronize_pairs or ()
         ]
         source = select(target).join(link, and_(*on))
-        inner, outer = [*parent, *keys], [
-            *(column for _, column in relationship.synchronize_pairs),
-            *keys,
-        ]
+        inner = [*parent, *keys]
+        outer = [*(column for _, column in relationship.synchronize_pairs), *keys]
     rank = func.row_number().over(partition_by=parent, order_by=order or keys)
     labelled = [column.label(f"c{index}") for index, column in enumerate(inner)]
     # uncorrelated: the target table inside is the subquery's own, not the loading statement's

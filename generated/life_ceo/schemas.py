@@ -3,8 +3,8 @@
 
 import datetime
 import decimal
-from typing import Annotated, Any, ClassVar, Self
 import uuid
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
     AnyUrl,
@@ -15,14 +15,14 @@ from pydantic import (
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     JsonValue,
-    model_validator,
     ModelWrapValidatorHandler,
     TypeAdapter,
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
+    model_validator,
 )
-from pydantic_core import core_schema, CoreSchema, InitErrorDetails, PydanticCustomError
+from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError, core_schema
 from sqlalchemy import inspect
 from sqlalchemy.exc import InvalidRequestError
 
@@ -213,11 +213,10 @@ class _PartialUpdate(BaseModel):
                 for option in field.pop("anyOf", [])
                 if option.get("type") != "null"
             ]
-            field.update(
-                options[0]
-                if len(options) == 1
-                else {"anyOf": options} if options else {}
-            )
+            if len(options) == 1:
+                field.update(options[0])
+            elif options:
+                field.update({"anyOf": options})
             field.pop("default", None)
         return schema
 

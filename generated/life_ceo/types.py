@@ -4,8 +4,8 @@
 import datetime
 import decimal
 import enum
-from typing import Annotated, Any, Literal
 import uuid
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 

@@ -14,18 +14,18 @@ if TYPE_CHECKING:
     )
     from .relations import (
         MODELS,
-        OrderBy,
         RELATIONS,
+        OrderBy,
         RelationInfo,
         eager,
     )
     from .schemas import (
         NoteInsert,
-        NoteSelect,
-        NoteUpdate,
         NoteLinkInsert,
         NoteLinkSelect,
         NoteLinkUpdate,
+        NoteSelect,
+        NoteUpdate,
     )
 
 __all__ = [

@@ -2,17 +2,17 @@
 """Relation map of the `golden_minimal` models, and eager loading by typed load specs."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast, Final, Literal, NamedTuple, overload, TypeAlias, TypedDict
+from typing import Any, Final, Literal, NamedTuple, TypeAlias, TypedDict, cast, overload
 
-from sqlalchemy import and_, ColumnElement, event, func, inspect, Select, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, event, func, inspect, select, tuple_
 from sqlalchemy.orm import (
-    joinedload,
     ORMExecuteState,
     QueryableAttribute,
     RelationshipProperty,
-    selectinload,
     Session,
     UserDefinedOption,
+    joinedload,
+    selectinload,
 )
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -56,7 +56,11 @@ OrderBy: TypeAlias = (
 )
 """How a loaded collection is ordered: `Memory.created_at.desc()` or a list of such terms."""
 
-NoteLoad = TypedDict("NoteLoad", {}, total=False)
+
+class NoteLoad(TypedDict, total=False):
+    pass
+
+
 NoteLoadMany = TypedDict(
     "NoteLoadMany",
     {
@@ -69,7 +73,11 @@ NoteLoadMany = TypedDict(
 )
 NoteLoadOne = TypedDict("NoteLoadOne", {"with": NoteLoad}, total=False)
 
-NoteLinkLoad = TypedDict("NoteLinkLoad", {}, total=False)
+
+class NoteLinkLoad(TypedDict, total=False):
+    pass
+
+
 NoteLinkLoadMany = TypedDict(
     "NoteLinkLoadMany",
     {
@@ -200,10 +208,8 @@ def _first(
             for far, near in relationship.secondary_synchronize_pairs or ()
         ]
         source = select(target).join(link, and_(*on))
-        inner, outer = [*parent, *keys], [
-            *(column for _, column in relationship.synchronize_pairs),
-            *keys,
-        ]
+        inner = [*parent, *keys]
+        outer = [*(column for _, column in relationship.synchronize_pairs), *keys]
     rank = func.row_number().over(partition_by=parent, order_by=order or keys)
     labelled = [column.label(f"c{index}") for index, column in enumerate(inner)]
     # uncorrelated: the target table inside is the subquery's own, not the loading statement's

@@ -2,17 +2,17 @@
 """Relation map of the `golden_names` models, and eager loading by typed load specs."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast, Final, Literal, NamedTuple, overload, TypeAlias, TypedDict
+from typing import Any, Final, Literal, NamedTuple, TypeAlias, TypedDict, cast, overload
 
-from sqlalchemy import and_, ColumnElement, event, func, inspect, Select, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, event, func, inspect, select, tuple_
 from sqlalchemy.orm import (
-    joinedload,
     ORMExecuteState,
     QueryableAttribute,
     RelationshipProperty,
-    selectinload,
     Session,
     UserDefinedOption,
+    joinedload,
+    selectinload,
 )
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -78,13 +78,11 @@ OrderBy: TypeAlias = (
 )
 """How a loaded collection is ordered: `Memory.created_at.desc()` or a list of such terms."""
 
-OrderLoad = TypedDict(
-    "OrderLoad",
-    {
-        "in_group": "bool | GroupLoadOne",
-    },
-    total=False,
-)
+
+class OrderLoad(TypedDict, total=False):
+    in_group: "bool | GroupLoadOne"
+
+
 OrderLoadMany = TypedDict(
     "OrderLoadMany",
     {
@@ -97,13 +95,11 @@ OrderLoadMany = TypedDict(
 )
 OrderLoadOne = TypedDict("OrderLoadOne", {"with": OrderLoad}, total=False)
 
-GroupLoad = TypedDict(
-    "GroupLoad",
-    {
-        "orders": "bool | OrderLoadMany",
-    },
-    total=False,
-)
+
+class GroupLoad(TypedDict, total=False):
+    orders: "bool | OrderLoadMany"
+
+
 GroupLoadMany = TypedDict(
     "GroupLoadMany",
     {
@@ -234,10 +230,8 @@ def _first(
             for far, near in relationship.secondary_synchronize_pairs or ()
         ]
         source = select(target).join(link, and_(*on))
-        inner, outer = [*parent, *keys], [
-            *(column for _, column in relationship.synchronize_pairs),
-            *keys,
-        ]
+        inner = [*parent, *keys]
+        outer = [*(column for _, column in relationship.synchronize_pairs), *keys]
     rank = func.row_number().over(partition_by=parent, order_by=order or keys)
     labelled = [column.label(f"c{index}") for index, column in enumerate(inner)]
     # uncorrelated: the target table inside is the subquery's own, not the loading statement's

@@ -2,8 +2,8 @@
 """Pydantic schemas of the `golden_names` schema: per table an Insert, a Select and an Update schema."""
 
 import datetime as _datetime
-from typing import Annotated, Any, ClassVar, Self
 import uuid as _uuid
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
     BaseModel,
@@ -13,13 +13,13 @@ from pydantic import (
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     JsonValue,
-    model_validator,
     ModelWrapValidatorHandler,
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
+    model_validator,
 )
-from pydantic_core import core_schema, CoreSchema, InitErrorDetails, PydanticCustomError
+from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError, core_schema
 from sqlalchemy import inspect
 from sqlalchemy.exc import InvalidRequestError
 
@@ -180,11 +180,10 @@ class _PartialUpdate(BaseModel):
                 for option in field.pop("anyOf", [])
                 if option.get("type") != "null"
             ]
-            field.update(
-                options[0]
-                if len(options) == 1
-                else {"anyOf": options} if options else {}
-            )
+            if len(options) == 1:
+                field.update(options[0])
+            elif options:
+                field.update({"anyOf": options})
             field.pop("default", None)
         return schema
 

@@ -9,27 +9,27 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .models import (
         Base,
-        User,
         Post,
         Reading,
+        User,
     )
     from .relations import (
         MODELS,
-        OrderBy,
         RELATIONS,
+        OrderBy,
         RelationInfo,
         eager,
     )
     from .schemas import (
-        UserInsert,
-        UserSelect,
-        UserUpdate,
         PostInsert,
         PostSelect,
         PostUpdate,
         ReadingInsert,
         ReadingSelect,
         ReadingUpdate,
+        UserInsert,
+        UserSelect,
+        UserUpdate,
     )
     from .types import (
         ModelType,

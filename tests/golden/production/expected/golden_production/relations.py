@@ -2,17 +2,17 @@
 """Relation map of the `golden_production` models, and eager loading by typed load specs."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast, Final, Literal, NamedTuple, overload, TypeAlias, TypedDict
+from typing import Any, Final, Literal, NamedTuple, TypeAlias, TypedDict, cast, overload
 
-from sqlalchemy import and_, ColumnElement, event, func, inspect, Select, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, event, func, inspect, select, tuple_
 from sqlalchemy.orm import (
-    joinedload,
     ORMExecuteState,
     QueryableAttribute,
     RelationshipProperty,
-    selectinload,
     Session,
     UserDefinedOption,
+    joinedload,
+    selectinload,
 )
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -110,15 +110,13 @@ OrderBy: TypeAlias = (
 )
 """How a loaded collection is ordered: `Memory.created_at.desc()` or a list of such terms."""
 
-UserLoad = TypedDict(
-    "UserLoad",
-    {
-        "current_post": "bool | PostLoadOne",
-        "pinned": "bool | PostLoadOne",
-        "posts": "bool | PostLoadMany",
-    },
-    total=False,
-)
+
+class UserLoad(TypedDict, total=False):
+    current_post: "bool | PostLoadOne"
+    pinned: "bool | PostLoadOne"
+    posts: "bool | PostLoadMany"
+
+
 UserLoadMany = TypedDict(
     "UserLoadMany",
     {
@@ -131,14 +129,12 @@ UserLoadMany = TypedDict(
 )
 UserLoadOne = TypedDict("UserLoadOne", {"with": UserLoad}, total=False)
 
-PostLoad = TypedDict(
-    "PostLoad",
-    {
-        "author": "bool | UserLoadOne",
-        "pinner": "bool | UserLoadOne",
-    },
-    total=False,
-)
+
+class PostLoad(TypedDict, total=False):
+    author: "bool | UserLoadOne"
+    pinner: "bool | UserLoadOne"
+
+
 PostLoadMany = TypedDict(
     "PostLoadMany",
     {
@@ -151,7 +147,11 @@ PostLoadMany = TypedDict(
 )
 PostLoadOne = TypedDict("PostLoadOne", {"with": PostLoad}, total=False)
 
-ReadingLoad = TypedDict("ReadingLoad", {}, total=False)
+
+class ReadingLoad(TypedDict, total=False):
+    pass
+
+
 ReadingLoadMany = TypedDict(
     "ReadingLoadMany",
     {
@@ -286,10 +286,8 @@ def _first(
             for far, near in relationship.secondary_synchronize_pairs or ()
         ]
         source = select(target).join(link, and_(*on))
-        inner, outer = [*parent, *keys], [
-            *(column for _, column in relationship.synchronize_pairs),
-            *keys,
-        ]
+        inner = [*parent, *keys]
+        outer = [*(column for _, column in relationship.synchronize_pairs), *keys]
     rank = func.row_number().over(partition_by=parent, order_by=order or keys)
     labelled = [column.label(f"c{index}") for index, column in enumerate(inner)]
     # uncorrelated: the target table inside is the subquery's own, not the loading statement's

@@ -11,9 +11,9 @@ from pydantic import (
     Field,
     GetJsonSchemaHandler,
     JsonValue,
-    model_validator,
     ModelWrapValidatorHandler,
     ValidationError,
+    model_validator,
 )
 from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError
 from sqlalchemy import inspect
@@ -99,11 +99,10 @@ class _PartialUpdate(BaseModel):
                 for option in field.pop("anyOf", [])
                 if option.get("type") != "null"
             ]
-            field.update(
-                options[0]
-                if len(options) == 1
-                else {"anyOf": options} if options else {}
-            )
+            if len(options) == 1:
+                field.update(options[0])
+            elif options:
+                field.update({"anyOf": options})
             field.pop("default", None)
         return schema
 

@@ -2,17 +2,17 @@
 """Relation map of the `golden_relations` models, and eager loading by typed load specs."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast, Final, Literal, NamedTuple, overload, TypeAlias, TypedDict
+from typing import Any, Final, Literal, NamedTuple, TypeAlias, TypedDict, cast, overload
 
-from sqlalchemy import and_, ColumnElement, event, func, inspect, Select, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, event, func, inspect, select, tuple_
 from sqlalchemy.orm import (
-    joinedload,
     ORMExecuteState,
     QueryableAttribute,
     RelationshipProperty,
-    selectinload,
     Session,
     UserDefinedOption,
+    joinedload,
+    selectinload,
 )
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -188,20 +188,18 @@ OrderBy: TypeAlias = (
 )
 """How a loaded collection is ordered: `Memory.created_at.desc()` or a list of such terms."""
 
-PersonLoad = TypedDict(
-    "PersonLoad",
-    {
-        "manager": "bool | PersonLoadOne",
-        "reports": "bool | PersonLoadMany",
-        "profile": "bool | ProfileLoadOne",
-        "sent": "bool | MessageLoadMany",
-        "received": "bool | MessageLoadMany",
-        "following": "bool | PersonLoadMany",
-        "followers": "bool | PersonLoadMany",
-        "teams": "bool | TeamLoadMany",
-    },
-    total=False,
-)
+
+class PersonLoad(TypedDict, total=False):
+    manager: "bool | PersonLoadOne"
+    reports: "bool | PersonLoadMany"
+    profile: "bool | ProfileLoadOne"
+    sent: "bool | MessageLoadMany"
+    received: "bool | MessageLoadMany"
+    following: "bool | PersonLoadMany"
+    followers: "bool | PersonLoadMany"
+    teams: "bool | TeamLoadMany"
+
+
 PersonLoadMany = TypedDict(
     "PersonLoadMany",
     {
@@ -214,13 +212,11 @@ PersonLoadMany = TypedDict(
 )
 PersonLoadOne = TypedDict("PersonLoadOne", {"with": PersonLoad}, total=False)
 
-ProfileLoad = TypedDict(
-    "ProfileLoad",
-    {
-        "person": "bool | PersonLoadOne",
-    },
-    total=False,
-)
+
+class ProfileLoad(TypedDict, total=False):
+    person: "bool | PersonLoadOne"
+
+
 ProfileLoadMany = TypedDict(
     "ProfileLoadMany",
     {
@@ -233,14 +229,12 @@ ProfileLoadMany = TypedDict(
 )
 ProfileLoadOne = TypedDict("ProfileLoadOne", {"with": ProfileLoad}, total=False)
 
-MessageLoad = TypedDict(
-    "MessageLoad",
-    {
-        "sender": "bool | PersonLoadOne",
-        "recipient": "bool | PersonLoadOne",
-    },
-    total=False,
-)
+
+class MessageLoad(TypedDict, total=False):
+    sender: "bool | PersonLoadOne"
+    recipient: "bool | PersonLoadOne"
+
+
 MessageLoadMany = TypedDict(
     "MessageLoadMany",
     {
@@ -253,7 +247,11 @@ MessageLoadMany = TypedDict(
 )
 MessageLoadOne = TypedDict("MessageLoadOne", {"with": MessageLoad}, total=False)
 
-FollowLoad = TypedDict("FollowLoad", {}, total=False)
+
+class FollowLoad(TypedDict, total=False):
+    pass
+
+
 FollowLoadMany = TypedDict(
     "FollowLoadMany",
     {
@@ -266,13 +264,11 @@ FollowLoadMany = TypedDict(
 )
 FollowLoadOne = TypedDict("FollowLoadOne", {"with": FollowLoad}, total=False)
 
-TeamLoad = TypedDict(
-    "TeamLoad",
-    {
-        "members": "bool | PersonLoadMany",
-    },
-    total=False,
-)
+
+class TeamLoad(TypedDict, total=False):
+    members: "bool | PersonLoadMany"
+
+
 TeamLoadMany = TypedDict(
     "TeamLoadMany",
     {
@@ -285,7 +281,11 @@ TeamLoadMany = TypedDict(
 )
 TeamLoadOne = TypedDict("TeamLoadOne", {"with": TeamLoad}, total=False)
 
-TeamMemberLoad = TypedDict("TeamMemberLoad", {}, total=False)
+
+class TeamMemberLoad(TypedDict, total=False):
+    pass
+
+
 TeamMemberLoadMany = TypedDict(
     "TeamMemberLoadMany",
     {
@@ -436,10 +436,8 @@ def _first(
             for far, near in relationship.secondary_synchronize_pairs or ()
         ]
         source = select(target).join(link, and_(*on))
-        inner, outer = [*parent, *keys], [
-            *(column for _, column in relationship.synchronize_pairs),
-            *keys,
-        ]
+        inner = [*parent, *keys]
+        outer = [*(column for _, column in relationship.synchronize_pairs), *keys]
     rank = func.row_number().over(partition_by=parent, order_by=order or keys)
     labelled = [column.label(f"c{index}") for index, column in enumerate(inner)]
     # uncorrelated: the target table inside is the subquery's own, not the loading statement's
