@@ -321,9 +321,8 @@ _MODULES = {
     ),
 }
 
-if (
-    not TYPE_CHECKING
-):  # type checkers read the imports above; at run time each comes on first use
+if not TYPE_CHECKING:
+    # type checkers read the imports above; at run time each comes on first use
 
     def __getattr__(name: str) -> object:
         import importlib

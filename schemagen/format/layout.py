@@ -55,6 +55,28 @@ def _last_bracket(text: str) -> tuple[int, int, list[int]] | None:
     return last
 
 
+_OPERATOR = re.compile(r"[-+*/%|&^@<>~]|[=!<>]=|:=|\b(?:if|else|and|or|not|in|is|lambda|await)\b")
+_COMPREHENSION = re.compile(r"\b(?:for|lambda)\b")
+_STRING_OR_BRACKET = re.compile(r"""[rRbBuUfF]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|[()\[\]{}]""")
+
+
+def _outer(item: str) -> str:
+    """`item` without its strings and without what its brackets hold."""
+    depth, kept, start = 0, [], 0
+    for token in _STRING_OR_BRACKET.finditer(item):
+        if depth == 0:
+            kept.append(item[start : token.start()])
+        value = token.group()
+        if value in "([{":
+            depth += 1
+        elif value in ")]}":
+            depth -= 1
+        start = token.end()
+    if depth == 0:
+        kept.append(item[start:])
+    return " ".join(kept)
+
+
 def explode(text: str, indent: int) -> list[str] | None:
     """The physical lines (without indent of the first, with their own indent after) of `text`
     laid out at `indent`, or None when this module does not know how the formatters keep it."""
@@ -68,12 +90,15 @@ def explode(text: str, indent: int) -> list[str] | None:
     head, tail = text[: opened + 1], text[closed:]
     if indent + width(head) > line_length() or not head.strip() or head.count('"""') or head.count("'''"):
         return None
+    outer = _outer(head[:-1])
+    if _OPERATOR.search(outer.replace("->", " ")) or " ." in outer:
+        return None  # the formatters split at an operator, or a method chain at its dots, first
     bounds = [opened, *commas, closed]
     items = [text[bounds[i] + 1 : bounds[i + 1]].strip() for i in range(len(bounds) - 1)]
     if items and not items[-1]:
         items.pop()  # the body already ended with a comma
-    if not items or any(not item for item in items):
-        return None
+    if not items or any(not item or _COMPREHENSION.search(_outer(item)) for item in items):
+        return None  # an empty item, or a comprehension or lambda whose commas are not the bracket's
     bracket = text[opened]
     before = head[:-1]
     named = _NAME_END.search(before) is not None and _KEYWORD_END.search(before) is None

@@ -78,9 +78,8 @@ def _stored_as(schema: Any) -> Any:
     Bounds, lengths and patterns are rules for writing; a shape keeps the keys it does not know (in
     `model_extra`), so writing the value back unchanged fails on them instead of dropping them.
     """
-    node: Any = (
-        schema  # walked as plain data: `isinstance` would narrow it to unknown types
-    )
+    # walked as plain data: `isinstance` would narrow it to unknown types
+    node: Any = schema
     if isinstance(schema, list):
         return [_stored_as(item) for item in node]
     if not isinstance(schema, dict):
@@ -135,7 +134,8 @@ class _JSONOf(TypeDecorator[_T]):
 
     impl = sqlalchemy.dialects.postgresql.JSON
     cache_ok = True
-    should_evaluate_none = True  # an explicit None is SQL NULL, not "use the default"
+    # an explicit None is SQL NULL, not "use the default"
+    should_evaluate_none = True
 
     @property
     def comparator_factory(self) -> type[_JSONComparator]:  # type: ignore[override]
@@ -176,7 +176,8 @@ class _JSONOf(TypeDecorator[_T]):
                 else self.adapter.validate_python(value)
             )
         except ValidationError:
-            pass  # written by another writer, or under older rules: read it as it is stored
+            # written by another writer, or under older rules: read it as it is stored
+            pass
         if self.stored is None:
             self.stored = SchemaValidator(_stored_as(self.adapter.core_schema))
         try:

@@ -35,9 +35,8 @@ def _as_stored(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         return handler(value)
     except ValidationError:
         shown: Any = value
-        stored: Any = (
-            value  # as the column read it: a shape, or a list or dict of shapes
-        )
+        # as the column read it: a shape, or a list or dict of shapes
+        stored: Any = value
         if isinstance(value, dict):
             stored = stored.values()
         elif not isinstance(value, list):
@@ -126,7 +125,8 @@ class _Loaded(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _loaded(cls, data: object) -> object:
-        state = inspect(data, raiseerr=False)  # None unless `data` is an ORM object
+        # None unless `data` is an ORM object
+        state = inspect(data, raiseerr=False)
         unloaded = state.unloaded if state is not None else ()
         for name in cls._relations:
             if name in unloaded:

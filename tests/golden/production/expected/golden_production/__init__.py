@@ -85,9 +85,8 @@ _MODULES = {
     ".types": ("ModelType",),
 }
 
-if (
-    not TYPE_CHECKING
-):  # type checkers read the imports above; at run time each comes on first use
+if not TYPE_CHECKING:
+    # type checkers read the imports above; at run time each comes on first use
 
     def __getattr__(name: str) -> object:
         import importlib

@@ -83,9 +83,8 @@ def _stored_as(schema: Any) -> Any:
     Bounds, lengths and patterns are rules for writing; a shape keeps the keys it does not know (in
     `model_extra`), so writing the value back unchanged fails on them instead of dropping them.
     """
-    node: Any = (
-        schema  # walked as plain data: `isinstance` would narrow it to unknown types
-    )
+    # walked as plain data: `isinstance` would narrow it to unknown types
+    node: Any = schema
     if isinstance(schema, list):
         return [_stored_as(item) for item in node]
     if not isinstance(schema, dict):
@@ -140,7 +139,8 @@ class _JSONOf(TypeDecorator[_T]):
 
     impl = sqlalchemy.dialects.postgresql.JSON
     cache_ok = True
-    should_evaluate_none = True  # an explicit None is SQL NULL, not "use the default"
+    # an explicit None is SQL NULL, not "use the default"
+    should_evaluate_none = True
 
     @property
     def comparator_factory(self) -> type[_JSONComparator]:  # type: ignore[override]
@@ -181,7 +181,8 @@ class _JSONOf(TypeDecorator[_T]):
                 else self.adapter.validate_python(value)
             )
         except ValidationError:
-            pass  # written by another writer, or under older rules: read it as it is stored
+            # written by another writer, or under older rules: read it as it is stored
+            pass
         if self.stored is None:
             self.stored = SchemaValidator(_stored_as(self.adapter.core_schema))
         try:
@@ -290,10 +291,10 @@ class _ArrayComparator(
         array_type: Any = self.type
         as_postgresql = type_coerce(self.expr, array_type.impl_instance)[index]
         if not isinstance(index, int) or isinstance(index, bool):
-            return as_postgresql  # slices and computed indexes: PostgreSQL only
-        path = (
-            f"$[{index - 1}]" if index >= 1 else "$[#]"
-        )  # `$[#]` is past the end: NULL, as PostgreSQL
+            # slices and computed indexes: PostgreSQL only
+            return as_postgresql
+        # `$[#]` is past the end: NULL, as PostgreSQL
+        path = f"$[{index - 1}]" if index >= 1 else "$[#]"
         return _ArrayItem(
             as_postgresql, self.expr, literal(path), item_type=array_type.item_type
         )
@@ -311,7 +312,8 @@ class _ArrayOf(TypeDecorator[list[_T]]):
 
     impl = sqlalchemy.dialects.postgresql.ARRAY
     cache_ok = True
-    should_evaluate_none = True  # an explicit None is SQL NULL, not "use the default"
+    # an explicit None is SQL NULL, not "use the default"
+    should_evaluate_none = True
 
     @property
     def comparator_factory(self) -> type[_ArrayComparator]:  # type: ignore[override]
@@ -494,9 +496,8 @@ class User(Base):
     member_number: Mapped[int] = mapped_column(Integer, Identity())
     seen_at: Mapped[datetime.datetime | None] = mapped_column(
         _AwareDateTime().with_variant(
-            TIMESTAMP(timezone=True, precision=3),
-            "postgresql",
-        ),
+            TIMESTAMP(timezone=True, precision=3), "postgresql"
+        )
     )
 
     current_post: Mapped["Post | None"] = relationship(

@@ -39,7 +39,8 @@ class _Loaded(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _loaded(cls, data: object) -> object:
-        state = inspect(data, raiseerr=False)  # None unless `data` is an ORM object
+        # None unless `data` is an ORM object
+        state = inspect(data, raiseerr=False)
         unloaded = state.unloaded if state is not None else ()
         for name in cls._relations:
             if name in unloaded:
