@@ -243,7 +243,9 @@ class UserInsert(_Insert):
             str,
             Field(max_length=50),
             _Rules(
-                "Username must be at least 3 characters", min_length=3, max_length=50
+                "Username must be at least 3 characters",
+                min_length=3,
+                max_length=50,
             ),
         ]
         | None
@@ -256,11 +258,18 @@ class UserInsert(_Insert):
     first_name: Annotated[str, Field(max_length=100, min_length=1)] | None = None
     last_name: Annotated[str, Field(max_length=100, min_length=1)] | None = None
     bio: (
-        Annotated[str, _Rules("Bio must be at most 500 characters", max_length=500)]
+        Annotated[
+            str,
+            _Rules("Bio must be at most 500 characters", max_length=500),
+        ]
         | None
     ) = None
     avatar_url: (
-        Annotated[str, Field(max_length=500), _Rules("Invalid URL", format="url")]
+        Annotated[
+            str,
+            Field(max_length=500),
+            _Rules("Invalid URL", format="url"),
+        ]
         | None
     ) = None
     phone: (
@@ -305,7 +314,9 @@ class UserUpdate(_PartialUpdate):
     _not_null = frozenset({"email", "password_hash", "is_verified"})
     email: (
         Annotated[
-            str, Field(max_length=255), _Rules("Invalid email format", format="email")
+            str,
+            Field(max_length=255),
+            _Rules("Invalid email format", format="email"),
         ]
         | None
     ) = None
@@ -314,7 +325,9 @@ class UserUpdate(_PartialUpdate):
             str,
             Field(max_length=50),
             _Rules(
-                "Username must be at least 3 characters", min_length=3, max_length=50
+                "Username must be at least 3 characters",
+                min_length=3,
+                max_length=50,
             ),
         ]
         | None
@@ -330,11 +343,18 @@ class UserUpdate(_PartialUpdate):
     first_name: Annotated[str, Field(max_length=100, min_length=1)] | None = None
     last_name: Annotated[str, Field(max_length=100, min_length=1)] | None = None
     bio: (
-        Annotated[str, _Rules("Bio must be at most 500 characters", max_length=500)]
+        Annotated[
+            str,
+            _Rules("Bio must be at most 500 characters", max_length=500),
+        ]
         | None
     ) = None
     avatar_url: (
-        Annotated[str, Field(max_length=500), _Rules("Invalid URL", format="url")]
+        Annotated[
+            str,
+            Field(max_length=500),
+            _Rules("Invalid URL", format="url"),
+        ]
         | None
     ) = None
     phone: (
@@ -504,7 +524,8 @@ class MemoryInsert(_Insert):
         ),
     ]
     importance: Annotated[
-        _Smallint, _Rules("Importance runs from 1 to 10", ge=1, le=10)
+        _Smallint,
+        _Rules("Importance runs from 1 to 10", ge=1, le=10),
     ] = 5
     context: MemoryContext | None = None
     encrypted_attachment: bytes | None = None
@@ -564,7 +585,8 @@ class EventInsert(_Insert):
     reminder_before: datetime.timedelta | None = None
     capacity: (
         Annotated[
-            _Integer, _Rules("Capacity must be between 1 and 99999", gt=0, lt=100000)
+            _Integer,
+            _Rules("Capacity must be between 1 and 99999", gt=0, lt=100000),
         ]
         | None
     ) = None
@@ -606,7 +628,8 @@ class EventUpdate(_PartialUpdate):
     reminder_before: datetime.timedelta | None = None
     capacity: (
         Annotated[
-            _Integer, _Rules("Capacity must be between 1 and 99999", gt=0, lt=100000)
+            _Integer,
+            _Rules("Capacity must be between 1 and 99999", gt=0, lt=100000),
         ]
         | None
     ) = None
@@ -653,10 +676,12 @@ class TicketOrderInsert(_Insert):
     user_id: _Integer
     event_id: _Integer
     class_: Annotated[
-        TicketClass, Field(validation_alias="class", serialization_alias="class")
+        TicketClass,
+        Field(validation_alias="class", serialization_alias="class"),
     ] = TicketClass.GENERAL
     quantity: Annotated[
-        _Smallint, _Rules("You can buy between 1 and 10 tickets", ge=1, le=10)
+        _Smallint,
+        _Rules("You can buy between 1 and 10 tickets", ge=1, le=10),
     ] = 1
     total: Annotated[decimal.Decimal, Field(max_digits=10, decimal_places=2)]
     currency: Annotated[str, Field(min_length=3, max_length=3)] = "USD"
@@ -699,11 +724,13 @@ class TicketOrderUpdate(_PartialUpdate):
     user_id: _Integer | None = None
     event_id: _Integer | None = None
     class_: Annotated[
-        TicketClass | None, Field(validation_alias="class", serialization_alias="class")
+        TicketClass | None,
+        Field(validation_alias="class", serialization_alias="class"),
     ] = None
     quantity: (
         Annotated[
-            _Smallint, _Rules("You can buy between 1 and 10 tickets", ge=1, le=10)
+            _Smallint,
+            _Rules("You can buy between 1 and 10 tickets", ge=1, le=10),
         ]
         | None
     ) = None
@@ -802,7 +829,8 @@ class HousingApplicationInsert(_Insert):
     status: ApplicationStatus = ApplicationStatus.PENDING
     message: (
         Annotated[
-            str, _Rules("Keep your message under 2000 characters", max_length=2000)
+            str,
+            _Rules("Keep your message under 2000 characters", max_length=2000),
         ]
         | None
     ) = None
@@ -847,12 +875,14 @@ class HousingApplicationUpdate(_PartialUpdate):
     status: ApplicationStatus | None = None
     message: (
         Annotated[
-            str, _Rules("Keep your message under 2000 characters", max_length=2000)
+            str,
+            _Rules("Keep your message under 2000 characters", max_length=2000),
         ]
         | None
     ) = None
     from_: Annotated[
-        datetime.date | None, Field(validation_alias="from", serialization_alias="from")
+        datetime.date | None,
+        Field(validation_alias="from", serialization_alias="from"),
     ] = None
     until: datetime.date | None = None
     household_size: Annotated[int, Field(ge=1, le=32767)] | None = None
@@ -1077,7 +1107,8 @@ class AuditLogInsert(_Insert):
         Field(validation_alias="metadata", serialization_alias="metadata"),
     ] = None
     query_: Annotated[
-        JsonValue | None, Field(validation_alias="query", serialization_alias="query")
+        JsonValue | None,
+        Field(validation_alias="query", serialization_alias="query"),
     ] = {"sql": None}
     request_id: (
         Annotated[
@@ -1120,7 +1151,8 @@ class AuditLogUpdate(_PartialUpdate):
         Field(validation_alias="metadata", serialization_alias="metadata"),
     ] = None
     query_: Annotated[
-        JsonValue | None, Field(validation_alias="query", serialization_alias="query")
+        JsonValue | None,
+        Field(validation_alias="query", serialization_alias="query"),
     ] = None
     request_id: (
         Annotated[

@@ -86,6 +86,11 @@ def explode(text: str, indent: int) -> list[str] | None:
     if found is None:
         core = text[:-1] if text.endswith(",") else text
         return [text] if unsplittable(core) else None
+    return _exploded_at(text, found, indent)
+
+
+def _exploded_at(text: str, found: tuple[int, int, list[int]], indent: int) -> list[str] | None:
+    """`text` split at the bracket pair `found`, one item a line."""
     opened, closed, commas = found
     head, tail = text[: opened + 1], text[closed:]
     if indent + width(head) > line_length() or not head.strip() or head.count('"""') or head.count("'''"):
@@ -116,11 +121,78 @@ def explode(text: str, indent: int) -> list[str] | None:
     return lines
 
 
+def _top_level(text: str, separator: str) -> list[int]:
+    """Offsets of `separator` in `text` outside strings and brackets."""
+    found: list[int] = []
+    depth, start = 0, 0
+    for token in [*_STRING_OR_BRACKET.finditer(text), None]:
+        end = token.start() if token is not None else len(text)
+        if depth == 0:
+            at = text.find(separator, start, end)
+            while at != -1:
+                found.append(at)
+                at = text.find(separator, at + len(separator), end)
+        if token is None:
+            break
+        value = token.group()
+        depth += 1 if value in "([{" else -1 if value in ")]}" else 0
+        start = token.end()
+    return found
+
+
+def _assignment(text: str, indent: int) -> list[str] | None:
+    """`target = value` too long for its line, when the value's own brackets cannot take the split:
+    the value alone in parentheses (black's own choice, kept by both formatters), else the
+    annotation exploded (`name: Annotated[` ... `] = value`, or a union in parentheses, one
+    operand a line, its first exploded), which the magic trailing comma keeps."""
+    equals = _top_level(text, " = ")
+    if len(equals) != 1 or text.endswith(","):
+        return None
+    target, value = text[: equals[0]], text[equals[0] + 3 :]
+    inner, limit = " " * (indent + 4), line_length()
+    if _top_level(value, ",") or _OPERATOR.search(_outer(value)) or _COMPREHENSION.search(_outer(value)):
+        return None
+    if indent + width(target + " = (") <= limit and value[:1] not in _OPEN:
+        laid = explode(value, indent + 4)
+        if laid is not None and (len(laid) > 1 or indent + 4 + width(value) <= limit):
+            return [target + " = (", inner + laid[0], *laid[1:], " " * indent + ")"]
+    colon = _top_level(target, ": ")
+    if len(colon) != 1 or indent + width(f") = {value}") > limit:
+        return None
+    name, annotation = target[: colon[0]], target[colon[0] + 2 :]
+    parts = [part.strip() for part in _split(annotation, _top_level(annotation, " | "), 3)]
+    if len(parts) > 1:
+        found = _last_bracket(parts[0])
+        if found is None or parts[0][found[0]] != "[" or not found[2] or not parts[0].endswith("]"):
+            return None
+        first = _exploded_at(parts[0], found, indent + 4)  # even if it fits: its magic comma keeps it so
+        if first is None or any(indent + 6 + width(part) > limit for part in parts[1:]):
+            return None
+        return [f"{name}: (", inner + first[0], *first[1:], *(f"{inner}| {part}" for part in parts[1:]),
+                " " * indent + f") = {value}"]
+    found = _last_bracket(annotation)
+    if found is None or annotation[found[0]] != "[" or not annotation.endswith("]") or not found[2]:
+        return None
+    laid = _exploded_at(f"{name}: {annotation}", (found[0] + len(name) + 2, found[1] + len(name) + 2, [
+        comma + len(name) + 2 for comma in found[2]]), indent)
+    if laid is None:
+        return None
+    return [*laid[:-1], " " * indent + f"] = {value}"]
+
+
+def _split(text: str, offsets: list[int], width_: int) -> list[str]:
+    bounds = [0, *offsets, len(text)]
+    return [text[bounds[i] + (width_ if i else 0) : bounds[i + 1]] for i in range(len(bounds) - 1)]
+
+
 def lay_out(text: str, indent: int) -> str | None:
     """`text` (one logical line, indented by `indent`) laid out to fit, or None."""
-    if "\n" in text:
-        return None
-    laid = explode(text[indent:], indent)
+    if "\n" in text or not text.isascii():
+        return None  # outside ASCII only an upper bound of the formatters' width is known here
+    body = text[indent:]
+    laid = explode(body, indent)
+    if laid is None and not body.startswith(("return ", "del ", "assert ", "raise ", "yield ")):
+        laid = _assignment(body, indent)
     if laid is None:
         return None
     return " " * indent + "\n".join(laid)

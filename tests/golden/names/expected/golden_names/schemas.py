@@ -221,17 +221,20 @@ class OrderInsert(_Insert):
     func: _Integer | None = 7
     relationship: str | None = None
     json_: Annotated[
-        Options | None, Field(validation_alias="json", serialization_alias="json")
+        Options | None,
+        Field(validation_alias="json", serialization_alias="json"),
     ] = None
     schema_: Annotated[
-        str | None, Field(validation_alias="schema", serialization_alias="schema")
+        str | None,
+        Field(validation_alias="schema", serialization_alias="schema"),
     ] = None
     model_name_: Annotated[
         str | None,
         Field(validation_alias="model_name", serialization_alias="model_name"),
     ] = None
     copy_: Annotated[
-        str | None, Field(validation_alias="copy", serialization_alias="copy")
+        str | None,
+        Field(validation_alias="copy", serialization_alias="copy"),
     ] = None
     group: _Integer | None = None
 
@@ -281,17 +284,20 @@ class OrderUpdate(_PartialUpdate):
     func: _Integer | None = None
     relationship: str | None = None
     json_: Annotated[
-        Options | None, Field(validation_alias="json", serialization_alias="json")
+        Options | None,
+        Field(validation_alias="json", serialization_alias="json"),
     ] = None
     schema_: Annotated[
-        str | None, Field(validation_alias="schema", serialization_alias="schema")
+        str | None,
+        Field(validation_alias="schema", serialization_alias="schema"),
     ] = None
     model_name_: Annotated[
         str | None,
         Field(validation_alias="model_name", serialization_alias="model_name"),
     ] = None
     copy_: Annotated[
-        str | None, Field(validation_alias="copy", serialization_alias="copy")
+        str | None,
+        Field(validation_alias="copy", serialization_alias="copy"),
     ] = None
     group: _Integer | None = None
 
