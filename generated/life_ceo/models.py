@@ -278,7 +278,9 @@ class _ArrayItem(FunctionElement[Any]):
 @compiles(_ArrayOverlap)
 @compiles(_ArrayItem)
 def _as_postgresql(
-    element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any
+    element: FunctionElement[Any],
+    compiler: SQLCompiler,
+    **kw: Any,
 ) -> str:
     return compiler.process(list(element.clauses)[0], **kw)
 
@@ -351,7 +353,10 @@ class _ArrayOf(TypeDecorator[list[_T]]):
         return _ArrayComparator
 
     def __init__(
-        self, item: TypeEngine[Any], adapter: TypeAdapter[list[_T]], column: str
+        self,
+        item: TypeEngine[Any],
+        adapter: TypeAdapter[list[_T]],
+        column: str,
     ) -> None:
         super().__init__(item)
         self.item_type = item
@@ -361,7 +366,7 @@ class _ArrayOf(TypeDecorator[list[_T]]):
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
             return dialect.type_descriptor(
-                sqlalchemy.dialects.postgresql.ARRAY(self.item_type)
+                sqlalchemy.dialects.postgresql.ARRAY(self.item_type),
             )
         return dialect.type_descriptor(JSON(none_as_null=True))
 

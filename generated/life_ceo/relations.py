@@ -1035,7 +1035,9 @@ def eager(model: type[UserSettings], load: UserSettingsLoad, /) -> list[ORMOptio
 
 @overload
 def eager(
-    model: type[LifeCeoConversation], load: LifeCeoConversationLoad, /
+    model: type[LifeCeoConversation],
+    load: LifeCeoConversationLoad,
+    /,
 ) -> list[ORMOption]: ...
 
 
@@ -1057,7 +1059,9 @@ def eager(model: type[Event], load: EventLoad, /) -> list[ORMOption]: ...
 
 @overload
 def eager(
-    model: type[EventAttendee], load: EventAttendeeLoad, /
+    model: type[EventAttendee],
+    load: EventAttendeeLoad,
+    /,
 ) -> list[ORMOption]: ...
 
 
@@ -1067,13 +1071,17 @@ def eager(model: type[TicketOrder], load: TicketOrderLoad, /) -> list[ORMOption]
 
 @overload
 def eager(
-    model: type[HousingListing], load: HousingListingLoad, /
+    model: type[HousingListing],
+    load: HousingListingLoad,
+    /,
 ) -> list[ORMOption]: ...
 
 
 @overload
 def eager(
-    model: type[HousingApplication], load: HousingApplicationLoad, /
+    model: type[HousingApplication],
+    load: HousingApplicationLoad,
+    /,
 ) -> list[ORMOption]: ...
 
 

@@ -185,6 +185,48 @@ def _split(text: str, offsets: list[int], width_: int) -> list[str]:
     return [text[bounds[i] + (width_ if i else 0) : bounds[i + 1]] for i in range(len(bounds) - 1)]
 
 
+_DEF = re.compile(r"(?:async )?def [^\W\d]\w*\(")
+
+
+def lay_out_header(text: str, indent: int) -> str | None:
+    """A `def` header too long for its line, split at its parameters (as both formatters split a
+    function's header: its first bracket), one parameter a line with a magic trailing comma; None
+    for any other compound header."""
+    if "\n" in text or not text.isascii():
+        return None
+    body = text[indent:]
+    match = _DEF.match(body)
+    if match is None:
+        return None
+    opened = match.end() - 1
+    depth, closed = 0, -1
+    for token in _STRING_OR_BRACKET.finditer(body, opened):
+        value = token.group()
+        if value in "([{":
+            depth += 1
+        elif value in ")]}":
+            depth -= 1
+            if depth == 0:
+                closed = token.start()
+                break
+    if closed < 0:
+        return None
+    tail = body[closed:]
+    if _STRING_OR_BRACKET.search(tail.replace(")", "", 1)) and indent + width(tail) > line_length():
+        return None
+    if indent + width(tail) > line_length() or "#" in tail or not tail.rstrip().endswith((":", ": ...")):
+        return None
+    inside = body[opened + 1 : closed]
+    params = [part.strip() for part in _split(inside, _top_level(inside, ","), 1)]
+    if params and not params[-1]:
+        params.pop()
+    if not params or any(not p or _COMPREHENSION.search(_outer(p)) or indent + 4 + width(p) + 1 > line_length()
+                         for p in params):
+        return None
+    inner = " " * (indent + 4)
+    return "\n".join([" " * indent + body[: opened + 1], *(f"{inner}{p}," for p in params), " " * indent + tail])
+
+
 def lay_out(text: str, indent: int) -> str | None:
     """`text` (one logical line, indented by `indent`) laid out to fit, or None."""
     if "\n" in text or not text.isascii():

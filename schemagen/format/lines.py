@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from schemagen.format.layout import lay_out
+from schemagen.format.layout import lay_out, lay_out_header
 from schemagen.format.style import (
     line_length,
     PLAIN_VALUE,
@@ -367,7 +367,8 @@ def _needs_whole(chunk: Sequence[_Line]) -> bool:
     multi-line string is not a docstring (black's view of either depends on what surrounds it)."""
     first_in_block = _first_in_block(chunk)
     for index, line in enumerate(chunk):
-        if not _fits(line) and _COMPOUND.match(line.text.lstrip(" ")):
+        if (not _fits(line) and _COMPOUND.match(line.text.lstrip(" "))
+                and lay_out_header(line.text, line.indent) is None):
             return True
         if line.multiline_string and not (index in first_in_block and _is_docstring(line)):
             return True
@@ -398,7 +399,10 @@ def _classify(line: _Line, first_in_block: bool) -> Part:
         return Piece(DOCSTRING, depth, text[line.indent :] + "\n")  # inner lines as they are
     if _fits(line) or (line.physical > 1 and not line.multiline_string and (_black_wrapped(line) or _exploded(line))):
         return text + "\n"
-    laid = lay_out(text, line.indent) if line.physical == 1 else None
+    laid = None
+    if line.physical == 1:
+        header = _COMPOUND.match(text.lstrip(" ")) is not None
+        laid = lay_out_header(text, line.indent) if header else lay_out(text, line.indent)
     if laid is not None:
         return laid + "\n"
     return Piece(STATEMENT, depth, _dedent(text, line.indent))

@@ -72,7 +72,9 @@ class _PartialUpdate(BaseModel):
                             "{field} cannot be null; leave it out to keep its value"
                         )
                         error = PydanticCustomError(
-                            "null_not_allowed", message, {"field": key}
+                            "null_not_allowed",
+                            message,
+                            {"field": key},
                         )
                         errors.append({"type": error, "loc": (key,), "input": None})
             if errors:
@@ -81,7 +83,9 @@ class _PartialUpdate(BaseModel):
 
     @classmethod
     def __get_pydantic_json_schema__(
-        cls, core: CoreSchema, get: GetJsonSchemaHandler
+        cls,
+        core: CoreSchema,
+        get: GetJsonSchemaHandler,
     ) -> Any:
         # a NOT NULL column may be left out of an update, but not set to null: say so to clients
         schema = get(core)
