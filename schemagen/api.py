@@ -57,14 +57,17 @@ def resolve(spec: SpecFile | Spec) -> Catalog:
     return resolve_spec(spec)
 
 
-def generate(source: SpecFile | Spec | Catalog) -> dict[str, str]:
-    """The files of the generated package by name (`models.py`, ...), formatted; nothing is written."""
+def generate(source: SpecFile | Spec | Catalog, *, line_length: int = 88) -> dict[str, str]:
+    """The files of the generated package by name (`models.py`, ...), laid out for `line_length`
+    columns (black's default unless given); nothing is written."""
     from schemagen.codegen import render_catalog
     from schemagen.format import format_modules
+    from schemagen.format.style import laid_out_for
 
     catalog = source if isinstance(source, Catalog) else resolve(source)
-    files = render_catalog(catalog)
-    files.update(format_modules({name: text for name, text in files.items() if name.endswith(".py")}))
+    with laid_out_for(line_length):
+        files = render_catalog(catalog)
+        files.update(format_modules({name: text for name, text in files.items() if name.endswith(".py")}))
     from schemagen.wire import extras
 
     files.update(extras(catalog, {name: text for name, text in files.items() if name.endswith(".py")}))

@@ -13,6 +13,7 @@ from schemagen.catalog import Catalog
 from schemagen.codegen import TemplateError, render_catalog
 from schemagen.errors import Position, SpecError, SpecErrors
 from schemagen.format import InvalidSource, format_modules
+from schemagen.format.style import DEFAULT_LINE_LENGTH, laid_out_for
 from schemagen.output.manifest import MANIFEST, Output, manifest_bytes
 from schemagen.resolver import resolve
 from schemagen.spec.files import find_specs
@@ -55,32 +56,36 @@ def catalogs(spec_files: list[Path]) -> list[tuple[Path, bytes, Catalog]]:
     return resolved
 
 
-def generate(spec_files: list[Path], *, cache: FormatCache | None = None) -> list[Output]:
-    """The files of every spec's package, formatted, with their manifests (nothing is written)."""
+def generate(spec_files: list[Path], *, cache: FormatCache | None = None,
+             line_length: int = DEFAULT_LINE_LENGTH) -> list[Output]:
+    """The files of every spec's package, laid out for `line_length` columns, with their manifests
+    (nothing is written)."""
     resolved = catalogs(spec_files)
     sources: dict[str, str] = {}
-    for _, _, catalog in resolved:
-        for name, source in render_catalog(catalog).items():
-            sources[f"{catalog.package}/{name}"] = source
-    python = {path: source for path, source in sources.items() if path.endswith(".py")}
-    try:
-        sources.update(format_modules(python, cache))
-    except InvalidSource as exc:
-        template = exc.name.split("/", 1)[-1]
-        raise TemplateError(f"template {template}.jinja produced invalid Python at line {exc.line}: {exc.message}\n"
-                            f"{exc.text}") from None
+    with laid_out_for(line_length):
+        for _, _, catalog in resolved:
+            for name, source in render_catalog(catalog).items():
+                sources[f"{catalog.package}/{name}"] = source
+        python = {path: source for path, source in sources.items() if path.endswith(".py")}
+        try:
+            sources.update(format_modules(python, cache))
+        except InvalidSource as exc:
+            template = exc.name.split("/", 1)[-1]
+            raise TemplateError(f"template {template}.jinja produced invalid Python at line {exc.line}: "
+                                f"{exc.message}\n{exc.text}") from None
     for _, _, catalog in resolved:
         prefix = f"{catalog.package}/"
         package = {path[len(prefix):]: source for path, source in sources.items()
                    if path.startswith(prefix) and path.endswith(".py")}
         sources.update({prefix + name: text for name, text in extras(catalog, package).items()})
-    return [_output(spec_file, raw, catalog, sources) for spec_file, raw, catalog in resolved]
+    return [_output(spec_file, raw, catalog, sources, line_length) for spec_file, raw, catalog in resolved]
 
 
-def _output(spec_file: Path, raw: bytes, catalog: Catalog, sources: dict[str, str]) -> Output:
+def _output(spec_file: Path, raw: bytes, catalog: Catalog, sources: dict[str, str], line_length: int) -> Output:
     package = catalog.package
     prefix = f"{package}/"
     files = {path: source.encode("utf-8") for path, source in sources.items() if path.startswith(prefix)}
     digests = {path.split("/", 1)[1]: hashlib.sha256(data).hexdigest() for path, data in files.items()}
-    files[f"{package}/{MANIFEST}"] = manifest_bytes(spec_file.name, hashlib.sha256(raw).hexdigest(), digests)
+    files[f"{package}/{MANIFEST}"] = manifest_bytes(spec_file.name, hashlib.sha256(raw).hexdigest(), digests,
+                                                     line_length)
     return Output(package, spec_file, dict(sorted(files.items())), len(catalog.tables))

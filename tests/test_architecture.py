@@ -206,5 +206,7 @@ def test_checked_in_manifests_hold_only_what_the_output_depends_on() -> None:
     for manifest in [ROOT / "generated" / "life_ceo" / ".schemagen.json",
                      *(ROOT / "tests" / "golden").glob("*/expected/*/.schemagen.json")]:
         data = json.loads(manifest.read_text("utf-8"))
-        assert set(data) == {"files", "generator", "spec", "spec_sha256"}, manifest
+        # the line length is an input like the spec: the project's setting, 88 when it sets none
+        assert set(data) == {"files", "generator", "line_length", "spec", "spec_sha256"}, manifest
+        assert data["line_length"] == 88, manifest
         assert data["generator"] == "schemagen"  # the owner, with no version or fingerprint

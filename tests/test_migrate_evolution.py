@@ -86,7 +86,7 @@ def test_revision_files_and_env_are_black_clean(db_url: str, tmp_path: Path) -> 
     migration = project(PRODUCTION, tmp_path / "migrations")
     written = commands.migrate(migration, db_url, "init", allow_destructive=False).written
     assert written is not None
-    result = subprocess.run([sys.executable, "-m", "black", "--check", "--line-length", "100", "--target-version",
+    result = subprocess.run([sys.executable, "-m", "black", "--check", "--line-length", "88", "--target-version",
                              "py311", str(migration.env.folder)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "2 files would be left unchanged" in result.stderr

@@ -50,10 +50,10 @@ def test_black_clean(package: Path) -> None:
 
 
 def test_black_check_from_the_command_line() -> None:
-    from schemagen.format.style import LINE_LENGTH, TARGET
+    from schemagen.format.style import DEFAULT_LINE_LENGTH, TARGET
 
     result = subprocess.run(
-        [sys.executable, "-m", "black", "--check", "--quiet", f"--line-length={LINE_LENGTH}",
+        [sys.executable, "-m", "black", "--check", "--quiet", f"--line-length={DEFAULT_LINE_LENGTH}",
          f"--target-version={TARGET}", *(str(p) for p in PACKAGE_DIRS)],
         capture_output=True, text=True, timeout=300,
     )

@@ -2,17 +2,17 @@
 """Relation map of the `life_ceo` models, and eager loading by typed load specs."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast, Final, Literal, NamedTuple, overload, TypeAlias, TypedDict
+from typing import Any, Final, Literal, NamedTuple, TypeAlias, TypedDict, cast, overload
 
-from sqlalchemy import and_, ColumnElement, event, func, inspect, Select, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, event, func, inspect, select, tuple_
 from sqlalchemy.orm import (
-    joinedload,
     ORMExecuteState,
     QueryableAttribute,
     RelationshipProperty,
-    selectinload,
     Session,
     UserDefinedOption,
+    joinedload,
+    selectinload,
 )
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -38,7 +38,12 @@ from .models import (
     UserSettings,
 )
 
-RelationKind: TypeAlias = Literal["many-to-one", "one-to-one", "one-to-many", "many-to-many"]
+RelationKind: TypeAlias = Literal[
+    "many-to-one",
+    "one-to-one",
+    "one-to-many",
+    "many-to-many",
+]
 
 
 class RelationInfo(NamedTuple):
@@ -638,31 +643,29 @@ OrderBy: TypeAlias = (
 )
 """How a loaded collection is ordered: `Memory.created_at.desc()` or a list of such terms."""
 
-UserLoad = TypedDict(
-    "UserLoad",
-    {
-        "conversations": "bool | LifeCeoConversationLoadMany",
-        "settings": "bool | UserSettingsLoadOne",
-        "memories": "bool | MemoryLoadMany",
-        "group_memberships": "bool | GroupMemberLoadMany",
-        "groups": "bool | GroupLoadMany",
-        "owned_groups": "bool | GroupLoadMany",
-        "organized_events": "bool | EventLoadMany",
-        "attending_events": "bool | EventLoadMany",
-        "orders": "bool | TicketOrderLoadMany",
-        "housing_listings": "bool | HousingListingLoadMany",
-        "housing_applications": "bool | HousingApplicationLoadMany",
-        "reviewed_applications": "bool | HousingApplicationLoadMany",
-        "posts": "bool | PostLoadMany",
-        "comments": "bool | CommentLoadMany",
-        "following": "bool | UserLoadMany",
-        "followers": "bool | UserLoadMany",
-        "notifications": "bool | NotificationLoadMany",
-        "sent_notifications": "bool | NotificationLoadMany",
-        "audit_entries": "bool | AuditLogLoadMany",
-    },
-    total=False,
-)
+
+class UserLoad(TypedDict, total=False):
+    conversations: "bool | LifeCeoConversationLoadMany"
+    settings: "bool | UserSettingsLoadOne"
+    memories: "bool | MemoryLoadMany"
+    group_memberships: "bool | GroupMemberLoadMany"
+    groups: "bool | GroupLoadMany"
+    owned_groups: "bool | GroupLoadMany"
+    organized_events: "bool | EventLoadMany"
+    attending_events: "bool | EventLoadMany"
+    orders: "bool | TicketOrderLoadMany"
+    housing_listings: "bool | HousingListingLoadMany"
+    housing_applications: "bool | HousingApplicationLoadMany"
+    reviewed_applications: "bool | HousingApplicationLoadMany"
+    posts: "bool | PostLoadMany"
+    comments: "bool | CommentLoadMany"
+    following: "bool | UserLoadMany"
+    followers: "bool | UserLoadMany"
+    notifications: "bool | NotificationLoadMany"
+    sent_notifications: "bool | NotificationLoadMany"
+    audit_entries: "bool | AuditLogLoadMany"
+
+
 UserLoadMany = TypedDict(
     "UserLoadMany",
     {
@@ -675,13 +678,11 @@ UserLoadMany = TypedDict(
 )
 UserLoadOne = TypedDict("UserLoadOne", {"with": UserLoad}, total=False)
 
-UserSettingsLoad = TypedDict(
-    "UserSettingsLoad",
-    {
-        "user": "bool | UserLoadOne",
-    },
-    total=False,
-)
+
+class UserSettingsLoad(TypedDict, total=False):
+    user: "bool | UserLoadOne"
+
+
 UserSettingsLoadMany = TypedDict(
     "UserSettingsLoadMany",
     {
@@ -692,15 +693,17 @@ UserSettingsLoadMany = TypedDict(
     },
     total=False,
 )
-UserSettingsLoadOne = TypedDict("UserSettingsLoadOne", {"with": UserSettingsLoad}, total=False)
-
-LifeCeoConversationLoad = TypedDict(
-    "LifeCeoConversationLoad",
-    {
-        "user": "bool | UserLoadOne",
-    },
+UserSettingsLoadOne = TypedDict(
+    "UserSettingsLoadOne",
+    {"with": UserSettingsLoad},
     total=False,
 )
+
+
+class LifeCeoConversationLoad(TypedDict, total=False):
+    user: "bool | UserLoadOne"
+
+
 LifeCeoConversationLoadMany = TypedDict(
     "LifeCeoConversationLoadMany",
     {
@@ -712,20 +715,20 @@ LifeCeoConversationLoadMany = TypedDict(
     total=False,
 )
 LifeCeoConversationLoadOne = TypedDict(
-    "LifeCeoConversationLoadOne", {"with": LifeCeoConversationLoad}, total=False
-)
-
-GroupLoad = TypedDict(
-    "GroupLoad",
-    {
-        "owner": "bool | UserLoadOne",
-        "memberships": "bool | GroupMemberLoadMany",
-        "members": "bool | UserLoadMany",
-        "events": "bool | EventLoadMany",
-        "posts": "bool | PostLoadMany",
-    },
+    "LifeCeoConversationLoadOne",
+    {"with": LifeCeoConversationLoad},
     total=False,
 )
+
+
+class GroupLoad(TypedDict, total=False):
+    owner: "bool | UserLoadOne"
+    memberships: "bool | GroupMemberLoadMany"
+    members: "bool | UserLoadMany"
+    events: "bool | EventLoadMany"
+    posts: "bool | PostLoadMany"
+
+
 GroupLoadMany = TypedDict(
     "GroupLoadMany",
     {
@@ -738,14 +741,12 @@ GroupLoadMany = TypedDict(
 )
 GroupLoadOne = TypedDict("GroupLoadOne", {"with": GroupLoad}, total=False)
 
-GroupMemberLoad = TypedDict(
-    "GroupMemberLoad",
-    {
-        "group": "bool | GroupLoadOne",
-        "user": "bool | UserLoadOne",
-    },
-    total=False,
-)
+
+class GroupMemberLoad(TypedDict, total=False):
+    group: "bool | GroupLoadOne"
+    user: "bool | UserLoadOne"
+
+
 GroupMemberLoadMany = TypedDict(
     "GroupMemberLoadMany",
     {
@@ -756,15 +757,17 @@ GroupMemberLoadMany = TypedDict(
     },
     total=False,
 )
-GroupMemberLoadOne = TypedDict("GroupMemberLoadOne", {"with": GroupMemberLoad}, total=False)
-
-MemoryLoad = TypedDict(
-    "MemoryLoad",
-    {
-        "user": "bool | UserLoadOne",
-    },
+GroupMemberLoadOne = TypedDict(
+    "GroupMemberLoadOne",
+    {"with": GroupMemberLoad},
     total=False,
 )
+
+
+class MemoryLoad(TypedDict, total=False):
+    user: "bool | UserLoadOne"
+
+
 MemoryLoadMany = TypedDict(
     "MemoryLoadMany",
     {
@@ -778,16 +781,14 @@ MemoryLoadMany = TypedDict(
 )
 MemoryLoadOne = TypedDict("MemoryLoadOne", {"with": MemoryLoad}, total=False)
 
-EventLoad = TypedDict(
-    "EventLoad",
-    {
-        "organizer": "bool | UserLoadOne",
-        "group": "bool | GroupLoadOne",
-        "attendees": "bool | UserLoadMany",
-        "orders": "bool | TicketOrderLoadMany",
-    },
-    total=False,
-)
+
+class EventLoad(TypedDict, total=False):
+    organizer: "bool | UserLoadOne"
+    group: "bool | GroupLoadOne"
+    attendees: "bool | UserLoadMany"
+    orders: "bool | TicketOrderLoadMany"
+
+
 EventLoadMany = TypedDict(
     "EventLoadMany",
     {
@@ -800,7 +801,11 @@ EventLoadMany = TypedDict(
 )
 EventLoadOne = TypedDict("EventLoadOne", {"with": EventLoad}, total=False)
 
-EventAttendeeLoad = TypedDict("EventAttendeeLoad", {}, total=False)
+
+class EventAttendeeLoad(TypedDict, total=False):
+    pass
+
+
 EventAttendeeLoadMany = TypedDict(
     "EventAttendeeLoadMany",
     {
@@ -811,16 +816,18 @@ EventAttendeeLoadMany = TypedDict(
     },
     total=False,
 )
-EventAttendeeLoadOne = TypedDict("EventAttendeeLoadOne", {"with": EventAttendeeLoad}, total=False)
-
-TicketOrderLoad = TypedDict(
-    "TicketOrderLoad",
-    {
-        "buyer": "bool | UserLoadOne",
-        "event": "bool | EventLoadOne",
-    },
+EventAttendeeLoadOne = TypedDict(
+    "EventAttendeeLoadOne",
+    {"with": EventAttendeeLoad},
     total=False,
 )
+
+
+class TicketOrderLoad(TypedDict, total=False):
+    buyer: "bool | UserLoadOne"
+    event: "bool | EventLoadOne"
+
+
 TicketOrderLoadMany = TypedDict(
     "TicketOrderLoadMany",
     {
@@ -831,16 +838,18 @@ TicketOrderLoadMany = TypedDict(
     },
     total=False,
 )
-TicketOrderLoadOne = TypedDict("TicketOrderLoadOne", {"with": TicketOrderLoad}, total=False)
-
-HousingListingLoad = TypedDict(
-    "HousingListingLoad",
-    {
-        "host": "bool | UserLoadOne",
-        "applications": "bool | HousingApplicationLoadMany",
-    },
+TicketOrderLoadOne = TypedDict(
+    "TicketOrderLoadOne",
+    {"with": TicketOrderLoad},
     total=False,
 )
+
+
+class HousingListingLoad(TypedDict, total=False):
+    host: "bool | UserLoadOne"
+    applications: "bool | HousingApplicationLoadMany"
+
+
 HousingListingLoadMany = TypedDict(
     "HousingListingLoadMany",
     {
@@ -852,18 +861,18 @@ HousingListingLoadMany = TypedDict(
     total=False,
 )
 HousingListingLoadOne = TypedDict(
-    "HousingListingLoadOne", {"with": HousingListingLoad}, total=False
-)
-
-HousingApplicationLoad = TypedDict(
-    "HousingApplicationLoad",
-    {
-        "listing": "bool | HousingListingLoadOne",
-        "applicant": "bool | UserLoadOne",
-        "reviewer": "bool | UserLoadOne",
-    },
+    "HousingListingLoadOne",
+    {"with": HousingListingLoad},
     total=False,
 )
+
+
+class HousingApplicationLoad(TypedDict, total=False):
+    listing: "bool | HousingListingLoadOne"
+    applicant: "bool | UserLoadOne"
+    reviewer: "bool | UserLoadOne"
+
+
 HousingApplicationLoadMany = TypedDict(
     "HousingApplicationLoadMany",
     {
@@ -875,19 +884,19 @@ HousingApplicationLoadMany = TypedDict(
     total=False,
 )
 HousingApplicationLoadOne = TypedDict(
-    "HousingApplicationLoadOne", {"with": HousingApplicationLoad}, total=False
-)
-
-PostLoad = TypedDict(
-    "PostLoad",
-    {
-        "author": "bool | UserLoadOne",
-        "group": "bool | GroupLoadOne",
-        "comments": "bool | CommentLoadMany",
-        "tags": "bool | TagLoadMany",
-    },
+    "HousingApplicationLoadOne",
+    {"with": HousingApplicationLoad},
     total=False,
 )
+
+
+class PostLoad(TypedDict, total=False):
+    author: "bool | UserLoadOne"
+    group: "bool | GroupLoadOne"
+    comments: "bool | CommentLoadMany"
+    tags: "bool | TagLoadMany"
+
+
 PostLoadMany = TypedDict(
     "PostLoadMany",
     {
@@ -900,16 +909,14 @@ PostLoadMany = TypedDict(
 )
 PostLoadOne = TypedDict("PostLoadOne", {"with": PostLoad}, total=False)
 
-CommentLoad = TypedDict(
-    "CommentLoad",
-    {
-        "post": "bool | PostLoadOne",
-        "author": "bool | UserLoadOne",
-        "parent": "bool | CommentLoadOne",
-        "children": "bool | CommentLoadMany",
-    },
-    total=False,
-)
+
+class CommentLoad(TypedDict, total=False):
+    post: "bool | PostLoadOne"
+    author: "bool | UserLoadOne"
+    parent: "bool | CommentLoadOne"
+    children: "bool | CommentLoadMany"
+
+
 CommentLoadMany = TypedDict(
     "CommentLoadMany",
     {
@@ -922,13 +929,11 @@ CommentLoadMany = TypedDict(
 )
 CommentLoadOne = TypedDict("CommentLoadOne", {"with": CommentLoad}, total=False)
 
-TagLoad = TypedDict(
-    "TagLoad",
-    {
-        "posts": "bool | PostLoadMany",
-    },
-    total=False,
-)
+
+class TagLoad(TypedDict, total=False):
+    posts: "bool | PostLoadMany"
+
+
 TagLoadMany = TypedDict(
     "TagLoadMany",
     {
@@ -941,7 +946,11 @@ TagLoadMany = TypedDict(
 )
 TagLoadOne = TypedDict("TagLoadOne", {"with": TagLoad}, total=False)
 
-PostTagLoad = TypedDict("PostTagLoad", {}, total=False)
+
+class PostTagLoad(TypedDict, total=False):
+    pass
+
+
 PostTagLoadMany = TypedDict(
     "PostTagLoadMany",
     {
@@ -954,7 +963,11 @@ PostTagLoadMany = TypedDict(
 )
 PostTagLoadOne = TypedDict("PostTagLoadOne", {"with": PostTagLoad}, total=False)
 
-FollowLoad = TypedDict("FollowLoad", {}, total=False)
+
+class FollowLoad(TypedDict, total=False):
+    pass
+
+
 FollowLoadMany = TypedDict(
     "FollowLoadMany",
     {
@@ -967,14 +980,12 @@ FollowLoadMany = TypedDict(
 )
 FollowLoadOne = TypedDict("FollowLoadOne", {"with": FollowLoad}, total=False)
 
-NotificationLoad = TypedDict(
-    "NotificationLoad",
-    {
-        "recipient": "bool | UserLoadOne",
-        "actor": "bool | UserLoadOne",
-    },
-    total=False,
-)
+
+class NotificationLoad(TypedDict, total=False):
+    recipient: "bool | UserLoadOne"
+    actor: "bool | UserLoadOne"
+
+
 NotificationLoadMany = TypedDict(
     "NotificationLoadMany",
     {
@@ -985,15 +996,17 @@ NotificationLoadMany = TypedDict(
     },
     total=False,
 )
-NotificationLoadOne = TypedDict("NotificationLoadOne", {"with": NotificationLoad}, total=False)
-
-AuditLogLoad = TypedDict(
-    "AuditLogLoad",
-    {
-        "actor": "bool | UserLoadOne",
-    },
+NotificationLoadOne = TypedDict(
+    "NotificationLoadOne",
+    {"with": NotificationLoad},
     total=False,
 )
+
+
+class AuditLogLoad(TypedDict, total=False):
+    actor: "bool | UserLoadOne"
+
+
 AuditLogLoadMany = TypedDict(
     "AuditLogLoadMany",
     {
@@ -1022,7 +1035,9 @@ def eager(model: type[UserSettings], load: UserSettingsLoad, /) -> list[ORMOptio
 
 @overload
 def eager(
-    model: type[LifeCeoConversation], load: LifeCeoConversationLoad, /
+    model: type[LifeCeoConversation],
+    load: LifeCeoConversationLoad,
+    /,
 ) -> list[ORMOption]: ...
 
 
@@ -1043,7 +1058,11 @@ def eager(model: type[Event], load: EventLoad, /) -> list[ORMOption]: ...
 
 
 @overload
-def eager(model: type[EventAttendee], load: EventAttendeeLoad, /) -> list[ORMOption]: ...
+def eager(
+    model: type[EventAttendee],
+    load: EventAttendeeLoad,
+    /,
+) -> list[ORMOption]: ...
 
 
 @overload
@@ -1051,11 +1070,19 @@ def eager(model: type[TicketOrder], load: TicketOrderLoad, /) -> list[ORMOption]
 
 
 @overload
-def eager(model: type[HousingListing], load: HousingListingLoad, /) -> list[ORMOption]: ...
+def eager(
+    model: type[HousingListing],
+    load: HousingListingLoad,
+    /,
+) -> list[ORMOption]: ...
 
 
 @overload
-def eager(model: type[HousingApplication], load: HousingApplicationLoad, /) -> list[ORMOption]: ...
+def eager(
+    model: type[HousingApplication],
+    load: HousingApplicationLoad,
+    /,
+) -> list[ORMOption]: ...
 
 
 @overload
@@ -1098,7 +1125,9 @@ def eager(model: type[Base], load: Mapping[str, object], /) -> list[ORMOption]:
     """
     orderings: dict[tuple[object, ...], list[Any]] = {}
     options: list[ORMOption] = [
-        _load(model, name, spec, (), orderings) for name, spec in load.items() if spec is not False
+        _load(model, name, spec, (), orderings)
+        for name, spec in load.items()
+        if spec is not False
     ]
     if orderings:
         options.append(_Ordering(orderings))
@@ -1127,7 +1156,9 @@ def _load(
     if spec is True:
         spec = {}
     elif not isinstance(spec, Mapping):
-        raise TypeError(f"{model.__name__}.{name} takes True or a mapping of options, not {spec!r}")
+        raise TypeError(
+            f"{model.__name__}.{name} takes True or a mapping of options, not {spec!r}"
+        )
     options = cast("Mapping[str, Any]", spec)
     allowed = _MANY_OPTIONS if relationship.uselist else frozenset({"with"})
     if info.target not in _SOFT_DELETE:
@@ -1180,16 +1211,16 @@ def _first(
     else:
         # the link table inside is an alias of its own: the loading statement may alias the real one
         link = relationship.secondary.alias()
-        parent = [link.c[str(column.key)] for _, column in relationship.synchronize_pairs]
+        parent = [
+            link.c[str(column.key)] for _, column in relationship.synchronize_pairs
+        ]
         on = [
             link.c[str(near.key)] == far
             for far, near in relationship.secondary_synchronize_pairs or ()
         ]
         source = select(target).join(link, and_(*on))
-        inner, outer = [*parent, *keys], [
-            *(column for _, column in relationship.synchronize_pairs),
-            *keys,
-        ]
+        inner = [*parent, *keys]
+        outer = [*(column for _, column in relationship.synchronize_pairs), *keys]
     rank = func.row_number().over(partition_by=parent, order_by=order or keys)
     labelled = [column.label(f"c{index}") for index, column in enumerate(inner)]
     # uncorrelated: the target table inside is the subquery's own, not the loading statement's

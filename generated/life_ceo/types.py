@@ -4,8 +4,8 @@
 import datetime
 import decimal
 import enum
-from typing import Annotated, Any, Literal
 import uuid
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -110,7 +110,11 @@ class NotificationType(enum.StrEnum):
 class ChatMessage(BaseModel):
     """Shape of the `ChatMessage` JSON values."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, revalidate_instances="always")
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        revalidate_instances="always",
+    )
 
     role: Literal["user", "assistant", "system"]
     content: str
@@ -123,7 +127,11 @@ class ChatMessage(BaseModel):
 class GroupSettings(BaseModel):
     """Shape of the `GroupSettings` JSON values."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, revalidate_instances="always")
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        revalidate_instances="always",
+    )
 
     is_private: bool
     allow_invites: bool = True
@@ -133,7 +141,11 @@ class GroupSettings(BaseModel):
 class GeoPoint(BaseModel):
     """Shape of the `GeoPoint` JSON values."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, revalidate_instances="always")
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        revalidate_instances="always",
+    )
 
     lat: Annotated[float, Field(ge=-90, le=90)]
     lng: Annotated[float, Field(ge=-180, le=180)]
@@ -142,7 +154,11 @@ class GeoPoint(BaseModel):
 class Address(BaseModel):
     """Shape of the `Address` JSON values."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, revalidate_instances="always")
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        revalidate_instances="always",
+    )
 
     street: Annotated[str, Field(min_length=1, max_length=200)]
     city: str
@@ -153,7 +169,11 @@ class Address(BaseModel):
 class ListingDetails(BaseModel):
     """Shape of the `ListingDetails` JSON values."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, revalidate_instances="always")
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        revalidate_instances="always",
+    )
 
     address: Address
     location: GeoPoint | None = None
@@ -166,7 +186,11 @@ class ListingDetails(BaseModel):
 class AgendaItem(BaseModel):
     """Shape of the `AgendaItem` JSON values."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, revalidate_instances="always")
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        revalidate_instances="always",
+    )
 
     title: str
     starts_at: datetime.time
@@ -177,7 +201,11 @@ class AgendaItem(BaseModel):
 class MemoryContext(BaseModel):
     """Shape of the `MemoryContext` JSON values."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, revalidate_instances="always")
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        revalidate_instances="always",
+    )
 
     mood: Annotated[int, Field(ge=1, le=10)] | None = None
     location: GeoPoint | None = None
@@ -189,7 +217,11 @@ class MemoryContext(BaseModel):
 class NotificationPayload(BaseModel):
     """Shape of the `NotificationPayload` JSON values."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, revalidate_instances="always")
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        revalidate_instances="always",
+    )
 
     title: str
     body: str

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from schemagen.codegen.literals import Code, from_import
 
 _STDLIB = frozenset({"collections", "datetime", "decimal", "enum", "re", "struct", "typing", "uuid"})
@@ -51,10 +53,31 @@ class Imports:
         for (module, name), local in self.names.items():
             by_module.setdefault(module, []).append(name if local == name else f"{name} as {local}")
         for module in sorted(by_module):
-            names = sorted(by_module[module], key=lambda n: (n.split(" ")[0].lower(), n))
-            groups[_group(module)].append(from_import(module, names))
+            names = sorted(by_module[module], key=member_sort_key)
+            # ruff's and isort's default (no `combine-as-imports`): an aliased name on a line of its own
+            plain = [name for name in names if " as " not in name]
+            if plain:
+                groups[_group(module)].append(from_import(module, plain))
+            groups[_group(module)].extend(from_import(module, [name]) for name in names if " as " in name)
         blocks = ["\n".join(sorted(lines, key=_import_sort_key)) for _, lines in sorted(groups.items()) if lines]
         return tuple(Code(block) for block in blocks)
+
+
+def member_sort_key(name: str) -> tuple[int, list[str | tuple[int, str | int]], str]:
+    """isort's and ruff's default order of the names of a `from` import (`order-by-type`):
+    constants, then classes, then everything else, each case-insensitively and in natural order
+    (`Member0020` before `Member00200003`)."""
+    base = name.split(" ")[0]
+    kind = 0 if base.isupper() and len(base) > 1 else 1 if base[:1].isupper() else 2
+    return (kind, natural(base), name)
+
+
+def natural(text: str) -> list[str | tuple[int, str | int]]:
+    """The natural order ruff sorts by (its `natord`): a run of digits by value, or digit by digit
+    when it starts with 0 (`0020` < `00200003` < `0045`)."""
+    parts = re.split(r"(\d+)", text.lower())
+    return [part if index % 2 == 0 else (0, part) if part.startswith("0") else (1, int(part))
+            for index, part in enumerate(parts)]
 
 
 def _group(module: str) -> int:
@@ -63,7 +86,10 @@ def _group(module: str) -> int:
     return 0 if module.split(".")[0] in _STDLIB else 1
 
 
-def _import_sort_key(line: str) -> tuple[str, int]:
-    # `import x` sorts with `from x import ...` by module name, plain imports first.
+def _import_sort_key(line: str) -> tuple[int, list[str | tuple[int, str | int]], bool, tuple[int, list[str | tuple[int, str | int]], str]]:
+    # ruff's and isort's defaults: every `import x` of a section, then its `from x import ...`;
+    # a module's aliased names after its plain ones
     parts = line.split()
-    return (parts[1], 0 if parts[0] == "import" else 1)
+    aliased = parts[0] == "from" and " as " in line
+    return (0 if parts[0] == "import" else 1, natural(parts[1]), aliased,
+            member_sort_key(parts[3]) if aliased else (0, [], ""))

@@ -201,7 +201,7 @@ class LoadSpec:
     one: Code
     one_key: Code
     relations: tuple[tuple[Code, Code], ...]
-    """(relation name, the type of its value as a string literal: `"bool | MemoryLoadMany"`)."""
+    """(relation attribute, the type of its value as a string literal: `"bool | MemoryLoadMany"`)."""
     soft_delete: Code | None
     """The literal attribute name of the soft-delete column, if the table has one."""
 

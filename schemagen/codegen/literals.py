@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Callable
 
-from schemagen.format.style import LINE_LENGTH
+from schemagen.format.style import line_length
 
 
 class Code(str):
@@ -51,7 +51,7 @@ def literal(value: Any, *, module: Callable[[str], str] | None = None) -> Code:
 def from_import(module: str, names: Sequence[str]) -> Code:
     """`from module import a, b` on one line if it fits, else one name per line as black writes it."""
     line = f"from {module} import {', '.join(names)}"
-    if len(line) <= LINE_LENGTH:
+    if len(line) <= line_length():
         return Code(line)
     return Code(f"from {module} import (\n" + "".join(f"    {name},\n" for name in names) + ")")
 

@@ -24,7 +24,7 @@ def load_specs(catalog: Catalog) -> tuple[ir.LoadSpec, ...]:
         for relation in table.relations:
             target = catalog.table(relation.target)
             options = load_names(target)[1 if relation.kind in ("one-to-many", "many-to-many") else 2]
-            relations.append((literal(relation.attr), literal(f"bool | {options}")))
+            relations.append((Code(relation.attr), literal(f"bool | {options}")))
         soft_delete = table.column(table.soft_delete).attr if table.soft_delete is not None else None
         specs.append(ir.LoadSpec(
             model=Code(table.class_name), model_key=literal(table.class_name),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from schemagen.catalog import Catalog, Relation
 from schemagen.codegen import ir
 from schemagen.codegen.common import MODELS, ORM, SQLALCHEMY, keyword_tuple, tuple_display
-from schemagen.codegen.imports import Imports
+from schemagen.codegen.imports import Imports, member_sort_key
 from schemagen.codegen.literals import Code, literal
 from schemagen.codegen.loads import load_names, load_specs
 
@@ -80,10 +80,11 @@ def init_module(catalog: Catalog) -> ir.InitModule:
     return ir.InitModule(
         imports=(),
         names={},
-        models=tuple(Code(name) for name in models),
-        relations=tuple(Code(name) for name in relations),
-        schemas=tuple(Code(name) for name in schemas),
-        types=tuple(Code(name) for name in types),
+        # imported in the order isort and ruff write (`__all__` and the lazy map keep their own)
+        models=tuple(Code(name) for name in sorted(models, key=member_sort_key)),
+        relations=tuple(Code(name) for name in sorted(relations, key=member_sort_key)),
+        schemas=tuple(Code(name) for name in sorted(schemas, key=member_sort_key)),
+        types=tuple(Code(name) for name in sorted(types, key=member_sort_key)),
         exported=tuple(literal(name) for name in sorted([*models, *relations, *schemas, *types])),
         homes=tuple((literal(home), tuple(literal(name) for name in names)) for home, names in homes if names),
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from schemagen.codegen import ir, typescript
+from schemagen.codegen.imports import member_sort_key
 from schemagen.codegen.literals import Code, from_import
 from schemagen.codegen.wrap import assignment
 from schemagen.resources import cache_root, templates_dir
@@ -39,7 +40,7 @@ def _from_import(names: Iterable[Code], module: str) -> Code:
     items = list(names)
     for item in items:
         _only_code(item)
-    return from_import(module, items)
+    return from_import(module, sorted(items, key=member_sort_key))
 
 
 def _assignment(field: ir.Field, indent: int = 4) -> Code:

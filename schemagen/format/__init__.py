@@ -1,4 +1,9 @@
-"""Stage 5, format: make rendered source black-clean, running black only where it has work to do.
+"""Stage 5, format: lay rendered source out for the project's line length (`style.line_length()`).
+
+Over-long statements, def headers and assignments are laid out by `format/layout.py` (exploded at a
+bracket with magic trailing commas, which black and ruff keep at any line length); black (pinned)
+remains the fallback for what is left, mainly hand-written helper code of the templates whose lines
+do not fit at the chosen length. What follows describes that fallback.
 
 The templates and `literals.py` emit black's canonical form line by line: double quotes, black's
 spacing and blank lines, numbers as black writes them. What they leave to black is wrapping a
@@ -25,12 +30,12 @@ from typing import TYPE_CHECKING
 
 from schemagen.format.black import format_pieces, format_source
 from schemagen.format.lines import Piece, cut, indent_block
-from schemagen.format.style import BLACK_VERSION, LINE_LENGTH, FormatError
+from schemagen.format.style import BLACK_VERSION, line_length, FormatError
 
 if TYPE_CHECKING:
     from schemagen.format.cache import FormatCache
 
-__all__ = ["BLACK_VERSION", "LINE_LENGTH", "FormatError", "InvalidSource", "format_modules", "format_source"]
+__all__ = ["BLACK_VERSION", "line_length", "FormatError", "InvalidSource", "format_modules", "format_source"]
 
 
 class InvalidSource(FormatError):

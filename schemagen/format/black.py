@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from schemagen.format.lines import DOCSTRING, STATEMENT, Piece, indent_block
-from schemagen.format.style import BLACK_VERSION, LINE_LENGTH, TARGET, FormatError
+from schemagen.format.style import BLACK_VERSION, line_length, TARGET, FormatError
 
 # A piece of this many characters or more is worth a second process; below it, forking costs more.
 PARALLEL_THRESHOLD = 60_000
@@ -18,7 +18,7 @@ def black_mode() -> object:
 
     return Mode(
         target_versions={TargetVersion[TARGET.upper()]},
-        line_length=LINE_LENGTH,
+        line_length=line_length(),
         string_normalization=True,
         is_pyi=False,
         magic_trailing_comma=True,

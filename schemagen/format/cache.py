@@ -21,7 +21,7 @@ from pathlib import Path
 
 from schemagen.format.lines import Piece
 from schemagen.resources import cache_root
-from schemagen.format.style import LINE_LENGTH, TARGET
+from schemagen.format.style import line_length, TARGET
 
 @lru_cache(maxsize=1)
 def _formatter() -> str:
@@ -36,7 +36,7 @@ def _formatter() -> str:
     for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
         if path.name != "cache.py":
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return f"black {installed}, line length {LINE_LENGTH}, {TARGET}, formatter {digest.hexdigest()[:16]}"
+    return f"black {installed}, {TARGET}, formatter {digest.hexdigest()[:16]}"
 
 
 def _text_key(text: str) -> str:
@@ -44,7 +44,7 @@ def _text_key(text: str) -> str:
 
 
 def _key(piece: Piece) -> str:
-    return hashlib.sha256(f"{piece.kind}\0{piece.depth}\0{piece.text}".encode()).hexdigest()[:40]
+    return hashlib.sha256(f"{line_length()}\0{piece.kind}\0{piece.depth}\0{piece.text}".encode()).hexdigest()[:40]
 
 
 class FormatCache:

@@ -11,8 +11,9 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from schemagen.format.layout import lay_out, lay_out_header
 from schemagen.format.style import (
-    LINE_LENGTH,
+    line_length,
     PLAIN_VALUE,
     EMPTY_OR_PLAIN,
     FormatError,
@@ -138,7 +139,7 @@ def _logical_lines_by_tokens(source: str) -> Iterator[_Line]:
 
 
 def _fits(line: _Line) -> bool:
-    return line.physical == 1 and width(line.text) <= LINE_LENGTH
+    return line.physical == 1 and width(line.text) <= line_length()
 
 
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
@@ -166,7 +167,7 @@ def _exploded(line: _Line) -> bool:
     closing = physical[-1].strip()
     if closing not in (")", "]", "}") and not (closing.startswith("] = ") and EMPTY_OR_PLAIN.fullmatch(closing[4:])):
         return False
-    if any(text != text.rstrip() or width(text) > LINE_LENGTH and not (
+    if any(text != text.rstrip() or width(text) > line_length() and not (
             text.endswith(",") and unsplittable(text.strip()[:-1])) for text in physical):
         return False  # a line too long is an item black cannot split (a long string)
     stack: list[tuple[int, str, int, bool]] = []  # (indent, closer, items, an item spans lines) per bracket
@@ -215,7 +216,7 @@ def _black_wrapped(line: _Line) -> bool:
     physical = line.text.split("\n")
     if len(physical) != 3 or not line.text.isascii():  # "too long for one line" needs exact widths
         return False
-    if any(len(text) > LINE_LENGTH or text != text.rstrip() for text in physical):
+    if any(len(text) > line_length() or text != text.rstrip() for text in physical):
         return False
     indent = line.indent
     first, body, last = (text[indent:] for text in physical)
@@ -226,10 +227,10 @@ def _black_wrapped(line: _Line) -> bool:
         return False
     if _CALL_HEAD.fullmatch(first) and last == ")":
         net, opener = _balance(first)
-        return net == 1 and opener == "(" and width(physical[0] + body + ")") > LINE_LENGTH
+        return net == 1 and opener == "(" and width(physical[0] + body + ")") > line_length()
     if _ANNOTATION_HEAD.fullmatch(first) and last.startswith(") = ") and PLAIN_VALUE.fullmatch(last[4:]):
         one_line = f"{first[:-1]}{body}{last[1:]}"
-        return (has_top_level_union(body) and indent + width(one_line) > LINE_LENGTH
+        return (has_top_level_union(body) and indent + width(one_line) > line_length()
                 and not prefers_value_split(indent, first[:-3], body))
     return False
 
@@ -281,7 +282,7 @@ def _proven_multiline_docstring(line: _Line) -> bool:
             return False
     last = lines[-1]
     if last.strip():  # the closing quotes after text: black moves them when the line gets too long
-        return not last.endswith('"') and not _odd_trailing_backslashes(last) and len(last) + 3 <= LINE_LENGTH
+        return not last.endswith('"') and not _odd_trailing_backslashes(last) and len(last) + 3 <= line_length()
     return True
 
 
@@ -366,7 +367,8 @@ def _needs_whole(chunk: Sequence[_Line]) -> bool:
     multi-line string is not a docstring (black's view of either depends on what surrounds it)."""
     first_in_block = _first_in_block(chunk)
     for index, line in enumerate(chunk):
-        if not _fits(line) and _COMPOUND.match(line.text.lstrip(" ")):
+        if (not _fits(line) and _COMPOUND.match(line.text.lstrip(" "))
+                and lay_out_header(line.text, line.indent) is None):
             return True
         if line.multiline_string and not (index in first_in_block and _is_docstring(line)):
             return True
@@ -397,6 +399,12 @@ def _classify(line: _Line, first_in_block: bool) -> Part:
         return Piece(DOCSTRING, depth, text[line.indent :] + "\n")  # inner lines as they are
     if _fits(line) or (line.physical > 1 and not line.multiline_string and (_black_wrapped(line) or _exploded(line))):
         return text + "\n"
+    laid = None
+    if line.physical == 1:
+        header = _COMPOUND.match(text.lstrip(" ")) is not None
+        laid = lay_out_header(text, line.indent) if header else lay_out(text, line.indent)
+    if laid is not None:
+        return laid + "\n"
     return Piece(STATEMENT, depth, _dedent(text, line.indent))
 
 

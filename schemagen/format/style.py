@@ -8,14 +8,35 @@ so there is one line length and one way to count a line's width.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
-LINE_LENGTH = 100
+DEFAULT_LINE_LENGTH = 88  # black's and ruff's default, used when the project sets none
 TARGET = "py311"
 BLACK_VERSION = "26.10.1"  # pyproject.toml pins exactly this; the cache is keyed on it
 
 
 class FormatError(Exception):
     pass
+
+
+_LINE_LENGTH: ContextVar[int] = ContextVar("schemagen_line_length", default=DEFAULT_LINE_LENGTH)
+
+
+def line_length() -> int:
+    """The line length the output is laid out for (the project's, see `settings.line_length`)."""
+    return _LINE_LENGTH.get()
+
+
+@contextmanager
+def laid_out_for(length: int) -> Iterator[None]:
+    """Generate and format for `length` columns inside the block."""
+    token = _LINE_LENGTH.set(length)
+    try:
+        yield
+    finally:
+        _LINE_LENGTH.reset(token)
 
 
 _PIECES = re.compile(r"""[rRbBuUfF]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|[()\[\]{}]|,""")
@@ -29,7 +50,7 @@ def width(text: str) -> int:
 
 
 def fits(indent: int, text: str) -> bool:
-    return indent + width(text) <= LINE_LENGTH
+    return indent + width(text) <= _LINE_LENGTH.get()
 
 
 _STRING = r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
@@ -103,4 +124,4 @@ def prefers_value_split(indent: int, name: str, annotation: str) -> bool:
     """Whether black splits after `= (` instead, putting the value alone in parentheses (a layout
     left to black): it does whenever `name: annotation = (` fits, since the parentheses it puts
     around an annotation count as brackets (black's `_prefer_split_rhs_oop_over_rhs`)."""
-    return indent + width(f"{name}: {annotation} = (") <= LINE_LENGTH
+    return indent + width(f"{name}: {annotation} = (") <= _LINE_LENGTH.get()

@@ -134,9 +134,9 @@ def remember(out_dir: Path, manifests: dict[str, bytes]) -> None:
             os.unlink(temporary)
 
 
-def up_to_date(spec_files: list[Path], out_dir: Path) -> dict[str, int] | None:
+def up_to_date(spec_files: list[Path], out_dir: Path, line_length: int) -> dict[str, int] | None:
     """Package name -> files checked, when `out_dir` provably holds what a build of `spec_files`
-    would write; None when that cannot be shown this way (then the caller generates and compares)."""
+    laid out for `line_length` columns would write; None when that cannot be shown this way (then the caller generates and compares)."""
     if not formatter_installed():
         return None
     recorded = _read_record(out_dir)
@@ -161,7 +161,7 @@ def up_to_date(spec_files: list[Path], out_dir: Path) -> dict[str, int] | None:
         files = data.get("files")
         if not isinstance(files, dict) or not files or not all(isinstance(v, str) for v in files.values()):
             return None
-        if raw != manifest_bytes(spec_file.name, spec_sha256, files):  # exactly what build writes
+        if raw != manifest_bytes(spec_file.name, spec_sha256, files, line_length):  # exactly what build writes
             return None
         for name, recorded_hash in files.items():
             if not isinstance(name, str) or "/" in name or name.startswith("."):

@@ -25,10 +25,11 @@ class Output:
     """How many tables the package has (for the command's summary)."""
 
 
-def manifest_bytes(spec_name: str, spec_sha256: str, files: dict[str, str]) -> bytes:
-    """The manifest: the spec's file name and sha256, and the sha256 of each file written."""
+def manifest_bytes(spec_name: str, spec_sha256: str, files: dict[str, str], line_length: int) -> bytes:
+    """The manifest: the spec's file name and sha256, the line length the code is laid out for (the
+    project's setting, an input like the spec) and the sha256 of each file written."""
     manifest = {"generator": "schemagen", "spec": spec_name, "spec_sha256": spec_sha256,
-                "files": dict(sorted(files.items()))}
+                "line_length": line_length, "files": dict(sorted(files.items()))}
     return (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
 
 

@@ -9,39 +9,39 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .models import (
         Base,
-        Tenant,
+        Invoice,
         Order,
         OrderItem,
-        Invoice,
+        Tenant,
         Transfer,
         TransferGroup,
     )
     from .relations import (
         MODELS,
-        OrderBy,
         RELATIONS,
+        OrderBy,
         RelationInfo,
         eager,
     )
     from .schemas import (
-        TenantInsert,
-        TenantSelect,
-        TenantUpdate,
-        OrderInsert,
-        OrderSelect,
-        OrderUpdate,
-        OrderItemInsert,
-        OrderItemSelect,
-        OrderItemUpdate,
         InvoiceInsert,
         InvoiceSelect,
         InvoiceUpdate,
-        TransferInsert,
-        TransferSelect,
-        TransferUpdate,
+        OrderInsert,
+        OrderItemInsert,
+        OrderItemSelect,
+        OrderItemUpdate,
+        OrderSelect,
+        OrderUpdate,
+        TenantInsert,
+        TenantSelect,
+        TenantUpdate,
         TransferGroupInsert,
         TransferGroupSelect,
         TransferGroupUpdate,
+        TransferInsert,
+        TransferSelect,
+        TransferUpdate,
     )
 
 __all__ = [
@@ -116,7 +116,8 @@ _MODULES = {
     ),
 }
 
-if not TYPE_CHECKING:  # type checkers read the imports above; at run time each comes on first use
+if not TYPE_CHECKING:
+    # type checkers read the imports above; at run time each comes on first use
 
     def __getattr__(name: str) -> object:
         import importlib

@@ -28,7 +28,7 @@ class Base(AsyncAttrs, DeclarativeBase):
             "ck": "ck_%(table_name)s_%(constraint_name)s",
             "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
             "pk": "pk_%(table_name)s",
-        }
+        },
     )
     __mapper_args__ = {"eager_defaults": True}
 
@@ -49,7 +49,10 @@ class Tenant(Base):
     name: Mapped[str] = mapped_column(Text)
 
     orders: Mapped[list["Order"]] = relationship(
-        back_populates="tenant", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+        back_populates="tenant",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
     )
 
 
@@ -75,7 +78,10 @@ class Order(Base):
 
     tenant: Mapped["Tenant"] = relationship(back_populates="orders", lazy="raise")
     items: Mapped[list["OrderItem"]] = relationship(
-        back_populates="order", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+        back_populates="order",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
     )
     invoice: Mapped["Invoice | None"] = relationship(
         back_populates="order", passive_deletes="all", lazy="raise"
@@ -122,7 +128,8 @@ class Invoice(Base):
     |----------------|--------------------------|------------------------|------------|
     | `id`           | numbered by the database | refused (primary key)  | never null |
     | `tenant_id`    | required                 | optional; null refused | never null |
-    | `order_number` | required                 | optional; null refused | never null |"""
+    | `order_number` | required                 | optional; null refused | never null |
+    """
 
     __tablename__ = "invoices"
     __table_args__ = (
@@ -152,11 +159,15 @@ class Transfer(Base):
     | `tenant_id`  | required                 | optional; null refused   | never null  |
     | `from_order` | required                 | optional; null refused   | never null  |
     | `to_order`   | optional, default null   | optional; null clears it | may be null |
-    | `parent_id`  | optional, default null   | optional; null clears it | may be null |"""
+    | `parent_id`  | optional, default null   | optional; null clears it | may be null |
+    """
 
     __tablename__ = "transfers"
     __table_args__ = (
-        ForeignKeyConstraint(["tenant_id", "from_order"], ["orders.tenant_id", "orders.id"]),
+        ForeignKeyConstraint(
+            ["tenant_id", "from_order"],
+            ["orders.tenant_id", "orders.id"],
+        ),
         ForeignKeyConstraint(
             ["tenant_id", "to_order"],
             ["orders.tenant_id", "orders.id"],

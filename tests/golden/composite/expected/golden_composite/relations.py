@@ -2,23 +2,28 @@
 """Relation map of the `golden_composite` models, and eager loading by typed load specs."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast, Final, Literal, NamedTuple, overload, TypeAlias, TypedDict
+from typing import Any, Final, Literal, NamedTuple, TypeAlias, TypedDict, cast, overload
 
-from sqlalchemy import and_, ColumnElement, event, func, inspect, Select, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, event, func, inspect, select, tuple_
 from sqlalchemy.orm import (
-    joinedload,
     ORMExecuteState,
     QueryableAttribute,
     RelationshipProperty,
-    selectinload,
     Session,
     UserDefinedOption,
+    joinedload,
+    selectinload,
 )
 from sqlalchemy.orm.interfaces import ORMOption
 
 from .models import Base, Invoice, Order, OrderItem, Tenant, Transfer, TransferGroup
 
-RelationKind: TypeAlias = Literal["many-to-one", "one-to-one", "one-to-many", "many-to-many"]
+RelationKind: TypeAlias = Literal[
+    "many-to-one",
+    "one-to-one",
+    "one-to-many",
+    "many-to-many",
+]
 
 
 class RelationInfo(NamedTuple):
@@ -185,13 +190,11 @@ OrderBy: TypeAlias = (
 )
 """How a loaded collection is ordered: `Memory.created_at.desc()` or a list of such terms."""
 
-TenantLoad = TypedDict(
-    "TenantLoad",
-    {
-        "orders": "bool | OrderLoadMany",
-    },
-    total=False,
-)
+
+class TenantLoad(TypedDict, total=False):
+    orders: "bool | OrderLoadMany"
+
+
 TenantLoadMany = TypedDict(
     "TenantLoadMany",
     {
@@ -204,15 +207,13 @@ TenantLoadMany = TypedDict(
 )
 TenantLoadOne = TypedDict("TenantLoadOne", {"with": TenantLoad}, total=False)
 
-OrderLoad = TypedDict(
-    "OrderLoad",
-    {
-        "tenant": "bool | TenantLoadOne",
-        "items": "bool | OrderItemLoadMany",
-        "invoice": "bool | InvoiceLoadOne",
-    },
-    total=False,
-)
+
+class OrderLoad(TypedDict, total=False):
+    tenant: "bool | TenantLoadOne"
+    items: "bool | OrderItemLoadMany"
+    invoice: "bool | InvoiceLoadOne"
+
+
 OrderLoadMany = TypedDict(
     "OrderLoadMany",
     {
@@ -225,13 +226,11 @@ OrderLoadMany = TypedDict(
 )
 OrderLoadOne = TypedDict("OrderLoadOne", {"with": OrderLoad}, total=False)
 
-OrderItemLoad = TypedDict(
-    "OrderItemLoad",
-    {
-        "order": "bool | OrderLoadOne",
-    },
-    total=False,
-)
+
+class OrderItemLoad(TypedDict, total=False):
+    order: "bool | OrderLoadOne"
+
+
 OrderItemLoadMany = TypedDict(
     "OrderItemLoadMany",
     {
@@ -244,13 +243,11 @@ OrderItemLoadMany = TypedDict(
 )
 OrderItemLoadOne = TypedDict("OrderItemLoadOne", {"with": OrderItemLoad}, total=False)
 
-InvoiceLoad = TypedDict(
-    "InvoiceLoad",
-    {
-        "order": "bool | OrderLoadOne",
-    },
-    total=False,
-)
+
+class InvoiceLoad(TypedDict, total=False):
+    order: "bool | OrderLoadOne"
+
+
 InvoiceLoadMany = TypedDict(
     "InvoiceLoadMany",
     {
@@ -263,15 +260,13 @@ InvoiceLoadMany = TypedDict(
 )
 InvoiceLoadOne = TypedDict("InvoiceLoadOne", {"with": InvoiceLoad}, total=False)
 
-TransferLoad = TypedDict(
-    "TransferLoad",
-    {
-        "source": "bool | OrderLoadOne",
-        "destination": "bool | OrderLoadOne",
-        "group": "bool | TransferGroupLoadOne",
-    },
-    total=False,
-)
+
+class TransferLoad(TypedDict, total=False):
+    source: "bool | OrderLoadOne"
+    destination: "bool | OrderLoadOne"
+    group: "bool | TransferGroupLoadOne"
+
+
 TransferLoadMany = TypedDict(
     "TransferLoadMany",
     {
@@ -284,15 +279,13 @@ TransferLoadMany = TypedDict(
 )
 TransferLoadOne = TypedDict("TransferLoadOne", {"with": TransferLoad}, total=False)
 
-TransferGroupLoad = TypedDict(
-    "TransferGroupLoad",
-    {
-        "parent": "bool | TransferGroupLoadOne",
-        "children": "bool | TransferGroupLoadMany",
-        "transfers": "bool | TransferLoadMany",
-    },
-    total=False,
-)
+
+class TransferGroupLoad(TypedDict, total=False):
+    parent: "bool | TransferGroupLoadOne"
+    children: "bool | TransferGroupLoadMany"
+    transfers: "bool | TransferLoadMany"
+
+
 TransferGroupLoadMany = TypedDict(
     "TransferGroupLoadMany",
     {
@@ -303,7 +296,11 @@ TransferGroupLoadMany = TypedDict(
     },
     total=False,
 )
-TransferGroupLoadOne = TypedDict("TransferGroupLoadOne", {"with": TransferGroupLoad}, total=False)
+TransferGroupLoadOne = TypedDict(
+    "TransferGroupLoadOne",
+    {"with": TransferGroupLoad},
+    total=False,
+)
 
 _SOFT_DELETE: Final[Mapping[str, str]] = {}
 """The soft-delete column of each model that has one: loaded collections leave such rows out."""
@@ -330,7 +327,11 @@ def eager(model: type[Transfer], load: TransferLoad, /) -> list[ORMOption]: ...
 
 
 @overload
-def eager(model: type[TransferGroup], load: TransferGroupLoad, /) -> list[ORMOption]: ...
+def eager(
+    model: type[TransferGroup],
+    load: TransferGroupLoad,
+    /,
+) -> list[ORMOption]: ...
 
 
 def eager(model: type[Base], load: Mapping[str, object], /) -> list[ORMOption]:
@@ -345,7 +346,9 @@ def eager(model: type[Base], load: Mapping[str, object], /) -> list[ORMOption]:
     """
     orderings: dict[tuple[object, ...], list[Any]] = {}
     options: list[ORMOption] = [
-        _load(model, name, spec, (), orderings) for name, spec in load.items() if spec is not False
+        _load(model, name, spec, (), orderings)
+        for name, spec in load.items()
+        if spec is not False
     ]
     if orderings:
         options.append(_Ordering(orderings))
@@ -374,7 +377,9 @@ def _load(
     if spec is True:
         spec = {}
     elif not isinstance(spec, Mapping):
-        raise TypeError(f"{model.__name__}.{name} takes True or a mapping of options, not {spec!r}")
+        raise TypeError(
+            f"{model.__name__}.{name} takes True or a mapping of options, not {spec!r}"
+        )
     options = cast("Mapping[str, Any]", spec)
     allowed = _MANY_OPTIONS if relationship.uselist else frozenset({"with"})
     if info.target not in _SOFT_DELETE:
@@ -427,16 +432,16 @@ def _first(
     else:
         # the link table inside is an alias of its own: the loading statement may alias the real one
         link = relationship.secondary.alias()
-        parent = [link.c[str(column.key)] for _, column in relationship.synchronize_pairs]
+        parent = [
+            link.c[str(column.key)] for _, column in relationship.synchronize_pairs
+        ]
         on = [
             link.c[str(near.key)] == far
             for far, near in relationship.secondary_synchronize_pairs or ()
         ]
         source = select(target).join(link, and_(*on))
-        inner, outer = [*parent, *keys], [
-            *(column for _, column in relationship.synchronize_pairs),
-            *keys,
-        ]
+        inner = [*parent, *keys]
+        outer = [*(column for _, column in relationship.synchronize_pairs), *keys]
     rank = func.row_number().over(partition_by=parent, order_by=order or keys)
     labelled = [column.label(f"c{index}") for index, column in enumerate(inner)]
     # uncorrelated: the target table inside is the subquery's own, not the loading statement's

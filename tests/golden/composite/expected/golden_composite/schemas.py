@@ -10,16 +10,16 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
-    model_validator,
     ModelWrapValidatorHandler,
     ValidationError,
+    model_validator,
 )
 from pydantic_core import (
-    core_schema,
     CoreSchema,
     InitErrorDetails,
     PydanticCustomError,
     PydanticKnownError,
+    core_schema,
 )
 from sqlalchemy import inspect
 from sqlalchemy.exc import InvalidRequestError
@@ -47,7 +47,9 @@ class _Exact:
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        return core_schema.no_info_before_validator_function(self.check, handler(source))
+        return core_schema.no_info_before_validator_function(
+            self.check, handler(source)
+        )
 
     def check(self, value: Any) -> Any:
         if type(value) in self.refused:
@@ -83,7 +85,8 @@ class _Loaded(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _loaded(cls, data: object) -> object:
-        state = inspect(data, raiseerr=False)  # None unless `data` is an ORM object
+        # None unless `data` is an ORM object
+        state = inspect(data, raiseerr=False)
         unloaded = state.unloaded if state is not None else ()
         for name in cls._relations:
             if name in unloaded:
@@ -110,30 +113,51 @@ class _PartialUpdate(BaseModel):
             for key in sorted(cls._fixed):
                 if key in data:
                     message = "{field} cannot be changed once the row is inserted"
-                    error = PydanticCustomError("immutable_field", message, {"field": key})
+                    error = PydanticCustomError(
+                        "immutable_field",
+                        message,
+                        {"field": key},
+                    )
                     errors.append({"type": error, "loc": (key,), "input": data[key]})
             for name in sorted(cls._not_null):
                 alias = cls.model_fields[name].validation_alias
                 # the key as the caller sent it: the column's own, or the attribute name
                 for key in dict.fromkeys((str(alias or name), name)):
                     if key in data and data[key] is None:
-                        message = "{field} cannot be null; leave it out to keep its value"
-                        error = PydanticCustomError("null_not_allowed", message, {"field": key})
+                        message = (
+                            "{field} cannot be null; leave it out to keep its value"
+                        )
+                        error = PydanticCustomError(
+                            "null_not_allowed",
+                            message,
+                            {"field": key},
+                        )
                         errors.append({"type": error, "loc": (key,), "input": None})
             if errors:
                 raise ValidationError.from_exception_data(cls.__name__, errors)
         return handler(data)
 
     @classmethod
-    def __get_pydantic_json_schema__(cls, core: CoreSchema, get: GetJsonSchemaHandler) -> Any:
+    def __get_pydantic_json_schema__(
+        cls,
+        core: CoreSchema,
+        get: GetJsonSchemaHandler,
+    ) -> Any:
         # a NOT NULL column may be left out of an update, but not set to null: say so to clients
         schema = get(core)
         properties = get.resolve_ref_schema(schema).get("properties", {})
         for name in cls._not_null:
             key = str(cls.model_fields[name].validation_alias or name)
             field = properties.get(key, {})
-            options = [option for option in field.pop("anyOf", []) if option.get("type") != "null"]
-            field.update(options[0] if len(options) == 1 else {"anyOf": options} if options else {})
+            options = [
+                option
+                for option in field.pop("anyOf", [])
+                if option.get("type") != "null"
+            ]
+            if len(options) == 1:
+                field.update(options[0])
+            elif options:
+                field.update({"anyOf": options})
             field.pop("default", None)
         return schema
 
@@ -218,7 +242,8 @@ class OrderItemSelect(_Select):
 class OrderItemUpdate(_PartialUpdate):
     """A partial update of a `order_items` row: only the fields given are changed.
 
-    `tenant_id`, `order_id` and `line` cannot be changed: an update that gives them is refused."""
+    `tenant_id`, `order_id` and `line` cannot be changed: an update that gives them is refused.
+    """
 
     _not_null = frozenset({"product"})
     _fixed = frozenset({"tenant_id", "order_id", "line"})

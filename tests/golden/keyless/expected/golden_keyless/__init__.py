@@ -9,24 +9,24 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .models import (
         Base,
-        Token,
         Membership,
+        Token,
         User,
     )
     from .relations import (
         MODELS,
-        OrderBy,
         RELATIONS,
+        OrderBy,
         RelationInfo,
         eager,
     )
     from .schemas import (
-        TokenInsert,
-        TokenSelect,
-        TokenUpdate,
         MembershipInsert,
         MembershipSelect,
         MembershipUpdate,
+        TokenInsert,
+        TokenSelect,
+        TokenUpdate,
         UserInsert,
         UserSelect,
         UserUpdate,
@@ -80,7 +80,8 @@ _MODULES = {
     ),
 }
 
-if not TYPE_CHECKING:  # type checkers read the imports above; at run time each comes on first use
+if not TYPE_CHECKING:
+    # type checkers read the imports above; at run time each comes on first use
 
     def __getattr__(name: str) -> object:
         import importlib

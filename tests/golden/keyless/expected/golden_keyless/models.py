@@ -4,7 +4,16 @@
 import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, func, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -45,7 +54,7 @@ class Base(AsyncAttrs, DeclarativeBase):
             "ck": "ck_%(table_name)s_%(constraint_name)s",
             "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
             "pk": "pk_%(table_name)s",
-        }
+        },
     )
     __mapper_args__ = {"eager_defaults": True}
 
@@ -59,15 +68,20 @@ class Token(Base):
     |--------------|---------------------------|--------------------------|-------------|
     | `token`      | required                  | optional; null refused   | never null  |
     | `user_id`    | optional, default null    | optional; null clears it | may be null |
-    | `expires_at` | set by the database (now) | left out (server-set)    | never null  |"""
+    | `expires_at` | set by the database (now) | left out (server-set)    | never null  |
+    """
 
     __tablename__ = "tokens"
     __mapper_args__ = {"eager_defaults": True, "primary_key": ["token"]}
     __table_args__ = ({"comment": "A legacy table keyed by its token only."},)
 
     token: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"))
-    expires_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=_Now())
+    user_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("users.id", ondelete="CASCADE")
+    )
+    expires_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime, server_default=_Now()
+    )
 
     user: Mapped["User | None"] = relationship(back_populates="tokens", lazy="raise")
 

@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .models import (
-        Base,
         Account,
+        Base,
         Invite,
         Line,
     )
     from .relations import (
         MODELS,
-        OrderBy,
         RELATIONS,
+        OrderBy,
         RelationInfo,
         eager,
     )
@@ -80,7 +80,8 @@ _MODULES = {
     ),
 }
 
-if not TYPE_CHECKING:  # type checkers read the imports above; at run time each comes on first use
+if not TYPE_CHECKING:
+    # type checkers read the imports above; at run time each comes on first use
 
     def __getattr__(name: str) -> object:
         import importlib

@@ -5,8 +5,10 @@ import datetime
 import decimal
 from typing import Any, Self, TypeVar
 
+import sqlalchemy.dialects.postgresql
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     ColumnElement,
@@ -15,22 +17,20 @@ from sqlalchemy import (
     DateTime,
     FetchedValue,
     ForeignKey,
-    func,
     Index,
     Integer,
-    JSON,
-    literal,
     MetaData,
     Numeric,
     Select,
-    select,
     String,
     Text,
-    text,
     Time,
+    func,
+    literal,
+    select,
+    text,
     type_coerce,
 )
-import sqlalchemy.dialects.postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.event import listen
 from sqlalchemy.ext.asyncio import AsyncAttrs
@@ -48,7 +48,12 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     """The same errors, titled with the column (`2 validation errors for memories.context`)."""
     details: list[Any] = []
     for e in error.errors(include_url=False):
-        detail = {"type": e["type"], "loc": e["loc"], "input": e["input"], "ctx": e.get("ctx", {})}
+        detail = {
+            "type": e["type"],
+            "loc": e["loc"],
+            "input": e["input"],
+            "ctx": e.get("ctx", {}),
+        }
         details.append(detail)
     return ValidationError.from_exception_data(column, details)
 
@@ -92,7 +97,11 @@ class _ArrayItem(FunctionElement[Any]):
 @compiles(_ArrayContainedBy)
 @compiles(_ArrayOverlap)
 @compiles(_ArrayItem)
-def _as_postgresql(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
+def _as_postgresql(
+    element: FunctionElement[Any],
+    compiler: SQLCompiler,
+    **kw: Any,
+) -> str:
     return compiler.process(list(element.clauses)[0], **kw)
 
 
@@ -100,14 +109,18 @@ def _as_postgresql(element: FunctionElement[Any], compiler: SQLCompiler, **kw: A
 @compiles(_ArrayContainedBy, "sqlite")
 @compiles(_ArrayOverlap, "sqlite")
 def _array_test_on_sqlite(element: _ArrayTest, compiler: SQLCompiler, **kw: Any) -> str:
-    column, other = (compiler.process(clause, **kw) for clause in list(element.clauses)[1:])
+    column, other = (
+        compiler.process(clause, **kw) for clause in list(element.clauses)[1:]
+    )
     # NULL as PostgreSQL answers it, so that `~` and `not_()` agree too
     return f"CASE WHEN {column} IS NULL OR {other} IS NULL THEN NULL ELSE {element.sqlite.format(column, other)} END"
 
 
 @compiles(_ArrayItem, "sqlite")
 def _array_item_on_sqlite(element: _ArrayItem, compiler: SQLCompiler, **kw: Any) -> str:
-    column, path = (compiler.process(clause, **kw) for clause in list(element.clauses)[1:])
+    column, path = (
+        compiler.process(clause, **kw) for clause in list(element.clauses)[1:]
+    )
     return f"json_extract({column}, {path})"
 
 
@@ -115,10 +128,14 @@ class _ArrayComparator(
     TypeDecorator.Comparator[Any], sqlalchemy.dialects.postgresql.ARRAY.Comparator[Any]
 ):
     def contains(self, other: Any, **kwargs: Any) -> ColumnElement[bool]:
-        return _ArrayContains(super().contains(other, **kwargs), self.expr, self._operand(other))
+        return _ArrayContains(
+            super().contains(other, **kwargs), self.expr, self._operand(other)
+        )
 
     def contained_by(self, other: Any) -> ColumnElement[bool]:
-        return _ArrayContainedBy(super().contained_by(other), self.expr, self._operand(other))
+        return _ArrayContainedBy(
+            super().contained_by(other), self.expr, self._operand(other)
+        )
 
     def overlap(self, other: Any) -> ColumnElement[bool]:
         return _ArrayOverlap(super().overlap(other), self.expr, self._operand(other))
@@ -127,11 +144,13 @@ class _ArrayComparator(
         array_type: Any = self.type
         as_postgresql = type_coerce(self.expr, array_type.impl_instance)[index]
         if not isinstance(index, int) or isinstance(index, bool):
-            return as_postgresql  # slices and computed indexes: PostgreSQL only
-        path = (
-            f"$[{index - 1}]" if index >= 1 else "$[#]"
-        )  # `$[#]` is past the end: NULL, as PostgreSQL
-        return _ArrayItem(as_postgresql, self.expr, literal(path), item_type=array_type.item_type)
+            # slices and computed indexes: PostgreSQL only
+            return as_postgresql
+        # `$[#]` is past the end: NULL, as PostgreSQL
+        path = f"$[{index - 1}]" if index >= 1 else "$[#]"
+        return _ArrayItem(
+            as_postgresql, self.expr, literal(path), item_type=array_type.item_type
+        )
 
     def _operand(self, other: Any) -> Any:
         return literal(other, type_=self.type)
@@ -146,13 +165,19 @@ class _ArrayOf(TypeDecorator[list[_T]]):
 
     impl = sqlalchemy.dialects.postgresql.ARRAY
     cache_ok = True
-    should_evaluate_none = True  # an explicit None is SQL NULL, not "use the default"
+    # an explicit None is SQL NULL, not "use the default"
+    should_evaluate_none = True
 
     @property
     def comparator_factory(self) -> type[_ArrayComparator]:  # type: ignore[override]
         return _ArrayComparator
 
-    def __init__(self, item: TypeEngine[Any], adapter: TypeAdapter[list[_T]], column: str) -> None:
+    def __init__(
+        self,
+        item: TypeEngine[Any],
+        adapter: TypeAdapter[list[_T]],
+        column: str,
+    ) -> None:
         super().__init__(item)
         self.item_type = item
         self.adapter = adapter
@@ -160,7 +185,9 @@ class _ArrayOf(TypeDecorator[list[_T]]):
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
-            return dialect.type_descriptor(sqlalchemy.dialects.postgresql.ARRAY(self.item_type))
+            return dialect.type_descriptor(
+                sqlalchemy.dialects.postgresql.ARRAY(self.item_type),
+            )
         return dialect.type_descriptor(JSON(none_as_null=True))
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
@@ -193,14 +220,14 @@ class _AwareDateTime(TypeDecorator[datetime.datetime]):
     ) -> datetime.datetime | None:
         if value is None or value.tzinfo is None or dialect.name == "postgresql":
             return value
-        return value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return value.astimezone(datetime.UTC).replace(tzinfo=None)
 
     def process_result_value(
         self, value: datetime.datetime | None, dialect: Dialect
     ) -> datetime.datetime | None:
         if value is None or value.tzinfo is not None:
             return value
-        return value.replace(tzinfo=datetime.timezone.utc)
+        return value.replace(tzinfo=datetime.UTC)
 
 
 class _Now(FunctionElement[datetime.datetime]):
@@ -239,7 +266,11 @@ def _current_time_sql(element: _CurrentTime, compiler: SQLCompiler, **kw: Any) -
 
 
 @compiles(_CurrentTime, "sqlite")
-def _current_time_sqlite(element: _CurrentTime, compiler: SQLCompiler, **kw: Any) -> str:
+def _current_time_sqlite(
+    element: _CurrentTime,
+    compiler: SQLCompiler,
+    **kw: Any,
+) -> str:
     return "strftime('%H:%M:%f000', 'now')"
 
 
@@ -273,7 +304,7 @@ class Base(AsyncAttrs, DeclarativeBase):
             "ck": "ck_%(table_name)s_%(constraint_name)s",
             "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
             "pk": "pk_%(table_name)s",
-        }
+        },
     )
     __mapper_args__ = {"eager_defaults": True}
 
@@ -300,7 +331,8 @@ class Account(Base):
     | `deleted_at` | optional, default null    | optional; null clears it  | may be null |
     | `updated_at` | set by the database (now) | set by the database (now) | never null  |
     | `seen_on`    | set by the database (now) | set by the database (now) | may be null |
-    | `seen_at`    | set by the database (now) | set by the database (now) | may be null |"""
+    | `seen_at`    | set by the database (now) | set by the database (now) | may be null |
+    """
 
     __tablename__ = "accounts"
     __table_args__ = (
@@ -335,7 +367,8 @@ class Account(Base):
         ),
         CheckConstraint('length("email") >= 3', name="email_min_length_3"),
         CheckConstraint(
-            "\"handle\" ~ '^[a-z][a-z0-9_]{2,30}$'", name="handle_pattern_88098255"
+            "\"handle\" ~ '^[a-z][a-z0-9_]{2,30}$'",
+            name="handle_pattern_88098255",
         ).ddl_if(dialect="postgresql"),
         CheckConstraint('length("slug") <= 40', name="slug_max_length_40"),
         CheckConstraint('"score" >= -10.5', name="score_ge_neg10_5"),
@@ -343,15 +376,15 @@ class Account(Base):
         CheckConstraint('cardinality("tags") >= 1', name="tags_min_length_1").ddl_if(
             dialect="postgresql"
         ),
-        CheckConstraint('json_array_length("tags") >= 1', name="tags_min_length_1").ddl_if(
-            dialect="sqlite"
-        ),
+        CheckConstraint(
+            'json_array_length("tags") >= 1', name="tags_min_length_1"
+        ).ddl_if(dialect="sqlite"),
         CheckConstraint('cardinality("tags") <= 5', name="tags_max_length_5").ddl_if(
             dialect="postgresql"
         ),
-        CheckConstraint('json_array_length("tags") <= 5', name="tags_max_length_5").ddl_if(
-            dialect="sqlite"
-        ),
+        CheckConstraint(
+            'json_array_length("tags") <= 5', name="tags_max_length_5"
+        ).ddl_if(dialect="sqlite"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -410,7 +443,9 @@ listen(
 listen(
     Account.__table__,
     "after_drop",
-    _DDLText('DROP FUNCTION IF EXISTS "accounts_on_update_now"()').execute_if(dialect="postgresql"),
+    _DDLText('DROP FUNCTION IF EXISTS "accounts_on_update_now"()').execute_if(
+        dialect="postgresql"
+    ),
 )
 listen(
     Account.__table__,
@@ -436,7 +471,9 @@ class Invite(Base):
     __table_args__ = (CheckConstraint('"uses" >= 0', name="uses_ge_0"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    code: Mapped[str | None] = mapped_column(Text, ForeignKey("accounts.code", ondelete="CASCADE"))
+    code: Mapped[str | None] = mapped_column(
+        Text, ForeignKey("accounts.code", ondelete="CASCADE")
+    )
     uses: Mapped[int | None] = mapped_column(Integer)
 
 
@@ -451,10 +488,13 @@ class Line(Base):
     | `price`    | required                 | optional; null refused   | never null  |
     | `quantity` | required                 | optional; null refused   | never null  |
     | `total`    | computed by the database | computed by the database | may be null |
-    | `label`    | computed by the database | computed by the database | may be null |"""
+    | `label`    | computed by the database | computed by the database | may be null |
+    """
 
     __tablename__ = "lines"
-    __table_args__ = ({"comment": "Generated columns, computed by the database on every write."},)
+    __table_args__ = (
+        {"comment": "Generated columns, computed by the database on every write."},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     price: Mapped[decimal.Decimal] = mapped_column(
@@ -466,4 +506,6 @@ class Line(Base):
         Computed("price * quantity", persisted=True),
         comment='The line\'s total: "price * quantity",\nkept by the database.',
     )
-    label: Mapped[str | None] = mapped_column(Text, Computed("'x' || quantity", persisted=True))
+    label: Mapped[str | None] = mapped_column(
+        Text, Computed("'x' || quantity", persisted=True)
+    )

@@ -14,18 +14,18 @@ if TYPE_CHECKING:
     )
     from .relations import (
         MODELS,
-        OrderBy,
         RELATIONS,
+        OrderBy,
         RelationInfo,
         eager,
     )
     from .schemas import (
         NoteInsert,
-        NoteSelect,
-        NoteUpdate,
         NoteLinkInsert,
         NoteLinkSelect,
         NoteLinkUpdate,
+        NoteSelect,
+        NoteUpdate,
     )
 
 __all__ = [
@@ -68,7 +68,8 @@ _MODULES = {
     ),
 }
 
-if not TYPE_CHECKING:  # type checkers read the imports above; at run time each comes on first use
+if not TYPE_CHECKING:
+    # type checkers read the imports above; at run time each comes on first use
 
     def __getattr__(name: str) -> object:
         import importlib

@@ -9,23 +9,23 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .models import (
         Base,
-        Order,
         Group,
+        Order,
     )
     from .relations import (
         MODELS,
-        OrderBy,
         RELATIONS,
+        OrderBy,
         RelationInfo,
         eager,
     )
     from .schemas import (
-        OrderInsert,
-        OrderSelect,
-        OrderUpdate,
         GroupInsert,
         GroupSelect,
         GroupUpdate,
+        OrderInsert,
+        OrderSelect,
+        OrderUpdate,
     )
     from .types import (
         Kind,
@@ -78,7 +78,8 @@ _MODULES = {
     ),
 }
 
-if not TYPE_CHECKING:  # type checkers read the imports above; at run time each comes on first use
+if not TYPE_CHECKING:
+    # type checkers read the imports above; at run time each comes on first use
 
     def __getattr__(name: str) -> object:
         import importlib

@@ -2,23 +2,28 @@
 """Relation map of the `golden_names` models, and eager loading by typed load specs."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast, Final, Literal, NamedTuple, overload, TypeAlias, TypedDict
+from typing import Any, Final, Literal, NamedTuple, TypeAlias, TypedDict, cast, overload
 
-from sqlalchemy import and_, ColumnElement, event, func, inspect, Select, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, event, func, inspect, select, tuple_
 from sqlalchemy.orm import (
-    joinedload,
     ORMExecuteState,
     QueryableAttribute,
     RelationshipProperty,
-    selectinload,
     Session,
     UserDefinedOption,
+    joinedload,
+    selectinload,
 )
 from sqlalchemy.orm.interfaces import ORMOption
 
 from .models import Base, Group, Order
 
-RelationKind: TypeAlias = Literal["many-to-one", "one-to-one", "one-to-many", "many-to-many"]
+RelationKind: TypeAlias = Literal[
+    "many-to-one",
+    "one-to-one",
+    "one-to-many",
+    "many-to-many",
+]
 
 
 class RelationInfo(NamedTuple):
@@ -73,13 +78,11 @@ OrderBy: TypeAlias = (
 )
 """How a loaded collection is ordered: `Memory.created_at.desc()` or a list of such terms."""
 
-OrderLoad = TypedDict(
-    "OrderLoad",
-    {
-        "in_group": "bool | GroupLoadOne",
-    },
-    total=False,
-)
+
+class OrderLoad(TypedDict, total=False):
+    in_group: "bool | GroupLoadOne"
+
+
 OrderLoadMany = TypedDict(
     "OrderLoadMany",
     {
@@ -92,13 +95,11 @@ OrderLoadMany = TypedDict(
 )
 OrderLoadOne = TypedDict("OrderLoadOne", {"with": OrderLoad}, total=False)
 
-GroupLoad = TypedDict(
-    "GroupLoad",
-    {
-        "orders": "bool | OrderLoadMany",
-    },
-    total=False,
-)
+
+class GroupLoad(TypedDict, total=False):
+    orders: "bool | OrderLoadMany"
+
+
 GroupLoadMany = TypedDict(
     "GroupLoadMany",
     {
@@ -135,7 +136,9 @@ def eager(model: type[Base], load: Mapping[str, object], /) -> list[ORMOption]:
     """
     orderings: dict[tuple[object, ...], list[Any]] = {}
     options: list[ORMOption] = [
-        _load(model, name, spec, (), orderings) for name, spec in load.items() if spec is not False
+        _load(model, name, spec, (), orderings)
+        for name, spec in load.items()
+        if spec is not False
     ]
     if orderings:
         options.append(_Ordering(orderings))
@@ -164,7 +167,9 @@ def _load(
     if spec is True:
         spec = {}
     elif not isinstance(spec, Mapping):
-        raise TypeError(f"{model.__name__}.{name} takes True or a mapping of options, not {spec!r}")
+        raise TypeError(
+            f"{model.__name__}.{name} takes True or a mapping of options, not {spec!r}"
+        )
     options = cast("Mapping[str, Any]", spec)
     allowed = _MANY_OPTIONS if relationship.uselist else frozenset({"with"})
     if info.target not in _SOFT_DELETE:
@@ -217,16 +222,16 @@ def _first(
     else:
         # the link table inside is an alias of its own: the loading statement may alias the real one
         link = relationship.secondary.alias()
-        parent = [link.c[str(column.key)] for _, column in relationship.synchronize_pairs]
+        parent = [
+            link.c[str(column.key)] for _, column in relationship.synchronize_pairs
+        ]
         on = [
             link.c[str(near.key)] == far
             for far, near in relationship.secondary_synchronize_pairs or ()
         ]
         source = select(target).join(link, and_(*on))
-        inner, outer = [*parent, *keys], [
-            *(column for _, column in relationship.synchronize_pairs),
-            *keys,
-        ]
+        inner = [*parent, *keys]
+        outer = [*(column for _, column in relationship.synchronize_pairs), *keys]
     rank = func.row_number().over(partition_by=parent, order_by=order or keys)
     labelled = [column.label(f"c{index}") for index, column in enumerate(inner)]
     # uncorrelated: the target table inside is the subquery's own, not the loading statement's

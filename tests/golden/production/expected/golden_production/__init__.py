@@ -9,27 +9,27 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .models import (
         Base,
-        User,
         Post,
         Reading,
+        User,
     )
     from .relations import (
         MODELS,
-        OrderBy,
         RELATIONS,
+        OrderBy,
         RelationInfo,
         eager,
     )
     from .schemas import (
-        UserInsert,
-        UserSelect,
-        UserUpdate,
         PostInsert,
         PostSelect,
         PostUpdate,
         ReadingInsert,
         ReadingSelect,
         ReadingUpdate,
+        UserInsert,
+        UserSelect,
+        UserUpdate,
     )
     from .types import (
         ModelType,
@@ -85,7 +85,8 @@ _MODULES = {
     ".types": ("ModelType",),
 }
 
-if not TYPE_CHECKING:  # type checkers read the imports above; at run time each comes on first use
+if not TYPE_CHECKING:
+    # type checkers read the imports above; at run time each comes on first use
 
     def __getattr__(name: str) -> object:
         import importlib

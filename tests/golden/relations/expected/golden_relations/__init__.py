@@ -9,39 +9,39 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .models import (
         Base,
+        Follow,
+        Message,
         Person,
         Profile,
-        Message,
-        Follow,
         Team,
         TeamMember,
     )
     from .relations import (
         MODELS,
-        OrderBy,
         RELATIONS,
+        OrderBy,
         RelationInfo,
         eager,
     )
     from .schemas import (
+        FollowInsert,
+        FollowSelect,
+        FollowUpdate,
+        MessageInsert,
+        MessageSelect,
+        MessageUpdate,
         PersonInsert,
         PersonSelect,
         PersonUpdate,
         ProfileInsert,
         ProfileSelect,
         ProfileUpdate,
-        MessageInsert,
-        MessageSelect,
-        MessageUpdate,
-        FollowInsert,
-        FollowSelect,
-        FollowUpdate,
         TeamInsert,
-        TeamSelect,
-        TeamUpdate,
         TeamMemberInsert,
         TeamMemberSelect,
         TeamMemberUpdate,
+        TeamSelect,
+        TeamUpdate,
     )
 
 __all__ = [
@@ -116,7 +116,8 @@ _MODULES = {
     ),
 }
 
-if not TYPE_CHECKING:  # type checkers read the imports above; at run time each comes on first use
+if not TYPE_CHECKING:
+    # type checkers read the imports above; at run time each comes on first use
 
     def __getattr__(name: str) -> object:
         import importlib

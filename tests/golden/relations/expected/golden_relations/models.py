@@ -19,7 +19,7 @@ class Base(AsyncAttrs, DeclarativeBase):
             "ck": "ck_%(table_name)s_%(constraint_name)s",
             "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
             "pk": "pk_%(table_name)s",
-        }
+        },
     )
     __mapper_args__ = {"eager_defaults": True}
 
@@ -33,7 +33,8 @@ class Person(Base):
     |--------------|--------------------------|--------------------------|-------------|
     | `id`         | numbered by the database | refused (primary key)    | never null  |
     | `name`       | required                 | optional; null refused   | never null  |
-    | `manager_id` | optional, default null   | optional; null clears it | may be null |"""
+    | `manager_id` | optional, default null   | optional; null clears it | may be null |
+    """
 
     __tablename__ = "people"
 
@@ -56,7 +57,10 @@ class Person(Base):
         lazy="raise",
     )
     profile: Mapped["Profile | None"] = relationship(
-        back_populates="person", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+        back_populates="person",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
     )
     sent: Mapped[list["Message"]] = relationship(
         back_populates="sender",
@@ -100,7 +104,8 @@ class Profile(Base):
     |-------------|--------------------------|--------------------------|-------------|
     | `id`        | numbered by the database | refused (primary key)    | never null  |
     | `person_id` | required                 | optional; null refused   | never null  |
-    | `bio`       | optional, default null   | optional; null clears it | may be null |"""
+    | `bio`       | optional, default null   | optional; null clears it | may be null |
+    """
 
     __tablename__ = "profiles"
 
@@ -123,15 +128,22 @@ class Message(Base):
     | `id`           | numbered by the database | refused (primary key)    | never null  |
     | `sender_id`    | required                 | optional; null refused   | never null  |
     | `recipient_id` | required                 | optional; null refused   | never null  |
-    | `body`         | optional, default null   | optional; null clears it | may be null |"""
+    | `body`         | optional, default null   | optional; null clears it | may be null |
+    """
 
     __tablename__ = "messages"
 
     id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+        BigInteger().with_variant(Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
     )
-    sender_id: Mapped[int] = mapped_column(Integer, ForeignKey("people.id", ondelete="CASCADE"))
-    recipient_id: Mapped[int] = mapped_column(Integer, ForeignKey("people.id", ondelete="CASCADE"))
+    sender_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("people.id", ondelete="CASCADE")
+    )
+    recipient_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("people.id", ondelete="CASCADE")
+    )
     body: Mapped[str | None] = mapped_column(Text)
 
     sender: Mapped["Person"] = relationship(

@@ -2,23 +2,28 @@
 """Relation map of the `golden_relations` models, and eager loading by typed load specs."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast, Final, Literal, NamedTuple, overload, TypeAlias, TypedDict
+from typing import Any, Final, Literal, NamedTuple, TypeAlias, TypedDict, cast, overload
 
-from sqlalchemy import and_, ColumnElement, event, func, inspect, Select, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, event, func, inspect, select, tuple_
 from sqlalchemy.orm import (
-    joinedload,
     ORMExecuteState,
     QueryableAttribute,
     RelationshipProperty,
-    selectinload,
     Session,
     UserDefinedOption,
+    joinedload,
+    selectinload,
 )
 from sqlalchemy.orm.interfaces import ORMOption
 
 from .models import Base, Follow, Message, Person, Profile, Team, TeamMember
 
-RelationKind: TypeAlias = Literal["many-to-one", "one-to-one", "one-to-many", "many-to-many"]
+RelationKind: TypeAlias = Literal[
+    "many-to-one",
+    "one-to-one",
+    "one-to-many",
+    "many-to-many",
+]
 
 
 class RelationInfo(NamedTuple):
@@ -183,20 +188,18 @@ OrderBy: TypeAlias = (
 )
 """How a loaded collection is ordered: `Memory.created_at.desc()` or a list of such terms."""
 
-PersonLoad = TypedDict(
-    "PersonLoad",
-    {
-        "manager": "bool | PersonLoadOne",
-        "reports": "bool | PersonLoadMany",
-        "profile": "bool | ProfileLoadOne",
-        "sent": "bool | MessageLoadMany",
-        "received": "bool | MessageLoadMany",
-        "following": "bool | PersonLoadMany",
-        "followers": "bool | PersonLoadMany",
-        "teams": "bool | TeamLoadMany",
-    },
-    total=False,
-)
+
+class PersonLoad(TypedDict, total=False):
+    manager: "bool | PersonLoadOne"
+    reports: "bool | PersonLoadMany"
+    profile: "bool | ProfileLoadOne"
+    sent: "bool | MessageLoadMany"
+    received: "bool | MessageLoadMany"
+    following: "bool | PersonLoadMany"
+    followers: "bool | PersonLoadMany"
+    teams: "bool | TeamLoadMany"
+
+
 PersonLoadMany = TypedDict(
     "PersonLoadMany",
     {
@@ -209,13 +212,11 @@ PersonLoadMany = TypedDict(
 )
 PersonLoadOne = TypedDict("PersonLoadOne", {"with": PersonLoad}, total=False)
 
-ProfileLoad = TypedDict(
-    "ProfileLoad",
-    {
-        "person": "bool | PersonLoadOne",
-    },
-    total=False,
-)
+
+class ProfileLoad(TypedDict, total=False):
+    person: "bool | PersonLoadOne"
+
+
 ProfileLoadMany = TypedDict(
     "ProfileLoadMany",
     {
@@ -228,14 +229,12 @@ ProfileLoadMany = TypedDict(
 )
 ProfileLoadOne = TypedDict("ProfileLoadOne", {"with": ProfileLoad}, total=False)
 
-MessageLoad = TypedDict(
-    "MessageLoad",
-    {
-        "sender": "bool | PersonLoadOne",
-        "recipient": "bool | PersonLoadOne",
-    },
-    total=False,
-)
+
+class MessageLoad(TypedDict, total=False):
+    sender: "bool | PersonLoadOne"
+    recipient: "bool | PersonLoadOne"
+
+
 MessageLoadMany = TypedDict(
     "MessageLoadMany",
     {
@@ -248,7 +247,11 @@ MessageLoadMany = TypedDict(
 )
 MessageLoadOne = TypedDict("MessageLoadOne", {"with": MessageLoad}, total=False)
 
-FollowLoad = TypedDict("FollowLoad", {}, total=False)
+
+class FollowLoad(TypedDict, total=False):
+    pass
+
+
 FollowLoadMany = TypedDict(
     "FollowLoadMany",
     {
@@ -261,13 +264,11 @@ FollowLoadMany = TypedDict(
 )
 FollowLoadOne = TypedDict("FollowLoadOne", {"with": FollowLoad}, total=False)
 
-TeamLoad = TypedDict(
-    "TeamLoad",
-    {
-        "members": "bool | PersonLoadMany",
-    },
-    total=False,
-)
+
+class TeamLoad(TypedDict, total=False):
+    members: "bool | PersonLoadMany"
+
+
 TeamLoadMany = TypedDict(
     "TeamLoadMany",
     {
@@ -280,7 +281,11 @@ TeamLoadMany = TypedDict(
 )
 TeamLoadOne = TypedDict("TeamLoadOne", {"with": TeamLoad}, total=False)
 
-TeamMemberLoad = TypedDict("TeamMemberLoad", {}, total=False)
+
+class TeamMemberLoad(TypedDict, total=False):
+    pass
+
+
 TeamMemberLoadMany = TypedDict(
     "TeamMemberLoadMany",
     {
@@ -291,7 +296,11 @@ TeamMemberLoadMany = TypedDict(
     },
     total=False,
 )
-TeamMemberLoadOne = TypedDict("TeamMemberLoadOne", {"with": TeamMemberLoad}, total=False)
+TeamMemberLoadOne = TypedDict(
+    "TeamMemberLoadOne",
+    {"with": TeamMemberLoad},
+    total=False,
+)
 
 _SOFT_DELETE: Final[Mapping[str, str]] = {}
 """The soft-delete column of each model that has one: loaded collections leave such rows out."""
@@ -333,7 +342,9 @@ def eager(model: type[Base], load: Mapping[str, object], /) -> list[ORMOption]:
     """
     orderings: dict[tuple[object, ...], list[Any]] = {}
     options: list[ORMOption] = [
-        _load(model, name, spec, (), orderings) for name, spec in load.items() if spec is not False
+        _load(model, name, spec, (), orderings)
+        for name, spec in load.items()
+        if spec is not False
     ]
     if orderings:
         options.append(_Ordering(orderings))
@@ -362,7 +373,9 @@ def _load(
     if spec is True:
         spec = {}
     elif not isinstance(spec, Mapping):
-        raise TypeError(f"{model.__name__}.{name} takes True or a mapping of options, not {spec!r}")
+        raise TypeError(
+            f"{model.__name__}.{name} takes True or a mapping of options, not {spec!r}"
+        )
     options = cast("Mapping[str, Any]", spec)
     allowed = _MANY_OPTIONS if relationship.uselist else frozenset({"with"})
     if info.target not in _SOFT_DELETE:
@@ -415,16 +428,16 @@ def _first(
     else:
         # the link table inside is an alias of its own: the loading statement may alias the real one
         link = relationship.secondary.alias()
-        parent = [link.c[str(column.key)] for _, column in relationship.synchronize_pairs]
+        parent = [
+            link.c[str(column.key)] for _, column in relationship.synchronize_pairs
+        ]
         on = [
             link.c[str(near.key)] == far
             for far, near in relationship.secondary_synchronize_pairs or ()
         ]
         source = select(target).join(link, and_(*on))
-        inner, outer = [*parent, *keys], [
-            *(column for _, column in relationship.synchronize_pairs),
-            *keys,
-        ]
+        inner = [*parent, *keys]
+        outer = [*(column for _, column in relationship.synchronize_pairs), *keys]
     rank = func.row_number().over(partition_by=parent, order_by=order or keys)
     labelled = [column.label(f"c{index}") for index, column in enumerate(inner)]
     # uncorrelated: the target table inside is the subquery's own, not the loading statement's
