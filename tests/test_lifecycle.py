@@ -223,3 +223,40 @@ def test_sql_states_a_percent_sign_once(tmp_path: Path) -> None:
     assert script.returncode == 0, script.stderr
     assert "n % 7" in script.stdout and "'^[0-9]+%$'" in script.stdout and "'50% off'" in script.stdout
     assert "%%" not in script.stdout
+
+
+ACCOUNTS = """\
+package: accounts_app
+tables:
+  accounts:
+    columns:
+      id: {type: integer, primary_key: true}
+      handle: text
+      email: {type: text, unique: true, index: true}
+      deleted_at: timestamp
+    indexes:
+      - {columns: [handle], unique: true, name: ux_handle}
+"""
+
+
+def test_a_predicate_the_migration_changes_comes_back_on_the_way_down(db_url: str, tmp_path: Path) -> None:
+    migrations = tmp_path / "migrations"
+    for number, text in enumerate([ACCOUNTS, ACCOUNTS + "    soft_delete: deleted_at\n"]):
+        migration = project(write_spec(tmp_path / "specs", text), migrations)
+        assert commands.migrate(migration, db_url, f"v{number}", allow_destructive=False).written is not None
+        commands.upgrade(migration, db_url)
+    engine = engine_for(db_url)
+
+    def indexes() -> dict[str, tuple[list[str], bool]]:
+        with engine.connect() as connection:
+            found = sqlalchemy.inspect(connection).get_indexes("accounts")
+        return {str(i["name"]): (list(i["column_names"]), bool(i["unique"])) for i in found}
+
+    try:
+        assert indexes()["ux_handle"] == (["handle"], True)
+        commands.downgrade(migration, db_url, "-1")  # the partial index back to a plain unique one
+        assert indexes()["ux_handle"] == (["handle"], True)
+        commands.upgrade(migration, db_url)
+        assert commands.plan(migration, db_url, allow_destructive=False).upgrade.is_empty()
+    finally:
+        engine.dispose()

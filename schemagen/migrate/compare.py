@@ -232,11 +232,13 @@ def compare_checks_and_predicates(context: AutogenContext, modify: ops.ModifyTab
             modify.ops.append(ops.AddConstraintOp.from_constraint(
                 CheckConstraint(want[name], name=conv(name), table=scratch)))
     touched = {getattr(op, "index_name", None) for op in modify.ops}
-    have_where = {str(i["name"]): predicate(i) for i in inspector.get_indexes(table, schema=schema)}
+    reflected = {str(i["name"]): i for i in inspector.get_indexes(table, schema=schema)}
     for index in sorted(metadata_table.indexes, key=lambda i: str(i.name)):
         name = str(index.name)
-        if name in have_where and name not in touched and have_where[name] != twin.predicates[table].get(name):
-            modify.ops.append(ops.DropIndexOp(name, table, schema=schema))
+        if name in reflected and name not in touched \
+                and predicate(reflected[name]) != twin.predicates[table].get(name):
+            # dropped as it is, so that the downgrade creates it again as it was
+            modify.ops.append(ops.DropIndexOp.from_index(_index_as_reflected(reflected[name], conn_table, schema)))
             modify.ops.append(ops.CreateIndexOp.from_index(index))
     return PriorityDispatchResult.CONTINUE
 
@@ -307,6 +309,15 @@ def _index_from_sql(name: str, table: str, sql: str, metadata_table: Table) -> I
     index = Index(name, text(sql[opening + 1:end]), unique=sql.upper().startswith("CREATE UNIQUE"), **predicate)
     Table(table, MetaData(), *(Column(c.name, c.type) for c in metadata_table.columns), index)
     return index
+
+
+def _index_as_reflected(reflected: Any, conn_table: Table, schema: str | None) -> Index:
+    """The database's index (columns, uniqueness, predicate) on a throwaway copy of its table."""
+    current = Table(conn_table.name, MetaData(), *(Column(c.name, c.type) for c in conn_table.columns), schema=schema)
+    where = predicate(reflected)
+    clauses = {"postgresql_where": text(where), "sqlite_where": text(where)} if where is not None else {}
+    return Index(str(reflected["name"]), *(current.c[c] for c in reflected["column_names"] if c is not None),
+                 unique=bool(reflected.get("unique")), **clauses)
 
 
 def setup(plugin: Plugin) -> None:
