@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from schemagen.errors import SpecErrors
 from schemagen.pipeline import generate
-from tests.helpers import ROOT, run_cli
+import schemagen
+from tests.helpers import ROOT, import_generated, run_cli
 
 
 def build(tmp_path: Path, text: str, package: str | None = None) -> ModuleType:
@@ -647,3 +648,11 @@ def test_pass_through_types(tmp_path: Path, engine: Engine) -> None:
             assert (types["mac"], types["score"], types["search"]) == ("macaddr", "numeric", "tsvector")
             assert (types["addresses"], types["seen"]) == ("_macaddr", "_timestamp")
     pkg.Base.metadata.drop_all(engine)
+
+
+def test_a_numbered_column_outside_the_key_builds_without_other_constants(tmp_path: Path) -> None:
+    # regression: the `_<TABLE>_<COLUMN>_NEXT` constants were written only when the module had others
+    spec = ("package: numbered_alone\ntables:\n  accounts:\n    columns:\n"
+            "      id: {type: integer, primary_key: true}\n      number: {type: integer, identity: always}\n")
+    package = import_generated(tmp_path, schemagen.resolve(schemagen.parse_spec(spec)))
+    assert package.Account.__table__.c.number.identity is not None
