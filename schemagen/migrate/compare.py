@@ -315,9 +315,9 @@ def _index_as_reflected(reflected: Any, conn_table: Table, schema: str | None) -
     """The database's index (columns, uniqueness, predicate) on a throwaway copy of its table."""
     current = Table(conn_table.name, MetaData(), *(Column(c.name, c.type) for c in conn_table.columns), schema=schema)
     where = predicate(reflected)
-    clauses = {"postgresql_where": text(where), "sqlite_where": text(where)} if where is not None else {}
+    clause = text(where) if where is not None else None
     return Index(str(reflected["name"]), *(current.c[c] for c in reflected["column_names"] if c is not None),
-                 unique=bool(reflected.get("unique")), **clauses)
+                 unique=bool(reflected.get("unique")), postgresql_where=clause, sqlite_where=clause)
 
 
 def setup(plugin: Plugin) -> None:
