@@ -131,12 +131,16 @@ def test_missing_spec_folder_is_a_clear_error(tmp_path: Path) -> None:
     assert "no such spec file or folder: nowhere" in result.stderr
 
 
-def test_black_is_not_configured_by_the_users_pyproject(project: Path) -> None:
+def test_of_the_users_black_settings_only_the_line_length_is_taken(project: Path) -> None:
     assert run_cli("build", cwd=project).returncode == 0
     before = digest(project / "generated")
-    (project / "pyproject.toml").write_text("[tool.black]\nline-length = 40\nskip-string-normalization = true\n")
+    (project / "pyproject.toml").write_text("[tool.black]\nskip-string-normalization = true\n"
+                                            "target-version = ['py38']\n")
     assert run_cli("check", cwd=project).returncode == 0
     assert digest(project / "generated") == before
+    # the line length is an input of the output: another one makes generated/ stale
+    (project / "pyproject.toml").write_text("[tool.black]\nline-length = 100\nskip-string-normalization = true\n")
+    assert run_cli("check", cwd=project).returncode != 0
 
 
 def test_wheel_ships_the_templates_and_works_outside_the_repo(tmp_path: Path) -> None:

@@ -78,8 +78,8 @@ def test_a_column_a_foreign_key_points_at_stays_unique_over_all_rows(engine: Eng
 def test_an_index_with_its_own_predicate_keeps_it(package: Any) -> None:
     indexes = {index.name: index for index in package.Base.metadata.tables["accounts"].indexes}
     where = {name: str(index.dialect_options["postgresql"]["where"]) for name, index in indexes.items()}
-    assert where == {"uq_accounts_email": "deleted_at IS NULL", "ix_accounts_handle": "deleted_at IS NULL",
-                     "uq_accounts_org_slug": "deleted_at IS NULL", "ix_accounts_orgless_slug": "org IS NULL"}
+    assert where == {"uq_accounts_email": "\"deleted_at\" IS NULL", "ix_accounts_handle": "\"deleted_at\" IS NULL",
+                     "uq_accounts_org_slug": "\"deleted_at\" IS NULL", "ix_accounts_orgless_slug": "org IS NULL"}
 
 
 GOLDEN_SPEC = Path(__file__).parent / "golden" / "lifecycle" / "spec.yaml"

@@ -115,8 +115,10 @@ class Environment:
         """Write env.py, script.py.mako and versions/ (kept as they are when present)."""
         (self.folder / "versions").mkdir(parents=True, exist_ok=True)
         if not (self.folder / "env.py").exists():
-            (self.folder / "env.py").write_text(ENV_PY.format(package=self.package, dialect=dialect,
-                                                              version_table=self.version_table), "utf-8")
+            from schemagen.format import format_source  # black's form at the project's line length
+
+            text = ENV_PY.format(package=self.package, dialect=dialect, version_table=self.version_table)
+            (self.folder / "env.py").write_text(format_source(text, "env.py"), "utf-8")
         if not (self.folder / "script.py.mako").exists():
             (self.folder / "script.py.mako").write_text(SCRIPT_MAKO, "utf-8")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from schemagen import catalog, names
@@ -175,8 +174,7 @@ def _unique_among_live_rows(
     NULL` (both databases have partial indexes), so a deleted row's values can be taken again. A
     column (or column set) a foreign key points at keeps its full unique constraint: the database
     needs one there."""
-    live = (deleted if re.fullmatch(r"[a-z_][a-z0-9_]*", deleted) else '"' + deleted.replace('"', '""') + '"') \
-        + " IS NULL"
+    live = '"' + deleted.replace('"', '""') + '" IS NULL'  # quoted: the column may be named `case`
     made: list[catalog.Index] = []
     kept_columns = []
     for column in columns:
