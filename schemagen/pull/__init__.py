@@ -62,7 +62,7 @@ def pull(connection: Connection, *, tables: list[str] | None = None, package: st
 
 
 def spec_of(raw: RawDatabase, *, package: str | None = None) -> Pulled:
-    from schemagen.pull import tables as pulling
+    from schemagen.pull import keys, tables as pulling
     from schemagen.pull.relations import infer
     from schemagen.spec.model import Spec
 
@@ -78,10 +78,10 @@ def spec_of(raw: RawDatabase, *, package: str | None = None) -> Pulled:
             f" ({len(lost)} object(s) skipped: {comment_safe(lost[0].subject)}, ...)" if lost else ""))
     for table in pulled.values():
         pulling.unique_sets(table)
-    pulling.foreign_keys(pulled, lost, raw.dialect)
+    keys.foreign_keys(pulled, lost, raw.dialect)
     for table in pulled.values():
-        referenced = {link.target_column for other in pulled.values() for link in other.links
-                      if link.target == table.name}
+        referenced = {link.target_columns[0] for other in pulled.values() for link in other.links
+                      if link.target == table.name and len(link.target_columns) == 1}
         pulling.constraints(table, referenced, lost, raw.dialect)
     _class_names(pulled, set(enum_names.values()))
     relations = infer(pulled)
