@@ -211,6 +211,55 @@ def test_alembic_version_tables_are_left_out_silently(engines: tuple[Engine, Eng
     assert "alembic_version" not in "".join(f"{entry.subject} {entry.reason}" for entry in pulled.lost)
 
 
+def test_validate_checks_and_soft_delete_come_back_as_spec(engines: tuple[Engine, Engine], tmp_path: Path) -> None:
+    """The lifecycle case: its rule CHECKs are `validate:` again (the schemas keep the rules) and its
+    uniques among live rows `soft_delete:` with plain uniques again, not partial indexes."""
+    pulled = round_trip(schemagen.load_spec(GOLDEN / "lifecycle" / "spec.yaml"), engines, tmp_path)
+    accounts = pulled.table("accounts")
+    rules = {c.key: c.rules for c in accounts.columns if c.rules is not None}
+    postgresql = engines[0].dialect.name == "postgresql"
+    assert (rules["email"].min_length, rules["slug"].max_length) == (3, 40)
+    assert (rules["score"].ge, rules["score"].le) == (-10.5, 100)
+    assert (rules["handle"].pattern if postgresql else None) == (
+        "^[a-z][a-z0-9_]{2,30}$" if postgresql else None)  # SQLite has no pattern CHECK to read back
+    if postgresql:  # on SQLite the array is JSON: its item counts stay checks
+        assert (rules["tags"].min_length, rules["tags"].max_length) == (1, 5)
+    assert pulled.table("invites").column("uses").rules.ge == 0  # type: ignore[union-attr]
+    assert "nickname" not in rules  # its rule was never in the database
+    assert sorted(c.given_name for c in accounts.checks if not c.from_rule) == ([] if postgresql else [
+        "tags_max_length_5", "tags_min_length_1"])
+    assert accounts.soft_delete == "deleted_at"
+    assert {c.key for c in accounts.columns if c.unique} == {"email", "handle", "code"}
+    assert [(i.columns, i.where is not None) for i in accounts.indexes if i.name == "ix_accounts_orgless_slug"] == [
+        (("slug",), True)]
+
+
+HAND_WRITTEN_RULES = [
+    # a check named as a rule's but not what the rule makes, and a rule's condition under another name
+    "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT, score INTEGER, deleted_at TIMESTAMP, code TEXT, "
+    "CONSTRAINT ck_people_score_le_100 CHECK (score <= 99), CONSTRAINT name_min CHECK (length(name) >= 3))",
+    # uniques among live rows next to a full unique index: `soft_delete:` would make that one partial too
+    "CREATE UNIQUE INDEX people_name_live ON people (name) WHERE deleted_at IS NULL",
+    "CREATE UNIQUE INDEX people_code ON people (code)",
+]
+
+
+def test_checks_and_partial_indexes_that_no_rule_makes_stay_as_they_are(engines: tuple[Engine, Engine]) -> None:
+    original, rebuilt = engines
+    with original.begin() as connection:
+        for statement in HAND_WRITTEN_RULES:
+            connection.exec_driver_sql(statement)
+    pulled = pulled_from(original)
+    people = pulled.spec.tables["people"]
+    assert all(column.rules is None for column in people.columns.values())
+    assert sorted(check.name for check in people.checks) == ["name_min", "score_le_100"]
+    assert people.soft_delete is None
+    assert sorted((index.columns, index.where is not None) for index in people.indexes if index.unique) == [
+        (["code"], False), (["name"], True)]
+    catalog = schemagen.resolve(schemagen.parse_spec(pulled.text(), "people.yaml"))
+    assert catalog.table("people").soft_delete is None
+
+
 def _diff(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     out = []
     for table in sorted(set(a) | set(b)):
