@@ -96,7 +96,8 @@ def column_type(reflected: dict[str, Any], enum_names: dict[str, str]) -> tuple[
     options.update(found.options)
     lost = found.lost
     precision = getattr(reflected["type"], "precision", None)
-    if found.kind in ("timestamp", "time") and lost == f"precision {precision}" and 0 <= precision <= 6:
+    if found.kind in ("timestamp", "time") and precision is not None and lost == f"precision {precision}" \
+            and 0 <= precision <= 6:
         options["precision"], lost = precision, ""  # the seconds' fraction the spec's `precision:` keeps
     precision, scale, length = options.get("precision"), options.get("scale"), options.get("length")
     if found.kind != "numeric":
