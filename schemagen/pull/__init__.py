@@ -9,6 +9,7 @@ spec as comments, never dropped silently.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -62,8 +63,9 @@ def pull(connection: Connection, *, tables: list[str] | None = None, package: st
 
 
 def spec_of(raw: RawDatabase, *, package: str | None = None) -> Pulled:
-    from schemagen.pull import tables as pulling
+    from schemagen.pull import keys, tables as pulling
     from schemagen.pull.relations import infer
+    from schemagen.pull.rules import regenerates, soft_delete, validate_rules
     from schemagen.spec.model import Spec
 
     lost: list[Lost] = [Lost(subject, reason) for subject, reason in raw.others]
@@ -78,11 +80,16 @@ def spec_of(raw: RawDatabase, *, package: str | None = None) -> Pulled:
             f" ({len(lost)} object(s) skipped: {comment_safe(lost[0].subject)}, ...)" if lost else ""))
     for table in pulled.values():
         pulling.unique_sets(table)
-    pulling.foreign_keys(pulled, lost, raw.dialect)
+    keys.foreign_keys(pulled, lost, raw.dialect)
     for table in pulled.values():
-        referenced = {link.target_column for other in pulled.values() for link in other.links
-                      if link.target == table.name}
+        validate_rules(table, raw.dialect)
+    for table in pulled.values():
+        referenced = {link.target_columns[0] for other in pulled.values() for link in other.links
+                      if link.target == table.name and len(link.target_columns) == 1}
         pulling.constraints(table, referenced, lost, raw.dialect)
+    saved = {name: (copy.deepcopy(table.options), {k: copy.deepcopy(c.options) for k, c in table.columns.items()})
+             for name, table in pulled.items()}
+    soft = [name for name, table in pulled.items() if soft_delete(table, raw.dialect)]
     _class_names(pulled, set(enum_names.values()))
     relations = infer(pulled)
     data: dict[str, Any] = {}
@@ -95,7 +102,27 @@ def spec_of(raw: RawDatabase, *, package: str | None = None) -> Pulled:
     for name in enum_names.values():
         if name not in used:
             lost.append(Lost(f"enum type `{_sql_enum(enum_names, name)}`", "not pulled: no pulled column uses it"))
-    data["tables"] = {}
+    data["tables"] = _tables(pulled, relations)
+    if soft:  # `soft_delete:` only where it makes exactly the database's partial unique indexes
+        from schemagen.api import resolve
+        from schemagen.errors import SpecErrors
+
+        try:
+            made = resolve(Spec.model_validate({"package": "pulled", **data}))
+            undo = [name for name in soft if not regenerates(pulled[name], made.table(name), raw.dialect)]
+        except (SpecErrors, ValueError):  # the reading does not even resolve
+            undo = soft
+        for name in undo:
+            pulled[name].options, columns = saved[name]
+            for key, column in pulled[name].columns.items():
+                column.options = columns[key]
+        data["tables"] = _tables(pulled, relations)
+    source = f"{raw.dialect} database {raw.name}".rstrip()
+    return Pulled(Spec.model_validate(data), lost, source, raw.name)
+
+
+def _tables(pulled: dict[str, Any], relations: dict[str, Any]) -> dict[str, Any]:
+    tables: dict[str, Any] = {}
     for name, table in pulled.items():
         entry: dict[str, Any] = dict(table.options)
         if table.comment is not None:
@@ -103,9 +130,8 @@ def spec_of(raw: RawDatabase, *, package: str | None = None) -> Pulled:
         entry["columns"] = {column.key: column.options for column in table.columns.values()}
         if name in relations:
             entry["relations"] = relations[name]
-        data["tables"][name] = entry
-    source = f"{raw.dialect} database {raw.name}".rstrip()
-    return Pulled(Spec.model_validate(data), lost, source, raw.name)
+        tables[name] = entry
+    return tables
 
 
 def _sql_enum(enum_names: dict[str, str], spec_name: str) -> str:

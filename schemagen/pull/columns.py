@@ -94,23 +94,31 @@ def column_type(reflected: dict[str, Any], enum_names: dict[str, str]) -> tuple[
             return f"its enum type `{found.enum_name}` could not be pulled"
         options["enum"] = enum_names[found.enum_name]
     options.update(found.options)
+    lost = found.lost
+    precision = getattr(reflected["type"], "precision", None)
+    if found.kind in ("timestamp", "time") and precision is not None and lost == f"precision {precision}" \
+            and 0 <= precision <= 6:
+        options["precision"], lost = precision, ""  # the seconds' fraction the spec's `precision:` keeps
     precision, scale, length = options.get("precision"), options.get("scale"), options.get("length")
+    if found.kind != "numeric":
+        precision = None  # a time's precision (0 to 6) was checked above
     if (precision is not None and not 1 <= precision <= 1000 or scale is not None and not 0 <= scale <= (precision or 0)
             or length is not None and not 1 <= length <= MAX_LENGTH):
         return f"its type `{reflected.get('type_text', reflected['type'])}` is out of the spec language's range"
-    return options, [f"its type keeps no {found.lost} in the spec"] if found.lost else []
+    return options, [f"its type keeps no {lost} in the spec"] if lost else []
 
 
 def auto_numbered(reflected: dict[str, Any], options: dict[str, Any], dialect: str, sole_key: bool,
                   referencing: bool) -> bool:
     """Whether a column is what the spec calls serial/bigserial: the table's only key column, an
-    integer numbered by a sequence or identity (PostgreSQL), or INTEGER PRIMARY KEY (SQLite's rowid)."""
+    integer numbered by a sequence it owns (PostgreSQL), or INTEGER PRIMARY KEY (SQLite's rowid). An
+    identity column is `identity:` instead: the spec makes a serial key a sequence's."""
     if not sole_key or options.get("array") or options["type"] not in ("integer", "bigint"):
         return False
     if dialect == "sqlite":
         return options["type"] == "integer" and not referencing
     default = reflected.get("default") or ""
-    return default.startswith("nextval(") or bool(reflected.get("identity"))
+    return default.startswith("nextval(") and not reflected.get("identity")
 
 
 def column_default(raw: str, options: dict[str, Any], enum_values: dict[str, list[str]],

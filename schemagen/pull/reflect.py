@@ -32,6 +32,7 @@ class RawTable:
     indexes: list[dict[str, Any]]
     checks: list[dict[str, Any]]
     comment: str | None
+    primary_key_name: str | None = None
     partitioned_by: str | None = None
     """PostgreSQL: the partition key of a partitioned table (`RANGE (day)`)."""
     on_update_now: set[str] = field(default_factory=set)
@@ -55,7 +56,9 @@ def read(connection: Connection, only: list[str] | None = None) -> RawDatabase:
     dialect = connection.dialect.name
     schema = inspector.default_schema_name
     raw = RawDatabase(dialect, _database_name(connection), [])
-    names = sorted(inspector.get_table_names())  # a stable order: PostgreSQL reports them as stored
+    # a stable order (PostgreSQL reports them as stored); Alembic's version tables are the migration
+    # history's bookkeeping (`alembic_version_<package>`, `schemagen migrate`'s), not the schema's
+    names = sorted(name for name in inspector.get_table_names() if not _version_table(inspector, name))
     partitions: dict[str, str] = {}
     partition_keys: dict[str, str] = {}
     if dialect == "postgresql":
@@ -120,6 +123,13 @@ def _on_update_triggers(connection: Connection) -> dict[str, set[str]]:
 
 
 
+def _version_table(inspector: Any, name: str) -> bool:
+    """Alembic's version table: named `alembic_version` or `alembic_version_...`, with one column, `version_num`."""
+    if name != "alembic_version" and not name.startswith("alembic_version_"):
+        return False
+    return [column["name"] for column in inspector.get_columns(name)] == ["version_num"]
+
+
 def _wanted(only: list[str], names: list[str]) -> set[str]:
     """The tables `--tables` names: each value a table name, else a comma-separated list of them."""
     wanted: set[str] = set()
@@ -137,10 +147,12 @@ def _table(inspector: Any, name: str, partitioned_by: str | None) -> RawTable:
         comment = inspector.get_table_comment(name).get("text")
     except NotImplementedError:  # SQLite keeps no comments
         comment = None
+    key = inspector.get_pk_constraint(name)
     return RawTable(
         name=name,
         columns=inspector.get_columns(name),
-        primary_key=list(inspector.get_pk_constraint(name).get("constrained_columns") or []),
+        primary_key=list(key.get("constrained_columns") or []),
+        primary_key_name=key.get("name") if key.get("constrained_columns") else None,
         foreign_keys=inspector.get_foreign_keys(name),
         uniques=inspector.get_unique_constraints(name),
         indexes=inspector.get_indexes(name),

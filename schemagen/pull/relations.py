@@ -31,13 +31,14 @@ def infer(tables: dict[str, PulledTable]) -> dict[str, dict[str, dict[str, Any]]
     links = [link for table in tables.values() for link in table.links]
     for link in links:
         source, target = tables[link.table], tables[link.target]
-        column_key = source.key(link.column)
-        unique = frozenset([link.column]) in source.unique_sets
+        keys = [source.key(column) for column in link.columns]
+        follows = _follows(source.key(_naming_column(link)), target)
+        unique = frozenset(link.columns) in source.unique_sets
         several = sum(1 for other in links if (other.table, other.target) == (link.table, link.target)) > 1
         own: dict[str, Any] = {"one": target.name}
         if several:
-            own["fields"] = [column_key]
-        add(source.name, _follows(column_key, target), own)
+            own["fields"] = keys
+        add(source.name, follows, own)
         # the other side: `one:` for a one-to-one, `many:` otherwise; where the target has foreign keys
         # of its own to the source, `references:` says which key a `one:` is the inverse of
         back: dict[str, Any]
@@ -49,8 +50,8 @@ def infer(tables: dict[str, PulledTable]) -> dict[str, dict[str, dict[str, Any]]
             back = {"many": source.name}
             base = _snake(source.name) or "rows"
         if several or link.table == link.target or (unique and own_way):  # which key a `one:` inverts
-            back["references"] = [column_key]
-            base = f"{base}_by_{_follows(column_key, target)}"
+            back["references"] = keys
+            base = f"{base}_by_{follows}"
         add(target.name, base, back)
     for table in tables.values():
         for near, far in _link_pairs(table):
@@ -66,8 +67,8 @@ def _many_to_many(tables: dict[str, PulledTable], link_table: PulledTable, near:
         to_this = sum(1 for link in links if link.table == link_table.name and link.target == this.target)
         to_other = sum(1 for link in links if link.table == link_table.name and link.target == other.target)
         if this.target == other.target or to_this > 1 or to_other > 1:
-            relation["through_fields"] = [link_table.key(this.column), link_table.key(other.column)]
-            base = f"{_follows(link_table.key(other.column), tables[other.target])}_via_{_snake(link_table.name)}"
+            relation["through_fields"] = [link_table.key(this.columns[0]), link_table.key(other.columns[0])]
+            base = f"{_follows(link_table.key(other.columns[0]), tables[other.target])}_via_{_snake(link_table.name)}"
         else:
             base = _snake(other.target) or "rows"
             if not free(this.target, _identifier(base)):
@@ -78,16 +79,24 @@ def _many_to_many(tables: dict[str, PulledTable], link_table: PulledTable, near:
 def _link_pairs(table: PulledTable) -> list[tuple[Link, Link]]:
     """Pairs of this table's foreign keys that make it a link table: their two columns are together
     its key or unique, or they are its only two foreign keys and its other columns are its own key."""
-    if len(table.links) == 2 and table.links[0].column != table.links[1].column:
-        linked = {link.column for link in table.links}
+    singles = [link for link in table.links if len(link.columns) == 1]  # composite keys link no many-to-many
+    if len(table.links) == 2 == len(singles) and singles[0].columns != singles[1].columns:
+        linked = {link.columns[0] for link in singles}
         if set(table.columns) - linked <= set(table.primary_key) and not linked & set(table.primary_key):
-            return [(table.links[0], table.links[1])]
+            return [(singles[0], singles[1])]
     pairs: list[tuple[Link, Link]] = []
-    for index, first in enumerate(table.links):
-        for second in table.links[index + 1:]:
-            if first.column != second.column and frozenset([first.column, second.column]) in table.unique_sets:
+    for index, first in enumerate(singles):
+        for second in singles[index + 1:]:
+            if first.columns != second.columns and frozenset([*first.columns, *second.columns]) in table.unique_sets:
                 pairs.append((first, second))
     return pairs
+
+
+def _naming_column(link: Link) -> str:
+    """The column a relation over `link` is named after: its only one, else the first whose name is not
+    the one it references (`order_id` of `(tenant_id, order_id) -> (tenant_id, id)`), else the last."""
+    differing = [column for column, target in zip(link.columns, link.target_columns) if column != target]
+    return differing[0] if differing else link.columns[-1]
 
 
 def _follows(column_key: str, target: PulledTable) -> str:

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemagen import names
-from schemagen.catalog.kinds import FOREIGN_KEY_ACTIONS
 from schemagen.pull.columns import PulledColumn, auto_numbered, column_default, column_keys, column_type
 from schemagen.pull.reflect import RawTable
 
 
+_IDENTITY_LIMITS = {"smallint": 2**15 - 1, "integer": 2**31 - 1, "bigint": 2**63 - 1}  # an identity's MAXVALUE
 _NULL = re.compile(r"(?i)\(?NULL\)?(::[\w .\[\]()]+)?|")  # no default, as PostgreSQL may spell it
 
 
@@ -26,13 +26,12 @@ class Lost:
 
 @dataclass
 class Link:
-    """A foreign key the spec keeps: `table.column -> target.target_column` (SQL names)."""
+    """A foreign key the spec keeps: `table.columns -> target.target_columns` (SQL names, paired in order)."""
 
     table: str
-    column: str
+    columns: tuple[str, ...]
     target: str
-    target_column: str
-    unique: bool = False
+    target_columns: tuple[str, ...]
 
 
 @dataclass
@@ -64,8 +63,9 @@ def pull_table(raw: RawTable, dialect: str, enum_names: dict[str, str], enum_val
     if problem:
         lost.append(Lost(subject, f"not pulled: its name cannot be used ({problem})"))
         return None
-    if not raw.primary_key:
-        lost.append(Lost(subject, "not pulled: it has no primary key, which the spec language requires"))
+    if not raw.primary_key and not _row_keys(raw):
+        lost.append(Lost(subject, "not pulled: it has no primary key, nor unique NOT NULL columns the spec "
+                                  "language could map its rows by"))
         return None
     if raw.partitioned_by:
         lost.append(Lost(subject, f"partitioned by {raw.partitioned_by}: pulled as a plain table"))
@@ -107,14 +107,31 @@ def pull_table(raw: RawTable, dialect: str, enum_names: dict[str, str], enum_val
     return table
 
 
+def _row_keys(raw: RawTable) -> list[list[str]]:
+    """The column sets of a table without a primary key that can identify its rows (as the spec maps
+    such a table): unique by a constraint or a whole-table unique index, every column NOT NULL."""
+    required = {column["name"] for column in raw.columns if not column.get("nullable", True)}
+    found = [list(unique["column_names"]) for unique in raw.uniques]
+    found += [list(index["column_names"]) for index in raw.indexes if index.get("unique") and not _where(index)
+              and None not in index["column_names"]]
+    return [columns for columns in found if columns and set(columns) <= required]
+
+
 def _finish_column(column: PulledColumn, reflected: dict[str, Any], raw: RawTable, dialect: str,
                    enum_values: dict[str, list[str]], referencing: bool) -> None:
     options, name = column.options, column.sql_name
     sole = raw.primary_key == [name]
     if auto_numbered(reflected, options, dialect, sole, referencing):
         options["type"] = "serial" if options["type"] == "integer" else "bigserial"
-        if reflected.get("identity"):
-            column.notes.append(f"an identity column: pulled as {options['type']} (a sequence default)")
+    elif reflected.get("identity") and options["type"] in _IDENTITY_LIMITS and not options.get("array"):
+        identity = reflected["identity"]
+        options["identity"] = "always" if identity.get("always") else "by default"
+        numbering = {"start": identity.get("start"), "increment": identity.get("increment"),
+                     "minvalue": identity.get("minvalue"), "maxvalue": identity.get("maxvalue"),
+                     "cycle": identity.get("cycle")}
+        if numbering != {"start": 1, "increment": 1, "minvalue": 1, "cycle": False,
+                         "maxvalue": _IDENTITY_LIMITS[options["type"]]}:
+            column.notes.append("an identity column numbered other than from 1 by 1: the spec's starts at 1")
     else:
         if reflected.get("identity"):
             column.notes.append("an identity column: pulled without its numbering")
@@ -145,86 +162,14 @@ def _finish_column(column: PulledColumn, reflected: dict[str, Any], raw: RawTabl
     if reflected.get("comment") is not None:
         options["comment"] = reflected["comment"]
     options_in_order = ("type", "primary_key", "nullable", "unique", "index", "default", "on_update", "generated",
-                        "column", "comment", "length", "precision", "scale", "timezone", "array", "enum")
+                        "identity", "column", "comment", "length", "precision", "scale", "timezone", "array", "enum")
     column.options = {key: options[key] for key in options_in_order if key in options}
 
 
-def foreign_keys(tables: dict[str, PulledTable], lost: list[Lost], dialect: str) -> None:
-    """`references:` with actions for every single-column foreign key to a pulled key or unique column."""
-    if dialect == "sqlite":
-        _sqlite_big_keys(tables)
-    for table in tables.values():
-        used: set[str] = set()
-        for fk in table.raw.foreign_keys:
-            subject = f"foreign key `{fk.get('name') or ''}` of `{table.name}`"
-            reason = _unkeepable(table, fk, tables, used)
-            if reason:
-                lost.append(Lost(subject, f"not pulled: {reason}"))
-                continue
-            (column_name,) = fk["constrained_columns"]
-            target = tables[fk["referred_table"]]
-            target_name = fk["referred_columns"][0]
-            column = table.columns[column_name]
-            used.add(column_name)
-            column.options["references"] = f"{target.name}.{target.key(target_name)}"
-            options = fk.get("options") or {}
-            for key, option in (("on_delete", "ondelete"), ("on_update", "onupdate")):
-                action = str(options.get(option) or "").lower()
-                if action in FOREIGN_KEY_ACTIONS and action != "no action":
-                    if action == "set default" and "default" not in column.options:
-                        lost.append(Lost(subject, f"{option} SET DEFAULT on a column without a default: not kept"))
-                        continue
-                    column.options[key] = action
-            for option in ("deferrable", "initially", "match"):
-                if options.get(option):
-                    lost.append(Lost(subject, f"{option.upper()} {options[option]} is not kept"))
-            name = fk.get("name")
-            expected = _named(f"fk_{table.name}_{column_name}_{target.name}", dialect)
-            if name and name != expected:
-                lost.append(Lost(subject, f"the spec names it `{expected}`"))
-            table.links.append(Link(table.name, column_name, target.name, target_name))
-
-
-def _named(name: str, dialect: str) -> str:
+def named(name: str, dialect: str) -> str:
     """A convention-made name as the database gets it: PostgreSQL's shortened, SQLite's in full (but
     where schemagen names it itself, on both)."""
     return names.constraint_name(name)[0] if dialect == "sqlite" else names.postgresql_constraint_name(name)
-
-
-def _sqlite_big_keys(tables: dict[str, PulledTable]) -> None:
-    """SQLite's INTEGER PRIMARY KEY holds 64 bits: it is `bigserial` where only bigint columns reference it."""
-    referencing: dict[tuple[str, str], set[str]] = {}
-    for table in tables.values():
-        for fk in table.raw.foreign_keys:
-            if len(fk["constrained_columns"]) == 1 and fk["constrained_columns"][0] in table.columns:
-                column = table.columns[fk["constrained_columns"][0]]
-                end = (fk["referred_table"], fk["referred_columns"][0])
-                referencing.setdefault(end, set()).add(column.type if not column.options.get("array") else "")
-    for (name, column_name), kinds in referencing.items():
-        target = tables.get(name)
-        if target is not None and column_name in target.columns and kinds == {"bigint"}:
-            if target.columns[column_name].type == "serial":
-                target.columns[column_name].options["type"] = "bigserial"
-
-
-def _unkeepable(table: PulledTable, fk: dict[str, Any], tables: dict[str, PulledTable], used: set[str]) -> str:
-    columns, targets = fk["constrained_columns"], fk["referred_columns"]
-    if len(columns) != 1:
-        return f"a composite foreign key ({', '.join(columns)}) -> {fk['referred_table']} ({', '.join(targets)})"
-    if fk.get("referred_schema"):
-        return f"it references the table `{fk['referred_table']}` of the schema `{fk['referred_schema']}`"
-    target = tables.get(fk["referred_table"])
-    if target is None:
-        return f"the table `{fk['referred_table']}` it references is not pulled"
-    if columns[0] not in table.columns or targets[0] not in target.columns:
-        return "a column it links is not pulled"
-    if columns[0] in used:
-        return f"`{columns[0]}` has another foreign key, and the spec holds one per column"
-    if not (target.sole_key(targets[0]) or frozenset(targets) in target.unique_sets):
-        return f"`{target.name}.{targets[0]}` is neither the primary key nor unique"
-    if table.columns[columns[0]].storage() != target.columns[targets[0]].storage():
-        return f"`{columns[0]}` and `{target.name}.{targets[0]}` have different types in the spec language"
-    return ""
 
 
 def unique_sets(table: PulledTable) -> None:
@@ -248,6 +193,12 @@ def constraints(table: PulledTable, referenced: set[str], lost: list[Lost], dial
     name, columns = table.name, table.columns
     if len(table.primary_key) > 1:
         table.options["primary_key"] = [table.key(c) for c in table.primary_key]
+    key_name = table.raw.primary_key_name
+    if key_name and key_name != named(f"pk_{name}", dialect):
+        if names.sql_name_problem(key_name):
+            lost.append(Lost(f"primary key `{key_name}` of `{name}`", f"the spec names it `{named(f'pk_{name}', dialect)}`"))
+        else:
+            table.options["primary_key_name"] = key_name
     uniques: list[dict[str, Any]] = []
     for unique in table.raw.uniques:
         cols = unique["column_names"]
@@ -263,13 +214,13 @@ def constraints(table: PulledTable, referenced: set[str], lost: list[Lost], dial
         given = unique.get("name")
         if given is not None and names.sql_name_problem(given):
             problem = names.sql_name_problem(given)
-            lost.append(Lost(subject, f"the spec names it `{_named(full, dialect)}`: {problem}"))
+            lost.append(Lost(subject, f"the spec names it `{named(full, dialect)}`: {problem}"))
             given = None
         if len(cols) == 1 and (given in conventional or cols[0] in referenced) \
                 and not columns[cols[0]].options.get("unique"):
             columns[cols[0]].options["unique"] = True
             if given not in conventional:
-                lost.append(Lost(subject, f"the spec names it `{_named(full, dialect)}`"))
+                lost.append(Lost(subject, f"the spec names it `{named(full, dialect)}`"))
             continue
         entry: dict[str, Any] = {"columns": [table.key(c) for c in cols]}
         if given not in conventional:
@@ -284,7 +235,7 @@ def constraints(table: PulledTable, referenced: set[str], lost: list[Lost], dial
         if not short or names.sql_name_problem(short) or short in check_names:
             short = f"check_{number}"
         check_names.add(short)
-        made = _named(f"ck_{name}_{short}", dialect)
+        made = named(f"ck_{name}_{short}", dialect)
         if given and made != given:
             lost.append(Lost(f"check `{given}` of `{name}`", f"the spec names it `{made}`"))
         checks.append({"name": short, "sql": str(check["sqltext"])})
