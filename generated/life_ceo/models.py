@@ -867,7 +867,7 @@ listen(
     User.__table__,
     "after_create",
     _DDLText(
-        'CREATE TRIGGER "users_on_update_now" AFTER UPDATE ON "users" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "users" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
+        'CREATE TRIGGER "users_on_update_now" AFTER UPDATE OF "id", "public_id", "email", "username", "password_hash", "first_name", "last_name", "bio", "profile_image_url", "phone", "country_code", "birth_date", "timezone", "is_verified", "created_at" ON "users" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "users" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
     ).execute_if(dialect="sqlite"),
 )
 
@@ -1003,7 +1003,7 @@ listen(
     LifeCeoConversation.__table__,
     "after_create",
     _DDLText(
-        'CREATE TRIGGER "life_ceo_conversations_on_update_now" AFTER UPDATE ON "life_ceo_conversations" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "life_ceo_conversations" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
+        'CREATE TRIGGER "life_ceo_conversations_on_update_now" AFTER UPDATE OF "id", "user_id", "agent_type", "title", "messages", "suggested_actions", "created_at" ON "life_ceo_conversations" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "life_ceo_conversations" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
     ).execute_if(dialect="sqlite"),
 )
 
@@ -1220,7 +1220,7 @@ listen(
     Memory.__table__,
     "after_create",
     _DDLText(
-        'CREATE TRIGGER "memories_on_update_now" AFTER UPDATE ON "memories" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "memories" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
+        'CREATE TRIGGER "memories_on_update_now" AFTER UPDATE OF "id", "user_id", "type", "content", "importance", "occurred_on", "context", "encrypted_attachment", "created_at", "deleted_at" ON "memories" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "memories" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
     ).execute_if(dialect="sqlite"),
 )
 
@@ -1504,7 +1504,7 @@ listen(
     HousingListing.__table__,
     "after_create",
     _DDLText(
-        'CREATE TRIGGER "housing_listings_on_update_now" AFTER UPDATE ON "housing_listings" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "housing_listings" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
+        'CREATE TRIGGER "housing_listings_on_update_now" AFTER UPDATE OF "id", "host_id", "title", "description", "status", "monthly_rent", "currency", "bedrooms", "bathrooms", "latitude", "longitude", "select", "details", "available_from", "blackout_dates", "created_at" ON "housing_listings" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "housing_listings" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
     ).execute_if(dialect="sqlite"),
 )
 
@@ -1682,7 +1682,7 @@ listen(
     Post.__table__,
     "after_create",
     _DDLText(
-        'CREATE TRIGGER "posts_on_update_now" AFTER UPDATE ON "posts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "posts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
+        'CREATE TRIGGER "posts_on_update_now" AFTER UPDATE OF "id", "author_id", "group_id", "content", "visibility", "hashtags", "view_count", "reaction_counts", "created_at" ON "posts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "posts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
     ).execute_if(dialect="sqlite"),
 )
 

@@ -2,8 +2,9 @@
 
 The ORM sets the column on every update it writes (`onupdate`); a trigger does the same for every
 other writer (raw SQL, another service, a migration script) whenever the UPDATE leaves the column as
-it was. The triggers hang on the model's table (`after_create`/`after_drop` DDL), so `create_all`
-makes them and `schemagen migrate` finds them on the twin database like any other object.
+it was (on SQLite: an UPDATE that sets some other column, see `on_update_triggers`). The triggers
+hang on the model's table (`after_create`/`after_drop` DDL), so `create_all` makes them and
+`schemagen migrate` finds them on the twin database like any other object.
 """
 
 from __future__ import annotations
@@ -43,7 +44,13 @@ def on_update_triggers(imports: Imports, table: Table) -> tuple[ir.TableEvent, .
     key = [column.sql_name for column in table.columns if column.primary_key] or [
         table.column(k).sql_name for k in table.mapper_key]
     row = " AND ".join(f"{_quoted(c)} = NEW.{_quoted(c)}" for c in key) if key else "rowid = NEW.rowid"
-    sqlite = (f"CREATE TRIGGER {name} AFTER UPDATE ON {quoted_table} FOR EACH ROW WHEN {unchanged} "
+    # only an UPDATE that sets another column fires it: never its own UPDATE, which sets these alone,
+    # so that `PRAGMA recursive_triggers=ON` cannot make it fire itself (a column the writer set, or
+    # a time equal to the last one, leaves its WHEN true). An UPDATE setting only these is the writer's.
+    others = [_quoted(column.sql_name) for column in table.columns
+              if not column.on_update_now and column.generated is None]
+    of = f" OF {', '.join(others)}" if others else ""
+    sqlite = (f"CREATE TRIGGER {name} AFTER UPDATE{of} ON {quoted_table} FOR EACH ROW WHEN {unchanged} "
               f"BEGIN UPDATE {quoted_table} SET {moved} WHERE {row}; END")
     return (_event(imports, "after_create", function, "postgresql"),
             _event(imports, "after_create", trigger, "postgresql"),

@@ -24,7 +24,7 @@ from schemagen.format import format_source
 from schemagen.migrate import compare, enums, safety, triggers
 from schemagen.migrate.database import (MigrateError, dialect_of, engine_for, foreign_key_problems,
                                         scratch_database, upgrade_lock)
-from schemagen.migrate.dialects import metadata_for
+from schemagen.migrate.dialects import metadata_for, verbatim_operations
 from schemagen.migrate.environment import Environment
 
 if TYPE_CHECKING:
@@ -80,6 +80,7 @@ def _compared(project: Project, url: str) -> Iterator[tuple[Connection, dict[str
             # tables' DDL listeners (triggers), which a copy would not carry
             twin = compare.reflect_twin(connection, project.metadata)
             wanted_triggers = triggers.reflect(connection)
+            wanted_indexes = triggers.reflect_rebuild_losses(connection)
         engine = stack.enter_context(scratch_database(url))
         connection = stack.enter_context(engine.connect())
         if project.env.exists() and project.env.revisions():
@@ -87,13 +88,27 @@ def _compared(project: Project, url: str) -> Iterator[tuple[Connection, dict[str
                 command.upgrade(project.env.config(connection), "head")
         if connection.in_transaction():
             connection.commit()
+        # before the renames: SQLite's rebuild drops them
+        history_triggers, history_indexes = triggers.reflect(connection), triggers.reflect_rebuild_losses(connection)
         renamed = safety.apply_renames(connection, project.renames)
         if connection.in_transaction():
             connection.commit()
         options = {**compare.options(twin), "target_metadata": project.metadata_on(dialect_of(url)),
                    "version_table": project.env.version_table, "schemagen_renames": project.renames,
-                   "schemagen_triggers": wanted_triggers}
+                   "schemagen_triggers": wanted_triggers, "schemagen_history_triggers": history_triggers,
+                   "schemagen_rebuild_indexes": (wanted_indexes, history_indexes)}
         yield connection, options, renamed
+
+
+def _complete(script: ops.MigrationScript, renamed: Renamed, connection: Connection, options: dict[str, Any],
+              *, allow_destructive: bool) -> None:
+    """What autogenerate leaves to schemagen: the safety rules and renames, then the triggers and the
+    indexes a SQLite rebuild loses (after the renames, see `triggers.add_operations`), SQL texts as written."""
+    safety.review(script, renamed, connection, allow_destructive=allow_destructive)
+    triggers.add_operations(script, options["schemagen_triggers"], connection, options["schemagen_history_triggers"],
+                            options["schemagen_rebuild_indexes"])
+    for operations in (script.upgrade_ops_list[-1], script.downgrade_ops_list[-1]):
+        verbatim_operations(operations.ops)
 
 
 def plan(project: Project, url: str, *, allow_destructive: bool) -> Planned:
@@ -102,8 +117,7 @@ def plan(project: Project, url: str, *, allow_destructive: bool) -> Planned:
     with _compared(project, url) as (connection, options, renamed):
         context = MigrationContext.configure(connection, opts=options)
         script = produce_migrations(context, options["target_metadata"])
-        triggers.add_operations(script, options["schemagen_triggers"], connection)
-        safety.review(script, renamed, connection, allow_destructive=allow_destructive)
+        _complete(script, renamed, connection, options, allow_destructive=allow_destructive)
         upgrade = script.upgrade_ops_list[-1]
         code = "" if upgrade.is_empty() else render_python_code(
             upgrade, render_as_batch=connection.dialect.name == "sqlite", render_item=compare.render_item,
@@ -122,8 +136,7 @@ def migrate(project: Project, url: str, message: str, *, allow_destructive: bool
 
         def directives(context: MigrationContext, _revision: Any, scripts: list[ops.MigrationScript]) -> None:
             for script in scripts:
-                triggers.add_operations(script, options["schemagen_triggers"], connection)
-                safety.review(script, renamed, connection, allow_destructive=allow_destructive)
+                _complete(script, renamed, connection, options, allow_destructive=allow_destructive)
 
         config = project.env.config(connection, {**options, "process_revision_directives": directives})
         written = command.revision(config, message=message, autogenerate=True)
@@ -139,7 +152,8 @@ def _run(project: Project, url: str, action: Callable[[Connection], None]) -> No
     _check_dialect(project, url)
     engine = engine_for(url)
     try:
-        with engine.connect() as connection, upgrade_lock(connection, project.env.version_table):
+        # (a SQLite rebuild reflects the table, whose expression indexes `triggers` makes again)
+        with compare.quiet(), engine.connect() as connection, upgrade_lock(connection, project.env.version_table):
             if connection.dialect.name == "sqlite":
                 with connection.begin():
                     action(connection)
@@ -190,6 +204,7 @@ def push(project: Project, url: str, *, allow_destructive: bool) -> ops.UpgradeO
     with compare.quiet(), scratch_database(url) as twin_engine, twin_engine.begin() as twin_connection:
         twin = compare.reflect_twin(twin_connection, project.metadata)
         wanted_triggers = triggers.reflect(twin_connection)
+        wanted_indexes = triggers.reflect_rebuild_losses(twin_connection)
     applied: list[ops.UpgradeOps] = []
 
     def action(connection: Connection) -> None:
@@ -201,8 +216,10 @@ def push(project: Project, url: str, *, allow_destructive: bool) -> ops.UpgradeO
         context = MigrationContext.configure(connection, opts=options)
         with compare.quiet():
             script = produce_migrations(context, options["target_metadata"])
-        triggers.add_operations(script, wanted_triggers, connection)
         safety.review(script, ([], []), connection, allow_destructive=allow_destructive)
+        triggers.add_operations(script, wanted_triggers, connection, None,
+                                (wanted_indexes, triggers.reflect_rebuild_losses(connection)))
+        verbatim_operations(script.upgrade_ops_list[-1].ops)
         upgrade_ops = script.upgrade_ops_list[-1]
         applied.append(ops.UpgradeOps([*renamed, *upgrade_ops.ops]))
         if upgrade_ops.is_empty():

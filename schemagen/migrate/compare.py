@@ -32,6 +32,8 @@ from sqlalchemy.sql import sqltypes
 from sqlalchemy.sql.naming import conv
 from sqlalchemy.types import ARRAY, TypeDecorator, TypeEngine, UserDefinedType
 
+from schemagen.migrate.dialects import verbatim
+
 PLUGIN = "schemagen.twin"
 
 
@@ -226,11 +228,11 @@ def compare_checks_and_predicates(context: AutogenContext, modify: ops.ModifyTab
     for name in sorted(have):
         if want.get(name) != have[name]:
             modify.ops.append(ops.DropConstraintOp.from_constraint(
-                CheckConstraint(have[name], name=conv(name), table=scratch)))
+                CheckConstraint(verbatim(text(have[name])), name=conv(name), table=scratch)))
     for name in sorted(want):
         if have.get(name) != want[name]:
             modify.ops.append(ops.AddConstraintOp.from_constraint(
-                CheckConstraint(want[name], name=conv(name), table=scratch)))
+                CheckConstraint(verbatim(text(want[name])), name=conv(name), table=scratch)))
     touched = {getattr(op, "index_name", None) for op in modify.ops}
     reflected = {str(i["name"]): i for i in inspector.get_indexes(table, schema=schema)}
     for index in sorted(metadata_table.indexes, key=lambda i: str(i.name)):

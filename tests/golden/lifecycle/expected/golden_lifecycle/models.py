@@ -451,7 +451,7 @@ listen(
     Account.__table__,
     "after_create",
     _DDLText(
-        'CREATE TRIGGER "accounts_on_update_now" AFTER UPDATE ON "accounts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" OR NEW."seen_on" IS OLD."seen_on" OR NEW."seen_at" IS OLD."seen_at" BEGIN UPDATE "accounts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END, "seen_on" = CASE WHEN NEW."seen_on" IS OLD."seen_on" THEN date(\'now\') ELSE NEW."seen_on" END, "seen_at" = CASE WHEN NEW."seen_at" IS OLD."seen_at" THEN strftime(\'%H:%M:%f000\', \'now\') ELSE NEW."seen_at" END WHERE "id" = NEW."id"; END'
+        'CREATE TRIGGER "accounts_on_update_now" AFTER UPDATE OF "id", "email", "handle", "org", "slug", "code", "score", "tags", "nickname", "deleted_at" ON "accounts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" OR NEW."seen_on" IS OLD."seen_on" OR NEW."seen_at" IS OLD."seen_at" BEGIN UPDATE "accounts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END, "seen_on" = CASE WHEN NEW."seen_on" IS OLD."seen_on" THEN date(\'now\') ELSE NEW."seen_on" END, "seen_at" = CASE WHEN NEW."seen_at" IS OLD."seen_at" THEN strftime(\'%H:%M:%f000\', \'now\') ELSE NEW."seen_at" END WHERE "id" = NEW."id"; END'
     ).execute_if(dialect="sqlite"),
 )
 
