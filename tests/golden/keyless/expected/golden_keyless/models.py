@@ -212,7 +212,6 @@ class _Unreadable:
         return f"<unreadable {self.error.title}>"
 
 
-
 class _JSONBOf(_JSONOf[_T]):
     """`_JSONOf` stored as `jsonb` on PostgreSQL, with its operators (`has_key`, `contains`)."""
 
