@@ -97,6 +97,8 @@ def test_without_a_unique_not_null_set_it_is_a_core_table(pkg: ModuleType) -> No
     # the Python attribute is the column's key, the SQL name stays: `.c.message` is the column `msg`
     assert pkg.log_entries.c.message.name == "msg" and pkg.log_entries.c.class_.name == "class"
     assert pkg.log_entries.c.message.nullable is False and pkg.log_entries.c.user_id.nullable is True
+    index = next(i for i in pkg.log_entries.indexes if i.name == "ix_log_entries_class_msg")
+    assert [c.name for c in index.columns] == ["class", "msg"]  # named by key, created over the SQL names
     assert schemagen.resolve(schemagen.parse_spec("tables:\n  logs:\n    columns:\n      line: {type: text, "
                                                   "unique: true}\n", "x.yaml")).table("logs").core_name == "logs"
 

@@ -356,6 +356,7 @@ log_entries = Table(
     Column("seen_at", DateTime, server_default=_Now(), onupdate=_Now()),
     Column("request_id", Uuid, unique=True),
     Index("ix_log_entries_user_id_at", "user_id", "at"),
+    Index("ix_log_entries_class_msg", "class_", "message"),
     CheckConstraint(
         "level IN ('debug', 'info', 'warn', 'error')",
         name="level_known",
