@@ -171,8 +171,14 @@ def test_core_table_in_the_typescript_and_erd_outputs() -> None:
 
 
 def test_a_spec_of_core_tables_only_builds_imports_and_type_checks(tmp_path: Path) -> None:
-    spec = ("package: only_logs\ntables:\n  events:\n    columns:\n      kind: {type: text, nullable: false}\n"
-            "      payload: jsonb\n      at: {type: timestamp, default: now, on_update: now}\n")
+    spec = ("package: only_logs\nenums:\n  Level: {values: [a, b]}\ntables:\n  events:\n    columns:\n"
+            "      kind: {type: text, nullable: false}\n      payload: jsonb\n"
+            "      at: {type: timestamp, default: now, on_update: now}\n"
+            # every type as a `Column[...]` of the `TypedColumns` its annotation names (pyright: generic classes)
+            "      a: {type: uuid, unique: true}\n      b: {type: numeric, precision: 10, scale: 2}\n      c: numeric\n"
+            "      d: bigint\n      e: boolean\n      f: date\n      g: time\n      h: {type: timestamp, timezone: true}\n"
+            "      i: real\n      j: double\n      k: bytes\n      l: {type: enum, enum: Level}\n"
+            "      m: {type: text, array: true}\n      n: interval\n      o: {type: char, length: 2}\n")
     files = schemagen.generate(schemagen.parse_spec(spec, "only_logs.yaml"))
     package = tmp_path / "only_logs"
     package.mkdir()
@@ -181,6 +187,15 @@ def test_a_spec_of_core_tables_only_builds_imports_and_type_checks(tmp_path: Pat
     result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", "/dev/null",
                              "only_logs"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
+    pyright = subprocess.run([str(Path(sys.executable).with_name("pyright")), "--pythonpath", sys.executable,
+                              str(package)], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert pyright.returncode == 0 and "0 errors" in pyright.stdout, pyright.stdout + pyright.stderr
+    checked = tmp_path / "typed_columns.py"  # `.c.<attr>` is typed by the column's Python type
+    checked.write_text("from only_logs import events\nreveal_type(events.c.kind)\nreveal_type(events.c.a)\n", "utf-8")
+    revealed = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", "/dev/null",
+                               "typed_columns.py"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert 'Revealed type is "sqlalchemy.sql.schema.Column[str]"' in revealed.stdout, revealed.stdout
+    assert 'Revealed type is "sqlalchemy.sql.schema.Column[uuid.UUID | None]"' in revealed.stdout, revealed.stdout
     code = ("import sqlalchemy as sa, only_logs as p\n"
             "e = sa.create_engine('sqlite://'); p.Base.metadata.create_all(e)\n"
             "with e.begin() as c:\n"

@@ -19,7 +19,6 @@ from schemagen.codegen.common import (
     TypeExpressions,
     call,
     constant_name,
-    item_call,
     one_line_tuple,
 )
 from schemagen.codegen.imports import Imports
@@ -129,8 +128,8 @@ class _Models:
         imports.name("sqlalchemy.ext.asyncio", "AsyncAttrs")
         imports.name(SQLALCHEMY, "MetaData")
         if any(table.core_name is not None for table in self.catalog.tables):
-            imports.name(SQLALCHEMY, "Table")
-            imports.name(SQLALCHEMY, "Column")
+            for name in ("Table", "Column", "TypedColumns", "Named"):
+                imports.name(SQLALCHEMY, name)
         models = tuple(self.model_class(table) for table in self.catalog.tables)
         flags = {
             "typed": self.uses_json_type or self.uses_array_type, "array": self.uses_array_type,
@@ -269,7 +268,7 @@ class _Models:
         if table.comment is not None:
             table_args = table_args[:-1]  # the comment is the last item: `comment=` here
         return ir.ModelClass(
-            name=Code(table.class_name), docstring=docstring(doc), table_name=literal(table.name),
+            name=Code(f"_{table.class_name}Columns"), docstring=docstring(doc, 4), table_name=literal(table.name),
             table_args=table_args, table_args_line=None, mapper_args=None, columns=columns, relations=(),
             soft_delete=None, table_events=on_update_triggers(self.imports, table), table_ref=Code(table.core_name),
             core_name=Code(table.core_name),
@@ -314,12 +313,15 @@ class _Models:
     def orm_column(self, table: Table, column: Column, *, core: bool = False) -> ir.Field:
         """`attr: Mapped[...] = mapped_column(...)`; for a Core table, its `Column(...)` (in `default`)."""
         imports = self.imports
-        annotation = "" if core else \
-            f"{imports.name(ORM, 'Mapped')}[{self.types.value_type(column)}{' | None' if column.nullable else ''}]"
+        # a Core table's columns are typed by `TypedColumns` (`log_entries.c.message` is a `Column[str]`)
+        annotation = f"{imports.name(SQLALCHEMY if core else ORM, 'Named' if core else 'Mapped')}" \
+            f"[{self.types.value_type(column)}{' | None' if column.nullable else ''}]"
         args: list[str] = []
         if column.sql_name != column.attr or core:
             args.append(literal(column.sql_name))
         sql_type = self.sql_type(table, column, core=core)
+        if core:  # an instance: a bare generic class (`Uuid`) leaves the Column's Python type open to pyright
+            sql_type = self.type_instance(sql_type)
         default_kind = column.default.kind if column.default is not None else ""
         array_type = None
         if column.array and default_kind == "literal":  # one type instance, also typing its SQL DEFAULT
@@ -364,11 +366,10 @@ class _Models:
             kwargs["server_onupdate"] = f"{imports.name(SQLALCHEMY, 'FetchedValue')}()"
         if column.comment is not None:
             kwargs["comment"] = literal(column.comment)
-        if core:  # `log_entries.c.<attr>`, and the Insert schema's dump as the statement's parameters
-            kwargs = {"key": literal(column.attr) if column.attr != column.sql_name else None,
-                      "nullable": "False" if not column.nullable else None, **kwargs}
-            return ir.Field(Code(column.attr), Code(""), item_call(imports.name(SQLALCHEMY, "Column"), *args,
-                                                                   indent=4, **kwargs))
+        if core:  # keyed by the attribute (`log_entries.c.message`), as the Insert schema dumps it
+            kwargs = {"nullable": "False" if not column.nullable else None, **kwargs}
+            return ir.Field(Code(column.attr), Code(annotation), call(imports.name(SQLALCHEMY, "Column"), *args,
+                                                                      **kwargs))
         return ir.Field(Code(column.attr), Code(annotation), call(imports.name(ORM, "mapped_column"), *args, **kwargs))
 
     def column_type(self, name: str, value: str) -> str:

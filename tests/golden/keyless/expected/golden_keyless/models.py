@@ -2,6 +2,7 @@
 """SQLAlchemy models of the `golden_keyless` schema."""
 
 import datetime
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -16,9 +17,11 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Named,
     String,
     Table,
     Text,
+    TypedColumns,
     UniqueConstraint,
     Uuid,
     cast,
@@ -344,17 +347,46 @@ class User(Base):
     )
 
 
+class _LogEntryColumns(TypedColumns):
+    """An append-only log; its rows have no identity.
+
+    What each column takes on insert, and gives when read (no Update schema):
+
+    | column       | insert                     | select      |
+    |--------------|----------------------------|-------------|
+    | `at`         | set by the database (now)  | never null  |
+    | `level`      | optional, default `'info'` | never null  |
+    | `message`    | required                   | never null  |
+    | `class`      | optional, default null     | may be null |
+    | `user_id`    | optional, default null     | may be null |
+    | `context`    | optional, default null     | may be null |
+    | `seen_at`    | set by the database (now)  | may be null |
+    | `request_id` | optional, default null     | may be null |"""
+
+    at: Named[datetime.datetime] = Column(
+        "at", DateTime(), nullable=False, server_default=_Now()
+    )
+    level: Named[str] = Column(
+        "level", String(8), nullable=False, server_default="info"
+    )
+    message: Named[str] = Column("msg", Text(), nullable=False)
+    class_: Named[str | None] = Column("class", Text())
+    user_id: Named[int | None] = Column(
+        "user_id", Integer(), ForeignKey("users.id", ondelete="SET NULL")
+    )
+    context: Named[Any | None] = Column(
+        "context", _JSONBOf(_ANY_ADAPTER, "log_entries.context")
+    )
+    seen_at: Named[datetime.datetime | None] = Column(
+        "seen_at", DateTime(), server_default=_Now(), onupdate=_Now()
+    )
+    request_id: Named[uuid.UUID | None] = Column("request_id", Uuid(), unique=True)
+
+
 log_entries = Table(
     "log_entries",
     Base.metadata,
-    Column("at", DateTime, nullable=False, server_default=_Now()),
-    Column("level", String(8), nullable=False, server_default="info"),
-    Column("msg", Text, key="message", nullable=False),
-    Column("class", Text, key="class_"),
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
-    Column("context", _JSONBOf(_ANY_ADAPTER, "log_entries.context")),
-    Column("seen_at", DateTime, server_default=_Now(), onupdate=_Now()),
-    Column("request_id", Uuid, unique=True),
+    _LogEntryColumns,
     Index("ix_log_entries_user_id_at", "user_id", "at"),
     Index("ix_log_entries_class_msg", "class_", "message"),
     CheckConstraint(
@@ -364,20 +396,6 @@ log_entries = Table(
     CheckConstraint('length("level") >= 3', name="level_min_length_3"),
     comment="An append-only log; its rows have no identity.",
 )
-"""An append-only log; its rows have no identity.
-
-What each column takes on insert, and gives when read (no Update schema):
-
-| column       | insert                     | select      |
-|--------------|----------------------------|-------------|
-| `at`         | set by the database (now)  | never null  |
-| `level`      | optional, default `'info'` | never null  |
-| `message`    | required                   | never null  |
-| `class`      | optional, default null     | may be null |
-| `user_id`    | optional, default null     | may be null |
-| `context`    | optional, default null     | may be null |
-| `seen_at`    | set by the database (now)  | may be null |
-| `request_id` | optional, default null     | may be null |"""
 
 
 # `on_update: now` kept by the database too: raw SQL updates move the time
