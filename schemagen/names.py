@@ -107,6 +107,14 @@ def snake_case(name: str) -> str:
     return "_".join(w.lower() for w in _words(name))
 
 
+def core_table_name(table: str, class_name: str) -> str:
+    """The module-level name of a Core table (one without a primary key): `LogEntries` -> `log_entries`."""
+    name = snake_case(table) or snake_case(class_name)
+    if not is_identifier(name):
+        name = snake_case(class_name)
+    return name + "_" if needs_mapping(name) or name in IMPORTED_MODULES else name
+
+
 def enum_member(value: str) -> str:
     """`in-progress` -> `IN_PROGRESS`; values that start with a digit get a `V_` prefix."""
     words = _words(unicodedata.normalize("NFKC", value))

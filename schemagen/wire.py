@@ -61,7 +61,7 @@ def schemas_json(catalog: Catalog, python: dict[str, str]) -> str:
             spec.loader.exec_module(package)
             schemas = importlib.import_module(f"{name}.schemas")
             for table in catalog.tables:
-                for kind, mode in _KINDS:
+                for kind, mode in _KINDS[:2] if table.core_name is not None else _KINDS:  # Core: no Update
                     current = f"{table.class_name}{kind}"
                     found[current] = getattr(schemas, current).model_json_schema(mode=mode)
             for current in loaded_schema_names(catalog):

@@ -248,6 +248,9 @@ class Table:
     mapper_key: tuple[str, ...] = ()
     """A table without a primary key: the keys of the NOT NULL columns, unique together, that the ORM
     identifies its rows by (SQLAlchemy's mapper `primary_key=`); the database has no primary key."""
+    core_name: str | None = None
+    """A table without a primary key and no such columns: no mapped class, but a Core `Table` bound to
+    this module-level name in models.py (`log_entries`), with Insert and Select schemas and no Update."""
 
     @cached_property
     def by_key(self) -> dict[str, Column]:

@@ -89,6 +89,12 @@ class ModelClass:
     relations: tuple[Field, ...]
     soft_delete: SoftDelete | None
     table_events: tuple[TableEvent, ...] = ()
+    table_ref: Code = Code("")
+    """The table in expressions: `User.__table__`, or a Core table's own name."""
+    core_name: Code | None = None
+    """A table without a mapped class: `core_name = Table(...)`, `columns` as its `Column(...)` items
+    (in `default`), `table_args` its constraints, `core_comment` its `comment=`."""
+    core_comment: Code | None = None
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,14 @@ def load_names(table: Table) -> tuple[str, str, str]:
     return load, many, one
 
 
+def mapped_tables(catalog: Catalog) -> tuple[Table, ...]:
+    """The tables with a mapped class: all but the Core ones (no primary key, no unique NOT NULL columns)."""
+    return tuple(table for table in catalog.tables if table.core_name is None)
+
+
 def load_specs(catalog: Catalog) -> tuple[ir.LoadSpec, ...]:
     specs = []
-    for table in catalog.tables:
+    for table in mapped_tables(catalog):
         load, many, one = load_names(table)
         relations = []
         for relation in table.relations:

@@ -70,7 +70,9 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
               ("sqlalchemy.ext.compiler", "compiles"), (SQLALCHEMY, "type_coerce")),
     "json": ((SQLALCHEMY, "cast"), (SQLALCHEMY, "Text"), (SQLALCHEMY, "type_coerce"),
              ("sqlalchemy.dialects.postgresql", "JSONB"), (PYDANTIC, "BaseModel"), ("pydantic_core", "SchemaValidator"),
-             ("collections.abc", "Callable"), (SQLALCHEMY, "event"), (ORM, "InstanceState")),
+             ("collections.abc", "Callable")),
+    # `_reads_checked`: mapped classes with typed JSON columns (a Core table's rows are no objects)
+    "checked_reads": ((SQLALCHEMY, "event"), (ORM, "InstanceState")),
     "enum": (("enum", ""),),
     "numeric": (*_TYPE_DECORATOR, ("decimal", ""), (SQLALCHEMY, "Numeric")),
     "sql_type": (("typing", "Any"), ("sqlalchemy.types", "UserDefinedType")),
@@ -99,6 +101,7 @@ class _Models:
         taken = {c.attr for t in tables for c in t.columns}
         taken |= {r.attr for t in tables for r in t.relations}
         taken |= {"Base", *(t.class_name for t in tables)}  # class names this module defines
+        taken |= {t.core_name for t in tables if t.core_name is not None}  # and its Core tables
         # imported from .types under their own names
         taken |= {e.name for e in catalog.enums} | {s.name for s in catalog.shapes}
         self.imports = Imports(taken)
@@ -124,12 +127,15 @@ class _Models:
             imports.name(ORM, module_name)
         imports.name("sqlalchemy.ext.asyncio", "AsyncAttrs")
         imports.name(SQLALCHEMY, "MetaData")
+        if any(table.core_name is not None for table in self.catalog.tables):
+            for name in ("Table", "Column", "TypedColumns", "Named"):
+                imports.name(SQLALCHEMY, name)
         models = tuple(self.model_class(table) for table in self.catalog.tables)
         flags = {
             "typed": self.uses_json_type or self.uses_array_type, "array": self.uses_array_type,
             "json": self.uses_json_type, "enum": self.uses_enum_values, "numeric": self.uses_scaleless_numeric,
             "sql_type": self.uses_sql_type, "aware": self.uses_aware_datetime,
-            "ddl_text": any(model.table_events for model in models),
+            "ddl_text": any(model.table_events for model in models), "checked_reads": bool(self.json_attrs),
         }
         _import_helpers(imports, flags)
         now_functions = tuple(now_function(self.imports, kind) for kind in ("timestamp", "time") if kind in self.now_kinds)
@@ -188,7 +194,7 @@ class _Models:
             return expression
         return expression + "()"
 
-    def sql_type(self, table: Table, column: Column, *, item: bool = False) -> str:
+    def sql_type(self, table: Table, column: Column, *, item: bool = False, core: bool = False) -> str:
         kind = column.type
         where = literal(f"{table.name}.{column.sql_name}")  # named in the errors of values that do not fit
         if column.array and not item:
@@ -243,7 +249,7 @@ class _Models:
             return self.enum_sql_type(column.enum)
         # json and jsonb: typed or not, values pass through one adapter-backed type
         self.uses_json_type = True
-        if not item:
+        if not item and not core:  # a Core table's rows are not loaded objects to check
             self.json_attrs.setdefault(table.class_name, []).append(column.attr)
         adapter = self.adapter(self.types.column_py_type(column))
         self.uses_jsonb_type = self.uses_jsonb_type or kind == "jsonb"
@@ -251,7 +257,27 @@ class _Models:
 
     # -- classes -------------------------------------------------------------------------------
 
+    def core_table(self, table: Table) -> ir.ModelClass:
+        """A table without a primary key nor unique NOT NULL columns: a Core `Table` on the Base's
+        metadata (create_all, migrations and DDL see it like any other), written and read by statements."""
+        assert table.core_name is not None
+        columns = tuple(self.orm_column(table, column, core=True) for column in table.columns)
+        doc = table.comment or f"The `{table.name}` table (no primary key: a Core table, no mapped class)."
+        doc += "\n\nWhat each column takes on insert, and gives when read (no Update schema):\n\n" + write_matrix(table)
+        table_args = build_table_args(self.imports, table, self.catalog)
+        if table.comment is not None:
+            table_args = table_args[:-1]  # the comment is the last item: `comment=` here
+        return ir.ModelClass(
+            name=Code(f"_{table.class_name}Columns"), docstring=docstring(doc, 4), table_name=literal(table.name),
+            table_args=table_args, table_args_line=None, mapper_args=None, columns=columns, relations=(),
+            soft_delete=None, table_events=on_update_triggers(self.imports, table), table_ref=Code(table.core_name),
+            core_name=Code(table.core_name),
+            core_comment=literal(table.comment) if table.comment is not None else None,
+        )
+
     def model_class(self, table: Table) -> ir.ModelClass:
+        if table.core_name is not None:
+            return self.core_table(table)
         imports = self.imports
         columns = tuple(self.orm_column(table, column) for column in table.columns)
         relations = tuple(relationship_field(self.catalog, self.imports, table, relation, self.class_aliases)
@@ -277,20 +303,25 @@ class _Models:
             relations=relations,
             soft_delete=soft_delete,
             table_events=on_update_triggers(self.imports, table),
+            table_ref=Code(f"{table.class_name}.__table__"),
         )
 
     @cached_property
     def overlapping_links(self) -> set[str]:
         return {r.through for t in self.catalog.tables for r in t.relations if r.through and r.overlaps}
 
-    def orm_column(self, table: Table, column: Column) -> ir.Field:
+    def orm_column(self, table: Table, column: Column, *, core: bool = False) -> ir.Field:
+        """`attr: Mapped[...] = mapped_column(...)`; for a Core table, its `Column(...)` (in `default`)."""
         imports = self.imports
-        value_type = self.types.value_type(column)
-        annotation = f"{imports.name(ORM, 'Mapped')}[{value_type}{' | None' if column.nullable else ''}]"
+        # a Core table's columns are typed by `TypedColumns` (`log_entries.c.message` is a `Column[str]`)
+        annotation = f"{imports.name(SQLALCHEMY if core else ORM, 'Named' if core else 'Mapped')}" \
+            f"[{self.types.value_type(column)}{' | None' if column.nullable else ''}]"
         args: list[str] = []
-        if column.sql_name != column.attr:
+        if column.sql_name != column.attr or core:
             args.append(literal(column.sql_name))
-        sql_type = self.sql_type(table, column)
+        sql_type = self.sql_type(table, column, core=core)
+        if core:  # an instance: a bare generic class (`Uuid`) leaves the Column's Python type open to pyright
+            sql_type = self.type_instance(sql_type)
         default_kind = column.default.kind if column.default is not None else ""
         array_type = None
         if column.array and default_kind == "literal":  # one type instance, also typing its SQL DEFAULT
@@ -320,7 +351,7 @@ class _Models:
             "unique": "True" if column.unique and not column.named_in_table_args else None,
             "index": "True" if column.index and not column.named_in_table_args else None,
         }
-        kwargs.update(self.orm_defaults(column, array_type))
+        kwargs.update(_orm_defaults(imports, self.types, self.now_kinds, column, array_type))
         if column.identity is not None and not column.primary_key:
             constant = next_number(imports, table, column)
             self.uses_next_number = True
@@ -335,6 +366,10 @@ class _Models:
             kwargs["server_onupdate"] = f"{imports.name(SQLALCHEMY, 'FetchedValue')}()"
         if column.comment is not None:
             kwargs["comment"] = literal(column.comment)
+        if core:  # keyed by the attribute (`log_entries.c.message`), as the Insert schema dumps it
+            kwargs = {"nullable": "False" if not column.nullable else None, **kwargs}
+            return ir.Field(Code(column.attr), Code(annotation), call(imports.name(SQLALCHEMY, "Column"), *args,
+                                                                      **kwargs))
         return ir.Field(Code(column.attr), Code(annotation), call(imports.name(ORM, "mapped_column"), *args, **kwargs))
 
     def column_type(self, name: str, value: str) -> str:
@@ -347,48 +382,50 @@ class _Models:
         self.column_types.setdefault(name, ir.Field(Code(name), Code(""), Code(value)))
         return name
 
-    def orm_defaults(self, column: Column, array_type: str | None = None) -> dict[str, str | None]:
-        imports = self.imports
-        out: dict[str, str | None] = {}
 
-        def func() -> str:
-            return imports.name(SQLALCHEMY, "func")
+def _orm_defaults(imports: Imports, types: TypeExpressions, now_kinds: set[str], column: Column,
+                  array_type: str | None = None) -> dict[str, str | None]:
+    """`default=`, `server_default=` and `onupdate=` of a column (its `now` function noted in `now_kinds`)."""
+    out: dict[str, str | None] = {}
 
-        def now() -> str:
-            if column.type in ("timestamp", "time"):  # SQLite's own has whole seconds (see `_Now`)
-                self.now_kinds.add(column.type)
-                return "_Now()" if column.type == "timestamp" else "_CurrentTime()"
-            return f"{func()}.{column.kind.now_function or 'now'}()"
+    def func() -> str:
+        return imports.name(SQLALCHEMY, "func")
 
-        default = column.default
-        if default is not None and default.kind == "now":
-            out["server_default"] = now()
-        elif default is not None and default.kind == "uuid":
-            out["default"] = f"{imports.module('uuid')}.uuid4"
-        elif default is not None and default.kind == "sql":
-            out["server_default"] = call(imports.name(SQLALCHEMY, "text"), literal(default.value))
-        elif default is not None and default.kind == "literal":
-            value = default.value
-            if column.array:
-                out["default"] = "list" if not value else f"lambda: {self.types.column_default(column)}"
-                if array_type is not None:  # the same list as the SQL DEFAULT, for raw SQL inserts
-                    out["server_default"] = call(imports.name(SQLALCHEMY, "literal"),
-                                                 self.types.column_default(column), array_type)
-            elif column.type in ("json", "jsonb"):
-                out["server_default"] = literal(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
-            elif column.type == "boolean":
-                out["server_default"] = f"{imports.name(SQLALCHEMY, 'true' if value else 'false')}()"
-            elif isinstance(value, (int, float, decimal.Decimal)):
-                out["server_default"] = call(imports.name(SQLALCHEMY, "text"), literal(str(value)))
-            elif isinstance(value, datetime.datetime):
-                out["server_default"] = literal(value.isoformat(sep=" "))
-            elif isinstance(value, (datetime.date, datetime.time)):
-                out["server_default"] = literal(value.isoformat())
-            elif isinstance(value, (uuid.UUID, str)):
-                out["server_default"] = literal(str(value))
-        if column.on_update_now:
-            out["onupdate"] = now()
-        return out
+    def now() -> str:
+        if column.type in ("timestamp", "time"):  # SQLite's own has whole seconds (see `_Now`)
+            now_kinds.add(column.type)
+            return "_Now()" if column.type == "timestamp" else "_CurrentTime()"
+        return f"{func()}.{column.kind.now_function or 'now'}()"
+
+    default = column.default
+    if default is not None and default.kind == "now":
+        out["server_default"] = now()
+    elif default is not None and default.kind == "uuid":
+        out["default"] = f"{imports.module('uuid')}.uuid4"
+    elif default is not None and default.kind == "sql":
+        out["server_default"] = call(imports.name(SQLALCHEMY, "text"), literal(default.value))
+    elif default is not None and default.kind == "literal":
+        value = default.value
+        if column.array:
+            out["default"] = "list" if not value else f"lambda: {types.column_default(column)}"
+            if array_type is not None:  # the same list as the SQL DEFAULT, for raw SQL inserts
+                out["server_default"] = call(imports.name(SQLALCHEMY, "literal"),
+                                             types.column_default(column), array_type)
+        elif column.type in ("json", "jsonb"):
+            out["server_default"] = literal(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+        elif column.type == "boolean":
+            out["server_default"] = f"{imports.name(SQLALCHEMY, 'true' if value else 'false')}()"
+        elif isinstance(value, (int, float, decimal.Decimal)):
+            out["server_default"] = call(imports.name(SQLALCHEMY, "text"), literal(str(value)))
+        elif isinstance(value, datetime.datetime):
+            out["server_default"] = literal(value.isoformat(sep=" "))
+        elif isinstance(value, (datetime.date, datetime.time)):
+            out["server_default"] = literal(value.isoformat())
+        elif isinstance(value, (uuid.UUID, str)):
+            out["server_default"] = literal(str(value))
+    if column.on_update_now:
+        out["onupdate"] = now()
+    return out
 
 
 def _numbered_or_computed(imports: Imports, column: Column) -> list[str]:

@@ -7,15 +7,15 @@ from schemagen.codegen import ir
 from schemagen.codegen.common import MODELS, ORM, SQLALCHEMY, keyword_tuple, tuple_display
 from schemagen.codegen.imports import Imports, member_sort_key
 from schemagen.codegen.literals import Code, literal
-from schemagen.codegen.loads import load_names, load_specs
+from schemagen.codegen.loads import load_names, load_specs, mapped_tables
 
 
 def relations_module(catalog: Catalog) -> ir.RelationsModule:
-    defined = {name for t in catalog.tables for name in (t.class_name, *load_names(t))}
+    defined = {name for t in mapped_tables(catalog) for name in (t.class_name, *load_names(t))}
     imports = Imports(defined - {"Base"})
     for name in ("Final", "Literal", "NamedTuple", "TypeAlias", "TypedDict", "cast", "Any"):
         imports.name("typing", name)
-    if len(catalog.tables) > 1:
+    if len(mapped_tables(catalog)) > 1:
         imports.name("typing", "overload")  # one overload of `eager` per model
     for name in ("Mapping", "Sequence"):
         imports.name("collections.abc", name)
@@ -27,7 +27,7 @@ def relations_module(catalog: Catalog) -> ir.RelationsModule:
     imports.name("sqlalchemy.orm.interfaces", "ORMOption")
     imports.name(MODELS, "Base")
     models = []
-    for table in catalog.tables:
+    for table in mapped_tables(catalog):
         imports.name(MODELS, table.class_name, exact=True)  # the other imports give way to it
         entries = tuple(_entry(catalog, relation) for relation in table.relations)
         models.append(ir.ModelRelations(Code(table.class_name), literal(table.class_name), entries))
@@ -72,9 +72,11 @@ def _entry(catalog: Catalog, relation: Relation) -> ir.RelationEntry:
 
 def init_module(catalog: Catalog) -> ir.InitModule:
     tables = catalog.tables
-    models = ["Base", *(t.class_name for t in tables)]
+    # a Core table (no primary key, no unique NOT NULL columns): its `Table` object, no Update schema
+    models = ["Base", *(t.core_name or t.class_name for t in tables)]
     relations = ["MODELS", "OrderBy", "RELATIONS", "RelationInfo", "eager"]
-    schemas = [f"{t.class_name}{kind}" for t in tables for kind in ("Insert", "Select", "Update")]
+    schemas = [f"{t.class_name}{kind}" for t in tables
+               for kind in (("Insert", "Select") if t.core_name else ("Insert", "Select", "Update"))]
     types = [e.name for e in catalog.enums] + [s.name for s in catalog.shapes]
     homes = [(".models", models), (".relations", relations), (".schemas", schemas), (".types", types)]
     return ir.InitModule(

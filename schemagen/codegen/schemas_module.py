@@ -115,7 +115,8 @@ class _Schemas:
         for table in self.catalog.tables:
             writable = [c for c in table.columns if not c.server_set]
             insert_fields = tuple(self.insert_field(c) for c in writable)
-            select_fields = tuple(self.select_field(c) for c in table.columns if not c.secret)
+            core = table.core_name is not None
+            select_fields = tuple(self.select_field(c, core=core) for c in table.columns if not c.secret)
             # a key or an `immutable: true` column is written once: an update that names it is refused
             fixed_columns = [c for c in table.columns if c.primary_key or c.immutable]
             updatable = [c for c in writable if c not in fixed_columns]
@@ -129,10 +130,14 @@ class _Schemas:
             ))
             schemas.append(ir.SchemaClass(
                 Code(f"{table.class_name}Select"), Code("_Select"),
-                docstring(f"A row of `{table.name}` as read back; validates ORM objects (`from_attributes`)."
+                docstring((f"A row of `{table.name}` as read back; validates Core rows (`row._mapping`, or the "
+                           "`Row` itself: `from_attributes`)." if core else
+                           f"A row of `{table.name}` as read back; validates ORM objects (`from_attributes`).")
                           + _leaves_out([c.key for c in table.columns if c.secret])),
                 select_fields,
             ))
+            if core:  # no row identity to update by: statements with their own WHERE
+                continue
             not_null = tuple(literal(c.attr) for c in updatable if not c.nullable)
             fixed = tuple(literal(name) for name in dict.fromkeys(n for c in fixed_columns for n in (c.key, c.attr)))
             uses_update = True
@@ -362,13 +367,16 @@ class _Schemas:
         annotation = self.with_field_info(annotation, self.alias_args(column, select=False))
         return ir.Field(Code(column.attr), Code(annotation), Code(default) if default is not None else None)
 
-    def select_field(self, column: Column) -> ir.Field:
+    def select_field(self, column: Column, *, core: bool = False) -> ir.Field:
         annotation = self.types.value_type(column) + (" | None" if column.nullable else "")
         if column.json_type is not None and any(self.catalog.shape(name) for name in column.json_type.named()):
             # what the column read is shown as stored, even where it breaks a rule for writing
             self.uses_as_stored = True
             annotation = f"{self.imports.name('typing', 'Annotated')}[{annotation}, _AsStored]"
-        annotation = self.with_field_info(annotation, self.alias_args(column, select=True))
+        extra = self.alias_args(column, select=True)
+        if core and column.sql_name != column.attr:  # a Core row is keyed by the columns' SQL names
+            extra = {"validation_alias": literal(column.sql_name), **extra}
+        annotation = self.with_field_info(annotation, extra)
         return ir.Field(Code(column.attr), Code(annotation), None)
 
     def update_field(self, column: Column) -> ir.Field:

@@ -13,7 +13,7 @@ from schemagen.format.style import fits
 
 def table_args(imports: Imports, table: Table, catalog: Catalog) -> tuple[Code, ...]:
     """`__table_args__`: the named key, composite foreign keys, uniques, indexes, checks and the table's comment."""
-    sql = {c.key: literal(c.sql_name) for c in table.columns}
+    sql = {c.key: literal(column_ref(table, c)) for c in table.columns}
     sa = imports
     args: list[Code] = []
     if table.primary_key_given_name is not None:
@@ -52,10 +52,16 @@ def table_args(imports: Imports, table: Table, catalog: Catalog) -> tuple[Code, 
     return tuple(args)
 
 
+def column_ref(table: Table, column: Column) -> str:
+    """A column as a constraint names it: its SQL name, but a Core table's column by its key (`.c.<attr>`),
+    which is how SQLAlchemy looks a constraint's column names up in `Table.c`."""
+    return column.attr if table.core_name is not None else column.sql_name
+
+
 def foreign_key_item(imports: Imports, table: Table, fk: ForeignKey, catalog: Catalog) -> Code:
     """A composite foreign key: `ForeignKeyConstraint([own columns], [target.columns], ...)`."""
     target = catalog.table(fk.target_table)
-    own = "[" + ", ".join(literal(table.column(key).sql_name) for key in fk.columns) + "]"
+    own = "[" + ", ".join(literal(column_ref(table, table.column(key))) for key in fk.columns) + "]"
     referenced = "[" + ", ".join(literal(f"{target.name}.{target.column(key).sql_name}") for key in fk.target_columns) + "]"
     return item_call(imports.name(SQLALCHEMY, "ForeignKeyConstraint"), own, referenced,
                      ondelete=literal(fk.on_delete.upper()) if fk.on_delete else None,
@@ -73,7 +79,7 @@ def index_item(imports: Imports, table: Table, index: Index) -> Code:
     for part in index.parts:
         if part.expr is None and not part.descending:
             assert part.column is not None
-            sql_name = table.column(part.column).sql_name
+            sql_name = column_ref(table, table.column(part.column))
             parts.append(literal(sql_name))
             if part.ops:
                 ops[sql_name] = part.ops

@@ -190,6 +190,8 @@ class _TypeScript:
                 _doc(f"A new row of `{table.name}`: columns the database fills in are left out."),
                 tuple(field(c, c.nullable or (c.default is not None and c.default.kind == "literal"), True)
                       for c in writable)))
+            if table.core_name is not None:  # a Core table has no Update schema
+                continue
             tables.append(TsInterface(
                 Code(f"{table.class_name}Update"),
                 _doc(f"A change to a `{table.name}` row: a field left out keeps its value; `null` clears a "

@@ -66,12 +66,13 @@ def rows(table: Table) -> list[tuple[str, str, str, str]]:
 
 
 def matrix(table: Table) -> str:
-    """The table as aligned Markdown."""
-    body = rows(table)
-    widths = [max(len(row[i]) for row in [HEADER, *body]) for i in range(4)]
+    """The table as aligned Markdown; a Core table's without the update column (it has no Update schema)."""
+    kept = (0, 1, 3) if table.core_name is not None else (0, 1, 2, 3)
+    header, body = tuple(HEADER[i] for i in kept), [tuple(row[i] for i in kept) for row in rows(table)]
+    widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(kept))]
 
     def line(cells: tuple[str, ...]) -> str:
         return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths)) + " |"
 
     rule = "|" + "|".join("-" * (width + 2) for width in widths) + "|"
-    return "\n".join([line(HEADER), rule, *(line(row) for row in body)])
+    return "\n".join([line(header), rule, *(line(row) for row in body)])

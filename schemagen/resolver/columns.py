@@ -125,10 +125,10 @@ def _columns(ctx: Context, table: ResolvedTable) -> None:
     # still declares the key, and every table without one is reported, whatever else is wrong.
     if not table.spec.primary_key and not any(c.primary_key for c in table.spec.columns.values()):
         table.mapper_key = _mapper_key(table)
-        if not table.mapper_key:
-            ctx.fail(table.path, f"table `{table.name}` has no primary key, and no unique NOT NULL columns to "
-                     "map its rows by", "add `primary_key: true` to a column or `primary_key: [a, b]` to the table, "
-                     "or make a column `unique: true, nullable: false`", key=True)
+        if not table.mapper_key:  # no row identity at all: a Core table (written and read by statements)
+            table.core_name = names.core_table_name(table.name, table.class_name)
+            ctx.claim(table.core_name, table.path, f"table `{table.name}` (no primary key) is the Core table",
+                      f"the Core table of `{table.name}`")
 
 
 def _mapper_key(table: ResolvedTable) -> list[str]:

@@ -98,6 +98,7 @@ class ResolvedTable:
     relations: dict[str, ResolvedRelation] = field(default_factory=dict)
     fks: list[ForeignKey] = field(default_factory=list)
     mapper_key: list[str] = field(default_factory=list)  # no primary key: the unique NOT NULL columns mapped by
+    core_name: str | None = None  # not even those: a Core `Table` under this name
 
 
 class Context:

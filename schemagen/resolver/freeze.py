@@ -162,7 +162,7 @@ def _table(ctx: Context, table: ResolvedTable) -> catalog.Table:
         relations=tuple(_relation(ctx, relation) for relation in table.relations.values()),
         foreign_keys=tuple(_foreign_key(ctx, fk) for fk in table.fks),
         uniques=uniques, indexes=indexes, checks=checks, comment=spec.comment, soft_delete=spec.soft_delete,
-        primary_key_given_name=key_name, mapper_key=tuple(table.mapper_key),
+        primary_key_given_name=key_name, mapper_key=tuple(table.mapper_key), core_name=table.core_name,
     )
 
 

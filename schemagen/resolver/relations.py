@@ -44,6 +44,14 @@ def _relation(ctx: Context, table: ResolvedTable, name: str, attr: str, spec: Re
                  f"{did_you_mean(target_name, ctx.tables)}")
         return None
     target = ctx.tables[target_name]
+    core = next((t for t in (table, target, ctx.tables.get(spec.through or "")) if t is not None and t.core_name), None)
+    if core is not None:  # no mapped class to hang a relationship on, nor to load one of
+        fix = (f"give `{core.name}` a primary key or a unique NOT NULL column, or join `{core.name}` in a query "
+               f"(its foreign keys stay)")
+        ctx.fail(path, f"relation `{name}`: table `{core.name}` has no primary key nor unique NOT NULL columns, so "
+                 "it is a Core table without a mapped class, and relations cannot go from, to or through it", fix,
+                 key=True)
+        return None
     relation = ResolvedRelation(name, attr, table.name, target_name, "", spec, path)
     if spec.through is not None:
         if spec.one is not None:

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
         Membership,
         Token,
         User,
+        log_entries,
     )
     from .relations import (
         MODELS,
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
         eager,
     )
     from .schemas import (
+        LogEntryInsert,
+        LogEntrySelect,
         MembershipInsert,
         MembershipSelect,
         MembershipUpdate,
@@ -34,6 +37,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Base",
+    "LogEntryInsert",
+    "LogEntrySelect",
     "MODELS",
     "Membership",
     "MembershipInsert",
@@ -51,6 +56,7 @@ __all__ = [
     "UserSelect",
     "UserUpdate",
     "eager",
+    "log_entries",
 ]
 
 _MODULES = {
@@ -59,6 +65,7 @@ _MODULES = {
         "Token",
         "Membership",
         "User",
+        "log_entries",
     ),
     ".relations": (
         "MODELS",
@@ -77,6 +84,8 @@ _MODULES = {
         "UserInsert",
         "UserSelect",
         "UserUpdate",
+        "LogEntryInsert",
+        "LogEntrySelect",
     ),
 }
 

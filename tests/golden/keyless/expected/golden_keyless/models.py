@@ -2,23 +2,224 @@
 """SQLAlchemy models of the `golden_keyless` schema."""
 
 import datetime
-from typing import Any
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+import sqlalchemy.dialects.postgresql
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import SchemaValidator
 from sqlalchemy import (
+    CheckConstraint,
+    Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
+    Named,
     String,
+    Table,
     Text,
+    TypedColumns,
     UniqueConstraint,
+    Uuid,
+    cast,
     func,
+    type_coerce,
 )
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.event import listen
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.schema import ExecutableDDLElement
+from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+_T = TypeVar("_T")
+
+
+def _located(error: ValidationError, column: str) -> ValidationError:
+    """The same errors, titled with the column (`2 validation errors for memories.context`)."""
+    details: list[Any] = []
+    for e in error.errors(include_url=False):
+        detail = {
+            "type": e["type"],
+            "loc": e["loc"],
+            "input": e["input"],
+            "ctx": e.get("ctx", {}),
+        }
+        details.append(detail)
+    return ValidationError.from_exception_data(column, details)
+
+
+_RULES = frozenset(
+    {
+        "ge",
+        "gt",
+        "le",
+        "lt",
+        "multiple_of",
+        "min_length",
+        "max_length",
+        "pattern",
+        "max_digits",
+        "decimal_places",
+    }
+)
+
+
+def _stored_as(schema: Any) -> Any:
+    """A copy of a Pydantic core schema that checks JSON types only, to read what others wrote.
+
+    Bounds, lengths and patterns are rules for writing; a shape keeps the keys it does not know (in
+    `model_extra`), so writing the value back unchanged fails on them instead of dropping them.
+    """
+    # walked as plain data: `isinstance` would narrow it to unknown types
+    node: Any = schema
+    if isinstance(schema, list):
+        return [_stored_as(item) for item in node]
+    if not isinstance(schema, dict):
+        return schema
+    if node.get("type") in ("function-after", "function-before"):
+        return _stored_as(node["schema"])
+    if node.get("type") == "model":
+        fields = {**_stored_as(node["schema"]), "extra_behavior": "allow"}
+        construct = {"type": "no-info", "function": _constructor(node["cls"])}
+        read = {"type": "function-after", "function": construct, "schema": fields}
+        return read if "ref" not in node else {**read, "ref": node["ref"]}
+    return {key: _stored_as(value) for key, value in node.items() if key not in _RULES}
+
+
+def _constructor(shape: type[BaseModel]) -> Callable[[Any], BaseModel]:
+    def construct(validated: Any) -> BaseModel:
+        values, unknown, given = validated
+        made = shape.model_construct(given - set(unknown or ()), **values)
+        if unknown:
+            object.__setattr__(made, "__pydantic_extra__", unknown)
+        return made
+
+    return construct
+
+
+class _JSONOperators(JSONB.Comparator[Any]):
+    """PostgreSQL's JSON operators, with answers that do not depend on the database."""
+
+    @property
+    def astext(self) -> Any:
+        # SQLite's `->>` gives numbers as numbers; PostgreSQL's gives text
+        return cast(super().astext, Text)
+
+
+class _JSONElement(JSONB):
+    """A value inside a JSON column (`column["key"]`): plain JSON data, not the column's shape."""
+
+    comparator_factory = _JSONOperators
+
+
+class _JSONComparator(TypeDecorator.Comparator[Any], _JSONOperators):
+    def __getitem__(self, index: Any) -> Any:
+        return type_coerce(self.expr, _JSONElement())[index]
+
+
+class _JSONOf(TypeDecorator[_T]):
+    """JSON checked by a Pydantic type when written and parsed into that type when read."""
+
+    # Every value written is validated whole, whatever its form (a mapping, a shape instance, one
+    # made by `model_copy(update=...)`); the error names the column. PostgreSQL's JSON operators
+    # stay available (`column["key"].astext`, `column.contains(...)`).
+
+    impl = sqlalchemy.dialects.postgresql.JSON
+    cache_ok = True
+    # an explicit None is SQL NULL, not "use the default"
+    should_evaluate_none = True
+
+    @property
+    def comparator_factory(self) -> type[_JSONComparator]:  # type: ignore[override]
+        return _JSONComparator
+
+    def __init__(self, adapter: TypeAdapter[_T], column: str) -> None:
+        super().__init__(none_as_null=True)
+        self.adapter = adapter
+        self.column = column
+        self.stored: SchemaValidator | None = None
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(self.impl_instance)
+        # stored as JSON text in a TEXT column: a column declared JSON has numeric affinity on
+        # SQLite, which would turn the JSON `0.0` into the integer 0
+        return dialect.type_descriptor(Text())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        try:
+            checked = self.adapter.validate_python(value)
+        except ValidationError as error:
+            raise _located(error, self.column) from None
+        if dialect.name == "postgresql":
+            return self.adapter.dump_python(checked, mode="json", by_alias=True)
+        return self.adapter.dump_json(checked, by_alias=True).decode()
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> _T | None:
+        if value is None:
+            return None
+        text = isinstance(value, str) and dialect.name != "postgresql"
+        try:
+            return (
+                self.adapter.validate_json(value)
+                if text
+                else self.adapter.validate_python(value)
+            )
+        except ValidationError:
+            # written by another writer, or under older rules: read it as it is stored
+            pass
+        if self.stored is None:
+            self.stored = SchemaValidator(_stored_as(self.adapter.core_schema))
+        try:
+            stored: _T = (
+                self.stored.validate_json(value)
+                if text
+                else self.stored.validate_python(value)
+            )
+        except ValidationError as error:
+            # the row is not known here: loading a model raises naming it (`_reads_checked`)
+            unreadable: Any = _Unreadable(_located(error, self.column))
+            stored = unreadable
+        return stored
+
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:
+        # what a query compares with (a key, a path, a fragment for `contains`) is not a whole value
+        return self.impl_instance.coerce_compared_value(op, value)
+
+
+class _Unreadable:
+    """A typed JSON value stored with the wrong JSON type: using it raises its validation error."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: ValidationError) -> None:
+        self.error = error
+
+    def __getattr__(self, name: str) -> Any:
+        raise self.error
+
+    def __bool__(self) -> bool:
+        raise self.error
+
+    def __repr__(self) -> str:
+        return f"<unreadable {self.error.title}>"
+
+
+class _JSONBOf(_JSONOf[_T]):
+    """`_JSONOf` stored as `jsonb` on PostgreSQL, with its operators (`has_key`, `contains`)."""
+
+    impl = JSONB
+    cache_ok = True
 
 
 class _Now(FunctionElement[datetime.datetime]):
@@ -41,6 +242,23 @@ def _now_sqlite(element: _Now, compiler: SQLCompiler, **kw: Any) -> str:
     return "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
 
 
+class _DDLText(ExecutableDDLElement):
+    """A DDL statement as text (SQLAlchemy's `DDL` takes `%(table)s` substitutions and no annotations)."""
+
+    inherit_cache = False
+
+    def __init__(self, statement: str) -> None:
+        self.statement = statement
+
+
+@compiles(_DDLText)
+def _ddl_text_sql(element: _DDLText, compiler: DDLCompiler, **kw: Any) -> str:
+    # a driver that reads `%` as a placeholder gets it doubled, as with SQLAlchemy's own DDL
+    if compiler.dialect.paramstyle in ("format", "pyformat"):
+        return element.statement.replace("%", "%%")
+    return element.statement
+
+
 class Base(AsyncAttrs, DeclarativeBase):
     """Declarative base of the `golden_keyless` models; constraint names follow one convention."""
 
@@ -57,6 +275,9 @@ class Base(AsyncAttrs, DeclarativeBase):
         },
     )
     __mapper_args__ = {"eager_defaults": True}
+
+
+_ANY_ADAPTER = TypeAdapter(Any)
 
 
 class Token(Base):
@@ -124,3 +345,85 @@ class User(Base):
     tokens: Mapped[list["Token"]] = relationship(
         back_populates="user", cascade="all, delete", passive_deletes=True, lazy="raise"
     )
+
+
+class _LogEntryColumns(TypedColumns):
+    """An append-only log; its rows have no identity.
+
+    What each column takes on insert, and gives when read (no Update schema):
+
+    | column       | insert                     | select      |
+    |--------------|----------------------------|-------------|
+    | `at`         | set by the database (now)  | never null  |
+    | `level`      | optional, default `'info'` | never null  |
+    | `message`    | required                   | never null  |
+    | `class`      | optional, default null     | may be null |
+    | `user_id`    | optional, default null     | may be null |
+    | `context`    | optional, default null     | may be null |
+    | `seen_at`    | set by the database (now)  | may be null |
+    | `request_id` | optional, default null     | may be null |"""
+
+    at: Named[datetime.datetime] = Column(
+        "at", DateTime(), nullable=False, server_default=_Now()
+    )
+    level: Named[str] = Column(
+        "level", String(8), nullable=False, server_default="info"
+    )
+    message: Named[str] = Column("msg", Text(), nullable=False)
+    class_: Named[str | None] = Column("class", Text())
+    user_id: Named[int | None] = Column(
+        "user_id", Integer(), ForeignKey("users.id", ondelete="SET NULL")
+    )
+    context: Named[Any | None] = Column(
+        "context", _JSONBOf(_ANY_ADAPTER, "log_entries.context")
+    )
+    seen_at: Named[datetime.datetime | None] = Column(
+        "seen_at", DateTime(), server_default=_Now(), onupdate=_Now()
+    )
+    request_id: Named[uuid.UUID | None] = Column("request_id", Uuid(), unique=True)
+
+
+log_entries = Table(
+    "log_entries",
+    Base.metadata,
+    _LogEntryColumns,
+    Index("ix_log_entries_user_id_at", "user_id", "at"),
+    Index("ix_log_entries_class_msg", "class_", "message"),
+    CheckConstraint(
+        "level IN ('debug', 'info', 'warn', 'error')",
+        name="level_known",
+    ),
+    CheckConstraint('length("level") >= 3', name="level_min_length_3"),
+    comment="An append-only log; its rows have no identity.",
+)
+
+
+# `on_update: now` kept by the database too: raw SQL updates move the time
+listen(
+    log_entries,
+    "after_create",
+    _DDLText(
+        'CREATE OR REPLACE FUNCTION "log_entries_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."seen_at" IS NOT DISTINCT FROM OLD."seen_at" THEN NEW."seen_at" := now(); END IF; RETURN NEW; END$$'
+    ).execute_if(dialect="postgresql"),
+)
+listen(
+    log_entries,
+    "after_create",
+    _DDLText(
+        'CREATE TRIGGER "log_entries_on_update_now" BEFORE UPDATE ON "log_entries" FOR EACH ROW EXECUTE FUNCTION "log_entries_on_update_now"()'
+    ).execute_if(dialect="postgresql"),
+)
+listen(
+    log_entries,
+    "after_drop",
+    _DDLText('DROP FUNCTION IF EXISTS "log_entries_on_update_now"()').execute_if(
+        dialect="postgresql"
+    ),
+)
+listen(
+    log_entries,
+    "after_create",
+    _DDLText(
+        'CREATE TRIGGER "log_entries_on_update_now" AFTER UPDATE ON "log_entries" FOR EACH ROW WHEN NEW."seen_at" IS OLD."seen_at" BEGIN UPDATE "log_entries" SET "seen_at" = CASE WHEN NEW."seen_at" IS OLD."seen_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."seen_at" END WHERE rowid = NEW.rowid; END'
+    ).execute_if(dialect="sqlite"),
+)

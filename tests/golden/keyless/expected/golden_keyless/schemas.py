@@ -2,6 +2,7 @@
 """Pydantic schemas of the `golden_keyless` schema: per table an Insert, a Select and an Update schema."""
 
 import datetime
+import uuid
 from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Self
 
@@ -11,6 +12,7 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
+    JsonValue,
     ModelWrapValidatorHandler,
     ValidationError,
     model_validator,
@@ -239,6 +241,38 @@ class UserUpdate(_PartialUpdate):
 
     _fixed = frozenset({"id"})
     name: str | None = None
+
+
+class LogEntryInsert(_Insert):
+    """Fields to insert a row into `log_entries`; server-set columns are left out."""
+
+    model_config = ConfigDict(validate_by_name=True)
+
+    level: Annotated[str, Field(max_length=8, min_length=3)] = "info"
+    message: str
+    class_: Annotated[
+        str | None,
+        Field(validation_alias="class", serialization_alias="class"),
+    ] = None
+    user_id: _Integer | None = None
+    context: JsonValue | None = None
+    request_id: uuid.UUID | None = None
+
+
+class LogEntrySelect(_Select):
+    """A row of `log_entries` as read back; validates Core rows (`row._mapping`, or the `Row` itself: `from_attributes`)."""
+
+    at: datetime.datetime
+    level: str
+    message: Annotated[str, Field(validation_alias="msg")]
+    class_: Annotated[
+        str | None,
+        Field(validation_alias="class", serialization_alias="class"),
+    ]
+    user_id: int | None
+    context: JsonValue | None
+    seen_at: datetime.datetime | None
+    request_id: uuid.UUID | None
 
 
 class TokenWithUser(TokenSelect, _Loaded):
