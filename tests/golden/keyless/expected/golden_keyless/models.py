@@ -424,6 +424,6 @@ listen(
     log_entries,
     "after_create",
     _DDLText(
-        'CREATE TRIGGER "log_entries_on_update_now" AFTER UPDATE ON "log_entries" FOR EACH ROW WHEN NEW."seen_at" IS OLD."seen_at" BEGIN UPDATE "log_entries" SET "seen_at" = CASE WHEN NEW."seen_at" IS OLD."seen_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."seen_at" END WHERE rowid = NEW.rowid; END'
+        'CREATE TRIGGER "log_entries_on_update_now" AFTER UPDATE OF "at", "level", "msg", "class", "user_id", "context", "request_id" ON "log_entries" FOR EACH ROW WHEN NEW."seen_at" IS OLD."seen_at" BEGIN UPDATE "log_entries" SET "seen_at" = CASE WHEN NEW."seen_at" IS OLD."seen_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."seen_at" END WHERE rowid = NEW.rowid; END'
     ).execute_if(dialect="sqlite"),
 )
