@@ -134,7 +134,8 @@ def remember(out_dir: Path, manifests: dict[str, bytes]) -> None:
             os.unlink(temporary)
 
 
-def up_to_date(spec_files: list[Path], out_dir: Path, line_length: int) -> dict[str, int] | None:
+def up_to_date(spec_files: list[Path], out_dir: Path, line_length: int,
+               options: dict[str, bool] | None = None) -> dict[str, int] | None:
     """Package name -> files checked, when `out_dir` provably holds what a build of `spec_files`
     laid out for `line_length` columns would write; None when that cannot be shown this way (then the caller generates and compares)."""
     if not formatter_installed():
@@ -161,7 +162,7 @@ def up_to_date(spec_files: list[Path], out_dir: Path, line_length: int) -> dict[
         files = data.get("files")
         if not isinstance(files, dict) or not files or not all(isinstance(v, str) for v in files.values()):
             return None
-        if raw != manifest_bytes(spec_file.name, spec_sha256, files, line_length):  # exactly what build writes
+        if raw != manifest_bytes(spec_file.name, spec_sha256, files, line_length, options):  # exactly what build writes
             return None
         for name, recorded_hash in files.items():
             if not isinstance(name, str) or "/" in name or name.startswith("."):
