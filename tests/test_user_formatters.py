@@ -37,8 +37,10 @@ def _formatters_pass(folders: list[Path], line_length: int) -> None:
                                   f"--line-length={line_length}", f"--target-version={TARGET}", *paths],
                                  capture_output=True, text=True, timeout=600)
     assert ruff_format.returncode == 0, ruff_format.stdout + ruff_format.stderr
+    # at the project's line length, as the project's ruff is configured (isort wraps imports at it)
     ruff_check = subprocess.run([str(BIN / "ruff"), "check", "--isolated", "--no-cache", "--select", "I,F,UP",
-                                 f"--target-version={TARGET}", *paths], capture_output=True, text=True, timeout=600)
+                                 f"--line-length={line_length}", f"--target-version={TARGET}", *paths],
+                                capture_output=True, text=True, timeout=600)
     assert ruff_check.returncode == 0, ruff_check.stdout + ruff_check.stderr
 
 

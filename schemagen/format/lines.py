@@ -38,7 +38,7 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _COMPOUND = re.compile(r"(?:class|def|async|if|elif|else|for|while|try|except|finally|with|match|case)\b|@")
-_DOCSTRING = re.compile(r'"""(?:[^"\\\n]|\\[^\n])*"""')
+_DOCSTRING = re.compile(r'"""(?:[^"\\\n]|\\[^\n]|"(?!""))*"""')
 _SIMPLE_DOC_BODY = re.compile(r"[^\s\"\\](?:.*[^\s\"\\])?|\\.*[^\s\"\\]")
 
 
@@ -368,11 +368,25 @@ def _needs_whole(chunk: Sequence[_Line]) -> bool:
     first_in_block = _first_in_block(chunk)
     for index, line in enumerate(chunk):
         if (not _fits(line) and _COMPOUND.match(line.text.lstrip(" "))
-                and lay_out_header(line.text, line.indent) is None):
+                and lay_out_header(line.text, line.indent) is None and not _exploded_header(line)):
             return True
         if line.multiline_string and not (index in first_in_block and _is_docstring(line)):
             return True
     return False
+
+
+def _exploded_header(line: _Line) -> bool:
+    """Whether a multi-line `def` header is in the form `lay_out_header` writes (one parameter a
+    line, magic trailing comma), which black and ruff keep at any line length."""
+    physical = line.text.split("\n")
+    if len(physical) < 3 or not physical[0].endswith("(") or line.multiline_string:
+        return False
+    inner = " " * (line.indent + 4)
+    params = physical[1:-1]
+    if any(not p.startswith(inner) or p[len(inner)] == " " or not p.endswith(",") for p in params):
+        return False
+    joined = physical[0] + ", ".join(p[len(inner) : -1] for p in params) + physical[-1].lstrip(" ")
+    return lay_out_header(joined, line.indent) == line.text
 
 
 def _first_in_block(chunk: Sequence[_Line]) -> set[int]:
@@ -397,7 +411,8 @@ def _classify(line: _Line, first_in_block: bool) -> Part:
         if _proven_docstring(line):
             return text + "\n"
         return Piece(DOCSTRING, depth, text[line.indent :] + "\n")  # inner lines as they are
-    if _fits(line) or (line.physical > 1 and not line.multiline_string and (_black_wrapped(line) or _exploded(line))):
+    if _fits(line) or (line.physical > 1 and not line.multiline_string
+                       and (_black_wrapped(line) or _exploded(line) or _exploded_header(line))):
         return text + "\n"
     laid = None
     if line.physical == 1:

@@ -95,7 +95,8 @@ class Membership(Base):
     |-----------|------------------------|--------------------------|-------------|
     | `user_id` | required               | optional; null refused   | never null  |
     | `team`    | required               | optional; null refused   | never null  |
-    | `role`    | optional, default null | optional; null clears it | may be null |"""
+    | `role`    | optional, default null | optional; null clears it | may be null |
+    """
 
     __tablename__ = "memberships"
     __mapper_args__ = {"eager_defaults": True, "primary_key": ["user_id", "team"]}
@@ -114,7 +115,8 @@ class User(Base):
     | column | insert                   | update                   | select      |
     |--------|--------------------------|--------------------------|-------------|
     | `id`   | numbered by the database | refused (primary key)    | never null  |
-    | `name` | optional, default null   | optional; null clears it | may be null |"""
+    | `name` | optional, default null   | optional; null clears it | may be null |
+    """
 
     __tablename__ = "users"
 

@@ -69,17 +69,17 @@ class _ArrayTest(FunctionElement[bool]):
 
 class _ArrayContains(_ArrayTest):
     inherit_cache = True
-    sqlite = "NOT EXISTS (SELECT value FROM json_each({1}) EXCEPT SELECT value FROM json_each({0}))"
+    sqlite = "NOT EXISTS ({1} EXCEPT {0})"
 
 
 class _ArrayContainedBy(_ArrayTest):
     inherit_cache = True
-    sqlite = "NOT EXISTS (SELECT value FROM json_each({0}) EXCEPT SELECT value FROM json_each({1}))"
+    sqlite = "NOT EXISTS ({0} EXCEPT {1})"
 
 
 class _ArrayOverlap(_ArrayTest):
     inherit_cache = True
-    sqlite = "EXISTS (SELECT value FROM json_each({0}) INTERSECT SELECT value FROM json_each({1}))"
+    sqlite = "EXISTS ({0} INTERSECT {1})"
 
 
 class _ArrayItem(FunctionElement[Any]):
@@ -109,32 +109,38 @@ def _as_postgresql(
 @compiles(_ArrayContainedBy, "sqlite")
 @compiles(_ArrayOverlap, "sqlite")
 def _array_test_on_sqlite(element: _ArrayTest, compiler: SQLCompiler, **kw: Any) -> str:
-    column, other = (
-        compiler.process(clause, **kw) for clause in list(element.clauses)[1:]
-    )
+    clauses = list(element.clauses)[1:]
+    column, other = (compiler.process(clause, **kw) for clause in clauses)
+    each = [f"SELECT value FROM json_each({sql})" for sql in (column, other)]
+    test = element.sqlite.format(*each)
     # NULL as PostgreSQL answers it, so that `~` and `not_()` agree too
-    return f"CASE WHEN {column} IS NULL OR {other} IS NULL THEN NULL ELSE {element.sqlite.format(column, other)} END"
+    nulls = f"{column} IS NULL OR {other} IS NULL"
+    return f"CASE WHEN {nulls} THEN NULL ELSE {test} END"
 
 
 @compiles(_ArrayItem, "sqlite")
 def _array_item_on_sqlite(element: _ArrayItem, compiler: SQLCompiler, **kw: Any) -> str:
-    column, path = (
-        compiler.process(clause, **kw) for clause in list(element.clauses)[1:]
-    )
+    clauses = list(element.clauses)[1:]
+    column, path = (compiler.process(clause, **kw) for clause in clauses)
     return f"json_extract({column}, {path})"
 
 
-class _ArrayComparator(
-    TypeDecorator.Comparator[Any], sqlalchemy.dialects.postgresql.ARRAY.Comparator[Any]
+class _ArrayOps(
+    TypeDecorator.Comparator[Any],
+    sqlalchemy.dialects.postgresql.ARRAY.Comparator[Any],
 ):
     def contains(self, other: Any, **kwargs: Any) -> ColumnElement[bool]:
         return _ArrayContains(
-            super().contains(other, **kwargs), self.expr, self._operand(other)
+            super().contains(other, **kwargs),
+            self.expr,
+            self._operand(other),
         )
 
     def contained_by(self, other: Any) -> ColumnElement[bool]:
         return _ArrayContainedBy(
-            super().contained_by(other), self.expr, self._operand(other)
+            super().contained_by(other),
+            self.expr,
+            self._operand(other),
         )
 
     def overlap(self, other: Any) -> ColumnElement[bool]:
@@ -149,7 +155,10 @@ class _ArrayComparator(
         # `$[#]` is past the end: NULL, as PostgreSQL
         path = f"$[{index - 1}]" if index >= 1 else "$[#]"
         return _ArrayItem(
-            as_postgresql, self.expr, literal(path), item_type=array_type.item_type
+            as_postgresql,
+            self.expr,
+            literal(path),
+            item_type=array_type.item_type,
         )
 
     def _operand(self, other: Any) -> Any:
@@ -169,8 +178,8 @@ class _ArrayOf(TypeDecorator[list[_T]]):
     should_evaluate_none = True
 
     @property
-    def comparator_factory(self) -> type[_ArrayComparator]:  # type: ignore[override]
-        return _ArrayComparator
+    def comparator_factory(self) -> type[_ArrayOps]:  # type: ignore[override]
+        return _ArrayOps
 
     def __init__(
         self,
@@ -216,14 +225,20 @@ class _AwareDateTime(TypeDecorator[datetime.datetime]):
     cache_ok = True
 
     def process_bind_param(
-        self, value: datetime.datetime | None, dialect: Dialect
+        self,
+        value: datetime.datetime | None,
+        dialect: Dialect,
     ) -> datetime.datetime | None:
-        if value is None or value.tzinfo is None or dialect.name == "postgresql":
+        if value is None or value.tzinfo is None:
+            return value
+        if dialect.name == "postgresql":
             return value
         return value.astimezone(datetime.UTC).replace(tzinfo=None)
 
     def process_result_value(
-        self, value: datetime.datetime | None, dialect: Dialect
+        self,
+        value: datetime.datetime | None,
+        dialect: Dialect,
     ) -> datetime.datetime | None:
         if value is None or value.tzinfo is not None:
             return value
@@ -465,7 +480,8 @@ class Invite(Base):
     |--------|--------------------------|--------------------------|-------------|
     | `id`   | numbered by the database | refused (primary key)    | never null  |
     | `code` | optional, default null   | optional; null clears it | may be null |
-    | `uses` | optional, default null   | optional; null clears it | may be null |"""
+    | `uses` | optional, default null   | optional; null clears it | may be null |
+    """
 
     __tablename__ = "invites"
     __table_args__ = (CheckConstraint('"uses" >= 0', name="uses_ge_0"),)
