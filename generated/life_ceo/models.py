@@ -101,8 +101,9 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     return ValidationError.from_exception_data(column, details)
 
 
-_RULES = frozenset(("ge", "gt", "le", "lt", "multiple_of", "pattern"))
-_RULES |= {"min_length", "max_length", "max_digits", "decimal_places"}
+_BOUNDS = ("ge", "gt", "le", "lt", "multiple_of", "pattern")
+_SIZES = ("min_length", "max_length", "max_digits", "decimal_places")
+_RULES = frozenset((*_BOUNDS, *_SIZES))
 
 
 def _stored_as(schema: Any) -> Any:
@@ -515,12 +516,19 @@ def _now_sqlite(element: _Now, compiler: SQLCompiler, **kw: Any) -> str:
 
 
 class _DDLText(ExecutableDDLElement):
-    """A DDL statement as text (SQLAlchemy's `DDL` takes `%(table)s` substitutions and no annotations)."""
+    """A DDL statement as text (SQLAlchemy's `DDL` takes `%(table)s`
+    substitutions and no annotations).
+    """
 
     inherit_cache = False
 
     def __init__(self, statement: str) -> None:
         self.statement = statement
+
+
+def _ddl(statement: str, dialect: str) -> _DDLText:
+    """`statement`, run only on `dialect`."""
+    return _DDLText(statement).execute_if(dialect=dialect)
 
 
 @compiles(_DDLText)
@@ -845,30 +853,31 @@ class User(Base):
 listen(
     User.__table__,
     "after_create",
-    _DDLText(
-        'CREATE OR REPLACE FUNCTION "users_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    User.__table__,
-    "after_create",
-    _DDLText(
-        'CREATE TRIGGER "users_on_update_now" BEFORE UPDATE ON "users" FOR EACH ROW EXECUTE FUNCTION "users_on_update_now"()'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    User.__table__,
-    "after_drop",
-    _DDLText('DROP FUNCTION IF EXISTS "users_on_update_now"()').execute_if(
-        dialect="postgresql"
+    _ddl(
+        'CREATE OR REPLACE FUNCTION "users_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$',
+        "postgresql",
     ),
 )
 listen(
     User.__table__,
     "after_create",
-    _DDLText(
-        'CREATE TRIGGER "users_on_update_now" AFTER UPDATE ON "users" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "users" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
-    ).execute_if(dialect="sqlite"),
+    _ddl(
+        'CREATE TRIGGER "users_on_update_now" BEFORE UPDATE ON "users" FOR EACH ROW EXECUTE FUNCTION "users_on_update_now"()',
+        "postgresql",
+    ),
+)
+listen(
+    User.__table__,
+    "after_drop",
+    _ddl('DROP FUNCTION IF EXISTS "users_on_update_now"()', "postgresql"),
+)
+listen(
+    User.__table__,
+    "after_create",
+    _ddl(
+        'CREATE TRIGGER "users_on_update_now" AFTER UPDATE ON "users" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "users" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END',
+        "sqlite",
+    ),
 )
 
 
@@ -981,30 +990,34 @@ class LifeCeoConversation(Base):
 listen(
     LifeCeoConversation.__table__,
     "after_create",
-    _DDLText(
-        'CREATE OR REPLACE FUNCTION "life_ceo_conversations_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$'
-    ).execute_if(dialect="postgresql"),
+    _ddl(
+        'CREATE OR REPLACE FUNCTION "life_ceo_conversations_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$',
+        "postgresql",
+    ),
 )
 listen(
     LifeCeoConversation.__table__,
     "after_create",
-    _DDLText(
-        'CREATE TRIGGER "life_ceo_conversations_on_update_now" BEFORE UPDATE ON "life_ceo_conversations" FOR EACH ROW EXECUTE FUNCTION "life_ceo_conversations_on_update_now"()'
-    ).execute_if(dialect="postgresql"),
+    _ddl(
+        'CREATE TRIGGER "life_ceo_conversations_on_update_now" BEFORE UPDATE ON "life_ceo_conversations" FOR EACH ROW EXECUTE FUNCTION "life_ceo_conversations_on_update_now"()',
+        "postgresql",
+    ),
 )
 listen(
     LifeCeoConversation.__table__,
     "after_drop",
-    _DDLText(
-        'DROP FUNCTION IF EXISTS "life_ceo_conversations_on_update_now"()'
-    ).execute_if(dialect="postgresql"),
+    _ddl(
+        'DROP FUNCTION IF EXISTS "life_ceo_conversations_on_update_now"()',
+        "postgresql",
+    ),
 )
 listen(
     LifeCeoConversation.__table__,
     "after_create",
-    _DDLText(
-        'CREATE TRIGGER "life_ceo_conversations_on_update_now" AFTER UPDATE ON "life_ceo_conversations" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "life_ceo_conversations" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
-    ).execute_if(dialect="sqlite"),
+    _ddl(
+        'CREATE TRIGGER "life_ceo_conversations_on_update_now" AFTER UPDATE ON "life_ceo_conversations" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "life_ceo_conversations" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END',
+        "sqlite",
+    ),
 )
 
 
@@ -1198,30 +1211,31 @@ class Memory(Base):
 listen(
     Memory.__table__,
     "after_create",
-    _DDLText(
-        'CREATE OR REPLACE FUNCTION "memories_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    Memory.__table__,
-    "after_create",
-    _DDLText(
-        'CREATE TRIGGER "memories_on_update_now" BEFORE UPDATE ON "memories" FOR EACH ROW EXECUTE FUNCTION "memories_on_update_now"()'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    Memory.__table__,
-    "after_drop",
-    _DDLText('DROP FUNCTION IF EXISTS "memories_on_update_now"()').execute_if(
-        dialect="postgresql"
+    _ddl(
+        'CREATE OR REPLACE FUNCTION "memories_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$',
+        "postgresql",
     ),
 )
 listen(
     Memory.__table__,
     "after_create",
-    _DDLText(
-        'CREATE TRIGGER "memories_on_update_now" AFTER UPDATE ON "memories" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "memories" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
-    ).execute_if(dialect="sqlite"),
+    _ddl(
+        'CREATE TRIGGER "memories_on_update_now" BEFORE UPDATE ON "memories" FOR EACH ROW EXECUTE FUNCTION "memories_on_update_now"()',
+        "postgresql",
+    ),
+)
+listen(
+    Memory.__table__,
+    "after_drop",
+    _ddl('DROP FUNCTION IF EXISTS "memories_on_update_now"()', "postgresql"),
+)
+listen(
+    Memory.__table__,
+    "after_create",
+    _ddl(
+        'CREATE TRIGGER "memories_on_update_now" AFTER UPDATE ON "memories" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "memories" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END',
+        "sqlite",
+    ),
 )
 
 
@@ -1482,30 +1496,31 @@ class HousingListing(Base):
 listen(
     HousingListing.__table__,
     "after_create",
-    _DDLText(
-        'CREATE OR REPLACE FUNCTION "housing_listings_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    HousingListing.__table__,
-    "after_create",
-    _DDLText(
-        'CREATE TRIGGER "housing_listings_on_update_now" BEFORE UPDATE ON "housing_listings" FOR EACH ROW EXECUTE FUNCTION "housing_listings_on_update_now"()'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    HousingListing.__table__,
-    "after_drop",
-    _DDLText('DROP FUNCTION IF EXISTS "housing_listings_on_update_now"()').execute_if(
-        dialect="postgresql"
+    _ddl(
+        'CREATE OR REPLACE FUNCTION "housing_listings_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$',
+        "postgresql",
     ),
 )
 listen(
     HousingListing.__table__,
     "after_create",
-    _DDLText(
-        'CREATE TRIGGER "housing_listings_on_update_now" AFTER UPDATE ON "housing_listings" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "housing_listings" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
-    ).execute_if(dialect="sqlite"),
+    _ddl(
+        'CREATE TRIGGER "housing_listings_on_update_now" BEFORE UPDATE ON "housing_listings" FOR EACH ROW EXECUTE FUNCTION "housing_listings_on_update_now"()',
+        "postgresql",
+    ),
+)
+listen(
+    HousingListing.__table__,
+    "after_drop",
+    _ddl('DROP FUNCTION IF EXISTS "housing_listings_on_update_now"()', "postgresql"),
+)
+listen(
+    HousingListing.__table__,
+    "after_create",
+    _ddl(
+        'CREATE TRIGGER "housing_listings_on_update_now" AFTER UPDATE ON "housing_listings" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "housing_listings" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END',
+        "sqlite",
+    ),
 )
 
 
@@ -1660,30 +1675,31 @@ class Post(Base):
 listen(
     Post.__table__,
     "after_create",
-    _DDLText(
-        'CREATE OR REPLACE FUNCTION "posts_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    Post.__table__,
-    "after_create",
-    _DDLText(
-        'CREATE TRIGGER "posts_on_update_now" BEFORE UPDATE ON "posts" FOR EACH ROW EXECUTE FUNCTION "posts_on_update_now"()'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    Post.__table__,
-    "after_drop",
-    _DDLText('DROP FUNCTION IF EXISTS "posts_on_update_now"()').execute_if(
-        dialect="postgresql"
+    _ddl(
+        'CREATE OR REPLACE FUNCTION "posts_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$',
+        "postgresql",
     ),
 )
 listen(
     Post.__table__,
     "after_create",
-    _DDLText(
-        'CREATE TRIGGER "posts_on_update_now" AFTER UPDATE ON "posts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "posts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
-    ).execute_if(dialect="sqlite"),
+    _ddl(
+        'CREATE TRIGGER "posts_on_update_now" BEFORE UPDATE ON "posts" FOR EACH ROW EXECUTE FUNCTION "posts_on_update_now"()',
+        "postgresql",
+    ),
+)
+listen(
+    Post.__table__,
+    "after_drop",
+    _ddl('DROP FUNCTION IF EXISTS "posts_on_update_now"()', "postgresql"),
+)
+listen(
+    Post.__table__,
+    "after_create",
+    _ddl(
+        'CREATE TRIGGER "posts_on_update_now" AFTER UPDATE ON "posts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "posts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END',
+        "sqlite",
+    ),
 )
 
 

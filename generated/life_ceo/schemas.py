@@ -194,7 +194,8 @@ class _Exact:
 
 _MICROSECONDS = {
     **dict.fromkeys(("microsecond", "microseconds", "us", "usec", "usecs"), 1),
-    **dict.fromkeys(("millisecond", "milliseconds", "ms", "msec", "msecs"), 1000),
+    **dict.fromkeys(("millisecond", "milliseconds", "ms", "msec"), 1000),
+    **dict.fromkeys(("msecs",), 1000),
     **dict.fromkeys(("second", "seconds", "s", "sec", "secs"), 1_000_000),
     **dict.fromkeys(("minute", "minutes", "m", "min", "mins"), 60_000_000),
     **dict.fromkeys(("hour", "hours", "h", "hr", "hrs"), 3_600_000_000),
@@ -215,8 +216,6 @@ _MONTH_UNITS = frozenset(
         "dec",
         "decs",
         "decade",
-    )
-    + (
         "decades",
         "c",
         "cent",
@@ -226,16 +225,17 @@ _MONTH_UNITS = frozenset(
         "mils",
         "millennium",
         "millennia",
-    )
+    ),
 )
 _INTERVAL_PART = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*([a-z]+)")
 _INTERVAL_CLOCK = re.compile(r"\s*([+-]?)(\d+):(\d+)(?::(\d+(?:\.\d*)?))?\s*")
 
 
 def _interval(text: str) -> Any:
-    """An interval as PostgreSQL writes it (`1 day 02:00:00`, `-1 days +02:00:00`, `3 hours`) or in
-    ISO 8601 (`P1DT2H`, read by Pydantic). Months and years are refused: a timedelta holds days,
-    and a month is not 30 of them (PostgreSQL adds `1 mon` to 2024-01-31 to make 2024-02-29).
+    """An interval as PostgreSQL writes it (`1 day 02:00:00`, `-1 days +02:00:00`,
+    `3 hours`) or in ISO 8601 (`P1DT2H`, read by Pydantic). Months and years are
+    refused: a timedelta holds days, and a month is not 30 of them (PostgreSQL
+    adds `1 mon` to 2024-01-31 to make 2024-02-29).
     """
     spelled = text.strip().lower()
     if spelled.lstrip("+-").startswith("p"):
@@ -257,9 +257,8 @@ def _interval(text: str) -> Any:
         position = part.end()
     clock = _INTERVAL_CLOCK.fullmatch(spelled, position)
     if clock is not None:
-        seconds = decimal.Decimal(clock[4] or 0) + 60 * (
-            int(clock[3]) + 60 * int(clock[2])
-        )
+        minutes = int(clock[3]) + 60 * int(clock[2])
+        seconds = decimal.Decimal(clock[4] or 0) + 60 * minutes
         total += (-1 if clock[1] == "-" else 1) * seconds * 1_000_000
     elif position == 0 or spelled[position:].strip():
         return text
@@ -267,11 +266,10 @@ def _interval(text: str) -> Any:
 
 
 def _months(text: str) -> PydanticCustomError:
-    return PydanticCustomError(
-        "interval_months",
-        "Input should be a length of time in weeks, days, hours, minutes or seconds: "
-        "months and years have no fixed length, so they are not turned into days",
-    )
+    units = "weeks, days, hours, minutes or seconds"
+    why = "months and years have no fixed length, so they are not turned"
+    message = f"Input should be a length of time in {units}: {why} into days"
+    return PydanticCustomError("interval_months", message)
 
 
 def _naive_time(value: datetime.time) -> datetime.time:

@@ -155,6 +155,7 @@ def _balance(text: str) -> tuple[int, str]:
 
 
 _LAST_BRACKET = re.compile(r"([()\[\]{}])[^()\[\]{}]*$")
+_TRAILER = re.compile(r"""\.[^\W\d]\w*\((?:[^()\[\]{}"'\\]|"[^"\\\n]*")*\)""")
 
 
 def _exploded(line: _Line) -> bool:
@@ -180,12 +181,18 @@ def _exploded(line: _Line) -> bool:
             expected = closer + ("," if stack else "")
             if not stack and number == len(physical) - 1 and closer == "]" and len(stack) in one_tuples:
                 expected = closing  # `] = default` after a subscript (checked above)
+            if stripped != expected and stack and closer == ")" and len(stack) not in one_tuples:
+                # a call's trailer after its closing bracket (`).ddl_if(dialect="postgresql"),`)
+                trailer = _TRAILER.fullmatch(stripped[1:-1]) if stripped.endswith(",") else None
+                expected = stripped if trailer is not None else expected
             if stripped != expected or indent != opened_at or items == 0 or not physical[number - 1].endswith(","):
                 return False
             # black does not count the comma of a one-tuple or one-item subscript as magic, but it
-            # cannot join a one-tuple whose item spans lines itself either
+            # cannot join a one-tuple whose item spans lines itself either, nor one too long joined
             if items == 1 and len(stack) in one_tuples and not (block and closer == ")"):
-                return False
+                joined = physical[0] + "".join(text.strip() for text in physical[1:])
+                if stack or len(physical) != 3 or closer != ")" or width(joined) <= line_length():
+                    return False
             one_tuples.discard(len(stack))
             if stack:
                 stack[-1] = (stack[-1][0], stack[-1][1], stack[-1][2] + 1, True)
@@ -195,7 +202,9 @@ def _exploded(line: _Line) -> bool:
         net, last = _balance(stripped)
         if net == 1 and stripped[-1] == last and last in _OPENERS:
             head = stripped[:-1]
-            if (last == "(" and not _NAME_END.search(head)) or (last == "[" and _NAME_END.search(head)):
+            in_import = last == "(" and head.rstrip().endswith(" import")  # magic there, from one name
+            if (last == "(" and not _NAME_END.search(head) and not in_import) or (
+                    last == "[" and _NAME_END.search(head)):
                 one_tuples.add(len(stack))  # a tuple or a subscript: its trailing comma is magic from 2 items
             stack.append((indent, _OPENERS[last], 0, False))
         elif net != 0 or (number and not stripped.endswith(",")):

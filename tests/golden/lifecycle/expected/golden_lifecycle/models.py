@@ -290,12 +290,19 @@ def _current_time_sqlite(
 
 
 class _DDLText(ExecutableDDLElement):
-    """A DDL statement as text (SQLAlchemy's `DDL` takes `%(table)s` substitutions and no annotations)."""
+    """A DDL statement as text (SQLAlchemy's `DDL` takes `%(table)s`
+    substitutions and no annotations).
+    """
 
     inherit_cache = False
 
     def __init__(self, statement: str) -> None:
         self.statement = statement
+
+
+def _ddl(statement: str, dialect: str) -> _DDLText:
+    """`statement`, run only on `dialect`."""
+    return _DDLText(statement).execute_if(dialect=dialect)
 
 
 @compiles(_DDLText)
@@ -444,30 +451,31 @@ class Account(Base):
 listen(
     Account.__table__,
     "after_create",
-    _DDLText(
-        'CREATE OR REPLACE FUNCTION "accounts_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; IF NEW."seen_on" IS NOT DISTINCT FROM OLD."seen_on" THEN NEW."seen_on" := CURRENT_DATE; END IF; IF NEW."seen_at" IS NOT DISTINCT FROM OLD."seen_at" THEN NEW."seen_at" := LOCALTIME; END IF; RETURN NEW; END$$'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    Account.__table__,
-    "after_create",
-    _DDLText(
-        'CREATE TRIGGER "accounts_on_update_now" BEFORE UPDATE ON "accounts" FOR EACH ROW EXECUTE FUNCTION "accounts_on_update_now"()'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    Account.__table__,
-    "after_drop",
-    _DDLText('DROP FUNCTION IF EXISTS "accounts_on_update_now"()').execute_if(
-        dialect="postgresql"
+    _ddl(
+        'CREATE OR REPLACE FUNCTION "accounts_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; IF NEW."seen_on" IS NOT DISTINCT FROM OLD."seen_on" THEN NEW."seen_on" := CURRENT_DATE; END IF; IF NEW."seen_at" IS NOT DISTINCT FROM OLD."seen_at" THEN NEW."seen_at" := LOCALTIME; END IF; RETURN NEW; END$$',
+        "postgresql",
     ),
 )
 listen(
     Account.__table__,
     "after_create",
-    _DDLText(
-        'CREATE TRIGGER "accounts_on_update_now" AFTER UPDATE ON "accounts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" OR NEW."seen_on" IS OLD."seen_on" OR NEW."seen_at" IS OLD."seen_at" BEGIN UPDATE "accounts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END, "seen_on" = CASE WHEN NEW."seen_on" IS OLD."seen_on" THEN date(\'now\') ELSE NEW."seen_on" END, "seen_at" = CASE WHEN NEW."seen_at" IS OLD."seen_at" THEN strftime(\'%H:%M:%f000\', \'now\') ELSE NEW."seen_at" END WHERE "id" = NEW."id"; END'
-    ).execute_if(dialect="sqlite"),
+    _ddl(
+        'CREATE TRIGGER "accounts_on_update_now" BEFORE UPDATE ON "accounts" FOR EACH ROW EXECUTE FUNCTION "accounts_on_update_now"()',
+        "postgresql",
+    ),
+)
+listen(
+    Account.__table__,
+    "after_drop",
+    _ddl('DROP FUNCTION IF EXISTS "accounts_on_update_now"()', "postgresql"),
+)
+listen(
+    Account.__table__,
+    "after_create",
+    _ddl(
+        'CREATE TRIGGER "accounts_on_update_now" AFTER UPDATE ON "accounts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" OR NEW."seen_on" IS OLD."seen_on" OR NEW."seen_at" IS OLD."seen_at" BEGIN UPDATE "accounts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END, "seen_on" = CASE WHEN NEW."seen_on" IS OLD."seen_on" THEN date(\'now\') ELSE NEW."seen_on" END, "seen_at" = CASE WHEN NEW."seen_at" IS OLD."seen_at" THEN strftime(\'%H:%M:%f000\', \'now\') ELSE NEW."seen_at" END WHERE "id" = NEW."id"; END',
+        "sqlite",
+    ),
 )
 
 

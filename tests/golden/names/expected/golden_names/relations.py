@@ -196,7 +196,7 @@ def _load(
         if order:
             orderings[here] = order
     nested: Mapping[str, object] = options.get("with", {})
-    children = []
+    children: list[Any] = []
     for key, value in nested.items():
         if value is not False:
             children.append(_load(target, key, value, here, orderings))

@@ -68,8 +68,9 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     return ValidationError.from_exception_data(column, details)
 
 
-_RULES = frozenset(("ge", "gt", "le", "lt", "multiple_of", "pattern"))
-_RULES |= {"min_length", "max_length", "max_digits", "decimal_places"}
+_BOUNDS = ("ge", "gt", "le", "lt", "multiple_of", "pattern")
+_SIZES = ("min_length", "max_length", "max_digits", "decimal_places")
+_RULES = frozenset((*_BOUNDS, *_SIZES))
 
 
 def _stored_as(schema: Any) -> Any:
