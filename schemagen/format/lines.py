@@ -191,7 +191,9 @@ def _exploded(line: _Line) -> bool:
             # cannot join a one-tuple whose item spans lines itself either, nor one too long joined
             if items == 1 and len(stack) in one_tuples and not (block and closer == ")"):
                 joined = physical[0] + "".join(text.strip() for text in physical[1:])
-                if stack or len(physical) != 3 or closer != ")" or width(joined) <= line_length():
+                # (exact widths only: outside ASCII `width` is an upper bound)
+                if stack or len(physical) != 3 or closer != ")" or not joined.isascii() or (
+                        width(joined) <= line_length()):
                     return False
             one_tuples.discard(len(stack))
             if stack:
