@@ -6,6 +6,7 @@ Everything happens in memory; `schemagen.output.write` decides what reaches the 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,15 +33,20 @@ def check_specs(spec_files: list[Path]) -> None:
     catalogs(spec_files)
 
 
-def catalogs(spec_files: list[Path]) -> list[tuple[Path, bytes, Catalog]]:
-    """(spec file, its bytes, its catalog) for every spec, or SpecErrors with every problem of every spec."""
+def catalogs(spec_files: list[Path], options: Mapping[str, bool] | None = None) -> list[tuple[Path, bytes, Catalog]]:
+    """(spec file, its bytes, its catalog) for every spec, or SpecErrors with every problem of every spec;
+    `options` (the project's `typescript`/`erd`) apply to each spec that does not set the key itself."""
     errors: list[SpecError] = []
     resolved: list[tuple[Path, bytes, Catalog]] = []
     for spec_file in spec_files:
         try:
             raw = read_spec(spec_file)
             loaded = load_spec_text(spec_file, raw)
-            catalog = resolve(validate_spec(loaded), loaded)
+            spec = validate_spec(loaded)
+            if options:
+                spec = spec.model_copy(update={key: value for key, value in options.items()
+                                               if key not in spec.model_fields_set})
+            catalog = resolve(spec, loaded)
         except SpecErrors as exc:
             errors.extend(exc.errors)
             continue
@@ -57,10 +63,10 @@ def catalogs(spec_files: list[Path]) -> list[tuple[Path, bytes, Catalog]]:
 
 
 def generate(spec_files: list[Path], *, cache: FormatCache | None = None,
-             line_length: int = DEFAULT_LINE_LENGTH) -> list[Output]:
+             line_length: int = DEFAULT_LINE_LENGTH, options: Mapping[str, bool] | None = None) -> list[Output]:
     """The files of every spec's package, laid out for `line_length` columns, with their manifests
-    (nothing is written)."""
-    resolved = catalogs(spec_files)
+    (nothing is written); `options` are the project's opt-ins (see `catalogs`)."""
+    resolved = catalogs(spec_files, options)
     sources: dict[str, str] = {}
     with laid_out_for(line_length):
         for _, _, catalog in resolved:
@@ -78,14 +84,15 @@ def generate(spec_files: list[Path], *, cache: FormatCache | None = None,
         package = {path[len(prefix):]: source for path, source in sources.items()
                    if path.startswith(prefix) and path.endswith(".py")}
         sources.update({prefix + name: text for name, text in extras(catalog, package).items()})
-    return [_output(spec_file, raw, catalog, sources, line_length) for spec_file, raw, catalog in resolved]
+    return [_output(spec_file, raw, catalog, sources, line_length, options) for spec_file, raw, catalog in resolved]
 
 
-def _output(spec_file: Path, raw: bytes, catalog: Catalog, sources: dict[str, str], line_length: int) -> Output:
+def _output(spec_file: Path, raw: bytes, catalog: Catalog, sources: dict[str, str], line_length: int,
+            options: Mapping[str, bool] | None) -> Output:
     package = catalog.package
     prefix = f"{package}/"
     files = {path: source.encode("utf-8") for path, source in sources.items() if path.startswith(prefix)}
     digests = {path.split("/", 1)[1]: hashlib.sha256(data).hexdigest() for path, data in files.items()}
     files[f"{package}/{MANIFEST}"] = manifest_bytes(spec_file.name, hashlib.sha256(raw).hexdigest(), digests,
-                                                     line_length)
+                                                     line_length, options)
     return Output(package, spec_file, dict(sorted(files.items())), len(catalog.tables))

@@ -37,7 +37,7 @@ def _formatters_pass(folders: list[Path], line_length: int) -> None:
                                   f"--line-length={line_length}", f"--target-version={TARGET}", *paths],
                                  capture_output=True, text=True, timeout=600)
     assert ruff_format.returncode == 0, ruff_format.stdout + ruff_format.stderr
-    # the rules on their default settings, at the project's line length (isort wraps imports by it)
+    # at the project's line length, as the project's ruff is configured (isort wraps imports at it)
     ruff_check = subprocess.run([str(BIN / "ruff"), "check", "--isolated", "--no-cache", "--select", "I,F,UP",
                                  f"--line-length={line_length}", f"--target-version={TARGET}", *paths],
                                 capture_output=True, text=True, timeout=600)

@@ -101,20 +101,9 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     return ValidationError.from_exception_data(column, details)
 
 
-_RULES = frozenset(
-    {
-        "ge",
-        "gt",
-        "le",
-        "lt",
-        "multiple_of",
-        "min_length",
-        "max_length",
-        "pattern",
-        "max_digits",
-        "decimal_places",
-    }
-)
+_BOUNDS = ("ge", "gt", "le", "lt", "multiple_of", "pattern")
+_SIZES = ("min_length", "max_length", "max_digits", "decimal_places")
+_RULES = frozenset((*_BOUNDS, *_SIZES))
 
 
 def _stored_as(schema: Any) -> Any:
@@ -136,7 +125,7 @@ def _stored_as(schema: Any) -> Any:
         construct = {"type": "no-info", "function": _constructor(node["cls"])}
         read = {"type": "function-after", "function": construct, "schema": fields}
         return read if "ref" not in node else {**read, "ref": node["ref"]}
-    return {key: _stored_as(value) for key, value in node.items() if key not in _RULES}
+    return {k: _stored_as(v) for k, v in node.items() if k not in _RULES}
 
 
 def _constructor(shape: type[BaseModel]) -> Callable[[Any], BaseModel]:
@@ -160,12 +149,12 @@ class _JSONOperators(JSONB.Comparator[Any]):
 
 
 class _JSONElement(JSONB):
-    """A value inside a JSON column (`column["key"]`): plain JSON data, not the column's shape."""
+    """A value inside a JSON column (`column["key"]`): plain JSON data."""
 
     comparator_factory = _JSONOperators
 
 
-class _JSONComparator(TypeDecorator.Comparator[Any], _JSONOperators):
+class _JSONOps(TypeDecorator.Comparator[Any], _JSONOperators):
     def __getitem__(self, index: Any) -> Any:
         return type_coerce(self.expr, _JSONElement())[index]
 
@@ -183,8 +172,8 @@ class _JSONOf(TypeDecorator[_T]):
     should_evaluate_none = True
 
     @property
-    def comparator_factory(self) -> type[_JSONComparator]:  # type: ignore[override]
-        return _JSONComparator
+    def comparator_factory(self) -> type[_JSONOps]:  # type: ignore[override]
+        return _JSONOps
 
     def __init__(self, adapter: TypeAdapter[_T], column: str) -> None:
         super().__init__(none_as_null=True)
@@ -214,23 +203,21 @@ class _JSONOf(TypeDecorator[_T]):
         if value is None:
             return None
         text = isinstance(value, str) and dialect.name != "postgresql"
+        adapter = self.adapter
         try:
-            return (
-                self.adapter.validate_json(value)
-                if text
-                else self.adapter.validate_python(value)
-            )
+            if text:
+                return adapter.validate_json(value)
+            return adapter.validate_python(value)
         except ValidationError:
             # written by another writer, or under older rules: read it as it is stored
             pass
         if self.stored is None:
             self.stored = SchemaValidator(_stored_as(self.adapter.core_schema))
         try:
-            stored: _T = (
-                self.stored.validate_json(value)
-                if text
-                else self.stored.validate_python(value)
-            )
+            if text:
+                stored: _T = self.stored.validate_json(value)
+            else:
+                stored = self.stored.validate_python(value)
         except ValidationError as error:
             # the row is not known here: loading a model raises naming it (`_reads_checked`)
             unreadable: Any = _Unreadable(_located(error, self.column))
@@ -278,14 +265,11 @@ def _reads_checked(model: type[Any], *keys: str) -> None:
 
 def _raise_unreadable(state: InstanceState[Any], error: ValidationError) -> None:
     identity = state.key[1] if state.key is not None else ()
-    row = ", ".join(
-        f"{column.name}={value!r}"
-        for column, value in zip(state.mapper.primary_key, identity)
-    )
+    keys = zip(state.mapper.primary_key, identity)
+    row = ", ".join(f"{column.name}={value!r}" for column, value in keys)
     session = state.session
-    if (
-        session is not None
-    ):  # not left half-loaded in the identity map, for a later query to return
+    # not left half-loaded in the identity map, for a later query to return
+    if session is not None:
         session.expunge(state.obj())
     raise _located(error, f"{error.title} where {row}") from None
 
@@ -308,17 +292,17 @@ class _ArrayTest(FunctionElement[bool]):
 
 class _ArrayContains(_ArrayTest):
     inherit_cache = True
-    sqlite = "NOT EXISTS (SELECT value FROM json_each({1}) EXCEPT SELECT value FROM json_each({0}))"
+    sqlite = "NOT EXISTS ({1} EXCEPT {0})"
 
 
 class _ArrayContainedBy(_ArrayTest):
     inherit_cache = True
-    sqlite = "NOT EXISTS (SELECT value FROM json_each({0}) EXCEPT SELECT value FROM json_each({1}))"
+    sqlite = "NOT EXISTS ({0} EXCEPT {1})"
 
 
 class _ArrayOverlap(_ArrayTest):
     inherit_cache = True
-    sqlite = "EXISTS (SELECT value FROM json_each({0}) INTERSECT SELECT value FROM json_each({1}))"
+    sqlite = "EXISTS ({0} INTERSECT {1})"
 
 
 class _ArrayItem(FunctionElement[Any]):
@@ -348,32 +332,38 @@ def _as_postgresql(
 @compiles(_ArrayContainedBy, "sqlite")
 @compiles(_ArrayOverlap, "sqlite")
 def _array_test_on_sqlite(element: _ArrayTest, compiler: SQLCompiler, **kw: Any) -> str:
-    column, other = (
-        compiler.process(clause, **kw) for clause in list(element.clauses)[1:]
-    )
+    clauses = list(element.clauses)[1:]
+    column, other = (compiler.process(clause, **kw) for clause in clauses)
+    each = [f"SELECT value FROM json_each({sql})" for sql in (column, other)]
+    test = element.sqlite.format(*each)
     # NULL as PostgreSQL answers it, so that `~` and `not_()` agree too
-    return f"CASE WHEN {column} IS NULL OR {other} IS NULL THEN NULL ELSE {element.sqlite.format(column, other)} END"
+    nulls = f"{column} IS NULL OR {other} IS NULL"
+    return f"CASE WHEN {nulls} THEN NULL ELSE {test} END"
 
 
 @compiles(_ArrayItem, "sqlite")
 def _array_item_on_sqlite(element: _ArrayItem, compiler: SQLCompiler, **kw: Any) -> str:
-    column, path = (
-        compiler.process(clause, **kw) for clause in list(element.clauses)[1:]
-    )
+    clauses = list(element.clauses)[1:]
+    column, path = (compiler.process(clause, **kw) for clause in clauses)
     return f"json_extract({column}, {path})"
 
 
-class _ArrayComparator(
-    TypeDecorator.Comparator[Any], sqlalchemy.dialects.postgresql.ARRAY.Comparator[Any]
+class _ArrayOps(
+    TypeDecorator.Comparator[Any],
+    sqlalchemy.dialects.postgresql.ARRAY.Comparator[Any],
 ):
     def contains(self, other: Any, **kwargs: Any) -> ColumnElement[bool]:
         return _ArrayContains(
-            super().contains(other, **kwargs), self.expr, self._operand(other)
+            super().contains(other, **kwargs),
+            self.expr,
+            self._operand(other),
         )
 
     def contained_by(self, other: Any) -> ColumnElement[bool]:
         return _ArrayContainedBy(
-            super().contained_by(other), self.expr, self._operand(other)
+            super().contained_by(other),
+            self.expr,
+            self._operand(other),
         )
 
     def overlap(self, other: Any) -> ColumnElement[bool]:
@@ -388,7 +378,10 @@ class _ArrayComparator(
         # `$[#]` is past the end: NULL, as PostgreSQL
         path = f"$[{index - 1}]" if index >= 1 else "$[#]"
         return _ArrayItem(
-            as_postgresql, self.expr, literal(path), item_type=array_type.item_type
+            as_postgresql,
+            self.expr,
+            literal(path),
+            item_type=array_type.item_type,
         )
 
     def _operand(self, other: Any) -> Any:
@@ -408,8 +401,8 @@ class _ArrayOf(TypeDecorator[list[_T]]):
     should_evaluate_none = True
 
     @property
-    def comparator_factory(self) -> type[_ArrayComparator]:  # type: ignore[override]
-        return _ArrayComparator
+    def comparator_factory(self) -> type[_ArrayOps]:  # type: ignore[override]
+        return _ArrayOps
 
     def __init__(
         self,
@@ -451,13 +444,10 @@ class _ArrayOf(TypeDecorator[list[_T]]):
         def process(value: Any) -> str:
             checked = self.adapter.validate_python(value)
             if dialect.name != "postgresql":
-                return (
-                    "'"
-                    + self.adapter.dump_json(checked).decode().replace("'", "''")
-                    + "'"
-                )
+                json = self.adapter.dump_json(checked).decode()
+                return "'" + json.replace("'", "''") + "'"
             items = self.adapter.dump_python(checked, mode="json")
-            texts = ("NULL" if v is None else '"' + _array_text(v) + '"' for v in items)
+            texts = [_array_item(v) for v in items]
             array = "{" + ",".join(texts) + "}"
             return f"CAST('{array}' AS {item_type}[])"
 
@@ -468,9 +458,14 @@ class _ArrayOf(TypeDecorator[list[_T]]):
         return self.impl_instance.coerce_compared_value(op, value)
 
 
-def _array_text(value: Any) -> str:
-    """An item of a PostgreSQL array literal, inside its double quotes (quotes doubled for SQL)."""
-    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("'", "''")
+def _array_item(value: Any) -> str:
+    """An item of a PostgreSQL array literal: NULL, or the value in double
+    quotes (single quotes doubled for SQL).
+    """
+    if value is None:
+        return "NULL"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + text.replace("'", "''") + '"'
 
 
 class _AwareDateTime(TypeDecorator[datetime.datetime]):
@@ -480,14 +475,20 @@ class _AwareDateTime(TypeDecorator[datetime.datetime]):
     cache_ok = True
 
     def process_bind_param(
-        self, value: datetime.datetime | None, dialect: Dialect
+        self,
+        value: datetime.datetime | None,
+        dialect: Dialect,
     ) -> datetime.datetime | None:
-        if value is None or value.tzinfo is None or dialect.name == "postgresql":
+        if value is None or value.tzinfo is None:
+            return value
+        if dialect.name == "postgresql":
             return value
         return value.astimezone(datetime.UTC).replace(tzinfo=None)
 
     def process_result_value(
-        self, value: datetime.datetime | None, dialect: Dialect
+        self,
+        value: datetime.datetime | None,
+        dialect: Dialect,
     ) -> datetime.datetime | None:
         if value is None or value.tzinfo is not None:
             return value
@@ -515,12 +516,19 @@ def _now_sqlite(element: _Now, compiler: SQLCompiler, **kw: Any) -> str:
 
 
 class _DDLText(ExecutableDDLElement):
-    """A DDL statement as text (SQLAlchemy's `DDL` takes `%(table)s` substitutions and no annotations)."""
+    """A DDL statement as text (SQLAlchemy's `DDL` takes `%(table)s`
+    substitutions and no annotations).
+    """
 
     inherit_cache = False
 
     def __init__(self, statement: str) -> None:
         self.statement = statement
+
+
+def _ddl(statement: str, dialect: str) -> _DDLText:
+    """`statement`, run only on `dialect`."""
+    return _DDLText(statement).execute_if(dialect=dialect)
 
 
 @compiles(_DDLText)
@@ -845,30 +853,31 @@ class User(Base):
 listen(
     User.__table__,
     "after_create",
-    _DDLText(
-        'CREATE OR REPLACE FUNCTION "users_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    User.__table__,
-    "after_create",
-    _DDLText(
-        'CREATE TRIGGER "users_on_update_now" BEFORE UPDATE ON "users" FOR EACH ROW EXECUTE FUNCTION "users_on_update_now"()'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    User.__table__,
-    "after_drop",
-    _DDLText('DROP FUNCTION IF EXISTS "users_on_update_now"()').execute_if(
-        dialect="postgresql"
+    _ddl(
+        'CREATE OR REPLACE FUNCTION "users_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$',
+        "postgresql",
     ),
 )
 listen(
     User.__table__,
     "after_create",
-    _DDLText(
-        'CREATE TRIGGER "users_on_update_now" AFTER UPDATE OF "id", "public_id", "email", "username", "password_hash", "first_name", "last_name", "bio", "profile_image_url", "phone", "country_code", "birth_date", "timezone", "is_verified", "created_at" ON "users" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "users" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
-    ).execute_if(dialect="sqlite"),
+    _ddl(
+        'CREATE TRIGGER "users_on_update_now" BEFORE UPDATE ON "users" FOR EACH ROW EXECUTE FUNCTION "users_on_update_now"()',
+        "postgresql",
+    ),
+)
+listen(
+    User.__table__,
+    "after_drop",
+    _ddl('DROP FUNCTION IF EXISTS "users_on_update_now"()', "postgresql"),
+)
+listen(
+    User.__table__,
+    "after_create",
+    _ddl(
+        'CREATE TRIGGER "users_on_update_now" AFTER UPDATE OF "id", "public_id", "email", "username", "password_hash", "first_name", "last_name", "bio", "profile_image_url", "phone", "country_code", "birth_date", "timezone", "is_verified", "created_at" ON "users" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "users" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END',
+        "sqlite",
+    ),
 )
 
 
@@ -981,30 +990,34 @@ class LifeCeoConversation(Base):
 listen(
     LifeCeoConversation.__table__,
     "after_create",
-    _DDLText(
-        'CREATE OR REPLACE FUNCTION "life_ceo_conversations_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$'
-    ).execute_if(dialect="postgresql"),
+    _ddl(
+        'CREATE OR REPLACE FUNCTION "life_ceo_conversations_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$',
+        "postgresql",
+    ),
 )
 listen(
     LifeCeoConversation.__table__,
     "after_create",
-    _DDLText(
-        'CREATE TRIGGER "life_ceo_conversations_on_update_now" BEFORE UPDATE ON "life_ceo_conversations" FOR EACH ROW EXECUTE FUNCTION "life_ceo_conversations_on_update_now"()'
-    ).execute_if(dialect="postgresql"),
+    _ddl(
+        'CREATE TRIGGER "life_ceo_conversations_on_update_now" BEFORE UPDATE ON "life_ceo_conversations" FOR EACH ROW EXECUTE FUNCTION "life_ceo_conversations_on_update_now"()',
+        "postgresql",
+    ),
 )
 listen(
     LifeCeoConversation.__table__,
     "after_drop",
-    _DDLText(
-        'DROP FUNCTION IF EXISTS "life_ceo_conversations_on_update_now"()'
-    ).execute_if(dialect="postgresql"),
+    _ddl(
+        'DROP FUNCTION IF EXISTS "life_ceo_conversations_on_update_now"()',
+        "postgresql",
+    ),
 )
 listen(
     LifeCeoConversation.__table__,
     "after_create",
-    _DDLText(
-        'CREATE TRIGGER "life_ceo_conversations_on_update_now" AFTER UPDATE OF "id", "user_id", "agent_type", "title", "messages", "suggested_actions", "created_at" ON "life_ceo_conversations" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "life_ceo_conversations" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
-    ).execute_if(dialect="sqlite"),
+    _ddl(
+        'CREATE TRIGGER "life_ceo_conversations_on_update_now" AFTER UPDATE OF "id", "user_id", "agent_type", "title", "messages", "suggested_actions", "created_at" ON "life_ceo_conversations" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "life_ceo_conversations" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END',
+        "sqlite",
+    ),
 )
 
 
@@ -1198,30 +1211,31 @@ class Memory(Base):
 listen(
     Memory.__table__,
     "after_create",
-    _DDLText(
-        'CREATE OR REPLACE FUNCTION "memories_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    Memory.__table__,
-    "after_create",
-    _DDLText(
-        'CREATE TRIGGER "memories_on_update_now" BEFORE UPDATE ON "memories" FOR EACH ROW EXECUTE FUNCTION "memories_on_update_now"()'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    Memory.__table__,
-    "after_drop",
-    _DDLText('DROP FUNCTION IF EXISTS "memories_on_update_now"()').execute_if(
-        dialect="postgresql"
+    _ddl(
+        'CREATE OR REPLACE FUNCTION "memories_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$',
+        "postgresql",
     ),
 )
 listen(
     Memory.__table__,
     "after_create",
-    _DDLText(
-        'CREATE TRIGGER "memories_on_update_now" AFTER UPDATE OF "id", "user_id", "type", "content", "importance", "occurred_on", "context", "encrypted_attachment", "created_at", "deleted_at" ON "memories" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "memories" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
-    ).execute_if(dialect="sqlite"),
+    _ddl(
+        'CREATE TRIGGER "memories_on_update_now" BEFORE UPDATE ON "memories" FOR EACH ROW EXECUTE FUNCTION "memories_on_update_now"()',
+        "postgresql",
+    ),
+)
+listen(
+    Memory.__table__,
+    "after_drop",
+    _ddl('DROP FUNCTION IF EXISTS "memories_on_update_now"()', "postgresql"),
+)
+listen(
+    Memory.__table__,
+    "after_create",
+    _ddl(
+        'CREATE TRIGGER "memories_on_update_now" AFTER UPDATE OF "id", "user_id", "type", "content", "importance", "occurred_on", "context", "encrypted_attachment", "created_at", "deleted_at" ON "memories" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "memories" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END',
+        "sqlite",
+    ),
 )
 
 
@@ -1482,30 +1496,31 @@ class HousingListing(Base):
 listen(
     HousingListing.__table__,
     "after_create",
-    _DDLText(
-        'CREATE OR REPLACE FUNCTION "housing_listings_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    HousingListing.__table__,
-    "after_create",
-    _DDLText(
-        'CREATE TRIGGER "housing_listings_on_update_now" BEFORE UPDATE ON "housing_listings" FOR EACH ROW EXECUTE FUNCTION "housing_listings_on_update_now"()'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    HousingListing.__table__,
-    "after_drop",
-    _DDLText('DROP FUNCTION IF EXISTS "housing_listings_on_update_now"()').execute_if(
-        dialect="postgresql"
+    _ddl(
+        'CREATE OR REPLACE FUNCTION "housing_listings_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$',
+        "postgresql",
     ),
 )
 listen(
     HousingListing.__table__,
     "after_create",
-    _DDLText(
-        'CREATE TRIGGER "housing_listings_on_update_now" AFTER UPDATE OF "id", "host_id", "title", "description", "status", "monthly_rent", "currency", "bedrooms", "bathrooms", "latitude", "longitude", "select", "details", "available_from", "blackout_dates", "created_at" ON "housing_listings" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "housing_listings" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
-    ).execute_if(dialect="sqlite"),
+    _ddl(
+        'CREATE TRIGGER "housing_listings_on_update_now" BEFORE UPDATE ON "housing_listings" FOR EACH ROW EXECUTE FUNCTION "housing_listings_on_update_now"()',
+        "postgresql",
+    ),
+)
+listen(
+    HousingListing.__table__,
+    "after_drop",
+    _ddl('DROP FUNCTION IF EXISTS "housing_listings_on_update_now"()', "postgresql"),
+)
+listen(
+    HousingListing.__table__,
+    "after_create",
+    _ddl(
+        'CREATE TRIGGER "housing_listings_on_update_now" AFTER UPDATE OF "id", "host_id", "title", "description", "status", "monthly_rent", "currency", "bedrooms", "bathrooms", "latitude", "longitude", "select", "details", "available_from", "blackout_dates", "created_at" ON "housing_listings" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "housing_listings" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END',
+        "sqlite",
+    ),
 )
 
 
@@ -1660,30 +1675,31 @@ class Post(Base):
 listen(
     Post.__table__,
     "after_create",
-    _DDLText(
-        'CREATE OR REPLACE FUNCTION "posts_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    Post.__table__,
-    "after_create",
-    _DDLText(
-        'CREATE TRIGGER "posts_on_update_now" BEFORE UPDATE ON "posts" FOR EACH ROW EXECUTE FUNCTION "posts_on_update_now"()'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    Post.__table__,
-    "after_drop",
-    _DDLText('DROP FUNCTION IF EXISTS "posts_on_update_now"()').execute_if(
-        dialect="postgresql"
+    _ddl(
+        'CREATE OR REPLACE FUNCTION "posts_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$',
+        "postgresql",
     ),
 )
 listen(
     Post.__table__,
     "after_create",
-    _DDLText(
-        'CREATE TRIGGER "posts_on_update_now" AFTER UPDATE OF "id", "author_id", "group_id", "content", "visibility", "hashtags", "view_count", "reaction_counts", "created_at" ON "posts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "posts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END'
-    ).execute_if(dialect="sqlite"),
+    _ddl(
+        'CREATE TRIGGER "posts_on_update_now" BEFORE UPDATE ON "posts" FOR EACH ROW EXECUTE FUNCTION "posts_on_update_now"()',
+        "postgresql",
+    ),
+)
+listen(
+    Post.__table__,
+    "after_drop",
+    _ddl('DROP FUNCTION IF EXISTS "posts_on_update_now"()', "postgresql"),
+)
+listen(
+    Post.__table__,
+    "after_create",
+    _ddl(
+        'CREATE TRIGGER "posts_on_update_now" AFTER UPDATE OF "id", "author_id", "group_id", "content", "visibility", "hashtags", "view_count", "reaction_counts", "created_at" ON "posts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "posts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END',
+        "sqlite",
+    ),
 )
 
 
@@ -1788,7 +1804,8 @@ class PostTag(Base):
     | column    | insert   | update                | select     |
     |-----------|----------|-----------------------|------------|
     | `post_id` | required | refused (primary key) | never null |
-    | `tag_id`  | required | refused (primary key) | never null |"""
+    | `tag_id`  | required | refused (primary key) | never null |
+    """
 
     __tablename__ = "post_tags"
     __table_args__ = (

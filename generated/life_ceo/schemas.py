@@ -97,13 +97,13 @@ _JSON_SCHEMA_KEYS = {
     "lt": "exclusiveMaximum",
 }
 _FORMATS = {"email": "email", "url": "uri", "uuid": "uuid"}
-_UUID_PATTERN = (
-    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-)
+_HEX = "[0-9a-fA-F]"
+_UUID_PATTERN = f"^{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}$"
 
 
 class _Rules:
-    """The spec's `validate:` rules of one field; a failure reports the spec's own `message`.
+    """The spec's `validate:` rules of one field; a failure reports the spec's
+    own `message`.
 
     The type check and the column's own limits (such as a varchar length) run first and keep
     Pydantic's wording; only these rules answer with the spec's message.
@@ -112,14 +112,20 @@ class _Rules:
     __slots__ = ("message", "constraints", "format")
 
     def __init__(
-        self, message: str | None, *, format: str | None = None, **constraints: Any
+        self,
+        message: str | None,
+        *,
+        format: str | None = None,
+        **constraints: Any,
     ) -> None:
         self.message = message
         self.format = format
         self.constraints = constraints
 
     def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
+        self,
+        source: Any,
+        handler: GetCoreSchemaHandler,
     ) -> core_schema.CoreSchema:
         constraints = dict(self.constraints)
         checked_type: Any = source
@@ -127,22 +133,27 @@ class _Rules:
             checked_type = EmailStr
         elif self.format == "uuid":
             constraints["pattern"] = _UUID_PATTERN
-        checked = handler.generate_schema(Annotated[checked_type, Field(**constraints)])
+        limits = Field(**constraints)
+        checked = handler.generate_schema(Annotated[checked_type, limits])
         if self.format == "url":
-            checked = core_schema.no_info_after_validator_function(_check_url, checked)
+            checked = core_schema.no_info_after_validator_function(
+                _check_url,
+                checked,
+            )
         if self.message is not None:
             checked = core_schema.custom_error_schema(
                 checked,
                 custom_error_type="spec_rule",
                 custom_error_message=self.message,
             )
-        json_schema = {
-            _JSON_SCHEMA_KEYS[key]: value for key, value in self.constraints.items()
-        }
+        json_schema = {}
+        for key, value in self.constraints.items():
+            json_schema[_JSON_SCHEMA_KEYS[key]] = value
         if self.format is not None:
             json_schema["format"] = _FORMATS[self.format]
         return core_schema.chain_schema(
-            [handler(source), checked], metadata={"pydantic_js_updates": json_schema}
+            [handler(source), checked],
+            metadata={"pydantic_js_updates": json_schema},
         )
 
 
@@ -166,11 +177,12 @@ class _Exact:
         self.text = text
 
     def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
+        self,
+        source: Any,
+        handler: GetCoreSchemaHandler,
     ) -> core_schema.CoreSchema:
-        return core_schema.no_info_before_validator_function(
-            self.check, handler(source)
-        )
+        inner = handler(source)
+        return core_schema.no_info_before_validator_function(self.check, inner)
 
     def check(self, value: Any) -> Any:
         if type(value) in self.refused:
@@ -182,7 +194,8 @@ class _Exact:
 
 _MICROSECONDS = {
     **dict.fromkeys(("microsecond", "microseconds", "us", "usec", "usecs"), 1),
-    **dict.fromkeys(("millisecond", "milliseconds", "ms", "msec", "msecs"), 1000),
+    **dict.fromkeys(("millisecond", "milliseconds", "ms", "msec"), 1000),
+    **dict.fromkeys(("msecs",), 1000),
     **dict.fromkeys(("second", "seconds", "s", "sec", "secs"), 1_000_000),
     **dict.fromkeys(("minute", "minutes", "m", "min", "mins"), 60_000_000),
     **dict.fromkeys(("hour", "hours", "h", "hr", "hrs"), 3_600_000_000),
@@ -203,8 +216,6 @@ _MONTH_UNITS = frozenset(
         "dec",
         "decs",
         "decade",
-    )
-    + (
         "decades",
         "c",
         "cent",
@@ -214,16 +225,17 @@ _MONTH_UNITS = frozenset(
         "mils",
         "millennium",
         "millennia",
-    )
+    ),
 )
 _INTERVAL_PART = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*([a-z]+)")
 _INTERVAL_CLOCK = re.compile(r"\s*([+-]?)(\d+):(\d+)(?::(\d+(?:\.\d*)?))?\s*")
 
 
 def _interval(text: str) -> Any:
-    """An interval as PostgreSQL writes it (`1 day 02:00:00`, `-1 days +02:00:00`, `3 hours`) or in
-    ISO 8601 (`P1DT2H`, read by Pydantic). Months and years are refused: a timedelta holds days,
-    and a month is not 30 of them (PostgreSQL adds `1 mon` to 2024-01-31 to make 2024-02-29).
+    """An interval as PostgreSQL writes it (`1 day 02:00:00`, `-1 days +02:00:00`,
+    `3 hours`) or in ISO 8601 (`P1DT2H`, read by Pydantic). Months and years are
+    refused: a timedelta holds days, and a month is not 30 of them (PostgreSQL
+    adds `1 mon` to 2024-01-31 to make 2024-02-29).
     """
     spelled = text.strip().lower()
     if spelled.lstrip("+-").startswith("p"):
@@ -245,9 +257,8 @@ def _interval(text: str) -> Any:
         position = part.end()
     clock = _INTERVAL_CLOCK.fullmatch(spelled, position)
     if clock is not None:
-        seconds = decimal.Decimal(clock[4] or 0) + 60 * (
-            int(clock[3]) + 60 * int(clock[2])
-        )
+        minutes = int(clock[3]) + 60 * int(clock[2])
+        seconds = decimal.Decimal(clock[4] or 0) + 60 * minutes
         total += (-1 if clock[1] == "-" else 1) * seconds * 1_000_000
     elif position == 0 or spelled[position:].strip():
         return text
@@ -255,11 +266,10 @@ def _interval(text: str) -> Any:
 
 
 def _months(text: str) -> PydanticCustomError:
-    return PydanticCustomError(
-        "interval_months",
-        "Input should be a length of time in weeks, days, hours, minutes or seconds: "
-        "months and years have no fixed length, so they are not turned into days",
-    )
+    units = "weeks, days, hours, minutes or seconds"
+    why = "months and years have no fixed length, so they are not turned"
+    message = f"Input should be a length of time in {units}: {why} into days"
+    return PydanticCustomError("interval_months", message)
 
 
 def _naive_time(value: datetime.time) -> datetime.time:
@@ -321,7 +331,9 @@ class _Select(BaseModel):
 
 
 class _Loaded(BaseModel):
-    """Base of the nested read schemas: a row whose relation the query did not load is refused."""
+    """Base of the nested read schemas: a row whose relation the query did not
+    load is refused.
+    """
 
     _relations: ClassVar[tuple[str, ...]] = ()
 
@@ -334,15 +346,18 @@ class _Loaded(BaseModel):
         for name in cls._relations:
             if name in unloaded:
                 model = type(data).__name__
+                read = f"{cls.__name__} reads {model}.{name}"
+                hint = f"load it with eager({model}, {{{name!r}: True}})"
                 raise InvalidRequestError(
-                    f"{cls.__name__} reads {model}.{name}, which the query did not load: "
-                    f"load it with eager({model}, {{{name!r}: True}})"
+                    f"{read}, which the query did not load: {hint}",
                 )
         return data
 
 
 class _PartialUpdate(BaseModel):
-    """Base of the Update schemas: a field left out stays as it is; `null` clears a nullable one."""
+    """Base of the Update schemas: a field left out stays as it is; `null`
+    clears a nullable one.
+    """
 
     model_config = ConfigDict(defer_build=True)
     _not_null: ClassVar[frozenset[str]] = frozenset()
@@ -350,34 +365,33 @@ class _PartialUpdate(BaseModel):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _reject_null(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        if isinstance(data, dict):
-            errors: list[InitErrorDetails] = []
-            for key in sorted(cls._fixed):
-                if key in data:
-                    message = "{field} cannot be changed once the row is inserted"
+    def _reject_null(
+        cls,
+        data: Any,
+        handler: ModelWrapValidatorHandler[Self],
+    ) -> Self:
+        if not isinstance(data, dict):
+            return handler(data)
+        errors: list[InitErrorDetails] = []
+        fixed = "{field} cannot be changed once the row is inserted"
+        for key in sorted(cls._fixed):
+            if key in data:
+                error = PydanticCustomError("immutable_field", fixed, {"field": key})
+                errors.append({"type": error, "loc": (key,), "input": data[key]})
+        null = "{field} cannot be null; leave it out to keep its value"
+        for name in sorted(cls._not_null):
+            alias = cls.model_fields[name].validation_alias
+            # the key as the caller sent it: the column's own, or the attribute
+            for key in dict.fromkeys((str(alias or name), name)):
+                if key in data and data[key] is None:
                     error = PydanticCustomError(
-                        "immutable_field",
-                        message,
+                        "null_not_allowed",
+                        null,
                         {"field": key},
                     )
-                    errors.append({"type": error, "loc": (key,), "input": data[key]})
-            for name in sorted(cls._not_null):
-                alias = cls.model_fields[name].validation_alias
-                # the key as the caller sent it: the column's own, or the attribute name
-                for key in dict.fromkeys((str(alias or name), name)):
-                    if key in data and data[key] is None:
-                        message = (
-                            "{field} cannot be null; leave it out to keep its value"
-                        )
-                        error = PydanticCustomError(
-                            "null_not_allowed",
-                            message,
-                            {"field": key},
-                        )
-                        errors.append({"type": error, "loc": (key,), "input": None})
-            if errors:
-                raise ValidationError.from_exception_data(cls.__name__, errors)
+                    errors.append({"type": error, "loc": (key,), "input": None})
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
         return handler(data)
 
     @classmethod
@@ -386,17 +400,15 @@ class _PartialUpdate(BaseModel):
         core: CoreSchema,
         get: GetJsonSchemaHandler,
     ) -> Any:
-        # a NOT NULL column may be left out of an update, but not set to null: say so to clients
+        # a NOT NULL column may be left out of an update, but not set to null:
+        # say so to clients
         schema = get(core)
         properties = get.resolve_ref_schema(schema).get("properties", {})
         for name in cls._not_null:
             key = str(cls.model_fields[name].validation_alias or name)
             field = properties.get(key, {})
-            options = [
-                option
-                for option in field.pop("anyOf", [])
-                if option.get("type") != "null"
-            ]
+            given = field.pop("anyOf", [])
+            options = [one for one in given if one.get("type") != "null"]
             if len(options) == 1:
                 field.update(options[0])
             elif options:
@@ -479,7 +491,8 @@ class UserInsert(_Insert):
 class UserSelect(_Select):
     """A row of `users` as read back; validates ORM objects (`from_attributes`).
 
-    Leaves out the secret column `password_hash`."""
+    Leaves out the secret column `password_hash`.
+    """
 
     id: int
     public_id: Annotated[uuid.UUID, Field(description="stable id exposed in URLs")]
@@ -501,7 +514,8 @@ class UserSelect(_Select):
 class UserUpdate(_PartialUpdate):
     """A partial update of a `users` row: only the fields given are changed.
 
-    `id` cannot be changed: an update that gives it is refused."""
+    `id` cannot be changed: an update that gives it is refused.
+    """
 
     _not_null = frozenset({"email", "password_hash", "is_verified"})
     _fixed = frozenset({"id"})
@@ -610,7 +624,8 @@ class UserSettingsSelect(_Select):
 class UserSettingsUpdate(_PartialUpdate):
     """A partial update of a `user_settings` row: only the fields given are changed.
 
-    `id` cannot be changed: an update that gives it is refused."""
+    `id` cannot be changed: an update that gives it is refused.
+    """
 
     _not_null = frozenset({"user_id", "enabled_agents", "notifications"})
     _fixed = frozenset({"id"})
@@ -652,7 +667,8 @@ class LifeCeoConversationSelect(_Select):
 class LifeCeoConversationUpdate(_PartialUpdate):
     """A partial update of a `life_ceo_conversations` row: only the fields given are changed.
 
-    `id` cannot be changed: an update that gives it is refused."""
+    `id` cannot be changed: an update that gives it is refused.
+    """
 
     _not_null = frozenset({"user_id", "agent_type", "messages", "suggested_actions"})
     _fixed = frozenset({"id"})
@@ -706,7 +722,8 @@ class GroupSelect(_Select):
 class GroupUpdate(_PartialUpdate):
     """A partial update of a `groups` row: only the fields given are changed.
 
-    `id` cannot be changed: an update that gives it is refused."""
+    `id` cannot be changed: an update that gives it is refused.
+    """
 
     _not_null = frozenset({"name", "settings"})
     _fixed = frozenset({"id"})
@@ -745,7 +762,8 @@ class GroupMemberSelect(_Select):
 class GroupMemberUpdate(_PartialUpdate):
     """A partial update of a `group_members` row: only the fields given are changed.
 
-    `group_id` and `user_id` cannot be changed: an update that gives them is refused."""
+    `group_id` and `user_id` cannot be changed: an update that gives them is refused.
+    """
 
     _not_null = frozenset({"role"})
     _fixed = frozenset({"group_id", "user_id"})
@@ -801,7 +819,8 @@ class MemorySelect(_Select):
 class MemoryUpdate(_PartialUpdate):
     """A partial update of a `memories` row: only the fields given are changed.
 
-    `id` cannot be changed: an update that gives it is refused."""
+    `id` cannot be changed: an update that gives it is refused.
+    """
 
     _not_null = frozenset({"user_id", "type", "content", "importance"})
     _fixed = frozenset({"id"})
@@ -886,7 +905,8 @@ class EventSelect(_Select):
 class EventUpdate(_PartialUpdate):
     """A partial update of a `events` row: only the fields given are changed.
 
-    `id` cannot be changed: an update that gives it is refused."""
+    `id` cannot be changed: an update that gives it is refused.
+    """
 
     _not_null = frozenset(
         {"organizer_id", "title", "starts_at", "ticket_price", "agenda"}
@@ -939,7 +959,8 @@ class EventAttendeeSelect(_Select):
 class EventAttendeeUpdate(_PartialUpdate):
     """A partial update of a `event_attendees` row: only the fields given are changed.
 
-    `event_id` and `user_id` cannot be changed: an update that gives them is refused."""
+    `event_id` and `user_id` cannot be changed: an update that gives them is refused.
+    """
 
     _not_null = frozenset({"rsvp", "guests"})
     _fixed = frozenset({"event_id", "user_id"})
@@ -1077,7 +1098,8 @@ class HousingListingSelect(_Select):
 class HousingListingUpdate(_PartialUpdate):
     """A partial update of a `housing_listings` row: only the fields given are changed.
 
-    `id` cannot be changed: an update that gives it is refused."""
+    `id` cannot be changed: an update that gives it is refused.
+    """
 
     _not_null = frozenset(
         {"host_id", "title", "status", "monthly_rent", "currency", "bedrooms", "select"}
@@ -1179,7 +1201,8 @@ class HousingApplicationSelect(_Select):
 class HousingApplicationUpdate(_PartialUpdate):
     """A partial update of a `housing_applications` row: only the fields given are changed.
 
-    `id` cannot be changed: an update that gives it is refused."""
+    `id` cannot be changed: an update that gives it is refused.
+    """
 
     _not_null = frozenset(
         {"listing_id", "applicant_id", "status", "from_", "household_size"}
@@ -1258,7 +1281,8 @@ class PostSelect(_Select):
 class PostUpdate(_PartialUpdate):
     """A partial update of a `posts` row: only the fields given are changed.
 
-    `id` cannot be changed: an update that gives it is refused."""
+    `id` cannot be changed: an update that gives it is refused.
+    """
 
     _not_null = frozenset(
         {
@@ -1313,7 +1337,8 @@ class CommentSelect(_Select):
 class CommentUpdate(_PartialUpdate):
     """A partial update of a `comments` row: only the fields given are changed.
 
-    `id` cannot be changed: an update that gives it is refused."""
+    `id` cannot be changed: an update that gives it is refused.
+    """
 
     _not_null = frozenset({"post_id", "author_id", "body"})
     _fixed = frozenset({"id"})
@@ -1351,7 +1376,8 @@ class TagSelect(_Select):
 class TagUpdate(_PartialUpdate):
     """A partial update of a `tags` row: only the fields given are changed.
 
-    `id` cannot be changed: an update that gives it is refused."""
+    `id` cannot be changed: an update that gives it is refused.
+    """
 
     _not_null = frozenset({"name", "order", "color"})
     _fixed = frozenset({"id"})
@@ -1384,7 +1410,8 @@ class PostTagSelect(_Select):
 class PostTagUpdate(_PartialUpdate):
     """A partial update of a `post_tags` row: only the fields given are changed.
 
-    `post_id` and `tag_id` cannot be changed: an update that gives them is refused."""
+    `post_id` and `tag_id` cannot be changed: an update that gives them is refused.
+    """
 
     _fixed = frozenset({"post_id", "tag_id"})
 
@@ -1438,7 +1465,8 @@ class NotificationSelect(_Select):
 class NotificationUpdate(_PartialUpdate):
     """A partial update of a `notifications` row: only the fields given are changed.
 
-    `id` cannot be changed: an update that gives it is refused."""
+    `id` cannot be changed: an update that gives it is refused.
+    """
 
     _not_null = frozenset({"user_id", "type", "payload"})
     _fixed = frozenset({"id"})
@@ -1507,7 +1535,8 @@ class AuditLogSelect(_Select):
 class AuditLogUpdate(_PartialUpdate):
     """A partial update of a `audit_log` row: only the fields given are changed.
 
-    `id` cannot be changed: an update that gives it is refused."""
+    `id` cannot be changed: an update that gives it is refused.
+    """
 
     _not_null = frozenset({"action", "table_name"})
     _fixed = frozenset({"id"})

@@ -134,6 +134,8 @@ def docstring(text: str, indent: int = 0) -> Code:
     body = "\n".join(lines)
     if body.endswith('\\"'):
         body = body[:-2] + "\\x22"
+    if len(lines) > 1:  # closing quotes on a line of their own: black moves them there from a line too
+        body += "\n" + " " * indent  # long, and never back, so this holds at every line length
     return Code(f'"""{body}"""')
 
 

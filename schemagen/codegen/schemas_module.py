@@ -125,7 +125,7 @@ class _Schemas:
             config_insert = self.config_field(validate_by_name="True") if aliased else ()
             schemas.append(ir.SchemaClass(
                 Code(f"{table.class_name}Insert"), Code("_Insert"),
-                docstring(f"Fields to insert a row into `{table.name}`; server-set columns are left out."),
+                docstring(f"Fields to insert a row into `{table.name}`; server-set columns are left out.", 4),
                 config_insert + insert_fields,
             ))
             schemas.append(ir.SchemaClass(
@@ -133,7 +133,7 @@ class _Schemas:
                 docstring((f"A row of `{table.name}` as read back; validates Core rows (`row._mapping`, or the "
                            "`Row` itself: `from_attributes`)." if core else
                            f"A row of `{table.name}` as read back; validates ORM objects (`from_attributes`).")
-                          + _leaves_out([c.key for c in table.columns if c.secret])),
+                          + _leaves_out([c.key for c in table.columns if c.secret]), 4),
                 select_fields,
             ))
             if core:  # no row identity to update by: statements with their own WHERE
@@ -144,7 +144,7 @@ class _Schemas:
             schemas.append(ir.SchemaClass(
                 Code(f"{table.class_name}Update"), Code("_PartialUpdate"),
                 docstring(f"A partial update of a `{table.name}` row: only the fields given are changed."
-                          + _fixed_doc([c.key for c in fixed_columns])),
+                          + _fixed_doc([c.key for c in fixed_columns]), 4),
                 (self.config_field(validate_by_name="True") if any(c.attr != c.key for c in updatable) else ())
                 + update_fields,
                 not_null,
@@ -226,7 +226,7 @@ class _Schemas:
                     Code(names.nested_schema_name(table.class_name, relation.attr)),
                     Code(f"{table.class_name}Select, _Loaded"),
                     docstring(f"`{table.class_name}Select` with `{relation.attr}`, as "
-                              f"`eager({table.class_name}, {spec})` loads it."),
+                              f"`eager({table.class_name}, {spec})` loads it.", 4),
                     (ir.Field(Code("_relations"), Code(f"{class_var}[tuple[str, ...]]"),
                               tuple_display([literal(relation.attr)])),
                      ir.Field(Code(relation.attr), Code(annotation))),

@@ -63,6 +63,6 @@ def _quoted(identifier: str) -> str:
 
 
 def _event(imports: Imports, event: str, sql: str, dialect: str) -> ir.TableEvent:
-    ddl = f"_DDLText({literal(sql)})"
+    # `_ddl(sql, dialect)`, not `_DDLText(sql).execute_if(...)`: a call the layout can explode
     return ir.TableEvent(Code(imports.name("sqlalchemy.event", "listen")), literal(event),
-                         Code(f"{ddl}.execute_if(dialect={literal(dialect)})"))
+                         Code(f"_ddl({literal(sql)}, {literal(dialect)})"))

@@ -18,7 +18,7 @@ def types_module(catalog: Catalog) -> ir.TypesModule:
     for enum in catalog.enums:
         imports.module("enum")
         members = tuple(ir.EnumMember(Code(member), literal(value)) for member, value in zip(enum.members, enum.values))
-        enums.append(ir.EnumClass(Code(enum.name), docstring(f"Values of the `{enum.name}` enum."), members))
+        enums.append(ir.EnumClass(Code(enum.name), docstring(f"Values of the `{enum.name}` enum.", 4), members))
     shapes = []
     for shape in catalog.shapes:
         fields = []
@@ -57,6 +57,6 @@ def types_module(catalog: Catalog) -> ir.TypesModule:
             config["serialize_by_alias"] = "True"
         imports.name(PYDANTIC, "BaseModel")
         fields.insert(0, ir.Field(Code("model_config"), Code(""), call(imports.name(PYDANTIC, "ConfigDict"), **config)))
-        shapes.append(ir.ShapeClass(Code(shape.name), docstring(f"Shape of the `{shape.name}` JSON values."),
+        shapes.append(ir.ShapeClass(Code(shape.name), docstring(f"Shape of the `{shape.name}` JSON values.", 4),
                                     tuple(fields)))
     return ir.TypesModule(imports.render(), imports.locals(), tuple(enums), tuple(shapes))

@@ -26,13 +26,20 @@ def black_mode() -> object:
 
 
 def format_source(source: str, name: str) -> str:
-    """black over the whole of `source`: the reference that `format_modules` must equal."""
-    import black
+    """black over the whole of `source`: the reference that `format_modules` must equal, and the
+    fallback for statements `format/layout.py` does not lay out. black is not a dependency of
+    schemagen (only of its tests): without it such a statement is a clear error, not a guess."""
+    try:
+        import black
+    except ImportError:
+        raise FormatError(f"{name} needs black {BLACK_VERSION} (schemagen's own layout does not cover it): "
+                          f"pip install 'black=={BLACK_VERSION}', or report the statement as a bug") from None
 
     installed = getattr(black, "__version__", "?")
     if installed != BLACK_VERSION:
-        raise FormatError(f"black {installed} is installed, but schemagen's output is black "
-                          f"{BLACK_VERSION}'s: reinstall schemagen (pip install 'black=={BLACK_VERSION}')")
+        raise FormatError(f"black {installed} is installed, but {name} needs black {BLACK_VERSION}'s layout "
+                          f"(schemagen's own does not cover it): pip install 'black=={BLACK_VERSION}', "
+                          "or report the statement as a bug")
     try:
         return black.format_str(source, mode=black_mode())  # type: ignore[arg-type]
     except Exception as exc:  # black raises several types for code it cannot parse

@@ -185,13 +185,13 @@ def _split(text: str, offsets: list[int], width_: int) -> list[str]:
     return [text[bounds[i] + (width_ if i else 0) : bounds[i + 1]] for i in range(len(bounds) - 1)]
 
 
-_DEF = re.compile(r"(?:async )?def [^\W\d]\w*\(")
+_DEF = re.compile(r"(?:(?:async )?def|class) [^\W\d]\w*\(")
 
 
 def lay_out_header(text: str, indent: int) -> str | None:
-    """A `def` header too long for its line, split at its parameters (as both formatters split a
-    function's header: its first bracket), one parameter a line with a magic trailing comma; None
-    for any other compound header."""
+    """A `def` (or `class`) header too long for its line, split at its parameters (or bases), as
+    both formatters split it: at its first bracket, one item a line with a magic trailing comma;
+    None for any other compound header."""
     if "\n" in text or not text.isascii():
         return None
     body = text[indent:]

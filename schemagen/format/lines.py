@@ -38,7 +38,7 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _COMPOUND = re.compile(r"(?:class|def|async|if|elif|else|for|while|try|except|finally|with|match|case)\b|@")
-_DOCSTRING = re.compile(r'"""(?:[^"\\\n]|\\[^\n])*"""')
+_DOCSTRING = re.compile(r'"""(?:[^"\\\n]|\\[^\n]|"(?!""))*"""')
 _SIMPLE_DOC_BODY = re.compile(r"[^\s\"\\](?:.*[^\s\"\\])?|\\.*[^\s\"\\]")
 
 
@@ -155,6 +155,7 @@ def _balance(text: str) -> tuple[int, str]:
 
 
 _LAST_BRACKET = re.compile(r"([()\[\]{}])[^()\[\]{}]*$")
+_TRAILER = re.compile(r"""\.[^\W\d]\w*\((?:[^()\[\]{}"'\\]|"[^"\\\n]*")*\)""")
 
 
 def _exploded(line: _Line) -> bool:
@@ -180,12 +181,20 @@ def _exploded(line: _Line) -> bool:
             expected = closer + ("," if stack else "")
             if not stack and number == len(physical) - 1 and closer == "]" and len(stack) in one_tuples:
                 expected = closing  # `] = default` after a subscript (checked above)
+            if stripped != expected and stack and closer == ")" and len(stack) not in one_tuples:
+                # a call's trailer after its closing bracket (`).ddl_if(dialect="postgresql"),`)
+                trailer = _TRAILER.fullmatch(stripped[1:-1]) if stripped.endswith(",") else None
+                expected = stripped if trailer is not None else expected
             if stripped != expected or indent != opened_at or items == 0 or not physical[number - 1].endswith(","):
                 return False
             # black does not count the comma of a one-tuple or one-item subscript as magic, but it
-            # cannot join a one-tuple whose item spans lines itself either
+            # cannot join a one-tuple whose item spans lines itself either, nor one too long joined
             if items == 1 and len(stack) in one_tuples and not (block and closer == ")"):
-                return False
+                joined = physical[0] + "".join(text.strip() for text in physical[1:])
+                # (exact widths only: outside ASCII `width` is an upper bound)
+                if stack or len(physical) != 3 or closer != ")" or not joined.isascii() or (
+                        width(joined) <= line_length()):
+                    return False
             one_tuples.discard(len(stack))
             if stack:
                 stack[-1] = (stack[-1][0], stack[-1][1], stack[-1][2] + 1, True)
@@ -195,7 +204,9 @@ def _exploded(line: _Line) -> bool:
         net, last = _balance(stripped)
         if net == 1 and stripped[-1] == last and last in _OPENERS:
             head = stripped[:-1]
-            if (last == "(" and not _NAME_END.search(head)) or (last == "[" and _NAME_END.search(head)):
+            in_import = last == "(" and head.rstrip().endswith(" import")  # magic there, from one name
+            if (last == "(" and not _NAME_END.search(head) and not in_import) or (
+                    last == "[" and _NAME_END.search(head)):
                 one_tuples.add(len(stack))  # a tuple or a subscript: its trailing comma is magic from 2 items
             stack.append((indent, _OPENERS[last], 0, False))
         elif net != 0 or (number and not stripped.endswith(",")):
@@ -368,11 +379,25 @@ def _needs_whole(chunk: Sequence[_Line]) -> bool:
     first_in_block = _first_in_block(chunk)
     for index, line in enumerate(chunk):
         if (not _fits(line) and _COMPOUND.match(line.text.lstrip(" "))
-                and lay_out_header(line.text, line.indent) is None):
+                and lay_out_header(line.text, line.indent) is None and not _exploded_header(line)):
             return True
         if line.multiline_string and not (index in first_in_block and _is_docstring(line)):
             return True
     return False
+
+
+def _exploded_header(line: _Line) -> bool:
+    """Whether a multi-line `def` header is in the form `lay_out_header` writes (one parameter a
+    line, magic trailing comma), which black and ruff keep at any line length."""
+    physical = line.text.split("\n")
+    if len(physical) < 3 or not physical[0].endswith("(") or line.multiline_string:
+        return False
+    inner = " " * (line.indent + 4)
+    params = physical[1:-1]
+    if any(not p.startswith(inner) or p[len(inner)] == " " or not p.endswith(",") for p in params):
+        return False
+    joined = physical[0] + ", ".join(p[len(inner) : -1] for p in params) + physical[-1].lstrip(" ")
+    return lay_out_header(joined, line.indent) == line.text
 
 
 def _first_in_block(chunk: Sequence[_Line]) -> set[int]:
@@ -397,7 +422,8 @@ def _classify(line: _Line, first_in_block: bool) -> Part:
         if _proven_docstring(line):
             return text + "\n"
         return Piece(DOCSTRING, depth, text[line.indent :] + "\n")  # inner lines as they are
-    if _fits(line) or (line.physical > 1 and not line.multiline_string and (_black_wrapped(line) or _exploded(line))):
+    if _fits(line) or (line.physical > 1 and not line.multiline_string
+                       and (_black_wrapped(line) or _exploded(line) or _exploded_header(line))):
         return text + "\n"
     laid = None
     if line.physical == 1:

@@ -51,8 +51,8 @@ def fingerprinted_files() -> list[Path]:
 def generator_fingerprint() -> str:
     """sha256 over `fingerprinted_files()`, schemagen's version and the black version it pins.
 
-    Only repository content counts, so every checkout computes the same value; whether the
-    installed black is the pinned one is checked separately (`formatter_installed`).
+    Only repository content counts, so every checkout computes the same value; the installed black
+    does not (it is only a fallback, which refuses any other version than the pinned one).
     """
     from schemagen import __version__
     from schemagen.format.style import BLACK_VERSION
@@ -78,7 +78,8 @@ def _pydantic_version() -> bytes:
 
 
 def formatter_installed() -> bool:
-    """Whether the installed black is the version schemagen pins (its layout decides the bytes)."""
+    """Whether the installed black is the version schemagen pins. The output does not depend on it:
+    schemagen lays the code out itself and uses black only as a fallback that refuses another version."""
     from importlib.metadata import PackageNotFoundError, version
 
     from schemagen.format.style import BLACK_VERSION
@@ -134,11 +135,10 @@ def remember(out_dir: Path, manifests: dict[str, bytes]) -> None:
             os.unlink(temporary)
 
 
-def up_to_date(spec_files: list[Path], out_dir: Path, line_length: int) -> dict[str, int] | None:
+def up_to_date(spec_files: list[Path], out_dir: Path, line_length: int,
+               options: dict[str, bool] | None = None) -> dict[str, int] | None:
     """Package name -> files checked, when `out_dir` provably holds what a build of `spec_files`
     laid out for `line_length` columns would write; None when that cannot be shown this way (then the caller generates and compares)."""
-    if not formatter_installed():
-        return None
     recorded = _read_record(out_dir)
     if not recorded:
         return None
@@ -161,7 +161,7 @@ def up_to_date(spec_files: list[Path], out_dir: Path, line_length: int) -> dict[
         files = data.get("files")
         if not isinstance(files, dict) or not files or not all(isinstance(v, str) for v in files.values()):
             return None
-        if raw != manifest_bytes(spec_file.name, spec_sha256, files, line_length):  # exactly what build writes
+        if raw != manifest_bytes(spec_file.name, spec_sha256, files, line_length, options):  # exactly what build writes
             return None
         for name, recorded_hash in files.items():
             if not isinstance(name, str) or "/" in name or name.startswith("."):

@@ -7,6 +7,7 @@ version of schemagen that writes the same files.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,11 +26,15 @@ class Output:
     """How many tables the package has (for the command's summary)."""
 
 
-def manifest_bytes(spec_name: str, spec_sha256: str, files: dict[str, str], line_length: int) -> bytes:
+def manifest_bytes(spec_name: str, spec_sha256: str, files: dict[str, str], line_length: int,
+                   options: Mapping[str, bool] | None = None) -> bytes:
     """The manifest: the spec's file name and sha256, the line length the code is laid out for (the
-    project's setting, an input like the spec) and the sha256 of each file written."""
-    manifest = {"generator": "schemagen", "spec": spec_name, "spec_sha256": spec_sha256,
-                "line_length": line_length, "files": dict(sorted(files.items()))}
+    project's setting, an input like the spec), the project's opt-ins (`[tool.schemagen]`
+    `typescript`/`erd`, only when it sets any) and the sha256 of each file written."""
+    manifest: dict[str, object] = {"generator": "schemagen", "spec": spec_name, "spec_sha256": spec_sha256,
+                                   "line_length": line_length, "files": dict(sorted(files.items()))}
+    if options:
+        manifest["project_options"] = dict(sorted(options.items()))
     return (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
 
 

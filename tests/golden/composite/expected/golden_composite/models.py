@@ -41,7 +41,8 @@ class Tenant(Base):
     | column | insert   | update                 | select     |
     |--------|----------|------------------------|------------|
     | `id`   | required | refused (primary key)  | never null |
-    | `name` | required | optional; null refused | never null |"""
+    | `name` | required | optional; null refused | never null |
+    """
 
     __tablename__ = "tenants"
 
@@ -65,7 +66,8 @@ class Order(Base):
     |-------------|----------|------------------------|------------|
     | `tenant_id` | required | refused (primary key)  | never null |
     | `id`        | required | refused (primary key)  | never null |
-    | `number`    | required | optional; null refused | never null |"""
+    | `number`    | required | optional; null refused | never null |
+    """
 
     __tablename__ = "orders"
     __table_args__ = (UniqueConstraint("tenant_id", "number"),)
@@ -98,7 +100,8 @@ class OrderItem(Base):
     | `tenant_id` | required | refused (primary key)  | never null |
     | `order_id`  | required | refused (primary key)  | never null |
     | `line`      | required | refused (primary key)  | never null |
-    | `product`   | required | optional; null refused | never null |"""
+    | `product`   | required | optional; null refused | never null |
+    """
 
     __tablename__ = "order_items"
     __table_args__ = (
@@ -212,7 +215,8 @@ class TransferGroup(Base):
     |-------------|------------------------|--------------------------|-------------|
     | `id`        | required               | refused (primary key)    | never null  |
     | `tenant_id` | required               | refused (primary key)    | never null  |
-    | `parent_id` | optional, default null | optional; null clears it | may be null |"""
+    | `parent_id` | optional, default null | optional; null clears it | may be null |
+    """
 
     __tablename__ = "transfer_groups"
     __table_args__ = (

@@ -56,20 +56,9 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     return ValidationError.from_exception_data(column, details)
 
 
-_RULES = frozenset(
-    {
-        "ge",
-        "gt",
-        "le",
-        "lt",
-        "multiple_of",
-        "min_length",
-        "max_length",
-        "pattern",
-        "max_digits",
-        "decimal_places",
-    }
-)
+_BOUNDS = ("ge", "gt", "le", "lt", "multiple_of", "pattern")
+_SIZES = ("min_length", "max_length", "max_digits", "decimal_places")
+_RULES = frozenset((*_BOUNDS, *_SIZES))
 
 
 def _stored_as(schema: Any) -> Any:
@@ -91,7 +80,7 @@ def _stored_as(schema: Any) -> Any:
         construct = {"type": "no-info", "function": _constructor(node["cls"])}
         read = {"type": "function-after", "function": construct, "schema": fields}
         return read if "ref" not in node else {**read, "ref": node["ref"]}
-    return {key: _stored_as(value) for key, value in node.items() if key not in _RULES}
+    return {k: _stored_as(v) for k, v in node.items() if k not in _RULES}
 
 
 def _constructor(shape: type[BaseModel]) -> Callable[[Any], BaseModel]:
@@ -115,12 +104,12 @@ class _JSONOperators(JSONB.Comparator[Any]):
 
 
 class _JSONElement(JSONB):
-    """A value inside a JSON column (`column["key"]`): plain JSON data, not the column's shape."""
+    """A value inside a JSON column (`column["key"]`): plain JSON data."""
 
     comparator_factory = _JSONOperators
 
 
-class _JSONComparator(TypeDecorator.Comparator[Any], _JSONOperators):
+class _JSONOps(TypeDecorator.Comparator[Any], _JSONOperators):
     def __getitem__(self, index: Any) -> Any:
         return type_coerce(self.expr, _JSONElement())[index]
 
@@ -138,8 +127,8 @@ class _JSONOf(TypeDecorator[_T]):
     should_evaluate_none = True
 
     @property
-    def comparator_factory(self) -> type[_JSONComparator]:  # type: ignore[override]
-        return _JSONComparator
+    def comparator_factory(self) -> type[_JSONOps]:  # type: ignore[override]
+        return _JSONOps
 
     def __init__(self, adapter: TypeAdapter[_T], column: str) -> None:
         super().__init__(none_as_null=True)
@@ -169,23 +158,21 @@ class _JSONOf(TypeDecorator[_T]):
         if value is None:
             return None
         text = isinstance(value, str) and dialect.name != "postgresql"
+        adapter = self.adapter
         try:
-            return (
-                self.adapter.validate_json(value)
-                if text
-                else self.adapter.validate_python(value)
-            )
+            if text:
+                return adapter.validate_json(value)
+            return adapter.validate_python(value)
         except ValidationError:
             # written by another writer, or under older rules: read it as it is stored
             pass
         if self.stored is None:
             self.stored = SchemaValidator(_stored_as(self.adapter.core_schema))
         try:
-            stored: _T = (
-                self.stored.validate_json(value)
-                if text
-                else self.stored.validate_python(value)
-            )
+            if text:
+                stored: _T = self.stored.validate_json(value)
+            else:
+                stored = self.stored.validate_python(value)
         except ValidationError as error:
             # the row is not known here: loading a model raises naming it (`_reads_checked`)
             unreadable: Any = _Unreadable(_located(error, self.column))
@@ -243,12 +230,19 @@ def _now_sqlite(element: _Now, compiler: SQLCompiler, **kw: Any) -> str:
 
 
 class _DDLText(ExecutableDDLElement):
-    """A DDL statement as text (SQLAlchemy's `DDL` takes `%(table)s` substitutions and no annotations)."""
+    """A DDL statement as text (SQLAlchemy's `DDL` takes `%(table)s`
+    substitutions and no annotations).
+    """
 
     inherit_cache = False
 
     def __init__(self, statement: str) -> None:
         self.statement = statement
+
+
+def _ddl(statement: str, dialect: str) -> _DDLText:
+    """`statement`, run only on `dialect`."""
+    return _DDLText(statement).execute_if(dialect=dialect)
 
 
 @compiles(_DDLText)
@@ -316,7 +310,8 @@ class Membership(Base):
     |-----------|------------------------|--------------------------|-------------|
     | `user_id` | required               | optional; null refused   | never null  |
     | `team`    | required               | optional; null refused   | never null  |
-    | `role`    | optional, default null | optional; null clears it | may be null |"""
+    | `role`    | optional, default null | optional; null clears it | may be null |
+    """
 
     __tablename__ = "memberships"
     __mapper_args__ = {"eager_defaults": True, "primary_key": ["user_id", "team"]}
@@ -335,7 +330,8 @@ class User(Base):
     | column | insert                   | update                   | select      |
     |--------|--------------------------|--------------------------|-------------|
     | `id`   | numbered by the database | refused (primary key)    | never null  |
-    | `name` | optional, default null   | optional; null clears it | may be null |"""
+    | `name` | optional, default null   | optional; null clears it | may be null |
+    """
 
     __tablename__ = "users"
 
@@ -361,7 +357,8 @@ class _LogEntryColumns(TypedColumns):
     | `user_id`    | optional, default null     | may be null |
     | `context`    | optional, default null     | may be null |
     | `seen_at`    | set by the database (now)  | may be null |
-    | `request_id` | optional, default null     | may be null |"""
+    | `request_id` | optional, default null     | may be null |
+    """
 
     at: Named[datetime.datetime] = Column(
         "at", DateTime(), nullable=False, server_default=_Now()
@@ -402,28 +399,29 @@ log_entries = Table(
 listen(
     log_entries,
     "after_create",
-    _DDLText(
-        'CREATE OR REPLACE FUNCTION "log_entries_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."seen_at" IS NOT DISTINCT FROM OLD."seen_at" THEN NEW."seen_at" := now(); END IF; RETURN NEW; END$$'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    log_entries,
-    "after_create",
-    _DDLText(
-        'CREATE TRIGGER "log_entries_on_update_now" BEFORE UPDATE ON "log_entries" FOR EACH ROW EXECUTE FUNCTION "log_entries_on_update_now"()'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    log_entries,
-    "after_drop",
-    _DDLText('DROP FUNCTION IF EXISTS "log_entries_on_update_now"()').execute_if(
-        dialect="postgresql"
+    _ddl(
+        'CREATE OR REPLACE FUNCTION "log_entries_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."seen_at" IS NOT DISTINCT FROM OLD."seen_at" THEN NEW."seen_at" := now(); END IF; RETURN NEW; END$$',
+        "postgresql",
     ),
 )
 listen(
     log_entries,
     "after_create",
-    _DDLText(
-        'CREATE TRIGGER "log_entries_on_update_now" AFTER UPDATE OF "at", "level", "msg", "class", "user_id", "context", "request_id" ON "log_entries" FOR EACH ROW WHEN NEW."seen_at" IS OLD."seen_at" BEGIN UPDATE "log_entries" SET "seen_at" = CASE WHEN NEW."seen_at" IS OLD."seen_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."seen_at" END WHERE rowid = NEW.rowid; END'
-    ).execute_if(dialect="sqlite"),
+    _ddl(
+        'CREATE TRIGGER "log_entries_on_update_now" BEFORE UPDATE ON "log_entries" FOR EACH ROW EXECUTE FUNCTION "log_entries_on_update_now"()',
+        "postgresql",
+    ),
+)
+listen(
+    log_entries,
+    "after_drop",
+    _ddl('DROP FUNCTION IF EXISTS "log_entries_on_update_now"()', "postgresql"),
+)
+listen(
+    log_entries,
+    "after_create",
+    _ddl(
+        'CREATE TRIGGER "log_entries_on_update_now" AFTER UPDATE OF "at", "level", "msg", "class", "user_id", "context", "request_id" ON "log_entries" FOR EACH ROW WHEN NEW."seen_at" IS OLD."seen_at" BEGIN UPDATE "log_entries" SET "seen_at" = CASE WHEN NEW."seen_at" IS OLD."seen_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."seen_at" END WHERE rowid = NEW.rowid; END',
+        "sqlite",
+    ),
 )

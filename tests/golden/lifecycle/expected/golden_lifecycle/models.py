@@ -69,17 +69,17 @@ class _ArrayTest(FunctionElement[bool]):
 
 class _ArrayContains(_ArrayTest):
     inherit_cache = True
-    sqlite = "NOT EXISTS (SELECT value FROM json_each({1}) EXCEPT SELECT value FROM json_each({0}))"
+    sqlite = "NOT EXISTS ({1} EXCEPT {0})"
 
 
 class _ArrayContainedBy(_ArrayTest):
     inherit_cache = True
-    sqlite = "NOT EXISTS (SELECT value FROM json_each({0}) EXCEPT SELECT value FROM json_each({1}))"
+    sqlite = "NOT EXISTS ({0} EXCEPT {1})"
 
 
 class _ArrayOverlap(_ArrayTest):
     inherit_cache = True
-    sqlite = "EXISTS (SELECT value FROM json_each({0}) INTERSECT SELECT value FROM json_each({1}))"
+    sqlite = "EXISTS ({0} INTERSECT {1})"
 
 
 class _ArrayItem(FunctionElement[Any]):
@@ -109,32 +109,38 @@ def _as_postgresql(
 @compiles(_ArrayContainedBy, "sqlite")
 @compiles(_ArrayOverlap, "sqlite")
 def _array_test_on_sqlite(element: _ArrayTest, compiler: SQLCompiler, **kw: Any) -> str:
-    column, other = (
-        compiler.process(clause, **kw) for clause in list(element.clauses)[1:]
-    )
+    clauses = list(element.clauses)[1:]
+    column, other = (compiler.process(clause, **kw) for clause in clauses)
+    each = [f"SELECT value FROM json_each({sql})" for sql in (column, other)]
+    test = element.sqlite.format(*each)
     # NULL as PostgreSQL answers it, so that `~` and `not_()` agree too
-    return f"CASE WHEN {column} IS NULL OR {other} IS NULL THEN NULL ELSE {element.sqlite.format(column, other)} END"
+    nulls = f"{column} IS NULL OR {other} IS NULL"
+    return f"CASE WHEN {nulls} THEN NULL ELSE {test} END"
 
 
 @compiles(_ArrayItem, "sqlite")
 def _array_item_on_sqlite(element: _ArrayItem, compiler: SQLCompiler, **kw: Any) -> str:
-    column, path = (
-        compiler.process(clause, **kw) for clause in list(element.clauses)[1:]
-    )
+    clauses = list(element.clauses)[1:]
+    column, path = (compiler.process(clause, **kw) for clause in clauses)
     return f"json_extract({column}, {path})"
 
 
-class _ArrayComparator(
-    TypeDecorator.Comparator[Any], sqlalchemy.dialects.postgresql.ARRAY.Comparator[Any]
+class _ArrayOps(
+    TypeDecorator.Comparator[Any],
+    sqlalchemy.dialects.postgresql.ARRAY.Comparator[Any],
 ):
     def contains(self, other: Any, **kwargs: Any) -> ColumnElement[bool]:
         return _ArrayContains(
-            super().contains(other, **kwargs), self.expr, self._operand(other)
+            super().contains(other, **kwargs),
+            self.expr,
+            self._operand(other),
         )
 
     def contained_by(self, other: Any) -> ColumnElement[bool]:
         return _ArrayContainedBy(
-            super().contained_by(other), self.expr, self._operand(other)
+            super().contained_by(other),
+            self.expr,
+            self._operand(other),
         )
 
     def overlap(self, other: Any) -> ColumnElement[bool]:
@@ -149,7 +155,10 @@ class _ArrayComparator(
         # `$[#]` is past the end: NULL, as PostgreSQL
         path = f"$[{index - 1}]" if index >= 1 else "$[#]"
         return _ArrayItem(
-            as_postgresql, self.expr, literal(path), item_type=array_type.item_type
+            as_postgresql,
+            self.expr,
+            literal(path),
+            item_type=array_type.item_type,
         )
 
     def _operand(self, other: Any) -> Any:
@@ -169,8 +178,8 @@ class _ArrayOf(TypeDecorator[list[_T]]):
     should_evaluate_none = True
 
     @property
-    def comparator_factory(self) -> type[_ArrayComparator]:  # type: ignore[override]
-        return _ArrayComparator
+    def comparator_factory(self) -> type[_ArrayOps]:  # type: ignore[override]
+        return _ArrayOps
 
     def __init__(
         self,
@@ -216,14 +225,20 @@ class _AwareDateTime(TypeDecorator[datetime.datetime]):
     cache_ok = True
 
     def process_bind_param(
-        self, value: datetime.datetime | None, dialect: Dialect
+        self,
+        value: datetime.datetime | None,
+        dialect: Dialect,
     ) -> datetime.datetime | None:
-        if value is None or value.tzinfo is None or dialect.name == "postgresql":
+        if value is None or value.tzinfo is None:
+            return value
+        if dialect.name == "postgresql":
             return value
         return value.astimezone(datetime.UTC).replace(tzinfo=None)
 
     def process_result_value(
-        self, value: datetime.datetime | None, dialect: Dialect
+        self,
+        value: datetime.datetime | None,
+        dialect: Dialect,
     ) -> datetime.datetime | None:
         if value is None or value.tzinfo is not None:
             return value
@@ -275,12 +290,19 @@ def _current_time_sqlite(
 
 
 class _DDLText(ExecutableDDLElement):
-    """A DDL statement as text (SQLAlchemy's `DDL` takes `%(table)s` substitutions and no annotations)."""
+    """A DDL statement as text (SQLAlchemy's `DDL` takes `%(table)s`
+    substitutions and no annotations).
+    """
 
     inherit_cache = False
 
     def __init__(self, statement: str) -> None:
         self.statement = statement
+
+
+def _ddl(statement: str, dialect: str) -> _DDLText:
+    """`statement`, run only on `dialect`."""
+    return _DDLText(statement).execute_if(dialect=dialect)
 
 
 @compiles(_DDLText)
@@ -429,30 +451,31 @@ class Account(Base):
 listen(
     Account.__table__,
     "after_create",
-    _DDLText(
-        'CREATE OR REPLACE FUNCTION "accounts_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; IF NEW."seen_on" IS NOT DISTINCT FROM OLD."seen_on" THEN NEW."seen_on" := CURRENT_DATE; END IF; IF NEW."seen_at" IS NOT DISTINCT FROM OLD."seen_at" THEN NEW."seen_at" := LOCALTIME; END IF; RETURN NEW; END$$'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    Account.__table__,
-    "after_create",
-    _DDLText(
-        'CREATE TRIGGER "accounts_on_update_now" BEFORE UPDATE ON "accounts" FOR EACH ROW EXECUTE FUNCTION "accounts_on_update_now"()'
-    ).execute_if(dialect="postgresql"),
-)
-listen(
-    Account.__table__,
-    "after_drop",
-    _DDLText('DROP FUNCTION IF EXISTS "accounts_on_update_now"()').execute_if(
-        dialect="postgresql"
+    _ddl(
+        'CREATE OR REPLACE FUNCTION "accounts_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; IF NEW."seen_on" IS NOT DISTINCT FROM OLD."seen_on" THEN NEW."seen_on" := CURRENT_DATE; END IF; IF NEW."seen_at" IS NOT DISTINCT FROM OLD."seen_at" THEN NEW."seen_at" := LOCALTIME; END IF; RETURN NEW; END$$',
+        "postgresql",
     ),
 )
 listen(
     Account.__table__,
     "after_create",
-    _DDLText(
-        'CREATE TRIGGER "accounts_on_update_now" AFTER UPDATE OF "id", "email", "handle", "org", "slug", "code", "score", "tags", "nickname", "deleted_at" ON "accounts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" OR NEW."seen_on" IS OLD."seen_on" OR NEW."seen_at" IS OLD."seen_at" BEGIN UPDATE "accounts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END, "seen_on" = CASE WHEN NEW."seen_on" IS OLD."seen_on" THEN date(\'now\') ELSE NEW."seen_on" END, "seen_at" = CASE WHEN NEW."seen_at" IS OLD."seen_at" THEN strftime(\'%H:%M:%f000\', \'now\') ELSE NEW."seen_at" END WHERE "id" = NEW."id"; END'
-    ).execute_if(dialect="sqlite"),
+    _ddl(
+        'CREATE TRIGGER "accounts_on_update_now" BEFORE UPDATE ON "accounts" FOR EACH ROW EXECUTE FUNCTION "accounts_on_update_now"()',
+        "postgresql",
+    ),
+)
+listen(
+    Account.__table__,
+    "after_drop",
+    _ddl('DROP FUNCTION IF EXISTS "accounts_on_update_now"()', "postgresql"),
+)
+listen(
+    Account.__table__,
+    "after_create",
+    _ddl(
+        'CREATE TRIGGER "accounts_on_update_now" AFTER UPDATE OF "id", "email", "handle", "org", "slug", "code", "score", "tags", "nickname", "deleted_at" ON "accounts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" OR NEW."seen_on" IS OLD."seen_on" OR NEW."seen_at" IS OLD."seen_at" BEGIN UPDATE "accounts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END, "seen_on" = CASE WHEN NEW."seen_on" IS OLD."seen_on" THEN date(\'now\') ELSE NEW."seen_on" END, "seen_at" = CASE WHEN NEW."seen_at" IS OLD."seen_at" THEN strftime(\'%H:%M:%f000\', \'now\') ELSE NEW."seen_at" END WHERE "id" = NEW."id"; END',
+        "sqlite",
+    ),
 )
 
 
@@ -465,7 +488,8 @@ class Invite(Base):
     |--------|--------------------------|--------------------------|-------------|
     | `id`   | numbered by the database | refused (primary key)    | never null  |
     | `code` | optional, default null   | optional; null clears it | may be null |
-    | `uses` | optional, default null   | optional; null clears it | may be null |"""
+    | `uses` | optional, default null   | optional; null clears it | may be null |
+    """
 
     __tablename__ = "invites"
     __table_args__ = (CheckConstraint('"uses" >= 0', name="uses_ge_0"),)

@@ -33,7 +33,8 @@ class Note(Base):
     |----------|---------------------------|--------------------------|-------------|
     | `id`     | numbered by the database  | refused (primary key)    | never null  |
     | `body`   | optional, default null    | optional; null clears it | may be null |
-    | `pinned` | optional, default `false` | optional; null refused   | never null  |"""
+    | `pinned` | optional, default `false` | optional; null refused   | never null  |
+    """
 
     __tablename__ = "notes"
 
@@ -51,7 +52,8 @@ class NoteLink(Base):
     |-----------|-------------------------|--------------------------|-------------|
     | `from_id` | required                | refused (primary key)    | never null  |
     | `to_id`   | required                | refused (primary key)    | never null  |
-    | `weight`  | optional, default `1.5` | optional; null clears it | may be null |"""
+    | `weight`  | optional, default `1.5` | optional; null clears it | may be null |
+    """
 
     __tablename__ = "note_links"
 

@@ -58,20 +58,9 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     return ValidationError.from_exception_data(column, details)
 
 
-_RULES = frozenset(
-    {
-        "ge",
-        "gt",
-        "le",
-        "lt",
-        "multiple_of",
-        "min_length",
-        "max_length",
-        "pattern",
-        "max_digits",
-        "decimal_places",
-    }
-)
+_BOUNDS = ("ge", "gt", "le", "lt", "multiple_of", "pattern")
+_SIZES = ("min_length", "max_length", "max_digits", "decimal_places")
+_RULES = frozenset((*_BOUNDS, *_SIZES))
 
 
 def _stored_as(schema: Any) -> Any:
@@ -93,7 +82,7 @@ def _stored_as(schema: Any) -> Any:
         construct = {"type": "no-info", "function": _constructor(node["cls"])}
         read = {"type": "function-after", "function": construct, "schema": fields}
         return read if "ref" not in node else {**read, "ref": node["ref"]}
-    return {key: _stored_as(value) for key, value in node.items() if key not in _RULES}
+    return {k: _stored_as(v) for k, v in node.items() if k not in _RULES}
 
 
 def _constructor(shape: type[BaseModel]) -> Callable[[Any], BaseModel]:
@@ -117,12 +106,12 @@ class _JSONOperators(JSONB.Comparator[Any]):
 
 
 class _JSONElement(JSONB):
-    """A value inside a JSON column (`column["key"]`): plain JSON data, not the column's shape."""
+    """A value inside a JSON column (`column["key"]`): plain JSON data."""
 
     comparator_factory = _JSONOperators
 
 
-class _JSONComparator(TypeDecorator.Comparator[Any], _JSONOperators):
+class _JSONOps(TypeDecorator.Comparator[Any], _JSONOperators):
     def __getitem__(self, index: Any) -> Any:
         return type_coerce(self.expr, _JSONElement())[index]
 
@@ -140,8 +129,8 @@ class _JSONOf(TypeDecorator[_T]):
     should_evaluate_none = True
 
     @property
-    def comparator_factory(self) -> type[_JSONComparator]:  # type: ignore[override]
-        return _JSONComparator
+    def comparator_factory(self) -> type[_JSONOps]:  # type: ignore[override]
+        return _JSONOps
 
     def __init__(self, adapter: TypeAdapter[_T], column: str) -> None:
         super().__init__(none_as_null=True)
@@ -171,23 +160,21 @@ class _JSONOf(TypeDecorator[_T]):
         if value is None:
             return None
         text = isinstance(value, str) and dialect.name != "postgresql"
+        adapter = self.adapter
         try:
-            return (
-                self.adapter.validate_json(value)
-                if text
-                else self.adapter.validate_python(value)
-            )
+            if text:
+                return adapter.validate_json(value)
+            return adapter.validate_python(value)
         except ValidationError:
             # written by another writer, or under older rules: read it as it is stored
             pass
         if self.stored is None:
             self.stored = SchemaValidator(_stored_as(self.adapter.core_schema))
         try:
-            stored: _T = (
-                self.stored.validate_json(value)
-                if text
-                else self.stored.validate_python(value)
-            )
+            if text:
+                stored: _T = self.stored.validate_json(value)
+            else:
+                stored = self.stored.validate_python(value)
         except ValidationError as error:
             # the row is not known here: loading a model raises naming it (`_reads_checked`)
             unreadable: Any = _Unreadable(_located(error, self.column))
@@ -235,14 +222,11 @@ def _reads_checked(model: type[Any], *keys: str) -> None:
 
 def _raise_unreadable(state: InstanceState[Any], error: ValidationError) -> None:
     identity = state.key[1] if state.key is not None else ()
-    row = ", ".join(
-        f"{column.name}={value!r}"
-        for column, value in zip(state.mapper.primary_key, identity)
-    )
+    keys = zip(state.mapper.primary_key, identity)
+    row = ", ".join(f"{column.name}={value!r}" for column, value in keys)
     session = state.session
-    if (
-        session is not None
-    ):  # not left half-loaded in the identity map, for a later query to return
+    # not left half-loaded in the identity map, for a later query to return
+    if session is not None:
         session.expunge(state.obj())
     raise _located(error, f"{error.title} where {row}") from None
 
@@ -375,7 +359,8 @@ class Group(Base):
     | column | insert                   | update                   | select      |
     |--------|--------------------------|--------------------------|-------------|
     | `id`   | numbered by the database | refused (primary key)    | never null  |
-    | `user` | optional, default null   | optional; null clears it | may be null |"""
+    | `user` | optional, default null   | optional; null clears it | may be null |
+    """
 
     __tablename__ = "group"
     __table_args__ = (

@@ -63,13 +63,13 @@ _JSON_SCHEMA_KEYS = {
     "lt": "exclusiveMaximum",
 }
 _FORMATS = {"email": "email", "url": "uri", "uuid": "uuid"}
-_UUID_PATTERN = (
-    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-)
+_HEX = "[0-9a-fA-F]"
+_UUID_PATTERN = f"^{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}$"
 
 
 class _Rules:
-    """The spec's `validate:` rules of one field; a failure reports the spec's own `message`.
+    """The spec's `validate:` rules of one field; a failure reports the spec's
+    own `message`.
 
     The type check and the column's own limits (such as a varchar length) run first and keep
     Pydantic's wording; only these rules answer with the spec's message.
@@ -78,14 +78,20 @@ class _Rules:
     __slots__ = ("message", "constraints", "format")
 
     def __init__(
-        self, message: str | None, *, format: str | None = None, **constraints: Any
+        self,
+        message: str | None,
+        *,
+        format: str | None = None,
+        **constraints: Any,
     ) -> None:
         self.message = message
         self.format = format
         self.constraints = constraints
 
     def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
+        self,
+        source: Any,
+        handler: GetCoreSchemaHandler,
     ) -> core_schema.CoreSchema:
         constraints = dict(self.constraints)
         checked_type: Any = source
@@ -93,20 +99,22 @@ class _Rules:
             checked_type = EmailStr
         elif self.format == "uuid":
             constraints["pattern"] = _UUID_PATTERN
-        checked = handler.generate_schema(Annotated[checked_type, Field(**constraints)])
+        limits = Field(**constraints)
+        checked = handler.generate_schema(Annotated[checked_type, limits])
         if self.message is not None:
             checked = core_schema.custom_error_schema(
                 checked,
                 custom_error_type="spec_rule",
                 custom_error_message=self.message,
             )
-        json_schema = {
-            _JSON_SCHEMA_KEYS[key]: value for key, value in self.constraints.items()
-        }
+        json_schema = {}
+        for key, value in self.constraints.items():
+            json_schema[_JSON_SCHEMA_KEYS[key]] = value
         if self.format is not None:
             json_schema["format"] = _FORMATS[self.format]
         return core_schema.chain_schema(
-            [handler(source), checked], metadata={"pydantic_js_updates": json_schema}
+            [handler(source), checked],
+            metadata={"pydantic_js_updates": json_schema},
         )
 
 
@@ -130,11 +138,12 @@ class _Exact:
         self.text = text
 
     def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
+        self,
+        source: Any,
+        handler: GetCoreSchemaHandler,
     ) -> core_schema.CoreSchema:
-        return core_schema.no_info_before_validator_function(
-            self.check, handler(source)
-        )
+        inner = handler(source)
+        return core_schema.no_info_before_validator_function(self.check, inner)
 
     def check(self, value: Any) -> Any:
         if type(value) in self.refused:
@@ -166,7 +175,9 @@ class _Select(BaseModel):
 
 
 class _Loaded(BaseModel):
-    """Base of the nested read schemas: a row whose relation the query did not load is refused."""
+    """Base of the nested read schemas: a row whose relation the query did not
+    load is refused.
+    """
 
     _relations: ClassVar[tuple[str, ...]] = ()
 
@@ -179,15 +190,18 @@ class _Loaded(BaseModel):
         for name in cls._relations:
             if name in unloaded:
                 model = type(data).__name__
+                read = f"{cls.__name__} reads {model}.{name}"
+                hint = f"load it with eager({model}, {{{name!r}: True}})"
                 raise InvalidRequestError(
-                    f"{cls.__name__} reads {model}.{name}, which the query did not load: "
-                    f"load it with eager({model}, {{{name!r}: True}})"
+                    f"{read}, which the query did not load: {hint}",
                 )
         return data
 
 
 class _PartialUpdate(BaseModel):
-    """Base of the Update schemas: a field left out stays as it is; `null` clears a nullable one."""
+    """Base of the Update schemas: a field left out stays as it is; `null`
+    clears a nullable one.
+    """
 
     model_config = ConfigDict(defer_build=True)
     _not_null: ClassVar[frozenset[str]] = frozenset()
@@ -195,34 +209,33 @@ class _PartialUpdate(BaseModel):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _reject_null(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        if isinstance(data, dict):
-            errors: list[InitErrorDetails] = []
-            for key in sorted(cls._fixed):
-                if key in data:
-                    message = "{field} cannot be changed once the row is inserted"
+    def _reject_null(
+        cls,
+        data: Any,
+        handler: ModelWrapValidatorHandler[Self],
+    ) -> Self:
+        if not isinstance(data, dict):
+            return handler(data)
+        errors: list[InitErrorDetails] = []
+        fixed = "{field} cannot be changed once the row is inserted"
+        for key in sorted(cls._fixed):
+            if key in data:
+                error = PydanticCustomError("immutable_field", fixed, {"field": key})
+                errors.append({"type": error, "loc": (key,), "input": data[key]})
+        null = "{field} cannot be null; leave it out to keep its value"
+        for name in sorted(cls._not_null):
+            alias = cls.model_fields[name].validation_alias
+            # the key as the caller sent it: the column's own, or the attribute
+            for key in dict.fromkeys((str(alias or name), name)):
+                if key in data and data[key] is None:
                     error = PydanticCustomError(
-                        "immutable_field",
-                        message,
+                        "null_not_allowed",
+                        null,
                         {"field": key},
                     )
-                    errors.append({"type": error, "loc": (key,), "input": data[key]})
-            for name in sorted(cls._not_null):
-                alias = cls.model_fields[name].validation_alias
-                # the key as the caller sent it: the column's own, or the attribute name
-                for key in dict.fromkeys((str(alias or name), name)):
-                    if key in data and data[key] is None:
-                        message = (
-                            "{field} cannot be null; leave it out to keep its value"
-                        )
-                        error = PydanticCustomError(
-                            "null_not_allowed",
-                            message,
-                            {"field": key},
-                        )
-                        errors.append({"type": error, "loc": (key,), "input": None})
-            if errors:
-                raise ValidationError.from_exception_data(cls.__name__, errors)
+                    errors.append({"type": error, "loc": (key,), "input": None})
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
         return handler(data)
 
     @classmethod
@@ -231,17 +244,15 @@ class _PartialUpdate(BaseModel):
         core: CoreSchema,
         get: GetJsonSchemaHandler,
     ) -> Any:
-        # a NOT NULL column may be left out of an update, but not set to null: say so to clients
+        # a NOT NULL column may be left out of an update, but not set to null:
+        # say so to clients
         schema = get(core)
         properties = get.resolve_ref_schema(schema).get("properties", {})
         for name in cls._not_null:
             key = str(cls.model_fields[name].validation_alias or name)
             field = properties.get(key, {})
-            options = [
-                option
-                for option in field.pop("anyOf", [])
-                if option.get("type") != "null"
-            ]
+            given = field.pop("anyOf", [])
+            options = [one for one in given if one.get("type") != "null"]
             if len(options) == 1:
                 field.update(options[0])
             elif options:
@@ -332,7 +343,8 @@ class OrderSelect(_Select):
 class OrderUpdate(_PartialUpdate):
     """A partial update of a `order` row: only the fields given are changed.
 
-    `id` cannot be changed: an update that gives it is refused."""
+    `id` cannot be changed: an update that gives it is refused.
+    """
 
     _not_null = frozenset({"class_"})
     _fixed = frozenset({"id"})
@@ -401,7 +413,8 @@ class GroupSelect(_Select):
 class GroupUpdate(_PartialUpdate):
     """A partial update of a `group` row: only the fields given are changed.
 
-    `id` cannot be changed: an update that gives it is refused."""
+    `id` cannot be changed: an update that gives it is refused.
+    """
 
     _fixed = frozenset({"id"})
     user: (

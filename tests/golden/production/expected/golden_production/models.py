@@ -68,20 +68,9 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     return ValidationError.from_exception_data(column, details)
 
 
-_RULES = frozenset(
-    {
-        "ge",
-        "gt",
-        "le",
-        "lt",
-        "multiple_of",
-        "min_length",
-        "max_length",
-        "pattern",
-        "max_digits",
-        "decimal_places",
-    }
-)
+_BOUNDS = ("ge", "gt", "le", "lt", "multiple_of", "pattern")
+_SIZES = ("min_length", "max_length", "max_digits", "decimal_places")
+_RULES = frozenset((*_BOUNDS, *_SIZES))
 
 
 def _stored_as(schema: Any) -> Any:
@@ -103,7 +92,7 @@ def _stored_as(schema: Any) -> Any:
         construct = {"type": "no-info", "function": _constructor(node["cls"])}
         read = {"type": "function-after", "function": construct, "schema": fields}
         return read if "ref" not in node else {**read, "ref": node["ref"]}
-    return {key: _stored_as(value) for key, value in node.items() if key not in _RULES}
+    return {k: _stored_as(v) for k, v in node.items() if k not in _RULES}
 
 
 def _constructor(shape: type[BaseModel]) -> Callable[[Any], BaseModel]:
@@ -127,12 +116,12 @@ class _JSONOperators(JSONB.Comparator[Any]):
 
 
 class _JSONElement(JSONB):
-    """A value inside a JSON column (`column["key"]`): plain JSON data, not the column's shape."""
+    """A value inside a JSON column (`column["key"]`): plain JSON data."""
 
     comparator_factory = _JSONOperators
 
 
-class _JSONComparator(TypeDecorator.Comparator[Any], _JSONOperators):
+class _JSONOps(TypeDecorator.Comparator[Any], _JSONOperators):
     def __getitem__(self, index: Any) -> Any:
         return type_coerce(self.expr, _JSONElement())[index]
 
@@ -150,8 +139,8 @@ class _JSONOf(TypeDecorator[_T]):
     should_evaluate_none = True
 
     @property
-    def comparator_factory(self) -> type[_JSONComparator]:  # type: ignore[override]
-        return _JSONComparator
+    def comparator_factory(self) -> type[_JSONOps]:  # type: ignore[override]
+        return _JSONOps
 
     def __init__(self, adapter: TypeAdapter[_T], column: str) -> None:
         super().__init__(none_as_null=True)
@@ -181,23 +170,21 @@ class _JSONOf(TypeDecorator[_T]):
         if value is None:
             return None
         text = isinstance(value, str) and dialect.name != "postgresql"
+        adapter = self.adapter
         try:
-            return (
-                self.adapter.validate_json(value)
-                if text
-                else self.adapter.validate_python(value)
-            )
+            if text:
+                return adapter.validate_json(value)
+            return adapter.validate_python(value)
         except ValidationError:
             # written by another writer, or under older rules: read it as it is stored
             pass
         if self.stored is None:
             self.stored = SchemaValidator(_stored_as(self.adapter.core_schema))
         try:
-            stored: _T = (
-                self.stored.validate_json(value)
-                if text
-                else self.stored.validate_python(value)
-            )
+            if text:
+                stored: _T = self.stored.validate_json(value)
+            else:
+                stored = self.stored.validate_python(value)
         except ValidationError as error:
             # the row is not known here: loading a model raises naming it (`_reads_checked`)
             unreadable: Any = _Unreadable(_located(error, self.column))
@@ -245,14 +232,11 @@ def _reads_checked(model: type[Any], *keys: str) -> None:
 
 def _raise_unreadable(state: InstanceState[Any], error: ValidationError) -> None:
     identity = state.key[1] if state.key is not None else ()
-    row = ", ".join(
-        f"{column.name}={value!r}"
-        for column, value in zip(state.mapper.primary_key, identity)
-    )
+    keys = zip(state.mapper.primary_key, identity)
+    row = ", ".join(f"{column.name}={value!r}" for column, value in keys)
     session = state.session
-    if (
-        session is not None
-    ):  # not left half-loaded in the identity map, for a later query to return
+    # not left half-loaded in the identity map, for a later query to return
+    if session is not None:
         session.expunge(state.obj())
     raise _located(error, f"{error.title} where {row}") from None
 
@@ -275,17 +259,17 @@ class _ArrayTest(FunctionElement[bool]):
 
 class _ArrayContains(_ArrayTest):
     inherit_cache = True
-    sqlite = "NOT EXISTS (SELECT value FROM json_each({1}) EXCEPT SELECT value FROM json_each({0}))"
+    sqlite = "NOT EXISTS ({1} EXCEPT {0})"
 
 
 class _ArrayContainedBy(_ArrayTest):
     inherit_cache = True
-    sqlite = "NOT EXISTS (SELECT value FROM json_each({0}) EXCEPT SELECT value FROM json_each({1}))"
+    sqlite = "NOT EXISTS ({0} EXCEPT {1})"
 
 
 class _ArrayOverlap(_ArrayTest):
     inherit_cache = True
-    sqlite = "EXISTS (SELECT value FROM json_each({0}) INTERSECT SELECT value FROM json_each({1}))"
+    sqlite = "EXISTS ({0} INTERSECT {1})"
 
 
 class _ArrayItem(FunctionElement[Any]):
@@ -315,32 +299,38 @@ def _as_postgresql(
 @compiles(_ArrayContainedBy, "sqlite")
 @compiles(_ArrayOverlap, "sqlite")
 def _array_test_on_sqlite(element: _ArrayTest, compiler: SQLCompiler, **kw: Any) -> str:
-    column, other = (
-        compiler.process(clause, **kw) for clause in list(element.clauses)[1:]
-    )
+    clauses = list(element.clauses)[1:]
+    column, other = (compiler.process(clause, **kw) for clause in clauses)
+    each = [f"SELECT value FROM json_each({sql})" for sql in (column, other)]
+    test = element.sqlite.format(*each)
     # NULL as PostgreSQL answers it, so that `~` and `not_()` agree too
-    return f"CASE WHEN {column} IS NULL OR {other} IS NULL THEN NULL ELSE {element.sqlite.format(column, other)} END"
+    nulls = f"{column} IS NULL OR {other} IS NULL"
+    return f"CASE WHEN {nulls} THEN NULL ELSE {test} END"
 
 
 @compiles(_ArrayItem, "sqlite")
 def _array_item_on_sqlite(element: _ArrayItem, compiler: SQLCompiler, **kw: Any) -> str:
-    column, path = (
-        compiler.process(clause, **kw) for clause in list(element.clauses)[1:]
-    )
+    clauses = list(element.clauses)[1:]
+    column, path = (compiler.process(clause, **kw) for clause in clauses)
     return f"json_extract({column}, {path})"
 
 
-class _ArrayComparator(
-    TypeDecorator.Comparator[Any], sqlalchemy.dialects.postgresql.ARRAY.Comparator[Any]
+class _ArrayOps(
+    TypeDecorator.Comparator[Any],
+    sqlalchemy.dialects.postgresql.ARRAY.Comparator[Any],
 ):
     def contains(self, other: Any, **kwargs: Any) -> ColumnElement[bool]:
         return _ArrayContains(
-            super().contains(other, **kwargs), self.expr, self._operand(other)
+            super().contains(other, **kwargs),
+            self.expr,
+            self._operand(other),
         )
 
     def contained_by(self, other: Any) -> ColumnElement[bool]:
         return _ArrayContainedBy(
-            super().contained_by(other), self.expr, self._operand(other)
+            super().contained_by(other),
+            self.expr,
+            self._operand(other),
         )
 
     def overlap(self, other: Any) -> ColumnElement[bool]:
@@ -355,7 +345,10 @@ class _ArrayComparator(
         # `$[#]` is past the end: NULL, as PostgreSQL
         path = f"$[{index - 1}]" if index >= 1 else "$[#]"
         return _ArrayItem(
-            as_postgresql, self.expr, literal(path), item_type=array_type.item_type
+            as_postgresql,
+            self.expr,
+            literal(path),
+            item_type=array_type.item_type,
         )
 
     def _operand(self, other: Any) -> Any:
@@ -375,8 +368,8 @@ class _ArrayOf(TypeDecorator[list[_T]]):
     should_evaluate_none = True
 
     @property
-    def comparator_factory(self) -> type[_ArrayComparator]:  # type: ignore[override]
-        return _ArrayComparator
+    def comparator_factory(self) -> type[_ArrayOps]:  # type: ignore[override]
+        return _ArrayOps
 
     def __init__(
         self,
@@ -418,13 +411,10 @@ class _ArrayOf(TypeDecorator[list[_T]]):
         def process(value: Any) -> str:
             checked = self.adapter.validate_python(value)
             if dialect.name != "postgresql":
-                return (
-                    "'"
-                    + self.adapter.dump_json(checked).decode().replace("'", "''")
-                    + "'"
-                )
+                json = self.adapter.dump_json(checked).decode()
+                return "'" + json.replace("'", "''") + "'"
             items = self.adapter.dump_python(checked, mode="json")
-            texts = ("NULL" if v is None else '"' + _array_text(v) + '"' for v in items)
+            texts = [_array_item(v) for v in items]
             array = "{" + ",".join(texts) + "}"
             return f"CAST('{array}' AS {item_type}[])"
 
@@ -435,9 +425,14 @@ class _ArrayOf(TypeDecorator[list[_T]]):
         return self.impl_instance.coerce_compared_value(op, value)
 
 
-def _array_text(value: Any) -> str:
-    """An item of a PostgreSQL array literal, inside its double quotes (quotes doubled for SQL)."""
-    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("'", "''")
+def _array_item(value: Any) -> str:
+    """An item of a PostgreSQL array literal: NULL, or the value in double
+    quotes (single quotes doubled for SQL).
+    """
+    if value is None:
+        return "NULL"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + text.replace("'", "''") + '"'
 
 
 class _AwareDateTime(TypeDecorator[datetime.datetime]):
@@ -447,14 +442,20 @@ class _AwareDateTime(TypeDecorator[datetime.datetime]):
     cache_ok = True
 
     def process_bind_param(
-        self, value: datetime.datetime | None, dialect: Dialect
+        self,
+        value: datetime.datetime | None,
+        dialect: Dialect,
     ) -> datetime.datetime | None:
-        if value is None or value.tzinfo is None or dialect.name == "postgresql":
+        if value is None or value.tzinfo is None:
+            return value
+        if dialect.name == "postgresql":
             return value
         return value.astimezone(datetime.UTC).replace(tzinfo=None)
 
     def process_result_value(
-        self, value: datetime.datetime | None, dialect: Dialect
+        self,
+        value: datetime.datetime | None,
+        dialect: Dialect,
     ) -> datetime.datetime | None:
         if value is None or value.tzinfo is not None:
             return value

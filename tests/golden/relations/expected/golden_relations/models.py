@@ -162,7 +162,8 @@ class Follow(Base):
     | column        | insert   | update                | select     |
     |---------------|----------|-----------------------|------------|
     | `follower_id` | required | refused (primary key) | never null |
-    | `followee_id` | required | refused (primary key) | never null |"""
+    | `followee_id` | required | refused (primary key) | never null |
+    """
 
     __tablename__ = "follows"
 
@@ -182,7 +183,8 @@ class Team(Base):
     | column | insert                   | update                 | select     |
     |--------|--------------------------|------------------------|------------|
     | `id`   | numbered by the database | refused (primary key)  | never null |
-    | `name` | required                 | optional; null refused | never null |"""
+    | `name` | required                 | optional; null refused | never null |
+    """
 
     __tablename__ = "teams"
 
@@ -202,7 +204,8 @@ class TeamMember(Base):
     | column      | insert   | update                | select     |
     |-------------|----------|-----------------------|------------|
     | `team_id`   | required | refused (primary key) | never null |
-    | `person_id` | required | refused (primary key) | never null |"""
+    | `person_id` | required | refused (primary key) | never null |
+    """
 
     __tablename__ = "team_members"
 

@@ -181,12 +181,9 @@ RELATIONS: Final[Mapping[str, Mapping[str, RelationInfo]]] = {
     "TeamMember": {},
 }
 
-OrderBy: TypeAlias = (
-    ColumnElement[Any]
-    | QueryableAttribute[Any]
-    | Sequence[ColumnElement[Any] | QueryableAttribute[Any]]
-)
-"""How a loaded collection is ordered: `Memory.created_at.desc()` or a list of such terms."""
+_OrderTerm: TypeAlias = ColumnElement[Any] | QueryableAttribute[Any]
+OrderBy: TypeAlias = _OrderTerm | Sequence[_OrderTerm]
+"""How a collection is ordered: `Memory.created_at.desc()` or a list."""
 
 
 class PersonLoad(TypedDict, total=False):
@@ -303,7 +300,7 @@ TeamMemberLoadOne = TypedDict(
 )
 
 _SOFT_DELETE: Final[Mapping[str, str]] = {}
-"""The soft-delete column of each model that has one: loaded collections leave such rows out."""
+"""The soft-delete column of each model that has one (left out when loaded)."""
 
 
 @overload
@@ -341,17 +338,18 @@ def eager(model: type[Base], load: Mapping[str, object], /) -> list[ORMOption]:
     `joinedload`. An unknown relation raises `KeyError`, a misplaced option `TypeError`.
     """
     orderings: dict[tuple[object, ...], list[Any]] = {}
-    options: list[ORMOption] = [
-        _load(model, name, spec, (), orderings)
-        for name, spec in load.items()
-        if spec is not False
-    ]
+    options: list[ORMOption] = []
+    for name, spec in load.items():
+        if spec is not False:
+            options.append(_load(model, name, spec, (), orderings))
     if orderings:
         options.append(_Ordering(orderings))
     return options
 
 
-_MANY_OPTIONS: Final = frozenset({"with", "where", "order_by", "limit", "with_deleted"})
+_MANY_OPTIONS: Final = frozenset(
+    ("with", "where", "order_by", "limit", "with_deleted"),
+)
 
 
 def _load(
@@ -361,30 +359,28 @@ def _load(
     path: tuple[object, ...],
     orderings: dict[tuple[object, ...], list[Any]],
 ) -> Any:
-    # typed loosely inside: SQLAlchemy types the options its loaders nest by a private class
+    # typed loosely inside: SQLAlchemy types the options its loaders nest
+    # by a private class
     known = RELATIONS[model.__name__]
     info = known.get(name)
     if info is None:
-        raise KeyError(
-            f"{model.__name__} has no relation {name!r}; it has: {', '.join(known) or 'none'}"
-        )
+        names = ", ".join(known) or "none"
+        raise KeyError(f"{model.__name__} has no {name!r}; it has: {names}")
     relationship = inspect(model).relationships[name]
     target = MODELS[info.target]
     if spec is True:
         spec = {}
     elif not isinstance(spec, Mapping):
-        raise TypeError(
-            f"{model.__name__}.{name} takes True or a mapping of options, not {spec!r}"
-        )
+        what = f"{model.__name__}.{name}"
+        raise TypeError(f"{what} takes True or a mapping of options, not {spec!r}")
     options = cast("Mapping[str, Any]", spec)
     allowed = _MANY_OPTIONS if relationship.uselist else frozenset({"with"})
     if info.target not in _SOFT_DELETE:
         allowed -= {"with_deleted"}
     for key in options:
         if key not in allowed:
-            raise TypeError(
-                f"{model.__name__}.{name} takes {', '.join(sorted(allowed))}, not {key!r}"
-            )
+            takes = ", ".join(sorted(allowed))
+            raise TypeError(f"{model.__name__}.{name} takes {takes}, not {key!r}")
     attribute: QueryableAttribute[Any] = getattr(model, name)
     here = (*path, relationship)
     if not relationship.uselist:
@@ -398,16 +394,18 @@ def _load(
             criteria.append(getattr(target, deleted).is_(None))
         order = _terms(options.get("order_by"))
         if options.get("limit") is not None:
-            criteria = [_first(relationship, target, criteria, order, options["limit"])]
-        loader = selectinload(attribute.and_(*criteria) if criteria else attribute)
+            limit = options["limit"]
+            criteria = [_first(relationship, target, criteria, order, limit)]
+        if criteria:
+            attribute = attribute.and_(*criteria)
+        loader = selectinload(attribute)
         if order:
             orderings[here] = order
     nested: Mapping[str, object] = options.get("with", {})
-    children = [
-        _load(target, key, value, here, orderings)
-        for key, value in nested.items()
-        if value is not False
-    ]
+    children: list[Any] = []
+    for key, value in nested.items():
+        if value is not False:
+            children.append(_load(target, key, value, here, orderings))
     return loader.options(*children) if children else loader
 
 
@@ -418,39 +416,37 @@ def _first(
     order: list[Any],
     limit: object,
 ) -> ColumnElement[bool]:
-    """The target rows ranked 1 to `limit` per parent (by `order`, else by key), as a criterion."""
+    """The target rows ranked 1 to `limit` per parent (by `order`, else by
+    key), as a criterion.
+    """
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise ValueError(f"limit must be a whole number >= 0, not {limit!r}")
     keys = list(inspect(target).primary_key)
     if relationship.secondary is None:
-        parent = [remote for _, remote in relationship.local_remote_pairs or ()]
+        pairs = relationship.local_remote_pairs or ()
+        parent = [remote for _, remote in pairs]
         inner, outer, source = keys, keys, select(target)
     else:
-        # the link table inside is an alias of its own: the loading statement may alias the real one
+        # the link table inside is an alias of its own: the loading statement
+        # may alias the real one
         link = relationship.secondary.alias()
-        parent = [
-            link.c[str(column.key)] for _, column in relationship.synchronize_pairs
-        ]
-        on = [
-            link.c[str(near.key)] == far
-            for far, near in relationship.secondary_synchronize_pairs or ()
-        ]
+        synchronized = relationship.synchronize_pairs
+        parent = [link.c[str(column.key)] for _, column in synchronized]
+        far_pairs = relationship.secondary_synchronize_pairs or ()
+        on = [link.c[str(near.key)] == far for far, near in far_pairs]
         source = select(target).join(link, and_(*on))
         inner = [*parent, *keys]
-        outer = [*(column for _, column in relationship.synchronize_pairs), *keys]
+        outer = [*(column for _, column in synchronized), *keys]
     rank = func.row_number().over(partition_by=parent, order_by=order or keys)
-    labelled = [column.label(f"c{index}") for index, column in enumerate(inner)]
-    # uncorrelated: the target table inside is the subquery's own, not the loading statement's
-    ranked = (
-        source.with_only_columns(*labelled, rank.label("rank"))
-        .where(*criteria)
-        .correlate(None)
-        .subquery()
-    )
-    firsts = select(*(ranked.c[f"c{index}"] for index in range(len(inner)))).where(
-        ranked.c.rank <= limit
-    )
-    return (outer[0] if len(outer) == 1 else tuple_(*outer)).in_(firsts)
+    labelled = [column.label(f"c{at}") for at, column in enumerate(inner)]
+    # uncorrelated: the target table inside is the subquery's own, not the
+    # loading statement's
+    chosen = source.with_only_columns(*labelled, rank.label("rank"))
+    ranked = chosen.where(*criteria).correlate(None).subquery()
+    firsts = select(*(ranked.c[f"c{at}"] for at in range(len(inner))))
+    firsts = firsts.where(ranked.c.rank <= limit)
+    key = outer[0] if len(outer) == 1 else tuple_(*outer)
+    return key.in_(firsts)
 
 
 def _terms(order_by: OrderBy | None) -> list[Any]:
@@ -460,7 +456,7 @@ def _terms(order_by: OrderBy | None) -> list[Any]:
 
 
 class _Ordering(UserDefinedOption):
-    """The `order_by` of each collection a query loads, by path, for the statements loading them."""
+    """The `order_by` of each collection a query loads, by path."""
 
     propagate_to_loaders = True
 

@@ -45,11 +45,12 @@ class _Exact:
         self.text = text
 
     def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
+        self,
+        source: Any,
+        handler: GetCoreSchemaHandler,
     ) -> core_schema.CoreSchema:
-        return core_schema.no_info_before_validator_function(
-            self.check, handler(source)
-        )
+        inner = handler(source)
+        return core_schema.no_info_before_validator_function(self.check, inner)
 
     def check(self, value: Any) -> Any:
         if type(value) in self.refused:
@@ -77,7 +78,9 @@ class _Select(BaseModel):
 
 
 class _Loaded(BaseModel):
-    """Base of the nested read schemas: a row whose relation the query did not load is refused."""
+    """Base of the nested read schemas: a row whose relation the query did not
+    load is refused.
+    """
 
     _relations: ClassVar[tuple[str, ...]] = ()
 
@@ -90,15 +93,18 @@ class _Loaded(BaseModel):
         for name in cls._relations:
             if name in unloaded:
                 model = type(data).__name__
+                read = f"{cls.__name__} reads {model}.{name}"
+                hint = f"load it with eager({model}, {{{name!r}: True}})"
                 raise InvalidRequestError(
-                    f"{cls.__name__} reads {model}.{name}, which the query did not load: "
-                    f"load it with eager({model}, {{{name!r}: True}})"
+                    f"{read}, which the query did not load: {hint}",
                 )
         return data
 
 
 class _PartialUpdate(BaseModel):
-    """Base of the Update schemas: a field left out stays as it is; `null` clears a nullable one."""
+    """Base of the Update schemas: a field left out stays as it is; `null`
+    clears a nullable one.
+    """
 
     model_config = ConfigDict(defer_build=True)
     _not_null: ClassVar[frozenset[str]] = frozenset()
@@ -106,34 +112,33 @@ class _PartialUpdate(BaseModel):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _reject_null(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        if isinstance(data, dict):
-            errors: list[InitErrorDetails] = []
-            for key in sorted(cls._fixed):
-                if key in data:
-                    message = "{field} cannot be changed once the row is inserted"
+    def _reject_null(
+        cls,
+        data: Any,
+        handler: ModelWrapValidatorHandler[Self],
+    ) -> Self:
+        if not isinstance(data, dict):
+            return handler(data)
+        errors: list[InitErrorDetails] = []
+        fixed = "{field} cannot be changed once the row is inserted"
+        for key in sorted(cls._fixed):
+            if key in data:
+                error = PydanticCustomError("immutable_field", fixed, {"field": key})
+                errors.append({"type": error, "loc": (key,), "input": data[key]})
+        null = "{field} cannot be null; leave it out to keep its value"
+        for name in sorted(cls._not_null):
+            alias = cls.model_fields[name].validation_alias
+            # the key as the caller sent it: the column's own, or the attribute
+            for key in dict.fromkeys((str(alias or name), name)):
+                if key in data and data[key] is None:
                     error = PydanticCustomError(
-                        "immutable_field",
-                        message,
+                        "null_not_allowed",
+                        null,
                         {"field": key},
                     )
-                    errors.append({"type": error, "loc": (key,), "input": data[key]})
-            for name in sorted(cls._not_null):
-                alias = cls.model_fields[name].validation_alias
-                # the key as the caller sent it: the column's own, or the attribute name
-                for key in dict.fromkeys((str(alias or name), name)):
-                    if key in data and data[key] is None:
-                        message = (
-                            "{field} cannot be null; leave it out to keep its value"
-                        )
-                        error = PydanticCustomError(
-                            "null_not_allowed",
-                            message,
-                            {"field": key},
-                        )
-                        errors.append({"type": error, "loc": (key,), "input": None})
-            if errors:
-                raise ValidationError.from_exception_data(cls.__name__, errors)
+                    errors.append({"type": error, "loc": (key,), "input": None})
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
         return handler(data)
 
     @classmethod
@@ -142,17 +147,15 @@ class _PartialUpdate(BaseModel):
         core: CoreSchema,
         get: GetJsonSchemaHandler,
     ) -> Any:
-        # a NOT NULL column may be left out of an update, but not set to null: say so to clients
+        # a NOT NULL column may be left out of an update, but not set to null:
+        # say so to clients
         schema = get(core)
         properties = get.resolve_ref_schema(schema).get("properties", {})
         for name in cls._not_null:
             key = str(cls.model_fields[name].validation_alias or name)
             field = properties.get(key, {})
-            options = [
-                option
-                for option in field.pop("anyOf", [])
-                if option.get("type") != "null"
-            ]
+            given = field.pop("anyOf", [])
+            options = [one for one in given if one.get("type") != "null"]
             if len(options) == 1:
                 field.update(options[0])
             elif options:
@@ -188,7 +191,8 @@ class PersonSelect(_Select):
 class PersonUpdate(_PartialUpdate):
     """A partial update of a `people` row: only the fields given are changed.
 
-    `id` cannot be changed: an update that gives it is refused."""
+    `id` cannot be changed: an update that gives it is refused.
+    """
 
     _not_null = frozenset({"name"})
     _fixed = frozenset({"id"})
@@ -214,7 +218,8 @@ class ProfileSelect(_Select):
 class ProfileUpdate(_PartialUpdate):
     """A partial update of a `profiles` row: only the fields given are changed.
 
-    `id` cannot be changed: an update that gives it is refused."""
+    `id` cannot be changed: an update that gives it is refused.
+    """
 
     _not_null = frozenset({"person_id"})
     _fixed = frozenset({"id"})
@@ -242,7 +247,8 @@ class MessageSelect(_Select):
 class MessageUpdate(_PartialUpdate):
     """A partial update of a `messages` row: only the fields given are changed.
 
-    `id` cannot be changed: an update that gives it is refused."""
+    `id` cannot be changed: an update that gives it is refused.
+    """
 
     _not_null = frozenset({"sender_id", "recipient_id"})
     _fixed = frozenset({"id"})
@@ -290,7 +296,8 @@ class TeamSelect(_Select):
 class TeamUpdate(_PartialUpdate):
     """A partial update of a `teams` row: only the fields given are changed.
 
-    `id` cannot be changed: an update that gives it is refused."""
+    `id` cannot be changed: an update that gives it is refused.
+    """
 
     _not_null = frozenset({"name"})
     _fixed = frozenset({"id"})
