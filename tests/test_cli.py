@@ -71,10 +71,12 @@ def test_a_spec_error_names_file_line_column_and_writes_nothing(project: Path) -
 
 
 def test_an_error_in_the_second_spec_leaves_the_first_package_unwritten(project: Path) -> None:
-    (project / "specs" / "zz_broken.yaml").write_text("tables:\n  t:\n    columns:\n      id: {type: integer}\n")
+    (project / "specs" / "zz_broken.yaml").write_text(
+        "tables:\n  t:\n    columns:\n      id: {type: serial, primary_key: true}\n"
+        "      owner: {type: integer, references: nowhere.id}\n")
     result = run_cli("build", cwd=project)
     assert result.returncode == 2
-    assert "zz_broken.yaml:2:3: error: table `t` has no primary key" in result.stderr
+    assert "zz_broken.yaml:5:42: error: `references` names the unknown table `nowhere`" in result.stderr
     assert not (project / "generated").exists()
 
 

@@ -39,7 +39,7 @@ sys.exit(status)
 # `mapped_column(...)` with a lambda or a `.with_variant(...)` chain, a one-name `from . import (...)`,
 # a nested `Annotated[...] | None` field too long for its line. Each is a known gap (strict: the
 # test fails once the layout covers it, so the list cannot go stale).
-STILL_NEEDS_BLACK = {"example", "lifecycle", "names", "production"}
+STILL_NEEDS_BLACK = {"example", "keyless", "lifecycle", "names", "production"}
 
 
 def _build(spec: Path, out: Path, cwd: Path, *, block: bool) -> subprocess.CompletedProcess[str]:
