@@ -165,12 +165,17 @@ def test_a_descending_index_is_pulled_with_its_order(db_url: str, tmp_path: Path
 
 
 @pytest.mark.parametrize("case", ["composite", "keyless", "lifecycle", "numbered"])
-def test_pulled_language_features_baseline_with_migrate_check_clean(case: str, db_url: str, tmp_path: Path) -> None:
+def test_pulled_language_features_baseline_with_migrate_check_clean(case: str, db_url: str, tmp_path: Path,
+                                                                   request: pytest.FixtureRequest) -> None:
     """spec -> database (`push`) -> `pull --baseline` -> `migrate --check` clean and `push` with nothing to do:
     composite foreign keys, tables keyed by a unique NOT NULL set, `validate:` CHECKs and `soft_delete:`,
     identity columns, time precision and key names come back as the spec that makes that database."""
     from tests.helpers import GOLDEN
-    from tests.test_pull import NUMBERED
+    from tests.test_pull import NUMBERED, PULL_GAPS
+
+    gap = PULL_GAPS.get(f"{case}-{'sqlite' if db_url.startswith('sqlite') else 'postgresql'}")
+    if gap is not None:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=gap))
 
     sqlite = db_url.startswith("sqlite")
     if case == "numbered" and sqlite:

@@ -28,7 +28,9 @@ def infer(tables: dict[str, PulledTable]) -> dict[str, dict[str, dict[str, Any]]
     def free(table: str, name: str) -> bool:
         return name not in taken[table] and names.attribute_name(name) not in taken[table]
 
-    links = [link for table in tables.values() for link in table.links]
+    # a Core table (no key to map its rows by) has no relations, into it or out of it
+    links = [link for table in tables.values() for link in table.links
+             if not table.core and not tables[link.target].core]
     for link in links:
         source, target = tables[link.table], tables[link.target]
         keys = [source.key(column) for column in link.columns]
@@ -53,7 +55,7 @@ def infer(tables: dict[str, PulledTable]) -> dict[str, dict[str, dict[str, Any]]
             back["references"] = keys
             base = f"{base}_by_{follows}"
         add(target.name, base, back)
-    for table in tables.values():
+    for table in (table for table in tables.values() if not table.core):
         for near, far in _link_pairs(table):
             _many_to_many(tables, table, near, far, links, add, free)
     return {name: relations for name, relations in out.items() if relations}

@@ -51,6 +51,11 @@ class PulledTable:
     def key(self, sql_name: str) -> str:
         return self.columns[sql_name].key
 
+    @property
+    def core(self) -> bool:
+        """No primary key and no unique NOT NULL column set: the spec makes it a Core table (no relations)."""
+        return not self.primary_key and not _row_keys(self.raw)
+
     def sole_key(self, sql_name: str) -> bool:
         return self.primary_key == [sql_name]
 
@@ -62,10 +67,6 @@ def pull_table(raw: RawTable, dialect: str, enum_names: dict[str, str], enum_val
     problem = names.sql_name_problem(raw.name)
     if problem:
         lost.append(Lost(subject, f"not pulled: its name cannot be used ({problem})"))
-        return None
-    if not raw.primary_key and not _row_keys(raw):
-        lost.append(Lost(subject, "not pulled: it has no primary key, nor unique NOT NULL columns the spec "
-                                  "language could map its rows by"))
         return None
     if raw.partitioned_by:
         lost.append(Lost(subject, f"partitioned by {raw.partitioned_by}: pulled as a plain table"))

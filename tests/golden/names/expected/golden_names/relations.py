@@ -159,7 +159,8 @@ def _load(
     info = known.get(name)
     if info is None:
         names = ", ".join(known) or "none"
-        raise KeyError(f"{model.__name__} has no {name!r}; it has: {names}")
+        cls = model.__name__
+        raise KeyError(f"{cls} has no relation {name!r}; it has: {names}")
     relationship = inspect(model).relationships[name]
     target = MODELS[info.target]
     if spec is True:
