@@ -1169,11 +1169,9 @@ def test_relations_in_both_directions(db: Engine) -> None:
         session.scalars(select(Group).options(*eager(Group, {
             "members": True, "memberships": {"with": {"user": True}}, "owner": True, "events": True}))).all()
         session.scalars(select(Event).options(*eager(Event, {"attendees": True, "organizer": True, "group": True}))).all()
-        # the comments the post's collection loads first come without `parent`: the query loads it for
-        # every row it returns, also rows already in the session (SQLAlchemy keeps loaded ones as they are)
         session.scalars(select(Comment).options(*eager(Comment, {
             "parent": True, "children": {"with": {"parent": True}}, "post": {"with": {"comments": True}},
-            "author": True})).execution_options(populate_existing=True)).all()
+            "author": True}))).all()
         session.scalars(select(Post).options(*eager(Post, {
             "tags": {"with": {"posts": True}}, "author": True, "group": True}))).all()
 
