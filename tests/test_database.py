@@ -12,6 +12,7 @@ a user writes:
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import decimal
 import json
 import uuid
@@ -1166,14 +1167,19 @@ def test_relations_in_both_directions(db: Engine) -> None:
             "audit_entries": {"with": {"actor": True}},
         })))}
         ada, bob, cyd = users[ids["ada"]], users[ids["bob"]], users[ids["cyd"]]
-        session.scalars(select(Group).options(*eager(Group, {
-            "members": True, "memberships": {"with": {"user": True}}, "owner": True, "events": True}))).all()
-        session.scalars(select(Event).options(*eager(Event, {"attendees": True, "organizer": True, "group": True}))).all()
-        session.scalars(select(Comment).options(*eager(Comment, {
-            "parent": True, "children": {"with": {"parent": True}}, "post": {"with": {"comments": True}},
-            "author": True}))).all()
-        session.scalars(select(Post).options(*eager(Post, {
-            "tags": {"with": {"posts": True}}, "author": True, "group": True}))).all()
+        # held for the whole test: the session's identity map is weak, so rows nothing else refers to may
+        # be collected, and `session.get` would then load them afresh, without their relations
+        loaded = [
+            session.scalars(select(Group).options(*eager(Group, {
+                "members": True, "memberships": {"with": {"user": True}}, "owner": True, "events": True}))).all(),
+            session.scalars(select(Event).options(*eager(Event, {"attendees": True, "organizer": True,
+                                                                 "group": True}))).all(),
+            session.scalars(select(Comment).options(*eager(Comment, {
+                "parent": True, "children": {"with": {"parent": True}}, "post": {"with": {"comments": True}},
+                "author": True}))).all(),
+            session.scalars(select(Post).options(*eager(Post, {
+                "tags": {"with": {"posts": True}}, "author": True, "group": True}))).all(),
+        ]
 
         # one-to-many / many-to-one
         assert sorted(c.title for c in ada.conversations) == ["biz", "health"]
@@ -1206,6 +1212,7 @@ def test_relations_in_both_directions(db: Engine) -> None:
         assert [u.username for u in cyd.following] == ["ada"] and cyd.followers == []
 
         # self-referencing one-to-many: comments
+        gc.collect()  # what a long run's collector may do at any point
         root = session.get(Comment, ids["root"])
         assert root.parent is None
         assert sorted(c.body for c in root.children) == ["reply 1", "reply 2"]
@@ -1227,6 +1234,7 @@ def test_relations_in_both_directions(db: Engine) -> None:
 
         # FK to a unique non-key column (audit_log.actor_public_id -> users.public_id)
         assert [a.action for a in ada.audit_entries] == ["login"] and ada.audit_entries[0].actor is ada
+        assert all(loaded)  # the rows stayed loaded until here
 
 
 def test_self_follow_is_rejected_by_the_check_constraint(db: Engine) -> None:
