@@ -10,6 +10,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.types import ARRAY
+
 from schemagen import names
 from schemagen.spec.model import MAX_LENGTH
 from schemagen.catalog.kinds import JSON, KINDS, TEMPORAL, TEXT, DatabaseType, from_database, kinds_of
@@ -49,10 +51,13 @@ class PulledColumn:
 
     @property
     def type(self) -> str:
-        return str(self.options["type"])
+        """The type's name, `sql` for a pass-through type (`{sql: macaddr, python: str}`)."""
+        return "sql" if isinstance(self.options["type"], dict) else str(self.options["type"])
 
     def storage(self) -> tuple[Any, ...]:
         """What a referencing column must match (as the resolver compares references)."""
+        if self.type == "sql":
+            return ("sql", self.options["type"]["sql"], self.options.get("array", False))
         kind = KINDS[self.type].storage
         return (kind, self.options.get("array", False), self.options.get("enum"),
                 self.options.get("length") if kind == "char" else None)
@@ -86,8 +91,12 @@ def unique_name(name: str, taken: set[str]) -> str:
 def column_type(reflected: dict[str, Any], enum_names: dict[str, str]) -> tuple[dict[str, Any], list[str]] | str:
     """The spec options for a reflected column's type and what they lose, or why there are none."""
     found: DatabaseType | None = from_database(reflected["type"])
+    if found is None and isinstance(reflected.get("pass_through"), dict):  # (PostgreSQL: reflect.py)
+        passed: dict[str, Any] = {"type": reflected["pass_through"]}
+        return ({**passed, "array": True} if isinstance(reflected["type"], ARRAY) else passed), []
     if found is None:
-        return f"its type `{reflected.get('type_text', reflected['type'])}` is not in the spec language"
+        reason = reflected.get("pass_through") or "is not in the spec language"
+        return f"its type `{reflected.get('type_text', reflected['type'])}` {reason}"
     options: dict[str, Any] = {"type": found.kind}
     if found.kind == "enum":
         if found.enum_name not in enum_names:

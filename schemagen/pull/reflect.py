@@ -87,6 +87,8 @@ def read(connection: Connection, only: list[str] | None = None) -> RawDatabase:
                 warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
         for column in raw.tables[-1].columns:
             column["type_text"] = _type_text(column["type"], connection)
+        if dialect == "postgresql":
+            _postgres_pass_through(connection, schema, raw.tables[-1])
         if dialect == "sqlite":
             _sqlite_declared_types(connection, raw.tables[-1])
             _sqlite_constraint_names(raw.tables[-1])
@@ -168,6 +170,24 @@ def _type_text(type_: Any, connection: Connection) -> str:
         return str(type_.compile(dialect=connection.dialect))
     except Exception:  # a type reflection found but cannot compile (NullType on SQLite)
         return type(type_).__name__
+
+
+def _postgres_pass_through(connection: Connection, schema: str | None, table: RawTable) -> None:
+    """Each column whose type (an array's item type) the language has no name for gets `pass_through`:
+    the spec's `{sql, python}` for it, or why there is none."""
+    from sqlalchemy.types import ARRAY
+
+    from schemagen.catalog.kinds import from_database
+    from schemagen.pull.passthrough import pass_through, read_types
+
+    spelled: dict[str, tuple[str, int]] | None = None
+    for column in table.columns:
+        type_ = column["type"]
+        if from_database(type_.item_type if isinstance(type_, ARRAY) else type_) is not None:
+            continue
+        spelled = read_types(connection, schema, table.name) if spelled is None else spelled
+        if column["name"] in spelled:
+            column["pass_through"] = pass_through(connection, *spelled[column["name"]])
 
 
 def _sqlite_declared_types(connection: Connection, table: RawTable) -> None:

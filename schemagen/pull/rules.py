@@ -106,6 +106,32 @@ def normalized(sql: str) -> str:
     return "".join(out)
 
 
+# PostgreSQL stores `level IN ('a', 'b')` as `level = ANY (ARRAY[...])`, and on a varchar column prints it
+# with casts (`level::text = ANY (ARRAY['a'::character varying, ...]::text[])`) that, written back as a
+# check, it stores with other casts again (`'a'::character varying::text`): no round trip ends
+_ANY = re.compile(r"""\(?(?P<column>[a-z_][a-z0-9_$]*|"(?:[^"]|"")+")\)?(?:::text)?\s+(?P<op>=\s+ANY|<>\s+ALL)\s+"""
+                  r"\(\(?ARRAY\[(?P<items>.*?)\]\)?(?:::(?:text|character varying|bpchar)\[\])?\)", re.S)
+_TEXT_ITEM = re.compile(r"\(*('(?:[^']|'')*')(?:\)?::(?:text|character varying|bpchar|character)\)?)*")
+
+
+def in_list(sql: str) -> str:
+    """A check condition PostgreSQL printed from `column IN (<texts>)` (or NOT IN) as that again; any
+    other condition as it is."""
+    bare = sql.strip()
+    while bare.startswith("(") and bare.endswith(")") and _ANY.fullmatch(bare[1:-1].strip()):
+        bare = bare[1:-1].strip()
+    found = _ANY.fullmatch(bare)
+    if found is None:
+        return sql
+    items = re.findall(r"\(*'(?:[^']|'')*'[^,']*", found.group("items"))
+    texts = [_TEXT_ITEM.fullmatch(item.strip()) for item in items]
+    if not texts or ", ".join(item.strip() for item in items) != found.group("items").strip() \
+            or any(text is None for text in texts):
+        return sql
+    listed = ", ".join(text.group(1) for text in texts if text is not None)
+    return f"{found.group('column')} {'IN' if found.group('op').startswith('=') else 'NOT IN'} ({listed})"
+
+
 def soft_delete(table: PulledTable, dialect: str) -> bool:
     """Read the table as soft-deleting when its unique indexes `WHERE <col> IS NULL` (on one nullable
     timestamp column) are what `soft_delete: <col>` makes of plain uniques: those indexes become

@@ -10,6 +10,7 @@ from typing import Any
 from schemagen import names
 from schemagen.pull.columns import PulledColumn, auto_numbered, column_default, column_keys, column_type
 from schemagen.pull.reflect import RawTable
+from schemagen.pull.rules import in_list
 
 
 _IDENTITY_LIMITS = {"smallint": 2**15 - 1, "integer": 2**31 - 1, "bigint": 2**63 - 1}  # an identity's MAXVALUE
@@ -239,7 +240,8 @@ def constraints(table: PulledTable, referenced: set[str], lost: list[Lost], dial
         made = named(f"ck_{name}_{short}", dialect)
         if given and made != given:
             lost.append(Lost(f"check `{given}` of `{name}`", f"the spec names it `{made}`"))
-        checks.append({"name": short, "sql": str(check["sqltext"])})
+        sql = str(check["sqltext"])
+        checks.append({"name": short, "sql": in_list(sql) if dialect == "postgresql" else sql})
     for key, value in (("unique", uniques), ("indexes", indexes), ("checks", checks)):
         if value:
             table.options[key] = value
