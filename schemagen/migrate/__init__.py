@@ -5,3 +5,5 @@ No SQL is written here by hand: DDL is SQLAlchemy's compiler, differences are Al
 autogenerate (with the comparisons it lacks added through its own hooks), and the database is read
 back with `inspect()`.
 """
+
+from schemagen.migrate import batch as _batch  # noqa: F401 - registers SQLite rebuilds that skip generated columns
