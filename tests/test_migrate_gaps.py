@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from schemagen.migrate import commands
-from schemagen.migrate.database import engine_for
+from schemagen.migrate.database import MigrateError, engine_for
 from tests import migrate_helpers
 from tests.migrate_helpers import project, write_spec
 
@@ -69,3 +71,98 @@ def test_a_table_rebuild_keeps_the_rows_of_a_table_with_generated_columns(db_url
         assert commands.plan(second, url, allow_destructive=False).upgrade.is_empty()
         commands.downgrade(second, url, "-1")
         assert _rows(url, "SELECT id, total FROM lines ORDER BY id") == [(1, 30), (2, 20), (3, 14)]
+
+
+STATES = """
+package: states_app
+enums:
+  State: [draft, live, gone]
+tables:
+  posts:
+    columns:
+      id: {type: integer, primary_key: true}
+      state: {type: enum, enum: State, nullable: false, default: draft}
+      history: {type: enum, enum: State, array: true}
+"""
+RENAMED = STATES.replace("State: [draft, live, gone]",
+                         "State: {values: [draft, published, gone], renamed_from: {published: live}}")
+
+
+def _histories(url: str) -> list[tuple[object, ...]]:
+    return _rows(url, "SELECT id, state, history FROM posts ORDER BY id")
+
+
+def _seed(url: str, migration: commands.Project) -> None:
+    engine = engine_for(url)
+    with engine.begin() as connection:
+        connection.execute(migration.metadata.tables["posts"].insert(), [
+            {"id": 1, "state": "draft", "history": ["live", "draft", "live"]},
+            {"id": 2, "state": "live", "history": ["gone"]}, {"id": 3, "state": "draft", "history": None},
+            {"id": 4, "state": "draft", "history": []}])
+    engine.dispose()
+
+
+BEFORE = [(1, "draft", '["live","draft","live"]'), (2, "live", '["gone"]'), (3, "draft", None), (4, "draft", "[]")]
+AFTER = [(1, "draft", '["published","draft","published"]'), (2, "published", '["gone"]'), (3, "draft", None),
+         (4, "draft", "[]")]
+
+
+def test_sqlite_enum_arrays_follow_a_renamed_value_and_downgrade(tmp_path: Path) -> None:
+    """SQLite keeps an enum array as JSON text: a renamed value is renamed inside each array (order kept)."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    specs = tmp_path / "specs"
+    first = project(write_spec(specs, STATES), tmp_path / "m")
+    commands.migrate(first, url, "one", allow_destructive=False)
+    commands.upgrade(first, url)
+    _seed(url, first)
+    second = project(write_spec(specs, RENAMED), tmp_path / "m")
+    assert commands.migrate(second, url, "rename", allow_destructive=False).written is not None
+    commands.upgrade(second, url)
+    assert _histories(url) == AFTER
+    assert commands.plan(second, url, allow_destructive=False).upgrade.is_empty()
+    commands.downgrade(second, url, "-1")
+    assert _histories(url) == BEFORE
+    commands.upgrade(second, url)
+    assert _histories(url) == AFTER
+
+
+def test_sqlite_enum_arrays_are_guarded_when_a_value_goes(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    specs = tmp_path / "specs"
+    first = project(write_spec(specs, STATES), tmp_path / "m")
+    commands.migrate(first, url, "one", allow_destructive=False)
+    commands.upgrade(first, url)
+    _seed(url, first)
+    engine = engine_for(url)
+    with engine.begin() as connection:  # no scalar holds `gone` any more: only an array does
+        connection.exec_driver_sql("UPDATE posts SET state = 'draft'")
+    engine.dispose()
+    second = project(write_spec(specs, STATES.replace("[draft, live, gone]", "[draft, live]")), tmp_path / "m")
+    assert commands.migrate(second, url, "drop gone", allow_destructive=True).written is not None
+    with pytest.raises(MigrateError, match=r"posts.history: 1 row\(s\) hold a value removed from state \(gone\)"):
+        commands.upgrade(second, url)
+    assert commands.current(second, url) == second.env.revisions()[0]
+    engine = engine_for(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("""UPDATE posts SET history = '["live"]' WHERE id = 2""")
+    engine.dispose()
+    commands.upgrade(second, url)
+    assert commands.plan(second, url, allow_destructive=False).upgrade.is_empty()
+
+
+def test_sqlite_push_renames_inside_enum_arrays_and_guards_them(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    specs = tmp_path / "specs"
+    first = project(write_spec(specs, STATES), tmp_path / "m")
+    commands.push(first, url, allow_destructive=False)
+    _seed(url, first)
+    second = project(write_spec(specs, RENAMED), tmp_path / "m")
+    assert not commands.push(second, url, allow_destructive=False).is_empty()
+    assert _histories(url) == AFTER
+    engine = engine_for(url)
+    with engine.begin() as connection:  # `gone` only in an array
+        connection.exec_driver_sql("UPDATE posts SET state = 'draft'")
+    engine.dispose()
+    third = project(write_spec(specs, RENAMED.replace("published, gone]", "published]")), tmp_path / "m")
+    with pytest.raises(MigrateError, match=r"posts.history: 1 row\(s\) hold a value removed from state \(gone\)"):
+        commands.push(third, url, allow_destructive=True)

@@ -17,6 +17,7 @@ old one, and a removed value gets the same guard as on PostgreSQL.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -147,7 +148,9 @@ def _render_remove_values(context: AutogenContext, op: RemoveEnumValuesOp) -> st
     lines = [f"# {op.name} loses {_values(op.values)}: stop while rows still hold one (never a silent loss)"]
     for table, column, array, _default in op.columns:
         test = f"sa.cast(sa.column({column!r}), sa.Text()).in_({op.values!r})"
-        if array:  # any element among the removed values: the arrays overlap
+        if array and op.dialect == "sqlite":  # JSON text: any element among the removed values
+            test = _sqlite_array_holds(table, column, op.values)
+        elif array:  # any element among the removed values: the arrays overlap
             context.imports.add("from sqlalchemy.dialects import postgresql")
             test = (f"sa.cast(sa.column({column!r}), postgresql.ARRAY(sa.Text())).op('&&')"
                     f"(sa.cast(sa.literal({op.values!r}), postgresql.ARRAY(sa.Text())))")
@@ -176,13 +179,42 @@ def _render_remove_values(context: AutogenContext, op: RemoveEnumValuesOp) -> st
     return "\n".join(lines)
 
 
+def _sqlite_array_holds(table: str, column: str, values: list[str]) -> str:
+    """The rendered condition: the row's JSON array (SQLite) holds one of `values` (bound as JSON)."""
+    items = f"json_each({_sqlite_ident(table)}.{_sqlite_ident(column)})"
+    condition = f"EXISTS (SELECT 1 FROM {items} AS item WHERE item.value IN (SELECT value FROM json_each(:values)))"
+    return f"sa.text({condition!r}).bindparams(values={json.dumps(values)!r})"
+
+
+def _sqlite_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sqlite_array_rename(table: str, column: str, old: str, new: str) -> Any:
+    """SQLite: the UPDATE that renames `old` to `new` inside each row's JSON array, order kept."""
+    from sqlalchemy import text
+
+    target = f"{_sqlite_ident(table)}.{_sqlite_ident(column)}"
+    return text(
+        f"UPDATE {_sqlite_ident(table)} SET {_sqlite_ident(column)} = (SELECT json_group_array(CASE WHEN item.value "
+        f"= :old AND item.type = 'text' THEN :new ELSE item.value END) FROM (SELECT value, type FROM json_each({target}) "
+        f"ORDER BY key) AS item) WHERE EXISTS (SELECT 1 FROM json_each({target}) AS item WHERE item.value = :old "
+        f"AND item.type = 'text')").bindparams(old=old, new=new)
+
+
 @renderers.dispatch_for(RenameEnumValueOp)
 def _render_rename_value(_context: AutogenContext, op: RenameEnumValueOp) -> str:
     if op.dialect == "postgresql":
         return f"op.execute({f'ALTER TYPE {_ident(op.name)} RENAME VALUE {_quote(op.old)} TO {_quote(op.new)}'!r})"
-    return "\n".join(f"op.execute(sa.table({table!r}, sa.column({column!r})).update()"
-                     f".where(sa.column({column!r}) == {op.old!r}).values({{{column!r}: {op.new!r}}}))"
-                     for table, column, array in op.columns if not array)
+    lines = []
+    for table, column, array in op.columns:
+        if array:  # the JSON array's items (`sqlite_array_rename`, written out: a revision imports no schemagen)
+            update = str(sqlite_array_rename(table, column, op.old, op.new))
+            lines.append(f"op.execute(sa.text({update!r}).bindparams(old={op.old!r}, new={op.new!r}))")
+        else:
+            lines.append(f"op.execute(sa.table({table!r}, sa.column({column!r})).update()"
+                         f".where(sa.column({column!r}) == {op.old!r}).values({{{column!r}: {op.new!r}}}))")
+    return "\n".join(lines)
 
 
 @contextmanager
@@ -214,9 +246,16 @@ def held_values(connection: Connection, metadata: MetaData, renames: Renames) ->
         held: list[str] = []
         for table in metadata.sorted_tables:
             for column in table.columns:
+                query: Any = None
                 if table.name in existing and isinstance(column.type, Enum) and column.type.name == name:
-                    query: Any = select(literal_column(_ident(column.name))).distinct().select_from(
-                        sql_table(table.name))
+                    query = select(literal_column(_ident(column.name))).distinct().select_from(sql_table(table.name))
+                elif table.name in existing and _array_of(column.type, name):  # JSON text: each item
+                    from sqlalchemy import text
+
+                    query = text(f"SELECT DISTINCT item.value FROM {_sqlite_ident(table.name)}, json_each("
+                                 f"{_sqlite_ident(table.name)}.{_sqlite_ident(column.name)}) AS item "
+                                 "WHERE item.type = 'text'")
+                if query is not None:
                     held += [str(v) for v in connection.execute(query).scalars()
                              if v is not None and str(v) not in values + held]
         pending = {new for old, new in renames.enum_values.get(name, {}).items() if old in held}
@@ -248,9 +287,9 @@ def rename_enum_values(connection: Connection, renames: Renames, tables: set[str
                 connection.exec_driver_sql(f"ALTER TYPE {_ident(name)} RENAME VALUE {_quote(old)} TO {_quote(new)}")
             else:  # rows of the database renamed too (`push`; a scratch database has none)
                 for table, column, array in columns:
-                    if not array:
-                        connection.execute(sql_table(table, sql_column(column)).update()
-                                           .where(sql_column(column) == old).values({column: new}))
+                    connection.execute(sqlite_array_rename(table, column, old, new) if array else
+                                       sql_table(table, sql_column(column)).update()
+                                       .where(sql_column(column) == old).values({column: new}))
             up.append(op)
             down.insert(0, op.reverse())
     return up, down
@@ -266,6 +305,12 @@ def _used_by(context: AutogenContext, name: str) -> list[tuple[str, str, bool]]:
             if isinstance(item, Enum) and item.name == name:
                 found.append((table, column["name"], isinstance(type_, ARRAY)))
     return found
+
+
+def _array_of(type_: Any, name: str) -> bool:
+    """Whether a column type is an array of the enum `name` (the generated `_ArrayOf`, or ARRAY)."""
+    item = getattr(type_, "item_type", None)
+    return not isinstance(type_, Enum) and isinstance(item, Enum) and item.name == name
 
 
 def _wanted(metadata: MetaData) -> dict[str, list[str]]:
@@ -322,10 +367,13 @@ def _compare_sqlite(context: AutogenContext, upgrade_ops: ops.UpgradeOps) -> Non
         renamed = getattr(renames, "enum_values", {}).get(name, {})
         columns = [(t.name, c.name) for t in metadata.sorted_tables if t.name in existing for c in t.columns
                    if isinstance(c.type, Enum) and c.type.name == name]
+        arrays = [(t.name, c.name) for t in metadata.sorted_tables if t.name in existing for c in t.columns
+                  if _array_of(c.type, name)]  # JSON text on SQLite: no column type to rewrite
         removed = [v for v in have[name] if v not in values and v not in renamed]
         if removed:
-            first.append(RemoveEnumValuesOp(name, removed, kept=values,
-                                            columns=[(t, c, False, None) for t, c in columns], dialect="sqlite"))
+            guarded: list[tuple[str, str, bool, str | None]] = [(t, c, False, None) for t, c in columns]
+            guarded += [(t, c, True, None) for t, c in arrays]
+            first.append(RemoveEnumValuesOp(name, removed, kept=values, columns=guarded, dialect="sqlite"))
         for table, column in columns:
             modify = next((op for op in upgrade_ops.ops if isinstance(op, ops.ModifyTableOps)
                            and op.table_name == table), None)
