@@ -166,3 +166,52 @@ def test_sqlite_push_renames_inside_enum_arrays_and_guards_them(tmp_path: Path) 
     third = project(write_spec(specs, RENAMED.replace("published, gone]", "published]")), tmp_path / "m")
     with pytest.raises(MigrateError, match=r"posts.history: 1 row\(s\) hold a value removed from state \(gone\)"):
         commands.push(third, url, allow_destructive=True)
+
+
+ARTICLES = """
+package: articles
+tables:
+  articles:
+    columns:
+      id: {type: integer, primary_key: true}
+      title: text
+      body: text
+"""
+
+
+def test_a_failing_push_leaves_the_database_as_it_was_renames_included(db_url: str, tmp_path: Path) -> None:
+    """PostgreSQL's DDL is transactional: a push is one transaction there (SQLite's always was)."""
+    specs = tmp_path / "specs"
+    first = project(write_spec(specs, ARTICLES), tmp_path / "m")
+    commands.push(first, db_url, allow_destructive=False)
+    engine = engine_for(db_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO articles (id, title, body) VALUES (1, 'a', NULL)")
+    engine.dispose()
+    second = project(write_spec(specs, ARTICLES.replace("title: text", "headline: {type: text, renamed_from: title}")
+                                .replace("body: text", "body: {type: text, nullable: false}")), tmp_path / "m")
+    with pytest.raises(MigrateError, match="articles.body"):
+        commands.push(second, db_url, allow_destructive=False)
+    assert _rows(db_url, "SELECT id, title, body FROM articles") == [(1, "a", None)]  # `title`: not renamed
+    engine = engine_for(db_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE articles SET body = 'b'")
+    engine.dispose()
+    assert not commands.push(second, db_url, allow_destructive=False).is_empty()
+    assert _rows(db_url, "SELECT id, headline, body FROM articles") == [(1, "a", "b")]
+    assert commands.push(second, db_url, allow_destructive=False).is_empty()
+
+
+def test_push_adds_enum_values_and_uses_them_at_once(db_url: str, tmp_path: Path) -> None:
+    """PostgreSQL: a new enum value is usable only once committed, so push adds it before its one transaction."""
+    specs = tmp_path / "specs"
+    first = project(write_spec(specs, STATES), tmp_path / "m")
+    commands.push(first, db_url, allow_destructive=False)
+    _seed(db_url, first)
+    second = project(write_spec(specs, RENAMED.replace("published, gone]", "published, gone, archived]")
+                                + "      fallback: {type: enum, enum: State, nullable: false, default: archived}\n"),
+                     tmp_path / "m")
+    assert not commands.push(second, db_url, allow_destructive=False).is_empty()
+    assert _rows(db_url, "SELECT id, CAST(state AS TEXT), CAST(fallback AS TEXT) FROM posts ORDER BY id") == [
+        (1, "draft", "archived"), (2, "published", "archived"), (3, "draft", "archived"), (4, "draft", "archived")]
+    assert commands.push(second, db_url, allow_destructive=False).is_empty()

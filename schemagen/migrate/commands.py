@@ -212,6 +212,28 @@ def push(project: Project, url: str, *, allow_destructive: bool) -> ops.UpgradeO
                    "version_table": project.env.version_table, "schemagen_renames": project.renames}
         if dialect == "sqlite":
             enums.held_values(connection, project.metadata, project.renames)
+        if dialect == "postgresql":
+            # One transaction, so that a failing step leaves the database as it was, renames included;
+            # only new enum values cannot be in it (usable once committed): added first, on their own
+            added = [op for op in compared(connection, options)[1].ops
+                     if isinstance(op, enums.AddEnumValuesOp) and not op.undo]
+            connection.rollback()
+            if added:
+                run_operations(connection, options, ops.UpgradeOps(added), commit=True)
+            applied.append(ops.UpgradeOps(added))
+        renamed, upgrade_ops = compared(connection, options)
+        applied.append(ops.UpgradeOps([*renamed, *upgrade_ops.ops]))
+        late = any(isinstance(op, enums.AddEnumValuesOp) and not op.undo for op in upgrade_ops.ops)
+        if dialect != "sqlite" and late:  # (a value whose name a rename frees: its autocommit block commits)
+            connection.commit()
+        if not upgrade_ops.is_empty():
+            run_operations(connection, options, upgrade_ops, commit=False)
+        if dialect != "sqlite" and connection.in_transaction():
+            connection.commit()
+
+    def compared(connection: Connection, options: dict[str, Any]) -> tuple[list[ops.MigrateOperation],
+                                                                           ops.UpgradeOps]:
+        """The declared renames, done on the database, and the operations that bring it to the spec."""
         renamed, _ = safety.apply_renames(connection, project.renames)  # on the database: not again below
         context = MigrationContext.configure(connection, opts=options)
         with compare.quiet():
@@ -220,22 +242,21 @@ def push(project: Project, url: str, *, allow_destructive: bool) -> ops.UpgradeO
         triggers.add_operations(script, wanted_triggers, connection, None,
                                 (wanted_indexes, triggers.reflect_rebuild_losses(connection)))
         verbatim_operations(script.upgrade_ops_list[-1].ops)
-        upgrade_ops = script.upgrade_ops_list[-1]
-        applied.append(ops.UpgradeOps([*renamed, *upgrade_ops.ops]))
-        if upgrade_ops.is_empty():
-            if dialect != "sqlite" and connection.in_transaction():
-                connection.commit()  # the renames
-            return
+        return renamed, script.upgrade_ops_list[-1]
+
+    def run_operations(connection: Connection, options: dict[str, Any], upgrade_ops: ops.UpgradeOps, *,
+                       commit: bool) -> None:
+        context = MigrationContext.configure(connection, opts=options)
         code = render_python_code(upgrade_ops, render_as_batch=dialect == "sqlite",
                                   render_item=compare.render_item, migration_context=context)
-        if dialect != "sqlite" and connection.in_transaction():
-            connection.commit()  # PostgreSQL: one transaction of our own (enum values need autocommit blocks)
+        if commit and connection.in_transaction():
+            connection.commit()
         context = MigrationContext.configure(connection, opts=options)
         with context.begin_transaction():
             run_code(code, Operations(context))
 
     _run(project, url, action)
-    return applied[0]
+    return ops.UpgradeOps([op for upgrade_ops in applied for op in upgrade_ops.ops])
 
 
 def run_code(code: str, operations: Operations) -> None:

@@ -241,19 +241,27 @@ def held_values(connection: Connection, metadata: MetaData, renames: Renames) ->
     that a removed value still in use is caught like one removed from the history (and a value
     declared renamed whose old name rows hold is renamed)."""
     found: dict[str, list[str]] = connection.info.setdefault(HISTORY, {})
-    existing = set(inspect(connection).get_table_names())
+    inspector = inspect(connection)
+    existing = {table: {column["name"] for column in inspector.get_columns(table)}
+                for table in inspector.get_table_names()}
     for name, values in _wanted(metadata).items():
         held: list[str] = []
         for table in metadata.sorted_tables:
+            # the rows are read before the push renames: under the names they have now
+            held_in = table.name if table.name in existing else renames.tables.get(table.name, table.name)
             for column in table.columns:
                 query: Any = None
-                if table.name in existing and isinstance(column.type, Enum) and column.type.name == name:
-                    query = select(literal_column(_ident(column.name))).distinct().select_from(sql_table(table.name))
-                elif table.name in existing and _array_of(column.type, name):  # JSON text: each item
+                held_as = column.name if column.name in existing.get(held_in, ()) else \
+                    renames.columns.get((table.name, column.name), column.name)
+                if held_as not in existing.get(held_in, ()):  # a column this push adds: no rows hold it
+                    continue
+                if isinstance(column.type, Enum) and column.type.name == name:
+                    query = select(literal_column(_ident(held_as))).distinct().select_from(sql_table(held_in))
+                elif _array_of(column.type, name):  # JSON text: each item
                     from sqlalchemy import text
 
-                    query = text(f"SELECT DISTINCT item.value FROM {_sqlite_ident(table.name)}, json_each("
-                                 f"{_sqlite_ident(table.name)}.{_sqlite_ident(column.name)}) AS item "
+                    query = text(f"SELECT DISTINCT item.value FROM {_sqlite_ident(held_in)}, json_each("
+                                 f"{_sqlite_ident(held_in)}.{_sqlite_ident(held_as)}) AS item "
                                  "WHERE item.type = 'text'")
                 if query is not None:
                     held += [str(v) for v in connection.execute(query).scalars()
@@ -278,7 +286,9 @@ def rename_enum_values(connection: Connection, renames: Renames, tables: set[str
     up: list[ops.MigrateOperation] = []
     down: list[ops.MigrateOperation] = []
     for name, renamed in sorted(renames.enum_values.items()):
-        columns = [c for c in renames.enum_columns.get(name, []) if c[0] in tables]
+        # (columns the database has: a column added by this change holds no rows to rename)
+        columns = [c for c in renames.enum_columns.get(name, []) if c[0] in tables
+                   and c[1] in {column["name"] for column in inspect(connection).get_columns(c[0])}]
         for old, new in sorted(renamed.items()):
             if old not in have.get(name, []) or new in have.get(name, []):
                 continue
