@@ -215,3 +215,42 @@ def test_push_adds_enum_values_and_uses_them_at_once(db_url: str, tmp_path: Path
     assert _rows(db_url, "SELECT id, CAST(state AS TEXT), CAST(fallback AS TEXT) FROM posts ORDER BY id") == [
         (1, "draft", "archived"), (2, "published", "archived"), (3, "draft", "archived"), (4, "draft", "archived")]
     assert commands.push(second, db_url, allow_destructive=False).is_empty()
+
+
+NUMBERS = """
+package: numbers
+tables:
+  numbers:
+    columns:
+      id: {type: integer, primary_key: true}
+      n: {type: integer, nullable: false}
+    indexes:
+      - {columns: [{expr: "(n % 7)"}], name: ix_numbers_mod}
+"""
+
+
+def _index_sql(url: str) -> str | None:
+    if "sqlite" in url:
+        found = _rows(url, "SELECT sql FROM sqlite_master WHERE name = 'ix_numbers_mod'")
+    else:
+        found = _rows(url, "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_numbers_mod'")
+    return str(found[0][0]) if found else None
+
+
+def test_an_expression_index_with_a_percent_is_written_once(db_url: str, tmp_path: Path) -> None:
+    """psycopg's placeholders: Alembic alone writes `n %% 7` into the revision, which runs as `%%`."""
+    specs = tmp_path / "specs"
+    first = project(write_spec(specs, NUMBERS), tmp_path / "m")
+    written = commands.migrate(first, db_url, "one", allow_destructive=False).written
+    assert written is not None and "%%" not in written.read_text("utf-8"), written.read_text("utf-8")
+    commands.upgrade(first, db_url)
+    made = _index_sql(db_url)
+    assert made is not None and "% 7" in made and "%%" not in made, made
+    assert commands.plan(first, db_url, allow_destructive=False).upgrade.is_empty()
+    second = project(write_spec(specs, NUMBERS.split("    indexes:")[0]), tmp_path / "m")
+    written = commands.migrate(second, db_url, "drop it", allow_destructive=True).written
+    assert written is not None and "%%" not in written.read_text("utf-8"), written.read_text("utf-8")
+    commands.upgrade(second, db_url)
+    assert _index_sql(db_url) is None
+    commands.downgrade(second, db_url, "-1")  # made again from the database's own text
+    assert _index_sql(db_url) == made

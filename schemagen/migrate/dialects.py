@@ -10,7 +10,8 @@ models' own metadata, whose tables also carry their DDL listeners).
 On PostgreSQL Alembic writes a revision's SQL expressions (a computed column, a CHECK, a server
 default, a partial index's predicate) as the live driver's dialect compiles them, which doubles
 every `%` (psycopg's placeholders): the revision would state `n %% 7`, which SQLAlchemy doubles
-again when it runs. Those expressions are handed to Alembic as `Verbatim` text, compiled as written.
+again when it runs. Those expressions (and, in the operations only, an expression index's parts)
+are handed to Alembic as `Verbatim` text, compiled as written.
 """
 
 from __future__ import annotations
@@ -85,9 +86,20 @@ def verbatim_operations(operations: list[ops.MigrateOperation]) -> None:
             condition = operation.condition
             operation.condition = verbatim(text(condition) if isinstance(condition, str) else condition)
         elif isinstance(operation, ops.CreateIndexOp):
+            # an expression index's parts, the models' or the reflection's: Alembic compares them as the
+            # dialect compiles them on both sides (`%%` each), so they are made Verbatim only here, a
+            # new list (the models' index keeps its own)
+            operation.columns = [_index_part(part) for part in operation.columns]
             for key in ("postgresql_where", "sqlite_where"):
                 if key in operation.kw:
                     operation.kw[key] = verbatim(operation.kw[key])
+
+
+def _index_part(part: Any) -> Any:
+    """An index part as `verbatim` makes it; a reflected expression comes wrapped (Alembic's element
+    that ties a text to its table, made again around any text when the index is built)."""
+    inner = getattr(part, "text", None)
+    return Verbatim(inner.text) if isinstance(inner, TextClause) and "%" in inner.text else verbatim(part)
 
 
 def _verbatim_item(item: Any) -> None:
