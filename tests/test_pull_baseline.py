@@ -164,12 +164,13 @@ def test_a_descending_index_is_pulled_with_its_order(db_url: str, tmp_path: Path
     assert pushed.returncode == 0 and "events: already matches the spec" in pushed.stdout, pushed.stdout
 
 
-@pytest.mark.parametrize("case", ["composite", "keyless", "lifecycle", "numbered"])
+@pytest.mark.parametrize("case", ["composite", "keyless", "lifecycle", "numbered", "production"])
 def test_pulled_language_features_baseline_with_migrate_check_clean(case: str, db_url: str, tmp_path: Path,
                                                                    request: pytest.FixtureRequest) -> None:
     """spec -> database (`push`) -> `pull --baseline` -> `migrate --check` clean and `push` with nothing to do:
     composite foreign keys, tables keyed by a unique NOT NULL set, `validate:` CHECKs and `soft_delete:`,
-    identity columns, time precision and key names come back as the spec that makes that database."""
+    identity columns, time precision, key names and pass-through types come back as the spec that makes
+    that database."""
     from tests.helpers import GOLDEN
     from tests.test_pull import NUMBERED, PULL_GAPS
 
@@ -178,7 +179,7 @@ def test_pulled_language_features_baseline_with_migrate_check_clean(case: str, d
         request.applymarker(pytest.mark.xfail(strict=True, reason=gap))
 
     sqlite = db_url.startswith("sqlite")
-    if case == "numbered" and sqlite:
+    if case in ("numbered", "production") and sqlite:
         pytest.skip("identity columns are PostgreSQL's (the SQLite half of this spec is in test_pull.py)")
     text = NUMBERED if case == "numbered" else (GOLDEN / case / "spec.yaml").read_text("utf-8")
     package = "numbered" if case == "numbered" else f"golden_{case}"
@@ -192,7 +193,7 @@ def test_pulled_language_features_baseline_with_migrate_check_clean(case: str, d
     assert pulled.returncode == 0, pulled.stdout + pulled.stderr
     written = spec.read_text("utf-8")
     expected = {"composite": "foreign_keys:", "keyless": "tokens:", "lifecycle": "soft_delete: deleted_at",
-                "numbered": "identity: always"}[case]
+                "numbered": "identity: always", "production": "{sql: macaddr, python: str}"}[case]
     assert expected in written and "alembic_version" not in written, written
     checked = run_cli("migrate", "--check", "--db", db_url, cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
