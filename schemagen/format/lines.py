@@ -356,7 +356,7 @@ def cut_statements(source: str, chunks: list[tuple[int, str]] | None = None, *,
             first_in_block = _first_in_block(chunk)
             parts.extend(_classify(line, index in first_in_block) for index, line in enumerate(chunk))
         statement_seen = statement_seen or not head.text.startswith("#")
-        statements.append(("".join(line.text + "\n" for line in chunk), parts))
+        statements.append(("\n".join([line.text for line in chunk]) + "\n", parts))
         chunk.clear()
 
     for line in _logical_lines(source):
