@@ -68,18 +68,19 @@ def format_modules(sources: dict[str, str], cache: FormatCache | None = None) ->
     cut_sources = {}
     for name, source in sources.items():
         chunks: list[tuple[int, str]] = []
+        reused: list[str] = []
+        record = None
         try:
             if cache is None:
                 cut_sources[name] = cut(source, chunks)
             else:  # only the statements changed since the last build are cut (and parse-checked)
-                reused: list[str] = []
                 parts, record = cut_reusing(source, cache.record(name), chunks, reused)
                 cut_sources[name] = _merge_text(parts)
         except FormatError as exc:
             _parse_check(name, [(1, source)], None)  # Python's own message and line, if it has one
             raise InvalidSource(name, 1, str(exc), "") from None
         _parse_check(name, chunks, cache)
-        if cache is not None:
+        if cache is not None and record is not None:
             cache.keep_record(name, record, reused)
     pieces = [part for parts in cut_sources.values() for part in parts if isinstance(part, Piece)]
     known = cache.lookup(pieces) if cache is not None else {}
