@@ -38,6 +38,7 @@ def measure(out_dir: Path, spec_files: list[Path], *, reference: bool = False) -
     from schemagen.codegen import render_catalog
     from schemagen.format import _parse_check
     from schemagen.format.black import format_pieces, format_source
+    from schemagen.format.style import DEFAULT_LINE_LENGTH
     from schemagen.format.lines import Piece, _logical_lines, cut, indent_block
     from schemagen.output.manifest import Output
     from schemagen.output.write import apply, plan
@@ -67,7 +68,7 @@ def measure(out_dir: Path, spec_files: list[Path], *, reference: bool = False) -
         times["validate"] += validated_at - loaded_at
         times["resolve"] += resolved_at - validated_at
         times["render"] += rendered_at - resolved_at
-        catalogs.append((spec_file, raw, catalog.package))
+        catalogs.append((spec_file, raw, catalog))
 
     python = {path: source for path, source in rendered.items() if path.endswith(".py")}
     start = clock()
@@ -85,7 +86,8 @@ def measure(out_dir: Path, spec_files: list[Path], *, reference: bool = False) -
     for path, module in parts.items():
         sources[path] = "".join(p if isinstance(p, str) else indent_block(formatted[p], p.depth) for p in module)
 
-    outputs: list[Output] = [_output(spec_file, raw, package, sources) for spec_file, raw, package in catalogs]
+    outputs: list[Output] = [_output(spec_file, raw, catalog, sources, DEFAULT_LINE_LENGTH, None)
+                             for spec_file, raw, catalog in catalogs]
     start = clock()
     apply(plan(out_dir, outputs))
     times["write"] = clock() - start

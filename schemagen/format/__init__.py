@@ -31,7 +31,8 @@ import ast
 from typing import TYPE_CHECKING
 
 from schemagen.format.black import format_pieces, format_source
-from schemagen.format.lines import Piece, cut, indent_block
+from schemagen.format.lines import Piece, _merge_text, cut, indent_block
+from schemagen.format.reuse import cut_reusing
 from schemagen.format.style import BLACK_VERSION, line_length, FormatError
 
 if TYPE_CHECKING:
@@ -67,12 +68,20 @@ def format_modules(sources: dict[str, str], cache: FormatCache | None = None) ->
     cut_sources = {}
     for name, source in sources.items():
         chunks: list[tuple[int, str]] = []
+        reused: list[str] = []
+        record = None
         try:
-            cut_sources[name] = cut(source, chunks)
+            if cache is None:
+                cut_sources[name] = cut(source, chunks)
+            else:  # only the statements changed since the last build are cut (and parse-checked)
+                parts, record = cut_reusing(source, cache.record(name), chunks, reused)
+                cut_sources[name] = _merge_text(parts)
         except FormatError as exc:
             _parse_check(name, [(1, source)], None)  # Python's own message and line, if it has one
             raise InvalidSource(name, 1, str(exc), "") from None
         _parse_check(name, chunks, cache)
+        if cache is not None and record is not None:
+            cache.keep_record(name, record, reused)
     pieces = [part for parts in cut_sources.values() for part in parts if isinstance(part, Piece)]
     known = cache.lookup(pieces) if cache is not None else {}
     formatted = dict(known)

@@ -5,6 +5,8 @@ hash of those and an entry can never be stale. The cache lives outside the proje
 output): `$SCHEMAGEN_CACHE_DIR`, else `$XDG_CACHE_HOME/schemagen`, else `~/.cache/schemagen`;
 `SCHEMAGEN_CACHE_DIR=` (empty) turns it off. There is one file per output folder, rewritten after
 each run with exactly the entries that run used, so it never grows past one build's pieces.
+It also keeps each module's record of top-level statements (`format/reuse.py`), keyed on the module
+and the line length, so that a rebuild cuts only the statements that changed.
 A cache that cannot be read or written is ignored: it only ever saves time.
 """
 
@@ -20,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from schemagen.format.lines import Piece
+from schemagen.format.reuse import Record, statement_key
 from schemagen.resources import cache_root
 from schemagen.format.style import line_length, TARGET
 
@@ -39,8 +42,17 @@ def _formatter() -> str:
     return f"black {installed}, {TARGET}, formatter {digest.hexdigest()[:16]}"
 
 
-def _text_key(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:40]
+_text_key = statement_key  # a statement parsed and a statement reused are known by the same key
+
+
+def _is_record(value: object) -> bool:
+    """A record as `reuse.py` writes it (a corrupt one is dropped, as a corrupt file is)."""
+    return isinstance(value, list) and all(
+        isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], int) and isinstance(entry[1], str)
+        and (entry[2] is None or isinstance(entry[2], list) and all(
+            isinstance(part, str) or isinstance(part, list) and len(part) == 3 and isinstance(part[0], str)
+            and isinstance(part[1], int) and isinstance(part[2], str) for part in entry[2]))
+        for entry in value)
 
 
 def _key(piece: Piece) -> str:
@@ -54,6 +66,8 @@ class FormatCache:
         self.used: dict[str, str] | None = None
         self.parsed_keys: set[str] = set()
         self.parsed_now: set[str] = set()
+        self.modules: dict[str, Record] = {}
+        self.modules_now: dict[str, Record] = {}
         if path is None:
             return
         try:
@@ -64,6 +78,9 @@ class FormatCache:
             self.entries = {k: v for k, v in data["pieces"].items() if isinstance(k, str) and isinstance(v, str)}
             parsed = data.get("parsed")
             self.parsed_keys = {k for k in parsed if isinstance(k, str)} if isinstance(parsed, list) else set()
+            modules = data.get("modules")
+            if isinstance(modules, dict):
+                self.modules = {k: v for k, v in modules.items() if isinstance(k, str) and _is_record(v)}
 
     @classmethod
     def for_output(cls, out_dir: Path) -> FormatCache:
@@ -92,6 +109,15 @@ class FormatCache:
         """A top-level statement that parsed as Python: no need to parse it again."""
         self.parsed_now.add(_text_key(statement))
 
+    def record(self, module: str) -> Record | None:
+        """The statements of `module` as the previous build cut them for this line length."""
+        return self.modules.get(f"{line_length()} {module}")
+
+    def keep_record(self, module: str, record: Record, reused: list[str]) -> None:
+        """`module`'s statements as this build cut them; `reused` statements parsed before."""
+        self.modules_now[f"{line_length()} {module}"] = record
+        self.parsed_now.update(reused)
+
     def remember(self, formatted: Mapping[Piece, str]) -> None:
         """This run's pieces: what `save()` will keep."""
         self.used = {_key(piece): text for piece, text in formatted.items()}
@@ -99,7 +125,8 @@ class FormatCache:
     def save(self) -> None:
         """Keep exactly this run's pieces on disk (after the run's own writes); errors only cost time."""
         entries = self.used
-        if self.path is None or entries is None or (entries == self.entries and self.parsed_now == self.parsed_keys):
+        if self.path is None or entries is None or (entries == self.entries and self.parsed_now == self.parsed_keys
+                                                     and self.modules_now == self.modules):
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -108,8 +135,9 @@ class FormatCache:
             return
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump({"formatter": _formatter(), "pieces": entries, "parsed": sorted(self.parsed_now)}, stream,
-                          sort_keys=True)
+                # dumps, not dump: one C encoder pass instead of a write per fragment
+                stream.write(json.dumps({"formatter": _formatter(), "pieces": entries, "parsed": sorted(self.parsed_now),
+                                         "modules": self.modules_now}, sort_keys=True))
             os.replace(temporary, self.path)
         except OSError:
             with contextlib.suppress(OSError):
@@ -117,3 +145,4 @@ class FormatCache:
             return
         self.entries = entries
         self.parsed_keys = set(self.parsed_now)
+        self.modules = dict(self.modules_now)

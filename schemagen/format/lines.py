@@ -321,15 +321,25 @@ Part = str | Piece
 def cut(source: str, chunks: list[tuple[int, str]] | None = None) -> list[Part]:
     """`source` as proven text (kept) and pieces (for black), in order; each top-level statement
     is also added to `chunks` with its first line number, when given."""
-    parts: list[Part] = []
+    return _merge_text([part for _, parts in cut_statements(source, chunks) for part in parts])
+
+
+def cut_statements(source: str, chunks: list[tuple[int, str]] | None = None, *,
+                   after_statement: bool = False) -> list[tuple[str, list[Part]]]:
+    """`cut`, top-level statement by statement: each one's source text (with the comments and blank
+    lines after it) and its parts. `after_statement`: `source` is the rest of a module after a
+    statement, so a string at its start is no module docstring (`format/reuse.py` cuts a module's
+    changed statements alone)."""
+    statements: list[tuple[str, list[Part]]] = []
     chunk: list[_Line] = []
-    statement_seen = False
+    statement_seen = after_statement
     line_number = 1
 
     def flush() -> None:
         nonlocal statement_seen
         if not chunk:
             return
+        parts: list[Part] = []
         head = chunk[0]
         if head.text.startswith("#"):
             parts.extend(line.text + "\n" for line in chunk)  # a top-level comment and blank lines
@@ -346,6 +356,7 @@ def cut(source: str, chunks: list[tuple[int, str]] | None = None) -> list[Part]:
             first_in_block = _first_in_block(chunk)
             parts.extend(_classify(line, index in first_in_block) for index, line in enumerate(chunk))
         statement_seen = statement_seen or not head.text.startswith("#")
+        statements.append(("\n".join([line.text for line in chunk]) + "\n", parts))
         chunk.clear()
 
     for line in _logical_lines(source):
@@ -358,7 +369,7 @@ def cut(source: str, chunks: list[tuple[int, str]] | None = None) -> list[Part]:
         line_number += line.physical
         chunk.append(line)
     flush()
-    return _merge_text(parts)
+    return statements
 
 
 _CLAUSE = re.compile(r"(?:else|elif|except|finally)\b")
