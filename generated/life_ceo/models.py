@@ -4,13 +4,19 @@
 import datetime
 import decimal
 import enum
+import re
 import uuid
 from collections.abc import Callable
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, get_args
 
 import sqlalchemy.dialects.postgresql
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from pydantic_core import SchemaValidator
+from pydantic_core import (
+    InitErrorDetails,
+    PydanticCustomError,
+    SchemaValidator,
+    core_schema,
+)
 from sqlalchemy import (
     CHAR,
     JSON,
@@ -91,14 +97,21 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     """The same errors, titled with the column (`2 validation errors for memories.context`)."""
     details: list[Any] = []
     for e in error.errors(include_url=False):
+        kind: Any = e["type"]
+        # an error of our own (an interval's months) is kept with its message
+        if kind not in _ERROR_TYPES:
+            kind = PydanticCustomError(kind, "{message}", {"message": e["msg"]})
         detail = {
-            "type": e["type"],
+            "type": kind,
             "loc": e["loc"],
             "input": e["input"],
             "ctx": e.get("ctx", {}),
         }
         details.append(detail)
     return ValidationError.from_exception_data(column, details)
+
+
+_ERROR_TYPES = frozenset(get_args(core_schema.ErrorType))
 
 
 _BOUNDS = ("ge", "gt", "le", "lt", "multiple_of", "pattern")
@@ -229,8 +242,17 @@ class _JSONOf(TypeDecorator[_T]):
         return self.impl_instance.coerce_compared_value(op, value)
 
 
+class _JSONBOf(_JSONOf[_T]):
+    """`_JSONOf` stored as `jsonb` on PostgreSQL, with its operators (`has_key`, `contains`)."""
+
+    impl = JSONB
+    cache_ok = True
+
+
 class _Unreadable:
-    """A typed JSON value stored with the wrong JSON type: using it raises its validation error."""
+    """A value stored in a form its column cannot read (typed JSON of the wrong JSON type, an
+    interval of months): using it raises its validation error.
+    """
 
     __slots__ = ("error",)
 
@@ -248,10 +270,10 @@ class _Unreadable:
 
 
 def _reads_checked(model: type[Any], *keys: str) -> None:
-    """Loading `model` raises on a typed JSON value of the wrong JSON type, naming its row."""
+    """Loading `model` raises on a value its column cannot read, naming its row."""
 
     # A column type sees a value, never its row; it reads such a value as `_Unreadable` and this
-    # check, one lookup per typed JSON column of each row loaded, raises with the primary key.
+    # check, one lookup per such column of each row loaded, raises with the primary key.
     def check(state: InstanceState[Any], *_: Any) -> None:
         values = state.dict
         for key in keys:
@@ -272,13 +294,6 @@ def _raise_unreadable(state: InstanceState[Any], error: ValidationError) -> None
     if session is not None:
         session.expunge(state.obj())
     raise _located(error, f"{error.title} where {row}") from None
-
-
-class _JSONBOf(_JSONOf[_T]):
-    """`_JSONOf` stored as `jsonb` on PostgreSQL, with its operators (`has_key`, `contains`)."""
-
-    impl = JSONB
-    cache_ok = True
 
 
 class _ArrayTest(FunctionElement[bool]):
@@ -493,6 +508,97 @@ class _AwareDateTime(TypeDecorator[datetime.datetime]):
         if value is None or value.tzinfo is not None:
             return value
         return value.replace(tzinfo=datetime.UTC)
+
+
+class _IntervalOf(TypeDecorator[datetime.timedelta]):
+    """`interval`, read from PostgreSQL's text of it so that months never turn into days."""
+
+    # psycopg reads `1 mon` as 30 days, and a month is not 30 of them (`2024-01-31 + 1 mon` is
+    # 2024-02-29). A value holding months or years, written by another writer, reads as
+    # `_Unreadable`: loading its row raises, naming the row. SQLite keeps an interval as a
+    # datetime from 1970-01-01 (SQLAlchemy's `Interval`), which holds no months.
+
+    impl = Interval
+    cache_ok = True
+
+    def __init__(self, column: str) -> None:
+        super().__init__()
+        self.column = column
+
+    def column_expression(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return _IntervalText(column, type_=self)
+
+    def process_result_value(
+        self,
+        value: Any,
+        dialect: Dialect,
+    ) -> datetime.timedelta | None:
+        if not isinstance(value, str):
+            read: datetime.timedelta | None = (
+                value  # None, or SQLite's, read by SQLAlchemy's `Interval`
+            )
+            return read
+        parsed = _read_interval(value)
+        if isinstance(parsed, datetime.timedelta):
+            return parsed
+        error: InitErrorDetails = {"type": parsed, "loc": (), "input": value}
+        unreadable: Any = _Unreadable(
+            ValidationError.from_exception_data(self.column, [error]),
+        )
+        read = unreadable
+        return read
+
+
+class _IntervalText(FunctionElement[Any]):
+    """An interval column as PostgreSQL's text of it (psycopg's reading loses months); elsewhere as it is."""
+
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement[Any], type_: TypeEngine[Any]) -> None:
+        super().__init__(column)
+        self.type = type_
+
+
+@compiles(_IntervalText)
+def _interval_as_is(element: _IntervalText, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(list(element.clauses)[0], **kw)
+
+
+@compiles(_IntervalText, "postgresql")
+def _interval_text(element: _IntervalText, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(list(element.clauses)[0], **kw)} AS TEXT)"
+
+
+# PostgreSQL's text of an interval in IntervalStyle `postgres` (its default, and the one psycopg
+# reads) and `iso_8601`
+_POSTGRES_INTERVAL = re.compile(
+    r"(?:([+-]?\d+) years? ?)?(?:([+-]?\d+) mons? ?)?(?:([+-]?\d+) days? ?)?"
+    r"(?:([+-]?)(\d+):(\d+):(\d+(?:\.\d+)?))?"
+)
+_ISO_INTERVAL = re.compile(
+    r"P(?:(-?\d+)Y)?(?:(-?\d+)M)?(?:(-?\d+)D)?(?:T(?:(-?\d+)H)?(?:(-?\d+)M)?(?:(-?\d+(?:\.\d+)?)S)?)?"
+)
+
+
+def _read_interval(text: str) -> datetime.timedelta | PydanticCustomError:
+    """A timedelta, or the error that says why the interval is none (months, another style)."""
+    if (iso := _ISO_INTERVAL.fullmatch(text)) is not None:
+        years, months, days, hours, minutes, seconds = iso.groups()
+    elif text and (found := _POSTGRES_INTERVAL.fullmatch(text)) is not None:
+        years, months, days, sign, hours, minutes, seconds = found.groups()
+        if sign == "-":
+            hours, minutes, seconds = f"-{hours}", f"-{minutes}", f"-{seconds}"
+    else:
+        style = "Input should be an interval in PostgreSQL's IntervalStyle postgres or iso_8601"
+        return PydanticCustomError("interval_style", style)
+    if int(years or 0) or int(months or 0):
+        units = "weeks, days, hours, minutes or seconds"
+        why = "months and years have no fixed length, so they are not turned"
+        message = f"Input should be a length of time in {units}: {why} into days"
+        return PydanticCustomError("interval_months", message)
+    clock = 60 * (60 * int(hours or 0) + int(minutes or 0))
+    microseconds = round((decimal.Decimal(seconds or 0) + clock) * 1_000_000)
+    return datetime.timedelta(days=int(days or 0), microseconds=microseconds)
 
 
 class _Now(FunctionElement[datetime.datetime]):
@@ -927,7 +1033,8 @@ class UserSettings(Base):
     quiet_hours_start: Mapped[datetime.time | None] = mapped_column(Time)
     quiet_hours_end: Mapped[datetime.time | None] = mapped_column(Time)
     session_timeout: Mapped[datetime.timedelta | None] = mapped_column(
-        Interval, comment="sign out after this much inactivity"
+        _IntervalOf("user_settings.session_timeout"),
+        comment="sign out after this much inactivity",
     )
     sessions_allowed: Mapped[int] = mapped_column(
         SmallInteger, server_default=text("(1 + 2)")
@@ -1284,7 +1391,8 @@ class Event(Base):
     starts_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, index=True)
     ends_at: Mapped[datetime.datetime | None] = mapped_column(_AwareDateTime)
     reminder_before: Mapped[datetime.timedelta | None] = mapped_column(
-        Interval, comment="how long before starts_at attendees are reminded"
+        _IntervalOf("events.reminder_before"),
+        comment="how long before starts_at attendees are reminded",
     )
     capacity: Mapped[int | None] = mapped_column(Integer)
     ticket_price: Mapped[decimal.Decimal] = mapped_column(
@@ -1966,10 +2074,11 @@ class AuditLog(Base):
     )
 
 
+_reads_checked(UserSettings, "session_timeout")
 _reads_checked(LifeCeoConversation, "messages", "suggested_actions")
 _reads_checked(Group, "settings")
 _reads_checked(Memory, "context")
-_reads_checked(Event, "agenda")
+_reads_checked(Event, "reminder_before", "agenda")
 _reads_checked(HousingListing, "details")
 _reads_checked(Post, "reaction_counts")
 _reads_checked(Notification, "payload")

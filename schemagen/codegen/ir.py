@@ -121,6 +121,7 @@ class ModelsModule(Module):
     uses_array_type: bool
     uses_enum_values: bool
     uses_aware_datetime: bool
+    uses_interval_type: bool
     uses_scaleless_numeric: bool
     models: tuple[ModelClass, ...]
     now_functions: tuple[NowFunction, ...] = ()
@@ -133,7 +134,7 @@ class ModelsModule(Module):
     class_aliases: tuple[Field, ...] = ()
     """`_Box = Box`, for relation annotations inside a class whose own attribute is named `Box`."""
     checked_reads: tuple[Code, ...] = ()
-    """`_reads_checked(Memory, "context")`: the models whose typed JSON columns are checked on load."""
+    """`_reads_checked(Memory, "context")`: the models whose typed JSON and interval columns are checked on load."""
 
 
 # schemas.py -----------------------------------------------------------------------------------

@@ -3,10 +3,11 @@
 
 import datetime
 import decimal
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, get_args
 
 import sqlalchemy.dialects.postgresql
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import PydanticCustomError, core_schema
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -48,14 +49,21 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     """The same errors, titled with the column (`2 validation errors for memories.context`)."""
     details: list[Any] = []
     for e in error.errors(include_url=False):
+        kind: Any = e["type"]
+        # an error of our own (an interval's months) is kept with its message
+        if kind not in _ERROR_TYPES:
+            kind = PydanticCustomError(kind, "{message}", {"message": e["msg"]})
         detail = {
-            "type": e["type"],
+            "type": kind,
             "loc": e["loc"],
             "input": e["input"],
             "ctx": e.get("ctx", {}),
         }
         details.append(detail)
     return ValidationError.from_exception_data(column, details)
+
+
+_ERROR_TYPES = frozenset(get_args(core_schema.ErrorType))
 
 
 class _ArrayTest(FunctionElement[bool]):
