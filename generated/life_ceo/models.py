@@ -776,24 +776,24 @@ class User(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column          | insert                    | update                    | select            |
-    |-----------------|---------------------------|---------------------------|-------------------|
-    | `id`            | numbered by the database  | refused (primary key)     | never null        |
-    | `public_id`     | set by the ORM (uuid4)    | left out (server-set)     | never null        |
-    | `email`         | required                  | optional; null refused    | never null        |
-    | `username`      | optional, default null    | optional; null clears it  | may be null       |
-    | `password_hash` | required                  | optional; null refused    | left out (secret) |
-    | `first_name`    | optional, default null    | optional; null clears it  | may be null       |
-    | `last_name`     | optional, default null    | optional; null clears it  | may be null       |
-    | `bio`           | optional, default null    | optional; null clears it  | may be null       |
-    | `avatar_url`    | optional, default null    | optional; null clears it  | may be null       |
-    | `phone`         | optional, default null    | optional; null clears it  | may be null       |
-    | `country_code`  | optional, default null    | optional; null clears it  | may be null       |
-    | `birth_date`    | optional, default null    | optional; null clears it  | may be null       |
-    | `timezone`      | optional, default `'UTC'` | optional; null clears it  | may be null       |
-    | `is_verified`   | optional, default `false` | optional; null refused    | never null        |
-    | `created_at`    | set by the database (now) | left out (server-set)     | never null        |
-    | `updated_at`    | set by the database (now) | set by the database (now) | never null        |
+    | column          | insert                    | update                   | select            |
+    |-----------------|---------------------------|--------------------------|-------------------|
+    | `id`            | numbered by the database  | refused (primary key)    | never null        |
+    | `public_id`     | set by the ORM (uuid4)    | refused (server-set)     | never null        |
+    | `email`         | required                  | optional; null refused   | never null        |
+    | `username`      | optional, default null    | optional; null clears it | may be null       |
+    | `password_hash` | required                  | optional; null refused   | left out (secret) |
+    | `first_name`    | optional, default null    | optional; null clears it | may be null       |
+    | `last_name`     | optional, default null    | optional; null clears it | may be null       |
+    | `bio`           | optional, default null    | optional; null clears it | may be null       |
+    | `avatar_url`    | optional, default null    | optional; null clears it | may be null       |
+    | `phone`         | optional, default null    | optional; null clears it | may be null       |
+    | `country_code`  | optional, default null    | optional; null clears it | may be null       |
+    | `birth_date`    | optional, default null    | optional; null clears it | may be null       |
+    | `timezone`      | optional, default `'UTC'` | optional; null clears it | may be null       |
+    | `is_verified`   | optional, default `false` | optional; null refused   | never null        |
+    | `created_at`    | set by the database (now) | refused (server-set)     | never null        |
+    | `updated_at`    | set by the database (now) | refused (set to now)     | never null        |
     """
 
     __tablename__ = "users"
@@ -1001,7 +1001,7 @@ class UserSettings(Base):
     | `quiet_hours_start` | optional, default null            | optional; null clears it | may be null |
     | `quiet_hours_end`   | optional, default null            | optional; null clears it | may be null |
     | `session_timeout`   | optional, default null            | optional; null clears it | may be null |
-    | `sessions_allowed`  | set by the database (its default) | left out (server-set)    | never null  |
+    | `sessions_allowed`  | set by the database (its default) | refused (server-set)     | never null  |
     | `theme`             | optional, default `'system'`      | optional; null clears it | may be null |
     """
 
@@ -1051,16 +1051,16 @@ class LifeCeoConversation(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column              | insert                    | update                    | select      |
-    |---------------------|---------------------------|---------------------------|-------------|
-    | `id`                | numbered by the database  | refused (primary key)     | never null  |
-    | `user_id`           | required                  | optional; null refused    | never null  |
-    | `agent_type`        | required                  | optional; null refused    | never null  |
-    | `title`             | optional, default null    | optional; null clears it  | may be null |
-    | `messages`          | optional, default `[]`    | optional; null refused    | never null  |
-    | `suggested_actions` | optional, default `[]`    | optional; null refused    | never null  |
-    | `created_at`        | set by the database (now) | left out (server-set)     | never null  |
-    | `updated_at`        | set by the database (now) | set by the database (now) | never null  |
+    | column              | insert                    | update                   | select      |
+    |---------------------|---------------------------|--------------------------|-------------|
+    | `id`                | numbered by the database  | refused (primary key)    | never null  |
+    | `user_id`           | required                  | optional; null refused   | never null  |
+    | `agent_type`        | required                  | optional; null refused   | never null  |
+    | `title`             | optional, default null    | optional; null clears it | may be null |
+    | `messages`          | optional, default `[]`    | optional; null refused   | never null  |
+    | `suggested_actions` | optional, default `[]`    | optional; null refused   | never null  |
+    | `created_at`        | set by the database (now) | refused (server-set)     | never null  |
+    | `updated_at`        | set by the database (now) | refused (set to now)     | never null  |
     """
 
     __tablename__ = "life_ceo_conversations"
@@ -1141,7 +1141,7 @@ class Group(Base):
     | `tags`       | optional, default null         | optional; null clears it | may be null |
     | `member_ids` | optional, default null         | optional; null clears it | may be null |
     | `settings`   | optional, default (the spec's) | optional; null refused   | never null  |
-    | `created_at` | set by the database (now)      | left out (server-set)    | never null  |
+    | `created_at` | set by the database (now)      | refused (server-set)     | never null  |
     """
 
     __tablename__ = "groups"
@@ -1208,7 +1208,7 @@ class GroupMember(Base):
     | `group_id`  | required                     | refused (primary key)  | never null |
     | `user_id`   | required                     | refused (primary key)  | never null |
     | `role`      | optional, default `'member'` | optional; null refused | never null |
-    | `joined_at` | set by the database (now)    | left out (server-set)  | never null |
+    | `joined_at` | set by the database (now)    | refused (server-set)   | never null |
     """
 
     __tablename__ = "group_members"
@@ -1241,19 +1241,19 @@ class Memory(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column                 | insert                     | update                    | select      |
-    |------------------------|----------------------------|---------------------------|-------------|
-    | `id`                   | numbered by the database   | refused (primary key)     | never null  |
-    | `user_id`              | required                   | optional; null refused    | never null  |
-    | `type`                 | optional, default `'note'` | optional; null refused    | never null  |
-    | `content`              | required                   | optional; null refused    | never null  |
-    | `importance`           | optional, default `5`      | optional; null refused    | never null  |
-    | `occurred_on`          | set by the database (now)  | left out (server-set)     | never null  |
-    | `context`              | optional, default null     | optional; null clears it  | may be null |
-    | `encrypted_attachment` | optional, default null     | optional; null clears it  | may be null |
-    | `created_at`           | set by the database (now)  | left out (server-set)     | never null  |
-    | `updated_at`           | set by the database (now)  | set by the database (now) | never null  |
-    | `deleted_at`           | optional, default null     | optional; null clears it  | may be null |
+    | column                 | insert                     | update                   | select      |
+    |------------------------|----------------------------|--------------------------|-------------|
+    | `id`                   | numbered by the database   | refused (primary key)    | never null  |
+    | `user_id`              | required                   | optional; null refused   | never null  |
+    | `type`                 | optional, default `'note'` | optional; null refused   | never null  |
+    | `content`              | required                   | optional; null refused   | never null  |
+    | `importance`           | optional, default `5`      | optional; null refused   | never null  |
+    | `occurred_on`          | set by the database (now)  | refused (server-set)     | never null  |
+    | `context`              | optional, default null     | optional; null clears it | may be null |
+    | `encrypted_attachment` | optional, default null     | optional; null clears it | may be null |
+    | `created_at`           | set by the database (now)  | refused (server-set)     | never null  |
+    | `updated_at`           | set by the database (now)  | refused (set to now)     | never null  |
+    | `deleted_at`           | optional, default null     | optional; null clears it | may be null |
     """
 
     __tablename__ = "memories"
@@ -1364,7 +1364,7 @@ class Event(Base):
     | `capacity`        | optional, default null    | optional; null clears it | may be null |
     | `ticket_price`    | optional, default `0`     | optional; null refused   | never null  |
     | `agenda`          | optional, default `[]`    | optional; null refused   | never null  |
-    | `created_at`      | set by the database (now) | left out (server-set)    | never null  |
+    | `created_at`      | set by the database (now) | refused (server-set)     | never null  |
     """
 
     __tablename__ = "events"
@@ -1428,7 +1428,7 @@ class EventAttendee(Base):
     | `user_id`      | required                    | refused (primary key)  | never null |
     | `rsvp`         | optional, default `'maybe'` | optional; null refused | never null |
     | `guests`       | optional, default `0`       | optional; null refused | never null |
-    | `responded_at` | set by the database (now)   | left out (server-set)  | never null |
+    | `responded_at` | set by the database (now)   | refused (server-set)   | never null |
     """
 
     __tablename__ = "event_attendees"
@@ -1467,7 +1467,7 @@ class TicketOrder(Base):
     | `currency`     | optional, default `'USD'`     | optional; null refused | never null |
     | `status`       | optional, default `'pending'` | optional; null refused | never null |
     | `ticket_codes` | optional, default `[]`        | optional; null refused | never null |
-    | `placed_at`    | set by the database (now)     | left out (server-set)  | never null |
+    | `placed_at`    | set by the database (now)     | refused (server-set)   | never null |
     """
 
     __tablename__ = "order"
@@ -1512,25 +1512,25 @@ class HousingListing(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column           | insert                            | update                    | select      |
-    |------------------|-----------------------------------|---------------------------|-------------|
-    | `id`             | numbered by the database          | refused (primary key)     | never null  |
-    | `host_id`        | required                          | optional; null refused    | never null  |
-    | `title`          | required                          | optional; null refused    | never null  |
-    | `description`    | optional, default null            | optional; null clears it  | may be null |
-    | `status`         | optional, default `'draft'`       | optional; null refused    | never null  |
-    | `monthly_rent`   | required                          | optional; null refused    | never null  |
-    | `currency`       | optional, default `'USD'`         | optional; null refused    | never null  |
-    | `bedrooms`       | optional, default `1`             | optional; null refused    | never null  |
-    | `bathrooms`      | optional, default null            | optional; null clears it  | may be null |
-    | `latitude`       | optional, default null            | optional; null clears it  | may be null |
-    | `longitude`      | optional, default null            | optional; null clears it  | may be null |
-    | `select`         | optional, default `false`         | optional; null refused    | never null  |
-    | `details`        | optional, default null            | optional; null clears it  | may be null |
-    | `available_from` | set by the database (its default) | left out (server-set)     | may be null |
-    | `blackout_dates` | optional, default null            | optional; null clears it  | may be null |
-    | `created_at`     | set by the database (now)         | left out (server-set)     | never null  |
-    | `updated_at`     | set by the database (now)         | set by the database (now) | never null  |
+    | column           | insert                            | update                   | select      |
+    |------------------|-----------------------------------|--------------------------|-------------|
+    | `id`             | numbered by the database          | refused (primary key)    | never null  |
+    | `host_id`        | required                          | optional; null refused   | never null  |
+    | `title`          | required                          | optional; null refused   | never null  |
+    | `description`    | optional, default null            | optional; null clears it | may be null |
+    | `status`         | optional, default `'draft'`       | optional; null refused   | never null  |
+    | `monthly_rent`   | required                          | optional; null refused   | never null  |
+    | `currency`       | optional, default `'USD'`         | optional; null refused   | never null  |
+    | `bedrooms`       | optional, default `1`             | optional; null refused   | never null  |
+    | `bathrooms`      | optional, default null            | optional; null clears it | may be null |
+    | `latitude`       | optional, default null            | optional; null clears it | may be null |
+    | `longitude`      | optional, default null            | optional; null clears it | may be null |
+    | `select`         | optional, default `false`         | optional; null refused   | never null  |
+    | `details`        | optional, default null            | optional; null clears it | may be null |
+    | `available_from` | set by the database (its default) | refused (server-set)     | may be null |
+    | `blackout_dates` | optional, default null            | optional; null clears it | may be null |
+    | `created_at`     | set by the database (now)         | refused (server-set)     | never null  |
+    | `updated_at`     | set by the database (now)         | refused (set to now)     | never null  |
     """
 
     __tablename__ = "housing_listings"
@@ -1649,7 +1649,7 @@ class HousingApplication(Base):
     | `until`          | optional, default null        | optional; null clears it | may be null |
     | `household_size` | optional, default `1`         | optional; null refused   | never null  |
     | `match_score`    | optional, default null        | optional; null clears it | may be null |
-    | `created_at`     | set by the database (now)     | left out (server-set)    | never null  |
+    | `created_at`     | set by the database (now)     | refused (server-set)     | never null  |
     | `reviewed_at`    | optional, default null        | optional; null clears it | may be null |
     """
 
@@ -1716,18 +1716,18 @@ class Post(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column            | insert                       | update                    | select      |
-    |-------------------|------------------------------|---------------------------|-------------|
-    | `id`              | numbered by the database     | refused (primary key)     | never null  |
-    | `author_id`       | required                     | optional; null refused    | never null  |
-    | `group_id`        | optional, default null       | optional; null clears it  | may be null |
-    | `content`         | required                     | optional; null refused    | never null  |
-    | `visibility`      | optional, default `'public'` | optional; null refused    | never null  |
-    | `hashtags`        | optional, default `[]`       | optional; null refused    | never null  |
-    | `view_count`      | optional, default `0`        | optional; null refused    | never null  |
-    | `reaction_counts` | optional, default `{}`       | optional; null refused    | never null  |
-    | `created_at`      | set by the database (now)    | left out (server-set)     | never null  |
-    | `updated_at`      | set by the database (now)    | set by the database (now) | never null  |
+    | column            | insert                       | update                   | select      |
+    |-------------------|------------------------------|--------------------------|-------------|
+    | `id`              | numbered by the database     | refused (primary key)    | never null  |
+    | `author_id`       | required                     | optional; null refused   | never null  |
+    | `group_id`        | optional, default null       | optional; null clears it | may be null |
+    | `content`         | required                     | optional; null refused   | never null  |
+    | `visibility`      | optional, default `'public'` | optional; null refused   | never null  |
+    | `hashtags`        | optional, default `[]`       | optional; null refused   | never null  |
+    | `view_count`      | optional, default `0`        | optional; null refused   | never null  |
+    | `reaction_counts` | optional, default `{}`       | optional; null refused   | never null  |
+    | `created_at`      | set by the database (now)    | refused (server-set)     | never null  |
+    | `updated_at`      | set by the database (now)    | refused (set to now)     | never null  |
     """
 
     __tablename__ = "posts"
@@ -1823,7 +1823,7 @@ class Comment(Base):
     | `author_id`  | optional, default `1`     | optional; null refused   | never null  |
     | `parent_id`  | optional, default null    | optional; null clears it | may be null |
     | `body`       | required                  | optional; null refused   | never null  |
-    | `created_at` | set by the database (now) | left out (server-set)    | never null  |
+    | `created_at` | set by the database (now) | refused (server-set)     | never null  |
     """
 
     __tablename__ = "comments"
@@ -1937,7 +1937,7 @@ class Follow(Base):
     |---------------|---------------------------|-----------------------|------------|
     | `follower_id` | required                  | refused (primary key) | never null |
     | `followee_id` | required                  | refused (primary key) | never null |
-    | `created_at`  | set by the database (now) | left out (server-set) | never null |
+    | `created_at`  | set by the database (now) | refused (server-set)  | never null |
     """
 
     __tablename__ = "follows"
@@ -1971,7 +1971,7 @@ class Notification(Base):
     | `type`       | required                  | optional; null refused   | never null  |
     | `payload`    | required                  | optional; null refused   | never null  |
     | `read_at`    | optional, default null    | optional; null clears it | may be null |
-    | `created_at` | set by the database (now) | left out (server-set)    | never null  |
+    | `created_at` | set by the database (now) | refused (server-set)     | never null  |
     """
 
     __tablename__ = "notifications"
@@ -2034,7 +2034,7 @@ class AuditLog(Base):
     | `query`           | optional, default `{'sql': null}` | optional; null clears it | may be null |
     | `request_id`      | optional, default null            | optional; null clears it | may be null |
     | `signature`       | optional, default null            | optional; null clears it | may be null |
-    | `at`              | set by the database (now)         | left out (server-set)    | never null  |
+    | `at`              | set by the database (now)         | refused (server-set)     | never null  |
     """
 
     __tablename__ = "audit_log"

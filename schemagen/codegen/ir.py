@@ -152,6 +152,9 @@ class SchemaClass:
     fixed: tuple[Code, ...] = ()
     """Update schemas: the keys of the columns an update may not change (primary key, `immutable`)."""
     fixed_set: Code = Code("{}")
+    server_set: tuple[Code, ...] = ()
+    """The keys of server-set columns (numbered, generated, `default: now`, ...): refused when given."""
+    server_set_set: Code = Code("{}")
 
 
 @dataclass(frozen=True)

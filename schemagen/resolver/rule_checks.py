@@ -18,9 +18,10 @@ _COMPARISONS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
 
 # Pydantic reads `pattern` with Rust's regex engine, PostgreSQL's `~` with its own (ARE). Both search
 # anywhere in the text; they agree on literals, classes, anchors, groups, alternation, quantifiers and
-# \d \w \s. They differ on \b (a backspace to PostgreSQL), \p{..}, \z, \A and inline flags `(?i)`:
+# \d \w \s. They differ on \b (a backspace to PostgreSQL), \p{..}, \z, \A, inline flags `(?i)` and
+# POSIX classes (`[[:alpha:]]`: ASCII letters to Rust, the locale's letters, `é` too, to PostgreSQL):
 # a pattern using anything outside the shared part is left to the schemas.
-_PORTABLE_PATTERN = re.compile(r"(?:[^\\(]|\\[dDwWsS.\\^$|?*+()\[\]{}/-]|\((?!\?))*")
+_PORTABLE_PATTERN = re.compile(r"(?:[^\\(\[]|\[(?!\[?:)|\\[dDwWsS.\\^$|?*+()\[\]{}/-]|\((?!\?))*")
 
 
 def rule_checks(table: str, column: ResolvedColumn, dialect: str, default_on: bool) -> list[catalog.Check]:

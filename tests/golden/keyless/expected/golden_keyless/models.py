@@ -292,7 +292,7 @@ class Token(Base):
     |--------------|---------------------------|--------------------------|-------------|
     | `token`      | required                  | optional; null refused   | never null  |
     | `user_id`    | optional, default null    | optional; null clears it | may be null |
-    | `expires_at` | set by the database (now) | left out (server-set)    | never null  |
+    | `expires_at` | set by the database (now) | refused (server-set)     | never null  |
     """
 
     __tablename__ = "tokens"

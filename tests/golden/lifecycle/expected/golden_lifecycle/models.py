@@ -347,21 +347,21 @@ class Account(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column       | insert                    | update                    | select      |
-    |--------------|---------------------------|---------------------------|-------------|
-    | `id`         | numbered by the database  | refused (primary key)     | never null  |
-    | `email`      | optional, default null    | optional; null clears it  | may be null |
-    | `handle`     | optional, default null    | optional; null clears it  | may be null |
-    | `org`        | optional, default null    | optional; null clears it  | may be null |
-    | `slug`       | optional, default null    | optional; null clears it  | may be null |
-    | `code`       | optional, default null    | optional; null clears it  | may be null |
-    | `score`      | optional, default null    | optional; null clears it  | may be null |
-    | `tags`       | optional, default null    | optional; null clears it  | may be null |
-    | `nickname`   | optional, default null    | optional; null clears it  | may be null |
-    | `deleted_at` | optional, default null    | optional; null clears it  | may be null |
-    | `updated_at` | set by the database (now) | set by the database (now) | never null  |
-    | `seen_on`    | set by the database (now) | set by the database (now) | may be null |
-    | `seen_at`    | set by the database (now) | set by the database (now) | may be null |
+    | column       | insert                    | update                   | select      |
+    |--------------|---------------------------|--------------------------|-------------|
+    | `id`         | numbered by the database  | refused (primary key)    | never null  |
+    | `email`      | optional, default null    | optional; null clears it | may be null |
+    | `handle`     | optional, default null    | optional; null clears it | may be null |
+    | `org`        | optional, default null    | optional; null clears it | may be null |
+    | `slug`       | optional, default null    | optional; null clears it | may be null |
+    | `code`       | optional, default null    | optional; null clears it | may be null |
+    | `score`      | optional, default null    | optional; null clears it | may be null |
+    | `tags`       | optional, default null    | optional; null clears it | may be null |
+    | `nickname`   | optional, default null    | optional; null clears it | may be null |
+    | `deleted_at` | optional, default null    | optional; null clears it | may be null |
+    | `updated_at` | set by the database (now) | refused (set to now)     | never null  |
+    | `seen_on`    | set by the database (now) | refused (set to now)     | may be null |
+    | `seen_at`    | set by the database (now) | refused (set to now)     | may be null |
     """
 
     __tablename__ = "accounts"
@@ -514,13 +514,13 @@ class Line(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column     | insert                   | update                   | select      |
-    |------------|--------------------------|--------------------------|-------------|
-    | `id`       | numbered by the database | refused (primary key)    | never null  |
-    | `price`    | required                 | optional; null refused   | never null  |
-    | `quantity` | required                 | optional; null refused   | never null  |
-    | `total`    | computed by the database | computed by the database | may be null |
-    | `label`    | computed by the database | computed by the database | may be null |
+    | column     | insert                   | update                 | select      |
+    |------------|--------------------------|------------------------|-------------|
+    | `id`       | numbered by the database | refused (primary key)  | never null  |
+    | `price`    | required                 | optional; null refused | never null  |
+    | `quantity` | required                 | optional; null refused | never null  |
+    | `total`    | computed by the database | refused (computed)     | may be null |
+    | `label`    | computed by the database | refused (computed)     | may be null |
     """
 
     __tablename__ = "lines"

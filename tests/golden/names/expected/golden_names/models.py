@@ -310,8 +310,8 @@ class Order(Base):
     | `type`         | optional, default `'3.10'`           | optional; null clears it | may be null |
     | `func`         | optional, default `7`                | optional; null clears it | may be null |
     | `relationship` | optional, default null               | optional; null clears it | may be null |
-    | `datetime`     | set by the database (now)            | left out (server-set)    | may be null |
-    | `uuid`         | set by the ORM (uuid4)               | left out (server-set)    | may be null |
+    | `datetime`     | set by the database (now)            | refused (server-set)     | may be null |
+    | `uuid`         | set by the ORM (uuid4)               | refused (server-set)     | may be null |
     | `json`         | optional, default null               | optional; null clears it | may be null |
     | `schema`       | optional, default null               | optional; null clears it | may be null |
     | `model_name`   | optional, default null               | optional; null clears it | may be null |

@@ -585,7 +585,7 @@ class User(Base):
     | `current_post_id` | optional, default null   | optional; null clears it | may be null |
     | `balance`         | optional, default `0.00` | optional; null refused   | never null  |
     | `metadata`        | optional, default `{}`   | optional; null refused   | never null  |
-    | `member_number`   | numbered by the database | left out (server-set)    | never null  |
+    | `member_number`   | numbered by the database | refused (server-set)     | never null  |
     | `seen_at`         | optional, default null   | optional; null clears it | may be null |
     """
 
@@ -654,9 +654,9 @@ class Post(Base):
     | `title`        | required                   | optional; null refused   | never null  |
     | `tags`         | optional, default `[]`     | optional; null refused   | never null  |
     | `model`        | optional, default `'chat'` | optional; null clears it | may be null |
-    | `ticket`       | numbered by the database   | left out (server-set)    | never null  |
+    | `ticket`       | numbered by the database   | refused (server-set)     | never null  |
     | `published_at` | optional, default null     | optional; null clears it | may be null |
-    | `created_at`   | set by the database (now)  | left out (server-set)    | may be null |
+    | `created_at`   | set by the database (now)  | refused (server-set)     | may be null |
     | `hosts`        | optional, default `[]`     | optional; null clears it | may be null |
     """
 
