@@ -50,7 +50,8 @@ def rule_checks(table: str, column: ResolvedColumn, dialect: str, default_on: bo
                 written = f"CAST({bound!r} AS REAL)" if kind_of(column.spec) == "real" else repr(bound)
                 checks.append((rule, f"{quoted} {op} {written}", None))
         if rules.pattern is not None and dialect == "postgresql" and _PORTABLE_PATTERN.fullmatch(rules.pattern):
-            checks.append(("pattern", f"{quoted} ~ '" + rules.pattern.replace("'", "''") + "'", "postgresql"))
+            regex = _as_postgresql(rules.pattern)
+            checks.append(("pattern", f"{quoted} ~ '" + regex.replace("'", "''") + "'", "postgresql"))
     made = []
     for rule, sql, only_on in checks:
         # the name carries the bound, not the database's spelling of the rule: both variants of an
@@ -59,6 +60,33 @@ def rule_checks(table: str, column: ResolvedColumn, dialect: str, default_on: bo
         name, final = names.constraint_name(f"ck_{table}_{given}")
         made.append(catalog.Check(given, sql, name, final, only_on=only_on, from_rule=True))  # type: ignore[arg-type]
     return made
+
+
+def _as_postgresql(pattern: str) -> str:
+    """The pattern as PostgreSQL's `~` must read it to mean what Rust's regex (Pydantic) means.
+
+    Rust's `.` is anything but a newline, PostgreSQL's anything at all: outside a bracket it is
+    written `[^\\n]`. (The name keeps the hash of the pattern as written: the rule is unchanged.)
+    """
+    out: list[str] = []
+    index, in_class, class_start = 0, False, 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            out.append(pattern[index:index + 2])
+            index += 2
+            continue
+        if in_class:
+            # a `]` right after `[` or `[^` is a literal one
+            in_class = not (char == "]" and index > class_start)
+        elif char == "[":
+            in_class = True
+            class_start = index + 2 if pattern[index + 1:index + 2] == "^" else index + 1
+        elif char == ".":
+            char = "[^\\n]"
+        out.append(char)
+        index += 1
+    return "".join(out)
 
 
 def _bound_word(rule: str, rules: object) -> str:
