@@ -103,6 +103,17 @@ def test_a_changed_rule_is_a_changed_name() -> None:
     assert before - after == {"ck_people_age_ge_18"} and after - before == {"ck_people_age_ge_21"}
 
 
+def test_a_pattern_check_written_otherwise_is_renamed() -> None:
+    """`.` became `[^\\n]` in the CHECK: a database holding the old CHECK gets a migration (a new name)."""
+    import hashlib
+
+    checks = {check.sql: check.name for check in schemagen.resolve(schemagen.parse_spec(SPEC)).table("people").checks}
+    line = checks["\"line\" ~ '^a[^\\n]b$'"]
+    assert line != f"ck_people_line_pattern_{hashlib.sha256(b'^a.b$').hexdigest()[:8]}"
+    code = checks["\"code\" ~ '^[A-Z]{2}[0-9]+$'"]  # no `.`: the name it always had
+    assert code == f"ck_people_code_pattern_{hashlib.sha256(b'^[A-Z]{2}[0-9]+$').hexdigest()[:8]}"
+
+
 def test_the_spec_can_leave_every_rule_to_the_schemas() -> None:
     catalog = schemagen.resolve(schemagen.parse_spec("validate_in_database: false\n" + SPEC))
     assert catalog.table("people").checks == ()

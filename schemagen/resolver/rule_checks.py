@@ -66,7 +66,8 @@ def _as_postgresql(pattern: str) -> str:
     """The pattern as PostgreSQL's `~` must read it to mean what Rust's regex (Pydantic) means.
 
     Rust's `.` is anything but a newline, PostgreSQL's anything at all: outside a bracket it is
-    written `[^\\n]`. (The name keeps the hash of the pattern as written: the rule is unchanged.)
+    written `[^\\n]`. The name hashes this form, so a CHECK an earlier version wrote with the bare
+    `.` has another name and `schemagen migrate` replaces it.
     """
     out: list[str] = []
     index, in_class, class_start = 0, False, 0
@@ -93,6 +94,8 @@ def _bound_word(rule: str, rules: object) -> str:
     """The rule's bound in the name (`age_ge_18`, `latitude_ge_neg90`, `score_le_0_5`); a short hash
     for a pattern or a bound written with an exponent."""
     written = str(getattr(rules, rule))
+    if rule == "pattern":
+        written = _as_postgresql(written)  # the same for a pattern without `.`: its name is unchanged
     word = written.replace("-", "neg").replace(".", "_")
     plain = word.replace("_", "").isalnum() and "e" not in written.lower() and rule != "pattern"
     return word if plain else hashlib.sha256(written.encode()).hexdigest()[:8]
