@@ -33,6 +33,7 @@ tables:
       id: {type: integer, primary_key: true}
       label: text
       every: interval
+      everys: {type: interval, array: true}
 """
 
 # Held exactly by a timedelta: what psycopg reads, our column type reads too
@@ -131,14 +132,36 @@ def test_months_are_never_read_as_days(plans: ModuleType, postgres: Engine, text
             assert day.scalar_one() == dt.date(2024, 2, 29)
 
 
+def test_arrays_of_intervals_read_alike(plans: ModuleType, postgres: Engine) -> None:
+    with postgres.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO plans (id, everys) VALUES (1, ARRAY['1 day', '-1 days +02:00:00.25']"
+                                   "::interval[]), (2, ARRAY['1 day', '1 mon']::interval[]), (3, NULL)")
+    with Session(postgres) as session:
+        assert session.get(plans.Plan, 1).everys == [  # type: ignore[union-attr]
+            dt.timedelta(days=1), dt.timedelta(hours=-22, seconds=0.25)]
+        assert session.get(plans.Plan, 3).everys is None  # type: ignore[union-attr]
+        with pytest.raises(ValidationError) as raised:
+            session.get(plans.Plan, 2)
+    assert raised.value.title == "plans.everys where id=2"
+    assert [(e["type"], e["input"]) for e in raised.value.errors()] == [("interval_months", "1 mon")]
+    with Session(postgres) as session:  # written back through the ORM unchanged
+        session.add(plans.Plan(id=4, everys=[dt.timedelta(minutes=-1)]))
+        session.commit()
+    with postgres.connect() as connection:
+        assert connection.scalars(sqlalchemy.select(plans.Plan.everys).where(plans.Plan.id == 4)).one() == [
+            dt.timedelta(minutes=-1)]
+
+
 def test_sqlite_keeps_intervals_as_it_did(plans: ModuleType, tmp_path: Path) -> None:
     """SQLite stores an interval as a datetime from 1970-01-01 (SQLAlchemy's `Interval`): no months."""
     engine = sqlite_engine(tmp_path / "i.db")
     plans.Base.metadata.create_all(engine)
     with Session(engine) as session:
-        session.add(plans.Plan(id=1, every=dt.timedelta(days=-1, hours=2, microseconds=250000)))
+        session.add(plans.Plan(id=1, every=dt.timedelta(days=-1, hours=2, microseconds=250000),
+                               everys=[dt.timedelta(days=2)]))
         session.commit()
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT every FROM plans").scalar_one() == "1969-12-31 02:00:00.250000"
         assert connection.scalars(sqlalchemy.select(plans.Plan.every)).one() == dt.timedelta(hours=-22, seconds=0.25)
+        assert connection.scalars(sqlalchemy.select(plans.Plan.everys)).one() == [dt.timedelta(days=2)]
     engine.dispose()

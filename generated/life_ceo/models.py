@@ -554,9 +554,15 @@ class _IntervalText(FunctionElement[Any]):
 
     inherit_cache = True
 
-    def __init__(self, column: ColumnElement[Any], type_: TypeEngine[Any]) -> None:
+    def __init__(
+        self,
+        column: ColumnElement[Any],
+        type_: TypeEngine[Any],
+        sql: str = "TEXT",
+    ) -> None:
         super().__init__(column)
         self.type = type_
+        self.sql = sql
 
 
 @compiles(_IntervalText)
@@ -566,7 +572,7 @@ def _interval_as_is(element: _IntervalText, compiler: SQLCompiler, **kw: Any) ->
 
 @compiles(_IntervalText, "postgresql")
 def _interval_text(element: _IntervalText, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST({compiler.process(list(element.clauses)[0], **kw)} AS TEXT)"
+    return f"CAST({compiler.process(list(element.clauses)[0], **kw)} AS {element.sql})"
 
 
 # PostgreSQL's text of an interval in IntervalStyle `postgres` (its default, and the one psycopg

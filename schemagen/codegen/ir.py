@@ -133,6 +133,7 @@ class ModelsModule(Module):
     uses_ddl_text: bool = False
     class_aliases: tuple[Field, ...] = ()
     """`_Box = Box`, for relation annotations inside a class whose own attribute is named `Box`."""
+    uses_interval_array: bool = False
     checked_reads: tuple[Code, ...] = ()
     """`_reads_checked(Memory, "context")`: the models whose typed JSON and interval columns are checked on load."""
 

@@ -120,7 +120,7 @@ class _Models:
         self.uses_array_type = False
         self.uses_enum_values = False
         self.uses_aware_datetime = False
-        self.uses_interval_type = False
+        self.uses_interval_type = self.uses_interval_array = False  # `_IntervalOf`, `_IntervalArrayOf`
         self.uses_scaleless_numeric = False
         self.now_kinds: set[str] = set()
         self.column_types: dict[str, ir.Field] = {}
@@ -161,6 +161,7 @@ class _Models:
             uses_enum_values=self.uses_enum_values,
             uses_aware_datetime=self.uses_aware_datetime,
             uses_interval_type=self.uses_interval_type,
+            uses_interval_array=self.uses_interval_array,
             uses_scaleless_numeric=self.uses_scaleless_numeric,
             models=models,
             now_functions=now_functions,
@@ -212,7 +213,10 @@ class _Models:
             self.uses_array_type = True
             item_type = self.type_instance(self.sql_type(table, column, item=True))
             adapter = self.adapter(f"list[{self.types.column_py_type(column)}]")
-            return call("_ArrayOf", item_type, adapter, where)
+            self.uses_interval_array = self.uses_interval_array or kind == "interval"
+            if kind == "interval" and not core:  # loading a row holding months raises, naming the row
+                self.checked_attrs.setdefault(table.class_name, []).append(column.attr)
+            return call("_IntervalArrayOf" if kind == "interval" else "_ArrayOf", item_type, adapter, where)
 
         def sa(name: str) -> str:
             return self.imports.name(SQLALCHEMY, name)
