@@ -226,6 +226,7 @@ LIMITS: list[tuple[str, Any]] = [
     ("a_varchar", "abcde"), ("a_varchar", "abcdef"),
     ("a_char", "abc"), ("a_char", "abcd"),
     ("an_interval", dt.timedelta(days=10000)),
+    ("a_text", "a\x00b"), ("a_varchar", "ab\x00"), ("a_char", "a\x00b"), ("a_text", "a\x01b"),
 ]
 
 
@@ -259,6 +260,9 @@ def test_limits_speak_pydantic(kinds: ModuleType) -> None:
         for value in ("inf", "-Infinity", "NaN", float("nan")):
             assert errors(insert, {column: value})[0][1:] == ("finite_number", "Input should be a finite number")
     assert errors(insert, {"an_interval": dt.timedelta(days=3000000)})[0][1] == "less_than_equal"
+    nul = "String should not contain the NUL character (\\x00): PostgreSQL's text cannot hold it"
+    assert errors(insert, {"a_text": "a\x00b"}) == [(("a_text",), "string_nul", nul)]
+    assert errors(kinds.EveryKindUpdate, {"a_varchar": "\x00"}) == [(("a_varchar",), "string_nul", nul)]
 
 
 def test_the_limits_show_in_the_json_schema(kinds: ModuleType) -> None:
@@ -384,6 +388,39 @@ def test_an_update_refuses_the_key_and_immutable_columns(kinds: ModuleType) -> N
     assert "`code` and `class` cannot be changed" in (update.__doc__ or "")
 
 
+SERVER_SET = """
+package: boundary_server_set
+tables:
+  ledgers:
+    columns:
+      id: {type: serial, primary_key: true}
+      price: {type: integer, nullable: false}
+      doubled: {type: integer, generated: {sql: price * 2}}
+      number: {type: bigint, identity: always}
+      token: {type: uuid, default: uuid}
+      stamp: {type: text, default: {sql: "'x'"}}
+      created_at: {type: timestamp, default: now}
+      updated_at: {type: timestamp, on_update: now}
+      note: text
+"""
+
+
+def test_server_set_columns_given_in_a_payload_are_refused(tmp_path: Path) -> None:
+    """Never silently dropped: each is an error located at its field, in Insert and in Update."""
+    module = import_generated(tmp_path, schemagen.resolve(schemagen.parse_spec(SERVER_SET)))
+    server_set = ["created_at", "doubled", "number", "stamp", "token", "updated_at"]
+    payload = {key: None for key in server_set} | {"price": 3, "note": "n"}
+    message = "is set by the database (or the ORM), not by a payload; leave it out"
+    assert errors(module.LedgerUpdate, payload) == [((key,), "server_set_field", f"{key} {message}")
+                                                    for key in server_set]
+    assert errors(module.LedgerInsert, {**payload, "id": 1}) == [
+        ((key,), "server_set_field", f"{key} {message}") for key in sorted([*server_set, "id"])]
+    # the key stays the primary key's refusal in an update; left out, every payload passes
+    assert [e[1] for e in errors(module.LedgerUpdate, {"id": 1})] == ["immutable_field"]
+    assert module.LedgerUpdate.model_validate({"price": 3, "note": None}).changes() == {"price": 3, "note": None}
+    assert module.LedgerInsert.model_validate({"price": 3}).price == 3
+
+
 # -- the write matrix: printed in each model's docstring, and true ---------------------------------
 
 
@@ -415,14 +452,18 @@ def test_the_write_matrix_says_what_the_schemas_do(name: str, text: str, tmp_pat
                 assert field is not None and field.is_required(), (table.name, column.key)
             elif on_insert.startswith("optional"):
                 assert field is not None and not field.is_required(), (table.name, column.key)
-            else:
-                assert field is None, (table.name, column.key)
+            else:  # server-set: giving it is refused, never silently dropped
+                assert field is None and column.key in insert._server_set, (table.name, column.key)
+                assert errors(insert, {column.key: None})[0][:2] == ((column.key,), "server_set_field")
             in_update = update is not None and column.attr in update.model_fields
             if update is None:
                 pass
-            elif on_update.startswith("refused"):
+            elif on_update in ("refused (primary key)", "refused (immutable)"):
                 assert not in_update and column.key in update._fixed, (table.name, column.key)
                 assert errors(update, {column.key: None})[0][1] == "immutable_field"
+            elif on_update.startswith("refused"):
+                assert column.server_set and not in_update and column.key in update._server_set, (table.name, column.key)
+                assert errors(update, {column.key: None})[0][:2] == ((column.key,), "server_set_field")
             elif on_update.startswith("optional"):
                 assert in_update and (column.attr in update._not_null) == on_update.endswith("null refused")
             else:

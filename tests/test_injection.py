@@ -123,7 +123,10 @@ def test_hostile_value_reaches_output_only_as_a_literal(index: int, tmp_path: Pa
     with pytest.raises(ValidationError) as caught:
         module.ThingInsert.model_validate({"t": "", "p": value + "zz"})
     assert [error["msg"] for error in caught.value.errors()] == [value, value]
-    assert module.ThingInsert.model_validate({"p": value}).p == value
+    if "\x00" in value:  # PostgreSQL's text cannot hold it: refused before a flush would fail
+        assert errors_of(module.ThingInsert, {"p": value}) == ["string_nul"]
+    else:
+        assert module.ThingInsert.model_validate({"p": value}).p == value
     assert module.Shape.model_fields["f"].description == value
     assert module.Shape().f == value
     assert [member.value for member in module.Mood] == [_enum_value(sql_text), "other"]
@@ -133,6 +136,14 @@ def test_hostile_value_reaches_output_only_as_a_literal(index: int, tmp_path: Pa
     assert check.sqltext.text == "1" + sql_text
     (index_,) = table.indexes
     assert index_.dialect_options["postgresql"]["where"].text == "1" + sql_text
+
+
+def errors_of(schema: Any, payload: dict[str, Any]) -> list[str]:
+    try:
+        schema.model_validate(payload)
+    except ValidationError as error:
+        return [e["type"] for e in error.errors()]
+    return []
 
 
 @pytest.mark.parametrize("position", ["comment", "default", "enum"])

@@ -80,7 +80,6 @@ NO_HINT = {
     "on_update_now_on_text": "the message names the types it applies to",
     "on_delete_without_references": "the message names the key to add",
     "json_schema_on_text": "the message names the types it applies to",
-    "pattern_invalid_regex": "Python's own explanation of the regular expression is the best hint",
     "shape_default_wrong_type": "the message says what was expected and what was found",
     "through_fields_one_column": "the message explains both columns",
     "index_column_twice": "remove the repeated column",

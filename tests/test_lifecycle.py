@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pydantic
 import pytest
 import sqlalchemy
 from sqlalchemy.engine import Engine
@@ -94,8 +95,10 @@ def golden(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def test_a_generated_column_is_computed_by_the_database_and_read_only(engine: Engine, golden: Any) -> None:
     golden.Base.metadata.create_all(engine)
     assert set(golden.LineInsert.model_fields) == set(golden.LineUpdate.model_fields) == {"price", "quantity"}
-    sent = golden.LineInsert.model_validate({"price": "2.50", "quantity": 3, "total": 1}).model_dump()
-    assert "total" not in sent  # never written by the app
+    for schema in (golden.LineInsert, golden.LineUpdate):  # never written by the app: refused, not dropped
+        with pytest.raises(pydantic.ValidationError) as refused:
+            schema.model_validate({"price": "2.50", "quantity": 3, "total": 1})
+        assert [(e["loc"], e["type"]) for e in refused.value.errors()] == [(("total",), "server_set_field")]
     with Session(engine, expire_on_commit=False) as session:
         line = golden.Line(**golden.LineInsert.model_validate({"price": "2.50", "quantity": 3}).model_dump())
         session.add(line)
@@ -140,6 +143,25 @@ def test_on_update_now_moves_with_raw_sql_updates_too(engine: Engine, golden: An
                 "SELECT proname FROM pg_proc WHERE proname LIKE '%%on_update_now'"
                 " AND pronamespace = current_schema()::regnamespace").all()
             assert left == []
+
+
+def test_raw_update_returning_sees_the_trigger_on_postgresql_only(engine: Engine, golden: Any) -> None:
+    """A documented difference: SQLite's trigger runs AFTER the UPDATE, and its RETURNING reports the
+    row as the statement left it, before any trigger (SQLite's triggers cannot change NEW); PostgreSQL's
+    runs BEFORE and its RETURNING sees the time. The row itself moves on both."""
+    golden.Base.metadata.create_all(engine)
+    long_ago = datetime.datetime(2000, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.insert(golden.Account.__table__).values(
+            id=1, email="a@example.com", updated_at=long_ago, seen_on=long_ago.date(), seen_at=long_ago.time()))
+    with engine.begin() as connection:  # raw SQL (a Core update() would set the column itself: `onupdate`)
+        before = connection.exec_driver_sql("SELECT updated_at FROM accounts").scalar_one()
+        returned = connection.exec_driver_sql(
+            "UPDATE accounts SET slug = 'moved' WHERE id = 1 RETURNING updated_at").scalar_one()
+        stored = connection.exec_driver_sql("SELECT updated_at FROM accounts").scalar_one()
+    assert stored != before
+    assert returned == (before if engine.dialect.name == "sqlite" else stored), (engine.dialect.name, returned)
+    golden.Base.metadata.drop_all(engine)
 
 
 db_url = migrate_helpers.db_url  # the fixture: a SQLite file, then a private PostgreSQL schema

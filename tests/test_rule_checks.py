@@ -30,6 +30,8 @@ tables:
       ratio: {type: real, validate: {le: 0.1, lt: 1}}
       tags: {type: text, array: true, validate: {min_length: 1, max_length: 3}}
       note: {type: text, validate: {min_length: 2, in_database: false}}
+      line: {type: text, validate: {pattern: '^a.b$'}}
+      dotted: {type: text, validate: {pattern: '^[.]x\\.$'}}
 """
 
 # (column, a value the rule refuses, a value it takes)
@@ -45,7 +47,11 @@ CASES: list[tuple[str, Any, Any]] = [
     ("tags", [], ["a"]),
     ("tags", ["a", "b", "c", "d"], ["a", "b", "c"]),
 ]
-POSTGRESQL_ONLY = [("code", "ab12", "AB12")]  # SQLite has no regular expressions
+POSTGRESQL_ONLY = [  # SQLite has no regular expressions
+    ("code", "ab12", "AB12"),
+    ("line", "a\nb", "axb"),  # Rust's `.` is no newline, PostgreSQL's is: the CHECK says `[^\n]`
+    ("dotted", "ax.", ".x."),  # a `.` in brackets or escaped stays a dot
+]
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +103,17 @@ def test_a_changed_rule_is_a_changed_name() -> None:
     assert before - after == {"ck_people_age_ge_18"} and after - before == {"ck_people_age_ge_21"}
 
 
+def test_a_pattern_check_written_otherwise_is_renamed() -> None:
+    """`.` became `[^\\n]` in the CHECK: a database holding the old CHECK gets a migration (a new name)."""
+    import hashlib
+
+    checks = {check.sql: check.name for check in schemagen.resolve(schemagen.parse_spec(SPEC)).table("people").checks}
+    line = checks["\"line\" ~ '^a[^\\n]b$'"]
+    assert line != f"ck_people_line_pattern_{hashlib.sha256(b'^a.b$').hexdigest()[:8]}"
+    code = checks["\"code\" ~ '^[A-Z]{2}[0-9]+$'"]  # no `.`: the name it always had
+    assert code == f"ck_people_code_pattern_{hashlib.sha256(b'^[A-Z]{2}[0-9]+$').hexdigest()[:8]}"
+
+
 def test_the_spec_can_leave_every_rule_to_the_schemas() -> None:
     catalog = schemagen.resolve(schemagen.parse_spec("validate_in_database: false\n" + SPEC))
     assert catalog.table("people").checks == ()
@@ -109,6 +126,24 @@ def test_a_pattern_postgresql_reads_differently_stays_with_the_schema() -> None:
     spec = SPEC.replace("'^[A-Z]{2}[0-9]+$'", r"'^[A-Z]+\b'")  # \b: a backspace to PostgreSQL
     catalog = schemagen.resolve(schemagen.parse_spec(spec))
     assert not any(check.name.startswith("ck_people_code") for check in catalog.table("people").checks)
+
+
+@pytest.mark.parametrize("pattern", [r"^[[:alpha:]]+$", r"^[^[:digit:]]$", r"^\p{Greek}+$"])
+def test_posix_classes_build_quietly_and_stay_with_the_schema(pattern: str, tmp_path: Path) -> None:
+    """`[[:alpha:]]` is ASCII letters to Pydantic (Rust's regex) and the locale's letters (`é` too) to
+    PostgreSQL: no CHECK. Python's `re`, which runs no pattern, neither warns nor refuses (`\\p{..}`)."""
+    import warnings
+
+    spec = SPEC.replace("'^[A-Z]{2}[0-9]+$'", f"'{pattern}'")  # YAML's single quotes keep backslashes
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        catalog = schemagen.resolve(schemagen.parse_spec(spec))
+        package = import_generated(tmp_path, catalog)
+    assert not any(check.name.startswith("ck_people_code") for check in catalog.table("people").checks)
+    if "alpha" in pattern:
+        assert package.PeopleInsert.model_validate({"id": 1, "code": "abc"}).code == "abc"
+        with pytest.raises(pydantic.ValidationError):
+            package.PeopleInsert.model_validate({"id": 1, "code": "é"})
 
 
 def test_raw_sql_is_held_to_the_rule_in_the_example_package(engine: Engine, tmp_path: Path) -> None:

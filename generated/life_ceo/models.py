@@ -4,13 +4,19 @@
 import datetime
 import decimal
 import enum
+import re
 import uuid
 from collections.abc import Callable
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, get_args
 
 import sqlalchemy.dialects.postgresql
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from pydantic_core import SchemaValidator
+from pydantic_core import (
+    InitErrorDetails,
+    PydanticCustomError,
+    SchemaValidator,
+    core_schema,
+)
 from sqlalchemy import (
     CHAR,
     JSON,
@@ -91,14 +97,21 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     """The same errors, titled with the column (`2 validation errors for memories.context`)."""
     details: list[Any] = []
     for e in error.errors(include_url=False):
+        kind: Any = e["type"]
+        # an error of our own (an interval's months) is kept with its message
+        if kind not in _ERROR_TYPES:
+            kind = PydanticCustomError(kind, "{message}", {"message": e["msg"]})
         detail = {
-            "type": e["type"],
+            "type": kind,
             "loc": e["loc"],
             "input": e["input"],
             "ctx": e.get("ctx", {}),
         }
         details.append(detail)
     return ValidationError.from_exception_data(column, details)
+
+
+_ERROR_TYPES = frozenset(get_args(core_schema.ErrorType))
 
 
 _BOUNDS = ("ge", "gt", "le", "lt", "multiple_of", "pattern")
@@ -229,8 +242,17 @@ class _JSONOf(TypeDecorator[_T]):
         return self.impl_instance.coerce_compared_value(op, value)
 
 
+class _JSONBOf(_JSONOf[_T]):
+    """`_JSONOf` stored as `jsonb` on PostgreSQL, with its operators (`has_key`, `contains`)."""
+
+    impl = JSONB
+    cache_ok = True
+
+
 class _Unreadable:
-    """A typed JSON value stored with the wrong JSON type: using it raises its validation error."""
+    """A value stored in a form its column cannot read (typed JSON of the wrong JSON type, an
+    interval of months): using it raises its validation error.
+    """
 
     __slots__ = ("error",)
 
@@ -248,10 +270,10 @@ class _Unreadable:
 
 
 def _reads_checked(model: type[Any], *keys: str) -> None:
-    """Loading `model` raises on a typed JSON value of the wrong JSON type, naming its row."""
+    """Loading `model` raises on a value its column cannot read, naming its row."""
 
     # A column type sees a value, never its row; it reads such a value as `_Unreadable` and this
-    # check, one lookup per typed JSON column of each row loaded, raises with the primary key.
+    # check, one lookup per such column of each row loaded, raises with the primary key.
     def check(state: InstanceState[Any], *_: Any) -> None:
         values = state.dict
         for key in keys:
@@ -272,13 +294,6 @@ def _raise_unreadable(state: InstanceState[Any], error: ValidationError) -> None
     if session is not None:
         session.expunge(state.obj())
     raise _located(error, f"{error.title} where {row}") from None
-
-
-class _JSONBOf(_JSONOf[_T]):
-    """`_JSONOf` stored as `jsonb` on PostgreSQL, with its operators (`has_key`, `contains`)."""
-
-    impl = JSONB
-    cache_ok = True
 
 
 class _ArrayTest(FunctionElement[bool]):
@@ -495,6 +510,103 @@ class _AwareDateTime(TypeDecorator[datetime.datetime]):
         return value.replace(tzinfo=datetime.UTC)
 
 
+class _IntervalOf(TypeDecorator[datetime.timedelta]):
+    """`interval`, read from PostgreSQL's text of it so that months never turn into days."""
+
+    # psycopg reads `1 mon` as 30 days, and a month is not 30 of them (`2024-01-31 + 1 mon` is
+    # 2024-02-29). A value holding months or years, written by another writer, reads as
+    # `_Unreadable`: loading its row raises, naming the row. SQLite keeps an interval as a
+    # datetime from 1970-01-01 (SQLAlchemy's `Interval`), which holds no months.
+
+    impl = Interval
+    cache_ok = True
+
+    def __init__(self, column: str) -> None:
+        super().__init__()
+        self.column = column
+
+    def column_expression(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return _IntervalText(column, type_=self)
+
+    def process_result_value(
+        self,
+        value: Any,
+        dialect: Dialect,
+    ) -> datetime.timedelta | None:
+        if not isinstance(value, str):
+            read: datetime.timedelta | None = (
+                value  # None, or SQLite's, read by SQLAlchemy's `Interval`
+            )
+            return read
+        parsed = _read_interval(value)
+        if isinstance(parsed, datetime.timedelta):
+            return parsed
+        error: InitErrorDetails = {"type": parsed, "loc": (), "input": value}
+        unreadable: Any = _Unreadable(
+            ValidationError.from_exception_data(self.column, [error]),
+        )
+        read = unreadable
+        return read
+
+
+class _IntervalText(FunctionElement[Any]):
+    """An interval column as PostgreSQL's text of it (psycopg's reading loses months); elsewhere as it is."""
+
+    inherit_cache = True
+
+    def __init__(
+        self,
+        column: ColumnElement[Any],
+        type_: TypeEngine[Any],
+        sql: str = "TEXT",
+    ) -> None:
+        super().__init__(column)
+        self.type = type_
+        self.sql = sql
+
+
+@compiles(_IntervalText)
+def _interval_as_is(element: _IntervalText, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(list(element.clauses)[0], **kw)
+
+
+@compiles(_IntervalText, "postgresql")
+def _interval_text(element: _IntervalText, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(list(element.clauses)[0], **kw)} AS {element.sql})"
+
+
+# PostgreSQL's text of an interval in IntervalStyle `postgres` (its default, and the one psycopg
+# reads) and `iso_8601`
+_POSTGRES_INTERVAL = re.compile(
+    r"(?:([+-]?\d+) years? ?)?(?:([+-]?\d+) mons? ?)?(?:([+-]?\d+) days? ?)?"
+    r"(?:([+-]?)(\d+):(\d+):(\d+(?:\.\d+)?))?"
+)
+_ISO_INTERVAL = re.compile(
+    r"P(?:(-?\d+)Y)?(?:(-?\d+)M)?(?:(-?\d+)D)?(?:T(?:(-?\d+)H)?(?:(-?\d+)M)?(?:(-?\d+(?:\.\d+)?)S)?)?"
+)
+
+
+def _read_interval(text: str) -> datetime.timedelta | PydanticCustomError:
+    """A timedelta, or the error that says why the interval is none (months, another style)."""
+    if (iso := _ISO_INTERVAL.fullmatch(text)) is not None:
+        years, months, days, hours, minutes, seconds = iso.groups()
+    elif text and (found := _POSTGRES_INTERVAL.fullmatch(text)) is not None:
+        years, months, days, sign, hours, minutes, seconds = found.groups()
+        if sign == "-":
+            hours, minutes, seconds = f"-{hours}", f"-{minutes}", f"-{seconds}"
+    else:
+        style = "Input should be an interval in PostgreSQL's IntervalStyle postgres or iso_8601"
+        return PydanticCustomError("interval_style", style)
+    if int(years or 0) or int(months or 0):
+        units = "weeks, days, hours, minutes or seconds"
+        why = "months and years have no fixed length, so they are not turned"
+        message = f"Input should be a length of time in {units}: {why} into days"
+        return PydanticCustomError("interval_months", message)
+    clock = 60 * (60 * int(hours or 0) + int(minutes or 0))
+    microseconds = round((decimal.Decimal(seconds or 0) + clock) * 1_000_000)
+    return datetime.timedelta(days=int(days or 0), microseconds=microseconds)
+
+
 class _Now(FunctionElement[datetime.datetime]):
     """`func.now()`; on SQLite with milliseconds, in the six-digit text form SQLAlchemy stores."""
 
@@ -670,24 +782,24 @@ class User(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column          | insert                    | update                    | select            |
-    |-----------------|---------------------------|---------------------------|-------------------|
-    | `id`            | numbered by the database  | refused (primary key)     | never null        |
-    | `public_id`     | set by the ORM (uuid4)    | left out (server-set)     | never null        |
-    | `email`         | required                  | optional; null refused    | never null        |
-    | `username`      | optional, default null    | optional; null clears it  | may be null       |
-    | `password_hash` | required                  | optional; null refused    | left out (secret) |
-    | `first_name`    | optional, default null    | optional; null clears it  | may be null       |
-    | `last_name`     | optional, default null    | optional; null clears it  | may be null       |
-    | `bio`           | optional, default null    | optional; null clears it  | may be null       |
-    | `avatar_url`    | optional, default null    | optional; null clears it  | may be null       |
-    | `phone`         | optional, default null    | optional; null clears it  | may be null       |
-    | `country_code`  | optional, default null    | optional; null clears it  | may be null       |
-    | `birth_date`    | optional, default null    | optional; null clears it  | may be null       |
-    | `timezone`      | optional, default `'UTC'` | optional; null clears it  | may be null       |
-    | `is_verified`   | optional, default `false` | optional; null refused    | never null        |
-    | `created_at`    | set by the database (now) | left out (server-set)     | never null        |
-    | `updated_at`    | set by the database (now) | set by the database (now) | never null        |
+    | column          | insert                    | update                   | select            |
+    |-----------------|---------------------------|--------------------------|-------------------|
+    | `id`            | numbered by the database  | refused (primary key)    | never null        |
+    | `public_id`     | set by the ORM (uuid4)    | refused (server-set)     | never null        |
+    | `email`         | required                  | optional; null refused   | never null        |
+    | `username`      | optional, default null    | optional; null clears it | may be null       |
+    | `password_hash` | required                  | optional; null refused   | left out (secret) |
+    | `first_name`    | optional, default null    | optional; null clears it | may be null       |
+    | `last_name`     | optional, default null    | optional; null clears it | may be null       |
+    | `bio`           | optional, default null    | optional; null clears it | may be null       |
+    | `avatar_url`    | optional, default null    | optional; null clears it | may be null       |
+    | `phone`         | optional, default null    | optional; null clears it | may be null       |
+    | `country_code`  | optional, default null    | optional; null clears it | may be null       |
+    | `birth_date`    | optional, default null    | optional; null clears it | may be null       |
+    | `timezone`      | optional, default `'UTC'` | optional; null clears it | may be null       |
+    | `is_verified`   | optional, default `false` | optional; null refused   | never null        |
+    | `created_at`    | set by the database (now) | refused (server-set)     | never null        |
+    | `updated_at`    | set by the database (now) | refused (set to now)     | never null        |
     """
 
     __tablename__ = "users"
@@ -895,7 +1007,7 @@ class UserSettings(Base):
     | `quiet_hours_start` | optional, default null            | optional; null clears it | may be null |
     | `quiet_hours_end`   | optional, default null            | optional; null clears it | may be null |
     | `session_timeout`   | optional, default null            | optional; null clears it | may be null |
-    | `sessions_allowed`  | set by the database (its default) | left out (server-set)    | never null  |
+    | `sessions_allowed`  | set by the database (its default) | refused (server-set)     | never null  |
     | `theme`             | optional, default `'system'`      | optional; null clears it | may be null |
     """
 
@@ -927,7 +1039,8 @@ class UserSettings(Base):
     quiet_hours_start: Mapped[datetime.time | None] = mapped_column(Time)
     quiet_hours_end: Mapped[datetime.time | None] = mapped_column(Time)
     session_timeout: Mapped[datetime.timedelta | None] = mapped_column(
-        Interval, comment="sign out after this much inactivity"
+        _IntervalOf("user_settings.session_timeout"),
+        comment="sign out after this much inactivity",
     )
     sessions_allowed: Mapped[int] = mapped_column(
         SmallInteger, server_default=text("(1 + 2)")
@@ -944,16 +1057,16 @@ class LifeCeoConversation(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column              | insert                    | update                    | select      |
-    |---------------------|---------------------------|---------------------------|-------------|
-    | `id`                | numbered by the database  | refused (primary key)     | never null  |
-    | `user_id`           | required                  | optional; null refused    | never null  |
-    | `agent_type`        | required                  | optional; null refused    | never null  |
-    | `title`             | optional, default null    | optional; null clears it  | may be null |
-    | `messages`          | optional, default `[]`    | optional; null refused    | never null  |
-    | `suggested_actions` | optional, default `[]`    | optional; null refused    | never null  |
-    | `created_at`        | set by the database (now) | left out (server-set)     | never null  |
-    | `updated_at`        | set by the database (now) | set by the database (now) | never null  |
+    | column              | insert                    | update                   | select      |
+    |---------------------|---------------------------|--------------------------|-------------|
+    | `id`                | numbered by the database  | refused (primary key)    | never null  |
+    | `user_id`           | required                  | optional; null refused   | never null  |
+    | `agent_type`        | required                  | optional; null refused   | never null  |
+    | `title`             | optional, default null    | optional; null clears it | may be null |
+    | `messages`          | optional, default `[]`    | optional; null refused   | never null  |
+    | `suggested_actions` | optional, default `[]`    | optional; null refused   | never null  |
+    | `created_at`        | set by the database (now) | refused (server-set)     | never null  |
+    | `updated_at`        | set by the database (now) | refused (set to now)     | never null  |
     """
 
     __tablename__ = "life_ceo_conversations"
@@ -1034,7 +1147,7 @@ class Group(Base):
     | `tags`       | optional, default null         | optional; null clears it | may be null |
     | `member_ids` | optional, default null         | optional; null clears it | may be null |
     | `settings`   | optional, default (the spec's) | optional; null refused   | never null  |
-    | `created_at` | set by the database (now)      | left out (server-set)    | never null  |
+    | `created_at` | set by the database (now)      | refused (server-set)     | never null  |
     """
 
     __tablename__ = "groups"
@@ -1101,7 +1214,7 @@ class GroupMember(Base):
     | `group_id`  | required                     | refused (primary key)  | never null |
     | `user_id`   | required                     | refused (primary key)  | never null |
     | `role`      | optional, default `'member'` | optional; null refused | never null |
-    | `joined_at` | set by the database (now)    | left out (server-set)  | never null |
+    | `joined_at` | set by the database (now)    | refused (server-set)   | never null |
     """
 
     __tablename__ = "group_members"
@@ -1134,19 +1247,19 @@ class Memory(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column                 | insert                     | update                    | select      |
-    |------------------------|----------------------------|---------------------------|-------------|
-    | `id`                   | numbered by the database   | refused (primary key)     | never null  |
-    | `user_id`              | required                   | optional; null refused    | never null  |
-    | `type`                 | optional, default `'note'` | optional; null refused    | never null  |
-    | `content`              | required                   | optional; null refused    | never null  |
-    | `importance`           | optional, default `5`      | optional; null refused    | never null  |
-    | `occurred_on`          | set by the database (now)  | left out (server-set)     | never null  |
-    | `context`              | optional, default null     | optional; null clears it  | may be null |
-    | `encrypted_attachment` | optional, default null     | optional; null clears it  | may be null |
-    | `created_at`           | set by the database (now)  | left out (server-set)     | never null  |
-    | `updated_at`           | set by the database (now)  | set by the database (now) | never null  |
-    | `deleted_at`           | optional, default null     | optional; null clears it  | may be null |
+    | column                 | insert                     | update                   | select      |
+    |------------------------|----------------------------|--------------------------|-------------|
+    | `id`                   | numbered by the database   | refused (primary key)    | never null  |
+    | `user_id`              | required                   | optional; null refused   | never null  |
+    | `type`                 | optional, default `'note'` | optional; null refused   | never null  |
+    | `content`              | required                   | optional; null refused   | never null  |
+    | `importance`           | optional, default `5`      | optional; null refused   | never null  |
+    | `occurred_on`          | set by the database (now)  | refused (server-set)     | never null  |
+    | `context`              | optional, default null     | optional; null clears it | may be null |
+    | `encrypted_attachment` | optional, default null     | optional; null clears it | may be null |
+    | `created_at`           | set by the database (now)  | refused (server-set)     | never null  |
+    | `updated_at`           | set by the database (now)  | refused (set to now)     | never null  |
+    | `deleted_at`           | optional, default null     | optional; null clears it | may be null |
     """
 
     __tablename__ = "memories"
@@ -1257,7 +1370,7 @@ class Event(Base):
     | `capacity`        | optional, default null    | optional; null clears it | may be null |
     | `ticket_price`    | optional, default `0`     | optional; null refused   | never null  |
     | `agenda`          | optional, default `[]`    | optional; null refused   | never null  |
-    | `created_at`      | set by the database (now) | left out (server-set)    | never null  |
+    | `created_at`      | set by the database (now) | refused (server-set)     | never null  |
     """
 
     __tablename__ = "events"
@@ -1284,7 +1397,8 @@ class Event(Base):
     starts_at: Mapped[datetime.datetime] = mapped_column(_AwareDateTime, index=True)
     ends_at: Mapped[datetime.datetime | None] = mapped_column(_AwareDateTime)
     reminder_before: Mapped[datetime.timedelta | None] = mapped_column(
-        Interval, comment="how long before starts_at attendees are reminded"
+        _IntervalOf("events.reminder_before"),
+        comment="how long before starts_at attendees are reminded",
     )
     capacity: Mapped[int | None] = mapped_column(Integer)
     ticket_price: Mapped[decimal.Decimal] = mapped_column(
@@ -1320,7 +1434,7 @@ class EventAttendee(Base):
     | `user_id`      | required                    | refused (primary key)  | never null |
     | `rsvp`         | optional, default `'maybe'` | optional; null refused | never null |
     | `guests`       | optional, default `0`       | optional; null refused | never null |
-    | `responded_at` | set by the database (now)   | left out (server-set)  | never null |
+    | `responded_at` | set by the database (now)   | refused (server-set)   | never null |
     """
 
     __tablename__ = "event_attendees"
@@ -1359,7 +1473,7 @@ class TicketOrder(Base):
     | `currency`     | optional, default `'USD'`     | optional; null refused | never null |
     | `status`       | optional, default `'pending'` | optional; null refused | never null |
     | `ticket_codes` | optional, default `[]`        | optional; null refused | never null |
-    | `placed_at`    | set by the database (now)     | left out (server-set)  | never null |
+    | `placed_at`    | set by the database (now)     | refused (server-set)   | never null |
     """
 
     __tablename__ = "order"
@@ -1404,25 +1518,25 @@ class HousingListing(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column           | insert                            | update                    | select      |
-    |------------------|-----------------------------------|---------------------------|-------------|
-    | `id`             | numbered by the database          | refused (primary key)     | never null  |
-    | `host_id`        | required                          | optional; null refused    | never null  |
-    | `title`          | required                          | optional; null refused    | never null  |
-    | `description`    | optional, default null            | optional; null clears it  | may be null |
-    | `status`         | optional, default `'draft'`       | optional; null refused    | never null  |
-    | `monthly_rent`   | required                          | optional; null refused    | never null  |
-    | `currency`       | optional, default `'USD'`         | optional; null refused    | never null  |
-    | `bedrooms`       | optional, default `1`             | optional; null refused    | never null  |
-    | `bathrooms`      | optional, default null            | optional; null clears it  | may be null |
-    | `latitude`       | optional, default null            | optional; null clears it  | may be null |
-    | `longitude`      | optional, default null            | optional; null clears it  | may be null |
-    | `select`         | optional, default `false`         | optional; null refused    | never null  |
-    | `details`        | optional, default null            | optional; null clears it  | may be null |
-    | `available_from` | set by the database (its default) | left out (server-set)     | may be null |
-    | `blackout_dates` | optional, default null            | optional; null clears it  | may be null |
-    | `created_at`     | set by the database (now)         | left out (server-set)     | never null  |
-    | `updated_at`     | set by the database (now)         | set by the database (now) | never null  |
+    | column           | insert                            | update                   | select      |
+    |------------------|-----------------------------------|--------------------------|-------------|
+    | `id`             | numbered by the database          | refused (primary key)    | never null  |
+    | `host_id`        | required                          | optional; null refused   | never null  |
+    | `title`          | required                          | optional; null refused   | never null  |
+    | `description`    | optional, default null            | optional; null clears it | may be null |
+    | `status`         | optional, default `'draft'`       | optional; null refused   | never null  |
+    | `monthly_rent`   | required                          | optional; null refused   | never null  |
+    | `currency`       | optional, default `'USD'`         | optional; null refused   | never null  |
+    | `bedrooms`       | optional, default `1`             | optional; null refused   | never null  |
+    | `bathrooms`      | optional, default null            | optional; null clears it | may be null |
+    | `latitude`       | optional, default null            | optional; null clears it | may be null |
+    | `longitude`      | optional, default null            | optional; null clears it | may be null |
+    | `select`         | optional, default `false`         | optional; null refused   | never null  |
+    | `details`        | optional, default null            | optional; null clears it | may be null |
+    | `available_from` | set by the database (its default) | refused (server-set)     | may be null |
+    | `blackout_dates` | optional, default null            | optional; null clears it | may be null |
+    | `created_at`     | set by the database (now)         | refused (server-set)     | never null  |
+    | `updated_at`     | set by the database (now)         | refused (set to now)     | never null  |
     """
 
     __tablename__ = "housing_listings"
@@ -1541,7 +1655,7 @@ class HousingApplication(Base):
     | `until`          | optional, default null        | optional; null clears it | may be null |
     | `household_size` | optional, default `1`         | optional; null refused   | never null  |
     | `match_score`    | optional, default null        | optional; null clears it | may be null |
-    | `created_at`     | set by the database (now)     | left out (server-set)    | never null  |
+    | `created_at`     | set by the database (now)     | refused (server-set)     | never null  |
     | `reviewed_at`    | optional, default null        | optional; null clears it | may be null |
     """
 
@@ -1608,18 +1722,18 @@ class Post(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column            | insert                       | update                    | select      |
-    |-------------------|------------------------------|---------------------------|-------------|
-    | `id`              | numbered by the database     | refused (primary key)     | never null  |
-    | `author_id`       | required                     | optional; null refused    | never null  |
-    | `group_id`        | optional, default null       | optional; null clears it  | may be null |
-    | `content`         | required                     | optional; null refused    | never null  |
-    | `visibility`      | optional, default `'public'` | optional; null refused    | never null  |
-    | `hashtags`        | optional, default `[]`       | optional; null refused    | never null  |
-    | `view_count`      | optional, default `0`        | optional; null refused    | never null  |
-    | `reaction_counts` | optional, default `{}`       | optional; null refused    | never null  |
-    | `created_at`      | set by the database (now)    | left out (server-set)     | never null  |
-    | `updated_at`      | set by the database (now)    | set by the database (now) | never null  |
+    | column            | insert                       | update                   | select      |
+    |-------------------|------------------------------|--------------------------|-------------|
+    | `id`              | numbered by the database     | refused (primary key)    | never null  |
+    | `author_id`       | required                     | optional; null refused   | never null  |
+    | `group_id`        | optional, default null       | optional; null clears it | may be null |
+    | `content`         | required                     | optional; null refused   | never null  |
+    | `visibility`      | optional, default `'public'` | optional; null refused   | never null  |
+    | `hashtags`        | optional, default `[]`       | optional; null refused   | never null  |
+    | `view_count`      | optional, default `0`        | optional; null refused   | never null  |
+    | `reaction_counts` | optional, default `{}`       | optional; null refused   | never null  |
+    | `created_at`      | set by the database (now)    | refused (server-set)     | never null  |
+    | `updated_at`      | set by the database (now)    | refused (set to now)     | never null  |
     """
 
     __tablename__ = "posts"
@@ -1715,7 +1829,7 @@ class Comment(Base):
     | `author_id`  | optional, default `1`     | optional; null refused   | never null  |
     | `parent_id`  | optional, default null    | optional; null clears it | may be null |
     | `body`       | required                  | optional; null refused   | never null  |
-    | `created_at` | set by the database (now) | left out (server-set)    | never null  |
+    | `created_at` | set by the database (now) | refused (server-set)     | never null  |
     """
 
     __tablename__ = "comments"
@@ -1829,7 +1943,7 @@ class Follow(Base):
     |---------------|---------------------------|-----------------------|------------|
     | `follower_id` | required                  | refused (primary key) | never null |
     | `followee_id` | required                  | refused (primary key) | never null |
-    | `created_at`  | set by the database (now) | left out (server-set) | never null |
+    | `created_at`  | set by the database (now) | refused (server-set)  | never null |
     """
 
     __tablename__ = "follows"
@@ -1863,7 +1977,7 @@ class Notification(Base):
     | `type`       | required                  | optional; null refused   | never null  |
     | `payload`    | required                  | optional; null refused   | never null  |
     | `read_at`    | optional, default null    | optional; null clears it | may be null |
-    | `created_at` | set by the database (now) | left out (server-set)    | never null  |
+    | `created_at` | set by the database (now) | refused (server-set)     | never null  |
     """
 
     __tablename__ = "notifications"
@@ -1926,7 +2040,7 @@ class AuditLog(Base):
     | `query`           | optional, default `{'sql': null}` | optional; null clears it | may be null |
     | `request_id`      | optional, default null            | optional; null clears it | may be null |
     | `signature`       | optional, default null            | optional; null clears it | may be null |
-    | `at`              | set by the database (now)         | left out (server-set)    | never null  |
+    | `at`              | set by the database (now)         | refused (server-set)     | never null  |
     """
 
     __tablename__ = "audit_log"
@@ -1966,10 +2080,11 @@ class AuditLog(Base):
     )
 
 
+_reads_checked(UserSettings, "session_timeout")
 _reads_checked(LifeCeoConversation, "messages", "suggested_actions")
 _reads_checked(Group, "settings")
 _reads_checked(Memory, "context")
-_reads_checked(Event, "agenda")
+_reads_checked(Event, "reminder_before", "agenda")
 _reads_checked(HousingListing, "details")
 _reads_checked(Post, "reaction_counts")
 _reads_checked(Notification, "payload")

@@ -282,6 +282,16 @@ def _naive_time(value: datetime.time) -> datetime.time:
     return value
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL's text types cannot hold the NUL character (its flush fails); SQLite's would keep it
+    if "\x00" in value:
+        raise PydanticCustomError(
+            "string_nul",
+            "String should not contain the NUL character (\\x00): PostgreSQL's text cannot hold it",
+        )
+    return value
+
+
 def _float4(value: float) -> float:
     # PostgreSQL refuses a nonzero number that a real would round to 0 ("underflow")
     if value != 0 and struct.unpack("f", struct.pack("f", value))[0] == 0:
@@ -313,6 +323,7 @@ _Interval = Annotated[
     _INTERVAL,
 ]
 _Smallint = Annotated[int, Field(ge=-32768, le=32767), _INT]
+_Text = Annotated[str, AfterValidator(_no_nul)]
 _Time = Annotated[datetime.time, AfterValidator(_naive_time), _TIME]
 _Timestamp = Annotated[NaiveDatetime, _DATETIME]
 _Timestamptz = Annotated[AwareDatetime, _DATETIME]
@@ -322,6 +333,30 @@ class _Insert(BaseModel):
     """Base of the Insert schemas; each is built when it is first used, not at import."""
 
     model_config = ConfigDict(defer_build=True)
+    _server_set: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_server_set(cls, data: Any) -> Any:
+        errors = _server_set_errors(cls._server_set, data)
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return data
+
+
+def _server_set_errors(keys: frozenset[str], data: Any) -> list[InitErrorDetails]:
+    """An error located at each server-set column the payload gives: refused, never dropped."""
+    if not isinstance(data, dict):
+        return []
+    given = (
+        "{field} is set by the database (or the ORM), not by a payload; leave it out"
+    )
+    found: list[InitErrorDetails] = []
+    for key in sorted(keys):
+        if key in data:
+            error = PydanticCustomError("server_set_field", given, {"field": key})
+            found.append({"type": error, "loc": (key,), "input": data[key]})
+    return found
 
 
 class _Select(BaseModel):
@@ -362,6 +397,7 @@ class _PartialUpdate(BaseModel):
     model_config = ConfigDict(defer_build=True)
     _not_null: ClassVar[frozenset[str]] = frozenset()
     _fixed: ClassVar[frozenset[str]] = frozenset()
+    _server_set: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="wrap")
     @classmethod
@@ -372,7 +408,7 @@ class _PartialUpdate(BaseModel):
     ) -> Self:
         if not isinstance(data, dict):
             return handler(data)
-        errors: list[InitErrorDetails] = []
+        errors = _server_set_errors(cls._server_set, data)
         fixed = "{field} cannot be changed once the row is inserted"
         for key in sorted(cls._fixed):
             if key in data:
@@ -427,12 +463,14 @@ class _PartialUpdate(BaseModel):
 
 
 class UserInsert(_Insert):
-    """Fields to insert a row into `users`; server-set columns are left out."""
+    """Fields to insert a row into `users`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"id", "public_id", "created_at", "updated_at"})
     email: Annotated[
         str,
         Field(max_length=255),
         _Rules("Invalid email format", format="email"),
+        AfterValidator(_no_nul),
     ]
     username: (
         Annotated[
@@ -443,6 +481,7 @@ class UserInsert(_Insert):
                 min_length=3,
                 max_length=50,
             ),
+            AfterValidator(_no_nul),
         ]
         | None
     ) = None
@@ -450,16 +489,32 @@ class UserInsert(_Insert):
         str,
         Field(max_length=255),
         _Rules("Password must be at least 8 characters", min_length=8),
+        AfterValidator(_no_nul),
         Field(
             description="bcrypt hash; the insert schema checks the length of what it is given",
         ),
     ]
-    first_name: Annotated[str, Field(max_length=100, min_length=1)] | None = None
-    last_name: Annotated[str, Field(max_length=100, min_length=1)] | None = None
+    first_name: (
+        Annotated[
+            str,
+            Field(max_length=100, min_length=1),
+            AfterValidator(_no_nul),
+        ]
+        | None
+    ) = None
+    last_name: (
+        Annotated[
+            str,
+            Field(max_length=100, min_length=1),
+            AfterValidator(_no_nul),
+        ]
+        | None
+    ) = None
     bio: (
         Annotated[
             str,
             _Rules("Bio must be at most 500 characters", max_length=500),
+            AfterValidator(_no_nul),
         ]
         | None
     ) = None
@@ -468,6 +523,7 @@ class UserInsert(_Insert):
             str,
             Field(max_length=500),
             _Rules("Invalid URL", format="url"),
+            AfterValidator(_no_nul),
         ]
         | None
     ) = None
@@ -476,15 +532,17 @@ class UserInsert(_Insert):
             str,
             Field(max_length=20),
             _Rules("Invalid phone number", pattern="^\\+?[0-9 ()-]{7,20}$"),
+            AfterValidator(_no_nul),
         ]
         | None
     ) = None
     country_code: Annotated[
-        Annotated[str, Field(min_length=2, max_length=2)] | None,
+        Annotated[str, Field(min_length=2, max_length=2), AfterValidator(_no_nul)]
+        | None,
         Field(description="ISO 3166-1 alpha-2"),
     ] = None
     birth_date: _Date | None = None
-    timezone: str | None = "UTC"
+    timezone: Annotated[str, AfterValidator(_no_nul)] | None = "UTC"
     is_verified: _Boolean = False
 
 
@@ -519,11 +577,13 @@ class UserUpdate(_PartialUpdate):
 
     _not_null = frozenset({"email", "password_hash", "is_verified"})
     _fixed = frozenset({"id"})
+    _server_set = frozenset({"public_id", "created_at", "updated_at"})
     email: (
         Annotated[
             str,
             Field(max_length=255),
             _Rules("Invalid email format", format="email"),
+            AfterValidator(_no_nul),
         ]
         | None
     ) = None
@@ -536,6 +596,7 @@ class UserUpdate(_PartialUpdate):
                 min_length=3,
                 max_length=50,
             ),
+            AfterValidator(_no_nul),
         ]
         | None
     ) = None
@@ -544,18 +605,34 @@ class UserUpdate(_PartialUpdate):
             str,
             Field(max_length=255),
             _Rules("Password must be at least 8 characters", min_length=8),
+            AfterValidator(_no_nul),
         ]
         | None,
         Field(
             description="bcrypt hash; the insert schema checks the length of what it is given"
         ),
     ] = None
-    first_name: Annotated[str, Field(max_length=100, min_length=1)] | None = None
-    last_name: Annotated[str, Field(max_length=100, min_length=1)] | None = None
+    first_name: (
+        Annotated[
+            str,
+            Field(max_length=100, min_length=1),
+            AfterValidator(_no_nul),
+        ]
+        | None
+    ) = None
+    last_name: (
+        Annotated[
+            str,
+            Field(max_length=100, min_length=1),
+            AfterValidator(_no_nul),
+        ]
+        | None
+    ) = None
     bio: (
         Annotated[
             str,
             _Rules("Bio must be at most 500 characters", max_length=500),
+            AfterValidator(_no_nul),
         ]
         | None
     ) = None
@@ -564,6 +641,7 @@ class UserUpdate(_PartialUpdate):
             str,
             Field(max_length=500),
             _Rules("Invalid URL", format="url"),
+            AfterValidator(_no_nul),
         ]
         | None
     ) = None
@@ -572,21 +650,24 @@ class UserUpdate(_PartialUpdate):
             str,
             Field(max_length=20),
             _Rules("Invalid phone number", pattern="^\\+?[0-9 ()-]{7,20}$"),
+            AfterValidator(_no_nul),
         ]
         | None
     ) = None
     country_code: Annotated[
-        Annotated[str, Field(min_length=2, max_length=2)] | None,
+        Annotated[str, Field(min_length=2, max_length=2), AfterValidator(_no_nul)]
+        | None,
         Field(description="ISO 3166-1 alpha-2"),
     ] = None
     birth_date: _Date | None = None
-    timezone: str | None = None
+    timezone: Annotated[str, AfterValidator(_no_nul)] | None = None
     is_verified: _Boolean | None = None
 
 
 class UserSettingsInsert(_Insert):
-    """Fields to insert a row into `user_settings`; server-set columns are left out."""
+    """Fields to insert a row into `user_settings`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"id", "sessions_allowed"})
     user_id: _Integer
     enabled_agents: list[AgentType] = [
         AgentType.BUSINESS,
@@ -601,7 +682,9 @@ class UserSettingsInsert(_Insert):
         _Interval | None,
         Field(description="sign out after this much inactivity"),
     ] = None
-    theme: Annotated[str, Field(max_length=20)] | None = "system"
+    theme: Annotated[str, Field(max_length=20), AfterValidator(_no_nul)] | None = (
+        "system"
+    )
 
 
 class UserSettingsSelect(_Select):
@@ -629,6 +712,7 @@ class UserSettingsUpdate(_PartialUpdate):
 
     _not_null = frozenset({"user_id", "enabled_agents", "notifications"})
     _fixed = frozenset({"id"})
+    _server_set = frozenset({"sessions_allowed"})
     user_id: _Integer | None = None
     enabled_agents: list[AgentType] | None = None
     notifications: NotificationMode | None = None
@@ -638,15 +722,16 @@ class UserSettingsUpdate(_PartialUpdate):
         _Interval | None,
         Field(description="sign out after this much inactivity"),
     ] = None
-    theme: Annotated[str, Field(max_length=20)] | None = None
+    theme: Annotated[str, Field(max_length=20), AfterValidator(_no_nul)] | None = None
 
 
 class LifeCeoConversationInsert(_Insert):
-    """Fields to insert a row into `life_ceo_conversations`; server-set columns are left out."""
+    """Fields to insert a row into `life_ceo_conversations`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"id", "created_at", "updated_at"})
     user_id: _Integer
     agent_type: AgentType
-    title: Annotated[str, Field(max_length=200)] | None = None
+    title: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)] | None = None
     messages: list[ChatMessage] = []
     suggested_actions: list[str] = []
 
@@ -672,20 +757,22 @@ class LifeCeoConversationUpdate(_PartialUpdate):
 
     _not_null = frozenset({"user_id", "agent_type", "messages", "suggested_actions"})
     _fixed = frozenset({"id"})
+    _server_set = frozenset({"created_at", "updated_at"})
     user_id: _Integer | None = None
     agent_type: AgentType | None = None
-    title: Annotated[str, Field(max_length=200)] | None = None
+    title: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)] | None = None
     messages: list[ChatMessage] | None = None
     suggested_actions: list[str] | None = None
 
 
 class GroupInsert(_Insert):
-    """Fields to insert a row into `groups`; server-set columns are left out."""
+    """Fields to insert a row into `groups`; giving a server-set column is refused."""
 
-    name: Annotated[str, Field(max_length=200)]
+    _server_set = frozenset({"id", "created_at"})
+    name: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
     owner_id: _Integer | None = None
     tags: Annotated[
-        list[str] | None,
+        list[_Text] | None,
         Field(description="e.g. travel, networking, expat"),
     ] = None
     member_ids: Annotated[
@@ -727,10 +814,11 @@ class GroupUpdate(_PartialUpdate):
 
     _not_null = frozenset({"name", "settings"})
     _fixed = frozenset({"id"})
-    name: Annotated[str, Field(max_length=200)] | None = None
+    _server_set = frozenset({"created_at"})
+    name: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)] | None = None
     owner_id: _Integer | None = None
     tags: Annotated[
-        list[str] | None,
+        list[_Text] | None,
         Field(description="e.g. travel, networking, expat"),
     ] = None
     member_ids: Annotated[
@@ -743,8 +831,9 @@ class GroupUpdate(_PartialUpdate):
 
 
 class GroupMemberInsert(_Insert):
-    """Fields to insert a row into `group_members`; server-set columns are left out."""
+    """Fields to insert a row into `group_members`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"joined_at"})
     group_id: _Integer
     user_id: _Integer
     role: GroupRole = GroupRole.MEMBER
@@ -767,12 +856,14 @@ class GroupMemberUpdate(_PartialUpdate):
 
     _not_null = frozenset({"role"})
     _fixed = frozenset({"group_id", "user_id"})
+    _server_set = frozenset({"joined_at"})
     role: GroupRole | None = None
 
 
 class MemoryInsert(_Insert):
-    """Fields to insert a row into `memories`; server-set columns are left out."""
+    """Fields to insert a row into `memories`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"id", "occurred_on", "created_at", "updated_at"})
     user_id: _Integer
     type: MemoryKind = MemoryKind.NOTE
     content: Annotated[
@@ -782,6 +873,7 @@ class MemoryInsert(_Insert):
             min_length=1,
             max_length=10000,
         ),
+        AfterValidator(_no_nul),
     ]
     importance: Annotated[
         int,
@@ -824,6 +916,7 @@ class MemoryUpdate(_PartialUpdate):
 
     _not_null = frozenset({"user_id", "type", "content", "importance"})
     _fixed = frozenset({"id"})
+    _server_set = frozenset({"occurred_on", "created_at", "updated_at"})
     user_id: _Integer | None = None
     type: MemoryKind | None = None
     content: (
@@ -834,6 +927,7 @@ class MemoryUpdate(_PartialUpdate):
                 min_length=1,
                 max_length=10000,
             ),
+            AfterValidator(_no_nul),
         ]
         | None
     ) = None
@@ -855,12 +949,13 @@ class MemoryUpdate(_PartialUpdate):
 
 
 class EventInsert(_Insert):
-    """Fields to insert a row into `events`; server-set columns are left out."""
+    """Fields to insert a row into `events`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"id", "created_at"})
     organizer_id: _Integer
     group_id: _Integer | None = None
-    title: Annotated[str, Field(max_length=200)]
-    description: str | None = None
+    title: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
+    description: _Text | None = None
     starts_at: _Timestamptz
     ends_at: _Timestamptz | None = None
     reminder_before: Annotated[
@@ -912,10 +1007,11 @@ class EventUpdate(_PartialUpdate):
         {"organizer_id", "title", "starts_at", "ticket_price", "agenda"}
     )
     _fixed = frozenset({"id"})
+    _server_set = frozenset({"created_at"})
     organizer_id: _Integer | None = None
     group_id: _Integer | None = None
-    title: Annotated[str, Field(max_length=200)] | None = None
-    description: str | None = None
+    title: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)] | None = None
+    description: _Text | None = None
     starts_at: _Timestamptz | None = None
     ends_at: _Timestamptz | None = None
     reminder_before: Annotated[
@@ -938,8 +1034,9 @@ class EventUpdate(_PartialUpdate):
 
 
 class EventAttendeeInsert(_Insert):
-    """Fields to insert a row into `event_attendees`; server-set columns are left out."""
+    """Fields to insert a row into `event_attendees`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"responded_at"})
     event_id: _Integer
     user_id: _Integer
     rsvp: RsvpAnswer = RsvpAnswer.MAYBE
@@ -964,13 +1061,15 @@ class EventAttendeeUpdate(_PartialUpdate):
 
     _not_null = frozenset({"rsvp", "guests"})
     _fixed = frozenset({"event_id", "user_id"})
+    _server_set = frozenset({"responded_at"})
     rsvp: RsvpAnswer | None = None
     guests: Annotated[int, Field(ge=0, le=5), _INT] | None = None
 
 
 class TicketOrderInsert(_Insert):
-    """Fields to insert a row into `order`; server-set columns are left out."""
+    """Fields to insert a row into `order`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"id", "placed_at"})
     model_config = ConfigDict(validate_by_name=True)
 
     user_id: _Integer
@@ -986,7 +1085,11 @@ class TicketOrderInsert(_Insert):
         _INT,
     ] = 1
     total: Annotated[decimal.Decimal, Field(max_digits=10, decimal_places=2)]
-    currency: Annotated[str, Field(min_length=3, max_length=3)] = "USD"
+    currency: Annotated[
+        str,
+        Field(min_length=3, max_length=3),
+        AfterValidator(_no_nul),
+    ] = "USD"
     status: OrderStatus = OrderStatus.PENDING
     ticket_codes: list[uuid.UUID] = []
 
@@ -1016,6 +1119,7 @@ class TicketOrderUpdate(_PartialUpdate):
         {"class_", "quantity", "total", "currency", "status", "ticket_codes"}
     )
     _fixed = frozenset({"id", "user_id", "event_id"})
+    _server_set = frozenset({"placed_at"})
     model_config = ConfigDict(validate_by_name=True)
 
     class_: Annotated[
@@ -1034,24 +1138,36 @@ class TicketOrderUpdate(_PartialUpdate):
     total: Annotated[decimal.Decimal, Field(max_digits=10, decimal_places=2)] | None = (
         None
     )
-    currency: Annotated[str, Field(min_length=3, max_length=3)] | None = None
+    currency: (
+        Annotated[
+            str,
+            Field(min_length=3, max_length=3),
+            AfterValidator(_no_nul),
+        ]
+        | None
+    ) = None
     status: OrderStatus | None = None
     ticket_codes: list[uuid.UUID] | None = None
 
 
 class HousingListingInsert(_Insert):
-    """Fields to insert a row into `housing_listings`; server-set columns are left out."""
+    """Fields to insert a row into `housing_listings`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"id", "available_from", "created_at", "updated_at"})
     host_id: _Integer
-    title: Annotated[str, Field(max_length=200)]
-    description: str | None = None
+    title: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
+    description: _Text | None = None
     status: ListingStatus = ListingStatus.DRAFT
     monthly_rent: Annotated[
         decimal.Decimal,
         Field(max_digits=10, decimal_places=2),
         _Rules("Rent must be between 0 and 1,000,000", ge=0, le=1000000),
     ]
-    currency: Annotated[str, Field(min_length=3, max_length=3)] = "USD"
+    currency: Annotated[
+        str,
+        Field(min_length=3, max_length=3),
+        AfterValidator(_no_nul),
+    ] = "USD"
     bedrooms: Annotated[int, Field(ge=0, le=20), _INT] = 1
     bathrooms: (
         Annotated[decimal.Decimal, Field(max_digits=3, decimal_places=1)] | None
@@ -1105,9 +1221,10 @@ class HousingListingUpdate(_PartialUpdate):
         {"host_id", "title", "status", "monthly_rent", "currency", "bedrooms", "select"}
     )
     _fixed = frozenset({"id"})
+    _server_set = frozenset({"available_from", "created_at", "updated_at"})
     host_id: _Integer | None = None
-    title: Annotated[str, Field(max_length=200)] | None = None
-    description: str | None = None
+    title: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)] | None = None
+    description: _Text | None = None
     status: ListingStatus | None = None
     monthly_rent: (
         Annotated[
@@ -1117,7 +1234,14 @@ class HousingListingUpdate(_PartialUpdate):
         ]
         | None
     ) = None
-    currency: Annotated[str, Field(min_length=3, max_length=3)] | None = None
+    currency: (
+        Annotated[
+            str,
+            Field(min_length=3, max_length=3),
+            AfterValidator(_no_nul),
+        ]
+        | None
+    ) = None
     bedrooms: Annotated[int, Field(ge=0, le=20), _INT] | None = None
     bathrooms: (
         Annotated[decimal.Decimal, Field(max_digits=3, decimal_places=1)] | None
@@ -1137,8 +1261,9 @@ class HousingListingUpdate(_PartialUpdate):
 
 
 class HousingApplicationInsert(_Insert):
-    """Fields to insert a row into `housing_applications`; server-set columns are left out."""
+    """Fields to insert a row into `housing_applications`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"id", "created_at"})
     model_config = ConfigDict(validate_by_name=True)
 
     listing_id: _Integer
@@ -1149,6 +1274,7 @@ class HousingApplicationInsert(_Insert):
         Annotated[
             str,
             _Rules("Keep your message under 2000 characters", max_length=2000),
+            AfterValidator(_no_nul),
         ]
         | None
     ) = None
@@ -1208,6 +1334,7 @@ class HousingApplicationUpdate(_PartialUpdate):
         {"listing_id", "applicant_id", "status", "from_", "household_size"}
     )
     _fixed = frozenset({"id"})
+    _server_set = frozenset({"created_at"})
     model_config = ConfigDict(validate_by_name=True)
 
     listing_id: _Integer | None = None
@@ -1218,6 +1345,7 @@ class HousingApplicationUpdate(_PartialUpdate):
         Annotated[
             str,
             _Rules("Keep your message under 2000 characters", max_length=2000),
+            AfterValidator(_no_nul),
         ]
         | None
     ) = None
@@ -1245,8 +1373,9 @@ class HousingApplicationUpdate(_PartialUpdate):
 
 
 class PostInsert(_Insert):
-    """Fields to insert a row into `posts`; server-set columns are left out."""
+    """Fields to insert a row into `posts`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"id", "created_at", "updated_at"})
     author_id: _Integer
     group_id: _Integer | None = None
     content: Annotated[
@@ -1256,9 +1385,10 @@ class PostInsert(_Insert):
             min_length=1,
             max_length=5000,
         ),
+        AfterValidator(_no_nul),
     ]
     visibility: PostVisibility = PostVisibility.PUBLIC
-    hashtags: list[str] = []
+    hashtags: list[_Text] = []
     view_count: _Bigint = 0
     reaction_counts: dict[str, int] = {}
 
@@ -1295,6 +1425,7 @@ class PostUpdate(_PartialUpdate):
         },
     )
     _fixed = frozenset({"id"})
+    _server_set = frozenset({"created_at", "updated_at"})
     author_id: _Integer | None = None
     group_id: _Integer | None = None
     content: (
@@ -1305,22 +1436,24 @@ class PostUpdate(_PartialUpdate):
                 min_length=1,
                 max_length=5000,
             ),
+            AfterValidator(_no_nul),
         ]
         | None
     ) = None
     visibility: PostVisibility | None = None
-    hashtags: list[str] | None = None
+    hashtags: list[_Text] | None = None
     view_count: _Bigint | None = None
     reaction_counts: dict[str, int] | None = None
 
 
 class CommentInsert(_Insert):
-    """Fields to insert a row into `comments`; server-set columns are left out."""
+    """Fields to insert a row into `comments`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"id", "created_at"})
     post_id: _Integer
     author_id: _Integer = 1
     parent_id: _Integer | None = None
-    body: Annotated[str, Field(min_length=1, max_length=2000)]
+    body: Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_no_nul)]
 
 
 class CommentSelect(_Select):
@@ -1342,25 +1475,38 @@ class CommentUpdate(_PartialUpdate):
 
     _not_null = frozenset({"post_id", "author_id", "body"})
     _fixed = frozenset({"id"})
+    _server_set = frozenset({"created_at"})
     post_id: _Integer | None = None
     author_id: _Integer | None = None
     parent_id: _Integer | None = None
-    body: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+    body: (
+        Annotated[
+            str,
+            Field(min_length=1, max_length=2000),
+            AfterValidator(_no_nul),
+        ]
+        | None
+    ) = None
 
 
 class TagInsert(_Insert):
-    """Fields to insert a row into `tags`; server-set columns are left out."""
+    """Fields to insert a row into `tags`; giving a server-set column is refused."""
 
-    name: Annotated[str, Field(max_length=50)]
+    _server_set = frozenset({"id"})
+    name: Annotated[str, Field(max_length=50), AfterValidator(_no_nul)]
     group: Annotated[
-        Annotated[str, Field(max_length=50)] | None,
+        Annotated[str, Field(max_length=50), AfterValidator(_no_nul)] | None,
         Field(description="tag category, e.g. 'wellbeing'"),
     ] = None
     order: Annotated[
         _Smallint,
         Field(description="display position within its group"),
     ] = 0
-    color: Annotated[str, Field(min_length=7, max_length=7)] = "#64748b"
+    color: Annotated[
+        str,
+        Field(min_length=7, max_length=7),
+        AfterValidator(_no_nul),
+    ] = "#64748b"
 
 
 class TagSelect(_Select):
@@ -1381,20 +1527,27 @@ class TagUpdate(_PartialUpdate):
 
     _not_null = frozenset({"name", "order", "color"})
     _fixed = frozenset({"id"})
-    name: Annotated[str, Field(max_length=50)] | None = None
+    name: Annotated[str, Field(max_length=50), AfterValidator(_no_nul)] | None = None
     group: Annotated[
-        Annotated[str, Field(max_length=50)] | None,
+        Annotated[str, Field(max_length=50), AfterValidator(_no_nul)] | None,
         Field(description="tag category, e.g. 'wellbeing'"),
     ] = None
     order: Annotated[
         _Smallint | None,
         Field(description="display position within its group"),
     ] = None
-    color: Annotated[str, Field(min_length=7, max_length=7)] | None = None
+    color: (
+        Annotated[
+            str,
+            Field(min_length=7, max_length=7),
+            AfterValidator(_no_nul),
+        ]
+        | None
+    ) = None
 
 
 class PostTagInsert(_Insert):
-    """Fields to insert a row into `post_tags`; server-set columns are left out."""
+    """Fields to insert a row into `post_tags`; giving a server-set column is refused."""
 
     post_id: _Integer
     tag_id: _Integer
@@ -1417,8 +1570,9 @@ class PostTagUpdate(_PartialUpdate):
 
 
 class FollowInsert(_Insert):
-    """Fields to insert a row into `follows`; server-set columns are left out."""
+    """Fields to insert a row into `follows`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"created_at"})
     follower_id: _Integer
     followee_id: _Integer
 
@@ -1438,11 +1592,13 @@ class FollowUpdate(_PartialUpdate):
     """
 
     _fixed = frozenset({"follower_id", "followee_id"})
+    _server_set = frozenset({"created_at"})
 
 
 class NotificationInsert(_Insert):
-    """Fields to insert a row into `notifications`; server-set columns are left out."""
+    """Fields to insert a row into `notifications`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"id", "created_at"})
     user_id: _Integer
     actor_id: _Integer | None = None
     type: NotificationType
@@ -1470,6 +1626,7 @@ class NotificationUpdate(_PartialUpdate):
 
     _not_null = frozenset({"user_id", "type", "payload"})
     _fixed = frozenset({"id"})
+    _server_set = frozenset({"created_at"})
     user_id: _Integer | None = None
     actor_id: _Integer | None = None
     type: NotificationType | None = None
@@ -1478,14 +1635,15 @@ class NotificationUpdate(_PartialUpdate):
 
 
 class AuditLogInsert(_Insert):
-    """Fields to insert a row into `audit_log`; server-set columns are left out."""
+    """Fields to insert a row into `audit_log`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"id", "at"})
     model_config = ConfigDict(validate_by_name=True)
 
     actor_public_id: uuid.UUID | None = None
-    action: str
-    table_name: Annotated[str, Field(max_length=63)]
-    row_pk: str | None = None
+    action: Annotated[str, AfterValidator(_no_nul)]
+    table_name: Annotated[str, Field(max_length=63), AfterValidator(_no_nul)]
+    row_pk: _Text | None = None
     metadata_: Annotated[
         JsonValue | None,
         Field(validation_alias="metadata", serialization_alias="metadata"),
@@ -1503,6 +1661,7 @@ class AuditLogInsert(_Insert):
             str,
             Field(max_length=36),
             _Rules("request_id must be a UUID", format="uuid"),
+            AfterValidator(_no_nul),
         ]
         | None
     ) = None
@@ -1540,12 +1699,15 @@ class AuditLogUpdate(_PartialUpdate):
 
     _not_null = frozenset({"action", "table_name"})
     _fixed = frozenset({"id"})
+    _server_set = frozenset({"at"})
     model_config = ConfigDict(validate_by_name=True)
 
     actor_public_id: uuid.UUID | None = None
-    action: str | None = None
-    table_name: Annotated[str, Field(max_length=63)] | None = None
-    row_pk: str | None = None
+    action: Annotated[str, AfterValidator(_no_nul)] | None = None
+    table_name: Annotated[str, Field(max_length=63), AfterValidator(_no_nul)] | None = (
+        None
+    )
+    row_pk: _Text | None = None
     metadata_: Annotated[
         JsonValue | None,
         Field(validation_alias="metadata", serialization_alias="metadata"),
@@ -1563,6 +1725,7 @@ class AuditLogUpdate(_PartialUpdate):
             str,
             Field(max_length=36),
             _Rules("request_id must be a UUID", format="uuid"),
+            AfterValidator(_no_nul),
         ]
         | None
     ) = None

@@ -121,6 +121,7 @@ class ModelsModule(Module):
     uses_array_type: bool
     uses_enum_values: bool
     uses_aware_datetime: bool
+    uses_interval_type: bool
     uses_scaleless_numeric: bool
     models: tuple[ModelClass, ...]
     now_functions: tuple[NowFunction, ...] = ()
@@ -132,8 +133,9 @@ class ModelsModule(Module):
     uses_ddl_text: bool = False
     class_aliases: tuple[Field, ...] = ()
     """`_Box = Box`, for relation annotations inside a class whose own attribute is named `Box`."""
+    uses_interval_array: bool = False
     checked_reads: tuple[Code, ...] = ()
-    """`_reads_checked(Memory, "context")`: the models whose typed JSON columns are checked on load."""
+    """`_reads_checked(Memory, "context")`: the models whose typed JSON and interval columns are checked on load."""
 
 
 # schemas.py -----------------------------------------------------------------------------------
@@ -151,6 +153,9 @@ class SchemaClass:
     fixed: tuple[Code, ...] = ()
     """Update schemas: the keys of the columns an update may not change (primary key, `immutable`)."""
     fixed_set: Code = Code("{}")
+    server_set: tuple[Code, ...] = ()
+    """The keys of server-set columns (numbered, generated, `default: now`, ...): refused when given."""
+    server_set_set: Code = Code("{}")
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,13 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     "sql_type": (("typing", "Any"), ("sqlalchemy.types", "UserDefinedType")),
     "aware": (("datetime", ""), (SQLALCHEMY, "DateTime"), ("sqlalchemy.engine", "Dialect"),
               ("sqlalchemy.types", "TypeDecorator")),
+    # `_IntervalOf`: read from PostgreSQL's text of the interval, months refused
+    "interval": (*_TYPE_DECORATOR, ("datetime", ""), ("decimal", ""), ("re", ""), (SQLALCHEMY, "Interval"),
+                 (SQLALCHEMY, "ColumnElement"), (PYDANTIC, "ValidationError"), ("pydantic_core", "PydanticCustomError"),
+                 ("pydantic_core", "InitErrorDetails"), ("sqlalchemy.sql.functions", "FunctionElement"), ("sqlalchemy.sql.compiler", "SQLCompiler"),
+                 ("sqlalchemy.ext.compiler", "compiles")),
+    # `_located` keeps the errors that are not Pydantic's own
+    "located": (("typing", "get_args"), ("pydantic_core", "core_schema"), ("pydantic_core", "PydanticCustomError")),
 }
 
 
@@ -113,13 +120,14 @@ class _Models:
         self.uses_array_type = False
         self.uses_enum_values = False
         self.uses_aware_datetime = False
+        self.uses_interval_type = self.uses_interval_array = False  # `_IntervalOf`, `_IntervalArrayOf`
         self.uses_scaleless_numeric = False
         self.now_kinds: set[str] = set()
         self.column_types: dict[str, ir.Field] = {}
         self.uses_array_defaults = False
         self.uses_next_number = False
         self.uses_sql_type = False  # timestamp, time: `default: now` / `on_update: now` columns
-        self.json_attrs: dict[str, list[str]] = {}  # model class -> its JSON columns' attributes
+        self.checked_attrs: dict[str, list[str]] = {}  # model class -> its typed JSON and interval attributes
 
     def module(self) -> ir.ModelsModule:
         imports = self.imports
@@ -135,7 +143,9 @@ class _Models:
             "typed": self.uses_json_type or self.uses_array_type, "array": self.uses_array_type,
             "json": self.uses_json_type, "enum": self.uses_enum_values, "numeric": self.uses_scaleless_numeric,
             "sql_type": self.uses_sql_type, "aware": self.uses_aware_datetime,
-            "ddl_text": any(model.table_events for model in models), "checked_reads": bool(self.json_attrs),
+            "ddl_text": any(model.table_events for model in models), "checked_reads": bool(self.checked_attrs),
+            "interval": self.uses_interval_type,
+            "located": self.uses_json_type or self.uses_array_type or self.uses_interval_type,
         }
         _import_helpers(imports, flags)
         now_functions = tuple(now_function(self.imports, kind) for kind in ("timestamp", "time") if kind in self.now_kinds)
@@ -150,6 +160,8 @@ class _Models:
             uses_array_type=self.uses_array_type,
             uses_enum_values=self.uses_enum_values,
             uses_aware_datetime=self.uses_aware_datetime,
+            uses_interval_type=self.uses_interval_type,
+            uses_interval_array=self.uses_interval_array,
             uses_scaleless_numeric=self.uses_scaleless_numeric,
             models=models,
             now_functions=now_functions,
@@ -160,7 +172,7 @@ class _Models:
             class_aliases=tuple(ir.Field(Code(alias), Code(""), Code(name))
                                 for name, alias in sorted(self.class_aliases.items())),
             checked_reads=tuple(Code(call("_reads_checked", model, *(literal(a) for a in attrs)))
-                                for model, attrs in self.json_attrs.items()),
+                                for model, attrs in self.checked_attrs.items()),
         )
 
     # -- column types --------------------------------------------------------------------------
@@ -201,7 +213,10 @@ class _Models:
             self.uses_array_type = True
             item_type = self.type_instance(self.sql_type(table, column, item=True))
             adapter = self.adapter(f"list[{self.types.column_py_type(column)}]")
-            return call("_ArrayOf", item_type, adapter, where)
+            self.uses_interval_array = self.uses_interval_array or kind == "interval"
+            if kind == "interval" and not core:  # loading a row holding months raises, naming the row
+                self.checked_attrs.setdefault(table.class_name, []).append(column.attr)
+            return call("_IntervalArrayOf" if kind == "interval" else "_ArrayOf", item_type, adapter, where)
 
         def sa(name: str) -> str:
             return self.imports.name(SQLALCHEMY, name)
@@ -218,6 +233,11 @@ class _Models:
             return f"{base}().with_variant({sa('Integer')}(), {literal('sqlite')})"
         if kind == "real":
             return f"{sa('REAL')}[float]()"  # `REAL` alone is `REAL[Unknown]` to pyright: its Python type is open
+        if kind == "interval":
+            self.uses_interval_type = True
+            if not item and not core:  # loading a row holding months raises, naming the row
+                self.checked_attrs.setdefault(table.class_name, []).append(column.attr)
+            return call("_IntervalOf", where)
         if column.kind.sqlalchemy:
             return sa(column.kind.sqlalchemy)
         if kind == "numeric" and column.scale is None and not item:
@@ -250,7 +270,7 @@ class _Models:
         # json and jsonb: typed or not, values pass through one adapter-backed type
         self.uses_json_type = True
         if not item and not core:  # a Core table's rows are not loaded objects to check
-            self.json_attrs.setdefault(table.class_name, []).append(column.attr)
+            self.checked_attrs.setdefault(table.class_name, []).append(column.attr)
         adapter = self.adapter(self.types.column_py_type(column))
         self.uses_jsonb_type = self.uses_jsonb_type or kind == "jsonb"
         return call("_JSONBOf" if kind == "jsonb" else "_JSONOf", adapter, where)

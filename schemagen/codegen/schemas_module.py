@@ -30,6 +30,19 @@ _EXACT = {
     "interval": ("_INTERVAL", '_Exact("time_delta_type", bool, int, float, text=_interval)'),
 }
 
+# What the template's code for each boundary helper imports
+_HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "server_set": (("typing", "ClassVar"), ("typing", "Any"), (PYDANTIC, "model_validator"),
+                   (PYDANTIC, "ValidationError"), ("pydantic_core", "PydanticCustomError"),
+                   ("pydantic_core", "InitErrorDetails")),
+    "exact": (("typing", "Any"), (PYDANTIC, "GetCoreSchemaHandler"), ("pydantic_core", "core_schema"),
+              ("pydantic_core", "PydanticKnownError"), ("collections.abc", "Callable")),
+    "interval": (("pydantic_core", "PydanticCustomError"), ("re", ""), ("datetime", ""), ("decimal", "")),
+    "_float4": (("struct", ""), ("pydantic_core", "PydanticCustomError")),
+    "_naive_time": (("datetime", ""), ("pydantic_core", "PydanticCustomError")),
+    "_no_nul": (("pydantic_core", "PydanticCustomError"),),
+}
+
 
 def _leaves_out(secrets: list[str]) -> str:
     if not secrets:
@@ -56,6 +69,11 @@ def _set_display(name: str, items: tuple[Code, ...]) -> Code:
     if fits(8, display):
         return Code(f"\n        {display}\n    ")
     return Code("\n        {\n" + "".join(f"            {item},\n" for item in items) + "        },\n    ")
+
+
+def _keys(columns: list[Column]) -> tuple[Code, ...]:
+    """The keys a payload may name the columns by: the spec's and the attribute's."""
+    return tuple(literal(name) for name in dict.fromkeys(n for c in columns for n in (c.key, c.attr)))
 
 
 def _own_limits(column: Column) -> dict[str, Any]:
@@ -123,10 +141,14 @@ class _Schemas:
             update_fields = tuple(self.update_field(c) for c in updatable)
             aliased = any(c.attr != c.key for c in writable)
             config_insert = self.config_field(validate_by_name="True") if aliased else ()
+            # the database's (or the ORM's) to set: a payload that gives one is refused, not dropped
+            server_set = _keys([c for c in table.columns if c.server_set])
+            if server_set:
+                self.helpers.add("server_set")
             schemas.append(ir.SchemaClass(
                 Code(f"{table.class_name}Insert"), Code("_Insert"),
-                docstring(f"Fields to insert a row into `{table.name}`; server-set columns are left out.", 4),
-                config_insert + insert_fields,
+                docstring(f"Fields to insert a row into `{table.name}`; giving a server-set column is refused.", 4),
+                config_insert + insert_fields, server_set=server_set, server_set_set=_set_display("_server_set", server_set),
             ))
             schemas.append(ir.SchemaClass(
                 Code(f"{table.class_name}Select"), Code("_Select"),
@@ -139,7 +161,8 @@ class _Schemas:
             if core:  # no row identity to update by: statements with their own WHERE
                 continue
             not_null = tuple(literal(c.attr) for c in updatable if not c.nullable)
-            fixed = tuple(literal(name) for name in dict.fromkeys(n for c in fixed_columns for n in (c.key, c.attr)))
+            fixed = _keys(fixed_columns)
+            server_set_update = _keys([c for c in table.columns if c.server_set and c not in fixed_columns])
             uses_update = True
             schemas.append(ir.SchemaClass(
                 Code(f"{table.class_name}Update"), Code("_PartialUpdate"),
@@ -151,6 +174,8 @@ class _Schemas:
                 _set_display("_not_null", not_null),
                 fixed,
                 _set_display("_fixed", fixed),
+                server_set_update,
+                _set_display("_server_set", server_set_update),
             ))
         nested = self.nested_schemas()
         schemas.extend(nested)
@@ -181,23 +206,12 @@ class _Schemas:
         if self.uses_url:
             imports.name(PYDANTIC, "AnyUrl")
             imports.name(PYDANTIC, "TypeAdapter")
-        if "exact" in self.helpers:
-            imports.name("typing", "Any")
-            imports.name(PYDANTIC, "GetCoreSchemaHandler")
-            imports.name("pydantic_core", "core_schema")
-            imports.name("pydantic_core", "PydanticKnownError")
-            imports.name("collections.abc", "Callable")
-        if "interval" in self.helpers:
-            imports.name("pydantic_core", "PydanticCustomError")
-            imports.module("re")
-            imports.module("datetime")
-            imports.module("decimal")
-        if "_float4" in self.helpers:
-            imports.module("struct")
-        if self.helpers & {"_float4", "_naive_time"}:
-            imports.name("pydantic_core", "PydanticCustomError")
-        if "_naive_time" in self.helpers:
-            imports.module("datetime")
+        for helper in sorted(self.helpers):
+            for module_name, name in _HELPER_IMPORTS.get(helper, ()):
+                if name:
+                    imports.name(module_name, name)
+                else:
+                    imports.module(module_name)
         if nested:
             imports.name("sqlalchemy", "inspect")
             imports.name("sqlalchemy.exc", "InvalidRequestError")
@@ -308,7 +322,9 @@ class _Schemas:
         return array
 
     def after_checks(self, column: Column) -> list[str]:
-        check = {"real": "_float4", "time": "_naive_time"}.get(column.type)
+        # a pass-through text type (citext, ...) refuses NUL as PostgreSQL's own text types do
+        text_like = column.type in ("varchar", "char", "text") or (column.type == "sql" and column.python_type == "str")
+        check = "_no_nul" if text_like else {"real": "_float4", "time": "_naive_time"}.get(column.type)
         if check is None:
             return []
         self.helpers.add(check)

@@ -49,9 +49,9 @@ def update_cell(column: Column) -> str:
     if column.immutable:
         return "refused (immutable)"
     if column.generated is not None:
-        return "computed by the database"
+        return "refused (computed)"
     if column.server_set:
-        return "set by the database (now)" if column.on_update_now else "left out (server-set)"
+        return "refused (set to now)" if column.on_update_now else "refused (server-set)"
     return "optional; null clears it" if column.nullable else "optional; null refused"
 
 

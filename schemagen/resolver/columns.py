@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from schemagen import names
@@ -286,11 +285,6 @@ def _rules(ctx: Context, column: ResolvedColumn) -> None:
     for name in ("ge", "gt", "le", "lt"):
         if getattr(rules, name) is not None and kind not in NUMBERS:
             ctx.fail((*path, name), f"`{name}` applies to number columns, not `{kind}`")
-    if rules.pattern is not None:
-        try:
-            re.compile(rules.pattern)
-        except re.error as exc:
-            ctx.fail((*path, "pattern"), f"`pattern` is not a valid regular expression: {exc}")
     if (rules.min_length is not None and rules.max_length is not None and rules.min_length > rules.max_length):
         ctx.fail((*path, "min_length"), "`min_length` is larger than `max_length`")
     if rules.message is not None and all(getattr(rules, n) is None for n in (*_RULES, "format")):

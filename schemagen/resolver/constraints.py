@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from schemagen import names
 from schemagen.errors import SpecPath, did_you_mean, one_of
 from schemagen.resolver.context import Context, ResolvedTable, kind_of
@@ -46,10 +48,9 @@ def table_rules(ctx: Context) -> None:
                          "`index: true` and by this index", "keep one of them")
         for index, pattern_column in enumerate(table.columns.values()):
             rules = pattern_column.spec.rules
-            if rules is not None and rules.pattern is not None and not _rust_regex_ok(rules.pattern):
-                ctx.fail((*pattern_column.path, "validate", "pattern"), "`pattern` uses a feature Pydantic's "
-                         "regular expressions do not have (look-around or back-references)",
-                         "rewrite it without `(?=`, `(?!`, `(?<=`, `(?<!` or `\\1`")
+            unread = _rust_regex_problem(rules.pattern) if rules is not None and rules.pattern is not None else None
+            if unread is not None:
+                ctx.fail((*pattern_column.path, "validate", "pattern"), *unread)
         keys = set(table.columns)
         key_names = [((*path, "primary_key_name"), spec.primary_key_name)]
         for keyed in table.columns.values():
@@ -174,12 +175,27 @@ def _known_columns(ctx: Context, table: ResolvedTable, keys: list[str], path: Sp
             ctx.fail((*path, index), f"{what} of table `{table.name}` lists the column `{key}` twice")
 
 
-def _rust_regex_ok(pattern: str) -> bool:
-    """Pydantic checks `pattern` with Rust's regex engine, which lacks look-around and back-references."""
+def _rust_regex_problem(pattern: str) -> tuple[str, str] | None:
+    """Why Pydantic cannot check `pattern`, with a hint; None when it can.
+
+    Pydantic reads it with Rust's regex engine, the one that runs: Python's `re` would refuse what it
+    takes (`\\p{Greek}`) and take what it refuses (`{,2}`), and warn on POSIX classes (`[[:alpha:]]`).
+    """
     from pydantic_core import SchemaError, SchemaValidator, core_schema
 
     try:
         SchemaValidator(core_schema.str_schema(pattern=pattern))
-    except SchemaError:
-        return False
-    return True
+    except SchemaError as error:
+        said = str(error).rsplit("error: ", 1)[-1].strip()
+    else:
+        return None
+    if said.startswith(("look-around", "backreferences")) or re.search(r"\\(?:[1-9]|k<)", pattern):
+        return ("`pattern` uses a feature Pydantic's regular expressions do not have (look-around or "
+                "back-references)", "rewrite it without `(?=`, `(?!`, `(?<=`, `(?<!`, `\\1` or `\\k<name>`")
+    if re.search(r"(?<!\\)\{,", pattern):
+        # Python's re reads `{,n}` as "0 to n"; Rust's regex refuses it and PostgreSQL reads it otherwise
+        return ("`pattern` uses `{,n}`, which only Python's `re` reads as \"at most n\": Pydantic's regular "
+                "expressions (Rust's regex) refuse it and PostgreSQL reads it differently",
+                "write the lower bound: `{0,n}`")
+    return (f"`pattern` is not a valid regular expression: {said}",
+            "Pydantic reads `pattern` with Rust's regex syntax (no look-around or back-references)")

@@ -18,9 +18,10 @@ _COMPARISONS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
 
 # Pydantic reads `pattern` with Rust's regex engine, PostgreSQL's `~` with its own (ARE). Both search
 # anywhere in the text; they agree on literals, classes, anchors, groups, alternation, quantifiers and
-# \d \w \s. They differ on \b (a backspace to PostgreSQL), \p{..}, \z, \A and inline flags `(?i)`:
+# \d \w \s. They differ on \b (a backspace to PostgreSQL), \p{..}, \z, \A, inline flags `(?i)` and
+# POSIX classes (`[[:alpha:]]`: ASCII letters to Rust, the locale's letters, `é` too, to PostgreSQL):
 # a pattern using anything outside the shared part is left to the schemas.
-_PORTABLE_PATTERN = re.compile(r"(?:[^\\(]|\\[dDwWsS.\\^$|?*+()\[\]{}/-]|\((?!\?))*")
+_PORTABLE_PATTERN = re.compile(r"(?:[^\\(\[]|\[(?!\[?:)|\\[dDwWsS.\\^$|?*+()\[\]{}/-]|\((?!\?))*")
 
 
 def rule_checks(table: str, column: ResolvedColumn, dialect: str, default_on: bool) -> list[catalog.Check]:
@@ -49,7 +50,8 @@ def rule_checks(table: str, column: ResolvedColumn, dialect: str, default_on: bo
                 written = f"CAST({bound!r} AS REAL)" if kind_of(column.spec) == "real" else repr(bound)
                 checks.append((rule, f"{quoted} {op} {written}", None))
         if rules.pattern is not None and dialect == "postgresql" and _PORTABLE_PATTERN.fullmatch(rules.pattern):
-            checks.append(("pattern", f"{quoted} ~ '" + rules.pattern.replace("'", "''") + "'", "postgresql"))
+            regex = _as_postgresql(rules.pattern)
+            checks.append(("pattern", f"{quoted} ~ '" + regex.replace("'", "''") + "'", "postgresql"))
     made = []
     for rule, sql, only_on in checks:
         # the name carries the bound, not the database's spelling of the rule: both variants of an
@@ -60,10 +62,40 @@ def rule_checks(table: str, column: ResolvedColumn, dialect: str, default_on: bo
     return made
 
 
+def _as_postgresql(pattern: str) -> str:
+    """The pattern as PostgreSQL's `~` must read it to mean what Rust's regex (Pydantic) means.
+
+    Rust's `.` is anything but a newline, PostgreSQL's anything at all: outside a bracket it is
+    written `[^\\n]`. The name hashes this form, so a CHECK an earlier version wrote with the bare
+    `.` has another name and `schemagen migrate` replaces it.
+    """
+    out: list[str] = []
+    index, in_class, class_start = 0, False, 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            out.append(pattern[index:index + 2])
+            index += 2
+            continue
+        if in_class:
+            # a `]` right after `[` or `[^` is a literal one
+            in_class = not (char == "]" and index > class_start)
+        elif char == "[":
+            in_class = True
+            class_start = index + 2 if pattern[index + 1:index + 2] == "^" else index + 1
+        elif char == ".":
+            char = "[^\\n]"
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
 def _bound_word(rule: str, rules: object) -> str:
     """The rule's bound in the name (`age_ge_18`, `latitude_ge_neg90`, `score_le_0_5`); a short hash
     for a pattern or a bound written with an exponent."""
     written = str(getattr(rules, rule))
+    if rule == "pattern":
+        written = _as_postgresql(written)  # the same for a pattern without `.`: its name is unchanged
     word = written.replace("-", "neg").replace(".", "_")
     plain = word.replace("_", "").isalnum() and "e" not in written.lower() and rule != "pattern"
     return word if plain else hashlib.sha256(written.encode()).hexdigest()[:8]

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -60,16 +61,51 @@ class _Exact:
         return value
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL's text types cannot hold the NUL character (its flush fails); SQLite's would keep it
+    if "\x00" in value:
+        raise PydanticCustomError(
+            "string_nul",
+            "String should not contain the NUL character (\\x00): PostgreSQL's text cannot hold it",
+        )
+    return value
+
+
 _INT = _Exact("int_type", bool)
 
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647), _INT]
 _Smallint = Annotated[int, Field(ge=-32768, le=32767), _INT]
+_Text = Annotated[str, AfterValidator(_no_nul)]
 
 
 class _Insert(BaseModel):
     """Base of the Insert schemas; each is built when it is first used, not at import."""
 
     model_config = ConfigDict(defer_build=True)
+    _server_set: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_server_set(cls, data: Any) -> Any:
+        errors = _server_set_errors(cls._server_set, data)
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return data
+
+
+def _server_set_errors(keys: frozenset[str], data: Any) -> list[InitErrorDetails]:
+    """An error located at each server-set column the payload gives: refused, never dropped."""
+    if not isinstance(data, dict):
+        return []
+    given = (
+        "{field} is set by the database (or the ORM), not by a payload; leave it out"
+    )
+    found: list[InitErrorDetails] = []
+    for key in sorted(keys):
+        if key in data:
+            error = PydanticCustomError("server_set_field", given, {"field": key})
+            found.append({"type": error, "loc": (key,), "input": data[key]})
+    return found
 
 
 class _Select(BaseModel):
@@ -110,6 +146,7 @@ class _PartialUpdate(BaseModel):
     model_config = ConfigDict(defer_build=True)
     _not_null: ClassVar[frozenset[str]] = frozenset()
     _fixed: ClassVar[frozenset[str]] = frozenset()
+    _server_set: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="wrap")
     @classmethod
@@ -120,7 +157,7 @@ class _PartialUpdate(BaseModel):
     ) -> Self:
         if not isinstance(data, dict):
             return handler(data)
-        errors: list[InitErrorDetails] = []
+        errors = _server_set_errors(cls._server_set, data)
         fixed = "{field} cannot be changed once the row is inserted"
         for key in sorted(cls._fixed):
             if key in data:
@@ -175,10 +212,10 @@ class _PartialUpdate(BaseModel):
 
 
 class TenantInsert(_Insert):
-    """Fields to insert a row into `tenants`; server-set columns are left out."""
+    """Fields to insert a row into `tenants`; giving a server-set column is refused."""
 
     id: _Integer
-    name: str
+    name: _Text
 
 
 class TenantSelect(_Select):
@@ -196,15 +233,15 @@ class TenantUpdate(_PartialUpdate):
 
     _not_null = frozenset({"name"})
     _fixed = frozenset({"id"})
-    name: str | None = None
+    name: _Text | None = None
 
 
 class OrderInsert(_Insert):
-    """Fields to insert a row into `orders`; server-set columns are left out."""
+    """Fields to insert a row into `orders`; giving a server-set column is refused."""
 
     tenant_id: _Integer
     id: _Integer
-    number: Annotated[str, Field(max_length=20)]
+    number: Annotated[str, Field(max_length=20), AfterValidator(_no_nul)]
 
 
 class OrderSelect(_Select):
@@ -223,16 +260,16 @@ class OrderUpdate(_PartialUpdate):
 
     _not_null = frozenset({"number"})
     _fixed = frozenset({"tenant_id", "id"})
-    number: Annotated[str, Field(max_length=20)] | None = None
+    number: Annotated[str, Field(max_length=20), AfterValidator(_no_nul)] | None = None
 
 
 class OrderItemInsert(_Insert):
-    """Fields to insert a row into `order_items`; server-set columns are left out."""
+    """Fields to insert a row into `order_items`; giving a server-set column is refused."""
 
     tenant_id: _Integer
     order_id: _Integer
     line: _Smallint
-    product: str
+    product: _Text
 
 
 class OrderItemSelect(_Select):
@@ -252,14 +289,15 @@ class OrderItemUpdate(_PartialUpdate):
 
     _not_null = frozenset({"product"})
     _fixed = frozenset({"tenant_id", "order_id", "line"})
-    product: str | None = None
+    product: _Text | None = None
 
 
 class InvoiceInsert(_Insert):
-    """Fields to insert a row into `invoices`; server-set columns are left out."""
+    """Fields to insert a row into `invoices`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"id"})
     tenant_id: _Integer
-    order_number: Annotated[str, Field(max_length=20)]
+    order_number: Annotated[str, Field(max_length=20), AfterValidator(_no_nul)]
 
 
 class InvoiceSelect(_Select):
@@ -279,12 +317,15 @@ class InvoiceUpdate(_PartialUpdate):
     _not_null = frozenset({"tenant_id", "order_number"})
     _fixed = frozenset({"id"})
     tenant_id: _Integer | None = None
-    order_number: Annotated[str, Field(max_length=20)] | None = None
+    order_number: (
+        Annotated[str, Field(max_length=20), AfterValidator(_no_nul)] | None
+    ) = None
 
 
 class TransferInsert(_Insert):
-    """Fields to insert a row into `transfers`; server-set columns are left out."""
+    """Fields to insert a row into `transfers`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"id"})
     tenant_id: _Integer
     from_order: _Integer
     to_order: _Integer | None = None
@@ -316,7 +357,7 @@ class TransferUpdate(_PartialUpdate):
 
 
 class TransferGroupInsert(_Insert):
-    """Fields to insert a row into `transfer_groups`; server-set columns are left out."""
+    """Fields to insert a row into `transfer_groups`; giving a server-set column is refused."""
 
     id: _Integer
     tenant_id: _Integer

@@ -4,11 +4,11 @@
 import datetime
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import sqlalchemy.dialects.postgresql
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from pydantic_core import SchemaValidator
+from pydantic_core import PydanticCustomError, SchemaValidator, core_schema
 from sqlalchemy import (
     CheckConstraint,
     Column,
@@ -46,14 +46,21 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     """The same errors, titled with the column (`2 validation errors for memories.context`)."""
     details: list[Any] = []
     for e in error.errors(include_url=False):
+        kind: Any = e["type"]
+        # an error of our own (an interval's months) is kept with its message
+        if kind not in _ERROR_TYPES:
+            kind = PydanticCustomError(kind, "{message}", {"message": e["msg"]})
         detail = {
-            "type": e["type"],
+            "type": kind,
             "loc": e["loc"],
             "input": e["input"],
             "ctx": e.get("ctx", {}),
         }
         details.append(detail)
     return ValidationError.from_exception_data(column, details)
+
+
+_ERROR_TYPES = frozenset(get_args(core_schema.ErrorType))
 
 
 _BOUNDS = ("ge", "gt", "le", "lt", "multiple_of", "pattern")
@@ -184,8 +191,17 @@ class _JSONOf(TypeDecorator[_T]):
         return self.impl_instance.coerce_compared_value(op, value)
 
 
+class _JSONBOf(_JSONOf[_T]):
+    """`_JSONOf` stored as `jsonb` on PostgreSQL, with its operators (`has_key`, `contains`)."""
+
+    impl = JSONB
+    cache_ok = True
+
+
 class _Unreadable:
-    """A typed JSON value stored with the wrong JSON type: using it raises its validation error."""
+    """A value stored in a form its column cannot read (typed JSON of the wrong JSON type, an
+    interval of months): using it raises its validation error.
+    """
 
     __slots__ = ("error",)
 
@@ -200,13 +216,6 @@ class _Unreadable:
 
     def __repr__(self) -> str:
         return f"<unreadable {self.error.title}>"
-
-
-class _JSONBOf(_JSONOf[_T]):
-    """`_JSONOf` stored as `jsonb` on PostgreSQL, with its operators (`has_key`, `contains`)."""
-
-    impl = JSONB
-    cache_ok = True
 
 
 class _Now(FunctionElement[datetime.datetime]):
@@ -283,7 +292,7 @@ class Token(Base):
     |--------------|---------------------------|--------------------------|-------------|
     | `token`      | required                  | optional; null refused   | never null  |
     | `user_id`    | optional, default null    | optional; null clears it | may be null |
-    | `expires_at` | set by the database (now) | left out (server-set)    | never null  |
+    | `expires_at` | set by the database (now) | refused (server-set)     | never null  |
     """
 
     __tablename__ = "tokens"

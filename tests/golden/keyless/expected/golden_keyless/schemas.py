@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -63,15 +64,50 @@ class _Exact:
         return value
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL's text types cannot hold the NUL character (its flush fails); SQLite's would keep it
+    if "\x00" in value:
+        raise PydanticCustomError(
+            "string_nul",
+            "String should not contain the NUL character (\\x00): PostgreSQL's text cannot hold it",
+        )
+    return value
+
+
 _INT = _Exact("int_type", bool)
 
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647), _INT]
+_Text = Annotated[str, AfterValidator(_no_nul)]
 
 
 class _Insert(BaseModel):
     """Base of the Insert schemas; each is built when it is first used, not at import."""
 
     model_config = ConfigDict(defer_build=True)
+    _server_set: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_server_set(cls, data: Any) -> Any:
+        errors = _server_set_errors(cls._server_set, data)
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return data
+
+
+def _server_set_errors(keys: frozenset[str], data: Any) -> list[InitErrorDetails]:
+    """An error located at each server-set column the payload gives: refused, never dropped."""
+    if not isinstance(data, dict):
+        return []
+    given = (
+        "{field} is set by the database (or the ORM), not by a payload; leave it out"
+    )
+    found: list[InitErrorDetails] = []
+    for key in sorted(keys):
+        if key in data:
+            error = PydanticCustomError("server_set_field", given, {"field": key})
+            found.append({"type": error, "loc": (key,), "input": data[key]})
+    return found
 
 
 class _Select(BaseModel):
@@ -112,6 +148,7 @@ class _PartialUpdate(BaseModel):
     model_config = ConfigDict(defer_build=True)
     _not_null: ClassVar[frozenset[str]] = frozenset()
     _fixed: ClassVar[frozenset[str]] = frozenset()
+    _server_set: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="wrap")
     @classmethod
@@ -122,7 +159,7 @@ class _PartialUpdate(BaseModel):
     ) -> Self:
         if not isinstance(data, dict):
             return handler(data)
-        errors: list[InitErrorDetails] = []
+        errors = _server_set_errors(cls._server_set, data)
         fixed = "{field} cannot be changed once the row is inserted"
         for key in sorted(cls._fixed):
             if key in data:
@@ -177,9 +214,10 @@ class _PartialUpdate(BaseModel):
 
 
 class TokenInsert(_Insert):
-    """Fields to insert a row into `tokens`; server-set columns are left out."""
+    """Fields to insert a row into `tokens`; giving a server-set column is refused."""
 
-    token: Annotated[str, Field(max_length=64)]
+    _server_set = frozenset({"expires_at"})
+    token: Annotated[str, Field(max_length=64), AfterValidator(_no_nul)]
     user_id: _Integer | None = None
 
 
@@ -195,16 +233,17 @@ class TokenUpdate(_PartialUpdate):
     """A partial update of a `tokens` row: only the fields given are changed."""
 
     _not_null = frozenset({"token"})
-    token: Annotated[str, Field(max_length=64)] | None = None
+    _server_set = frozenset({"expires_at"})
+    token: Annotated[str, Field(max_length=64), AfterValidator(_no_nul)] | None = None
     user_id: _Integer | None = None
 
 
 class MembershipInsert(_Insert):
-    """Fields to insert a row into `memberships`; server-set columns are left out."""
+    """Fields to insert a row into `memberships`; giving a server-set column is refused."""
 
     user_id: _Integer
-    team: str
-    role: str | None = None
+    team: _Text
+    role: _Text | None = None
 
 
 class MembershipSelect(_Select):
@@ -220,14 +259,15 @@ class MembershipUpdate(_PartialUpdate):
 
     _not_null = frozenset({"user_id", "team"})
     user_id: _Integer | None = None
-    team: str | None = None
-    role: str | None = None
+    team: _Text | None = None
+    role: _Text | None = None
 
 
 class UserInsert(_Insert):
-    """Fields to insert a row into `users`; server-set columns are left out."""
+    """Fields to insert a row into `users`; giving a server-set column is refused."""
 
-    name: str | None = None
+    _server_set = frozenset({"id"})
+    name: _Text | None = None
 
 
 class UserSelect(_Select):
@@ -244,18 +284,23 @@ class UserUpdate(_PartialUpdate):
     """
 
     _fixed = frozenset({"id"})
-    name: str | None = None
+    name: _Text | None = None
 
 
 class LogEntryInsert(_Insert):
-    """Fields to insert a row into `log_entries`; server-set columns are left out."""
+    """Fields to insert a row into `log_entries`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"at", "seen_at"})
     model_config = ConfigDict(validate_by_name=True)
 
-    level: Annotated[str, Field(max_length=8, min_length=3)] = "info"
-    message: str
+    level: Annotated[
+        str,
+        Field(max_length=8, min_length=3),
+        AfterValidator(_no_nul),
+    ] = "info"
+    message: _Text
     class_: Annotated[
-        str | None,
+        _Text | None,
         Field(validation_alias="class", serialization_alias="class"),
     ] = None
     user_id: _Integer | None = None

@@ -3,10 +3,11 @@
 
 import datetime
 import decimal
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, get_args
 
 import sqlalchemy.dialects.postgresql
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import PydanticCustomError, core_schema
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -48,14 +49,21 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     """The same errors, titled with the column (`2 validation errors for memories.context`)."""
     details: list[Any] = []
     for e in error.errors(include_url=False):
+        kind: Any = e["type"]
+        # an error of our own (an interval's months) is kept with its message
+        if kind not in _ERROR_TYPES:
+            kind = PydanticCustomError(kind, "{message}", {"message": e["msg"]})
         detail = {
-            "type": e["type"],
+            "type": kind,
             "loc": e["loc"],
             "input": e["input"],
             "ctx": e.get("ctx", {}),
         }
         details.append(detail)
     return ValidationError.from_exception_data(column, details)
+
+
+_ERROR_TYPES = frozenset(get_args(core_schema.ErrorType))
 
 
 class _ArrayTest(FunctionElement[bool]):
@@ -339,21 +347,21 @@ class Account(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column       | insert                    | update                    | select      |
-    |--------------|---------------------------|---------------------------|-------------|
-    | `id`         | numbered by the database  | refused (primary key)     | never null  |
-    | `email`      | optional, default null    | optional; null clears it  | may be null |
-    | `handle`     | optional, default null    | optional; null clears it  | may be null |
-    | `org`        | optional, default null    | optional; null clears it  | may be null |
-    | `slug`       | optional, default null    | optional; null clears it  | may be null |
-    | `code`       | optional, default null    | optional; null clears it  | may be null |
-    | `score`      | optional, default null    | optional; null clears it  | may be null |
-    | `tags`       | optional, default null    | optional; null clears it  | may be null |
-    | `nickname`   | optional, default null    | optional; null clears it  | may be null |
-    | `deleted_at` | optional, default null    | optional; null clears it  | may be null |
-    | `updated_at` | set by the database (now) | set by the database (now) | never null  |
-    | `seen_on`    | set by the database (now) | set by the database (now) | may be null |
-    | `seen_at`    | set by the database (now) | set by the database (now) | may be null |
+    | column       | insert                    | update                   | select      |
+    |--------------|---------------------------|--------------------------|-------------|
+    | `id`         | numbered by the database  | refused (primary key)    | never null  |
+    | `email`      | optional, default null    | optional; null clears it | may be null |
+    | `handle`     | optional, default null    | optional; null clears it | may be null |
+    | `org`        | optional, default null    | optional; null clears it | may be null |
+    | `slug`       | optional, default null    | optional; null clears it | may be null |
+    | `code`       | optional, default null    | optional; null clears it | may be null |
+    | `score`      | optional, default null    | optional; null clears it | may be null |
+    | `tags`       | optional, default null    | optional; null clears it | may be null |
+    | `nickname`   | optional, default null    | optional; null clears it | may be null |
+    | `deleted_at` | optional, default null    | optional; null clears it | may be null |
+    | `updated_at` | set by the database (now) | refused (set to now)     | never null  |
+    | `seen_on`    | set by the database (now) | refused (set to now)     | may be null |
+    | `seen_at`    | set by the database (now) | refused (set to now)     | may be null |
     """
 
     __tablename__ = "accounts"
@@ -506,13 +514,13 @@ class Line(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column     | insert                   | update                   | select      |
-    |------------|--------------------------|--------------------------|-------------|
-    | `id`       | numbered by the database | refused (primary key)    | never null  |
-    | `price`    | required                 | optional; null refused   | never null  |
-    | `quantity` | required                 | optional; null refused   | never null  |
-    | `total`    | computed by the database | computed by the database | may be null |
-    | `label`    | computed by the database | computed by the database | may be null |
+    | column     | insert                   | update                 | select      |
+    |------------|--------------------------|------------------------|-------------|
+    | `id`       | numbered by the database | refused (primary key)  | never null  |
+    | `price`    | required                 | optional; null refused | never null  |
+    | `quantity` | required                 | optional; null refused | never null  |
+    | `total`    | computed by the database | refused (computed)     | may be null |
+    | `label`    | computed by the database | refused (computed)     | may be null |
     """
 
     __tablename__ = "lines"

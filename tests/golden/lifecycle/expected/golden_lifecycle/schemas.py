@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     EmailStr,
@@ -126,10 +127,21 @@ class _Exact:
         return value
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL's text types cannot hold the NUL character (its flush fails); SQLite's would keep it
+    if "\x00" in value:
+        raise PydanticCustomError(
+            "string_nul",
+            "String should not contain the NUL character (\\x00): PostgreSQL's text cannot hold it",
+        )
+    return value
+
+
 _DATETIME = _Exact("datetime_type", bool, int, float)
 _INT = _Exact("int_type", bool)
 
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647), _INT]
+_Text = Annotated[str, AfterValidator(_no_nul)]
 _Timestamp = Annotated[NaiveDatetime, _DATETIME]
 
 
@@ -137,6 +149,30 @@ class _Insert(BaseModel):
     """Base of the Insert schemas; each is built when it is first used, not at import."""
 
     model_config = ConfigDict(defer_build=True)
+    _server_set: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_server_set(cls, data: Any) -> Any:
+        errors = _server_set_errors(cls._server_set, data)
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return data
+
+
+def _server_set_errors(keys: frozenset[str], data: Any) -> list[InitErrorDetails]:
+    """An error located at each server-set column the payload gives: refused, never dropped."""
+    if not isinstance(data, dict):
+        return []
+    given = (
+        "{field} is set by the database (or the ORM), not by a payload; leave it out"
+    )
+    found: list[InitErrorDetails] = []
+    for key in sorted(keys):
+        if key in data:
+            error = PydanticCustomError("server_set_field", given, {"field": key})
+            found.append({"type": error, "loc": (key,), "input": data[key]})
+    return found
 
 
 class _Select(BaseModel):
@@ -153,6 +189,7 @@ class _PartialUpdate(BaseModel):
     model_config = ConfigDict(defer_build=True)
     _not_null: ClassVar[frozenset[str]] = frozenset()
     _fixed: ClassVar[frozenset[str]] = frozenset()
+    _server_set: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="wrap")
     @classmethod
@@ -163,7 +200,7 @@ class _PartialUpdate(BaseModel):
     ) -> Self:
         if not isinstance(data, dict):
             return handler(data)
-        errors: list[InitErrorDetails] = []
+        errors = _server_set_errors(cls._server_set, data)
         fixed = "{field} cannot be changed once the row is inserted"
         for key in sorted(cls._fixed):
             if key in data:
@@ -218,20 +255,29 @@ class _PartialUpdate(BaseModel):
 
 
 class AccountInsert(_Insert):
-    """Fields to insert a row into `accounts`; server-set columns are left out."""
+    """Fields to insert a row into `accounts`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"id", "updated_at", "seen_on", "seen_at"})
     email: (
         Annotated[
             str,
             Field(max_length=120),
             _Rules(None, min_length=3, format="email"),
+            AfterValidator(_no_nul),
         ]
         | None
     ) = None
-    handle: Annotated[str, Field(pattern="^[a-z][a-z0-9_]{2,30}$")] | None = None
+    handle: (
+        Annotated[
+            str,
+            Field(pattern="^[a-z][a-z0-9_]{2,30}$"),
+            AfterValidator(_no_nul),
+        ]
+        | None
+    ) = None
     org: _Integer | None = None
-    slug: Annotated[str, Field(max_length=40)] | None = None
-    code: str | None = None
+    slug: Annotated[str, Field(max_length=40), AfterValidator(_no_nul)] | None = None
+    code: _Text | None = None
     score: (
         Annotated[
             decimal.Decimal,
@@ -239,8 +285,8 @@ class AccountInsert(_Insert):
         ]
         | None
     ) = None
-    tags: Annotated[list[str], Field(min_length=1, max_length=5)] | None = None
-    nickname: Annotated[str, Field(min_length=2)] | None = None
+    tags: Annotated[list[_Text], Field(min_length=1, max_length=5)] | None = None
+    nickname: Annotated[str, Field(min_length=2), AfterValidator(_no_nul)] | None = None
     deleted_at: _Timestamp | None = None
 
 
@@ -269,18 +315,27 @@ class AccountUpdate(_PartialUpdate):
     """
 
     _fixed = frozenset({"id"})
+    _server_set = frozenset({"updated_at", "seen_on", "seen_at"})
     email: (
         Annotated[
             str,
             Field(max_length=120),
             _Rules(None, min_length=3, format="email"),
+            AfterValidator(_no_nul),
         ]
         | None
     ) = None
-    handle: Annotated[str, Field(pattern="^[a-z][a-z0-9_]{2,30}$")] | None = None
+    handle: (
+        Annotated[
+            str,
+            Field(pattern="^[a-z][a-z0-9_]{2,30}$"),
+            AfterValidator(_no_nul),
+        ]
+        | None
+    ) = None
     org: _Integer | None = None
-    slug: Annotated[str, Field(max_length=40)] | None = None
-    code: str | None = None
+    slug: Annotated[str, Field(max_length=40), AfterValidator(_no_nul)] | None = None
+    code: _Text | None = None
     score: (
         Annotated[
             decimal.Decimal,
@@ -288,15 +343,16 @@ class AccountUpdate(_PartialUpdate):
         ]
         | None
     ) = None
-    tags: Annotated[list[str], Field(min_length=1, max_length=5)] | None = None
-    nickname: Annotated[str, Field(min_length=2)] | None = None
+    tags: Annotated[list[_Text], Field(min_length=1, max_length=5)] | None = None
+    nickname: Annotated[str, Field(min_length=2), AfterValidator(_no_nul)] | None = None
     deleted_at: _Timestamp | None = None
 
 
 class InviteInsert(_Insert):
-    """Fields to insert a row into `invites`; server-set columns are left out."""
+    """Fields to insert a row into `invites`; giving a server-set column is refused."""
 
-    code: str | None = None
+    _server_set = frozenset({"id"})
+    code: _Text | None = None
     uses: Annotated[int, Field(ge=0, le=2147483647), _INT] | None = None
 
 
@@ -315,13 +371,14 @@ class InviteUpdate(_PartialUpdate):
     """
 
     _fixed = frozenset({"id"})
-    code: str | None = None
+    code: _Text | None = None
     uses: Annotated[int, Field(ge=0, le=2147483647), _INT] | None = None
 
 
 class LineInsert(_Insert):
-    """Fields to insert a row into `lines`; server-set columns are left out."""
+    """Fields to insert a row into `lines`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"id", "total", "label"})
     price: Annotated[
         decimal.Decimal,
         Field(max_digits=10, decimal_places=2),
@@ -356,6 +413,7 @@ class LineUpdate(_PartialUpdate):
 
     _not_null = frozenset({"price", "quantity"})
     _fixed = frozenset({"id"})
+    _server_set = frozenset({"total", "label"})
     price: Annotated[
         Annotated[decimal.Decimal, Field(max_digits=10, decimal_places=2)] | None,
         Field(description="Unit price, in the order's currency"),

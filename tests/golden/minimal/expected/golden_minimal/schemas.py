@@ -60,6 +60,16 @@ class _Exact:
         return value
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL's text types cannot hold the NUL character (its flush fails); SQLite's would keep it
+    if "\x00" in value:
+        raise PydanticCustomError(
+            "string_nul",
+            "String should not contain the NUL character (\\x00): PostgreSQL's text cannot hold it",
+        )
+    return value
+
+
 def _float4(value: float) -> float:
     # PostgreSQL refuses a nonzero number that a real would round to 0 ("underflow")
     if value != 0 and struct.unpack("f", struct.pack("f", value))[0] == 0:
@@ -82,12 +92,37 @@ _Real = Annotated[
     AfterValidator(_float4),
     _FLOAT,
 ]
+_Text = Annotated[str, AfterValidator(_no_nul)]
 
 
 class _Insert(BaseModel):
     """Base of the Insert schemas; each is built when it is first used, not at import."""
 
     model_config = ConfigDict(defer_build=True)
+    _server_set: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_server_set(cls, data: Any) -> Any:
+        errors = _server_set_errors(cls._server_set, data)
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return data
+
+
+def _server_set_errors(keys: frozenset[str], data: Any) -> list[InitErrorDetails]:
+    """An error located at each server-set column the payload gives: refused, never dropped."""
+    if not isinstance(data, dict):
+        return []
+    given = (
+        "{field} is set by the database (or the ORM), not by a payload; leave it out"
+    )
+    found: list[InitErrorDetails] = []
+    for key in sorted(keys):
+        if key in data:
+            error = PydanticCustomError("server_set_field", given, {"field": key})
+            found.append({"type": error, "loc": (key,), "input": data[key]})
+    return found
 
 
 class _Select(BaseModel):
@@ -104,6 +139,7 @@ class _PartialUpdate(BaseModel):
     model_config = ConfigDict(defer_build=True)
     _not_null: ClassVar[frozenset[str]] = frozenset()
     _fixed: ClassVar[frozenset[str]] = frozenset()
+    _server_set: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="wrap")
     @classmethod
@@ -114,7 +150,7 @@ class _PartialUpdate(BaseModel):
     ) -> Self:
         if not isinstance(data, dict):
             return handler(data)
-        errors: list[InitErrorDetails] = []
+        errors = _server_set_errors(cls._server_set, data)
         fixed = "{field} cannot be changed once the row is inserted"
         for key in sorted(cls._fixed):
             if key in data:
@@ -169,9 +205,10 @@ class _PartialUpdate(BaseModel):
 
 
 class NoteInsert(_Insert):
-    """Fields to insert a row into `notes`; server-set columns are left out."""
+    """Fields to insert a row into `notes`; giving a server-set column is refused."""
 
-    body: str | None = None
+    _server_set = frozenset({"id"})
+    body: _Text | None = None
     pinned: _Boolean = False
 
 
@@ -191,12 +228,12 @@ class NoteUpdate(_PartialUpdate):
 
     _not_null = frozenset({"pinned"})
     _fixed = frozenset({"id"})
-    body: str | None = None
+    body: _Text | None = None
     pinned: _Boolean | None = None
 
 
 class NoteLinkInsert(_Insert):
-    """Fields to insert a row into `note_links`; server-set columns are left out."""
+    """Fields to insert a row into `note_links`; giving a server-set column is refused."""
 
     from_id: _Integer
     to_id: _Integer

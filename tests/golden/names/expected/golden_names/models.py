@@ -5,11 +5,11 @@ import datetime as _datetime
 import enum
 import uuid as _uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import sqlalchemy.dialects.postgresql
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from pydantic_core import SchemaValidator
+from pydantic_core import PydanticCustomError, SchemaValidator, core_schema
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -48,14 +48,21 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     """The same errors, titled with the column (`2 validation errors for memories.context`)."""
     details: list[Any] = []
     for e in error.errors(include_url=False):
+        kind: Any = e["type"]
+        # an error of our own (an interval's months) is kept with its message
+        if kind not in _ERROR_TYPES:
+            kind = PydanticCustomError(kind, "{message}", {"message": e["msg"]})
         detail = {
-            "type": e["type"],
+            "type": kind,
             "loc": e["loc"],
             "input": e["input"],
             "ctx": e.get("ctx", {}),
         }
         details.append(detail)
     return ValidationError.from_exception_data(column, details)
+
+
+_ERROR_TYPES = frozenset(get_args(core_schema.ErrorType))
 
 
 _BOUNDS = ("ge", "gt", "le", "lt", "multiple_of", "pattern")
@@ -187,7 +194,9 @@ class _JSONOf(TypeDecorator[_T]):
 
 
 class _Unreadable:
-    """A typed JSON value stored with the wrong JSON type: using it raises its validation error."""
+    """A value stored in a form its column cannot read (typed JSON of the wrong JSON type, an
+    interval of months): using it raises its validation error.
+    """
 
     __slots__ = ("error",)
 
@@ -205,10 +214,10 @@ class _Unreadable:
 
 
 def _reads_checked(model: type[Any], *keys: str) -> None:
-    """Loading `model` raises on a typed JSON value of the wrong JSON type, naming its row."""
+    """Loading `model` raises on a value its column cannot read, naming its row."""
 
     # A column type sees a value, never its row; it reads such a value as `_Unreadable` and this
-    # check, one lookup per typed JSON column of each row loaded, raises with the primary key.
+    # check, one lookup per such column of each row loaded, raises with the primary key.
     def check(state: InstanceState[Any], *_: Any) -> None:
         values = state.dict
         for key in keys:
@@ -301,8 +310,8 @@ class Order(Base):
     | `type`         | optional, default `'3.10'`           | optional; null clears it | may be null |
     | `func`         | optional, default `7`                | optional; null clears it | may be null |
     | `relationship` | optional, default null               | optional; null clears it | may be null |
-    | `datetime`     | set by the database (now)            | left out (server-set)    | may be null |
-    | `uuid`         | set by the ORM (uuid4)               | left out (server-set)    | may be null |
+    | `datetime`     | set by the database (now)            | refused (server-set)     | may be null |
+    | `uuid`         | set by the ORM (uuid4)               | refused (server-set)     | may be null |
     | `json`         | optional, default null               | optional; null clears it | may be null |
     | `schema`       | optional, default null               | optional; null clears it | may be null |
     | `model_name`   | optional, default null               | optional; null clears it | may be null |

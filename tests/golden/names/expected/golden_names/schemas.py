@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     EmailStr,
@@ -153,6 +154,16 @@ class _Exact:
         return value
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL's text types cannot hold the NUL character (its flush fails); SQLite's would keep it
+    if "\x00" in value:
+        raise PydanticCustomError(
+            "string_nul",
+            "String should not contain the NUL character (\\x00): PostgreSQL's text cannot hold it",
+        )
+    return value
+
+
 _BOOL = _Exact("bool_type", int, float)
 _DATE = _Exact("date_type", bool, int, float)
 _INT = _Exact("int_type", bool)
@@ -160,12 +171,37 @@ _INT = _Exact("int_type", bool)
 _Boolean = Annotated[bool, _BOOL]
 _Date = Annotated[_datetime.date, _DATE]
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647), _INT]
+_Text = Annotated[str, AfterValidator(_no_nul)]
 
 
 class _Insert(BaseModel):
     """Base of the Insert schemas; each is built when it is first used, not at import."""
 
     model_config = ConfigDict(defer_build=True)
+    _server_set: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_server_set(cls, data: Any) -> Any:
+        errors = _server_set_errors(cls._server_set, data)
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return data
+
+
+def _server_set_errors(keys: frozenset[str], data: Any) -> list[InitErrorDetails]:
+    """An error located at each server-set column the payload gives: refused, never dropped."""
+    if not isinstance(data, dict):
+        return []
+    given = (
+        "{field} is set by the database (or the ORM), not by a payload; leave it out"
+    )
+    found: list[InitErrorDetails] = []
+    for key in sorted(keys):
+        if key in data:
+            error = PydanticCustomError("server_set_field", given, {"field": key})
+            found.append({"type": error, "loc": (key,), "input": data[key]})
+    return found
 
 
 class _Select(BaseModel):
@@ -206,6 +242,7 @@ class _PartialUpdate(BaseModel):
     model_config = ConfigDict(defer_build=True)
     _not_null: ClassVar[frozenset[str]] = frozenset()
     _fixed: ClassVar[frozenset[str]] = frozenset()
+    _server_set: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="wrap")
     @classmethod
@@ -216,7 +253,7 @@ class _PartialUpdate(BaseModel):
     ) -> Self:
         if not isinstance(data, dict):
             return handler(data)
-        errors: list[InitErrorDetails] = []
+        errors = _server_set_errors(cls._server_set, data)
         fixed = "{field} cannot be changed once the row is inserted"
         for key in sorted(cls._fixed):
             if key in data:
@@ -271,13 +308,15 @@ class _PartialUpdate(BaseModel):
 
 
 class OrderInsert(_Insert):
-    """Fields to insert a row into `order`; server-set columns are left out."""
+    """Fields to insert a row into `order`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"id", "datetime", "uuid"})
     model_config = ConfigDict(validate_by_name=True)
 
     class_: Annotated[
         str,
         Field(max_length=20),
+        AfterValidator(_no_nul),
         Field(validation_alias="class", serialization_alias="class"),
     ]
     from_: Annotated[
@@ -289,24 +328,24 @@ class OrderInsert(_Insert):
         Field(validation_alias="metadata", serialization_alias="metadata"),
     ] = None
     select: _Boolean | None = True
-    text: str | None = 'it\'s "quoted"'
+    text: _Text | None = 'it\'s "quoted"'
     type: Kind | None = Kind.V_3_10
     func: _Integer | None = 7
-    relationship: str | None = None
+    relationship: Annotated[str, AfterValidator(_no_nul)] | None = None
     json_: Annotated[
         Options | None,
         Field(validation_alias="json", serialization_alias="json"),
     ] = None
     schema_: Annotated[
-        str | None,
+        Annotated[str, AfterValidator(_no_nul)] | None,
         Field(validation_alias="schema", serialization_alias="schema"),
     ] = None
     model_name_: Annotated[
-        str | None,
+        _Text | None,
         Field(validation_alias="model_name", serialization_alias="model_name"),
     ] = None
     copy_: Annotated[
-        str | None,
+        _Text | None,
         Field(
             validation_alias="copy",
             serialization_alias="copy",
@@ -348,10 +387,11 @@ class OrderUpdate(_PartialUpdate):
 
     _not_null = frozenset({"class_"})
     _fixed = frozenset({"id"})
+    _server_set = frozenset({"datetime", "uuid"})
     model_config = ConfigDict(validate_by_name=True)
 
     class_: Annotated[
-        Annotated[str, Field(max_length=20)] | None,
+        Annotated[str, Field(max_length=20), AfterValidator(_no_nul)] | None,
         Field(validation_alias="class", serialization_alias="class"),
     ] = None
     from_: Annotated[
@@ -363,24 +403,24 @@ class OrderUpdate(_PartialUpdate):
         Field(validation_alias="metadata", serialization_alias="metadata"),
     ] = None
     select: _Boolean | None = None
-    text: str | None = None
+    text: _Text | None = None
     type: Kind | None = None
     func: _Integer | None = None
-    relationship: str | None = None
+    relationship: Annotated[str, AfterValidator(_no_nul)] | None = None
     json_: Annotated[
         Options | None,
         Field(validation_alias="json", serialization_alias="json"),
     ] = None
     schema_: Annotated[
-        str | None,
+        Annotated[str, AfterValidator(_no_nul)] | None,
         Field(validation_alias="schema", serialization_alias="schema"),
     ] = None
     model_name_: Annotated[
-        str | None,
+        _Text | None,
         Field(validation_alias="model_name", serialization_alias="model_name"),
     ] = None
     copy_: Annotated[
-        str | None,
+        _Text | None,
         Field(
             validation_alias="copy",
             serialization_alias="copy",
@@ -391,13 +431,15 @@ class OrderUpdate(_PartialUpdate):
 
 
 class GroupInsert(_Insert):
-    """Fields to insert a row into `group`; server-set columns are left out."""
+    """Fields to insert a row into `group`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"id"})
     user: (
         Annotated[
             str,
             Field(max_length=10),
             _Rules('lowercase "only"\n please', pattern="^[a-z]+$"),
+            AfterValidator(_no_nul),
         ]
         | None
     ) = None
@@ -422,6 +464,7 @@ class GroupUpdate(_PartialUpdate):
             str,
             Field(max_length=10),
             _Rules('lowercase "only"\n please', pattern="^[a-z]+$"),
+            AfterValidator(_no_nul),
         ]
         | None
     ) = None

@@ -5,11 +5,11 @@ import datetime
 import decimal
 import enum
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import sqlalchemy.dialects.postgresql
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from pydantic_core import SchemaValidator
+from pydantic_core import PydanticCustomError, SchemaValidator, core_schema
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -58,14 +58,21 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     """The same errors, titled with the column (`2 validation errors for memories.context`)."""
     details: list[Any] = []
     for e in error.errors(include_url=False):
+        kind: Any = e["type"]
+        # an error of our own (an interval's months) is kept with its message
+        if kind not in _ERROR_TYPES:
+            kind = PydanticCustomError(kind, "{message}", {"message": e["msg"]})
         detail = {
-            "type": e["type"],
+            "type": kind,
             "loc": e["loc"],
             "input": e["input"],
             "ctx": e.get("ctx", {}),
         }
         details.append(detail)
     return ValidationError.from_exception_data(column, details)
+
+
+_ERROR_TYPES = frozenset(get_args(core_schema.ErrorType))
 
 
 _BOUNDS = ("ge", "gt", "le", "lt", "multiple_of", "pattern")
@@ -196,8 +203,17 @@ class _JSONOf(TypeDecorator[_T]):
         return self.impl_instance.coerce_compared_value(op, value)
 
 
+class _JSONBOf(_JSONOf[_T]):
+    """`_JSONOf` stored as `jsonb` on PostgreSQL, with its operators (`has_key`, `contains`)."""
+
+    impl = JSONB
+    cache_ok = True
+
+
 class _Unreadable:
-    """A typed JSON value stored with the wrong JSON type: using it raises its validation error."""
+    """A value stored in a form its column cannot read (typed JSON of the wrong JSON type, an
+    interval of months): using it raises its validation error.
+    """
 
     __slots__ = ("error",)
 
@@ -215,10 +231,10 @@ class _Unreadable:
 
 
 def _reads_checked(model: type[Any], *keys: str) -> None:
-    """Loading `model` raises on a typed JSON value of the wrong JSON type, naming its row."""
+    """Loading `model` raises on a value its column cannot read, naming its row."""
 
     # A column type sees a value, never its row; it reads such a value as `_Unreadable` and this
-    # check, one lookup per typed JSON column of each row loaded, raises with the primary key.
+    # check, one lookup per such column of each row loaded, raises with the primary key.
     def check(state: InstanceState[Any], *_: Any) -> None:
         values = state.dict
         for key in keys:
@@ -239,13 +255,6 @@ def _raise_unreadable(state: InstanceState[Any], error: ValidationError) -> None
     if session is not None:
         session.expunge(state.obj())
     raise _located(error, f"{error.title} where {row}") from None
-
-
-class _JSONBOf(_JSONOf[_T]):
-    """`_JSONOf` stored as `jsonb` on PostgreSQL, with its operators (`has_key`, `contains`)."""
-
-    impl = JSONB
-    cache_ok = True
 
 
 class _ArrayTest(FunctionElement[bool]):
@@ -576,7 +585,7 @@ class User(Base):
     | `current_post_id` | optional, default null   | optional; null clears it | may be null |
     | `balance`         | optional, default `0.00` | optional; null refused   | never null  |
     | `metadata`        | optional, default `{}`   | optional; null refused   | never null  |
-    | `member_number`   | numbered by the database | left out (server-set)    | never null  |
+    | `member_number`   | numbered by the database | refused (server-set)     | never null  |
     | `seen_at`         | optional, default null   | optional; null clears it | may be null |
     """
 
@@ -645,9 +654,9 @@ class Post(Base):
     | `title`        | required                   | optional; null refused   | never null  |
     | `tags`         | optional, default `[]`     | optional; null refused   | never null  |
     | `model`        | optional, default `'chat'` | optional; null clears it | may be null |
-    | `ticket`       | numbered by the database   | left out (server-set)    | never null  |
+    | `ticket`       | numbered by the database   | refused (server-set)     | never null  |
     | `published_at` | optional, default null     | optional; null clears it | may be null |
-    | `created_at`   | set by the database (now)  | left out (server-set)    | may be null |
+    | `created_at`   | set by the database (now)  | refused (server-set)     | may be null |
     | `hosts`        | optional, default `[]`     | optional; null clears it | may be null |
     """
 

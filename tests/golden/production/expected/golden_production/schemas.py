@@ -77,12 +77,24 @@ def _naive_time(value: datetime.time) -> datetime.time:
     return value
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL's text types cannot hold the NUL character (its flush fails); SQLite's would keep it
+    if "\x00" in value:
+        raise PydanticCustomError(
+            "string_nul",
+            "String should not contain the NUL character (\\x00): PostgreSQL's text cannot hold it",
+        )
+    return value
+
+
 _DATETIME = _Exact("datetime_type", bool, int, float)
 _INT = _Exact("int_type", bool)
 _TIME = _Exact("time_type", bool, int, float)
 
 _Bigint = Annotated[int, Field(ge=-9223372036854775808, le=9223372036854775807), _INT]
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647), _INT]
+_Str = Annotated[str, AfterValidator(_no_nul)]
+_Text = Annotated[str, AfterValidator(_no_nul)]
 _Time = Annotated[datetime.time, AfterValidator(_naive_time), _TIME]
 _Timestamptz = Annotated[AwareDatetime, _DATETIME]
 
@@ -91,6 +103,30 @@ class _Insert(BaseModel):
     """Base of the Insert schemas; each is built when it is first used, not at import."""
 
     model_config = ConfigDict(defer_build=True)
+    _server_set: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_server_set(cls, data: Any) -> Any:
+        errors = _server_set_errors(cls._server_set, data)
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return data
+
+
+def _server_set_errors(keys: frozenset[str], data: Any) -> list[InitErrorDetails]:
+    """An error located at each server-set column the payload gives: refused, never dropped."""
+    if not isinstance(data, dict):
+        return []
+    given = (
+        "{field} is set by the database (or the ORM), not by a payload; leave it out"
+    )
+    found: list[InitErrorDetails] = []
+    for key in sorted(keys):
+        if key in data:
+            error = PydanticCustomError("server_set_field", given, {"field": key})
+            found.append({"type": error, "loc": (key,), "input": data[key]})
+    return found
 
 
 class _Select(BaseModel):
@@ -131,6 +167,7 @@ class _PartialUpdate(BaseModel):
     model_config = ConfigDict(defer_build=True)
     _not_null: ClassVar[frozenset[str]] = frozenset()
     _fixed: ClassVar[frozenset[str]] = frozenset()
+    _server_set: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="wrap")
     @classmethod
@@ -141,7 +178,7 @@ class _PartialUpdate(BaseModel):
     ) -> Self:
         if not isinstance(data, dict):
             return handler(data)
-        errors: list[InitErrorDetails] = []
+        errors = _server_set_errors(cls._server_set, data)
         fixed = "{field} cannot be changed once the row is inserted"
         for key in sorted(cls._fixed):
             if key in data:
@@ -196,12 +233,13 @@ class _PartialUpdate(BaseModel):
 
 
 class UserInsert(_Insert):
-    """Fields to insert a row into `users`; server-set columns are left out."""
+    """Fields to insert a row into `users`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"member_number"})
     model_config = ConfigDict(validate_by_name=True)
 
     id: _Integer
-    email: Annotated[str, Field(max_length=255)]
+    email: Annotated[str, Field(max_length=255), AfterValidator(_no_nul)]
     current_post_id: _Bigint | None = None
     balance: Annotated[decimal.Decimal, Field(max_digits=12, decimal_places=2)] = (
         decimal.Decimal("0.00")
@@ -236,9 +274,10 @@ class UserUpdate(_PartialUpdate):
 
     _not_null = frozenset({"email", "balance", "metadata_"})
     _fixed = frozenset({"id"})
+    _server_set = frozenset({"member_number"})
     model_config = ConfigDict(validate_by_name=True)
 
-    email: Annotated[str, Field(max_length=255)] | None = None
+    email: Annotated[str, Field(max_length=255), AfterValidator(_no_nul)] | None = None
     current_post_id: _Bigint | None = None
     balance: (
         Annotated[decimal.Decimal, Field(max_digits=12, decimal_places=2)] | None
@@ -251,20 +290,21 @@ class UserUpdate(_PartialUpdate):
 
 
 class PostInsert(_Insert):
-    """Fields to insert a row into `posts`; server-set columns are left out."""
+    """Fields to insert a row into `posts`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"id", "ticket", "created_at"})
     author_id: _Integer
     pinned_by: _Integer | None = None
     title: Annotated[
-        str,
+        _Text,
         Field(
             description="The title as the author wrote it, shown in lists, feeds and notifications; at most one line.",
         ),
     ]
-    tags: list[str] = []
+    tags: list[_Text] = []
     model: ModelType | None = ModelType.CHAT
     published_at: _Time | None = None
-    hosts: list[str] | None = []
+    hosts: list[_Str] | None = []
 
 
 class PostSelect(_Select):
@@ -295,24 +335,26 @@ class PostUpdate(_PartialUpdate):
 
     _not_null = frozenset({"author_id", "title", "tags"})
     _fixed = frozenset({"id"})
+    _server_set = frozenset({"ticket", "created_at"})
     author_id: _Integer | None = None
     pinned_by: _Integer | None = None
     title: Annotated[
-        str | None,
+        _Text | None,
         Field(
             description="The title as the author wrote it, shown in lists, feeds and notifications; at most one line.",
         ),
     ] = None
-    tags: list[str] | None = None
+    tags: list[_Text] | None = None
     model: ModelType | None = None
     published_at: _Time | None = None
-    hosts: list[str] | None = None
+    hosts: list[_Str] | None = None
 
 
 class ReadingInsert(_Insert):
-    """Fields to insert a row into `readings`; server-set columns are left out."""
+    """Fields to insert a row into `readings`; giving a server-set column is refused."""
 
-    sensor: Annotated[str, Field(max_length=10)]
+    _server_set = frozenset({"taken_at"})
+    sensor: Annotated[str, Field(max_length=10), AfterValidator(_no_nul)]
     value: _Integer | None = None
 
 

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -60,15 +61,50 @@ class _Exact:
         return value
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL's text types cannot hold the NUL character (its flush fails); SQLite's would keep it
+    if "\x00" in value:
+        raise PydanticCustomError(
+            "string_nul",
+            "String should not contain the NUL character (\\x00): PostgreSQL's text cannot hold it",
+        )
+    return value
+
+
 _INT = _Exact("int_type", bool)
 
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647), _INT]
+_Text = Annotated[str, AfterValidator(_no_nul)]
 
 
 class _Insert(BaseModel):
     """Base of the Insert schemas; each is built when it is first used, not at import."""
 
     model_config = ConfigDict(defer_build=True)
+    _server_set: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_server_set(cls, data: Any) -> Any:
+        errors = _server_set_errors(cls._server_set, data)
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return data
+
+
+def _server_set_errors(keys: frozenset[str], data: Any) -> list[InitErrorDetails]:
+    """An error located at each server-set column the payload gives: refused, never dropped."""
+    if not isinstance(data, dict):
+        return []
+    given = (
+        "{field} is set by the database (or the ORM), not by a payload; leave it out"
+    )
+    found: list[InitErrorDetails] = []
+    for key in sorted(keys):
+        if key in data:
+            error = PydanticCustomError("server_set_field", given, {"field": key})
+            found.append({"type": error, "loc": (key,), "input": data[key]})
+    return found
 
 
 class _Select(BaseModel):
@@ -109,6 +145,7 @@ class _PartialUpdate(BaseModel):
     model_config = ConfigDict(defer_build=True)
     _not_null: ClassVar[frozenset[str]] = frozenset()
     _fixed: ClassVar[frozenset[str]] = frozenset()
+    _server_set: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="wrap")
     @classmethod
@@ -119,7 +156,7 @@ class _PartialUpdate(BaseModel):
     ) -> Self:
         if not isinstance(data, dict):
             return handler(data)
-        errors: list[InitErrorDetails] = []
+        errors = _server_set_errors(cls._server_set, data)
         fixed = "{field} cannot be changed once the row is inserted"
         for key in sorted(cls._fixed):
             if key in data:
@@ -174,9 +211,10 @@ class _PartialUpdate(BaseModel):
 
 
 class PersonInsert(_Insert):
-    """Fields to insert a row into `people`; server-set columns are left out."""
+    """Fields to insert a row into `people`; giving a server-set column is refused."""
 
-    name: str
+    _server_set = frozenset({"id"})
+    name: _Text
     manager_id: _Integer | None = None
 
 
@@ -196,15 +234,16 @@ class PersonUpdate(_PartialUpdate):
 
     _not_null = frozenset({"name"})
     _fixed = frozenset({"id"})
-    name: str | None = None
+    name: _Text | None = None
     manager_id: _Integer | None = None
 
 
 class ProfileInsert(_Insert):
-    """Fields to insert a row into `profiles`; server-set columns are left out."""
+    """Fields to insert a row into `profiles`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"id"})
     person_id: _Integer
-    bio: str | None = None
+    bio: _Text | None = None
 
 
 class ProfileSelect(_Select):
@@ -224,15 +263,16 @@ class ProfileUpdate(_PartialUpdate):
     _not_null = frozenset({"person_id"})
     _fixed = frozenset({"id"})
     person_id: _Integer | None = None
-    bio: str | None = None
+    bio: _Text | None = None
 
 
 class MessageInsert(_Insert):
-    """Fields to insert a row into `messages`; server-set columns are left out."""
+    """Fields to insert a row into `messages`; giving a server-set column is refused."""
 
+    _server_set = frozenset({"id"})
     sender_id: _Integer
     recipient_id: _Integer
-    body: str | None = None
+    body: _Text | None = None
 
 
 class MessageSelect(_Select):
@@ -254,11 +294,11 @@ class MessageUpdate(_PartialUpdate):
     _fixed = frozenset({"id"})
     sender_id: _Integer | None = None
     recipient_id: _Integer | None = None
-    body: str | None = None
+    body: _Text | None = None
 
 
 class FollowInsert(_Insert):
-    """Fields to insert a row into `follows`; server-set columns are left out."""
+    """Fields to insert a row into `follows`; giving a server-set column is refused."""
 
     follower_id: _Integer
     followee_id: _Integer
@@ -281,9 +321,10 @@ class FollowUpdate(_PartialUpdate):
 
 
 class TeamInsert(_Insert):
-    """Fields to insert a row into `teams`; server-set columns are left out."""
+    """Fields to insert a row into `teams`; giving a server-set column is refused."""
 
-    name: str
+    _server_set = frozenset({"id"})
+    name: _Text
 
 
 class TeamSelect(_Select):
@@ -301,11 +342,11 @@ class TeamUpdate(_PartialUpdate):
 
     _not_null = frozenset({"name"})
     _fixed = frozenset({"id"})
-    name: str | None = None
+    name: _Text | None = None
 
 
 class TeamMemberInsert(_Insert):
-    """Fields to insert a row into `team_members`; server-set columns are left out."""
+    """Fields to insert a row into `team_members`; giving a server-set column is refused."""
 
     team_id: _Integer
     person_id: _Integer
