@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from schemagen.format.layout import lay_out, lay_out_header
+from schemagen.format.rhs import split
 from schemagen.format.style import (
     line_length,
     PLAIN_VALUE,
@@ -426,9 +427,11 @@ def _classify(line: _Line, first_in_block: bool) -> Part:
                        and (_black_wrapped(line) or _exploded(line) or _exploded_header(line))):
         return text + "\n"
     laid = None
+    header = _COMPOUND.match(text.lstrip(" ")) is not None
     if line.physical == 1:
-        header = _COMPOUND.match(text.lstrip(" ")) is not None
         laid = lay_out_header(text, line.indent) if header else lay_out(text, line.indent)
+    if laid is None and not header and not line.multiline_string:
+        laid = split(text, line.indent)  # what black itself would write, where `lay_out` declines
     if laid is not None:
         return laid + "\n"
     return Piece(STATEMENT, depth, _dedent(text, line.indent))
