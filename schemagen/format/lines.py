@@ -20,8 +20,8 @@ from schemagen.format.style import (
     FormatError,
     has_top_level_union,
     prefers_value_split,
+    str_width,
     unsplittable,
-    width,
 )
 
 _TOKEN = re.compile(
@@ -140,7 +140,7 @@ def _logical_lines_by_tokens(source: str) -> Iterator[_Line]:
 
 
 def _fits(line: _Line) -> bool:
-    return line.physical == 1 and width(line.text) <= line_length()
+    return line.physical == 1 and str_width(line.text) <= line_length()
 
 
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
@@ -169,7 +169,7 @@ def _exploded(line: _Line) -> bool:
     closing = physical[-1].strip()
     if closing not in (")", "]", "}") and not (closing.startswith("] = ") and EMPTY_OR_PLAIN.fullmatch(closing[4:])):
         return False
-    if any(text != text.rstrip() or width(text) > line_length() and not (
+    if any(text != text.rstrip() or str_width(text) > line_length() and not (
             text.endswith(",") and unsplittable(text.strip()[:-1])) for text in physical):
         return False  # a line too long is an item black cannot split (a long string)
     stack: list[tuple[int, str, int, bool]] = []  # (indent, closer, items, an item spans lines) per bracket
@@ -192,9 +192,7 @@ def _exploded(line: _Line) -> bool:
             # cannot join a one-tuple whose item spans lines itself either, nor one too long joined
             if items == 1 and len(stack) in one_tuples and not (block and closer == ")"):
                 joined = physical[0] + "".join(text.strip() for text in physical[1:])
-                # (exact widths only: outside ASCII `width` is an upper bound)
-                if stack or len(physical) != 3 or closer != ")" or not joined.isascii() or (
-                        width(joined) <= line_length()):
+                if stack or len(physical) != 3 or closer != ")" or str_width(joined) <= line_length():
                     return False
             one_tuples.discard(len(stack))
             if stack:
@@ -226,9 +224,9 @@ def _black_wrapped(line: _Line) -> bool:
     stands for (the two shapes `wrap.py` writes): `name: T = call(` + arguments + `)`, or
     `name: (` + annotation with a top-level `|` + `) = plain default`."""
     physical = line.text.split("\n")
-    if len(physical) != 3 or not line.text.isascii():  # "too long for one line" needs exact widths
+    if len(physical) != 3:
         return False
-    if any(len(text) > line_length() or text != text.rstrip() for text in physical):
+    if any(str_width(text) > line_length() or text != text.rstrip() for text in physical):
         return False
     indent = line.indent
     first, body, last = (text[indent:] for text in physical)
@@ -239,10 +237,10 @@ def _black_wrapped(line: _Line) -> bool:
         return False
     if _CALL_HEAD.fullmatch(first) and last == ")":
         net, opener = _balance(first)
-        return net == 1 and opener == "(" and width(physical[0] + body + ")") > line_length()
+        return net == 1 and opener == "(" and str_width(physical[0] + body + ")") > line_length()
     if _ANNOTATION_HEAD.fullmatch(first) and last.startswith(") = ") and PLAIN_VALUE.fullmatch(last[4:]):
         one_line = f"{first[:-1]}{body}{last[1:]}"
-        return (has_top_level_union(body) and indent + width(one_line) > line_length()
+        return (has_top_level_union(body) and indent + str_width(one_line) > line_length()
                 and not prefers_value_split(indent, first[:-3], body))
     return False
 

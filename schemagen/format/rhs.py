@@ -12,8 +12,9 @@ split at commas, `|` and dots, and magic trailing commas. Names follow black's, 
 can be held against its original.
 
 Statements with anything else (other operators, keywords, comments, `*`, multi-line strings,
-implicit string concatenation, a lambda with parameters) are declined with None, as are lines
-outside ASCII. The tests compare the result with
+implicit string concatenation, a lambda with parameters) are declined with None. Like black, it
+counts a line's width with `style.str_width` (East Asian wide characters 2) where it decides whether the
+line fits, and in characters where black does (the lengths of trailers it may omit). The tests compare the result with
 black over every generated file and over random statements of the shapes codegen writes.
 """
 
@@ -24,12 +25,12 @@ import tokenize
 from collections.abc import Iterator
 from itertools import pairwise
 
-from schemagen.format.style import line_length
+from schemagen.format.style import line_length, str_width
 
 COMMA, BITOR, DOT = 18, 9, 1
 OPENING = {"(": ")", "[": "]", "{": "}"}
 CLOSING = {")": "(", "]": "[", "}": "{"}
-_OPS = {*OPENING, *CLOSING, ",", ".", "=", "|", ":", "->"}
+_OPS = {*OPENING, *CLOSING, ",", ".", "=", "|", ":", "->", "..."}
 _KEYWORDS = {"if", "else", "for", "in", "not", "is", "and", "or", "async", "await", "yield", "return", "del",
              "assert", "raise", "import", "from", "with", "while", "def", "class", "global", "nonlocal", "pass",
              "break", "continue", "try", "except", "finally", "elif", "match", "case"}
@@ -156,8 +157,7 @@ def _one_sequence(closing: Leaf, leaves: list[Leaf], bracket: str) -> bool:
 
 
 def _fits(line: Line | str, length: int | None = None) -> bool:
-    text = str(line)
-    return len(text) <= (line_length() if length is None else length)
+    return str_width(str(line)) <= (line_length() if length is None else length)
 
 
 # transform_line and run_transformer -----------------------------------------------------------
@@ -483,7 +483,8 @@ def _leaves(text: str) -> list[Leaf] | None:
             return None
         if kind == tokenize.STRING and ("\n" in value or leaves and leaves[-1].kind == "STRING"):
             return None  # a multi-line string, or implicit concatenation
-        name = value if kind == tokenize.OP or value == "lambda" else tokenize.tok_name[kind]
+        name = ("NAME" if value == "..." else value) if kind == tokenize.OP or value == "lambda" else (
+            tokenize.tok_name[kind])  # (`...` splits nowhere: three dots black never breaks)
         previous = leaves[-1] if leaves else None
         if token.start[0] == end[0]:
             prefix = text.splitlines()[end[0] - 1][end[1] : token.start[1]]
@@ -569,7 +570,7 @@ def split(text: str, indent: int) -> str | None:
     lays it out, or None when this module does not know the statement's shape. Like black's
     `format_str`, a second pass runs over a changed result: the trailing commas the first one added
     are magic to the second, which can then split differently (`x: T[...] = (a | b)` at the end)."""
-    if indent % 4 or not text.isascii():
+    if indent % 4:
         return None
     first = _one_pass(text, indent)
     if first is None or first == " " * indent + text.strip():

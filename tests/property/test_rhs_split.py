@@ -116,3 +116,35 @@ def test_split_answers_for_every_statement_of_these_shapes() -> None:
     for text in statements:
         compile(text, "statement", "exec")
         assert split(text, 4) is not None, text
+
+
+# The statements that went to black before `rhs.py` existed (issue 11), one of each shape.
+FORMERLY_BLACKS = {
+    "lambda default": (1, ("enabled_agents: Mapped[list[AgentType]] = mapped_column(_USER_SETTINGS_ENABLED_AGENTS_"
+                          "TYPE, default=lambda: [AgentType.BUSINESS, AgentType.FINANCE, AgentType.HEALTH, AgentTyp"
+                          "e.SOCIAL], server_default=literal([AgentType.BUSINESS, AgentType.FINANCE, AgentType.HEALTH"
+                          ", AgentType.SOCIAL], _USER_SETTINGS_ENABLED_AGENTS_TYPE))")),
+    "nested Annotated": (1, ("match_score: Annotated[Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), AfterVal"
+                            "idator(_float4), _FLOAT] | None, Field(description=\"the housing agent's fit estimate\")]"
+                            " = None")),
+    "with_variant chain": (1, ("seen_at: Mapped[datetime.datetime | None] = mapped_column(_AwareDateTime().with_varian"
+                              "t(TIMESTAMP(timezone=True, precision=3), \"postgresql\"))")),
+    "ddl_if one-tuple": (1, ("__table_args__ = (\n    CheckConstraint(\"\\\"user\\\" ~ '^[a-z]+$'\", name=\"user_pattern"
+                            "_39c46b36\").ddl_if(dialect=\"postgresql\"),\n)")),
+    "ddl_if items": (1, ("__table_args__ = (\n    CheckConstraint('length(\"slug\") <= 40', name=\"slug_max_length_40\"),"
+                        "\n    CheckConstraint('json_array_length(\"tags\") >= 1', name=\"tags_min_length_1\").ddl_if("
+                        "dialect=\"sqlite\"),\n)")),
+    "misindented explode": (0, ("log_entries = Table(\n    \"log_entries\",\n    Base.metadata,\n    CheckConstraint(\n"
+                               "            \"level IN ('debug', 'info', 'warn', 'error')\",\n            name=\"level_"
+                               "known\",\n        ),\n    comment=\"An append-only log; its rows have no identity.\",\n)")),
+    "ellipsis, one-tuple": (1, "_relations: ClassVar[tuple[str, ...]] = (\"linked_subscription_0212_0062_links\",)"),
+    "wide characters": (1, ("漢字漢字漢字漢字漢字漢字漢字: Mapped[str | None] = mapped_column(String(10), unique=True, inde"
+                           "x=True)")),
+}
+
+
+def test_the_statements_black_used_to_get() -> None:
+    for name, (depth, text) in FORMERLY_BLACKS.items():
+        for length in (79, 88):
+            with laid_out_for(length):
+                assert split(text, 4 * depth) == black(text, depth, length), (name, length)
