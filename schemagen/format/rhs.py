@@ -11,7 +11,7 @@ parentheses black puts around an assignment's annotation and value and when it d
 split at commas, `|` and dots, and magic trailing commas. Names follow black's, so each function
 can be held against its original.
 
-Statements with anything else (other operators, keywords, comments, `*`, multi-line strings,
+Statements with anything else (other operators than `|` and signs, keywords, comments, `*`, multi-line strings,
 implicit string concatenation, a lambda with parameters) are declined with None. Like black, it
 counts a line's width with `style.str_width` (East Asian wide characters 2) where it decides whether the
 line fits, and in characters where black does (the lengths of trailers it may omit). The tests compare the result with
@@ -31,6 +31,7 @@ COMMA, BITOR, DOT = 18, 9, 1
 OPENING = {"(": ")", "[": "]", "{": "}"}
 CLOSING = {")": "(", "]": "[", "}": "{"}
 _OPS = {*OPENING, *CLOSING, ",", ".", "=", "|", ":", "->", "..."}
+_BEFORE_UNARY = {*OPENING, ",", "=", ":", "|", "->", "lambda", "UNARY"}
 _KEYWORDS = {"if", "else", "for", "in", "not", "is", "and", "or", "async", "await", "yield", "return", "del",
              "assert", "raise", "import", "from", "with", "while", "def", "class", "global", "nonlocal", "pass",
              "break", "continue", "try", "except", "finally", "elif", "match", "case"}
@@ -479,13 +480,14 @@ def _leaves(text: str) -> list[Leaf] | None:
             continue
         if kind not in (tokenize.NAME, tokenize.NUMBER, tokenize.STRING, tokenize.OP):
             return None  # comments, indents, f-string parts
-        if kind == tokenize.OP and value not in _OPS or kind == tokenize.NAME and value in _KEYWORDS:
-            return None
+        previous = leaves[-1] if leaves else None
+        unary = kind == tokenize.OP and value in "-+~" and (previous is None or previous.kind in _BEFORE_UNARY)
+        if kind == tokenize.OP and value not in _OPS and not unary or kind == tokenize.NAME and value in _KEYWORDS:
+            return None  # (a sign is no delimiter, black's `factor`; a binary operator would be one)
         if kind == tokenize.STRING and ("\n" in value or leaves and leaves[-1].kind == "STRING"):
             return None  # a multi-line string, or implicit concatenation
-        name = ("NAME" if value == "..." else value) if kind == tokenize.OP or value == "lambda" else (
-            tokenize.tok_name[kind])  # (`...` splits nowhere: three dots black never breaks)
-        previous = leaves[-1] if leaves else None
+        name = ("NAME" if value == "..." else "UNARY" if unary else value) if kind == tokenize.OP or (
+            value == "lambda") else tokenize.tok_name[kind]  # (`...` splits nowhere: black never breaks it)
         if token.start[0] == end[0]:
             prefix = text.splitlines()[end[0] - 1][end[1] : token.start[1]]
         elif previous is not None and previous.kind in OPENING or name in CLOSING or name == ".":

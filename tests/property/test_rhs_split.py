@@ -47,7 +47,7 @@ class _Statements:
     def atom(self, depth: int = 0) -> str:
         roll = self.rng.random()
         if depth > 3 or roll < 0.3:
-            return self.rng.choice([self.name(), self.string(), str(self.rng.randint(0, 10**6)), "None", "True"])
+            return self.rng.choice([self.name(), self.string(), str(self.rng.randint(-(10**6), 10**6)), "None", "..."])
         if roll < 0.55:
             return self.call(depth + 1)
         if roll < 0.62:
