@@ -307,6 +307,16 @@ def test_wide_lines_are_laid_out_without_black(tmp_path: Path, monkeypatch: pyte
         assert fmt.format_source(fast[name], name) == fast[name], f"{name} is not black-stable"
 
 
+@pytest.mark.parametrize("source", [
+    'class A:\n    """\n    Starts on the second line.\n\n    More.\n    """\n',
+    '"""\nModule, from the second line.\n"""\n\nx = 1\n',
+])
+def test_a_docstring_that_starts_with_a_newline_is_kept(source: str) -> None:
+    # Found with a hostile spec comment ("\n<payload>\n"): black keeps the empty first line.
+    assert fmt.format_source(source, "a.py") == source
+    assert not [part for part in lines.cut(source) if isinstance(part, lines.Piece)]
+
+
 def test_str_width_is_blacks() -> None:
     from black._width_table import WIDTH_TABLE
     from black.strings import str_width as blacks

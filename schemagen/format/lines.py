@@ -276,11 +276,11 @@ def _proven_multiline_docstring(line: _Line) -> bool:
         return False
     body = text[3:-3]
     lines = body.split("\n")
-    if body.splitlines() != lines or len(lines) < 2:
+    if (body + ".").splitlines() != (body + ".").split("\n") or len(lines) < 2:  # (a final "\n" too)
         return False
     first, rest, prefix = lines[0], lines[1:], " " * indent
-    if not first or first != first.strip() or first.startswith('"'):
-        return False
+    if first != first.strip() or first.startswith('"'):
+        return False  # (an empty first line black keeps: it strips that line, and only that line)
     with_text = [part for part in rest if part.strip()]
     if not with_text or not any(part[indent : indent + 1] not in (" ", "") for part in with_text):
         return False  # no line sets the indent, or every line is indented further (black takes it off)
