@@ -285,6 +285,50 @@ def test_non_ascii_lines_are_left_to_black_where_the_width_decides(tmp_path: Pat
     assert_like_black(rendered(spec))
 
 
+def test_wide_lines_are_laid_out_without_black(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Widths are exact now (`style.str_width`), so the formatter knows where black would split a line
+    # with wide characters, and `format/rhs.py` splits it as black does.
+    spec = tmp_path / "wide.yaml"
+    spec.write_text("tables:\n  a:\n    model: Aa\n    columns:\n      id: {type: serial, primary_key: true}\n"
+                    "      straße: {type: bytes, index: true}\n"
+                    "      漢字漢字漢字漢字漢字漢字漢字: {type: varchar, length: 10, index: true, unique: true}\n"
+                    "      ünïcödé_column_with_a_long_name_déjà_vu: {type: varchar, length: 200, default: déjà vu,"
+                    " comment: 'Ça été très long: 漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字'}\n", "utf-8")
+    sources = rendered(spec)
+
+    def no_black(pieces: object, **kwargs: object) -> dict[fmt.Piece, str]:
+        assert not pieces, f"pieces left to black: {pieces}"
+        return {}
+
+    monkeypatch.setattr(fmt, "format_pieces", no_black)
+    fast = fmt.format_modules(sources)
+    for name, source in sources.items():
+        assert same_code(fast[name], source), name
+        assert fmt.format_source(fast[name], name) == fast[name], f"{name} is not black-stable"
+
+
+@pytest.mark.parametrize("source", [
+    'class A:\n    """\n    Starts on the second line.\n\n    More.\n    """\n',
+    '"""\nModule, from the second line.\n"""\n\nx = 1\n',
+])
+def test_a_docstring_that_starts_with_a_newline_is_kept(source: str) -> None:
+    # Found with a hostile spec comment ("\n<payload>\n"): black keeps the empty first line.
+    assert fmt.format_source(source, "a.py") == source
+    assert not [part for part in lines.cut(source) if isinstance(part, lines.Piece)]
+
+
+def test_str_width_is_blacks() -> None:
+    from black._width_table import WIDTH_TABLE
+    from black.strings import str_width as blacks
+
+    from schemagen.format.style import _WIDE, str_width
+
+    assert _WIDE == tuple((start, end) for start, end, _ in WIDTH_TABLE)
+    assert {columns for _, _, columns in WIDTH_TABLE} == {2}
+    assert all(str_width(chr(code)) == blacks(chr(code)) for code in range(0x110000) if not 0xD800 <= code < 0xE000)
+    assert str_width("漢字 ünï 😀 ß") == blacks("漢字 ünï 😀 ß") == 13
+
+
 @pytest.mark.parametrize(("name", "annotation", "default"), [
     # found by review: black splits after `= (` when that fits, brackets in the annotation or not
     ("display_label_for_the_record", "RecordDisplayLabelKind | LegacyLabelKind | None", '"unlabelled_record_default"'),

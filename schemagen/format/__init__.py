@@ -1,11 +1,12 @@
 """Stage 5, format: lay rendered source out for the project's line length (`style.line_length()`).
 
 Over-long statements, def headers and assignments are laid out by `format/layout.py` (exploded at a
-bracket with magic trailing commas, which black and ruff keep at any line length), and the templates'
-own helper code is written for 79 columns in forms both keep at any length. black is no dependency of
+bracket with magic trailing commas, which black and ruff keep at any line length), what it declines
+by `format/rhs.py` (black's own right-hand and delimiter splits, ported), and the templates' own
+helper code is written for 79 columns in forms both keep at any length. black is no dependency of
 schemagen: it stays an optional fallback (used only when importable, and only the pinned version) for
-the few generated statements the layout does not cover yet; a build that needs none never imports it
-(tests/test_no_black.py). What follows describes that fallback.
+statements of other shapes than codegen writes; no spec of the repository needs it, and a build that
+needs none never imports it (tests/test_no_black.py). What follows describes that fallback.
 
 The templates and `literals.py` emit black's canonical form line by line: double quotes, black's
 spacing and blank lines, numbers as black writes them. What they leave to black is wrapping a

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from schemagen.format.layout import lay_out, lay_out_header
+from schemagen.format.rhs import split
 from schemagen.format.style import (
     line_length,
     PLAIN_VALUE,
@@ -19,8 +20,8 @@ from schemagen.format.style import (
     FormatError,
     has_top_level_union,
     prefers_value_split,
+    str_width,
     unsplittable,
-    width,
 )
 
 _TOKEN = re.compile(
@@ -139,7 +140,7 @@ def _logical_lines_by_tokens(source: str) -> Iterator[_Line]:
 
 
 def _fits(line: _Line) -> bool:
-    return line.physical == 1 and width(line.text) <= line_length()
+    return line.physical == 1 and str_width(line.text) <= line_length()
 
 
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
@@ -168,7 +169,7 @@ def _exploded(line: _Line) -> bool:
     closing = physical[-1].strip()
     if closing not in (")", "]", "}") and not (closing.startswith("] = ") and EMPTY_OR_PLAIN.fullmatch(closing[4:])):
         return False
-    if any(text != text.rstrip() or width(text) > line_length() and not (
+    if any(text != text.rstrip() or str_width(text) > line_length() and not (
             text.endswith(",") and unsplittable(text.strip()[:-1])) for text in physical):
         return False  # a line too long is an item black cannot split (a long string)
     stack: list[tuple[int, str, int, bool]] = []  # (indent, closer, items, an item spans lines) per bracket
@@ -191,9 +192,7 @@ def _exploded(line: _Line) -> bool:
             # cannot join a one-tuple whose item spans lines itself either, nor one too long joined
             if items == 1 and len(stack) in one_tuples and not (block and closer == ")"):
                 joined = physical[0] + "".join(text.strip() for text in physical[1:])
-                # (exact widths only: outside ASCII `width` is an upper bound)
-                if stack or len(physical) != 3 or closer != ")" or not joined.isascii() or (
-                        width(joined) <= line_length()):
+                if stack or len(physical) != 3 or closer != ")" or str_width(joined) <= line_length():
                     return False
             one_tuples.discard(len(stack))
             if stack:
@@ -225,9 +224,9 @@ def _black_wrapped(line: _Line) -> bool:
     stands for (the two shapes `wrap.py` writes): `name: T = call(` + arguments + `)`, or
     `name: (` + annotation with a top-level `|` + `) = plain default`."""
     physical = line.text.split("\n")
-    if len(physical) != 3 or not line.text.isascii():  # "too long for one line" needs exact widths
+    if len(physical) != 3:
         return False
-    if any(len(text) > line_length() or text != text.rstrip() for text in physical):
+    if any(str_width(text) > line_length() or text != text.rstrip() for text in physical):
         return False
     indent = line.indent
     first, body, last = (text[indent:] for text in physical)
@@ -238,10 +237,10 @@ def _black_wrapped(line: _Line) -> bool:
         return False
     if _CALL_HEAD.fullmatch(first) and last == ")":
         net, opener = _balance(first)
-        return net == 1 and opener == "(" and width(physical[0] + body + ")") > line_length()
+        return net == 1 and opener == "(" and str_width(physical[0] + body + ")") > line_length()
     if _ANNOTATION_HEAD.fullmatch(first) and last.startswith(") = ") and PLAIN_VALUE.fullmatch(last[4:]):
         one_line = f"{first[:-1]}{body}{last[1:]}"
-        return (has_top_level_union(body) and indent + width(one_line) > line_length()
+        return (has_top_level_union(body) and indent + str_width(one_line) > line_length()
                 and not prefers_value_split(indent, first[:-3], body))
     return False
 
@@ -277,11 +276,11 @@ def _proven_multiline_docstring(line: _Line) -> bool:
         return False
     body = text[3:-3]
     lines = body.split("\n")
-    if body.splitlines() != lines or len(lines) < 2:
+    if (body + ".").splitlines() != (body + ".").split("\n") or len(lines) < 2:  # (a final "\n" too)
         return False
     first, rest, prefix = lines[0], lines[1:], " " * indent
-    if not first or first != first.strip() or first.startswith('"'):
-        return False
+    if first != first.strip() or first.startswith('"'):
+        return False  # (an empty first line black keeps: it strips that line, and only that line)
     with_text = [part for part in rest if part.strip()]
     if not with_text or not any(part[indent : indent + 1] not in (" ", "") for part in with_text):
         return False  # no line sets the indent, or every line is indented further (black takes it off)
@@ -437,9 +436,11 @@ def _classify(line: _Line, first_in_block: bool) -> Part:
                        and (_black_wrapped(line) or _exploded(line) or _exploded_header(line))):
         return text + "\n"
     laid = None
+    header = _COMPOUND.match(text.lstrip(" ")) is not None
     if line.physical == 1:
-        header = _COMPOUND.match(text.lstrip(" ")) is not None
         laid = lay_out_header(text, line.indent) if header else lay_out(text, line.indent)
+    if laid is None and not header and not line.multiline_string:
+        laid = split(text, line.indent)  # what black itself would write, where `lay_out` declines
     if laid is not None:
         return laid + "\n"
     return Piece(STATEMENT, depth, _dedent(text, line.indent))
