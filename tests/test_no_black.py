@@ -77,6 +77,16 @@ def test_a_cold_build_of_the_example_imports_no_formatter(tmp_path: Path) -> Non
                                       if path.split("/", 1)[0] == "life_ceo"}
 
 
+@pytest.mark.parametrize("length", [79, 120])
+def test_every_spec_builds_without_black_at_other_line_lengths(tmp_path: Path, length: int) -> None:
+    # The templates' own helper code counts too: a line that fits at 88 can need a split at 79.
+    (tmp_path / "pyproject.toml").write_text(f"[tool.schemagen]\nline-length = {length}\n")
+    specs = [ROOT / "specs" / "life_ceo.yaml", *(GOLDEN / case / "spec.yaml" for case in GOLDEN_CASES)]
+    for spec in specs:
+        result = _build(spec, tmp_path / "out" / spec.parent.name, tmp_path, block=True)
+        assert result.returncode == 0, f"{spec}: {result.stdout}{result.stderr}"
+
+
 def test_without_black_a_statement_left_to_it_is_a_clear_error(tmp_path: Path) -> None:
     # No spec yields such a statement any more; an operator split (`a + b + c`) is one black would
     # make and schemagen's layout does not.

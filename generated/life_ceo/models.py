@@ -534,9 +534,8 @@ class _IntervalOf(TypeDecorator[datetime.timedelta]):
         dialect: Dialect,
     ) -> datetime.timedelta | None:
         if not isinstance(value, str):
-            read: datetime.timedelta | None = (
-                value  # None, or SQLite's, read by SQLAlchemy's `Interval`
-            )
+            # None, or SQLite's value, read by SQLAlchemy's `Interval`
+            read: datetime.timedelta | None = value
             return read
         parsed = _read_interval(value)
         if isinstance(parsed, datetime.timedelta):
@@ -572,15 +571,15 @@ def _interval_as_is(element: _IntervalText, compiler: SQLCompiler, **kw: Any) ->
 
 @compiles(_IntervalText, "postgresql")
 def _interval_text(element: _IntervalText, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST({compiler.process(list(element.clauses)[0], **kw)} AS {element.sql})"
+    value = compiler.process(list(element.clauses)[0], **kw)
+    return f"CAST({value} AS {element.sql})"
 
 
 # PostgreSQL's text of an interval in IntervalStyle `postgres` (its default, and the one psycopg
 # reads) and `iso_8601`
-_POSTGRES_INTERVAL = re.compile(
-    r"(?:([+-]?\d+) years? ?)?(?:([+-]?\d+) mons? ?)?(?:([+-]?\d+) days? ?)?"
-    r"(?:([+-]?)(\d+):(\d+):(\d+(?:\.\d+)?))?"
-)
+_POSTGRES_MONTHS = r"(?:([+-]?\d+) years? ?)?(?:([+-]?\d+) mons? ?)?"
+_POSTGRES_DAYS = r"(?:([+-]?\d+) days? ?)?(?:([+-]?)(\d+):(\d+):(\d+(?:\.\d+)?))?"
+_POSTGRES_INTERVAL = re.compile(_POSTGRES_MONTHS + _POSTGRES_DAYS)
 _ISO_INTERVAL = re.compile(
     r"P(?:(-?\d+)Y)?(?:(-?\d+)M)?(?:(-?\d+)D)?(?:T(?:(-?\d+)H)?(?:(-?\d+)M)?(?:(-?\d+(?:\.\d+)?)S)?)?"
 )
