@@ -513,6 +513,16 @@ def test_a_domain_reads_back_as_its_base_type_and_says_so() -> None:
     assert from_database(postgresql.DOMAIN("words", postgresql.TSVECTOR())) is None
 
 
+def test_citext_is_no_text_to_pull() -> None:
+    # SQLAlchemy's CITEXT is a Text: read as `text`, a unique email would turn case-sensitive
+    from sqlalchemy.dialects import postgresql
+
+    from schemagen.catalog.kinds import from_database
+
+    assert from_database(postgresql.CITEXT()) is None  # so pull makes it `{sql: citext, python: str}`
+    assert from_database(sqlalchemy.ARRAY(postgresql.CITEXT())) is None
+
+
 @pytest.mark.parametrize(("raw", "options", "expected"), [
     ("'UTC'::character varying", {"type": "varchar"}, "UTC"),
     ("'it''s'::text", {"type": "text"}, "it's"),
