@@ -93,7 +93,8 @@ def column_type(reflected: dict[str, Any], enum_names: dict[str, str]) -> tuple[
     found: DatabaseType | None = from_database(reflected["type"])
     if found is None and isinstance(reflected.get("pass_through"), dict):  # (PostgreSQL: reflect.py)
         passed: dict[str, Any] = {"type": reflected["pass_through"]}
-        return ({**passed, "array": True} if isinstance(reflected["type"], ARRAY) else passed), []
+        array = reflected.get("pass_through_array") or isinstance(reflected["type"], ARRAY)
+        return ({**passed, "array": True} if array else passed), []
     if found is None:
         reason = reflected.get("pass_through") or "is not in the spec language"
         return f"its type `{reflected.get('type_text', reflected['type'])}` {reason}"
