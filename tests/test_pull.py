@@ -540,7 +540,9 @@ def test_citext_is_no_text_to_pull() -> None:
     ("'-1'::integer", {"type": "integer"}, -1),
     ("(-1)", {"type": "bigint"}, -1),
     ("9.99", {"type": "numeric"}, 9.99),
-    ("1.50", {"type": "numeric"}, {"sql": "1.50"}),  # 1.5 would not be the text the database has
+    ("1.50", {"type": "numeric"}, "1.50"),  # the decimal string: 1.5 would not be the text the database has
+    ("0.2000", {"type": "numeric", "precision": 5, "scale": 4}, "0.2000"),
+    ("1.50", {"type": "double"}, {"sql": "1.50"}),
     ("false", {"type": "boolean"}, False),
     ("1", {"type": "boolean"}, True),
     ("'{}'::jsonb", {"type": "jsonb"}, {}),

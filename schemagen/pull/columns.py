@@ -168,7 +168,11 @@ def _literal(raw: str, kind: str, options: dict[str, Any], enum_values: dict[str
     if kind in ("real", "double", "numeric") and _NUMBER.fullmatch(number):
         if re.fullmatch(r"-?\d+", number):
             return int(number)
-        return float(number) if repr(float(number)) == number else _NONE
+        if repr(float(number)) == number:
+            return float(number)
+        # a numeric's `1.50` is the spec's decimal string, kept as written (a float would print `1.5`);
+        # `{sql: ...}` would make the column server-set, left out of the Insert and Update schemas
+        return number if kind == "numeric" else _NONE
     if value is None:
         return _NONE
     if kind in _JSON:
