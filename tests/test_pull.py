@@ -449,7 +449,7 @@ def test_a_rich_postgresql_database_pulls_what_the_language_holds_and_lists_the_
         "type": "enum", "enum": "DocStatus", "nullable": False, "default": "draft"}
     assert (documents.columns["price"].precision, documents.columns["price"].scale,
             documents.columns["price"].default) == (10, 2, 9.99)
-    assert documents.columns["tags"].array and documents.columns["tags"].default.sql == "'{}'::text[]"
+    assert documents.columns["tags"].array and documents.columns["tags"].default == []  # '{}'::text[]
     assert documents.columns["created_at"].timezone and documents.columns["created_at"].default == "now"
     assert sorted((i.name or "", repr(i.model_dump(exclude_defaults=True)["columns"]), i.where or "")
                   for i in documents.indexes) == [  # an expression index is spec now
