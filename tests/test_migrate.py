@@ -325,6 +325,24 @@ def test_making_a_column_not_null_with_null_rows_fails_clearly(db_url: str, tmp_
     assert commands.current(second, db_url) == second.env.revisions()[0]
 
 
+@pytest.mark.parametrize("had_default", [False, True], ids=["default-given-now", "default-kept"])
+def test_a_column_made_not_null_with_a_default_fills_its_null_rows_with_it(db_url: str, tmp_path: Path,
+                                                                           had_default: bool) -> None:
+    # the default the column gets (or already has) is what an existing NULL becomes, as for a new NOT
+    # NULL column; the upgrade used to stop, telling the user to add the `default:` the spec has
+    with_default = ITEMS.replace("note: {type: text}", "note: {type: text, default: \"it's\"}")
+    second, _ = _evolve(db_url, tmp_path, with_default if had_default else ITEMS,
+                        with_default.replace("default:", "nullable: false, default:"),
+                        rows=[{"name": "a", "note": None}, {"name": "b", "note": "kept"}])
+    commands.upgrade(second, db_url)
+    engine = engine_for(db_url)
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT name, note FROM items ORDER BY name").all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [("a", "it's"), ("b", "kept")]
+    assert commands.plan(second, db_url, allow_destructive=False).upgrade.is_empty()
+
+
 def test_a_dropped_and_created_table_of_one_shape_points_at_renamed_from(db_url: str, tmp_path: Path) -> None:
     with pytest.raises(MigrateError, match=r"table `goods` replaces `items`: did you mean `renamed_from: items`"):
         _evolve(db_url, tmp_path, ITEMS, ITEMS.replace("  items:", "  goods:"))

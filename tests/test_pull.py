@@ -449,7 +449,7 @@ def test_a_rich_postgresql_database_pulls_what_the_language_holds_and_lists_the_
         "type": "enum", "enum": "DocStatus", "nullable": False, "default": "draft"}
     assert (documents.columns["price"].precision, documents.columns["price"].scale,
             documents.columns["price"].default) == (10, 2, 9.99)
-    assert documents.columns["tags"].array and documents.columns["tags"].default.sql == "'{}'::text[]"
+    assert documents.columns["tags"].array and documents.columns["tags"].default == []  # '{}'::text[]
     assert documents.columns["created_at"].timezone and documents.columns["created_at"].default == "now"
     assert sorted((i.name or "", repr(i.model_dump(exclude_defaults=True)["columns"]), i.where or "")
                   for i in documents.indexes) == [  # an expression index is spec now
@@ -513,6 +513,16 @@ def test_a_domain_reads_back_as_its_base_type_and_says_so() -> None:
     assert from_database(postgresql.DOMAIN("words", postgresql.TSVECTOR())) is None
 
 
+def test_citext_is_no_text_to_pull() -> None:
+    # SQLAlchemy's CITEXT is a Text: read as `text`, a unique email would turn case-sensitive
+    from sqlalchemy.dialects import postgresql
+
+    from schemagen.catalog.kinds import from_database
+
+    assert from_database(postgresql.CITEXT()) is None  # so pull makes it `{sql: citext, python: str}`
+    assert from_database(sqlalchemy.ARRAY(postgresql.CITEXT())) is None
+
+
 @pytest.mark.parametrize(("raw", "options", "expected"), [
     ("'UTC'::character varying", {"type": "varchar"}, "UTC"),
     ("'it''s'::text", {"type": "text"}, "it's"),
@@ -530,12 +540,21 @@ def test_a_domain_reads_back_as_its_base_type_and_says_so() -> None:
     ("'-1'::integer", {"type": "integer"}, -1),
     ("(-1)", {"type": "bigint"}, -1),
     ("9.99", {"type": "numeric"}, 9.99),
-    ("1.50", {"type": "numeric"}, {"sql": "1.50"}),  # 1.5 would not be the text the database has
+    ("1.50", {"type": "numeric"}, "1.50"),  # the decimal string: 1.5 would not be the text the database has
+    ("0.2000", {"type": "numeric", "precision": 5, "scale": 4}, "0.2000"),
+    ("1.50", {"type": "double"}, {"sql": "1.50"}),
     ("false", {"type": "boolean"}, False),
     ("1", {"type": "boolean"}, True),
     ("'{}'::jsonb", {"type": "jsonb"}, {}),
     ("'{\"sql\": 1}'::jsonb", {"type": "jsonb"}, {"json": {"sql": 1}}),
-    ("'{}'::text[]", {"type": "text", "array": True}, {"sql": "'{}'::text[]"}),
+    ("'{}'::text[]", {"type": "text", "array": True}, []),  # what `default: []` makes
+    ("'{a,b.c}'::text[]", {"type": "text", "array": True}, ["a", "b.c"]),
+    ("'{x}'::character varying(10)[]", {"type": "varchar", "length": 10, "array": True}, ["x"]),
+    ("'{1,-2}'::bigint[]", {"type": "bigint", "array": True}, [1, -2]),
+    ("'{NULL}'::text[]", {"type": "text", "array": True}, {"sql": "'{NULL}'::text[]"}),
+    ("'{\"a b\"}'::text[]", {"type": "text", "array": True}, {"sql": "'{\"a b\"}'::text[]"}),
+    ("ARRAY['read'::text]", {"type": "text", "array": True}, {"sql": "ARRAY['read'::text]"}),
+    ("'{t}'::boolean[]", {"type": "boolean", "array": True}, {"sql": "'{t}'::boolean[]"}),
     ("'draft'::doc_status", {"type": "enum", "enum": "DocStatus"}, "draft"),
     ("'gone'::doc_status", {"type": "enum", "enum": "DocStatus"}, {"sql": "'gone'::doc_status"}),
     ("gen_random_uuid()", {"type": "uuid"}, {"sql": "gen_random_uuid()"}),

@@ -202,3 +202,32 @@ def test_pulled_language_features_baseline_with_migrate_check_clean(case: str, d
         assert again.returncode == 1 and "  - accounts.tags (JSON -> TEXT)\nrerun" in again.stderr, again.stderr
         return
     assert again.returncode == 0 and f"{package}: already matches the spec" in again.stdout, again.stdout + again.stderr
+
+
+def test_a_type_from_outside_pg_catalog_is_pulled_with_its_schema_and_migrates(db_url: str, tmp_path: Path) -> None:
+    # An extension's type (citext, installed in `public`) is what this stands for: a type the language
+    # has no name for, living in a schema of the database. migrate builds its scratch copies in a schema
+    # of its own with only that schema on the search path: the bare name did not resolve there (a
+    # traceback), the name with its schema did reflect as NullType (a traceback), and the revision named
+    # the generated package's private class (a NameError in the file)
+    if db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's types and schemas")
+    engine = sqlalchemy.create_engine(db_url)
+    with engine.begin() as connection:
+        schema = connection.execute(text("SELECT current_schema()")).scalar_one()
+        connection.execute(text("CREATE TYPE pair AS (a integer, b integer)"))
+        connection.execute(text("CREATE TABLE points (id INTEGER PRIMARY KEY, at pair NOT NULL, trail pair[])"))
+    engine.dispose()
+    spec = tmp_path / "specs" / "points.yaml"
+    pulled = run_cli("pull", db_url, "--out", str(spec), "--baseline", cwd=tmp_path)
+    assert pulled.returncode == 0, pulled.stdout + pulled.stderr
+    written = spec.read_text("utf-8")
+    assert f"at: {{type: {{sql: {schema}.pair, python: str}}, nullable: false}}" in written, written
+    assert f"trail: {{type: {{sql: {schema}.pair, python: str}}, array: true}}" in written, written  # was not an array
+    (revision,) = (tmp_path / "migrations" / "points" / "versions").glob("*.py")
+    source = revision.read_text("utf-8")
+    assert "_schemagen" not in source, source
+    assert " ".join(source.split()).count(f'postgresql.DOMAIN( "pair", sa.Text(), schema="{schema}", create_type=False') == 2
+    assert "postgresql.ARRAY( postgresql.DOMAIN(" in " ".join(source.split()), source
+    checked = run_cli("migrate", "--check", "--db", db_url, cwd=tmp_path)
+    assert checked.returncode == 0 and "the migrations cover the spec" in checked.stdout, checked.stdout + checked.stderr

@@ -138,6 +138,8 @@ def from_database(type_: TypeEngine[Any]) -> DatabaseType | None:
         return DatabaseType("numeric", options)
     if isinstance(type_, sa.CHAR) or getattr(type_, "__visit_name__", "") in ("CHAR", "NCHAR"):
         return DatabaseType("char", (("length", getattr(type_, "length", None) or 1),))
+    if isinstance(type_, postgresql.CITEXT):  # a Text to SQLAlchemy, but it compares case-insensitively
+        return None
     if isinstance(type_, sa.Text) or (isinstance(type_, sa.String) and type(type_).__visit_name__ == "TEXT"):
         return DatabaseType("text")
     if isinstance(type_, sa.String):

@@ -61,7 +61,7 @@ def reflect(connection: Connection, tables: list[str]) -> Twin:
     dialect = connection.dialect
     for table in tables:
         for column in inspector.get_columns(table):
-            twin.types[(table, column["name"])] = type_text(column["type"], dialect)
+            twin.types[(table, column["name"])] = reflected_type_text(connection, table, column["name"], column["type"])
             twin.defaults[(table, column["name"])] = column.get("default")
         twin.checks[table] = {str(c["name"]): c["sqltext"] for c in inspector.get_check_constraints(table)
                               if c.get("name")}
@@ -85,15 +85,31 @@ def index_sql(connection: Connection, table: str) -> dict[str, str]:
 
 @contextmanager
 def quiet() -> Iterator[None]:
-    """Silence the warnings about SQLite's expression indexes, which `compare_sqlite_expression_indexes` compares."""
+    """Silence the warnings about what this module compares itself: SQLite's expression indexes
+    (`compare_sqlite_expression_indexes`) and types SQLAlchemy does not know (`reflected_type_text`)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index", SAWarning)
         warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression-based index")
+        # a type SQLAlchemy has no class for is compared by its PostgreSQL spelling (`reflected_type_text`)
+        warnings.filterwarnings("ignore", "Did not recognize type", SAWarning)
         yield
 
 
 def type_text(type_: TypeEngine[Any], dialect: Dialect) -> str:
     return str(type_.compile(dialect=dialect))
+
+
+def reflected_type_text(connection: Connection, table: str, column: str, type_: TypeEngine[Any]) -> str:
+    """A reflected column's type as text. SQLAlchemy reflects a PostgreSQL type it has no class for
+    (`public.citext` outside the search path, an extension's `vector(3)`) as NullType, which has no
+    DDL: such a column is compared by the type as PostgreSQL prints it."""
+    if not isinstance(type_, sqltypes.NullType) or connection.dialect.name != "postgresql":
+        return type_text(type_, connection.dialect)
+    spelled = connection.exec_driver_sql(
+        "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+        "WHERE a.attrelid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident(%(table)s)) "
+        "AND a.attname = %(column)s AND NOT a.attisdropped", {"table": table, "column": column}).scalar()
+    return str(spelled)
 
 
 def predicate(index: Any) -> str | None:
@@ -110,7 +126,9 @@ def options(twin: Twin) -> dict[str, Any]:
         wanted = twin.types.get((metadata_column.table.name, metadata_column.name))
         if wanted is None:
             return None
-        return wanted != type_text(inspected_type, context.dialect)
+        assert context.connection is not None  # autogenerate compares against a database
+        return wanted != reflected_type_text(context.connection, metadata_column.table.name, metadata_column.name,
+                                             inspected_type)
 
     # server defaults are compared by this module's plugin (`compare_server_default` below): True
     # only lets Alembic's own comparators of identity and computed columns run
@@ -181,7 +199,18 @@ def render_type(type_: TypeEngine[Any], context: AutogenContext) -> str | None:
         known = getattr(dialect, "ischema_names", {}).get(str(type_.get_col_spec()).lower())
         if known is not None:
             return render_type(known(), context) or _plain(public_type(known()), context)
+        qualified = _QUALIFIED_TYPE.fullmatch(str(type_.get_col_spec()))
+        if qualified is not None and dialect.name == "postgresql":
+            # an extension's type named with its schema (`public.citext`, as pull writes it): SQLAlchemy's
+            # DOMAIN is the one public class that prints a schema-qualified type name as it is;
+            # create_type=False, so it only names the type in the column's DDL
+            context.imports.add("from sqlalchemy.dialects import postgresql")
+            return (f"postgresql.DOMAIN({qualified.group(2)!r}, sa.Text(), schema={qualified.group(1)!r}, "
+                    f"create_type=False)")
     return None
+
+
+_QUALIFIED_TYPE = re.compile(r"([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)")
 
 
 def _plain(type_: TypeEngine[Any], context: AutogenContext) -> str:

@@ -55,10 +55,11 @@ class RequireFilledOp(ops.MigrateOperation):
 
 
 class BackfillOp(ops.MigrateOperation):
-    """Give existing rows a new column's literal default before it becomes NOT NULL."""
+    """Give existing rows a column's default before it becomes NOT NULL: a new column's literal, or
+    (`sql`) an existing column's server default as the database has it."""
 
-    def __init__(self, table: str, column: str, value: Any) -> None:
-        self.table, self.column, self.value = table, column, value
+    def __init__(self, table: str, column: str, value: Any, *, sql: bool = False) -> None:
+        self.table, self.column, self.value, self.sql = table, column, value, sql
 
     def reverse(self) -> ops.MigrateOperation:
         return ops.UpgradeOps([])
@@ -79,8 +80,9 @@ def _render_require(_context: AutogenContext, op: RequireFilledOp) -> str:
 
 @renderers.dispatch_for(BackfillOp)
 def _render_backfill(_context: AutogenContext, op: BackfillOp) -> str:
+    value = f"sa.text({op.value!r})" if op.sql else repr(op.value)
     return (f"op.execute(sa.table({op.table!r}, sa.column({op.column!r})).update()"
-            f".where(sa.column({op.column!r}).is_(None)).values({{{op.column!r}: {op.value!r}}}))")
+            f".where(sa.column({op.column!r}).is_(None)).values({{{op.column!r}: {value}}}))")
 
 
 @renderers.dispatch_for(ops.RenameTableOp)
@@ -213,6 +215,9 @@ def _safe_not_null(operations: list[ops.MigrateOperation],
         after: list[ops.MigrateOperation] = []
         for inner in op.ops:
             if isinstance(inner, ops.AlterColumnOp) and inner.modify_nullable is False:
+                default = _server_default(inner)
+                if default is not None:  # rows without a value get the default the column has (or gets now)
+                    result.append(BackfillOp(op.table_name, inner.column_name, default, sql=True))
                 result.append(RequireFilledOp(op.table_name, inner.column_name, new=False))
             if (isinstance(inner, ops.AddColumnOp) and not inner.column.nullable
                     and inner.column.server_default is None):
@@ -236,3 +241,13 @@ def _safe_not_null(operations: list[ops.MigrateOperation],
             result.append(ops.ModifyTableOps(op.table_name, kept, schema=op.schema))
         result += after
     return result
+
+
+def _server_default(op: ops.AlterColumnOp) -> str | None:
+    """The SQL of the server default a column keeps or gets in `op`, if it has one."""
+    default = op.modify_server_default if op.modify_server_default is not False else op.existing_server_default
+    default = getattr(default, "arg", default)  # a DefaultClause holds its text or TextClause in .arg
+    if isinstance(default, str):
+        return "'" + default.replace("'", "''") + "'"  # Alembic's (and SQLAlchemy's) reading of a plain string
+    text = getattr(default, "text", None)
+    return text if isinstance(text, str) else None

@@ -93,7 +93,8 @@ def column_type(reflected: dict[str, Any], enum_names: dict[str, str]) -> tuple[
     found: DatabaseType | None = from_database(reflected["type"])
     if found is None and isinstance(reflected.get("pass_through"), dict):  # (PostgreSQL: reflect.py)
         passed: dict[str, Any] = {"type": reflected["pass_through"]}
-        return ({**passed, "array": True} if isinstance(reflected["type"], ARRAY) else passed), []
+        array = reflected.get("pass_through_array") or isinstance(reflected["type"], ARRAY)
+        return ({**passed, "array": True} if array else passed), []
     if found is None:
         reason = reflected.get("pass_through") or "is not in the spec language"
         return f"its type `{reflected.get('type_text', reflected['type'])}` {reason}"
@@ -145,7 +146,7 @@ _NONE = object()
 def _literal(raw: str, kind: str, options: dict[str, Any], enum_values: dict[str, list[str]],
              now: dict[str, set[str]]) -> Any:
     if options.get("array"):
-        return _NONE  # the spec's list defaults are set by the ORM: the database's is an expression
+        return _array_literal(raw, kind, options)
     bare = raw
     while bare.startswith("(") and bare.endswith(")") and _balanced(bare[1:-1]):
         bare = bare[1:-1].strip()
@@ -167,7 +168,11 @@ def _literal(raw: str, kind: str, options: dict[str, Any], enum_values: dict[str
     if kind in ("real", "double", "numeric") and _NUMBER.fullmatch(number):
         if re.fullmatch(r"-?\d+", number):
             return int(number)
-        return float(number) if repr(float(number)) == number else _NONE
+        if repr(float(number)) == number:
+            return float(number)
+        # a numeric's `1.50` is the spec's decimal string, kept as written (a float would print `1.5`);
+        # `{sql: ...}` would make the column server-set, left out of the Insert and Update schemas
+        return number if kind == "numeric" else _NONE
     if value is None:
         return _NONE
     if kind in _JSON:
@@ -191,6 +196,24 @@ def _literal(raw: str, kind: str, options: dict[str, Any], enum_values: dict[str
             return str(uuid.UUID(value)) if value != "uuid" else _NONE
         except ValueError:
             return _NONE
+    return _NONE
+
+
+def _array_literal(raw: str, kind: str, options: dict[str, Any]) -> Any:
+    """`'{a,b}'::text[]`, what PostgreSQL prints for the spec's `default: [a, b]`, as that list (else
+    `{sql: ...}`, which would make the column server-set: no Insert or Update field). Only items
+    PostgreSQL prints bare and the spec gives back as the same text: words and integers."""
+    quoted = _QUOTED.fullmatch(raw.strip())
+    body = quoted.group(1) if quoted and raw.strip().endswith("[]") else None
+    if body is None or not (body.startswith("{") and body.endswith("}")):
+        return _NONE
+    items = body[1:-1].split(",") if body != "{}" else []
+    if kind in _INTEGERS and all(re.fullmatch(r"-?\d+", item) for item in items):
+        return [int(item) for item in items]
+    length = options.get("length")
+    if kind in _TEXT and all(re.fullmatch(r"[A-Za-z_][\w.-]*", item) and item.lower() != "null"
+                             and (length is None or len(item) <= length) for item in items):
+        return items
     return _NONE
 
 

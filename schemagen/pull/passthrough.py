@@ -26,18 +26,24 @@ _REFERENCES = {
 _SQL_TYPE = re.compile(r"[A-Za-z_][A-Za-z0-9_ .()\[\],]*")
 
 
-def read_types(connection: Connection, schema: str | None, table: str) -> dict[str, tuple[str, int]]:
+def read_types(connection: Connection, schema: str | None, table: str) -> dict[str, tuple[str, int, bool]]:
     """Per column: its type (an array's item type) as PostgreSQL spells it with its modifier
-    (`macaddr`, `vector(3)`) and that type's OID."""
+    (`macaddr`, `public.vector(3)`), that type's OID and whether the column is an array of it (SQLAlchemy
+    reflects an array of a type it does not know as NullType, not as an ARRAY). A type from outside `pg_catalog` (an
+    extension's `citext`) is named with its schema: `migrate` builds its scratch copies in a schema
+    of their own, with only that schema on the search path, and the bare name would not resolve there."""
     rows = connection.execute(text("""
         SELECT a.attname,
-               format_type(CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE a.atttypid END, a.atttypmod),
-               CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE a.atttypid END
+               CASE WHEN tn.nspname <> 'pg_catalog' AND pg_type_is_visible(e.oid)
+                    THEN quote_ident(tn.nspname) || '.' ELSE '' END || format_type(e.oid, a.atttypmod),
+               e.oid, t.typcategory = 'A'
         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
         JOIN pg_type t ON t.oid = a.atttypid
+        JOIN pg_type e ON e.oid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE a.atttypid END
+        JOIN pg_namespace tn ON tn.oid = e.typnamespace
         WHERE n.nspname = :schema AND c.relname = :table AND a.attnum > 0 AND NOT a.attisdropped"""),
         {"schema": schema, "table": table})
-    return {str(name): (str(spelled), int(oid)) for name, spelled, oid in rows}
+    return {str(name): (str(spelled), int(oid), bool(array)) for name, spelled, oid, array in rows}
 
 
 def pass_through(connection: Connection, spelled: str, oid: int) -> dict[str, str] | str:

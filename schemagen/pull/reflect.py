@@ -180,14 +180,16 @@ def _postgres_pass_through(connection: Connection, schema: str | None, table: Ra
     from schemagen.catalog.kinds import from_database
     from schemagen.pull.passthrough import pass_through, read_types
 
-    spelled: dict[str, tuple[str, int]] | None = None
+    spelled: dict[str, tuple[str, int, bool]] | None = None
     for column in table.columns:
         type_ = column["type"]
         if from_database(type_.item_type if isinstance(type_, ARRAY) else type_) is not None:
             continue
         spelled = read_types(connection, schema, table.name) if spelled is None else spelled
         if column["name"] in spelled:
-            column["pass_through"] = pass_through(connection, *spelled[column["name"]])
+            type_name, oid, array = spelled[column["name"]]
+            column["pass_through"] = pass_through(connection, type_name, oid)
+            column["pass_through_array"] = array
 
 
 def _sqlite_declared_types(connection: Connection, table: RawTable) -> None:
