@@ -90,6 +90,10 @@ def test_422_bodies_carry_the_spec_messages(server: Server) -> None:
     user = _user(server, 1)
     response = server.client.patch(f"/users/{user['id']}", json={"bio": "x" * 501})
     assert response.status_code == 422 and response.json()["detail"][0]["msg"] == "Bio must be at most 500 characters"
+    # a misspelt key is refused by name, never an empty update that answers 200
+    response = server.client.patch(f"/users/{user['id']}", json={"boi": "Analyst"})
+    assert response.status_code == 422
+    assert [(e["loc"], e["type"]) for e in response.json()["detail"]] == [(["body", "boi"], "extra_forbidden")]
 
 
 def test_nested_lists_cost_the_same_statements_for_more_rows(server: Server) -> None:

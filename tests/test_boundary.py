@@ -301,7 +301,7 @@ PAYLOAD: dict[str, Any] = {
     "a_varchar": "héllo", "a_char": "abc", "a_text": "line\nbreak ✓", "a_date": "2030-01-02",
     "a_time": "10:11:12.5", "a_timestamp": "2030-01-02T03:04:05.123456", "a_timestamptz": "2030-01-02T03:04:05.5Z",
     "an_interval": "-1 days +02:00:00.25", "a_uuid": "12345678-1234-5678-1234-567812345678",
-    "a_jsonb": {"a": [1, "x", None, True, 1.5]}, "some_bytes": "abc", "a_mood": "busy",
+    "a_jsonb": {"a": [1, "x", None, True, 1.5]}, "some_bytes": "+/+/AP8=", "a_mood": "busy",
     "integers": [1, "2", -3], "reals": [0.25, "-1.5"], "ruled": "10",
 }
 # What the Select schema dumps as JSON for it: every value in its exact form
@@ -312,7 +312,7 @@ EXPECTED_JSON: dict[str, Any] = {
     "a_time": "10:11:12.500000", "a_timestamp": "2030-01-02T03:04:05.123456",
     "a_timestamptz": "2030-01-02T03:04:05.500000Z", "an_interval": "-PT21H59M59.75S",
     "a_uuid": "12345678-1234-5678-1234-567812345678", "a_jsonb": {"a": [1, "x", None, True, 1.5]},
-    "some_bytes": "abc", "a_mood": "busy", "integers": [1, 2, -3], "reals": [0.25, -1.5], "ruled": 10,
+    "some_bytes": "-_-_AP8=", "a_mood": "busy", "integers": [1, 2, -3], "reals": [0.25, -1.5], "ruled": 10,
 }
 
 

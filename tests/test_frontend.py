@@ -10,6 +10,8 @@ fail under CI=true and are skipped elsewhere.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import re
@@ -218,7 +220,8 @@ PAYLOADS: list[tuple[str, dict[str, Any]]] = [
     ("memories", {"user_id": 1, "type": "milestone", "content": "Marathon", "importance": 9,
                   "context": {"mood": 10, "location": {"lat": 40.7, "lng": -74.0}, "people": ["Sam"],
                               "occurred_on": "2024-11-03", "extra": {"splits": [1, 2.5, None, True]}},
-                  "encrypted_attachment": "plain text bytes", "deleted_at": "2024-05-01T08:15:30.123456"}),
+                  "encrypted_attachment": base64.urlsafe_b64encode(hashlib.sha256(b"x").digest()).decode(),
+                  "deleted_at": "2024-05-01T08:15:30.123456"}),
     ("events", {"organizer_id": 1, "title": "Meetup", "starts_at": "2025-06-01T18:30:00Z",
                 "ends_at": "2025-06-01T22:00:00+00:00", "reminder_before": "P1DT2H3M", "capacity": 120,
                 "ticket_price": "19.99", "agenda": [{"title": "Hi", "starts_at": "18:30:00", "duration_minutes": 15,
@@ -259,6 +262,8 @@ def test_json_of_rows_read_back_validates_against_schemas_json(engine: Engine) -
                 validate(f"{model.__name__}Select", dumped)
                 checked += 1
     assert checked == len(PAYLOADS)
+    with Session(engine) as session:  # base64 in, the binary digest stored (no UTF-8: dumped above all the same)
+        assert session.scalars(select(life_ceo.Memory.encrypted_attachment)).one() == hashlib.sha256(b"x").digest()
     with Session(engine) as session:  # the nested read schemas: a user with their memories, a post's author
         query = select(life_ceo.User).options(*life_ceo.eager(life_ceo.User, {"memories": True, "settings": True}))
         for user in session.scalars(query):

@@ -3,11 +3,12 @@
 
 import datetime
 import decimal
+import math
 import re
 import struct
 import uuid
 from collections.abc import Callable
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -22,6 +23,7 @@ from pydantic import (
     JsonValue,
     ModelWrapValidatorHandler,
     NaiveDatetime,
+    PlainSerializer,
     TypeAdapter,
     ValidationError,
     ValidatorFunctionWrapHandler,
@@ -302,6 +304,16 @@ def _float4(value: float) -> float:
     return value
 
 
+def _float_json(value: float) -> float | Literal["Infinity", "-Infinity", "NaN"]:
+    # PostgreSQL stores infinity and NaN, JSON has neither: Pydantic would write null
+    # (dump_json) or a bare NaN (mode="json"), so each is written as its name
+    if math.isfinite(value):
+        return value
+    if math.isnan(value):
+        return "NaN"
+    return "Infinity" if value > 0 else "-Infinity"
+
+
 _BOOL = _Exact("bool_type", int, float)
 _DATE = _Exact("date_type", bool, int, float)
 _DATETIME = _Exact("datetime_type", bool, int, float)
@@ -313,6 +325,7 @@ _TIME = _Exact("time_type", bool, int, float)
 _Bigint = Annotated[int, Field(ge=-9223372036854775808, le=9223372036854775807), _INT]
 _Boolean = Annotated[bool, _BOOL]
 _Date = Annotated[datetime.date, _DATE]
+_FloatRead = Annotated[float, PlainSerializer(_float_json, when_used="json")]
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647), _INT]
 _Interval = Annotated[
     datetime.timedelta,
@@ -332,7 +345,14 @@ _Timestamptz = Annotated[AwareDatetime, _DATETIME]
 class _Insert(BaseModel):
     """Base of the Insert schemas; each is built when it is first used, not at import."""
 
-    model_config = ConfigDict(defer_build=True)
+    # an unknown key (a typo) is refused at that key, never dropped; bytes are
+    # base64 text in JSON (Pydantic's default, UTF-8, fails on binary data)
+    model_config = ConfigDict(
+        extra="forbid",
+        ser_json_bytes="base64",
+        val_json_bytes="base64",
+        defer_build=True,
+    )
     _server_set: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="before")
@@ -362,7 +382,14 @@ def _server_set_errors(keys: frozenset[str], data: Any) -> list[InitErrorDetails
 class _Select(BaseModel):
     """Base of the Select schemas: they read ORM objects; each is built on its first use."""
 
-    model_config = ConfigDict(from_attributes=True, defer_build=True)
+    # extra keys are ignored: a row read may carry more columns than the schema
+    # shows (a Core row of a wider select, a secret column left out)
+    model_config = ConfigDict(
+        from_attributes=True,
+        ser_json_bytes="base64",
+        val_json_bytes="base64",
+        defer_build=True,
+    )
 
 
 class _Loaded(BaseModel):
@@ -394,7 +421,13 @@ class _PartialUpdate(BaseModel):
     clears a nullable one.
     """
 
-    model_config = ConfigDict(defer_build=True)
+    # an unknown key (a typo) is refused at that key: never an empty update
+    model_config = ConfigDict(
+        extra="forbid",
+        ser_json_bytes="base64",
+        val_json_bytes="base64",
+        defer_build=True,
+    )
     _not_null: ClassVar[frozenset[str]] = frozenset()
     _fixed: ClassVar[frozenset[str]] = frozenset()
     _server_set: ClassVar[frozenset[str]] = frozenset()
@@ -1198,8 +1231,8 @@ class HousingListingSelect(_Select):
     currency: str
     bedrooms: int
     bathrooms: decimal.Decimal | None
-    latitude: float | None
-    longitude: float | None
+    latitude: _FloatRead | None
+    longitude: _FloatRead | None
     select: Annotated[
         bool,
         Field(description="part of the curated 'Select' collection"),
@@ -1317,7 +1350,7 @@ class HousingApplicationSelect(_Select):
     until: datetime.date | None
     household_size: int
     match_score: Annotated[
-        float | None,
+        _FloatRead | None,
         Field(description="the housing agent's fit estimate"),
     ]
     created_at: datetime.datetime

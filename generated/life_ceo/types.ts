@@ -340,7 +340,7 @@ export interface MemorySelect {
   importance: number;
   occurred_on: string;
   context: MemoryContext | null;
-  /** client-side encrypted blob */
+  /** client-side encrypted blob (bytes as base64 text: URL-safe alphabet `-_`, padded with `=`; `+/` also accepted) */
   encrypted_attachment: string | null;
   created_at: string;
   updated_at: string;
@@ -354,7 +354,7 @@ export interface MemoryInsert {
   content: string;
   importance?: number;
   context?: MemoryContextInput | null;
-  /** client-side encrypted blob */
+  /** client-side encrypted blob (bytes as base64 text: URL-safe alphabet `-_`, padded with `=`; `+/` also accepted) */
   encrypted_attachment?: string | null;
   deleted_at?: string | null;
 }
@@ -366,7 +366,7 @@ export interface MemoryUpdate {
   content?: string;
   importance?: number;
   context?: MemoryContextInput | null;
-  /** client-side encrypted blob */
+  /** client-side encrypted blob (bytes as base64 text: URL-safe alphabet `-_`, padded with `=`; `+/` also accepted) */
   encrypted_attachment?: string | null;
   deleted_at?: string | null;
 }
@@ -492,8 +492,8 @@ export interface HousingListingSelect {
   currency: string;
   bedrooms: number;
   bathrooms: string | null;
-  latitude: number | null;
-  longitude: number | null;
+  latitude: number | "Infinity" | "-Infinity" | "NaN" | null;
+  longitude: number | "Infinity" | "-Infinity" | "NaN" | null;
   /** part of the curated 'Select' collection */
   select: boolean;
   details: ListingDetails | null;
@@ -552,7 +552,7 @@ export interface HousingApplicationSelect {
   until: string | null;
   household_size: number;
   /** the housing agent's fit estimate */
-  match_score: number | null;
+  match_score: number | "Infinity" | "-Infinity" | "NaN" | null;
   created_at: string;
   reviewed_at: string | null;
 }
@@ -759,7 +759,7 @@ export interface AuditLogSelect {
   /** the statement behind the change, when known */
   query: JsonValue;
   request_id: string | null;
-  /** HMAC-SHA256 of the row */
+  /** HMAC-SHA256 of the row (bytes as base64 text: URL-safe alphabet `-_`, padded with `=`; `+/` also accepted) */
   signature: string | null;
   at: string;
 }
@@ -774,7 +774,7 @@ export interface AuditLogInsert {
   /** the statement behind the change, when known */
   query?: JsonValue;
   request_id?: string | null;
-  /** HMAC-SHA256 of the row */
+  /** HMAC-SHA256 of the row (bytes as base64 text: URL-safe alphabet `-_`, padded with `=`; `+/` also accepted) */
   signature?: string | null;
 }
 
@@ -788,7 +788,7 @@ export interface AuditLogUpdate {
   /** the statement behind the change, when known */
   query?: JsonValue;
   request_id?: string | null;
-  /** HMAC-SHA256 of the row */
+  /** HMAC-SHA256 of the row (bytes as base64 text: URL-safe alphabet `-_`, padded with `=`; `+/` also accepted) */
   signature?: string | null;
 }
 

@@ -41,7 +41,9 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     "_float4": (("struct", ""), ("pydantic_core", "PydanticCustomError")),
     "_naive_time": (("datetime", ""), ("pydantic_core", "PydanticCustomError")),
     "_no_nul": (("pydantic_core", "PydanticCustomError"),),
+    "_float_json": (("math", ""), ("typing", "Literal")),
 }
+_FLOATS = frozenset({"real", "double"})
 
 
 def _leaves_out(secrets: list[str]) -> str:
@@ -101,6 +103,13 @@ def _own_limits(column: Column) -> dict[str, Any]:
         # numeric(p) without a scale keeps no fraction (scale 0), as PostgreSQL does
         limits["decimal_places"] = column.scale or 0
     return limits
+
+
+def _float_read(imports: Imports) -> ir.Field:
+    """The Select type of a float: infinity and NaN (which PostgreSQL stores) written in JSON by name."""
+    annotated, serializer = imports.name("typing", "Annotated"), imports.name(PYDANTIC, "PlainSerializer")
+    alias = f'{annotated}[float, {serializer}(_float_json, when_used="json")]'
+    return ir.Field(Code("_FloatRead"), Code(""), Code(alias))
 
 
 def schemas_module(catalog: Catalog) -> ir.SchemasModule:
@@ -384,7 +393,13 @@ class _Schemas:
         return ir.Field(Code(column.attr), Code(annotation), Code(default) if default is not None else None)
 
     def select_field(self, column: Column, *, core: bool = False) -> ir.Field:
-        annotation = self.types.value_type(column) + (" | None" if column.nullable else "")
+        if column.type in _FLOATS or (column.type == "sql" and column.python_type == "float"):
+            self.helpers.add("_float_json")
+            self.ranges.setdefault("_FloatRead", _float_read(self.imports))
+            annotation = "list[_FloatRead]" if column.array else "_FloatRead"
+        else:
+            annotation = self.types.value_type(column)
+        annotation += " | None" if column.nullable else ""
         if column.json_type is not None and any(self.catalog.shape(name) for name in column.json_type.named()):
             # what the column read is shown as stored, even where it breaks a rule for writing
             self.uses_as_stored = True

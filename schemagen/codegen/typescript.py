@@ -89,6 +89,20 @@ def _key(key: str) -> Code:
     return Code(key if _IDENTIFIER.match(key) else _string(key))
 
 
+def _wire_kind(column: Column) -> str:
+    """`float` for a real/double column (or a pass-through float), `bytes` for binary ones."""
+    kind = column.python_type if column.type == "sql" else column.type
+    return {"real": "float", "double": "float"}.get(kind or "", kind or "")
+
+
+def _field_doc(column: Column) -> Code | None:
+    about = [column.comment] if column.comment else []
+    if _wire_kind(column) == "bytes":
+        # Pydantic's base64: its URL-safe alphabet when written, either alphabet read
+        about.append("(bytes as base64 text: URL-safe alphabet `-_`, padded with `=`; `+/` also accepted)")
+    return _doc(" ".join(about)) if about else None
+
+
 def _array(item: str) -> str:
     return f"({item})[]" if "|" in item else f"{item}[]"
 
@@ -140,6 +154,9 @@ class _TypeScript:
             # a NOT NULL column takes any JSON value but null
             value = self.json_value
             return f"{{ [key: string]: {value} }} | {value}[] | string | number | boolean"
+        if not sent and _wire_kind(column) == "float":
+            # as read back: infinity and NaN, which PostgreSQL stores, come by name (writes refuse them)
+            return 'number | "Infinity" | "-Infinity" | "NaN"'
         if column.type == "sql":
             assert column.python_type is not None
             return _WIRE[column.python_type]
@@ -179,8 +196,7 @@ class _TypeScript:
             writable = [column for column in table.columns if not column.server_set]
 
             def field(column: Column, optional: bool, sent: bool) -> TsField:
-                return TsField(_key(column.key), optional, self.column_type(column, sent=sent),
-                               _doc(column.comment) if column.comment else None)
+                return TsField(_key(column.key), optional, self.column_type(column, sent=sent), _field_doc(column))
 
             tables.append(TsInterface(
                 Code(f"{table.class_name}Select"), _doc(f"A row of `{table.name}` as read back.{about}"),

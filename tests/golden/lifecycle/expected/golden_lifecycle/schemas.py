@@ -148,7 +148,14 @@ _Timestamp = Annotated[NaiveDatetime, _DATETIME]
 class _Insert(BaseModel):
     """Base of the Insert schemas; each is built when it is first used, not at import."""
 
-    model_config = ConfigDict(defer_build=True)
+    # an unknown key (a typo) is refused at that key, never dropped; bytes are
+    # base64 text in JSON (Pydantic's default, UTF-8, fails on binary data)
+    model_config = ConfigDict(
+        extra="forbid",
+        ser_json_bytes="base64",
+        val_json_bytes="base64",
+        defer_build=True,
+    )
     _server_set: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="before")
@@ -178,7 +185,14 @@ def _server_set_errors(keys: frozenset[str], data: Any) -> list[InitErrorDetails
 class _Select(BaseModel):
     """Base of the Select schemas: they read ORM objects; each is built on its first use."""
 
-    model_config = ConfigDict(from_attributes=True, defer_build=True)
+    # extra keys are ignored: a row read may carry more columns than the schema
+    # shows (a Core row of a wider select, a secret column left out)
+    model_config = ConfigDict(
+        from_attributes=True,
+        ser_json_bytes="base64",
+        val_json_bytes="base64",
+        defer_build=True,
+    )
 
 
 class _PartialUpdate(BaseModel):
@@ -186,7 +200,13 @@ class _PartialUpdate(BaseModel):
     clears a nullable one.
     """
 
-    model_config = ConfigDict(defer_build=True)
+    # an unknown key (a typo) is refused at that key: never an empty update
+    model_config = ConfigDict(
+        extra="forbid",
+        ser_json_bytes="base64",
+        val_json_bytes="base64",
+        defer_build=True,
+    )
     _not_null: ClassVar[frozenset[str]] = frozenset()
     _fixed: ClassVar[frozenset[str]] = frozenset()
     _server_set: ClassVar[frozenset[str]] = frozenset()
