@@ -56,6 +56,30 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     return ValidationError.from_exception_data(column, details)
 
 
+class _Unreadable:
+    """A typed JSON or array value stored with the wrong type: using it raises its validation error."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: ValidationError) -> None:
+        self.error = error
+
+    def __getattr__(self, name: str) -> Any:
+        raise self.error
+
+    def __bool__(self) -> bool:
+        raise self.error
+
+    def __iter__(self) -> Any:
+        raise self.error
+
+    def __len__(self) -> int:
+        raise self.error
+
+    def __repr__(self) -> str:
+        return f"<unreadable {self.error.title}>"
+
+
 _BOUNDS = ("ge", "gt", "le", "lt", "multiple_of", "pattern")
 _SIZES = ("min_length", "max_length", "max_digits", "decimal_places")
 _RULES = frozenset((*_BOUNDS, *_SIZES))
@@ -182,24 +206,6 @@ class _JSONOf(TypeDecorator[_T]):
     def coerce_compared_value(self, op: Any, value: Any) -> Any:
         # what a query compares with (a key, a path, a fragment for `contains`) is not a whole value
         return self.impl_instance.coerce_compared_value(op, value)
-
-
-class _Unreadable:
-    """A typed JSON value stored with the wrong JSON type: using it raises its validation error."""
-
-    __slots__ = ("error",)
-
-    def __init__(self, error: ValidationError) -> None:
-        self.error = error
-
-    def __getattr__(self, name: str) -> Any:
-        raise self.error
-
-    def __bool__(self) -> bool:
-        raise self.error
-
-    def __repr__(self) -> str:
-        return f"<unreadable {self.error.title}>"
 
 
 class _JSONBOf(_JSONOf[_T]):
