@@ -63,6 +63,32 @@ def _located(error: ValidationError, column: str) -> ValidationError:
 _ERROR_TYPES = frozenset(get_args(core_schema.ErrorType))
 
 
+class _Unreadable:
+    """A value stored in a form its column cannot read (typed JSON or an array item of the wrong
+    type, an interval of months): using it raises its validation error.
+    """
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: ValidationError) -> None:
+        self.error = error
+
+    def __getattr__(self, name: str) -> Any:
+        raise self.error
+
+    def __bool__(self) -> bool:
+        raise self.error
+
+    def __iter__(self) -> Any:
+        raise self.error
+
+    def __len__(self) -> int:
+        raise self.error
+
+    def __repr__(self) -> str:
+        return f"<unreadable {self.error.title}>"
+
+
 _BOUNDS = ("ge", "gt", "le", "lt", "multiple_of", "pattern")
 _SIZES = ("min_length", "max_length", "max_digits", "decimal_places")
 _RULES = frozenset((*_BOUNDS, *_SIZES))
@@ -196,26 +222,6 @@ class _JSONBOf(_JSONOf[_T]):
 
     impl = JSONB
     cache_ok = True
-
-
-class _Unreadable:
-    """A value stored in a form its column cannot read (typed JSON of the wrong JSON type, an
-    interval of months): using it raises its validation error.
-    """
-
-    __slots__ = ("error",)
-
-    def __init__(self, error: ValidationError) -> None:
-        self.error = error
-
-    def __getattr__(self, name: str) -> Any:
-        raise self.error
-
-    def __bool__(self) -> bool:
-        raise self.error
-
-    def __repr__(self) -> str:
-        return f"<unreadable {self.error.title}>"
 
 
 class _Now(FunctionElement[datetime.datetime]):
