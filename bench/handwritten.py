@@ -222,10 +222,12 @@ def _field(arguments: list[str]) -> str:
     return f" = Field({', '.join(arguments)})"
 
 
-def make_module(spec_text: str, *, models_only: bool = False) -> str:
+def make_module(spec_text: str, *, models_only: bool = False, async_ready: bool = False) -> str:
     """Source of one module with everything the workload's spec declares, written plainly.
 
     `models_only`: the enums and models alone, as a `models.py` of their own (no Pydantic import).
+    `async_ready`: `Base` includes SQLAlchemy's `AsyncAttrs`, as an expert writes it for an app that
+    uses `AsyncSession` (and as schemagen's `Base` always does: issue 9 requires it).
     """
     spec = yaml.safe_load(spec_text)
     unknown = set(spec) - {"package", "enums", "types", "tables"}
@@ -236,6 +238,10 @@ def make_module(spec_text: str, *, models_only: bool = False) -> str:
     if models_only:
         header = header.replace("from pydantic import BaseModel, ConfigDict, EmailStr, Field\n", "")
         header = header.replace("from typing import Annotated, Any\n", "from typing import Any\n")
+    if async_ready:
+        header = header.replace("from sqlalchemy.orm import DeclarativeBase",
+                                "from sqlalchemy.ext.asyncio import AsyncAttrs\nfrom sqlalchemy.orm import DeclarativeBase")
+        header = header.replace("class Base(DeclarativeBase):", "class Base(AsyncAttrs, DeclarativeBase):")
     parts = [header]
     parts += [_enum_block(name, values) for name, values in enums.items()]
     if not models_only:

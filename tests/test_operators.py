@@ -319,3 +319,28 @@ def test_selecting_an_element_gives_the_element(engine: Engine) -> None:
         assert session.scalars(select(Memory.context["people"])).all() == [[]]
         assert session.scalars(select(Memory.context[("mood",)])).all() == [5]
         assert session.scalars(select(Memory.id).where(Memory.context["mood"].astext == "5")).all() == [1]
+
+
+def test_an_array_item_of_the_wrong_type_fails_the_read_naming_table_column_and_key(engine: Engine) -> None:
+    """An array written by plain SQL with an item its type does not take (a NULL among texts)."""
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        user = User(**UserInsert.model_validate({"email": "o@example.com", "password_hash": "x" * 20}).model_dump())
+        session.add(user)
+        session.flush()
+        session.add(Post(id=7, author_id=user.id, content="post", hashtags=["a"]))
+        session.commit()
+    stored = "ARRAY['a', NULL]::text[]" if engine.dialect.name == "postgresql" else """'["a", null]'"""
+    with engine.begin() as connection:
+        connection.execute(text(f"UPDATE posts SET hashtags = {stored} WHERE id = 7"))
+    with Session(engine) as session:
+        with pytest.raises(ValidationError) as caught:
+            session.scalars(select(Post)).all()
+        assert "1 validation error for posts.hashtags where id=7" in str(caught.value)
+        assert [error["loc"] for error in caught.value.errors()] == [(1,)]
+        # the row is not left half-loaded in the session: the next query fails the same way
+        with pytest.raises(ValidationError, match="for posts.hashtags where id=7"):
+            session.get(Post, 7)
+        (value,) = session.scalars(select(Post.hashtags)).all()  # selected alone: raises when used
+        with pytest.raises(ValidationError, match="1 validation error for posts.hashtags"):
+            list(value)

@@ -114,6 +114,59 @@ def _located(error: ValidationError, column: str) -> ValidationError:
 _ERROR_TYPES = frozenset(get_args(core_schema.ErrorType))
 
 
+class _Unreadable:
+    """A value stored in a form its column cannot read (typed JSON or an array item of the wrong
+    type, an interval of months): using it raises its validation error.
+    """
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: ValidationError) -> None:
+        self.error = error
+
+    def __getattr__(self, name: str) -> Any:
+        raise self.error
+
+    def __bool__(self) -> bool:
+        raise self.error
+
+    def __iter__(self) -> Any:
+        raise self.error
+
+    def __len__(self) -> int:
+        raise self.error
+
+    def __repr__(self) -> str:
+        return f"<unreadable {self.error.title}>"
+
+
+def _reads_checked(model: type[Any], *keys: str) -> None:
+    """Loading `model` raises on a value its column cannot read, naming its row."""
+
+    # A column type sees a value, never its row; it reads such a value as `_Unreadable` and this
+    # check, one lookup per such column of each row loaded, raises with the primary key.
+    def check(state: InstanceState[Any], *_: Any) -> None:
+        values = state.dict
+        for key in keys:
+            value = values.get(key)
+            if type(value) is _Unreadable:
+                _raise_unreadable(state, value.error)
+
+    _event.listen(model, "load", check, raw=True)
+    _event.listen(model, "refresh", check, raw=True)
+
+
+def _raise_unreadable(state: InstanceState[Any], error: ValidationError) -> None:
+    identity = state.key[1] if state.key is not None else ()
+    keys = zip(state.mapper.primary_key, identity)
+    row = ", ".join(f"{column.name}={value!r}" for column, value in keys)
+    session = state.session
+    # not left half-loaded in the identity map, for a later query to return
+    if session is not None:
+        session.expunge(state.obj())
+    raise _located(error, f"{error.title} where {row}") from None
+
+
 _BOUNDS = ("ge", "gt", "le", "lt", "multiple_of", "pattern")
 _SIZES = ("min_length", "max_length", "max_digits", "decimal_places")
 _RULES = frozenset((*_BOUNDS, *_SIZES))
@@ -247,53 +300,6 @@ class _JSONBOf(_JSONOf[_T]):
 
     impl = JSONB
     cache_ok = True
-
-
-class _Unreadable:
-    """A value stored in a form its column cannot read (typed JSON of the wrong JSON type, an
-    interval of months): using it raises its validation error.
-    """
-
-    __slots__ = ("error",)
-
-    def __init__(self, error: ValidationError) -> None:
-        self.error = error
-
-    def __getattr__(self, name: str) -> Any:
-        raise self.error
-
-    def __bool__(self) -> bool:
-        raise self.error
-
-    def __repr__(self) -> str:
-        return f"<unreadable {self.error.title}>"
-
-
-def _reads_checked(model: type[Any], *keys: str) -> None:
-    """Loading `model` raises on a value its column cannot read, naming its row."""
-
-    # A column type sees a value, never its row; it reads such a value as `_Unreadable` and this
-    # check, one lookup per such column of each row loaded, raises with the primary key.
-    def check(state: InstanceState[Any], *_: Any) -> None:
-        values = state.dict
-        for key in keys:
-            value = values.get(key)
-            if type(value) is _Unreadable:
-                _raise_unreadable(state, value.error)
-
-    _event.listen(model, "load", check, raw=True)
-    _event.listen(model, "refresh", check, raw=True)
-
-
-def _raise_unreadable(state: InstanceState[Any], error: ValidationError) -> None:
-    identity = state.key[1] if state.key is not None else ()
-    keys = zip(state.mapper.primary_key, identity)
-    row = ", ".join(f"{column.name}={value!r}" for column, value in keys)
-    session = state.session
-    # not left half-loaded in the identity map, for a later query to return
-    if session is not None:
-        session.expunge(state.obj())
-    raise _located(error, f"{error.title} where {row}") from None
 
 
 class _ArrayTest(FunctionElement[bool]):
@@ -449,7 +455,15 @@ class _ArrayOf(TypeDecorator[list[_T]]):
         return self.adapter.dump_python(items, mode="json")
 
     def process_result_value(self, value: Any, dialect: Dialect) -> list[_T] | None:
-        return None if value is None else self.adapter.validate_python(value)
+        if value is None:
+            return None
+        try:
+            items: list[_T] = self.adapter.validate_python(value)
+        except ValidationError as error:
+            # the row is not known here: loading a model raises naming it (`_reads_checked`)
+            unreadable: Any = _Unreadable(_located(error, self.column))
+            items = unreadable
+        return items
 
     def literal_processor(self, dialect: Dialect) -> Any:
         # a list written into SQL (a column's DEFAULT): a typed array on PostgreSQL, JSON text
@@ -659,7 +673,8 @@ class Base(AsyncAttrs, DeclarativeBase):
     """Declarative base of the `life_ceo` models; constraint names follow one convention."""
 
     # Writes fetch what the database sets (defaults, `on_update` times) back with the statement, so
-    # a row needs no further IO after a commit, as `AsyncSession` requires.
+    # in a session made with `expire_on_commit=False` (as `AsyncSession` needs) a committed row
+    # needs no further IO; the default `expire_on_commit=True` expires every row on commit.
 
     metadata = MetaData(
         naming_convention={
@@ -2079,12 +2094,13 @@ class AuditLog(Base):
     )
 
 
-_reads_checked(UserSettings, "session_timeout")
+_reads_checked(UserSettings, "enabled_agents", "session_timeout")
 _reads_checked(LifeCeoConversation, "messages", "suggested_actions")
-_reads_checked(Group, "settings")
+_reads_checked(Group, "tags", "member_ids", "settings")
 _reads_checked(Memory, "context")
 _reads_checked(Event, "reminder_before", "agenda")
-_reads_checked(HousingListing, "details")
-_reads_checked(Post, "reaction_counts")
+_reads_checked(TicketOrder, "ticket_codes")
+_reads_checked(HousingListing, "details", "blackout_dates")
+_reads_checked(Post, "hashtags", "reaction_counts")
 _reads_checked(Notification, "payload")
 _reads_checked(AuditLog, "metadata_", "query_")

@@ -71,7 +71,7 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     "json": ((SQLALCHEMY, "cast"), (SQLALCHEMY, "Text"), (SQLALCHEMY, "type_coerce"),
              ("sqlalchemy.dialects.postgresql", "JSONB"), (PYDANTIC, "BaseModel"), ("pydantic_core", "SchemaValidator"),
              ("collections.abc", "Callable")),
-    # `_reads_checked`: mapped classes with typed JSON columns (a Core table's rows are no objects)
+    # `_reads_checked`: mapped classes with typed JSON or array columns (a Core table's rows are no objects)
     "checked_reads": ((SQLALCHEMY, "event"), (ORM, "InstanceState")),
     "enum": (("enum", ""),),
     "numeric": (*_TYPE_DECORATOR, ("decimal", ""), (SQLALCHEMY, "Numeric")),
@@ -127,7 +127,7 @@ class _Models:
         self.uses_array_defaults = False
         self.uses_next_number = False
         self.uses_sql_type = False  # timestamp, time: `default: now` / `on_update: now` columns
-        self.checked_attrs: dict[str, list[str]] = {}  # model class -> its typed JSON and interval attributes
+        self.checked_attrs: dict[str, list[str]] = {}  # model class -> attributes whose reads are checked
 
     def module(self) -> ir.ModelsModule:
         imports = self.imports
@@ -211,11 +211,11 @@ class _Models:
         where = literal(f"{table.name}.{column.sql_name}")  # named in the errors of values that do not fit
         if column.array and not item:
             self.uses_array_type = True
+            if not core:  # a Core table's rows are not loaded objects to check
+                self.checked_attrs.setdefault(table.class_name, []).append(column.attr)
             item_type = self.type_instance(self.sql_type(table, column, item=True))
             adapter = self.adapter(f"list[{self.types.column_py_type(column)}]")
             self.uses_interval_array = self.uses_interval_array or kind == "interval"
-            if kind == "interval" and not core:  # loading a row holding months raises, naming the row
-                self.checked_attrs.setdefault(table.class_name, []).append(column.attr)
             return call("_IntervalArrayOf" if kind == "interval" else "_ArrayOf", item_type, adapter, where)
 
         def sa(name: str) -> str:

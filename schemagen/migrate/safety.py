@@ -227,10 +227,11 @@ def _safe_not_null(operations: list[ops.MigrateOperation],
                                                               for fk in column.foreign_keys],
                                   nullable=True, comment=column.comment)
                 kept.append(ops.AddColumnOp(op.table_name, nullable))
-                default = column.default
-                if default is not None and default.is_scalar and isinstance(
-                        default.arg, (str, int, float, bool)):  # type: ignore[attr-defined]
-                    after.append(BackfillOp(op.table_name, column.name, default.arg))  # type: ignore[attr-defined]
+                python_default = column.default
+                if python_default is not None and python_default.is_scalar and isinstance(
+                        python_default.arg, (str, int, float, bool)):  # type: ignore[attr-defined]
+                    after.append(BackfillOp(op.table_name, column.name,
+                                            python_default.arg))  # type: ignore[attr-defined]
                 after.append(RequireFilledOp(op.table_name, column.name, new=True))
                 after.append(ops.ModifyTableOps(op.table_name, [ops.AlterColumnOp(
                     op.table_name, column.name, modify_nullable=False, existing_type=column.type,

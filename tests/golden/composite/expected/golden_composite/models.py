@@ -19,7 +19,8 @@ class Base(AsyncAttrs, DeclarativeBase):
     """Declarative base of the `golden_composite` models; constraint names follow one convention."""
 
     # Writes fetch what the database sets (defaults, `on_update` times) back with the statement, so
-    # a row needs no further IO after a commit, as `AsyncSession` requires.
+    # in a session made with `expire_on_commit=False` (as `AsyncSession` needs) a committed row
+    # needs no further IO; the default `expire_on_commit=True` expires every row on commit.
 
     metadata = MetaData(
         naming_convention={

@@ -63,6 +63,32 @@ def _located(error: ValidationError, column: str) -> ValidationError:
 _ERROR_TYPES = frozenset(get_args(core_schema.ErrorType))
 
 
+class _Unreadable:
+    """A value stored in a form its column cannot read (typed JSON or an array item of the wrong
+    type, an interval of months): using it raises its validation error.
+    """
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: ValidationError) -> None:
+        self.error = error
+
+    def __getattr__(self, name: str) -> Any:
+        raise self.error
+
+    def __bool__(self) -> bool:
+        raise self.error
+
+    def __iter__(self) -> Any:
+        raise self.error
+
+    def __len__(self) -> int:
+        raise self.error
+
+    def __repr__(self) -> str:
+        return f"<unreadable {self.error.title}>"
+
+
 _BOUNDS = ("ge", "gt", "le", "lt", "multiple_of", "pattern")
 _SIZES = ("min_length", "max_length", "max_digits", "decimal_places")
 _RULES = frozenset((*_BOUNDS, *_SIZES))
@@ -198,26 +224,6 @@ class _JSONBOf(_JSONOf[_T]):
     cache_ok = True
 
 
-class _Unreadable:
-    """A value stored in a form its column cannot read (typed JSON of the wrong JSON type, an
-    interval of months): using it raises its validation error.
-    """
-
-    __slots__ = ("error",)
-
-    def __init__(self, error: ValidationError) -> None:
-        self.error = error
-
-    def __getattr__(self, name: str) -> Any:
-        raise self.error
-
-    def __bool__(self) -> bool:
-        raise self.error
-
-    def __repr__(self) -> str:
-        return f"<unreadable {self.error.title}>"
-
-
 class _Now(FunctionElement[datetime.datetime]):
     """`func.now()`; on SQLite with milliseconds, in the six-digit text form SQLAlchemy stores."""
 
@@ -266,7 +272,8 @@ class Base(AsyncAttrs, DeclarativeBase):
     """Declarative base of the `golden_keyless` models; constraint names follow one convention."""
 
     # Writes fetch what the database sets (defaults, `on_update` times) back with the statement, so
-    # a row needs no further IO after a commit, as `AsyncSession` requires.
+    # in a session made with `expire_on_commit=False` (as `AsyncSession` needs) a committed row
+    # needs no further IO; the default `expire_on_commit=True` expires every row on commit.
 
     metadata = MetaData(
         naming_convention={

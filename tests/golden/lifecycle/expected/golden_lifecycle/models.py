@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     Time,
+    event,
     func,
     literal,
     select,
@@ -36,7 +37,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.event import listen
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, InstanceState, Mapped, mapped_column
 from sqlalchemy.schema import ExecutableDDLElement
 from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -64,6 +65,59 @@ def _located(error: ValidationError, column: str) -> ValidationError:
 
 
 _ERROR_TYPES = frozenset(get_args(core_schema.ErrorType))
+
+
+class _Unreadable:
+    """A value stored in a form its column cannot read (typed JSON or an array item of the wrong
+    type, an interval of months): using it raises its validation error.
+    """
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: ValidationError) -> None:
+        self.error = error
+
+    def __getattr__(self, name: str) -> Any:
+        raise self.error
+
+    def __bool__(self) -> bool:
+        raise self.error
+
+    def __iter__(self) -> Any:
+        raise self.error
+
+    def __len__(self) -> int:
+        raise self.error
+
+    def __repr__(self) -> str:
+        return f"<unreadable {self.error.title}>"
+
+
+def _reads_checked(model: type[Any], *keys: str) -> None:
+    """Loading `model` raises on a value its column cannot read, naming its row."""
+
+    # A column type sees a value, never its row; it reads such a value as `_Unreadable` and this
+    # check, one lookup per such column of each row loaded, raises with the primary key.
+    def check(state: InstanceState[Any], *_: Any) -> None:
+        values = state.dict
+        for key in keys:
+            value = values.get(key)
+            if type(value) is _Unreadable:
+                _raise_unreadable(state, value.error)
+
+    event.listen(model, "load", check, raw=True)
+    event.listen(model, "refresh", check, raw=True)
+
+
+def _raise_unreadable(state: InstanceState[Any], error: ValidationError) -> None:
+    identity = state.key[1] if state.key is not None else ()
+    keys = zip(state.mapper.primary_key, identity)
+    row = ", ".join(f"{column.name}={value!r}" for column, value in keys)
+    session = state.session
+    # not left half-loaded in the identity map, for a later query to return
+    if session is not None:
+        session.expunge(state.obj())
+    raise _located(error, f"{error.title} where {row}") from None
 
 
 class _ArrayTest(FunctionElement[bool]):
@@ -219,7 +273,15 @@ class _ArrayOf(TypeDecorator[list[_T]]):
         return self.adapter.dump_python(items, mode="json")
 
     def process_result_value(self, value: Any, dialect: Dialect) -> list[_T] | None:
-        return None if value is None else self.adapter.validate_python(value)
+        if value is None:
+            return None
+        try:
+            items: list[_T] = self.adapter.validate_python(value)
+        except ValidationError as error:
+            # the row is not known here: loading a model raises naming it (`_reads_checked`)
+            unreadable: Any = _Unreadable(_located(error, self.column))
+            items = unreadable
+        return items
 
     def coerce_compared_value(self, op: Any, value: Any) -> Any:
         # an index, a slice or an item in a query is typed as PostgreSQL's ARRAY types it
@@ -325,7 +387,8 @@ class Base(AsyncAttrs, DeclarativeBase):
     """Declarative base of the `golden_lifecycle` models; constraint names follow one convention."""
 
     # Writes fetch what the database sets (defaults, `on_update` times) back with the statement, so
-    # a row needs no further IO after a commit, as `AsyncSession` requires.
+    # in a session made with `expire_on_commit=False` (as `AsyncSession` needs) a committed row
+    # needs no further IO; the default `expire_on_commit=True` expires every row on commit.
 
     metadata = MetaData(
         naming_convention={
@@ -541,3 +604,6 @@ class Line(Base):
     label: Mapped[str | None] = mapped_column(
         Text, Computed("'x' || quantity", persisted=True)
     )
+
+
+_reads_checked(Account, "tags")

@@ -65,6 +65,59 @@ def _located(error: ValidationError, column: str) -> ValidationError:
 _ERROR_TYPES = frozenset(get_args(core_schema.ErrorType))
 
 
+class _Unreadable:
+    """A value stored in a form its column cannot read (typed JSON or an array item of the wrong
+    type, an interval of months): using it raises its validation error.
+    """
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: ValidationError) -> None:
+        self.error = error
+
+    def __getattr__(self, name: str) -> Any:
+        raise self.error
+
+    def __bool__(self) -> bool:
+        raise self.error
+
+    def __iter__(self) -> Any:
+        raise self.error
+
+    def __len__(self) -> int:
+        raise self.error
+
+    def __repr__(self) -> str:
+        return f"<unreadable {self.error.title}>"
+
+
+def _reads_checked(model: type[Any], *keys: str) -> None:
+    """Loading `model` raises on a value its column cannot read, naming its row."""
+
+    # A column type sees a value, never its row; it reads such a value as `_Unreadable` and this
+    # check, one lookup per such column of each row loaded, raises with the primary key.
+    def check(state: InstanceState[Any], *_: Any) -> None:
+        values = state.dict
+        for key in keys:
+            value = values.get(key)
+            if type(value) is _Unreadable:
+                _raise_unreadable(state, value.error)
+
+    event.listen(model, "load", check, raw=True)
+    event.listen(model, "refresh", check, raw=True)
+
+
+def _raise_unreadable(state: InstanceState[Any], error: ValidationError) -> None:
+    identity = state.key[1] if state.key is not None else ()
+    keys = zip(state.mapper.primary_key, identity)
+    row = ", ".join(f"{column.name}={value!r}" for column, value in keys)
+    session = state.session
+    # not left half-loaded in the identity map, for a later query to return
+    if session is not None:
+        session.expunge(state.obj())
+    raise _located(error, f"{error.title} where {row}") from None
+
+
 _BOUNDS = ("ge", "gt", "le", "lt", "multiple_of", "pattern")
 _SIZES = ("min_length", "max_length", "max_digits", "decimal_places")
 _RULES = frozenset((*_BOUNDS, *_SIZES))
@@ -193,53 +246,6 @@ class _JSONOf(TypeDecorator[_T]):
         return self.impl_instance.coerce_compared_value(op, value)
 
 
-class _Unreadable:
-    """A value stored in a form its column cannot read (typed JSON of the wrong JSON type, an
-    interval of months): using it raises its validation error.
-    """
-
-    __slots__ = ("error",)
-
-    def __init__(self, error: ValidationError) -> None:
-        self.error = error
-
-    def __getattr__(self, name: str) -> Any:
-        raise self.error
-
-    def __bool__(self) -> bool:
-        raise self.error
-
-    def __repr__(self) -> str:
-        return f"<unreadable {self.error.title}>"
-
-
-def _reads_checked(model: type[Any], *keys: str) -> None:
-    """Loading `model` raises on a value its column cannot read, naming its row."""
-
-    # A column type sees a value, never its row; it reads such a value as `_Unreadable` and this
-    # check, one lookup per such column of each row loaded, raises with the primary key.
-    def check(state: InstanceState[Any], *_: Any) -> None:
-        values = state.dict
-        for key in keys:
-            value = values.get(key)
-            if type(value) is _Unreadable:
-                _raise_unreadable(state, value.error)
-
-    event.listen(model, "load", check, raw=True)
-    event.listen(model, "refresh", check, raw=True)
-
-
-def _raise_unreadable(state: InstanceState[Any], error: ValidationError) -> None:
-    identity = state.key[1] if state.key is not None else ()
-    keys = zip(state.mapper.primary_key, identity)
-    row = ", ".join(f"{column.name}={value!r}" for column, value in keys)
-    session = state.session
-    # not left half-loaded in the identity map, for a later query to return
-    if session is not None:
-        session.expunge(state.obj())
-    raise _located(error, f"{error.title} where {row}") from None
-
-
 class _Now(FunctionElement[_datetime.datetime]):
     """`_func.now()`; on SQLite with milliseconds, in the six-digit text form SQLAlchemy stores."""
 
@@ -269,7 +275,8 @@ class Base(AsyncAttrs, DeclarativeBase):
     """Declarative base of the `golden_names` models; constraint names follow one convention."""
 
     # Writes fetch what the database sets (defaults, `on_update` times) back with the statement, so
-    # a row needs no further IO after a commit, as `AsyncSession` requires.
+    # in a session made with `expire_on_commit=False` (as `AsyncSession` needs) a committed row
+    # needs no further IO; the default `expire_on_commit=True` expires every row on commit.
 
     metadata = MetaData(
         naming_convention={
