@@ -231,3 +231,36 @@ def test_a_type_from_outside_pg_catalog_is_pulled_with_its_schema_and_migrates(d
     assert "postgresql.ARRAY( postgresql.DOMAIN(" in " ".join(source.split()), source
     checked = run_cli("migrate", "--check", "--db", db_url, cwd=tmp_path)
     assert checked.returncode == 0 and "the migrations cover the spec" in checked.stdout, checked.stdout + checked.stderr
+
+
+def test_a_pulled_check_keeps_its_name_so_the_first_migration_changing_it_runs(db_url: str, tmp_path: Path) -> None:
+    # The language prefixed every check's name with `ck_<table>_`: the spec renamed the database's
+    # `payments_provider_check`, --baseline recorded the database as matching anyway, and the first
+    # revision changing the check dropped `ck_payments_payments_provider_check`, which does not exist
+    engine = sqlalchemy.create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE payments (id INTEGER PRIMARY KEY, provider VARCHAR(20) NOT NULL "
+                                "CONSTRAINT payments_provider_check CHECK (provider IN ('stripe', 'paypal', 'manual')))"))
+        connection.execute(text("INSERT INTO payments (id, provider) VALUES (1, 'stripe')"))
+    engine.dispose()
+    spec = tmp_path / "specs" / "shop.yaml"
+    pulled = run_cli("pull", db_url, "--out", str(spec), "--baseline", cwd=tmp_path)
+    assert pulled.returncode == 0, pulled.stdout + pulled.stderr
+    assert "payments_provider_check" not in pulled.stderr, pulled.stderr  # nothing renamed, nothing to list
+    written = spec.read_text("utf-8")
+    assert "name: payments_provider_check" in written and "exact_name: true" in written, written
+    checked = run_cli("migrate", "--check", "--db", db_url, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    assert written.count("''manual''") == 1, written  # (the condition is a quoted YAML string)
+    spec.write_text(written.replace("''manual''", "''manual'', ''adyen''"), "utf-8")
+    migrated = run_cli("migrate", "-m", "adyen", "--db", db_url, cwd=tmp_path)
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+    upgraded = run_cli("upgrade", "--db", db_url, cwd=tmp_path)
+    assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+    engine = sqlalchemy.create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO payments (id, provider) VALUES (2, 'adyen')"))
+    assert [c["name"] for c in inspect(engine).get_check_constraints("payments")] == ["payments_provider_check"]
+    engine.dispose()
+    assert run_cli("migrate", "--check", "--db", db_url, cwd=tmp_path).returncode == 0

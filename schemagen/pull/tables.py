@@ -230,18 +230,27 @@ def constraints(table: PulledTable, referenced: set[str], lost: list[Lost], dial
         uniques.append(entry)
     indexes = _indexes(table, referenced, lost)
     checks: list[dict[str, Any]] = []
-    check_names: set[str] = set()
+    check_names: set[str] = set()  # the names in the database, so no two checks get one
     for number, check in enumerate(table.raw.checks, start=1):
         given = check.get("name")
-        short = given[len(f"ck_{name}_"):] if given and given.startswith(f"ck_{name}_") else given
-        if not short or names.sql_name_problem(short) or short in check_names:
-            short = f"check_{number}"
-        check_names.add(short)
-        made = named(f"ck_{name}_{short}", dialect)
-        if given and made != given:
-            lost.append(Lost(f"check `{given}` of `{name}`", f"the spec names it `{made}`"))
         sql = str(check["sqltext"])
-        checks.append({"name": short, "sql": in_list(sql) if dialect == "postgresql" else sql})
+        entry: dict[str, Any] = {"sql": in_list(sql) if dialect == "postgresql" else sql}
+        short = given[len(f"ck_{name}_"):] if given and given.startswith(f"ck_{name}_") else None
+        if given in check_names:
+            given = None
+        if short and given and not names.sql_name_problem(short) and named(f"ck_{name}_{short}", dialect) == given:
+            entry["name"] = short
+        elif given and not names.sql_name_problem(given):
+            # any other name is kept as it is: a migration drops and creates the check by it
+            entry["name"], entry["exact_name"] = given, True
+        else:
+            short = f"check_{number}"
+            given = named(f"ck_{name}_{short}", dialect)
+            if check.get("name"):
+                lost.append(Lost(f"check `{check['name']}` of `{name}`", f"the spec names it `{given}`"))
+            entry["name"] = short
+        check_names.add(given)
+        checks.append({"name": entry.pop("name"), **entry})
     for key, value in (("unique", uniques), ("indexes", indexes), ("checks", checks)):
         if value:
             table.options[key] = value
