@@ -264,3 +264,27 @@ def test_a_pulled_check_keeps_its_name_so_the_first_migration_changing_it_runs(d
     assert [c["name"] for c in inspect(engine).get_check_constraints("payments")] == ["payments_provider_check"]
     engine.dispose()
     assert run_cli("migrate", "--check", "--db", db_url, cwd=tmp_path).returncode == 0
+
+
+def test_pull_baseline_refuses_a_database_the_spec_names_otherwise(db_url: str, tmp_path: Path) -> None:
+    # A unique constraint a foreign key points at is the column's `unique: true`, which the spec names
+    # `uq_<table>_<column>`: recorded as at a revision, the database would be said to match a spec whose
+    # next revisions drop and make `uq_authors_code`, which it does not have
+    engine = sqlalchemy.create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE authors (id INTEGER PRIMARY KEY, code VARCHAR(8) NOT NULL, "
+                                "CONSTRAINT authors_code_key UNIQUE (code))"))
+        connection.execute(text("CREATE TABLE books (id INTEGER PRIMARY KEY, author_code VARCHAR(8) "
+                                "REFERENCES authors (code))"))
+    engine.dispose()
+    spec = tmp_path / "specs" / "library.yaml"
+    pulled = run_cli("pull", db_url, "--out", str(spec), "--baseline", cwd=tmp_path)
+    assert pulled.returncode != 0, pulled.stdout + pulled.stderr
+    assert "pulled under another name: unique constraint `authors_code_key` of `authors`: the spec names " \
+           "it `uq_authors_code`" in pulled.stderr, pulled.stderr
+    assert "--baseline: the database was not recorded as at a revision: the spec names 1 object(s) otherwise" \
+        in pulled.stderr and "Traceback" not in pulled.stderr, pulled.stderr
+    assert spec.is_file() and not (tmp_path / "migrations").exists()
+    engine = sqlalchemy.create_engine(db_url)
+    assert not any(name.startswith("alembic_version") for name in inspect(engine).get_table_names())
+    engine.dispose()

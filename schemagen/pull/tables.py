@@ -24,6 +24,11 @@ class Lost:
     subject: str
     reason: str
 
+    @property
+    def renamed(self) -> bool:
+        """Pulled under a name the database does not have: a revision would make it under that name."""
+        return self.reason.startswith("the spec names it")
+
 
 @dataclass
 class Link:
