@@ -295,6 +295,8 @@ def test_enum_types_follow_their_use_and_values_are_added_in_place(db_url: str, 
             planned.written.read_text())
         assert written is not None and "ALTER TYPE size ADD VALUE IF NOT EXISTS 'l'" in written.read_text()
         assert "autocommit_block()" in written.read_text()
+        # the downgrade's note reads as a sentence (it said "'l' stay in size")
+        assert "pass  # PostgreSQL cannot drop enum values: the type size keeps 'l'" in written.read_text()
     with pytest.raises(MigrateError, match=r"enum size loses l \(used by items.size;[\s\S]*--allow-destructive"):
         commands.migrate(project(write_spec(tmp_path / "specs", with_enum), tmp_path / "m"), db_url, "four",
                          allow_destructive=False)
