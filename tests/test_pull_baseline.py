@@ -267,9 +267,30 @@ def test_a_pulled_check_keeps_its_name_so_the_first_migration_changing_it_runs(d
 
 
 def test_pull_baseline_refuses_a_database_the_spec_names_otherwise(db_url: str, tmp_path: Path) -> None:
-    # A unique constraint a foreign key points at is the column's `unique: true`, which the spec names
-    # `uq_<table>_<column>`: recorded as at a revision, the database would be said to match a spec whose
-    # next revisions drop and make `uq_authors_code`, which it does not have
+    # A name the spec cannot hold (a `.` in it) is pulled under the convention's: recorded as at a
+    # revision, the database would be said to match a spec whose next revisions drop and make
+    # `ck_prices_check_1`, which it does not have
+    engine = sqlalchemy.create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text('CREATE TABLE prices (id INTEGER PRIMARY KEY, amount INTEGER NOT NULL, '
+                                'CONSTRAINT "amount.positive" CHECK (amount > 0))'))
+    engine.dispose()
+    spec = tmp_path / "specs" / "shop.yaml"
+    pulled = run_cli("pull", db_url, "--out", str(spec), "--baseline", cwd=tmp_path)
+    assert pulled.returncode != 0, pulled.stdout + pulled.stderr
+    assert "pulled under another name: check `amount.positive` of `prices`: the spec names it `ck_prices_check_1`" \
+        in pulled.stderr, pulled.stderr
+    assert "--baseline: the database was not recorded as at a revision: the spec names 1 object(s) otherwise" \
+        in pulled.stderr and "Traceback" not in pulled.stderr, pulled.stderr
+    assert spec.is_file() and not (tmp_path / "migrations").exists()
+    engine = sqlalchemy.create_engine(db_url)
+    assert not any(name.startswith("alembic_version") for name in inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_a_referenced_unique_constraint_keeps_its_name(db_url: str, tmp_path: Path) -> None:
+    # A unique constraint a foreign key points at was the column's `unique: true`, which the spec names
+    # `uq_authors_code`: now a named `unique:` entry, which a reference may point at
     engine = sqlalchemy.create_engine(db_url)
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE authors (id INTEGER PRIMARY KEY, code VARCHAR(8) NOT NULL, "
@@ -279,12 +300,12 @@ def test_pull_baseline_refuses_a_database_the_spec_names_otherwise(db_url: str, 
     engine.dispose()
     spec = tmp_path / "specs" / "library.yaml"
     pulled = run_cli("pull", db_url, "--out", str(spec), "--baseline", cwd=tmp_path)
-    assert pulled.returncode != 0, pulled.stdout + pulled.stderr
-    assert "pulled under another name: unique constraint `authors_code_key` of `authors`: the spec names " \
-           "it `uq_authors_code`" in pulled.stderr, pulled.stderr
-    assert "--baseline: the database was not recorded as at a revision: the spec names 1 object(s) otherwise" \
-        in pulled.stderr and "Traceback" not in pulled.stderr, pulled.stderr
-    assert spec.is_file() and not (tmp_path / "migrations").exists()
+    assert pulled.returncode == 0 and "authors_code_key" not in pulled.stderr, pulled.stdout + pulled.stderr
+    written = spec.read_text("utf-8")
+    assert "unique:\n    - {columns: [code], name: authors_code_key}" in written, written
+    assert "references: authors.code" in written, written
+    checked = run_cli("migrate", "--check", "--db", db_url, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
     engine = sqlalchemy.create_engine(db_url)
-    assert not any(name.startswith("alembic_version") for name in inspect(engine).get_table_names())
+    assert [u["name"] for u in inspect(engine).get_unique_constraints("authors")] == ["authors_code_key"]
     engine.dispose()

@@ -207,6 +207,7 @@ def constraints(table: PulledTable, referenced: set[str], lost: list[Lost], dial
         else:
             table.options["primary_key_name"] = key_name
     uniques: list[dict[str, Any]] = []
+    named_alone: set[str] = set()  # columns unique by a constraint of their own, named otherwise than `unique: true`
     for unique in table.raw.uniques:
         cols = unique["column_names"]
         subject = f"unique constraint `{unique.get('name') or ''}` of `{name}`"
@@ -223,15 +224,14 @@ def constraints(table: PulledTable, referenced: set[str], lost: list[Lost], dial
             problem = names.sql_name_problem(given)
             lost.append(Lost(subject, f"the spec names it `{named(full, dialect)}`: {problem}"))
             given = None
-        if len(cols) == 1 and (given in conventional or cols[0] in referenced) \
-                and not columns[cols[0]].options.get("unique"):
+        if len(cols) == 1 and given in conventional and not columns[cols[0]].options.get("unique"):
             columns[cols[0]].options["unique"] = True
-            if given not in conventional:
-                lost.append(Lost(subject, f"the spec names it `{named(full, dialect)}`"))
             continue
         entry: dict[str, Any] = {"columns": [table.key(c) for c in cols]}
-        if given not in conventional:
+        if given not in conventional:  # (a foreign key may point at the column of a named one)
             entry["name"] = given
+            if len(cols) == 1:
+                named_alone.add(cols[0])
         uniques.append(entry)
     indexes = _indexes(table, referenced, lost)
     checks: list[dict[str, Any]] = []
@@ -260,7 +260,7 @@ def constraints(table: PulledTable, referenced: set[str], lost: list[Lost], dial
         if value:
             table.options[key] = value
     for referenced_column in referenced:
-        if not table.sole_key(referenced_column):
+        if not table.sole_key(referenced_column) and referenced_column not in named_alone:
             columns[referenced_column].options.setdefault("unique", True)
 
 
