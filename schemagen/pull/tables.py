@@ -239,23 +239,23 @@ def constraints(table: PulledTable, referenced: set[str], lost: list[Lost], dial
     for number, check in enumerate(table.raw.checks, start=1):
         given = check.get("name")
         sql = str(check["sqltext"])
-        entry: dict[str, Any] = {"sql": in_list(sql) if dialect == "postgresql" else sql}
+        made: dict[str, Any] = {"sql": in_list(sql) if dialect == "postgresql" else sql}
         short = given[len(f"ck_{name}_"):] if given and given.startswith(f"ck_{name}_") else None
         if given in check_names:
             given = None
         if short and given and not names.sql_name_problem(short) and named(f"ck_{name}_{short}", dialect) == given:
-            entry["name"] = short
+            made["name"] = short
         elif given and not names.sql_name_problem(given):
             # any other name is kept as it is: a migration drops and creates the check by it
-            entry["name"], entry["exact_name"] = given, True
+            made["name"], made["exact_name"] = given, True
         else:
             short = f"check_{number}"
             given = named(f"ck_{name}_{short}", dialect)
             if check.get("name"):
                 lost.append(Lost(f"check `{check['name']}` of `{name}`", f"the spec names it `{given}`"))
-            entry["name"] = short
+            made["name"] = short
         check_names.add(given)
-        checks.append({"name": entry.pop("name"), **entry})
+        checks.append({"name": made.pop("name"), **made})
     for key, value in (("unique", uniques), ("indexes", indexes), ("checks", checks)):
         if value:
             table.options[key] = value
