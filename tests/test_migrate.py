@@ -163,6 +163,21 @@ def test_cli_loop_on_the_default_sqlite_database(tmp_path: Path) -> None:
     engine.dispose()
 
 
+def test_a_postgresql_spec_on_the_default_sqlite_database_is_one_line_naming_the_url(tmp_path: Path) -> None:
+    # A forgotten URL ran a spec with PostgreSQL SQL against ./schemagen.db: sqlite3's traceback
+    write_spec(tmp_path / "specs", "package: arrays\ntables:\n  items:\n    columns:\n"
+               "      id: {type: integer, primary_key: true}\n"
+               "      tags: {type: bigint, array: true, default: {sql: \"'{}'::bigint[]\"}}\n")
+    for command in (["migrate", "--check"], ["migrate", "-m", "init"], ["push"]):
+        result = run_cli(*command, cwd=tmp_path)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        (line,) = result.stderr.splitlines()
+        assert "arrays: the spec's schema cannot be made on sqlite: unrecognized token" in line, line
+        assert "no database URL was given" in line and "--db, $SCHEMAGEN_DATABASE_URL" in line, line
+    assert not (tmp_path / "migrations" / "arrays" / "versions").exists() or not any(
+        (tmp_path / "migrations" / "arrays" / "versions").glob("*.py"))
+
+
 def _evolve(db_url: str, tmp_path: Path, before: str, after: str, *, allow: bool = False,
             rows: list[dict[str, object]] | None = None) -> tuple[Any, Any]:
     specs = tmp_path / "specs"
@@ -295,6 +310,8 @@ def test_enum_types_follow_their_use_and_values_are_added_in_place(db_url: str, 
             planned.written.read_text())
         assert written is not None and "ALTER TYPE size ADD VALUE IF NOT EXISTS 'l'" in written.read_text()
         assert "autocommit_block()" in written.read_text()
+        # the downgrade's note reads as a sentence (it said "'l' stay in size")
+        assert "pass  # PostgreSQL cannot drop enum values: the type size keeps 'l'" in written.read_text()
     with pytest.raises(MigrateError, match=r"enum size loses l \(used by items.size;[\s\S]*--allow-destructive"):
         commands.migrate(project(write_spec(tmp_path / "specs", with_enum), tmp_path / "m"), db_url, "four",
                          allow_destructive=False)

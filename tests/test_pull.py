@@ -591,7 +591,7 @@ def test_pull_writes_a_spec_that_builds_and_lists_what_it_left_out(tmp_path: Pat
     assert result.stderr.splitlines() == [
         "not pulled: trigger `stamp` on `child`: triggers are not in the spec language",
         "not pulled: view `moods`: views are not in the spec language",
-        "not pulled: column `odd.new\\nline`: not pulled: its name cannot be used (it holds a control character)",
+        "not pulled: column `odd.new\\nline`: its name cannot be used (it holds a control character)",  # once
     ]
     assert "  no_key:\n" in written.read_text("utf-8")  # no key to map its rows by: a Core table
     build = run_cli("build", "specs", "--out", "generated", cwd=tmp_path)

@@ -231,3 +231,81 @@ def test_a_type_from_outside_pg_catalog_is_pulled_with_its_schema_and_migrates(d
     assert "postgresql.ARRAY( postgresql.DOMAIN(" in " ".join(source.split()), source
     checked = run_cli("migrate", "--check", "--db", db_url, cwd=tmp_path)
     assert checked.returncode == 0 and "the migrations cover the spec" in checked.stdout, checked.stdout + checked.stderr
+
+
+def test_a_pulled_check_keeps_its_name_so_the_first_migration_changing_it_runs(db_url: str, tmp_path: Path) -> None:
+    # The language prefixed every check's name with `ck_<table>_`: the spec renamed the database's
+    # `payments_provider_check`, --baseline recorded the database as matching anyway, and the first
+    # revision changing the check dropped `ck_payments_payments_provider_check`, which does not exist
+    engine = sqlalchemy.create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE payments (id INTEGER PRIMARY KEY, provider VARCHAR(20) NOT NULL "
+                                "CONSTRAINT payments_provider_check CHECK (provider IN ('stripe', 'paypal', 'manual')))"))
+        connection.execute(text("INSERT INTO payments (id, provider) VALUES (1, 'stripe')"))
+    engine.dispose()
+    spec = tmp_path / "specs" / "shop.yaml"
+    pulled = run_cli("pull", db_url, "--out", str(spec), "--baseline", cwd=tmp_path)
+    assert pulled.returncode == 0, pulled.stdout + pulled.stderr
+    assert "payments_provider_check" not in pulled.stderr, pulled.stderr  # nothing renamed, nothing to list
+    written = spec.read_text("utf-8")
+    assert "name: payments_provider_check" in written and "exact_name: true" in written, written
+    checked = run_cli("migrate", "--check", "--db", db_url, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    assert written.count("''manual''") == 1, written  # (the condition is a quoted YAML string)
+    spec.write_text(written.replace("''manual''", "''manual'', ''adyen''"), "utf-8")
+    migrated = run_cli("migrate", "-m", "adyen", "--db", db_url, cwd=tmp_path)
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+    upgraded = run_cli("upgrade", "--db", db_url, cwd=tmp_path)
+    assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+    engine = sqlalchemy.create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO payments (id, provider) VALUES (2, 'adyen')"))
+    assert [c["name"] for c in inspect(engine).get_check_constraints("payments")] == ["payments_provider_check"]
+    engine.dispose()
+    assert run_cli("migrate", "--check", "--db", db_url, cwd=tmp_path).returncode == 0
+
+
+def test_pull_baseline_refuses_a_database_the_spec_names_otherwise(db_url: str, tmp_path: Path) -> None:
+    # A name the spec cannot hold (a `.` in it) is pulled under the convention's: recorded as at a
+    # revision, the database would be said to match a spec whose next revisions drop and make
+    # `ck_prices_check_1`, which it does not have
+    engine = sqlalchemy.create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text('CREATE TABLE prices (id INTEGER PRIMARY KEY, amount INTEGER NOT NULL, '
+                                'CONSTRAINT "amount.positive" CHECK (amount > 0))'))
+    engine.dispose()
+    spec = tmp_path / "specs" / "shop.yaml"
+    pulled = run_cli("pull", db_url, "--out", str(spec), "--baseline", cwd=tmp_path)
+    assert pulled.returncode != 0, pulled.stdout + pulled.stderr
+    assert "pulled under another name: check `amount.positive` of `prices`: the spec names it `ck_prices_check_1`" \
+        in pulled.stderr, pulled.stderr
+    assert "--baseline: the database was not recorded as at a revision: the spec names 1 object(s) otherwise" \
+        in pulled.stderr and "Traceback" not in pulled.stderr, pulled.stderr
+    assert spec.is_file() and not (tmp_path / "migrations").exists()
+    engine = sqlalchemy.create_engine(db_url)
+    assert not any(name.startswith("alembic_version") for name in inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_a_referenced_unique_constraint_keeps_its_name(db_url: str, tmp_path: Path) -> None:
+    # A unique constraint a foreign key points at was the column's `unique: true`, which the spec names
+    # `uq_authors_code`: now a named `unique:` entry, which a reference may point at
+    engine = sqlalchemy.create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE authors (id INTEGER PRIMARY KEY, code VARCHAR(8) NOT NULL, "
+                                "CONSTRAINT authors_code_key UNIQUE (code))"))
+        connection.execute(text("CREATE TABLE books (id INTEGER PRIMARY KEY, author_code VARCHAR(8) "
+                                "REFERENCES authors (code))"))
+    engine.dispose()
+    spec = tmp_path / "specs" / "library.yaml"
+    pulled = run_cli("pull", db_url, "--out", str(spec), "--baseline", cwd=tmp_path)
+    assert pulled.returncode == 0 and "authors_code_key" not in pulled.stderr, pulled.stdout + pulled.stderr
+    written = spec.read_text("utf-8")
+    assert "unique:\n    - {columns: [code], name: authors_code_key}" in written, written
+    assert "references: authors.code" in written, written
+    checked = run_cli("migrate", "--check", "--db", db_url, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    engine = sqlalchemy.create_engine(db_url)
+    assert [u["name"] for u in inspect(engine).get_unique_constraints("authors")] == ["authors_code_key"]
+    engine.dispose()

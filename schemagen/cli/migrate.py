@@ -30,7 +30,11 @@ DestructiveOption = Annotated[bool, typer.Option("--allow-destructive", help="al
 def database_url(db: str | None) -> str:
     """--db, then $SCHEMAGEN_DATABASE_URL, then [tool.schemagen] database_url, then ./schemagen.db."""
     found = db or os.environ.get("SCHEMAGEN_DATABASE_URL") or project_settings().get("database_url")
-    return str(found) if found else f"sqlite:///{Path('schemagen.db').resolve()}"
+    return str(found) if found else _default_url()
+
+
+def _default_url() -> str:
+    return f"sqlite:///{Path('schemagen.db').resolve()}"
 
 
 def projects(specs: list[Path] | None, migrations: Path | None) -> list[Project]:
@@ -49,14 +53,19 @@ def projects(specs: list[Path] | None, migrations: Path | None) -> list[Project]
     return [Project(p.name, p.metadata, Environment(p.name, folder / p.name), p.renames, p.catalog) for p in packages]
 
 
-def guarded(function: Callable[[], T]) -> T:
-    """Run a migrate command, reporting a refusal as one message and exit 1 (no traceback)."""
+def guarded(function: Callable[[], T], url: str | None = None) -> T:
+    """Run a migrate command, reporting a refusal as one message and exit 1 (no traceback); when
+    `url` is the default one, the message says so (a forgotten URL is the likely cause)."""
     from schemagen.migrate.database import MigrateError
 
     try:
         return function()
     except MigrateError as exc:
-        fail(str(exc), EXIT_STALE)
+        hint = ""
+        if url is not None and url == _default_url():
+            hint = (" (no database URL was given, so this was the default SQLite file schemagen.db: give the URL "
+                    "with --db, $SCHEMAGEN_DATABASE_URL or [tool.schemagen] database_url)")
+        fail(str(exc) + hint, EXIT_STALE)
 
 
 @app.command()
@@ -83,7 +92,7 @@ def migrate(message: Annotated[Optional[str], typer.Option("-m", "--message", he
     missing = 0
     for project in projects(spec, migrations):
         if check:
-            planned = guarded(lambda: commands.plan(project, url, allow_destructive=True))
+            planned = guarded(lambda: commands.plan(project, url, allow_destructive=True), url)
             if not planned.upgrade.is_empty():
                 missing += 1
                 typer.echo(f"{project.package}: the migrations in {project.env.folder} do not cover the spec; "
@@ -94,7 +103,8 @@ def migrate(message: Annotated[Optional[str], typer.Option("-m", "--message", he
         if not message:
             fail("a message is needed: schemagen migrate -m MESSAGE", EXIT_FAILURE)
         with laid_out_for(project_line_length()):  # revisions in the project's line length, as generated code
-            planned = guarded(lambda: commands.migrate(project, url, message, allow_destructive=allow_destructive))
+            planned = guarded(lambda: commands.migrate(project, url, message, allow_destructive=allow_destructive),
+                              url)
         if planned.written is None:
             typer.echo(f"{project.package}: no changes, no revision written")
         else:
@@ -111,7 +121,7 @@ def upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "
 
     url = database_url(db)
     for project in projects(spec, migrations):
-        guarded(lambda: commands.upgrade(project, url, revision))
+        guarded(lambda: commands.upgrade(project, url, revision), url)
         typer.echo(f"{project.package}: at {commands.current(project, url) or 'base'}")
 
 
@@ -123,7 +133,7 @@ def downgrade(revision: Annotated[str, typer.Argument(help="target revision (`ba
 
     url = database_url(db)
     for project in projects(spec, migrations):
-        guarded(lambda: commands.downgrade(project, url, revision))
+        guarded(lambda: commands.downgrade(project, url, revision), url)
         typer.echo(f"{project.package}: at {commands.current(project, url) or 'base'}")
 
 
@@ -134,7 +144,7 @@ def push(spec: SpecOption = None, db: DbOption = None, allow_destructive: Destru
 
     url = database_url(db)
     for project in projects(spec, None):
-        applied = guarded(lambda: commands.push(project, url, allow_destructive=allow_destructive))
+        applied = guarded(lambda: commands.push(project, url, allow_destructive=allow_destructive), url)
         typer.echo(f"{project.package}: " + ("already matches the spec" if applied.is_empty()
                                              else f"{_changes(applied)} change(s) applied"))
 

@@ -50,7 +50,10 @@ def pull(
         pulled = replace(pulled, spec=pulled.spec.model_copy(update={"package": _package_name(stem) or "pulled"}))
     text = pulled.text()
     for entry in pulled.lost:
-        typer.echo(f"not pulled: {comment_safe(entry.subject)}: {comment_safe(entry.reason)}", err=True)
+        # a reason saying "not pulled" is not prefixed with it again; a renamed object is pulled
+        lead = "pulled under another name" if entry.renamed else "not pulled"
+        reason = entry.reason.removeprefix("not pulled: ")
+        typer.echo(f"{lead}: {comment_safe(entry.subject)}: {comment_safe(reason)}", err=True)
     problems = _builds(text, target)
     if str(target) == "-":
         sys.stdout.write(text)
@@ -61,6 +64,13 @@ def pull(
     if problems:
         fail(f"internal error, please report it: the pulled spec does not build:\n{problems}", EXIT_PULL_FAILED)
     if baseline:
+        renamed = [entry for entry in pulled.lost if entry.renamed]
+        if renamed:  # the database would be recorded as matching a spec that names these otherwise
+            first = renamed[0]
+            fail(f"--baseline: the database was not recorded as at a revision: the spec names {len(renamed)} "
+                 f"object(s) otherwise than the database does ({comment_safe(first.subject)}: "
+                 f"{comment_safe(first.reason)}{', ...' if len(renamed) > 1 else ''}), and a revision would drop "
+                 "or make them under those names; rename them in the database, pull again", EXIT_PULL_FAILED)
         _baseline(target, database_url)
 
 

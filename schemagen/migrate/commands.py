@@ -78,7 +78,7 @@ def _compared(project: Project, url: str) -> Iterator[tuple[Connection, dict[str
         with twin_engine.begin() as connection:
             # the models' own metadata: `create_all` keeps to each item's database and runs the
             # tables' DDL listeners (triggers), which a copy would not carry
-            twin = compare.reflect_twin(connection, project.metadata)
+            twin = _twin(connection, project)
             wanted_triggers = triggers.reflect(connection)
             wanted_indexes = triggers.reflect_rebuild_losses(connection)
         engine = stack.enter_context(scratch_database(url))
@@ -109,6 +109,17 @@ def _complete(script: ops.MigrationScript, renamed: Renamed, connection: Connect
                             options["schemagen_rebuild_indexes"])
     for operations in (script.upgrade_ops_list[-1], script.downgrade_ops_list[-1]):
         verbatim_operations(operations.ops)
+
+
+def _twin(connection: Connection, project: Project) -> compare.Twin:
+    """The spec's schema as the scratch database makes it; a spec whose SQL that database cannot run
+    (PostgreSQL's casts on SQLite, say) is one message, not the driver's traceback."""
+    try:
+        return compare.reflect_twin(connection, project.metadata)
+    except SQLAlchemyError as exc:
+        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise MigrateError(f"{project.package}: the spec's schema cannot be made on {connection.dialect.name}: "
+                           f"{first}; is its SQL (a default, check or index) for another database?") from None
 
 
 def plan(project: Project, url: str, *, allow_destructive: bool) -> Planned:
@@ -202,7 +213,7 @@ def push(project: Project, url: str, *, allow_destructive: bool) -> ops.UpgradeO
     dialect = dialect_of(url)
     compare.register()
     with compare.quiet(), scratch_database(url) as twin_engine, twin_engine.begin() as twin_connection:
-        twin = compare.reflect_twin(twin_connection, project.metadata)
+        twin = _twin(twin_connection, project)
         wanted_triggers = triggers.reflect(twin_connection)
         wanted_indexes = triggers.reflect_rebuild_losses(twin_connection)
     applied: list[ops.UpgradeOps] = []

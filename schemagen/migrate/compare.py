@@ -258,10 +258,14 @@ def compare_checks_and_predicates(context: AutogenContext, modify: ops.ModifyTab
         if want.get(name) != have[name]:
             modify.ops.append(ops.DropConstraintOp.from_constraint(
                 CheckConstraint(verbatim(text(have[name])), name=conv(name), table=scratch)))
+    # created from the spec's own text: the text the database prints (PostgreSQL's casts) can print
+    # with other casts once stored again, and the database would never match the spec
+    written = {str(c.name): str(getattr(c.sqltext, "text", c.sqltext)) for c in metadata_table.constraints
+               if isinstance(c, CheckConstraint) and c.name is not None}
     for name in sorted(want):
         if have.get(name) != want[name]:
             modify.ops.append(ops.AddConstraintOp.from_constraint(
-                CheckConstraint(verbatim(text(want[name])), name=conv(name), table=scratch)))
+                CheckConstraint(verbatim(text(written.get(name, want[name]))), name=conv(name), table=scratch)))
     touched = {getattr(op, "index_name", None) for op in modify.ops}
     reflected = {str(i["name"]): i for i in inspector.get_indexes(table, schema=schema)}
     for index in sorted(metadata_table.indexes, key=lambda i: str(i.name)):

@@ -123,7 +123,7 @@ def _render_add_values(context: AutogenContext, op: AddEnumValuesOp) -> str:
     if op.dialect != "postgresql":
         return f"pass  # {op.name} takes {_values(op.values)} again (the column type's change follows)"
     if op.undo:
-        return f"pass  # PostgreSQL cannot drop enum values: {_values(op.values)} stay in {op.name}"
+        return f"pass  # PostgreSQL cannot drop enum values: the type {op.name} keeps {_values(op.values)}"
     dialect: Dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     quote = sqltypes.String().literal_processor(dialect)  # type: ignore[no-untyped-call]
     assert quote is not None

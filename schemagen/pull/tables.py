@@ -24,6 +24,11 @@ class Lost:
     subject: str
     reason: str
 
+    @property
+    def renamed(self) -> bool:
+        """Pulled under a name the database does not have: a revision would make it under that name."""
+        return self.reason.startswith("the spec names it")
+
 
 @dataclass
 class Link:
@@ -202,6 +207,7 @@ def constraints(table: PulledTable, referenced: set[str], lost: list[Lost], dial
         else:
             table.options["primary_key_name"] = key_name
     uniques: list[dict[str, Any]] = []
+    named_alone: set[str] = set()  # columns unique by a constraint of their own, named otherwise than `unique: true`
     for unique in table.raw.uniques:
         cols = unique["column_names"]
         subject = f"unique constraint `{unique.get('name') or ''}` of `{name}`"
@@ -218,35 +224,43 @@ def constraints(table: PulledTable, referenced: set[str], lost: list[Lost], dial
             problem = names.sql_name_problem(given)
             lost.append(Lost(subject, f"the spec names it `{named(full, dialect)}`: {problem}"))
             given = None
-        if len(cols) == 1 and (given in conventional or cols[0] in referenced) \
-                and not columns[cols[0]].options.get("unique"):
+        if len(cols) == 1 and given in conventional and not columns[cols[0]].options.get("unique"):
             columns[cols[0]].options["unique"] = True
-            if given not in conventional:
-                lost.append(Lost(subject, f"the spec names it `{named(full, dialect)}`"))
             continue
         entry: dict[str, Any] = {"columns": [table.key(c) for c in cols]}
-        if given not in conventional:
+        if given not in conventional:  # (a foreign key may point at the column of a named one)
             entry["name"] = given
+            if len(cols) == 1:
+                named_alone.add(cols[0])
         uniques.append(entry)
     indexes = _indexes(table, referenced, lost)
     checks: list[dict[str, Any]] = []
-    check_names: set[str] = set()
+    check_names: set[str] = set()  # the names in the database, so no two checks get one
     for number, check in enumerate(table.raw.checks, start=1):
         given = check.get("name")
-        short = given[len(f"ck_{name}_"):] if given and given.startswith(f"ck_{name}_") else given
-        if not short or names.sql_name_problem(short) or short in check_names:
-            short = f"check_{number}"
-        check_names.add(short)
-        made = named(f"ck_{name}_{short}", dialect)
-        if given and made != given:
-            lost.append(Lost(f"check `{given}` of `{name}`", f"the spec names it `{made}`"))
         sql = str(check["sqltext"])
-        checks.append({"name": short, "sql": in_list(sql) if dialect == "postgresql" else sql})
+        made: dict[str, Any] = {"sql": in_list(sql) if dialect == "postgresql" else sql}
+        short = given[len(f"ck_{name}_"):] if given and given.startswith(f"ck_{name}_") else None
+        if given in check_names:
+            given = None
+        if short and given and not names.sql_name_problem(short) and named(f"ck_{name}_{short}", dialect) == given:
+            made["name"] = short
+        elif given and not names.sql_name_problem(given):
+            # any other name is kept as it is: a migration drops and creates the check by it
+            made["name"], made["exact_name"] = given, True
+        else:
+            short = f"check_{number}"
+            given = named(f"ck_{name}_{short}", dialect)
+            if check.get("name"):
+                lost.append(Lost(f"check `{check['name']}` of `{name}`", f"the spec names it `{given}`"))
+            made["name"] = short
+        check_names.add(given)
+        checks.append({"name": made.pop("name"), **made})
     for key, value in (("unique", uniques), ("indexes", indexes), ("checks", checks)):
         if value:
             table.options[key] = value
     for referenced_column in referenced:
-        if not table.sole_key(referenced_column):
+        if not table.sole_key(referenced_column) and referenced_column not in named_alone:
             columns[referenced_column].options.setdefault("unique", True)
 
 

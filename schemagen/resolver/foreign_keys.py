@@ -37,8 +37,7 @@ def _column_reference(ctx: Context, table: ResolvedTable, column: ResolvedColumn
         return
     if not _same_type(ctx, rpath, column, target_column):
         return
-    if not (target_column.primary_key and sum(c.primary_key for c in target.columns.values()) == 1) \
-            and not target_column.spec.unique:
+    if not _unique_set(target, {target_column.key}):  # (a named unique constraint of it counts: pulled ones are)
         ctx.fail(rpath, f"`{target_name}.{target_column.key}` is neither the primary key nor unique, "
                  "so it cannot be referenced", f"add `unique: true` to `{target_name}.{target_column.key}`")
         return

@@ -142,7 +142,9 @@ def _table(ctx: Context, table: ResolvedTable) -> catalog.Table:
     sql = {key: column.sql_name for key, column in table.columns.items()}
     uniques = tuple(_unique(table.name, tuple(u.columns), u.name, sql) for u in spec.unique)
     indexes = tuple(_index(table, index, sql, ctx.spec.dialect) for index in spec.indexes)
-    checks = tuple(catalog.Check(c.name, c.sql, *names.constraint_name(f"ck_{table.name}_{c.name}"))
+    # an exact name is written out final, or the naming convention would prefix it
+    checks = tuple(catalog.Check(c.name, c.sql, *((c.name, True) if c.exact_name
+                                                  else names.constraint_name(f"ck_{table.name}_{c.name}")))
                    for c in spec.checks)
     checks += tuple(check for column in table.columns.values()
                     for check in rule_checks(table.name, column, ctx.spec.dialect, ctx.spec.validate_in_database))

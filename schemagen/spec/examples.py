@@ -138,6 +138,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
     "Check": {
         "name": "positive_total",
         "sql": "total >= 0",
+        "exact_name": "true",
     },
     "Relation": {
         "one": "customers",

@@ -311,8 +311,12 @@ class Index(_Node):
 class Check(_Node):
     """A CHECK constraint."""
 
-    name: Text = Field(description="The constraint name (the database sees `ck_<table>_<name>`).")
+    name: Text = Field(description="The constraint name (the database sees `ck_<table>_<name>`, or `name` itself "
+                       "with `exact_name: true`).")
     sql: Text = Field(description="The SQL condition every row must meet.")
+    exact_name: Flag = Field(default=False, description="`name` is the constraint's whole name in the database, "
+                             "without the `ck_<table>_` prefix (an existing database's name, e.g. PostgreSQL's "
+                             "`orders_total_check`; `schemagen pull` writes it so).")
 
 
 class ReferencedColumns(_Node):
