@@ -69,6 +69,50 @@ def test_a_deleted_rows_unique_values_can_be_taken_again(engine: Engine, package
         _insert(engine, package, id=3, **values)
 
 
+UNIQUES = """
+package: uniques
+tables:
+  owners:
+    columns:
+      id: {type: serial, primary_key: true}
+    relations:
+      thing: {one: things}
+  things:
+    columns:
+      id: {type: serial, primary_key: true}
+      code: {type: text, unique: true}
+      owner_id: {type: integer, nullable: true, references: owners.id, unique: true}
+      deleted_at: {type: timestamp, nullable: true}
+    unique: [[code]]
+    soft_delete: deleted_at
+"""
+
+
+@pytest.fixture
+def uniques(engine: Engine, tmp_path: Path) -> Any:
+    package = import_generated(tmp_path, schemagen.resolve(schemagen.parse_spec(UNIQUES)))
+    package.Base.metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO owners (id) VALUES (1)")
+        connection.exec_driver_sql("INSERT INTO things (id, code, owner_id, deleted_at) "
+                                   "VALUES (1, 'a', 1, CURRENT_TIMESTAMP)")
+    return package
+
+
+def test_a_column_unique_twice_over_is_one_partial_index(engine: Engine, uniques: Any) -> None:
+    # `unique: true` and `unique: [[code]]` say one thing: two partial indexes of one name failed to create
+    indexes = {index["name"]: index["unique"] for index in sqlalchemy.inspect(engine).get_indexes("things")}
+    assert indexes.get("uq_things_code") == 1
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO things (id, code) VALUES (2, 'a')")  # the first is deleted
+
+
+def test_a_unique_foreign_key_stays_unique_over_all_rows(engine: Engine, uniques: Any) -> None:
+    # `owners.thing` is one row: a deleted thing and a live one of the same owner would be two
+    with pytest.raises(sqlalchemy.exc.IntegrityError), engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO things (id, code, owner_id) VALUES (2, 'b', 1)")
+
+
 def test_a_column_a_foreign_key_points_at_stays_unique_over_all_rows(engine: Engine, package: Any) -> None:
     package.Base.metadata.create_all(engine)
     _insert(engine, package, id=1, code="c1", deleted_at=sqlalchemy.func.current_timestamp())

@@ -157,6 +157,9 @@ def _table(ctx: Context, table: ResolvedTable) -> catalog.Table:
         referenced = {tuple(c.key for c in fk.target_columns) for other in ctx.tables.values() for fk in other.fks
                       if fk.target_table == table.name}
         referenced.add(tuple(table.mapper_key))  # the rows' identity without a primary key: over all rows
+        # a unique foreign key is a one-to-one relation: over all rows too, or the one related row
+        # could be several (a deleted one and its live successor)
+        referenced |= {tuple(c.key for c in fk.columns) for fk in table.fks}
         columns, uniques, indexes = _unique_among_live_rows(table.columns[spec.soft_delete].sql_name, referenced,
                                                             columns, uniques, indexes)
     return catalog.Table(
@@ -174,8 +177,8 @@ def _unique_among_live_rows(
 ) -> tuple[tuple[catalog.Column, ...], tuple[catalog.UniqueConstraint, ...], tuple[catalog.Index, ...]]:
     """A soft-deleting table's uniques hold among live rows only: unique indexes `WHERE <deleted> IS
     NULL` (both databases have partial indexes), so a deleted row's values can be taken again. A
-    column (or column set) a foreign key points at keeps its full unique constraint: the database
-    needs one there."""
+    column (or column set) a foreign key points at keeps its full unique constraint (the database
+    needs one there), and so does a unique foreign key (a one-to-one relation)."""
     live = '"' + deleted.replace('"', '""') + '" IS NULL'  # quoted: the column may be named `case`
     made: list[catalog.Index] = []
     kept_columns = []
@@ -191,6 +194,8 @@ def _unique_among_live_rows(
         if unique.columns in referenced:
             kept_uniques.append(unique)
             continue
+        if any(index.columns == unique.columns for index in made):
+            continue  # `unique: true` on the column and `unique: [[column]]` say it twice: one index, one name
         made.append(catalog.Index(unique.columns, unique.name, True, live,
                                   tuple(catalog.IndexPart(key) for key in unique.columns)))
     indexes = tuple(replace(index, where=live) if index.unique and index.where is None
