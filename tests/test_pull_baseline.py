@@ -69,6 +69,15 @@ def test_pull_baseline_then_evolve(db_url: str, tmp_path: Path) -> None:
     assert _rows(db_url) == [(1, 1, "The Dispossessed")]
     assert run_cli("migrate", "--check", "--db", db_url, cwd=tmp_path).returncode == 0
 
+    # below the baseline lie tables the history never created: going there would drop the rows
+    back = run_cli("downgrade", "-1", "--db", db_url, cwd=tmp_path)
+    assert back.returncode == 0, back.stdout + back.stderr
+    refused = run_cli("downgrade", "base", "--db", db_url, cwd=tmp_path)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "baseline of a database that existed before its migrations" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert _rows(db_url) == [(1, 1, "The Dispossessed")]
+
 
 def test_pull_baseline_needs_a_spec_file(db_url: str, tmp_path: Path) -> None:
     _existing_database(db_url)

@@ -125,7 +125,7 @@ def upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "
         typer.echo(f"{project.package}: at {commands.current(project, url) or 'base'}")
 
 
-@app.command()
+@app.command(context_settings={"ignore_unknown_options": True})  # `downgrade -1` is a revision, no option
 def downgrade(revision: Annotated[str, typer.Argument(help="target revision (`base`: none, `-1`: one back)")],
               spec: SpecOption = None, db: DbOption = None, migrations: MigrationsOption = None) -> None:
     """Undo revisions down to REVISION."""

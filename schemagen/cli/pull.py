@@ -85,6 +85,8 @@ def _baseline(spec: Path, url: str) -> None:
              "starts a history, it does not add to one", EXIT_PULL_FAILED)
     planned = guarded(lambda: commands.migrate(project, url, "baseline: the database as pulled",
                                                allow_destructive=False))
+    if planned.written is not None:
+        commands.refuse_downgrade(planned.written)
     guarded(lambda: commands.stamp(project, url))
     written = shown(planned.written) if planned.written is not None else "no revision (nothing to create)"
     typer.echo(f"{project.package}: wrote {written}; the database is recorded as at it")

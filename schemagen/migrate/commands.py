@@ -187,6 +187,25 @@ def upgrade(project: Project, url: str, revision: str = "head") -> None:
     _run(project, url, lambda connection: command.upgrade(project.env.config(connection), revision))
 
 
+_BASELINE_DOWNGRADE = '''def downgrade() -> None:
+    # The database held all of this before this revision recorded it (`schemagen pull --baseline`):
+    # going below it would drop the tables and their rows, which this history never created.
+    raise RuntimeError(
+        "this is the baseline of a database that existed before its migrations: downgrading "
+        "past it would drop its tables and their data; drop them by hand if that is meant"
+    )
+'''
+
+
+def refuse_downgrade(revision: Path) -> None:
+    """A baseline revision's downgrade refuses: its tables and rows were there before the history."""
+    text = revision.read_text("utf-8")
+    head, found, _ = text.partition("def downgrade() -> None:\n")
+    if not found:
+        raise MigrateError(f"{revision}: no `def downgrade() -> None:` to replace")
+    revision.write_text(format_source(head + _BASELINE_DOWNGRADE, revision.name), "utf-8")
+
+
 def downgrade(project: Project, url: str, revision: str) -> None:
     if not project.env.exists():
         raise MigrateError(f"no migrations in {project.env.folder}")
