@@ -107,14 +107,20 @@ AFTER = [(1, "draft", '["published","draft","published"]'), (2, "published", '["
          (4, "draft", "[]")]
 
 
-def test_sqlite_enum_arrays_follow_a_renamed_value_and_downgrade(tmp_path: Path) -> None:
-    """SQLite keeps an enum array as JSON text: a renamed value is renamed inside each array (order kept)."""
+def _seeded_states(tmp_path: Path) -> tuple[str, Path]:
+    """A SQLite database at the first revision of STATES, with its rows; the URL and the specs folder."""
     url = f"sqlite:///{tmp_path / 'app.db'}"
     specs = tmp_path / "specs"
     first = project(write_spec(specs, STATES), tmp_path / "m")
     commands.migrate(first, url, "one", allow_destructive=False)
     commands.upgrade(first, url)
     _seed(url, first)
+    return url, specs
+
+
+def test_sqlite_enum_arrays_follow_a_renamed_value_and_downgrade(tmp_path: Path) -> None:
+    """SQLite keeps an enum array as JSON text: a renamed value is renamed inside each array (order kept)."""
+    url, specs = _seeded_states(tmp_path)
     second = project(write_spec(specs, RENAMED), tmp_path / "m")
     assert commands.migrate(second, url, "rename", allow_destructive=False).written is not None
     commands.upgrade(second, url)
@@ -127,12 +133,7 @@ def test_sqlite_enum_arrays_follow_a_renamed_value_and_downgrade(tmp_path: Path)
 
 
 def test_sqlite_enum_arrays_are_guarded_when_a_value_goes(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    specs = tmp_path / "specs"
-    first = project(write_spec(specs, STATES), tmp_path / "m")
-    commands.migrate(first, url, "one", allow_destructive=False)
-    commands.upgrade(first, url)
-    _seed(url, first)
+    url, specs = _seeded_states(tmp_path)
     engine = engine_for(url)
     with engine.begin() as connection:  # no scalar holds `gone` any more: only an array does
         connection.exec_driver_sql("UPDATE posts SET state = 'draft'")
