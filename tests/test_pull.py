@@ -751,3 +751,22 @@ def test_a_postgresql_in_list_check_is_pulled_as_the_in_list_it_was_written_as(t
                       # (a condition of more than one IN list is written as the database prints it)
                       "both_known": "(level::text = ANY (ARRAY['x'::character varying, 'z'::character varying]::text[])) "
                                     "AND (kind = ANY (ARRAY['y'::text, 'w'::text]))"}
+
+
+def test_sqlite_generated_columns_pull_with_their_whole_expression(tmp_path: Path) -> None:
+    """SQLAlchemy's SQLite reflection stops at the first comma of the column's definition: a
+    `NUMERIC(12, 2)` column read as no expression, a quoted comma cut it short."""
+    engine = sqlite_engine(tmp_path / "generated.db")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE TABLE lines (id INTEGER PRIMARY KEY, price NUMERIC(10, 2) NOT NULL, qty INTEGER NOT NULL, "
+            "total NUMERIC(12, 2) GENERATED ALWAYS AS (price * qty) STORED, "
+            "label TEXT GENERATED ALWAYS AS (coalesce(NULL, 'a, b') || qty) VIRTUAL)")
+    pulled = pulled_from(engine)
+    engine.dispose()
+    assert pulled.lost == []
+    columns = pulled.spec.tables["lines"].columns
+    total, label = columns["total"].generated, columns["label"].generated
+    assert total is not None and (total.sql, total.stored) == ("price * qty", True)
+    assert label is not None and (label.sql, label.stored) == ("coalesce(NULL, 'a, b') || qty", False)
+    schemagen.resolve(schemagen.parse_spec(pulled.text(), "generated.yaml"))

@@ -23,6 +23,12 @@ class SchemagenSQLiteImpl(SQLiteImpl):
 
     __dialect__ = "sqlite"
 
+    def autogen_column_reflect(self, inspector: Any, table: Table, column_info: dict[str, Any]) -> None:
+        super().autogen_column_reflect(inspector, table, column_info)
+        from schemagen.migrate.generated import repair_sqlite_reflection
+
+        repair_sqlite_reflection(inspector, table, column_info)
+
     def prep_table_for_batch(self, batch_impl: Any, table: Table) -> None:
         super().prep_table_for_batch(batch_impl, table)
         # (transfers and the new table's columns go by the old name: a renamed column keeps its key)

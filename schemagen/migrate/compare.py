@@ -22,8 +22,8 @@ from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
-from sqlalchemy import (CheckConstraint, Column, Connection, DefaultClause, Enum, Identity, Index, MetaData, Table,
-                        inspect, text)
+from sqlalchemy import (CheckConstraint, Column, Computed, Connection, DefaultClause, Enum, Identity, Index,
+                        MetaData, Table, inspect, text)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import SAWarning
@@ -47,6 +47,7 @@ class Twin:
     predicates: dict[str, dict[str, str | None]] = field(default_factory=dict)
     enums: dict[str, list[str]] = field(default_factory=dict)
     index_sql: dict[str, dict[str, str]] = field(default_factory=dict)
+    generated: dict[tuple[str, str], tuple[str, bool]] = field(default_factory=dict)
 
 
 def reflect_twin(connection: Connection, metadata: MetaData) -> Twin:
@@ -56,6 +57,8 @@ def reflect_twin(connection: Connection, metadata: MetaData) -> Twin:
 
 
 def reflect(connection: Connection, tables: list[str]) -> Twin:
+    from schemagen.migrate.generated import expressions
+
     twin = Twin()
     inspector = inspect(connection)
     dialect = connection.dialect
@@ -67,6 +70,7 @@ def reflect(connection: Connection, tables: list[str]) -> Twin:
                               if c.get("name")}
         twin.predicates[table] = {str(i["name"]): predicate(i) for i in inspector.get_indexes(table)}
         twin.index_sql[table] = index_sql(connection, table)
+        twin.generated.update({(table, name): found for name, found in expressions(connection, table).items()})
     if dialect.name == "postgresql":
         twin.enums = {e["name"]: list(e["labels"]) for e in inspector.get_enums()}  # type: ignore[attr-defined]
     return twin
@@ -236,7 +240,7 @@ def render_item(kind: str, obj: Any, context: AutogenContext) -> str | Literal[F
 
 # Comparisons Alembic does not make --------------------------------------------------------------
 
-def _twin_of(context: AutogenContext) -> Twin | None:
+def twin_of(context: AutogenContext) -> Twin | None:
     found = context.opts.get("schemagen_twin")
     return found if isinstance(found, Twin) else None
 
@@ -245,7 +249,7 @@ def compare_checks_and_predicates(context: AutogenContext, modify: ops.ModifyTab
                                   table: str, conn_table: Table | None,
                                   metadata_table: Table | None) -> PriorityDispatchResult:
     """CHECK constraints by name and expression; partial indexes by predicate (both as reflected)."""
-    twin = _twin_of(context)
+    twin = twin_of(context)
     if twin is None or conn_table is None or metadata_table is None or table not in twin.checks:
         return PriorityDispatchResult.CONTINUE
     inspector = context.inspector
@@ -286,12 +290,14 @@ def compare_server_default(context: AutogenContext, alter: ops.AlterColumnOp, _s
     Identity and computed columns are Alembic's (its own comparators read their options): a
     callable `compare_server_default` option would run before those and fail on them, reading
     `.arg` of an `Identity` (alembic#775), so this comparison is a plugin that leaves them alone."""
-    twin = _twin_of(context)
+    twin = twin_of(context)
     have, want = conn_column.server_default, metadata_column.server_default
     if twin is None or (have is None and want is None):  # (Alembic's reflection hides a serial's nextval())
         return PriorityDispatchResult.CONTINUE
     if isinstance(want, Identity) and not (context.dialect is not None and context.dialect.supports_identity_columns):
         return PriorityDispatchResult.STOP  # SQLite keeps no identity (a key numbers itself): nothing to compare
+    if any(isinstance(d, Computed) for d in (have, want)):
+        return PriorityDispatchResult.STOP  # compared by `generated.compare_generated_columns`
     if not all(d is None or isinstance(d, DefaultClause) for d in (have, want)):
         return PriorityDispatchResult.CONTINUE
     key = (table, column)
@@ -306,7 +312,7 @@ def compare_sqlite_expression_indexes(context: AutogenContext, modify: ops.Modif
                                       metadata_table: Table | None) -> PriorityDispatchResult:
     """SQLite's expression indexes (a function, a DESC column) by their CREATE INDEX text: SQLite's
     reflection skips them and Alembic leaves out the ones of the models, new tables' too."""
-    twin = _twin_of(context)
+    twin = twin_of(context)
     if twin is None or metadata_table is None or context.connection is None or table not in twin.index_sql:
         return PriorityDispatchResult.CONTINUE
     reflected: set[str] = set()
@@ -357,9 +363,10 @@ def _index_as_reflected(reflected: Any, conn_table: Table, schema: str | None) -
 
 def setup(plugin: Plugin) -> None:
     """Alembic's plugin entry: this module's comparators."""
-    from schemagen.migrate import enums
+    from schemagen.migrate import enums, generated
 
     plugin.add_autogenerate_comparator(compare_checks_and_predicates, "table")
+    plugin.add_autogenerate_comparator(generated.compare_generated_columns, "table")
     plugin.add_autogenerate_comparator(compare_sqlite_expression_indexes, "table", qualifier="sqlite",
                                        priority=DispatchPriority.LAST)  # after Alembic's index comparison
     plugin.add_autogenerate_comparator(compare_server_default, "column", "server_default",

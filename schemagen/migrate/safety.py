@@ -22,7 +22,7 @@ from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import Operations, ops
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Connection, Enum, ForeignKey, ForeignKeyConstraint, inspect
+from sqlalchemy import Column, Computed, Connection, Enum, ForeignKey, ForeignKeyConstraint, inspect
 from sqlalchemy.engine import Dialect
 
 from schemagen.migrate.cycles import defer_cycle_keys
@@ -177,11 +177,15 @@ def review(script: ops.MigrationScript, renamed: tuple[list[ops.MigrateOperation
         added_fks = {tuple(o.local_cols) for o in op.ops if isinstance(o, ops.CreateForeignKeyOp)}
         for inner in op.ops:
             if isinstance(inner, ops.DropColumnOp):
-                lost.append(f"{op.table_name}.{inner.column_name}")
+                again = [a.column for a in added if a.column.name == inner.column_name]
+                if _computed(inner.to_column()) and all(_computed(c) for c in again):
+                    continue  # its values are computed from the row's other columns (again, when added again)
+                lost.append(f"{op.table_name}.{inner.column_name}"
+                            + (" (no longer generated: its values are not kept)" if again else ""))
                 old_type = _type(inner.to_column().type, dialect)
                 hints += [f"column `{op.table_name}.{a.column.name}` replaces `{inner.column_name}`: did you mean "
                           f"`renamed_from: {inner.column_name}` on `{a.column.name}`?"
-                          for a in added if _type(a.column.type, dialect) == old_type]
+                          for a in added if _type(a.column.type, dialect) == old_type and not again]
             elif isinstance(inner, ops.AlterColumnOp) and isinstance(inner.modify_type, Enum):
                 pass  # values: a removed one is a RemoveEnumValuesOp above, the length follows the values
             elif isinstance(inner, ops.AlterColumnOp) and inner.modify_type is not None:
@@ -202,6 +206,10 @@ def review(script: ops.MigrationScript, renamed: tuple[list[ops.MigrateOperation
     upgrade.ops[:] = renamed[0] + _safe_not_null(upgrade.ops, created_tables)
     downgrade.ops.extend(renamed[1])
     defer_cycle_keys(upgrade, downgrade, dialect)
+
+
+def _computed(column: Column[Any]) -> bool:
+    return isinstance(column.server_default, Computed)
 
 
 def _safe_not_null(operations: list[ops.MigrateOperation],

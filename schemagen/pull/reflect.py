@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SAWarning
 
 from schemagen import names
+from schemagen.sqlite_ddl import repair_reflected
 
 
 @dataclass
@@ -150,9 +151,11 @@ def _table(inspector: Any, name: str, partitioned_by: str | None) -> RawTable:
     except NotImplementedError:  # SQLite keeps no comments
         comment = None
     key = inspector.get_pk_constraint(name)
+    columns = inspector.get_columns(name)
+    repair_reflected(inspector.bind, name, columns)
     return RawTable(
         name=name,
-        columns=inspector.get_columns(name),
+        columns=columns,
         primary_key=list(key.get("constrained_columns") or []),
         primary_key_name=key.get("name") if key.get("constrained_columns") else None,
         foreign_keys=inspector.get_foreign_keys(name),
