@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from schemagen.migrate.commands import Project
+from schemagen.migrate.database import engine_for
 from schemagen.migrate.environment import Environment
 from schemagen.migrate.package import load_packages
 from tests.conftest import POSTGRES_URL, drop_postgres_schema, postgres_engine
@@ -40,3 +41,21 @@ def write_spec(folder: Path, text: str) -> Path:
     path = folder / "app.yaml"
     path.write_text(text, "utf-8")
     return path
+
+
+def rows(url: str, sql: str) -> list[tuple[object, ...]]:
+    """The rows a raw SQL query returns, on a connection of its own."""
+    engine = engine_for(url)
+    with engine.connect() as connection:
+        found = [tuple(row) for row in connection.exec_driver_sql(sql)]
+    engine.dispose()
+    return found
+
+
+def execute(url: str, *statements: str) -> None:
+    """Raw SQL statements, in one transaction of their own."""
+    engine = engine_for(url)
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.exec_driver_sql(statement)
+    engine.dispose()

@@ -10,7 +10,7 @@ import pytest
 from schemagen.migrate import commands
 from schemagen.migrate.database import MigrateError, engine_for
 from tests import migrate_helpers
-from tests.migrate_helpers import project, write_spec
+from tests.migrate_helpers import project, rows, write_spec
 
 db_url = migrate_helpers.db_url
 
@@ -25,14 +25,6 @@ tables:
       total: {type: integer, generated: {sql: qty * price, stored: STORED}}
       note: {type: varchar, length: 20}
 """
-
-
-def _rows(url: str, sql: str) -> list[tuple[object, ...]]:
-    engine = engine_for(url)
-    with engine.connect() as connection:
-        rows = [tuple(row) for row in connection.exec_driver_sql(sql)]
-    engine.dispose()
-    return rows
 
 
 def test_a_table_rebuild_keeps_the_rows_of_a_table_with_generated_columns(db_url: str, tmp_path: Path) -> None:
@@ -57,20 +49,20 @@ def test_a_table_rebuild_keeps_the_rows_of_a_table_with_generated_columns(db_url
         engine.dispose()
         assert commands.migrate(second, url, "two", allow_destructive=False).written is not None
         commands.upgrade(second, url)
-        assert _rows(url, "SELECT id, qty, price, total, note FROM lines ORDER BY id") == [(1, 2, 3, 6, "a"),
+        assert rows(url, "SELECT id, qty, price, total, note FROM lines ORDER BY id") == [(1, 2, 3, 6, "a"),
                                                                                             (2, 4, 5, 20, "b")]
         engine = engine_for(url)
         with engine.begin() as connection:  # still generated: computed for a new row and an update
             connection.exec_driver_sql("INSERT INTO lines (id, qty, price) VALUES (3, 7, 2)")
             connection.exec_driver_sql("UPDATE lines SET qty = 10 WHERE id = 1")
         engine.dispose()
-        assert _rows(url, "SELECT id, total FROM lines ORDER BY id") == [(1, 30), (2, 20), (3, 14)]
+        assert rows(url, "SELECT id, total FROM lines ORDER BY id") == [(1, 30), (2, 20), (3, 14)]
         if "sqlite" in url:  # the rebuilt table keeps the column order
-            assert [name for (name,) in _rows(url, "SELECT name FROM pragma_table_xinfo('lines')")] == [
+            assert [name for (name,) in rows(url, "SELECT name FROM pragma_table_xinfo('lines')")] == [
                 "id", "qty", "price", "total", "note"]
         assert commands.plan(second, url, allow_destructive=False).upgrade.is_empty()
         commands.downgrade(second, url, "-1")
-        assert _rows(url, "SELECT id, total FROM lines ORDER BY id") == [(1, 30), (2, 20), (3, 14)]
+        assert rows(url, "SELECT id, total FROM lines ORDER BY id") == [(1, 30), (2, 20), (3, 14)]
 
 
 STATES = """
@@ -89,7 +81,7 @@ RENAMED = STATES.replace("State: [draft, live, gone]",
 
 
 def _histories(url: str) -> list[tuple[object, ...]]:
-    return _rows(url, "SELECT id, state, history FROM posts ORDER BY id")
+    return rows(url, "SELECT id, state, history FROM posts ORDER BY id")
 
 
 def _seed(url: str, migration: commands.Project) -> None:
@@ -193,13 +185,13 @@ def test_a_failing_push_leaves_the_database_as_it_was_renames_included(db_url: s
                                 .replace("body: text", "body: {type: text, nullable: false}")), tmp_path / "m")
     with pytest.raises(MigrateError, match="articles.body"):
         commands.push(second, db_url, allow_destructive=False)
-    assert _rows(db_url, "SELECT id, title, body FROM articles") == [(1, "a", None)]  # `title`: not renamed
+    assert rows(db_url, "SELECT id, title, body FROM articles") == [(1, "a", None)]  # `title`: not renamed
     engine = engine_for(db_url)
     with engine.begin() as connection:
         connection.exec_driver_sql("UPDATE articles SET body = 'b'")
     engine.dispose()
     assert not commands.push(second, db_url, allow_destructive=False).is_empty()
-    assert _rows(db_url, "SELECT id, headline, body FROM articles") == [(1, "a", "b")]
+    assert rows(db_url, "SELECT id, headline, body FROM articles") == [(1, "a", "b")]
     assert commands.push(second, db_url, allow_destructive=False).is_empty()
 
 
@@ -213,7 +205,7 @@ def test_push_adds_enum_values_and_uses_them_at_once(db_url: str, tmp_path: Path
                                 + "      fallback: {type: enum, enum: State, nullable: false, default: archived}\n"),
                      tmp_path / "m")
     assert not commands.push(second, db_url, allow_destructive=False).is_empty()
-    assert _rows(db_url, "SELECT id, CAST(state AS TEXT), CAST(fallback AS TEXT) FROM posts ORDER BY id") == [
+    assert rows(db_url, "SELECT id, CAST(state AS TEXT), CAST(fallback AS TEXT) FROM posts ORDER BY id") == [
         (1, "draft", "archived"), (2, "published", "archived"), (3, "draft", "archived"), (4, "draft", "archived")]
     assert commands.push(second, db_url, allow_destructive=False).is_empty()
 
@@ -232,9 +224,9 @@ tables:
 
 def _index_sql(url: str) -> str | None:
     if "sqlite" in url:
-        found = _rows(url, "SELECT sql FROM sqlite_master WHERE name = 'ix_numbers_mod'")
+        found = rows(url, "SELECT sql FROM sqlite_master WHERE name = 'ix_numbers_mod'")
     else:
-        found = _rows(url, "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_numbers_mod'")
+        found = rows(url, "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_numbers_mod'")
     return str(found[0][0]) if found else None
 
 

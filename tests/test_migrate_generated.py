@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from schemagen.migrate import commands
-from schemagen.migrate.database import MigrateError, engine_for
+from schemagen.migrate.database import MigrateError
 from schemagen.sqlite_ddl import sqlite_expressions
 from tests import migrate_helpers
-from tests.migrate_helpers import project, write_spec
+from tests.migrate_helpers import execute, project, rows, write_spec
 
 db_url = migrate_helpers.db_url
 
@@ -33,24 +33,8 @@ tables:
 """
 
 
-def _rows(url: str, sql: str) -> list[tuple[object, ...]]:
-    engine = engine_for(url)
-    with engine.connect() as connection:
-        rows = [tuple(row) for row in connection.exec_driver_sql(sql)]
-    engine.dispose()
-    return rows
-
-
-def _execute(url: str, *statements: str) -> None:
-    engine = engine_for(url)
-    with engine.begin() as connection:
-        for statement in statements:
-            connection.exec_driver_sql(statement)
-    engine.dispose()
-
-
 def _totals(url: str) -> list[tuple[object, ...]]:
-    return [(i, float(str(t))) for i, t in _rows(url, "SELECT id, total FROM lines ORDER BY id")]
+    return [(i, float(str(t))) for i, t in rows(url, "SELECT id, total FROM lines ORDER BY id")]
 
 
 def _migrated(tmp_path: Path, url: str, spec: str, message: str, *, allow_destructive: bool = False
@@ -65,20 +49,20 @@ def _migrated(tmp_path: Path, url: str, spec: str, message: str, *, allow_destru
 
 def _index_names(url: str) -> set[str]:
     if "sqlite" in url:
-        return {name for (name,) in _rows(url, "SELECT name FROM sqlite_master WHERE type = 'index' "
+        return {name for (name,) in rows(url, "SELECT name FROM sqlite_master WHERE type = 'index' "
                                                "AND tbl_name = 'lines' AND sql IS NOT NULL")}
-    return {name for (name,) in _rows(url, "SELECT indexname FROM pg_indexes WHERE tablename = 'lines' "
+    return {name for (name,) in rows(url, "SELECT indexname FROM pg_indexes WHERE tablename = 'lines' "
                                            "AND schemaname = current_schema()")} - {"pk_lines"}
 
 
 def test_a_changed_expression_makes_the_column_again_and_keeps_every_row(db_url: str, tmp_path: Path) -> None:
     _migrated(tmp_path, db_url, SPEC, "one")
-    _execute(db_url, "INSERT INTO lines (id, price, qty, note) VALUES (1, 2.50, 4, 'a'), (2, 1.25, 2, NULL)")
+    execute(db_url, "INSERT INTO lines (id, price, qty, note) VALUES (1, 2.50, 4, 'a'), (2, 1.25, 2, NULL)")
     changed = _migrated(tmp_path, db_url, SPEC.replace("sql: price * qty}", "sql: price * qty * 2}"), "two")
     assert _totals(db_url) == [(1, 20.0), (2, 5.0)]
-    assert _rows(db_url, "SELECT id, price, qty, note FROM lines ORDER BY id")[0][3] == "a"
+    assert rows(db_url, "SELECT id, price, qty, note FROM lines ORDER BY id")[0][3] == "a"
     assert _index_names(db_url) == {"ix_lines_total"}
-    _execute(db_url, "INSERT INTO lines (id, price, qty) VALUES (3, 1, 3)")  # computed for a new row too
+    execute(db_url, "INSERT INTO lines (id, price, qty) VALUES (3, 1, 3)")  # computed for a new row too
     assert _totals(db_url)[2] == (3, 6.0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -92,12 +76,12 @@ def test_a_rebuild_keeps_a_generated_column_whose_type_has_a_comma(db_url: str, 
     """NUMERIC(12, 2): SQLAlchemy's SQLite reflection read the expression as empty, and the rebuilt
     table said `GENERATED ALWAYS AS ()`, which SQLite refused."""
     _migrated(tmp_path, db_url, SPEC, "one")
-    _execute(db_url, "INSERT INTO lines (id, price, qty, note) VALUES (1, 2.50, 4, 'a')")
+    execute(db_url, "INSERT INTO lines (id, price, qty, note) VALUES (1, 2.50, 4, 'a')")
     # NOT NULL with a default: ALTER COLUMN, a table rebuild on SQLite
     wider = _migrated(tmp_path, db_url, SPEC.replace("length: 20}", "length: 40, nullable: false, default: x}"),
                       "two")
     assert _totals(db_url) == [(1, 10.0)]
-    _execute(db_url, "UPDATE lines SET qty = 5 WHERE id = 1")
+    execute(db_url, "UPDATE lines SET qty = 5 WHERE id = 1")
     assert _totals(db_url) == [(1, 12.5)]
     assert commands.plan(wider, db_url, allow_destructive=False).upgrade.is_empty()
 
@@ -108,7 +92,7 @@ def test_a_column_that_becomes_or_stops_being_generated_needs_the_flag(db_url: s
     plain = SPEC.replace(", generated: {sql: price * qty}", "")
     before, after = (plain, SPEC) if change == "becomes generated" else (SPEC, plain)
     _migrated(tmp_path, db_url, before, "one")
-    _execute(db_url, "INSERT INTO lines (id, price, qty) VALUES (1, 2, 3)")
+    execute(db_url, "INSERT INTO lines (id, price, qty) VALUES (1, 2, 3)")
     second = project(write_spec(tmp_path / "specs", after), tmp_path / "m")
     with pytest.raises(MigrateError, match=r"lines\.total"):
         commands.migrate(second, db_url, "two", allow_destructive=False)
@@ -117,7 +101,7 @@ def test_a_column_that_becomes_or_stops_being_generated_needs_the_flag(db_url: s
     if change == "becomes generated":
         assert _totals(db_url) == [(1, 6.0)]
     else:  # made again as a plain column: the message said its values are not kept
-        assert _rows(db_url, "SELECT id, total FROM lines") == [(1, None)]
+        assert rows(db_url, "SELECT id, total FROM lines") == [(1, None)]
     assert commands.plan(second, db_url, allow_destructive=False).upgrade.is_empty()
 
 

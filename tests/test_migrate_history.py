@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from schemagen.migrate import commands
-from schemagen.migrate.database import engine_for
 from tests import migrate_helpers
-from tests.migrate_helpers import project, write_spec
+from tests.migrate_helpers import execute, project, rows, write_spec
 
 db_url = migrate_helpers.db_url  # the fixture: a SQLite file, then a private PostgreSQL schema
 
@@ -47,22 +46,6 @@ V5 = V4.replace("      rank: {type: integer, nullable: false, default: 0}\n", ""
 VERSIONS = [V1, V2, V3, V4, V5]
 
 
-def _rows(url: str, sql: str) -> list[tuple[object, ...]]:
-    engine = engine_for(url)
-    try:
-        with engine.connect() as connection:
-            return [tuple(row) for row in connection.exec_driver_sql(sql).fetchall()]
-    finally:
-        engine.dispose()
-
-
-def _execute(url: str, sql: str) -> None:
-    engine = engine_for(url)
-    with engine.begin() as connection:
-        connection.exec_driver_sql(sql)
-    engine.dispose()
-
-
 def test_history_keeps_rows_and_every_revision_passes_the_stairway(db_url: str, tmp_path: Path) -> None:
     specs, migrations = tmp_path / "specs", tmp_path / "migrations"
     for step, text in enumerate(VERSIONS, start=1):
@@ -73,26 +56,26 @@ def test_history_keeps_rows_and_every_revision_passes_the_stairway(db_url: str, 
         assert commands.plan(current, db_url, allow_destructive=False).upgrade.is_empty(), step
         assert commands.migrate(current, db_url, "again", allow_destructive=False).written is None
         if step == 1:
-            _execute(db_url, "INSERT INTO authors (name, bio) VALUES ('ada', 'math')")
+            execute(db_url, "INSERT INTO authors (name, bio) VALUES ('ada', 'math')")
         if step == 2:
-            assert _rows(db_url, "SELECT name, rank FROM authors") == [("ada", 0)]  # the default filled it
-            _execute(db_url, "INSERT INTO posts (author_id, title) VALUES (1, 'engines')")
+            assert rows(db_url, "SELECT name, rank FROM authors") == [("ada", 0)]  # the default filled it
+            execute(db_url, "INSERT INTO posts (author_id, title) VALUES (1, 'engines')")
         if step == 3:
-            _execute(db_url, "INSERT INTO posts (author_id, title, status) VALUES (1, 'notes', 'archived')")
+            execute(db_url, "INSERT INTO posts (author_id, title, status) VALUES (1, 'notes', 'archived')")
         title = "headline" if step >= 4 else "title"
         if step >= 2:
             # on SQLite, rebuilding `authors` (step 4) must not cascade-delete its posts
-            assert _rows(db_url, f"SELECT author_id, {title} FROM posts ORDER BY id") == (
+            assert rows(db_url, f"SELECT author_id, {title} FROM posts ORDER BY id") == (
                 [(1, "engines")] + ([(1, "notes")] if step >= 3 else []))
-        assert _rows(db_url, "SELECT name, bio FROM authors") == [("ada", "math")]
+        assert rows(db_url, "SELECT name, bio FROM authors") == [("ada", "math")]
     if "postgresql" in db_url:
-        assert _rows(db_url, "SELECT unnest(enum_range(NULL::status))::text") == [
+        assert rows(db_url, "SELECT unnest(enum_range(NULL::status))::text") == [
             ("draft",), ("live",), ("archived",)]
     revisions = current.env.revisions()
     assert len(revisions) == 5
     # the stairway, on an empty database: up one, down one, up again, for every revision
     commands.downgrade(current, db_url, "base")
-    assert _rows(db_url, "SELECT count(*) FROM " + current.env.version_table) == [(0,)]
+    assert rows(db_url, "SELECT count(*) FROM " + current.env.version_table) == [(0,)]
     for revision in revisions:
         commands.upgrade(current, db_url, revision)
         commands.downgrade(current, db_url, "-1")
@@ -125,7 +108,7 @@ def test_two_upgrades_at_once_apply_each_revision_once(db_url: str, tmp_path: Pa
     results = [(run.wait(timeout=300), run.stderr.read() if run.stderr else "") for run in runs]
     assert [code for code, _ in results] == [0, 0], results
     assert time.monotonic() - started >= 2
-    assert _rows(db_url, f"SELECT version_num FROM {current.env.version_table}") == [(current.env.revisions()[-1],)]
+    assert rows(db_url, f"SELECT version_num FROM {current.env.version_table}") == [(current.env.revisions()[-1],)]
     assert commands.plan(current, db_url, allow_destructive=False).upgrade.is_empty()
 
 
@@ -142,7 +125,7 @@ def test_an_upgrade_killed_midway_leaves_the_previous_revision(db_url: str, tmp_
     first = project(write_spec(specs, V1), migrations)
     commands.migrate(first, db_url, "v1", allow_destructive=False)
     commands.upgrade(first, db_url)
-    _execute(db_url, "INSERT INTO authors (name, bio) VALUES ('ada', 'math')")
+    execute(db_url, "INSERT INTO authors (name, bio) VALUES ('ada', 'math')")
     second = project(write_spec(specs, V2.replace("length: 40", "length: 80")), migrations)
     written = commands.migrate(second, db_url, "v2", allow_destructive=False).written
     assert written is not None
@@ -162,11 +145,11 @@ def test_an_upgrade_killed_midway_leaves_the_previous_revision(db_url: str, tmp_
     run.send_signal(signal.SIGKILL)
     run.wait(timeout=30)
     assert commands.current(second, db_url) == first.env.revisions()[0]
-    assert _rows(db_url, "SELECT name, bio FROM authors") == [("ada", "math")]
-    tables = {row[0] for row in _rows(db_url, "SELECT name FROM sqlite_master WHERE type = 'table'" if "sqlite" in
+    assert rows(db_url, "SELECT name, bio FROM authors") == [("ada", "math")]
+    tables = {row[0] for row in rows(db_url, "SELECT name FROM sqlite_master WHERE type = 'table'" if "sqlite" in
                                       db_url else "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
     assert "posts" not in tables and not any(t.startswith("_alembic_tmp") for t in tables)
     written.write_text(text)
     commands.upgrade(second, db_url)
     assert commands.plan(second, db_url, allow_destructive=False).upgrade.is_empty()
-    assert _rows(db_url, "SELECT name, rank FROM authors") == [("ada", 0)]
+    assert rows(db_url, "SELECT name, rank FROM authors") == [("ada", 0)]
