@@ -83,6 +83,12 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
                  (SQLALCHEMY, "ColumnElement"), (PYDANTIC, "ValidationError"), ("pydantic_core", "PydanticCustomError"),
                  ("pydantic_core", "InitErrorDetails"), ("sqlalchemy.sql.functions", "FunctionElement"), ("sqlalchemy.sql.compiler", "SQLCompiler"),
                  ("sqlalchemy.ext.compiler", "compiles")),
+    # `_MonthsIntervalOf`: PostgreSQL's INTERVAL (ISO 8601 text on SQLite) of `Interval`s, cast both ways
+    "months": (*_TYPE_DECORATOR, (SQLALCHEMY, "Text"), (SQLALCHEMY, "ColumnElement"), (SQLALCHEMY, "BindParameter"),
+               ("sqlalchemy.dialects.postgresql", "INTERVAL"), (PYDANTIC, "ValidationError"),
+               ("pydantic_core", "PydanticCustomError"), ("pydantic_core", "InitErrorDetails"),
+               ("sqlalchemy.sql.functions", "FunctionElement"), ("sqlalchemy.sql.compiler", "SQLCompiler"),
+               ("sqlalchemy.ext.compiler", "compiles")),
     # `_located` keeps the errors that are not Pydantic's own
     "located": (("typing", "get_args"), ("pydantic_core", "core_schema"), ("pydantic_core", "PydanticCustomError")),
 }
@@ -121,6 +127,9 @@ class _Models:
         self.uses_enum_values = False
         self.uses_aware_datetime = False
         self.uses_interval_type = self.uses_interval_array = False  # `_IntervalOf`, `_IntervalArrayOf`
+        self.uses_months_interval = self.uses_months_array = False  # `_MonthsIntervalOf`, `_MonthsIntervalArrayOf`
+        if any(c.months for t in tables for c in t.columns):
+            taken.add("Interval")  # the package's own, from .types: SQLAlchemy's is imported aliased
         self.uses_scaleless_numeric = False
         self.now_kinds: set[str] = set()
         self.column_types: dict[str, ir.Field] = {}
@@ -144,8 +153,9 @@ class _Models:
             "json": self.uses_json_type, "enum": self.uses_enum_values, "numeric": self.uses_scaleless_numeric,
             "sql_type": self.uses_sql_type, "aware": self.uses_aware_datetime,
             "ddl_text": any(model.table_events for model in models), "checked_reads": bool(self.checked_attrs),
-            "interval": self.uses_interval_type,
-            "located": self.uses_json_type or self.uses_array_type or self.uses_interval_type,
+            "interval": self.uses_interval_type, "months": self.uses_months_interval,
+            "located": self.uses_json_type or self.uses_array_type or self.uses_interval_type
+            or self.uses_months_interval,
         }
         _import_helpers(imports, flags)
         now_functions = tuple(now_function(self.imports, kind) for kind in ("timestamp", "time") if kind in self.now_kinds)
@@ -162,6 +172,8 @@ class _Models:
             uses_aware_datetime=self.uses_aware_datetime,
             uses_interval_type=self.uses_interval_type,
             uses_interval_array=self.uses_interval_array,
+            uses_months_interval=self.uses_months_interval,
+            uses_months_array=self.uses_months_array,
             uses_scaleless_numeric=self.uses_scaleless_numeric,
             models=models,
             now_functions=now_functions,
@@ -215,8 +227,12 @@ class _Models:
                 self.checked_attrs.setdefault(table.class_name, []).append(column.attr)
             item_type = self.type_instance(self.sql_type(table, column, item=True))
             adapter = self.adapter(f"list[{self.types.column_py_type(column)}]")
-            self.uses_interval_array = self.uses_interval_array or kind == "interval"
-            return call("_IntervalArrayOf" if kind == "interval" else "_ArrayOf", item_type, adapter, where)
+            array_type = "_ArrayOf"
+            if kind == "interval" and column.months:
+                self.uses_months_array, array_type = True, "_MonthsIntervalArrayOf"
+            elif kind == "interval":
+                self.uses_interval_array, array_type = True, "_IntervalArrayOf"
+            return call(array_type, item_type, adapter, where)
 
         def sa(name: str) -> str:
             return self.imports.name(SQLALCHEMY, name)
@@ -234,9 +250,12 @@ class _Models:
         if kind == "real":
             return f"{sa('REAL')}[float]()"  # `REAL` alone is `REAL[Unknown]` to pyright: its Python type is open
         if kind == "interval":
-            self.uses_interval_type = True
-            if not item and not core:  # loading a row holding months raises, naming the row
+            if not item and not core:  # loading a row holding what it cannot read raises, naming the row
                 self.checked_attrs.setdefault(table.class_name, []).append(column.attr)
+            if column.months:
+                self.uses_months_interval = True
+                return call("_MonthsIntervalOf", where)
+            self.uses_interval_type = True
             return call("_IntervalOf", where)
         if column.kind.sqlalchemy:
             return sa(column.kind.sqlalchemy)

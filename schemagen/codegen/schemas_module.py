@@ -95,7 +95,7 @@ def _own_limits(column: Column) -> dict[str, Any]:
     if kind in ("real", "double"):
         # JSON has no infinity or NaN (they would be written back as null) and SQLite stores NaN as NULL
         limits["allow_inf_nan"] = False
-    if kind == "interval":
+    if kind == "interval" and not column.months:
         # SQLite keeps an interval as a datetime from 1970-01-01, which must stay within years 1 to 9999
         limits["ge"], limits["le"] = _INTERVAL_RANGE
     if kind == "numeric" and column.precision is not None:
@@ -343,7 +343,7 @@ class _Schemas:
         """The shared `_Exact` instance refusing JSON's other types for this column, or ''."""
         python = column.python_type if column.type == "sql" else column.type
         marker = _EXACT.get(python or "")
-        if marker is None:
+        if marker is None or column.months:  # `Interval` refuses numbers itself
             return ""
         self.helpers.add("exact")
         if marker[0] == "_INTERVAL":
