@@ -28,6 +28,8 @@ from pydantic_core import (
 from sqlalchemy import inspect
 from sqlalchemy.exc import InvalidRequestError
 
+from .types import Interval
+
 
 class _Exact:
     """A value of the field's own JSON type, or text that spells one (as JSON over HTTP sends it).
@@ -326,6 +328,7 @@ class LogEntryInsert(_Insert):
     user_id: _Integer | None = None
     context: JsonValue | None = None
     request_id: uuid.UUID | None = None
+    kept_for: Interval | None = None
 
 
 class LogEntrySelect(_Select):
@@ -342,6 +345,7 @@ class LogEntrySelect(_Select):
     context: JsonValue | None
     seen_at: datetime.datetime | None
     request_id: uuid.UUID | None
+    kept_for: Interval | None
 
 
 class TokenWithUser(TokenSelect, _Loaded):

@@ -29,7 +29,7 @@ from pydantic_core import (
 from sqlalchemy import inspect
 from sqlalchemy.exc import InvalidRequestError
 
-from .types import ModelType
+from .types import Interval, ModelType
 
 
 class _Exact:
@@ -376,6 +376,8 @@ class ReadingInsert(_Insert):
     _server_set = frozenset({"taken_at"})
     sensor: Annotated[str, Field(max_length=10), AfterValidator(_no_nul)]
     value: _Integer | None = None
+    every: Interval
+    skipped: list[Interval] | None = None
 
 
 class ReadingSelect(_Select):
@@ -384,6 +386,8 @@ class ReadingSelect(_Select):
     taken_at: datetime.datetime
     sensor: str
     value: int | None
+    every: Interval
+    skipped: list[Interval] | None
 
 
 class ReadingUpdate(_PartialUpdate):
@@ -392,8 +396,11 @@ class ReadingUpdate(_PartialUpdate):
     `taken_at` and `sensor` cannot be changed: an update that gives them is refused.
     """
 
+    _not_null = frozenset({"every"})
     _fixed = frozenset({"taken_at", "sensor"})
     value: _Integer | None = None
+    every: Interval | None = None
+    skipped: list[Interval] | None = None
 
 
 class UserWithCurrentPost(UserSelect, _Loaded):
