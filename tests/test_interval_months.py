@@ -24,8 +24,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 import schemagen
+from tests import migrate_helpers
 from tests.conftest import drop_postgres_schema, postgres_engine, sqlite_engine
 from tests.helpers import import_generated
+
+db_url = migrate_helpers.db_url  # the fixture: a SQLite file, then a private PostgreSQL schema
 
 SPEC = """
 package: interval_months
@@ -275,3 +278,45 @@ def _env() -> dict[str, Any]:
     import os
 
     return dict(os.environ)
+
+
+PLAIN = """\
+package: months_app
+tables:
+  plans:
+    columns:
+      id: {type: integer, primary_key: true}
+      every: interval
+"""
+
+
+def test_migrating_between_timedelta_and_months(db_url: str, tmp_path: Path) -> None:
+    """PostgreSQL: one SQL type (INTERVAL), so no DDL either way, and rows keep their months. SQLite:
+    a datetime from 1970-01-01 becomes ISO 8601 text, a storage change the migration refuses (the
+    rows would be kept as datetimes that read as no interval) rather than losing them."""
+    from schemagen.migrate import commands
+    from schemagen.migrate.database import MigrateError
+    from tests.migrate_helpers import project, write_spec
+
+    specs = tmp_path / "specs"
+    first = project(write_spec(specs, PLAIN), tmp_path / "m")
+    commands.migrate(first, db_url, "one", allow_destructive=False)
+    commands.upgrade(first, db_url)
+    months = project(write_spec(specs, PLAIN.replace("every: interval", "every: {type: interval, months: true}")),
+                     tmp_path / "m")
+    if db_url.startswith("sqlite"):
+        with pytest.raises(MigrateError, match=r"plans\.every \(DATETIME -> TEXT\)") as refused:
+            commands.migrate(months, db_url, "two", allow_destructive=False)
+        assert "stored values are not converted" in str(refused.value)
+        return
+    assert commands.migrate(months, db_url, "two", allow_destructive=False).upgrade.is_empty()
+    engine = sqlalchemy.create_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO plans VALUES (1, '1 mon 2 days')")
+            every = months.metadata.tables["plans"].c.every  # read through the generated column type
+            assert str(connection.scalars(sqlalchemy.select(every)).one()) == "P1M2D"
+    finally:
+        engine.dispose()
+    back = project(write_spec(specs, PLAIN), tmp_path / "m")
+    assert commands.migrate(back, db_url, "three", allow_destructive=False).upgrade.is_empty()
