@@ -41,6 +41,8 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     "_float4": (("struct", ""), ("pydantic_core", "PydanticCustomError")),
     "_naive_time": (("datetime", ""), ("pydantic_core", "PydanticCustomError")),
     "_no_nul": (("pydantic_core", "PydanticCustomError"),),
+    "_no_nul_jsonb": (("pydantic_core", "PydanticCustomError"), ("pydantic_core", "to_jsonable_python"),
+                      ("typing", "Any")),
     "_float_json": (("math", ""), ("typing", "Literal")),
 }
 _FLOATS = frozenset({"real", "double"})
@@ -300,7 +302,8 @@ class _Schemas:
             return call(field(), **{key: literal(value, module=imports.module) for key, value in values.items()})
 
         after = self.after_checks(column)
-        if own == constraints and not rule_args and (own or exact or after) and kind not in _SIZED:
+        if own == constraints and not rule_args and (own or exact or after) and kind not in _SIZED \
+                and kind not in ("json", "jsonb"):  # a JSON column's type is its own (a shape, a list, ...)
             # only the type's own limits: one shared alias per type instead of a Field per column
             item = self.kind_alias(column, item, field_call(own) if own else "", after, exact)
         else:
@@ -333,7 +336,8 @@ class _Schemas:
     def after_checks(self, column: Column) -> list[str]:
         # a pass-through text type (citext, ...) refuses NUL as PostgreSQL's own text types do
         text_like = column.type in ("varchar", "char", "text") or (column.type == "sql" and column.python_type == "str")
-        check = "_no_nul" if text_like else {"real": "_float4", "time": "_naive_time"}.get(column.type)
+        check = "_no_nul" if text_like else {"real": "_float4", "time": "_naive_time",
+                                             "jsonb": "_no_nul_jsonb"}.get(column.type)
         if check is None:
             return []
         self.helpers.add(check)
