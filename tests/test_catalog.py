@@ -119,6 +119,7 @@ tables:
       a_timestamp: timestamp
       a_timestamptz: {type: timestamp, timezone: true}
       an_interval: interval
+      months_interval: {type: interval, months: true}
       a_uuid: uuid
       a_json: json
       a_jsonb: jsonb
@@ -138,14 +139,18 @@ ON_POSTGRESQL: dict[str, DatabaseType] = {
     "a_varchar": DatabaseType("varchar", (("length", 40),)), "an_unbounded_varchar": DatabaseType("varchar"),
     "a_char": DatabaseType("char", (("length", 3),)), "a_text": DatabaseType("text"), "a_date": DatabaseType("date"),
     "a_time": DatabaseType("time"), "a_timestamp": DatabaseType("timestamp"),
-    "a_timestamptz": DatabaseType("timestamp", (("timezone", True),)), "an_interval": DatabaseType("interval"),
+    "a_timestamptz": DatabaseType("timestamp", (("timezone", True),)),
+    # an INTERVAL may hold months (another writer's): it reads back as `months: true`, plain or not
+    "an_interval": DatabaseType("interval", (("months", True),)),
+    "months_interval": DatabaseType("interval", (("months", True),)),
     "a_uuid": DatabaseType("uuid"), "a_json": DatabaseType("json"), "a_jsonb": DatabaseType("jsonb"),
     "some_bytes": DatabaseType("bytes"), "a_mood": DatabaseType("enum", (), "mood", ("calm", "busy")),
     "texts": DatabaseType("text", (("array", True),)), "integers": DatabaseType("integer", (("array", True),)),
     "moods": DatabaseType("enum", (("array", True),), "mood", ("calm", "busy")),
 }
 # SQLite keeps a declared type name only: these kinds are stored under another kind's name.
-SQLITE_STORED_AS = {"id": "integer", "a_uuid": "char", "an_interval": "timestamp", "a_mood": "varchar", "a_json": "text", "a_jsonb": "text",
+SQLITE_STORED_AS = {"id": "integer", "a_uuid": "char", "an_interval": "timestamp", "months_interval": "text",
+                    "a_mood": "varchar", "a_json": "text", "a_jsonb": "text",
                     "texts": "json", "integers": "json", "moods": "json", "an_unbounded_varchar": "varchar",
                     "a_timestamptz": "timestamp"}
 

@@ -770,3 +770,38 @@ def test_sqlite_generated_columns_pull_with_their_whole_expression(tmp_path: Pat
     assert total is not None and (total.sql, total.stored) == ("price * qty", True)
     assert label is not None and (label.sql, label.stored) == ("coalesce(NULL, 'a, b') || qty", False)
     schemagen.resolve(schemagen.parse_spec(pulled.text(), "generated.yaml"))
+
+
+def test_intervals_pull_as_intervals_keeping_months(tmp_path: Path) -> None:
+    """PostgreSQL interval columns (another writer's rows may hold months) pull as `months: true`
+    intervals, and the package built from the pulled spec reads and writes them exactly. Before, they
+    pulled as plain (timedelta) intervals, whose rows holding a month raise on load."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = postgres_engine(schema)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE plans (id integer PRIMARY KEY, every interval NOT NULL, "
+                                       "everys interval[])")
+            connection.exec_driver_sql("INSERT INTO plans VALUES (1, '1 year 2 mons -3 days +04:05:06.5', "
+                                       "ARRAY['1 mon', '-1 days']::interval[])")
+        pulled = pulled_from(engine)
+        columns = pulled.spec.tables["plans"].columns
+        assert (columns["every"].months, columns["everys"].months, columns["everys"].array) == (True, True, True)
+        assert "every: {type: interval, nullable: false, months: true}" in pulled.text()
+        package = import_generated(tmp_path, schemagen.resolve(schemagen.parse_spec(pulled.text(), "plans.yaml")))
+        Interval = package.Interval
+        with sqlalchemy.orm.Session(engine) as session:
+            plan = session.get(package.Plan, 1)
+            assert plan is not None
+            assert plan.every == Interval(years=1, months=2, days=-3, hours=4, minutes=5, microseconds=6_500_000)
+            assert plan.everys == [Interval(months=1), Interval(days=-1)]
+            assert package.PlanSelect.model_validate(plan).model_dump(mode="json")["every"] == "P1Y2M-3DT4H5M6.5S"
+            session.add(package.Plan(id=2, every=plan.every, everys=plan.everys))
+            session.commit()
+        with engine.connect() as connection:
+            same = connection.exec_driver_sql("SELECT a.every::text = b.every::text AND a.everys::text = b.everys::text "
+                                              "FROM plans a JOIN plans b ON b.id = 2 WHERE a.id = 1").scalar_one()
+        assert same
+    finally:
+        engine.dispose()
+        drop_postgres_schema(schema)

@@ -36,6 +36,7 @@ from pydantic_core import (
     PydanticCustomError,
     PydanticKnownError,
     core_schema,
+    to_jsonable_python,
 )
 from sqlalchemy import inspect
 from sqlalchemy.exc import InvalidRequestError
@@ -292,6 +293,40 @@ def _no_nul(value: str) -> str:
             "String should not contain the NUL character (\\x00): PostgreSQL's text cannot hold it",
         )
     return value
+
+
+def _no_nul_jsonb(value: Any) -> Any:
+    # PostgreSQL's jsonb cannot hold the NUL character (`\u0000`) in a string or a key, at any
+    # depth (its flush fails: "unsupported Unicode escape sequence"); `json` keeps it as text
+    where = _nul_at(to_jsonable_python(value), "")
+    if where is not None:
+        raise PydanticCustomError(
+            "string_nul",
+            "String should not contain the NUL character (\\u0000), which PostgreSQL's jsonb cannot hold: {where}",
+            {"where": where or "the value"},
+        )
+    return value
+
+
+def _nul_at(value: Any, path: str) -> str | None:
+    """Where in a JSON value (`items[0].name`, `a key of tags`) a string holds NUL, or None."""
+    node: Any = value
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in node.items():
+            text = str(key)
+            if "\x00" in text:
+                return f"a key of {path or 'the value'}"
+            found = _nul_at(item, f"{path}.{text}" if path else text)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(node):
+            found = _nul_at(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def _float4(value: float) -> float:
@@ -766,7 +801,7 @@ class LifeCeoConversationInsert(_Insert):
     agent_type: AgentType
     title: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)] | None = None
     messages: list[ChatMessage] = []
-    suggested_actions: list[str] = []
+    suggested_actions: Annotated[list[str], AfterValidator(_no_nul_jsonb)] = []
 
 
 class LifeCeoConversationSelect(_Select):
@@ -795,7 +830,7 @@ class LifeCeoConversationUpdate(_PartialUpdate):
     agent_type: AgentType | None = None
     title: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)] | None = None
     messages: list[ChatMessage] | None = None
-    suggested_actions: list[str] | None = None
+    suggested_actions: Annotated[list[str], AfterValidator(_no_nul_jsonb)] | None = None
 
 
 class GroupInsert(_Insert):
@@ -914,7 +949,7 @@ class MemoryInsert(_Insert):
         _Rules("Importance runs from 1 to 10", ge=1, le=10),
         _INT,
     ] = 5
-    context: MemoryContext | None = None
+    context: Annotated[MemoryContext, AfterValidator(_no_nul_jsonb)] | None = None
     encrypted_attachment: Annotated[
         bytes | None,
         Field(description="client-side encrypted blob"),
@@ -973,7 +1008,7 @@ class MemoryUpdate(_PartialUpdate):
         ]
         | None
     ) = None
-    context: MemoryContext | None = None
+    context: Annotated[MemoryContext, AfterValidator(_no_nul_jsonb)] | None = None
     encrypted_attachment: Annotated[
         bytes | None,
         Field(description="client-side encrypted blob"),
@@ -1215,7 +1250,7 @@ class HousingListingInsert(_Insert):
         _Boolean,
         Field(description="part of the curated 'Select' collection"),
     ] = False
-    details: ListingDetails | None = None
+    details: Annotated[ListingDetails, AfterValidator(_no_nul_jsonb)] | None = None
     blackout_dates: list[_Date] | None = None
 
 
@@ -1289,7 +1324,7 @@ class HousingListingUpdate(_PartialUpdate):
         _Boolean | None,
         Field(description="part of the curated 'Select' collection"),
     ] = None
-    details: ListingDetails | None = None
+    details: Annotated[ListingDetails, AfterValidator(_no_nul_jsonb)] | None = None
     blackout_dates: list[_Date] | None = None
 
 
@@ -1423,7 +1458,7 @@ class PostInsert(_Insert):
     visibility: PostVisibility = PostVisibility.PUBLIC
     hashtags: list[_Text] = []
     view_count: _Bigint = 0
-    reaction_counts: dict[str, int] = {}
+    reaction_counts: Annotated[dict[str, int], AfterValidator(_no_nul_jsonb)] = {}
 
 
 class PostSelect(_Select):
@@ -1476,7 +1511,9 @@ class PostUpdate(_PartialUpdate):
     visibility: PostVisibility | None = None
     hashtags: list[_Text] | None = None
     view_count: _Bigint | None = None
-    reaction_counts: dict[str, int] | None = None
+    reaction_counts: Annotated[dict[str, int], AfterValidator(_no_nul_jsonb)] | None = (
+        None
+    )
 
 
 class CommentInsert(_Insert):
@@ -1682,7 +1719,7 @@ class AuditLogInsert(_Insert):
         Field(validation_alias="metadata", serialization_alias="metadata"),
     ] = None
     query_: Annotated[
-        JsonValue | None,
+        Annotated[JsonValue, AfterValidator(_no_nul_jsonb)] | None,
         Field(
             validation_alias="query",
             serialization_alias="query",
@@ -1746,7 +1783,7 @@ class AuditLogUpdate(_PartialUpdate):
         Field(validation_alias="metadata", serialization_alias="metadata"),
     ] = None
     query_: Annotated[
-        JsonValue | None,
+        Annotated[JsonValue, AfterValidator(_no_nul_jsonb)] | None,
         Field(
             validation_alias="query",
             serialization_alias="query",

@@ -111,6 +111,8 @@ class Column:
     precision: int | None = None
     scale: int | None = None
     timezone: bool = False
+    months: bool = False
+    """An interval keeping months and years: values are the generated `Interval`, not `timedelta`."""
     enum: str | None = None
     json_type: TypeRef | None = None
     default: Default | None = None

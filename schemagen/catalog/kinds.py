@@ -65,7 +65,7 @@ KINDS: dict[str, ColumnKind] = {
         _kind("time", "datetime.time", "", TEMPORAL, options=frozenset({"fraction"}), now_function="current_time"),
         _kind("timestamp", "datetime.datetime", "", TEMPORAL, options=frozenset({"timezone", "fraction"}),
               now_function="now"),
-        _kind("interval", "datetime.timedelta", "Interval", OTHER),
+        _kind("interval", "datetime.timedelta", "Interval", OTHER, options=frozenset({"months"})),
         _kind("uuid", "uuid.UUID", "Uuid", OTHER),
         _kind("json", "", "", JSON, options=frozenset({"schema"})),
         _kind("jsonb", "", "", JSON, options=frozenset({"schema"})),
@@ -154,7 +154,8 @@ def from_database(type_: TypeEngine[Any]) -> DatabaseType | None:
     if isinstance(type_, (sa.Interval, postgresql.INTERVAL)):
         fields = getattr(type_, "fields", None)
         lost = ", ".join(part for part in (f"fields {fields}" if fields else "", _precision(type_)) if part)
-        return DatabaseType("interval", lost=lost)
+        # stored months read as months (`months: true`): another writer may have put them there
+        return DatabaseType("interval", (("months", True),), lost=lost)
     if isinstance(type_, sa.Uuid):
         return DatabaseType("uuid")
     if isinstance(type_, sa.LargeBinary):

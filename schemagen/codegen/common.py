@@ -123,6 +123,8 @@ class TypeExpressions:
                 # JsonValue includes None; a NOT NULL column takes any JSON value but null.
                 return f"dict[str, {json_value}] | list[{json_value}] | str | int | float | bool"
             return self.shape_type(column.json_type, module=TYPES)
+        if column.type == "interval" and column.months:  # months kept: the package's own value type
+            return imports.name(TYPES, "Interval", exact=True)
         if column.type == "sql":  # a pass-through type
             assert column.python_type is not None
             return "bytes" if column.python_type == "bytes" else qualified(SHAPE_BUILTINS[column.python_type], imports)

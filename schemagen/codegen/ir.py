@@ -57,6 +57,8 @@ class ShapeClass:
 class TypesModule(Module):
     enums: tuple[EnumClass, ...]
     shapes: tuple[ShapeClass, ...]
+    interval: bool = False
+    """`Interval`, the values of `months: true` interval columns."""
 
 
 # models.py ------------------------------------------------------------------------------------
@@ -134,6 +136,9 @@ class ModelsModule(Module):
     class_aliases: tuple[Field, ...] = ()
     """`_Box = Box`, for relation annotations inside a class whose own attribute is named `Box`."""
     uses_interval_array: bool = False
+    uses_months_interval: bool = False
+    """`_MonthsIntervalOf`: `months: true` interval columns (`_MonthsIntervalArrayOf` their arrays)."""
+    uses_months_array: bool = False
     checked_reads: tuple[Code, ...] = ()
     """`_reads_checked(Memory, "context")`: the models whose typed JSON and interval columns are checked on load."""
 

@@ -83,6 +83,12 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
                  (SQLALCHEMY, "ColumnElement"), (PYDANTIC, "ValidationError"), ("pydantic_core", "PydanticCustomError"),
                  ("pydantic_core", "InitErrorDetails"), ("sqlalchemy.sql.functions", "FunctionElement"), ("sqlalchemy.sql.compiler", "SQLCompiler"),
                  ("sqlalchemy.ext.compiler", "compiles")),
+    # `_MonthsIntervalOf`: PostgreSQL's INTERVAL (ISO 8601 text on SQLite) of `Interval`s, cast both ways
+    "months": (*_TYPE_DECORATOR, (SQLALCHEMY, "Text"), (SQLALCHEMY, "ColumnElement"), (SQLALCHEMY, "BindParameter"),
+               ("sqlalchemy.dialects.postgresql", "INTERVAL"), (PYDANTIC, "ValidationError"),
+               ("pydantic_core", "PydanticCustomError"), ("pydantic_core", "InitErrorDetails"),
+               ("sqlalchemy.sql.functions", "FunctionElement"), ("sqlalchemy.sql.compiler", "SQLCompiler"),
+               ("sqlalchemy.ext.compiler", "compiles")),
     # `_located` keeps the errors that are not Pydantic's own
     "located": (("typing", "get_args"), ("pydantic_core", "core_schema"), ("pydantic_core", "PydanticCustomError")),
 }
@@ -111,6 +117,8 @@ class _Models:
         taken |= {t.core_name for t in tables if t.core_name is not None}  # and its Core tables
         # imported from .types under their own names
         taken |= {e.name for e in catalog.enums} | {s.name for s in catalog.shapes}
+        # the package's own `Interval` (months: true), from .types: SQLAlchemy's is imported aliased
+        taken |= {"Interval"} if any(c.months for t in tables for c in t.columns) else set()
         self.imports = Imports(taken)
         self.types = TypeExpressions(catalog, self.imports, untyped_json="any")
         self.constants: dict[str, ir.Field] = {}
@@ -121,6 +129,7 @@ class _Models:
         self.uses_enum_values = False
         self.uses_aware_datetime = False
         self.uses_interval_type = self.uses_interval_array = False  # `_IntervalOf`, `_IntervalArrayOf`
+        self.uses_months_interval = self.uses_months_array = False  # `_MonthsIntervalOf`, `_MonthsIntervalArrayOf`
         self.uses_scaleless_numeric = False
         self.now_kinds: set[str] = set()
         self.column_types: dict[str, ir.Field] = {}
@@ -144,8 +153,8 @@ class _Models:
             "json": self.uses_json_type, "enum": self.uses_enum_values, "numeric": self.uses_scaleless_numeric,
             "sql_type": self.uses_sql_type, "aware": self.uses_aware_datetime,
             "ddl_text": any(model.table_events for model in models), "checked_reads": bool(self.checked_attrs),
-            "interval": self.uses_interval_type,
-            "located": self.uses_json_type or self.uses_array_type or self.uses_interval_type,
+            "interval": self.uses_interval_type, "months": self.uses_months_interval,
+            "located": self.uses_json_type or self.uses_array_type or self.uses_interval_type or self.uses_months_interval,
         }
         _import_helpers(imports, flags)
         now_functions = tuple(now_function(self.imports, kind) for kind in ("timestamp", "time") if kind in self.now_kinds)
@@ -162,6 +171,8 @@ class _Models:
             uses_aware_datetime=self.uses_aware_datetime,
             uses_interval_type=self.uses_interval_type,
             uses_interval_array=self.uses_interval_array,
+            uses_months_interval=self.uses_months_interval,
+            uses_months_array=self.uses_months_array,
             uses_scaleless_numeric=self.uses_scaleless_numeric,
             models=models,
             now_functions=now_functions,
@@ -179,12 +190,8 @@ class _Models:
 
     def constant(self, name: str, value: str) -> str:
         """A module-level constant, shared by equal values; different values never share a name."""
-        base, number = name, 1
-        while name in self.constants and self.constants[name].default != value:
-            number += 1
-            name = f"{base}_{number}"  # e.g. `TypeAdapter(Any)` and the shape `Any` both give `_ANY_ADAPTER`
-        self.constants.setdefault(name, ir.Field(Code(name), Code(""), Code(value)))
-        return name
+        # e.g. `TypeAdapter(Any)` and the shape `Any` both give `_ANY_ADAPTER`
+        return _shared(self.constants, name, value)
 
     def enum_sql_type(self, enum_name: str) -> str:
         self.uses_enum_values = True
@@ -215,8 +222,11 @@ class _Models:
                 self.checked_attrs.setdefault(table.class_name, []).append(column.attr)
             item_type = self.type_instance(self.sql_type(table, column, item=True))
             adapter = self.adapter(f"list[{self.types.column_py_type(column)}]")
-            self.uses_interval_array = self.uses_interval_array or kind == "interval"
-            return call("_IntervalArrayOf" if kind == "interval" else "_ArrayOf", item_type, adapter, where)
+            months = kind == "interval" and column.months
+            self.uses_months_array = self.uses_months_array or months
+            self.uses_interval_array = self.uses_interval_array or (kind == "interval" and not months)
+            array_type = "_ArrayOf" if kind != "interval" else "_MonthsIntervalArrayOf" if months else "_IntervalArrayOf"
+            return call(array_type, item_type, adapter, where)
 
         def sa(name: str) -> str:
             return self.imports.name(SQLALCHEMY, name)
@@ -234,10 +244,11 @@ class _Models:
         if kind == "real":
             return f"{sa('REAL')}[float]()"  # `REAL` alone is `REAL[Unknown]` to pyright: its Python type is open
         if kind == "interval":
-            self.uses_interval_type = True
-            if not item and not core:  # loading a row holding months raises, naming the row
+            if not item and not core:  # loading a row holding what it cannot read raises, naming the row
                 self.checked_attrs.setdefault(table.class_name, []).append(column.attr)
-            return call("_IntervalOf", where)
+            self.uses_months_interval = self.uses_months_interval or column.months
+            self.uses_interval_type = self.uses_interval_type or not column.months
+            return call("_MonthsIntervalOf" if column.months else "_IntervalOf", where)
         if column.kind.sqlalchemy:
             return sa(column.kind.sqlalchemy)
         if kind == "numeric" and column.scale is None and not item:
@@ -395,12 +406,17 @@ class _Models:
     def column_type(self, name: str, value: str) -> str:
         """A module-level column type, after the other constants (it may use them)."""
         self.uses_array_defaults = True
-        base, number = name, 1
-        while name in self.column_types and self.column_types[name].default != value:
-            number += 1
-            name = f"{base}_{number}"
-        self.column_types.setdefault(name, ir.Field(Code(name), Code(""), Code(value)))
-        return name
+        return _shared(self.column_types, name, value)
+
+
+def _shared(fields: dict[str, ir.Field], name: str, value: str) -> str:
+    """`name = value` in `fields`, shared by equal values; a different value gets `name_2`, `name_3`, ..."""
+    base, number = name, 1
+    while name in fields and fields[name].default != value:
+        number += 1
+        name = f"{base}_{number}"
+    fields.setdefault(name, ir.Field(Code(name), Code(""), Code(value)))
+    return name
 
 
 def _orm_defaults(imports: Imports, types: TypeExpressions, now_kinds: set[str], column: Column,

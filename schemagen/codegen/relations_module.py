@@ -78,6 +78,8 @@ def init_module(catalog: Catalog) -> ir.InitModule:
     schemas = [f"{t.class_name}{kind}" for t in tables
                for kind in (("Insert", "Select") if t.core_name else ("Insert", "Select", "Update"))]
     types = [e.name for e in catalog.enums] + [s.name for s in catalog.shapes]
+    if any(column.months for table in tables for column in table.columns):
+        types.append("Interval")
     homes = [(".models", models), (".relations", relations), (".schemas", schemas), (".types", types)]
     return ir.InitModule(
         imports=(),

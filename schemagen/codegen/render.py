@@ -94,7 +94,7 @@ def render_package(package: ir.Package) -> dict[str, str]:
     }
     out: dict[str, str] = {}
     for file_name, module in modules.items():
-        if file_name == "types.py" and not (package.types.enums or package.types.shapes):
+        if file_name == "types.py" and not (package.types.enums or package.types.shapes or package.types.interval):
             continue
         template = environment().get_template(f"{file_name}.jinja")
         out[file_name] = template.render(

@@ -41,6 +41,8 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     "_float4": (("struct", ""), ("pydantic_core", "PydanticCustomError")),
     "_naive_time": (("datetime", ""), ("pydantic_core", "PydanticCustomError")),
     "_no_nul": (("pydantic_core", "PydanticCustomError"),),
+    "_no_nul_jsonb": (("pydantic_core", "PydanticCustomError"), ("pydantic_core", "to_jsonable_python"),
+                      ("typing", "Any")),
     "_float_json": (("math", ""), ("typing", "Literal")),
 }
 _FLOATS = frozenset({"real", "double"})
@@ -95,7 +97,7 @@ def _own_limits(column: Column) -> dict[str, Any]:
     if kind in ("real", "double"):
         # JSON has no infinity or NaN (they would be written back as null) and SQLite stores NaN as NULL
         limits["allow_inf_nan"] = False
-    if kind == "interval":
+    if kind == "interval" and not column.months:
         # SQLite keeps an interval as a datetime from 1970-01-01, which must stay within years 1 to 9999
         limits["ge"], limits["le"] = _INTERVAL_RANGE
     if kind == "numeric" and column.precision is not None:
@@ -300,7 +302,8 @@ class _Schemas:
             return call(field(), **{key: literal(value, module=imports.module) for key, value in values.items()})
 
         after = self.after_checks(column)
-        if own == constraints and not rule_args and (own or exact or after) and kind not in _SIZED:
+        if own == constraints and not rule_args and (own or exact or after) and kind not in _SIZED \
+                and kind not in ("json", "jsonb"):  # a JSON column's type is its own (a shape, a list, ...)
             # only the type's own limits: one shared alias per type instead of a Field per column
             item = self.kind_alias(column, item, field_call(own) if own else "", after, exact)
         else:
@@ -333,7 +336,8 @@ class _Schemas:
     def after_checks(self, column: Column) -> list[str]:
         # a pass-through text type (citext, ...) refuses NUL as PostgreSQL's own text types do
         text_like = column.type in ("varchar", "char", "text") or (column.type == "sql" and column.python_type == "str")
-        check = "_no_nul" if text_like else {"real": "_float4", "time": "_naive_time"}.get(column.type)
+        check = "_no_nul" if text_like else {"real": "_float4", "time": "_naive_time",
+                                             "jsonb": "_no_nul_jsonb"}.get(column.type)
         if check is None:
             return []
         self.helpers.add(check)
@@ -343,7 +347,7 @@ class _Schemas:
         """The shared `_Exact` instance refusing JSON's other types for this column, or ''."""
         python = column.python_type if column.type == "sql" else column.type
         marker = _EXACT.get(python or "")
-        if marker is None:
+        if marker is None or column.months:  # `Interval` refuses numbers itself
             return ""
         self.helpers.add("exact")
         if marker[0] == "_INTERVAL":

@@ -1,4 +1,4 @@
-"""types.py: each enum as a `str` Enum, each typed-JSON shape as a Pydantic model."""
+"""types.py: each enum as a `str` Enum, each typed-JSON shape as a Pydantic model, `Interval` when used."""
 
 from __future__ import annotations
 
@@ -59,4 +59,16 @@ def types_module(catalog: Catalog) -> ir.TypesModule:
         fields.insert(0, ir.Field(Code("model_config"), Code(""), call(imports.name(PYDANTIC, "ConfigDict"), **config)))
         shapes.append(ir.ShapeClass(Code(shape.name), docstring(f"Shape of the `{shape.name}` JSON values.", 4),
                                     tuple(fields)))
-    return ir.TypesModule(imports.render(), imports.locals(), tuple(enums), tuple(shapes))
+    interval = any(column.months for table in catalog.tables for column in table.columns)
+    if interval:  # what `Interval` in templates/types.py.jinja uses
+        for module, name in _INTERVAL_IMPORTS:
+            if name:
+                imports.name(module, name)
+            else:
+                imports.module(module)
+    return ir.TypesModule(imports.render(), imports.locals(), tuple(enums), tuple(shapes), interval)
+
+
+_INTERVAL_IMPORTS = (("calendar", ""), ("datetime", ""), ("decimal", ""), ("re", ""), ("typing", "Any"),
+                     ("typing", "overload"), (PYDANTIC, "GetCoreSchemaHandler"), (PYDANTIC, "GetJsonSchemaHandler"),
+                     ("pydantic_core", "core_schema"), ("pydantic_core", "PydanticCustomError"))

@@ -192,6 +192,10 @@ def review(script: ops.MigrationScript, renamed: tuple[list[ops.MigrateOperation
                 old, new = _type(inner.existing_type, dialect), _type(inner.modify_type, dialect)
                 if not widens(old, new):
                     lost.append(f"{op.table_name}.{inner.column_name} ({old} -> {new})")
+                if "_MonthsIntervalOf" in {type(inner.modify_type).__name__, type(inner.existing_type).__name__}:
+                    hints.append(f"`{op.table_name}.{inner.column_name}`: SQLite stores an interval as a datetime "
+                                 "from 1970-01-01, and one with `months: true` as ISO 8601 text; the stored values "
+                                 "are not converted: add a new column and copy the values in your own code")
             elif isinstance(inner, ops.DropConstraintOp) and inner.constraint_type == "foreignkey":
                 constraint = inner.to_constraint()
                 assert isinstance(constraint, ForeignKeyConstraint)

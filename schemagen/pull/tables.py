@@ -169,7 +169,8 @@ def _finish_column(column: PulledColumn, reflected: dict[str, Any], raw: RawTabl
     if reflected.get("comment") is not None:
         options["comment"] = reflected["comment"]
     options_in_order = ("type", "primary_key", "nullable", "unique", "index", "default", "on_update", "generated",
-                        "identity", "column", "comment", "length", "precision", "scale", "timezone", "array", "enum")
+                        "identity", "column", "comment", "length", "precision", "scale", "timezone", "months", "array",
+                        "enum")
     column.options = {key: options[key] for key in options_in_order if key in options}
 
 

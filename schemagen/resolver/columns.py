@@ -201,6 +201,12 @@ def _column_type(ctx: Context, column: ResolvedColumn) -> None:
         ctx.fail((*path, "timezone"), f"`timezone` applies to timestamp columns, not `{kind}`",
                  "a time of day with an offset cannot be kept on SQLite; store a timestamp instead"
                  if kind == "time" else "")
+    if spec.months and "months" not in options:
+        ctx.fail((*path, "months"), f"`months` applies to interval columns, not `{kind}`",
+                 "`{type: interval, months: true}` keeps months and years as PostgreSQL does")
+    elif spec.months and "Interval" in {*ctx.spec.enums, *ctx.spec.types, *map(names.class_name, ctx.spec.tables)}:
+        ctx.fail((*path, "months"), "a `months: true` column's values are the generated `Interval` class, and "
+                 "`Interval` is already the name of an enum, a type or a table's class", "rename that one")
     if kind == "json" and (spec.index or spec.unique):
         ctx.fail((*path, "index" if spec.index else "unique"), "a `json` column cannot be indexed or unique "
                  "(PostgreSQL has no comparison for json)", "use `jsonb`, which can be")

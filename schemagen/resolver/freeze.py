@@ -72,7 +72,7 @@ def _column(ctx: Context, column: ResolvedColumn) -> catalog.Column:
         index_name=index_name[0] if index_name is not None else None,
         named_in_table_args=any(name is not None and name[1] for name in (unique_name, index_name)),
         length=spec.length,
-        precision=spec.precision, scale=spec.scale, timezone=spec.timezone, enum=column.enum,
+        precision=spec.precision, scale=spec.scale, timezone=spec.timezone, months=spec.months, enum=column.enum,
         json_type=column.json_type, default=default, on_update_now=spec.on_update == "now", comment=spec.comment,
         rules=rules, secret=spec.secret, immutable=spec.immutable,
         generated=spec.generated.sql if spec.generated is not None else None,

@@ -63,6 +63,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "precision": "10",
         "scale": "2",
         "timezone": "true",
+        "months": "true",
         "array": "true",
         "enum": "OrderStatus",
         "schema": "list[Address]",

@@ -231,6 +231,9 @@ class Column(_Node):
     scale: Annotated[int, Field(strict=True, ge=0, le=1000), _WHOLE] | None = Field(
         default=None, description="Digits after the decimal point (numeric).")
     timezone: Flag = Field(default=False, description="A timestamp with time zone (timestamp).")
+    months: Flag = Field(default=False, description="An interval that keeps months and years as PostgreSQL "
+                         "does (interval): its values are the generated `Interval` (months, days, microseconds), "
+                         "not `timedelta`, which holds no months.")
     array: Flag = Field(default=False, description="A list of values: an ARRAY on PostgreSQL, a JSON list on SQLite.")
     enum: Text | None = Field(default=None, description="The enum of an `enum` column (a name from `enums:`).")
     json_schema: Text | None = Field(default=None, alias="schema", description="The type of a json/jsonb column's "

@@ -34,9 +34,13 @@ if TYPE_CHECKING:
         UserSelect,
         UserUpdate,
     )
+    from .types import (
+        Interval,
+    )
 
 __all__ = [
     "Base",
+    "Interval",
     "LogEntryInsert",
     "LogEntrySelect",
     "MODELS",
@@ -87,6 +91,7 @@ _MODULES = {
         "LogEntryInsert",
         "LogEntrySelect",
     ),
+    ".types": ("Interval",),
 }
 
 if not TYPE_CHECKING:

@@ -8,10 +8,17 @@ from typing import Any, TypeVar, get_args
 
 import sqlalchemy.dialects.postgresql
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from pydantic_core import PydanticCustomError, SchemaValidator, core_schema
+from pydantic_core import (
+    InitErrorDetails,
+    PydanticCustomError,
+    SchemaValidator,
+    core_schema,
+)
 from sqlalchemy import (
+    BindParameter,
     CheckConstraint,
     Column,
+    ColumnElement,
     DateTime,
     ForeignKey,
     Index,
@@ -28,7 +35,7 @@ from sqlalchemy import (
     func,
     type_coerce,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import INTERVAL, JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.event import listen
 from sqlalchemy.ext.asyncio import AsyncAttrs
@@ -38,6 +45,8 @@ from sqlalchemy.schema import ExecutableDDLElement
 from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from .types import Interval
 
 _T = TypeVar("_T")
 
@@ -224,6 +233,81 @@ class _JSONBOf(_JSONOf[_T]):
     cache_ok = True
 
 
+class _IntervalText(FunctionElement[Any]):
+    """An interval column as PostgreSQL's text of it (psycopg's reading loses months); elsewhere as it is."""
+
+    inherit_cache = True
+
+    def __init__(
+        self,
+        column: ColumnElement[Any],
+        type_: TypeEngine[Any],
+        sql: str = "TEXT",
+    ) -> None:
+        super().__init__(column)
+        self.type = type_
+        self.sql = sql
+
+
+@compiles(_IntervalText)
+def _interval_as_is(element: _IntervalText, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(list(element.clauses)[0], **kw)
+
+
+@compiles(_IntervalText, "postgresql")
+def _interval_text(element: _IntervalText, compiler: SQLCompiler, **kw: Any) -> str:
+    value = compiler.process(list(element.clauses)[0], **kw)
+    return f"CAST({value} AS {element.sql})"
+
+
+class _MonthsIntervalOf(TypeDecorator[Interval]):
+    """`interval` with `months: true`: months, days and microseconds kept as they are.
+
+    PostgreSQL's INTERVAL, written as ISO 8601 text it casts and read from its text of the
+    value (psycopg would read `1 mon` as 30 days); ISO 8601 TEXT on SQLite.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, column: str) -> None:
+        super().__init__()
+        self.column = column
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(INTERVAL())
+        return dialect.type_descriptor(Text())
+
+    def bind_expression(self, bindparam: BindParameter[Any]) -> ColumnElement[Any]:
+        return _IntervalText(bindparam, type_=self, sql="INTERVAL")
+
+    def column_expression(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return _IntervalText(column, type_=self)
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        try:
+            return str(Interval.of(value))
+        except PydanticCustomError as error:
+            details: InitErrorDetails = {"type": error, "loc": (), "input": value}
+            raise ValidationError.from_exception_data(self.column, [details]) from None
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Interval | None:
+        if value is None:
+            return None
+        try:
+            return Interval.of(value)
+        except PydanticCustomError as error:
+            # the row is not known here: loading a model raises naming it (`_reads_checked`)
+            details: InitErrorDetails = {"type": error, "loc": (), "input": value}
+            located = ValidationError.from_exception_data(self.column, [details])
+            unreadable: Any = _Unreadable(located)
+            read: Interval | None = unreadable
+            return read
+
+
 class _Now(FunctionElement[datetime.datetime]):
     """`func.now()`; on SQLite with milliseconds, in the six-digit text form SQLAlchemy stores."""
 
@@ -374,6 +458,7 @@ class _LogEntryColumns(TypedColumns):
     | `context`    | optional, default null     | may be null |
     | `seen_at`    | set by the database (now)  | may be null |
     | `request_id` | optional, default null     | may be null |
+    | `kept_for`   | optional, default null     | may be null |
     """
 
     at: Named[datetime.datetime] = Column(
@@ -394,6 +479,9 @@ class _LogEntryColumns(TypedColumns):
         "seen_at", DateTime(), server_default=_Now(), onupdate=_Now()
     )
     request_id: Named[uuid.UUID | None] = Column("request_id", Uuid(), unique=True)
+    kept_for: Named[Interval | None] = Column(
+        "kept_for", _MonthsIntervalOf("log_entries.kept_for")
+    )
 
 
 log_entries = Table(
@@ -437,7 +525,7 @@ listen(
     log_entries,
     "after_create",
     _ddl(
-        'CREATE TRIGGER "log_entries_on_update_now" AFTER UPDATE OF "at", "level", "msg", "class", "user_id", "context", "request_id" ON "log_entries" FOR EACH ROW WHEN NEW."seen_at" IS OLD."seen_at" BEGIN UPDATE "log_entries" SET "seen_at" = CASE WHEN NEW."seen_at" IS OLD."seen_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."seen_at" END WHERE rowid = NEW.rowid; END',
+        'CREATE TRIGGER "log_entries_on_update_now" AFTER UPDATE OF "at", "level", "msg", "class", "user_id", "context", "request_id", "kept_for" ON "log_entries" FOR EACH ROW WHEN NEW."seen_at" IS OLD."seen_at" BEGIN UPDATE "log_entries" SET "seen_at" = CASE WHEN NEW."seen_at" IS OLD."seen_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."seen_at" END WHERE rowid = NEW.rowid; END',
         "sqlite",
     ),
 )

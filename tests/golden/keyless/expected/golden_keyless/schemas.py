@@ -24,9 +24,12 @@ from pydantic_core import (
     PydanticCustomError,
     PydanticKnownError,
     core_schema,
+    to_jsonable_python,
 )
 from sqlalchemy import inspect
 from sqlalchemy.exc import InvalidRequestError
+
+from .types import Interval
 
 
 class _Exact:
@@ -72,6 +75,40 @@ def _no_nul(value: str) -> str:
             "String should not contain the NUL character (\\x00): PostgreSQL's text cannot hold it",
         )
     return value
+
+
+def _no_nul_jsonb(value: Any) -> Any:
+    # PostgreSQL's jsonb cannot hold the NUL character (`\u0000`) in a string or a key, at any
+    # depth (its flush fails: "unsupported Unicode escape sequence"); `json` keeps it as text
+    where = _nul_at(to_jsonable_python(value), "")
+    if where is not None:
+        raise PydanticCustomError(
+            "string_nul",
+            "String should not contain the NUL character (\\u0000), which PostgreSQL's jsonb cannot hold: {where}",
+            {"where": where or "the value"},
+        )
+    return value
+
+
+def _nul_at(value: Any, path: str) -> str | None:
+    """Where in a JSON value (`items[0].name`, `a key of tags`) a string holds NUL, or None."""
+    node: Any = value
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in node.items():
+            text = str(key)
+            if "\x00" in text:
+                return f"a key of {path or 'the value'}"
+            found = _nul_at(item, f"{path}.{text}" if path else text)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(node):
+            found = _nul_at(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 _INT = _Exact("int_type", bool)
@@ -324,8 +361,9 @@ class LogEntryInsert(_Insert):
         Field(validation_alias="class", serialization_alias="class"),
     ] = None
     user_id: _Integer | None = None
-    context: JsonValue | None = None
+    context: Annotated[JsonValue, AfterValidator(_no_nul_jsonb)] | None = None
     request_id: uuid.UUID | None = None
+    kept_for: Interval | None = None
 
 
 class LogEntrySelect(_Select):
@@ -342,6 +380,7 @@ class LogEntrySelect(_Select):
     context: JsonValue | None
     seen_at: datetime.datetime | None
     request_id: uuid.UUID | None
+    kept_for: Interval | None
 
 
 class TokenWithUser(TokenSelect, _Loaded):

@@ -70,6 +70,7 @@ export interface LogEntrySelect {
   context: JsonValue;
   seen_at: string | null;
   request_id: string | null;
+  kept_for: string | null;
 }
 
 /** A new row of `log_entries`: columns the database fills in are left out. */
@@ -80,6 +81,7 @@ export interface LogEntryInsert {
   user_id?: number | null;
   context?: JsonValue;
   request_id?: string | null;
+  kept_for?: string | null;
 }
 
 /** `TokenSelect` with `user` loaded. */

@@ -32,11 +32,13 @@ if TYPE_CHECKING:
         UserUpdate,
     )
     from .types import (
+        Interval,
         ModelType,
     )
 
 __all__ = [
     "Base",
+    "Interval",
     "MODELS",
     "ModelType",
     "OrderBy",
@@ -82,7 +84,10 @@ _MODULES = {
         "ReadingSelect",
         "ReadingUpdate",
     ),
-    ".types": ("ModelType",),
+    ".types": (
+        "ModelType",
+        "Interval",
+    ),
 }
 
 if not TYPE_CHECKING:

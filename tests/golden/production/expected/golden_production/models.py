@@ -9,10 +9,16 @@ from typing import Any, TypeVar, get_args
 
 import sqlalchemy.dialects.postgresql
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from pydantic_core import PydanticCustomError, SchemaValidator, core_schema
+from pydantic_core import (
+    InitErrorDetails,
+    PydanticCustomError,
+    SchemaValidator,
+    core_schema,
+)
 from sqlalchemy import (
     JSON,
     BigInteger,
+    BindParameter,
     Boolean,
     ColumnElement,
     DateTime,
@@ -34,7 +40,7 @@ from sqlalchemy import (
     text,
     type_coerce,
 )
-from sqlalchemy.dialects.postgresql import JSONB, TIME, TIMESTAMP
+from sqlalchemy.dialects.postgresql import INTERVAL, JSONB, TIME, TIMESTAMP
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.ext.compiler import compiles
@@ -49,7 +55,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
 
-from .types import ModelType
+from .types import Interval, ModelType
 
 _T = TypeVar("_T")
 
@@ -485,6 +491,113 @@ class _AwareDateTime(TypeDecorator[datetime.datetime]):
         return value.replace(tzinfo=datetime.UTC)
 
 
+class _IntervalText(FunctionElement[Any]):
+    """An interval column as PostgreSQL's text of it (psycopg's reading loses months); elsewhere as it is."""
+
+    inherit_cache = True
+
+    def __init__(
+        self,
+        column: ColumnElement[Any],
+        type_: TypeEngine[Any],
+        sql: str = "TEXT",
+    ) -> None:
+        super().__init__(column)
+        self.type = type_
+        self.sql = sql
+
+
+@compiles(_IntervalText)
+def _interval_as_is(element: _IntervalText, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(list(element.clauses)[0], **kw)
+
+
+@compiles(_IntervalText, "postgresql")
+def _interval_text(element: _IntervalText, compiler: SQLCompiler, **kw: Any) -> str:
+    value = compiler.process(list(element.clauses)[0], **kw)
+    return f"CAST({value} AS {element.sql})"
+
+
+class _IntervalArrayOf(_ArrayOf[_T]):
+    """`_ArrayOf` intervals, read from PostgreSQL's text of them as `_IntervalOf` reads one."""
+
+    cache_ok = True
+
+    def column_expression(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return _IntervalText(column, type_=self, sql="TEXT[]")
+
+    def process_result_value(
+        self,
+        value: Any,
+        dialect: Dialect,
+    ) -> list[_T] | None:
+        # an unreadable item (months, for a timedelta) makes the list unreadable: loading its row
+        # raises, naming the row
+        for item in value or ():
+            if type(item) is _Unreadable:
+                unreadable: Any = item
+                read: list[_T] | None = unreadable
+                return read
+        return super().process_result_value(value, dialect)
+
+
+class _MonthsIntervalArrayOf(_IntervalArrayOf[Interval]):
+    """`_IntervalArrayOf` `Interval`s, written as text PostgreSQL casts to `interval[]`."""
+
+    cache_ok = True
+
+    def bind_expression(self, bindparam: BindParameter[Any]) -> ColumnElement[Any]:
+        return _IntervalText(bindparam, type_=self, sql="INTERVAL[]")
+
+
+class _MonthsIntervalOf(TypeDecorator[Interval]):
+    """`interval` with `months: true`: months, days and microseconds kept as they are.
+
+    PostgreSQL's INTERVAL, written as ISO 8601 text it casts and read from its text of the
+    value (psycopg would read `1 mon` as 30 days); ISO 8601 TEXT on SQLite.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, column: str) -> None:
+        super().__init__()
+        self.column = column
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(INTERVAL())
+        return dialect.type_descriptor(Text())
+
+    def bind_expression(self, bindparam: BindParameter[Any]) -> ColumnElement[Any]:
+        return _IntervalText(bindparam, type_=self, sql="INTERVAL")
+
+    def column_expression(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return _IntervalText(column, type_=self)
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        try:
+            return str(Interval.of(value))
+        except PydanticCustomError as error:
+            details: InitErrorDetails = {"type": error, "loc": (), "input": value}
+            raise ValidationError.from_exception_data(self.column, [details]) from None
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Interval | None:
+        if value is None:
+            return None
+        try:
+            return Interval.of(value)
+        except PydanticCustomError as error:
+            # the row is not known here: loading a model raises naming it (`_reads_checked`)
+            details: InitErrorDetails = {"type": error, "loc": (), "input": value}
+            located = ValidationError.from_exception_data(self.column, [details])
+            unreadable: Any = _Unreadable(located)
+            read: Interval | None = unreadable
+            return read
+
+
 class _Now(FunctionElement[datetime.datetime]):
     """`func.now()`; on SQLite with milliseconds, in the six-digit text form SQLAlchemy stores."""
 
@@ -562,6 +675,7 @@ class Base(AsyncAttrs, DeclarativeBase):
 
 
 _ANY_ADAPTER = TypeAdapter(Any)
+_LIST_INTERVAL_ADAPTER = TypeAdapter(list[Interval])
 _LIST_STR_ADAPTER = TypeAdapter(list[str])
 _MODEL_TYPE_ENUM = Enum(
     ModelType,
@@ -744,6 +858,8 @@ class Reading(Base):
     | `taken_at` | set by the database (now) | refused (primary key)    | never null  |
     | `sensor`   | required                  | refused (primary key)    | never null  |
     | `value`    | optional, default null    | optional; null clears it | may be null |
+    | `every`    | required                  | optional; null refused   | never null  |
+    | `skipped`  | optional, default null    | optional; null clears it | may be null |
     """
 
     __tablename__ = "readings"
@@ -753,7 +869,16 @@ class Reading(Base):
     )
     sensor: Mapped[str] = mapped_column(String(10), primary_key=True)
     value: Mapped[int | None] = mapped_column(Integer)
+    every: Mapped[Interval] = mapped_column(_MonthsIntervalOf("readings.every"))
+    skipped: Mapped[list[Interval] | None] = mapped_column(
+        _MonthsIntervalArrayOf(
+            _MonthsIntervalOf("readings.skipped"),
+            _LIST_INTERVAL_ADAPTER,
+            "readings.skipped",
+        ),
+    )
 
 
 _reads_checked(User, "metadata_")
 _reads_checked(Post, "tags", "hosts")
+_reads_checked(Reading, "every", "skipped")

@@ -25,11 +25,12 @@ from pydantic_core import (
     PydanticCustomError,
     PydanticKnownError,
     core_schema,
+    to_jsonable_python,
 )
 from sqlalchemy import inspect
 from sqlalchemy.exc import InvalidRequestError
 
-from .types import ModelType
+from .types import Interval, ModelType
 
 
 class _Exact:
@@ -85,6 +86,40 @@ def _no_nul(value: str) -> str:
             "String should not contain the NUL character (\\x00): PostgreSQL's text cannot hold it",
         )
     return value
+
+
+def _no_nul_jsonb(value: Any) -> Any:
+    # PostgreSQL's jsonb cannot hold the NUL character (`\u0000`) in a string or a key, at any
+    # depth (its flush fails: "unsupported Unicode escape sequence"); `json` keeps it as text
+    where = _nul_at(to_jsonable_python(value), "")
+    if where is not None:
+        raise PydanticCustomError(
+            "string_nul",
+            "String should not contain the NUL character (\\u0000), which PostgreSQL's jsonb cannot hold: {where}",
+            {"where": where or "the value"},
+        )
+    return value
+
+
+def _nul_at(value: Any, path: str) -> str | None:
+    """Where in a JSON value (`items[0].name`, `a key of tags`) a string holds NUL, or None."""
+    node: Any = value
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in node.items():
+            text = str(key)
+            if "\x00" in text:
+                return f"a key of {path or 'the value'}"
+            found = _nul_at(item, f"{path}.{text}" if path else text)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(node):
+            found = _nul_at(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 _DATETIME = _Exact("datetime_type", bool, int, float)
@@ -266,6 +301,7 @@ class UserInsert(_Insert):
     )
     metadata_: Annotated[
         dict[str, JsonValue] | list[JsonValue] | str | int | float | bool,
+        AfterValidator(_no_nul_jsonb),
         Field(validation_alias="metadata", serialization_alias="metadata"),
     ] = {}
     seen_at: _Timestamptz | None = None
@@ -303,7 +339,11 @@ class UserUpdate(_PartialUpdate):
         Annotated[decimal.Decimal, Field(max_digits=12, decimal_places=2)] | None
     ) = None
     metadata_: Annotated[
-        dict[str, JsonValue] | list[JsonValue] | str | int | float | bool | None,
+        Annotated[
+            dict[str, JsonValue] | list[JsonValue] | str | int | float | bool,
+            AfterValidator(_no_nul_jsonb),
+        ]
+        | None,
         Field(validation_alias="metadata", serialization_alias="metadata"),
     ] = None
     seen_at: _Timestamptz | None = None
@@ -376,6 +416,8 @@ class ReadingInsert(_Insert):
     _server_set = frozenset({"taken_at"})
     sensor: Annotated[str, Field(max_length=10), AfterValidator(_no_nul)]
     value: _Integer | None = None
+    every: Interval
+    skipped: list[Interval] | None = None
 
 
 class ReadingSelect(_Select):
@@ -384,6 +426,8 @@ class ReadingSelect(_Select):
     taken_at: datetime.datetime
     sensor: str
     value: int | None
+    every: Interval
+    skipped: list[Interval] | None
 
 
 class ReadingUpdate(_PartialUpdate):
@@ -392,8 +436,11 @@ class ReadingUpdate(_PartialUpdate):
     `taken_at` and `sensor` cannot be changed: an update that gives them is refused.
     """
 
+    _not_null = frozenset({"every"})
     _fixed = frozenset({"taken_at", "sensor"})
     value: _Integer | None = None
+    every: Interval | None = None
+    skipped: list[Interval] | None = None
 
 
 class UserWithCurrentPost(UserSelect, _Loaded):
