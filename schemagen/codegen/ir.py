@@ -154,8 +154,13 @@ class SchemaClass:
     """Update schemas: the keys of the columns an update may not change (primary key, `immutable`)."""
     fixed_set: Code = Code("{}")
     server_set: tuple[Code, ...] = ()
-    """The keys of server-set columns (numbered, generated, `default: now`, ...): refused when given."""
+    """The keys of server-set columns (numbered, generated, `server_set: true`; in Update also
+    `on_update: now`): refused when given."""
     server_set_set: Code = Code("{}")
+    db_default: tuple[Code, ...] = ()
+    """Insert schemas: the attributes of columns whose default the database (or the ORM) fills in when
+    they are left out; such a field left out is not dumped."""
+    db_default_set: Code = Code("{}")
 
 
 @dataclass(frozen=True)

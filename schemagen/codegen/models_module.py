@@ -347,8 +347,8 @@ class _Models:
         if column.array and default_kind == "literal":  # one type instance, also typing its SQL DEFAULT
             array_type = sql_type = self.column_type(constant_name(f"{table.name} {column.sql_name}") + "_TYPE",
                                                      sql_type)
-        if column.nullable and default_kind in ("literal", "sql") and not column.array \
-                and not sql_type.startswith(("_JSONOf", "_JSONBOf")):
+        if column.nullable and default_kind and (default_kind in ("literal", "sql") or not column.server_set) \
+                and not column.array and not sql_type.startswith(("_JSONOf", "_JSONBOf")):
             # An explicit None must be stored as NULL, not replaced by the server default.
             sql_type = f"{self.type_instance(sql_type)}.evaluates_none()"
         args.append(sql_type)

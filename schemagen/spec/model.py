@@ -212,6 +212,11 @@ class Column(_Node):
     immutable: Flag = Field(default=False, description="Written once, when the row is inserted: left out of "
                             "the Update schema (an external reference, who created the row). Primary keys "
                             "are never updatable.")
+    server_set: Flag = Field(default=False, description="Set by the database alone (a trigger, a default the "
+                             "application must not override): left out of the Insert and Update schemas, which "
+                             "refuse it when given. Without it a column with a default (`now`, `uuid`, "
+                             "`{sql: ...}`) is optional on insert: left out, the default applies; given, the "
+                             "value is stored.")
     references: Text | None = Field(default=None, description="A foreign key: `table.column`.")
     foreign_key_name: Text | None = Field(default=None, description="The name of the foreign-key constraint "
                                           "`references:` makes (default: `fk_<table>_<column>_<target table>`).")
