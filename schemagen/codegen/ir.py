@@ -134,6 +134,8 @@ class ModelsModule(Module):
     class_aliases: tuple[Field, ...] = ()
     """`_Box = Box`, for relation annotations inside a class whose own attribute is named `Box`."""
     uses_interval_array: bool = False
+    network_types: tuple[Code, ...] = ()
+    """The template's classes of PostgreSQL's network types the module uses (`_Inet`, `_Cidr`, `_MacAddr`)."""
     checked_reads: tuple[Code, ...] = ()
     """`_reads_checked(Memory, "context")`: the models whose typed JSON and interval columns are checked on load."""
 

@@ -47,6 +47,7 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     "_float4": (("struct", ""), ("pydantic_core", "PydanticCustomError")),
     "_naive_time": (("datetime", ""), ("pydantic_core", "PydanticCustomError")),
     "_no_nul": (("pydantic_core", "PydanticCustomError"),),
+    "_macaddr": (("pydantic_core", "PydanticCustomError"), ("re", "")),
     "_float_json": (("math", ""), ("typing", "Literal")),
 }
 _FLOATS = frozenset({"real", "double"})
@@ -289,6 +290,8 @@ class _Schemas:
             # an offset on a plain timestamp is dropped (SQLite) or applied (PostgreSQL's session zone),
             # and a timestamptz without one is read in the session's zone: both refused
             item = imports.name(PYDANTIC, "AwareDatetime" if column.timezone else "NaiveDatetime")
+        if kind in ("inet", "cidr"):  # one error for either family; a network's host bits are refused, as by PostgreSQL
+            item = imports.name(PYDANTIC, "IPvAnyInterface" if kind == "inet" else "IPvAnyNetwork")
         own = _own_limits(column)
         exact = self.exact_marker(column)
         rules = column.rules
@@ -355,7 +358,7 @@ class _Schemas:
     def after_checks(self, column: Column) -> list[str]:
         # a pass-through text type (citext, ...) refuses NUL as PostgreSQL's own text types do
         text_like = column.type in ("varchar", "char", "text") or (column.type == "sql" and column.python_type == "str")
-        check = "_no_nul" if text_like else {"real": "_float4", "time": "_naive_time"}.get(column.type)
+        check = "_no_nul" if text_like else {"real": "_float4", "time": "_naive_time", "macaddr": "_macaddr"}.get(column.type)
         if check is None:
             return []
         self.helpers.add(check)

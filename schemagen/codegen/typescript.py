@@ -33,7 +33,7 @@ _COLUMN_WIRE = {
     "serial": "number", "bigserial": "number", "smallint": "number", "integer": "number", "bigint": "number",
     "real": "number", "double": "number", "numeric": "string", "boolean": "boolean", "varchar": "string",
     "char": "string", "text": "string", "date": "string", "time": "string", "timestamp": "string",
-    "interval": "string", "uuid": "string", "bytes": "string",
+    "interval": "string", "uuid": "string", "bytes": "string", "inet": "string", "cidr": "string", "macaddr": "string",
 }
 
 
