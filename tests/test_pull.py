@@ -440,7 +440,7 @@ def test_a_rich_postgresql_database_pulls_what_the_language_holds_and_lists_the_
                            "measurements", "ledger"}
     assert "default" not in tables["tags"].columns["label"].model_fields_set  # DEFAULT NULL is no default
     assert sorted(u.columns for u in tables["tags"].unique) == [["code"], ["name"]]
-    assert list(tables["ledger"].columns) == ["id", "amount", "net", "gross", "at"]
+    assert list(tables["ledger"].columns) == ["id", "amount", "net", "gross", "at", "origin"]
     gross = tables["ledger"].columns["gross"].generated
     assert gross is not None and (gross.sql, gross.stored) == ("(net * 1.2)", True)  # a generated column
     documents = tables["documents"]
