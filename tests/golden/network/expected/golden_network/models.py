@@ -229,7 +229,10 @@ class _ArrayOf(TypeDecorator[list[_T]]):
         return _ArrayOps
 
     def __init__(
-        self, item: TypeEngine[Any], adapter: TypeAdapter[list[_T]], column: str
+        self,
+        item: TypeEngine[Any],
+        adapter: TypeAdapter[list[_T]],
+        column: str,
     ) -> None:
         super().__init__(item)
         self.item_type = item
@@ -239,7 +242,7 @@ class _ArrayOf(TypeDecorator[list[_T]]):
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
             return dialect.type_descriptor(
-                sqlalchemy.dialects.postgresql.ARRAY(self.item_type)
+                sqlalchemy.dialects.postgresql.ARRAY(self.item_type),
             )
         return dialect.type_descriptor(JSON(none_as_null=True))
 
@@ -252,21 +255,16 @@ class _ArrayOf(TypeDecorator[list[_T]]):
             raise _located(error, self.column) from None
         if dialect.name == "postgresql":
             return items
-        if isinstance(
-            self.item_type, _MacAddr
-        ):  # in PostgreSQL's spelling, as it stores one
-            return [
-                None if item is None else self.item_type.read(item) for item in items
-            ]
+        if isinstance(self.item_type, _MacAddr):
+            # in PostgreSQL's spelling, as it stores one
+            return self.item_type.each(items)
         return self.adapter.dump_python(items, mode="json")
 
     def process_result_value(self, value: Any, dialect: Dialect) -> list[_T] | None:
         if value is None:
             return None
-        if isinstance(self.item_type, _MacAddr) and dialect.name != "postgresql":
-            value = [
-                None if item is None else self.item_type.read(item) for item in value
-            ]
+        if isinstance(self.item_type, _MacAddr) and dialect.name == "sqlite":
+            value = self.item_type.each(value)
         try:
             items: list[_T] = self.adapter.validate_python(value)
         except ValidationError as error:
@@ -311,8 +309,8 @@ _N = TypeVar("_N")
 
 
 class _Network(TypeDecorator[_N]):
-    """A PostgreSQL network type; text where the database has none (SQLite), read
-    back as the same Python value.
+    """A PostgreSQL network type; text where the database has none (SQLite),
+    read back as the same Python value.
     """
 
     impl = Text
@@ -325,7 +323,7 @@ class _Network(TypeDecorator[_N]):
         return dialect.type_descriptor(Text())
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        # PostgreSQL reads (and refuses) the value itself; text elsewhere, in one spelling
+        # PostgreSQL reads (and refuses) it; text elsewhere, in its spelling
         if value is None or dialect.name == "postgresql":
             return value
         return self.spelled(self.read(value))
@@ -339,29 +337,42 @@ class _Network(TypeDecorator[_N]):
     def spelled(self, value: _N) -> str:
         return str(value)
 
+    def each(self, items: Any) -> list[Any]:
+        # an array's items as stored outside PostgreSQL
+        return [None if v is None else self.read(v) for v in items]
+
 
 class _Inet(_Network[ipaddress.IPv4Interface | ipaddress.IPv6Interface]):
-    """`inet`: an address with its prefix; one without (`10.0.0.1`) is a /32 (/128)."""
+    """`inet`: an address and its prefix; `10.0.0.1` is 10.0.0.1/32."""
 
     pg_type = sqlalchemy.dialects.postgresql.INET
     cache_ok = True
 
-    def read(self, value: Any) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
+    def read(
+        self,
+        value: Any,
+    ) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
         return ipaddress.ip_interface(value)
 
-    def spelled(self, value: ipaddress.IPv4Interface | ipaddress.IPv6Interface) -> str:
+    def spelled(
+        self,
+        value: ipaddress.IPv4Interface | ipaddress.IPv6Interface,
+    ) -> str:
         # as PostgreSQL prints it: a single address without its /32 (/128)
         single = value.network.prefixlen == value.max_prefixlen
         return str(value.ip) if single else str(value)
 
 
 class _Cidr(_Network[ipaddress.IPv4Network | ipaddress.IPv6Network]):
-    """`cidr`: a network; host bits set are refused, as PostgreSQL refuses them."""
+    """`cidr`: a network; host bits set are refused, as by PostgreSQL."""
 
     pg_type = sqlalchemy.dialects.postgresql.CIDR
     cache_ok = True
 
-    def read(self, value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    def read(
+        self,
+        value: Any,
+    ) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
         return ipaddress.ip_network(value)
 
 
@@ -374,7 +385,7 @@ class _MacAddr(_Network[str]):
     def read(self, value: Any) -> str:
         text = _macaddr_text(str(value))
         if text is None:
-            raise ValueError(f"invalid input syntax for type macaddr: {value!r}")
+            raise ValueError(f"not a macaddr: {value!r}")
         return text
 
 
@@ -393,13 +404,16 @@ def _macaddr_text(value: str) -> str | None:
 
 # a MAC address in any spelling PostgreSQL's `macaddr` reads: six groups of one
 # or two hex digits split by `:` or `-`, or 12 digits as 6+6 (`:`, `-`), as
-# 4+4+4 (`.`, `-`) or in one run
-_MACADDR = re.compile(
-    r"[ \t\n\r\f\v]*(?:(?P<groups>[0-9a-fA-F]{1,2}(?P<s>[:-])[0-9a-fA-F]{1,2}"
-    r"(?:(?P=s)[0-9a-fA-F]{1,2}){4})|(?P<digits>[0-9a-fA-F]{6}[:-][0-9a-fA-F]{6}"
-    r"|[0-9a-fA-F]{4}(?P<t>[.-])[0-9a-fA-F]{4}(?P=t)[0-9a-fA-F]{4}|[0-9a-fA-F]{12}))"
-    r"[ \t\n\r\f\v]*"
-)
+# 4+4+4 (`.`, `-`) or in one run; spaces around it
+_MAC_SPACE = r"[ \t\n\r\f\v]*"
+_MAC_HEX = r"[0-9a-f]{1,2}"
+_MAC_TAIL = r"(?:(?P=s)[0-9a-f]{1,2}){4}"
+_MAC_GROUPS = f"(?P<groups>{_MAC_HEX}(?P<s>[:-]){_MAC_HEX}{_MAC_TAIL})"
+_MAC_SIX = r"[0-9a-f]{6}[:-][0-9a-f]{6}"
+_MAC_FOUR = r"[0-9a-f]{4}(?P<t>[.-])[0-9a-f]{4}(?P=t)[0-9a-f]{4}"
+_MAC_RUN = r"[0-9a-f]{12}"
+_MAC_ANY = f"(?:{_MAC_GROUPS}|(?P<digits>{_MAC_SIX}|{_MAC_FOUR}|{_MAC_RUN}))"
+_MACADDR = re.compile(_MAC_SPACE + _MAC_ANY + _MAC_SPACE, re.IGNORECASE)
 
 
 class Base(AsyncAttrs, DeclarativeBase):

@@ -36,13 +36,16 @@ def _macaddr_text(value: str) -> str | None:
 
 # a MAC address in any spelling PostgreSQL's `macaddr` reads: six groups of one
 # or two hex digits split by `:` or `-`, or 12 digits as 6+6 (`:`, `-`), as
-# 4+4+4 (`.`, `-`) or in one run
-_MACADDR = re.compile(
-    r"[ \t\n\r\f\v]*(?:(?P<groups>[0-9a-fA-F]{1,2}(?P<s>[:-])[0-9a-fA-F]{1,2}"
-    r"(?:(?P=s)[0-9a-fA-F]{1,2}){4})|(?P<digits>[0-9a-fA-F]{6}[:-][0-9a-fA-F]{6}"
-    r"|[0-9a-fA-F]{4}(?P<t>[.-])[0-9a-fA-F]{4}(?P=t)[0-9a-fA-F]{4}|[0-9a-fA-F]{12}))"
-    r"[ \t\n\r\f\v]*"
-)
+# 4+4+4 (`.`, `-`) or in one run; spaces around it
+_MAC_SPACE = r"[ \t\n\r\f\v]*"
+_MAC_HEX = r"[0-9a-f]{1,2}"
+_MAC_TAIL = r"(?:(?P=s)[0-9a-f]{1,2}){4}"
+_MAC_GROUPS = f"(?P<groups>{_MAC_HEX}(?P<s>[:-]){_MAC_HEX}{_MAC_TAIL})"
+_MAC_SIX = r"[0-9a-f]{6}[:-][0-9a-f]{6}"
+_MAC_FOUR = r"[0-9a-f]{4}(?P<t>[.-])[0-9a-f]{4}(?P=t)[0-9a-f]{4}"
+_MAC_RUN = r"[0-9a-f]{12}"
+_MAC_ANY = f"(?:{_MAC_GROUPS}|(?P<digits>{_MAC_SIX}|{_MAC_FOUR}|{_MAC_RUN}))"
+_MACADDR = re.compile(_MAC_SPACE + _MAC_ANY + _MAC_SPACE, re.IGNORECASE)
 
 
 def _macaddr(value: str) -> str:
