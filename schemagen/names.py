@@ -37,7 +37,7 @@ PACKAGE_NAMES = frozenset({"Base", "MODELS", "RELATIONS", "RelationInfo", "Relat
 
 # Top-level modules the generated code imports: a package of the same name would hide them.
 IMPORTED_MODULES = frozenset(
-    {"datetime", "decimal", "enum", "typing", "uuid", "sqlalchemy", "pydantic", "pydantic_core"}
+    {"datetime", "decimal", "enum", "ipaddress", "typing", "uuid", "sqlalchemy", "pydantic", "pydantic_core"}
 )
 
 

@@ -374,7 +374,7 @@ def test_without_the_zone_rules_the_databases_disagree(kinds: ModuleType, engine
 
 def test_an_update_refuses_the_key_and_immutable_columns(kinds: ModuleType) -> None:
     update = kinds.AccountUpdate
-    assert set(update.model_fields) == {"label"}
+    assert set(update.model_fields) == {"label", "created_at"}  # a default is no ban on changing it
     found = errors(update, {"code": "B", "class": "gold", "label": "x"})
     message = "cannot be changed once the row is inserted"
     assert found == [(("class",), "immutable_field", f"class {message}"), (("code",), "immutable_field",
@@ -397,28 +397,114 @@ tables:
       price: {type: integer, nullable: false}
       doubled: {type: integer, generated: {sql: price * 2}}
       number: {type: bigint, identity: always}
-      token: {type: uuid, default: uuid}
-      stamp: {type: text, default: {sql: "'x'"}}
-      created_at: {type: timestamp, default: now}
+      token: {type: uuid, default: uuid, server_set: true}
+      stamp: {type: text, default: {sql: "'x'"}, server_set: true}
+      created_at: {type: timestamp, default: now, server_set: true}
       updated_at: {type: timestamp, on_update: now}
       note: text
 """
 
 
 def test_server_set_columns_given_in_a_payload_are_refused(tmp_path: Path) -> None:
-    """Never silently dropped: each is an error located at its field, in Insert and in Update."""
+    """Never silently dropped: each is an error located at its field, in Insert and in Update.
+    `on_update: now` is the database's on update only: an insert may give it (an imported row)."""
     module = import_generated(tmp_path, schemagen.resolve(schemagen.parse_spec(SERVER_SET)))
-    server_set = ["created_at", "doubled", "number", "stamp", "token", "updated_at"]
-    payload = {key: None for key in server_set} | {"price": 3, "note": "n"}
+    server_set = ["created_at", "doubled", "number", "stamp", "token"]
+    payload = {key: None for key in [*server_set, "updated_at"]} | {"price": 3, "note": "n"}
     message = "is set by the database (or the ORM), not by a payload; leave it out"
     assert errors(module.LedgerUpdate, payload) == [((key,), "server_set_field", f"{key} {message}")
-                                                    for key in server_set]
+                                                    for key in sorted([*server_set, "updated_at"])]
     assert errors(module.LedgerInsert, {**payload, "id": 1}) == [
         ((key,), "server_set_field", f"{key} {message}") for key in sorted([*server_set, "id"])]
     # the key stays the primary key's refusal in an update; left out, every payload passes
     assert [e[1] for e in errors(module.LedgerUpdate, {"id": 1})] == ["immutable_field"]
     assert module.LedgerUpdate.model_validate({"price": 3, "note": None}).changes() == {"price": 3, "note": None}
     assert module.LedgerInsert.model_validate({"price": 3}).price == 3
+    when = dt.datetime(2020, 1, 2, 3, 4, 5)
+    assert module.LedgerInsert.model_validate({"price": 3, "updated_at": when}).model_dump()["updated_at"] == when
+
+
+def test_server_set_needs_a_default_to_set_from() -> None:
+    text = SERVER_SET.replace("note: text", "note: {type: text, server_set: true}")
+    with pytest.raises(schemagen.SpecErrors) as found:
+        schemagen.resolve(schemagen.parse_spec(text))
+    assert "`server_set: true` needs a `default:`" in str(found.value)
+
+
+DEFAULTS = """
+package: boundary_defaults
+tables:
+  imports:
+    columns:
+      id: {type: uuid, primary_key: true, default: uuid}
+      title: {type: text, nullable: false}
+      created_at: {type: timestamp, nullable: false, default: now}
+      seen_at: {type: timestamp, timezone: true, default: now}
+      label: {type: varchar, length: 10, nullable: false, default: {sql: "'from db'"}}
+      maybe: {type: text, default: {sql: "'from db'"}}
+      ref: {type: uuid, default: uuid}
+      updated_at: {type: timestamp, on_update: now}
+"""
+
+
+@pytest.fixture(scope="module")
+def defaults(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+    return import_generated(tmp_path_factory.mktemp("defaults"), schemagen.resolve(schemagen.parse_spec(DEFAULTS)))
+
+
+def test_a_default_is_optional_on_insert_and_a_value_given_is_stored(defaults: ModuleType, engine: Engine) -> None:
+    """`default: now`, `uuid` and `{sql: ...}`: left out, the default applies; given, the value is
+    stored (a backfilled row keeps its time and key); the values come back without IO."""
+    model, insert, select = defaults.Import, defaults.ImportInsert, defaults.ImportSelect
+    defaults.Base.metadata.create_all(engine)
+    key, ref = uuid.uuid4(), uuid.uuid4()
+    old, seen = dt.datetime(2019, 5, 6, 7, 8, 9), dt.datetime(2019, 5, 6, 7, 8, 9, tzinfo=dt.timezone.utc)
+    given = insert.model_validate({"id": str(key), "title": "old", "created_at": old.isoformat(),
+                                   "seen_at": seen.isoformat(), "label": "mine", "maybe": None, "ref": str(ref),
+                                   "updated_at": old.isoformat()})
+    left_out = insert.model_validate({"title": "new"})
+    assert left_out.model_dump() == {"title": "new"}  # nothing dumped for the database to overrule
+    assert left_out.model_dump(by_alias=True, mode="json") == {"title": "new"}
+    with Session(engine, expire_on_commit=False) as session:
+        rows = [model(**given.model_dump()), model(**left_out.model_dump())]
+        session.add_all(rows)
+        session.commit()
+        assert all(not sqlalchemy.inspect(row).unloaded for row in rows)  # RETURNING: no IO afterwards
+        first, second = (select.model_validate(row) for row in rows)
+    assert (first.id, first.created_at, first.label, first.maybe, first.ref, first.updated_at) == (
+        key, old, "mine", None, ref, old)
+    assert first.seen_at is not None and first.seen_at.astimezone(dt.timezone.utc) == seen
+    assert isinstance(second.id, uuid.UUID) and second.id != key and isinstance(second.ref, uuid.UUID)
+    assert isinstance(second.created_at, dt.datetime) and second.seen_at is not None
+    assert (second.label, second.maybe) == ("from db", "from db") and second.updated_at is not None
+    with Session(engine) as session:  # read again from the database
+        stored = {row.title: row for row in session.scalars(sqlalchemy.select(model))}
+        assert (stored["old"].id, stored["old"].created_at, stored["old"].maybe) == (key, old, None)
+        assert stored["new"].label == "from db"
+
+
+def test_a_default_column_takes_its_type_and_refuses_null_when_not_nullable(defaults: ModuleType) -> None:
+    insert, update = defaults.ImportInsert, defaults.ImportUpdate
+    # a plain timestamp refuses an offset, a timestamptz needs one: as on every timestamp column
+    assert errors(insert, {"title": "t", "created_at": "2020-01-01T00:00:00+02:00"})[0][1] == "timezone_naive"
+    assert errors(insert, {"title": "t", "seen_at": "2020-01-01T00:00:00"})[0][1] == "timezone_aware"
+    assert errors(insert, {"title": "t", "id": "nope"})[0][1] == "uuid_parsing"
+    assert errors(insert, {"title": "t", "label": "x" * 11})[0][1] == "string_too_long"
+    null = "cannot be null; leave it out for its default"
+    assert errors(insert, {"title": "t", "created_at": None, "label": None}) == [
+        (("created_at",), "null_not_allowed", f"created_at {null}"), (("label",), "null_not_allowed", f"label {null}")]
+    assert insert.model_validate({"title": "t", "maybe": None, "ref": None}).model_dump() == {
+        "title": "t", "maybe": None, "ref": None}
+    # the JSON Schema: optional, no default of its own, not nullable where the column is NOT NULL
+    properties = insert.model_json_schema()["properties"]
+    assert insert.model_json_schema()["required"] == ["title"]
+    assert properties["created_at"] == {"format": "date-time", "title": "Created At", "type": "string"}
+    assert "default" not in properties["maybe"] and {"type": "null"} in properties["maybe"]["anyOf"]
+    # an update changes them like any column, but for the key and the `on_update: now` column
+    assert update.model_validate({"created_at": "2020-01-01T00:00:00"}).changes() == {
+        "created_at": dt.datetime(2020, 1, 1)}
+    assert [e[1] for e in errors(update, {"id": str(uuid.uuid4()), "updated_at": None})] == [
+        "server_set_field", "immutable_field"]
 
 
 # -- the write matrix: printed in each model's docstring, and true ---------------------------------
@@ -433,7 +519,7 @@ def _matrix_cases() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("name", "text"), _matrix_cases(), ids=lambda v: v if len(v) < 40 else "spec")
 def test_the_write_matrix_says_what_the_schemas_do(name: str, text: str, tmp_path: Path) -> None:
-    from schemagen.codegen.write_matrix import matrix, rows
+    from schemagen.codegen.write_matrix import matrix, refused_on_update, rows
 
     catalog = schemagen.resolve(schemagen.parse_spec(text))
     package = import_generated(tmp_path, catalog)
@@ -462,7 +548,8 @@ def test_the_write_matrix_says_what_the_schemas_do(name: str, text: str, tmp_pat
                 assert not in_update and column.key in update._fixed, (table.name, column.key)
                 assert errors(update, {column.key: None})[0][1] == "immutable_field"
             elif on_update.startswith("refused"):
-                assert column.server_set and not in_update and column.key in update._server_set, (table.name, column.key)
+                assert refused_on_update(column) and not in_update and column.key in update._server_set, \
+                    (table.name, column.key)
                 assert errors(update, {column.key: None})[0][:2] == ((column.key,), "server_set_field")
             elif on_update.startswith("optional"):
                 assert in_update and (column.attr in update._not_null) == on_update.endswith("null refused")

@@ -13,6 +13,7 @@ import importlib
 import inspect
 import re
 import sys
+from typing import Any
 from pathlib import Path
 
 import pytest

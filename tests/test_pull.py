@@ -378,7 +378,7 @@ CREATE TABLE measurements (id integer, day date NOT NULL, value double precision
     PARTITION BY RANGE (day);
 CREATE TABLE measurements_2026 PARTITION OF measurements FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
 CREATE TABLE ledger (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, amount money, net numeric(12, 2),
-    gross numeric(12, 2) GENERATED ALWAYS AS (net * 1.2) STORED, at timetz, origin inet);
+    gross numeric(12, 2) GENERATED ALWAYS AS (net * 1.2) STORED, at timetz, origin inet, span int4range);
 CREATE VIEW live_documents AS SELECT id, title FROM documents WHERE status = 'live';
 CREATE MATERIALIZED VIEW category_counts AS SELECT category_id, count(*) AS n FROM documents GROUP BY category_id;
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;
@@ -388,7 +388,7 @@ CREATE TRIGGER documents_touch BEFORE UPDATE ON documents FOR EACH ROW EXECUTE F
 RICH_LOST = {
     "view `live_documents`", "materialized view `category_counts`", "trigger `documents_touch` on `documents`",
     "function `touch()`", "domain `positive_int`", "table `measurements`", "table `measurements_2026`",
-    "column `categories.position`", "column `ledger.origin`",
+    "column `categories.position`", "column `ledger.span`",
     "unique constraint `tags_code_key` of `tags`",
 }
 
@@ -419,8 +419,9 @@ def test_a_rich_postgresql_database_pulls_what_the_language_holds_and_lists_the_
     assert {key: (type_.sql, type_.python) for key, type_ in columns.items() if not isinstance(type_, str)} == {
         ("documents", "search"): ("tsvector", "str"), ("ledger", "amount"): ("money", "str"),
         ("ledger", "at"): ("time with time zone", "time")}
-    assert reasons["column `ledger.origin`"].startswith("not pulled: its type `INET` is not in the spec language, "
-                                                        "and the driver gives its values as a Python type")
+    assert reasons["column `ledger.span`"].startswith("not pulled: its type `INT4RANGE` is not in the spec language, "
+                                                      "and the driver gives its values as a Python type")
+    assert columns[("ledger", "origin")] == "inet"  # a network type is the language's own
     assert reasons["table `measurements`"] == "partitioned by RANGE (day): pulled as a plain table"
     assert reasons["column `categories.position`"] == "its type keeps no domain positive_int in the spec"
     # a composite foreign key, an identity key and a timestamp's precision are the language's now
@@ -439,7 +440,7 @@ def test_a_rich_postgresql_database_pulls_what_the_language_holds_and_lists_the_
                            "measurements", "ledger"}
     assert "default" not in tables["tags"].columns["label"].model_fields_set  # DEFAULT NULL is no default
     assert sorted(u.columns for u in tables["tags"].unique) == [["code"], ["name"]]
-    assert list(tables["ledger"].columns) == ["id", "amount", "net", "gross", "at"]
+    assert list(tables["ledger"].columns) == ["id", "amount", "net", "gross", "at", "origin"]
     gross = tables["ledger"].columns["gross"].generated
     assert gross is not None and (gross.sql, gross.stored) == ("(net * 1.2)", True)  # a generated column
     documents = tables["documents"]

@@ -796,24 +796,24 @@ class User(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column          | insert                    | update                   | select            |
-    |-----------------|---------------------------|--------------------------|-------------------|
-    | `id`            | numbered by the database  | refused (primary key)    | never null        |
-    | `public_id`     | set by the ORM (uuid4)    | refused (server-set)     | never null        |
-    | `email`         | required                  | optional; null refused   | never null        |
-    | `username`      | optional, default null    | optional; null clears it | may be null       |
-    | `password_hash` | required                  | optional; null refused   | left out (secret) |
-    | `first_name`    | optional, default null    | optional; null clears it | may be null       |
-    | `last_name`     | optional, default null    | optional; null clears it | may be null       |
-    | `bio`           | optional, default null    | optional; null clears it | may be null       |
-    | `avatar_url`    | optional, default null    | optional; null clears it | may be null       |
-    | `phone`         | optional, default null    | optional; null clears it | may be null       |
-    | `country_code`  | optional, default null    | optional; null clears it | may be null       |
-    | `birth_date`    | optional, default null    | optional; null clears it | may be null       |
-    | `timezone`      | optional, default `'UTC'` | optional; null clears it | may be null       |
-    | `is_verified`   | optional, default `false` | optional; null refused   | never null        |
-    | `created_at`    | set by the database (now) | refused (server-set)     | never null        |
-    | `updated_at`    | set by the database (now) | refused (set to now)     | never null        |
+    | column          | insert                                 | update                   | select            |
+    |-----------------|----------------------------------------|--------------------------|-------------------|
+    | `id`            | numbered by the database               | refused (primary key)    | never null        |
+    | `public_id`     | optional, default uuid4 (the ORM's)    | optional; null refused   | never null        |
+    | `email`         | required                               | optional; null refused   | never null        |
+    | `username`      | optional, default null                 | optional; null clears it | may be null       |
+    | `password_hash` | required                               | optional; null refused   | left out (secret) |
+    | `first_name`    | optional, default null                 | optional; null clears it | may be null       |
+    | `last_name`     | optional, default null                 | optional; null clears it | may be null       |
+    | `bio`           | optional, default null                 | optional; null clears it | may be null       |
+    | `avatar_url`    | optional, default null                 | optional; null clears it | may be null       |
+    | `phone`         | optional, default null                 | optional; null clears it | may be null       |
+    | `country_code`  | optional, default null                 | optional; null clears it | may be null       |
+    | `birth_date`    | optional, default null                 | optional; null clears it | may be null       |
+    | `timezone`      | optional, default `'UTC'`              | optional; null clears it | may be null       |
+    | `is_verified`   | optional, default `false`              | optional; null refused   | never null        |
+    | `created_at`    | optional, default now (the database's) | optional; null refused   | never null        |
+    | `updated_at`    | optional, default now (the database's) | refused (set to now)     | never null        |
     """
 
     __tablename__ = "users"
@@ -1012,17 +1012,17 @@ class UserSettings(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column              | insert                            | update                   | select      |
-    |---------------------|-----------------------------------|--------------------------|-------------|
-    | `id`                | numbered by the database          | refused (primary key)    | never null  |
-    | `user_id`           | required                          | optional; null refused   | never null  |
-    | `enabled_agents`    | optional, default (the spec's)    | optional; null refused   | never null  |
-    | `notifications`     | optional, default `'on'`          | optional; null refused   | never null  |
-    | `quiet_hours_start` | optional, default null            | optional; null clears it | may be null |
-    | `quiet_hours_end`   | optional, default null            | optional; null clears it | may be null |
-    | `session_timeout`   | optional, default null            | optional; null clears it | may be null |
-    | `sessions_allowed`  | set by the database (its default) | refused (server-set)     | never null  |
-    | `theme`             | optional, default `'system'`      | optional; null clears it | may be null |
+    | column              | insert                           | update                   | select      |
+    |---------------------|----------------------------------|--------------------------|-------------|
+    | `id`                | numbered by the database         | refused (primary key)    | never null  |
+    | `user_id`           | required                         | optional; null refused   | never null  |
+    | `enabled_agents`    | optional, default (the spec's)   | optional; null refused   | never null  |
+    | `notifications`     | optional, default `'on'`         | optional; null refused   | never null  |
+    | `quiet_hours_start` | optional, default null           | optional; null clears it | may be null |
+    | `quiet_hours_end`   | optional, default null           | optional; null clears it | may be null |
+    | `session_timeout`   | optional, default null           | optional; null clears it | may be null |
+    | `sessions_allowed`  | optional, the database's default | optional; null refused   | never null  |
+    | `theme`             | optional, default `'system'`     | optional; null clears it | may be null |
     """
 
     __tablename__ = "user_settings"
@@ -1071,16 +1071,16 @@ class LifeCeoConversation(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column              | insert                    | update                   | select      |
-    |---------------------|---------------------------|--------------------------|-------------|
-    | `id`                | numbered by the database  | refused (primary key)    | never null  |
-    | `user_id`           | required                  | optional; null refused   | never null  |
-    | `agent_type`        | required                  | optional; null refused   | never null  |
-    | `title`             | optional, default null    | optional; null clears it | may be null |
-    | `messages`          | optional, default `[]`    | optional; null refused   | never null  |
-    | `suggested_actions` | optional, default `[]`    | optional; null refused   | never null  |
-    | `created_at`        | set by the database (now) | refused (server-set)     | never null  |
-    | `updated_at`        | set by the database (now) | refused (set to now)     | never null  |
+    | column              | insert                                 | update                   | select      |
+    |---------------------|----------------------------------------|--------------------------|-------------|
+    | `id`                | numbered by the database               | refused (primary key)    | never null  |
+    | `user_id`           | required                               | optional; null refused   | never null  |
+    | `agent_type`        | required                               | optional; null refused   | never null  |
+    | `title`             | optional, default null                 | optional; null clears it | may be null |
+    | `messages`          | optional, default `[]`                 | optional; null refused   | never null  |
+    | `suggested_actions` | optional, default `[]`                 | optional; null refused   | never null  |
+    | `created_at`        | optional, default now (the database's) | optional; null refused   | never null  |
+    | `updated_at`        | optional, default now (the database's) | refused (set to now)     | never null  |
     """
 
     __tablename__ = "life_ceo_conversations"
@@ -1153,15 +1153,15 @@ class Group(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column       | insert                         | update                   | select      |
-    |--------------|--------------------------------|--------------------------|-------------|
-    | `id`         | numbered by the database       | refused (primary key)    | never null  |
-    | `name`       | required                       | optional; null refused   | never null  |
-    | `owner_id`   | optional, default null         | optional; null clears it | may be null |
-    | `tags`       | optional, default null         | optional; null clears it | may be null |
-    | `member_ids` | optional, default null         | optional; null clears it | may be null |
-    | `settings`   | optional, default (the spec's) | optional; null refused   | never null  |
-    | `created_at` | set by the database (now)      | refused (server-set)     | never null  |
+    | column       | insert                                 | update                   | select      |
+    |--------------|----------------------------------------|--------------------------|-------------|
+    | `id`         | numbered by the database               | refused (primary key)    | never null  |
+    | `name`       | required                               | optional; null refused   | never null  |
+    | `owner_id`   | optional, default null                 | optional; null clears it | may be null |
+    | `tags`       | optional, default null                 | optional; null clears it | may be null |
+    | `member_ids` | optional, default null                 | optional; null clears it | may be null |
+    | `settings`   | optional, default (the spec's)         | optional; null refused   | never null  |
+    | `created_at` | optional, default now (the database's) | optional; null refused   | never null  |
     """
 
     __tablename__ = "groups"
@@ -1223,12 +1223,12 @@ class GroupMember(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column      | insert                       | update                 | select     |
-    |-------------|------------------------------|------------------------|------------|
-    | `group_id`  | required                     | refused (primary key)  | never null |
-    | `user_id`   | required                     | refused (primary key)  | never null |
-    | `role`      | optional, default `'member'` | optional; null refused | never null |
-    | `joined_at` | set by the database (now)    | refused (server-set)   | never null |
+    | column      | insert                                 | update                 | select     |
+    |-------------|----------------------------------------|------------------------|------------|
+    | `group_id`  | required                               | refused (primary key)  | never null |
+    | `user_id`   | required                               | refused (primary key)  | never null |
+    | `role`      | optional, default `'member'`           | optional; null refused | never null |
+    | `joined_at` | optional, default now (the database's) | optional; null refused | never null |
     """
 
     __tablename__ = "group_members"
@@ -1261,19 +1261,19 @@ class Memory(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column                 | insert                     | update                   | select      |
-    |------------------------|----------------------------|--------------------------|-------------|
-    | `id`                   | numbered by the database   | refused (primary key)    | never null  |
-    | `user_id`              | required                   | optional; null refused   | never null  |
-    | `type`                 | optional, default `'note'` | optional; null refused   | never null  |
-    | `content`              | required                   | optional; null refused   | never null  |
-    | `importance`           | optional, default `5`      | optional; null refused   | never null  |
-    | `occurred_on`          | set by the database (now)  | refused (server-set)     | never null  |
-    | `context`              | optional, default null     | optional; null clears it | may be null |
-    | `encrypted_attachment` | optional, default null     | optional; null clears it | may be null |
-    | `created_at`           | set by the database (now)  | refused (server-set)     | never null  |
-    | `updated_at`           | set by the database (now)  | refused (set to now)     | never null  |
-    | `deleted_at`           | optional, default null     | optional; null clears it | may be null |
+    | column                 | insert                                 | update                   | select      |
+    |------------------------|----------------------------------------|--------------------------|-------------|
+    | `id`                   | numbered by the database               | refused (primary key)    | never null  |
+    | `user_id`              | required                               | optional; null refused   | never null  |
+    | `type`                 | optional, default `'note'`             | optional; null refused   | never null  |
+    | `content`              | required                               | optional; null refused   | never null  |
+    | `importance`           | optional, default `5`                  | optional; null refused   | never null  |
+    | `occurred_on`          | optional, default now (the database's) | optional; null refused   | never null  |
+    | `context`              | optional, default null                 | optional; null clears it | may be null |
+    | `encrypted_attachment` | optional, default null                 | optional; null clears it | may be null |
+    | `created_at`           | optional, default now (the database's) | optional; null refused   | never null  |
+    | `updated_at`           | optional, default now (the database's) | refused (set to now)     | never null  |
+    | `deleted_at`           | optional, default null                 | optional; null clears it | may be null |
     """
 
     __tablename__ = "memories"
@@ -1371,20 +1371,20 @@ class Event(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column            | insert                    | update                   | select      |
-    |-------------------|---------------------------|--------------------------|-------------|
-    | `id`              | numbered by the database  | refused (primary key)    | never null  |
-    | `organizer_id`    | required                  | optional; null refused   | never null  |
-    | `group_id`        | optional, default null    | optional; null clears it | may be null |
-    | `title`           | required                  | optional; null refused   | never null  |
-    | `description`     | optional, default null    | optional; null clears it | may be null |
-    | `starts_at`       | required                  | optional; null refused   | never null  |
-    | `ends_at`         | optional, default null    | optional; null clears it | may be null |
-    | `reminder_before` | optional, default null    | optional; null clears it | may be null |
-    | `capacity`        | optional, default null    | optional; null clears it | may be null |
-    | `ticket_price`    | optional, default `0`     | optional; null refused   | never null  |
-    | `agenda`          | optional, default `[]`    | optional; null refused   | never null  |
-    | `created_at`      | set by the database (now) | refused (server-set)     | never null  |
+    | column            | insert                                 | update                   | select      |
+    |-------------------|----------------------------------------|--------------------------|-------------|
+    | `id`              | numbered by the database               | refused (primary key)    | never null  |
+    | `organizer_id`    | required                               | optional; null refused   | never null  |
+    | `group_id`        | optional, default null                 | optional; null clears it | may be null |
+    | `title`           | required                               | optional; null refused   | never null  |
+    | `description`     | optional, default null                 | optional; null clears it | may be null |
+    | `starts_at`       | required                               | optional; null refused   | never null  |
+    | `ends_at`         | optional, default null                 | optional; null clears it | may be null |
+    | `reminder_before` | optional, default null                 | optional; null clears it | may be null |
+    | `capacity`        | optional, default null                 | optional; null clears it | may be null |
+    | `ticket_price`    | optional, default `0`                  | optional; null refused   | never null  |
+    | `agenda`          | optional, default `[]`                 | optional; null refused   | never null  |
+    | `created_at`      | optional, default now (the database's) | optional; null refused   | never null  |
     """
 
     __tablename__ = "events"
@@ -1442,13 +1442,13 @@ class EventAttendee(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column         | insert                      | update                 | select     |
-    |----------------|-----------------------------|------------------------|------------|
-    | `event_id`     | required                    | refused (primary key)  | never null |
-    | `user_id`      | required                    | refused (primary key)  | never null |
-    | `rsvp`         | optional, default `'maybe'` | optional; null refused | never null |
-    | `guests`       | optional, default `0`       | optional; null refused | never null |
-    | `responded_at` | set by the database (now)   | refused (server-set)   | never null |
+    | column         | insert                                 | update                 | select     |
+    |----------------|----------------------------------------|------------------------|------------|
+    | `event_id`     | required                               | refused (primary key)  | never null |
+    | `user_id`      | required                               | refused (primary key)  | never null |
+    | `rsvp`         | optional, default `'maybe'`            | optional; null refused | never null |
+    | `guests`       | optional, default `0`                  | optional; null refused | never null |
+    | `responded_at` | optional, default now (the database's) | optional; null refused | never null |
     """
 
     __tablename__ = "event_attendees"
@@ -1476,18 +1476,18 @@ class TicketOrder(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column         | insert                        | update                 | select     |
-    |----------------|-------------------------------|------------------------|------------|
-    | `id`           | set by the ORM (uuid4)        | refused (primary key)  | never null |
-    | `user_id`      | required                      | refused (immutable)    | never null |
-    | `event_id`     | required                      | refused (immutable)    | never null |
-    | `class`        | optional, default `'general'` | optional; null refused | never null |
-    | `quantity`     | optional, default `1`         | optional; null refused | never null |
-    | `total`        | required                      | optional; null refused | never null |
-    | `currency`     | optional, default `'USD'`     | optional; null refused | never null |
-    | `status`       | optional, default `'pending'` | optional; null refused | never null |
-    | `ticket_codes` | optional, default `[]`        | optional; null refused | never null |
-    | `placed_at`    | set by the database (now)     | refused (server-set)   | never null |
+    | column         | insert                              | update                 | select     |
+    |----------------|-------------------------------------|------------------------|------------|
+    | `id`           | optional, default uuid4 (the ORM's) | refused (primary key)  | never null |
+    | `user_id`      | required                            | refused (immutable)    | never null |
+    | `event_id`     | required                            | refused (immutable)    | never null |
+    | `class`        | optional, default `'general'`       | optional; null refused | never null |
+    | `quantity`     | optional, default `1`               | optional; null refused | never null |
+    | `total`        | required                            | optional; null refused | never null |
+    | `currency`     | optional, default `'USD'`           | optional; null refused | never null |
+    | `status`       | optional, default `'pending'`       | optional; null refused | never null |
+    | `ticket_codes` | optional, default `[]`              | optional; null refused | never null |
+    | `placed_at`    | set by the database (now)           | refused (server-set)   | never null |
     """
 
     __tablename__ = "order"
@@ -1532,25 +1532,25 @@ class HousingListing(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column           | insert                            | update                   | select      |
-    |------------------|-----------------------------------|--------------------------|-------------|
-    | `id`             | numbered by the database          | refused (primary key)    | never null  |
-    | `host_id`        | required                          | optional; null refused   | never null  |
-    | `title`          | required                          | optional; null refused   | never null  |
-    | `description`    | optional, default null            | optional; null clears it | may be null |
-    | `status`         | optional, default `'draft'`       | optional; null refused   | never null  |
-    | `monthly_rent`   | required                          | optional; null refused   | never null  |
-    | `currency`       | optional, default `'USD'`         | optional; null refused   | never null  |
-    | `bedrooms`       | optional, default `1`             | optional; null refused   | never null  |
-    | `bathrooms`      | optional, default null            | optional; null clears it | may be null |
-    | `latitude`       | optional, default null            | optional; null clears it | may be null |
-    | `longitude`      | optional, default null            | optional; null clears it | may be null |
-    | `select`         | optional, default `false`         | optional; null refused   | never null  |
-    | `details`        | optional, default null            | optional; null clears it | may be null |
-    | `available_from` | set by the database (its default) | refused (server-set)     | may be null |
-    | `blackout_dates` | optional, default null            | optional; null clears it | may be null |
-    | `created_at`     | set by the database (now)         | refused (server-set)     | never null  |
-    | `updated_at`     | set by the database (now)         | refused (set to now)     | never null  |
+    | column           | insert                                 | update                   | select      |
+    |------------------|----------------------------------------|--------------------------|-------------|
+    | `id`             | numbered by the database               | refused (primary key)    | never null  |
+    | `host_id`        | required                               | optional; null refused   | never null  |
+    | `title`          | required                               | optional; null refused   | never null  |
+    | `description`    | optional, default null                 | optional; null clears it | may be null |
+    | `status`         | optional, default `'draft'`            | optional; null refused   | never null  |
+    | `monthly_rent`   | required                               | optional; null refused   | never null  |
+    | `currency`       | optional, default `'USD'`              | optional; null refused   | never null  |
+    | `bedrooms`       | optional, default `1`                  | optional; null refused   | never null  |
+    | `bathrooms`      | optional, default null                 | optional; null clears it | may be null |
+    | `latitude`       | optional, default null                 | optional; null clears it | may be null |
+    | `longitude`      | optional, default null                 | optional; null clears it | may be null |
+    | `select`         | optional, default `false`              | optional; null refused   | never null  |
+    | `details`        | optional, default null                 | optional; null clears it | may be null |
+    | `available_from` | optional, the database's default       | optional; null clears it | may be null |
+    | `blackout_dates` | optional, default null                 | optional; null clears it | may be null |
+    | `created_at`     | optional, default now (the database's) | optional; null refused   | never null  |
+    | `updated_at`     | optional, default now (the database's) | refused (set to now)     | never null  |
     """
 
     __tablename__ = "housing_listings"
@@ -1657,20 +1657,20 @@ class HousingApplication(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column           | insert                        | update                   | select      |
-    |------------------|-------------------------------|--------------------------|-------------|
-    | `id`             | numbered by the database      | refused (primary key)    | never null  |
-    | `listing_id`     | required                      | optional; null refused   | never null  |
-    | `applicant_id`   | required                      | optional; null refused   | never null  |
-    | `reviewed_by_id` | optional, default null        | optional; null clears it | may be null |
-    | `status`         | optional, default `'pending'` | optional; null refused   | never null  |
-    | `message`        | optional, default null        | optional; null clears it | may be null |
-    | `from`           | required                      | optional; null refused   | never null  |
-    | `until`          | optional, default null        | optional; null clears it | may be null |
-    | `household_size` | optional, default `1`         | optional; null refused   | never null  |
-    | `match_score`    | optional, default null        | optional; null clears it | may be null |
-    | `created_at`     | set by the database (now)     | refused (server-set)     | never null  |
-    | `reviewed_at`    | optional, default null        | optional; null clears it | may be null |
+    | column           | insert                                 | update                   | select      |
+    |------------------|----------------------------------------|--------------------------|-------------|
+    | `id`             | numbered by the database               | refused (primary key)    | never null  |
+    | `listing_id`     | required                               | optional; null refused   | never null  |
+    | `applicant_id`   | required                               | optional; null refused   | never null  |
+    | `reviewed_by_id` | optional, default null                 | optional; null clears it | may be null |
+    | `status`         | optional, default `'pending'`          | optional; null refused   | never null  |
+    | `message`        | optional, default null                 | optional; null clears it | may be null |
+    | `from`           | required                               | optional; null refused   | never null  |
+    | `until`          | optional, default null                 | optional; null clears it | may be null |
+    | `household_size` | optional, default `1`                  | optional; null refused   | never null  |
+    | `match_score`    | optional, default null                 | optional; null clears it | may be null |
+    | `created_at`     | optional, default now (the database's) | optional; null refused   | never null  |
+    | `reviewed_at`    | optional, default null                 | optional; null clears it | may be null |
     """
 
     __tablename__ = "housing_applications"
@@ -1736,18 +1736,18 @@ class Post(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column            | insert                       | update                   | select      |
-    |-------------------|------------------------------|--------------------------|-------------|
-    | `id`              | numbered by the database     | refused (primary key)    | never null  |
-    | `author_id`       | required                     | optional; null refused   | never null  |
-    | `group_id`        | optional, default null       | optional; null clears it | may be null |
-    | `content`         | required                     | optional; null refused   | never null  |
-    | `visibility`      | optional, default `'public'` | optional; null refused   | never null  |
-    | `hashtags`        | optional, default `[]`       | optional; null refused   | never null  |
-    | `view_count`      | optional, default `0`        | optional; null refused   | never null  |
-    | `reaction_counts` | optional, default `{}`       | optional; null refused   | never null  |
-    | `created_at`      | set by the database (now)    | refused (server-set)     | never null  |
-    | `updated_at`      | set by the database (now)    | refused (set to now)     | never null  |
+    | column            | insert                                 | update                   | select      |
+    |-------------------|----------------------------------------|--------------------------|-------------|
+    | `id`              | numbered by the database               | refused (primary key)    | never null  |
+    | `author_id`       | required                               | optional; null refused   | never null  |
+    | `group_id`        | optional, default null                 | optional; null clears it | may be null |
+    | `content`         | required                               | optional; null refused   | never null  |
+    | `visibility`      | optional, default `'public'`           | optional; null refused   | never null  |
+    | `hashtags`        | optional, default `[]`                 | optional; null refused   | never null  |
+    | `view_count`      | optional, default `0`                  | optional; null refused   | never null  |
+    | `reaction_counts` | optional, default `{}`                 | optional; null refused   | never null  |
+    | `created_at`      | optional, default now (the database's) | optional; null refused   | never null  |
+    | `updated_at`      | optional, default now (the database's) | refused (set to now)     | never null  |
     """
 
     __tablename__ = "posts"
@@ -1836,14 +1836,14 @@ class Comment(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column       | insert                    | update                   | select      |
-    |--------------|---------------------------|--------------------------|-------------|
-    | `id`         | numbered by the database  | refused (primary key)    | never null  |
-    | `post_id`    | required                  | optional; null refused   | never null  |
-    | `author_id`  | optional, default `1`     | optional; null refused   | never null  |
-    | `parent_id`  | optional, default null    | optional; null clears it | may be null |
-    | `body`       | required                  | optional; null refused   | never null  |
-    | `created_at` | set by the database (now) | refused (server-set)     | never null  |
+    | column       | insert                                 | update                   | select      |
+    |--------------|----------------------------------------|--------------------------|-------------|
+    | `id`         | numbered by the database               | refused (primary key)    | never null  |
+    | `post_id`    | required                               | optional; null refused   | never null  |
+    | `author_id`  | optional, default `1`                  | optional; null refused   | never null  |
+    | `parent_id`  | optional, default null                 | optional; null clears it | may be null |
+    | `body`       | required                               | optional; null refused   | never null  |
+    | `created_at` | optional, default now (the database's) | optional; null refused   | never null  |
     """
 
     __tablename__ = "comments"
@@ -1953,11 +1953,11 @@ class Follow(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column        | insert                    | update                | select     |
-    |---------------|---------------------------|-----------------------|------------|
-    | `follower_id` | required                  | refused (primary key) | never null |
-    | `followee_id` | required                  | refused (primary key) | never null |
-    | `created_at`  | set by the database (now) | refused (server-set)  | never null |
+    | column        | insert                                 | update                 | select     |
+    |---------------|----------------------------------------|------------------------|------------|
+    | `follower_id` | required                               | refused (primary key)  | never null |
+    | `followee_id` | required                               | refused (primary key)  | never null |
+    | `created_at`  | optional, default now (the database's) | optional; null refused | never null |
     """
 
     __tablename__ = "follows"
@@ -1983,15 +1983,15 @@ class Notification(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column       | insert                    | update                   | select      |
-    |--------------|---------------------------|--------------------------|-------------|
-    | `id`         | numbered by the database  | refused (primary key)    | never null  |
-    | `user_id`    | required                  | optional; null refused   | never null  |
-    | `actor_id`   | optional, default null    | optional; null clears it | may be null |
-    | `type`       | required                  | optional; null refused   | never null  |
-    | `payload`    | required                  | optional; null refused   | never null  |
-    | `read_at`    | optional, default null    | optional; null clears it | may be null |
-    | `created_at` | set by the database (now) | refused (server-set)     | never null  |
+    | column       | insert                                 | update                   | select      |
+    |--------------|----------------------------------------|--------------------------|-------------|
+    | `id`         | numbered by the database               | refused (primary key)    | never null  |
+    | `user_id`    | required                               | optional; null refused   | never null  |
+    | `actor_id`   | optional, default null                 | optional; null clears it | may be null |
+    | `type`       | required                               | optional; null refused   | never null  |
+    | `payload`    | required                               | optional; null refused   | never null  |
+    | `read_at`    | optional, default null                 | optional; null clears it | may be null |
+    | `created_at` | optional, default now (the database's) | optional; null refused   | never null  |
     """
 
     __tablename__ = "notifications"
@@ -2043,18 +2043,18 @@ class AuditLog(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column            | insert                            | update                   | select      |
-    |-------------------|-----------------------------------|--------------------------|-------------|
-    | `id`              | numbered by the database          | refused (primary key)    | never null  |
-    | `actor_public_id` | optional, default null            | optional; null clears it | may be null |
-    | `action`          | required                          | optional; null refused   | never null  |
-    | `table_name`      | required                          | optional; null refused   | never null  |
-    | `row_pk`          | optional, default null            | optional; null clears it | may be null |
-    | `metadata`        | optional, default null            | optional; null clears it | may be null |
-    | `query`           | optional, default `{'sql': null}` | optional; null clears it | may be null |
-    | `request_id`      | optional, default null            | optional; null clears it | may be null |
-    | `signature`       | optional, default null            | optional; null clears it | may be null |
-    | `at`              | set by the database (now)         | refused (server-set)     | never null  |
+    | column            | insert                                 | update                   | select      |
+    |-------------------|----------------------------------------|--------------------------|-------------|
+    | `id`              | numbered by the database               | refused (primary key)    | never null  |
+    | `actor_public_id` | optional, default null                 | optional; null clears it | may be null |
+    | `action`          | required                               | optional; null refused   | never null  |
+    | `table_name`      | required                               | optional; null refused   | never null  |
+    | `row_pk`          | optional, default null                 | optional; null clears it | may be null |
+    | `metadata`        | optional, default null                 | optional; null clears it | may be null |
+    | `query`           | optional, default `{'sql': null}`      | optional; null clears it | may be null |
+    | `request_id`      | optional, default null                 | optional; null clears it | may be null |
+    | `signature`       | optional, default null                 | optional; null clears it | may be null |
+    | `at`              | optional, default now (the database's) | optional; null refused   | never null  |
     """
 
     __tablename__ = "audit_log"

@@ -24,10 +24,12 @@ from pydantic import (
     ModelWrapValidatorHandler,
     NaiveDatetime,
     PlainSerializer,
+    SerializerFunctionWrapHandler,
     TypeAdapter,
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import (
@@ -388,15 +390,40 @@ class _Insert(BaseModel):
         val_json_bytes="base64",
         defer_build=True,
     )
+    _not_null: ClassVar[frozenset[str]] = frozenset()
+    _db_default: ClassVar[frozenset[str]] = frozenset()
     _server_set: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="before")
     @classmethod
     def _refuse_server_set(cls, data: Any) -> Any:
         errors = _server_set_errors(cls._server_set, data)
+        errors += _null_errors(cls, data, inserted=True)
         if errors:
             raise ValidationError.from_exception_data(cls.__name__, errors)
         return data
+
+    @model_serializer(mode="wrap")
+    def _leave_out_defaults(
+        self,
+        handler: SerializerFunctionWrapHandler,
+    ) -> dict[str, Any]:
+        # left out, the column gets its default from the database (or the ORM):
+        # not dumped, so the model and a Core insert never see a null for it
+        data: dict[str, Any] = handler(self)
+        for name in self._db_default - self.model_fields_set:
+            alias = type(self).model_fields[name].serialization_alias
+            data.pop(name, None)
+            data.pop(str(alias or name), None)
+        return data
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls,
+        core: CoreSchema,
+        get: GetJsonSchemaHandler,
+    ) -> Any:
+        return _without_null(cls, get(core), get, cls._db_default)
 
 
 def _server_set_errors(keys: frozenset[str], data: Any) -> list[InitErrorDetails]:
@@ -412,6 +439,56 @@ def _server_set_errors(keys: frozenset[str], data: Any) -> list[InitErrorDetails
             error = PydanticCustomError("server_set_field", given, {"field": key})
             found.append({"type": error, "loc": (key,), "input": data[key]})
     return found
+
+
+def _null_errors(
+    schema: type[BaseModel],
+    data: Any,
+    *,
+    inserted: bool,
+) -> list[InitErrorDetails]:
+    """An error located at each NOT NULL field the payload sets to null."""
+    if not isinstance(data, dict):
+        return []
+    if inserted:
+        null = "{field} cannot be null; leave it out for its default"
+    else:
+        null = "{field} cannot be null; leave it out to keep its value"
+    found: list[InitErrorDetails] = []
+    not_null: frozenset[str] = getattr(schema, "_not_null")
+    for name in sorted(not_null):
+        alias = schema.model_fields[name].validation_alias
+        # the key as the caller sent it: the column's own, or the attribute
+        for key in dict.fromkeys((str(alias or name), name)):
+            if key in data and data[key] is None:
+                error = PydanticCustomError("null_not_allowed", null, {"field": key})
+                found.append({"type": error, "loc": (key,), "input": None})
+    return found
+
+
+def _without_null(
+    schema: type[BaseModel],
+    json_schema: Any,
+    get: GetJsonSchemaHandler,
+    no_default: frozenset[str],
+) -> Any:
+    """A NOT NULL column may be left out but not set to null, and a field left
+    out for the database's default has no default of its own: say so to clients.
+    """
+    properties = get.resolve_ref_schema(json_schema).get("properties", {})
+    not_null: frozenset[str] = getattr(schema, "_not_null")
+    for name in not_null | no_default:
+        key = str(schema.model_fields[name].validation_alias or name)
+        field = properties.get(key, {})
+        if name in not_null:
+            given = field.pop("anyOf", [])
+            options = [one for one in given if one.get("type") != "null"]
+            if len(options) == 1:
+                field.update(options[0])
+            elif options:
+                field.update({"anyOf": options})
+        field.pop("default", None)
+    return json_schema
 
 
 class _Select(BaseModel):
@@ -482,18 +559,7 @@ class _PartialUpdate(BaseModel):
             if key in data:
                 error = PydanticCustomError("immutable_field", fixed, {"field": key})
                 errors.append({"type": error, "loc": (key,), "input": data[key]})
-        null = "{field} cannot be null; leave it out to keep its value"
-        for name in sorted(cls._not_null):
-            alias = cls.model_fields[name].validation_alias
-            # the key as the caller sent it: the column's own, or the attribute
-            for key in dict.fromkeys((str(alias or name), name)):
-                if key in data and data[key] is None:
-                    error = PydanticCustomError(
-                        "null_not_allowed",
-                        null,
-                        {"field": key},
-                    )
-                    errors.append({"type": error, "loc": (key,), "input": None})
+        errors += _null_errors(cls, data, inserted=False)
         if errors:
             raise ValidationError.from_exception_data(cls.__name__, errors)
         return handler(data)
@@ -504,21 +570,7 @@ class _PartialUpdate(BaseModel):
         core: CoreSchema,
         get: GetJsonSchemaHandler,
     ) -> Any:
-        # a NOT NULL column may be left out of an update, but not set to null:
-        # say so to clients
-        schema = get(core)
-        properties = get.resolve_ref_schema(schema).get("properties", {})
-        for name in cls._not_null:
-            key = str(cls.model_fields[name].validation_alias or name)
-            field = properties.get(key, {})
-            given = field.pop("anyOf", [])
-            options = [one for one in given if one.get("type") != "null"]
-            if len(options) == 1:
-                field.update(options[0])
-            elif options:
-                field.update({"anyOf": options})
-            field.pop("default", None)
-        return schema
+        return _without_null(cls, get(core), get, cls._not_null)
 
     def changes(self) -> dict[str, Any]:
         """The fields that were given, by attribute name, ready for `setattr` on a model."""
@@ -533,7 +585,13 @@ class _PartialUpdate(BaseModel):
 class UserInsert(_Insert):
     """Fields to insert a row into `users`; giving a server-set column is refused."""
 
-    _server_set = frozenset({"id", "public_id", "created_at", "updated_at"})
+    _not_null = frozenset({"public_id", "created_at", "updated_at"})
+    _server_set = frozenset({"id"})
+    _db_default = frozenset({"public_id", "created_at", "updated_at"})
+    public_id: Annotated[
+        uuid.UUID | None,
+        Field(description="stable id exposed in URLs"),
+    ] = None
     email: Annotated[
         str,
         Field(max_length=255),
@@ -612,6 +670,8 @@ class UserInsert(_Insert):
     birth_date: _Date | None = None
     timezone: Annotated[str, AfterValidator(_no_nul)] | None = "UTC"
     is_verified: _Boolean = False
+    created_at: _Timestamp | None = None
+    updated_at: _Timestamp | None = None
 
 
 class UserSelect(_Select):
@@ -643,9 +703,15 @@ class UserUpdate(_PartialUpdate):
     `id` cannot be changed: an update that gives it is refused.
     """
 
-    _not_null = frozenset({"email", "password_hash", "is_verified"})
+    _not_null = frozenset(
+        {"public_id", "email", "password_hash", "is_verified", "created_at"}
+    )
     _fixed = frozenset({"id"})
-    _server_set = frozenset({"public_id", "created_at", "updated_at"})
+    _server_set = frozenset({"updated_at"})
+    public_id: Annotated[
+        uuid.UUID | None,
+        Field(description="stable id exposed in URLs"),
+    ] = None
     email: (
         Annotated[
             str,
@@ -730,12 +796,15 @@ class UserUpdate(_PartialUpdate):
     birth_date: _Date | None = None
     timezone: Annotated[str, AfterValidator(_no_nul)] | None = None
     is_verified: _Boolean | None = None
+    created_at: _Timestamp | None = None
 
 
 class UserSettingsInsert(_Insert):
     """Fields to insert a row into `user_settings`; giving a server-set column is refused."""
 
-    _server_set = frozenset({"id", "sessions_allowed"})
+    _not_null = frozenset({"sessions_allowed"})
+    _server_set = frozenset({"id"})
+    _db_default = frozenset({"sessions_allowed"})
     user_id: _Integer
     enabled_agents: list[AgentType] = [
         AgentType.BUSINESS,
@@ -750,6 +819,7 @@ class UserSettingsInsert(_Insert):
         _Interval | None,
         Field(description="sign out after this much inactivity"),
     ] = None
+    sessions_allowed: _Smallint | None = None
     theme: Annotated[str, Field(max_length=20), AfterValidator(_no_nul)] | None = (
         "system"
     )
@@ -778,9 +848,10 @@ class UserSettingsUpdate(_PartialUpdate):
     `id` cannot be changed: an update that gives it is refused.
     """
 
-    _not_null = frozenset({"user_id", "enabled_agents", "notifications"})
+    _not_null = frozenset(
+        {"user_id", "enabled_agents", "notifications", "sessions_allowed"}
+    )
     _fixed = frozenset({"id"})
-    _server_set = frozenset({"sessions_allowed"})
     user_id: _Integer | None = None
     enabled_agents: list[AgentType] | None = None
     notifications: NotificationMode | None = None
@@ -790,18 +861,23 @@ class UserSettingsUpdate(_PartialUpdate):
         _Interval | None,
         Field(description="sign out after this much inactivity"),
     ] = None
+    sessions_allowed: _Smallint | None = None
     theme: Annotated[str, Field(max_length=20), AfterValidator(_no_nul)] | None = None
 
 
 class LifeCeoConversationInsert(_Insert):
     """Fields to insert a row into `life_ceo_conversations`; giving a server-set column is refused."""
 
-    _server_set = frozenset({"id", "created_at", "updated_at"})
+    _not_null = frozenset({"created_at", "updated_at"})
+    _server_set = frozenset({"id"})
+    _db_default = frozenset({"created_at", "updated_at"})
     user_id: _Integer
     agent_type: AgentType
     title: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)] | None = None
     messages: list[ChatMessage] = []
     suggested_actions: Annotated[list[str], AfterValidator(_no_nul_jsonb)] = []
+    created_at: _Timestamp | None = None
+    updated_at: _Timestamp | None = None
 
 
 class LifeCeoConversationSelect(_Select):
@@ -823,20 +899,25 @@ class LifeCeoConversationUpdate(_PartialUpdate):
     `id` cannot be changed: an update that gives it is refused.
     """
 
-    _not_null = frozenset({"user_id", "agent_type", "messages", "suggested_actions"})
+    _not_null = frozenset(
+        {"user_id", "agent_type", "messages", "suggested_actions", "created_at"}
+    )
     _fixed = frozenset({"id"})
-    _server_set = frozenset({"created_at", "updated_at"})
+    _server_set = frozenset({"updated_at"})
     user_id: _Integer | None = None
     agent_type: AgentType | None = None
     title: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)] | None = None
     messages: list[ChatMessage] | None = None
     suggested_actions: Annotated[list[str], AfterValidator(_no_nul_jsonb)] | None = None
+    created_at: _Timestamp | None = None
 
 
 class GroupInsert(_Insert):
     """Fields to insert a row into `groups`; giving a server-set column is refused."""
 
-    _server_set = frozenset({"id", "created_at"})
+    _not_null = frozenset({"created_at"})
+    _server_set = frozenset({"id"})
+    _db_default = frozenset({"created_at"})
     name: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
     owner_id: _Integer | None = None
     tags: Annotated[
@@ -852,6 +933,7 @@ class GroupInsert(_Insert):
     settings: GroupSettings = GroupSettings.model_validate(
         {"is_private": False, "allow_invites": True, "max_members": 500}
     )
+    created_at: _Timestamp | None = None
 
 
 class GroupSelect(_Select):
@@ -880,9 +962,8 @@ class GroupUpdate(_PartialUpdate):
     `id` cannot be changed: an update that gives it is refused.
     """
 
-    _not_null = frozenset({"name", "settings"})
+    _not_null = frozenset({"name", "settings", "created_at"})
     _fixed = frozenset({"id"})
-    _server_set = frozenset({"created_at"})
     name: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)] | None = None
     owner_id: _Integer | None = None
     tags: Annotated[
@@ -896,15 +977,18 @@ class GroupUpdate(_PartialUpdate):
         ),
     ] = None
     settings: GroupSettings | None = None
+    created_at: _Timestamp | None = None
 
 
 class GroupMemberInsert(_Insert):
     """Fields to insert a row into `group_members`; giving a server-set column is refused."""
 
-    _server_set = frozenset({"joined_at"})
+    _not_null = frozenset({"joined_at"})
+    _db_default = frozenset({"joined_at"})
     group_id: _Integer
     user_id: _Integer
     role: GroupRole = GroupRole.MEMBER
+    joined_at: _Timestamp | None = None
 
 
 class GroupMemberSelect(_Select):
@@ -922,16 +1006,18 @@ class GroupMemberUpdate(_PartialUpdate):
     `group_id` and `user_id` cannot be changed: an update that gives them is refused.
     """
 
-    _not_null = frozenset({"role"})
+    _not_null = frozenset({"role", "joined_at"})
     _fixed = frozenset({"group_id", "user_id"})
-    _server_set = frozenset({"joined_at"})
     role: GroupRole | None = None
+    joined_at: _Timestamp | None = None
 
 
 class MemoryInsert(_Insert):
     """Fields to insert a row into `memories`; giving a server-set column is refused."""
 
-    _server_set = frozenset({"id", "occurred_on", "created_at", "updated_at"})
+    _not_null = frozenset({"occurred_on", "created_at", "updated_at"})
+    _server_set = frozenset({"id"})
+    _db_default = frozenset({"occurred_on", "created_at", "updated_at"})
     user_id: _Integer
     type: MemoryKind = MemoryKind.NOTE
     content: Annotated[
@@ -949,11 +1035,14 @@ class MemoryInsert(_Insert):
         _Rules("Importance runs from 1 to 10", ge=1, le=10),
         _INT,
     ] = 5
+    occurred_on: _Date | None = None
     context: Annotated[MemoryContext, AfterValidator(_no_nul_jsonb)] | None = None
     encrypted_attachment: Annotated[
         bytes | None,
         Field(description="client-side encrypted blob"),
     ] = None
+    created_at: _Timestamp | None = None
+    updated_at: _Timestamp | None = None
     deleted_at: _Timestamp | None = None
 
 
@@ -982,9 +1071,11 @@ class MemoryUpdate(_PartialUpdate):
     `id` cannot be changed: an update that gives it is refused.
     """
 
-    _not_null = frozenset({"user_id", "type", "content", "importance"})
+    _not_null = frozenset(
+        {"user_id", "type", "content", "importance", "occurred_on", "created_at"}
+    )
     _fixed = frozenset({"id"})
-    _server_set = frozenset({"occurred_on", "created_at", "updated_at"})
+    _server_set = frozenset({"updated_at"})
     user_id: _Integer | None = None
     type: MemoryKind | None = None
     content: (
@@ -1008,18 +1099,22 @@ class MemoryUpdate(_PartialUpdate):
         ]
         | None
     ) = None
+    occurred_on: _Date | None = None
     context: Annotated[MemoryContext, AfterValidator(_no_nul_jsonb)] | None = None
     encrypted_attachment: Annotated[
         bytes | None,
         Field(description="client-side encrypted blob"),
     ] = None
+    created_at: _Timestamp | None = None
     deleted_at: _Timestamp | None = None
 
 
 class EventInsert(_Insert):
     """Fields to insert a row into `events`; giving a server-set column is refused."""
 
-    _server_set = frozenset({"id", "created_at"})
+    _not_null = frozenset({"created_at"})
+    _server_set = frozenset({"id"})
+    _db_default = frozenset({"created_at"})
     organizer_id: _Integer
     group_id: _Integer | None = None
     title: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
@@ -1043,6 +1138,7 @@ class EventInsert(_Insert):
         decimal.Decimal("0")
     )
     agenda: list[AgendaItem] = []
+    created_at: _Timestamp | None = None
 
 
 class EventSelect(_Select):
@@ -1072,10 +1168,9 @@ class EventUpdate(_PartialUpdate):
     """
 
     _not_null = frozenset(
-        {"organizer_id", "title", "starts_at", "ticket_price", "agenda"}
+        {"organizer_id", "title", "starts_at", "ticket_price", "agenda", "created_at"}
     )
     _fixed = frozenset({"id"})
-    _server_set = frozenset({"created_at"})
     organizer_id: _Integer | None = None
     group_id: _Integer | None = None
     title: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)] | None = None
@@ -1099,16 +1194,19 @@ class EventUpdate(_PartialUpdate):
         Annotated[decimal.Decimal, Field(max_digits=8, decimal_places=2)] | None
     ) = None
     agenda: list[AgendaItem] | None = None
+    created_at: _Timestamp | None = None
 
 
 class EventAttendeeInsert(_Insert):
     """Fields to insert a row into `event_attendees`; giving a server-set column is refused."""
 
-    _server_set = frozenset({"responded_at"})
+    _not_null = frozenset({"responded_at"})
+    _db_default = frozenset({"responded_at"})
     event_id: _Integer
     user_id: _Integer
     rsvp: RsvpAnswer = RsvpAnswer.MAYBE
     guests: Annotated[int, Field(ge=0, le=5), _INT] = 0
+    responded_at: _Timestamptz | None = None
 
 
 class EventAttendeeSelect(_Select):
@@ -1127,19 +1225,22 @@ class EventAttendeeUpdate(_PartialUpdate):
     `event_id` and `user_id` cannot be changed: an update that gives them is refused.
     """
 
-    _not_null = frozenset({"rsvp", "guests"})
+    _not_null = frozenset({"rsvp", "guests", "responded_at"})
     _fixed = frozenset({"event_id", "user_id"})
-    _server_set = frozenset({"responded_at"})
     rsvp: RsvpAnswer | None = None
     guests: Annotated[int, Field(ge=0, le=5), _INT] | None = None
+    responded_at: _Timestamptz | None = None
 
 
 class TicketOrderInsert(_Insert):
     """Fields to insert a row into `order`; giving a server-set column is refused."""
 
-    _server_set = frozenset({"id", "placed_at"})
+    _not_null = frozenset({"id"})
+    _server_set = frozenset({"placed_at"})
+    _db_default = frozenset({"id"})
     model_config = ConfigDict(validate_by_name=True)
 
+    id: uuid.UUID | None = None
     user_id: _Integer
     event_id: _Integer
     class_: Annotated[
@@ -1221,7 +1322,9 @@ class TicketOrderUpdate(_PartialUpdate):
 class HousingListingInsert(_Insert):
     """Fields to insert a row into `housing_listings`; giving a server-set column is refused."""
 
-    _server_set = frozenset({"id", "available_from", "created_at", "updated_at"})
+    _not_null = frozenset({"created_at", "updated_at"})
+    _server_set = frozenset({"id"})
+    _db_default = frozenset({"available_from", "created_at", "updated_at"})
     host_id: _Integer
     title: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
     description: _Text | None = None
@@ -1251,7 +1354,10 @@ class HousingListingInsert(_Insert):
         Field(description="part of the curated 'Select' collection"),
     ] = False
     details: Annotated[ListingDetails, AfterValidator(_no_nul_jsonb)] | None = None
+    available_from: _Date | None = None
     blackout_dates: list[_Date] | None = None
+    created_at: _Timestamp | None = None
+    updated_at: _Timestamp | None = None
 
 
 class HousingListingSelect(_Select):
@@ -1286,10 +1392,19 @@ class HousingListingUpdate(_PartialUpdate):
     """
 
     _not_null = frozenset(
-        {"host_id", "title", "status", "monthly_rent", "currency", "bedrooms", "select"}
+        {
+            "host_id",
+            "title",
+            "status",
+            "monthly_rent",
+            "currency",
+            "bedrooms",
+            "select",
+            "created_at",
+        },
     )
     _fixed = frozenset({"id"})
-    _server_set = frozenset({"available_from", "created_at", "updated_at"})
+    _server_set = frozenset({"updated_at"})
     host_id: _Integer | None = None
     title: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)] | None = None
     description: _Text | None = None
@@ -1325,13 +1440,17 @@ class HousingListingUpdate(_PartialUpdate):
         Field(description="part of the curated 'Select' collection"),
     ] = None
     details: Annotated[ListingDetails, AfterValidator(_no_nul_jsonb)] | None = None
+    available_from: _Date | None = None
     blackout_dates: list[_Date] | None = None
+    created_at: _Timestamp | None = None
 
 
 class HousingApplicationInsert(_Insert):
     """Fields to insert a row into `housing_applications`; giving a server-set column is refused."""
 
-    _server_set = frozenset({"id", "created_at"})
+    _not_null = frozenset({"created_at"})
+    _server_set = frozenset({"id"})
+    _db_default = frozenset({"created_at"})
     model_config = ConfigDict(validate_by_name=True)
 
     listing_id: _Integer
@@ -1366,6 +1485,7 @@ class HousingApplicationInsert(_Insert):
         | None,
         Field(description="the housing agent's fit estimate"),
     ] = None
+    created_at: _Timestamp | None = None
     reviewed_at: _Timestamptz | None = None
 
 
@@ -1399,10 +1519,16 @@ class HousingApplicationUpdate(_PartialUpdate):
     """
 
     _not_null = frozenset(
-        {"listing_id", "applicant_id", "status", "from_", "household_size"}
+        {
+            "listing_id",
+            "applicant_id",
+            "status",
+            "from_",
+            "household_size",
+            "created_at",
+        },
     )
     _fixed = frozenset({"id"})
-    _server_set = frozenset({"created_at"})
     model_config = ConfigDict(validate_by_name=True)
 
     listing_id: _Integer | None = None
@@ -1437,13 +1563,16 @@ class HousingApplicationUpdate(_PartialUpdate):
         | None,
         Field(description="the housing agent's fit estimate"),
     ] = None
+    created_at: _Timestamp | None = None
     reviewed_at: _Timestamptz | None = None
 
 
 class PostInsert(_Insert):
     """Fields to insert a row into `posts`; giving a server-set column is refused."""
 
-    _server_set = frozenset({"id", "created_at", "updated_at"})
+    _not_null = frozenset({"created_at", "updated_at"})
+    _server_set = frozenset({"id"})
+    _db_default = frozenset({"created_at", "updated_at"})
     author_id: _Integer
     group_id: _Integer | None = None
     content: Annotated[
@@ -1459,6 +1588,8 @@ class PostInsert(_Insert):
     hashtags: list[_Text] = []
     view_count: _Bigint = 0
     reaction_counts: Annotated[dict[str, int], AfterValidator(_no_nul_jsonb)] = {}
+    created_at: _Timestamp | None = None
+    updated_at: _Timestamp | None = None
 
 
 class PostSelect(_Select):
@@ -1490,10 +1621,11 @@ class PostUpdate(_PartialUpdate):
             "hashtags",
             "view_count",
             "reaction_counts",
+            "created_at",
         },
     )
     _fixed = frozenset({"id"})
-    _server_set = frozenset({"created_at", "updated_at"})
+    _server_set = frozenset({"updated_at"})
     author_id: _Integer | None = None
     group_id: _Integer | None = None
     content: (
@@ -1514,16 +1646,20 @@ class PostUpdate(_PartialUpdate):
     reaction_counts: Annotated[dict[str, int], AfterValidator(_no_nul_jsonb)] | None = (
         None
     )
+    created_at: _Timestamp | None = None
 
 
 class CommentInsert(_Insert):
     """Fields to insert a row into `comments`; giving a server-set column is refused."""
 
-    _server_set = frozenset({"id", "created_at"})
+    _not_null = frozenset({"created_at"})
+    _server_set = frozenset({"id"})
+    _db_default = frozenset({"created_at"})
     post_id: _Integer
     author_id: _Integer = 1
     parent_id: _Integer | None = None
     body: Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_no_nul)]
+    created_at: _Timestamp | None = None
 
 
 class CommentSelect(_Select):
@@ -1543,9 +1679,8 @@ class CommentUpdate(_PartialUpdate):
     `id` cannot be changed: an update that gives it is refused.
     """
 
-    _not_null = frozenset({"post_id", "author_id", "body"})
+    _not_null = frozenset({"post_id", "author_id", "body", "created_at"})
     _fixed = frozenset({"id"})
-    _server_set = frozenset({"created_at"})
     post_id: _Integer | None = None
     author_id: _Integer | None = None
     parent_id: _Integer | None = None
@@ -1557,6 +1692,7 @@ class CommentUpdate(_PartialUpdate):
         ]
         | None
     ) = None
+    created_at: _Timestamp | None = None
 
 
 class TagInsert(_Insert):
@@ -1642,9 +1778,11 @@ class PostTagUpdate(_PartialUpdate):
 class FollowInsert(_Insert):
     """Fields to insert a row into `follows`; giving a server-set column is refused."""
 
-    _server_set = frozenset({"created_at"})
+    _not_null = frozenset({"created_at"})
+    _db_default = frozenset({"created_at"})
     follower_id: _Integer
     followee_id: _Integer
+    created_at: _Timestamp | None = None
 
 
 class FollowSelect(_Select):
@@ -1661,19 +1799,23 @@ class FollowUpdate(_PartialUpdate):
     `follower_id` and `followee_id` cannot be changed: an update that gives them is refused.
     """
 
+    _not_null = frozenset({"created_at"})
     _fixed = frozenset({"follower_id", "followee_id"})
-    _server_set = frozenset({"created_at"})
+    created_at: _Timestamp | None = None
 
 
 class NotificationInsert(_Insert):
     """Fields to insert a row into `notifications`; giving a server-set column is refused."""
 
-    _server_set = frozenset({"id", "created_at"})
+    _not_null = frozenset({"created_at"})
+    _server_set = frozenset({"id"})
+    _db_default = frozenset({"created_at"})
     user_id: _Integer
     actor_id: _Integer | None = None
     type: NotificationType
     payload: NotificationPayload
     read_at: _Timestamptz | None = None
+    created_at: _Timestamptz | None = None
 
 
 class NotificationSelect(_Select):
@@ -1694,20 +1836,22 @@ class NotificationUpdate(_PartialUpdate):
     `id` cannot be changed: an update that gives it is refused.
     """
 
-    _not_null = frozenset({"user_id", "type", "payload"})
+    _not_null = frozenset({"user_id", "type", "payload", "created_at"})
     _fixed = frozenset({"id"})
-    _server_set = frozenset({"created_at"})
     user_id: _Integer | None = None
     actor_id: _Integer | None = None
     type: NotificationType | None = None
     payload: NotificationPayload | None = None
     read_at: _Timestamptz | None = None
+    created_at: _Timestamptz | None = None
 
 
 class AuditLogInsert(_Insert):
     """Fields to insert a row into `audit_log`; giving a server-set column is refused."""
 
-    _server_set = frozenset({"id", "at"})
+    _not_null = frozenset({"at"})
+    _server_set = frozenset({"id"})
+    _db_default = frozenset({"at"})
     model_config = ConfigDict(validate_by_name=True)
 
     actor_public_id: uuid.UUID | None = None
@@ -1738,6 +1882,7 @@ class AuditLogInsert(_Insert):
     signature: Annotated[bytes | None, Field(description="HMAC-SHA256 of the row")] = (
         None
     )
+    at: _Timestamptz | None = None
 
 
 class AuditLogSelect(_Select):
@@ -1767,9 +1912,8 @@ class AuditLogUpdate(_PartialUpdate):
     `id` cannot be changed: an update that gives it is refused.
     """
 
-    _not_null = frozenset({"action", "table_name"})
+    _not_null = frozenset({"action", "table_name", "at"})
     _fixed = frozenset({"id"})
-    _server_set = frozenset({"at"})
     model_config = ConfigDict(validate_by_name=True)
 
     actor_public_id: uuid.UUID | None = None
@@ -1802,6 +1946,7 @@ class AuditLogUpdate(_PartialUpdate):
     signature: Annotated[bytes | None, Field(description="HMAC-SHA256 of the row")] = (
         None
     )
+    at: _Timestamptz | None = None
 
 
 class UserWithConversations(UserSelect, _Loaded):

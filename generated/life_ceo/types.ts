@@ -172,6 +172,8 @@ export interface UserSelect {
 
 /** A new row of `users`: columns the database fills in are left out. */
 export interface UserInsert {
+  /** stable id exposed in URLs */
+  public_id?: string;
   email: string;
   username?: string | null;
   /** bcrypt hash; the insert schema checks the length of what it is given */
@@ -186,10 +188,14 @@ export interface UserInsert {
   birth_date?: string | null;
   timezone?: string | null;
   is_verified?: boolean;
+  created_at?: string;
+  updated_at?: string;
 }
 
 /** A change to a `users` row: a field left out keeps its value; `null` clears a nullable one. */
 export interface UserUpdate {
+  /** stable id exposed in URLs */
+  public_id?: string;
   email?: string;
   username?: string | null;
   /** bcrypt hash; the insert schema checks the length of what it is given */
@@ -204,6 +210,7 @@ export interface UserUpdate {
   birth_date?: string | null;
   timezone?: string | null;
   is_verified?: boolean;
+  created_at?: string;
 }
 
 /** A row of `user_settings` as read back. Per-user preferences; exactly one row per user. */
@@ -229,6 +236,7 @@ export interface UserSettingsInsert {
   quiet_hours_end?: string | null;
   /** sign out after this much inactivity */
   session_timeout?: string | null;
+  sessions_allowed?: number;
   theme?: string | null;
 }
 
@@ -241,6 +249,7 @@ export interface UserSettingsUpdate {
   quiet_hours_end?: string | null;
   /** sign out after this much inactivity */
   session_timeout?: string | null;
+  sessions_allowed?: number;
   theme?: string | null;
 }
 
@@ -263,6 +272,8 @@ export interface LifeCeoConversationInsert {
   title?: string | null;
   messages?: ChatMessageInput[];
   suggested_actions?: string[];
+  created_at?: string;
+  updated_at?: string;
 }
 
 /** A change to a `life_ceo_conversations` row: a field left out keeps its value; `null` clears a nullable one. */
@@ -272,6 +283,7 @@ export interface LifeCeoConversationUpdate {
   title?: string | null;
   messages?: ChatMessageInput[];
   suggested_actions?: string[];
+  created_at?: string;
 }
 
 /** A row of `groups` as read back. Communities such as 'New York Expats'. */
@@ -296,6 +308,7 @@ export interface GroupInsert {
   /** denormalised cache from the original schema; group_members is the source of truth */
   member_ids?: number[] | null;
   settings?: GroupSettingsInput;
+  created_at?: string;
 }
 
 /** A change to a `groups` row: a field left out keeps its value; `null` clears a nullable one. */
@@ -307,6 +320,7 @@ export interface GroupUpdate {
   /** denormalised cache from the original schema; group_members is the source of truth */
   member_ids?: number[] | null;
   settings?: GroupSettingsInput;
+  created_at?: string;
 }
 
 /** A row of `group_members` as read back. Link table users <-> groups, with the member's role. */
@@ -322,6 +336,7 @@ export interface GroupMemberInsert {
   group_id: number;
   user_id: number;
   role?: GroupRole;
+  joined_at?: string;
 }
 
 /** A change to a `group_members` row: a field left out keeps its value; `null` clears a nullable one. */
@@ -329,6 +344,7 @@ export interface GroupMemberUpdate {
   group_id?: number;
   user_id?: number;
   role?: GroupRole;
+  joined_at?: string;
 }
 
 /** A row of `memories` as read back. Things the Life CEO should remember about a user. */
@@ -353,9 +369,12 @@ export interface MemoryInsert {
   type?: MemoryKind;
   content: string;
   importance?: number;
+  occurred_on?: string;
   context?: MemoryContextInput | null;
   /** client-side encrypted blob (bytes as base64 text: URL-safe alphabet `-_`, padded with `=`; `+/` also accepted) */
   encrypted_attachment?: string | null;
+  created_at?: string;
+  updated_at?: string;
   deleted_at?: string | null;
 }
 
@@ -365,9 +384,11 @@ export interface MemoryUpdate {
   type?: MemoryKind;
   content?: string;
   importance?: number;
+  occurred_on?: string;
   context?: MemoryContextInput | null;
   /** client-side encrypted blob (bytes as base64 text: URL-safe alphabet `-_`, padded with `=`; `+/` also accepted) */
   encrypted_attachment?: string | null;
+  created_at?: string;
   deleted_at?: string | null;
 }
 
@@ -401,6 +422,7 @@ export interface EventInsert {
   capacity?: number | null;
   ticket_price?: string;
   agenda?: AgendaItem[];
+  created_at?: string;
 }
 
 /** A change to a `events` row: a field left out keeps its value; `null` clears a nullable one. */
@@ -416,6 +438,7 @@ export interface EventUpdate {
   capacity?: number | null;
   ticket_price?: string;
   agenda?: AgendaItem[];
+  created_at?: string;
 }
 
 /** A row of `event_attendees` as read back. RSVPs: link table users <-> events. */
@@ -433,6 +456,7 @@ export interface EventAttendeeInsert {
   user_id: number;
   rsvp?: RsvpAnswer;
   guests?: number;
+  responded_at?: string;
 }
 
 /** A change to a `event_attendees` row: a field left out keeps its value; `null` clears a nullable one. */
@@ -441,6 +465,7 @@ export interface EventAttendeeUpdate {
   user_id?: number;
   rsvp?: RsvpAnswer;
   guests?: number;
+  responded_at?: string;
 }
 
 /** A row of `order` as read back. Ticket purchases for events. */
@@ -459,6 +484,7 @@ export interface TicketOrderSelect {
 
 /** A new row of `order`: columns the database fills in are left out. */
 export interface TicketOrderInsert {
+  id?: string;
   user_id: number;
   event_id: number;
   class?: TicketClass;
@@ -471,6 +497,7 @@ export interface TicketOrderInsert {
 
 /** A change to a `order` row: a field left out keeps its value; `null` clears a nullable one. */
 export interface TicketOrderUpdate {
+  id?: string;
   user_id?: number;
   event_id?: number;
   class?: TicketClass;
@@ -518,7 +545,10 @@ export interface HousingListingInsert {
   /** part of the curated 'Select' collection */
   select?: boolean;
   details?: ListingDetailsInput | null;
+  available_from?: string | null;
   blackout_dates?: string[] | null;
+  created_at?: string;
+  updated_at?: string;
 }
 
 /** A change to a `housing_listings` row: a field left out keeps its value; `null` clears a nullable one. */
@@ -536,7 +566,9 @@ export interface HousingListingUpdate {
   /** part of the curated 'Select' collection */
   select?: boolean;
   details?: ListingDetailsInput | null;
+  available_from?: string | null;
   blackout_dates?: string[] | null;
+  created_at?: string;
 }
 
 /** A row of `housing_applications` as read back. A user's application for a listing. */
@@ -570,6 +602,7 @@ export interface HousingApplicationInsert {
   household_size?: number;
   /** the housing agent's fit estimate */
   match_score?: number | null;
+  created_at?: string;
   reviewed_at?: string | null;
 }
 
@@ -586,6 +619,7 @@ export interface HousingApplicationUpdate {
   household_size?: number;
   /** the housing agent's fit estimate */
   match_score?: number | null;
+  created_at?: string;
   reviewed_at?: string | null;
 }
 
@@ -612,6 +646,8 @@ export interface PostInsert {
   hashtags?: string[];
   view_count?: number;
   reaction_counts?: { [key: string]: number };
+  created_at?: string;
+  updated_at?: string;
 }
 
 /** A change to a `posts` row: a field left out keeps its value; `null` clears a nullable one. */
@@ -623,6 +659,7 @@ export interface PostUpdate {
   hashtags?: string[];
   view_count?: number;
   reaction_counts?: { [key: string]: number };
+  created_at?: string;
 }
 
 /** A row of `comments` as read back. Threaded comments on posts. */
@@ -641,6 +678,7 @@ export interface CommentInsert {
   author_id?: number;
   parent_id?: number | null;
   body: string;
+  created_at?: string;
 }
 
 /** A change to a `comments` row: a field left out keeps its value; `null` clears a nullable one. */
@@ -649,6 +687,7 @@ export interface CommentUpdate {
   author_id?: number;
   parent_id?: number | null;
   body?: string;
+  created_at?: string;
 }
 
 /** A row of `tags` as read back. Topics posts can be tagged with. */
@@ -711,12 +750,14 @@ export interface FollowSelect {
 export interface FollowInsert {
   follower_id: number;
   followee_id: number;
+  created_at?: string;
 }
 
 /** A change to a `follows` row: a field left out keeps its value; `null` clears a nullable one. */
 export interface FollowUpdate {
   follower_id?: number;
   followee_id?: number;
+  created_at?: string;
 }
 
 /** A row of `notifications` as read back. In-app notifications. */
@@ -737,6 +778,7 @@ export interface NotificationInsert {
   type: NotificationType;
   payload: NotificationPayloadInput;
   read_at?: string | null;
+  created_at?: string;
 }
 
 /** A change to a `notifications` row: a field left out keeps its value; `null` clears a nullable one. */
@@ -746,6 +788,7 @@ export interface NotificationUpdate {
   type?: NotificationType;
   payload?: NotificationPayloadInput;
   read_at?: string | null;
+  created_at?: string;
 }
 
 /** A row of `audit_log` as read back. Append-only record of changes, for compliance. */
@@ -776,6 +819,7 @@ export interface AuditLogInsert {
   request_id?: string | null;
   /** HMAC-SHA256 of the row (bytes as base64 text: URL-safe alphabet `-_`, padded with `=`; `+/` also accepted) */
   signature?: string | null;
+  at?: string;
 }
 
 /** A change to a `audit_log` row: a field left out keeps its value; `null` clears a nullable one. */
@@ -790,6 +834,7 @@ export interface AuditLogUpdate {
   request_id?: string | null;
   /** HMAC-SHA256 of the row (bytes as base64 text: URL-safe alphabet `-_`, padded with `=`; `+/` also accepted) */
   signature?: string | null;
+  at?: string;
 }
 
 /** `UserSelect` with `conversations` loaded. */

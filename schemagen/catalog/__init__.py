@@ -96,7 +96,10 @@ class Column:
     identity: Literal["always", "by default"] | None = None
     """Numbered by PostgreSQL as an identity column (`identity:`, or `serial` outside the key)."""
     server_set: bool = False
-    """Filled in by the database or the ORM: left out of Insert and Update schemas."""
+    """Only the database (or the ORM) writes it: numbered, generated, or `server_set: true`. Left out of
+    the Insert and Update schemas, which refuse it when given. A column with a default and no such flag
+    is optional on insert instead (its default applies when it is left out); one with `on_update: now`
+    is left out of the Update schema only."""
     unique: bool = False
     index: bool = False
     unique_name: str | None = None

@@ -71,6 +71,11 @@ KINDS: dict[str, ColumnKind] = {
         _kind("jsonb", "", "", JSON, options=frozenset({"schema"})),
         _kind("bytes", "bytes", "LargeBinary", OTHER),
         _kind("enum", "", "", OTHER, options=frozenset({"enum"})),
+        # PostgreSQL's network types (text on SQLite): an address with its prefix (`10.0.0.1` is
+        # 10.0.0.1/32), a network (no host bits), a MAC address as PostgreSQL prints it
+        _kind("inet", "ipaddress.IPv4Interface | ipaddress.IPv6Interface", "", OTHER),
+        _kind("cidr", "ipaddress.IPv4Network | ipaddress.IPv6Network", "", OTHER),
+        _kind("macaddr", "str", "", OTHER),
         # `type: {sql: citext, python: str}`: the column carries its SQL and Python types
         _kind("sql", "", "", OTHER),
     )
@@ -158,6 +163,9 @@ def from_database(type_: TypeEngine[Any]) -> DatabaseType | None:
         return DatabaseType("interval", (("months", True),), lost=lost)
     if isinstance(type_, sa.Uuid):
         return DatabaseType("uuid")
+    for pg_class, name in ((postgresql.INET, "inet"), (postgresql.CIDR, "cidr"), (postgresql.MACADDR, "macaddr")):
+        if isinstance(type_, pg_class):
+            return DatabaseType(name)
     if isinstance(type_, sa.LargeBinary):
         return DatabaseType("bytes")
     return None

@@ -81,6 +81,8 @@ def qualified(dotted: str, imports: Imports) -> str:
     """`decimal.Decimal` through the module's import of `decimal` (aliased when a name takes it)."""
     if dotted == "typing.Any":
         return imports.name("typing", "Any")
+    if " | " in dotted:  # a union: `ipaddress.IPv4Network | ipaddress.IPv6Network`
+        return " | ".join(qualified(part, imports) for part in dotted.split(" | "))
     if "." in dotted:
         module, attribute = dotted.split(".")
         return f"{imports.module(module)}.{attribute}"

@@ -6,7 +6,8 @@ import re
 
 from schemagen.codegen.literals import Code, from_import
 
-_STDLIB = frozenset({"calendar", "collections", "datetime", "decimal", "enum", "math", "re", "struct", "typing", "uuid"})
+_STDLIB = frozenset({"calendar", "collections", "datetime", "decimal", "enum", "ipaddress", "math", "re", "struct",
+                     "typing", "uuid"})
 
 
 class Imports:

@@ -139,6 +139,8 @@ class ModelsModule(Module):
     uses_months_interval: bool = False
     """`_MonthsIntervalOf`: `months: true` interval columns (`_MonthsIntervalArrayOf` their arrays)."""
     uses_months_array: bool = False
+    network_types: tuple[Code, ...] = ()
+    """The template's classes of PostgreSQL's network types the module uses (`_Inet`, `_Cidr`, `_MacAddr`)."""
     checked_reads: tuple[Code, ...] = ()
     """`_reads_checked(Memory, "context")`: the models whose typed JSON and interval columns are checked on load."""
 
@@ -159,8 +161,13 @@ class SchemaClass:
     """Update schemas: the keys of the columns an update may not change (primary key, `immutable`)."""
     fixed_set: Code = Code("{}")
     server_set: tuple[Code, ...] = ()
-    """The keys of server-set columns (numbered, generated, `default: now`, ...): refused when given."""
+    """The keys of server-set columns (numbered, generated, `server_set: true`; in Update also
+    `on_update: now`): refused when given."""
     server_set_set: Code = Code("{}")
+    db_default: tuple[Code, ...] = ()
+    """Insert schemas: the attributes of columns whose default the database (or the ORM) fills in when
+    they are left out; such a field left out is not dumped."""
+    db_default_set: Code = Code("{}")
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,15 @@ def _numbered_by_default(table: Table, column: Column) -> bool:
             and len(table.primary_key) == 1 and table.foreign_key_of(column) is None)
 
 
+# PostgreSQL's network types: the template's class for each (text on SQLite, the same values read back)
+_NETWORK = {"inet": "_Inet", "cidr": "_Cidr", "macaddr": "_MacAddr"}
+
+
+def _network_flags(network: set[Code]) -> dict[str, bool]:
+    """The helper flags of the network types used: their base class, `ipaddress`, the MAC address reading."""
+    return {"network": bool(network), "ip": bool(network - {"_MacAddr"}), "macaddr": "_MacAddr" in network}
+
+
 # What each runtime helper of templates/models.py.jinja imports, by the flag that asks for it
 # (a module alone where the name is empty).
 _TYPE_DECORATOR = (("typing", "Any"), ("sqlalchemy.engine", "Dialect"), ("sqlalchemy.types", "TypeDecorator"),
@@ -89,6 +98,8 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
                ("pydantic_core", "PydanticCustomError"), ("pydantic_core", "InitErrorDetails"),
                ("sqlalchemy.sql.functions", "FunctionElement"), ("sqlalchemy.sql.compiler", "SQLCompiler"),
                ("sqlalchemy.ext.compiler", "compiles")),
+    "network": (*_TYPE_DECORATOR, ("typing", "TypeVar"), (SQLALCHEMY, "Text"), ("sqlalchemy.dialects.postgresql", "")),
+    "ip": (("ipaddress", ""),), "macaddr": (("re", ""),),
     # `_located` keeps the errors that are not Pydantic's own
     "located": (("typing", "get_args"), ("pydantic_core", "core_schema"), ("pydantic_core", "PydanticCustomError")),
 }
@@ -148,12 +159,13 @@ class _Models:
             for name in ("Table", "Column", "TypedColumns", "Named"):
                 imports.name(SQLALCHEMY, name)
         models = tuple(self.model_class(table) for table in self.catalog.tables)
+        network = {Code(_NETWORK[c.type]) for t in self.catalog.tables for c in t.columns if c.type in _NETWORK}
         flags = {
             "typed": self.uses_json_type or self.uses_array_type, "array": self.uses_array_type,
             "json": self.uses_json_type, "enum": self.uses_enum_values, "numeric": self.uses_scaleless_numeric,
             "sql_type": self.uses_sql_type, "aware": self.uses_aware_datetime,
             "ddl_text": any(model.table_events for model in models), "checked_reads": bool(self.checked_attrs),
-            "interval": self.uses_interval_type, "months": self.uses_months_interval,
+            "interval": self.uses_interval_type, "months": self.uses_months_interval, **_network_flags(network),
             "located": self.uses_json_type or self.uses_array_type or self.uses_interval_type or self.uses_months_interval,
         }
         _import_helpers(imports, flags)
@@ -164,16 +176,12 @@ class _Models:
                                                    for k, v in self.catalog.naming_convention.items()) + "}"),
             mapper_args=Code(_EAGER_DEFAULTS),
             constants=tuple(self.constants[k] for k in sorted(self.constants)),
-            uses_json_type=self.uses_json_type,
-            uses_jsonb_type=self.uses_jsonb_type,
-            uses_array_type=self.uses_array_type,
-            uses_enum_values=self.uses_enum_values,
-            uses_aware_datetime=self.uses_aware_datetime,
-            uses_interval_type=self.uses_interval_type,
-            uses_interval_array=self.uses_interval_array,
-            uses_months_interval=self.uses_months_interval,
-            uses_months_array=self.uses_months_array,
-            uses_scaleless_numeric=self.uses_scaleless_numeric,
+            uses_json_type=self.uses_json_type, uses_jsonb_type=self.uses_jsonb_type,
+            uses_array_type=self.uses_array_type, uses_enum_values=self.uses_enum_values,
+            uses_aware_datetime=self.uses_aware_datetime, uses_interval_type=self.uses_interval_type,
+            uses_interval_array=self.uses_interval_array, uses_months_interval=self.uses_months_interval,
+            uses_months_array=self.uses_months_array, uses_scaleless_numeric=self.uses_scaleless_numeric,
+            network_types=tuple(sorted(network)),
             models=models,
             now_functions=now_functions,
             column_types=tuple(self.column_types[k] for k in sorted(self.column_types)),
@@ -249,6 +257,8 @@ class _Models:
             self.uses_months_interval = self.uses_months_interval or column.months
             self.uses_interval_type = self.uses_interval_type or not column.months
             return call("_MonthsIntervalOf" if column.months else "_IntervalOf", where)
+        if kind in _NETWORK:  # PostgreSQL's own type, text elsewhere
+            return _NETWORK[kind] + "()"
         if column.kind.sqlalchemy:
             return sa(column.kind.sqlalchemy)
         if kind == "numeric" and column.scale is None and not item:
@@ -358,8 +368,8 @@ class _Models:
         if column.array and default_kind == "literal":  # one type instance, also typing its SQL DEFAULT
             array_type = sql_type = self.column_type(constant_name(f"{table.name} {column.sql_name}") + "_TYPE",
                                                      sql_type)
-        if column.nullable and default_kind in ("literal", "sql") and not column.array \
-                and not sql_type.startswith(("_JSONOf", "_JSONBOf")):
+        if column.nullable and default_kind and (default_kind in ("literal", "sql") or not column.server_set) \
+                and not column.array and not sql_type.startswith(("_JSONOf", "_JSONBOf")):
             # An explicit None must be stored as NULL, not replaced by the server default.
             sql_type = f"{self.type_instance(sql_type)}.evaluates_none()"
         args.append(sql_type)

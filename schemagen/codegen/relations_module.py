@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from schemagen.catalog import Catalog, Relation
 from schemagen.codegen import ir
-from schemagen.codegen.common import MODELS, ORM, SQLALCHEMY, keyword_tuple, tuple_display
+from schemagen.codegen.common import MODELS, ORM, SQLALCHEMY, keyword_tuple
 from schemagen.codegen.imports import Imports, member_sort_key
 from schemagen.codegen.literals import Code, literal
 from schemagen.codegen.loads import load_names, load_specs, mapped_tables

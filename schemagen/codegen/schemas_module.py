@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from schemagen.catalog import Catalog, Column
+from schemagen.catalog import Catalog, Column, Table
 from schemagen.codegen import ir
 from schemagen import names
 from schemagen.codegen.common import PYDANTIC, TypeExpressions, call, single_annotated, tuple_display
 from schemagen.format.style import fits
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, docstring, literal
+from schemagen.codegen.write_matrix import refused_on_update
 
 _RULES = ("min_length", "max_length", "pattern", "ge", "gt", "le", "lt")
 _TIGHTER = {"ge": max, "gt": max, "min_length": max, "le": min, "lt": min, "max_length": min}
@@ -35,6 +36,11 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     "server_set": (("typing", "ClassVar"), ("typing", "Any"), (PYDANTIC, "model_validator"),
                    (PYDANTIC, "ValidationError"), ("pydantic_core", "PydanticCustomError"),
                    ("pydantic_core", "InitErrorDetails")),
+    "db_default": (("typing", "ClassVar"), ("typing", "Any"), (PYDANTIC, "model_validator"),
+                   (PYDANTIC, "model_serializer"), (PYDANTIC, "SerializerFunctionWrapHandler"),
+                   (PYDANTIC, "ValidationError"), ("pydantic_core", "PydanticCustomError"),
+                   ("pydantic_core", "InitErrorDetails"), (PYDANTIC, "GetJsonSchemaHandler"),
+                   ("pydantic_core", "CoreSchema")),
     "exact": (("typing", "Any"), (PYDANTIC, "GetCoreSchemaHandler"), ("pydantic_core", "core_schema"),
               ("pydantic_core", "PydanticKnownError"), ("collections.abc", "Callable")),
     "interval": (("pydantic_core", "PydanticCustomError"), ("re", ""), ("datetime", ""), ("decimal", "")),
@@ -43,9 +49,32 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     "_no_nul": (("pydantic_core", "PydanticCustomError"),),
     "_no_nul_jsonb": (("pydantic_core", "PydanticCustomError"), ("pydantic_core", "to_jsonable_python"),
                       ("typing", "Any")),
+    "_macaddr": (("pydantic_core", "PydanticCustomError"), ("re", "")),
     "_float_json": (("math", ""), ("typing", "Literal")),
 }
 _FLOATS = frozenset({"real", "double"})
+
+
+def _insert_schema(table: Table, fields: tuple[ir.Field, ...], helpers: set[str]) -> ir.SchemaClass:
+    """`XInsert`: a server-set column given is refused, not dropped; one whose default the database
+    (or the ORM) fills in is optional, and not dumped when the payload left it out."""
+    server_set = _keys([c for c in table.columns if c.server_set])
+    db_default = [c for c in table.columns if _db_default(c)]
+    helpers.update(name for name, used in (("server_set", server_set), ("db_default", db_default)) if used)
+    not_null = tuple(literal(c.attr) for c in db_default if not c.nullable)
+    defaults = tuple(literal(c.attr) for c in db_default)
+    return ir.SchemaClass(
+        Code(f"{table.class_name}Insert"), Code("_Insert"),
+        docstring(f"Fields to insert a row into `{table.name}`; giving a server-set column is refused.", 4),
+        fields, not_null, _set_display("_not_null", not_null),
+        server_set=server_set, server_set_set=_set_display("_server_set", server_set),
+        db_default=defaults, db_default_set=_set_display("_db_default", defaults),
+    )
+
+
+def _db_default(column: Column) -> bool:
+    """Optional on insert with a default the database (or the ORM: uuid4) fills in when it is left out."""
+    return not column.server_set and column.default is not None and column.default.kind != "literal"
 
 
 def _leaves_out(secrets: list[str]) -> str:
@@ -148,19 +177,11 @@ class _Schemas:
             select_fields = tuple(self.select_field(c, core=core) for c in table.columns if not c.secret)
             # a key or an `immutable: true` column is written once: an update that names it is refused
             fixed_columns = [c for c in table.columns if c.primary_key or c.immutable]
-            updatable = [c for c in writable if c not in fixed_columns]
+            updatable = [c for c in writable if c not in fixed_columns and not refused_on_update(c)]
             update_fields = tuple(self.update_field(c) for c in updatable)
             aliased = any(c.attr != c.key for c in writable)
             config_insert = self.config_field(validate_by_name="True") if aliased else ()
-            # the database's (or the ORM's) to set: a payload that gives one is refused, not dropped
-            server_set = _keys([c for c in table.columns if c.server_set])
-            if server_set:
-                self.helpers.add("server_set")
-            schemas.append(ir.SchemaClass(
-                Code(f"{table.class_name}Insert"), Code("_Insert"),
-                docstring(f"Fields to insert a row into `{table.name}`; giving a server-set column is refused.", 4),
-                config_insert + insert_fields, server_set=server_set, server_set_set=_set_display("_server_set", server_set),
-            ))
+            schemas.append(_insert_schema(table, config_insert + insert_fields, self.helpers))
             schemas.append(ir.SchemaClass(
                 Code(f"{table.class_name}Select"), Code("_Select"),
                 docstring((f"A row of `{table.name}` as read back; validates Core rows (`row._mapping`, or the "
@@ -173,7 +194,9 @@ class _Schemas:
                 continue
             not_null = tuple(literal(c.attr) for c in updatable if not c.nullable)
             fixed = _keys(fixed_columns)
-            server_set_update = _keys([c for c in table.columns if c.server_set and c not in fixed_columns])
+            server_set_update = _keys([c for c in table.columns if refused_on_update(c) and c not in fixed_columns])
+            if server_set_update:
+                self.helpers.add("server_set")
             uses_update = True
             schemas.append(ir.SchemaClass(
                 Code(f"{table.class_name}Update"), Code("_PartialUpdate"),
@@ -269,6 +292,8 @@ class _Schemas:
             # an offset on a plain timestamp is dropped (SQLite) or applied (PostgreSQL's session zone),
             # and a timestamptz without one is read in the session's zone: both refused
             item = imports.name(PYDANTIC, "AwareDatetime" if column.timezone else "NaiveDatetime")
+        if kind in ("inet", "cidr"):  # one error for either family; a network's host bits are refused, as by PostgreSQL
+            item = imports.name(PYDANTIC, "IPvAnyInterface" if kind == "inet" else "IPvAnyNetwork")
         own = _own_limits(column)
         exact = self.exact_marker(column)
         rules = column.rules
@@ -336,7 +361,7 @@ class _Schemas:
     def after_checks(self, column: Column) -> list[str]:
         # a pass-through text type (citext, ...) refuses NUL as PostgreSQL's own text types do
         text_like = column.type in ("varchar", "char", "text") or (column.type == "sql" and column.python_type == "str")
-        check = "_no_nul" if text_like else {"real": "_float4", "time": "_naive_time",
+        check = "_no_nul" if text_like else {"real": "_float4", "time": "_naive_time", "macaddr": "_macaddr",
                                              "jsonb": "_no_nul_jsonb"}.get(column.type)
         if check is None:
             return []
@@ -389,9 +414,9 @@ class _Schemas:
         default: str | None = None
         if column.default is not None and column.default.kind == "literal":
             default = self.types.column_default(column)
-        elif column.nullable:
-            default = "None"
-        if column.nullable:
+        elif column.nullable or _db_default(column):
+            default = "None"  # a database default: `None` stands for "left out" (`_db_default`)
+        if column.nullable or _db_default(column):
             annotation += " | None"
         annotation = self.with_field_info(annotation, self.alias_args(column, select=False))
         return ir.Field(Code(column.attr), Code(annotation), Code(default) if default is not None else None)

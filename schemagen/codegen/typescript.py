@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from schemagen import names
 from schemagen.catalog import Catalog, Column, Shape, Table, TypeRef
 from schemagen.codegen.literals import Code
+from schemagen.codegen.write_matrix import refused_on_update
 
 _IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 # Pydantic's JSON form of each Python type (mode="json"); `any` is any JSON value
@@ -32,7 +33,7 @@ _COLUMN_WIRE = {
     "serial": "number", "bigserial": "number", "smallint": "number", "integer": "number", "bigint": "number",
     "real": "number", "double": "number", "numeric": "string", "boolean": "boolean", "varchar": "string",
     "char": "string", "text": "string", "date": "string", "time": "string", "timestamp": "string",
-    "interval": "string", "uuid": "string", "bytes": "string",
+    "interval": "string", "uuid": "string", "bytes": "string", "inet": "string", "cidr": "string", "macaddr": "string",
 }
 
 
@@ -204,15 +205,14 @@ class _TypeScript:
             tables.append(TsInterface(
                 Code(f"{table.class_name}Insert"),
                 _doc(f"A new row of `{table.name}`: columns the database fills in are left out."),
-                tuple(field(c, c.nullable or (c.default is not None and c.default.kind == "literal"), True)
-                      for c in writable)))
+                tuple(field(c, c.nullable or c.default is not None, True) for c in writable)))
             if table.core_name is not None:  # a Core table has no Update schema
                 continue
             tables.append(TsInterface(
                 Code(f"{table.class_name}Update"),
                 _doc(f"A change to a `{table.name}` row: a field left out keeps its value; `null` clears a "
                      "nullable one."),
-                tuple(field(c, True, True) for c in writable)))
+                tuple(field(c, True, True) for c in writable if not refused_on_update(c))))
         for table in catalog.tables:
             tables.extend(self.loaded(table))
         json_value = None

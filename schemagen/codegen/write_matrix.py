@@ -28,16 +28,17 @@ def insert_cell(column: Column) -> str:
         return "computed by the database"
     if column.autoincrement or column.identity is not None:
         return "numbered by the database"
-    if default is not None and default.kind == "now":
-        return "set by the database (now)"
-    if default is not None and default.kind == "sql":
-        return "set by the database (its default)"
-    if default is not None and default.kind == "uuid":
-        return "set by the ORM (uuid4)"
+    by = {"now": "now", "sql": "its default", "uuid": "uuid4"}.get(default.kind if default is not None else "")
     if column.server_set:
-        return "set by the database"
+        if default is not None and default.kind == "uuid":
+            return "set by the ORM (uuid4)"
+        return f"set by the database ({by})" if by is not None else "set by the database"
     if default is not None and default.kind == "literal":
         return f"optional, default {_spelled(default.value)}"
+    if default is not None and default.kind == "uuid":
+        return "optional, default uuid4 (the ORM's)"
+    if by is not None:  # the database's default when left out; a value given is stored
+        return f"optional, default {by} (the database's)" if by == "now" else "optional, the database's default"
     if column.nullable:
         return "optional, default null"
     return "required"
@@ -51,8 +52,15 @@ def update_cell(column: Column) -> str:
     if column.generated is not None:
         return "refused (computed)"
     if column.server_set:
-        return "refused (set to now)" if column.on_update_now else "refused (server-set)"
+        return "refused (server-set)"
+    if column.on_update_now:
+        return "refused (set to now)"
     return "optional; null clears it" if column.nullable else "optional; null refused"
+
+
+def refused_on_update(column: Column) -> bool:
+    """Left out of the Update schema and refused there as the database's: server-set, or set to now."""
+    return column.server_set or column.on_update_now
 
 
 def select_cell(column: Column) -> str:

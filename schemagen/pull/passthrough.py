@@ -1,9 +1,9 @@
 """PostgreSQL column types the spec language has no name for, pulled as pass-through types
-(`type: {sql: macaddr, python: str}`). The database says the SQL type; which Python type the values
+(`type: {sql: macaddr8, python: str}`). The database says the SQL type; which Python type the values
 come as is the driver's answer, so it is asked: psycopg loads each type OID with a loader, and a
 type whose loader is the one of `text` (or that has none: psycopg then gives the text as it is) comes
 as `str`, one loaded like `int8` as `int`, and so on. A type loaded into anything the spec's `python:`
-cannot name (inet's `ipaddress` objects, ranges, intervals) is listed instead of pulled as a lie.
+cannot name (ranges, intervals) is listed instead of pulled as a lie.
 
 Names in the database are untrusted: the query passes them as bound parameters."""
 

@@ -21,17 +21,28 @@ _TEMPORAL = kinds_of(TEMPORAL)
 
 
 def column_default(ctx: Context, column: ResolvedColumn) -> None:
-    spec, path = column.spec, (*column.path, "default")
-    if spec.on_update == "now":
+    _default(ctx, column)
+    spec = column.spec
+    if spec.server_set:  # the database's alone: refused in Insert and Update payloads
         column.server_set = True
-        if "default" not in spec.model_fields_set:  # set on insert too, as an update would
-            column.default_kind = "now"
+        if not column.default_kind and spec.generated is None and not column.autoincrement \
+                and column.identity is None:
+            ctx.fail((*column.path, "server_set"), "`server_set: true` needs a `default:` for the database (or "
+                     "the ORM) to set the column from",
+                     "add `default: now`, `default: uuid` or `default: {sql: ...}`, or remove `server_set`")
+
+
+def _default(ctx: Context, column: ResolvedColumn) -> None:
+    """A default, of any kind, leaves the column writable: optional on insert (`server_set: true` aside)."""
+    spec, path = column.spec, (*column.path, "default")
+    if spec.on_update == "now" and "default" not in spec.model_fields_set:
+        column.default_kind = "now"  # set on insert too, as an update would
     if "default" not in spec.model_fields_set:
         return
     value = spec.default
     kind = kind_of(spec)
     if isinstance(value, SqlDefault):
-        column.default_kind, column.default_value, column.server_set = "sql", value.sql, True
+        column.default_kind, column.default_value = "sql", value.sql
         return
     if isinstance(value, JsonDefault):
         if kind not in _JSON:
@@ -39,10 +50,10 @@ def column_default(ctx: Context, column: ResolvedColumn) -> None:
             return
         value = value.json_
     elif value == "now" and kind in _TEMPORAL and not spec.array:
-        column.default_kind, column.server_set = "now", True
+        column.default_kind = "now"
         return
     elif value == "uuid" and kind == "uuid" and not spec.array:
-        column.default_kind, column.server_set = "uuid", True
+        column.default_kind = "uuid"
         return
     if column.autoincrement or column.identity is not None:
         ctx.fail(path, f"`{kind}` columns are numbered by the database and take no default"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from schemagen import names
 from schemagen.errors import SpecPath, did_you_mean, one_of
-from schemagen.resolver.context import Context, ForeignKey, ResolvedColumn, ResolvedRelation, ResolvedTable, kind_of
+from schemagen.resolver.context import Context, ForeignKey, ResolvedColumn, ResolvedRelation, ResolvedTable
 from schemagen.spec.model import Relation
 
 

@@ -57,6 +57,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "comment": "Shown on the invoice.",
         "secret": "true",
         "immutable": "true",
+        "server_set": "true",
         "references": "customers.id",
         "on_delete": "cascade",
         "length": "255",

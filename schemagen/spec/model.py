@@ -56,7 +56,7 @@ MAX_LENGTH = 10_485_760  # PostgreSQL's limit for varchar(n)
 ColumnType = Literal[
     "serial", "bigserial", "smallint", "integer", "bigint", "boolean", "real", "double", "numeric",
     "varchar", "char", "text", "date", "time", "timestamp", "interval", "uuid", "json", "jsonb",
-    "bytes", "enum",
+    "bytes", "enum", "inet", "cidr", "macaddr",
 ]
 COLUMN_TYPES: tuple[str, ...] = ColumnType.__args__  # type: ignore[attr-defined]
 ForeignKeyAction = Literal["cascade", "set null", "restrict", "no action", "set default"]
@@ -178,7 +178,7 @@ class SqlType(_Node):
     """`type: {sql: citext, python: str}`: a database type the language does not know, passed through."""
 
     sql: Annotated[str, Field(strict=True, pattern=r"^[A-Za-z_][A-Za-z0-9_ .()\[\],]*$")] = Field(
-        description="The SQL type as PostgreSQL spells it (`citext`, `inet`, `tsvector`, `vector(1536)`), written "
+        description="The SQL type as PostgreSQL spells it (`citext`, `macaddr8`, `tsvector`, `vector(1536)`), written "
         "into the DDL as given.")
     python: PassThroughPython = Field(description="The Python type of its values (what the driver gives and "
                                       "takes); on SQLite the column is stored as this type's usual SQL type.")
@@ -212,6 +212,11 @@ class Column(_Node):
     immutable: Flag = Field(default=False, description="Written once, when the row is inserted: left out of "
                             "the Update schema (an external reference, who created the row). Primary keys "
                             "are never updatable.")
+    server_set: Flag = Field(default=False, description="Set by the database alone (a trigger, a default the "
+                             "application must not override): left out of the Insert and Update schemas, which "
+                             "refuse it when given. Without it a column with a default (`now`, `uuid`, "
+                             "`{sql: ...}`) is optional on insert: left out, the default applies; given, the "
+                             "value is stored.")
     references: Text | None = Field(default=None, description="A foreign key: `table.column`.")
     foreign_key_name: Text | None = Field(default=None, description="The name of the foreign-key constraint "
                                           "`references:` makes (default: `fk_<table>_<column>_<target table>`).")

@@ -926,7 +926,7 @@ def test_regression_b17_multibyte_table_name_near_63_bytes(database: str) -> Non
 
 def test_regression_b17_multibyte_column_name_near_63_bytes(database: str) -> None:
     column = "ä" * 31  # 62 bytes
-    spec = (f"tables:\n  t:\n    columns:\n" + ID
+    spec = ("tables:\n  t:\n    columns:\n" + ID
             + f"      {column}: {{type: integer, references: t.id, unique: true}}\n"
             + f"      {column[:-1]}ö: {{type: integer, references: t.id, index: true}}\n")
     with built(spec) as package:

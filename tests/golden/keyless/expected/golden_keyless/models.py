@@ -379,11 +379,11 @@ class Token(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column       | insert                    | update                   | select      |
-    |--------------|---------------------------|--------------------------|-------------|
-    | `token`      | required                  | optional; null refused   | never null  |
-    | `user_id`    | optional, default null    | optional; null clears it | may be null |
-    | `expires_at` | set by the database (now) | refused (server-set)     | never null  |
+    | column       | insert                                 | update                   | select      |
+    |--------------|----------------------------------------|--------------------------|-------------|
+    | `token`      | required                               | optional; null refused   | never null  |
+    | `user_id`    | optional, default null                 | optional; null clears it | may be null |
+    | `expires_at` | optional, default now (the database's) | optional; null refused   | never null  |
     """
 
     __tablename__ = "tokens"
@@ -448,17 +448,17 @@ class _LogEntryColumns(TypedColumns):
 
     What each column takes on insert, and gives when read (no Update schema):
 
-    | column       | insert                     | select      |
-    |--------------|----------------------------|-------------|
-    | `at`         | set by the database (now)  | never null  |
-    | `level`      | optional, default `'info'` | never null  |
-    | `message`    | required                   | never null  |
-    | `class`      | optional, default null     | may be null |
-    | `user_id`    | optional, default null     | may be null |
-    | `context`    | optional, default null     | may be null |
-    | `seen_at`    | set by the database (now)  | may be null |
-    | `request_id` | optional, default null     | may be null |
-    | `kept_for`   | optional, default null     | may be null |
+    | column       | insert                                 | select      |
+    |--------------|----------------------------------------|-------------|
+    | `at`         | optional, default now (the database's) | never null  |
+    | `level`      | optional, default `'info'`             | never null  |
+    | `message`    | required                               | never null  |
+    | `class`      | optional, default null                 | may be null |
+    | `user_id`    | optional, default null                 | may be null |
+    | `context`    | optional, default null                 | may be null |
+    | `seen_at`    | optional, default now (the database's) | may be null |
+    | `request_id` | optional, default null                 | may be null |
+    | `kept_for`   | optional, default null                 | may be null |
     """
 
     at: Named[datetime.datetime] = Column(
@@ -476,7 +476,7 @@ class _LogEntryColumns(TypedColumns):
         "context", _JSONBOf(_ANY_ADAPTER, "log_entries.context")
     )
     seen_at: Named[datetime.datetime | None] = Column(
-        "seen_at", DateTime(), server_default=_Now(), onupdate=_Now()
+        "seen_at", DateTime().evaluates_none(), server_default=_Now(), onupdate=_Now()
     )
     request_id: Named[uuid.UUID | None] = Column("request_id", Uuid(), unique=True)
     kept_for: Named[Interval | None] = Column(

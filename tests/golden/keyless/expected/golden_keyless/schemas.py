@@ -15,7 +15,10 @@ from pydantic import (
     GetJsonSchemaHandler,
     JsonValue,
     ModelWrapValidatorHandler,
+    NaiveDatetime,
+    SerializerFunctionWrapHandler,
     ValidationError,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import (
@@ -111,10 +114,12 @@ def _nul_at(value: Any, path: str) -> str | None:
     return None
 
 
+_DATETIME = _Exact("datetime_type", bool, int, float)
 _INT = _Exact("int_type", bool)
 
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647), _INT]
 _Text = Annotated[str, AfterValidator(_no_nul)]
+_Timestamp = Annotated[NaiveDatetime, _DATETIME]
 
 
 class _Insert(BaseModel):
@@ -128,15 +133,40 @@ class _Insert(BaseModel):
         val_json_bytes="base64",
         defer_build=True,
     )
+    _not_null: ClassVar[frozenset[str]] = frozenset()
+    _db_default: ClassVar[frozenset[str]] = frozenset()
     _server_set: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="before")
     @classmethod
     def _refuse_server_set(cls, data: Any) -> Any:
         errors = _server_set_errors(cls._server_set, data)
+        errors += _null_errors(cls, data, inserted=True)
         if errors:
             raise ValidationError.from_exception_data(cls.__name__, errors)
         return data
+
+    @model_serializer(mode="wrap")
+    def _leave_out_defaults(
+        self,
+        handler: SerializerFunctionWrapHandler,
+    ) -> dict[str, Any]:
+        # left out, the column gets its default from the database (or the ORM):
+        # not dumped, so the model and a Core insert never see a null for it
+        data: dict[str, Any] = handler(self)
+        for name in self._db_default - self.model_fields_set:
+            alias = type(self).model_fields[name].serialization_alias
+            data.pop(name, None)
+            data.pop(str(alias or name), None)
+        return data
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls,
+        core: CoreSchema,
+        get: GetJsonSchemaHandler,
+    ) -> Any:
+        return _without_null(cls, get(core), get, cls._db_default)
 
 
 def _server_set_errors(keys: frozenset[str], data: Any) -> list[InitErrorDetails]:
@@ -152,6 +182,56 @@ def _server_set_errors(keys: frozenset[str], data: Any) -> list[InitErrorDetails
             error = PydanticCustomError("server_set_field", given, {"field": key})
             found.append({"type": error, "loc": (key,), "input": data[key]})
     return found
+
+
+def _null_errors(
+    schema: type[BaseModel],
+    data: Any,
+    *,
+    inserted: bool,
+) -> list[InitErrorDetails]:
+    """An error located at each NOT NULL field the payload sets to null."""
+    if not isinstance(data, dict):
+        return []
+    if inserted:
+        null = "{field} cannot be null; leave it out for its default"
+    else:
+        null = "{field} cannot be null; leave it out to keep its value"
+    found: list[InitErrorDetails] = []
+    not_null: frozenset[str] = getattr(schema, "_not_null")
+    for name in sorted(not_null):
+        alias = schema.model_fields[name].validation_alias
+        # the key as the caller sent it: the column's own, or the attribute
+        for key in dict.fromkeys((str(alias or name), name)):
+            if key in data and data[key] is None:
+                error = PydanticCustomError("null_not_allowed", null, {"field": key})
+                found.append({"type": error, "loc": (key,), "input": None})
+    return found
+
+
+def _without_null(
+    schema: type[BaseModel],
+    json_schema: Any,
+    get: GetJsonSchemaHandler,
+    no_default: frozenset[str],
+) -> Any:
+    """A NOT NULL column may be left out but not set to null, and a field left
+    out for the database's default has no default of its own: say so to clients.
+    """
+    properties = get.resolve_ref_schema(json_schema).get("properties", {})
+    not_null: frozenset[str] = getattr(schema, "_not_null")
+    for name in not_null | no_default:
+        key = str(schema.model_fields[name].validation_alias or name)
+        field = properties.get(key, {})
+        if name in not_null:
+            given = field.pop("anyOf", [])
+            options = [one for one in given if one.get("type") != "null"]
+            if len(options) == 1:
+                field.update(options[0])
+            elif options:
+                field.update({"anyOf": options})
+        field.pop("default", None)
+    return json_schema
 
 
 class _Select(BaseModel):
@@ -222,18 +302,7 @@ class _PartialUpdate(BaseModel):
             if key in data:
                 error = PydanticCustomError("immutable_field", fixed, {"field": key})
                 errors.append({"type": error, "loc": (key,), "input": data[key]})
-        null = "{field} cannot be null; leave it out to keep its value"
-        for name in sorted(cls._not_null):
-            alias = cls.model_fields[name].validation_alias
-            # the key as the caller sent it: the column's own, or the attribute
-            for key in dict.fromkeys((str(alias or name), name)):
-                if key in data and data[key] is None:
-                    error = PydanticCustomError(
-                        "null_not_allowed",
-                        null,
-                        {"field": key},
-                    )
-                    errors.append({"type": error, "loc": (key,), "input": None})
+        errors += _null_errors(cls, data, inserted=False)
         if errors:
             raise ValidationError.from_exception_data(cls.__name__, errors)
         return handler(data)
@@ -244,21 +313,7 @@ class _PartialUpdate(BaseModel):
         core: CoreSchema,
         get: GetJsonSchemaHandler,
     ) -> Any:
-        # a NOT NULL column may be left out of an update, but not set to null:
-        # say so to clients
-        schema = get(core)
-        properties = get.resolve_ref_schema(schema).get("properties", {})
-        for name in cls._not_null:
-            key = str(cls.model_fields[name].validation_alias or name)
-            field = properties.get(key, {})
-            given = field.pop("anyOf", [])
-            options = [one for one in given if one.get("type") != "null"]
-            if len(options) == 1:
-                field.update(options[0])
-            elif options:
-                field.update({"anyOf": options})
-            field.pop("default", None)
-        return schema
+        return _without_null(cls, get(core), get, cls._not_null)
 
     def changes(self) -> dict[str, Any]:
         """The fields that were given, by attribute name, ready for `setattr` on a model."""
@@ -273,9 +328,11 @@ class _PartialUpdate(BaseModel):
 class TokenInsert(_Insert):
     """Fields to insert a row into `tokens`; giving a server-set column is refused."""
 
-    _server_set = frozenset({"expires_at"})
+    _not_null = frozenset({"expires_at"})
+    _db_default = frozenset({"expires_at"})
     token: Annotated[str, Field(max_length=64), AfterValidator(_no_nul)]
     user_id: _Integer | None = None
+    expires_at: _Timestamp | None = None
 
 
 class TokenSelect(_Select):
@@ -289,10 +346,10 @@ class TokenSelect(_Select):
 class TokenUpdate(_PartialUpdate):
     """A partial update of a `tokens` row: only the fields given are changed."""
 
-    _not_null = frozenset({"token"})
-    _server_set = frozenset({"expires_at"})
+    _not_null = frozenset({"token", "expires_at"})
     token: Annotated[str, Field(max_length=64), AfterValidator(_no_nul)] | None = None
     user_id: _Integer | None = None
+    expires_at: _Timestamp | None = None
 
 
 class MembershipInsert(_Insert):
@@ -347,9 +404,11 @@ class UserUpdate(_PartialUpdate):
 class LogEntryInsert(_Insert):
     """Fields to insert a row into `log_entries`; giving a server-set column is refused."""
 
-    _server_set = frozenset({"at", "seen_at"})
+    _not_null = frozenset({"at"})
+    _db_default = frozenset({"at", "seen_at"})
     model_config = ConfigDict(validate_by_name=True)
 
+    at: _Timestamp | None = None
     level: Annotated[
         str,
         Field(max_length=8, min_length=3),
@@ -362,6 +421,7 @@ class LogEntryInsert(_Insert):
     ] = None
     user_id: _Integer | None = None
     context: Annotated[JsonValue, AfterValidator(_no_nul_jsonb)] | None = None
+    seen_at: _Timestamp | None = None
     request_id: uuid.UUID | None = None
     kept_for: Interval | None = None
 

@@ -15,12 +15,14 @@ export interface TokenSelect {
 export interface TokenInsert {
   token: string;
   user_id?: number | null;
+  expires_at?: string;
 }
 
 /** A change to a `tokens` row: a field left out keeps its value; `null` clears a nullable one. */
 export interface TokenUpdate {
   token?: string;
   user_id?: number | null;
+  expires_at?: string;
 }
 
 /** A row of `memberships` as read back. */
@@ -75,11 +77,13 @@ export interface LogEntrySelect {
 
 /** A new row of `log_entries`: columns the database fills in are left out. */
 export interface LogEntryInsert {
+  at?: string;
   level?: string;
   message: string;
   class?: string | null;
   user_id?: number | null;
   context?: JsonValue;
+  seen_at?: string | null;
   request_id?: string | null;
   kept_for?: string | null;
 }

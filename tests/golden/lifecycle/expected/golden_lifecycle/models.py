@@ -410,21 +410,21 @@ class Account(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column       | insert                    | update                   | select      |
-    |--------------|---------------------------|--------------------------|-------------|
-    | `id`         | numbered by the database  | refused (primary key)    | never null  |
-    | `email`      | optional, default null    | optional; null clears it | may be null |
-    | `handle`     | optional, default null    | optional; null clears it | may be null |
-    | `org`        | optional, default null    | optional; null clears it | may be null |
-    | `slug`       | optional, default null    | optional; null clears it | may be null |
-    | `code`       | optional, default null    | optional; null clears it | may be null |
-    | `score`      | optional, default null    | optional; null clears it | may be null |
-    | `tags`       | optional, default null    | optional; null clears it | may be null |
-    | `nickname`   | optional, default null    | optional; null clears it | may be null |
-    | `deleted_at` | optional, default null    | optional; null clears it | may be null |
-    | `updated_at` | set by the database (now) | refused (set to now)     | never null  |
-    | `seen_on`    | set by the database (now) | refused (set to now)     | may be null |
-    | `seen_at`    | set by the database (now) | refused (set to now)     | may be null |
+    | column       | insert                                 | update                   | select      |
+    |--------------|----------------------------------------|--------------------------|-------------|
+    | `id`         | numbered by the database               | refused (primary key)    | never null  |
+    | `email`      | optional, default null                 | optional; null clears it | may be null |
+    | `handle`     | optional, default null                 | optional; null clears it | may be null |
+    | `org`        | optional, default null                 | optional; null clears it | may be null |
+    | `slug`       | optional, default null                 | optional; null clears it | may be null |
+    | `code`       | optional, default null                 | optional; null clears it | may be null |
+    | `score`      | optional, default null                 | optional; null clears it | may be null |
+    | `tags`       | optional, default null                 | optional; null clears it | may be null |
+    | `nickname`   | optional, default null                 | optional; null clears it | may be null |
+    | `deleted_at` | optional, default null                 | optional; null clears it | may be null |
+    | `updated_at` | optional, default now (the database's) | refused (set to now)     | never null  |
+    | `seen_on`    | optional, default now (the database's) | refused (set to now)     | may be null |
+    | `seen_at`    | optional, default now (the database's) | refused (set to now)     | may be null |
     """
 
     __tablename__ = "accounts"
@@ -498,10 +498,12 @@ class Account(Base):
         _AwareDateTime, server_default=_Now(), onupdate=_Now()
     )
     seen_on: Mapped[datetime.date | None] = mapped_column(
-        Date, server_default=func.current_date(), onupdate=func.current_date()
+        Date().evaluates_none(),
+        server_default=func.current_date(),
+        onupdate=func.current_date(),
     )
     seen_at: Mapped[datetime.time | None] = mapped_column(
-        Time, server_default=_CurrentTime(), onupdate=_CurrentTime()
+        Time().evaluates_none(), server_default=_CurrentTime(), onupdate=_CurrentTime()
     )
 
     @classmethod

@@ -306,24 +306,24 @@ class Order(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column         | insert                               | update                   | select      |
-    |----------------|--------------------------------------|--------------------------|-------------|
-    | `id`           | numbered by the database             | refused (primary key)    | never null  |
-    | `class`        | required                             | optional; null refused   | never null  |
-    | `from`         | optional, default null               | optional; null clears it | may be null |
-    | `metadata`     | optional, default null               | optional; null clears it | may be null |
-    | `select`       | optional, default `true`             | optional; null clears it | may be null |
-    | `text`         | optional, default `'it\\'s 'quoted''` | optional; null clears it | may be null |
-    | `type`         | optional, default `'3.10'`           | optional; null clears it | may be null |
-    | `func`         | optional, default `7`                | optional; null clears it | may be null |
-    | `relationship` | optional, default null               | optional; null clears it | may be null |
-    | `datetime`     | set by the database (now)            | refused (server-set)     | may be null |
-    | `uuid`         | set by the ORM (uuid4)               | refused (server-set)     | may be null |
-    | `json`         | optional, default null               | optional; null clears it | may be null |
-    | `schema`       | optional, default null               | optional; null clears it | may be null |
-    | `model_name`   | optional, default null               | optional; null clears it | may be null |
-    | `copy`         | optional, default null               | optional; null clears it | may be null |
-    | `group`        | optional, default null               | optional; null clears it | may be null |
+    | column         | insert                                 | update                   | select      |
+    |----------------|----------------------------------------|--------------------------|-------------|
+    | `id`           | numbered by the database               | refused (primary key)    | never null  |
+    | `class`        | required                               | optional; null refused   | never null  |
+    | `from`         | optional, default null                 | optional; null clears it | may be null |
+    | `metadata`     | optional, default null                 | optional; null clears it | may be null |
+    | `select`       | optional, default `true`               | optional; null clears it | may be null |
+    | `text`         | optional, default `'it\\'s 'quoted''`   | optional; null clears it | may be null |
+    | `type`         | optional, default `'3.10'`             | optional; null clears it | may be null |
+    | `func`         | optional, default `7`                  | optional; null clears it | may be null |
+    | `relationship` | optional, default null                 | optional; null clears it | may be null |
+    | `datetime`     | optional, default now (the database's) | optional; null clears it | may be null |
+    | `uuid`         | optional, default uuid4 (the ORM's)    | optional; null clears it | may be null |
+    | `json`         | optional, default null                 | optional; null clears it | may be null |
+    | `schema`       | optional, default null                 | optional; null clears it | may be null |
+    | `model_name`   | optional, default null                 | optional; null clears it | may be null |
+    | `copy`         | optional, default null                 | optional; null clears it | may be null |
+    | `group`        | optional, default null                 | optional; null clears it | may be null |
     """
 
     __tablename__ = "order"
@@ -349,9 +349,11 @@ class Order(Base):
     )
     relationship: Mapped[str | None] = mapped_column(String)
     datetime: Mapped[_datetime.datetime | None] = mapped_column(
-        DateTime, server_default=_Now()
+        DateTime().evaluates_none(), server_default=_Now()
     )
-    uuid: Mapped[_uuid.UUID | None] = mapped_column(Uuid, default=_uuid.uuid4)
+    uuid: Mapped[_uuid.UUID | None] = mapped_column(
+        Uuid().evaluates_none(), default=_uuid.uuid4
+    )
     json_: Mapped[Options | None] = mapped_column(
         "json", _JSONOf(_OPTIONS_ADAPTER, "order.json")
     )

@@ -775,18 +775,18 @@ class Post(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column         | insert                     | update                   | select      |
-    |----------------|----------------------------|--------------------------|-------------|
-    | `id`           | numbered by the database   | refused (primary key)    | never null  |
-    | `author_id`    | required                   | optional; null refused   | never null  |
-    | `pinned_by`    | optional, default null     | optional; null clears it | may be null |
-    | `title`        | required                   | optional; null refused   | never null  |
-    | `tags`         | optional, default `[]`     | optional; null refused   | never null  |
-    | `model`        | optional, default `'chat'` | optional; null clears it | may be null |
-    | `ticket`       | numbered by the database   | refused (server-set)     | never null  |
-    | `published_at` | optional, default null     | optional; null clears it | may be null |
-    | `created_at`   | set by the database (now)  | refused (server-set)     | may be null |
-    | `hosts`        | optional, default `[]`     | optional; null clears it | may be null |
+    | column         | insert                                 | update                   | select      |
+    |----------------|----------------------------------------|--------------------------|-------------|
+    | `id`           | numbered by the database               | refused (primary key)    | never null  |
+    | `author_id`    | required                               | optional; null refused   | never null  |
+    | `pinned_by`    | optional, default null                 | optional; null clears it | may be null |
+    | `title`        | required                               | optional; null refused   | never null  |
+    | `tags`         | optional, default `[]`                 | optional; null refused   | never null  |
+    | `model`        | optional, default `'chat'`             | optional; null clears it | may be null |
+    | `ticket`       | numbered by the database               | refused (server-set)     | never null  |
+    | `published_at` | optional, default null                 | optional; null clears it | may be null |
+    | `created_at`   | optional, default now (the database's) | optional; null clears it | may be null |
+    | `hosts`        | optional, default `[]`                 | optional; null clears it | may be null |
     """
 
     __tablename__ = "posts"
@@ -833,7 +833,7 @@ class Post(Base):
         Time().with_variant(TIME(precision=0), "postgresql")
     )
     created_at: Mapped[datetime.datetime | None] = mapped_column(
-        DateTime().with_variant(TIMESTAMP(precision=6), "postgresql"),
+        DateTime().with_variant(TIMESTAMP(precision=6), "postgresql").evaluates_none(),
         server_default=_Now(),
     )
     hosts: Mapped[list[str] | None] = mapped_column(
@@ -853,13 +853,13 @@ class Reading(Base):
 
     What each column takes on insert and update, and gives when read:
 
-    | column     | insert                    | update                   | select      |
-    |------------|---------------------------|--------------------------|-------------|
-    | `taken_at` | set by the database (now) | refused (primary key)    | never null  |
-    | `sensor`   | required                  | refused (primary key)    | never null  |
-    | `value`    | optional, default null    | optional; null clears it | may be null |
-    | `every`    | required                  | optional; null refused   | never null  |
-    | `skipped`  | optional, default null    | optional; null clears it | may be null |
+    | column     | insert                                 | update                   | select      |
+    |------------|----------------------------------------|--------------------------|-------------|
+    | `taken_at` | optional, default now (the database's) | refused (primary key)    | never null  |
+    | `sensor`   | required                               | refused (primary key)    | never null  |
+    | `value`    | optional, default null                 | optional; null clears it | may be null |
+    | `every`    | required                               | optional; null refused   | never null  |
+    | `skipped`  | optional, default null                 | optional; null clears it | may be null |
     """
 
     __tablename__ = "readings"

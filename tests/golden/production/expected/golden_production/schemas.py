@@ -16,7 +16,10 @@ from pydantic import (
     GetJsonSchemaHandler,
     JsonValue,
     ModelWrapValidatorHandler,
+    NaiveDatetime,
+    SerializerFunctionWrapHandler,
     ValidationError,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import (
@@ -131,6 +134,7 @@ _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647), _INT]
 _Str = Annotated[str, AfterValidator(_no_nul)]
 _Text = Annotated[str, AfterValidator(_no_nul)]
 _Time = Annotated[datetime.time, AfterValidator(_naive_time), _TIME]
+_Timestamp = Annotated[NaiveDatetime, _DATETIME]
 _Timestamptz = Annotated[AwareDatetime, _DATETIME]
 
 
@@ -145,15 +149,40 @@ class _Insert(BaseModel):
         val_json_bytes="base64",
         defer_build=True,
     )
+    _not_null: ClassVar[frozenset[str]] = frozenset()
+    _db_default: ClassVar[frozenset[str]] = frozenset()
     _server_set: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="before")
     @classmethod
     def _refuse_server_set(cls, data: Any) -> Any:
         errors = _server_set_errors(cls._server_set, data)
+        errors += _null_errors(cls, data, inserted=True)
         if errors:
             raise ValidationError.from_exception_data(cls.__name__, errors)
         return data
+
+    @model_serializer(mode="wrap")
+    def _leave_out_defaults(
+        self,
+        handler: SerializerFunctionWrapHandler,
+    ) -> dict[str, Any]:
+        # left out, the column gets its default from the database (or the ORM):
+        # not dumped, so the model and a Core insert never see a null for it
+        data: dict[str, Any] = handler(self)
+        for name in self._db_default - self.model_fields_set:
+            alias = type(self).model_fields[name].serialization_alias
+            data.pop(name, None)
+            data.pop(str(alias or name), None)
+        return data
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls,
+        core: CoreSchema,
+        get: GetJsonSchemaHandler,
+    ) -> Any:
+        return _without_null(cls, get(core), get, cls._db_default)
 
 
 def _server_set_errors(keys: frozenset[str], data: Any) -> list[InitErrorDetails]:
@@ -169,6 +198,56 @@ def _server_set_errors(keys: frozenset[str], data: Any) -> list[InitErrorDetails
             error = PydanticCustomError("server_set_field", given, {"field": key})
             found.append({"type": error, "loc": (key,), "input": data[key]})
     return found
+
+
+def _null_errors(
+    schema: type[BaseModel],
+    data: Any,
+    *,
+    inserted: bool,
+) -> list[InitErrorDetails]:
+    """An error located at each NOT NULL field the payload sets to null."""
+    if not isinstance(data, dict):
+        return []
+    if inserted:
+        null = "{field} cannot be null; leave it out for its default"
+    else:
+        null = "{field} cannot be null; leave it out to keep its value"
+    found: list[InitErrorDetails] = []
+    not_null: frozenset[str] = getattr(schema, "_not_null")
+    for name in sorted(not_null):
+        alias = schema.model_fields[name].validation_alias
+        # the key as the caller sent it: the column's own, or the attribute
+        for key in dict.fromkeys((str(alias or name), name)):
+            if key in data and data[key] is None:
+                error = PydanticCustomError("null_not_allowed", null, {"field": key})
+                found.append({"type": error, "loc": (key,), "input": None})
+    return found
+
+
+def _without_null(
+    schema: type[BaseModel],
+    json_schema: Any,
+    get: GetJsonSchemaHandler,
+    no_default: frozenset[str],
+) -> Any:
+    """A NOT NULL column may be left out but not set to null, and a field left
+    out for the database's default has no default of its own: say so to clients.
+    """
+    properties = get.resolve_ref_schema(json_schema).get("properties", {})
+    not_null: frozenset[str] = getattr(schema, "_not_null")
+    for name in not_null | no_default:
+        key = str(schema.model_fields[name].validation_alias or name)
+        field = properties.get(key, {})
+        if name in not_null:
+            given = field.pop("anyOf", [])
+            options = [one for one in given if one.get("type") != "null"]
+            if len(options) == 1:
+                field.update(options[0])
+            elif options:
+                field.update({"anyOf": options})
+        field.pop("default", None)
+    return json_schema
 
 
 class _Select(BaseModel):
@@ -239,18 +318,7 @@ class _PartialUpdate(BaseModel):
             if key in data:
                 error = PydanticCustomError("immutable_field", fixed, {"field": key})
                 errors.append({"type": error, "loc": (key,), "input": data[key]})
-        null = "{field} cannot be null; leave it out to keep its value"
-        for name in sorted(cls._not_null):
-            alias = cls.model_fields[name].validation_alias
-            # the key as the caller sent it: the column's own, or the attribute
-            for key in dict.fromkeys((str(alias or name), name)):
-                if key in data and data[key] is None:
-                    error = PydanticCustomError(
-                        "null_not_allowed",
-                        null,
-                        {"field": key},
-                    )
-                    errors.append({"type": error, "loc": (key,), "input": None})
+        errors += _null_errors(cls, data, inserted=False)
         if errors:
             raise ValidationError.from_exception_data(cls.__name__, errors)
         return handler(data)
@@ -261,21 +329,7 @@ class _PartialUpdate(BaseModel):
         core: CoreSchema,
         get: GetJsonSchemaHandler,
     ) -> Any:
-        # a NOT NULL column may be left out of an update, but not set to null:
-        # say so to clients
-        schema = get(core)
-        properties = get.resolve_ref_schema(schema).get("properties", {})
-        for name in cls._not_null:
-            key = str(cls.model_fields[name].validation_alias or name)
-            field = properties.get(key, {})
-            given = field.pop("anyOf", [])
-            options = [one for one in given if one.get("type") != "null"]
-            if len(options) == 1:
-                field.update(options[0])
-            elif options:
-                field.update({"anyOf": options})
-            field.pop("default", None)
-        return schema
+        return _without_null(cls, get(core), get, cls._not_null)
 
     def changes(self) -> dict[str, Any]:
         """The fields that were given, by attribute name, ready for `setattr` on a model."""
@@ -352,7 +406,8 @@ class UserUpdate(_PartialUpdate):
 class PostInsert(_Insert):
     """Fields to insert a row into `posts`; giving a server-set column is refused."""
 
-    _server_set = frozenset({"id", "ticket", "created_at"})
+    _server_set = frozenset({"id", "ticket"})
+    _db_default = frozenset({"created_at"})
     author_id: _Integer
     pinned_by: _Integer | None = None
     title: Annotated[
@@ -364,6 +419,7 @@ class PostInsert(_Insert):
     tags: list[_Text] = []
     model: ModelType | None = ModelType.CHAT
     published_at: _Time | None = None
+    created_at: _Timestamp | None = None
     hosts: list[_Str] | None = []
 
 
@@ -395,7 +451,7 @@ class PostUpdate(_PartialUpdate):
 
     _not_null = frozenset({"author_id", "title", "tags"})
     _fixed = frozenset({"id"})
-    _server_set = frozenset({"ticket", "created_at"})
+    _server_set = frozenset({"ticket"})
     author_id: _Integer | None = None
     pinned_by: _Integer | None = None
     title: Annotated[
@@ -407,13 +463,16 @@ class PostUpdate(_PartialUpdate):
     tags: list[_Text] | None = None
     model: ModelType | None = None
     published_at: _Time | None = None
+    created_at: _Timestamp | None = None
     hosts: list[_Str] | None = None
 
 
 class ReadingInsert(_Insert):
     """Fields to insert a row into `readings`; giving a server-set column is refused."""
 
-    _server_set = frozenset({"taken_at"})
+    _not_null = frozenset({"taken_at"})
+    _db_default = frozenset({"taken_at"})
+    taken_at: _Timestamp | None = None
     sensor: Annotated[str, Field(max_length=10), AfterValidator(_no_nul)]
     value: _Integer | None = None
     every: Interval

@@ -114,6 +114,56 @@ def _server_set_errors(keys: frozenset[str], data: Any) -> list[InitErrorDetails
     return found
 
 
+def _null_errors(
+    schema: type[BaseModel],
+    data: Any,
+    *,
+    inserted: bool,
+) -> list[InitErrorDetails]:
+    """An error located at each NOT NULL field the payload sets to null."""
+    if not isinstance(data, dict):
+        return []
+    if inserted:
+        null = "{field} cannot be null; leave it out for its default"
+    else:
+        null = "{field} cannot be null; leave it out to keep its value"
+    found: list[InitErrorDetails] = []
+    not_null: frozenset[str] = getattr(schema, "_not_null")
+    for name in sorted(not_null):
+        alias = schema.model_fields[name].validation_alias
+        # the key as the caller sent it: the column's own, or the attribute
+        for key in dict.fromkeys((str(alias or name), name)):
+            if key in data and data[key] is None:
+                error = PydanticCustomError("null_not_allowed", null, {"field": key})
+                found.append({"type": error, "loc": (key,), "input": None})
+    return found
+
+
+def _without_null(
+    schema: type[BaseModel],
+    json_schema: Any,
+    get: GetJsonSchemaHandler,
+    no_default: frozenset[str],
+) -> Any:
+    """A NOT NULL column may be left out but not set to null, and a field left
+    out for the database's default has no default of its own: say so to clients.
+    """
+    properties = get.resolve_ref_schema(json_schema).get("properties", {})
+    not_null: frozenset[str] = getattr(schema, "_not_null")
+    for name in not_null | no_default:
+        key = str(schema.model_fields[name].validation_alias or name)
+        field = properties.get(key, {})
+        if name in not_null:
+            given = field.pop("anyOf", [])
+            options = [one for one in given if one.get("type") != "null"]
+            if len(options) == 1:
+                field.update(options[0])
+            elif options:
+                field.update({"anyOf": options})
+        field.pop("default", None)
+    return json_schema
+
+
 class _Select(BaseModel):
     """Base of the Select schemas: they read ORM objects; each is built on its first use."""
 
@@ -182,18 +232,7 @@ class _PartialUpdate(BaseModel):
             if key in data:
                 error = PydanticCustomError("immutable_field", fixed, {"field": key})
                 errors.append({"type": error, "loc": (key,), "input": data[key]})
-        null = "{field} cannot be null; leave it out to keep its value"
-        for name in sorted(cls._not_null):
-            alias = cls.model_fields[name].validation_alias
-            # the key as the caller sent it: the column's own, or the attribute
-            for key in dict.fromkeys((str(alias or name), name)):
-                if key in data and data[key] is None:
-                    error = PydanticCustomError(
-                        "null_not_allowed",
-                        null,
-                        {"field": key},
-                    )
-                    errors.append({"type": error, "loc": (key,), "input": None})
+        errors += _null_errors(cls, data, inserted=False)
         if errors:
             raise ValidationError.from_exception_data(cls.__name__, errors)
         return handler(data)
@@ -204,21 +243,7 @@ class _PartialUpdate(BaseModel):
         core: CoreSchema,
         get: GetJsonSchemaHandler,
     ) -> Any:
-        # a NOT NULL column may be left out of an update, but not set to null:
-        # say so to clients
-        schema = get(core)
-        properties = get.resolve_ref_schema(schema).get("properties", {})
-        for name in cls._not_null:
-            key = str(cls.model_fields[name].validation_alias or name)
-            field = properties.get(key, {})
-            given = field.pop("anyOf", [])
-            options = [one for one in given if one.get("type") != "null"]
-            if len(options) == 1:
-                field.update(options[0])
-            elif options:
-                field.update({"anyOf": options})
-            field.pop("default", None)
-        return schema
+        return _without_null(cls, get(core), get, cls._not_null)
 
     def changes(self) -> dict[str, Any]:
         """The fields that were given, by attribute name, ready for `setattr` on a model."""
