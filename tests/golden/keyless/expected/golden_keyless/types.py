@@ -53,7 +53,7 @@ class Interval:
             bits = 63 if name == "microseconds" else 31
             if int(value) != value:
                 raise TypeError(
-                    f"an Interval's {name} are whole numbers, not {value!r}"
+                    f"an Interval's {name} are whole numbers, not {value!r}",
                 )
             if not -(2**bits) <= value < 2**bits:
                 raise PydanticCustomError(
@@ -73,7 +73,8 @@ class Interval:
     def from_timedelta(cls, value: datetime.timedelta) -> "Interval":
         """The days of a timedelta as days, its seconds as time (as psycopg writes a timedelta)."""
         return cls(
-            days=value.days, microseconds=value.seconds * 1_000_000 + value.microseconds
+            days=value.days,
+            microseconds=value.seconds * 1_000_000 + value.microseconds,
         )
 
     @classmethod
@@ -86,10 +87,9 @@ class Interval:
         iso = _ISO_INTERVAL.fullmatch(spelled)
         if iso is not None and spelled.strip("+-") not in ("p", "pt"):
             sign = -1 if iso[1] == "-" else 1
-            years, months, weeks, days, hours, minutes, seconds = (
-                decimal.Decimal((part or "0").replace(",", "."))
-                for part in iso.groups()[1:]
-            )
+            parts = (part or "0" for part in iso.groups()[1:])
+            numbers = [decimal.Decimal(p.replace(",", ".")) for p in parts]
+            years, months, weeks, days, hours, minutes, seconds = numbers
             time = seconds + 60 * (minutes + 60 * hours)
             return _exact(
                 text,
@@ -131,15 +131,22 @@ class Interval:
 
     @classmethod
     def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
+        cls,
+        source: Any,
+        handler: GetCoreSchemaHandler,
     ) -> core_schema.CoreSchema:
+        # read by `of`; written as ISO 8601 text in JSON
+        serialization = core_schema.to_string_ser_schema(when_used="json")
         return core_schema.no_info_plain_validator_function(
-            cls.of, serialization=core_schema.to_string_ser_schema(when_used="json")
+            cls.of,
+            serialization=serialization,
         )
 
     @classmethod
     def __get_pydantic_json_schema__(
-        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+        cls,
+        schema: core_schema.CoreSchema,
+        handler: GetJsonSchemaHandler,
     ) -> dict[str, Any]:
         return {"type": "string", "format": "duration"}
 
@@ -192,8 +199,8 @@ class Interval:
         return _shifted(other, -self)
 
     def __repr__(self) -> str:
-        parts = ", ".join(
-            f"{k}={v}" for k, v in zip(self.__slots__, self._parts()) if v
+        parts = (
+            ", ".join(f"{k}={v}" for k, v in zip(self.__slots__, self._parts()) if v)
         )
         return f"Interval({parts})"
 
@@ -202,15 +209,14 @@ class Interval:
         years, months = _toward_zero(self.months, 12)
         hours, rest = _toward_zero(self.microseconds, 3_600_000_000)
         minutes, rest = _toward_zero(rest, 60_000_000)
-        seconds = f"{'-' if rest < 0 else ''}{abs(rest) // 1_000_000}.{abs(rest) % 1_000_000:06d}".rstrip(
-            "0"
-        )
+        sign = "-" if rest < 0 else ""
+        whole, fraction = divmod(abs(rest), 1_000_000)
+        seconds = f"{sign}{whole}.{fraction:06d}".rstrip("0").rstrip(".")
         date = zip((years, months, self.days), "YMD")
         time = zip((hours, minutes), "HM")
         text = "P" + "".join(f"{v}{unit}" for v, unit in date if v) + "T"
-        text += "".join(f"{v}{unit}" for v, unit in time if v) + (
-            f"{seconds.rstrip('.')}S" if rest else ""
-        )
+        text += "".join(f"{v}{unit}" for v, unit in time if v)
+        text += f"{seconds}S" if rest else ""
         return text.removesuffix("T") if text != "PT" else "PT0S"
 
     def _parts(self) -> tuple[int, int, int]:
@@ -231,9 +237,8 @@ def _shifted(value: datetime.date, interval: Interval) -> datetime.date:
         return (shifted.astimezone(datetime.UTC) + time).astimezone(shifted.tzinfo)
     if isinstance(shifted, datetime.datetime) or not time:
         return shifted + time
-    raise ValueError(
-        f"a date plus {interval!r} is no date (it has a time of day): add it to a datetime"
-    )
+    why = f"a date plus {interval!r} is no date (it has a time of day)"
+    raise ValueError(f"{why}: add it to a datetime")
 
 
 def _toward_zero(value: int, unit: int) -> tuple[int, int]:
@@ -265,11 +270,11 @@ def _not_an_interval() -> PydanticCustomError:
     )
 
 
-_ISO_INTERVAL = re.compile(
-    r"([+-]?)p(?:([+-]?\d+(?:[.,]\d+)?)y)?(?:([+-]?\d+(?:[.,]\d+)?)m)?(?:([+-]?\d+(?:[.,]\d+)?)w)?"
-    r"(?:([+-]?\d+(?:[.,]\d+)?)d)?"
-    r"(?:t(?:([+-]?\d+(?:[.,]\d+)?)h)?(?:([+-]?\d+(?:[.,]\d+)?)m)?(?:([+-]?\d+(?:[.,]\d+)?)s)?)?"
-)
+# ISO 8601's designators, each number with its own sign (PostgreSQL's iso_8601 style)
+_ISO_N = r"([+-]?\d+(?:[.,]\d+)?)"
+_ISO_DATE = f"(?:{_ISO_N}y)?(?:{_ISO_N}m)?(?:{_ISO_N}w)?(?:{_ISO_N}d)?"
+_ISO_TIME = f"(?:t(?:{_ISO_N}h)?(?:{_ISO_N}m)?(?:{_ISO_N}s)?)?"
+_ISO_INTERVAL = re.compile(f"([+-]?)p{_ISO_DATE}{_ISO_TIME}")
 _INTERVAL_PART = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*([a-z]+)")
 _INTERVAL_CLOCK = re.compile(r"\s*([+-]?)(\d+):(\d+)(?::(\d+(?:\.\d*)?))?\s*")
 # per unit of PostgreSQL's spelling: the part it counts (months, days, microseconds) and how many
