@@ -51,7 +51,8 @@ class Interval:
         minutes: int = 0,
         seconds: int = 0,
     ) -> None:
-        time = microseconds + 1_000_000 * (seconds + 60 * (minutes + 60 * hours))
+        clock = seconds + 60 * (minutes + 60 * hours)
+        time = microseconds + 1_000_000 * clock
         parts = {
             "months": months + 12 * years,
             "days": days + 7 * weeks,
@@ -121,7 +122,8 @@ class Interval:
         if clock is not None:
             clock_minutes = int(clock[3]) + 60 * int(clock[2])
             clock_seconds = decimal.Decimal(clock[4] or 0) + 60 * clock_minutes
-            totals[2] += (-1 if clock[1] == "-" else 1) * clock_seconds * 1_000_000
+            clock_sign = -1 if clock[1] == "-" else 1
+            totals[2] += clock_sign * clock_seconds * 1_000_000
         elif position == 0 or spelled[position:].strip():
             raise _not_an_interval()
         return _exact(text, sign * totals[0], sign * totals[1], sign * totals[2])
@@ -207,9 +209,8 @@ class Interval:
         return _shifted(other, -self)
 
     def __repr__(self) -> str:
-        parts = (
-            ", ".join(f"{k}={v}" for k, v in zip(self.__slots__, self._parts()) if v)
-        )
+        named = zip(self.__slots__, self._parts())
+        parts = ", ".join(f"{k}={v}" for k, v in named if v)
         return f"Interval({parts})"
 
     def __str__(self) -> str:
@@ -242,7 +243,8 @@ def _shifted(value: datetime.date, interval: Interval) -> datetime.date:
     time = datetime.timedelta(microseconds=interval.microseconds)
     if isinstance(shifted, datetime.datetime) and shifted.tzinfo is not None:
         # the time is added to the instant, as PostgreSQL adds it to a timestamptz
-        return (shifted.astimezone(datetime.UTC) + time).astimezone(shifted.tzinfo)
+        instant = shifted.astimezone(datetime.UTC) + time
+        return instant.astimezone(shifted.tzinfo)
     if isinstance(shifted, datetime.datetime) or not time:
         return shifted + time
     why = f"a date plus {interval!r} is no date (it has a time of day)"
@@ -295,8 +297,10 @@ _INTERVAL_UNITS = {
     **dict.fromkeys(("w", "week", "weeks"), (1, 7)),
     **dict.fromkeys(("d", "day", "days"), (1, 1)),
     **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), (2, 3_600_000_000)),
-    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), (2, 60_000_000)),
-    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), (2, 1_000_000)),
-    **dict.fromkeys(("ms", "msec", "msecs", "millisecond", "milliseconds"), (2, 1000)),
-    **dict.fromkeys(("us", "usec", "usecs", "microsecond", "microseconds"), (2, 1)),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), (2, 60000000)),
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), (2, 1000000)),
+    **dict.fromkeys(("ms", "msec", "msecs"), (2, 1000)),
+    **dict.fromkeys(("millisecond", "milliseconds"), (2, 1000)),
+    **dict.fromkeys(("us", "usec", "usecs"), (2, 1)),
+    **dict.fromkeys(("microsecond", "microseconds"), (2, 1)),
 }
