@@ -43,7 +43,8 @@ class Interval:
         minutes: int = 0,
         seconds: int = 0,
     ) -> None:
-        time = microseconds + 1_000_000 * (seconds + 60 * (minutes + 60 * hours))
+        clock = seconds + 60 * (minutes + 60 * hours)
+        time = microseconds + 1_000_000 * clock
         parts = {
             "months": months + 12 * years,
             "days": days + 7 * weeks,
@@ -53,7 +54,7 @@ class Interval:
             bits = 63 if name == "microseconds" else 31
             if int(value) != value:
                 raise TypeError(
-                    f"an Interval's {name} are whole numbers, not {value!r}"
+                    f"an Interval's {name} are whole numbers, not {value!r}",
                 )
             if not -(2**bits) <= value < 2**bits:
                 raise PydanticCustomError(
@@ -73,7 +74,8 @@ class Interval:
     def from_timedelta(cls, value: datetime.timedelta) -> "Interval":
         """The days of a timedelta as days, its seconds as time (as psycopg writes a timedelta)."""
         return cls(
-            days=value.days, microseconds=value.seconds * 1_000_000 + value.microseconds
+            days=value.days,
+            microseconds=value.seconds * 1_000_000 + value.microseconds,
         )
 
     @classmethod
@@ -86,10 +88,9 @@ class Interval:
         iso = _ISO_INTERVAL.fullmatch(spelled)
         if iso is not None and spelled.strip("+-") not in ("p", "pt"):
             sign = -1 if iso[1] == "-" else 1
-            years, months, weeks, days, hours, minutes, seconds = (
-                decimal.Decimal((part or "0").replace(",", "."))
-                for part in iso.groups()[1:]
-            )
+            parts = (part or "0" for part in iso.groups()[1:])
+            numbers = [decimal.Decimal(p.replace(",", ".")) for p in parts]
+            years, months, weeks, days, hours, minutes, seconds = numbers
             time = seconds + 60 * (minutes + 60 * hours)
             return _exact(
                 text,
@@ -113,7 +114,8 @@ class Interval:
         if clock is not None:
             clock_minutes = int(clock[3]) + 60 * int(clock[2])
             clock_seconds = decimal.Decimal(clock[4] or 0) + 60 * clock_minutes
-            totals[2] += (-1 if clock[1] == "-" else 1) * clock_seconds * 1_000_000
+            clock_sign = -1 if clock[1] == "-" else 1
+            totals[2] += clock_sign * clock_seconds * 1_000_000
         elif position == 0 or spelled[position:].strip():
             raise _not_an_interval()
         return _exact(text, sign * totals[0], sign * totals[1], sign * totals[2])
@@ -131,15 +133,22 @@ class Interval:
 
     @classmethod
     def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
+        cls,
+        source: Any,
+        handler: GetCoreSchemaHandler,
     ) -> core_schema.CoreSchema:
+        # read by `of`; written as ISO 8601 text in JSON
+        serialization = core_schema.to_string_ser_schema(when_used="json")
         return core_schema.no_info_plain_validator_function(
-            cls.of, serialization=core_schema.to_string_ser_schema(when_used="json")
+            cls.of,
+            serialization=serialization,
         )
 
     @classmethod
     def __get_pydantic_json_schema__(
-        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+        cls,
+        schema: core_schema.CoreSchema,
+        handler: GetJsonSchemaHandler,
     ) -> dict[str, Any]:
         return {"type": "string", "format": "duration"}
 
@@ -192,9 +201,8 @@ class Interval:
         return _shifted(other, -self)
 
     def __repr__(self) -> str:
-        parts = ", ".join(
-            f"{k}={v}" for k, v in zip(self.__slots__, self._parts()) if v
-        )
+        named = zip(self.__slots__, self._parts())
+        parts = ", ".join(f"{k}={v}" for k, v in named if v)
         return f"Interval({parts})"
 
     def __str__(self) -> str:
@@ -202,15 +210,14 @@ class Interval:
         years, months = _toward_zero(self.months, 12)
         hours, rest = _toward_zero(self.microseconds, 3_600_000_000)
         minutes, rest = _toward_zero(rest, 60_000_000)
-        seconds = f"{'-' if rest < 0 else ''}{abs(rest) // 1_000_000}.{abs(rest) % 1_000_000:06d}".rstrip(
-            "0"
-        )
+        sign = "-" if rest < 0 else ""
+        whole, fraction = divmod(abs(rest), 1_000_000)
+        seconds = f"{sign}{whole}.{fraction:06d}".rstrip("0").rstrip(".")
         date = zip((years, months, self.days), "YMD")
         time = zip((hours, minutes), "HM")
         text = "P" + "".join(f"{v}{unit}" for v, unit in date if v) + "T"
-        text += "".join(f"{v}{unit}" for v, unit in time if v) + (
-            f"{seconds.rstrip('.')}S" if rest else ""
-        )
+        text += "".join(f"{v}{unit}" for v, unit in time if v)
+        text += f"{seconds}S" if rest else ""
         return text.removesuffix("T") if text != "PT" else "PT0S"
 
     def _parts(self) -> tuple[int, int, int]:
@@ -228,12 +235,12 @@ def _shifted(value: datetime.date, interval: Interval) -> datetime.date:
     time = datetime.timedelta(microseconds=interval.microseconds)
     if isinstance(shifted, datetime.datetime) and shifted.tzinfo is not None:
         # the time is added to the instant, as PostgreSQL adds it to a timestamptz
-        return (shifted.astimezone(datetime.UTC) + time).astimezone(shifted.tzinfo)
+        instant = shifted.astimezone(datetime.UTC) + time
+        return instant.astimezone(shifted.tzinfo)
     if isinstance(shifted, datetime.datetime) or not time:
         return shifted + time
-    raise ValueError(
-        f"a date plus {interval!r} is no date (it has a time of day): add it to a datetime"
-    )
+    why = f"a date plus {interval!r} is no date (it has a time of day)"
+    raise ValueError(f"{why}: add it to a datetime")
 
 
 def _toward_zero(value: int, unit: int) -> tuple[int, int]:
@@ -265,11 +272,11 @@ def _not_an_interval() -> PydanticCustomError:
     )
 
 
-_ISO_INTERVAL = re.compile(
-    r"([+-]?)p(?:([+-]?\d+(?:[.,]\d+)?)y)?(?:([+-]?\d+(?:[.,]\d+)?)m)?(?:([+-]?\d+(?:[.,]\d+)?)w)?"
-    r"(?:([+-]?\d+(?:[.,]\d+)?)d)?"
-    r"(?:t(?:([+-]?\d+(?:[.,]\d+)?)h)?(?:([+-]?\d+(?:[.,]\d+)?)m)?(?:([+-]?\d+(?:[.,]\d+)?)s)?)?"
-)
+# ISO 8601's designators, each number with its own sign (PostgreSQL's iso_8601 style)
+_ISO_N = r"([+-]?\d+(?:[.,]\d+)?)"
+_ISO_DATE = f"(?:{_ISO_N}y)?(?:{_ISO_N}m)?(?:{_ISO_N}w)?(?:{_ISO_N}d)?"
+_ISO_TIME = f"(?:t(?:{_ISO_N}h)?(?:{_ISO_N}m)?(?:{_ISO_N}s)?)?"
+_ISO_INTERVAL = re.compile(f"([+-]?)p{_ISO_DATE}{_ISO_TIME}")
 _INTERVAL_PART = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*([a-z]+)")
 _INTERVAL_CLOCK = re.compile(r"\s*([+-]?)(\d+):(\d+)(?::(\d+(?:\.\d*)?))?\s*")
 # per unit of PostgreSQL's spelling: the part it counts (months, days, microseconds) and how many
@@ -282,8 +289,10 @@ _INTERVAL_UNITS = {
     **dict.fromkeys(("w", "week", "weeks"), (1, 7)),
     **dict.fromkeys(("d", "day", "days"), (1, 1)),
     **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), (2, 3_600_000_000)),
-    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), (2, 60_000_000)),
-    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), (2, 1_000_000)),
-    **dict.fromkeys(("ms", "msec", "msecs", "millisecond", "milliseconds"), (2, 1000)),
-    **dict.fromkeys(("us", "usec", "usecs", "microsecond", "microseconds"), (2, 1)),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), (2, 60000000)),
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), (2, 1000000)),
+    **dict.fromkeys(("ms", "msec", "msecs"), (2, 1000)),
+    **dict.fromkeys(("millisecond", "milliseconds"), (2, 1000)),
+    **dict.fromkeys(("us", "usec", "usecs"), (2, 1)),
+    **dict.fromkeys(("microsecond", "microseconds"), (2, 1)),
 }

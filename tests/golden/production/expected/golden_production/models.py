@@ -582,7 +582,8 @@ class _MonthsIntervalOf(TypeDecorator[Interval]):
             return str(Interval.of(value))
         except PydanticCustomError as error:
             details: InitErrorDetails = {"type": error, "loc": (), "input": value}
-            raise ValidationError.from_exception_data(self.column, [details]) from None
+            invalid = ValidationError.from_exception_data(self.column, [details])
+            raise invalid from None
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Interval | None:
         if value is None:
