@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from schemagen.format.layout import lay_out, lay_out_header
 from schemagen.format.rhs import split
@@ -43,9 +44,9 @@ _DOCSTRING = re.compile(r'"""(?:[^"\\\n]|\\[^\n]|"(?!""))*"""')
 _SIMPLE_DOC_BODY = re.compile(r"[^\s\"\\](?:.*[^\s\"\\])?|\\.*[^\s\"\\]")
 
 
-@dataclass(frozen=True)
-class _Line:
-    """One logical line: `text` without its final newline, `indent` in spaces."""
+class _Line(NamedTuple):
+    """One logical line: `text` without its final newline, `indent` in spaces (a named tuple: a
+    module has tens of thousands, and a frozen dataclass costs several times more to make)."""
 
     text: str
     indent: int
@@ -60,6 +61,7 @@ def _logical_lines(source: str) -> Iterator[_Line]:
     if source and not source.endswith("\n"):
         raise FormatError("source does not end with a newline")
     physical = source.split("\n")[:-1]
+    nets: dict[str, int] = {}  # net bracket count by line text: most lines recur (every table has an `id`)
     offset = 0  # of physical[index] in source
     index = 0
     while index < len(physical):
@@ -74,9 +76,12 @@ def _logical_lines(source: str) -> Iterator[_Line]:
                 index = first + scanned.physical
                 offset = start + len(scanned.text) + 1
                 break
-            bare = _ONE_LINE_STRINGS.sub("", line) if ('"' in line or "'" in line or "#" in line) else line
-            depth += (bare.count("(") + bare.count("[") + bare.count("{")
-                      - bare.count(")") - bare.count("]") - bare.count("}"))
+            net = nets.get(line)
+            if net is None:
+                bare = _ONE_LINE_STRINGS.sub("", line) if ('"' in line or "'" in line or "#" in line) else line
+                net = nets[line] = (bare.count("(") + bare.count("[") + bare.count("{")
+                                    - bare.count(")") - bare.count("]") - bare.count("}"))
+            depth += net
             offset += len(line) + 1
             index += 1
             if depth == 0 and not line.endswith("\\"):
@@ -432,8 +437,29 @@ def _classify(line: _Line, first_in_block: bool) -> Part:
         if _proven_docstring(line):
             return text + "\n"
         return Piece(DOCSTRING, depth, text[line.indent :] + "\n")  # inner lines as they are
-    if _fits(line) or (line.physical > 1 and not line.multiline_string
-                       and (_black_wrapped(line) or _exploded(line) or _exploded_header(line))):
+    if line.physical == 1 and str_width(text) <= line_length():
+        return text + "\n"
+    key = (text, line_length())
+    known = _LAID_OUT.get(key)
+    if known is None:
+        if len(_LAID_OUT) >= _LAID_OUT_SIZE:
+            _LAID_OUT.clear()
+        known = _LAID_OUT[key] = _lay_out_line(line, depth)
+    return known
+
+
+# What `_lay_out_line` made of a line, by its text and the line length (all it depends on): in a
+# large package most long lines recur (the same column in many tables), each laid out once.
+_LAID_OUT: dict[tuple[str, int], Part] = {}
+_LAID_OUT_SIZE = 100_000
+
+
+def _lay_out_line(line: _Line, depth: int) -> Part:
+    """A statement that is no docstring and is not one physical line that fits: kept, laid out, or
+    a piece for black."""
+    text = line.text
+    if line.physical > 1 and not line.multiline_string and (
+            _black_wrapped(line) or _exploded(line) or _exploded_header(line)):
         return text + "\n"
     laid = None
     header = _COMPOUND.match(text.lstrip(" ")) is not None
