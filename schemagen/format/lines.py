@@ -85,9 +85,8 @@ def _logical_lines(source: str) -> Iterator[_Line]:
             offset += len(line) + 1
             index += 1
             if depth == 0 and not line.endswith("\\"):
-                text = "\n".join(physical[first:index])
-                stripped = text.lstrip(" ")
-                yield _Line(text, len(text) - len(stripped), index - first, False)
+                text = line if index - first == 1 else "\n".join(physical[first:index])
+                yield _Line(text, len(text) - len(text.lstrip(" ")), index - first, False)
                 break
 
 
@@ -338,11 +337,15 @@ def cut_statements(source: str, chunks: list[tuple[int, str]] | None = None, *,
     chunk: list[_Line] = []
     statement_seen = after_statement
     line_number = 1
+    chunk_line: int | None = None  # first line of the chunk, when it starts a top-level statement
 
     def flush() -> None:
         nonlocal statement_seen
         if not chunk:
             return
+        text = "\n".join([line.text for line in chunk]) + "\n"
+        if chunks is not None and chunk_line is not None:
+            chunks.append((chunk_line, text))
         parts: list[Part] = []
         head = chunk[0]
         if head.text.startswith("#"):
@@ -350,26 +353,22 @@ def cut_statements(source: str, chunks: list[tuple[int, str]] | None = None, *,
         elif _is_docstring(head) and not statement_seen:
             parts.append(head.text + "\n" if _proven_docstring(head) else Piece(DOCSTRING, 0, head.text + "\n"))
             parts.extend(line.text + "\n" for line in chunk[1:])
-        elif _needs_whole(chunk):
+        elif _needs_whole(chunk, first_in_block := _first_in_block(chunk)):
             trailing = len(chunk)
             while not chunk[trailing - 1].text.strip():
                 trailing -= 1
             parts.append(Piece(TOP_LEVEL, 0, "".join(line.text + "\n" for line in chunk[:trailing])))
             parts.extend(line.text + "\n" for line in chunk[trailing:])
         else:
-            first_in_block = _first_in_block(chunk)
             parts.extend(_classify(line, index in first_in_block) for index, line in enumerate(chunk))
         statement_seen = statement_seen or not head.text.startswith("#")
-        statements.append(("\n".join([line.text for line in chunk]) + "\n", parts))
+        statements.append((text, parts))
         chunk.clear()
 
     for line in _logical_lines(source):
         if line.indent == 0 and line.text.strip() and not _continues(chunk, line):
             flush()
-            if chunks is not None:
-                chunks.append((line_number, ""))
-        if chunks is not None and chunks:
-            chunks[-1] = (chunks[-1][0], chunks[-1][1] + line.text + "\n")
+            chunk_line = line_number
         line_number += line.physical
         chunk.append(line)
     flush()
@@ -388,10 +387,9 @@ def _continues(chunk: Sequence[_Line], line: _Line) -> bool:
     return (last.indent == 0 and last.text.startswith("@")) or bool(_CLAUSE.match(line.text))
 
 
-def _needs_whole(chunk: Sequence[_Line]) -> bool:
+def _needs_whole(chunk: Sequence[_Line], first_in_block: set[int]) -> bool:
     """Whether black must see the whole top-level statement: a compound header does not fit, or a
     multi-line string is not a docstring (black's view of either depends on what surrounds it)."""
-    first_in_block = _first_in_block(chunk)
     for index, line in enumerate(chunk):
         if (not _fits(line) and _COMPOUND.match(line.text.lstrip(" "))
                 and lay_out_header(line.text, line.indent) is None and not _exploded_header(line)):
