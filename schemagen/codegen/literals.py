@@ -63,6 +63,20 @@ def string(value: str) -> str:
 
     The rule is black's `normalize_string_quotes`, so generated lines are black-clean as written.
     """
+    known = _STRINGS.get(value)
+    if known is None:
+        if len(_STRINGS) >= _STRINGS_SIZE:
+            _STRINGS.clear()
+        known = _STRINGS[value] = _string(value)
+    return known
+
+
+# A large package asks for the same few strings many times (column names, defaults, messages).
+_STRINGS: dict[str, str] = {}
+_STRINGS_SIZE = 100_000
+
+
+def _string(value: str) -> str:
     source = repr(value)
     if source[0] == '"':
         return source  # repr chose double quotes: the text has a `'` and no `"`

@@ -21,14 +21,30 @@ from schemagen.format.style import (
     call_arguments,
     fits,
     has_top_level_union,
+    line_length,
     prefers_value_split,
     subscript_items,
     unsplittable,
 )
 
+# Each distinct assignment is laid out once: its layout depends only on its parts, the indent and
+# the line length. A large package repeats most of them (the same column in many tables).
+_LAID_OUT: dict[tuple[str, str, str | None, int, int], Code] = {}
+_LAID_OUT_SIZE = 100_000
+
 
 def assignment(name: str, annotation: str, default: str | None, indent: int) -> Code:
     """`name: annotation = default` as black lays it out at `indent` (continuation lines indented)."""
+    key = (name, annotation, default, indent, line_length())
+    known = _LAID_OUT.get(key)
+    if known is None:
+        if len(_LAID_OUT) >= _LAID_OUT_SIZE:
+            _LAID_OUT.clear()
+        known = _LAID_OUT[key] = _assignment(name, annotation, default, indent)
+    return known
+
+
+def _assignment(name: str, annotation: str, default: str | None, indent: int) -> Code:
     value = f" = {default}" if default else ""
     line = f"{name}: {annotation}{value}"
     if fits(indent, line) or not line.isascii():

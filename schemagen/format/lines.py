@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from schemagen.format.layout import lay_out, lay_out_header
 from schemagen.format.rhs import split
@@ -43,9 +44,9 @@ _DOCSTRING = re.compile(r'"""(?:[^"\\\n]|\\[^\n]|"(?!""))*"""')
 _SIMPLE_DOC_BODY = re.compile(r"[^\s\"\\](?:.*[^\s\"\\])?|\\.*[^\s\"\\]")
 
 
-@dataclass(frozen=True)
-class _Line:
-    """One logical line: `text` without its final newline, `indent` in spaces."""
+class _Line(NamedTuple):
+    """One logical line: `text` without its final newline, `indent` in spaces (a named tuple: a
+    module has tens of thousands, and a frozen dataclass costs several times more to make)."""
 
     text: str
     indent: int
@@ -60,6 +61,7 @@ def _logical_lines(source: str) -> Iterator[_Line]:
     if source and not source.endswith("\n"):
         raise FormatError("source does not end with a newline")
     physical = source.split("\n")[:-1]
+    nets: dict[str, int] = {}  # net bracket count by line text: most lines recur (every table has an `id`)
     offset = 0  # of physical[index] in source
     index = 0
     while index < len(physical):
@@ -74,15 +76,17 @@ def _logical_lines(source: str) -> Iterator[_Line]:
                 index = first + scanned.physical
                 offset = start + len(scanned.text) + 1
                 break
-            bare = _ONE_LINE_STRINGS.sub("", line) if ('"' in line or "'" in line or "#" in line) else line
-            depth += (bare.count("(") + bare.count("[") + bare.count("{")
-                      - bare.count(")") - bare.count("]") - bare.count("}"))
+            net = nets.get(line)
+            if net is None:
+                bare = _ONE_LINE_STRINGS.sub("", line) if ('"' in line or "'" in line or "#" in line) else line
+                net = nets[line] = (bare.count("(") + bare.count("[") + bare.count("{")
+                                    - bare.count(")") - bare.count("]") - bare.count("}"))
+            depth += net
             offset += len(line) + 1
             index += 1
             if depth == 0 and not line.endswith("\\"):
-                text = "\n".join(physical[first:index])
-                stripped = text.lstrip(" ")
-                yield _Line(text, len(text) - len(stripped), index - first, False)
+                text = line if index - first == 1 else "\n".join(physical[first:index])
+                yield _Line(text, len(text) - len(text.lstrip(" ")), index - first, False)
                 break
 
 
@@ -333,11 +337,15 @@ def cut_statements(source: str, chunks: list[tuple[int, str]] | None = None, *,
     chunk: list[_Line] = []
     statement_seen = after_statement
     line_number = 1
+    chunk_line: int | None = None  # first line of the chunk, when it starts a top-level statement
 
     def flush() -> None:
         nonlocal statement_seen
         if not chunk:
             return
+        text = "\n".join([line.text for line in chunk]) + "\n"
+        if chunks is not None and chunk_line is not None:
+            chunks.append((chunk_line, text))
         parts: list[Part] = []
         head = chunk[0]
         if head.text.startswith("#"):
@@ -345,26 +353,22 @@ def cut_statements(source: str, chunks: list[tuple[int, str]] | None = None, *,
         elif _is_docstring(head) and not statement_seen:
             parts.append(head.text + "\n" if _proven_docstring(head) else Piece(DOCSTRING, 0, head.text + "\n"))
             parts.extend(line.text + "\n" for line in chunk[1:])
-        elif _needs_whole(chunk):
+        elif _needs_whole(chunk, first_in_block := _first_in_block(chunk)):
             trailing = len(chunk)
             while not chunk[trailing - 1].text.strip():
                 trailing -= 1
             parts.append(Piece(TOP_LEVEL, 0, "".join(line.text + "\n" for line in chunk[:trailing])))
             parts.extend(line.text + "\n" for line in chunk[trailing:])
         else:
-            first_in_block = _first_in_block(chunk)
             parts.extend(_classify(line, index in first_in_block) for index, line in enumerate(chunk))
         statement_seen = statement_seen or not head.text.startswith("#")
-        statements.append(("\n".join([line.text for line in chunk]) + "\n", parts))
+        statements.append((text, parts))
         chunk.clear()
 
     for line in _logical_lines(source):
         if line.indent == 0 and line.text.strip() and not _continues(chunk, line):
             flush()
-            if chunks is not None:
-                chunks.append((line_number, ""))
-        if chunks is not None and chunks:
-            chunks[-1] = (chunks[-1][0], chunks[-1][1] + line.text + "\n")
+            chunk_line = line_number
         line_number += line.physical
         chunk.append(line)
     flush()
@@ -383,10 +387,9 @@ def _continues(chunk: Sequence[_Line], line: _Line) -> bool:
     return (last.indent == 0 and last.text.startswith("@")) or bool(_CLAUSE.match(line.text))
 
 
-def _needs_whole(chunk: Sequence[_Line]) -> bool:
+def _needs_whole(chunk: Sequence[_Line], first_in_block: set[int]) -> bool:
     """Whether black must see the whole top-level statement: a compound header does not fit, or a
     multi-line string is not a docstring (black's view of either depends on what surrounds it)."""
-    first_in_block = _first_in_block(chunk)
     for index, line in enumerate(chunk):
         if (not _fits(line) and _COMPOUND.match(line.text.lstrip(" "))
                 and lay_out_header(line.text, line.indent) is None and not _exploded_header(line)):
@@ -432,8 +435,29 @@ def _classify(line: _Line, first_in_block: bool) -> Part:
         if _proven_docstring(line):
             return text + "\n"
         return Piece(DOCSTRING, depth, text[line.indent :] + "\n")  # inner lines as they are
-    if _fits(line) or (line.physical > 1 and not line.multiline_string
-                       and (_black_wrapped(line) or _exploded(line) or _exploded_header(line))):
+    if line.physical == 1 and str_width(text) <= line_length():
+        return text + "\n"
+    key = (text, line_length())
+    known = _LAID_OUT.get(key)
+    if known is None:
+        if len(_LAID_OUT) >= _LAID_OUT_SIZE:
+            _LAID_OUT.clear()
+        known = _LAID_OUT[key] = _lay_out_line(line, depth)
+    return known
+
+
+# What `_lay_out_line` made of a line, by its text and the line length (all it depends on): in a
+# large package most long lines recur (the same column in many tables), each laid out once.
+_LAID_OUT: dict[tuple[str, int], Part] = {}
+_LAID_OUT_SIZE = 100_000
+
+
+def _lay_out_line(line: _Line, depth: int) -> Part:
+    """A statement that is no docstring and is not one physical line that fits: kept, laid out, or
+    a piece for black."""
+    text = line.text
+    if line.physical > 1 and not line.multiline_string and (
+            _black_wrapped(line) or _exploded(line) or _exploded_header(line)):
         return text + "\n"
     laid = None
     header = _COMPOUND.match(text.lstrip(" ")) is not None

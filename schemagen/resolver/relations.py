@@ -233,22 +233,22 @@ def _pair_relations(ctx: Context) -> None:
             ctx.fail(relation.path, f"relation `{relation.name}` could pair with several relations "
                      f"({', '.join(f'{c.table}.{c.name}' for c in candidates)})",
                      "keep one relation per foreign key on each side", key=True)
+    # The relations over each column, through their foreign key.
+    writers: dict[int, list[ResolvedRelation]] = {}
+    for relation in every:
+        for column in relation.fk.columns if relation.fk is not None else ():
+            writers.setdefault(id(column), []).append(relation)
     # A many-to-many relation writes the link table's foreign keys, as do relations that map the
     # link table itself; SQLAlchemy asks that such overlaps be named.
     for relation in every:
         if relation.kind != "many-to-many" or relation.link_fks is None:
             continue
-        link_columns = {id(column) for fk in relation.link_fks for column in fk.columns}
-        for other in every:
-            if other.fk is not None and any(id(column) in link_columns for column in other.fk.columns):
-                relation.overlaps.add(other.attr)
-                other.overlaps.add(relation.attr)
+        for other in {id(other): other for fk in relation.link_fks for column in fk.columns
+                      for other in writers.get(id(column), ())}.values():
+            relation.overlaps.add(other.attr)
+            other.overlaps.add(relation.attr)
     # Foreign keys sharing a column (the tenant key of several composite keys) are each written by the
     # relations over them; SQLAlchemy asks that these overlaps be named too.
-    writers: dict[int, list[ResolvedRelation]] = {}
-    for relation in every:
-        for column in relation.fk.columns if relation.fk is not None else ():
-            writers.setdefault(id(column), []).append(relation)
     for relation in every:
         for column in relation.fk.columns if relation.fk is not None else ():
             relation.overlaps.update(other.attr for other in writers[id(column)] if other.fk is not relation.fk)
