@@ -424,6 +424,26 @@ def test_server_set_columns_given_in_a_payload_are_refused(tmp_path: Path) -> No
     assert module.LedgerInsert.model_validate({"price": 3, "updated_at": when}).model_dump()["updated_at"] == when
 
 
+def test_a_refused_field_is_reported_with_every_other_error(tmp_path: Path) -> None:
+    """A refusal (server-set, immutable, null) does not hide what else is wrong: a typo, a value of
+    the wrong type, a missing required field and a rule's own error come in the same answer."""
+    module = import_generated(tmp_path, schemagen.resolve(schemagen.parse_spec(
+        SERVER_SET.replace("note: text", "note: {type: text, validate: {max_length: 3}}"))))
+    found = errors(module.LedgerUpdate, {"id": 1, "created_at": None, "pirce": 3, "price": "x", "note": "long"})
+    assert [(loc, kind) for loc, kind, _ in found] == [
+        (("created_at",), "server_set_field"), (("id",), "immutable_field"), (("price",), "int_parsing"),
+        (("note",), "string_too_long"), (("pirce",), "extra_forbidden")]
+    assert found[3][2] == "String should have at most 3 characters"
+    found = errors(module.LedgerInsert, {"token": None, "note": "n", "extra": 1})
+    assert [(loc, kind) for loc, kind, _ in found] == [
+        (("token",), "server_set_field"), (("price",), "missing"), (("extra",), "extra_forbidden")]
+    # the errors are Pydantic's own: a framework renders them as it renders any other (FastAPI's 422)
+    with pytest.raises(ValidationError) as raised:
+        module.LedgerInsert.model_validate({"token": None})
+    assert raised.value.title == "LedgerInsert" and raised.value.error_count() == 2
+    assert raised.value.errors()[1]["url"].endswith("/missing")
+
+
 def test_server_set_needs_a_default_to_set_from() -> None:
     text = SERVER_SET.replace("note: text", "note: {type: text, server_set: true}")
     with pytest.raises(schemagen.SpecErrors) as found:

@@ -31,16 +31,20 @@ _EXACT = {
     "interval": ("_INTERVAL", '_Exact("time_delta_type", bool, int, float, text=_interval)'),
 }
 
+# `_with_the_rest`: the refusals found before validating, reported with what validating the rest finds
+_WITH_THE_REST = (("typing", "Self"), (PYDANTIC, "ModelWrapValidatorHandler"), ("typing", "cast"),
+                  ("typing", "LiteralString"), ("pydantic_core", "ErrorDetails"), ("typing", "get_args"),
+                  ("pydantic_core", "core_schema"))
 # What the template's code for each boundary helper imports
 _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     "server_set": (("typing", "ClassVar"), ("typing", "Any"), (PYDANTIC, "model_validator"),
                    (PYDANTIC, "ValidationError"), ("pydantic_core", "PydanticCustomError"),
-                   ("pydantic_core", "InitErrorDetails")),
+                   ("pydantic_core", "InitErrorDetails"), *_WITH_THE_REST),
     "db_default": (("typing", "ClassVar"), ("typing", "Any"), (PYDANTIC, "model_validator"),
                    (PYDANTIC, "model_serializer"), (PYDANTIC, "SerializerFunctionWrapHandler"),
                    (PYDANTIC, "ValidationError"), ("pydantic_core", "PydanticCustomError"),
                    ("pydantic_core", "InitErrorDetails"), (PYDANTIC, "GetJsonSchemaHandler"),
-                   ("pydantic_core", "CoreSchema")),
+                   ("pydantic_core", "CoreSchema"), *_WITH_THE_REST),
     "exact": (("typing", "Any"), (PYDANTIC, "GetCoreSchemaHandler"), ("pydantic_core", "core_schema"),
               ("pydantic_core", "PydanticKnownError"), ("collections.abc", "Callable")),
     "interval": (("pydantic_core", "PydanticCustomError"), ("re", ""), ("datetime", ""), ("decimal", "")),
@@ -224,6 +228,8 @@ class _Schemas:
             imports.name(PYDANTIC, "GetJsonSchemaHandler")
             imports.name("pydantic_core", "CoreSchema")
             imports.name("pydantic_core", "InitErrorDetails")
+            for module, name in _WITH_THE_REST:
+                imports.name(module, name)
         if self.uses_rules:
             imports.name("typing", "Annotated")
             imports.name("typing", "Any")

@@ -4,7 +4,16 @@
 import math
 import struct
 from collections.abc import Callable
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import (
+    Annotated,
+    Any,
+    ClassVar,
+    Literal,
+    LiteralString,
+    Self,
+    cast,
+    get_args,
+)
 
 from pydantic import (
     AfterValidator,
@@ -20,6 +29,7 @@ from pydantic import (
 )
 from pydantic_core import (
     CoreSchema,
+    ErrorDetails,
     InitErrorDetails,
     PydanticCustomError,
     PydanticKnownError,
@@ -121,13 +131,17 @@ class _Insert(BaseModel):
     )
     _server_set: ClassVar[frozenset[str]] = frozenset()
 
-    @model_validator(mode="before")
+    @model_validator(mode="wrap")
     @classmethod
-    def _refuse_server_set(cls, data: Any) -> Any:
+    def _refuse_server_set(
+        cls,
+        data: Any,
+        handler: ModelWrapValidatorHandler[Self],
+    ) -> Self:
         errors = _server_set_errors(cls._server_set, data)
         if errors:
-            raise ValidationError.from_exception_data(cls.__name__, errors)
-        return data
+            raise _with_the_rest(cls.__name__, errors, data, handler)
+        return handler(data)
 
 
 def _server_set_errors(keys: frozenset[str], data: Any) -> list[InitErrorDetails]:
@@ -143,6 +157,47 @@ def _server_set_errors(keys: frozenset[str], data: Any) -> list[InitErrorDetails
             error = PydanticCustomError("server_set_field", given, {"field": key})
             found.append({"type": error, "loc": (key,), "input": data[key]})
     return found
+
+
+_PYDANTIC_ERRORS = frozenset(get_args(core_schema.ErrorType))
+
+
+def _with_the_rest(
+    title: str,
+    errors: list[InitErrorDetails],
+    data: Any,
+    handler: ModelWrapValidatorHandler[Any],
+) -> ValidationError:
+    """The refusals found first, with all else that is wrong in the rest of the payload:
+    one answer lists every error, not the first kind of them.
+    """
+    refused = {key for error in errors for key in error.get("loc", ())[:1]}
+    rest = {key: value for key, value in data.items() if key not in refused}
+    try:
+        handler(rest)
+    except ValidationError as more:
+        errors = errors + [_raised_again(error) for error in more.errors()]
+    return ValidationError.from_exception_data(title, errors)
+
+
+def _raised_again(error: ErrorDetails) -> InitErrorDetails:
+    """One of Pydantic's errors, as the details to raise it again with others."""
+    context = error.get("ctx")
+    kind: str | PydanticCustomError = error["type"]
+    if kind not in _PYDANTIC_ERRORS:
+        # this module's own (`string_nul`, a rule's): its type and its message
+        # as the error had them
+        known = cast(LiteralString, error["type"])
+        message = cast(LiteralString, error["msg"])
+        kind = PydanticCustomError(known, message, context)
+    again: InitErrorDetails = {
+        "type": kind,
+        "loc": error["loc"],
+        "input": error["input"],
+    }
+    if context is not None:
+        again["ctx"] = context
+    return again
 
 
 def _null_errors(
@@ -241,7 +296,7 @@ class _PartialUpdate(BaseModel):
                 errors.append({"type": error, "loc": (key,), "input": data[key]})
         errors += _null_errors(cls, data, inserted=False)
         if errors:
-            raise ValidationError.from_exception_data(cls.__name__, errors)
+            raise _with_the_rest(cls.__name__, errors, data, handler)
         return handler(data)
 
     @classmethod
