@@ -88,6 +88,19 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+def _adapter(imports: Imports, py_type: str, shape: bool) -> Code:
+    """`TypeAdapter(...)`, built when it first checks a value, not on import (a shape, a Pydantic
+    model, has its own `defer_build`: a `config` would be refused)."""
+    config = None if shape else call(imports.name(PYDANTIC, "ConfigDict"), defer_build="True")
+    return call(imports.name(PYDANTIC, "TypeAdapter"), py_type, config=config)
+
+
+def _is_shape(catalog: Catalog, column: Column) -> bool:
+    """A typed JSON column holding one shape, a Pydantic model, itself."""
+    ref = column.json_type
+    return ref is not None and ref.kind == "named" and any(shape.name == ref.name for shape in catalog.shapes)
+
+
 def _mapper_args(table: Table, overlapping_links: set[str]) -> Code | None:
     # A link table written both by a many-to-many relation (through `secondary`) and as a mapped
     # class of its own may see its rows already deleted by the other writer or the database.
@@ -197,12 +210,8 @@ class _Models:
         return self.constant(constant_name(enum.name) + "_ENUM", value)
 
     def adapter(self, py_type: str, *, shape: bool = False) -> str:
-        """A shared `TypeAdapter`, built when it first checks a value, not on import (a shape, a
-        Pydantic model, has its own `defer_build`: a `config` would be refused)."""
         words = py_type.replace("[", " ").replace("]", " ").replace(",", " ").replace(".", " ")
-        config = None if shape else call(self.imports.name(PYDANTIC, "ConfigDict"), defer_build="True")
-        return self.constant(constant_name(words) + "_ADAPTER",
-                             call(self.imports.name(PYDANTIC, "TypeAdapter"), py_type, config=config))
+        return self.constant(constant_name(words) + "_ADAPTER", _adapter(self.imports, py_type, shape))
 
     def type_instance(self, expression: str) -> str:
         """`Text` -> `Text()`; calls and shared instances (such as an enum's constant) stay as they are."""
@@ -275,9 +284,7 @@ class _Models:
         self.uses_json_type = True
         if not item and not core:  # a Core table's rows are not loaded objects to check
             self.checked_attrs.setdefault(table.class_name, []).append(column.attr)
-        ref = column.json_type
-        shape = ref is not None and ref.kind == "named" and any(s.name == ref.name for s in self.catalog.shapes)
-        adapter = self.adapter(self.types.column_py_type(column), shape=shape)
+        adapter = self.adapter(self.types.column_py_type(column), shape=_is_shape(self.catalog, column))
         self.uses_jsonb_type = self.uses_jsonb_type or kind == "jsonb"
         return call("_JSONBOf" if kind == "jsonb" else "_JSONOf", adapter, where)
 
