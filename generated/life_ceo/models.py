@@ -22,6 +22,7 @@ from sqlalchemy import (
     JSON,
     REAL,
     BigInteger,
+    BinaryExpression,
     Boolean,
     CheckConstraint,
     ColumnElement,
@@ -56,6 +57,7 @@ from sqlalchemy import select as _select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.event import listen
+from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import (
@@ -66,8 +68,10 @@ from sqlalchemy.orm import (
     relationship,
 )
 from sqlalchemy.schema import ExecutableDDLElement
+from sqlalchemy.sql import operators
 from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.operators import OperatorClass, OperatorType
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from .types import (
@@ -524,6 +528,97 @@ class _AwareDateTime(TypeDecorator[datetime.datetime]):
         return value.replace(tzinfo=datetime.UTC)
 
 
+class _IntervalOps(TypeDecorator.Comparator[Any]):
+    """PostgreSQL's interval operators: `+` and `-` of intervals, `*` and `/` by a number, `date + interval`.
+
+    SQLite has no interval arithmetic: an arithmetic expression over the column does not compile there.
+    """
+
+    def operate(
+        self,
+        op: OperatorType,
+        *other: Any,
+        **kwargs: Any,
+    ) -> ColumnElement[Any]:
+        return _arithmetic(self.type, op, super().operate(op, *other, **kwargs))
+
+    def reverse_operate(
+        self,
+        op: OperatorType,
+        other: Any,
+        **kwargs: Any,
+    ) -> ColumnElement[Any]:
+        result = super().reverse_operate(op, other, **kwargs)
+        if op in _ARITHMETIC and isinstance(result, BinaryExpression):
+            # a value on the left (`2 * column`, `datetime - column`): the type PostgreSQL gives
+            # `column + value`, not the value's own
+            result.type = (
+                self._adapt_expression(operators.add, result.left.comparator)[1]
+            )
+        return _arithmetic(self.type, op, result)
+
+    def _adapt_expression(
+        self,
+        op: OperatorType,
+        other_comparator: TypeEngine.Comparator[Any],
+    ) -> tuple[OperatorType, TypeEngine[Any]]:
+        # PostgreSQL's result types: interval + date is a timestamp, interval + timestamp (or
+        # time) one of those; any other arithmetic of an interval is an interval
+        other: Any = other_comparator.type
+        if op is operators.add and other._type_affinity is Date:
+            return op, DateTime()
+        if op is operators.add and other._type_affinity in (DateTime, Time):
+            return op, other_comparator.type
+        return op, self.type
+
+
+_ARITHMETIC = frozenset(
+    {operators.add, operators.sub, operators.mul, operators.truediv, operators.neg},
+)
+
+
+def _arithmetic(
+    type_: Any,
+    op: OperatorType,
+    expression: ColumnElement[Any],
+) -> ColumnElement[Any]:
+    if op in _ARITHMETIC:
+        return _IntervalArithmetic(expression, column=type_.column)
+    return expression
+
+
+class _IntervalArithmetic(FunctionElement[Any]):
+    """Arithmetic of an interval column: PostgreSQL's operators; no other database compiles it."""
+
+    inherit_cache = True
+
+    def __init__(self, expression: ColumnElement[Any], column: str) -> None:
+        self.type = expression.type  # before the element's operators are looked up
+        super().__init__(expression)
+        self.column = column
+
+
+@compiles(_IntervalArithmetic)
+def _no_interval_arithmetic(
+    element: _IntervalArithmetic,
+    compiler: SQLCompiler,
+    **kw: Any,
+) -> str:
+    name = compiler.dialect.name
+    raise CompileError(
+        f"{element.column}: {name} has no interval arithmetic (+, -, *, / of an interval are PostgreSQL's)"
+    )
+
+
+@compiles(_IntervalArithmetic, "postgresql")
+def _interval_arithmetic(
+    element: _IntervalArithmetic,
+    compiler: SQLCompiler,
+    **kw: Any,
+) -> str:
+    return f"({compiler.process(list(element.clauses)[0], **kw)})"
+
+
 class _IntervalOf(TypeDecorator[datetime.timedelta]):
     """`interval`, read from PostgreSQL's text of it so that months never turn into days."""
 
@@ -534,6 +629,26 @@ class _IntervalOf(TypeDecorator[datetime.timedelta]):
 
     impl = Interval
     cache_ok = True
+
+    # `+`, `-`, `*`, `/` are PostgreSQL's interval operators (`_IntervalOps`)
+    operator_classes = OperatorClass.DATETIME | OperatorClass.MATH
+
+    @property
+    def comparator_factory(self) -> type[_IntervalOps]:  # type: ignore[override]
+        return _IntervalOps
+
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:
+        # `column * 2` and `column / 2` bind a number as a number, `datetime + column` a datetime as
+        # one; anything else is bound as an interval
+        if op in (operators.mul, operators.truediv) and isinstance(
+            value, (int, float, decimal.Decimal)
+        ):
+            return self.impl_instance.coerce_compared_value(op, value)
+        if op in (operators.add, operators.sub) and isinstance(
+            value, (datetime.date, datetime.time)
+        ):
+            return self.impl_instance.coerce_compared_value(op, value)
+        return self
 
     def __init__(self, column: str) -> None:
         super().__init__()
@@ -556,7 +671,7 @@ class _IntervalOf(TypeDecorator[datetime.timedelta]):
             return parsed
         error: InitErrorDetails = {"type": parsed, "loc": (), "input": value}
         unreadable: Any = _Unreadable(
-            ValidationError.from_exception_data(self.column, [error]),
+            ValidationError.from_exception_data(self.column, [error])
         )
         read = unreadable
         return read
@@ -587,6 +702,7 @@ def _interval_as_is(element: _IntervalText, compiler: SQLCompiler, **kw: Any) ->
 def _interval_text(element: _IntervalText, compiler: SQLCompiler, **kw: Any) -> str:
     value = compiler.process(list(element.clauses)[0], **kw)
     return f"CAST({value} AS {element.sql})"
+
 
 
 # PostgreSQL's text of an interval in IntervalStyle `postgres` (its default, and the one psycopg

@@ -95,7 +95,8 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     # `_IntervalOps`: PostgreSQL's interval operators, none on SQLite (both interval types)
     "interval_ops": (("sqlalchemy.sql", "operators"), ("sqlalchemy.sql.operators", "OperatorType"),
                      ("sqlalchemy.sql.operators", "OperatorClass"), ("sqlalchemy.exc", "CompileError"),
-                     (SQLALCHEMY, "Date"), (SQLALCHEMY, "DateTime"), (SQLALCHEMY, "Time"), ("decimal", "")),
+                     (SQLALCHEMY, "Date"), (SQLALCHEMY, "DateTime"), (SQLALCHEMY, "Time"), ("decimal", ""),
+                     ("datetime", ""), (SQLALCHEMY, "BinaryExpression"), (SQLALCHEMY, "Interval")),
     # `_MonthsIntervalOf`: PostgreSQL's INTERVAL (ISO 8601 text on SQLite) of `Interval`s, cast both ways
     "months": (*_TYPE_DECORATOR, (SQLALCHEMY, "Text"), (SQLALCHEMY, "ColumnElement"), (SQLALCHEMY, "BindParameter"),
                ("sqlalchemy.dialects.postgresql", "INTERVAL"), (PYDANTIC, "ValidationError"),

@@ -2,6 +2,7 @@
 """SQLAlchemy models of the `golden_keyless` schema."""
 
 import datetime
+import decimal
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar, get_args
@@ -15,10 +16,12 @@ from pydantic_core import (
     core_schema,
 )
 from sqlalchemy import (
+    BinaryExpression,
     BindParameter,
     CheckConstraint,
     Column,
     ColumnElement,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -28,6 +31,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Time,
     TypedColumns,
     UniqueConstraint,
     Uuid,
@@ -35,15 +39,19 @@ from sqlalchemy import (
     func,
     type_coerce,
 )
+from sqlalchemy import Interval as _Interval
 from sqlalchemy.dialects.postgresql import INTERVAL, JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.event import listen
+from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.schema import ExecutableDDLElement
+from sqlalchemy.sql import operators
 from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.operators import OperatorClass, OperatorType
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from .types import Interval
@@ -233,6 +241,97 @@ class _JSONBOf(_JSONOf[_T]):
     cache_ok = True
 
 
+class _IntervalOps(TypeDecorator.Comparator[Any]):
+    """PostgreSQL's interval operators: `+` and `-` of intervals, `*` and `/` by a number, `date + interval`.
+
+    SQLite has no interval arithmetic: an arithmetic expression over the column does not compile there.
+    """
+
+    def operate(
+        self,
+        op: OperatorType,
+        *other: Any,
+        **kwargs: Any,
+    ) -> ColumnElement[Any]:
+        return _arithmetic(self.type, op, super().operate(op, *other, **kwargs))
+
+    def reverse_operate(
+        self,
+        op: OperatorType,
+        other: Any,
+        **kwargs: Any,
+    ) -> ColumnElement[Any]:
+        result = super().reverse_operate(op, other, **kwargs)
+        if op in _ARITHMETIC and isinstance(result, BinaryExpression):
+            # a value on the left (`2 * column`, `datetime - column`): the type PostgreSQL gives
+            # `column + value`, not the value's own
+            result.type = (
+                self._adapt_expression(operators.add, result.left.comparator)[1]
+            )
+        return _arithmetic(self.type, op, result)
+
+    def _adapt_expression(
+        self,
+        op: OperatorType,
+        other_comparator: TypeEngine.Comparator[Any],
+    ) -> tuple[OperatorType, TypeEngine[Any]]:
+        # PostgreSQL's result types: interval + date is a timestamp, interval + timestamp (or
+        # time) one of those; any other arithmetic of an interval is an interval
+        other: Any = other_comparator.type
+        if op is operators.add and other._type_affinity is Date:
+            return op, DateTime()
+        if op is operators.add and other._type_affinity in (DateTime, Time):
+            return op, other_comparator.type
+        return op, self.type
+
+
+_ARITHMETIC = frozenset(
+    {operators.add, operators.sub, operators.mul, operators.truediv, operators.neg},
+)
+
+
+def _arithmetic(
+    type_: Any,
+    op: OperatorType,
+    expression: ColumnElement[Any],
+) -> ColumnElement[Any]:
+    if op in _ARITHMETIC:
+        return _IntervalArithmetic(expression, column=type_.column)
+    return expression
+
+
+class _IntervalArithmetic(FunctionElement[Any]):
+    """Arithmetic of an interval column: PostgreSQL's operators; no other database compiles it."""
+
+    inherit_cache = True
+
+    def __init__(self, expression: ColumnElement[Any], column: str) -> None:
+        self.type = expression.type  # before the element's operators are looked up
+        super().__init__(expression)
+        self.column = column
+
+
+@compiles(_IntervalArithmetic)
+def _no_interval_arithmetic(
+    element: _IntervalArithmetic,
+    compiler: SQLCompiler,
+    **kw: Any,
+) -> str:
+    name = compiler.dialect.name
+    raise CompileError(
+        f"{element.column}: {name} has no interval arithmetic (+, -, *, / of an interval are PostgreSQL's)"
+    )
+
+
+@compiles(_IntervalArithmetic, "postgresql")
+def _interval_arithmetic(
+    element: _IntervalArithmetic,
+    compiler: SQLCompiler,
+    **kw: Any,
+) -> str:
+    return f"({compiler.process(list(element.clauses)[0], **kw)})"
+
+
 class _IntervalText(FunctionElement[Any]):
     """An interval column as PostgreSQL's text of it (psycopg's reading loses months); elsewhere as it is."""
 
@@ -260,6 +359,7 @@ def _interval_text(element: _IntervalText, compiler: SQLCompiler, **kw: Any) -> 
     return f"CAST({value} AS {element.sql})"
 
 
+
 class _MonthsIntervalOf(TypeDecorator[Interval]):
     """`interval` with `months: true`: months, days and microseconds kept as they are.
 
@@ -269,6 +369,32 @@ class _MonthsIntervalOf(TypeDecorator[Interval]):
 
     impl = Text
     cache_ok = True
+
+    @property
+    def _type_affinity(self) -> type[TypeEngine[Any]] | None:
+        # an interval to the other types' operators: `2 * column` is an interval, `date + column`
+        # a timestamp
+        return _Interval
+
+    # `+`, `-`, `*`, `/` are PostgreSQL's interval operators (`_IntervalOps`)
+    operator_classes = OperatorClass.DATETIME | OperatorClass.MATH
+
+    @property
+    def comparator_factory(self) -> type[_IntervalOps]:  # type: ignore[override]
+        return _IntervalOps
+
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:
+        # `column * 2` and `column / 2` bind a number as a number, `datetime + column` a datetime as
+        # one; anything else is bound as an interval
+        if op in (operators.mul, operators.truediv) and isinstance(
+            value, (int, float, decimal.Decimal)
+        ):
+            return self.impl_instance.coerce_compared_value(op, value)
+        if op in (operators.add, operators.sub) and isinstance(
+            value, (datetime.date, datetime.time)
+        ):
+            return self.impl_instance.coerce_compared_value(op, value)
+        return self
 
     def __init__(self, column: str) -> None:
         super().__init__()

@@ -18,9 +18,11 @@ from pydantic_core import (
 from sqlalchemy import (
     JSON,
     BigInteger,
+    BinaryExpression,
     BindParameter,
     Boolean,
     ColumnElement,
+    Date,
     DateTime,
     Enum,
     ForeignKey,
@@ -40,8 +42,10 @@ from sqlalchemy import (
     text,
     type_coerce,
 )
+from sqlalchemy import Interval as _Interval
 from sqlalchemy.dialects.postgresql import INTERVAL, JSONB, TIME, TIMESTAMP
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import (
@@ -51,8 +55,10 @@ from sqlalchemy.orm import (
     mapped_column,
     relationship,
 )
+from sqlalchemy.sql import operators
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.operators import OperatorClass, OperatorType
 from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
 
 from .types import Interval, ModelType
@@ -491,6 +497,97 @@ class _AwareDateTime(TypeDecorator[datetime.datetime]):
         return value.replace(tzinfo=datetime.UTC)
 
 
+class _IntervalOps(TypeDecorator.Comparator[Any]):
+    """PostgreSQL's interval operators: `+` and `-` of intervals, `*` and `/` by a number, `date + interval`.
+
+    SQLite has no interval arithmetic: an arithmetic expression over the column does not compile there.
+    """
+
+    def operate(
+        self,
+        op: OperatorType,
+        *other: Any,
+        **kwargs: Any,
+    ) -> ColumnElement[Any]:
+        return _arithmetic(self.type, op, super().operate(op, *other, **kwargs))
+
+    def reverse_operate(
+        self,
+        op: OperatorType,
+        other: Any,
+        **kwargs: Any,
+    ) -> ColumnElement[Any]:
+        result = super().reverse_operate(op, other, **kwargs)
+        if op in _ARITHMETIC and isinstance(result, BinaryExpression):
+            # a value on the left (`2 * column`, `datetime - column`): the type PostgreSQL gives
+            # `column + value`, not the value's own
+            result.type = (
+                self._adapt_expression(operators.add, result.left.comparator)[1]
+            )
+        return _arithmetic(self.type, op, result)
+
+    def _adapt_expression(
+        self,
+        op: OperatorType,
+        other_comparator: TypeEngine.Comparator[Any],
+    ) -> tuple[OperatorType, TypeEngine[Any]]:
+        # PostgreSQL's result types: interval + date is a timestamp, interval + timestamp (or
+        # time) one of those; any other arithmetic of an interval is an interval
+        other: Any = other_comparator.type
+        if op is operators.add and other._type_affinity is Date:
+            return op, DateTime()
+        if op is operators.add and other._type_affinity in (DateTime, Time):
+            return op, other_comparator.type
+        return op, self.type
+
+
+_ARITHMETIC = frozenset(
+    {operators.add, operators.sub, operators.mul, operators.truediv, operators.neg},
+)
+
+
+def _arithmetic(
+    type_: Any,
+    op: OperatorType,
+    expression: ColumnElement[Any],
+) -> ColumnElement[Any]:
+    if op in _ARITHMETIC:
+        return _IntervalArithmetic(expression, column=type_.column)
+    return expression
+
+
+class _IntervalArithmetic(FunctionElement[Any]):
+    """Arithmetic of an interval column: PostgreSQL's operators; no other database compiles it."""
+
+    inherit_cache = True
+
+    def __init__(self, expression: ColumnElement[Any], column: str) -> None:
+        self.type = expression.type  # before the element's operators are looked up
+        super().__init__(expression)
+        self.column = column
+
+
+@compiles(_IntervalArithmetic)
+def _no_interval_arithmetic(
+    element: _IntervalArithmetic,
+    compiler: SQLCompiler,
+    **kw: Any,
+) -> str:
+    name = compiler.dialect.name
+    raise CompileError(
+        f"{element.column}: {name} has no interval arithmetic (+, -, *, / of an interval are PostgreSQL's)"
+    )
+
+
+@compiles(_IntervalArithmetic, "postgresql")
+def _interval_arithmetic(
+    element: _IntervalArithmetic,
+    compiler: SQLCompiler,
+    **kw: Any,
+) -> str:
+    return f"({compiler.process(list(element.clauses)[0], **kw)})"
+
+
 class _IntervalText(FunctionElement[Any]):
     """An interval column as PostgreSQL's text of it (psycopg's reading loses months); elsewhere as it is."""
 
@@ -516,6 +613,7 @@ def _interval_as_is(element: _IntervalText, compiler: SQLCompiler, **kw: Any) ->
 def _interval_text(element: _IntervalText, compiler: SQLCompiler, **kw: Any) -> str:
     value = compiler.process(list(element.clauses)[0], **kw)
     return f"CAST({value} AS {element.sql})"
+
 
 
 class _IntervalArrayOf(_ArrayOf[_T]):
@@ -559,6 +657,32 @@ class _MonthsIntervalOf(TypeDecorator[Interval]):
 
     impl = Text
     cache_ok = True
+
+    @property
+    def _type_affinity(self) -> type[TypeEngine[Any]] | None:
+        # an interval to the other types' operators: `2 * column` is an interval, `date + column`
+        # a timestamp
+        return _Interval
+
+    # `+`, `-`, `*`, `/` are PostgreSQL's interval operators (`_IntervalOps`)
+    operator_classes = OperatorClass.DATETIME | OperatorClass.MATH
+
+    @property
+    def comparator_factory(self) -> type[_IntervalOps]:  # type: ignore[override]
+        return _IntervalOps
+
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:
+        # `column * 2` and `column / 2` bind a number as a number, `datetime + column` a datetime as
+        # one; anything else is bound as an interval
+        if op in (operators.mul, operators.truediv) and isinstance(
+            value, (int, float, decimal.Decimal)
+        ):
+            return self.impl_instance.coerce_compared_value(op, value)
+        if op in (operators.add, operators.sub) and isinstance(
+            value, (datetime.date, datetime.time)
+        ):
+            return self.impl_instance.coerce_compared_value(op, value)
+        return self
 
     def __init__(self, column: str) -> None:
         super().__init__()
