@@ -528,10 +528,11 @@ class _AwareDateTime(TypeDecorator[datetime.datetime]):
         return value.replace(tzinfo=datetime.UTC)
 
 
-class _IntervalOps(TypeDecorator.Comparator[Any]):
-    """PostgreSQL's interval operators: `+` and `-` of intervals, `*` and `/` by a number, `date + interval`.
+class _DeltaOps(TypeDecorator.Comparator[Any]):
+    """PostgreSQL's interval operators (`+`, `-`, `*` and `/` by a number).
 
-    SQLite has no interval arithmetic: an arithmetic expression over the column does not compile there.
+    SQLite has no interval arithmetic: an arithmetic expression over the
+    column does not compile there.
     """
 
     def operate(
@@ -540,7 +541,8 @@ class _IntervalOps(TypeDecorator.Comparator[Any]):
         *other: Any,
         **kwargs: Any,
     ) -> ColumnElement[Any]:
-        return _arithmetic(self.type, op, super().operate(op, *other, **kwargs))
+        result = super().operate(op, *other, **kwargs)
+        return _arithmetic(self.type, op, result)
 
     def reverse_operate(
         self,
@@ -550,11 +552,10 @@ class _IntervalOps(TypeDecorator.Comparator[Any]):
     ) -> ColumnElement[Any]:
         result = super().reverse_operate(op, other, **kwargs)
         if op in _ARITHMETIC and isinstance(result, BinaryExpression):
-            # a value on the left (`2 * column`, `datetime - column`): the type PostgreSQL gives
-            # `column + value`, not the value's own
-            result.type = (
-                self._adapt_expression(operators.add, result.left.comparator)[1]
-            )
+            # a value on the left (`2 * column`, `datetime - column`): the
+            # type PostgreSQL gives `column + value`, not the value's own
+            left = result.left.comparator
+            result.type = self._adapt_expression(_ADD, left)[1]
         return _arithmetic(self.type, op, result)
 
     def _adapt_expression(
@@ -562,19 +563,22 @@ class _IntervalOps(TypeDecorator.Comparator[Any]):
         op: OperatorType,
         other_comparator: TypeEngine.Comparator[Any],
     ) -> tuple[OperatorType, TypeEngine[Any]]:
-        # PostgreSQL's result types: interval + date is a timestamp, interval + timestamp (or
-        # time) one of those; any other arithmetic of an interval is an interval
+        # PostgreSQL's result types: interval + date is a timestamp,
+        # interval + timestamp (or time) one of those; any other arithmetic
+        # of an interval is an interval
         other: Any = other_comparator.type
-        if op is operators.add and other._type_affinity is Date:
+        if op is _ADD and other._type_affinity is Date:
             return op, DateTime()
-        if op is operators.add and other._type_affinity in (DateTime, Time):
+        if op is _ADD and other._type_affinity in (DateTime, Time):
             return op, other_comparator.type
         return op, self.type
 
 
-_ARITHMETIC = frozenset(
-    {operators.add, operators.sub, operators.mul, operators.truediv, operators.neg},
-)
+_ADD, _SUB = operators.add, operators.sub
+_MUL, _DIV = operators.mul, operators.truediv
+_ARITHMETIC = frozenset({_ADD, _SUB, _MUL, _DIV, operators.neg})
+_NUMBER = (int, float, decimal.Decimal)
+_WHEN = (datetime.date, datetime.time)
 
 
 def _arithmetic(
@@ -588,12 +592,13 @@ def _arithmetic(
 
 
 class _IntervalArithmetic(FunctionElement[Any]):
-    """Arithmetic of an interval column: PostgreSQL's operators; no other database compiles it."""
+    """Arithmetic of an interval column: PostgreSQL's; no other database's."""
 
     inherit_cache = True
 
     def __init__(self, expression: ColumnElement[Any], column: str) -> None:
-        self.type = expression.type  # before the element's operators are looked up
+        # the type before the element's operators are looked up
+        self.type = expression.type
         super().__init__(expression)
         self.column = column
 
@@ -605,9 +610,8 @@ def _no_interval_arithmetic(
     **kw: Any,
 ) -> str:
     name = compiler.dialect.name
-    raise CompileError(
-        f"{element.column}: {name} has no interval arithmetic (+, -, *, / of an interval are PostgreSQL's)"
-    )
+    message = f"{element.column}: {name} has no interval arithmetic"
+    raise CompileError(message + " (+, -, *, / of intervals are PostgreSQL's)")
 
 
 @compiles(_IntervalArithmetic, "postgresql")
@@ -630,23 +634,19 @@ class _IntervalOf(TypeDecorator[datetime.timedelta]):
     impl = Interval
     cache_ok = True
 
-    # `+`, `-`, `*`, `/` are PostgreSQL's interval operators (`_IntervalOps`)
+    # `+`, `-`, `*`, `/` are PostgreSQL's interval operators (`_DeltaOps`)
     operator_classes = OperatorClass.DATETIME | OperatorClass.MATH
 
     @property
-    def comparator_factory(self) -> type[_IntervalOps]:  # type: ignore[override]
-        return _IntervalOps
+    def comparator_factory(self) -> type[_DeltaOps]:  # type: ignore[override]
+        return _DeltaOps
 
     def coerce_compared_value(self, op: Any, value: Any) -> Any:
-        # `column * 2` and `column / 2` bind a number as a number, `datetime + column` a datetime as
-        # one; anything else is bound as an interval
-        if op in (operators.mul, operators.truediv) and isinstance(
-            value, (int, float, decimal.Decimal)
-        ):
+        # `column * 2` binds a number as a number, `column + datetime` a
+        # datetime as one; anything else is bound as an interval
+        if op in (_MUL, _DIV) and isinstance(value, _NUMBER):
             return self.impl_instance.coerce_compared_value(op, value)
-        if op in (operators.add, operators.sub) and isinstance(
-            value, (datetime.date, datetime.time)
-        ):
+        if op in (_ADD, _SUB) and isinstance(value, _WHEN):
             return self.impl_instance.coerce_compared_value(op, value)
         return self
 
@@ -671,7 +671,7 @@ class _IntervalOf(TypeDecorator[datetime.timedelta]):
             return parsed
         error: InitErrorDetails = {"type": parsed, "loc": (), "input": value}
         unreadable: Any = _Unreadable(
-            ValidationError.from_exception_data(self.column, [error])
+            ValidationError.from_exception_data(self.column, [error]),
         )
         read = unreadable
         return read
