@@ -366,6 +366,7 @@ def _hand_texts(engine: Engine, expression: Any) -> list[Any]:
         return list(connection.scalars(sqlalchemy.select(expression).order_by(_HandPlan.id)))
 
 
+@pytest.mark.filterwarnings("ignore:Type object <class 'sqlalchemy.dialects.postgresql.types.INTERVAL'>")
 @pytest.mark.parametrize("name", OPERATORS)
 def test_sql_operators_are_postgresqls_interval_operators(plans: ModuleType, postgres: Engine, name: str) -> None:
     """Failed before: `every + every` compiled to `||` (no such operator for intervals), `every * 2` bound
