@@ -15,11 +15,13 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from decimal import Decimal
 from typing import Any
 
 import pytest
 import sqlalchemy
 from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import INTERVAL
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -320,3 +322,106 @@ def test_migrating_between_timedelta_and_months(db_url: str, tmp_path: Path) -> 
         engine.dispose()
     back = project(write_spec(specs, PLAIN), tmp_path / "m")
     assert commands.migrate(back, db_url, "three", allow_destructive=False).upgrade.is_empty()
+
+
+# SQL operators: a hand-written INTERVAL table holding the same values is what the columns must match
+class _Hand(sqlalchemy.orm.DeclarativeBase):
+    pass
+
+
+class _HandPlan(_Hand):
+    __tablename__ = "hand_plans"
+    id: sqlalchemy.orm.Mapped[int] = sqlalchemy.orm.mapped_column(primary_key=True)
+    every: sqlalchemy.orm.Mapped[dt.timedelta | None] = sqlalchemy.orm.mapped_column(INTERVAL)
+    plain: sqlalchemy.orm.Mapped[dt.timedelta | None] = sqlalchemy.orm.mapped_column(INTERVAL)
+
+
+_AT = sqlalchemy.cast(sqlalchemy.literal(dt.datetime(2024, 1, 31, 12)), sqlalchemy.DateTime)
+_DAY = sqlalchemy.cast(sqlalchemy.literal(dt.date(2024, 1, 31)), sqlalchemy.Date)
+# each operator, given the column and a constant interval (the column's own value type)
+OPERATORS: dict[str, Any] = {
+    "c + c": lambda c, v: c + c, "c - c": lambda c, v: c - c, "-c": lambda c, v: -c,
+    "c + v": lambda c, v: c + v, "v + c": lambda c, v: v + c, "c - v": lambda c, v: c - v,
+    "c * 2": lambda c, v: c * 2, "2 * c": lambda c, v: 2 * c, "c * 1.5": lambda c, v: c * 1.5,
+    "c * Decimal": lambda c, v: c * Decimal("0.25"), "c / 2": lambda c, v: c / 2, "c / 1.5": lambda c, v: c / 1.5,
+    "(c + c) * 3": lambda c, v: (c + c) * 3, "c * 3 + c": lambda c, v: c * 3 + c,
+    "timestamp + c": lambda c, v: _AT + c, "timestamp - c": lambda c, v: _AT - c, "c + timestamp": lambda c, v: c + _AT,
+    "date + c": lambda c, v: _DAY + c, "c + datetime": lambda c, v: c + dt.datetime(2024, 1, 31, 12),
+    "datetime - c": lambda c, v: dt.datetime(2024, 1, 31, 12) - c, "datetime + c": lambda c, v: dt.datetime(2024, 1, 31, 12) + c,
+}
+TIMESTAMPS = {"timestamp + c", "timestamp - c", "c + timestamp", "date + c", "c + datetime", "datetime - c",
+              "datetime + c"}
+# compiled by the other operand's type (the ORM puts a Python value first as a bound parameter)
+VALUE_FIRST = {"timestamp + c", "timestamp - c", "date + c", "datetime - c", "datetime + c", "2 * c"}
+MONTHS_ROWS = ["1 mon 2 days 03:04:05", "-1 year +3 days -00:00:01.5", "36:00:00", "0", "1 year 11 mons"]
+PLAIN_ROWS = ["2 days 03:04:05", "-36:00:00.25", "0", "1 day -00:00:01"]
+
+
+def _hand_texts(engine: Engine, expression: Any) -> list[Any]:
+    """The hand-written column's results: PostgreSQL's ISO 8601 text of an interval, a timestamp as it is."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("SET intervalstyle = iso_8601")
+        if isinstance(expression.type._type_affinity(), sqlalchemy.Interval):  # noqa: SLF001
+            expression = sqlalchemy.cast(expression, sqlalchemy.Text)
+        return list(connection.scalars(sqlalchemy.select(expression).order_by(_HandPlan.id)))
+
+
+@pytest.mark.filterwarnings("ignore:Type object <class 'sqlalchemy.dialects.postgresql.types.INTERVAL'>")
+@pytest.mark.parametrize("name", OPERATORS)
+def test_sql_operators_are_postgresqls_interval_operators(plans: ModuleType, postgres: Engine, name: str) -> None:
+    """Failed before: `every + every` compiled to `||` (no such operator for intervals), `every * 2` bound
+    the 2 as an interval, `plain * 2` cast the 2 to an interval (PostgreSQL refuses both)."""
+    Interval, Plan, operator = plans.types.Interval, plans.Plan, OPERATORS[name]
+    _Hand.metadata.create_all(postgres)
+    with postgres.begin() as connection:
+        for number, (every, plain) in enumerate(zip(MONTHS_ROWS, PLAIN_ROWS + ["0"], strict=True), 1):
+            for table in ("plans", "hand_plans"):
+                connection.exec_driver_sql(f"INSERT INTO {table} (id, every, plain) VALUES (%s, %s::interval, "
+                                           "%s::interval)", (number, every, plain))
+    constant = Interval(months=1, days=-2, hours=5)
+    with Session(postgres) as session:
+        every = session.scalars(sqlalchemy.select(operator(Plan.every, constant)).order_by(Plan.id)).all()
+    expected = _hand_texts(postgres, operator(_HandPlan.every, sqlalchemy.cast(str(constant), INTERVAL)))
+    assert [str(value) if isinstance(value, Interval) else value for value in every] == expected
+    assert all(isinstance(value, Interval if isinstance(value, Interval) else dt.datetime) for value in every)
+    if name in TIMESTAMPS:
+        assert isinstance(operator(Plan.every, constant).type, sqlalchemy.DateTime)
+    else:  # read back as the column's own values
+        assert all(isinstance(value, Interval) for value in every)
+    # a plain interval (timedelta) column: the same as the hand-written one
+    constant_delta = dt.timedelta(days=-2, hours=5)
+    with Session(postgres) as session:
+        plain = session.scalars(sqlalchemy.select(operator(Plan.plain, constant_delta)).order_by(Plan.id)).all()
+    with postgres.connect() as connection:
+        hand = connection.scalars(sqlalchemy.select(operator(_HandPlan.plain, constant_delta))
+                                  .order_by(_HandPlan.id)).all()
+    assert plain == hand
+
+
+@pytest.mark.parametrize("name", OPERATORS)
+def test_sqlite_refuses_interval_arithmetic(plans: ModuleType, sqlite: Engine, name: str) -> None:
+    """Failed before: SQLite concatenated or added the stored text and dates, a silently wrong answer."""
+    Interval, Plan, operator = plans.types.Interval, plans.Plan, OPERATORS[name]
+    with Session(sqlite) as session:
+        session.add(plans.Plan(id=1, every=Interval(months=1), plain=dt.timedelta(days=1)))
+        session.commit()
+        for column, constant in ((Plan.every, Interval(days=1)), (Plan.plain, dt.timedelta(days=1))):
+            if name in VALUE_FIRST:
+                continue  # the other operand's operator, not the column's: see the README
+            with pytest.raises(sqlalchemy.exc.CompileError,
+                               match=rf"^plans\.{column.key}: sqlite has no interval arithmetic"):
+                session.execute(sqlalchemy.select(operator(column, constant)))
+
+
+def test_sqlite_comparisons_keep_working(plans: ModuleType, sqlite: Engine) -> None:
+    Interval, Plan = plans.types.Interval, plans.Plan
+    with Session(sqlite) as session:
+        session.add_all([Plan(id=1, every=Interval(months=1), plain=dt.timedelta(days=1)),
+                         Plan(id=2, every=Interval(days=30), plain=dt.timedelta(hours=1))])
+        session.commit()
+        assert session.scalars(sqlalchemy.select(Plan.id).where(Plan.every == Interval(months=1))).all() == [1]
+        assert session.scalars(sqlalchemy.select(Plan.id).where(Plan.every != Interval(months=1))).all() == [2]
+        assert session.scalars(sqlalchemy.select(Plan.id).where(
+            Plan.every.in_([Interval(days=30), Interval(years=1)]))).all() == [2]
+        assert session.scalars(sqlalchemy.select(Plan.id).where(Plan.plain == dt.timedelta(hours=1))).all() == [2]
+        assert session.scalars(sqlalchemy.select(Plan.id).where(Plan.plain > dt.timedelta(hours=2))).all() == [1]

@@ -22,6 +22,7 @@ from sqlalchemy import (
     JSON,
     REAL,
     BigInteger,
+    BinaryExpression,
     Boolean,
     CheckConstraint,
     ColumnElement,
@@ -57,6 +58,7 @@ from sqlalchemy import select as _select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.event import listen
+from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import (
@@ -67,8 +69,10 @@ from sqlalchemy.orm import (
     relationship,
 )
 from sqlalchemy.schema import ExecutableDDLElement
+from sqlalchemy.sql import operators
 from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.operators import OperatorClass, OperatorType
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from .types import (
@@ -525,6 +529,101 @@ class _AwareDateTime(TypeDecorator[datetime.datetime]):
         return value.replace(tzinfo=datetime.UTC)
 
 
+class _DeltaOps(TypeDecorator.Comparator[Any]):
+    """PostgreSQL's interval operators (`+`, `-`, `*` and `/` by a number).
+
+    SQLite has no interval arithmetic: an arithmetic expression over the
+    column does not compile there.
+    """
+
+    def operate(
+        self,
+        op: OperatorType,
+        *other: Any,
+        **kwargs: Any,
+    ) -> ColumnElement[Any]:
+        result = super().operate(op, *other, **kwargs)
+        return _arithmetic(self.type, op, result)
+
+    def reverse_operate(
+        self,
+        op: OperatorType,
+        other: Any,
+        **kwargs: Any,
+    ) -> ColumnElement[Any]:
+        result = super().reverse_operate(op, other, **kwargs)
+        if op in _ARITHMETIC and isinstance(result, BinaryExpression):
+            # a value on the left (`2 * column`, `datetime - column`): the
+            # type PostgreSQL gives `column + value`, not the value's own
+            left = result.left.comparator
+            result.type = self._adapt_expression(_ADD, left)[1]
+        return _arithmetic(self.type, op, result)
+
+    def _adapt_expression(
+        self,
+        op: OperatorType,
+        other_comparator: TypeEngine.Comparator[Any],
+    ) -> tuple[OperatorType, TypeEngine[Any]]:
+        # PostgreSQL's result types: interval + date is a timestamp,
+        # interval + timestamp (or time) one of those; any other arithmetic
+        # of an interval is an interval
+        other: Any = other_comparator.type
+        if op is _ADD and other._type_affinity is Date:
+            return op, DateTime()
+        if op is _ADD and other._type_affinity in (DateTime, Time):
+            return op, other_comparator.type
+        return op, self.type
+
+
+_ADD, _SUB = operators.add, operators.sub
+_MUL, _DIV = operators.mul, operators.truediv
+_ARITHMETIC = frozenset({_ADD, _SUB, _MUL, _DIV, operators.neg})
+_NUMBER = (int, float, decimal.Decimal)
+_WHEN = (datetime.date, datetime.time)
+
+
+def _arithmetic(
+    type_: Any,
+    op: OperatorType,
+    expression: ColumnElement[Any],
+) -> ColumnElement[Any]:
+    if op in _ARITHMETIC:
+        return _IntervalArithmetic(expression, column=type_.column)
+    return expression
+
+
+class _IntervalArithmetic(FunctionElement[Any]):
+    """Arithmetic of an interval column: PostgreSQL's; no other database's."""
+
+    inherit_cache = True
+
+    def __init__(self, expression: ColumnElement[Any], column: str) -> None:
+        # the type before the element's operators are looked up
+        self.type = expression.type
+        super().__init__(expression)
+        self.column = column
+
+
+@compiles(_IntervalArithmetic)
+def _no_interval_arithmetic(
+    element: _IntervalArithmetic,
+    compiler: SQLCompiler,
+    **kw: Any,
+) -> str:
+    name = compiler.dialect.name
+    message = f"{element.column}: {name} has no interval arithmetic"
+    raise CompileError(message + " (+, -, *, / of intervals are PostgreSQL's)")
+
+
+@compiles(_IntervalArithmetic, "postgresql")
+def _interval_arithmetic(
+    element: _IntervalArithmetic,
+    compiler: SQLCompiler,
+    **kw: Any,
+) -> str:
+    return f"({compiler.process(list(element.clauses)[0], **kw)})"
+
+
 class _IntervalOf(TypeDecorator[datetime.timedelta]):
     """`interval`, read from PostgreSQL's text of it so that months never turn into days."""
 
@@ -535,6 +634,22 @@ class _IntervalOf(TypeDecorator[datetime.timedelta]):
 
     impl = Interval
     cache_ok = True
+
+    # `+`, `-`, `*`, `/` are PostgreSQL's interval operators (`_DeltaOps`)
+    operator_classes = OperatorClass.DATETIME | OperatorClass.MATH
+
+    @property
+    def comparator_factory(self) -> type[_DeltaOps]:  # type: ignore[override]
+        return _DeltaOps
+
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:
+        # `column * 2` binds a number as a number, `column + datetime` a
+        # datetime as one; anything else is bound as an interval
+        if op in (_MUL, _DIV) and isinstance(value, _NUMBER):
+            return self.impl_instance.coerce_compared_value(op, value)
+        if op in (_ADD, _SUB) and isinstance(value, _WHEN):
+            return self.impl_instance.coerce_compared_value(op, value)
+        return self
 
     def __init__(self, column: str) -> None:
         super().__init__()
@@ -588,6 +703,7 @@ def _interval_as_is(element: _IntervalText, compiler: SQLCompiler, **kw: Any) ->
 def _interval_text(element: _IntervalText, compiler: SQLCompiler, **kw: Any) -> str:
     value = compiler.process(list(element.clauses)[0], **kw)
     return f"CAST({value} AS {element.sql})"
+
 
 
 # PostgreSQL's text of an interval in IntervalStyle `postgres` (its default, and the one psycopg

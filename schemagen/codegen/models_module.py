@@ -92,6 +92,11 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
                  (SQLALCHEMY, "ColumnElement"), (PYDANTIC, "ValidationError"), ("pydantic_core", "PydanticCustomError"),
                  ("pydantic_core", "InitErrorDetails"), ("sqlalchemy.sql.functions", "FunctionElement"), ("sqlalchemy.sql.compiler", "SQLCompiler"),
                  ("sqlalchemy.ext.compiler", "compiles")),
+    # `_IntervalOps`: PostgreSQL's interval operators, none on SQLite (both interval types)
+    "interval_ops": (("sqlalchemy.sql", "operators"), ("sqlalchemy.sql.operators", "OperatorType"),
+                     ("sqlalchemy.sql.operators", "OperatorClass"), ("sqlalchemy.exc", "CompileError"),
+                     (SQLALCHEMY, "Date"), (SQLALCHEMY, "DateTime"), (SQLALCHEMY, "Time"), ("decimal", ""),
+                     ("datetime", ""), (SQLALCHEMY, "BinaryExpression"), (SQLALCHEMY, "Interval")),
     # `_MonthsIntervalOf`: PostgreSQL's INTERVAL (ISO 8601 text on SQLite) of `Interval`s, cast both ways
     "months": (*_TYPE_DECORATOR, (SQLALCHEMY, "Text"), (SQLALCHEMY, "ColumnElement"), (SQLALCHEMY, "BindParameter"),
                ("sqlalchemy.dialects.postgresql", "INTERVAL"), (PYDANTIC, "ValidationError"),
@@ -178,7 +183,8 @@ class _Models:
             "json": self.uses_json_type, "enum": self.uses_enum_values, "numeric": self.uses_scaleless_numeric,
             "sql_type": self.uses_sql_type, "aware": self.uses_aware_datetime,
             "ddl_text": any(model.table_events for model in models), "checked_reads": bool(self.checked_attrs),
-            "interval": self.uses_interval_type, "months": self.uses_months_interval, **_network_flags(network),
+            "interval": self.uses_interval_type, "months": self.uses_months_interval,
+            "interval_ops": self.uses_interval_type or self.uses_months_interval, **_network_flags(network),
             "located": self.uses_json_type or self.uses_array_type or self.uses_interval_type or self.uses_months_interval,
         }
         _import_helpers(imports, flags)
