@@ -138,6 +138,44 @@ def test_values_round_trip_on_both_databases_raw_sql_included(net: ModuleType, e
     assert found == [second.id]
 
 
+def test_array_items_are_stored_and_queried_as_single_values_are(net: ModuleType, engine: Engine) -> None:
+    """An array's item is stored in the spelling of a single value (PostgreSQL's print form: `10.0.0.1`,
+    not `10.0.0.1/32`), so an item compared in SQL, or read by raw SQL, is the same on both databases."""
+    net.Base.metadata.create_all(engine)
+    postgres = engine.dialect.name == "postgresql"
+    with Session(engine) as session:
+        session.add(net.Host(**net.HostInsert.model_validate({
+            "address": "10.0.0.1", "aliases": ["10.0.0.1", "2001:db8::1", "192.168.1.5/24"],
+            "routes": ["10.0.0.1/32", "2001:db8::/32"], "macs": ["08-00-2B-01-02-03"]}).model_dump()))
+        # written by another client, each in PostgreSQL's print form
+        session.execute(sqlalchemy.text(
+            "INSERT INTO hosts (address, aliases) VALUES ('10.9.9.9', "
+            + ("ARRAY['10.9.9.9']::inet[])" if postgres else "'[\"10.9.9.9\"]')")))
+        session.commit()
+        items = ("SELECT array_to_string(aliases, ' '), array_to_string(routes, ' '), array_to_string(macs, ' ') "
+                 "FROM hosts WHERE address = '10.0.0.1'" if postgres else
+                 "SELECT (SELECT group_concat(value, ' ') FROM json_each(h.aliases))"
+                 ", (SELECT group_concat(value, ' ') FROM json_each(h.routes))"
+                 ", (SELECT group_concat(value, ' ') FROM json_each(h.macs)) FROM hosts h WHERE address = '10.0.0.1'")
+        assert tuple(session.execute(sqlalchemy.text(items)).one()) == (
+            "10.0.0.1 2001:db8::1 192.168.1.5/24", "10.0.0.1/32 2001:db8::/32", "08:00:2b:01:02:03")
+        host = net.Host
+        for condition, expected in (
+                (host.aliases[1] == V4("10.0.0.1/32"), ["10.0.0.1"]),
+                (host.aliases[2] == ipaddress.ip_interface("2001:db8::1"), ["10.0.0.1"]),
+                (host.aliases[1] == V4("10.9.9.9/32"), ["10.9.9.9"]),
+                (host.aliases.contains([V4("10.9.9.9/32")]), ["10.9.9.9"]),
+                (host.aliases.contains([V4("192.168.1.5/24"), V4("10.0.0.1/32")]), ["10.0.0.1"]),
+                (host.routes.contains([N4("10.0.0.1/32")]), ["10.0.0.1"]),
+                (host.macs.contains(["08:00:2b:01:02:03"]), ["10.0.0.1"])):
+            found = session.scalars(sqlalchemy.select(host.address).where(condition)).all()
+            assert [str(address.ip) for address in found] == expected, (engine.dialect.name, str(condition))
+    with Session(engine) as session:  # read back: either spelling
+        read = {net.HostSelect.model_validate(row).address: row.aliases for row in session.scalars(sqlalchemy.select(host))}
+    assert read == {V4("10.0.0.1/32"): [V4("10.0.0.1/32"), V6("2001:db8::1/128"), V4("192.168.1.5/24")],
+                    V4("10.9.9.9/32"): [V4("10.9.9.9/32")]}
+
+
 def test_a_database_with_network_types_pulls_them_as_such(net: ModuleType) -> None:
     schema = f"t_{uuid.uuid4().hex[:12]}"
     engine = postgres_engine(schema)
