@@ -54,6 +54,7 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     "_no_nul_jsonb": (("pydantic_core", "PydanticCustomError"), ("pydantic_core", "to_jsonable_python"),
                       ("typing", "Any")),
     "_macaddr": (("pydantic_core", "PydanticCustomError"), ("re", "")),
+    "_no_zone": (("pydantic_core", "PydanticCustomError"), ("typing", "TypeVar")),
     "_float_json": (("math", ""), ("typing", "Literal")),
 }
 _FLOATS = frozenset({"real", "double"})
@@ -368,7 +369,7 @@ class _Schemas:
         # a pass-through text type (citext, ...) refuses NUL as PostgreSQL's own text types do
         text_like = column.type in ("varchar", "char", "text") or (column.type == "sql" and column.python_type == "str")
         check = "_no_nul" if text_like else {"real": "_float4", "time": "_naive_time", "macaddr": "_macaddr",
-                                             "jsonb": "_no_nul_jsonb"}.get(column.type)
+                                             "inet": "_no_zone", "cidr": "_no_zone", "jsonb": "_no_nul_jsonb"}.get(column.type)
         if check is None:
             return []
         self.helpers.add(check)
