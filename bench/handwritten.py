@@ -2,8 +2,10 @@
 
 The baseline that schemagen's generated package is compared with at run time (import time,
 validation and ORM insert throughput). It is what a careful developer would write for the same
-spec without schemagen: the same tables, columns, constraints, relationships and Insert/Select/
-Update schemas, but with plain types (`JSON().with_variant(ARRAY(...))`, `JSON().with_variant(JSONB())`
+spec without schemagen: the same tables, columns, constraints (the CHECK constraints of the
+validation rules too, and the constraint names of schemagen's naming convention: the same database
+has them), relationships and Insert/Select/Update schemas,
+but with plain types (`JSON().with_variant(ARRAY(...))`, `JSON().with_variant(JSONB())`
 holding plain dicts), plain `Field(...)` constraints with Pydantic's default messages, no custom
 type decorators, no relation map and no update helpers.
 
@@ -25,17 +27,28 @@ import enum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
-from sqlalchemy import JSON, Enum, ForeignKey, Numeric, String, Text, func
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, MetaData, Numeric, String, Text, func
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
-    pass
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        },
+    )
 '''
 
 SCALARS = {"str": "str", "int": "int", "bool": "bool", "float": "float"}
 SERVER_SET_DEFAULTS = ("now",)
+CHECKS = {"min_length": "length({column}) >= {value}", "max_length": "length({column}) <= {value}",
+          "ge": "{column} >= {value}", "gt": "{column} > {value}", "le": "{column} <= {value}",
+          "lt": "{column} < {value}"}
 
 
 def class_name(table: str) -> str:
@@ -114,10 +127,25 @@ class _Table:
             return "JSON().with_variant(JSONB(), \"postgresql\")"
         return None  # the annotation decides: int -> Integer, datetime -> DateTime
 
+    def checks(self) -> list[str]:
+        """The CHECK constraints of the columns' rules: the database has them (they are what keeps a
+        raw SQL writer to the rules too), so the models of that database declare them."""
+        found = []
+        for key, column in self.columns.items():
+            for rule, value in (column.get("validate") or {}).items():
+                if rule in ("message", "format"):
+                    continue  # messages are the schemas'; a format has no CHECK
+                if rule not in CHECKS:
+                    raise ValueError(f"{self.name}.{key}: rule {rule} is not supported here")
+                sql = CHECKS[rule].format(column=f'"{key}"', value=value)
+                found.append(f"CheckConstraint({sql!r}, name={f'{key}_{rule}_{value}'!r})")
+        return found
+
     def model(self) -> str:
         lines = [f"\n\nclass {self.cls}(Base):", f"    __tablename__ = {self.name!r}"]
-        if self.comment:
-            lines.append(f"    __table_args__ = {{\"comment\": {self.comment!r}}}")
+        args = self.checks() + ([f"{{\"comment\": {self.comment!r}}}"] if self.comment else [])
+        if args:
+            lines.append(f"    __table_args__ = ({', '.join(args)},)")
         lines.append("")
         for key, column in self.columns.items():
             python = self._python_type(column)

@@ -97,3 +97,27 @@ def test_the_package_imports_each_name_on_first_use() -> None:
     root = Path(__file__).resolve().parent.parent
     result = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=300)
     assert result.stdout.strip() == "ok", result.stdout + result.stderr
+
+
+def test_the_models_import_builds_no_validator_and_hangs_one_listener_per_table_event() -> None:
+    """Import cost (issue 9): the shapes and the columns' adapters are built when they first check a
+    value, and a table's `on_update: now` DDL is one listener on creation and one on drop."""
+    probe = (
+        "from pydantic import BaseModel\n"
+        "from generated.life_ceo import models, types\n"
+        "shapes = [v for v in vars(types).values() if isinstance(v, type) and issubclass(v, BaseModel)]\n"
+        "assert shapes and not [s for s in shapes if s.__pydantic_complete__], 'a shape was built on import'\n"
+        "adapters = [v for k, v in vars(models).items() if k.endswith('_ADAPTER')]\n"
+        "assert adapters and not [a for a in adapters if a.pydantic_complete], 'an adapter was built on import'\n"
+        "ours = 0\n"
+        "for table in models.Base.metadata.tables.values():\n"
+        "    for event in (table.dispatch.after_create, table.dispatch.after_drop):\n"
+        "        own = [f for f in event if type(f).__module__ == models.__name__]\n"
+        "        assert len(own) <= 1, (table.name, own)\n"
+        "        ours += len(own)\n"
+        "assert ours, 'no trigger DDL found'\n"
+        "print('ok')\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=300)
+    assert result.stdout.strip() == "ok", result.stdout + result.stderr

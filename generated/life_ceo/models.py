@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, Self, TypeVar, get_args
 
 import sqlalchemy.dialects.postgresql
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import (
     InitErrorDetails,
     PydanticCustomError,
@@ -25,6 +25,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ColumnElement,
+    Connection,
     Date,
     DateTime,
     Double,
@@ -651,9 +652,17 @@ class _DDLText(ExecutableDDLElement):
         self.statement = statement
 
 
-def _ddl(statement: str, dialect: str) -> _DDLText:
-    """`statement`, run only on `dialect`."""
-    return _DDLText(statement).execute_if(dialect=dialect)
+class _DDLOn:
+    """DDL run after a table is created or dropped: the statements of the connection's database."""
+
+    # one listener per table and event, whatever the number of statements and databases
+
+    def __init__(self, **statements: tuple[str, ...]) -> None:
+        self.statements = statements
+
+    def __call__(self, target: Any, connection: Connection, **kw: Any) -> None:
+        for statement in self.statements.get(connection.dialect.name, ()):
+            connection.execute(_DDLText(statement))
 
 
 @compiles(_DDLText)
@@ -695,7 +704,7 @@ _AGENT_TYPE_ENUM = Enum(
     validate_strings=True,
     metadata=Base.metadata,
 )
-_ANY_ADAPTER = TypeAdapter(Any)
+_ANY_ADAPTER = TypeAdapter(Any, config=ConfigDict(defer_build=True))
 _APPLICATION_STATUS_ENUM = Enum(
     ApplicationStatus,
     name="application_status",
@@ -703,7 +712,7 @@ _APPLICATION_STATUS_ENUM = Enum(
     validate_strings=True,
     metadata=Base.metadata,
 )
-_DICT_STR_INT_ADAPTER = TypeAdapter(dict[str, int])
+_DICT_STR_INT_ADAPTER = TypeAdapter(dict[str, int], config=ConfigDict(defer_build=True))
 _GROUP_ROLE_ENUM = Enum(
     GroupRole,
     name="group_role",
@@ -720,13 +729,28 @@ _LISTING_STATUS_ENUM = Enum(
     validate_strings=True,
     metadata=Base.metadata,
 )
-_LIST_AGENDA_ITEM_ADAPTER = TypeAdapter(list[AgendaItem])
-_LIST_AGENT_TYPE_ADAPTER = TypeAdapter(list[AgentType])
-_LIST_CHAT_MESSAGE_ADAPTER = TypeAdapter(list[ChatMessage])
-_LIST_DATETIME_DATE_ADAPTER = TypeAdapter(list[datetime.date])
-_LIST_INT_ADAPTER = TypeAdapter(list[int])
-_LIST_STR_ADAPTER = TypeAdapter(list[str])
-_LIST_UUID_UUID_ADAPTER = TypeAdapter(list[uuid.UUID])
+_LIST_AGENDA_ITEM_ADAPTER = TypeAdapter(
+    list[AgendaItem],
+    config=ConfigDict(defer_build=True),
+)
+_LIST_AGENT_TYPE_ADAPTER = TypeAdapter(
+    list[AgentType],
+    config=ConfigDict(defer_build=True),
+)
+_LIST_CHAT_MESSAGE_ADAPTER = TypeAdapter(
+    list[ChatMessage],
+    config=ConfigDict(defer_build=True),
+)
+_LIST_DATETIME_DATE_ADAPTER = TypeAdapter(
+    list[datetime.date],
+    config=ConfigDict(defer_build=True),
+)
+_LIST_INT_ADAPTER = TypeAdapter(list[int], config=ConfigDict(defer_build=True))
+_LIST_STR_ADAPTER = TypeAdapter(list[str], config=ConfigDict(defer_build=True))
+_LIST_UUID_UUID_ADAPTER = TypeAdapter(
+    list[uuid.UUID],
+    config=ConfigDict(defer_build=True),
+)
 _MEMORY_CONTEXT_ADAPTER = TypeAdapter(MemoryContext)
 _MEMORY_KIND_ENUM = Enum(
     MemoryKind,
@@ -979,31 +1003,20 @@ class User(Base):
 listen(
     User.__table__,
     "after_create",
-    _ddl(
-        'CREATE OR REPLACE FUNCTION "users_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$',
-        "postgresql",
-    ),
-)
-listen(
-    User.__table__,
-    "after_create",
-    _ddl(
-        'CREATE TRIGGER "users_on_update_now" BEFORE UPDATE ON "users" FOR EACH ROW EXECUTE FUNCTION "users_on_update_now"()',
-        "postgresql",
+    _DDLOn(
+        postgresql=(
+            'CREATE OR REPLACE FUNCTION "users_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$',
+            'CREATE TRIGGER "users_on_update_now" BEFORE UPDATE ON "users" FOR EACH ROW EXECUTE FUNCTION "users_on_update_now"()',
+        ),
+        sqlite=(
+            'CREATE TRIGGER "users_on_update_now" AFTER UPDATE OF "id", "public_id", "email", "username", "password_hash", "first_name", "last_name", "bio", "profile_image_url", "phone", "country_code", "birth_date", "timezone", "is_verified", "created_at" ON "users" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "users" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END',
+        ),
     ),
 )
 listen(
     User.__table__,
     "after_drop",
-    _ddl('DROP FUNCTION IF EXISTS "users_on_update_now"()', "postgresql"),
-)
-listen(
-    User.__table__,
-    "after_create",
-    _ddl(
-        'CREATE TRIGGER "users_on_update_now" AFTER UPDATE OF "id", "public_id", "email", "username", "password_hash", "first_name", "last_name", "bio", "profile_image_url", "phone", "country_code", "birth_date", "timezone", "is_verified", "created_at" ON "users" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "users" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END',
-        "sqlite",
-    ),
+    _DDLOn(postgresql=('DROP FUNCTION IF EXISTS "users_on_update_now"()',)),
 )
 
 
@@ -1117,33 +1130,21 @@ class LifeCeoConversation(Base):
 listen(
     LifeCeoConversation.__table__,
     "after_create",
-    _ddl(
-        'CREATE OR REPLACE FUNCTION "life_ceo_conversations_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$',
-        "postgresql",
-    ),
-)
-listen(
-    LifeCeoConversation.__table__,
-    "after_create",
-    _ddl(
-        'CREATE TRIGGER "life_ceo_conversations_on_update_now" BEFORE UPDATE ON "life_ceo_conversations" FOR EACH ROW EXECUTE FUNCTION "life_ceo_conversations_on_update_now"()',
-        "postgresql",
+    _DDLOn(
+        postgresql=(
+            'CREATE OR REPLACE FUNCTION "life_ceo_conversations_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$',
+            'CREATE TRIGGER "life_ceo_conversations_on_update_now" BEFORE UPDATE ON "life_ceo_conversations" FOR EACH ROW EXECUTE FUNCTION "life_ceo_conversations_on_update_now"()',
+        ),
+        sqlite=(
+            'CREATE TRIGGER "life_ceo_conversations_on_update_now" AFTER UPDATE OF "id", "user_id", "agent_type", "title", "messages", "suggested_actions", "created_at" ON "life_ceo_conversations" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "life_ceo_conversations" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END',
+        ),
     ),
 )
 listen(
     LifeCeoConversation.__table__,
     "after_drop",
-    _ddl(
-        'DROP FUNCTION IF EXISTS "life_ceo_conversations_on_update_now"()',
-        "postgresql",
-    ),
-)
-listen(
-    LifeCeoConversation.__table__,
-    "after_create",
-    _ddl(
-        'CREATE TRIGGER "life_ceo_conversations_on_update_now" AFTER UPDATE OF "id", "user_id", "agent_type", "title", "messages", "suggested_actions", "created_at" ON "life_ceo_conversations" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "life_ceo_conversations" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END',
-        "sqlite",
+    _DDLOn(
+        postgresql=('DROP FUNCTION IF EXISTS "life_ceo_conversations_on_update_now"()',)
     ),
 )
 
@@ -1338,31 +1339,20 @@ class Memory(Base):
 listen(
     Memory.__table__,
     "after_create",
-    _ddl(
-        'CREATE OR REPLACE FUNCTION "memories_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$',
-        "postgresql",
-    ),
-)
-listen(
-    Memory.__table__,
-    "after_create",
-    _ddl(
-        'CREATE TRIGGER "memories_on_update_now" BEFORE UPDATE ON "memories" FOR EACH ROW EXECUTE FUNCTION "memories_on_update_now"()',
-        "postgresql",
+    _DDLOn(
+        postgresql=(
+            'CREATE OR REPLACE FUNCTION "memories_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$',
+            'CREATE TRIGGER "memories_on_update_now" BEFORE UPDATE ON "memories" FOR EACH ROW EXECUTE FUNCTION "memories_on_update_now"()',
+        ),
+        sqlite=(
+            'CREATE TRIGGER "memories_on_update_now" AFTER UPDATE OF "id", "user_id", "type", "content", "importance", "occurred_on", "context", "encrypted_attachment", "created_at", "deleted_at" ON "memories" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "memories" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END',
+        ),
     ),
 )
 listen(
     Memory.__table__,
     "after_drop",
-    _ddl('DROP FUNCTION IF EXISTS "memories_on_update_now"()', "postgresql"),
-)
-listen(
-    Memory.__table__,
-    "after_create",
-    _ddl(
-        'CREATE TRIGGER "memories_on_update_now" AFTER UPDATE OF "id", "user_id", "type", "content", "importance", "occurred_on", "context", "encrypted_attachment", "created_at", "deleted_at" ON "memories" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "memories" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END',
-        "sqlite",
-    ),
+    _DDLOn(postgresql=('DROP FUNCTION IF EXISTS "memories_on_update_now"()',)),
 )
 
 
@@ -1624,31 +1614,20 @@ class HousingListing(Base):
 listen(
     HousingListing.__table__,
     "after_create",
-    _ddl(
-        'CREATE OR REPLACE FUNCTION "housing_listings_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$',
-        "postgresql",
-    ),
-)
-listen(
-    HousingListing.__table__,
-    "after_create",
-    _ddl(
-        'CREATE TRIGGER "housing_listings_on_update_now" BEFORE UPDATE ON "housing_listings" FOR EACH ROW EXECUTE FUNCTION "housing_listings_on_update_now"()',
-        "postgresql",
+    _DDLOn(
+        postgresql=(
+            'CREATE OR REPLACE FUNCTION "housing_listings_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$',
+            'CREATE TRIGGER "housing_listings_on_update_now" BEFORE UPDATE ON "housing_listings" FOR EACH ROW EXECUTE FUNCTION "housing_listings_on_update_now"()',
+        ),
+        sqlite=(
+            'CREATE TRIGGER "housing_listings_on_update_now" AFTER UPDATE OF "id", "host_id", "title", "description", "status", "monthly_rent", "currency", "bedrooms", "bathrooms", "latitude", "longitude", "select", "details", "available_from", "blackout_dates", "created_at" ON "housing_listings" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "housing_listings" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END',
+        ),
     ),
 )
 listen(
     HousingListing.__table__,
     "after_drop",
-    _ddl('DROP FUNCTION IF EXISTS "housing_listings_on_update_now"()', "postgresql"),
-)
-listen(
-    HousingListing.__table__,
-    "after_create",
-    _ddl(
-        'CREATE TRIGGER "housing_listings_on_update_now" AFTER UPDATE OF "id", "host_id", "title", "description", "status", "monthly_rent", "currency", "bedrooms", "bathrooms", "latitude", "longitude", "select", "details", "available_from", "blackout_dates", "created_at" ON "housing_listings" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "housing_listings" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END',
-        "sqlite",
-    ),
+    _DDLOn(postgresql=('DROP FUNCTION IF EXISTS "housing_listings_on_update_now"()',)),
 )
 
 
@@ -1803,31 +1782,20 @@ class Post(Base):
 listen(
     Post.__table__,
     "after_create",
-    _ddl(
-        'CREATE OR REPLACE FUNCTION "posts_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$',
-        "postgresql",
-    ),
-)
-listen(
-    Post.__table__,
-    "after_create",
-    _ddl(
-        'CREATE TRIGGER "posts_on_update_now" BEFORE UPDATE ON "posts" FOR EACH ROW EXECUTE FUNCTION "posts_on_update_now"()',
-        "postgresql",
+    _DDLOn(
+        postgresql=(
+            'CREATE OR REPLACE FUNCTION "posts_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; RETURN NEW; END$$',
+            'CREATE TRIGGER "posts_on_update_now" BEFORE UPDATE ON "posts" FOR EACH ROW EXECUTE FUNCTION "posts_on_update_now"()',
+        ),
+        sqlite=(
+            'CREATE TRIGGER "posts_on_update_now" AFTER UPDATE OF "id", "author_id", "group_id", "content", "visibility", "hashtags", "view_count", "reaction_counts", "created_at" ON "posts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "posts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END',
+        ),
     ),
 )
 listen(
     Post.__table__,
     "after_drop",
-    _ddl('DROP FUNCTION IF EXISTS "posts_on_update_now"()', "postgresql"),
-)
-listen(
-    Post.__table__,
-    "after_create",
-    _ddl(
-        'CREATE TRIGGER "posts_on_update_now" AFTER UPDATE OF "id", "author_id", "group_id", "content", "visibility", "hashtags", "view_count", "reaction_counts", "created_at" ON "posts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "posts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END WHERE "id" = NEW."id"; END',
-        "sqlite",
-    ),
+    _DDLOn(postgresql=('DROP FUNCTION IF EXISTS "posts_on_update_now"()',)),
 )
 
 

@@ -114,6 +114,7 @@ class ChatMessage(BaseModel):
         extra="forbid",
         frozen=True,
         revalidate_instances="always",
+        defer_build=True,
     )
 
     role: Literal["user", "assistant", "system"]
@@ -131,6 +132,7 @@ class GroupSettings(BaseModel):
         extra="forbid",
         frozen=True,
         revalidate_instances="always",
+        defer_build=True,
     )
 
     is_private: bool
@@ -145,6 +147,7 @@ class GeoPoint(BaseModel):
         extra="forbid",
         frozen=True,
         revalidate_instances="always",
+        defer_build=True,
     )
 
     lat: Annotated[float, Field(ge=-90, le=90)]
@@ -158,6 +161,7 @@ class Address(BaseModel):
         extra="forbid",
         frozen=True,
         revalidate_instances="always",
+        defer_build=True,
     )
 
     street: Annotated[str, Field(min_length=1, max_length=200)]
@@ -173,6 +177,7 @@ class ListingDetails(BaseModel):
         extra="forbid",
         frozen=True,
         revalidate_instances="always",
+        defer_build=True,
     )
 
     address: Address
@@ -190,6 +195,7 @@ class AgendaItem(BaseModel):
         extra="forbid",
         frozen=True,
         revalidate_instances="always",
+        defer_build=True,
     )
 
     title: str
@@ -205,6 +211,7 @@ class MemoryContext(BaseModel):
         extra="forbid",
         frozen=True,
         revalidate_instances="always",
+        defer_build=True,
     )
 
     mood: Annotated[int, Field(ge=1, le=10)] | None = None
@@ -221,6 +228,7 @@ class NotificationPayload(BaseModel):
         extra="forbid",
         frozen=True,
         revalidate_instances="always",
+        defer_build=True,
     )
 
     title: str

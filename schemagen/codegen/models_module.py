@@ -70,7 +70,7 @@ _TYPE_DECORATOR = (("typing", "Any"), ("sqlalchemy.engine", "Dialect"), ("sqlalc
 _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     # `_DDLText`, the triggers' statements (SQLAlchemy's own `DDL` has no type annotations)
     "ddl_text": (("sqlalchemy.schema", "ExecutableDDLElement"), ("sqlalchemy.sql.compiler", "DDLCompiler"),
-                 ("sqlalchemy.ext.compiler", "compiles"), ("typing", "Any")),
+                 ("sqlalchemy.ext.compiler", "compiles"), ("typing", "Any"), (SQLALCHEMY, "Connection")),
     "typed": (*_TYPE_DECORATOR, ("typing", "TypeVar"), (PYDANTIC, "TypeAdapter"), (PYDANTIC, "ValidationError"),
               ("sqlalchemy.dialects.postgresql", "")),
     # an array's storage outside PostgreSQL, and its operators compiled per database
@@ -103,6 +103,19 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     # `_located` keeps the errors that are not Pydantic's own
     "located": (("typing", "get_args"), ("pydantic_core", "core_schema"), ("pydantic_core", "PydanticCustomError")),
 }
+
+
+def _adapter(imports: Imports, py_type: str, shape: bool) -> Code:
+    """`TypeAdapter(...)`, built when it first checks a value, not on import (a shape, a Pydantic
+    model, has its own `defer_build`: a `config` would be refused)."""
+    config = None if shape else call(imports.name(PYDANTIC, "ConfigDict"), defer_build="True")
+    return call(imports.name(PYDANTIC, "TypeAdapter"), py_type, config=config)
+
+
+def _is_shape(catalog: Catalog, column: Column) -> bool:
+    """A typed JSON column holding one shape, a Pydantic model, itself."""
+    ref = column.json_type
+    return ref is not None and ref.kind == "named" and any(shape.name == ref.name for shape in catalog.shapes)
 
 
 def _mapper_args(table: Table, overlapping_links: set[str]) -> Code | None:
@@ -211,9 +224,9 @@ class _Models:
                      values_callable="_enum_values", validate_strings="True", metadata="Base.metadata")
         return self.constant(constant_name(enum.name) + "_ENUM", value)
 
-    def adapter(self, py_type: str) -> str:
+    def adapter(self, py_type: str, *, shape: bool = False) -> str:
         words = py_type.replace("[", " ").replace("]", " ").replace(",", " ").replace(".", " ")
-        return self.constant(constant_name(words) + "_ADAPTER", call(self.imports.name(PYDANTIC, "TypeAdapter"), py_type))
+        return self.constant(constant_name(words) + "_ADAPTER", _adapter(self.imports, py_type, shape))
 
     def type_instance(self, expression: str) -> str:
         """`Text` -> `Text()`; calls and shared instances (such as an enum's constant) stay as they are."""
@@ -292,7 +305,7 @@ class _Models:
         self.uses_json_type = True
         if not item and not core:  # a Core table's rows are not loaded objects to check
             self.checked_attrs.setdefault(table.class_name, []).append(column.attr)
-        adapter = self.adapter(self.types.column_py_type(column))
+        adapter = self.adapter(self.types.column_py_type(column), shape=_is_shape(self.catalog, column))
         self.uses_jsonb_type = self.uses_jsonb_type or kind == "jsonb"
         return call("_JSONBOf" if kind == "jsonb" else "_JSONOf", adapter, where)
 

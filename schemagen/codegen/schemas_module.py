@@ -32,9 +32,8 @@ _EXACT = {
 }
 
 # `_with_the_rest`: the refusals found before validating, reported with what validating the rest finds
-_WITH_THE_REST = (("typing", "Self"), (PYDANTIC, "ModelWrapValidatorHandler"), ("typing", "cast"),
-                  ("typing", "LiteralString"), ("pydantic_core", "ErrorDetails"), ("typing", "get_args"),
-                  ("pydantic_core", "core_schema"))
+_WITH_THE_REST = (("typing", "Self"), (PYDANTIC, "ModelWrapValidatorHandler"), ("pydantic_core", "ErrorDetails"),
+                  ("typing", "get_args"), ("pydantic_core", "core_schema"))
 # What the template's code for each boundary helper imports
 _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     "server_set": (("typing", "ClassVar"), ("typing", "Any"), (PYDANTIC, "model_validator"),

@@ -23,9 +23,10 @@ _SQLITE_NOW = {"timestamp": "strftime('%Y-%m-%d %H:%M:%f000', 'now')", "date": "
 
 
 def on_update_triggers(imports: Imports, table: Table) -> tuple[ir.TableEvent, ...]:
-    """The DDL listeners of a table's `on_update: now` columns: one trigger for all of them, on
-    PostgreSQL (a function and its trigger) and SQLite. One, because on SQLite a trigger's own UPDATE
-    fires the table's other triggers: one per column would move each other's columns."""
+    """The DDL listeners of a table's `on_update: now` columns (one on creation, one on drop): one
+    trigger for all of them, on PostgreSQL (a function and its trigger) and SQLite. One, because on
+    SQLite a trigger's own UPDATE fires the table's other triggers: one per column would move each
+    other's columns."""
     columns = [column for column in table.columns if column.on_update_now]
     if not columns:
         return ()
@@ -52,17 +53,17 @@ def on_update_triggers(imports: Imports, table: Table) -> tuple[ir.TableEvent, .
     of = f" OF {', '.join(others)}" if others else ""
     sqlite = (f"CREATE TRIGGER {name} AFTER UPDATE{of} ON {quoted_table} FOR EACH ROW WHEN {unchanged} "
               f"BEGIN UPDATE {quoted_table} SET {moved} WHERE {row}; END")
-    return (_event(imports, "after_create", function, "postgresql"),
-            _event(imports, "after_create", trigger, "postgresql"),
-            _event(imports, "after_drop", f"DROP FUNCTION IF EXISTS {name}()", "postgresql"),
-            _event(imports, "after_create", sqlite, "sqlite"))
+    return (_event(imports, "after_create", postgresql=(function, trigger), sqlite=(sqlite,)),
+            _event(imports, "after_drop", postgresql=(f"DROP FUNCTION IF EXISTS {name}()",)))
 
 
 def _quoted(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _event(imports: Imports, event: str, sql: str, dialect: str) -> ir.TableEvent:
-    # `_ddl(sql, dialect)`, not `_DDLText(sql).execute_if(...)`: a call the layout can explode
+def _event(imports: Imports, event: str, **statements: tuple[str, ...]) -> ir.TableEvent:
+    # one listener for the event, holding each database's statements (`_DDLOn`)
+    by_dialect = ", ".join(f"{dialect}=({', '.join(literal(sql) for sql in sqls)},)"
+                           for dialect, sqls in statements.items())
     return ir.TableEvent(Code(imports.name("sqlalchemy.event", "listen")), literal(event),
-                         Code(f"_ddl({literal(sql)}, {literal(dialect)})"))
+                         Code(f"_DDLOn({by_dialect})"))

@@ -49,9 +49,10 @@ def types_module(catalog: Catalog) -> ir.TypesModule:
                                **field_args)
             fields.append(ir.Field(Code(shape_field.attr), Code(annotation), Code(default) if default else None))
         # frozen: SQLAlchemy does not see a change made inside a value, so a value cannot be changed
-        # in place, only replaced; revalidated: a value handed to a column is checked whole again
+        # in place, only replaced; revalidated: a value handed to a column is checked whole again;
+        # built when it first checks a value, not when the models are imported
         config: dict[str, str | None] = {"extra": literal("forbid"), "frozen": "True",
-                                         "revalidate_instances": literal("always")}
+                                         "revalidate_instances": literal("always"), "defer_build": "True"}
         if needs_by_name:
             config["validate_by_name"] = "True"
             config["serialize_by_alias"] = "True"

@@ -19,7 +19,7 @@ from typing import Any
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
 from alembic.util import PriorityDispatchResult
-from sqlalchemy import Column, Connection, Index, Table, UniqueConstraint, inspect
+from sqlalchemy import CheckConstraint, Column, Connection, Index, Table, UniqueConstraint, inspect
 
 from schemagen.migrate.compare import twin_of
 from schemagen.sqlite_ddl import Expression, create_statement, repair_reflected, spaced, sqlite_expressions
@@ -60,29 +60,37 @@ def compare_generated_columns(context: AutogenContext, modify: ops.ModifyTableOp
         want = twin.generated.get((table, column.name))
         if want == have.get(column.name):
             continue
-        _recreate(modify, schema, table, conn_table.c[column.name], column, metadata_table)
+        _recreate(modify, schema, table, conn_table.c[column.name], column, metadata_table,
+                  checks=context.connection.dialect.name != "sqlite")
     return PriorityDispatchResult.CONTINUE
 
 
 def _recreate(modify: ops.ModifyTableOps, schema: str | None, table: str, old: Column[Any], new: Column[Any],
-              metadata_table: Table) -> None:
+              metadata_table: Table, *, checks: bool) -> None:
+    """`checks`: CHECK constraints over the column are made again too (PostgreSQL drops them with
+    it; SQLite's table rebuild keeps them)."""
     over = [i for i in sorted(metadata_table.indexes, key=lambda i: str(i.name))
             if any(new is c for c in i.columns) or _names(i, new.name)]
     reflected = {i.name: i for i in old.table.indexes}
-    unique = [c for c in sorted(metadata_table.constraints, key=lambda c: str(c.name))
-              if isinstance(c, UniqueConstraint) and any(new is c for c in c.columns)]
-    reflected_unique = {c.name: c for c in old.table.constraints if isinstance(c, UniqueConstraint)}
+    ordered = sorted(metadata_table.constraints, key=lambda c: str(c.name))
+    constraints = [c for c in ordered if (isinstance(c, UniqueConstraint) and any(new is c for c in c.columns))
+                   or (checks and isinstance(c, CheckConstraint) and _spells(str(c.sqltext), new.name))]
+    reflected_constraints = {c.name: c for c in old.table.constraints
+                             if isinstance(c, (UniqueConstraint, CheckConstraint))}
     modify.ops += [ops.DropIndexOp.from_index(reflected[i.name]) for i in over if i.name in reflected]
-    modify.ops += [ops.DropConstraintOp.from_constraint(reflected_unique[c.name]) for c in unique
-                   if c.name in reflected_unique]
+    modify.ops += [ops.DropConstraintOp.from_constraint(reflected_constraints[c.name]) for c in constraints
+                   if c.name in reflected_constraints]
     modify.ops.append(ops.DropColumnOp.from_column_and_tablename(schema, table, old))
     modify.ops.append(ops.AddColumnOp.from_column_and_tablename(schema, table, new))
-    modify.ops += [ops.AddConstraintOp.from_constraint(c) for c in unique]
+    modify.ops += [ops.AddConstraintOp.from_constraint(c) for c in constraints]
     modify.ops += [ops.CreateIndexOp.from_index(i) for i in over]
 
 
 def _names(index: Index, column: str) -> bool:
     """An expression index that spells the column (`lower(total)`): dropped with it on PostgreSQL."""
-    return any(re.search(rf'(?<![\w"]){re.escape(column)}(?![\w"])', str(e)) for e in index.expressions
-               if not isinstance(e, Column))
+    return any(_spells(str(e), column) for e in index.expressions if not isinstance(e, Column))
+
+
+def _spells(sql: str, column: str) -> bool:
+    return re.search(rf'(?<![\w"]){re.escape(column)}(?![\w"])', sql) is not None
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, get_args
 
 import sqlalchemy.dialects.postgresql
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import (
     InitErrorDetails,
     PydanticCustomError,
@@ -19,6 +19,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ColumnElement,
+    Connection,
     DateTime,
     ForeignKey,
     Index,
@@ -340,9 +341,17 @@ class _DDLText(ExecutableDDLElement):
         self.statement = statement
 
 
-def _ddl(statement: str, dialect: str) -> _DDLText:
-    """`statement`, run only on `dialect`."""
-    return _DDLText(statement).execute_if(dialect=dialect)
+class _DDLOn:
+    """DDL run after a table is created or dropped: the statements of the connection's database."""
+
+    # one listener per table and event, whatever the number of statements and databases
+
+    def __init__(self, **statements: tuple[str, ...]) -> None:
+        self.statements = statements
+
+    def __call__(self, target: Any, connection: Connection, **kw: Any) -> None:
+        for statement in self.statements.get(connection.dialect.name, ()):
+            connection.execute(_DDLText(statement))
 
 
 @compiles(_DDLText)
@@ -372,7 +381,7 @@ class Base(AsyncAttrs, DeclarativeBase):
     __mapper_args__ = {"eager_defaults": True}
 
 
-_ANY_ADAPTER = TypeAdapter(Any)
+_ANY_ADAPTER = TypeAdapter(Any, config=ConfigDict(defer_build=True))
 
 
 class Token(Base):
@@ -504,29 +513,18 @@ log_entries = Table(
 listen(
     log_entries,
     "after_create",
-    _ddl(
-        'CREATE OR REPLACE FUNCTION "log_entries_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."seen_at" IS NOT DISTINCT FROM OLD."seen_at" THEN NEW."seen_at" := now(); END IF; RETURN NEW; END$$',
-        "postgresql",
-    ),
-)
-listen(
-    log_entries,
-    "after_create",
-    _ddl(
-        'CREATE TRIGGER "log_entries_on_update_now" BEFORE UPDATE ON "log_entries" FOR EACH ROW EXECUTE FUNCTION "log_entries_on_update_now"()',
-        "postgresql",
+    _DDLOn(
+        postgresql=(
+            'CREATE OR REPLACE FUNCTION "log_entries_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."seen_at" IS NOT DISTINCT FROM OLD."seen_at" THEN NEW."seen_at" := now(); END IF; RETURN NEW; END$$',
+            'CREATE TRIGGER "log_entries_on_update_now" BEFORE UPDATE ON "log_entries" FOR EACH ROW EXECUTE FUNCTION "log_entries_on_update_now"()',
+        ),
+        sqlite=(
+            'CREATE TRIGGER "log_entries_on_update_now" AFTER UPDATE OF "at", "level", "msg", "class", "user_id", "context", "request_id", "kept_for" ON "log_entries" FOR EACH ROW WHEN NEW."seen_at" IS OLD."seen_at" BEGIN UPDATE "log_entries" SET "seen_at" = CASE WHEN NEW."seen_at" IS OLD."seen_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."seen_at" END WHERE rowid = NEW.rowid; END',
+        ),
     ),
 )
 listen(
     log_entries,
     "after_drop",
-    _ddl('DROP FUNCTION IF EXISTS "log_entries_on_update_now"()', "postgresql"),
-)
-listen(
-    log_entries,
-    "after_create",
-    _ddl(
-        'CREATE TRIGGER "log_entries_on_update_now" AFTER UPDATE OF "at", "level", "msg", "class", "user_id", "context", "request_id", "kept_for" ON "log_entries" FOR EACH ROW WHEN NEW."seen_at" IS OLD."seen_at" BEGIN UPDATE "log_entries" SET "seen_at" = CASE WHEN NEW."seen_at" IS OLD."seen_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."seen_at" END WHERE rowid = NEW.rowid; END',
-        "sqlite",
-    ),
+    _DDLOn(postgresql=('DROP FUNCTION IF EXISTS "log_entries_on_update_now"()',)),
 )

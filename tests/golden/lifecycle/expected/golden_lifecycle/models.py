@@ -6,7 +6,7 @@ import decimal
 from typing import Any, Self, TypeVar, get_args
 
 import sqlalchemy.dialects.postgresql
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError, core_schema
 from sqlalchemy import (
     JSON,
@@ -14,6 +14,7 @@ from sqlalchemy import (
     CheckConstraint,
     ColumnElement,
     Computed,
+    Connection,
     Date,
     DateTime,
     FetchedValue,
@@ -370,9 +371,17 @@ class _DDLText(ExecutableDDLElement):
         self.statement = statement
 
 
-def _ddl(statement: str, dialect: str) -> _DDLText:
-    """`statement`, run only on `dialect`."""
-    return _DDLText(statement).execute_if(dialect=dialect)
+class _DDLOn:
+    """DDL run after a table is created or dropped: the statements of the connection's database."""
+
+    # one listener per table and event, whatever the number of statements and databases
+
+    def __init__(self, **statements: tuple[str, ...]) -> None:
+        self.statements = statements
+
+    def __call__(self, target: Any, connection: Connection, **kw: Any) -> None:
+        for statement in self.statements.get(connection.dialect.name, ()):
+            connection.execute(_DDLText(statement))
 
 
 @compiles(_DDLText)
@@ -402,7 +411,7 @@ class Base(AsyncAttrs, DeclarativeBase):
     __mapper_args__ = {"eager_defaults": True}
 
 
-_LIST_STR_ADAPTER = TypeAdapter(list[str])
+_LIST_STR_ADAPTER = TypeAdapter(list[str], config=ConfigDict(defer_build=True))
 
 
 class Account(Base):
@@ -524,31 +533,20 @@ class Account(Base):
 listen(
     Account.__table__,
     "after_create",
-    _ddl(
-        'CREATE OR REPLACE FUNCTION "accounts_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; IF NEW."seen_on" IS NOT DISTINCT FROM OLD."seen_on" THEN NEW."seen_on" := CURRENT_DATE; END IF; IF NEW."seen_at" IS NOT DISTINCT FROM OLD."seen_at" THEN NEW."seen_at" := LOCALTIME; END IF; RETURN NEW; END$$',
-        "postgresql",
-    ),
-)
-listen(
-    Account.__table__,
-    "after_create",
-    _ddl(
-        'CREATE TRIGGER "accounts_on_update_now" BEFORE UPDATE ON "accounts" FOR EACH ROW EXECUTE FUNCTION "accounts_on_update_now"()',
-        "postgresql",
+    _DDLOn(
+        postgresql=(
+            'CREATE OR REPLACE FUNCTION "accounts_on_update_now"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW."updated_at" IS NOT DISTINCT FROM OLD."updated_at" THEN NEW."updated_at" := now(); END IF; IF NEW."seen_on" IS NOT DISTINCT FROM OLD."seen_on" THEN NEW."seen_on" := CURRENT_DATE; END IF; IF NEW."seen_at" IS NOT DISTINCT FROM OLD."seen_at" THEN NEW."seen_at" := LOCALTIME; END IF; RETURN NEW; END$$',
+            'CREATE TRIGGER "accounts_on_update_now" BEFORE UPDATE ON "accounts" FOR EACH ROW EXECUTE FUNCTION "accounts_on_update_now"()',
+        ),
+        sqlite=(
+            'CREATE TRIGGER "accounts_on_update_now" AFTER UPDATE OF "id", "email", "handle", "org", "slug", "code", "score", "tags", "nickname", "deleted_at" ON "accounts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" OR NEW."seen_on" IS OLD."seen_on" OR NEW."seen_at" IS OLD."seen_at" BEGIN UPDATE "accounts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END, "seen_on" = CASE WHEN NEW."seen_on" IS OLD."seen_on" THEN date(\'now\') ELSE NEW."seen_on" END, "seen_at" = CASE WHEN NEW."seen_at" IS OLD."seen_at" THEN strftime(\'%H:%M:%f000\', \'now\') ELSE NEW."seen_at" END WHERE "id" = NEW."id"; END',
+        ),
     ),
 )
 listen(
     Account.__table__,
     "after_drop",
-    _ddl('DROP FUNCTION IF EXISTS "accounts_on_update_now"()', "postgresql"),
-)
-listen(
-    Account.__table__,
-    "after_create",
-    _ddl(
-        'CREATE TRIGGER "accounts_on_update_now" AFTER UPDATE OF "id", "email", "handle", "org", "slug", "code", "score", "tags", "nickname", "deleted_at" ON "accounts" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" OR NEW."seen_on" IS OLD."seen_on" OR NEW."seen_at" IS OLD."seen_at" BEGIN UPDATE "accounts" SET "updated_at" = CASE WHEN NEW."updated_at" IS OLD."updated_at" THEN strftime(\'%Y-%m-%d %H:%M:%f000\', \'now\') ELSE NEW."updated_at" END, "seen_on" = CASE WHEN NEW."seen_on" IS OLD."seen_on" THEN date(\'now\') ELSE NEW."seen_on" END, "seen_at" = CASE WHEN NEW."seen_at" IS OLD."seen_at" THEN strftime(\'%H:%M:%f000\', \'now\') ELSE NEW."seen_at" END WHERE "id" = NEW."id"; END',
-        "sqlite",
-    ),
+    _DDLOn(postgresql=('DROP FUNCTION IF EXISTS "accounts_on_update_now"()',)),
 )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, get_args
 
 import sqlalchemy.dialects.postgresql
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError, SchemaValidator, core_schema
 from sqlalchemy import (
     Boolean,
@@ -290,7 +290,7 @@ class Base(AsyncAttrs, DeclarativeBase):
     __mapper_args__ = {"eager_defaults": True}
 
 
-_ANY_ADAPTER = TypeAdapter(Any)
+_ANY_ADAPTER = TypeAdapter(Any, config=ConfigDict(defer_build=True))
 _KIND_ENUM = Enum(
     Kind,
     name="kind",

@@ -4,7 +4,7 @@
 import datetime as _datetime
 import uuid as _uuid
 from collections.abc import Callable
-from typing import Annotated, Any, ClassVar, LiteralString, Self, cast, get_args
+from typing import Annotated, Any, ClassVar, Self, get_args
 
 from pydantic import (
     AfterValidator,
@@ -273,9 +273,9 @@ def _raised_again(error: ErrorDetails) -> InitErrorDetails:
     kind: str | PydanticCustomError = error["type"]
     if kind not in _PYDANTIC_ERRORS:
         # this module's own (`string_nul`, a rule's): its type and its message
-        # as the error had them
-        known = cast(LiteralString, error["type"])
-        message = cast(LiteralString, error["msg"])
+        # as the error had them (literal where it was made, as Pydantic types them)
+        known: Any = error["type"]
+        message: Any = error["msg"]
         kind = PydanticCustomError(known, message, context)
     again: InitErrorDetails = {
         "type": kind,

@@ -24,6 +24,7 @@ class Options(BaseModel):
         extra="forbid",
         frozen=True,
         revalidate_instances="always",
+        defer_build=True,
         validate_by_name=True,
         serialize_by_alias=True,
     )

@@ -6,7 +6,7 @@ import re
 from typing import Any, TypeVar, get_args
 
 import sqlalchemy.dialects.postgresql
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError, core_schema
 from sqlalchemy import (
     JSON,
@@ -442,11 +442,13 @@ class Base(AsyncAttrs, DeclarativeBase):
 
 _LIST_IPADDRESS_IPV4_INTERFACE_IPADDRESS_IPV6_INTERFACE_ADAPTER = TypeAdapter(
     list[ipaddress.IPv4Interface | ipaddress.IPv6Interface],
+    config=ConfigDict(defer_build=True),
 )
 _LIST_IPADDRESS_IPV4_NETWORK_IPADDRESS_IPV6_NETWORK_ADAPTER = TypeAdapter(
     list[ipaddress.IPv4Network | ipaddress.IPv6Network],
+    config=ConfigDict(defer_build=True),
 )
-_LIST_STR_ADAPTER = TypeAdapter(list[str])
+_LIST_STR_ADAPTER = TypeAdapter(list[str], config=ConfigDict(defer_build=True))
 _HOSTS_ALIASES_TYPE = _ArrayOf(
     _Inet(),
     _LIST_IPADDRESS_IPV4_INTERFACE_IPADDRESS_IPV6_INTERFACE_ADAPTER,

@@ -3,16 +3,7 @@
 
 import ipaddress
 import re
-from typing import (
-    Annotated,
-    Any,
-    ClassVar,
-    LiteralString,
-    Self,
-    TypeVar,
-    cast,
-    get_args,
-)
+from typing import Annotated, Any, ClassVar, Self, TypeVar, get_args
 
 from pydantic import (
     AfterValidator,
@@ -188,9 +179,9 @@ def _raised_again(error: ErrorDetails) -> InitErrorDetails:
     kind: str | PydanticCustomError = error["type"]
     if kind not in _PYDANTIC_ERRORS:
         # this module's own (`string_nul`, a rule's): its type and its message
-        # as the error had them
-        known = cast(LiteralString, error["type"])
-        message = cast(LiteralString, error["msg"])
+        # as the error had them (literal where it was made, as Pydantic types them)
+        known: Any = error["type"]
+        message: Any = error["msg"]
         kind = PydanticCustomError(known, message, context)
     again: InitErrorDetails = {
         "type": kind,

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, get_args
 
 import sqlalchemy.dialects.postgresql
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import (
     InitErrorDetails,
     PydanticCustomError,
@@ -675,9 +675,12 @@ class Base(AsyncAttrs, DeclarativeBase):
     __mapper_args__ = {"eager_defaults": True}
 
 
-_ANY_ADAPTER = TypeAdapter(Any)
-_LIST_INTERVAL_ADAPTER = TypeAdapter(list[Interval])
-_LIST_STR_ADAPTER = TypeAdapter(list[str])
+_ANY_ADAPTER = TypeAdapter(Any, config=ConfigDict(defer_build=True))
+_LIST_INTERVAL_ADAPTER = TypeAdapter(
+    list[Interval],
+    config=ConfigDict(defer_build=True),
+)
+_LIST_STR_ADAPTER = TypeAdapter(list[str], config=ConfigDict(defer_build=True))
 _MODEL_TYPE_ENUM = Enum(
     ModelType,
     name="model_kind",
