@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import json
 import inspect
 import decimal
 import uuid
@@ -539,6 +540,7 @@ def _matrix_cases() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("name", "text"), _matrix_cases(), ids=lambda v: v if len(v) < 40 else "spec")
 def test_the_write_matrix_says_what_the_schemas_do(name: str, text: str, tmp_path: Path) -> None:
+    from schemagen.codegen.typescript import typescript_module
     from schemagen.codegen.write_matrix import matrix, refused_on_update, rows
 
     catalog = schemagen.resolve(schemagen.parse_spec(text))
@@ -552,6 +554,10 @@ def test_the_write_matrix_says_what_the_schemas_do(name: str, text: str, tmp_pat
             assert matrix(table) in (inspect.getdoc(getattr(package, table.class_name)) or ""), table.name
         insert, select = (getattr(package, f"{table.class_name}{kind}") for kind in ("Insert", "Select"))
         update = getattr(package, f"{table.class_name}Update", None)
+        if update is not None:  # types.ts's Update interface: exactly the Update schema's fields
+            interface = next(i for i in typescript_module(catalog).tables if i.name == f"{table.class_name}Update")
+            assert [json.loads(f.key) if f.key.startswith('"') else f.key for f in interface.fields] == \
+                [next(c.key for c in table.columns if c.attr == name) for name in update.model_fields], table.name
         for column, (_, on_insert, on_update, on_select) in zip(table.columns, rows(table)):
             field = insert.model_fields.get(column.attr)
             if on_insert == "required":

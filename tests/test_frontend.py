@@ -111,6 +111,10 @@ WRONG = {
                     'export const x: TagInsert = { name: "n", colour: "red" };\n'),
     "loaded_author_not_null": ('import type { PostWithAuthor } from "./types";\n'
                                'export const x: PostWithAuthor["author"] = null;\n'),
+    "update_uuid_key": ('import type { TicketOrderUpdate } from "./types";\n'
+                        'export const x: TicketOrderUpdate = { id: "00000000-0000-0000-0000-000000000000" };\n'),
+    "update_immutable": ('import type { TicketOrderUpdate } from "./types";\n'
+                         'export const x: TicketOrderUpdate = { user_id: 1 };\n'),
     "read_back_shape_lacks_default": ('import type { GroupSettings } from "./types";\n'
                                       'export const x: GroupSettings = { is_private: true, max_members: 2 };\n'),
 }
@@ -189,6 +193,19 @@ def test_schemas_json_is_what_pydantic_says_of_the_generated_schemas() -> None:
         expected[name] = getattr(life_schemas, name).model_json_schema(mode="serialization")
     assert SCHEMAS == expected
     assert len(SCHEMAS) == 3 * 18 + len(loaded) and "UserWithMemories" in SCHEMAS
+
+
+def test_types_ts_interfaces_hold_exactly_the_fields_of_schemas_json() -> None:
+    """A key, an immutable column or a server-set one is refused by the Update schema (and left out of
+    schemas.json): types.ts must not offer it either, or a client compiles a payload that gets a 422."""
+    text = (GENERATED / "types.ts").read_text("utf-8")
+    interfaces = dict(re.findall(r"^export interface (\w+) \{\n(.*?)^\}", text, re.MULTILINE | re.DOTALL))
+    for name, schema in SCHEMAS.items():
+        if name not in interfaces or "properties" not in schema:
+            continue
+        keys = re.findall(r'^  ("[^"]*"|[\w$]+)\??:', interfaces[name], re.MULTILINE)
+        assert [json.loads(k) if k.startswith('"') else k for k in keys] == list(schema["properties"]), name
+    assert "TicketOrderUpdate" in interfaces and "UserUpdate" in interfaces
 
 
 def test_schemas_json_is_the_same_every_build(tmp_path: Path) -> None:

@@ -341,8 +341,6 @@ export interface GroupMemberInsert {
 
 /** A change to a `group_members` row: a field left out keeps its value; `null` clears a nullable one. */
 export interface GroupMemberUpdate {
-  group_id?: number;
-  user_id?: number;
   role?: GroupRole;
   joined_at?: string;
 }
@@ -461,8 +459,6 @@ export interface EventAttendeeInsert {
 
 /** A change to a `event_attendees` row: a field left out keeps its value; `null` clears a nullable one. */
 export interface EventAttendeeUpdate {
-  event_id?: number;
-  user_id?: number;
   rsvp?: RsvpAnswer;
   guests?: number;
   responded_at?: string;
@@ -497,9 +493,6 @@ export interface TicketOrderInsert {
 
 /** A change to a `order` row: a field left out keeps its value; `null` clears a nullable one. */
 export interface TicketOrderUpdate {
-  id?: string;
-  user_id?: number;
-  event_id?: number;
   class?: TicketClass;
   quantity?: number;
   total?: string;
@@ -735,8 +728,6 @@ export interface PostTagInsert {
 
 /** A change to a `post_tags` row: a field left out keeps its value; `null` clears a nullable one. */
 export interface PostTagUpdate {
-  post_id?: number;
-  tag_id?: number;
 }
 
 /** A row of `follows` as read back. Who follows whom: a self-referencing many-to-many on users. */
@@ -755,8 +746,6 @@ export interface FollowInsert {
 
 /** A change to a `follows` row: a field left out keeps its value; `null` clears a nullable one. */
 export interface FollowUpdate {
-  follower_id?: number;
-  followee_id?: number;
   created_at?: string;
 }
 

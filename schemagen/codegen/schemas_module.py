@@ -12,7 +12,7 @@ from schemagen.codegen.common import PYDANTIC, TypeExpressions, call, single_ann
 from schemagen.format.style import fits
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, docstring, literal
-from schemagen.codegen.write_matrix import refused_on_update
+from schemagen.codegen.write_matrix import fixed_on_update, in_update, refused_on_update
 
 _RULES = ("min_length", "max_length", "pattern", "ge", "gt", "le", "lt")
 _TIGHTER = {"ge": max, "gt": max, "min_length": max, "le": min, "lt": min, "max_length": min}
@@ -53,6 +53,7 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     "_no_nul_jsonb": (("pydantic_core", "PydanticCustomError"), ("pydantic_core", "to_jsonable_python"),
                       ("typing", "Any")),
     "_macaddr": (("pydantic_core", "PydanticCustomError"), ("re", "")),
+    "_no_zone": (("pydantic_core", "PydanticCustomError"), ("typing", "TypeVar")),
     "_float_json": (("math", ""), ("typing", "Literal")),
 }
 _FLOATS = frozenset({"real", "double"})
@@ -179,8 +180,8 @@ class _Schemas:
             core = table.core_name is not None
             select_fields = tuple(self.select_field(c, core=core) for c in table.columns if not c.secret)
             # a key or an `immutable: true` column is written once: an update that names it is refused
-            fixed_columns = [c for c in table.columns if c.primary_key or c.immutable]
-            updatable = [c for c in writable if c not in fixed_columns and not refused_on_update(c)]
+            fixed_columns = [c for c in table.columns if fixed_on_update(c)]
+            updatable = [c for c in table.columns if in_update(c)]
             update_fields = tuple(self.update_field(c) for c in updatable)
             aliased = any(c.attr != c.key for c in writable)
             config_insert = self.config_field(validate_by_name="True") if aliased else ()
@@ -367,7 +368,7 @@ class _Schemas:
         # a pass-through text type (citext, ...) refuses NUL as PostgreSQL's own text types do
         text_like = column.type in ("varchar", "char", "text") or (column.type == "sql" and column.python_type == "str")
         check = "_no_nul" if text_like else {"real": "_float4", "time": "_naive_time", "macaddr": "_macaddr",
-                                             "jsonb": "_no_nul_jsonb"}.get(column.type)
+                                             "inet": "_no_zone", "cidr": "_no_zone", "jsonb": "_no_nul_jsonb"}.get(column.type)
         if check is None:
             return []
         self.helpers.add(check)

@@ -6,7 +6,8 @@ decimals, UUIDs and bytes strings, enums unions of their values, typed JSON its 
 spec's (the schemas' aliases, as FastAPI dumps them). Exactness is the point: a Select field is
 always present and `| null` only where the column is nullable; an Insert field may be left out
 (`?`) only where the schema has a default (a literal default, or null for a nullable column); an
-Update field may always be left out, and takes `null` only where the column is nullable.
+Update interface holds exactly the Update schema's fields (`write_matrix.in_update`: no key, immutable
+or server-set column), each may be left out, and takes `null` only where the column is nullable.
 
 A shape is read back with every field (Pydantic writes defaults too) but may be sent without the
 fields that have defaults: such a shape gets a second type, `<Shape>Input`, for Insert and Update.
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from schemagen import names
 from schemagen.catalog import Catalog, Column, Shape, Table, TypeRef
 from schemagen.codegen.literals import Code
-from schemagen.codegen.write_matrix import refused_on_update
+from schemagen.codegen.write_matrix import in_update
 
 _IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 # Pydantic's JSON form of each Python type (mode="json"); `any` is any JSON value
@@ -212,7 +213,7 @@ class _TypeScript:
                 Code(f"{table.class_name}Update"),
                 _doc(f"A change to a `{table.name}` row: a field left out keeps its value; `null` clears a "
                      "nullable one."),
-                tuple(field(c, True, True) for c in writable if not refused_on_update(c))))
+                tuple(field(c, True, True) for c in table.columns if in_update(c))))
         for table in catalog.tables:
             tables.extend(self.loaded(table))
         json_value = None

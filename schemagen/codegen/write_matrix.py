@@ -63,6 +63,16 @@ def refused_on_update(column: Column) -> bool:
     return column.server_set or column.on_update_now
 
 
+def fixed_on_update(column: Column) -> bool:
+    """Written once: a key or an `immutable: true` column; the Update schema refuses it (`immutable_field`)."""
+    return column.primary_key or column.immutable
+
+
+def in_update(column: Column) -> bool:
+    """A field of the Update schema (and of the TypeScript Update interface): every other column is refused."""
+    return not (column.server_set or fixed_on_update(column) or refused_on_update(column))
+
+
 def select_cell(column: Column) -> str:
     if column.secret:
         return "left out (secret)"

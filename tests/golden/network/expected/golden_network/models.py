@@ -255,9 +255,9 @@ class _ArrayOf(TypeDecorator[list[_T]]):
             raise _located(error, self.column) from None
         if dialect.name == "postgresql":
             return items
-        if isinstance(self.item_type, _MacAddr):
-            # in PostgreSQL's spelling, as it stores one
-            return self.item_type.each(items)
+        if isinstance(self.item_type, _Network):
+            # each item as a single value is (`10.0.0.1`, not `10.0.0.1/32`)
+            return self.item_type.stored(items)
         return self.adapter.dump_python(items, mode="json")
 
     def process_result_value(self, value: Any, dialect: Dialect) -> list[_T] | None:
@@ -338,8 +338,13 @@ class _Network(TypeDecorator[_N]):
         return str(value)
 
     def each(self, items: Any) -> list[Any]:
-        # an array's items as stored outside PostgreSQL
+        # an array's items as read back outside PostgreSQL
         return [None if v is None else self.read(v) for v in items]
+
+    def stored(self, items: Any) -> list[str | None]:
+        # an array's items as stored outside PostgreSQL: each as a single value is
+        read = self.each(items)
+        return [None if v is None else self.spelled(v) for v in read]
 
 
 class _Inet(_Network[ipaddress.IPv4Interface | ipaddress.IPv6Interface]):

@@ -3,7 +3,7 @@
 
 import ipaddress
 import re
-from typing import Annotated, Any, ClassVar, Self, get_args
+from typing import Annotated, Any, ClassVar, Self, TypeVar, get_args
 
 from pydantic import (
     AfterValidator,
@@ -65,6 +65,24 @@ def _macaddr(value: str) -> str:
     return text
 
 
+_IpValue = TypeVar("_IpValue")
+
+
+def _no_zone(value: _IpValue) -> _IpValue:
+    # PostgreSQL's inet and cidr hold no IPv6 zone (`fe80::1%eth0`): a flush would drop it or fail
+    address = getattr(value, "network_address", value)
+    zone: str | None = getattr(address, "scope_id", None)
+    if zone is not None:
+        raise PydanticCustomError(
+            "ip_zone",
+            "Input should be an IP address without a zone (%{zone}): PostgreSQL's inet and cidr cannot hold one",
+            {"zone": zone},
+        )
+    return value
+
+
+_Cidr = Annotated[IPvAnyNetwork, AfterValidator(_no_zone)]
+_Inet = Annotated[IPvAnyInterface, AfterValidator(_no_zone)]
 _Macaddr = Annotated[str, AfterValidator(_macaddr)]
 
 
@@ -297,13 +315,13 @@ class HostInsert(_Insert):
 
     _server_set = frozenset({"id"})
     _db_default = frozenset({"seen_from"})
-    address: IPvAnyInterface
-    network: IPvAnyNetwork | None = None
+    address: _Inet
+    network: _Cidr | None = None
     mac: _Macaddr | None = None
-    aliases: list[IPvAnyInterface] = []
-    routes: list[IPvAnyNetwork] | None = None
+    aliases: list[_Inet] = []
+    routes: list[_Cidr] | None = None
     macs: list[_Macaddr] | None = None
-    seen_from: IPvAnyInterface | None = None
+    seen_from: _Inet | None = None
 
 
 class HostSelect(_Select):
@@ -327,10 +345,10 @@ class HostUpdate(_PartialUpdate):
 
     _not_null = frozenset({"address", "aliases"})
     _fixed = frozenset({"id"})
-    address: IPvAnyInterface | None = None
-    network: IPvAnyNetwork | None = None
+    address: _Inet | None = None
+    network: _Cidr | None = None
     mac: _Macaddr | None = None
-    aliases: list[IPvAnyInterface] | None = None
-    routes: list[IPvAnyNetwork] | None = None
+    aliases: list[_Inet] | None = None
+    routes: list[_Cidr] | None = None
     macs: list[_Macaddr] | None = None
-    seen_from: IPvAnyInterface | None = None
+    seen_from: _Inet | None = None
