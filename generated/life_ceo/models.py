@@ -705,7 +705,6 @@ def _interval_text(element: _IntervalText, compiler: SQLCompiler, **kw: Any) -> 
     return f"CAST({value} AS {element.sql})"
 
 
-
 # PostgreSQL's text of an interval in IntervalStyle `postgres` (its default, and the one psycopg
 # reads) and `iso_8601`
 _POSTGRES_MONTHS = r"(?:([+-]?\d+) years? ?)?(?:([+-]?\d+) mons? ?)?"

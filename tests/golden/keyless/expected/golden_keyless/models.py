@@ -364,7 +364,6 @@ def _interval_text(element: _IntervalText, compiler: SQLCompiler, **kw: Any) -> 
     return f"CAST({value} AS {element.sql})"
 
 
-
 class _MonthsIntervalOf(TypeDecorator[Interval]):
     """`interval` with `months: true`: months, days and microseconds kept as they are.
 

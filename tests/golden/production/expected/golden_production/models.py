@@ -619,7 +619,6 @@ def _interval_text(element: _IntervalText, compiler: SQLCompiler, **kw: Any) -> 
     return f"CAST({value} AS {element.sql})"
 
 
-
 class _IntervalArrayOf(_ArrayOf[_T]):
     """`_ArrayOf` intervals, read from PostgreSQL's text of them as `_IntervalOf` reads one."""
 
