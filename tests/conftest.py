@@ -7,6 +7,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,21 @@ def drop_postgres_schema(schema: str) -> None:
     admin.dispose()
 
 
+@contextmanager
+def private_postgres(metadata: sqlalchemy.MetaData | None = None) -> Iterator[Engine]:
+    """An engine on a private PostgreSQL schema, dropped afterwards; `metadata`'s tables created in it.
+    Fails (never skips) under CI=true when PostgreSQL is down."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    created = postgres_engine(schema)
+    try:
+        if metadata is not None:
+            metadata.create_all(created)
+        yield created
+    finally:
+        created.dispose()
+        drop_postgres_schema(schema)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """The same test on SQLite (a file) and on PostgreSQL (a private schema)."""
@@ -67,10 +83,5 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield created
         created.dispose()
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    created = postgres_engine(schema)
-    try:
+    with private_postgres() as created:
         yield created
-    finally:
-        created.dispose()
-        drop_postgres_schema(schema)

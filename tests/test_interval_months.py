@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -27,7 +26,7 @@ from sqlalchemy.orm import Session
 
 import schemagen
 from tests import migrate_helpers
-from tests.conftest import drop_postgres_schema, postgres_engine, sqlite_engine
+from tests.conftest import private_postgres, sqlite_engine
 from tests.helpers import import_generated
 
 db_url = migrate_helpers.db_url  # the fixture: a SQLite file, then a private PostgreSQL schema
@@ -61,14 +60,8 @@ def plans(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
 
 @pytest.fixture
 def postgres(plans: ModuleType) -> Iterator[Engine]:
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    created = postgres_engine(schema)
-    try:
-        plans.Base.metadata.create_all(created)
+    with private_postgres(plans.Base.metadata) as created:
         yield created
-    finally:
-        created.dispose()
-        drop_postgres_schema(schema)
 
 
 @pytest.fixture

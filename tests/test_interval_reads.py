@@ -10,7 +10,6 @@ loading its row raises, naming the table, the column and the row's primary key.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -22,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 import schemagen
-from tests.conftest import drop_postgres_schema, postgres_engine, sqlite_engine
+from tests.conftest import private_postgres, sqlite_engine
 from tests.helpers import import_generated
 
 SPEC = """
@@ -50,14 +49,8 @@ def plans(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
 
 @pytest.fixture
 def postgres(plans: ModuleType) -> Iterator[Engine]:
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    created = postgres_engine(schema)
-    try:
-        plans.Base.metadata.create_all(created)
+    with private_postgres(plans.Base.metadata) as created:
         yield created
-    finally:
-        created.dispose()
-        drop_postgres_schema(schema)
 
 
 def _store(engine: Engine, values: list[str]) -> None:

@@ -5,7 +5,6 @@ for text), on both databases (one rule), and take what json takes."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -18,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 import schemagen
-from tests.conftest import drop_postgres_schema, postgres_engine, sqlite_engine
+from tests.conftest import private_postgres, sqlite_engine
 from tests.helpers import import_generated
 
 SPEC = """
@@ -62,14 +61,8 @@ def engine(request: pytest.FixtureRequest, docs: ModuleType, tmp_path: Path) -> 
         yield created
         created.dispose()
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    created = postgres_engine(schema)
-    try:
-        docs.Base.metadata.create_all(created)
+    with private_postgres(docs.Base.metadata) as created:
         yield created
-    finally:
-        created.dispose()
-        drop_postgres_schema(schema)
 
 
 @pytest.mark.parametrize(("column", "value", "where"), WITH_NUL)
@@ -85,14 +78,8 @@ def test_jsonb_refuses_nul_as_postgresql_does(docs: ModuleType, column: str, val
 
 @pytest.fixture
 def postgres(docs: ModuleType) -> Iterator[Engine]:
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    created = postgres_engine(schema)
-    try:
-        docs.Base.metadata.create_all(created)
+    with private_postgres(docs.Base.metadata) as created:
         yield created
-    finally:
-        created.dispose()
-        drop_postgres_schema(schema)
 
 
 def test_postgresql_refuses_what_the_schema_refuses(docs: ModuleType, postgres: Engine) -> None:
