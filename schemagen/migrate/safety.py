@@ -25,6 +25,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Computed, Connection, Enum, ForeignKey, ForeignKeyConstraint, inspect
 from sqlalchemy.engine import Dialect
 
+from schemagen.migrate.casts import add_casts, converts
 from schemagen.migrate.cycles import defer_cycle_keys
 from schemagen.migrate.database import MigrateError
 
@@ -190,7 +191,7 @@ def review(script: ops.MigrationScript, renamed: tuple[list[ops.MigrateOperation
                 pass  # values: a removed one is a RemoveEnumValuesOp above, the length follows the values
             elif isinstance(inner, ops.AlterColumnOp) and inner.modify_type is not None:
                 old, new = _type(inner.existing_type, dialect), _type(inner.modify_type, dialect)
-                if not widens(old, new):
+                if not widens(old, new) and not (dialect.name == "postgresql" and converts(old, new)):
                     lost.append(f"{op.table_name}.{inner.column_name} ({old} -> {new})")
                 if "_MonthsIntervalOf" in {type(inner.modify_type).__name__, type(inner.existing_type).__name__}:
                     hints.append(f"`{op.table_name}.{inner.column_name}`: SQLite stores an interval as a datetime "
@@ -209,6 +210,8 @@ def review(script: ops.MigrationScript, renamed: tuple[list[ops.MigrateOperation
                            "rerun with --allow-destructive to accept it")
     upgrade.ops[:] = renamed[0] + _safe_not_null(upgrade.ops, created_tables)
     downgrade.ops.extend(renamed[1])
+    add_casts(upgrade.ops, dialect)
+    add_casts(downgrade.ops, dialect)
     defer_cycle_keys(upgrade, downgrade, dialect)
 
 
