@@ -9,6 +9,9 @@ Neither database can change a generated column's expression in place (PostgreSQL
 EXPRESSION`) and Alembic does not compare them ("cannot be modified"), so a changed expression
 migrated to nothing. The column is dropped and added again: its values are computed from the other
 columns, so nothing of the rows is lost, and indexes over it are made again with it.
+
+A column that stops being generated keeps its values on PostgreSQL 13+ (`DROP EXPRESSION`); SQLite
+has no such statement, and there the column is made again empty, which asks for `--allow-destructive`.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
 from alembic.util import PriorityDispatchResult
 from sqlalchemy import CheckConstraint, Column, Connection, Index, Table, UniqueConstraint, inspect
+from sqlalchemy.dialects import postgresql
 
 from schemagen.migrate.compare import twin_of
 from schemagen.sqlite_ddl import Expression, create_statement, repair_reflected, spaced, sqlite_expressions
@@ -60,20 +65,50 @@ def compare_generated_columns(context: AutogenContext, modify: ops.ModifyTableOp
         want = twin.generated.get((table, column.name))
         if want == have.get(column.name):
             continue
-        _recreate(modify, schema, table, conn_table.c[column.name], column, metadata_table,
-                  checks=context.connection.dialect.name != "sqlite")
+        postgres = context.connection.dialect.name == "postgresql"
+        if want is None and postgres and (context.connection.dialect.server_version_info or (0,)) >= (13,):
+            # the values stay; the way back (the column made generated again) is a recreation
+            back = ops.ModifyTableOps(table, [], schema=schema)
+            _recreate(back, schema, table, column, conn_table.c[column.name], metadata_table, checks=True)
+            modify.ops.append(DropExpressionOp(table, column.name, back.ops, schema=schema))
+            continue
+        _recreate(modify, schema, table, conn_table.c[column.name], column, metadata_table, checks=postgres)
     return PriorityDispatchResult.CONTINUE
+
+
+class DropExpressionOp(ops.AlterTableOp):
+    """PostgreSQL 13+: a generated column becomes a plain one holding the values it has
+    (`ALTER COLUMN ... DROP EXPRESSION`); its reverse makes it generated again (`_recreate`)."""
+
+    def __init__(self, table: str, column: str, back: list[ops.MigrateOperation], *, schema: str | None) -> None:
+        super().__init__(table, schema=schema)
+        self.column, self.back = column, back
+
+    def reverse(self) -> ops.MigrateOperation:
+        # (Alembic renders a ModifyTableOps inside another in place)
+        return ops.ModifyTableOps(self.table_name, list(self.back), schema=self.schema)
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return ("drop_expression", self.table_name, self.column)
+
+
+@renderers.dispatch_for(DropExpressionOp)
+def _render_drop_expression(_context: AutogenContext, op: DropExpressionOp) -> str:
+    table = f"{op.schema}.{op.table_name}" if op.schema else op.table_name
+    statement = f"ALTER TABLE {_quoted(table)} ALTER COLUMN {_quoted(op.column)} DROP EXPRESSION"
+    return f"# the column keeps the values it has\nop.execute({statement!r})"
 
 
 def _recreate(modify: ops.ModifyTableOps, schema: str | None, table: str, old: Column[Any], new: Column[Any],
               metadata_table: Table, *, checks: bool) -> None:
     """`checks`: CHECK constraints over the column are made again too (PostgreSQL drops them with
-    it; SQLite's table rebuild keeps them)."""
+    it; SQLite's table rebuild keeps them). `metadata_table`'s indexes and constraints are the ones
+    over the column after `new` is in, `old.table`'s the ones dropped with `old`."""
     over = [i for i in sorted(metadata_table.indexes, key=lambda i: str(i.name))
-            if any(new is c for c in i.columns) or _names(i, new.name)]
+            if any(new.name == c.name for c in i.columns) or _names(i, new.name)]
     reflected = {i.name: i for i in old.table.indexes}
     ordered = sorted(metadata_table.constraints, key=lambda c: str(c.name))
-    constraints = [c for c in ordered if (isinstance(c, UniqueConstraint) and any(new is c for c in c.columns))
+    constraints = [c for c in ordered if (isinstance(c, UniqueConstraint) and any(new.name == c.name for c in c.columns))
                    or (checks and isinstance(c, CheckConstraint) and _spells(str(c.sqltext), new.name))]
     reflected_constraints = {c.name: c for c in old.table.constraints
                              if isinstance(c, (UniqueConstraint, CheckConstraint))}
@@ -84,6 +119,13 @@ def _recreate(modify: ops.ModifyTableOps, schema: str | None, table: str, old: C
     modify.ops.append(ops.AddColumnOp.from_column_and_tablename(schema, table, new))
     modify.ops += [ops.AddConstraintOp.from_constraint(c) for c in constraints]
     modify.ops += [ops.CreateIndexOp.from_index(i) for i in over]
+
+
+def _quoted(name: str) -> str:
+    return ".".join(_POSTGRESQL.identifier_preparer.quote(part) for part in name.split("."))
+
+
+_POSTGRESQL = postgresql.dialect()
 
 
 def _names(index: Index, column: str) -> bool:
