@@ -24,7 +24,6 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
 from alembic.util import PriorityDispatchResult
 from sqlalchemy import CheckConstraint, Column, Connection, Index, Table, UniqueConstraint, inspect
-from sqlalchemy.dialects import postgresql
 
 from schemagen.migrate.compare import twin_of
 from schemagen.sqlite_ddl import Expression, create_statement, repair_reflected, spaced, sqlite_expressions
@@ -93,9 +92,11 @@ class DropExpressionOp(ops.AlterTableOp):
 
 
 @renderers.dispatch_for(DropExpressionOp)
-def _render_drop_expression(_context: AutogenContext, op: DropExpressionOp) -> str:
-    table = f"{op.schema}.{op.table_name}" if op.schema else op.table_name
-    statement = f"ALTER TABLE {_quoted(table)} ALTER COLUMN {_quoted(op.column)} DROP EXPRESSION"
+def _render_drop_expression(context: AutogenContext, op: DropExpressionOp) -> str:
+    assert context.dialect is not None
+    quote = context.dialect.identifier_preparer.quote
+    table = quote(op.table_name) if op.schema is None else f"{quote(op.schema)}.{quote(op.table_name)}"
+    statement = f"ALTER TABLE {table} ALTER COLUMN {quote(op.column)} DROP EXPRESSION"
     return f"# the column keeps the values it has\nop.execute({statement!r})"
 
 
@@ -119,13 +120,6 @@ def _recreate(modify: ops.ModifyTableOps, schema: str | None, table: str, old: C
     modify.ops.append(ops.AddColumnOp.from_column_and_tablename(schema, table, new))
     modify.ops += [ops.AddConstraintOp.from_constraint(c) for c in constraints]
     modify.ops += [ops.CreateIndexOp.from_index(i) for i in over]
-
-
-def _quoted(name: str) -> str:
-    return ".".join(_POSTGRESQL.identifier_preparer.quote(part) for part in name.split("."))
-
-
-_POSTGRESQL = postgresql.dialect()
 
 
 def _names(index: Index, column: str) -> bool:
