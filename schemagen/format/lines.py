@@ -84,7 +84,8 @@ def _logical_lines(source: str) -> Iterator[_Line]:
                 raise FormatError("unbalanced brackets")
             line = physical[index]
             if '"""' in line or "'''" in line:
-                scanned = _scan_one(source, start)
+                scanned = _docstring(physical, index) if index == first else None
+                scanned = scanned or _scan_one(source, start)
                 yield scanned
                 index = first + scanned.physical
                 offset = start + len(scanned.text) + 1
@@ -102,9 +103,36 @@ def _logical_lines(source: str) -> Iterator[_Line]:
 
 
 def _net(line: str) -> int:
+    if not _BRACKET.search(line):
+        return 0
     bare = _ONE_LINE_STRINGS.sub("", line) if ('"' in line or "'" in line or "#" in line) else line
     return (bare.count("(") + bare.count("[") + bare.count("{")
             - bare.count(")") - bare.count("]") - bare.count("}"))
+
+
+_BRACKET = re.compile(r"[()\[\]{}]")
+
+
+def _docstring(physical: list[str], index: int) -> _Line | None:
+    """The multi-line docstring that starts at `physical[index]`, when it has no other double
+    quote than its six and no backslash (what `_scan_one` would find, without a token scan)."""
+    line = physical[index]
+    stripped = line.lstrip(" ")
+    if not stripped.startswith('"""') or line.count('"') != 3 or "\\" in line or "'''" in line:
+        return None
+    end = index + 1
+    while end < len(physical):
+        line = physical[end]
+        if "\\" in line or "'''" in line:
+            return None
+        quotes = line.count('"')
+        if quotes == 3 and line.endswith('"""'):
+            text = "\n".join(physical[index : end + 1])
+            return _Line(text, len(physical[index]) - len(stripped), end + 1 - index, True)
+        if quotes:
+            return None
+        end += 1
+    return None
 
 
 def _alone(line: str) -> int:
@@ -199,6 +227,8 @@ _BALANCES: dict[str, tuple[int, str]] = {}
 
 
 def _balance_of(text: str) -> tuple[int, str]:
+    if not _BRACKET.search(text):
+        return 0, ""
     bare = _ONE_LINE_STRINGS.sub("", text) if ('"' in text or "'" in text or "#" in text) else text
     net = bare.count("(") + bare.count("[") + bare.count("{") - bare.count(")") - bare.count("]") - bare.count("}")
     last = _LAST_BRACKET.search(bare)
