@@ -107,7 +107,8 @@ def _exploded_at(text: str, found: tuple[int, int, list[int]], indent: int) -> l
     bracket = text[opened]
     before = head[:-1]
     named = _NAME_END.search(before) is not None and _KEYWORD_END.search(before) is None
-    if len(items) == 1 and (bracket == "[" and named or bracket == "(" and not named):
+    if len(items) == 1 and (bracket == "[" and named or bracket == "(" and not named) and not _long_one_tuple(
+            head, items[0], commas, indent):
         return None  # a one-item subscript or a parenthesised expression: the comma is not magic there
     inner = " " * (indent + 4)
     lines = [head]
@@ -119,6 +120,18 @@ def _exploded_at(text: str, found: tuple[int, int, list[int]], indent: int) -> l
         lines.extend(laid[1:])
     lines.append(" " * indent + tail)
     return lines
+
+
+_KEYWORD_TUPLE = re.compile(r"[^\W\d]\w*=\(")
+_STRING = re.compile(r"""[rRbBuUfF]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')""")
+
+
+def _long_one_tuple(head: str, item: str, commas: list[int], indent: int) -> bool:
+    """Whether `name=(item,)` is a keyword argument's one-tuple of a string too long for a line of
+    its own: its comma is not magic, but nothing can join a line that long, so black explodes it
+    at this line length as any bracket (`listen(..., _DDLOn(sqlite=('CREATE TRIGGER ...',)))`)."""
+    return (bool(commas) and _KEYWORD_TUPLE.fullmatch(head) is not None and _STRING.fullmatch(item) is not None
+            and indent + 4 + width(item) + 1 > line_length())
 
 
 def _top_level(text: str, separator: str) -> list[int]:

@@ -56,38 +56,99 @@ class _Line(NamedTuple):
 
 def _logical_lines(source: str) -> Iterator[_Line]:
     """The logical lines of `source`. Most physical lines hold one whole statement, so brackets are
-    counted per line with C-speed string methods; a line with a triple quote (a docstring) is
-    scanned token by token instead."""
+    counted per line with C-speed string methods (once per distinct line text: most recur, every
+    table has an `id`); a line with a triple quote (a docstring) is scanned token by token instead,
+    unless it is a one-line docstring with no other quote or backslash."""
     if source and not source.endswith("\n"):
         raise FormatError("source does not end with a newline")
     physical = source.split("\n")[:-1]
-    nets: dict[str, int] = {}  # net bracket count by line text: most lines recur (every table has an `id`)
+    whole: dict[str, int] = {}  # by line text: its indent if it is a logical line alone, else -1
+    nets: dict[str, int] = {}  # net bracket count by line text, for the lines that are not
+    new = tuple.__new__  # (a named tuple's own `__new__` is a Python function: a call more a line)
     offset = 0  # of physical[index] in source
     index = 0
-    while index < len(physical):
+    count = len(physical)
+    while index < count:
+        line = physical[index]
+        indent = whole.get(line)
+        if indent is None:
+            indent = whole[line] = _alone(line)
+        if indent >= 0:
+            yield new(_Line, (line, indent, 1, False))
+            offset += len(line) + 1
+            index += 1
+            continue
         first, start, depth = index, offset, 0
         while True:
-            if index == len(physical):
+            if index == count:
                 raise FormatError("unbalanced brackets")
             line = physical[index]
             if '"""' in line or "'''" in line:
-                scanned = _scan_one(source, start)
+                scanned = _docstring(physical, index) if index == first else None
+                scanned = scanned or _scan_one(source, start)
                 yield scanned
                 index = first + scanned.physical
                 offset = start + len(scanned.text) + 1
                 break
             net = nets.get(line)
             if net is None:
-                bare = _ONE_LINE_STRINGS.sub("", line) if ('"' in line or "'" in line or "#" in line) else line
-                net = nets[line] = (bare.count("(") + bare.count("[") + bare.count("{")
-                                    - bare.count(")") - bare.count("]") - bare.count("}"))
+                net = nets[line] = _net(line)
             depth += net
             offset += len(line) + 1
             index += 1
             if depth == 0 and not line.endswith("\\"):
                 text = line if index - first == 1 else "\n".join(physical[first:index])
-                yield _Line(text, len(text) - len(text.lstrip(" ")), index - first, False)
+                yield new(_Line, (text, len(text) - len(text.lstrip(" ")), index - first, False))
                 break
+
+
+def _net(line: str) -> int:
+    if not _BRACKET.search(line):
+        return 0
+    bare = _ONE_LINE_STRINGS.sub("", line) if ('"' in line or "'" in line or "#" in line) else line
+    return (bare.count("(") + bare.count("[") + bare.count("{")
+            - bare.count(")") - bare.count("]") - bare.count("}"))
+
+
+_BRACKET = re.compile(r"[()\[\]{}]")
+
+
+def _docstring(physical: list[str], index: int) -> _Line | None:
+    """The multi-line docstring that starts at `physical[index]`, when it has no other double
+    quote than its six and no backslash (what `_scan_one` would find, without a token scan)."""
+    line = physical[index]
+    stripped = line.lstrip(" ")
+    if not stripped.startswith('"""') or line.count('"') != 3 or "\\" in line or "'''" in line:
+        return None
+    end = index + 1
+    while end < len(physical):
+        line = physical[end]
+        if "\\" in line or "'''" in line:
+            return None
+        quotes = line.count('"')
+        if quotes == 3 and line.endswith('"""'):
+            text = "\n".join(physical[index : end + 1])
+            return _Line(text, len(physical[index]) - len(stripped), end + 1 - index, True)
+        if quotes:
+            return None
+        end += 1
+    return None
+
+
+def _alone(line: str) -> int:
+    """The indent of a physical line that is a whole logical line by itself (brackets balanced, no
+    continuation, no string that goes on: a one-line docstring has its six double quotes and no
+    other, and no backslash), else -1."""
+    if line.endswith("\\") or "'''" in line:
+        return -1
+    stripped = line.lstrip(" ")
+    if '"""' in line:
+        if (line.count('"') != 6 or "\\" in line or not stripped.startswith('"""')
+                or not line.endswith('"""') or len(stripped) < 6):
+            return -1
+    elif _net(line):
+        return -1
+    return len(line) - len(stripped)
 
 
 _ONE_LINE_STRINGS = re.compile(r"""[rRbBuUfF]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|\#[^\n]*""")
@@ -143,8 +204,8 @@ def _logical_lines_by_tokens(source: str) -> Iterator[_Line]:
         raise FormatError("unbalanced brackets")
 
 
-def _fits(line: _Line) -> bool:
-    return line.physical == 1 and str_width(line.text) <= line_length()
+def _fits(line: _Line, limit: int) -> bool:
+    return line.physical == 1 and (len(line.text) <= limit if line.text.isascii() else str_width(line.text) <= limit)
 
 
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
@@ -153,6 +214,21 @@ _NAME_END = re.compile(r"[\w\])]$")
 
 def _balance(text: str) -> tuple[int, str]:
     """Net bracket count of one physical line (strings and comments skipped), and its last bracket."""
+    known = _BALANCES.get(text)
+    if known is None:
+        if len(_BALANCES) >= _LAID_OUT_SIZE:
+            _BALANCES.clear()
+        known = _BALANCES[text] = _balance_of(text)
+    return known
+
+
+# the lines of exploded statements recur even more than whole lines (`nullable=False,`, `),`)
+_BALANCES: dict[str, tuple[int, str]] = {}
+
+
+def _balance_of(text: str) -> tuple[int, str]:
+    if not _BRACKET.search(text):
+        return 0, ""
     bare = _ONE_LINE_STRINGS.sub("", text) if ('"' in text or "'" in text or "#" in text) else text
     net = bare.count("(") + bare.count("[") + bare.count("{") - bare.count(")") - bare.count("]") - bare.count("}")
     last = _LAST_BRACKET.search(bare)
@@ -338,6 +414,7 @@ def cut_statements(source: str, chunks: list[tuple[int, str]] | None = None, *,
     statement_seen = after_statement
     line_number = 1
     chunk_line: int | None = None  # first line of the chunk, when it starts a top-level statement
+    limit = line_length()
 
     def flush() -> None:
         nonlocal statement_seen
@@ -353,14 +430,14 @@ def cut_statements(source: str, chunks: list[tuple[int, str]] | None = None, *,
         elif _is_docstring(head) and not statement_seen:
             parts.append(head.text + "\n" if _proven_docstring(head) else Piece(DOCSTRING, 0, head.text + "\n"))
             parts.extend(line.text + "\n" for line in chunk[1:])
-        elif _needs_whole(chunk, first_in_block := _first_in_block(chunk)):
+        elif _needs_whole(chunk, first_in_block := _first_in_block(chunk), limit):
             trailing = len(chunk)
             while not chunk[trailing - 1].text.strip():
                 trailing -= 1
             parts.append(Piece(TOP_LEVEL, 0, "".join(line.text + "\n" for line in chunk[:trailing])))
             parts.extend(line.text + "\n" for line in chunk[trailing:])
         else:
-            parts.extend(_classify(line, index in first_in_block) for index, line in enumerate(chunk))
+            parts.extend(_classify(line, index in first_in_block, limit) for index, line in enumerate(chunk))
         statement_seen = statement_seen or not head.text.startswith("#")
         statements.append((text, parts))
         chunk.clear()
@@ -387,11 +464,11 @@ def _continues(chunk: Sequence[_Line], line: _Line) -> bool:
     return (last.indent == 0 and last.text.startswith("@")) or bool(_CLAUSE.match(line.text))
 
 
-def _needs_whole(chunk: Sequence[_Line], first_in_block: set[int]) -> bool:
+def _needs_whole(chunk: Sequence[_Line], first_in_block: set[int], limit: int) -> bool:
     """Whether black must see the whole top-level statement: a compound header does not fit, or a
     multi-line string is not a docstring (black's view of either depends on what surrounds it)."""
     for index, line in enumerate(chunk):
-        if (not _fits(line) and _COMPOUND.match(line.text.lstrip(" "))
+        if (not _fits(line, limit) and _COMPOUND.match(line.text.lstrip(" "))
                 and lay_out_header(line.text, line.indent) is None and not _exploded_header(line)):
             return True
         if line.multiline_string and not (index in first_in_block and _is_docstring(line)):
@@ -426,18 +503,16 @@ def _first_in_block(chunk: Sequence[_Line]) -> set[int]:
     return first
 
 
-def _classify(line: _Line, first_in_block: bool) -> Part:
+def _classify(line: _Line, first_in_block: bool, limit: int) -> Part:
     text = line.text
-    if not text.strip() or text.lstrip(" ").startswith("#") and line.physical == 1:
-        return text + "\n"  # blank lines and comments: black keeps both as the templates write them
-    depth = line.indent // 4
     if first_in_block and _is_docstring(line):
         if _proven_docstring(line):
             return text + "\n"
-        return Piece(DOCSTRING, depth, text[line.indent :] + "\n")  # inner lines as they are
-    if line.physical == 1 and str_width(text) <= line_length():
-        return text + "\n"
-    key = (text, line_length())
+        return Piece(DOCSTRING, line.indent // 4, text[line.indent :] + "\n")  # inner lines as they are
+    if _fits(line, limit) or not text.strip() or text.lstrip(" ").startswith("#") and line.physical == 1:
+        return text + "\n"  # (blank lines and comments: black keeps both as the templates write them)
+    depth = line.indent // 4
+    key = (text, limit)
     known = _LAID_OUT.get(key)
     if known is None:
         if len(_LAID_OUT) >= _LAID_OUT_SIZE:
