@@ -80,21 +80,13 @@ def _string(value: str) -> str:
     source = repr(value)
     if source[0] == '"':
         return source  # repr chose double quotes: the text has a `'` and no `"`
-    body = source[1:-1]
-    if '"' not in value and "'" not in value:
-        return f'"{body}"'  # the common case: no quote to escape either way
-    # Unescape `\'` (preceded by an even run of backslashes), then escape every bare `"`.
-    unescaped = _ESCAPED_SINGLE.sub(r"\1\2'", body)
-    unescaped = _ESCAPED_SINGLE.sub(r"\1\2'", unescaped)
-    doubled = _BARE_DOUBLE.sub(r'\1\\"', unescaped)
-    doubled = _BARE_DOUBLE.sub(r'\1\\"', doubled)
-    if doubled.count("\\") > body.count("\\"):
+    singles, doubles = value.count("'"), value.count('"')
+    if doubles > singles:
+        # double quotes would escape each `"` and spare each `\'`: more backslashes, so black keeps `'`
         return source
-    return f'"{doubled}"'
-
-
-_ESCAPED_SINGLE = re.compile(r"([^\\]|^)\\((?:\\\\)*)'")
-_BARE_DOUBLE = re.compile(r'(([^\\]|^)(\\\\)*)"')
+    # In repr's body every `'` is escaped (`\'`, its backslash right before it) and no `"` is: undo
+    # the one and escape the other, which black prefers when that adds no backslash.
+    return '"' + source[1:-1].replace("\\'", "'").replace('"', '\\"') + '"'
 
 
 def _float(value: float) -> str:
