@@ -149,7 +149,7 @@ def sql_name_problem(name: str) -> str:
         return f"it is longer than {MAX_SQL_NAME} bytes, where PostgreSQL cuts names off"
     if "." in name:
         return "`.` separates table and column in references"
-    if any(not ch.isprintable() for ch in name):
+    if not name.isprintable():
         return "it holds a control character"
     return ""
 

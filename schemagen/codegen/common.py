@@ -42,9 +42,12 @@ def single_annotated(annotation: str, annotated: str) -> bool:
         return False
     depth = 0
     for position, char in enumerate(annotation):
-        depth += {"[": 1, "]": -1}.get(char, 0)
-        if depth == 0 and char == "]":
-            return position == len(annotation) - 1
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                return position == len(annotation) - 1
     return False
 
 

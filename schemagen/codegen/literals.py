@@ -26,7 +26,7 @@ class Code(str):
 def literal(value: Any, *, module: Callable[[str], str] | None = None) -> Code:
     """Python source for a plain value; `module` gives the local import name of a module it needs."""
     if type(value) is str:  # most values by far (a 300-table build asks for ~50,000)
-        return Code(string(value))
+        return string(value)
     local = module or (lambda name: name)
     if value is None or isinstance(value, bool):
         return Code(repr(value))
@@ -58,7 +58,7 @@ def from_import(module: str, names: Sequence[str]) -> Code:
     return Code(f"from {module} import (\n" + "".join(f"    {name},\n" for name in names) + ")")
 
 
-def string(value: str) -> str:
+def string(value: str) -> Code:
     """`repr(value)` with black's choice of quotes: double, unless that needs more backslashes.
 
     The rule is black's `normalize_string_quotes`, so generated lines are black-clean as written.
@@ -67,12 +67,12 @@ def string(value: str) -> str:
     if known is None:
         if len(_STRINGS) >= _STRINGS_SIZE:
             _STRINGS.clear()
-        known = _STRINGS[value] = _string(value)
+        known = _STRINGS[value] = Code(_string(value))
     return known
 
 
 # A large package asks for the same few strings many times (column names, defaults, messages).
-_STRINGS: dict[str, str] = {}
+_STRINGS: dict[str, Code] = {}
 _STRINGS_SIZE = 100_000
 
 
@@ -80,21 +80,13 @@ def _string(value: str) -> str:
     source = repr(value)
     if source[0] == '"':
         return source  # repr chose double quotes: the text has a `'` and no `"`
-    body = source[1:-1]
-    if '"' not in value and "'" not in value:
-        return f'"{body}"'  # the common case: no quote to escape either way
-    # Unescape `\'` (preceded by an even run of backslashes), then escape every bare `"`.
-    unescaped = _ESCAPED_SINGLE.sub(r"\1\2'", body)
-    unescaped = _ESCAPED_SINGLE.sub(r"\1\2'", unescaped)
-    doubled = _BARE_DOUBLE.sub(r'\1\\"', unescaped)
-    doubled = _BARE_DOUBLE.sub(r'\1\\"', doubled)
-    if doubled.count("\\") > body.count("\\"):
+    singles, doubles = value.count("'"), value.count('"')
+    if doubles > singles:
+        # double quotes would escape each `"` and spare each `\'`: more backslashes, so black keeps `'`
         return source
-    return f'"{doubled}"'
-
-
-_ESCAPED_SINGLE = re.compile(r"([^\\]|^)\\((?:\\\\)*)'")
-_BARE_DOUBLE = re.compile(r'(([^\\]|^)(\\\\)*)"')
+    # In repr's body every `'` is escaped (`\'`, its backslash right before it) and no `"` is: undo
+    # the one and escape the other, which black prefers when that adds no backslash.
+    return '"' + source[1:-1].replace("\\'", "'").replace('"', '\\"') + '"'
 
 
 def _float(value: float) -> str:

@@ -167,6 +167,7 @@ class _Schemas:
         self.ranges: dict[str, ir.Field] = {}
         self.markers: dict[str, ir.Field] = {}
         self.helpers: set[str] = set()
+        self.checked: dict[int, str] = {}  # see `checked_type`
 
     def module(self) -> ir.SchemasModule:
         imports = self.imports
@@ -291,7 +292,14 @@ class _Schemas:
         return (ir.Field(Code("model_config"), Code(""), call(self.imports.name(PYDANTIC, "ConfigDict"), **config)),)
 
     def checked_type(self, column: Column) -> str:
-        """The Insert/Update annotation of one column (no `| None`): type plus all its rules."""
+        """The Insert/Update annotation of one column (no `| None`): type plus all its rules. Made once
+        per column (kept by identity: the catalog keeps each alive): Update asking again after Insert
+        would only repeat the first call's side effects (imports, helpers, aliases, flags) unchanged."""
+        if (known := self.checked.get(id(column))) is None:
+            known = self.checked[id(column)] = self._checked_type(column)
+        return known
+
+    def _checked_type(self, column: Column) -> str:
         imports, kind = self.imports, column.type
         item = self.types.column_py_type(column)
         if kind == "timestamp":
@@ -395,16 +403,6 @@ class _Schemas:
         self.ranges.setdefault(name, ir.Field(Code(name), Code(""), Code(f"{annotated}[{item}, {metadata}]")))
         return name
 
-    def alias_args(self, column: Column, *, select: bool) -> dict[str, str | None]:
-        """The field's aliases, and its `comment:` as the description (JSON Schema, OpenAPI)."""
-        described: dict[str, str | None] = {"description": literal(column.comment)} if column.comment is not None \
-            else {}
-        if column.attr == column.key:
-            return described
-        if select:
-            return {"serialization_alias": literal(column.key), **described}
-        return {"validation_alias": literal(column.key), "serialization_alias": literal(column.key), **described}
-
     def with_field_info(self, annotation: str, extra: dict[str, str | None]) -> str:
         """Aliases and flags go in `Annotated[...]` so the default stays a plain, well-typed value."""
         if not extra:
@@ -424,7 +422,7 @@ class _Schemas:
             default = "None"  # a database default: `None` stands for "left out" (`_db_default`)
         if column.nullable or _db_default(column):
             annotation += " | None"
-        annotation = self.with_field_info(annotation, self.alias_args(column, select=False))
+        annotation = self.with_field_info(annotation, _alias_args(column, select=False))
         return ir.Field(Code(column.attr), Code(annotation), Code(default) if default is not None else None)
 
     def select_field(self, column: Column, *, core: bool = False) -> ir.Field:
@@ -439,12 +437,23 @@ class _Schemas:
             # what the column read is shown as stored, even where it breaks a rule for writing
             self.uses_as_stored = True
             annotation = f"{self.imports.name('typing', 'Annotated')}[{annotation}, _AsStored]"
-        extra = self.alias_args(column, select=True)
+        extra = _alias_args(column, select=True)
         if core and column.sql_name != column.attr:  # a Core row is keyed by the columns' SQL names
             extra = {"validation_alias": literal(column.sql_name), **extra}
         annotation = self.with_field_info(annotation, extra)
         return ir.Field(Code(column.attr), Code(annotation), None)
 
     def update_field(self, column: Column) -> ir.Field:
-        annotation = self.with_field_info(self.checked_type(column) + " | None", self.alias_args(column, select=False))
+        annotation = self.with_field_info(self.checked_type(column) + " | None", _alias_args(column, select=False))
         return ir.Field(Code(column.attr), Code(annotation), Code("None"))
+
+
+def _alias_args(column: Column, *, select: bool) -> dict[str, str | None]:
+    """The field's aliases, and its `comment:` as the description (JSON Schema, OpenAPI)."""
+    described: dict[str, str | None] = {"description": literal(column.comment)} if column.comment is not None \
+        else {}
+    if column.attr == column.key:
+        return described
+    if select:
+        return {"serialization_alias": literal(column.key), **described}
+    return {"validation_alias": literal(column.key), "serialization_alias": literal(column.key), **described}

@@ -11,6 +11,7 @@ from schemagen.resolver.context import Context, ResolvedTable, kind_of
 
 def table_rules(ctx: Context) -> None:
     explicit_names: dict[str, SpecPath] = {}
+    table_names = {t.lower() for t in ctx.tables}
     for table in ctx.tables.values():
         spec, path = table.spec, table.path
         ctx.no_nul((*path, "comment"), spec.comment, "the table comment")
@@ -32,7 +33,7 @@ def table_rules(ctx: Context) -> None:
             if given_name is None:
                 continue
             name_path = (*path, kind, index, "name")
-            if given_name.lower() in {t.lower() for t in ctx.tables}:
+            if given_name.lower() in table_names:
                 ctx.fail(name_path, f"the name `{given_name}` is also a table name; PostgreSQL keeps indexes, "
                          "constraints and tables in one namespace", "rename the index or constraint")
             if given_name in explicit_names and explicit_names[given_name][:2] != path[:2]:

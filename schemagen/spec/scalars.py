@@ -14,6 +14,7 @@ _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+\.[0-9]*|[0-9]+(\.[0-9]*)?[eE][-+]?[0
 _NULL = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
+_NUMBER_START = frozenset("-+.0123456789")
 
 
 class SourceInt(int):
@@ -58,6 +59,8 @@ def plain_scalar(text: str) -> Any:
         return True
     if text in _FALSE:
         return False
+    if text[0] not in _NUMBER_START:  # most scalars are names: no number starts with a letter
+        return text
     if _INT.fullmatch(text):
         return SourceInt(text)
     if _FLOAT.fullmatch(text):

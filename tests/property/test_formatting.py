@@ -76,6 +76,17 @@ def test_string_literals_use_blacks_quotes(value: str) -> None:
 
 
 @settings(max_examples=EXAMPLES * 20, deadline=None, derandomize=PROFILE == "default", database=None)
+@given(value=st.text(alphabet=st.sampled_from(["'", '"', "\\", "a", "\n", "\x00", "\u2028"])))
+def test_string_literals_with_both_quotes_use_blacks_quotes(value: str) -> None:
+    # the quotes and backslashes `string()` escapes itself, which `st.text()` alone seldom mixes
+    from black.strings import normalize_string_quotes
+
+    source = string(value)
+    assert eval(source) == value  # noqa: S307 - the literal is our own output
+    assert normalize_string_quotes(repr(value)) == source
+
+
+@settings(max_examples=EXAMPLES * 20, deadline=None, derandomize=PROFILE == "default", database=None)
 @given(value=st.floats(allow_nan=False, allow_infinity=False))
 def test_float_literals_are_spelled_as_black_spells_them(value: float) -> None:
     source = literal(value)
