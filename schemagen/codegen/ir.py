@@ -54,8 +54,17 @@ class ShapeClass:
 
 
 @dataclass(frozen=True)
+class EnumsModule(Module):
+    """enums.py: the enums alone, so that the models import no Pydantic (types.py re-exports them)."""
+
+    enums: tuple[EnumClass, ...]
+
+
+@dataclass(frozen=True)
 class TypesModule(Module):
     enums: tuple[EnumClass, ...]
+    exported: tuple[Code, ...]
+    """`__all__`: the enums it re-exports from enums.py, and its own classes."""
     shapes: tuple[ShapeClass, ...]
     interval: bool = False
     """`Interval`, the values of `months: true` interval columns."""
@@ -255,6 +264,7 @@ class InitModule(Module):
 class Package:
     name: str
     header: Code
+    enums: EnumsModule
     types: TypesModule
     models: ModelsModule
     schemas: SchemasModule

@@ -13,6 +13,7 @@ from schemagen.catalog import Catalog, Column, Table
 from schemagen.catalog.kinds import INTEGER
 from schemagen.codegen import ir
 from schemagen.codegen.common import (
+    ENUMS,
     ORM,
     PYDANTIC,
     SQLALCHEMY,
@@ -224,7 +225,7 @@ class _Models:
         self.uses_enum_values = True
         enum = self.catalog.enum(enum_name)
         assert enum is not None
-        enum_class = self.imports.name(".types", enum.name, exact=True)
+        enum_class = self.imports.name(ENUMS, enum.name, exact=True)
         # Bound to the metadata, so the type is created even when only arrays use it.
         value = call(self.imports.name(SQLALCHEMY, "Enum"), enum_class, name=literal(enum.sql_name),
                      values_callable="_enum_values", validate_strings="True", metadata="Base.metadata")
