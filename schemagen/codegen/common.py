@@ -97,6 +97,7 @@ class TypeExpressions:
         self.catalog = catalog
         self.imports = imports
         self.untyped_json = untyped_json  # "any" (models: typing.Any) or "json_value" (schemas: JsonValue)
+        self.shape_values = False  # whether a value is a shape instance (a Pydantic model), made on import
 
     def shape_type(self, ref: TypeRef, *, module: str) -> str:
         """Python type for a shape type expression, importing named types from `module`."""
@@ -162,6 +163,7 @@ class TypeExpressions:
             types = {field.key: field.type for field in shape.fields}
             items = [f"{literal(str(key))}: {self.json_literal(item, types.get(key), module=module)}"
                      for key, item in value.items()]
+            self.shape_values = True
             shape_class = shape.name if module == "" else self.imports.name(module, shape.name, exact=True)
             return f"{shape_class}.model_validate({{{', '.join(items)}}})"
         return literal(value, module=self.imports.module)

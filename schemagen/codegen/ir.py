@@ -122,6 +122,16 @@ class NowFunction:
 
 
 @dataclass(frozen=True)
+class AdapterFunction:
+    """`name()`: the one Pydantic `TypeAdapter` of `py_type`, made when a column first checks a value
+    (imports: the shapes the type names, imported then too)."""
+
+    name: Code
+    py_type: Code
+    imports: tuple[Code, ...]
+
+
+@dataclass(frozen=True)
 class ModelsModule(Module):
     base_name: Code
     naming_convention: Code
@@ -152,6 +162,7 @@ class ModelsModule(Module):
     """The template's classes of PostgreSQL's network types the module uses (`_Inet`, `_Cidr`, `_MacAddr`)."""
     checked_reads: tuple[Code, ...] = ()
     """`_reads_checked(Memory, "context")`: the models whose typed JSON and interval columns are checked on load."""
+    adapters: tuple[AdapterFunction, ...] = ()
 
 
 # schemas.py -----------------------------------------------------------------------------------
