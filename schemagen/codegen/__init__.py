@@ -15,7 +15,7 @@ from schemagen.codegen.models_module import models_module
 from schemagen.codegen.relations_module import init_module, relations_module
 from schemagen.codegen.render import TemplateError, render_package, render_typescript
 from schemagen.codegen.schemas_module import schemas_module
-from schemagen.codegen.types_module import types_module
+from schemagen.codegen.types_module import enums_module, types_module
 from schemagen.codegen.typescript import typescript_module
 
 __all__ = ["TemplateError", "build_package", "render_catalog"]
@@ -28,6 +28,7 @@ def build_package(catalog: Catalog) -> ir.Package:
     return ir.Package(
         name=catalog.package,
         header=header,
+        enums=enums_module(catalog),
         types=types_module(catalog),
         models=models_module(catalog),
         schemas=schemas_module(catalog),

@@ -18,6 +18,7 @@ SQLALCHEMY = "sqlalchemy"
 ORM = "sqlalchemy.orm"
 PYDANTIC = "pydantic"
 TYPES = ".types"
+ENUMS = ".enums"  # the enums alone: no Pydantic
 MODELS = ".models"
 
 def call(function: str, *args: str, **kwargs: str | None) -> Code:
@@ -99,6 +100,7 @@ class TypeExpressions:
         self.catalog = catalog
         self.imports = imports
         self.untyped_json = untyped_json  # "any" (models: typing.Any) or "json_value" (schemas: JsonValue)
+        self.shape_values = False  # whether a value is a shape instance (a Pydantic model), made on import
 
     def shape_type(self, ref: TypeRef, *, module: str) -> str:
         """Python type for a shape type expression, importing named types from `module`."""
@@ -109,15 +111,19 @@ class TypeExpressions:
             assert ref.item is not None
             return f"dict[str, {self.shape_type(ref.item, module=module)}]"
         if ref.kind == "named":
-            return ref.name if module == "" else self.imports.name(module, ref.name, exact=True)
+            return ref.name if module == "" else self.imports.name(self._home(module, ref.name), ref.name, exact=True)
         return qualified(SHAPE_BUILTINS[ref.name], self.imports)
+
+    def _home(self, module: str, name: str) -> str:
+        """The module a named type is imported from: enums from enums.py, which needs no Pydantic."""
+        return ENUMS if module == TYPES and self.catalog.enum(name) is not None else module
 
     def column_py_type(self, column: Column) -> str:
         """The Python type of one value of the column (an item, for arrays)."""
         imports = self.imports
         if column.type == "enum":
             assert column.enum is not None
-            return imports.name(TYPES, column.enum, exact=True)
+            return imports.name(ENUMS, column.enum, exact=True)
         if column.type in ("json", "jsonb"):
             if column.json_type is None:
                 if self.untyped_json == "any":
@@ -140,7 +146,7 @@ class TypeExpressions:
         return f"list[{item}]" if column.array else item
 
     def enum_member(self, enum: str, value: Any, *, module: str) -> str:
-        enum_class = enum if module == "" else self.imports.name(module, enum, exact=True)
+        enum_class = enum if module == "" else self.imports.name(self._home(module, enum), enum, exact=True)
         return f"{enum_class}.{names.enum_member(str(value))}"
 
     def json_literal(self, value: Any, ref: TypeRef | None, *, module: str) -> str:
@@ -160,6 +166,7 @@ class TypeExpressions:
             types = {field.key: field.type for field in shape.fields}
             items = [f"{literal(str(key))}: {self.json_literal(item, types.get(key), module=module)}"
                      for key, item in value.items()]
+            self.shape_values = True
             shape_class = shape.name if module == "" else self.imports.name(module, shape.name, exact=True)
             return f"{shape_class}.model_validate({{{', '.join(items)}}})"
         return literal(value, module=self.imports.module)

@@ -6,8 +6,8 @@ import re
 
 from schemagen.codegen.literals import Code, from_import
 
-_STDLIB = frozenset({"calendar", "collections", "datetime", "decimal", "enum", "ipaddress", "math", "re", "struct",
-                     "typing", "uuid"})
+_STDLIB = frozenset({"calendar", "collections", "datetime", "decimal", "enum", "functools", "ipaddress", "math", "re",
+                     "struct", "typing", "uuid"})
 
 
 class Imports:
@@ -21,6 +21,10 @@ class Imports:
         self.taken = taken
         self.modules: dict[str, str] = {}
         self.names: dict[tuple[str, str], str] = {}
+        # modules whose names are imported for type checkers alone (`if TYPE_CHECKING:`), and the
+        # names among them bound to `Any` at run time (annotations the module evaluates)
+        self.type_only: frozenset[str] = frozenset()
+        self.placeholders: dict[str, str] = {}
 
     def module(self, module: str) -> str:
         local = self.modules.get(module)
@@ -38,6 +42,15 @@ class Imports:
             self.names[key] = local
         return local
 
+    def for_type_checkers(self, modules: set[str], placeholders: set[str]) -> None:
+        """Import what `modules` give inside `if TYPE_CHECKING:` alone; at run time the names of
+        `placeholders` (modules) are `Any`, for the annotations the module evaluates."""
+        self.type_only = frozenset(modules)
+        self.name("typing", "TYPE_CHECKING")
+        self.placeholders = {name: local for (module, name), local in self.names.items() if module in placeholders}
+        if self.placeholders:
+            self.name("typing", "Any")
+
     def locals(self) -> dict[str, Code]:
         """Local names of everything imported, by plain name (`postgresql` for its module)."""
         found = {module.rsplit(".", 1)[-1]: Code(local) for module, local in self.modules.items()}
@@ -50,18 +63,32 @@ class Imports:
         for module, local in sorted(self.modules.items()):
             line = f"import {module}" if local == module else f"import {module} as {local}"
             groups[_group(module)].append(line)
+        checking: dict[int, list[str]] = {0: [], 1: [], 2: []}
         by_module: dict[str, list[str]] = {}
         for (module, name), local in self.names.items():
             by_module.setdefault(module, []).append(name if local == name else f"{name} as {local}")
         for module in sorted(by_module):
             names = sorted(by_module[module], key=member_sort_key)
+            into = checking if module in self.type_only else groups
             # ruff's and isort's default (no `combine-as-imports`): an aliased name on a line of its own
             plain = [name for name in names if " as " not in name]
             if plain:
-                groups[_group(module)].append(from_import(module, plain))
-            groups[_group(module)].extend(from_import(module, [name]) for name in names if " as " in name)
+                into[_group(module)].append(from_import(module, plain))
+            into[_group(module)].extend(from_import(module, [name]) for name in names if " as " in name)
         blocks = ["\n".join(sorted(lines, key=_import_sort_key)) for _, lines in sorted(groups.items()) if lines]
+        if any(checking.values()):
+            blocks.append(self._type_checking(checking))
         return tuple(Code(block) for block in blocks)
+
+    def _type_checking(self, groups: dict[int, list[str]]) -> str:
+        lines = ["\n".join(sorted(lines, key=_import_sort_key)) for _, lines in sorted(groups.items()) if lines]
+        block = "if " + self.names[("typing", "TYPE_CHECKING")] + ":\n" + _indented("\n\n".join(lines))
+        if self.placeholders:
+            any_ = self.names[("typing", "Any")]
+            placeholders = [f"{local} = {any_}" for _, local in sorted(self.placeholders.items())]
+            why = "# imported when first used (with Pydantic); what the annotations name until then"
+            block += "\nelse:\n" + _indented("\n".join([why, *placeholders]))
+        return block
 
 
 def member_sort_key(name: str) -> tuple[int, list[str | tuple[int, str | int]], str]:
@@ -79,6 +106,10 @@ def natural(text: str) -> list[str | tuple[int, str | int]]:
     parts = re.split(r"(\d+)", text.lower())
     return [part if index % 2 == 0 else (0, part) if part.startswith("0") else (1, int(part))
             for index, part in enumerate(parts)]
+
+
+def _indented(text: str) -> str:
+    return "\n".join("    " + line if line else line for line in text.splitlines())
 
 
 def _group(module: str) -> int:

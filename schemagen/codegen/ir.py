@@ -54,8 +54,17 @@ class ShapeClass:
 
 
 @dataclass(frozen=True)
+class EnumsModule(Module):
+    """enums.py: the enums alone, so that the models import no Pydantic (types.py re-exports them)."""
+
+    enums: tuple[EnumClass, ...]
+
+
+@dataclass(frozen=True)
 class TypesModule(Module):
     enums: tuple[EnumClass, ...]
+    exported: tuple[Code, ...]
+    """`__all__`: the enums it re-exports from enums.py, and its own classes."""
     shapes: tuple[ShapeClass, ...]
     interval: bool = False
     """`Interval`, the values of `months: true` interval columns."""
@@ -113,6 +122,16 @@ class NowFunction:
 
 
 @dataclass(frozen=True)
+class AdapterFunction:
+    """`name()`: the one Pydantic `TypeAdapter` of `py_type`, made when a column first checks a value
+    (imports: the shapes the type names, imported then too)."""
+
+    name: Code
+    py_type: Code
+    imports: tuple[Code, ...]
+
+
+@dataclass(frozen=True)
 class ModelsModule(Module):
     base_name: Code
     naming_convention: Code
@@ -143,6 +162,7 @@ class ModelsModule(Module):
     """The template's classes of PostgreSQL's network types the module uses (`_Inet`, `_Cidr`, `_MacAddr`)."""
     checked_reads: tuple[Code, ...] = ()
     """`_reads_checked(Memory, "context")`: the models whose typed JSON and interval columns are checked on load."""
+    adapters: tuple[AdapterFunction, ...] = ()
 
 
 # schemas.py -----------------------------------------------------------------------------------
@@ -255,6 +275,7 @@ class InitModule(Module):
 class Package:
     name: str
     header: Code
+    enums: EnumsModule
     types: TypesModule
     models: ModelsModule
     schemas: SchemasModule

@@ -13,16 +13,18 @@ from schemagen.catalog import Catalog, Column, Table
 from schemagen.catalog.kinds import INTEGER
 from schemagen.codegen import ir
 from schemagen.codegen.common import (
+    ENUMS,
     ORM,
     PYDANTIC,
     SQLALCHEMY,
+    TYPES,
     TypeExpressions,
     call,
     constant_name,
     one_line_tuple,
 )
-from schemagen.codegen.imports import Imports
-from schemagen.codegen.literals import Code, docstring, literal
+from schemagen.codegen.imports import Imports, member_sort_key
+from schemagen.codegen.literals import Code, docstring, from_import, literal
 from schemagen.codegen.write_matrix import matrix as write_matrix
 from schemagen.codegen.relationships import relationship_field
 from schemagen.codegen.table_args import next_number, now_function
@@ -72,7 +74,7 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     "ddl_text": (("sqlalchemy.schema", "ExecutableDDLElement"), ("sqlalchemy.sql.compiler", "DDLCompiler"),
                  ("sqlalchemy.ext.compiler", "compiles"), ("typing", "Any"), (SQLALCHEMY, "Connection")),
     "typed": (*_TYPE_DECORATOR, ("typing", "TypeVar"), (PYDANTIC, "TypeAdapter"), (PYDANTIC, "ValidationError"),
-              ("sqlalchemy.dialects.postgresql", "")),
+              ("sqlalchemy.dialects.postgresql", ""), ("collections.abc", "Callable"), ("functools", "cache")),
     # an array's storage outside PostgreSQL, and its operators compiled per database
     "array": ((SQLALCHEMY, "JSON"), (SQLALCHEMY, "Boolean"), (SQLALCHEMY, "ColumnElement"), (SQLALCHEMY, "literal"),
               ("sqlalchemy.sql.functions", "FunctionElement"), ("sqlalchemy.sql.compiler", "SQLCompiler"),
@@ -106,21 +108,8 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     "network": (*_TYPE_DECORATOR, ("typing", "TypeVar"), (SQLALCHEMY, "Text"), ("sqlalchemy.dialects.postgresql", "")),
     "ip": (("ipaddress", ""),), "macaddr": (("re", ""),),
     # `_located` keeps the errors that are not Pydantic's own
-    "located": (("typing", "get_args"), ("pydantic_core", "core_schema"), ("pydantic_core", "PydanticCustomError")),
+    "located": (("typing", "get_args"), (PYDANTIC, "ValidationError")),
 }
-
-
-def _adapter(imports: Imports, py_type: str, shape: bool) -> Code:
-    """`TypeAdapter(...)`, built when it first checks a value, not on import (a shape, a Pydantic
-    model, has its own `defer_build`: a `config` would be refused)."""
-    config = None if shape else call(imports.name(PYDANTIC, "ConfigDict"), defer_build="True")
-    return call(imports.name(PYDANTIC, "TypeAdapter"), py_type, config=config)
-
-
-def _is_shape(catalog: Catalog, column: Column) -> bool:
-    """A typed JSON column holding one shape, a Pydantic model, itself."""
-    ref = column.json_type
-    return ref is not None and ref.kind == "named" and any(shape.name == ref.name for shape in catalog.shapes)
 
 
 def _mapper_args(table: Table, overlapping_links: set[str]) -> Code | None:
@@ -166,6 +155,7 @@ class _Models:
         self.uses_next_number = False
         self.uses_sql_type = False  # timestamp, time: `default: now` / `on_update: now` columns
         self.checked_attrs: dict[str, list[str]] = {}  # model class -> attributes whose reads are checked
+        self.adapters: dict[str, ir.AdapterFunction] = {}  # by the Python type they check
 
     def module(self) -> ir.ModelsModule:
         imports = self.imports
@@ -188,6 +178,10 @@ class _Models:
             "located": self.uses_json_type or self.uses_array_type or self.uses_interval_type or self.uses_months_interval,
         }
         _import_helpers(imports, flags)
+        if not self.uses_months_interval and not self.types.shape_values:
+            # Nothing Pydantic is used on import (a months interval's values are `Interval`s, made by
+            # Pydantic's rules; a shape default is a shape instance): the models import no Pydantic.
+            imports.for_type_checkers({PYDANTIC, "pydantic_core", TYPES}, {TYPES})
         now_functions = tuple(now_function(self.imports, kind) for kind in ("timestamp", "time") if kind in self.now_kinds)
         return ir.ModelsModule(
             imports=imports.render(), names=imports.locals(), base_name=Code("Base"),
@@ -211,6 +205,7 @@ class _Models:
                                 for name, alias in sorted(self.class_aliases.items())),
             checked_reads=tuple(Code(call("_reads_checked", model, *(literal(a) for a in attrs)))
                                 for model, attrs in self.checked_attrs.items()),
+            adapters=tuple(sorted(self.adapters.values(), key=lambda adapter: adapter.name)),
         )
 
     # -- column types --------------------------------------------------------------------------
@@ -224,15 +219,28 @@ class _Models:
         self.uses_enum_values = True
         enum = self.catalog.enum(enum_name)
         assert enum is not None
-        enum_class = self.imports.name(".types", enum.name, exact=True)
+        enum_class = self.imports.name(ENUMS, enum.name, exact=True)
         # Bound to the metadata, so the type is created even when only arrays use it.
         value = call(self.imports.name(SQLALCHEMY, "Enum"), enum_class, name=literal(enum.sql_name),
                      values_callable="_enum_values", validate_strings="True", metadata="Base.metadata")
         return self.constant(constant_name(enum.name) + "_ENUM", value)
 
-    def adapter(self, py_type: str, *, shape: bool = False) -> str:
+    def adapter(self, py_type: str) -> str:
+        """The function giving the one `TypeAdapter` of `py_type` (Pydantic, imported when it is first called)."""
         words = py_type.replace("[", " ").replace("]", " ").replace(",", " ").replace(".", " ")
-        return self.constant(constant_name(words) + "_ADAPTER", _adapter(self.imports, py_type, shape))
+        name = constant_name(words).lower() + "_adapter"
+        found = self.adapters.get(py_type)
+        if found is None:
+            taken = {adapter.name for adapter in self.adapters.values()}
+            base, number = name, 1
+            while name in taken:
+                number += 1
+                name = f"{base}_{number}"
+            shapes = {shape.name for shape in self.catalog.shapes} | {"Interval"}
+            named = sorted(set(re.findall(r"\b[A-Za-z_]\w*", py_type)) & shapes, key=member_sort_key)
+            imports = (Code("    " + from_import(TYPES, named).replace("\n", "\n    ")),) if named else ()
+            found = self.adapters[py_type] = ir.AdapterFunction(Code(name), Code(py_type), imports)
+        return found.name
 
     def type_instance(self, expression: str) -> str:
         """`Text` -> `Text()`; calls and shared instances (such as an enum's constant) stay as they are."""
@@ -311,7 +319,7 @@ class _Models:
         self.uses_json_type = True
         if not item and not core:  # a Core table's rows are not loaded objects to check
             self.checked_attrs.setdefault(table.class_name, []).append(column.attr)
-        adapter = self.adapter(self.types.column_py_type(column), shape=_is_shape(self.catalog, column))
+        adapter = self.adapter(self.types.column_py_type(column))
         self.uses_jsonb_type = self.uses_jsonb_type or kind == "jsonb"
         return call("_JSONBOf" if kind == "jsonb" else "_JSONOf", adapter, where)
 

@@ -77,10 +77,13 @@ def init_module(catalog: Catalog) -> ir.InitModule:
     relations = ["MODELS", "OrderBy", "RELATIONS", "RelationInfo", "eager"]
     schemas = [f"{t.class_name}{kind}" for t in tables
                for kind in (("Insert", "Select") if t.core_name else ("Insert", "Select", "Update"))]
-    types = [e.name for e in catalog.enums] + [s.name for s in catalog.shapes]
+    enums = [e.name for e in catalog.enums]
+    types = enums + [s.name for s in catalog.shapes]
     if any(column.months for table in tables for column in table.columns):
         types.append("Interval")
-    homes = [(".models", models), (".relations", relations), (".schemas", schemas), (".types", types)]
+    # an enum from enums.py, which imports no Pydantic
+    homes = [(".models", models), (".relations", relations), (".schemas", schemas), (".enums", enums),
+             (".types", [name for name in types if name not in enums])]
     return ir.InitModule(
         imports=(),
         names={},

@@ -87,6 +87,7 @@ def render_package(package: ir.Package) -> dict[str, str]:
     """Source text of each module of a package, by file name (not yet formatted)."""
     modules: dict[str, ir.Module] = {
         "__init__.py": package.init,
+        "enums.py": package.enums,
         "types.py": package.types,
         "models.py": package.models,
         "schemas.py": package.schemas,
@@ -94,6 +95,8 @@ def render_package(package: ir.Package) -> dict[str, str]:
     }
     out: dict[str, str] = {}
     for file_name, module in modules.items():
+        if file_name == "enums.py" and not package.enums.enums:
+            continue
         if file_name == "types.py" and not (package.types.enums or package.types.shapes or package.types.interval):
             continue
         template = environment().get_template(f"{file_name}.jinja")

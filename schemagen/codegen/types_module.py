@@ -1,12 +1,32 @@
-"""types.py: each enum as a `str` Enum, each typed-JSON shape as a Pydantic model, `Interval` when used."""
+"""enums.py: each enum as a `str` Enum; types.py: each typed-JSON shape as a Pydantic model, `Interval`
+when used, and the enums again.
+
+The enums have a module of their own, without Pydantic, so that importing the models (which use the
+enums) imports no Pydantic: a shape's Pydantic model is imported when a column first checks a value.
+"""
 
 from __future__ import annotations
 
 from schemagen.catalog import Catalog
 from schemagen.codegen import ir
-from schemagen.codegen.common import PYDANTIC, TypeExpressions, call
+from schemagen.codegen.common import ENUMS, PYDANTIC, TypeExpressions, call
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, docstring, literal
+
+
+def enums_module(catalog: Catalog) -> ir.EnumsModule:
+    imports = Imports({enum.name for enum in catalog.enums})
+    enums = _enums(catalog, imports)
+    return ir.EnumsModule(imports.render(), imports.locals(), enums)
+
+
+def _enums(catalog: Catalog, imports: Imports) -> tuple[ir.EnumClass, ...]:
+    enums = []
+    for enum in catalog.enums:
+        imports.module("enum")
+        members = tuple(ir.EnumMember(Code(member), literal(value)) for member, value in zip(enum.members, enum.values))
+        enums.append(ir.EnumClass(Code(enum.name), docstring(f"Values of the `{enum.name}` enum.", 4), members))
+    return tuple(enums)
 
 
 def types_module(catalog: Catalog) -> ir.TypesModule:
@@ -14,11 +34,9 @@ def types_module(catalog: Catalog) -> ir.TypesModule:
     taken |= {enum.name for enum in catalog.enums} | {shape.name for shape in catalog.shapes}  # its own classes
     imports = Imports(taken)
     types = TypeExpressions(catalog, imports, untyped_json="any")
-    enums = []
-    for enum in catalog.enums:
-        imports.module("enum")
-        members = tuple(ir.EnumMember(Code(member), literal(value)) for member, value in zip(enum.members, enum.values))
-        enums.append(ir.EnumClass(Code(enum.name), docstring(f"Values of the `{enum.name}` enum.", 4), members))
+    enums = _enums(catalog, Imports())
+    for enum in catalog.enums:  # re-exported: `from <package>.types import <Enum>` as before
+        imports.name(ENUMS, enum.name, exact=True)
     shapes = []
     for shape in catalog.shapes:
         fields = []
@@ -67,7 +85,10 @@ def types_module(catalog: Catalog) -> ir.TypesModule:
                 imports.name(module, name)
             else:
                 imports.module(module)
-    return ir.TypesModule(imports.render(), imports.locals(), tuple(enums), tuple(shapes), interval)
+    exported = [enum.name for enum in catalog.enums] + [shape.name for shape in catalog.shapes]
+    exported += ["Interval"] if interval else []
+    return ir.TypesModule(imports.render(), imports.locals(), enums, tuple(literal(name) for name in sorted(exported)),
+                          tuple(shapes), interval)
 
 
 _INTERVAL_IMPORTS = (("calendar", ""), ("datetime", ""), ("decimal", ""), ("re", ""), ("typing", "Any"),
