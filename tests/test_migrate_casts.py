@@ -84,3 +84,15 @@ def test_a_value_postgresql_cannot_convert_stops_the_migration_and_keeps_the_row
         commands.upgrade(network, db_url)
     assert rows(db_url, "SELECT id, addr, pg_typeof(addr)::text FROM hosts ORDER BY id") == [
         (1, "10.0.0.1", "text"), (2, "router-1", "text")]
+
+
+def test_push_converts_the_values_too(db_url: str, tmp_path: Path) -> None:
+    text = project(write_spec(tmp_path / "specs", TEXT), tmp_path / "m")
+    commands.push(text, db_url, allow_destructive=False)
+    execute(db_url, "INSERT INTO hosts (id, addr, mac) VALUES (1, '10.0.0.1', '08002b010203')")
+    network = project(write_spec(tmp_path / "specs", NETWORK), tmp_path / "m")
+    commands.push(network, db_url, allow_destructive=False)
+    cast = "::text" if "postgresql" in db_url else ""
+    assert rows(db_url, f"SELECT addr{cast}, mac{cast} FROM hosts") == [
+        ("10.0.0.1/32", "08:00:2b:01:02:03") if cast else ("10.0.0.1", "08002b010203")]
+    assert commands.push(network, db_url, allow_destructive=False).is_empty()  # nothing left to change
