@@ -78,11 +78,23 @@ def add_casts(operations: list[Any], dialect: Dialect) -> None:
     for op in operations:
         if not isinstance(op, ops.ModifyTableOps):
             continue
-        for position, inner in enumerate(op.ops):
+        for position, inner in reversed(list(enumerate(op.ops))):
             if not isinstance(inner, ops.AlterColumnOp) or isinstance(inner, CastColumnOp) \
                     or inner.modify_type is None or inner.existing_type is None:
                 continue
             old, new = (str(t.compile(dialect=dialect)).upper() for t in (inner.existing_type, inner.modify_type))
             using = _using(old, new, dialect.identifier_preparer.quote(inner.column_name))
-            if using is not None:
-                op.ops[position] = CastColumnOp.of(inner, using)
+            if using is None:
+                continue
+            cast = CastColumnOp.of(inner, using)
+            op.ops[position] = cast
+            if inner.existing_server_default:
+                # the column's default is converted without USING, and text has no cast to inet
+                # ("default ... cannot be cast automatically"): dropped first, set again after
+                op.ops.insert(position, ops.AlterColumnOp(
+                    op.table_name, inner.column_name, schema=op.schema, existing_type=inner.existing_type,
+                    existing_server_default=inner.existing_server_default, existing_nullable=inner.existing_nullable,
+                    modify_server_default=None))
+                if cast.modify_server_default is False:
+                    cast.modify_server_default = inner.existing_server_default
+                cast.existing_server_default = None
