@@ -102,3 +102,19 @@ def test_push_converts_the_values_too(db_url: str, tmp_path: Path) -> None:
     assert rows(db_url, f"SELECT addr{cast}, mac{cast} FROM hosts") == [
         ("10.0.0.1/32", "08:00:2b:01:02:03") if cast else ("10.0.0.1", "08002b010203")]
     assert commands.push(network, db_url, allow_destructive=False).is_empty()  # nothing left to change
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # SQLite: text both ways
+def test_a_cidr_becomes_an_inet_without_the_flag_but_not_back(tmp_path: Path, db_url: str) -> None:
+    cidr = project(write_spec(tmp_path / "specs", NETWORK), tmp_path / "m")
+    commands.migrate(cidr, db_url, "one", allow_destructive=False)
+    commands.upgrade(cidr, db_url)
+    execute(db_url, "INSERT INTO hosts (id, addr, net) VALUES (1, '10.0.0.1', '10.1.0.0/16')")
+    inet = project(write_spec(tmp_path / "specs", NETWORK.replace("net: {type: cidr}", "net: {type: inet}")),
+                   tmp_path / "m")
+    assert commands.migrate(inet, db_url, "two", allow_destructive=False).written is not None
+    commands.upgrade(inet, db_url)
+    assert rows(db_url, "SELECT pg_typeof(net)::text, net::text FROM hosts") == [("inet", "10.1.0.0/16")]
+    # an inet's host bits would be zeroed by cidr(inet): refused unless allowed
+    with pytest.raises(MigrateError, match=r"hosts\.net \(INET -> CIDR\)"):
+        commands.migrate(cidr, db_url, "three", allow_destructive=False)

@@ -11,6 +11,8 @@ Back to text, an inet is written as PostgreSQL prints it (`abbrev`: `10.0.0.1`, 
 it); a plain cast to text would add a /32 to every single address. An array of inet, which no
 USING clause can convert item by item (no subquery allowed), keeps the /32 in its items' text.
 
+A cidr becomes an inet as it is (never the reverse: PostgreSQL's cidr(inet) zeroes the host bits).
+
 SQLite stores these types as text already: the column's type does not change there.
 """
 
@@ -42,6 +44,8 @@ def _using(old: str, new: str, column: str) -> str | None:
     brackets = "[]" if array else ""
     if _TEXT.fullmatch(old_item) and new_item in _NETWORK:
         return f"{column}::{new_item.lower()}{brackets}"
+    if (old_item, new_item) == ("CIDR", "INET"):  # every network is an address with its prefix
+        return f"{column}::inet{brackets}"
     if old_item in _NETWORK and _TEXT.fullmatch(new_item):
         # (text, then the assignment to a VARCHAR(n) refuses a value too long rather than cut it)
         return f"abbrev({column})" if old_item == "INET" and not array else f"{column}::text{brackets}"
