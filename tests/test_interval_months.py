@@ -16,6 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy
@@ -136,6 +137,31 @@ def test_calendar_arithmetic_is_postgresqls(plans: ModuleType, postgres: Engine)
         connection.exec_driver_sql("SET TIME ZONE 'UTC'")
         sql = connection.exec_driver_sql("SELECT %s::timestamptz + every FROM plans ORDER BY id", (aware,)).all()
         assert [row[0] for row in sql] == [aware + value for value in values]
+
+
+def test_aware_arithmetic_where_the_clock_changes_is_postgresqls(plans: ModuleType, postgres: Engine) -> None:
+    """`timestamptz + interval` in a session of the datetime's zone: months and days move the local
+    time, each step's local time read as PostgreSQL reads it (a time the clock skips or repeats: the
+    smaller offset), then the time moves the instant. Failed before, an hour off: a repeated local
+    time took the first offset, and after the months a skipped one kept its wall time for the days.
+    A random search (1.2 million sums in six zones) found no other difference."""
+    Interval = plans.types.Interval
+    berlin = ZoneInfo("Europe/Berlin")  # 2024: 02:00-03:00 skipped on March 31, repeated on October 27
+    cases = [(dt.datetime(2024, 1, 31, 2, 30, tzinfo=berlin), Interval(months=2, days=1)),  # skipped, then days
+             (dt.datetime(2024, 1, 31, 2, 30, tzinfo=berlin), Interval(months=2, hours=1)),
+             (dt.datetime(2024, 10, 26, 2, 30, tzinfo=berlin), Interval(days=1)),  # repeated
+             (dt.datetime(2024, 9, 27, 2, 30, tzinfo=berlin), Interval(months=1, microseconds=1)),
+             (dt.datetime(2024, 11, 27, 2, 30, tzinfo=berlin), Interval(months=-1, days=1)),
+             (dt.datetime(2024, 10, 27, 2, 30, fold=1, tzinfo=berlin), Interval(hours=1)),  # an instant: as it is
+             (dt.datetime(2024, 3, 31, 2, 30, tzinfo=berlin), Interval(days=1)),  # skipped: fold=0's instant
+             (dt.datetime(2024, 4, 30, 2, 30, tzinfo=berlin), Interval(months=-1, days=-1, hours=-25))]
+    with postgres.connect() as connection:
+        connection.exec_driver_sql("SET TIME ZONE 'Europe/Berlin'")
+        for base, value in cases:
+            sql = connection.exec_driver_sql("SELECT %s::timestamptz + %s::interval, %s::timestamptz - %s::interval",
+                                             (base, str(value), base, str(value))).one()
+            assert (base + value, base - value) == tuple(sql), (base, value)
+            assert (base + value).tzinfo is berlin
 
 
 def test_sqlite_keeps_months_as_iso_text(plans: ModuleType, sqlite: Engine) -> None:

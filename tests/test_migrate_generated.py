@@ -122,6 +122,20 @@ def test_a_column_that_becomes_or_stops_being_generated_needs_the_flag(db_url: s
             execute(db_url, "INSERT INTO lines (id, price, qty) VALUES (4, -1, 3)")
 
 
+def test_push_keeps_the_values_of_a_column_no_longer_generated_on_postgresql(db_url: str, tmp_path: Path) -> None:
+    first = project(write_spec(tmp_path / "specs", SPEC), tmp_path / "m")
+    commands.push(first, db_url, allow_destructive=False)
+    execute(db_url, "INSERT INTO lines (id, price, qty) VALUES (1, 2, 3)")
+    plain = project(write_spec(tmp_path / "specs", SPEC.replace(", generated: {sql: price * qty}", "")), tmp_path / "m")
+    if "sqlite" in db_url:
+        with pytest.raises(MigrateError, match=r"lines\.total"):
+            commands.push(plain, db_url, allow_destructive=False)
+        return
+    commands.push(plain, db_url, allow_destructive=False)
+    assert _totals(db_url) == [(1, 6.0)]
+    assert commands.push(plain, db_url, allow_destructive=False).is_empty()
+
+
 def test_sqlite_expressions_are_read_with_quotes_parentheses_and_commas() -> None:
     sql = '''CREATE TABLE "odd, table" (
         id INTEGER NOT NULL, -- a comment, with (parentheses

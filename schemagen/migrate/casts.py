@@ -11,6 +11,8 @@ Back to text, an inet is written as PostgreSQL prints it (`abbrev`: `10.0.0.1`, 
 it); a plain cast to text would add a /32 to every single address. An array of inet, which no
 USING clause can convert item by item (no subquery allowed), keeps the /32 in its items' text.
 
+A cidr becomes an inet as it is (never the reverse: PostgreSQL's cidr(inet) zeroes the host bits).
+
 SQLite stores these types as text already: the column's type does not change there.
 """
 
@@ -42,6 +44,8 @@ def _using(old: str, new: str, column: str) -> str | None:
     brackets = "[]" if array else ""
     if _TEXT.fullmatch(old_item) and new_item in _NETWORK:
         return f"{column}::{new_item.lower()}{brackets}"
+    if (old_item, new_item) == ("CIDR", "INET"):  # every network is an address with its prefix
+        return f"{column}::inet{brackets}"
     if old_item in _NETWORK and _TEXT.fullmatch(new_item):
         # (text, then the assignment to a VARCHAR(n) refuses a value too long rather than cut it)
         return f"abbrev({column})" if old_item == "INET" and not array else f"{column}::text{brackets}"
@@ -78,11 +82,23 @@ def add_casts(operations: list[Any], dialect: Dialect) -> None:
     for op in operations:
         if not isinstance(op, ops.ModifyTableOps):
             continue
-        for position, inner in enumerate(op.ops):
+        for position, inner in reversed(list(enumerate(op.ops))):
             if not isinstance(inner, ops.AlterColumnOp) or isinstance(inner, CastColumnOp) \
                     or inner.modify_type is None or inner.existing_type is None:
                 continue
             old, new = (str(t.compile(dialect=dialect)).upper() for t in (inner.existing_type, inner.modify_type))
             using = _using(old, new, dialect.identifier_preparer.quote(inner.column_name))
-            if using is not None:
-                op.ops[position] = CastColumnOp.of(inner, using)
+            if using is None:
+                continue
+            cast = CastColumnOp.of(inner, using)
+            op.ops[position] = cast
+            if inner.existing_server_default:
+                # the column's default is converted without USING, and text has no cast to inet
+                # ("default ... cannot be cast automatically"): dropped first, set again after
+                op.ops.insert(position, ops.AlterColumnOp(
+                    op.table_name, inner.column_name, schema=op.schema, existing_type=inner.existing_type,
+                    existing_server_default=inner.existing_server_default, existing_nullable=inner.existing_nullable,
+                    modify_server_default=None))
+                if cast.modify_server_default is False:
+                    cast.modify_server_default = inner.existing_server_default
+                cast.existing_server_default = None

@@ -389,6 +389,11 @@ def item_values(col: dict[str, Any], spec: dict[str, Any]) -> st.SearchStrategy[
         return st.times()
     if kind == "timestamp":
         return aware_datetimes() if col.get("timezone") else naive_datetimes()
+    if kind == "interval" and col.get("months"):
+        # the generated Interval's three parts, each with its own sign, as ISO 8601 text (or a timedelta)
+        parts = st.tuples(st.integers(-1200, 1200), st.integers(-36500, 36500), st.integers(-(10**14), 10**14))
+        return st.one_of(parts.map(lambda p: _iso_interval(*p)), st.timedeltas(min_value=dt.timedelta(days=-36500),
+                                                                                max_value=dt.timedelta(days=36500)))
     if kind == "interval":
         return st.timedeltas(min_value=dt.timedelta(days=-36500), max_value=dt.timedelta(days=36500))
     if kind == "uuid":
@@ -405,6 +410,11 @@ def item_values(col: dict[str, Any], spec: dict[str, Any]) -> st.SearchStrategy[
             return json_values(top_level_null=not not_null)
         return shape_values(schema, spec)
     raise AssertionError(kind)
+
+
+def _iso_interval(months: int, days: int, microseconds: int) -> str:
+    seconds, fraction = divmod(abs(microseconds), 1_000_000)
+    return f"P{months}M{days}DT{'-' if microseconds < 0 else ''}{seconds}.{fraction:06d}S"
 
 
 def column_values(col: dict[str, Any], spec: dict[str, Any]) -> st.SearchStrategy[Any]:
@@ -847,6 +857,8 @@ def _column_spec(draw: Any, spec: dict[str, Any], kind: str, *, array: bool) -> 
             col["scale"] = draw(st.integers(0, col["precision"]))
     if kind in ("timestamp",) and draw(st.booleans()):
         col["timezone"] = True
+    if kind == "interval" and draw(st.booleans()):
+        col["months"] = True
     if kind == "time" and enabled("time_timezone") and draw(st.integers(0, 3)) == 0:
         col["timezone"] = True
     if kind == "enum":

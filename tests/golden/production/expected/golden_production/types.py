@@ -234,21 +234,42 @@ class Interval:
 
 def _shifted(value: datetime.date, interval: Interval) -> datetime.date:
     """`value + interval` in PostgreSQL's order: the months (the day kept, or the month's last
-    day), then the days, then the time."""
-    month = value.year * 12 + value.month - 1 + interval.months
-    year, month = divmod(month, 12)
-    last = calendar.monthrange(year, month + 1)[1] if 1 <= year <= 9999 else 31
-    shifted = value.replace(year=year, month=month + 1, day=min(value.day, last))
-    shifted += datetime.timedelta(days=interval.days)
+    day), then the days, then the time. An aware datetime is a timestamptz in a session of its
+    time zone: the months and the days move its local time (each step's local time taken as
+    PostgreSQL takes it), the time moves the instant."""
+    shifted = value
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        # its local time at its instant (a skipped local time: the instant its fold gives)
+        shifted = value.astimezone(datetime.UTC).astimezone(value.tzinfo)
+    if interval.months:
+        month = shifted.year * 12 + shifted.month - 1 + interval.months
+        year, month = divmod(month, 12)
+        last = calendar.monthrange(year, month + 1)[1] if 1 <= year <= 9999 else 31
+        day = min(shifted.day, last)
+        shifted = _local(shifted.replace(year=year, month=month + 1, day=day))
+    if interval.days:
+        shifted = _local(shifted + datetime.timedelta(days=interval.days))
     time = datetime.timedelta(microseconds=interval.microseconds)
     if isinstance(shifted, datetime.datetime) and shifted.tzinfo is not None:
-        # the time is added to the instant, as PostgreSQL adds it to a timestamptz
         instant = shifted.astimezone(datetime.UTC) + time
         return instant.astimezone(shifted.tzinfo)
     if isinstance(shifted, datetime.datetime) or not time:
         return shifted + time
     why = f"a date plus {interval!r} is no date (it has a time of day)"
     raise ValueError(f"{why}: add it to a datetime")
+
+
+def _local(value: datetime.date) -> datetime.date:
+    """An aware datetime's local time at the instant PostgreSQL reads from it: a time the clock
+    skips or repeats has two offsets, PostgreSQL takes the smaller (before a skipped hour,
+    after a repeated one), where Python's fold=0 takes the first."""
+    if not isinstance(value, datetime.datetime) or value.tzinfo is None:
+        return value
+    zero = datetime.timedelta(0)
+    first, second = value.replace(fold=0), value.replace(fold=1)
+    if (second.utcoffset() or zero) < (first.utcoffset() or zero):
+        first = second
+    return first.astimezone(datetime.UTC).astimezone(value.tzinfo)
 
 
 def _toward_zero(value: int, unit: int) -> tuple[int, int]:
