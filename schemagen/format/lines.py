@@ -30,8 +30,8 @@ _TOKEN = re.compile(
       (?P<string>[rRbBuUfF]{0,2}(?:
             \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
           | '''(?:[^'\\]|\\.|'(?!''))*'''
-          | "(?:[^"\\\n]|\\.)*"
-          | '(?:[^'\\\n]|\\.)*'))
+          | "[^"\\\n]*(?:\\.[^"\\\n]*)*"
+          | '[^'\\\n]*(?:\\.[^'\\\n]*)*'))
     | (?P<comment>\#[^\n]*)
     | (?P<open>[(\[{])
     | (?P<close>[)\]}])
@@ -151,7 +151,7 @@ def _alone(line: str) -> int:
     return len(line) - len(stripped)
 
 
-_ONE_LINE_STRINGS = re.compile(r"""[rRbBuUfF]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|\#[^\n]*""")
+_ONE_LINE_STRINGS = re.compile(r"""[rRbBuUfF]{0,2}(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')|\#[^\n]*""")
 
 
 def _scan_end(source: str, start: int) -> int:
