@@ -18,7 +18,7 @@ import re
 
 from schemagen.format.style import line_length, unsplittable, width
 
-_SCAN = re.compile(r"""[rRbBuUfF]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|[()\[\]{},#]""")
+_SCAN = re.compile(r"""[rRbBuUfF]{0,2}(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')|[()\[\]{},#]""")
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _NAME_END = re.compile(r"[\w\])]$")
 _KEYWORD_END = re.compile(r"(?<![\w.])(?:return|in|if|else|and|or|not|is|lambda|yield|await|assert|del|import)$")
@@ -57,7 +57,7 @@ def _last_bracket(text: str) -> tuple[int, int, list[int]] | None:
 
 _OPERATOR = re.compile(r"[-+*/%|&^@<>~]|[=!<>]=|:=|\b(?:if|else|and|or|not|in|is|lambda|await)\b")
 _COMPREHENSION = re.compile(r"\b(?:for|lambda)\b")
-_STRING_OR_BRACKET = re.compile(r"""[rRbBuUfF]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|[()\[\]{}]""")
+_STRING_OR_BRACKET = re.compile(r"""[rRbBuUfF]{0,2}(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')|[()\[\]{}]""")
 
 
 def _outer(item: str) -> str:
@@ -123,7 +123,7 @@ def _exploded_at(text: str, found: tuple[int, int, list[int]], indent: int) -> l
 
 
 _KEYWORD_TUPLE = re.compile(r"[^\W\d]\w*=\(")
-_STRING = re.compile(r"""[rRbBuUfF]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')""")
+_STRING = re.compile(r"""[rRbBuUfF]{0,2}(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')""")
 
 
 def _long_one_tuple(head: str, item: str, commas: list[int], indent: int) -> bool:

@@ -30,8 +30,8 @@ _TOKEN = re.compile(
       (?P<string>[rRbBuUfF]{0,2}(?:
             \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
           | '''(?:[^'\\]|\\.|'(?!''))*'''
-          | "(?:[^"\\\n]|\\.)*"
-          | '(?:[^'\\\n]|\\.)*'))
+          | "[^"\\\n]*(?:\\.[^"\\\n]*)*"
+          | '[^'\\\n]*(?:\\.[^'\\\n]*)*'))
     | (?P<comment>\#[^\n]*)
     | (?P<open>[(\[{])
     | (?P<close>[)\]}])
@@ -151,7 +151,7 @@ def _alone(line: str) -> int:
     return len(line) - len(stripped)
 
 
-_ONE_LINE_STRINGS = re.compile(r"""[rRbBuUfF]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|\#[^\n]*""")
+_ONE_LINE_STRINGS = re.compile(r"""[rRbBuUfF]{0,2}(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')|\#[^\n]*""")
 
 
 def _scan_end(source: str, start: int) -> int:
@@ -352,7 +352,7 @@ def _proven_multiline_docstring(line: _Line) -> bool:
     character other than `\n` that `str.splitlines` breaks at."""
     indent = line.indent
     text = line.text[indent:]
-    if indent % 4 or not _MULTILINE_DOCSTRING.fullmatch(text):
+    if indent % 4 or not _one_string(text):
         return False
     body = text[3:-3]
     lines = body.split("\n")
@@ -374,6 +374,14 @@ def _proven_multiline_docstring(line: _Line) -> bool:
     if last.strip():  # the closing quotes after text: black moves them when the line gets too long
         return not last.endswith('"') and not _odd_trailing_backslashes(last) and len(last) + 3 <= line_length()
     return True
+
+
+def _one_string(text: str) -> bool:
+    """`_MULTILINE_DOCSTRING.fullmatch(text)`, without the regex for the common case: no backslash
+    and no tab, so the string is what lies between its first triple quote and the next one."""
+    if "\\" in text or "\t" in text:
+        return _MULTILINE_DOCSTRING.fullmatch(text) is not None
+    return len(text) >= 6 and text.startswith('"""') and text.endswith('"""') and '"""' not in text[3:-1]
 
 
 def _odd_trailing_backslashes(body: str) -> bool:
