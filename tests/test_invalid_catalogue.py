@@ -186,9 +186,9 @@ def test_yaml_11_traps_are_read_as_typed(tmp_path: Path) -> None:
     spec.write_text("enums:\n  Answer: [yes, no, on, off, 3.10, 012]\n" + _BASE
                     + "      a: {type: enum, enum: Answer, default: 3.10}\n")
     (output,) = generate([spec])
-    types_py = output.files["traps/types.py"].decode()
+    enums_py = output.files["traps/enums.py"].decode()
     for value in ('"yes"', '"no"', '"on"', '"off"', '"3.10"', '"012"'):
-        assert value in types_py
+        assert value in enums_py
     assert "Answer.V_3_10" in output.files["traps/schemas.py"].decode()
 
 

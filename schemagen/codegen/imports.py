@@ -46,6 +46,8 @@ class Imports:
         """Import what `modules` give inside `if TYPE_CHECKING:` alone; at run time the names of
         `placeholders` (modules) are `Any`, for the annotations the module evaluates."""
         self.type_only = frozenset(modules)
+        if not any(module in modules for module, _ in self.names):
+            return
         self.name("typing", "TYPE_CHECKING")
         self.placeholders = {name: local for (module, name), local in self.names.items() if module in placeholders}
         if self.placeholders:
