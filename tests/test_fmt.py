@@ -362,3 +362,12 @@ def test_long_keyword_one_tuples_are_laid_out_as_black_writes_them(length: int) 
     source = "\n".join(statements) + "\n\n\nclass A:\n" + "".join(f"    {s}\n" for s in statements)
     with laid_out_for(length):
         assert fmt.format_modules({"m.py": source})["m.py"] == fmt.format_source(source, "m.py")
+
+
+def test_a_large_module_that_does_not_parse_is_reported_with_its_line() -> None:
+    # Large enough for the parse check to run in a child process while the parent cuts (given a
+    # second core, `format/aside.py`): the error is still the first statement's, line and message.
+    source = "value = 1\n" * 60_000 + "\n\nclass Broken(:\n    pass\n" + "other = 2\n" * 100
+    with pytest.raises(fmt.InvalidSource) as raised:
+        fmt.format_modules({"a.py": "x = 1\n", "big.py": source, "c.py": "y = (\n"})
+    assert (raised.value.name, raised.value.line, raised.value.message) == ("big.py", 60_003, "invalid syntax")
