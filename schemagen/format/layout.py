@@ -9,7 +9,11 @@ neighbours. An item that still does not fit is laid out the same way, one level 
 literal (alone, as a keyword argument or as a mapping value) stays long, as both formatters leave it.
 
 Only shapes whose result both formatters are known to keep are laid out; anything else returns
-None (the caller then falls back). The tests run black and `ruff format` over every generated file.
+None (the caller then falls back). One exception to "at any line length": a keyword argument's
+one-tuple of a string too long for a line of its own (its comma is not magic) is exploded only in a
+statement black itself splits one item a line everywhere (`strict`), so the result is black's own
+for this line length, as `format/rhs.py` would give it. The tests run black and `ruff format` over
+every generated file.
 """
 
 from __future__ import annotations
