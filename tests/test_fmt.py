@@ -342,3 +342,33 @@ def test_wrapped_union_annotations_equal_black(name: str, annotation: str, defau
     for pad in range(0, 40):
         source = f"class A:\n    {assignment(name + '_' * pad, annotation, default, 4)}\n"
         assert_like_black({"a.py": source})
+
+
+@pytest.mark.parametrize("length", [60, 79, 88, 120])
+def test_long_keyword_one_tuples_are_laid_out_as_black_writes_them(length: int) -> None:
+    # `format/layout.py` explodes a keyword argument's one-tuple of a string too long for its line
+    # (the on-update trigger listeners), but only where black adds the same commas around it: a
+    # one-item call (`_DDLOn(postgresql=(...,))`) gets none from black's right-hand split.
+    from schemagen.format.style import laid_out_for
+
+    statements = []
+    for size in (121, 165, 220):  # each string too long for a line of its own at these lengths
+        sql = "'" + 'CREATE "t" ' * (size // 11) + "'"
+        statements += [
+            f'listen(Account.__table__, "after_create", _DDLOn(postgresql=({sql}, {sql}), sqlite=({sql},)))',
+            f'listen(Account.__table__, "after_drop", _DDLOn(postgresql=({sql},)))',
+            f"f(name=({sql},), other=g(sql=({sql},)))",
+            f"x = f(first=({sql},), second=1)",
+        ]
+    source = "\n".join(statements) + "\n\n\nclass A:\n" + "".join(f"    {s}\n" for s in statements)
+    with laid_out_for(length):
+        assert fmt.format_modules({"m.py": source})["m.py"] == fmt.format_source(source, "m.py")
+
+
+def test_a_large_module_that_does_not_parse_is_reported_with_its_line() -> None:
+    # Large enough for the parse check to run in a child process while the parent cuts (given a
+    # second core, `format/aside.py`): the error is still the first statement's, line and message.
+    source = "value = 1\n" * 60_000 + "\n\nclass Broken(:\n    pass\n" + "other = 2\n" * 100
+    with pytest.raises(fmt.InvalidSource) as raised:
+        fmt.format_modules({"a.py": "x = 1\n", "big.py": source, "c.py": "y = (\n"})
+    assert (raised.value.name, raised.value.line, raised.value.message) == ("big.py", 60_003, "invalid syntax")

@@ -16,6 +16,8 @@ import os
 import symtable
 from collections.abc import Callable, Mapping
 
+from schemagen.format.black import _cores
+
 # below this much new source the check takes less than a fork, a child's exit and a pipe
 _ASIDE_BYTES = 512 * 1024
 
@@ -53,7 +55,3 @@ def parse_aside(sources: Mapping[str, str]) -> Callable[[], bool] | None:
         return said == b"1"
 
     return answer
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -9,7 +9,11 @@ neighbours. An item that still does not fit is laid out the same way, one level 
 literal (alone, as a keyword argument or as a mapping value) stays long, as both formatters leave it.
 
 Only shapes whose result both formatters are known to keep are laid out; anything else returns
-None (the caller then falls back). The tests run black and `ruff format` over every generated file.
+None (the caller then falls back). One exception to "at any line length": a keyword argument's
+one-tuple of a string too long for a line of its own (its comma is not magic) is exploded only in a
+statement black itself splits one item a line everywhere (`strict`), so the result is black's own
+for this line length, as `format/rhs.py` would give it. The tests run black and `ruff format` over
+every generated file.
 """
 
 from __future__ import annotations
@@ -77,19 +81,23 @@ def _outer(item: str) -> str:
     return " ".join(kept)
 
 
-def explode(text: str, indent: int) -> list[str] | None:
+def explode(text: str, indent: int, strict: bool = False) -> list[str] | None:
     """The physical lines (without indent of the first, with their own indent after) of `text`
-    laid out at `indent`, or None when this module does not know how the formatters keep it."""
+    laid out at `indent`, or None when this module does not know how the formatters keep it.
+    `strict`: only brackets black too splits one item a line, each with its comma, from the line
+    written whole (two items or more, or a trailing comma, that do not fit on one line, as its
+    delimiter split does), and then a long one-tuple too (`_long_one_tuple`)."""
     if indent + width(text) <= line_length():
         return [text]
     found = _last_bracket(text)
     if found is None:
         core = text[:-1] if text.endswith(",") else text
         return [text] if unsplittable(core) else None
-    return _exploded_at(text, found, indent)
+    return _exploded_at(text, found, indent, strict)
 
 
-def _exploded_at(text: str, found: tuple[int, int, list[int]], indent: int) -> list[str] | None:
+def _exploded_at(text: str, found: tuple[int, int, list[int]], indent: int, strict: bool = False
+                 ) -> list[str] | None:
     """`text` split at the bracket pair `found`, one item a line."""
     opened, closed, commas = found
     head, tail = text[: opened + 1], text[closed:]
@@ -100,20 +108,23 @@ def _exploded_at(text: str, found: tuple[int, int, list[int]], indent: int) -> l
         return None  # the formatters split at an operator, or a method chain at its dots, first
     bounds = [opened, *commas, closed]
     items = [text[bounds[i] + 1 : bounds[i + 1]].strip() for i in range(len(bounds) - 1)]
-    if items and not items[-1]:
+    ended_with_comma = bool(items) and not items[-1]
+    if ended_with_comma:
         items.pop()  # the body already ended with a comma
     if not items or any(not item or _COMPREHENSION.search(_outer(item)) for item in items):
         return None  # an empty item, or a comprehension or lambda whose commas are not the bracket's
     bracket = text[opened]
     before = head[:-1]
     named = _NAME_END.search(before) is not None and _KEYWORD_END.search(before) is None
-    if len(items) == 1 and (bracket == "[" and named or bracket == "(" and not named) and not _long_one_tuple(
-            head, items[0], commas, indent):
+    if len(items) == 1 and (bracket == "[" and named or bracket == "(" and not named) and not (
+            strict and _long_one_tuple(head, items[0], commas, indent)):
         return None  # a one-item subscript or a parenthesised expression: the comma is not magic there
+    if strict and (len(items) == 1 and not ended_with_comma or indent + 4 + width(", ".join(items)) <= line_length()):
+        return None
     inner = " " * (indent + 4)
     lines = [head]
     for item in items:
-        laid = explode(item + ",", indent + 4)
+        laid = explode(item + ",", indent + 4, strict)
         if laid is None:
             return None
         lines.append(inner + laid[0])
@@ -129,7 +140,7 @@ _STRING = re.compile(r"""[rRbBuUfF]{0,2}(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n
 def _long_one_tuple(head: str, item: str, commas: list[int], indent: int) -> bool:
     """Whether `name=(item,)` is a keyword argument's one-tuple of a string too long for a line of
     its own: its comma is not magic, but nothing can join a line that long, so black explodes it
-    at this line length as any bracket (`listen(..., _DDLOn(sqlite=('CREATE TRIGGER ...',)))`)."""
+    at this line length as any bracket (`listen(..., _DDLOn(..., sqlite=('CREATE TRIGGER ...',)))`)."""
     return (bool(commas) and _KEYWORD_TUPLE.fullmatch(head) is not None and _STRING.fullmatch(item) is not None
             and indent + 4 + width(item) + 1 > line_length())
 
@@ -246,6 +257,8 @@ def lay_out(text: str, indent: int) -> str | None:
         return None  # outside ASCII only an upper bound of the formatters' width is known here
     body = text[indent:]
     laid = explode(body, indent)
+    if laid is None and ",)" in body:  # a long one-tuple, where black splits as `explode` would
+        laid = explode(body, indent, strict=True)
     if laid is None and not body.startswith(("return ", "del ", "assert ", "raise ", "yield ")):
         laid = _assignment(body, indent)
     if laid is None:
