@@ -18,7 +18,8 @@ ROUNDS:
 
 Prints a Markdown table. The machine this runs on is often shared: wall times then swing by 2x, so
 `--callgrind` counts the instructions of each case instead (one run each under valgrind's callgrind,
-repeatable to a fraction of a percent; about 50x slower), and the first validation is the count of
+repeatable to a fraction of a percent; about 50x slower). Either way each case runs once first, so
+that every module is imported from its bytecode cache, even where PYTHONDONTWRITEBYTECODE is set, and the first validation is the count of
 import plus validation less the count of the import alone. `--realistic N` adds bench/realistic.py's
 workload of N tables (issue 9's case is 385), generated only: there is no hand-written equivalent of
 that workload here.
@@ -61,17 +62,25 @@ def _schemas(module: str) -> str:
             "        value.model_rebuild(force=True)\n")
 
 
+def _env(cwd: Path) -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(cwd)}
+    # Bytecode caches written (by the warm-up run) and read, as an installed app has them: with a
+    # shell's PYTHONDONTWRITEBYTECODE every run compiles every module, which weighs source size.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def _instructions(code: str, cwd: Path) -> float:
     """Instructions the process executes (valgrind's callgrind), in millions."""
     out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", PYTHON, "-c", code],
-                         cwd=cwd, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(cwd)})
+                         cwd=cwd, capture_output=True, text=True, check=True, env=_env(cwd))
     refs = [line for line in out.stderr.splitlines() if "refs:" in line][-1]
     return int(refs.split("refs:")[1].replace(",", "").strip()) / 1e6
 
 
 def _time(code: str, cwd: Path) -> float:
     out = subprocess.run([PYTHON, "-c", TIMER.format(code=code)], cwd=cwd, capture_output=True, text=True,
-                         check=True, env={**os.environ, "PYTHONPATH": str(cwd)})
+                         check=True, env=_env(cwd))
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -153,6 +162,8 @@ def realistic_cases(tables: int) -> tuple[Path, dict[str, str]]:
 
 def measure(folder: Path, cases: dict[str, str], callgrind: bool) -> list[tuple[str, float]]:
     """(case, ms) medians of ROUNDS timed runs; with `callgrind`, (case, million instructions)."""
+    for code in cases.values():  # once untimed: bytecode caches
+        _time(code, folder)
     if callgrind:
         counts = []
         for name, code in cases.items():
@@ -163,8 +174,6 @@ def measure(folder: Path, cases: dict[str, str], callgrind: bool) -> list[tuple[
             else:
                 counts.append((name, _instructions(code, folder)))
         return counts
-    for code in cases.values():  # once untimed: bytecode caches
-        _time(code, folder)
     samples: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(ROUNDS):
         for name, code in cases.items():

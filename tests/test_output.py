@@ -38,9 +38,9 @@ def test_version() -> None:
 def test_build_ends_with_a_one_line_summary(project: Path) -> None:
     result = run_cli("build", cwd=project)
     last = result.stdout.splitlines()[-1]
-    assert re.fullmatch(r"built 1 package \(shop\), 1 table: 7 written, 0 unchanged, 0 removed in \d+\.\d\d s", last)
+    assert re.fullmatch(r"built 1 package \(shop\), 1 table: 8 written, 0 unchanged, 0 removed in \d+\.\d\d s", last)
     again = run_cli("build", cwd=project).stdout
-    assert re.fullmatch(r"built 1 package \(shop\): 0 written, 7 unchanged, 0 removed in \d+\.\d\d s \(the "
+    assert re.fullmatch(r"built 1 package \(shop\): 0 written, 8 unchanged, 0 removed in \d+\.\d\d s \(the "
                         r"manifests show the inputs and outputs unchanged\)\n", again)
 
 

@@ -112,6 +112,25 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+def _adapter(catalog: Catalog, adapters: dict[str, ir.AdapterFunction], py_type: str) -> Code:
+    """`Models.adapter`: one function per Python type, named after it; the shapes it names are
+    imported in it (from types.py, which imports Pydantic)."""
+    found = adapters.get(py_type)
+    if found is None:
+        words = py_type.replace("[", " ").replace("]", " ").replace(",", " ").replace(".", " ")
+        name = base = constant_name(words).lower() + "_adapter"
+        taken = {adapter.name for adapter in adapters.values()}
+        number = 1
+        while name in taken:
+            number += 1
+            name = f"{base}_{number}"
+        shapes = {shape.name for shape in catalog.shapes} | {"Interval"}
+        named = sorted(set(re.findall(r"\b[A-Za-z_]\w*", py_type)) & shapes, key=member_sort_key)
+        imports = (Code("    " + from_import(TYPES, named).replace("\n", "\n    ")),) if named else ()
+        found = adapters[py_type] = ir.AdapterFunction(Code(name), Code(py_type), imports)
+    return found.name
+
+
 def _mapper_args(table: Table, overlapping_links: set[str]) -> Code | None:
     # A link table written both by a many-to-many relation (through `secondary`) and as a mapped
     # class of its own may see its rows already deleted by the other writer or the database.
@@ -177,11 +196,7 @@ class _Models:
             "interval_ops": self.uses_interval_type or self.uses_months_interval, **_network_flags(network),
             "located": self.uses_json_type or self.uses_array_type or self.uses_interval_type or self.uses_months_interval,
         }
-        _import_helpers(imports, flags)
-        if not self.uses_months_interval and not self.types.shape_values:
-            # Nothing Pydantic is used on import (a months interval's values are `Interval`s, made by
-            # Pydantic's rules; a shape default is a shape instance): the models import no Pydantic.
-            imports.for_type_checkers({PYDANTIC, "pydantic_core", TYPES}, {TYPES})
+        _import_helpers(imports, flags, pydantic_on_import=self.uses_months_interval or self.types.shape_values)
         now_functions = tuple(now_function(self.imports, kind) for kind in ("timestamp", "time") if kind in self.now_kinds)
         return ir.ModelsModule(
             imports=imports.render(), names=imports.locals(), base_name=Code("Base"),
@@ -225,23 +240,6 @@ class _Models:
                      values_callable="_enum_values", validate_strings="True", metadata="Base.metadata")
         return self.constant(constant_name(enum.name) + "_ENUM", value)
 
-    def adapter(self, py_type: str) -> str:
-        """The function giving the one `TypeAdapter` of `py_type` (Pydantic, imported when it is first called)."""
-        words = py_type.replace("[", " ").replace("]", " ").replace(",", " ").replace(".", " ")
-        name = constant_name(words).lower() + "_adapter"
-        found = self.adapters.get(py_type)
-        if found is None:
-            taken = {adapter.name for adapter in self.adapters.values()}
-            base, number = name, 1
-            while name in taken:
-                number += 1
-                name = f"{base}_{number}"
-            shapes = {shape.name for shape in self.catalog.shapes} | {"Interval"}
-            named = sorted(set(re.findall(r"\b[A-Za-z_]\w*", py_type)) & shapes, key=member_sort_key)
-            imports = (Code("    " + from_import(TYPES, named).replace("\n", "\n    ")),) if named else ()
-            found = self.adapters[py_type] = ir.AdapterFunction(Code(name), Code(py_type), imports)
-        return found.name
-
     def type_instance(self, expression: str) -> str:
         """`Text` -> `Text()`; calls and shared instances (such as an enum's constant) stay as they are."""
         if expression in self.constants or not re.fullmatch(r"[\w.]+", expression):
@@ -256,7 +254,7 @@ class _Models:
             if not core:  # a Core table's rows are not loaded objects to check
                 self.checked_attrs.setdefault(table.class_name, []).append(column.attr)
             item_type = self.type_instance(self.sql_type(table, column, item=True))
-            adapter = self.adapter(f"list[{self.types.column_py_type(column)}]")
+            adapter = _adapter(self.catalog, self.adapters, f"list[{self.types.column_py_type(column)}]")
             months = kind == "interval" and column.months
             self.uses_months_array = self.uses_months_array or months
             self.uses_interval_array = self.uses_interval_array or (kind == "interval" and not months)
@@ -319,7 +317,7 @@ class _Models:
         self.uses_json_type = True
         if not item and not core:  # a Core table's rows are not loaded objects to check
             self.checked_attrs.setdefault(table.class_name, []).append(column.attr)
-        adapter = self.adapter(self.types.column_py_type(column))
+        adapter = _adapter(self.catalog, self.adapters, self.types.column_py_type(column))
         self.uses_jsonb_type = self.uses_jsonb_type or kind == "jsonb"
         return call("_JSONBOf" if kind == "jsonb" else "_JSONOf", adapter, where)
 
@@ -511,11 +509,18 @@ def _numbered_or_computed(imports: Imports, column: Column) -> list[str]:
     return []
 
 
-def _import_helpers(imports: Imports, flags: dict[str, bool]) -> None:
-    """The imports of the helper code the template writes for each flag that is on."""
+def _import_helpers(imports: Imports, flags: dict[str, bool], *, pydantic_on_import: bool) -> None:
+    """The imports of the helper code the template writes for each flag that is on.
+
+    Unless something Pydantic is used on import (`pydantic_on_import`: a months interval's values
+    are `Interval`s, made by Pydantic's rules; a shape default is a shape instance), the models
+    import no Pydantic: its names are for type checkers, the shapes `Any` at run time.
+    """
     for flag in (flag for flag, used in flags.items() if used):
         for module_name, name in _HELPER_IMPORTS[flag]:
             if name:
                 imports.name(module_name, name)
             else:
                 imports.module(module_name)
+    if not pydantic_on_import:
+        imports.for_type_checkers({PYDANTIC, "pydantic_core", TYPES}, {TYPES})
