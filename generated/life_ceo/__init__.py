@@ -298,7 +298,7 @@ _MODULES = {
         "AuditLogSelect",
         "AuditLogUpdate",
     ),
-    ".types": (
+    ".enums": (
         "AgentType",
         "RsvpAnswer",
         "NotificationMode",
@@ -310,6 +310,8 @@ _MODULES = {
         "TicketClass",
         "OrderStatus",
         "NotificationType",
+    ),
+    ".types": (
         "ChatMessage",
         "GroupSettings",
         "GeoPoint",

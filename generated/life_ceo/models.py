@@ -7,16 +7,10 @@ import enum
 import re
 import uuid
 from collections.abc import Callable
-from typing import Any, Self, TypeVar, get_args
+from functools import cache
+from typing import TYPE_CHECKING, Any, Self, TypeVar, get_args
 
 import sqlalchemy.dialects.postgresql
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
-from pydantic_core import (
-    InitErrorDetails,
-    PydanticCustomError,
-    SchemaValidator,
-    core_schema,
-)
 from sqlalchemy import (
     CHAR,
     JSON,
@@ -75,19 +69,13 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.operators import OperatorClass, OperatorType
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from .types import (
-    AgendaItem,
+from .enums import (
     AgentType,
     ApplicationStatus,
-    ChatMessage,
     GroupRole,
-    GroupSettings,
-    ListingDetails,
     ListingStatus,
-    MemoryContext,
     MemoryKind,
     NotificationMode,
-    NotificationPayload,
     NotificationType,
     OrderStatus,
     PostVisibility,
@@ -95,16 +83,45 @@ from .types import (
     TicketClass,
 )
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel, TypeAdapter, ValidationError
+    from pydantic_core import InitErrorDetails, PydanticCustomError, SchemaValidator
+
+    from .types import (
+        AgendaItem,
+        ChatMessage,
+        GroupSettings,
+        ListingDetails,
+        MemoryContext,
+        NotificationPayload,
+    )
+else:
+    # imported when first used (with Pydantic); what the annotations name until then
+    AgendaItem = Any
+    ChatMessage = Any
+    GroupSettings = Any
+    ListingDetails = Any
+    MemoryContext = Any
+    NotificationPayload = Any
+
 _T = TypeVar("_T")
 
 
-def _located(error: ValidationError, column: str) -> ValidationError:
+def _located(error: ValueError, column: str) -> "ValidationError":
     """The same errors, titled with the column (`2 validation errors for memories.context`)."""
+    # Pydantic is imported when a column first checks a value, not with the models: the columns
+    # catch its ValidationError as the ValueError it is, and any other error goes on as it was
+    from pydantic import ValidationError
+    from pydantic_core import PydanticCustomError, core_schema
+
+    if not isinstance(error, ValidationError):
+        raise error
+    pydantic_types = get_args(core_schema.ErrorType)
     details: list[Any] = []
     for e in error.errors(include_url=False):
         kind: Any = e["type"]
         # an error of our own (an interval's months) is kept with its message
-        if kind not in _ERROR_TYPES:
+        if kind not in pydantic_types:
             kind = PydanticCustomError(kind, "{message}", {"message": e["msg"]})
         detail = {
             "type": kind,
@@ -116,9 +133,6 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     return ValidationError.from_exception_data(column, details)
 
 
-_ERROR_TYPES = frozenset(get_args(core_schema.ErrorType))
-
-
 class _Unreadable:
     """A value stored in a form its column cannot read (typed JSON or an array item of the wrong
     type, an interval of months): using it raises its validation error.
@@ -126,7 +140,7 @@ class _Unreadable:
 
     __slots__ = ("error",)
 
-    def __init__(self, error: ValidationError) -> None:
+    def __init__(self, error: "ValidationError") -> None:
         self.error = error
 
     def __getattr__(self, name: str) -> Any:
@@ -161,7 +175,7 @@ def _reads_checked(model: type[Any], *keys: str) -> None:
     _event.listen(model, "refresh", check, raw=True)
 
 
-def _raise_unreadable(state: InstanceState[Any], error: ValidationError) -> None:
+def _raise_unreadable(state: InstanceState[Any], error: "ValidationError") -> None:
     identity = state.key[1] if state.key is not None else ()
     keys = zip(state.mapper.primary_key, identity)
     row = ", ".join(f"{column.name}={value!r}" for column, value in keys)
@@ -199,8 +213,8 @@ def _stored_as(schema: Any) -> Any:
     return {k: _stored_as(v) for k, v in node.items() if k not in _RULES}
 
 
-def _constructor(shape: type[BaseModel]) -> Callable[[Any], BaseModel]:
-    def construct(validated: Any) -> BaseModel:
+def _constructor(shape: "type[BaseModel]") -> "Callable[[Any], BaseModel]":
+    def construct(validated: Any) -> "BaseModel":
         values, unknown, given = validated
         made = shape.model_construct(given - set(unknown or ()), **values)
         if unknown:
@@ -246,7 +260,7 @@ class _JSONOf(TypeDecorator[_T]):
     def comparator_factory(self) -> type[_JSONOps]:  # type: ignore[override]
         return _JSONOps
 
-    def __init__(self, adapter: TypeAdapter[_T], column: str) -> None:
+    def __init__(self, adapter: "Callable[[], TypeAdapter[_T]]", column: str) -> None:
         super().__init__(none_as_null=True)
         self.adapter = adapter
         self.column = column
@@ -262,34 +276,37 @@ class _JSONOf(TypeDecorator[_T]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
+        adapter = self.adapter()
         try:
-            checked = self.adapter.validate_python(value)
-        except ValidationError as error:
+            checked = adapter.validate_python(value)
+        except ValueError as error:
             raise _located(error, self.column) from None
         if dialect.name == "postgresql":
-            return self.adapter.dump_python(checked, mode="json", by_alias=True)
-        return self.adapter.dump_json(checked, by_alias=True).decode()
+            return adapter.dump_python(checked, mode="json", by_alias=True)
+        return adapter.dump_json(checked, by_alias=True).decode()
 
     def process_result_value(self, value: Any, dialect: Dialect) -> _T | None:
         if value is None:
             return None
         text = isinstance(value, str) and dialect.name != "postgresql"
-        adapter = self.adapter
+        adapter = self.adapter()
         try:
             if text:
                 return adapter.validate_json(value)
             return adapter.validate_python(value)
-        except ValidationError:
+        except ValueError:
             # written by another writer, or under older rules: read it as it is stored
             pass
         if self.stored is None:
-            self.stored = SchemaValidator(_stored_as(self.adapter.core_schema))
+            from pydantic_core import SchemaValidator
+
+            self.stored = SchemaValidator(_stored_as(adapter.core_schema))
         try:
             if text:
                 stored: _T = self.stored.validate_json(value)
             else:
                 stored = self.stored.validate_python(value)
-        except ValidationError as error:
+        except ValueError as error:
             # the row is not known here: loading a model raises naming it (`_reads_checked`)
             unreadable: Any = _Unreadable(_located(error, self.column))
             stored = unreadable
@@ -433,7 +450,7 @@ class _ArrayOf(TypeDecorator[list[_T]]):
     def __init__(
         self,
         item: TypeEngine[Any],
-        adapter: TypeAdapter[list[_T]],
+        adapter: "Callable[[], TypeAdapter[list[_T]]]",
         column: str,
     ) -> None:
         super().__init__(item)
@@ -451,20 +468,21 @@ class _ArrayOf(TypeDecorator[list[_T]]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
+        adapter = self.adapter()
         try:
-            items = self.adapter.validate_python(value)
-        except ValidationError as error:
+            items = adapter.validate_python(value)
+        except ValueError as error:
             raise _located(error, self.column) from None
         if dialect.name == "postgresql":
             return items
-        return self.adapter.dump_python(items, mode="json")
+        return adapter.dump_python(items, mode="json")
 
     def process_result_value(self, value: Any, dialect: Dialect) -> list[_T] | None:
         if value is None:
             return None
         try:
-            items: list[_T] = self.adapter.validate_python(value)
-        except ValidationError as error:
+            items: list[_T] = self.adapter().validate_python(value)
+        except ValueError as error:
             # the row is not known here: loading a model raises naming it (`_reads_checked`)
             unreadable: Any = _Unreadable(_located(error, self.column))
             items = unreadable
@@ -476,11 +494,12 @@ class _ArrayOf(TypeDecorator[list[_T]]):
         item_type = self.item_type.compile(dialect=dialect)
 
         def process(value: Any) -> str:
-            checked = self.adapter.validate_python(value)
+            adapter = self.adapter()
+            checked = adapter.validate_python(value)
             if dialect.name != "postgresql":
-                json = self.adapter.dump_json(checked).decode()
+                json = adapter.dump_json(checked).decode()
                 return "'" + json.replace("'", "''") + "'"
-            items = self.adapter.dump_python(checked, mode="json")
+            items = adapter.dump_python(checked, mode="json")
             texts = [_array_item(v) for v in items]
             array = "{" + ",".join(texts) + "}"
             return f"CAST('{array}' AS {item_type}[])"
@@ -624,6 +643,29 @@ def _interval_arithmetic(
     return f"({compiler.process(list(element.clauses)[0], **kw)})"
 
 
+# An interval on the right (`starts_at + every`, `now() + every`, the ORM's `2 * every`, which binds
+# the 2 first) is compiled by the left operand's type: no operator of the interval runs, and SQLite
+# would add the stored text as a number. Only the compiling of the expression sees both operands.
+# The types are known by an attribute, not by class, as another generated package registers this
+# same hook and the last one registered is the one SQLite's compiler calls.
+@compiles(BinaryExpression, "sqlite")
+def _no_sqlite_interval_operand(
+    element: BinaryExpression[Any], compiler: SQLCompiler, **kw: Any
+) -> str:
+    if element.operator in _ARITHMETIC:
+        for operand in (element.left, element.right):
+            type_: Any = operand.type
+            if getattr(type_, "postgresql_arithmetic", False):
+                message = f"{type_.column}: sqlite has no interval arithmetic"
+                raise CompileError(
+                    message + " (+, -, *, / of intervals are PostgreSQL's)"
+                )
+    # SQLAlchemy's own compiling of the expression (its `visit_binary` has no annotations to check)
+    unannotated: Any = compiler
+    text: str = unannotated.visit_binary(element, **kw)
+    return text
+
+
 class _IntervalOf(TypeDecorator[datetime.timedelta]):
     """`interval`, read from PostgreSQL's text of it so that months never turn into days."""
 
@@ -635,7 +677,9 @@ class _IntervalOf(TypeDecorator[datetime.timedelta]):
     impl = Interval
     cache_ok = True
 
-    # `+`, `-`, `*`, `/` are PostgreSQL's interval operators (`_DeltaOps`)
+    # `+`, `-`, `*`, `/` are PostgreSQL's interval operators (`_DeltaOps`), and none on SQLite
+    # whichever side the column is on (`_no_sqlite_interval_operand`)
+    postgresql_arithmetic = True
     operator_classes = OperatorClass.DATETIME | OperatorClass.MATH
 
     @property
@@ -671,6 +715,8 @@ class _IntervalOf(TypeDecorator[datetime.timedelta]):
         if isinstance(parsed, datetime.timedelta):
             return parsed
         error: InitErrorDetails = {"type": parsed, "loc": (), "input": value}
+        from pydantic import ValidationError
+
         unreadable: Any = _Unreadable(
             ValidationError.from_exception_data(self.column, [error]),
         )
@@ -715,7 +761,7 @@ _ISO_INTERVAL = re.compile(
 )
 
 
-def _read_interval(text: str) -> datetime.timedelta | PydanticCustomError:
+def _read_interval(text: str) -> "datetime.timedelta | PydanticCustomError":
     """A timedelta, or the error that says why the interval is none (months, another style)."""
     if (iso := _ISO_INTERVAL.fullmatch(text)) is not None:
         years, months, days, hours, minutes, seconds = iso.groups()
@@ -724,12 +770,16 @@ def _read_interval(text: str) -> datetime.timedelta | PydanticCustomError:
         if sign == "-":
             hours, minutes, seconds = f"-{hours}", f"-{minutes}", f"-{seconds}"
     else:
+        from pydantic_core import PydanticCustomError
+
         style = "Input should be an interval in PostgreSQL's IntervalStyle postgres or iso_8601"
         return PydanticCustomError("interval_style", style)
     if int(years or 0) or int(months or 0):
         units = "weeks, days, hours, minutes or seconds"
         why = "months and years have no fixed length, so they are not turned"
         message = f"Input should be a length of time in {units}: {why} into days"
+        from pydantic_core import PydanticCustomError
+
         return PydanticCustomError("interval_months", message)
     clock = 60 * (60 * int(hours or 0) + int(minutes or 0))
     microseconds = round((decimal.Decimal(seconds or 0) + clock) * 1_000_000)
@@ -812,6 +862,111 @@ class Base(AsyncAttrs, DeclarativeBase):
     __mapper_args__ = {"eager_defaults": True}
 
 
+# The Pydantic `TypeAdapter` of each typed column's values, made when a column first checks a value:
+# importing the models imports no Pydantic.
+@cache
+def _any_adapter() -> "TypeAdapter[Any]":
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Any)
+
+
+@cache
+def _dict_str_int_adapter() -> "TypeAdapter[dict[str, int]]":
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(dict[str, int])
+
+
+@cache
+def _group_settings_adapter() -> "TypeAdapter[GroupSettings]":
+    from pydantic import TypeAdapter
+
+    from .types import GroupSettings
+
+    return TypeAdapter(GroupSettings)
+
+
+@cache
+def _list_agenda_item_adapter() -> "TypeAdapter[list[AgendaItem]]":
+    from pydantic import TypeAdapter
+
+    from .types import AgendaItem
+
+    return TypeAdapter(list[AgendaItem])
+
+
+@cache
+def _list_agent_type_adapter() -> "TypeAdapter[list[AgentType]]":
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[AgentType])
+
+
+@cache
+def _list_chat_message_adapter() -> "TypeAdapter[list[ChatMessage]]":
+    from pydantic import TypeAdapter
+
+    from .types import ChatMessage
+
+    return TypeAdapter(list[ChatMessage])
+
+
+@cache
+def _list_datetime_date_adapter() -> "TypeAdapter[list[datetime.date]]":
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[datetime.date])
+
+
+@cache
+def _list_int_adapter() -> "TypeAdapter[list[int]]":
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[int])
+
+
+@cache
+def _list_str_adapter() -> "TypeAdapter[list[str]]":
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[str])
+
+
+@cache
+def _list_uuid_uuid_adapter() -> "TypeAdapter[list[uuid.UUID]]":
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[uuid.UUID])
+
+
+@cache
+def _listing_details_adapter() -> "TypeAdapter[ListingDetails]":
+    from pydantic import TypeAdapter
+
+    from .types import ListingDetails
+
+    return TypeAdapter(ListingDetails)
+
+
+@cache
+def _memory_context_adapter() -> "TypeAdapter[MemoryContext]":
+    from pydantic import TypeAdapter
+
+    from .types import MemoryContext
+
+    return TypeAdapter(MemoryContext)
+
+
+@cache
+def _notification_payload_adapter() -> "TypeAdapter[NotificationPayload]":
+    from pydantic import TypeAdapter
+
+    from .types import NotificationPayload
+
+    return TypeAdapter(NotificationPayload)
+
+
 _AGENT_TYPE_ENUM = Enum(
     AgentType,
     name="agent_type",
@@ -819,7 +974,6 @@ _AGENT_TYPE_ENUM = Enum(
     validate_strings=True,
     metadata=Base.metadata,
 )
-_ANY_ADAPTER = TypeAdapter(Any, config=ConfigDict(defer_build=True))
 _APPLICATION_STATUS_ENUM = Enum(
     ApplicationStatus,
     name="application_status",
@@ -827,7 +981,6 @@ _APPLICATION_STATUS_ENUM = Enum(
     validate_strings=True,
     metadata=Base.metadata,
 )
-_DICT_STR_INT_ADAPTER = TypeAdapter(dict[str, int], config=ConfigDict(defer_build=True))
 _GROUP_ROLE_ENUM = Enum(
     GroupRole,
     name="group_role",
@@ -835,8 +988,6 @@ _GROUP_ROLE_ENUM = Enum(
     validate_strings=True,
     metadata=Base.metadata,
 )
-_GROUP_SETTINGS_ADAPTER = TypeAdapter(GroupSettings)
-_LISTING_DETAILS_ADAPTER = TypeAdapter(ListingDetails)
 _LISTING_STATUS_ENUM = Enum(
     ListingStatus,
     name="listing_status",
@@ -844,29 +995,6 @@ _LISTING_STATUS_ENUM = Enum(
     validate_strings=True,
     metadata=Base.metadata,
 )
-_LIST_AGENDA_ITEM_ADAPTER = TypeAdapter(
-    list[AgendaItem],
-    config=ConfigDict(defer_build=True),
-)
-_LIST_AGENT_TYPE_ADAPTER = TypeAdapter(
-    list[AgentType],
-    config=ConfigDict(defer_build=True),
-)
-_LIST_CHAT_MESSAGE_ADAPTER = TypeAdapter(
-    list[ChatMessage],
-    config=ConfigDict(defer_build=True),
-)
-_LIST_DATETIME_DATE_ADAPTER = TypeAdapter(
-    list[datetime.date],
-    config=ConfigDict(defer_build=True),
-)
-_LIST_INT_ADAPTER = TypeAdapter(list[int], config=ConfigDict(defer_build=True))
-_LIST_STR_ADAPTER = TypeAdapter(list[str], config=ConfigDict(defer_build=True))
-_LIST_UUID_UUID_ADAPTER = TypeAdapter(
-    list[uuid.UUID],
-    config=ConfigDict(defer_build=True),
-)
-_MEMORY_CONTEXT_ADAPTER = TypeAdapter(MemoryContext)
 _MEMORY_KIND_ENUM = Enum(
     MemoryKind,
     name="memory_kind",
@@ -881,7 +1009,6 @@ _NOTIFICATION_MODE_ENUM = Enum(
     validate_strings=True,
     metadata=Base.metadata,
 )
-_NOTIFICATION_PAYLOAD_ADAPTER = TypeAdapter(NotificationPayload)
 _NOTIFICATION_TYPE_ENUM = Enum(
     NotificationType,
     name="notification_type",
@@ -919,13 +1046,13 @@ _TICKET_CLASS_ENUM = Enum(
 )
 _ORDER_TICKET_CODES_TYPE = _ArrayOf(
     Uuid(),
-    _LIST_UUID_UUID_ADAPTER,
+    _list_uuid_uuid_adapter,
     "order.ticket_codes",
 )
-_POSTS_HASHTAGS_TYPE = _ArrayOf(Text(), _LIST_STR_ADAPTER, "posts.hashtags")
+_POSTS_HASHTAGS_TYPE = _ArrayOf(Text(), _list_str_adapter, "posts.hashtags")
 _USER_SETTINGS_ENABLED_AGENTS_TYPE = _ArrayOf(
     _AGENT_TYPE_ENUM,
-    _LIST_AGENT_TYPE_ADAPTER,
+    _list_agent_type_adapter,
     "user_settings.enabled_agents",
 )
 
@@ -1224,11 +1351,11 @@ class LifeCeoConversation(Base):
     agent_type: Mapped[AgentType] = mapped_column(_AGENT_TYPE_ENUM)
     title: Mapped[str | None] = mapped_column(String(200))
     messages: Mapped[list[ChatMessage]] = mapped_column(
-        _JSONOf(_LIST_CHAT_MESSAGE_ADAPTER, "life_ceo_conversations.messages"),
+        _JSONOf(_list_chat_message_adapter, "life_ceo_conversations.messages"),
         server_default="[]",
     )
     suggested_actions: Mapped[list[str]] = mapped_column(
-        _JSONBOf(_LIST_STR_ADAPTER, "life_ceo_conversations.suggested_actions"),
+        _JSONBOf(_list_str_adapter, "life_ceo_conversations.suggested_actions"),
         server_default="[]",
     )
     created_at: Mapped[datetime.datetime] = mapped_column(
@@ -1292,15 +1419,15 @@ class Group(Base):
         Integer, ForeignKey("users.id", ondelete="SET NULL")
     )
     tags: Mapped[list[str] | None] = mapped_column(
-        _ArrayOf(Text(), _LIST_STR_ADAPTER, "groups.tags"),
+        _ArrayOf(Text(), _list_str_adapter, "groups.tags"),
         comment="e.g. travel, networking, expat",
     )
     member_ids: Mapped[list[int] | None] = mapped_column(
-        _ArrayOf(Integer(), _LIST_INT_ADAPTER, "groups.member_ids"),
+        _ArrayOf(Integer(), _list_int_adapter, "groups.member_ids"),
         comment="denormalised cache from the original schema; group_members is the source of truth",
     )
     settings: Mapped[GroupSettings] = mapped_column(
-        _JSONOf(_GROUP_SETTINGS_ADAPTER, "groups.settings"),
+        _JSONOf(_group_settings_adapter, "groups.settings"),
         server_default='{"is_private":false,"allow_invites":true,"max_members":500}',
     )
     created_at: Mapped[datetime.datetime] = mapped_column(
@@ -1419,7 +1546,7 @@ class Memory(Base):
         Date, server_default=func.current_date()
     )
     context: Mapped[MemoryContext | None] = mapped_column(
-        _JSONBOf(_MEMORY_CONTEXT_ADAPTER, "memories.context")
+        _JSONBOf(_memory_context_adapter, "memories.context")
     )
     encrypted_attachment: Mapped[bytes | None] = mapped_column(
         LargeBinary, comment="client-side encrypted blob"
@@ -1524,7 +1651,7 @@ class Event(Base):
         Numeric(8, 2), server_default=text("0")
     )
     agenda: Mapped[list[AgendaItem]] = mapped_column(
-        _JSONOf(_LIST_AGENDA_ITEM_ADAPTER, "events.agenda"), server_default="[]"
+        _JSONOf(_list_agenda_item_adapter, "events.agenda"), server_default="[]"
     )
     created_at: Mapped[datetime.datetime] = mapped_column(
         DateTime, server_default=_Now()
@@ -1701,13 +1828,13 @@ class HousingListing(Base):
         comment="part of the curated 'Select' collection",
     )
     details: Mapped[ListingDetails | None] = mapped_column(
-        _JSONBOf(_LISTING_DETAILS_ADAPTER, "housing_listings.details")
+        _JSONBOf(_listing_details_adapter, "housing_listings.details")
     )
     available_from: Mapped[datetime.date | None] = mapped_column(
         Date().evaluates_none(), server_default=text("CURRENT_DATE")
     )
     blackout_dates: Mapped[list[datetime.date] | None] = mapped_column(
-        _ArrayOf(Date(), _LIST_DATETIME_DATE_ADAPTER, "housing_listings.blackout_dates")
+        _ArrayOf(Date(), _list_datetime_date_adapter, "housing_listings.blackout_dates")
     )
     created_at: Mapped[datetime.datetime] = mapped_column(
         DateTime, server_default=_Now()
@@ -1871,7 +1998,7 @@ class Post(Base):
     )
     view_count: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     reaction_counts: Mapped[dict[str, int]] = mapped_column(
-        _JSONBOf(_DICT_STR_INT_ADAPTER, "posts.reaction_counts"), server_default="{}"
+        _JSONBOf(_dict_str_int_adapter, "posts.reaction_counts"), server_default="{}"
     )
     created_at: Mapped[datetime.datetime] = mapped_column(
         DateTime, server_default=_Now()
@@ -2102,7 +2229,7 @@ class Notification(Base):
     )
     type: Mapped[NotificationType] = mapped_column(_NOTIFICATION_TYPE_ENUM)
     payload: Mapped[NotificationPayload] = mapped_column(
-        _JSONOf(_NOTIFICATION_PAYLOAD_ADAPTER, "notifications.payload")
+        _JSONOf(_notification_payload_adapter, "notifications.payload")
     )
     read_at: Mapped[datetime.datetime | None] = mapped_column(_AwareDateTime)
     created_at: Mapped[datetime.datetime] = mapped_column(
@@ -2158,11 +2285,11 @@ class AuditLog(Base):
     table_name: Mapped[str] = mapped_column(String(63))
     row_pk: Mapped[str | None] = mapped_column(Text)
     metadata_: Mapped[Any | None] = mapped_column(
-        "metadata", _JSONOf(_ANY_ADAPTER, "audit_log.metadata")
+        "metadata", _JSONOf(_any_adapter, "audit_log.metadata")
     )
     query_: Mapped[Any | None] = mapped_column(
         "query",
-        _JSONBOf(_ANY_ADAPTER, "audit_log.query"),
+        _JSONBOf(_any_adapter, "audit_log.query"),
         server_default='{"sql":null}',
         comment="the statement behind the change, when known",
     )

@@ -44,24 +44,26 @@ from pydantic_core import (
 from sqlalchemy import inspect
 from sqlalchemy.exc import InvalidRequestError
 
-from .types import (
-    AgendaItem,
+from .enums import (
     AgentType,
     ApplicationStatus,
-    ChatMessage,
     GroupRole,
-    GroupSettings,
-    ListingDetails,
     ListingStatus,
-    MemoryContext,
     MemoryKind,
     NotificationMode,
-    NotificationPayload,
     NotificationType,
     OrderStatus,
     PostVisibility,
     RsvpAnswer,
     TicketClass,
+)
+from .types import (
+    AgendaItem,
+    ChatMessage,
+    GroupSettings,
+    ListingDetails,
+    MemoryContext,
+    NotificationPayload,
 )
 
 

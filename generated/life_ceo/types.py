@@ -3,108 +3,46 @@
 
 import datetime
 import decimal
-import enum
 import uuid
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .enums import (
+    AgentType,
+    ApplicationStatus,
+    GroupRole,
+    ListingStatus,
+    MemoryKind,
+    NotificationMode,
+    NotificationType,
+    OrderStatus,
+    PostVisibility,
+    RsvpAnswer,
+    TicketClass,
+)
 
-class AgentType(enum.StrEnum):
-    """Values of the `AgentType` enum."""
-
-    BUSINESS = "business"
-    FINANCE = "finance"
-    HEALTH = "health"
-    SOCIAL = "social"
-
-
-class RsvpAnswer(enum.StrEnum):
-    """Values of the `RsvpAnswer` enum."""
-
-    YES = "yes"
-    NO = "no"
-    MAYBE = "maybe"
-
-
-class NotificationMode(enum.StrEnum):
-    """Values of the `NotificationMode` enum."""
-
-    ON = "on"
-    OFF = "off"
-    MENTIONS_ONLY = "mentions_only"
-
-
-class GroupRole(enum.StrEnum):
-    """Values of the `GroupRole` enum."""
-
-    OWNER = "owner"
-    ADMIN = "admin"
-    MODERATOR = "moderator"
-    MEMBER = "member"
-
-
-class MemoryKind(enum.StrEnum):
-    """Values of the `MemoryKind` enum."""
-
-    NOTE = "note"
-    MILESTONE = "milestone"
-    REFLECTION = "reflection"
-    GOAL = "goal"
-
-
-class ListingStatus(enum.StrEnum):
-    """Values of the `ListingStatus` enum."""
-
-    DRAFT = "draft"
-    ACTIVE = "active"
-    RENTED = "rented"
-    ARCHIVED = "archived"
-
-
-class ApplicationStatus(enum.StrEnum):
-    """Values of the `ApplicationStatus` enum."""
-
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
-
-
-class PostVisibility(enum.StrEnum):
-    """Values of the `PostVisibility` enum."""
-
-    PUBLIC = "public"
-    FRIENDS = "friends"
-    PRIVATE = "private"
-
-
-class TicketClass(enum.StrEnum):
-    """Values of the `TicketClass` enum."""
-
-    GENERAL = "general"
-    VIP = "vip"
-    BACKSTAGE = "backstage"
-
-
-class OrderStatus(enum.StrEnum):
-    """Values of the `OrderStatus` enum."""
-
-    PENDING = "pending"
-    PAID = "paid"
-    REFUNDED = "refunded"
-    CANCELLED = "cancelled"
-
-
-class NotificationType(enum.StrEnum):
-    """Values of the `NotificationType` enum."""
-
-    LIKE = "like"
-    COMMENT = "comment"
-    FOLLOW = "follow"
-    RSVP = "rsvp"
-    AGENT_INSIGHT = "agent_insight"
-    HOUSING_UPDATE = "housing_update"
+__all__ = [
+    "Address",
+    "AgendaItem",
+    "AgentType",
+    "ApplicationStatus",
+    "ChatMessage",
+    "GeoPoint",
+    "GroupRole",
+    "GroupSettings",
+    "ListingDetails",
+    "ListingStatus",
+    "MemoryContext",
+    "MemoryKind",
+    "NotificationMode",
+    "NotificationPayload",
+    "NotificationType",
+    "OrderStatus",
+    "PostVisibility",
+    "RsvpAnswer",
+    "TicketClass",
+]
 
 
 class ChatMessage(BaseModel):

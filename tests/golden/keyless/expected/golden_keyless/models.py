@@ -5,16 +5,12 @@ import datetime
 import decimal
 import uuid
 from collections.abc import Callable
+from functools import cache
 from typing import Any, TypeVar, get_args
 
 import sqlalchemy.dialects.postgresql
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
-from pydantic_core import (
-    InitErrorDetails,
-    PydanticCustomError,
-    SchemaValidator,
-    core_schema,
-)
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError, SchemaValidator
 from sqlalchemy import (
     BinaryExpression,
     BindParameter,
@@ -60,13 +56,21 @@ from .types import Interval
 _T = TypeVar("_T")
 
 
-def _located(error: ValidationError, column: str) -> ValidationError:
+def _located(error: ValueError, column: str) -> "ValidationError":
     """The same errors, titled with the column (`2 validation errors for memories.context`)."""
+    # Pydantic is imported when a column first checks a value, not with the models: the columns
+    # catch its ValidationError as the ValueError it is, and any other error goes on as it was
+    from pydantic import ValidationError
+    from pydantic_core import PydanticCustomError, core_schema
+
+    if not isinstance(error, ValidationError):
+        raise error
+    pydantic_types = get_args(core_schema.ErrorType)
     details: list[Any] = []
     for e in error.errors(include_url=False):
         kind: Any = e["type"]
         # an error of our own (an interval's months) is kept with its message
-        if kind not in _ERROR_TYPES:
+        if kind not in pydantic_types:
             kind = PydanticCustomError(kind, "{message}", {"message": e["msg"]})
         detail = {
             "type": kind,
@@ -78,9 +82,6 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     return ValidationError.from_exception_data(column, details)
 
 
-_ERROR_TYPES = frozenset(get_args(core_schema.ErrorType))
-
-
 class _Unreadable:
     """A value stored in a form its column cannot read (typed JSON or an array item of the wrong
     type, an interval of months): using it raises its validation error.
@@ -88,7 +89,7 @@ class _Unreadable:
 
     __slots__ = ("error",)
 
-    def __init__(self, error: ValidationError) -> None:
+    def __init__(self, error: "ValidationError") -> None:
         self.error = error
 
     def __getattr__(self, name: str) -> Any:
@@ -134,8 +135,8 @@ def _stored_as(schema: Any) -> Any:
     return {k: _stored_as(v) for k, v in node.items() if k not in _RULES}
 
 
-def _constructor(shape: type[BaseModel]) -> Callable[[Any], BaseModel]:
-    def construct(validated: Any) -> BaseModel:
+def _constructor(shape: "type[BaseModel]") -> "Callable[[Any], BaseModel]":
+    def construct(validated: Any) -> "BaseModel":
         values, unknown, given = validated
         made = shape.model_construct(given - set(unknown or ()), **values)
         if unknown:
@@ -181,7 +182,7 @@ class _JSONOf(TypeDecorator[_T]):
     def comparator_factory(self) -> type[_JSONOps]:  # type: ignore[override]
         return _JSONOps
 
-    def __init__(self, adapter: TypeAdapter[_T], column: str) -> None:
+    def __init__(self, adapter: "Callable[[], TypeAdapter[_T]]", column: str) -> None:
         super().__init__(none_as_null=True)
         self.adapter = adapter
         self.column = column
@@ -197,34 +198,37 @@ class _JSONOf(TypeDecorator[_T]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
+        adapter = self.adapter()
         try:
-            checked = self.adapter.validate_python(value)
-        except ValidationError as error:
+            checked = adapter.validate_python(value)
+        except ValueError as error:
             raise _located(error, self.column) from None
         if dialect.name == "postgresql":
-            return self.adapter.dump_python(checked, mode="json", by_alias=True)
-        return self.adapter.dump_json(checked, by_alias=True).decode()
+            return adapter.dump_python(checked, mode="json", by_alias=True)
+        return adapter.dump_json(checked, by_alias=True).decode()
 
     def process_result_value(self, value: Any, dialect: Dialect) -> _T | None:
         if value is None:
             return None
         text = isinstance(value, str) and dialect.name != "postgresql"
-        adapter = self.adapter
+        adapter = self.adapter()
         try:
             if text:
                 return adapter.validate_json(value)
             return adapter.validate_python(value)
-        except ValidationError:
+        except ValueError:
             # written by another writer, or under older rules: read it as it is stored
             pass
         if self.stored is None:
-            self.stored = SchemaValidator(_stored_as(self.adapter.core_schema))
+            from pydantic_core import SchemaValidator
+
+            self.stored = SchemaValidator(_stored_as(adapter.core_schema))
         try:
             if text:
                 stored: _T = self.stored.validate_json(value)
             else:
                 stored = self.stored.validate_python(value)
-        except ValidationError as error:
+        except ValueError as error:
             # the row is not known here: loading a model raises naming it (`_reads_checked`)
             unreadable: Any = _Unreadable(_located(error, self.column))
             stored = unreadable
@@ -337,6 +341,29 @@ def _interval_arithmetic(
     return f"({compiler.process(list(element.clauses)[0], **kw)})"
 
 
+# An interval on the right (`starts_at + every`, `now() + every`, the ORM's `2 * every`, which binds
+# the 2 first) is compiled by the left operand's type: no operator of the interval runs, and SQLite
+# would add the stored text as a number. Only the compiling of the expression sees both operands.
+# The types are known by an attribute, not by class, as another generated package registers this
+# same hook and the last one registered is the one SQLite's compiler calls.
+@compiles(BinaryExpression, "sqlite")
+def _no_sqlite_interval_operand(
+    element: BinaryExpression[Any], compiler: SQLCompiler, **kw: Any
+) -> str:
+    if element.operator in _ARITHMETIC:
+        for operand in (element.left, element.right):
+            type_: Any = operand.type
+            if getattr(type_, "postgresql_arithmetic", False):
+                message = f"{type_.column}: sqlite has no interval arithmetic"
+                raise CompileError(
+                    message + " (+, -, *, / of intervals are PostgreSQL's)"
+                )
+    # SQLAlchemy's own compiling of the expression (its `visit_binary` has no annotations to check)
+    unannotated: Any = compiler
+    text: str = unannotated.visit_binary(element, **kw)
+    return text
+
+
 class _IntervalText(FunctionElement[Any]):
     """An interval column as PostgreSQL's text of it (psycopg's reading loses months); elsewhere as it is."""
 
@@ -380,7 +407,9 @@ class _MonthsIntervalOf(TypeDecorator[Interval]):
         # interval, `date + column` a timestamp
         return _Interval
 
-    # `+`, `-`, `*`, `/` are PostgreSQL's interval operators (`_DeltaOps`)
+    # `+`, `-`, `*`, `/` are PostgreSQL's interval operators (`_DeltaOps`), and none on SQLite
+    # whichever side the column is on (`_no_sqlite_interval_operand`)
+    postgresql_arithmetic = True
     operator_classes = OperatorClass.DATETIME | OperatorClass.MATH
 
     @property
@@ -506,7 +535,13 @@ class Base(AsyncAttrs, DeclarativeBase):
     __mapper_args__ = {"eager_defaults": True}
 
 
-_ANY_ADAPTER = TypeAdapter(Any, config=ConfigDict(defer_build=True))
+# The Pydantic `TypeAdapter` of each typed column's values, made when a column first checks a value:
+# importing the models imports no Pydantic.
+@cache
+def _any_adapter() -> "TypeAdapter[Any]":
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Any)
 
 
 class Token(Base):
@@ -608,7 +643,7 @@ class _LogEntryColumns(TypedColumns):
         "user_id", Integer(), ForeignKey("users.id", ondelete="SET NULL")
     )
     context: Named[Any | None] = Column(
-        "context", _JSONBOf(_ANY_ADAPTER, "log_entries.context")
+        "context", _JSONBOf(_any_adapter, "log_entries.context")
     )
     seen_at: Named[datetime.datetime | None] = Column(
         "seen_at", DateTime().evaluates_none(), server_default=_Now(), onupdate=_Now()

@@ -10,6 +10,10 @@ from typing import Any, overload
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic_core import PydanticCustomError, core_schema
 
+__all__ = [
+    "Interval",
+]
+
 
 class Interval:
     """A PostgreSQL `interval`: months, days and microseconds, each kept as PostgreSQL keeps it.

@@ -3,11 +3,11 @@
 
 import datetime
 import decimal
-from typing import Any, Self, TypeVar, get_args
+from collections.abc import Callable
+from functools import cache
+from typing import TYPE_CHECKING, Any, Self, TypeVar, get_args
 
 import sqlalchemy.dialects.postgresql
-from pydantic import ConfigDict, TypeAdapter, ValidationError
-from pydantic_core import PydanticCustomError, core_schema
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -44,16 +44,27 @@ from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter, ValidationError
+
 _T = TypeVar("_T")
 
 
-def _located(error: ValidationError, column: str) -> ValidationError:
+def _located(error: ValueError, column: str) -> "ValidationError":
     """The same errors, titled with the column (`2 validation errors for memories.context`)."""
+    # Pydantic is imported when a column first checks a value, not with the models: the columns
+    # catch its ValidationError as the ValueError it is, and any other error goes on as it was
+    from pydantic import ValidationError
+    from pydantic_core import PydanticCustomError, core_schema
+
+    if not isinstance(error, ValidationError):
+        raise error
+    pydantic_types = get_args(core_schema.ErrorType)
     details: list[Any] = []
     for e in error.errors(include_url=False):
         kind: Any = e["type"]
         # an error of our own (an interval's months) is kept with its message
-        if kind not in _ERROR_TYPES:
+        if kind not in pydantic_types:
             kind = PydanticCustomError(kind, "{message}", {"message": e["msg"]})
         detail = {
             "type": kind,
@@ -65,9 +76,6 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     return ValidationError.from_exception_data(column, details)
 
 
-_ERROR_TYPES = frozenset(get_args(core_schema.ErrorType))
-
-
 class _Unreadable:
     """A value stored in a form its column cannot read (typed JSON or an array item of the wrong
     type, an interval of months): using it raises its validation error.
@@ -75,7 +83,7 @@ class _Unreadable:
 
     __slots__ = ("error",)
 
-    def __init__(self, error: ValidationError) -> None:
+    def __init__(self, error: "ValidationError") -> None:
         self.error = error
 
     def __getattr__(self, name: str) -> Any:
@@ -110,7 +118,7 @@ def _reads_checked(model: type[Any], *keys: str) -> None:
     event.listen(model, "refresh", check, raw=True)
 
 
-def _raise_unreadable(state: InstanceState[Any], error: ValidationError) -> None:
+def _raise_unreadable(state: InstanceState[Any], error: "ValidationError") -> None:
     identity = state.key[1] if state.key is not None else ()
     keys = zip(state.mapper.primary_key, identity)
     row = ", ".join(f"{column.name}={value!r}" for column, value in keys)
@@ -247,7 +255,7 @@ class _ArrayOf(TypeDecorator[list[_T]]):
     def __init__(
         self,
         item: TypeEngine[Any],
-        adapter: TypeAdapter[list[_T]],
+        adapter: "Callable[[], TypeAdapter[list[_T]]]",
         column: str,
     ) -> None:
         super().__init__(item)
@@ -265,20 +273,21 @@ class _ArrayOf(TypeDecorator[list[_T]]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
+        adapter = self.adapter()
         try:
-            items = self.adapter.validate_python(value)
-        except ValidationError as error:
+            items = adapter.validate_python(value)
+        except ValueError as error:
             raise _located(error, self.column) from None
         if dialect.name == "postgresql":
             return items
-        return self.adapter.dump_python(items, mode="json")
+        return adapter.dump_python(items, mode="json")
 
     def process_result_value(self, value: Any, dialect: Dialect) -> list[_T] | None:
         if value is None:
             return None
         try:
-            items: list[_T] = self.adapter.validate_python(value)
-        except ValidationError as error:
+            items: list[_T] = self.adapter().validate_python(value)
+        except ValueError as error:
             # the row is not known here: loading a model raises naming it (`_reads_checked`)
             unreadable: Any = _Unreadable(_located(error, self.column))
             items = unreadable
@@ -411,7 +420,13 @@ class Base(AsyncAttrs, DeclarativeBase):
     __mapper_args__ = {"eager_defaults": True}
 
 
-_LIST_STR_ADAPTER = TypeAdapter(list[str], config=ConfigDict(defer_build=True))
+# The Pydantic `TypeAdapter` of each typed column's values, made when a column first checks a value:
+# importing the models imports no Pydantic.
+@cache
+def _list_str_adapter() -> "TypeAdapter[list[str]]":
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[str])
 
 
 class Account(Base):
@@ -497,7 +512,7 @@ class Account(Base):
     code: Mapped[str | None] = mapped_column(Text, unique=True)
     score: Mapped[decimal.Decimal | None] = mapped_column(Numeric(5, 2))
     tags: Mapped[list[str] | None] = mapped_column(
-        _ArrayOf(Text(), _LIST_STR_ADAPTER, "accounts.tags")
+        _ArrayOf(Text(), _list_str_adapter, "accounts.tags")
     )
     nickname: Mapped[str | None] = mapped_column(Text)
     deleted_at: Mapped[datetime.datetime | None] = mapped_column(

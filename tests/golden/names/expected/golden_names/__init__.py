@@ -72,10 +72,8 @@ _MODULES = {
         "GroupSelect",
         "GroupUpdate",
     ),
-    ".types": (
-        "Kind",
-        "Options",
-    ),
+    ".enums": ("Kind",),
+    ".types": ("Options",),
 }
 
 if not TYPE_CHECKING:

@@ -5,11 +5,10 @@ import datetime as _datetime
 import enum
 import uuid as _uuid
 from collections.abc import Callable
-from typing import Any, TypeVar, get_args
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 import sqlalchemy.dialects.postgresql
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
-from pydantic_core import PydanticCustomError, SchemaValidator, core_schema
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -39,18 +38,35 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from .types import Kind, Options
+from .enums import Kind
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, TypeAdapter, ValidationError
+    from pydantic_core import SchemaValidator
+
+    from .types import Options
+else:
+    # imported when first used (with Pydantic); what the annotations name until then
+    Options = Any
 
 _T = TypeVar("_T")
 
 
-def _located(error: ValidationError, column: str) -> ValidationError:
+def _located(error: ValueError, column: str) -> "ValidationError":
     """The same errors, titled with the column (`2 validation errors for memories.context`)."""
+    # Pydantic is imported when a column first checks a value, not with the models: the columns
+    # catch its ValidationError as the ValueError it is, and any other error goes on as it was
+    from pydantic import ValidationError
+    from pydantic_core import PydanticCustomError, core_schema
+
+    if not isinstance(error, ValidationError):
+        raise error
+    pydantic_types = get_args(core_schema.ErrorType)
     details: list[Any] = []
     for e in error.errors(include_url=False):
         kind: Any = e["type"]
         # an error of our own (an interval's months) is kept with its message
-        if kind not in _ERROR_TYPES:
+        if kind not in pydantic_types:
             kind = PydanticCustomError(kind, "{message}", {"message": e["msg"]})
         detail = {
             "type": kind,
@@ -62,9 +78,6 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     return ValidationError.from_exception_data(column, details)
 
 
-_ERROR_TYPES = frozenset(get_args(core_schema.ErrorType))
-
-
 class _Unreadable:
     """A value stored in a form its column cannot read (typed JSON or an array item of the wrong
     type, an interval of months): using it raises its validation error.
@@ -72,7 +85,7 @@ class _Unreadable:
 
     __slots__ = ("error",)
 
-    def __init__(self, error: ValidationError) -> None:
+    def __init__(self, error: "ValidationError") -> None:
         self.error = error
 
     def __getattr__(self, name: str) -> Any:
@@ -107,7 +120,7 @@ def _reads_checked(model: type[Any], *keys: str) -> None:
     event.listen(model, "refresh", check, raw=True)
 
 
-def _raise_unreadable(state: InstanceState[Any], error: ValidationError) -> None:
+def _raise_unreadable(state: InstanceState[Any], error: "ValidationError") -> None:
     identity = state.key[1] if state.key is not None else ()
     keys = zip(state.mapper.primary_key, identity)
     row = ", ".join(f"{column.name}={value!r}" for column, value in keys)
@@ -145,8 +158,8 @@ def _stored_as(schema: Any) -> Any:
     return {k: _stored_as(v) for k, v in node.items() if k not in _RULES}
 
 
-def _constructor(shape: type[BaseModel]) -> Callable[[Any], BaseModel]:
-    def construct(validated: Any) -> BaseModel:
+def _constructor(shape: "type[BaseModel]") -> "Callable[[Any], BaseModel]":
+    def construct(validated: Any) -> "BaseModel":
         values, unknown, given = validated
         made = shape.model_construct(given - set(unknown or ()), **values)
         if unknown:
@@ -192,7 +205,7 @@ class _JSONOf(TypeDecorator[_T]):
     def comparator_factory(self) -> type[_JSONOps]:  # type: ignore[override]
         return _JSONOps
 
-    def __init__(self, adapter: TypeAdapter[_T], column: str) -> None:
+    def __init__(self, adapter: "Callable[[], TypeAdapter[_T]]", column: str) -> None:
         super().__init__(none_as_null=True)
         self.adapter = adapter
         self.column = column
@@ -208,34 +221,37 @@ class _JSONOf(TypeDecorator[_T]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
+        adapter = self.adapter()
         try:
-            checked = self.adapter.validate_python(value)
-        except ValidationError as error:
+            checked = adapter.validate_python(value)
+        except ValueError as error:
             raise _located(error, self.column) from None
         if dialect.name == "postgresql":
-            return self.adapter.dump_python(checked, mode="json", by_alias=True)
-        return self.adapter.dump_json(checked, by_alias=True).decode()
+            return adapter.dump_python(checked, mode="json", by_alias=True)
+        return adapter.dump_json(checked, by_alias=True).decode()
 
     def process_result_value(self, value: Any, dialect: Dialect) -> _T | None:
         if value is None:
             return None
         text = isinstance(value, str) and dialect.name != "postgresql"
-        adapter = self.adapter
+        adapter = self.adapter()
         try:
             if text:
                 return adapter.validate_json(value)
             return adapter.validate_python(value)
-        except ValidationError:
+        except ValueError:
             # written by another writer, or under older rules: read it as it is stored
             pass
         if self.stored is None:
-            self.stored = SchemaValidator(_stored_as(self.adapter.core_schema))
+            from pydantic_core import SchemaValidator
+
+            self.stored = SchemaValidator(_stored_as(adapter.core_schema))
         try:
             if text:
                 stored: _T = self.stored.validate_json(value)
             else:
                 stored = self.stored.validate_python(value)
-        except ValidationError as error:
+        except ValueError as error:
             # the row is not known here: loading a model raises naming it (`_reads_checked`)
             unreadable: Any = _Unreadable(_located(error, self.column))
             stored = unreadable
@@ -290,7 +306,24 @@ class Base(AsyncAttrs, DeclarativeBase):
     __mapper_args__ = {"eager_defaults": True}
 
 
-_ANY_ADAPTER = TypeAdapter(Any, config=ConfigDict(defer_build=True))
+# The Pydantic `TypeAdapter` of each typed column's values, made when a column first checks a value:
+# importing the models imports no Pydantic.
+@cache
+def _any_adapter() -> "TypeAdapter[Any]":
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Any)
+
+
+@cache
+def _options_adapter() -> "TypeAdapter[Options]":
+    from pydantic import TypeAdapter
+
+    from .types import Options
+
+    return TypeAdapter(Options)
+
+
 _KIND_ENUM = Enum(
     Kind,
     name="kind",
@@ -298,7 +331,6 @@ _KIND_ENUM = Enum(
     validate_strings=True,
     metadata=Base.metadata,
 )
-_OPTIONS_ADAPTER = TypeAdapter(Options)
 
 
 class Order(Base):
@@ -333,7 +365,7 @@ class Order(Base):
     class_: Mapped[str] = mapped_column("class", String(20))
     from_: Mapped[_datetime.date | None] = mapped_column("from", Date)
     metadata_: Mapped[Any | None] = mapped_column(
-        "metadata", _JSONOf(_ANY_ADAPTER, "order.metadata")
+        "metadata", _JSONOf(_any_adapter, "order.metadata")
     )
     select: Mapped[bool | None] = mapped_column(
         Boolean().evaluates_none(), server_default=true()
@@ -355,7 +387,7 @@ class Order(Base):
         Uuid().evaluates_none(), default=_uuid.uuid4
     )
     json_: Mapped[Options | None] = mapped_column(
-        "json", _JSONOf(_OPTIONS_ADAPTER, "order.json")
+        "json", _JSONOf(_options_adapter, "order.json")
     )
     schema_: Mapped[str | None] = mapped_column("schema_name", String)
     model_name_: Mapped[str | None] = mapped_column("model_name", Text)

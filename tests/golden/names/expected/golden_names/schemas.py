@@ -35,7 +35,8 @@ from pydantic_core import (
 from sqlalchemy import inspect
 from sqlalchemy.exc import InvalidRequestError
 
-from .types import Kind, Options
+from .enums import Kind
+from .types import Options
 
 
 def _as_stored(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:

@@ -3,11 +3,11 @@
 
 import ipaddress
 import re
-from typing import Any, TypeVar, get_args
+from collections.abc import Callable
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 import sqlalchemy.dialects.postgresql
-from pydantic import ConfigDict, TypeAdapter, ValidationError
-from pydantic_core import PydanticCustomError, core_schema
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -28,16 +28,27 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter, ValidationError
+
 _T = TypeVar("_T")
 
 
-def _located(error: ValidationError, column: str) -> ValidationError:
+def _located(error: ValueError, column: str) -> "ValidationError":
     """The same errors, titled with the column (`2 validation errors for memories.context`)."""
+    # Pydantic is imported when a column first checks a value, not with the models: the columns
+    # catch its ValidationError as the ValueError it is, and any other error goes on as it was
+    from pydantic import ValidationError
+    from pydantic_core import PydanticCustomError, core_schema
+
+    if not isinstance(error, ValidationError):
+        raise error
+    pydantic_types = get_args(core_schema.ErrorType)
     details: list[Any] = []
     for e in error.errors(include_url=False):
         kind: Any = e["type"]
         # an error of our own (an interval's months) is kept with its message
-        if kind not in _ERROR_TYPES:
+        if kind not in pydantic_types:
             kind = PydanticCustomError(kind, "{message}", {"message": e["msg"]})
         detail = {
             "type": kind,
@@ -49,9 +60,6 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     return ValidationError.from_exception_data(column, details)
 
 
-_ERROR_TYPES = frozenset(get_args(core_schema.ErrorType))
-
-
 class _Unreadable:
     """A value stored in a form its column cannot read (typed JSON or an array item of the wrong
     type, an interval of months): using it raises its validation error.
@@ -59,7 +67,7 @@ class _Unreadable:
 
     __slots__ = ("error",)
 
-    def __init__(self, error: ValidationError) -> None:
+    def __init__(self, error: "ValidationError") -> None:
         self.error = error
 
     def __getattr__(self, name: str) -> Any:
@@ -94,7 +102,7 @@ def _reads_checked(model: type[Any], *keys: str) -> None:
     event.listen(model, "refresh", check, raw=True)
 
 
-def _raise_unreadable(state: InstanceState[Any], error: ValidationError) -> None:
+def _raise_unreadable(state: InstanceState[Any], error: "ValidationError") -> None:
     identity = state.key[1] if state.key is not None else ()
     keys = zip(state.mapper.primary_key, identity)
     row = ", ".join(f"{column.name}={value!r}" for column, value in keys)
@@ -231,7 +239,7 @@ class _ArrayOf(TypeDecorator[list[_T]]):
     def __init__(
         self,
         item: TypeEngine[Any],
-        adapter: TypeAdapter[list[_T]],
+        adapter: "Callable[[], TypeAdapter[list[_T]]]",
         column: str,
     ) -> None:
         super().__init__(item)
@@ -249,16 +257,17 @@ class _ArrayOf(TypeDecorator[list[_T]]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
+        adapter = self.adapter()
         try:
-            items = self.adapter.validate_python(value)
-        except ValidationError as error:
+            items = adapter.validate_python(value)
+        except ValueError as error:
             raise _located(error, self.column) from None
         if dialect.name == "postgresql":
             return items
         if isinstance(self.item_type, _Network):
             # each item as a single value is (`10.0.0.1`, not `10.0.0.1/32`)
             return self.item_type.stored(items)
-        return self.adapter.dump_python(items, mode="json")
+        return adapter.dump_python(items, mode="json")
 
     def process_result_value(self, value: Any, dialect: Dialect) -> list[_T] | None:
         if value is None:
@@ -266,8 +275,8 @@ class _ArrayOf(TypeDecorator[list[_T]]):
         if isinstance(self.item_type, _MacAddr) and dialect.name == "sqlite":
             value = self.item_type.each(value)
         try:
-            items: list[_T] = self.adapter.validate_python(value)
-        except ValidationError as error:
+            items: list[_T] = self.adapter().validate_python(value)
+        except ValueError as error:
             # the row is not known here: loading a model raises naming it (`_reads_checked`)
             unreadable: Any = _Unreadable(_located(error, self.column))
             items = unreadable
@@ -279,11 +288,12 @@ class _ArrayOf(TypeDecorator[list[_T]]):
         item_type = self.item_type.compile(dialect=dialect)
 
         def process(value: Any) -> str:
-            checked = self.adapter.validate_python(value)
+            adapter = self.adapter()
+            checked = adapter.validate_python(value)
             if dialect.name != "postgresql":
-                json = self.adapter.dump_json(checked).decode()
+                json = adapter.dump_json(checked).decode()
                 return "'" + json.replace("'", "''") + "'"
-            items = self.adapter.dump_python(checked, mode="json")
+            items = adapter.dump_python(checked, mode="json")
             texts = [_array_item(v) for v in items]
             array = "{" + ",".join(texts) + "}"
             return f"CAST('{array}' AS {item_type}[])"
@@ -440,18 +450,36 @@ class Base(AsyncAttrs, DeclarativeBase):
     __mapper_args__ = {"eager_defaults": True}
 
 
-_LIST_IPADDRESS_IPV4_INTERFACE_IPADDRESS_IPV6_INTERFACE_ADAPTER = TypeAdapter(
-    list[ipaddress.IPv4Interface | ipaddress.IPv6Interface],
-    config=ConfigDict(defer_build=True),
-)
-_LIST_IPADDRESS_IPV4_NETWORK_IPADDRESS_IPV6_NETWORK_ADAPTER = TypeAdapter(
-    list[ipaddress.IPv4Network | ipaddress.IPv6Network],
-    config=ConfigDict(defer_build=True),
-)
-_LIST_STR_ADAPTER = TypeAdapter(list[str], config=ConfigDict(defer_build=True))
+# The Pydantic `TypeAdapter` of each typed column's values, made when a column first checks a value:
+# importing the models imports no Pydantic.
+@cache
+def _list_ipaddress_ipv4_interface_ipaddress_ipv6_interface_adapter() -> (
+    "TypeAdapter[list[ipaddress.IPv4Interface | ipaddress.IPv6Interface]]"
+):
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[ipaddress.IPv4Interface | ipaddress.IPv6Interface])
+
+
+@cache
+def _list_ipaddress_ipv4_network_ipaddress_ipv6_network_adapter() -> (
+    "TypeAdapter[list[ipaddress.IPv4Network | ipaddress.IPv6Network]]"
+):
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[ipaddress.IPv4Network | ipaddress.IPv6Network])
+
+
+@cache
+def _list_str_adapter() -> "TypeAdapter[list[str]]":
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[str])
+
+
 _HOSTS_ALIASES_TYPE = _ArrayOf(
     _Inet(),
-    _LIST_IPADDRESS_IPV4_INTERFACE_IPADDRESS_IPV6_INTERFACE_ADAPTER,
+    _list_ipaddress_ipv4_interface_ipaddress_ipv6_interface_adapter,
     "hosts.aliases",
 )
 
@@ -494,13 +522,13 @@ class Host(Base):
         mapped_column(
             _ArrayOf(
                 _Cidr(),
-                _LIST_IPADDRESS_IPV4_NETWORK_IPADDRESS_IPV6_NETWORK_ADAPTER,
+                _list_ipaddress_ipv4_network_ipaddress_ipv6_network_adapter,
                 "hosts.routes",
             ),
         )
     )
     macs: Mapped[list[str] | None] = mapped_column(
-        _ArrayOf(_MacAddr(), _LIST_STR_ADAPTER, "hosts.macs")
+        _ArrayOf(_MacAddr(), _list_str_adapter, "hosts.macs")
     )
     seen_from: Mapped[ipaddress.IPv4Interface | ipaddress.IPv6Interface | None] = (
         mapped_column(_Inet().evaluates_none(), server_default=text("'127.0.0.1'"))

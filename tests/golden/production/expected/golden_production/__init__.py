@@ -84,10 +84,8 @@ _MODULES = {
         "ReadingSelect",
         "ReadingUpdate",
     ),
-    ".types": (
-        "ModelType",
-        "Interval",
-    ),
+    ".enums": ("ModelType",),
+    ".types": ("Interval",),
 }
 
 if not TYPE_CHECKING:

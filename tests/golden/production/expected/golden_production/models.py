@@ -5,16 +5,12 @@ import datetime
 import decimal
 import enum
 from collections.abc import Callable
+from functools import cache
 from typing import Any, TypeVar, get_args
 
 import sqlalchemy.dialects.postgresql
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
-from pydantic_core import (
-    InitErrorDetails,
-    PydanticCustomError,
-    SchemaValidator,
-    core_schema,
-)
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError, SchemaValidator
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -61,18 +57,27 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.operators import OperatorClass, OperatorType
 from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
 
-from .types import Interval, ModelType
+from .enums import ModelType
+from .types import Interval
 
 _T = TypeVar("_T")
 
 
-def _located(error: ValidationError, column: str) -> ValidationError:
+def _located(error: ValueError, column: str) -> "ValidationError":
     """The same errors, titled with the column (`2 validation errors for memories.context`)."""
+    # Pydantic is imported when a column first checks a value, not with the models: the columns
+    # catch its ValidationError as the ValueError it is, and any other error goes on as it was
+    from pydantic import ValidationError
+    from pydantic_core import PydanticCustomError, core_schema
+
+    if not isinstance(error, ValidationError):
+        raise error
+    pydantic_types = get_args(core_schema.ErrorType)
     details: list[Any] = []
     for e in error.errors(include_url=False):
         kind: Any = e["type"]
         # an error of our own (an interval's months) is kept with its message
-        if kind not in _ERROR_TYPES:
+        if kind not in pydantic_types:
             kind = PydanticCustomError(kind, "{message}", {"message": e["msg"]})
         detail = {
             "type": kind,
@@ -84,9 +89,6 @@ def _located(error: ValidationError, column: str) -> ValidationError:
     return ValidationError.from_exception_data(column, details)
 
 
-_ERROR_TYPES = frozenset(get_args(core_schema.ErrorType))
-
-
 class _Unreadable:
     """A value stored in a form its column cannot read (typed JSON or an array item of the wrong
     type, an interval of months): using it raises its validation error.
@@ -94,7 +96,7 @@ class _Unreadable:
 
     __slots__ = ("error",)
 
-    def __init__(self, error: ValidationError) -> None:
+    def __init__(self, error: "ValidationError") -> None:
         self.error = error
 
     def __getattr__(self, name: str) -> Any:
@@ -129,7 +131,7 @@ def _reads_checked(model: type[Any], *keys: str) -> None:
     event.listen(model, "refresh", check, raw=True)
 
 
-def _raise_unreadable(state: InstanceState[Any], error: ValidationError) -> None:
+def _raise_unreadable(state: InstanceState[Any], error: "ValidationError") -> None:
     identity = state.key[1] if state.key is not None else ()
     keys = zip(state.mapper.primary_key, identity)
     row = ", ".join(f"{column.name}={value!r}" for column, value in keys)
@@ -167,8 +169,8 @@ def _stored_as(schema: Any) -> Any:
     return {k: _stored_as(v) for k, v in node.items() if k not in _RULES}
 
 
-def _constructor(shape: type[BaseModel]) -> Callable[[Any], BaseModel]:
-    def construct(validated: Any) -> BaseModel:
+def _constructor(shape: "type[BaseModel]") -> "Callable[[Any], BaseModel]":
+    def construct(validated: Any) -> "BaseModel":
         values, unknown, given = validated
         made = shape.model_construct(given - set(unknown or ()), **values)
         if unknown:
@@ -214,7 +216,7 @@ class _JSONOf(TypeDecorator[_T]):
     def comparator_factory(self) -> type[_JSONOps]:  # type: ignore[override]
         return _JSONOps
 
-    def __init__(self, adapter: TypeAdapter[_T], column: str) -> None:
+    def __init__(self, adapter: "Callable[[], TypeAdapter[_T]]", column: str) -> None:
         super().__init__(none_as_null=True)
         self.adapter = adapter
         self.column = column
@@ -230,34 +232,37 @@ class _JSONOf(TypeDecorator[_T]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
+        adapter = self.adapter()
         try:
-            checked = self.adapter.validate_python(value)
-        except ValidationError as error:
+            checked = adapter.validate_python(value)
+        except ValueError as error:
             raise _located(error, self.column) from None
         if dialect.name == "postgresql":
-            return self.adapter.dump_python(checked, mode="json", by_alias=True)
-        return self.adapter.dump_json(checked, by_alias=True).decode()
+            return adapter.dump_python(checked, mode="json", by_alias=True)
+        return adapter.dump_json(checked, by_alias=True).decode()
 
     def process_result_value(self, value: Any, dialect: Dialect) -> _T | None:
         if value is None:
             return None
         text = isinstance(value, str) and dialect.name != "postgresql"
-        adapter = self.adapter
+        adapter = self.adapter()
         try:
             if text:
                 return adapter.validate_json(value)
             return adapter.validate_python(value)
-        except ValidationError:
+        except ValueError:
             # written by another writer, or under older rules: read it as it is stored
             pass
         if self.stored is None:
-            self.stored = SchemaValidator(_stored_as(self.adapter.core_schema))
+            from pydantic_core import SchemaValidator
+
+            self.stored = SchemaValidator(_stored_as(adapter.core_schema))
         try:
             if text:
                 stored: _T = self.stored.validate_json(value)
             else:
                 stored = self.stored.validate_python(value)
-        except ValidationError as error:
+        except ValueError as error:
             # the row is not known here: loading a model raises naming it (`_reads_checked`)
             unreadable: Any = _Unreadable(_located(error, self.column))
             stored = unreadable
@@ -401,7 +406,7 @@ class _ArrayOf(TypeDecorator[list[_T]]):
     def __init__(
         self,
         item: TypeEngine[Any],
-        adapter: TypeAdapter[list[_T]],
+        adapter: "Callable[[], TypeAdapter[list[_T]]]",
         column: str,
     ) -> None:
         super().__init__(item)
@@ -419,20 +424,21 @@ class _ArrayOf(TypeDecorator[list[_T]]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
+        adapter = self.adapter()
         try:
-            items = self.adapter.validate_python(value)
-        except ValidationError as error:
+            items = adapter.validate_python(value)
+        except ValueError as error:
             raise _located(error, self.column) from None
         if dialect.name == "postgresql":
             return items
-        return self.adapter.dump_python(items, mode="json")
+        return adapter.dump_python(items, mode="json")
 
     def process_result_value(self, value: Any, dialect: Dialect) -> list[_T] | None:
         if value is None:
             return None
         try:
-            items: list[_T] = self.adapter.validate_python(value)
-        except ValidationError as error:
+            items: list[_T] = self.adapter().validate_python(value)
+        except ValueError as error:
             # the row is not known here: loading a model raises naming it (`_reads_checked`)
             unreadable: Any = _Unreadable(_located(error, self.column))
             items = unreadable
@@ -444,11 +450,12 @@ class _ArrayOf(TypeDecorator[list[_T]]):
         item_type = self.item_type.compile(dialect=dialect)
 
         def process(value: Any) -> str:
-            checked = self.adapter.validate_python(value)
+            adapter = self.adapter()
+            checked = adapter.validate_python(value)
             if dialect.name != "postgresql":
-                json = self.adapter.dump_json(checked).decode()
+                json = adapter.dump_json(checked).decode()
                 return "'" + json.replace("'", "''") + "'"
-            items = self.adapter.dump_python(checked, mode="json")
+            items = adapter.dump_python(checked, mode="json")
             texts = [_array_item(v) for v in items]
             array = "{" + ",".join(texts) + "}"
             return f"CAST('{array}' AS {item_type}[])"
@@ -592,6 +599,29 @@ def _interval_arithmetic(
     return f"({compiler.process(list(element.clauses)[0], **kw)})"
 
 
+# An interval on the right (`starts_at + every`, `now() + every`, the ORM's `2 * every`, which binds
+# the 2 first) is compiled by the left operand's type: no operator of the interval runs, and SQLite
+# would add the stored text as a number. Only the compiling of the expression sees both operands.
+# The types are known by an attribute, not by class, as another generated package registers this
+# same hook and the last one registered is the one SQLite's compiler calls.
+@compiles(BinaryExpression, "sqlite")
+def _no_sqlite_interval_operand(
+    element: BinaryExpression[Any], compiler: SQLCompiler, **kw: Any
+) -> str:
+    if element.operator in _ARITHMETIC:
+        for operand in (element.left, element.right):
+            type_: Any = operand.type
+            if getattr(type_, "postgresql_arithmetic", False):
+                message = f"{type_.column}: sqlite has no interval arithmetic"
+                raise CompileError(
+                    message + " (+, -, *, / of intervals are PostgreSQL's)"
+                )
+    # SQLAlchemy's own compiling of the expression (its `visit_binary` has no annotations to check)
+    unannotated: Any = compiler
+    text: str = unannotated.visit_binary(element, **kw)
+    return text
+
+
 class _IntervalText(FunctionElement[Any]):
     """An interval column as PostgreSQL's text of it (psycopg's reading loses months); elsewhere as it is."""
 
@@ -667,7 +697,9 @@ class _MonthsIntervalOf(TypeDecorator[Interval]):
         # interval, `date + column` a timestamp
         return _Interval
 
-    # `+`, `-`, `*`, `/` are PostgreSQL's interval operators (`_DeltaOps`)
+    # `+`, `-`, `*`, `/` are PostgreSQL's interval operators (`_DeltaOps`), and none on SQLite
+    # whichever side the column is on (`_no_sqlite_interval_operand`)
+    postgresql_arithmetic = True
     operator_classes = OperatorClass.DATETIME | OperatorClass.MATH
 
     @property
@@ -798,12 +830,31 @@ class Base(AsyncAttrs, DeclarativeBase):
     __mapper_args__ = {"eager_defaults": True}
 
 
-_ANY_ADAPTER = TypeAdapter(Any, config=ConfigDict(defer_build=True))
-_LIST_INTERVAL_ADAPTER = TypeAdapter(
-    list[Interval],
-    config=ConfigDict(defer_build=True),
-)
-_LIST_STR_ADAPTER = TypeAdapter(list[str], config=ConfigDict(defer_build=True))
+# The Pydantic `TypeAdapter` of each typed column's values, made when a column first checks a value:
+# importing the models imports no Pydantic.
+@cache
+def _any_adapter() -> "TypeAdapter[Any]":
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Any)
+
+
+@cache
+def _list_interval_adapter() -> "TypeAdapter[list[Interval]]":
+    from pydantic import TypeAdapter
+
+    from .types import Interval
+
+    return TypeAdapter(list[Interval])
+
+
+@cache
+def _list_str_adapter() -> "TypeAdapter[list[str]]":
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[str])
+
+
 _MODEL_TYPE_ENUM = Enum(
     ModelType,
     name="model_kind",
@@ -813,10 +864,10 @@ _MODEL_TYPE_ENUM = Enum(
 )
 _POSTS_HOSTS_TYPE = _ArrayOf(
     _SQLType("macaddr").with_variant(Text(), "sqlite"),
-    _LIST_STR_ADAPTER,
+    _list_str_adapter,
     "posts.hosts",
 )
-_POSTS_TAGS_TYPE = _ArrayOf(Text(), _LIST_STR_ADAPTER, "posts.tags")
+_POSTS_TAGS_TYPE = _ArrayOf(Text(), _list_str_adapter, "posts.tags")
 _POSTS_TICKET_NEXT = _NextNumber(
     text('(SELECT coalesce(max("ticket"), 0) + 1 FROM "posts")'),
 )
@@ -875,7 +926,7 @@ class User(Base):
         Numeric(12, 2), server_default=text("0.00")
     )
     metadata_: Mapped[Any] = mapped_column(
-        "metadata", _JSONBOf(_ANY_ADAPTER, "users.metadata"), server_default="{}"
+        "metadata", _JSONBOf(_any_adapter, "users.metadata"), server_default="{}"
     )
     member_number: Mapped[int] = mapped_column(
         Integer, Identity(), default=_USERS_MEMBER_NUMBER_NEXT
@@ -1000,7 +1051,7 @@ class Reading(Base):
     skipped: Mapped[list[Interval] | None] = mapped_column(
         _MonthsIntervalArrayOf(
             _MonthsIntervalOf("readings.skipped"),
-            _LIST_INTERVAL_ADAPTER,
+            _list_interval_adapter,
             "readings.skipped",
         ),
     )

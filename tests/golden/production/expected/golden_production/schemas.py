@@ -34,7 +34,8 @@ from pydantic_core import (
 from sqlalchemy import inspect
 from sqlalchemy.exc import InvalidRequestError
 
-from .types import Interval, ModelType
+from .enums import ModelType
+from .types import Interval
 
 
 class _Exact:

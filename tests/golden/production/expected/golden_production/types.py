@@ -4,19 +4,18 @@
 import calendar
 import datetime
 import decimal
-import enum
 import re
 from typing import Any, overload
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic_core import PydanticCustomError, core_schema
 
+from .enums import ModelType
 
-class ModelType(enum.StrEnum):
-    """Values of the `ModelType` enum."""
-
-    CHAT = "chat"
-    EMBEDDING = "embedding"
+__all__ = [
+    "Interval",
+    "ModelType",
+]
 
 
 class Interval:
