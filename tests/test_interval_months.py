@@ -38,6 +38,7 @@ tables:
   plans:
     columns:
       id: {type: integer, primary_key: true}
+      starts_at: timestamp
       every: {type: interval, months: true}
       everys: {type: interval, months: true, array: true}
       plain: interval
@@ -351,6 +352,7 @@ class _Hand(sqlalchemy.orm.DeclarativeBase):
 class _HandPlan(_Hand):
     __tablename__ = "hand_plans"
     id: sqlalchemy.orm.Mapped[int] = sqlalchemy.orm.mapped_column(primary_key=True)
+    starts_at: sqlalchemy.orm.Mapped[dt.datetime | None] = sqlalchemy.orm.mapped_column(sqlalchemy.DateTime)
     every: sqlalchemy.orm.Mapped[dt.timedelta | None] = sqlalchemy.orm.mapped_column(INTERVAL)
     plain: sqlalchemy.orm.Mapped[dt.timedelta | None] = sqlalchemy.orm.mapped_column(INTERVAL)
 
@@ -367,13 +369,31 @@ OPERATORS: dict[str, Any] = {
     "timestamp + c": lambda c, v: _AT + c, "timestamp - c": lambda c, v: _AT - c, "c + timestamp": lambda c, v: c + _AT,
     "date + c": lambda c, v: _DAY + c, "c + datetime": lambda c, v: c + dt.datetime(2024, 1, 31, 12),
     "datetime - c": lambda c, v: dt.datetime(2024, 1, 31, 12) - c, "datetime + c": lambda c, v: dt.datetime(2024, 1, 31, 12) + c,
+    # another operand first, compiled by its type: a column, a function, a literal of SQLAlchemy's
+    # own Interval, a number; Core's column (`table.c`) as well as the ORM's attribute
+    "column + c": lambda c, v: c.class_.starts_at + c, "column - c": lambda c, v: c.class_.starts_at - c,
+    "function + c": lambda c, v: sqlalchemy.func.coalesce(_AT, _AT) + c,
+    "timedelta literal + c": lambda c, v: sqlalchemy.literal(dt.timedelta(days=1, hours=2)) + c,
+    "timedelta literal - c": lambda c, v: sqlalchemy.literal(dt.timedelta(days=1, hours=2)) - c,
+    "1.5 * c": lambda c, v: 1.5 * c, "Decimal * c": lambda c, v: Decimal("0.25") * c,
+    "core column + c": lambda c, v: c.class_.__table__.c.starts_at + c.class_.__table__.c[c.key],
+    "core 2 * c": lambda c, v: 2 * c.class_.__table__.c[c.key],
+    "core timestamp - c": lambda c, v: _AT - c.class_.__table__.c[c.key],
 }
 TIMESTAMPS = {"timestamp + c", "timestamp - c", "c + timestamp", "date + c", "c + datetime", "datetime - c",
-              "datetime + c"}
-# compiled by the other operand's type (the ORM puts a Python value first as a bound parameter)
-VALUE_FIRST = {"timestamp + c", "timestamp - c", "date + c", "datetime - c", "datetime + c", "2 * c"}
+              "datetime + c", "column + c", "column - c", "function + c", "core column + c", "core timestamp - c"}
 MONTHS_ROWS = ["1 mon 2 days 03:04:05", "-1 year +3 days -00:00:01.5", "36:00:00", "0", "1 year 11 mons"]
 PLAIN_ROWS = ["2 days 03:04:05", "-36:00:00.25", "0", "1 day -00:00:01"]
+
+
+def _threshold(name: str, interval: Any) -> Any:
+    """A value to compare the expression's result to in a WHERE: a timestamp, or the interval given."""
+    return dt.datetime(2024, 2, 1) if name in TIMESTAMPS else interval
+
+
+def _ids(engine: Engine, table: Any, condition: Any) -> list[int]:
+    with Session(engine) as session:
+        return list(session.scalars(sqlalchemy.select(table.id).where(condition).order_by(table.id)))
 
 
 def _hand_texts(engine: Engine, expression: Any) -> list[Any]:
@@ -395,8 +415,8 @@ def test_sql_operators_are_postgresqls_interval_operators(plans: ModuleType, pos
     with postgres.begin() as connection:
         for number, (every, plain) in enumerate(zip(MONTHS_ROWS, PLAIN_ROWS + ["0"], strict=True), 1):
             for table in ("plans", "hand_plans"):
-                connection.exec_driver_sql(f"INSERT INTO {table} (id, every, plain) VALUES (%s, %s::interval, "
-                                           "%s::interval)", (number, every, plain))
+                connection.exec_driver_sql(f"INSERT INTO {table} (id, starts_at, every, plain) VALUES (%s, "
+                                           "%s, %s::interval, %s::interval)", (number, BASES[number % 4], every, plain))
     constant = Interval(months=1, days=-2, hours=5)
     with Session(postgres) as session:
         every = session.scalars(sqlalchemy.select(operator(Plan.every, constant)).order_by(Plan.id)).all()
@@ -415,6 +435,13 @@ def test_sql_operators_are_postgresqls_interval_operators(plans: ModuleType, pos
         hand = connection.scalars(sqlalchemy.select(operator(_HandPlan.plain, constant_delta))
                                   .order_by(_HandPlan.id)).all()
     assert plain == hand
+    # in a WHERE: the same rows as the hand-written columns'
+    day = dt.timedelta(days=1)
+    hand_ids = _ids(postgres, _HandPlan, operator(_HandPlan.every, sqlalchemy.cast(str(constant), INTERVAL))
+                    > _threshold(name, day))
+    assert _ids(postgres, Plan, operator(Plan.every, constant) > _threshold(name, Interval(days=1))) == hand_ids
+    hand_ids = _ids(postgres, _HandPlan, operator(_HandPlan.plain, constant_delta) > _threshold(name, day))
+    assert _ids(postgres, Plan, operator(Plan.plain, constant_delta) > _threshold(name, day)) == hand_ids
 
 
 @pytest.mark.parametrize("name", OPERATORS)
@@ -425,11 +452,12 @@ def test_sqlite_refuses_interval_arithmetic(plans: ModuleType, sqlite: Engine, n
         session.add(plans.Plan(id=1, every=Interval(months=1), plain=dt.timedelta(days=1)))
         session.commit()
         for column, constant in ((Plan.every, Interval(days=1)), (Plan.plain, dt.timedelta(days=1))):
-            if name in VALUE_FIRST:
-                continue  # the other operand's operator, not the column's: see the README
-            with pytest.raises(sqlalchemy.exc.CompileError,
-                               match=rf"^plans\.{column.key}: sqlite has no interval arithmetic"):
-                session.execute(sqlalchemy.select(operator(column, constant)))
+            expression = operator(column, constant)
+            for statement in (sqlalchemy.select(expression),
+                              sqlalchemy.select(Plan.id).where(expression > _threshold(name, constant))):
+                with pytest.raises(sqlalchemy.exc.CompileError,
+                                   match=rf"^plans\.{column.key}: sqlite has no interval arithmetic"):
+                    session.execute(statement)
 
 
 def test_sqlite_comparisons_keep_working(plans: ModuleType, sqlite: Engine) -> None:
@@ -444,3 +472,22 @@ def test_sqlite_comparisons_keep_working(plans: ModuleType, sqlite: Engine) -> N
             Plan.every.in_([Interval(days=30), Interval(years=1)]))).all() == [2]
         assert session.scalars(sqlalchemy.select(Plan.id).where(Plan.plain == dt.timedelta(hours=1))).all() == [2]
         assert session.scalars(sqlalchemy.select(Plan.id).where(Plan.plain > dt.timedelta(hours=2))).all() == [1]
+
+
+def test_sqlite_refusal_survives_another_generated_package(plans: ModuleType, sqlite: Engine,
+                                                           tmp_path: Path) -> None:
+    """Each generated package registers SQLite's compile hook for binary expressions, the last one
+    replacing the others: the first package's interval columns must still be refused."""
+    other = import_generated(tmp_path, schemagen.resolve(schemagen.parse_spec(
+        "package: interval_other\ntables:\n  waits:\n    columns:\n      id: {type: integer, primary_key: true}\n"
+        "      every: interval\n      at: timestamp\n")))
+    with Session(sqlite) as session:
+        for expression in (plans.Plan.starts_at + plans.Plan.every, 2 * plans.Plan.plain):
+            with pytest.raises(sqlalchemy.exc.CompileError, match=r"^plans\.(every|plain): sqlite has no interval"):
+                session.execute(sqlalchemy.select(expression))
+    waits = sqlalchemy.select(other.Wait.at + other.Wait.every)
+    with pytest.raises(sqlalchemy.exc.CompileError, match=r"^waits\.every: sqlite has no interval"):
+        waits.compile(dialect=sqlite.dialect)
+    # other arithmetic compiles as SQLAlchemy compiles it
+    assert str(sqlalchemy.select(plans.Plan.id + 1).compile(dialect=sqlite.dialect)).startswith(
+        "SELECT plans.id + ?")

@@ -202,6 +202,47 @@ def test_array_items_are_stored_and_queried_as_single_values_are(net: ModuleType
                     V4("10.9.9.9/32"): [V4("10.9.9.9/32")]}
 
 
+# IPv6 addresses holding an IPv4 one, which Python writes in hex words and PostgreSQL dotted
+# (`::ffff:102:304` against `::ffff:1.2.3.4`), and their neighbours PostgreSQL writes in hex
+EMBEDDED = ["::ffff:1.2.3.4", "::1.2.3.4", "::ffff:0.0.0.0", "::ffff:0:1.2.3.4", "::0.0.0.2", "::1", "::",
+            "::ffff:0", "::1:0:0", "64:ff9b::1.2.3.4", "1::ffff:1.2.3.4", "::fffe:1.2.3.4", "2001:db8::1",
+            "::ffff:1.2.3.0/120", "::1.2.3.4/120", "::ffff:1.2.3.4/96", "10.0.0.1", "10.0.0.1/8"]
+
+
+def test_sqlite_stores_addresses_as_postgresql_prints_them(net: ModuleType, tmp_path: Path) -> None:
+    """Failed before: SQLite's text of `::ffff:1.2.3.4` was Python's `::ffff:102:304`, so a row another
+    client wrote in PostgreSQL's spelling was missed by `==`, a silently wrong answer."""
+    from sqlalchemy.dialects import sqlite
+
+    inet, cidr = net.Host.__table__.c.address.type, net.Host.__table__.c.network.type
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = postgres_engine(schema)  # fails under CI=true when PostgreSQL is down
+    try:
+        with engine.connect() as connection:
+            for text in EMBEDDED:
+                address = ipaddress.ip_interface(text)
+                printed = connection.execute(sqlalchemy.text("SELECT concat(CAST(:v AS inet)), "
+                                                             "concat(CAST(:n AS cidr))"),
+                                             {"v": text, "n": str(address.network)}).one()
+                ours = (inet.process_bind_param(address, sqlite.dialect()),
+                        cidr.process_bind_param(address.network, sqlite.dialect()))
+                assert ours == tuple(printed), text
+    finally:
+        engine.dispose()
+        drop_postgres_schema(schema)
+    lite = sqlalchemy.create_engine(f"sqlite:///{tmp_path / 'hosts.db'}")
+    net.Base.metadata.create_all(lite)
+    with Session(lite) as session:
+        session.execute(sqlalchemy.text("INSERT INTO hosts (id, address, network) VALUES "
+                                        "(7, '::ffff:1.2.3.4', '::ffff:1.2.3.0/120')"))
+        host = net.Host
+        found = session.scalars(sqlalchemy.select(host.id).where(
+            host.address == ipaddress.ip_interface("::ffff:1.2.3.4"),
+            host.network.in_([ipaddress.ip_network("::ffff:1.2.3.0/120")]))).all()
+    lite.dispose()
+    assert found == [7]
+
+
 def test_a_database_with_network_types_pulls_them_as_such(net: ModuleType) -> None:
     schema = f"t_{uuid.uuid4().hex[:12]}"
     engine = postgres_engine(schema)

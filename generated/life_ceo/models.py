@@ -643,6 +643,29 @@ def _interval_arithmetic(
     return f"({compiler.process(list(element.clauses)[0], **kw)})"
 
 
+# An interval on the right (`starts_at + every`, `now() + every`, the ORM's `2 * every`, which binds
+# the 2 first) is compiled by the left operand's type: no operator of the interval runs, and SQLite
+# would add the stored text as a number. Only the compiling of the expression sees both operands.
+# The types are known by an attribute, not by class, as another generated package registers this
+# same hook and the last one registered is the one SQLite's compiler calls.
+@compiles(BinaryExpression, "sqlite")
+def _no_sqlite_interval_operand(
+    element: BinaryExpression[Any], compiler: SQLCompiler, **kw: Any
+) -> str:
+    if element.operator in _ARITHMETIC:
+        for operand in (element.left, element.right):
+            type_: Any = operand.type
+            if getattr(type_, "postgresql_arithmetic", False):
+                message = f"{type_.column}: sqlite has no interval arithmetic"
+                raise CompileError(
+                    message + " (+, -, *, / of intervals are PostgreSQL's)"
+                )
+    # SQLAlchemy's own compiling of the expression (its `visit_binary` has no annotations to check)
+    unannotated: Any = compiler
+    text: str = unannotated.visit_binary(element, **kw)
+    return text
+
+
 class _IntervalOf(TypeDecorator[datetime.timedelta]):
     """`interval`, read from PostgreSQL's text of it so that months never turn into days."""
 
@@ -654,7 +677,9 @@ class _IntervalOf(TypeDecorator[datetime.timedelta]):
     impl = Interval
     cache_ok = True
 
-    # `+`, `-`, `*`, `/` are PostgreSQL's interval operators (`_DeltaOps`)
+    # `+`, `-`, `*`, `/` are PostgreSQL's interval operators (`_DeltaOps`), and none on SQLite
+    # whichever side the column is on (`_no_sqlite_interval_operand`)
+    postgresql_arithmetic = True
     operator_classes = OperatorClass.DATETIME | OperatorClass.MATH
 
     @property

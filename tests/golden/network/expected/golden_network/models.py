@@ -357,6 +357,18 @@ class _Network(TypeDecorator[_N]):
         return [None if v is None else self.spelled(v) for v in read]
 
 
+def _ip_text(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    """The address as PostgreSQL prints it, which SQLite's text must be for `==` to find it."""
+    packed = address.packed
+    # PostgreSQL writes an IPv4 address within an IPv6 one dotted, where Python writes
+    # hex words: `::1.2.3.4` (six zero words, the seventh not zero) and `::ffff:1.2.3.4`
+    if packed[:12] == bytes(12) and packed[12:14] != bytes(2):
+        return f"::{ipaddress.IPv4Address(packed[12:])}"
+    if packed[:12] == bytes(10) + b"\xff\xff":
+        return f"::ffff:{ipaddress.IPv4Address(packed[12:])}"
+    return str(address)
+
+
 class _Inet(_Network[ipaddress.IPv4Interface | ipaddress.IPv6Interface]):
     """`inet`: an address and its prefix; `10.0.0.1` is 10.0.0.1/32."""
 
@@ -375,7 +387,8 @@ class _Inet(_Network[ipaddress.IPv4Interface | ipaddress.IPv6Interface]):
     ) -> str:
         # as PostgreSQL prints it: a single address without its /32 (/128)
         single = value.network.prefixlen == value.max_prefixlen
-        return str(value.ip) if single else str(value)
+        address = _ip_text(value.ip)
+        return address if single else f"{address}/{value.network.prefixlen}"
 
 
 class _Cidr(_Network[ipaddress.IPv4Network | ipaddress.IPv6Network]):
@@ -389,6 +402,12 @@ class _Cidr(_Network[ipaddress.IPv4Network | ipaddress.IPv6Network]):
         value: Any,
     ) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
         return ipaddress.ip_network(value)
+
+    def spelled(
+        self,
+        value: ipaddress.IPv4Network | ipaddress.IPv6Network,
+    ) -> str:
+        return f"{_ip_text(value.network_address)}/{value.prefixlen}"
 
 
 class _MacAddr(_Network[str]):
