@@ -372,3 +372,21 @@ def test_a_large_module_that_does_not_parse_is_reported_with_its_line() -> None:
     with pytest.raises(fmt.InvalidSource) as raised:
         fmt.format_modules({"a.py": "x = 1\n", "big.py": source, "c.py": "y = (\n"})
     assert (raised.value.name, raised.value.line, raised.value.message) == ("big.py", 60_003, "invalid syntax")
+
+
+def test_no_parse_child_is_forked_beside_another_thread() -> None:
+    # A forked child may inherit a lock another thread held at the fork and hang: an app calling the
+    # API from a worker thread (or with one running) gets the in-process check instead.
+    import threading
+
+    from schemagen.format.aside import parse_aside
+
+    source = {"big.py": "value = 1\n" * 60_000}
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait)
+    worker.start()
+    try:
+        assert parse_aside(source) is None
+    finally:
+        release.set()
+        worker.join()

@@ -6,14 +6,16 @@ child process parses each new module whole while the parent cuts. The child answ
 parsed, or not. Only the answer is used: on "not" (a template bug) the parent checks statement by
 statement as it does without a child, so the error, its message and its line are the same either way.
 
-Where there is no `os.fork`, one core, or too little new source to pay for a process, there is no
-child and the caller checks as before.
+Where there is no `os.fork`, one core, too little new source to pay for a process, or another thread
+in this process (a child forked beside a thread may find a lock that thread held, and hang: the API
+can be called from an app's threads), there is no child and the caller checks as before.
 """
 
 from __future__ import annotations
 
 import os
 import symtable
+import threading
 from collections.abc import Callable, Mapping
 
 from schemagen.format.black import _cores
@@ -26,6 +28,8 @@ def parse_aside(sources: Mapping[str, str]) -> Callable[[], bool] | None:
     """A started child parsing `sources` whole, and the call that waits for its answer (True: every
     module parsed); None when no child is started."""
     if not hasattr(os, "fork") or sum(len(source) for source in sources.values()) < _ASIDE_BYTES or _cores() < 2:
+        return None
+    if threading.active_count() > 1:
         return None
     read, write = os.pipe()
     try:
