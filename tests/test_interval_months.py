@@ -460,6 +460,21 @@ def test_sqlite_refuses_interval_arithmetic(plans: ModuleType, sqlite: Engine, n
                     session.execute(statement)
 
 
+@pytest.mark.parametrize("name", ["id % c", "id // c", "c // id", "c % 2"])
+def test_sqlite_refuses_floor_division_and_modulo_of_intervals(plans: ModuleType, sqlite: Engine, name: str) -> None:
+    """Failed before: `id % plain > 0` found the row, `id // plain > 0` none: numbers from the stored text."""
+    Plan = plans.Plan
+    operator = {"id % c": lambda c: Plan.id % c, "id // c": lambda c: Plan.id // c, "c // id": lambda c: c // Plan.id,
+                "c % 2": lambda c: c % 2}[name]
+    with Session(sqlite) as session:
+        session.add(Plan(id=1, every=plans.types.Interval(months=1), plain=dt.timedelta(days=1)))
+        session.commit()
+        for column in (Plan.every, Plan.plain):
+            with pytest.raises(sqlalchemy.exc.CompileError,
+                               match=rf"^plans\.{column.key}: sqlite has no interval arithmetic"):
+                session.execute(sqlalchemy.select(Plan.id).where(operator(column) > 0))
+
+
 def test_sqlite_comparisons_keep_working(plans: ModuleType, sqlite: Engine) -> None:
     Interval, Plan = plans.types.Interval, plans.Plan
     with Session(sqlite) as session:

@@ -553,6 +553,8 @@ class _DeltaOps(TypeDecorator.Comparator[Any]):
 _ADD, _SUB = operators.add, operators.sub
 _MUL, _DIV = operators.mul, operators.truediv
 _ARITHMETIC = frozenset({_ADD, _SUB, _MUL, _DIV, operators.neg})
+# `//` and `%` too: PostgreSQL has none for an interval and says so, SQLite would compute a number
+_SQLITE_REFUSED = _ARITHMETIC | frozenset((operators.floordiv, operators.mod))
 _NUMBER = (int, float, decimal.Decimal)
 _WHEN = (datetime.date, datetime.time)
 
@@ -608,7 +610,7 @@ def _interval_arithmetic(
 def _no_sqlite_interval_operand(
     element: BinaryExpression[Any], compiler: SQLCompiler, **kw: Any
 ) -> str:
-    if element.operator in _ARITHMETIC:
+    if element.operator in _SQLITE_REFUSED:
         for operand in (element.left, element.right):
             type_: Any = operand.type
             if getattr(type_, "postgresql_arithmetic", False):
