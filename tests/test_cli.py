@@ -48,11 +48,11 @@ def test_build_writes_packages_and_a_second_build_changes_nothing(project: Path)
     first = run_cli("build", cwd=project)
     assert first.returncode == 0, first.stderr
     files = sorted(tree(project / "generated"))
-    assert files == ["shop/.schemagen.json", "shop/__init__.py", "shop/models.py", "shop/py.typed",
+    assert files == ["shop/.schemagen.json", "shop/__init__.py", "shop/enums.py", "shop/models.py", "shop/py.typed",
                      "shop/relations.py", "shop/schemas.py", "shop/types.py"]
     before = digest(project / "generated")
     second = run_cli("build", cwd=project)
-    assert "0 written, 7 unchanged" in second.stdout
+    assert "0 written, 8 unchanged" in second.stdout
     assert digest(project / "generated") == before
 
 
@@ -92,6 +92,7 @@ def test_stale_files_are_removed_but_foreign_files_are_kept(project: Path) -> No
     assert result.returncode == 0, result.stderr
     assert "removed" in result.stdout
     assert not (project / "generated" / "shop" / "types.py").exists()
+    assert not (project / "generated" / "shop" / "enums.py").exists()
     assert (project / "generated" / "shop" / "README.txt").read_text() == "notes the user keeps here"
     assert run_cli("check", cwd=project).returncode == 0
 
