@@ -652,16 +652,17 @@ def _interval_arithmetic(
 # same hook and the last one registered is the one SQLite's compiler calls.
 @compiles(BinaryExpression, "sqlite")
 def _no_sqlite_interval_operand(
-    element: BinaryExpression[Any], compiler: SQLCompiler, **kw: Any
+    element: BinaryExpression[Any],
+    compiler: SQLCompiler,
+    **kw: Any,
 ) -> str:
     if element.operator in _SQLITE_REFUSED:
         for operand in (element.left, element.right):
             type_: Any = operand.type
             if getattr(type_, "postgresql_arithmetic", False):
                 message = f"{type_.column}: sqlite has no interval arithmetic"
-                raise CompileError(
-                    message + " (+, -, *, / of intervals are PostgreSQL's)"
-                )
+                hint = " (+, -, *, / of intervals are PostgreSQL's)"
+                raise CompileError(message + hint)
     # SQLAlchemy's own compiling of the expression (its `visit_binary` has no annotations to check)
     unannotated: Any = compiler
     text: str = unannotated.visit_binary(element, **kw)
@@ -915,7 +916,7 @@ def _list_chat_message_adapter() -> "TypeAdapter[list[ChatMessage]]":
 
 
 @cache
-def _list_datetime_date_adapter() -> "TypeAdapter[list[datetime.date]]":
+def _list_date_adapter() -> "TypeAdapter[list[datetime.date]]":
     from pydantic import TypeAdapter
 
     return TypeAdapter(list[datetime.date])
@@ -936,7 +937,7 @@ def _list_str_adapter() -> "TypeAdapter[list[str]]":
 
 
 @cache
-def _list_uuid_uuid_adapter() -> "TypeAdapter[list[uuid.UUID]]":
+def _list_uuid_adapter() -> "TypeAdapter[list[uuid.UUID]]":
     from pydantic import TypeAdapter
 
     return TypeAdapter(list[uuid.UUID])
@@ -1046,11 +1047,7 @@ _TICKET_CLASS_ENUM = Enum(
     validate_strings=True,
     metadata=Base.metadata,
 )
-_ORDER_TICKET_CODES_TYPE = _ArrayOf(
-    Uuid(),
-    _list_uuid_uuid_adapter,
-    "order.ticket_codes",
-)
+_ORDER_TICKET_CODES_TYPE = _ArrayOf(Uuid(), _list_uuid_adapter, "order.ticket_codes")
 _POSTS_HASHTAGS_TYPE = _ArrayOf(Text(), _list_str_adapter, "posts.hashtags")
 _USER_SETTINGS_ENABLED_AGENTS_TYPE = _ArrayOf(
     _AGENT_TYPE_ENUM,
@@ -1836,7 +1833,7 @@ class HousingListing(Base):
         Date().evaluates_none(), server_default=text("CURRENT_DATE")
     )
     blackout_dates: Mapped[list[datetime.date] | None] = mapped_column(
-        _ArrayOf(Date(), _list_datetime_date_adapter, "housing_listings.blackout_dates")
+        _ArrayOf(Date(), _list_date_adapter, "housing_listings.blackout_dates")
     )
     created_at: Mapped[datetime.datetime] = mapped_column(
         DateTime, server_default=_Now()

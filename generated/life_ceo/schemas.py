@@ -111,8 +111,14 @@ _UUID_PATTERN = f"^{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}$
 
 # the core schemas of plain types, by the limits they take, as Pydantic makes them from `Field(...)`
 _PLAIN_SCHEMAS: dict[Any, tuple[Any, frozenset[str]]] = {
-    str: (core_schema.str_schema, frozenset({"min_length", "max_length", "pattern"})),
-    int: (core_schema.int_schema, frozenset({"ge", "gt", "le", "lt", "multiple_of"})),
+    str: (
+        core_schema.str_schema,
+        frozenset({"min_length", "max_length", "pattern"}),
+    ),
+    int: (
+        core_schema.int_schema,
+        frozenset({"ge", "gt", "le", "lt", "multiple_of"}),
+    ),
 }
 
 
@@ -148,13 +154,12 @@ class _Rules:
             checked_type = EmailStr
         elif self.format == "uuid":
             constraints["pattern"] = _UUID_PATTERN
-        plain, takes = _PLAIN_SCHEMAS.get(checked_type, (None, frozenset[str]()))
-        if plain is not None and all(
-            k in takes and type(v) is (str if k == "pattern" else int)
-            for k, v in constraints.items()
-        ):
-            # what Pydantic makes of the annotation below, made directly: it costs less to build
-            checked = plain(**constraints)
+        found = _PLAIN_SCHEMAS.get(checked_type)
+        kinds = {k: type(v) for k, v in constraints.items()}
+        wanted = {k: str if k == "pattern" else int for k in kinds}
+        if found and kinds == wanted and kinds.keys() <= found[1]:
+            # the core schema Pydantic makes of the annotation below, made directly
+            checked = found[0](**constraints)
         else:
             limits = Field(**constraints)
             checked = handler.generate_schema(Annotated[checked_type, limits])

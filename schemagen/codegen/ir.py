@@ -129,6 +129,9 @@ class AdapterFunction:
     name: Code
     py_type: Code
     imports: tuple[Code, ...]
+    declares_py_type: bool
+    """The header declares `TypeAdapter[py_type]`; else `TypeAdapter[Any]`, where the header would
+    not fit its line (the column type that calls it is typed by the column's annotation, not by this)."""
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from schemagen.codegen.common import (
 from schemagen.codegen.imports import Imports, member_sort_key
 from schemagen.codegen.literals import Code, docstring, from_import, literal
 from schemagen.codegen.write_matrix import matrix as write_matrix
+from schemagen.format.style import fits
 from schemagen.codegen.relationships import relationship_field
 from schemagen.codegen.table_args import next_number, now_function
 from schemagen.codegen.table_args import table_args as build_table_args
@@ -117,7 +118,8 @@ def _adapter(catalog: Catalog, adapters: dict[str, ir.AdapterFunction], py_type:
     imported in it (from types.py, which imports Pydantic)."""
     found = adapters.get(py_type)
     if found is None:
-        words = py_type.replace("[", " ").replace("]", " ").replace(",", " ").replace(".", " ")
+        unqualified = re.sub(r"\b\w+\.", "", py_type)  # `ipaddress.IPv4Interface`: `ipv4_interface`
+        words = unqualified.replace("[", " ").replace("]", " ").replace(",", " ")
         name = base = constant_name(words).lower() + "_adapter"
         taken = {adapter.name for adapter in adapters.values()}
         number = 1
@@ -127,7 +129,9 @@ def _adapter(catalog: Catalog, adapters: dict[str, ir.AdapterFunction], py_type:
         shapes = {shape.name for shape in catalog.shapes} | {"Interval"}
         named = sorted(set(re.findall(r"\b[A-Za-z_]\w*", py_type)) & shapes, key=member_sort_key)
         imports = (Code("    " + from_import(TYPES, named).replace("\n", "\n    ")),) if named else ()
-        found = adapters[py_type] = ir.AdapterFunction(Code(name), Code(py_type), imports)
+        # black would wrap a longer header's return annotation in parentheses: `Any` keeps it one line
+        declares = fits(0, f'def {name}() -> "TypeAdapter[{py_type}]":')
+        found = adapters[py_type] = ir.AdapterFunction(Code(name), Code(py_type), imports, declares)
     return found.name
 
 

@@ -472,18 +472,14 @@ class Base(AsyncAttrs, DeclarativeBase):
 # The Pydantic `TypeAdapter` of each typed column's values, made when a column first checks a value:
 # importing the models imports no Pydantic.
 @cache
-def _list_ipaddress_ipv4_interface_ipaddress_ipv6_interface_adapter() -> (
-    "TypeAdapter[list[ipaddress.IPv4Interface | ipaddress.IPv6Interface]]"
-):
+def _list_ipv4_interface_ipv6_interface_adapter() -> "TypeAdapter[Any]":
     from pydantic import TypeAdapter
 
     return TypeAdapter(list[ipaddress.IPv4Interface | ipaddress.IPv6Interface])
 
 
 @cache
-def _list_ipaddress_ipv4_network_ipaddress_ipv6_network_adapter() -> (
-    "TypeAdapter[list[ipaddress.IPv4Network | ipaddress.IPv6Network]]"
-):
+def _list_ipv4_network_ipv6_network_adapter() -> "TypeAdapter[Any]":
     from pydantic import TypeAdapter
 
     return TypeAdapter(list[ipaddress.IPv4Network | ipaddress.IPv6Network])
@@ -498,7 +494,7 @@ def _list_str_adapter() -> "TypeAdapter[list[str]]":
 
 _HOSTS_ALIASES_TYPE = _ArrayOf(
     _Inet(),
-    _list_ipaddress_ipv4_interface_ipaddress_ipv6_interface_adapter,
+    _list_ipv4_interface_ipv6_interface_adapter,
     "hosts.aliases",
 )
 
@@ -539,11 +535,7 @@ class Host(Base):
     )
     routes: Mapped[list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None] = (
         mapped_column(
-            _ArrayOf(
-                _Cidr(),
-                _list_ipaddress_ipv4_network_ipaddress_ipv6_network_adapter,
-                "hosts.routes",
-            ),
+            _ArrayOf(_Cidr(), _list_ipv4_network_ipv6_network_adapter, "hosts.routes"),
         )
     )
     macs: Mapped[list[str] | None] = mapped_column(

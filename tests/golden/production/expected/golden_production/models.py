@@ -608,16 +608,17 @@ def _interval_arithmetic(
 # same hook and the last one registered is the one SQLite's compiler calls.
 @compiles(BinaryExpression, "sqlite")
 def _no_sqlite_interval_operand(
-    element: BinaryExpression[Any], compiler: SQLCompiler, **kw: Any
+    element: BinaryExpression[Any],
+    compiler: SQLCompiler,
+    **kw: Any,
 ) -> str:
     if element.operator in _SQLITE_REFUSED:
         for operand in (element.left, element.right):
             type_: Any = operand.type
             if getattr(type_, "postgresql_arithmetic", False):
                 message = f"{type_.column}: sqlite has no interval arithmetic"
-                raise CompileError(
-                    message + " (+, -, *, / of intervals are PostgreSQL's)"
-                )
+                hint = " (+, -, *, / of intervals are PostgreSQL's)"
+                raise CompileError(message + hint)
     # SQLAlchemy's own compiling of the expression (its `visit_binary` has no annotations to check)
     unannotated: Any = compiler
     text: str = unannotated.visit_binary(element, **kw)
