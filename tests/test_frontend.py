@@ -448,7 +448,10 @@ def test_a_package_that_cannot_be_imported_is_a_clear_error(tmp_path: Path) -> N
     (tmp_path / "fake" / "email_validator").mkdir(parents=True)
     (tmp_path / "fake" / "email_validator" / "__init__.py").write_text("raise ImportError('broken on purpose')\n")
     out = tmp_path / "out"
-    result = run_cli("build", "specs/life_ceo.yaml", "--out", str(out), env={"PYTHONPATH": str(tmp_path / "fake")})
+    # no cache: the outputs memo would hand back an earlier build's outputs of the same spec, which
+    # imports nothing (they are what this environment would make, were it not broken)
+    environment = {"PYTHONPATH": str(tmp_path / "fake"), "SCHEMAGEN_CACHE_DIR": ""}
+    result = run_cli("build", "specs/life_ceo.yaml", "--out", str(out), env=environment)
     assert result.returncode == 3, result.stderr
     assert "schemas.json needs the generated package imported and described by Pydantic, which failed at " \
            "UserInsert: ImportError: email-validator is not installed" in result.stderr

@@ -51,13 +51,13 @@ def test_watch_rebuilds_on_edits_survives_a_broken_spec_and_stops_on_ctrl_c(tmp_
     models = tmp_path / "generated" / "shop" / "models.py"
     session = Session(tmp_path)
     try:
-        session.expect(r"^built 1 package \(shop\), 1 table: 7 written, 0 unchanged, 0 removed in \d+\.\d\d s$")
+        session.expect(r"^built 1 package \(shop\), 1 table: 8 written, 0 unchanged, 0 removed in \d+\.\d\d s$")
         session.expect(r"^watching specs for changes \(Ctrl-C stops\)$")
 
         spec.write_text(SHOP_SPEC.replace("      status:", "      note: text\n      status:"))
         session.expect(r"^specs/shop\.yaml (modified|added)$")
         session.expect(r"^wrote generated/shop/models\.py$")
-        session.expect(r"^built 1 package \(shop\), 1 table: 3 written, 4 unchanged, 0 removed in \d+\.\d\d s$")
+        session.expect(r"^built 1 package \(shop\), 1 table: 3 written, 5 unchanged, 0 removed in \d+\.\d\d s$")
         assert "note: Mapped[str | None]" in models.read_text()
 
         spec.write_text(SHOP_SPEC + "  broken: [\n")

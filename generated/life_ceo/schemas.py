@@ -155,7 +155,9 @@ class _Rules:
         elif self.format == "uuid":
             constraints["pattern"] = _UUID_PATTERN
         found = _PLAIN_SCHEMAS.get(checked_type)
-        kinds = {k: type(v) for k, v in constraints.items()}
+        kinds: dict[str, type[object]] = {}
+        for k, v in constraints.items():
+            kinds[k] = type(v)
         wanted = {k: str if k == "pattern" else int for k in kinds}
         if found and kinds == wanted and kinds.keys() <= found[1]:
             # the core schema Pydantic makes of the annotation below, made directly

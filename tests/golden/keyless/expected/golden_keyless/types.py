@@ -240,7 +240,8 @@ def _shifted(value: datetime.date, interval: Interval) -> datetime.date:
     if interval.months:
         month = shifted.year * 12 + shifted.month - 1 + interval.months
         year, month = divmod(month, 12)
-        last = calendar.monthrange(year, month + 1)[1] if 1 <= year <= 9999 else 31
+        in_range = 1 <= year <= 9999
+        last = calendar.monthrange(year, month + 1)[1] if in_range else 31
         day = min(shifted.day, last)
         shifted = _local(shifted.replace(year=year, month=month + 1, day=day))
     if interval.days:
