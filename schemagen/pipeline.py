@@ -18,7 +18,8 @@ from schemagen.format.style import DEFAULT_LINE_LENGTH, laid_out_for
 from schemagen.output.manifest import MANIFEST, Output, manifest_bytes
 from schemagen.resolver import resolve
 from schemagen.spec.files import find_specs
-from schemagen.spec.load import load_spec_text, read_spec
+from schemagen.spec.incremental import load_cached
+from schemagen.spec.load import read_spec
 from schemagen.spec.validate import validate_spec
 from schemagen.wire import extras
 
@@ -41,7 +42,7 @@ def catalogs(spec_files: list[Path], options: Mapping[str, bool] | None = None) 
     for spec_file in spec_files:
         try:
             raw = read_spec(spec_file)
-            loaded = load_spec_text(spec_file, raw)
+            loaded = load_cached(spec_file, raw)
             spec = validate_spec(loaded)
             if options:
                 spec = spec.model_copy(update={key: value for key, value in options.items()

@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,22 +80,17 @@ def inputs(spec_files: list[Path], line_length: int, options: Mapping[str, bool]
 
 def recall(given: Inputs, spec_files: list[Path]) -> list[Output] | None:
     """The outputs stored for these inputs, or None."""
+    from schemagen.resources import read_sealed
+
     folder = _folder()
     if folder is None:
         return None
-    entry_key = given.key
-    path = folder / f"{entry_key}.bin"
-    try:
-        data = path.read_bytes()
-    except OSError:
+    path = folder / f"{given.key}.bin"
+    sealed = read_sealed(path, _FORMAT, given.key)
+    if sealed is None:
         return None
+    header, body = sealed
     try:
-        header_end = data.index(b"\n", len(_FORMAT))
-        header = json.loads(data[len(_FORMAT):header_end])
-        body = memoryview(data)[header_end + 1:]
-        if (not data.startswith(_FORMAT) or header["key"] != entry_key
-                or header["sha256"] != hashlib.sha256(body).hexdigest()):
-            return None
         outputs, offset = [], 0
         for stored in header["outputs"]:
             files = {}
@@ -116,28 +110,16 @@ def recall(given: Inputs, spec_files: list[Path]) -> list[Output] | None:
 def store(given: Inputs, spec_files: list[Path], outputs: list[Output]) -> None:
     """Keep `outputs` for these inputs, and the `KEEP` most recently used entries only. Outputs made
     from other bytes than the key's (a spec saved again while it was generated) are not kept."""
+    from schemagen.resources import write_sealed
+
     folder = _folder()
     if folder is None or not _made_from(given, spec_files, outputs):
         return
-    entry_key = given.key
-    header: dict[str, object] = {"key": entry_key, "outputs": [
+    header: dict[str, object] = {"outputs": [
         {"package": output.package, "spec": spec_files.index(output.spec_file), "tables": output.tables,
          "files": [[name, len(data)] for name, data in output.files.items()]} for output in outputs]}
-    body = b"".join(data for output in outputs for data in output.files.values())
-    header["sha256"] = hashlib.sha256(body).hexdigest()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".outputs-", suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(_FORMAT + json.dumps(header, sort_keys=True).encode() + b"\n")
-            stream.write(body)
-        os.replace(temporary, folder / f"{entry_key}.bin")
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+    body = (data for output in outputs for data in output.files.values())
+    if not write_sealed(folder / f"{given.key}.bin", _FORMAT, given.key, header, body):
         return
     with contextlib.suppress(OSError):
         entries = sorted(folder.glob("*.bin"), key=lambda entry: entry.stat().st_mtime, reverse=True)

@@ -8,21 +8,22 @@ tree (marks give line and column) and resolve scalars with rules that fit a sche
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
 from schemagen.errors import Position, SpecError, SpecErrors, SpecPath
-from schemagen.spec.scalars import plain_scalar
+from schemagen.spec.scalars import SourceFloat, SourceInt, plain_scalar
 
 MAX_SPEC_BYTES = 1_048_576
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc]
-    """The C composer without YAML 1.1 implicit typing: `_scalar` types plain scalars itself (YAML
+    """The C composer without YAML 1.1 implicit typing: `_Builder` types plain scalars itself (YAML
     1.2 core), so resolving each one through PyYAML's Python regexes only cost time. The merge-key
     resolver stays, so that `<<` is still found and refused."""
 
@@ -54,6 +55,13 @@ _CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "BS", 0x1B: "ESC", 0x7F: "DEL"}
 _ALLOWED_TAGS = {_STANDARD_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
 
 
+class Mark(NamedTuple):
+    """A 0-based line and column, as a YAML mark has them (for marks moved to another line)."""
+
+    line: int
+    column: int
+
+
 @dataclass
 class SourceMap:
     """Where each value (and each mapping key) of a loaded spec sits in its file."""
@@ -61,9 +69,17 @@ class SourceMap:
     # YAML marks, turned into Positions only when an error needs one (a spec has tens of thousands)
     values: dict[SpecPath, Any] = field(default_factory=dict)
     keys: dict[SpecPath, Any] = field(default_factory=dict)
+    # Marks under these path prefixes are made when first asked for (`spec/incremental.py` reuses the
+    # data of unchanged parts of a spec without composing them): each fills in its part of the map.
+    deferred: dict[SpecPath, Callable[[SourceMap], None]] = field(default_factory=dict)
 
     def locate(self, path: SpecPath, *, key: bool = False) -> Position:
         """Position of the value at `path` (or of its key), else of its nearest known ancestor."""
+        if self.deferred:
+            for end in (1, 2):
+                fill = self.deferred.pop(path[:end], None) if len(path) >= end else None
+                if fill is not None:
+                    fill(self)
         if key and path in self.keys:
             return _position(self.keys[path])
         for end in range(len(path), -1, -1):
@@ -71,6 +87,12 @@ class SourceMap:
             if found is not None:
                 return _position(found)
         return Position(1, 1)
+
+    def complete(self) -> SourceMap:
+        """This map with every deferred part filled in."""
+        while self.deferred:
+            self.deferred.pop(next(iter(self.deferred)))(self)
+        return self
 
 
 @dataclass
@@ -87,11 +109,7 @@ def _position(mark: Any) -> Position:
     return Position(mark.line + 1, mark.column + 1)
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
-    text: str = node.value
-    if node.style:  # quoted or block scalars are always text (plain style is None or "")
-        return text
-    return plain_scalar(text)
+_NUMBERS = frozenset((SourceInt, SourceFloat))
 
 
 class _Builder:
@@ -101,6 +119,8 @@ class _Builder:
         self.errors: list[SpecError] = []
         self.seen: set[int] = set()
         self.aliased: set[int] = set()
+        # Where the numbers are: the load cache stores data as `marshal` does, which has no SourceInt
+        self.numbers: list[SpecPath] = []
 
     def fail(self, node: yaml.Node, message: str, hint: str = "") -> None:
         self.errors.append(SpecError(self.file, _position(node.start_mark), message, hint))
@@ -125,7 +145,13 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
         assert isinstance(node, yaml.ScalarNode)
-        return _scalar(node)
+        text: str = node.value
+        if node.style:  # quoted or block scalars are always text (plain style is None or "")
+            return text
+        value = plain_scalar(text)
+        if value.__class__ in _NUMBERS:
+            self.numbers.append(path)
+        return value
 
     def mapping(self, node: yaml.MappingNode, path: SpecPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -146,16 +172,22 @@ class _Builder:
                           "YAML keeps only the last of duplicate keys; remove or rename one of them")
                 continue
             first_seen[key] = here
-            self.source.keys[(*path, key)] = here
+            inner = (*path, key)
+            self.source.keys[inner] = here
             if value_node.__class__ is yaml.ScalarNode and value_node.tag == _SCALAR_TAG \
                     and id(value_node) not in self.seen:
                 # `build` inline for the most common node (most values are plain strings and names)
-                self.source.values[(*path, key)] = value_node.start_mark
+                self.source.values[inner] = value_node.start_mark
                 self.seen.add(id(value_node))
                 text = value_node.value
-                result[key] = text if value_node.style else plain_scalar(text)
+                if value_node.style:
+                    result[key] = text
+                else:
+                    result[key] = value = plain_scalar(text)
+                    if value.__class__ in _NUMBERS:
+                        self.numbers.append(inner)
             else:
-                result[key] = self.build(value_node, (*path, key))
+                result[key] = self.build(value_node, inner)
         return result
 
 
@@ -172,6 +204,11 @@ def read_spec(file: Path) -> bytes:
 
 
 def load_spec_text(file: Path, raw: bytes) -> LoadedSpec:
+    return load_text(file, decode_spec(file, raw))[0]
+
+
+def decode_spec(file: Path, raw: bytes) -> str:
+    """The text of a spec file's bytes, or SpecErrors when it is too large or not plain UTF-8 text."""
     if len(raw) > MAX_SPEC_BYTES:
         raise SpecErrors([SpecError(file, Position(1, 1), f"spec file is {len(raw)} bytes; the limit is {MAX_SPEC_BYTES}",
                                     "split the schema into several spec files")])
@@ -193,6 +230,12 @@ def load_spec_text(file: Path, raw: bytes) -> LoadedSpec:
         name = f" ({_CONTROL_NAMES[code]})" if code in _CONTROL_NAMES else ""
         raise SpecErrors([SpecError(file, Position(line, column), f"the spec contains the control character "
                                     f"U+{code:04X}{name}", "remove it; a spec is plain text")])
+    return text
+
+
+def load_text(file: Path, text: str) -> tuple[LoadedSpec, list[SpecPath]]:
+    """A spec's decoded text composed and built, with every mark, and the paths of its numbers;
+    SpecErrors for anything unsound."""
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -225,4 +268,40 @@ def load_spec_text(file: Path, raw: bytes) -> LoadedSpec:
     data = builder.build(node, ())
     if builder.errors:
         raise SpecErrors(builder.errors)
-    return LoadedSpec(file, data, builder.source)
+    return LoadedSpec(file, data, builder.source), builder.numbers
+
+
+@dataclass(frozen=True)
+class Part:
+    """One mapping entry of a spec composed on its own (see `spec/incremental.py`)."""
+
+    key: str
+    value: Any
+    source: SourceMap
+    """Marks with lines counted from the entry's first, at paths that start with its key."""
+    numbers: list[SpecPath]
+    """Where its SourceInts and SourceFloats are, from its key."""
+
+
+def load_part(file: Path, text: str, column: int) -> Part | None:
+    """`text`, one mapping entry whose plain key starts it at `column`, composed and built on its own;
+    None for anything else, and for any error (the caller then loads the whole file)."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    if not isinstance(node, yaml.MappingNode) or len(node.value) != 1:
+        return None
+    key_node = node.value[0][0]
+    if (not isinstance(key_node, yaml.ScalarNode) or key_node.style or key_node.tag != _SCALAR_TAG
+            or key_node.start_mark.line != 0 or key_node.start_mark.column != column):
+        return None
+    builder = _Builder(file)
+    try:
+        data = builder.build(node, ())
+    except RecursionError:
+        return None
+    if builder.errors:
+        return None
+    del builder.source.values[()]
+    return Part(key_node.value, data[key_node.value], builder.source, builder.numbers)
