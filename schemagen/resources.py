@@ -6,11 +6,7 @@ templates and read the cache without importing the code generator.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -32,6 +28,9 @@ def read_sealed(path: Path, magic: bytes, key: str) -> tuple[dict[str, Any], mem
     """The header and body of a cache file that `write_sealed` wrote for `key`; None when it is
     missing or unreadable, was written for another key, or was altered or truncated since (its
     body's sha256 no longer matches)."""
+    import hashlib
+    import json
+
     try:
         data = path.read_bytes()
     except OSError:
@@ -53,6 +52,11 @@ def write_sealed(path: Path, magic: bytes, key: str, header: dict[str, Any],
                  body: Iterable[bytes | memoryview]) -> bool:
     """Write `magic`, the header (with `key` and the body's sha256) on one line, then the body, so
     that a reader sees the old file or the new one, never a part; False when it cannot be written."""
+    import contextlib
+    import hashlib
+    import json
+    import tempfile
+
     parts = list(body)
     digest = hashlib.sha256()
     for part in parts:

@@ -56,6 +56,8 @@ def _shallower(column: int) -> re.Pattern[str]:
 
 @dataclass(frozen=True)
 class _Part:
+    """A top-level entry, or an entry of a section, and its text."""
+
     prefix: SpecPath  # () for a top-level entry, (name,) for an entry of top-level mapping `name`
     key: str
     text: str
