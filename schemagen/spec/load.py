@@ -156,37 +156,36 @@ class _Builder:
 
     def mapping(self, node: yaml.MappingNode, path: SpecPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        first_seen: dict[str, Any] = {}
+        # (locals: this loop runs for every key of a spec, 26,000 in a 300-table one)
+        keys, values, seen, numbers = self.source.keys, self.source.values, self.seen, self.numbers
+        scalar_node = yaml.ScalarNode
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
+            if key_node.__class__ is not scalar_node and not isinstance(key_node, scalar_node):
                 self.fail(key_node, "a mapping key must be a plain name, not a list or mapping")
                 continue
-            if key_node.tag == _STANDARD_TAG + "merge":
+            if key_node.tag == _MERGE_TAG:
                 self.fail(key_node, "YAML merge keys (`<<`) are not supported in specs",
                           "write the merged keys out in full")
                 continue
             key: str = key_node.value
-            here = key_node.start_mark
-            if key in first_seen:
-                before = _position(first_seen[key])
+            inner = (*path, key)
+            if key in result:
+                before = _position(keys[inner])
                 self.fail(key_node, f"duplicate key `{key}` (first defined at line {before.line}, column {before.column})",
                           "YAML keeps only the last of duplicate keys; remove or rename one of them")
                 continue
-            first_seen[key] = here
-            inner = (*path, key)
-            self.source.keys[inner] = here
-            if value_node.__class__ is yaml.ScalarNode and value_node.tag == _SCALAR_TAG \
-                    and id(value_node) not in self.seen:
+            keys[inner] = key_node.start_mark
+            if value_node.__class__ is scalar_node and value_node.tag == _SCALAR_TAG and id(value_node) not in seen:
                 # `build` inline for the most common node (most values are plain strings and names)
-                self.source.values[inner] = value_node.start_mark
-                self.seen.add(id(value_node))
+                values[inner] = value_node.start_mark
+                seen.add(id(value_node))
                 text = value_node.value
                 if value_node.style:
                     result[key] = text
                 else:
                     result[key] = value = plain_scalar(text)
                     if value.__class__ in _NUMBERS:
-                        self.numbers.append(inner)
+                        numbers.append(inner)
             else:
                 result[key] = self.build(value_node, inner)
         return result
