@@ -23,7 +23,7 @@ from schemagen.spec.validate import validate_spec
 from tests.helpers import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
-from realistic import make_spec  # noqa: E402
+from realistic import make_spec  # type: ignore[import-not-found]  # noqa: E402
 
 SPECS = sorted([*(ROOT / "specs").glob("*.yaml"), *(ROOT / "tests" / "specs" / "valid").glob("*.yaml")])
 INVALID = sorted((ROOT / "tests" / "specs" / "invalid").glob("*.yaml"))
@@ -82,7 +82,7 @@ def _same(file: Path, text: str, *, expect_error: bool | None = None, downstream
 def _load_count(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The texts of the parts composed on their own from now on."""
     composed: list[str] = []
-    original = incremental.load_part
+    original = incremental.load_part  # type: ignore[attr-defined]
 
     def counting(file: Path, text: str, column: int) -> Any:
         composed.append(text)
@@ -289,7 +289,12 @@ def test_the_realistic_300_table_spec_after_edits(tmp_path: Path, monkeypatch: p
     _same(file, REAL, expect_error=False)
     assembled: list[bool] = []
     original = incremental._assemble
-    monkeypatch.setattr(incremental, "_assemble", lambda *args: assembled.append(True) or original(*args))
+
+    def assemble(*args: Any) -> Any:
+        assembled.append(True)
+        return original(*args)
+
+    monkeypatch.setattr(incremental, "_assemble", assemble)
     # (validating and resolving 300 tables is slow: only where the edit is a validation error)
     checked = {"bad value", "unknown key", "anchor and alias", "tab", "duplicate table", "keep chomping",
                "quoted continuation", "unclosed flow mapping", "no final newline"}
@@ -383,3 +388,15 @@ def test_invalid_specs_fail_as_cold_after_any_cached_load(spec: Path, tmp_path: 
     _same(file, text)
     _same(file, text)
     _same(file, text.replace("\n", "\n\n", 3))
+
+
+def test_the_cache_keeps_the_parts_of_the_most_recently_written_specs(tmp_path: Path, _cache: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(incremental, "KEEP", 2)
+    text = (ROOT / "specs" / "life_ceo.yaml").read_bytes()
+    for name in ("a", "b", "c"):
+        load_cached(tmp_path / f"{name}.yaml", text)
+    assert len(list((_cache / "spec-parts").iterdir())) == 2
+    composed = _load_count(monkeypatch)
+    load_cached(tmp_path / "c.yaml", text.replace(b"package: life_ceo", b"package: life"))
+    assert len(composed) == 1

@@ -21,6 +21,7 @@ loader's code, PyYAML and Python (`_key`), and sealed by a sha256 of its body
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import re
@@ -38,6 +39,7 @@ from schemagen.spec.load import LoadedSpec, Mark, SourceMap, decode_spec, load_p
 from schemagen.spec.scalars import SourceFloat, SourceInt
 
 _MAGIC = b"schemagen spec parts 1\n"
+KEEP = 32  # spec files whose parts are kept, the most recently written
 # Line breaks other than `\n` would make YAML's line numbers differ from the split's; a tab may be
 # indentation (an error whose position must stay a cold load's); a BOM inside the text likewise.
 _UNSAFE = "\t\r\x85\u2028\u2029\ufeff"  # (`in`, one character at a time, is 10 times faster than a regex)
@@ -175,7 +177,7 @@ def _assemble(file: Path, entries: list[_Part | _Section], held: dict[str, memor
     def take(part: _Part, into: dict[str, Any]) -> bool:
         if part.key in into:
             return False  # a duplicate key: the whole text's load says where the first one is
-        blob = held.get(part.digest)
+        blob: bytes | memoryview | None = held.get(part.digest)
         if blob is not None:
             try:
                 into[part.key] = _value(blob)
@@ -331,5 +333,10 @@ def _read(store: Path) -> dict[str, memoryview]:
 
 
 def _write(store: Path, parts: list[_Part], blobs: list[bytes | memoryview]) -> None:
-    write_sealed(store, _MAGIC, _key(), {"parts": [[part.digest, len(blob)] for part, blob in zip(parts, blobs)]},
-                 blobs)
+    if not write_sealed(store, _MAGIC, _key(), {"parts": [[part.digest, len(blob)] for part, blob in zip(parts, blobs)]},
+                        blobs):
+        return
+    with contextlib.suppress(OSError):  # specs that moved or went (tests' temporary folders) leave files
+        stored = sorted(store.parent.glob("*.bin"), key=lambda entry: entry.stat().st_mtime, reverse=True)
+        for old in stored[KEEP:]:
+            old.unlink()
