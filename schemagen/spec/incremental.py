@@ -155,6 +155,8 @@ def load_cached(file: Path, raw: bytes) -> LoadedSpec:
     parts = _parts(entries)
     held = _read(store)
     if 2 * sum(part.digest in held for part in parts) < len(parts):
+        # mostly new parts (a first load, a file rewritten): one pass over the whole text costs less
+        # than composing them one by one, and shows that its keys are where the split put them
         loaded, numbers = load_text(file, text)
         blobs = _blobs_of_whole(loaded, entries, numbers, held)
     else:
