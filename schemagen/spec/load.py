@@ -114,10 +114,13 @@ _NUMBERS = frozenset((SourceInt, SourceFloat))
 
 
 class _Builder:
-    def __init__(self, file: Path) -> None:
+    def __init__(self, file: Path, text: str) -> None:
         self.file = file
         self.source = SourceMap()
         self.errors: list[SpecError] = []
+        # An alias gives the node of its anchor again: nodes seen are tracked to refuse it, but only
+        # where there can be one (an alias without an anchor is a YAML error): a tenth of building
+        self.anchors = "&" in text
         self.seen: set[int] = set()
         self.aliased: set[int] = set()
         # Where the numbers are: the load cache stores data as `marshal` does, which has no SourceInt
@@ -128,13 +131,14 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: SpecPath) -> Any:
         self.source.values[path] = node.start_mark
-        if id(node) in self.seen:
-            if id(node) not in self.aliased:  # once per anchor, however often it is used
-                self.aliased.add(id(node))
-                self.fail(node, "anchors and aliases (`&name` / `*name`) are not supported in specs",
-                          "write the repeated part out in full")
-            return None
-        self.seen.add(id(node))
+        if self.anchors:
+            if id(node) in self.seen:
+                if id(node) not in self.aliased:  # once per anchor, however often it is used
+                    self.aliased.add(id(node))
+                    self.fail(node, "anchors and aliases (`&name` / `*name`) are not supported in specs",
+                              "write the repeated part out in full")
+                return None
+            self.seen.add(id(node))
         if node.tag not in _ALLOWED_TAGS and not (
             isinstance(node, yaml.ScalarNode) and node.tag.startswith(_STANDARD_TAG) and node.style is None
         ):
@@ -158,6 +162,7 @@ class _Builder:
         result: dict[str, Any] = {}
         # (locals: this loop runs for every key of a spec, 26,000 in a 300-table one)
         keys, values, seen, numbers = self.source.keys, self.source.values, self.seen, self.numbers
+        anchors = self.anchors
         scalar_node = yaml.ScalarNode
         for key_node, value_node in node.value:
             if key_node.__class__ is not scalar_node and not isinstance(key_node, scalar_node):
@@ -175,10 +180,12 @@ class _Builder:
                           "YAML keeps only the last of duplicate keys; remove or rename one of them")
                 continue
             keys[inner] = key_node.start_mark
-            if value_node.__class__ is scalar_node and value_node.tag == _SCALAR_TAG and id(value_node) not in seen:
+            if value_node.__class__ is scalar_node and value_node.tag == _SCALAR_TAG \
+                    and not (anchors and id(value_node) in seen):
                 # `build` inline for the most common node (most values are plain strings and names)
                 values[inner] = value_node.start_mark
-                seen.add(id(value_node))
+                if anchors:
+                    seen.add(id(value_node))
                 text = value_node.value
                 if value_node.style:
                     result[key] = text
@@ -265,7 +272,7 @@ def load_text(file: Path, text: str) -> tuple[LoadedSpec, list[SpecPath]]:
     if not isinstance(node, yaml.MappingNode):
         raise SpecErrors([SpecError(file, _position(node.start_mark), "a spec must be a mapping with keys such as `tables:`",
                                     "see the README's spec language section")])
-    builder = _Builder(file)
+    builder = _Builder(file, text)
     data = builder.build(node, ())
     if builder.errors:
         raise SpecErrors(builder.errors)
@@ -297,7 +304,7 @@ def load_part(file: Path, text: str, column: int) -> Part | None:
     if (not isinstance(key_node, yaml.ScalarNode) or key_node.style or key_node.tag != _SCALAR_TAG
             or key_node.start_mark.line != 0 or key_node.start_mark.column != column):
         return None
-    builder = _Builder(file)
+    builder = _Builder(file, text)
     try:
         data = builder.build(node, ())
     except RecursionError:
