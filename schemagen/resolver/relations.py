@@ -10,12 +10,13 @@ from schemagen.spec.model import Relation
 
 def relations(ctx: Context) -> None:
     for table in ctx.tables.values():
+        column_attrs = {c.attr for c in table.columns.values()}
         for name, relation in table.spec.relations.items():
             path = (*table.path, "relations", name)
             if not ctx.field_name_ok(name, path, "relation"):
                 continue
             attr = names.attribute_name(name)
-            if name in table.spec.columns or attr in {c.attr for c in table.columns.values()}:
+            if name in table.spec.columns or attr in column_attrs:
                 ctx.fail(path, f"relation `{name}` has the same name as a column of `{table.name}`",
                          "rename the relation", key=True)
                 continue
