@@ -65,3 +65,25 @@ def test_the_resolver_produces_the_pinned_catalogs() -> None:
     changed = sorted(name for name in found.keys() | pinned.keys() if found.get(name) != pinned.get(name))
     assert not changed, (f"the catalog of {changed} changed; if that is meant, regenerate the digests with "
                          "SCHEMAGEN_UPDATE_SNAPSHOTS=1 and say why in the commit")
+
+
+def test_records_made_by_direct_init_are_the_frozen_dataclasses_they_declare() -> None:
+    """`catalog.records.direct_init` replaces only how a record is stored: what the dataclass promises holds."""
+    import dataclasses
+
+    from schemagen import catalog
+
+    column = catalog.Column("email", "email", "email", "text", unique=True)
+    assert column == catalog.Column(key="email", attr="email", sql_name="email", type="text", unique=True)
+    assert (column.nullable, column.unique, column.generated_stored) == (True, True, True)  # the defaults
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        column.key = "other"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del column.attr  # type: ignore[misc]
+    assert dataclasses.replace(column, key="mail").key == "mail" and column.key == "email"
+    assert hash(catalog.TypeRef("named", "Address")) == hash(catalog.TypeRef("named", "Address"))
+    with pytest.raises(TypeError, match="missing 3 required positional arguments"):
+        catalog.Column("email")  # type: ignore[call-arg]
+    first, second = (catalog.Catalog("p", "p.yaml", "sqlite", (), (), ()) for _ in range(2))
+    assert first.naming_convention == catalog.NAMING_CONVENTION and first == second  # the default factory's value
+    assert repr(column).startswith("Column(key='email', attr='email', sql_name='email', type='text', array=False")
