@@ -47,7 +47,9 @@ def table_rules(ctx: Context) -> None:
             explicit_names.setdefault(given_name, name_path)
         auto_index = {key for key, column in table.columns.items() if column.spec.index}
         for index, idx in enumerate(spec.indexes):
-            if idx.name is None and len(idx.columns) == 1 and idx.columns[0] in auto_index:
+            # (a plain name only: a structured part is never in the set, and hashing one costs)
+            if idx.name is None and len(idx.columns) == 1 and isinstance(idx.columns[0], str) \
+                    and idx.columns[0] in auto_index:
                 ctx.fail((*path, "indexes", index), f"column `{idx.columns[0]}` is indexed twice: by "
                          "`index: true` and by this index", "keep one of them")
         for pattern_column in table.columns.values():

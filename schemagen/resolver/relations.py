@@ -275,6 +275,7 @@ def _is_unique(table: ResolvedTable, columns: list[ResolvedColumn]) -> bool:
     if keys == {c.key for c in table.columns.values() if c.primary_key}:
         return True
     return any(set(u.columns) == keys for u in table.spec.unique) or any(
-        i.unique and len(i.columns) == len(keys) and set(map(str, i.columns)) == keys and i.where is None
+        i.unique and len(i.columns) == len(keys) and all(isinstance(part, str) for part in i.columns)
+        and set(i.columns) == keys and i.where is None
         and i.using in (None, "btree")
         for i in table.spec.indexes)
