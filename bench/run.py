@@ -580,6 +580,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     budget = Budget(args.budget or None)
     workloads = make_workloads(set(args.only) if args.only else None)
     bench = Bench(workloads, budget)
+    # Installed, schemagen runs from bytecode caches (pip writes them, or Python on the first run). A
+    # shell's PYTHONDONTWRITEBYTECODE would make every measured process compile every schemagen module
+    # again (about 90 ms of a real300 build), a cost no user pays: warm_up writes the caches, the runs
+    # read them (bench/import_cost.py does the same).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     bench.warm_up()
     bench.baselines()
     if not args.no_runtime:

@@ -20,7 +20,6 @@ import tempfile
 from pathlib import Path
 
 from schemagen.catalog import Catalog
-from schemagen.codegen.typescript import loaded_schema_names
 
 SCHEMAS_JSON = "schemas.json"
 ERD_MD = "ERD.md"
@@ -44,6 +43,8 @@ def extras(catalog: Catalog, python: dict[str, str]) -> dict[str, str]:
 def schemas_json(catalog: Catalog, python: dict[str, str]) -> str:
     """The JSON Schema of each Select, Insert and Update schema of the package whose formatted
     modules `python` holds (by file name), as Pydantic's `model_json_schema` gives it."""
+    from schemagen.codegen.typescript import loaded_schema_names  # (opt-in: most builds never load it)
+
     name = f"_schemagen_wire_{catalog.package}"
     with tempfile.TemporaryDirectory(prefix="schemagen-wire-") as folder:
         root = Path(folder) / name

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from schemagen.catalog.kinds import KINDS, ColumnKind
+from schemagen.catalog.records import direct_init
 
 __all__ = [
     "NAMING_CONVENTION", "Catalog", "Check", "Column", "Default", "Enum", "ForeignKey", "Index", "IndexPart", "Relation",
@@ -39,6 +40,7 @@ NAMING_CONVENTION: Mapping[str, str] = {
 }
 
 
+@direct_init
 @dataclass(frozen=True)
 class TypeRef:
     """A shape type expression: `list[X]`, `dict[str, X]`, a builtin (`str`, `any`) or a named type."""
@@ -54,6 +56,7 @@ class TypeRef:
         return self.item.named() if self.item is not None else []
 
 
+@direct_init
 @dataclass(frozen=True)
 class Rules:
     """A column's `validate:` rules; `message` replaces Pydantic's text for all of them."""
@@ -69,6 +72,7 @@ class Rules:
     message: str | None = None
 
 
+@direct_init
 @dataclass(frozen=True)
 class Default:
     """`literal`: `value` is the Python value (plain JSON data for json columns); `sql`: `value` is
@@ -81,6 +85,7 @@ class Default:
     times and UUIDs of typed fields parsed (`value` stays the JSON the database gets)."""
 
 
+@direct_init
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -139,6 +144,7 @@ class Column:
         return KINDS[self.type]
 
 
+@direct_init
 @dataclass(frozen=True)
 class ForeignKey:
     table: str
@@ -158,6 +164,7 @@ class ForeignKey:
     dropped before them), so the tables can be created and dropped in a fixed order."""
 
 
+@direct_init
 @dataclass(frozen=True)
 class Relation:
     name: str
@@ -181,6 +188,7 @@ class Relation:
     """The loader when the query did not load the relation: raise, select, selectin or joined."""
 
 
+@direct_init
 @dataclass(frozen=True)
 class UniqueConstraint:
     columns: tuple[str, ...]
@@ -191,6 +199,7 @@ class UniqueConstraint:
     """The name in the database: as given, else after the naming convention."""
 
 
+@direct_init
 @dataclass(frozen=True)
 class IndexPart:
     """One part of an index: a column (its key) or an SQL expression, with its order and operator class."""
@@ -202,6 +211,7 @@ class IndexPart:
     """The PostgreSQL operator class (the index's own `ops:` when the part names none)."""
 
 
+@direct_init
 @dataclass(frozen=True)
 class Index:
     columns: tuple[str, ...]
@@ -218,6 +228,7 @@ class Index:
     which SQLite could not create (a spec for PostgreSQL, tested on SQLite)."""
 
 
+@direct_init
 @dataclass(frozen=True)
 class Check:
     given_name: str
@@ -234,6 +245,7 @@ class Check:
     """Made from a column's `validate:` rule (`validate_in_database`), not written under `checks:`."""
 
 
+@direct_init
 @dataclass(frozen=True)
 class Table:
     name: str
@@ -279,6 +291,7 @@ class Table:
         return next((fk for fk in self.foreign_keys if fk.columns == (column.key,)), None)
 
 
+@direct_init
 @dataclass(frozen=True)
 class Enum:
     name: str
@@ -288,6 +301,7 @@ class Enum:
     """The Python member name of each value (`in-progress` -> `IN_PROGRESS`)."""
 
 
+@direct_init
 @dataclass(frozen=True)
 class ShapeField:
     key: str
@@ -304,12 +318,14 @@ class ShapeField:
     """(`min_length`, 3), (`pattern`, ...): Pydantic constraints, in spec order."""
 
 
+@direct_init
 @dataclass(frozen=True)
 class Shape:
     name: str
     fields: tuple[ShapeField, ...]
 
 
+@direct_init
 @dataclass(frozen=True)
 class Catalog:
     package: str

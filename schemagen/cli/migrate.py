@@ -11,7 +11,6 @@ import typer
 
 from schemagen.cli.common import (EXIT_FAILURE, EXIT_STALE, SpecsArgument, app, fail, inputs, project_line_length,
                                    project_settings)
-from schemagen.format.style import laid_out_for
 
 if TYPE_CHECKING:
     from schemagen.migrate.commands import Project
@@ -102,6 +101,8 @@ def migrate(message: Annotated[Optional[str], typer.Option("-m", "--message", he
             continue
         if not message:
             fail("a message is needed: schemagen migrate -m MESSAGE", EXIT_FAILURE)
+        from schemagen.format.style import laid_out_for  # (here: a build that finds its output fresh needs no formatter)
+
         with laid_out_for(project_line_length()):  # revisions in the project's line length, as generated code
             planned = guarded(lambda: commands.migrate(project, url, message, allow_destructive=allow_destructive),
                               url)

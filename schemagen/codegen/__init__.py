@@ -16,7 +16,6 @@ from schemagen.codegen.relations_module import init_module, relations_module
 from schemagen.codegen.render import TemplateError, render_package, render_typescript
 from schemagen.codegen.schemas_module import schemas_module
 from schemagen.codegen.types_module import enums_module, types_module
-from schemagen.codegen.typescript import typescript_module
 
 __all__ = ["TemplateError", "build_package", "render_catalog"]
 
@@ -41,6 +40,8 @@ def render_catalog(catalog: Catalog) -> dict[str, str]:
     """Source text of each file of the package (the Python black-clean only after `schemagen.format`);
     `types.ts` too when the spec asks for it."""
     files = render_package(build_package(catalog))
-    if catalog.typescript:
+    if catalog.typescript:  # (opt-in: the TypeScript builder is imported only for it)
+        from schemagen.codegen.typescript import typescript_module
+
         files["types.ts"] = render_typescript(catalog.package, typescript_module(catalog))
     return files

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from schemagen.catalog.records import direct_init
 from schemagen.codegen.literals import Code
 
 
+@direct_init
 @dataclass(frozen=True)
 class Module:
     """Common part of every generated module: its import blocks and the local names it binds."""
@@ -23,12 +25,14 @@ class Module:
 # types.py -------------------------------------------------------------------------------------
 
 
+@direct_init
 @dataclass(frozen=True)
 class EnumMember:
     name: Code
     value: Code
 
 
+@direct_init
 @dataclass(frozen=True)
 class EnumClass:
     name: Code
@@ -36,6 +40,7 @@ class EnumClass:
     members: tuple[EnumMember, ...]
 
 
+@direct_init
 @dataclass(frozen=True)
 class Field:
     """A class-body line `name: annotation = default` (default may be empty)."""
@@ -46,6 +51,7 @@ class Field:
     comment: Code | None = None
 
 
+@direct_init
 @dataclass(frozen=True)
 class ShapeClass:
     name: Code
@@ -53,6 +59,7 @@ class ShapeClass:
     fields: tuple[Field, ...]
 
 
+@direct_init
 @dataclass(frozen=True)
 class EnumsModule(Module):
     """enums.py: the enums alone, so that the models import no Pydantic (types.py re-exports them)."""
@@ -60,6 +67,7 @@ class EnumsModule(Module):
     enums: tuple[EnumClass, ...]
 
 
+@direct_init
 @dataclass(frozen=True)
 class TypesModule(Module):
     enums: tuple[EnumClass, ...]
@@ -73,12 +81,14 @@ class TypesModule(Module):
 # models.py ------------------------------------------------------------------------------------
 
 
+@direct_init
 @dataclass(frozen=True)
 class SoftDelete:
     attribute: Code
     model: Code
 
 
+@direct_init
 @dataclass(frozen=True)
 class TableEvent:
     """`event.listen(Model.__table__, event, ddl)`: DDL the table's creation or drop runs too."""
@@ -88,6 +98,7 @@ class TableEvent:
     ddl: Code
 
 
+@direct_init
 @dataclass(frozen=True)
 class ModelClass:
     name: Code
@@ -108,6 +119,7 @@ class ModelClass:
     core_comment: Code | None = None
 
 
+@direct_init
 @dataclass(frozen=True)
 class NowFunction:
     """`default: now` on a timestamp or time column: the database's function, and on SQLite the
@@ -121,6 +133,7 @@ class NowFunction:
     sqlite: Code
 
 
+@direct_init
 @dataclass(frozen=True)
 class AdapterFunction:
     """`name()`: the one Pydantic `TypeAdapter` of `py_type`, made when a column first checks a value
@@ -134,6 +147,7 @@ class AdapterFunction:
     not fit its line (the column type that calls it is typed by the column's annotation, not by this)."""
 
 
+@direct_init
 @dataclass(frozen=True)
 class ModelsModule(Module):
     base_name: Code
@@ -171,6 +185,7 @@ class ModelsModule(Module):
 # schemas.py -----------------------------------------------------------------------------------
 
 
+@direct_init
 @dataclass(frozen=True)
 class SchemaClass:
     name: Code
@@ -193,6 +208,7 @@ class SchemaClass:
     db_default_set: Code = Code("{}")
 
 
+@direct_init
 @dataclass(frozen=True)
 class SchemasModule(Module):
     uses_rules: bool
@@ -214,6 +230,7 @@ class SchemasModule(Module):
 # relations.py ---------------------------------------------------------------------------------
 
 
+@direct_init
 @dataclass(frozen=True)
 class RelationEntry:
     name: Code
@@ -227,6 +244,7 @@ class RelationEntry:
     back_populates: Code
 
 
+@direct_init
 @dataclass(frozen=True)
 class ModelRelations:
     model: Code
@@ -234,6 +252,7 @@ class ModelRelations:
     entries: tuple[RelationEntry, ...]
 
 
+@direct_init
 @dataclass(frozen=True)
 class LoadSpec:
     """One model's load specs: `XLoad` (its relations), `XLoadMany`/`XLoadOne` (options of a relation to it)."""
@@ -252,6 +271,7 @@ class LoadSpec:
     """The literal attribute name of the soft-delete column, if the table has one."""
 
 
+@direct_init
 @dataclass(frozen=True)
 class RelationsModule(Module):
     models: tuple[ModelRelations, ...]
@@ -263,6 +283,7 @@ class RelationsModule(Module):
 # __init__.py ----------------------------------------------------------------------------------
 
 
+@direct_init
 @dataclass(frozen=True)
 class InitModule(Module):
     models: tuple[Code, ...]
@@ -274,6 +295,7 @@ class InitModule(Module):
     """(module literal, name literals) of every exported name, for the lazy imports."""
 
 
+@direct_init
 @dataclass(frozen=True)
 class Package:
     name: str

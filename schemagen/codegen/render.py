@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from schemagen.codegen import ir, typescript
+from schemagen.codegen import ir
 from schemagen.codegen.imports import member_sort_key
 from schemagen.codegen.literals import Code, from_import
 from schemagen.codegen.wrap import assignment
@@ -18,6 +18,9 @@ from schemagen.resources import cache_root, templates_dir
 
 if TYPE_CHECKING:
     import jinja2
+
+    from schemagen.codegen import typescript
+
 
 class TemplateError(Exception):
     """A template produced something that is not valid Python, or used a value it may not."""

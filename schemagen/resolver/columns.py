@@ -280,9 +280,10 @@ def _generated(ctx: Context, column: ResolvedColumn, kind: str) -> None:
 
 
 def _rules(ctx: Context, column: ResolvedColumn) -> None:
-    rules, path, kind = column.spec.rules, (*column.path, "validate"), kind_of(column.spec)
+    rules = column.spec.rules
     if rules is None:
         return
+    path, kind = (*column.path, "validate"), kind_of(column.spec)
     textual = kind in _TEXT
     for name in ("min_length", "max_length", "pattern", "format"):
         if getattr(rules, name) is not None and not textual and not (column.spec.array and name in (

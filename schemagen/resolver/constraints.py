@@ -16,8 +16,11 @@ def table_rules(ctx: Context) -> None:
         spec, path = table.spec, table.path
         ctx.no_nul((*path, "comment"), spec.comment, "the table comment")
         for resolved in table.columns.values():
-            ctx.no_nul((*resolved.path, "comment"), resolved.spec.comment, "the column comment")
-            if isinstance(resolved.default_value, str):
+            # the paths are built only for a value that holds a NUL: this loop runs for every column
+            comment = resolved.spec.comment
+            if comment is not None and "\x00" in comment:
+                ctx.no_nul((*resolved.path, "comment"), comment, "the column comment")
+            if isinstance(resolved.default_value, str) and "\x00" in resolved.default_value:
                 ctx.no_nul((*resolved.path, "default"), resolved.default_value, "the default")
         for index, check in enumerate(spec.checks):
             ctx.no_nul((*path, "checks", index, "sql"), check.sql, "the check")
@@ -44,10 +47,12 @@ def table_rules(ctx: Context) -> None:
             explicit_names.setdefault(given_name, name_path)
         auto_index = {key for key, column in table.columns.items() if column.spec.index}
         for index, idx in enumerate(spec.indexes):
-            if idx.name is None and len(idx.columns) == 1 and idx.columns[0] in auto_index:
+            # (a plain name only: a structured part is never in the set, and hashing one costs)
+            if idx.name is None and len(idx.columns) == 1 and isinstance(idx.columns[0], str) \
+                    and idx.columns[0] in auto_index:
                 ctx.fail((*path, "indexes", index), f"column `{idx.columns[0]}` is indexed twice: by "
                          "`index: true` and by this index", "keep one of them")
-        for index, pattern_column in enumerate(table.columns.values()):
+        for pattern_column in table.columns.values():
             rules = pattern_column.spec.rules
             unread = _rust_regex_problem(rules.pattern) if rules is not None and rules.pattern is not None else None
             if unread is not None:
@@ -55,7 +60,9 @@ def table_rules(ctx: Context) -> None:
         keys = set(table.columns)
         key_names = [((*path, "primary_key_name"), spec.primary_key_name)]
         for keyed in table.columns.values():
-            if keyed.spec.foreign_key_name is not None and keyed.spec.references is None:
+            if keyed.spec.foreign_key_name is None:
+                continue  # (most columns: no path built for them)
+            if keyed.spec.references is None:
                 ctx.fail((*keyed.path, "foreign_key_name"), "`foreign_key_name` names the foreign key that "
                          "`references:` makes, and this column has none", "add `references: table.column`")
             key_names.append(((*keyed.path, "foreign_key_name"), keyed.spec.foreign_key_name))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from schemagen import names
+from schemagen import catalog, names
 from schemagen.catalog import TypeRef
 from schemagen.errors import IN_MEMORY, NOWHERE, Position, SpecError, SpecErrors, SpecPath
 from schemagen.spec.load import LoadedSpec
@@ -110,6 +110,7 @@ class Context:
         self.tables: dict[str, ResolvedTable] = {}
         self.enum_names: dict[str, str] = {}  # spec enum name -> SQL type name
         self.shape_order: list[str] = []
+        self.frozen_fks: dict[int, catalog.ForeignKey] = {}  # by id() of the working ForeignKey (freeze)
         self.public: dict[str, str] = {name: "a name the generated package defines itself"
                                         for name in names.PACKAGE_NAMES}
 

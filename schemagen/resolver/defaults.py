@@ -34,11 +34,12 @@ def column_default(ctx: Context, column: ResolvedColumn) -> None:
 
 def _default(ctx: Context, column: ResolvedColumn) -> None:
     """A default, of any kind, leaves the column writable: optional on insert (`server_set: true` aside)."""
-    spec, path = column.spec, (*column.path, "default")
-    if spec.on_update == "now" and "default" not in spec.model_fields_set:
-        column.default_kind = "now"  # set on insert too, as an update would
-    if "default" not in spec.model_fields_set:
+    spec = column.spec
+    if "default" not in spec.model_fields_set:  # (most columns)
+        if spec.on_update == "now":
+            column.default_kind = "now"  # set on insert too, as an update would
         return
+    path = (*column.path, "default")
     value = spec.default
     kind = kind_of(spec)
     if isinstance(value, SqlDefault):

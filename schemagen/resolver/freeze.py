@@ -58,29 +58,41 @@ def _column(ctx: Context, column: ResolvedColumn) -> catalog.Column:
             typed = typed_json(column.default_value, column.json_type or TypeRef("builtin", name="any"), ctx.spec)
         default = catalog.Default(column.default_kind, column.default_value, typed)  # type: ignore[arg-type]
     # `unique` with `index` is one unique index (SQLAlchemy makes no constraint then)
-    unique_name = names.constraint_name(f"uq_{column.table}_{column.sql_name}") \
-        if spec.unique and not spec.index else None
-    index_name = names.constraint_name(f"ix_{column.table}_{column.sql_name}") if spec.index else None
+    unique_name = index_name = None
+    named_in_table_args = False
+    if spec.index:
+        index_name, named_in_table_args = names.constraint_name(f"ix_{column.table}_{column.sql_name}")
+    elif spec.unique:
+        unique_name, named_in_table_args = names.constraint_name(f"uq_{column.table}_{column.sql_name}")
+    passed_through = not isinstance(spec.type, str)  # `{sql: ..., python: ...}`
+    generated = spec.generated
     return catalog.Column(
         key=column.key, attr=column.attr, sql_name=column.sql_name, type=kind_of(spec), array=spec.array,
-        sql_type=spec.type.sql if not isinstance(spec.type, str) else None,
-        python_type=spec.type.python if not isinstance(spec.type, str) else None,
+        sql_type=spec.type.sql if passed_through else None,  # type: ignore[union-attr]
+        python_type=spec.type.python if passed_through else None,  # type: ignore[union-attr]
         nullable=column.nullable, primary_key=column.primary_key, autoincrement=column.autoincrement,
         identity=column.identity,  # type: ignore[arg-type]
         server_set=column.server_set, unique=spec.unique, index=spec.index,
-        unique_name=unique_name[0] if unique_name is not None else None,
-        index_name=index_name[0] if index_name is not None else None,
-        named_in_table_args=any(name is not None and name[1] for name in (unique_name, index_name)),
+        unique_name=unique_name, index_name=index_name, named_in_table_args=named_in_table_args,
         length=spec.length,
         precision=spec.precision, scale=spec.scale, timezone=spec.timezone, months=spec.months, enum=column.enum,
         json_type=column.json_type, default=default, on_update_now=spec.on_update == "now", comment=spec.comment,
         rules=rules, secret=spec.secret, immutable=spec.immutable,
-        generated=spec.generated.sql if spec.generated is not None else None,
-        generated_stored=spec.generated.stored if spec.generated is not None else True,
+        generated=generated.sql if generated is not None else None,
+        generated_stored=generated.stored if generated is not None else True,
     )
 
 
 def _foreign_key(ctx: Context, fk: ForeignKey) -> catalog.ForeignKey:
+    # A table's foreign key is also the one its relations follow: frozen once, shared (records compare by value)
+    frozen = ctx.frozen_fks.get(id(fk))
+    if frozen is not None:
+        return frozen
+    frozen = ctx.frozen_fks[id(fk)] = _freeze_foreign_key(fk)
+    return frozen
+
+
+def _freeze_foreign_key(fk: ForeignKey) -> catalog.ForeignKey:
     name, given = fk.given_name, fk.given_name
     if name is None:
         name, written_out = names.constraint_name(

@@ -10,12 +10,13 @@ from schemagen.spec.model import Relation
 
 def relations(ctx: Context) -> None:
     for table in ctx.tables.values():
+        column_attrs = {c.attr for c in table.columns.values()}
         for name, relation in table.spec.relations.items():
             path = (*table.path, "relations", name)
             if not ctx.field_name_ok(name, path, "relation"):
                 continue
             attr = names.attribute_name(name)
-            if name in table.spec.columns or attr in {c.attr for c in table.columns.values()}:
+            if name in table.spec.columns or attr in column_attrs:
                 ctx.fail(path, f"relation `{name}` has the same name as a column of `{table.name}`",
                          "rename the relation", key=True)
                 continue
@@ -274,6 +275,7 @@ def _is_unique(table: ResolvedTable, columns: list[ResolvedColumn]) -> bool:
     if keys == {c.key for c in table.columns.values() if c.primary_key}:
         return True
     return any(set(u.columns) == keys for u in table.spec.unique) or any(
-        i.unique and len(i.columns) == len(keys) and set(map(str, i.columns)) == keys and i.where is None
+        i.unique and len(i.columns) == len(keys) and all(isinstance(part, str) for part in i.columns)
+        and set(i.columns) == keys and i.where is None
         and i.using in (None, "btree")
         for i in table.spec.indexes)
