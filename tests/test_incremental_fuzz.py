@@ -127,9 +127,32 @@ def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SCHEMAGEN_CACHE_DIR", str(tmp_path / "cache"))
 
 
+def rename_a_key(lines: list[str], rng: random.Random) -> None:
+    keyed = [n for n, line in enumerate(lines) if ":" in line and not line.lstrip().startswith("#")]
+    if keyed:
+        n = rng.choice(keyed)
+        lines[n] = lines[n].replace(":", rng.choice(["x:", "_2:", ""]), 1)
+
+
+def anchor_and_alias(lines: list[str], rng: random.Random) -> None:
+    """An anchor on a key or value, and its alias (as a value or a key) in another part."""
+    deep = [n for n, line in enumerate(lines) if line.startswith("    ") and ":" in line and "#" not in line]
+    if len(deep) > 1:
+        first, second = sorted(rng.sample(deep, 2))
+        indent = len(lines[first]) - len(lines[first].lstrip(" "))
+        if rng.random() < 0.5:
+            lines[first] = " " * indent + "&a " + lines[first].lstrip(" ")
+        else:
+            key, value = lines[first].split(":", 1)
+            lines[first] = key + ": &a" + value if value.strip() else key + ": &a x\n"
+        indent = len(lines[second]) - len(lines[second].lstrip(" "))
+        lines.insert(second + 1, " " * indent + rng.choice(["*a : 1", "note: *a", "*a :"]) + "\n")
+
+
 MUTATIONS: list[Callable[[list[str], random.Random], None]] = [
     insert_line, delete_line, duplicate_lines, reindent, split_line, merge_lines, insert_syntax,
-    quote_a_key, trailing_spaces, drop_final_newline, span_a_boundary]
+    quote_a_key, trailing_spaces, drop_final_newline, span_a_boundary, rename_a_key, rename_a_key,
+    anchor_and_alias]
 
 
 def _mutate(text: str, rng: random.Random) -> str:
