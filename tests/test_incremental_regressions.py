@@ -35,3 +35,17 @@ def test_an_alias_of_a_key_in_another_part_is_refused_not_reused(use: str, tmp_p
     _each_as_cold(tmp_path / "spec.yaml", [text, text, text.replace("&k id", "&k pk"), text])
     with pytest.raises(Exception, match="anchors and aliases"):
         load_spec_text(tmp_path / "spec.yaml", text.encode())
+
+
+def test_without_the_loaders_source_files_it_is_a_cold_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache key hashes the loader's .py files: an install without them (zip import, frozen
+    app, .pyc only) must load as cold, not fail with FileNotFoundError."""
+    from schemagen.spec import incremental
+
+    monkeypatch.setattr(incremental, "__file__", str(tmp_path / "gone" / "incremental.py"))
+    incremental._key.cache_clear()
+    try:
+        text = USERS + "  orders:\n    columns:\n      x: {type: int, primary_key: true}\n"
+        _each_as_cold(tmp_path / "spec.yaml", [text, text.replace("x:", "y:")])
+    finally:
+        incremental._key.cache_clear()
