@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,8 +16,11 @@ import pytest
 
 from schemagen.spec.incremental import load_cached
 from schemagen.spec.load import load_spec_text
+from tests.helpers import ROOT
 from tests.test_incremental_load import REAL, SPECS, _outcome
-from realistic import make_spec  # type: ignore[import-not-found]  # (bench/, on the path via the import above)
+
+sys.path.insert(0, str(ROOT / "bench"))
+from realistic import make_spec  # type: ignore[import-not-found]
 
 CASES = int(os.environ.get("SCHEMAGEN_FUZZ_CASES", "40"))
 SEED = int(os.environ.get("SCHEMAGEN_FUZZ_SEED", "20261206"))
