@@ -62,7 +62,7 @@ def test_without_the_loaders_source_files_it_is_a_cold_load(tmp_path: Path, monk
 
 def _built(project: Path, cache: str) -> tuple[int, str, str, dict[str, bytes]]:
     """`schemagen build` in `project`: exit code, output without timings, the files written."""
-    result = run_cli("build", "specs", "--out", "gen", cwd=project, env={"SCHEMAGEN_CACHE_DIR": cache})
+    result = run_cli("build", "specs", "--out", "gen", cwd=project, env={"SCHEMAGEN_CACHE_DIR": cache, "PYTHONPATH": str(ROOT)})
     def plain(text: str) -> str:
         return re.sub(r" in [0-9.]+ m?s\b", "", text.replace(str(project), "PROJECT"))
     return result.returncode, plain(result.stdout), plain(result.stderr), tree(project / "gen") if (project / "gen").exists() else {}
@@ -98,7 +98,7 @@ def test_two_builds_at_once_with_one_cache_write_what_a_cold_build_does(tmp_path
     for project in (tmp_path / "warm", tmp_path / "cold"):
         (project / "specs").mkdir(parents=True)
         (project / "specs" / "real.yaml").write_text(spec)
-    env = {**os.environ, "SCHEMAGEN_CACHE_DIR": str(tmp_path / "cache")}
+    env = {**os.environ, "SCHEMAGEN_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}  # this tree's schemagen
     assert _built(tmp_path / "warm", env["SCHEMAGEN_CACHE_DIR"])[0] == 0  # fills the cache
     (tmp_path / "warm" / "specs" / "real.yaml").write_text(spec.replace("length: 200", "length: 201", 1))
     (tmp_path / "cold" / "specs" / "real.yaml").write_text(spec.replace("length: 200", "length: 201", 1))
@@ -110,3 +110,14 @@ def test_two_builds_at_once_with_one_cache_write_what_a_cold_build_does(tmp_path
         run.stdout.close()
         run.stderr.close()
     assert _built(tmp_path / "cold", "")[3] == tree(tmp_path / "warm" / "gen")
+
+
+def test_a_cache_folder_that_cannot_be_used_only_costs_time(tmp_path: Path) -> None:
+    """Found while testing an unwritable cache: `build` crashed in jinja's bytecode cache (not the
+    spec cache) when the cache folder is a file or read-only; it must build as without a cache."""
+    for project in (tmp_path / "blocked", tmp_path / "none"):
+        (project / "specs").mkdir(parents=True)
+        (project / "specs" / "real.yaml").write_text(make_spec(3))
+    (tmp_path / "not-a-folder").write_text("")
+    blocked = _built(tmp_path / "blocked", str(tmp_path / "not-a-folder"))
+    assert blocked == _built(tmp_path / "none", "") and blocked[0] == 0
