@@ -6,6 +6,7 @@ a template by mistake fails the build instead of landing unescaped in the output
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
@@ -54,12 +55,14 @@ def _assignment(field: ir.Field, indent: int = 4) -> Code:
     return assignment(field.name, field.annotation, field.default, indent)
 
 
-def _made(folder: Path) -> Path:
+def _made(folder: Path) -> Path | None:
+    """`folder`, made if need be; None when it cannot be written (a read-only cache, a file in the
+    way): jinja's bytecode cache raises then, and an unusable cache must only cost time."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
-        pass  # an unwritable cache only costs time: jinja then compiles each run
-    return folder
+        return None
+    return folder if os.access(folder, os.W_OK) else None
 
 
 @lru_cache(maxsize=1)
@@ -69,7 +72,8 @@ def environment() -> jinja2.Environment:
     root = cache_root()
     # Compiling the templates costs more than rendering them (30-40 ms a process); jinja's bytecode
     # cache is keyed on each template's source, so a changed template is compiled again.
-    bytecode = jinja2.FileSystemBytecodeCache(str(_made(root / "templates"))) if root is not None else None
+    folder = _made(root / "templates") if root is not None else None
+    bytecode = jinja2.FileSystemBytecodeCache(str(folder)) if folder is not None else None
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
         bytecode_cache=bytecode,

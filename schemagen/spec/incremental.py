@@ -148,12 +148,12 @@ def _parts(entries: list[_Part | _Section]) -> list[_Part]:
 def load_cached(file: Path, raw: bytes) -> LoadedSpec:
     """`load_spec_text(file, raw)`, taking the unchanged parts of the spec's last load from the cache."""
     text = decode_spec(file, raw)
-    store = _store(file)
-    entries = _split(text) if store is not None else None
-    if store is None or entries is None:
+    store, key = _store(file), _key()
+    entries = _split(text) if store is not None and key is not None else None
+    if store is None or key is None or entries is None:
         return load_text(file, text)[0]
     parts = _parts(entries)
-    held = _read(store)
+    held = _read(store, key)
     if 2 * sum(part.digest in held for part in parts) < len(parts):
         # mostly new parts (a first load, a file rewritten): one pass over the whole text costs less
         # than composing them one by one, and shows that its keys are where the split put them
@@ -165,7 +165,7 @@ def load_cached(file: Path, raw: bytes) -> LoadedSpec:
             return load_text(file, text)[0]  # its errors, or (a split it disproves) its result
         loaded, blobs = assembled
     if blobs is not None and [part.digest for part in parts] != list(held):
-        _write(store, parts, blobs)
+        _write(store, key, parts, blobs)
     return loaded
 
 
@@ -303,21 +303,25 @@ def _store(file: Path) -> Path | None:
 
 
 @lru_cache(maxsize=1)
-def _key() -> str:
+def _key() -> str | None:
     """What a part's value depends on besides its text: the loader's code (this module, `load.py`
     and `scalars.py`), PyYAML and libyaml, and Python (whose `marshal` format the blobs are in).
     Narrower than the generator fingerprint, as the format cache's key is: a template's edit does
-    not change a load, and hashing all of schemagen costs more than a load from the cache."""
+    not change a load, and hashing all of schemagen costs more than a load from the cache. None
+    (no cache) where the source files are not there to hash (a zip import, a frozen app)."""
     digest = hashlib.sha256()
-    for module in ("incremental.py", "load.py", "scalars.py"):
-        digest.update(module.encode() + b"\0" + Path(__file__).with_name(module).read_bytes() + b"\0")
+    try:
+        for module in ("incremental.py", "load.py", "scalars.py"):
+            digest.update(module.encode() + b"\0" + Path(__file__).with_name(module).read_bytes() + b"\0")
+    except OSError:
+        return None
     libyaml = getattr(getattr(yaml, "_yaml", None), "get_version_string", lambda: "none")()
     return f"loader {digest.hexdigest()[:32]}, pyyaml {yaml.__version__}, libyaml {libyaml}, python {sys.version}"
 
 
-def _read(store: Path) -> dict[str, memoryview]:
+def _read(store: Path, key: str) -> dict[str, memoryview]:
     """The parts the cache holds for this spec: their blobs by digest, in the order stored."""
-    sealed = read_sealed(store, _MAGIC, _key())
+    sealed = read_sealed(store, _MAGIC, key)
     if sealed is None:
         return {}
     header, body = sealed
@@ -334,8 +338,8 @@ def _read(store: Path) -> dict[str, memoryview]:
     return held if offset == len(body) else {}
 
 
-def _write(store: Path, parts: list[_Part], blobs: list[bytes | memoryview]) -> None:
-    if not write_sealed(store, _MAGIC, _key(), {"parts": [[part.digest, len(blob)] for part, blob in zip(parts, blobs)]},
+def _write(store: Path, key: str, parts: list[_Part], blobs: list[bytes | memoryview]) -> None:
+    if not write_sealed(store, _MAGIC, key, {"parts": [[part.digest, len(blob)] for part, blob in zip(parts, blobs)]},
                         blobs):
         return
     with contextlib.suppress(OSError):  # specs that moved or went (tests' temporary folders) leave files

@@ -129,16 +129,21 @@ class _Builder:
     def fail(self, node: yaml.Node, message: str, hint: str = "") -> None:
         self.errors.append(SpecError(self.file, _position(node.start_mark), message, hint))
 
+    def alias(self, node: yaml.Node) -> bool:
+        """Whether `node` was met before (an alias gives its anchor's node again): refused, once per anchor."""
+        if id(node) not in self.seen:
+            self.seen.add(id(node))
+            return False
+        if id(node) not in self.aliased:  # once per anchor, however often it is used
+            self.aliased.add(id(node))
+            self.fail(node, "anchors and aliases (`&name` / `*name`) are not supported in specs",
+                      "write the repeated part out in full")
+        return True
+
     def build(self, node: yaml.Node, path: SpecPath) -> Any:
         self.source.values[path] = node.start_mark
-        if self.anchors:
-            if id(node) in self.seen:
-                if id(node) not in self.aliased:  # once per anchor, however often it is used
-                    self.aliased.add(id(node))
-                    self.fail(node, "anchors and aliases (`&name` / `*name`) are not supported in specs",
-                              "write the repeated part out in full")
-                return None
-            self.seen.add(id(node))
+        if self.anchors and self.alias(node):
+            return None
         if node.tag not in _ALLOWED_TAGS and not (
             isinstance(node, yaml.ScalarNode) and node.tag.startswith(_STANDARD_TAG) and node.style is None
         ):
@@ -171,6 +176,10 @@ class _Builder:
             if key_node.tag == _MERGE_TAG:
                 self.fail(key_node, "YAML merge keys (`<<`) are not supported in specs",
                           "write the merged keys out in full")
+                continue
+            if anchors and self.alias(key_node):
+                # keys are tracked too: an alias of an anchored key would make a part of the spec
+                # depend on another (and `spec/incremental.py` reuse a stale value)
                 continue
             key: str = key_node.value
             inner = (*path, key)
