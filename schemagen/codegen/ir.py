@@ -147,7 +147,8 @@ class ModelsModule(Module):
     uses_aware_datetime: bool
     uses_interval_type: bool
     uses_scaleless_numeric: bool
-    models: tuple[ModelClass, ...]
+    fragments: tuple[Code, ...]
+    """Each table's class (`ModelClass` through templates/model.py.jinja), in table order."""
     now_functions: tuple[NowFunction, ...] = ()
     column_types: tuple[Field, ...] = ()
     """Column types shared by a column and its SQL DEFAULT (an array's), defined after `constants`."""

@@ -1,0 +1,111 @@
+"""The render cache: each table's rendered fragments, kept between builds (see `fragments.py`).
+
+A rebuild after an edit to one table renders that table (and those that read it) again and takes
+the other tables' text from here. The file lives in the cache folder (`$SCHEMAGEN_CACHE_DIR`, off
+when it is set empty, as the format cache), one per package and spec, rewritten after each render
+with exactly the entries that render made or used. It is keyed on the generator fingerprint (the
+code and templates that shape output), Jinja's and Python's versions and the line length: another
+key retires every entry. A file that is unreadable, truncated or altered (its digest no longer
+matches) is ignored; the cache only ever saves time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from schemagen.catalog import Catalog
+from schemagen.codegen.fragments import Digests, Entry, TableFragments
+
+_FORMAT = b"schemagen render cache 1\n"
+
+
+def _key() -> str:
+    from schemagen.format.style import line_length
+    from schemagen.output.fresh import generator_fingerprint
+    from schemagen.output.memo import _library_file
+
+    jinja = hashlib.sha256(_library_file("jinja2")).hexdigest()[:16]
+    return f"{generator_fingerprint()} jinja {jinja} python {sys.version} line {line_length()}"
+
+
+def _entry(data: Any) -> Entry:
+    reads, calls, effects, names, text = data
+    if not (isinstance(reads, dict) and isinstance(calls, list) and isinstance(effects, dict)
+            and isinstance(names, dict) and isinstance(text, str)):
+        raise ValueError("not an entry")
+    return Entry(reads, [tuple(call) for call in calls], effects, names, text)  # type: ignore[misc]
+
+
+class RenderCache:
+    """The fragments one catalog's last render left, and those this render makes or uses."""
+
+    def __init__(self, path: Path | None, catalog: Catalog) -> None:
+        self.path = path
+        self.digests = Digests(catalog)
+        self.stored: dict[str, dict[str, Entry]] = {}
+        self.modules: dict[str, TableFragments] = {}
+        self.key = _key()
+        if path is not None:
+            self.stored = self._read(path)
+
+    @classmethod
+    def for_catalog(cls, catalog: Catalog) -> RenderCache | None:
+        from schemagen.resources import cache_root
+
+        root = cache_root()
+        if root is None:
+            return None
+        name = hashlib.sha256(f"{catalog.package}\0{catalog.source}".encode()).hexdigest()[:24]
+        return cls(root / "render" / f"{name}.bin", catalog)
+
+    def _read(self, path: Path) -> dict[str, dict[str, Entry]]:
+        try:
+            data = path.read_bytes()
+            header_end = data.index(b"\n", len(_FORMAT))
+            header = json.loads(data[len(_FORMAT):header_end])
+            body = data[header_end + 1:]
+            if (not data.startswith(_FORMAT) or header["key"] != self.key
+                    or header["sha256"] != hashlib.sha256(body).hexdigest()):
+                return {}
+            modules = json.loads(body)
+            return {module: {table: _entry(entry) for table, entry in entries.items()}
+                    for module, entries in modules.items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return {}
+
+    def fragments(self, module: str, *, fresh: bool = False) -> TableFragments:
+        """The fragments of `module` (`fresh`: none reused, all made again)."""
+        made = self.modules[module] = TableFragments({} if fresh else self.stored.get(module, {}), self.digests)
+        return made
+
+    def save(self) -> None:
+        """Keep this render's entries (unless they are the stored ones); errors only cost time."""
+        if self.path is None:
+            return
+        if all(made.made.keys() == self.stored.get(module, {}).keys()
+               and all(entry is self.stored[module][table] for table, entry in made.made.items())
+               for module, made in self.modules.items()) and self.modules.keys() == self.stored.keys():
+            return  # everything reused: the file holds it already
+        modules = {module: {table: [entry.reads, entry.calls, entry.effects, entry.names, entry.text]
+                            for table, entry in made.made.items()} for module, made in self.modules.items()}
+        body = json.dumps(modules, separators=(",", ":")).encode()
+        header = json.dumps({"key": self.key, "sha256": hashlib.sha256(body).hexdigest()}).encode()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".render-", suffix=".tmp")
+        except OSError:
+            return
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(_FORMAT + header + b"\n" + body)
+            os.replace(temporary, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
