@@ -32,7 +32,7 @@ def build_package(catalog: Catalog, cache: RenderCache | None = None) -> ir.Pack
         enums=enums_module(catalog),
         types=types_module(catalog),
         models=_models(catalog, cache),
-        schemas=schemas_module(catalog),
+        schemas=_schemas(catalog, cache),
         relations=relations_module(catalog),
         init=init_module(catalog),
     )
@@ -43,6 +43,16 @@ def _models(catalog: Catalog, cache: RenderCache | None) -> ir.ModelsModule:
     if found is None:  # a reused class read an import name that is another now: all made again
         assert cache is not None
         found = models_module(catalog, cache.fragments("models", fresh=True))
+    assert found is not None
+    return found
+
+
+def _schemas(catalog: Catalog, cache: RenderCache | None) -> ir.SchemasModule:
+    found = schemas_module(catalog, (cache.fragments("schemas"), cache.fragments("nested"))
+                           if cache is not None else None)
+    if found is None:  # a reused schema read an import name that is another now: all made again
+        assert cache is not None
+        found = schemas_module(catalog, (cache.fragments("schemas", fresh=True), cache.fragments("nested", fresh=True)))
     assert found is not None
     return found
 

@@ -199,7 +199,8 @@ class SchemasModule(Module):
     uses_rules: bool
     uses_update_base: bool
     uses_url_format: bool
-    schemas: tuple[SchemaClass, ...]
+    fragments: tuple[Code, ...]
+    """Each table's schemas (`SchemaClass` through templates/schema.py.jinja), then each table's nested ones."""
     ranges: tuple[Field, ...] = ()
     """`_Integer = Annotated[int, Field(ge=..., le=...)]`: one alias per integer type whose range fields check."""
     uses_as_stored: bool = False
