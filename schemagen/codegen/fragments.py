@@ -133,6 +133,26 @@ class Recorder:
         return recorded
 
 
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, str) else value
+
+
+def _without_repeats(calls: list[Call]) -> list[Call]:
+    """The calls but the repeats of an import's: once an import is made, asking for it again always
+    gives the same name and changes nothing (the other shared state's answers may change)."""
+    seen: set[Call] = set()
+    kept = []
+    for label, method, args, kwargs, result in calls:
+        # plain values (a `Code` is a str subclass): the cache file holds only plain data
+        call: Call = (label, method, tuple(map(_plain, args)), tuple((k, _plain(v)) for k, v in kwargs), _plain(result))
+        if call[0] == "imports":
+            if call in seen:
+                continue
+            seen.add(call)
+        kept.append(call)
+    return kept
+
+
 def replay(calls: list[Call], targets: Mapping[str, object]) -> bool:
     """Make the recorded calls again, in order; False at the first whose result differs now."""
     for label, method, args, kwargs, result in calls:
@@ -180,7 +200,7 @@ class TableFragments:
     def record(self, table: Table, reads: set[str], calls: list[Call], effects: dict[str, Any]) -> Entry:
         assert self.digests is not None
         reads.add(f"table {table.name}")
-        entry = Entry({read: self.digests.of(read) for read in sorted(reads)}, calls, effects)
+        entry = Entry({read: self.digests.of(read) for read in sorted(reads)}, _without_repeats(calls), effects)
         self.made[table.name] = entry
         return entry
 

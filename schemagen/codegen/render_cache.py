@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import marshal
 import os
 import sys
 import tempfile
@@ -40,7 +41,7 @@ def _entry(data: Any) -> Entry:
     if not (isinstance(reads, dict) and isinstance(calls, list) and isinstance(effects, dict)
             and isinstance(names, dict) and isinstance(text, str)):
         raise ValueError("not an entry")
-    return Entry(reads, [tuple(call) for call in calls], effects, names, text)  # type: ignore[misc]
+    return Entry(reads, calls, effects, names, text)
 
 
 class RenderCache:
@@ -74,10 +75,10 @@ class RenderCache:
             if (not data.startswith(_FORMAT) or header["key"] != self.key
                     or header["sha256"] != hashlib.sha256(body).hexdigest()):
                 return {}
-            modules = json.loads(body)
+            modules = marshal.loads(body)  # trusted: its digest matched
             return {module: {table: _entry(entry) for table, entry in entries.items()}
                     for module, entries in modules.items()}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError):
             return {}
 
     def fragments(self, module: str, *, fresh: bool = False) -> TableFragments:
@@ -95,7 +96,10 @@ class RenderCache:
             return  # everything reused: the file holds it already
         modules = {module: {table: [entry.reads, entry.calls, entry.effects, entry.names, entry.text]
                             for table, entry in made.made.items()} for module, made in self.modules.items()}
-        body = json.dumps(modules, separators=(",", ":")).encode()
+        try:
+            body = marshal.dumps(modules)
+        except ValueError:  # not plain data: a bug, but the cache only ever saves time
+            return
         header = json.dumps({"key": self.key, "sha256": hashlib.sha256(body).hexdigest()}).encode()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -210,8 +210,8 @@ class _Schemas:
         try:
             schemas = make(table)
             effects = {"flags": [flag for flag in _FLAGS if getattr(self, flag)], "helpers": sorted(self.helpers),
-                       "ranges": [[name, f.annotation, f.default] for name, f in self.ranges.items()],
-                       "markers": [[name, f.default] for name, f in self.markers.items()]}
+                       "ranges": [[name, str(f.annotation), str(f.default)] for name, f in self.ranges.items()],
+                       "markers": [[name, str(f.default)] for name, f in self.markers.items()]}
         finally:
             self.catalog, self.imports, self.types = real
             self.helpers, self.ranges, self.markers, flags = kept
