@@ -6,6 +6,7 @@ import's name); a corrupted cache file is ignored, and the cache turns off as th
 from __future__ import annotations
 
 import copy
+import gc
 import random
 import sys
 from pathlib import Path
@@ -27,13 +28,15 @@ sys.path.insert(0, str(ROOT / "bench"))
 import realistic  # noqa: E402
 
 Spec = dict[str, Any]
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's: a 300-table spec is dumped per edit
 
 
 def _catalog(spec: Spec, folder: Path) -> Catalog:
     path = folder / "spec.yaml"
-    raw = yaml.safe_dump(spec, sort_keys=False).encode()
+    raw = yaml.dump(spec, Dumper=_DUMPER, sort_keys=False).encode()
     path.write_bytes(raw)
-    return resolve(validate_spec(load_spec_text(path, raw)), load_spec_text(path, raw))
+    loaded = load_spec_text(path, raw)
+    return resolve(validate_spec(loaded), loaded)
 
 
 # -- edits: each changes `spec` in place (a change the validator refuses is skipped) ------------
@@ -198,6 +201,14 @@ def _chain(spec: Spec, folder: Path, edits: int, seed: int, monkeypatch: pytest.
     """Render after each of `edits` random edits, cached and cold; the number of edits made."""
     monkeypatch.setenv("SCHEMAGEN_CACHE_DIR", str(folder / "cache"))
     rng = random.Random(seed)
+    gc.disable()  # as the CLI generates: collecting the catalogs' objects over and over triples the time
+    try:
+        return _edits(spec, folder, edits, rng, seed)
+    finally:
+        gc.enable()
+
+
+def _edits(spec: Spec, folder: Path, edits: int, rng: random.Random, seed: int) -> int:
     render_catalog(_catalog(spec, folder))  # fills the cache
     made = attempts = 0
     while made < edits and attempts < edits * 6:
