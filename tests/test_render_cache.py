@@ -15,6 +15,7 @@ from typing import Any, Callable
 import pytest
 import yaml
 
+from schemagen import names
 from schemagen.catalog import Catalog
 from schemagen.codegen import build_package, render_catalog
 from schemagen.codegen.render_cache import RenderCache
@@ -152,6 +153,15 @@ def _add_relation(rng: random.Random, spec: Spec) -> None:
     table.setdefault("relations", {})[f"to_{column}"] = {"one": target_name, "fields": [column]}
 
 
+def _shadow_class(rng: random.Random, spec: Spec) -> None:
+    """A column named like the class of a relation's target (`Box` beside `box: {one: box}`): the
+    relation's annotation then names a module-level alias (`_Box_ = Box`)."""
+    name, table = _table(rng, spec)
+    targets = [relation.get("one") or relation.get("many") for relation in (table.get("relations") or {}).values()]
+    if targets and all(targets):
+        table["columns"][names.class_name(str(rng.choice(targets)))] = {"type": "text"}
+
+
 def _remove_relation(rng: random.Random, spec: Spec) -> None:
     _, table = _table(rng, spec)
     if table.get("relations"):
@@ -187,7 +197,7 @@ def _reorder(rng: random.Random, spec: Spec) -> None:
 
 EDITS: list[Callable[[random.Random, Spec], None]] = [
     _change_column, _change_column, _add_column, _remove_column, _add_table, _remove_table, _rename_table,
-    _add_relation, _remove_relation, _change_enum, _change_shape, _reorder,
+    _add_relation, _shadow_class, _remove_relation, _change_enum, _change_shape, _reorder,
 ]
 
 
