@@ -9,8 +9,9 @@ import copy
 import gc
 import random
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml
@@ -26,7 +27,7 @@ from schemagen.spec.validate import validate_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-import realistic  # noqa: E402
+import realistic
 
 Spec = dict[str, Any]
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's: a 300-table spec is dumped per edit

@@ -12,9 +12,9 @@ from schemagen.catalog import Catalog
 from schemagen.codegen import ir
 from schemagen.codegen.literals import comment
 from schemagen.codegen.models_module import models_module
-from schemagen.codegen.render_cache import RenderCache
 from schemagen.codegen.relations_module import init_module, relations_module
 from schemagen.codegen.render import TemplateError, render_package, render_typescript
+from schemagen.codegen.render_cache import RenderCache
 from schemagen.codegen.schemas_module import schemas_module
 from schemagen.codegen.types_module import enums_module, types_module
 from schemagen.codegen.typescript import typescript_module

@@ -22,13 +22,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from schemagen.catalog import Catalog, ForeignKey, Relation, Table
 from schemagen.codegen.literals import Code
 
-Read = tuple[str, str]
-"""A catalog object a fragment read: ("table", name), ("enum", name), ("shape", name), ("attr", name)."""
+Made = TypeVar("Made")
+_Made_co = TypeVar("_Made_co", covariant=True)
 Call = tuple[str, str, tuple[Any, ...], tuple[tuple[str, Any], ...], Any]
 """(target, method, args, keyword args, result) of a call on a module's shared state."""
 
@@ -182,6 +182,20 @@ class RecordingNames:
             raise AttributeError(name) from None
 
 
+class Builder(Protocol[_Made_co]):
+    """What a module builder gives `TableFragments.fragment`."""
+
+    def make(self, table: Table) -> _Made_co:
+        """The table's IR, made on the builder's shared state."""
+
+    def isolate(self, reads: set[str], calls: list[Call]) -> Callable[[], dict[str, Any]]:
+        """Make the builder record what the next table reads and asks, with its write-only effects
+        kept apart; the function returned puts the builder back and gives those effects."""
+
+    def merge(self, effects: dict[str, Any]) -> None:
+        """Apply a table's write-only effects, in table order as a cold build makes them."""
+
+
 class TableFragments:
     """One module's fragments in one build: the reusable entries of the last build, and this build's."""
 
@@ -189,6 +203,26 @@ class TableFragments:
         self.stored = stored
         self.digests = digests
         self.made: dict[str, Entry] = {}
+
+    def fragment(self, builder: Builder[Made], table: Table, targets: Mapping[str, object]
+                 ) -> tuple[Entry, Made | None]:
+        """The table's entry: the last build's, its calls replayed on `targets` (the builder's
+        shared state, by label) and its effects merged; else made afresh (its IR given with it,
+        to render once the module's import names are known)."""
+        entry = self.reusable(table)
+        if entry is not None and replay(entry.calls, targets):
+            builder.merge(entry.effects)
+            self.made[table.name] = entry
+            return entry, None
+        reads: set[str] = set()
+        calls: list[Call] = []
+        restore = builder.isolate(reads, calls)
+        try:
+            made = builder.make(table)
+        finally:
+            effects = restore()
+        builder.merge(effects)
+        return self.record(table, reads, calls, effects), made
 
     def reusable(self, table: Table) -> Entry | None:
         """The last build's entry of `table` if what it read is unchanged (its calls still to replay)."""
@@ -203,9 +237,6 @@ class TableFragments:
         entry = Entry({read: self.digests.of(read) for read in sorted(reads)}, _without_repeats(calls), effects)
         self.made[table.name] = entry
         return entry
-
-    def keep(self, table: Table, entry: Entry) -> None:
-        self.made[table.name] = entry
 
 
 def fragment_texts(pending: list[tuple[Entry | None, Any]], names: Mapping[str, Code],

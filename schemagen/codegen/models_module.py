@@ -7,6 +7,7 @@ import decimal
 import json
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any, cast
 
 from schemagen.catalog import Catalog, Column, Table
@@ -23,17 +24,23 @@ from schemagen.codegen.common import (
     constant_name,
     one_line_tuple,
 )
-from schemagen.codegen.fragments import Call, Entry, Recorder, RecordingCatalog, TableFragments, fragment_texts, replay
+from schemagen.codegen.fragments import (
+    Call,
+    Entry,
+    Recorder,
+    RecordingCatalog,
+    TableFragments,
+    fragment_texts,
+)
 from schemagen.codegen.imports import Imports
-from schemagen.codegen.models_shared import SharedTypes
-from schemagen.codegen.render import environment
 from schemagen.codegen.literals import Code, docstring, literal
-from schemagen.codegen.write_matrix import matrix as write_matrix
+from schemagen.codegen.models_shared import SharedTypes
 from schemagen.codegen.relationships import relationship_field
+from schemagen.codegen.render import environment
 from schemagen.codegen.table_args import next_number, now_function
 from schemagen.codegen.table_args import table_args as build_table_args
 from schemagen.codegen.triggers import on_update_triggers
-
+from schemagen.codegen.write_matrix import matrix as write_matrix
 
 # Server-set values (defaults, `onupdate`, a soft delete's time) come back with the INSERT or UPDATE
 # (RETURNING), instead of being expired and loaded on next access: IO an AsyncSession cannot do.
@@ -185,7 +192,7 @@ class _Models:
         if any(table.core_name is not None for table in self.catalog.tables):
             for name in ("Table", "Column", "TypedColumns", "Named"):
                 imports.name(SQLALCHEMY, name)
-        pending = [self.table_fragment(table) for table in self.catalog.tables]
+        pending = [_table_fragment(self, table) for table in self.catalog.tables]
         network = {Code(_NETWORK[c.type]) for t in self.catalog.tables for c in t.columns if c.type in _NETWORK}
         flags = {
             "typed": self.uses_json_type or self.uses_array_type, "array": self.uses_array_type,
@@ -226,55 +233,6 @@ class _Models:
                                 for model, attrs in self.checked_attrs.items()),
             adapters=tuple(sorted(self.shared.adapters.values(), key=lambda adapter: adapter.name)),
         )
-
-    # -- per table: reused from the render cache, or made (and recorded) -------------------------
-
-    def table_fragment(self, table: Table) -> tuple[Entry | None, ir.ModelClass | None]:
-        """The table's cache entry (text made, or to make from the class), or its class alone
-        without a cache; the module's shared state as the table leaves it either way."""
-        if self.fragments is None:
-            return None, self.model(table)
-        entry = self.fragments.reusable(table)
-        if entry is not None and replay(entry.calls, {"imports": self.imports, "shared": self.shared}):
-            self.merge(entry.effects)
-            self.fragments.keep(table, entry)
-            return entry, None
-        reads: set[str] = set()
-        calls: list[Call] = []
-        real = self.catalog, self.imports, self.types, self.shared
-        flags = {flag: getattr(self, flag) for flag in _FLAGS}
-        kept = self.now_kinds, self.checked_attrs, self.class_aliases
-        # the table's write-only effects made afresh, to keep; its reads and calls recorded
-        for flag in _FLAGS:
-            setattr(self, flag, False)
-        self.now_kinds, self.checked_attrs, self.class_aliases = set(), {}, {}
-        self.catalog = cast(Catalog, RecordingCatalog(self.catalog, reads))
-        self.imports = cast(Imports, Recorder("imports", self.imports, calls))
-        self.shared = cast(SharedTypes, Recorder("shared", self.shared, calls))
-        self.types = TypeExpressions(self.catalog, self.imports, untyped_json="any")
-        try:
-            model = self.model(table)
-            effects = {"flags": [flag for flag in _FLAGS if getattr(self, flag)], "now": sorted(self.now_kinds),
-                       "checked": list(self.checked_attrs.items()), "aliases": list(self.class_aliases.items()),
-                       "shape_values": self.types.shape_values}
-        finally:
-            self.catalog, self.imports, self.types, self.shared = real
-            for flag, value in flags.items():
-                setattr(self, flag, value)
-            self.now_kinds, self.checked_attrs, self.class_aliases = kept
-        self.merge(effects)
-        return self.fragments.record(table, reads, calls, effects), model
-
-    def merge(self, effects: dict[str, Any]) -> None:
-        """A table's write-only effects, in table order as a cold build makes them."""
-        for flag in effects["flags"]:
-            setattr(self, flag, True)
-        self.now_kinds.update(effects["now"])
-        for model, attrs in effects["checked"]:
-            self.checked_attrs.setdefault(model, []).extend(attrs)
-        for name, alias in effects["aliases"]:
-            self.class_aliases.setdefault(name, alias)
-        self.types.shape_values = self.types.shape_values or effects["shape_values"]
 
     def model(self, table: Table) -> ir.ModelClass:
         model = self.model_class(table)
@@ -487,6 +445,61 @@ class _Models:
         """A module-level column type, after the other constants (it may use them)."""
         self.uses_array_defaults = True
         return self.shared.column_type(name, value)
+
+
+def _table_fragment(models: _Models, table: Table) -> tuple[Entry | None, ir.ModelClass | None]:
+    """The table's cache entry and its class (None: reused), or its class alone without a cache."""
+    if models.fragments is None:
+        return None, models.model(table)
+    return models.fragments.fragment(_Recording(models), table, {"imports": models.imports, "shared": models.shared})
+
+
+class _Recording:
+    """`_Models` as the render cache drives it (`fragments.Builder`): a table's reads and calls on
+    the shared state recorded, its write-only effects (flags, `now` kinds, checked attributes,
+    class aliases) made afresh to keep, then merged."""
+
+    def __init__(self, models: _Models) -> None:
+        self.models = models
+
+    def make(self, table: Table) -> ir.ModelClass:
+        return self.models.model(table)
+
+    def isolate(self, reads: set[str], calls: list[Call]) -> Callable[[], dict[str, Any]]:
+        models = self.models
+        real = models.catalog, models.imports, models.types, models.shared
+        flags = {flag: getattr(models, flag) for flag in _FLAGS}
+        kept = models.now_kinds, models.checked_attrs, models.class_aliases
+        for flag in _FLAGS:
+            setattr(models, flag, False)
+        models.now_kinds, models.checked_attrs, models.class_aliases = set(), {}, {}
+        models.catalog = cast(Catalog, RecordingCatalog(models.catalog, reads))
+        models.imports = cast(Imports, Recorder("imports", models.imports, calls))
+        models.shared = cast(SharedTypes, Recorder("shared", models.shared, calls))
+        models.types = TypeExpressions(models.catalog, models.imports, untyped_json="any")
+
+        def restore() -> dict[str, Any]:
+            effects = {"flags": [flag for flag in _FLAGS if getattr(models, flag)], "now": sorted(models.now_kinds),
+                       "checked": list(models.checked_attrs.items()), "aliases": list(models.class_aliases.items()),
+                       "shape_values": models.types.shape_values}
+            models.catalog, models.imports, models.types, models.shared = real
+            for flag, value in flags.items():
+                setattr(models, flag, value)
+            models.now_kinds, models.checked_attrs, models.class_aliases = kept
+            return effects
+
+        return restore
+
+    def merge(self, effects: dict[str, Any]) -> None:
+        models = self.models
+        for flag in effects["flags"]:
+            setattr(models, flag, True)
+        models.now_kinds.update(effects["now"])
+        for model, attrs in effects["checked"]:
+            models.checked_attrs.setdefault(model, []).extend(attrs)
+        for name, alias in effects["aliases"]:
+            models.class_aliases.setdefault(name, alias)
+        models.types.shape_values = models.types.shape_values or effects["shape_values"]
 
 
 def _orm_defaults(imports: Imports, types: TypeExpressions, now_kinds: set[str], column: Column,

@@ -27,12 +27,19 @@ from schemagen.codegen.fragments import Digests, Entry, TableFragments
 _FORMAT = b"schemagen render cache 1\n"
 
 
-def _key() -> str:
-    from schemagen.format.style import line_length
-    from schemagen.output.fresh import generator_fingerprint
-    from schemagen.output.memo import _library_file
+def _jinja() -> bytes:
+    # Jinja's `__init__.py` (it holds the version), found on `sys.path` without importing anything
+    for folder in sys.path:
+        with contextlib.suppress(OSError):
+            return Path(folder or ".", "jinja2", "__init__.py").read_bytes()
+    return b"missing"
 
-    jinja = hashlib.sha256(_library_file("jinja2")).hexdigest()[:16]
+
+def _key() -> str:
+    from schemagen.fingerprint import generator_fingerprint
+    from schemagen.format.style import line_length
+
+    jinja = hashlib.sha256(_jinja()).hexdigest()[:16]
     return f"{generator_fingerprint()} jinja {jinja} python {sys.version} line {line_length()}"
 
 

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any, cast
 
+from schemagen import names
 from schemagen.catalog import Catalog, Column, Table
 from schemagen.codegen import ir
-from schemagen import names
-from schemagen.codegen.common import PYDANTIC, TypeExpressions, call, single_annotated, tuple_display
-from schemagen.format.style import fits
-from schemagen.codegen.fragments import Call, Entry, Recorder, RecordingCatalog, TableFragments, fragment_texts, replay
+from schemagen.codegen.common import (
+    PYDANTIC,
+    TypeExpressions,
+    call,
+    single_annotated,
+    tuple_display,
+)
+from schemagen.codegen.fragments import (
+    Call,
+    Entry,
+    Recorder,
+    RecordingCatalog,
+    TableFragments,
+    fragment_texts,
+)
 from schemagen.codegen.imports import Imports
-from schemagen.codegen.render import environment
 from schemagen.codegen.literals import Code, docstring, literal
+from schemagen.codegen.render import environment
 from schemagen.codegen.write_matrix import fixed_on_update, in_update, refused_on_update
+from schemagen.format.style import fits
 
 _RULES = ("min_length", "max_length", "pattern", "ge", "gt", "le", "lt")
 _TIGHTER = {"ge": max, "gt": max, "min_length": max, "le": min, "lt": min, "max_length": min}
@@ -184,51 +198,12 @@ class _Schemas:
         self.fragments = fragments
 
     def table_fragment(self, table: Table, *, nested: bool) -> tuple[Entry | None, list[ir.SchemaClass] | None]:
-        """The table's cache entry (text made, or to make from its schemas), or its schemas alone
-        without a cache; the module's shared state as the table leaves it either way (see
-        `models_module._Models.table_fragment`). `nested`: its nested Select schemas instead."""
-        make = self.nested_schemas if nested else self.table_schemas
-        fragments = self.fragments[nested] if self.fragments is not None else None
-        if fragments is None:
-            return None, make(table)
-        entry = fragments.reusable(table)
-        if entry is not None and replay(entry.calls, {"imports": self.imports}):
-            self.merge(entry.effects)
-            fragments.keep(table, entry)
-            return entry, None
-        reads: set[str] = set()
-        calls: list[Call] = []
-        real = self.catalog, self.imports, self.types
-        kept = self.helpers, self.ranges, self.markers, {flag: getattr(self, flag) for flag in _FLAGS}
-        # the table's write-only effects made afresh, to keep; its reads and calls recorded
-        self.helpers, self.ranges, self.markers = set(), {}, {}
-        for flag in _FLAGS:
-            setattr(self, flag, False)
-        self.catalog = cast(Catalog, RecordingCatalog(self.catalog, reads))
-        self.imports = cast(Imports, Recorder("imports", self.imports, calls))
-        self.types = TypeExpressions(self.catalog, self.imports, untyped_json="json_value")
-        try:
-            schemas = make(table)
-            effects = {"flags": [flag for flag in _FLAGS if getattr(self, flag)], "helpers": sorted(self.helpers),
-                       "ranges": [[name, str(f.annotation), str(f.default)] for name, f in self.ranges.items()],
-                       "markers": [[name, str(f.default)] for name, f in self.markers.items()]}
-        finally:
-            self.catalog, self.imports, self.types = real
-            self.helpers, self.ranges, self.markers, flags = kept
-            for flag, value in flags.items():
-                setattr(self, flag, value)
-        self.merge(effects)
-        return fragments.record(table, reads, calls, effects), schemas
-
-    def merge(self, effects: dict[str, Any]) -> None:
-        """A table's write-only effects, in table order as a cold build makes them."""
-        for flag in effects["flags"]:
-            setattr(self, flag, True)
-        self.helpers.update(effects["helpers"])
-        for name, annotation, default in effects["ranges"]:
-            self.ranges.setdefault(name, ir.Field(Code(name), Code(annotation), Code(default)))
-        for name, default in effects["markers"]:
-            self.markers[name] = ir.Field(Code(name), Code(""), Code(default))
+        """The table's cache entry and its schemas (None: reused), or its schemas alone without a
+        cache. `nested`: its nested Select schemas instead."""
+        recording = _Recording(self, nested)
+        if self.fragments is None:
+            return None, recording.make(table)
+        return self.fragments[nested].fragment(recording, table, {"imports": self.imports})
 
     def module(self) -> ir.SchemasModule | None:
         imports = self.imports
@@ -332,31 +307,6 @@ class _Schemas:
         ))
         return schemas
 
-
-    def nested_schemas(self, table: Table) -> list[ir.SchemaClass]:
-        """Per relation of `table`, its Select schema with that relation loaded: `UserWithMemories`."""
-        found = []
-        class_var = self.imports.name("typing", "ClassVar")
-        for relation in table.relations:
-            target = self.catalog.table(relation.target)
-            annotation = f"{target.class_name}Select"
-            if relation.kind in ("one-to-many", "many-to-many"):
-                annotation = f"list[{annotation}]"
-            elif relation.kind == "one-to-one-inverse" or (
-                    relation.foreign_key is not None
-                    and any(table.column(key).nullable for key in relation.foreign_key.columns)):
-                annotation += " | None"
-            spec = "{'" + relation.attr + "': True}"  # an attribute: a checked identifier
-            found.append(ir.SchemaClass(
-                Code(names.nested_schema_name(table.class_name, relation.attr)),
-                Code(f"{table.class_name}Select, _Loaded"),
-                docstring(f"`{table.class_name}Select` with `{relation.attr}`, as "
-                          f"`eager({table.class_name}, {spec})` loads it.", 4),
-                (ir.Field(Code("_relations"), Code(f"{class_var}[tuple[str, ...]]"),
-                          tuple_display([literal(relation.attr)])),
-                 ir.Field(Code(relation.attr), Code(annotation))),
-            ))
-        return found
 
     def config_field(self, **config: str) -> tuple[ir.Field, ...]:
         return (ir.Field(Code("model_config"), Code(""), call(self.imports.name(PYDANTIC, "ConfigDict"), **config)),)
@@ -516,6 +466,79 @@ class _Schemas:
     def update_field(self, column: Column) -> ir.Field:
         annotation = self.with_field_info(self.checked_type(column) + " | None", _alias_args(column, select=False))
         return ir.Field(Code(column.attr), Code(annotation), Code("None"))
+
+
+def _nested_schemas(catalog: Catalog, imports: Imports, table: Table) -> list[ir.SchemaClass]:
+    """Per relation of `table`, its Select schema with that relation loaded: `UserWithMemories`."""
+    found = []
+    class_var = imports.name("typing", "ClassVar")
+    for relation in table.relations:
+        target = catalog.table(relation.target)
+        annotation = f"{target.class_name}Select"
+        if relation.kind in ("one-to-many", "many-to-many"):
+            annotation = f"list[{annotation}]"
+        elif relation.kind == "one-to-one-inverse" or (
+                relation.foreign_key is not None
+                and any(table.column(key).nullable for key in relation.foreign_key.columns)):
+            annotation += " | None"
+        spec = "{'" + relation.attr + "': True}"  # an attribute: a checked identifier
+        found.append(ir.SchemaClass(
+            Code(names.nested_schema_name(table.class_name, relation.attr)),
+            Code(f"{table.class_name}Select, _Loaded"),
+            docstring(f"`{table.class_name}Select` with `{relation.attr}`, as "
+                      f"`eager({table.class_name}, {spec})` loads it.", 4),
+            (ir.Field(Code("_relations"), Code(f"{class_var}[tuple[str, ...]]"),
+                      tuple_display([literal(relation.attr)])),
+             ir.Field(Code(relation.attr), Code(annotation))),
+        ))
+    return found
+
+
+class _Recording:
+    """`_Schemas` as the render cache drives it (`fragments.Builder`): a table's reads and import
+    calls recorded, its write-only effects (flags, helpers, range aliases, markers) made afresh to
+    keep, then merged."""
+
+    def __init__(self, schemas: _Schemas, nested: bool) -> None:
+        self.schemas = schemas
+        self.nested = nested
+
+    def make(self, table: Table) -> list[ir.SchemaClass]:
+        schemas = self.schemas
+        return _nested_schemas(schemas.catalog, schemas.imports, table) if self.nested else schemas.table_schemas(table)
+
+    def isolate(self, reads: set[str], calls: list[Call]) -> Callable[[], dict[str, Any]]:
+        schemas = self.schemas
+        real = schemas.catalog, schemas.imports, schemas.types
+        kept = schemas.helpers, schemas.ranges, schemas.markers, {flag: getattr(schemas, flag) for flag in _FLAGS}
+        schemas.helpers, schemas.ranges, schemas.markers = set(), {}, {}
+        for flag in _FLAGS:
+            setattr(schemas, flag, False)
+        schemas.catalog = cast(Catalog, RecordingCatalog(schemas.catalog, reads))
+        schemas.imports = cast(Imports, Recorder("imports", schemas.imports, calls))
+        schemas.types = TypeExpressions(schemas.catalog, schemas.imports, untyped_json="json_value")
+
+        def restore() -> dict[str, Any]:
+            effects = {"flags": [flag for flag in _FLAGS if getattr(schemas, flag)], "helpers": sorted(schemas.helpers),
+                       "ranges": [[name, str(f.annotation), str(f.default)] for name, f in schemas.ranges.items()],
+                       "markers": [[name, str(f.default)] for name, f in schemas.markers.items()]}
+            schemas.catalog, schemas.imports, schemas.types = real
+            schemas.helpers, schemas.ranges, schemas.markers, flags = kept
+            for flag, value in flags.items():
+                setattr(schemas, flag, value)
+            return effects
+
+        return restore
+
+    def merge(self, effects: dict[str, Any]) -> None:
+        schemas = self.schemas
+        for flag in effects["flags"]:
+            setattr(schemas, flag, True)
+        schemas.helpers.update(effects["helpers"])
+        for name, annotation, default in effects["ranges"]:
+            schemas.ranges.setdefault(name, ir.Field(Code(name), Code(annotation), Code(default)))
+        for name, default in effects["markers"]:
+            schemas.markers[name] = ir.Field(Code(name), Code(""), Code(default))
 
 
 def _alias_args(column: Column, *, select: bool) -> dict[str, str | None]:
