@@ -33,7 +33,7 @@ def build_package(catalog: Catalog, cache: RenderCache | None = None) -> ir.Pack
         types=types_module(catalog),
         models=_models(catalog, cache),
         schemas=_schemas(catalog, cache),
-        relations=relations_module(catalog),
+        relations=_relations(catalog, cache),
         init=init_module(catalog),
     )
 
@@ -53,6 +53,17 @@ def _schemas(catalog: Catalog, cache: RenderCache | None) -> ir.SchemasModule:
     if found is None:  # a reused schema read an import name that is another now: all made again
         assert cache is not None
         found = schemas_module(catalog, (cache.fragments("schemas", fresh=True), cache.fragments("nested", fresh=True)))
+    assert found is not None
+    return found
+
+
+def _relations(catalog: Catalog, cache: RenderCache | None) -> ir.RelationsModule:
+    found = relations_module(catalog, (cache.fragments("relations"), cache.fragments("loads"))
+                             if cache is not None else None)
+    if found is None:  # a reused part read an import name that is another now: all made again
+        assert cache is not None
+        found = relations_module(catalog, (cache.fragments("relations", fresh=True),
+                                           cache.fragments("loads", fresh=True)))
     assert found is not None
     return found
 

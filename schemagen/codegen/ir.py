@@ -257,9 +257,14 @@ class LoadSpec:
 @dataclass(frozen=True)
 class RelationsModule(Module):
     models: tuple[ModelRelations, ...]
+    """The models (their entries only in `relation_fragments`)."""
     loads: tuple[LoadSpec, ...] = ()
     eager_load: Code = Code("")
     """The type of `eager()`'s `load` in its implementation (with one model, that model's load spec)."""
+    relation_fragments: tuple[Code, ...] = ()
+    """Each model's entry of `RELATIONS` (`ModelRelations` through templates/relation_entries.py.jinja)."""
+    load_fragments: tuple[Code, ...] = ()
+    """Each model's load spec classes (`LoadSpec` through templates/load_spec.py.jinja)."""
 
 
 # __init__.py ----------------------------------------------------------------------------------
