@@ -153,11 +153,18 @@ def _without_repeats(calls: list[Call]) -> list[Call]:
     return kept
 
 
-def replay(calls: list[Call], targets: Mapping[str, object]) -> bool:
-    """Make the recorded calls again, in order; False at the first whose result differs now."""
-    for label, method, args, kwargs, result in calls:
+def replay(calls: list[Call], targets: Mapping[str, object], imported: set[Call]) -> bool:
+    """Make the recorded calls again, in order; False at the first whose result differs now.
+    `imported`: the import calls replayed before in this module, which would give the same again
+    and change nothing (see `_without_repeats`)."""
+    for call in calls:
+        if call in imported:
+            continue
+        label, method, args, kwargs, result = call
         if getattr(targets[label], method)(*args, **dict(kwargs)) != result:
             return False
+        if label == "imports":
+            imported.add(call)
     return True
 
 
@@ -203,6 +210,7 @@ class TableFragments:
         self.stored = stored
         self.digests = digests
         self.made: dict[str, Entry] = {}
+        self.imported: set[Call] = set()
 
     def fragment(self, builder: Builder[Made], table: Table, targets: Mapping[str, object]
                  ) -> tuple[Entry, Made | None]:
@@ -210,7 +218,7 @@ class TableFragments:
         shared state, by label) and its effects merged; else made afresh (its IR given with it,
         to render once the module's import names are known)."""
         entry = self.reusable(table)
-        if entry is not None and replay(entry.calls, targets):
+        if entry is not None and replay(entry.calls, targets, self.imported):
             builder.merge(entry.effects)
             self.made[table.name] = entry
             return entry, None
