@@ -33,15 +33,17 @@ Call = tuple[str, str, tuple[Any, ...], tuple[tuple[str, Any], ...], Any]
 """(target, method, args, keyword args, result) of a call on a module's shared state."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """One table's fragment and everything it was made from."""
 
-    reads: dict[str, str]
-    """`kind name` of each catalog object read -> its digest then."""
+    reads: tuple[str, ...]
+    """`kind name` of each catalog object read, sorted."""
+    digest: str
+    """Of the digests of what it read, as they were (`Digests.combined`)."""
     calls: list[Call]
     effects: dict[str, Any]
-    """The builder's write-only effects, JSON data."""
+    """The builder's write-only effects, JSON data (shared between entries: never changed)."""
     names: dict[str, str] = field(default_factory=dict)
     """The import names the template read, with their values."""
     text: str = ""
@@ -49,7 +51,7 @@ class Entry:
 
 def _digest(value: object) -> str:
     # frozen dataclasses of tuples and plain values: their repr is deterministic and complete
-    return hashlib.blake2b(repr(value).encode(), digest_size=12).hexdigest()
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:24]
 
 
 class Digests:
@@ -76,8 +78,9 @@ class Digests:
             return catalog.shape(name)
         return getattr(catalog, name)
 
-    def matches(self, reads: Mapping[str, str]) -> bool:
-        return all(self.of(read) == digest for read, digest in reads.items())
+    def combined(self, reads: tuple[str, ...]) -> str:
+        """One digest of the objects `reads` names, as they are now."""
+        return hashlib.sha256("\0".join([self.of(read) for read in reads]).encode()).hexdigest()[:24]
 
 
 class RecordingCatalog:
@@ -235,14 +238,15 @@ class TableFragments:
     def reusable(self, table: Table) -> Entry | None:
         """The last build's entry of `table` if what it read is unchanged (its calls still to replay)."""
         entry = self.stored.get(table.name)
-        if entry is None or self.digests is None or not self.digests.matches(entry.reads):
+        if entry is None or self.digests is None or self.digests.combined(entry.reads) != entry.digest:
             return None
         return entry
 
     def record(self, table: Table, reads: set[str], calls: list[Call], effects: dict[str, Any]) -> Entry:
         assert self.digests is not None
         reads.add(f"table {table.name}")
-        entry = Entry({read: self.digests.of(read) for read in sorted(reads)}, _without_repeats(calls), effects)
+        ordered = tuple(sorted(reads))
+        entry = Entry(ordered, self.digests.combined(ordered), _without_repeats(calls), effects)
         self.made[table.name] = entry
         return entry
 

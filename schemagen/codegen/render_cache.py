@@ -43,12 +43,29 @@ def _key() -> str:
     return f"{generator_fingerprint()} jinja {jinja} python {sys.version} line {line_length()}"
 
 
-def _entry(data: Any) -> Entry:
-    reads, calls, effects, names, text = data
-    if not (isinstance(reads, dict) and isinstance(calls, list) and isinstance(effects, dict)
-            and isinstance(names, dict) and isinstance(text, str)):
-        raise ValueError("not an entry")
-    return Entry(reads, calls, effects, names, text)
+def _module(data: Any) -> dict[str, Entry]:
+    """A module's entries as `_stored` wrote them: its distinct calls, effects and import names once,
+    each entry naming them by index (most tables make the same calls: fewer objects to read)."""
+    calls, effects, names, entries = data
+    if not all(isinstance(part, list) for part in (calls, effects, names)) or not isinstance(entries, dict):
+        raise ValueError("not a module's entries")
+    # the file's digest and key prove this code wrote it: only its outline is checked
+    return {table: Entry(reads, digest, [calls[index] for index in call_ids], effects[effects_id], names[names_id], text)
+            for table, (reads, digest, call_ids, effects_id, names_id, text) in entries.items()}
+
+
+def _stored(entries: dict[str, Entry]) -> list[Any]:
+    """`_module`'s data of `entries`."""
+    calls: dict[Any, int] = {}
+    effects: dict[str, tuple[int, dict[str, Any]]] = {}
+    names: dict[str, tuple[int, dict[str, str]]] = {}
+    out = {}
+    for table, entry in entries.items():
+        call_ids = tuple(calls.setdefault(call, len(calls)) for call in entry.calls)
+        effects_id = effects.setdefault(repr(entry.effects), (len(effects), entry.effects))[0]
+        names_id = names.setdefault(repr(entry.names), (len(names), entry.names))[0]
+        out[table] = (entry.reads, entry.digest, call_ids, effects_id, names_id, entry.text)
+    return [list(calls), [value for _, value in effects.values()], [value for _, value in names.values()], out]
 
 
 class RenderCache:
@@ -83,9 +100,8 @@ class RenderCache:
                     or header["sha256"] != hashlib.sha256(body).hexdigest()):
                 return {}
             modules = marshal.loads(body)  # trusted: its digest matched
-            return {module: {table: _entry(entry) for table, entry in entries.items()}
-                    for module, entries in modules.items()}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError):
+            return {module: _module(data) for module, data in modules.items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError, IndexError):
             return {}
 
     def fragments(self, module: str, *, fresh: bool = False) -> TableFragments:
@@ -101,8 +117,7 @@ class RenderCache:
                and all(entry is self.stored[module][table] for table, entry in made.made.items())
                for module, made in self.modules.items()) and self.modules.keys() == self.stored.keys():
             return  # everything reused: the file holds it already
-        modules = {module: {table: [entry.reads, entry.calls, entry.effects, entry.names, entry.text]
-                            for table, entry in made.made.items()} for module, made in self.modules.items()}
+        modules = {module: _stored(made.made) for module, made in self.modules.items()}
         try:
             body = marshal.dumps(modules)
         except ValueError:  # not plain data: a bug, but the cache only ever saves time
