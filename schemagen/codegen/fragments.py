@@ -130,36 +130,27 @@ class Recorder:
 
         def recorded(*args: Any, **kwargs: Any) -> Any:
             result = bound(*args, **kwargs)
-            calls.append((label, method, args, tuple(sorted(kwargs.items())), result))
+            calls.append((label, method, args, tuple(sorted(kwargs.items())) if kwargs else (), result))
             return result
 
+        setattr(self, method, recorded)  # found directly from now on
         return recorded
 
 
-def _plain(value: Any) -> Any:
-    return str(value) if isinstance(value, str) else value
+def plain(call: Call) -> Call:
+    """The call in plain values (a `Code` is a str subclass): the cache file holds only plain data."""
+    label, method, args, kwargs, result = call
 
+    def value(item: Any) -> Any:
+        return str(item) if isinstance(item, str) else item
 
-def _without_repeats(calls: list[Call]) -> list[Call]:
-    """The calls but the repeats of an import's: once an import is made, asking for it again always
-    gives the same name and changes nothing (the other shared state's answers may change)."""
-    seen: set[Call] = set()
-    kept = []
-    for label, method, args, kwargs, result in calls:
-        # plain values (a `Code` is a str subclass): the cache file holds only plain data
-        call: Call = (label, method, tuple(map(_plain, args)), tuple((k, _plain(v)) for k, v in kwargs), _plain(result))
-        if call[0] == "imports":
-            if call in seen:
-                continue
-            seen.add(call)
-        kept.append(call)
-    return kept
+    return label, method, tuple(map(value, args)), tuple((key, value(item)) for key, item in kwargs), value(result)
 
 
 def replay(calls: list[Call], targets: Mapping[str, object], imported: set[Call]) -> bool:
     """Make the recorded calls again, in order; False at the first whose result differs now.
     `imported`: the import calls replayed before in this module, which would give the same again
-    and change nothing (see `_without_repeats`)."""
+    and change nothing (see `Imports.journal`)."""
     for call in calls:
         if call in imported:
             continue
@@ -246,7 +237,7 @@ class TableFragments:
         assert self.digests is not None
         reads.add(f"table {table.name}")
         ordered = tuple(sorted(reads))
-        entry = Entry(ordered, self.digests.combined(ordered), _without_repeats(calls), effects)
+        entry = Entry(ordered, self.digests.combined(ordered), calls, effects)
         self.made[table.name] = entry
         return entry
 

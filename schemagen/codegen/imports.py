@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from schemagen.codegen.literals import Code, from_import
+
+_Call = tuple[str, str, tuple[str, ...], tuple[tuple[str, bool], ...], str]
 
 _STDLIB = frozenset({"calendar", "collections", "datetime", "decimal", "enum", "functools", "ipaddress", "math", "re",
                      "struct", "typing", "uuid"})
@@ -25,13 +28,26 @@ class Imports:
         # names among them bound to `Any` at run time (annotations the module evaluates)
         self.type_only: frozenset[str] = frozenset()
         self.placeholders: dict[str, str] = {}
+        # the render cache's record of one table's calls (`codegen/fragments.py`), each kept once:
+        # (label, method, args, keyword args, result)
+        self.journal: list[Any] | None = None
+        self.journaled: set[_Call] = set()
 
     def module(self, module: str) -> str:
         local = self.modules.get(module)
         if local is None:
             local = module if module not in self.taken else f"_{module}"
             self.modules[module] = local
+        if self.journal is not None:
+            self._note(("imports", "module", (module,), (), local))
         return local
+
+    def _note(self, call: _Call) -> None:
+        # asked again, an import gives the same name and changes nothing: kept once
+        if call not in self.journaled:
+            self.journaled.add(call)
+            assert self.journal is not None
+            self.journal.append(call)
 
     def name(self, module: str, name: str, *, exact: bool = False) -> str:
         """The local name for `from module import name`; `exact` imports it under its own name."""
@@ -40,6 +56,8 @@ class Imports:
         if local is None:
             local = name if exact or name not in self.taken else f"_{name}"
             self.names[key] = local
+        if self.journal is not None:
+            self._note(("imports", "name", key, (("exact", True),) if exact else (), local))
         return local
 
     def for_type_checkers(self, modules: set[str], placeholders: set[str]) -> None:

@@ -474,7 +474,7 @@ class _Recording:
             setattr(models, flag, False)
         models.now_kinds, models.checked_attrs, models.class_aliases = set(), {}, {}
         models.catalog = cast(Catalog, RecordingCatalog(models.catalog, reads))
-        models.imports = cast(Imports, Recorder("imports", models.imports, calls))
+        models.imports.journal, models.imports.journaled = calls, set()
         models.shared = cast(SharedTypes, Recorder("shared", models.shared, calls))
         models.types = TypeExpressions(models.catalog, models.imports, untyped_json="any")
 
@@ -482,6 +482,7 @@ class _Recording:
             effects = {"flags": [flag for flag in _FLAGS if getattr(models, flag)], "now": sorted(models.now_kinds),
                        "checked": list(models.checked_attrs.items()), "aliases": list(models.class_aliases.items()),
                        "shape_values": models.types.shape_values}
+            models.imports.journal = None
             models.catalog, models.imports, models.types, models.shared = real
             for flag, value in flags.items():
                 setattr(models, flag, value)

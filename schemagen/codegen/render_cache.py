@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from schemagen.catalog import Catalog
-from schemagen.codegen.fragments import Digests, Entry, TableFragments
+from schemagen.codegen.fragments import Digests, Entry, TableFragments, plain
 
 _FORMAT = b"schemagen render cache 1\n"
 
@@ -65,7 +65,7 @@ def _stored(entries: dict[str, Entry]) -> list[Any]:
         effects_id = effects.setdefault(repr(entry.effects), (len(effects), entry.effects))[0]
         names_id = names.setdefault(repr(entry.names), (len(names), entry.names))[0]
         out[table] = (entry.reads, entry.digest, call_ids, effects_id, names_id, entry.text)
-    return [list(calls), [value for _, value in effects.values()], [value for _, value in names.values()], out]
+    return [[plain(call) for call in calls], [value for _, value in effects.values()], [value for _, value in names.values()], out]
 
 
 class RenderCache:

@@ -19,7 +19,6 @@ from schemagen.codegen.common import (
 from schemagen.codegen.fragments import (
     Call,
     Entry,
-    Recorder,
     RecordingCatalog,
     TableFragments,
     fragment_texts,
@@ -515,13 +514,14 @@ class _Recording:
         for flag in _FLAGS:
             setattr(schemas, flag, False)
         schemas.catalog = cast(Catalog, RecordingCatalog(schemas.catalog, reads))
-        schemas.imports = cast(Imports, Recorder("imports", schemas.imports, calls))
+        schemas.imports.journal, schemas.imports.journaled = calls, set()
         schemas.types = TypeExpressions(schemas.catalog, schemas.imports, untyped_json="json_value")
 
         def restore() -> dict[str, Any]:
             effects = {"flags": [flag for flag in _FLAGS if getattr(schemas, flag)], "helpers": sorted(schemas.helpers),
                        "ranges": [[name, str(f.annotation), str(f.default)] for name, f in schemas.ranges.items()],
                        "markers": [[name, str(f.default)] for name, f in schemas.markers.items()]}
+            schemas.imports.journal = None
             schemas.catalog, schemas.imports, schemas.types = real
             schemas.helpers, schemas.ranges, schemas.markers, flags = kept
             for flag, value in flags.items():
