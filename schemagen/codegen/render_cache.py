@@ -25,6 +25,9 @@ from schemagen.catalog import Catalog
 from schemagen.codegen.fragments import Digests, Entry, TableFragments, plain
 
 _FORMAT = b"schemagen render cache 1\n"
+# the delta holds at most this many entries, or this share of them: past that the file is rewritten
+_DELTA_LEAST = 64
+_DELTA_SHARE = 8
 
 
 def _jinja() -> bytes:
@@ -74,11 +77,19 @@ class RenderCache:
     def __init__(self, path: Path | None, catalog: Catalog) -> None:
         self.path = path
         self.digests = Digests(catalog)
+        self.base: dict[str, dict[str, Entry]] = {}
+        """The entries of the file itself, `path`."""
+        self.base_sha256 = ""
         self.stored: dict[str, dict[str, Entry]] = {}
+        """The entries to reuse: the file's, and over them those of its delta (`path` + `.delta`)."""
         self.modules: dict[str, TableFragments] = {}
         self.key = _key()
         if path is not None:
-            self.stored = self._read(path)
+            self.base, self.base_sha256 = self._read(path, "")
+            delta, _ = self._read(_delta(path), self.base_sha256) if self.base_sha256 else ({}, "")
+            self.stored = {module: {**entries, **delta.get(module, {})} for module, entries in self.base.items()}
+            for module, entries in delta.items():
+                self.stored.setdefault(module, entries)
 
     @classmethod
     def for_catalog(cls, catalog: Catalog) -> RenderCache | None:
@@ -90,19 +101,21 @@ class RenderCache:
         name = hashlib.sha256(f"{catalog.package}\0{catalog.source}".encode()).hexdigest()[:24]
         return cls(root / "render" / f"{name}.bin", catalog)
 
-    def _read(self, path: Path) -> dict[str, dict[str, Entry]]:
+    def _read(self, path: Path, base: str) -> tuple[dict[str, dict[str, Entry]], str]:
+        """The entries of a file and its digest; a delta's only over the file of digest `base`."""
         try:
             data = path.read_bytes()
             header_end = data.index(b"\n", len(_FORMAT))
             header = json.loads(data[len(_FORMAT):header_end])
-            body = data[header_end + 1:]
-            if (not data.startswith(_FORMAT) or header["key"] != self.key
-                    or header["sha256"] != hashlib.sha256(body).hexdigest()):
-                return {}
+            body = memoryview(data)[header_end + 1:]
+            digest = hashlib.sha256(body).hexdigest()
+            if not data.startswith(_FORMAT) or header["key"] != self.key or header["sha256"] != digest \
+                    or header.get("base", "") != base:
+                return {}, ""
             modules = marshal.loads(body)  # trusted: its digest matched
-            return {module: _module(data) for module, data in modules.items()}
+            return {module: _module(data) for module, data in modules.items()}, digest
         except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError, IndexError):
-            return {}
+            return {}, ""
 
     def fragments(self, module: str, *, fresh: bool = False) -> TableFragments:
         """The fragments of `module` (`fresh`: none reused, all made again)."""
@@ -110,28 +123,44 @@ class RenderCache:
         return made
 
     def save(self) -> None:
-        """Keep this render's entries (unless they are the stored ones); errors only cost time."""
+        """Keep this render's entries; errors only cost time. Where few differ from the file's, only
+        those are written, to the delta beside it (a rebuild after an edit writes a few tables, not
+        all); else the file is written whole, with exactly this render's entries."""
         if self.path is None:
             return
-        if all(made.made.keys() == self.stored.get(module, {}).keys()
-               and all(entry is self.stored[module][table] for table, entry in made.made.items())
-               for module, made in self.modules.items()) and self.modules.keys() == self.stored.keys():
-            return  # everything reused: the file holds it already
-        modules = {module: _stored(made.made) for module, made in self.modules.items()}
+        made = {module: fragments.made for module, fragments in self.modules.items()}
+        if made == self.stored:
+            return  # everything reused: the files hold it already
+        changed = {module: {table: entry for table, entry in entries.items()
+                            if entry is not self.base.get(module, {}).get(table)} for module, entries in made.items()}
+        count = sum(len(entries) for entries in changed.values())
+        if self.base_sha256 and count <= max(_DELTA_LEAST, sum(map(len, made.values())) // _DELTA_SHARE):
+            self._write(_delta(self.path), changed, self.base_sha256)
+        elif self._write(self.path, made, ""):
+            with contextlib.suppress(OSError):
+                _delta(self.path).unlink()
+
+    def _write(self, path: Path, modules: dict[str, dict[str, Entry]], base: str) -> bool:
         try:
-            body = marshal.dumps(modules)
+            body = marshal.dumps({module: _stored(entries) for module, entries in modules.items()})
         except ValueError:  # not plain data: a bug, but the cache only ever saves time
-            return
-        header = json.dumps({"key": self.key, "sha256": hashlib.sha256(body).hexdigest()}).encode()
+            return False
+        header = {"key": self.key, "sha256": hashlib.sha256(body).hexdigest(), **({"base": base} if base else {})}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".render-", suffix=".tmp")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".render-", suffix=".tmp")
         except OSError:
-            return
+            return False
         try:
             with os.fdopen(handle, "wb") as stream:
-                stream.write(_FORMAT + header + b"\n" + body)
-            os.replace(temporary, self.path)
+                stream.write(_FORMAT + json.dumps(header).encode() + b"\n" + body)
+            os.replace(temporary, path)
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
+            return False
+        return True
+
+
+def _delta(path: Path) -> Path:
+    return path.with_name(path.name + ".delta")
