@@ -338,3 +338,34 @@ def test_the_cache_turns_off_as_the_format_cache_does(tmp_path: Path, monkeypatc
     assert RenderCache.for_catalog(catalog) is None
     _assert_same(render_catalog(catalog), render_catalog(catalog, cached=False), "cache off")
     assert not (tmp_path / "cache").exists()
+
+
+def test_a_delta_applies_only_to_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After an edit the changed tables go to a delta beside the file; a damaged delta, or one
+    written over another file, is ignored (the file's own entries still serve)."""
+    catalog, path = _primed(tmp_path, monkeypatch)
+    spec = _spec_of(ROOT / "specs" / "life_ceo.yaml")
+    table = next(iter(spec["tables"].values()))
+    table["columns"]["added_note"] = {"type": "text"}
+    edited = _catalog(spec, tmp_path)
+    cold = render_catalog(edited, cached=False)
+    _assert_same(render_catalog(edited), cold, "the edit")
+    delta = path.with_name(path.name + ".delta")
+    assert delta.is_file()
+    _assert_same(render_catalog(edited), cold, "the edit, from the file and its delta")
+    delta.write_bytes(delta.read_bytes()[:-10])
+    _assert_same(render_catalog(edited), cold, "a truncated delta")
+    render_catalog(edited)  # a delta again
+    assert delta.is_file()
+    import hashlib
+    import json
+    import marshal
+
+    data = path.read_bytes()
+    prefix, header = data[: data.index(b"\n") + 1], json.loads(data.split(b"\n")[1])
+    body = marshal.dumps({})  # another file, valid but empty: the delta is not over it
+    path.write_bytes(prefix + json.dumps({"key": header["key"], "sha256": hashlib.sha256(body).hexdigest()}).encode()
+                     + b"\n" + body)
+    cache = RenderCache.for_catalog(edited)
+    assert cache is not None and cache.base_sha256 and cache.stored == {}
+    _assert_same(render_catalog(edited), cold, "a delta over another file")
