@@ -120,7 +120,7 @@ def _add_table(rng: random.Random, spec: Spec) -> None:
 def _unreferenced(rng: random.Random, spec: Spec) -> str:
     """A table no other table names (by a foreign key or a relation), so that it can go."""
     named = set()
-    for name, table in spec["tables"].items():
+    for table in spec["tables"].values():
         for column in table["columns"].values():
             if isinstance(column, dict) and "references" in column:
                 named.add(str(column["references"]).split(".")[0])
@@ -157,7 +157,7 @@ def _add_relation(rng: random.Random, spec: Spec) -> None:
 def _shadow_class(rng: random.Random, spec: Spec) -> None:
     """A column named like the class of a relation's target (`Box` beside `box: {one: box}`): the
     relation's annotation then names a module-level alias (`_Box_ = Box`)."""
-    name, table = _table(rng, spec)
+    _, table = _table(rng, spec)
     targets = [relation.get("one") or relation.get("many") for relation in (table.get("relations") or {}).values()]
     if targets and all(targets):
         table["columns"][names.class_name(str(rng.choice(targets)))] = {"type": "text"}
@@ -204,8 +204,8 @@ EDITS: list[Callable[[random.Random, Spec], None]] = [
 
 def _assert_same(cached: dict[str, str], cold: dict[str, str], step: str) -> None:
     assert cached.keys() == cold.keys(), step
-    for name in cold:
-        assert cached[name] == cold[name], f"{name} differs from a cold render after {step}"
+    for name, text in cold.items():
+        assert cached[name] == text, f"{name} differs from a cold render after {step}"
 
 
 def _chain(spec: Spec, folder: Path, edits: int, seed: int, monkeypatch: pytest.MonkeyPatch) -> int:
@@ -343,7 +343,7 @@ def test_the_cache_turns_off_as_the_format_cache_does(tmp_path: Path, monkeypatc
 def test_a_delta_applies_only_to_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """After an edit the changed tables go to a delta beside the file; a damaged delta, or one
     written over another file, is ignored (the file's own entries still serve)."""
-    catalog, path = _primed(tmp_path, monkeypatch)
+    _, path = _primed(tmp_path, monkeypatch)
     spec = _spec_of(ROOT / "specs" / "life_ceo.yaml")
     table = next(iter(spec["tables"].values()))
     table["columns"]["added_note"] = {"type": "text"}
