@@ -7,8 +7,6 @@ from typing import Any
 
 from schemagen.codegen.literals import Code, from_import
 
-_Call = tuple[str, str, tuple[str, ...], tuple[tuple[str, bool], ...], str]
-
 _STDLIB = frozenset({"calendar", "collections", "datetime", "decimal", "enum", "functools", "ipaddress", "math", "re",
                      "struct", "typing", "uuid"})
 
@@ -31,23 +29,18 @@ class Imports:
         # the render cache's record of one table's calls (`codegen/fragments.py`), each kept once:
         # (label, method, args, keyword args, result)
         self.journal: list[Any] | None = None
-        self.journaled: set[_Call] = set()
+        self.journaled: set[object] = set()  # what the journal holds: a module, or (module, name, exact)
 
     def module(self, module: str) -> str:
         local = self.modules.get(module)
         if local is None:
             local = module if module not in self.taken else f"_{module}"
             self.modules[module] = local
-        if self.journal is not None:
-            self._note(("imports", "module", (module,), (), local))
+        # asked again, an import gives the same name and changes nothing: journaled once
+        if self.journal is not None and module not in self.journaled:
+            self.journaled.add(module)
+            self.journal.append(("imports", "module", (module,), (), local))
         return local
-
-    def _note(self, call: _Call) -> None:
-        # asked again, an import gives the same name and changes nothing: kept once
-        if call not in self.journaled:
-            self.journaled.add(call)
-            assert self.journal is not None
-            self.journal.append(call)
 
     def name(self, module: str, name: str, *, exact: bool = False) -> str:
         """The local name for `from module import name`; `exact` imports it under its own name."""
@@ -56,8 +49,9 @@ class Imports:
         if local is None:
             local = name if exact or name not in self.taken else f"_{name}"
             self.names[key] = local
-        if self.journal is not None:
-            self._note(("imports", "name", key, (("exact", True),) if exact else (), local))
+        if self.journal is not None and (noted := (module, name, exact)) not in self.journaled:
+            self.journaled.add(noted)
+            self.journal.append(("imports", "name", key, (("exact", True),) if exact else (), local))
         return local
 
     def for_type_checkers(self, modules: set[str], placeholders: set[str]) -> None:
