@@ -1,11 +1,11 @@
 """Per-table fragments of a module, recorded so that a later build can reuse them (`render_cache.py`).
 
-A table's fragment (its model class, its schemas) is text made from three kinds of input:
+A table's fragment (its model class, its schemas, its relation entries and load specs) is text made from three kinds of input:
 
 - the catalog objects it reads: `RecordingCatalog` notes each (its own table, FK targets, relation
   partners, enums, shapes), and the entry keeps their digests;
-- the module's shared state it asks (`Imports.name`, a shared constant's name, ...): `Recorder`
-  notes every call on it with its result, in order;
+- the module's shared state it asks (`Imports.name`, a shared constant's name, ...): every call
+  with its result, in order (`Imports.journal`, each import once; `Recorder` for the others);
 - the module's import names the template reads (`n.Select`): `RecordingNames` notes them.
 
 A later build reuses the text when every read object has the same digest now, and replaying the
