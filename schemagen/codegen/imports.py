@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from schemagen.codegen.literals import Code, from_import
 
@@ -25,12 +26,20 @@ class Imports:
         # names among them bound to `Any` at run time (annotations the module evaluates)
         self.type_only: frozenset[str] = frozenset()
         self.placeholders: dict[str, str] = {}
+        # the render cache's record of one table's calls (`codegen/fragments.py`), each kept once:
+        # (label, method, args, keyword args, result)
+        self.journal: list[Any] | None = None
+        self.journaled: set[object] = set()  # what the journal holds: a module, or (module, name, exact)
 
     def module(self, module: str) -> str:
         local = self.modules.get(module)
         if local is None:
             local = module if module not in self.taken else f"_{module}"
             self.modules[module] = local
+        # asked again, an import gives the same name and changes nothing: journaled once
+        if self.journal is not None and module not in self.journaled:
+            self.journaled.add(module)
+            self.journal.append(("imports", "module", (module,), (), local))
         return local
 
     def name(self, module: str, name: str, *, exact: bool = False) -> str:
@@ -40,6 +49,9 @@ class Imports:
         if local is None:
             local = name if exact or name not in self.taken else f"_{name}"
             self.names[key] = local
+        if self.journal is not None and (noted := (module, name, exact)) not in self.journaled:
+            self.journaled.add(noted)
+            self.journal.append(("imports", "name", key, (("exact", True),) if exact else (), local))
         return local
 
     def for_type_checkers(self, modules: set[str], placeholders: set[str]) -> None:

@@ -161,7 +161,8 @@ class ModelsModule(Module):
     uses_aware_datetime: bool
     uses_interval_type: bool
     uses_scaleless_numeric: bool
-    models: tuple[ModelClass, ...]
+    fragments: tuple[Code, ...]
+    """Each table's class (`ModelClass` through templates/model.py.jinja), in table order."""
     now_functions: tuple[NowFunction, ...] = ()
     column_types: tuple[Field, ...] = ()
     """Column types shared by a column and its SQL DEFAULT (an array's), defined after `constants`."""
@@ -214,7 +215,8 @@ class SchemasModule(Module):
     uses_rules: bool
     uses_update_base: bool
     uses_url_format: bool
-    schemas: tuple[SchemaClass, ...]
+    fragments: tuple[Code, ...]
+    """Each table's schemas (`SchemaClass` through templates/schema.py.jinja), then each table's nested ones."""
     ranges: tuple[Field, ...] = ()
     """`_Integer = Annotated[int, Field(ge=..., le=...)]`: one alias per integer type whose range fields check."""
     uses_as_stored: bool = False
@@ -275,9 +277,14 @@ class LoadSpec:
 @dataclass(frozen=True)
 class RelationsModule(Module):
     models: tuple[ModelRelations, ...]
+    """The models (their entries only in `relation_fragments`)."""
     loads: tuple[LoadSpec, ...] = ()
     eager_load: Code = Code("")
     """The type of `eager()`'s `load` in its implementation (with one model, that model's load spec)."""
+    relation_fragments: tuple[Code, ...] = ()
+    """Each model's entry of `RELATIONS` (`ModelRelations` through templates/relation_entries.py.jinja)."""
+    load_fragments: tuple[Code, ...] = ()
+    """Each model's load spec classes (`LoadSpec` through templates/load_spec.py.jinja)."""
 
 
 # __init__.py ----------------------------------------------------------------------------------

@@ -22,19 +22,20 @@ def mapped_tables(catalog: Catalog) -> tuple[Table, ...]:
 
 
 def load_specs(catalog: Catalog) -> tuple[ir.LoadSpec, ...]:
-    specs = []
-    for table in mapped_tables(catalog):
-        load, many, one = load_names(table)
-        relations = []
-        for relation in table.relations:
-            target = catalog.table(relation.target)
-            options = load_names(target)[1 if relation.kind in ("one-to-many", "many-to-many") else 2]
-            relations.append((Code(relation.attr), literal(f"bool | {options}")))
-        soft_delete = table.column(table.soft_delete).attr if table.soft_delete is not None else None
-        specs.append(ir.LoadSpec(
-            model=Code(table.class_name), model_key=literal(table.class_name),
-            load=Code(load), load_key=literal(load), many=Code(many), many_key=literal(many),
-            one=Code(one), one_key=literal(one), relations=tuple(relations),
-            soft_delete=literal(soft_delete) if soft_delete is not None else None,
-        ))
-    return tuple(specs)
+    return tuple(load_spec(catalog, table) for table in mapped_tables(catalog))
+
+
+def load_spec(catalog: Catalog, table: Table) -> ir.LoadSpec:
+    load, many, one = load_names(table)
+    relations = []
+    for relation in table.relations:
+        target = catalog.table(relation.target)
+        options = load_names(target)[1 if relation.kind in ("one-to-many", "many-to-many") else 2]
+        relations.append((Code(relation.attr), literal(f"bool | {options}")))
+    soft_delete = table.column(table.soft_delete).attr if table.soft_delete is not None else None
+    return ir.LoadSpec(
+        model=Code(table.class_name), model_key=literal(table.class_name),
+        load=Code(load), load_key=literal(load), many=Code(many), many_key=literal(many),
+        one=Code(one), one_key=literal(one), relations=tuple(relations),
+        soft_delete=literal(soft_delete) if soft_delete is not None else None,
+    )

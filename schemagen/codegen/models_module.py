@@ -7,7 +7,8 @@ import decimal
 import json
 import re
 import uuid
-from functools import cached_property
+from collections.abc import Callable
+from typing import Any, cast
 
 from schemagen.catalog import Catalog, Column, Table
 from schemagen.catalog.kinds import INTEGER
@@ -23,23 +24,42 @@ from schemagen.codegen.common import (
     constant_name,
     one_line_tuple,
 )
-from schemagen.codegen.imports import Imports, member_sort_key
-from schemagen.codegen.literals import Code, docstring, from_import, literal
-from schemagen.codegen.write_matrix import matrix as write_matrix
-from schemagen.format.style import fits
+from schemagen.codegen.fragments import (
+    Call,
+    Entry,
+    Recorder,
+    RecordingCatalog,
+    TableFragments,
+    fragment_texts,
+)
+from schemagen.codegen.imports import Imports
+from schemagen.codegen.literals import Code, docstring, literal
+from schemagen.codegen.models_shared import SharedTypes
 from schemagen.codegen.relationships import relationship_field
+from schemagen.codegen.render import environment
 from schemagen.codegen.table_args import next_number, now_function
 from schemagen.codegen.table_args import table_args as build_table_args
 from schemagen.codegen.triggers import on_update_triggers
-
+from schemagen.codegen.write_matrix import matrix as write_matrix
 
 # Server-set values (defaults, `onupdate`, a soft delete's time) come back with the INSERT or UPDATE
 # (RETURNING), instead of being expired and loaded on next access: IO an AsyncSession cannot do.
 _EAGER_DEFAULTS = '{"eager_defaults": True}'
 
 
-def models_module(catalog: Catalog) -> ir.ModelsModule:
-    return _Models(catalog).module()
+def models_module(catalog: Catalog, fragments: TableFragments | None = None) -> ir.ModelsModule | None:
+    """models.py's IR, each table's class rendered; None when `fragments` (the render cache) gave a
+    class whose import names differ now (the caller renders the module again without them)."""
+    return _Models(catalog, fragments).module()
+
+
+_FLAGS = ("uses_json_type", "uses_jsonb_type", "uses_array_type", "uses_enum_values", "uses_aware_datetime",
+          "uses_interval_type", "uses_interval_array", "uses_months_interval", "uses_months_array",
+          "uses_scaleless_numeric", "uses_array_defaults", "uses_next_number", "uses_sql_type", "uses_ddl_text")
+
+
+def _render_model(model: ir.ModelClass, names: Any) -> str:
+    return environment().get_template("model.py.jinja").render(model=model, n=names, base_name=Code("Base"))
 
 
 # The SQLAlchemy type a pass-through column is stored as on SQLite, by its Python type.
@@ -113,33 +133,11 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def _adapter(catalog: Catalog, adapters: dict[str, ir.AdapterFunction], py_type: str) -> Code:
-    """`Models.adapter`: one function per Python type, named after it; the shapes it names are
-    imported in it (from types.py, which imports Pydantic)."""
-    found = adapters.get(py_type)
-    if found is None:
-        unqualified = re.sub(r"\b\w+\.", "", py_type)  # `ipaddress.IPv4Interface`: `ipv4_interface`
-        words = unqualified.replace("[", " ").replace("]", " ").replace(",", " ")
-        name = base = constant_name(words).lower() + "_adapter"
-        taken = {adapter.name for adapter in adapters.values()}
-        number = 1
-        while name in taken:
-            number += 1
-            name = f"{base}_{number}"
-        shapes = {shape.name for shape in catalog.shapes} | {"Interval"}
-        named = sorted(set(re.findall(r"\b[A-Za-z_]\w*", py_type)) & shapes, key=member_sort_key)
-        imports = (Code("    " + from_import(TYPES, named).replace("\n", "\n    ")),) if named else ()
-        # black would wrap a longer header's return annotation in parentheses: `Any` keeps it one line
-        declares = fits(0, f'def {name}() -> "TypeAdapter[{py_type}]":')
-        found = adapters[py_type] = ir.AdapterFunction(Code(name), Code(py_type), imports, declares)
-    return found.name
-
-
-def _mapper_args(table: Table, overlapping_links: set[str]) -> Code | None:
+def _mapper_args(table: Table, overlapping: bool) -> Code | None:
     # A link table written both by a many-to-many relation (through `secondary`) and as a mapped
     # class of its own may see its rows already deleted by the other writer or the database.
     extra = []
-    if table.name in overlapping_links and table.relations:
+    if overlapping and table.relations:
         extra.append('"confirm_deleted_rows": False')
     if table.mapper_key:  # no primary key in the database: the ORM identifies rows by these
         extra.append(f'"primary_key": [{", ".join(literal(table.column(key).attr) for key in table.mapper_key)}]')
@@ -149,7 +147,22 @@ def _mapper_args(table: Table, overlapping_links: set[str]) -> Code | None:
 
 
 class _Models:
-    def __init__(self, catalog: Catalog) -> None:
+    uses_json_type: bool
+    uses_jsonb_type: bool
+    uses_array_type: bool
+    uses_enum_values: bool
+    uses_aware_datetime: bool
+    uses_interval_type: bool  # `_IntervalOf`
+    uses_interval_array: bool  # `_IntervalArrayOf`
+    uses_months_interval: bool  # `_MonthsIntervalOf`
+    uses_months_array: bool  # `_MonthsIntervalArrayOf`
+    uses_scaleless_numeric: bool
+    uses_array_defaults: bool
+    uses_next_number: bool
+    uses_sql_type: bool  # timestamp, time: `default: now` / `on_update: now` columns
+    uses_ddl_text: bool  # `on_update: now` triggers
+
+    def __init__(self, catalog: Catalog, fragments: TableFragments | None) -> None:
         self.catalog = catalog
         tables = catalog.tables
         taken = {c.attr for t in tables for c in t.columns}
@@ -162,25 +175,15 @@ class _Models:
         taken |= {"Interval"} if any(c.months for t in tables for c in t.columns) else set()
         self.imports = Imports(taken)
         self.types = TypeExpressions(catalog, self.imports, untyped_json="any")
-        self.constants: dict[str, ir.Field] = {}
+        self.shared = SharedTypes(catalog)
+        self.fragments = fragments
         self.class_aliases: dict[str, str] = {}  # class -> the alias annotations use where it is hidden
-        self.uses_json_type = False
-        self.uses_jsonb_type = False
-        self.uses_array_type = False
-        self.uses_enum_values = False
-        self.uses_aware_datetime = False
-        self.uses_interval_type = self.uses_interval_array = False  # `_IntervalOf`, `_IntervalArrayOf`
-        self.uses_months_interval = self.uses_months_array = False  # `_MonthsIntervalOf`, `_MonthsIntervalArrayOf`
-        self.uses_scaleless_numeric = False
+        for flag in _FLAGS:
+            setattr(self, flag, False)
         self.now_kinds: set[str] = set()
-        self.column_types: dict[str, ir.Field] = {}
-        self.uses_array_defaults = False
-        self.uses_next_number = False
-        self.uses_sql_type = False  # timestamp, time: `default: now` / `on_update: now` columns
         self.checked_attrs: dict[str, list[str]] = {}  # model class -> attributes whose reads are checked
-        self.adapters: dict[str, ir.AdapterFunction] = {}  # by the Python type they check
 
-    def module(self) -> ir.ModelsModule:
+    def module(self) -> ir.ModelsModule | None:
         imports = self.imports
         for module_name in ("DeclarativeBase", "Mapped", "mapped_column"):
             imports.name(ORM, module_name)
@@ -189,50 +192,55 @@ class _Models:
         if any(table.core_name is not None for table in self.catalog.tables):
             for name in ("Table", "Column", "TypedColumns", "Named"):
                 imports.name(SQLALCHEMY, name)
-        models = tuple(self.model_class(table) for table in self.catalog.tables)
+        pending = [_table_fragment(self, table) for table in self.catalog.tables]
         network = {Code(_NETWORK[c.type]) for t in self.catalog.tables for c in t.columns if c.type in _NETWORK}
         flags = {
             "typed": self.uses_json_type or self.uses_array_type, "array": self.uses_array_type,
             "json": self.uses_json_type, "enum": self.uses_enum_values, "numeric": self.uses_scaleless_numeric,
             "sql_type": self.uses_sql_type, "aware": self.uses_aware_datetime,
-            "ddl_text": any(model.table_events for model in models), "checked_reads": bool(self.checked_attrs),
+            "ddl_text": self.uses_ddl_text, "checked_reads": bool(self.checked_attrs),
             "interval": self.uses_interval_type, "months": self.uses_months_interval,
             "interval_ops": self.uses_interval_type or self.uses_months_interval, **_network_flags(network),
             "located": self.uses_json_type or self.uses_array_type or self.uses_interval_type or self.uses_months_interval,
         }
         _import_helpers(imports, flags, pydantic_on_import=self.uses_months_interval or self.types.shape_values)
         now_functions = tuple(now_function(self.imports, kind) for kind in ("timestamp", "time") if kind in self.now_kinds)
+        names = imports.locals()
+        texts = fragment_texts(pending, names, _render_model)
+        if texts is None:
+            return None
         return ir.ModelsModule(
-            imports=imports.render(), names=imports.locals(), base_name=Code("Base"),
+            imports=imports.render(), names=names, base_name=Code("Base"),
             naming_convention=Code("{" + ", ".join(f"{literal(k)}: {literal(v)}"
                                                    for k, v in self.catalog.naming_convention.items()) + "}"),
             mapper_args=Code(_EAGER_DEFAULTS),
-            constants=tuple(self.constants[k] for k in sorted(self.constants)),
+            constants=tuple(self.shared.constants[k] for k in sorted(self.shared.constants)),
             uses_json_type=self.uses_json_type, uses_jsonb_type=self.uses_jsonb_type,
             uses_array_type=self.uses_array_type, uses_enum_values=self.uses_enum_values,
             uses_aware_datetime=self.uses_aware_datetime, uses_interval_type=self.uses_interval_type,
             uses_interval_array=self.uses_interval_array, uses_months_interval=self.uses_months_interval,
             uses_months_array=self.uses_months_array, uses_scaleless_numeric=self.uses_scaleless_numeric,
             network_types=tuple(sorted(network)),
-            models=models,
+            fragments=texts,
             now_functions=now_functions,
-            column_types=tuple(self.column_types[k] for k in sorted(self.column_types)),
+            column_types=tuple(self.shared.column_types[k] for k in sorted(self.shared.column_types)),
             uses_array_defaults=self.uses_array_defaults,
             uses_next_number=self.uses_next_number,
-            uses_sql_type=self.uses_sql_type, uses_ddl_text=flags["ddl_text"],
+            uses_sql_type=self.uses_sql_type, uses_ddl_text=self.uses_ddl_text,
             class_aliases=tuple(ir.Field(Code(alias), Code(""), Code(name))
                                 for name, alias in sorted(self.class_aliases.items())),
             checked_reads=tuple(Code(call("_reads_checked", model, *(literal(a) for a in attrs)))
                                 for model, attrs in self.checked_attrs.items()),
-            adapters=tuple(sorted(self.adapters.values(), key=lambda adapter: adapter.name)),
+            adapters=tuple(sorted(self.shared.adapters.values(), key=lambda adapter: adapter.name)),
         )
 
-    # -- column types --------------------------------------------------------------------------
+    def model(self, table: Table) -> ir.ModelClass:
+        model = self.model_class(table)
+        if model.table_events:
+            self.uses_ddl_text = True
+        return model
 
-    def constant(self, name: str, value: str) -> str:
-        """A module-level constant, shared by equal values; different values never share a name."""
-        # e.g. `TypeAdapter(Any)` and the shape `Any` both give `_ANY_ADAPTER`
-        return _shared(self.constants, name, value)
+    # -- column types --------------------------------------------------------------------------
 
     def enum_sql_type(self, enum_name: str) -> str:
         self.uses_enum_values = True
@@ -242,11 +250,11 @@ class _Models:
         # Bound to the metadata, so the type is created even when only arrays use it.
         value = call(self.imports.name(SQLALCHEMY, "Enum"), enum_class, name=literal(enum.sql_name),
                      values_callable="_enum_values", validate_strings="True", metadata="Base.metadata")
-        return self.constant(constant_name(enum.name) + "_ENUM", value)
+        return self.shared.constant(constant_name(enum.name) + "_ENUM", value)
 
     def type_instance(self, expression: str) -> str:
         """`Text` -> `Text()`; calls and shared instances (such as an enum's constant) stay as they are."""
-        if expression in self.constants or not re.fullmatch(r"[\w.]+", expression):
+        if not re.fullmatch(r"[\w.]+", expression) or self.shared.is_constant(expression):
             return expression
         return expression + "()"
 
@@ -258,7 +266,7 @@ class _Models:
             if not core:  # a Core table's rows are not loaded objects to check
                 self.checked_attrs.setdefault(table.class_name, []).append(column.attr)
             item_type = self.type_instance(self.sql_type(table, column, item=True))
-            adapter = _adapter(self.catalog, self.adapters, f"list[{self.types.column_py_type(column)}]")
+            adapter = self.shared.adapter(f"list[{self.types.column_py_type(column)}]")
             months = kind == "interval" and column.months
             self.uses_months_array = self.uses_months_array or months
             self.uses_interval_array = self.uses_interval_array or (kind == "interval" and not months)
@@ -321,7 +329,7 @@ class _Models:
         self.uses_json_type = True
         if not item and not core:  # a Core table's rows are not loaded objects to check
             self.checked_attrs.setdefault(table.class_name, []).append(column.attr)
-        adapter = _adapter(self.catalog, self.adapters, self.types.column_py_type(column))
+        adapter = self.shared.adapter(self.types.column_py_type(column))
         self.uses_jsonb_type = self.uses_jsonb_type or kind == "jsonb"
         return call("_JSONBOf" if kind == "jsonb" else "_JSONOf", adapter, where)
 
@@ -368,17 +376,13 @@ class _Models:
             table_name=literal(table.name),
             table_args=table_args,
             table_args_line=one_line_tuple(table_args, "__table_args__ = "),
-            mapper_args=_mapper_args(table, self.overlapping_links),
+            mapper_args=_mapper_args(table, self.shared.overlaps(table.name)),
             columns=columns,
             relations=relations,
             soft_delete=soft_delete,
             table_events=on_update_triggers(self.imports, table),
             table_ref=Code(f"{table.class_name}.__table__"),
         )
-
-    @cached_property
-    def overlapping_links(self) -> set[str]:
-        return {r.through for t in self.catalog.tables for r in t.relations if r.through and r.overlaps}
 
     def orm_column(self, table: Table, column: Column, *, core: bool = False) -> ir.Field:
         """`attr: Mapped[...] = mapped_column(...)`; for a Core table, its `Column(...)` (in `default`)."""
@@ -425,12 +429,7 @@ class _Models:
         if column.identity is not None and not column.primary_key:
             constant = next_number(imports, table, column)
             self.uses_next_number = True
-            name, number = constant.name, 1
-            while name in self.column_types and self.column_types[name].default != constant.default:
-                number += 1  # `a_b.c` and `a.b_c` make one constant name
-                name = Code(f"{constant.name}_{number}")
-            self.column_types[name] = ir.Field(name, constant.annotation, constant.default)
-            kwargs["default"] = name
+            kwargs["default"] = self.shared.next_number(constant.name, constant.annotation, str(constant.default))
         if table.soft_delete == column.key:
             # `soft_delete()` assigns `func.now()`: fetch the time it became with the UPDATE
             kwargs["server_onupdate"] = f"{imports.name(SQLALCHEMY, 'FetchedValue')}()"
@@ -445,17 +444,63 @@ class _Models:
     def column_type(self, name: str, value: str) -> str:
         """A module-level column type, after the other constants (it may use them)."""
         self.uses_array_defaults = True
-        return _shared(self.column_types, name, value)
+        return self.shared.column_type(name, value)
 
 
-def _shared(fields: dict[str, ir.Field], name: str, value: str) -> str:
-    """`name = value` in `fields`, shared by equal values; a different value gets `name_2`, `name_3`, ..."""
-    base, number = name, 1
-    while name in fields and fields[name].default != value:
-        number += 1
-        name = f"{base}_{number}"
-    fields.setdefault(name, ir.Field(Code(name), Code(""), Code(value)))
-    return name
+def _table_fragment(models: _Models, table: Table) -> tuple[Entry | None, ir.ModelClass | None]:
+    """The table's cache entry and its class (None: reused), or its class alone without a cache."""
+    if models.fragments is None:
+        return None, models.model(table)
+    return models.fragments.fragment(_Recording(models), table, {"imports": models.imports, "shared": models.shared})
+
+
+class _Recording:
+    """`_Models` as the render cache drives it (`fragments.Builder`): a table's reads and calls on
+    the shared state recorded, its write-only effects (flags, `now` kinds, checked attributes,
+    class aliases) made afresh to keep, then merged."""
+
+    def __init__(self, models: _Models) -> None:
+        self.models = models
+
+    def make(self, table: Table) -> ir.ModelClass:
+        return self.models.model(table)
+
+    def isolate(self, reads: set[str], calls: list[Call]) -> Callable[[], dict[str, Any]]:
+        models = self.models
+        real = models.catalog, models.imports, models.types, models.shared
+        flags = {flag: getattr(models, flag) for flag in _FLAGS}
+        kept = models.now_kinds, models.checked_attrs, models.class_aliases
+        for flag in _FLAGS:
+            setattr(models, flag, False)
+        models.now_kinds, models.checked_attrs, models.class_aliases = set(), {}, {}
+        models.catalog = cast(Catalog, RecordingCatalog(models.catalog, reads))
+        models.imports.journal, models.imports.journaled = calls, set()
+        models.shared = cast(SharedTypes, Recorder("shared", models.shared, calls))
+        models.types = TypeExpressions(models.catalog, models.imports, untyped_json="any")
+
+        def restore() -> dict[str, Any]:
+            effects = {"flags": [flag for flag in _FLAGS if getattr(models, flag)], "now": sorted(models.now_kinds),
+                       "checked": list(models.checked_attrs.items()), "aliases": list(models.class_aliases.items()),
+                       "shape_values": models.types.shape_values}
+            models.imports.journal = None
+            models.catalog, models.imports, models.types, models.shared = real
+            for flag, value in flags.items():
+                setattr(models, flag, value)
+            models.now_kinds, models.checked_attrs, models.class_aliases = kept
+            return effects
+
+        return restore
+
+    def merge(self, effects: dict[str, Any]) -> None:
+        models = self.models
+        for flag in effects["flags"]:
+            setattr(models, flag, True)
+        models.now_kinds.update(effects["now"])
+        for model, attrs in effects["checked"]:
+            models.checked_attrs.setdefault(model, []).extend(attrs)
+        for name, alias in effects["aliases"]:
+            models.class_aliases.setdefault(name, alias)
+        models.types.shape_values = models.types.shape_values or effects["shape_values"]
 
 
 def _orm_defaults(imports: Imports, types: TypeExpressions, now_kinds: set[str], column: Column,

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from schemagen.catalog import Catalog, Relation
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar, cast
+
+from schemagen.catalog import Catalog, Relation, Table
 from schemagen.codegen import ir
 from schemagen.codegen.common import MODELS, ORM, SQLALCHEMY, keyword_tuple
 from schemagen.codegen.imports import Imports, member_sort_key
 from schemagen.codegen.literals import Code, literal
-from schemagen.codegen.loads import load_names, load_specs, mapped_tables
+from schemagen.codegen.fragments import Call, Entry, RecordingCatalog, TableFragments, fragment_texts
+from schemagen.codegen.loads import load_names, load_spec, load_specs, mapped_tables
+from schemagen.codegen.render import environment
 
 
-def relations_module(catalog: Catalog) -> ir.RelationsModule:
+def relations_module(catalog: Catalog, fragments: tuple[TableFragments, TableFragments] | None = None,
+                     ) -> ir.RelationsModule | None:
+    """relations.py's IR, each model's RELATIONS entry and load specs rendered; `fragments` (the render
+    cache): those of the last build to reuse. None when one reused read an import name that differs now."""
     defined = {name for t in mapped_tables(catalog) for name in (t.class_name, *load_names(t))}
     imports = Imports(defined - {"Base"})
     for name in ("Final", "Literal", "NamedTuple", "TypeAlias", "TypedDict", "cast", "Any"):
@@ -26,15 +34,67 @@ def relations_module(catalog: Catalog) -> ir.RelationsModule:
         imports.name(ORM, name)
     imports.name("sqlalchemy.orm.interfaces", "ORMOption")
     imports.name(MODELS, "Base")
-    models = []
+    models, entries, specs = [], [], []
     for table in mapped_tables(catalog):
         imports.name(MODELS, table.class_name, exact=True)  # the other imports give way to it
-        entries = tuple(_entry(catalog, relation) for relation in table.relations)
-        models.append(ir.ModelRelations(Code(table.class_name), literal(table.class_name), entries))
+        models.append(ir.ModelRelations(Code(table.class_name), literal(table.class_name), ()))
+        entries.append(_fragment(_Recording(catalog, _model_relations), table, fragments and fragments[0]))
+        specs.append(_fragment(_Recording(catalog, load_spec), table, fragments and fragments[1]))
     loads = load_specs(catalog)
-    mapping = imports.locals()["Mapping"]
-    eager_load = loads[0].load if len(loads) == 1 else Code(f"{mapping}[str, object]")
-    return ir.RelationsModule(imports.render(), imports.locals(), tuple(models), loads, eager_load)
+    names = imports.locals()
+    relation_texts = fragment_texts(entries, names, _render("relation_entries.py.jinja", "model"))
+    load_texts = fragment_texts(specs, names, _render("load_spec.py.jinja", "spec"))
+    if relation_texts is None or load_texts is None:
+        return None
+    eager_load = loads[0].load if len(loads) == 1 else Code(f"{names['Mapping']}[str, object]")
+    return ir.RelationsModule(imports.render(), names, tuple(models), loads, eager_load, relation_texts, load_texts)
+
+
+Made = TypeVar("Made")
+
+
+def _fragment(recording: _Recording[Made], table: Table, fragments: TableFragments | None,
+              ) -> tuple[Entry | None, Made | None]:
+    if fragments is None:
+        return None, recording.make(table)
+    return fragments.fragment(recording, table, {})
+
+
+def _model_relations(catalog: Catalog, table: Table) -> ir.ModelRelations:
+    entries = tuple(_entry(catalog, relation) for relation in table.relations)
+    return ir.ModelRelations(Code(table.class_name), literal(table.class_name), entries)
+
+
+def _render(template: str, name: str) -> Callable[[Any, Any], str]:
+    def render(made: Any, names: Any) -> str:
+        return environment().get_template(template).render({name: made, "n": names})
+
+    return render
+
+
+class _Recording(Generic[Made]):
+    """One model's part of relations.py as the render cache drives it (`fragments.Builder`): it only
+    reads the catalog (no shared state, no effects)."""
+
+    def __init__(self, catalog: Catalog, make: Callable[[Catalog, Table], Made]) -> None:
+        self.catalog = catalog
+        self.made_by = make
+
+    def make(self, table: Table) -> Made:
+        return self.made_by(self.catalog, table)
+
+    def isolate(self, reads: set[str], calls: list[Call]) -> Callable[[], dict[str, Any]]:
+        real = self.catalog
+        self.catalog = cast(Catalog, RecordingCatalog(real, reads))
+
+        def restore() -> dict[str, Any]:
+            self.catalog = real
+            return {}
+
+        return restore
+
+    def merge(self, effects: dict[str, Any]) -> None:
+        pass
 
 
 def _entry(catalog: Catalog, relation: Relation) -> ir.RelationEntry:

@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
+from schemagen import names
 from schemagen.catalog import Catalog, Column, Table
 from schemagen.codegen import ir
-from schemagen import names
-from schemagen.codegen.common import PYDANTIC, TypeExpressions, call, single_annotated, tuple_display
-from schemagen.format.style import fits
+from schemagen.codegen.common import (
+    PYDANTIC,
+    TypeExpressions,
+    call,
+    single_annotated,
+    tuple_display,
+)
+from schemagen.codegen.fragments import (
+    Call,
+    Entry,
+    RecordingCatalog,
+    TableFragments,
+    fragment_texts,
+)
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, docstring, literal
+from schemagen.codegen.render import environment
 from schemagen.codegen.write_matrix import fixed_on_update, in_update, refused_on_update
+from schemagen.format.style import fits
 
 _RULES = ("min_length", "max_length", "pattern", "ge", "gt", "le", "lt")
 _TIGHTER = {"ge": max, "gt": max, "min_length": max, "le": min, "lt": min, "max_length": min}
@@ -147,12 +162,22 @@ def _float_read(imports: Imports) -> ir.Field:
     return ir.Field(Code("_FloatRead"), Code(""), Code(alias))
 
 
-def schemas_module(catalog: Catalog) -> ir.SchemasModule:
-    return _Schemas(catalog).module()
+def schemas_module(catalog: Catalog, fragments: tuple[TableFragments, TableFragments] | None = None,
+                   ) -> ir.SchemasModule | None:
+    """schemas.py's IR, each table's schemas rendered; `fragments` (the render cache): the tables'
+    schemas and their nested Select schemas. None when they gave schemas whose import names differ now."""
+    return _Schemas(catalog, fragments).module()
+
+
+_FLAGS = ("uses_rules", "uses_url", "uses_as_stored", "uses_update")
+
+
+def _render_schemas(schemas: list[ir.SchemaClass], names: Any) -> str:
+    return environment().get_template("schema.py.jinja").render(schemas=schemas, n=names)
 
 
 class _Schemas:
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, fragments: tuple[TableFragments, TableFragments] | None) -> None:
         self.catalog = catalog
         tables = catalog.tables
         taken = {c.attr for t in tables for c in t.columns} | {r.attr for t in tables for r in t.relations}
@@ -168,56 +193,26 @@ class _Schemas:
         self.markers: dict[str, ir.Field] = {}
         self.helpers: set[str] = set()
         self.checked: dict[int, str] = {}  # see `checked_type`
+        self.uses_update = False
+        self.fragments = fragments
 
-    def module(self) -> ir.SchemasModule:
+    def table_fragment(self, table: Table, *, nested: bool) -> tuple[Entry | None, list[ir.SchemaClass] | None]:
+        """The table's cache entry and its schemas (None: reused), or its schemas alone without a
+        cache. `nested`: its nested Select schemas instead."""
+        recording = _Recording(self, nested)
+        if self.fragments is None:
+            return None, recording.make(table)
+        return self.fragments[nested].fragment(recording, table, {"imports": self.imports})
+
+    def module(self) -> ir.SchemasModule | None:
         imports = self.imports
-        uses_update = False
         imports.name(PYDANTIC, "BaseModel")
         imports.name(PYDANTIC, "ConfigDict")
-        schemas = []
-        for table in self.catalog.tables:
-            writable = [c for c in table.columns if not c.server_set]
-            insert_fields = tuple(self.insert_field(c) for c in writable)
-            core = table.core_name is not None
-            select_fields = tuple(self.select_field(c, core=core) for c in table.columns if not c.secret)
-            # a key or an `immutable: true` column is written once: an update that names it is refused
-            fixed_columns = [c for c in table.columns if fixed_on_update(c)]
-            updatable = [c for c in table.columns if in_update(c)]
-            update_fields = tuple(self.update_field(c) for c in updatable)
-            aliased = any(c.attr != c.key for c in writable)
-            config_insert = self.config_field(validate_by_name="True") if aliased else ()
-            schemas.append(_insert_schema(table, config_insert + insert_fields, self.helpers))
-            schemas.append(ir.SchemaClass(
-                Code(f"{table.class_name}Select"), Code("_Select"),
-                docstring((f"A row of `{table.name}` as read back; validates Core rows (`row._mapping`, or the "
-                           "`Row` itself: `from_attributes`)." if core else
-                           f"A row of `{table.name}` as read back; validates ORM objects (`from_attributes`).")
-                          + _leaves_out([c.key for c in table.columns if c.secret]), 4),
-                select_fields,
-            ))
-            if core:  # no row identity to update by: statements with their own WHERE
-                continue
-            not_null = tuple(literal(c.attr) for c in updatable if not c.nullable)
-            fixed = _keys(fixed_columns)
-            server_set_update = _keys([c for c in table.columns if refused_on_update(c) and c not in fixed_columns])
-            if server_set_update:
-                self.helpers.add("server_set")
-            uses_update = True
-            schemas.append(ir.SchemaClass(
-                Code(f"{table.class_name}Update"), Code("_PartialUpdate"),
-                docstring(f"A partial update of a `{table.name}` row: only the fields given are changed."
-                          + _fixed_doc([c.key for c in fixed_columns]), 4),
-                (self.config_field(validate_by_name="True") if any(c.attr != c.key for c in updatable) else ())
-                + update_fields,
-                not_null,
-                _set_display("_not_null", not_null),
-                fixed,
-                _set_display("_fixed", fixed),
-                server_set_update,
-                _set_display("_server_set", server_set_update),
-            ))
-        nested = self.nested_schemas()
-        schemas.extend(nested)
+        pending = [self.table_fragment(table, nested=False) for table in self.catalog.tables]
+        imports.name("typing", "ClassVar")  # the nested schemas' `_relations`
+        nested = [self.table_fragment(table, nested=True) for table in self.catalog.tables]
+        uses_nested = any(table.relations for table in self.catalog.tables)
+        uses_update = self.uses_update
         if uses_update:
             imports.name("typing", "ClassVar")
             imports.name("typing", "Any")
@@ -253,40 +248,64 @@ class _Schemas:
                     imports.name(module_name, name)
                 else:
                     imports.module(module_name)
-        if nested:
+        if uses_nested:
             imports.name("sqlalchemy", "inspect")
             imports.name("sqlalchemy.exc", "InvalidRequestError")
-        return ir.SchemasModule(imports.render(), imports.locals(), self.uses_rules, uses_update, self.uses_url,
-                                tuple(schemas), tuple(self.ranges[name] for name in sorted(self.ranges)),
-                                uses_as_stored=self.uses_as_stored, uses_nested=bool(nested),
+        names = imports.locals()
+        texts = fragment_texts(pending + nested, names, _render_schemas)
+        if texts is None:
+            return None
+        return ir.SchemasModule(imports.render(), names, self.uses_rules, uses_update, self.uses_url,
+                                texts, tuple(self.ranges[name] for name in sorted(self.ranges)),
+                                uses_as_stored=self.uses_as_stored, uses_nested=uses_nested,
                                 markers=tuple(self.markers[name] for name in sorted(self.markers)),
                                 helpers=frozenset(self.helpers))
 
-    def nested_schemas(self) -> list[ir.SchemaClass]:
-        """Per relation, the Select schema with that relation loaded: `UserWithMemories`."""
-        found = []
-        class_var = self.imports.name("typing", "ClassVar")
-        for table in self.catalog.tables:
-            for relation in table.relations:
-                target = self.catalog.table(relation.target)
-                annotation = f"{target.class_name}Select"
-                if relation.kind in ("one-to-many", "many-to-many"):
-                    annotation = f"list[{annotation}]"
-                elif relation.kind == "one-to-one-inverse" or (
-                        relation.foreign_key is not None
-                        and any(table.column(key).nullable for key in relation.foreign_key.columns)):
-                    annotation += " | None"
-                spec = "{'" + relation.attr + "': True}"  # an attribute: a checked identifier
-                found.append(ir.SchemaClass(
-                    Code(names.nested_schema_name(table.class_name, relation.attr)),
-                    Code(f"{table.class_name}Select, _Loaded"),
-                    docstring(f"`{table.class_name}Select` with `{relation.attr}`, as "
-                              f"`eager({table.class_name}, {spec})` loads it.", 4),
-                    (ir.Field(Code("_relations"), Code(f"{class_var}[tuple[str, ...]]"),
-                              tuple_display([literal(relation.attr)])),
-                     ir.Field(Code(relation.attr), Code(annotation))),
-                ))
-        return found
+    def table_schemas(self, table: Table) -> list[ir.SchemaClass]:
+        """The Insert, Select and Update schemas of one table."""
+        schemas: list[ir.SchemaClass] = []
+        writable = [c for c in table.columns if not c.server_set]
+        insert_fields = tuple(self.insert_field(c) for c in writable)
+        core = table.core_name is not None
+        select_fields = tuple(self.select_field(c, core=core) for c in table.columns if not c.secret)
+        # a key or an `immutable: true` column is written once: an update that names it is refused
+        fixed_columns = [c for c in table.columns if fixed_on_update(c)]
+        updatable = [c for c in table.columns if in_update(c)]
+        update_fields = tuple(self.update_field(c) for c in updatable)
+        aliased = any(c.attr != c.key for c in writable)
+        config_insert = self.config_field(validate_by_name="True") if aliased else ()
+        schemas.append(_insert_schema(table, config_insert + insert_fields, self.helpers))
+        schemas.append(ir.SchemaClass(
+            Code(f"{table.class_name}Select"), Code("_Select"),
+            docstring((f"A row of `{table.name}` as read back; validates Core rows (`row._mapping`, or the "
+                       "`Row` itself: `from_attributes`)." if core else
+                       f"A row of `{table.name}` as read back; validates ORM objects (`from_attributes`).")
+                      + _leaves_out([c.key for c in table.columns if c.secret]), 4),
+            select_fields,
+        ))
+        if core:  # no row identity to update by: statements with their own WHERE
+            return schemas
+        not_null = tuple(literal(c.attr) for c in updatable if not c.nullable)
+        fixed = _keys(fixed_columns)
+        server_set_update = _keys([c for c in table.columns if refused_on_update(c) and c not in fixed_columns])
+        if server_set_update:
+            self.helpers.add("server_set")
+        self.uses_update = True
+        schemas.append(ir.SchemaClass(
+            Code(f"{table.class_name}Update"), Code("_PartialUpdate"),
+            docstring(f"A partial update of a `{table.name}` row: only the fields given are changed."
+                      + _fixed_doc([c.key for c in fixed_columns]), 4),
+            (self.config_field(validate_by_name="True") if any(c.attr != c.key for c in updatable) else ())
+            + update_fields,
+            not_null,
+            _set_display("_not_null", not_null),
+            fixed,
+            _set_display("_fixed", fixed),
+            server_set_update,
+            _set_display("_server_set", server_set_update),
+        ))
+        return schemas
+
 
     def config_field(self, **config: str) -> tuple[ir.Field, ...]:
         return (ir.Field(Code("model_config"), Code(""), call(self.imports.name(PYDANTIC, "ConfigDict"), **config)),)
@@ -446,6 +465,80 @@ class _Schemas:
     def update_field(self, column: Column) -> ir.Field:
         annotation = self.with_field_info(self.checked_type(column) + " | None", _alias_args(column, select=False))
         return ir.Field(Code(column.attr), Code(annotation), Code("None"))
+
+
+def _nested_schemas(catalog: Catalog, imports: Imports, table: Table) -> list[ir.SchemaClass]:
+    """Per relation of `table`, its Select schema with that relation loaded: `UserWithMemories`."""
+    found = []
+    class_var = imports.name("typing", "ClassVar")
+    for relation in table.relations:
+        target = catalog.table(relation.target)
+        annotation = f"{target.class_name}Select"
+        if relation.kind in ("one-to-many", "many-to-many"):
+            annotation = f"list[{annotation}]"
+        elif relation.kind == "one-to-one-inverse" or (
+                relation.foreign_key is not None
+                and any(table.column(key).nullable for key in relation.foreign_key.columns)):
+            annotation += " | None"
+        spec = "{'" + relation.attr + "': True}"  # an attribute: a checked identifier
+        found.append(ir.SchemaClass(
+            Code(names.nested_schema_name(table.class_name, relation.attr)),
+            Code(f"{table.class_name}Select, _Loaded"),
+            docstring(f"`{table.class_name}Select` with `{relation.attr}`, as "
+                      f"`eager({table.class_name}, {spec})` loads it.", 4),
+            (ir.Field(Code("_relations"), Code(f"{class_var}[tuple[str, ...]]"),
+                      tuple_display([literal(relation.attr)])),
+             ir.Field(Code(relation.attr), Code(annotation))),
+        ))
+    return found
+
+
+class _Recording:
+    """`_Schemas` as the render cache drives it (`fragments.Builder`): a table's reads and import
+    calls recorded, its write-only effects (flags, helpers, range aliases, markers) made afresh to
+    keep, then merged."""
+
+    def __init__(self, schemas: _Schemas, nested: bool) -> None:
+        self.schemas = schemas
+        self.nested = nested
+
+    def make(self, table: Table) -> list[ir.SchemaClass]:
+        schemas = self.schemas
+        return _nested_schemas(schemas.catalog, schemas.imports, table) if self.nested else schemas.table_schemas(table)
+
+    def isolate(self, reads: set[str], calls: list[Call]) -> Callable[[], dict[str, Any]]:
+        schemas = self.schemas
+        real = schemas.catalog, schemas.imports, schemas.types
+        kept = schemas.helpers, schemas.ranges, schemas.markers, {flag: getattr(schemas, flag) for flag in _FLAGS}
+        schemas.helpers, schemas.ranges, schemas.markers = set(), {}, {}
+        for flag in _FLAGS:
+            setattr(schemas, flag, False)
+        schemas.catalog = cast(Catalog, RecordingCatalog(schemas.catalog, reads))
+        schemas.imports.journal, schemas.imports.journaled = calls, set()
+        schemas.types = TypeExpressions(schemas.catalog, schemas.imports, untyped_json="json_value")
+
+        def restore() -> dict[str, Any]:
+            effects = {"flags": [flag for flag in _FLAGS if getattr(schemas, flag)], "helpers": sorted(schemas.helpers),
+                       "ranges": [[name, str(f.annotation), str(f.default)] for name, f in schemas.ranges.items()],
+                       "markers": [[name, str(f.default)] for name, f in schemas.markers.items()]}
+            schemas.imports.journal = None
+            schemas.catalog, schemas.imports, schemas.types = real
+            schemas.helpers, schemas.ranges, schemas.markers, flags = kept
+            for flag, value in flags.items():
+                setattr(schemas, flag, value)
+            return effects
+
+        return restore
+
+    def merge(self, effects: dict[str, Any]) -> None:
+        schemas = self.schemas
+        for flag in effects["flags"]:
+            setattr(schemas, flag, True)
+        schemas.helpers.update(effects["helpers"])
+        for name, annotation, default in effects["ranges"]:
+            schemas.ranges.setdefault(name, ir.Field(Code(name), Code(annotation), Code(default)))
+        for name, default in effects["markers"]:
+            schemas.markers[name] = ir.Field(Code(name), Code(""), Code(default))
 
 
 def _alias_args(column: Column, *, select: bool) -> dict[str, str | None]:

@@ -1,0 +1,166 @@
+"""The render cache: each table's rendered fragments, kept between builds (see `fragments.py`).
+
+A rebuild after an edit to one table renders that table (and those that read it) again and takes
+the other tables' text from here. The file lives in the cache folder (`$SCHEMAGEN_CACHE_DIR`, off
+when it is set empty, as the format cache), one per package and spec, rewritten after each render
+with exactly the entries that render made or used. It is keyed on the generator fingerprint (the
+code and templates that shape output), Jinja's and Python's versions and the line length: another
+key retires every entry. A file that is unreadable, truncated or altered (its digest no longer
+matches) is ignored; the cache only ever saves time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import marshal
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from schemagen.catalog import Catalog
+from schemagen.codegen.fragments import Digests, Entry, TableFragments, plain
+
+_FORMAT = b"schemagen render cache 1\n"
+# the delta holds at most this many entries, or this share of them: past that the file is rewritten
+_DELTA_LEAST = 64
+_DELTA_SHARE = 8
+
+
+def _jinja() -> bytes:
+    # Jinja's `__init__.py` (it holds the version), found on `sys.path` without importing anything
+    for folder in sys.path:
+        with contextlib.suppress(OSError):
+            return Path(folder or ".", "jinja2", "__init__.py").read_bytes()
+    return b"missing"
+
+
+def _key() -> str:
+    from schemagen.fingerprint import generator_fingerprint
+    from schemagen.format.style import line_length
+
+    jinja = hashlib.sha256(_jinja()).hexdigest()[:16]
+    return f"{generator_fingerprint()} jinja {jinja} python {sys.version} line {line_length()}"
+
+
+def _module(data: Any) -> dict[str, Entry]:
+    """A module's entries as `_stored` wrote them: its distinct calls, effects and import names once,
+    each entry naming them by index (most tables make the same calls: fewer objects to read)."""
+    calls, effects, names, entries = data
+    if not all(isinstance(part, list) for part in (calls, effects, names)) or not isinstance(entries, dict):
+        raise ValueError("not a module's entries")
+    # the file's digest and key prove this code wrote it: only its outline is checked
+    return {table: Entry(reads, digest, [calls[index] for index in call_ids], effects[effects_id], names[names_id], text)
+            for table, (reads, digest, call_ids, effects_id, names_id, text) in entries.items()}
+
+
+def _stored(entries: dict[str, Entry]) -> list[Any]:
+    """`_module`'s data of `entries`."""
+    calls: dict[Any, int] = {}
+    effects: dict[str, tuple[int, dict[str, Any]]] = {}
+    names: dict[str, tuple[int, dict[str, str]]] = {}
+    out = {}
+    for table, entry in entries.items():
+        call_ids = tuple(calls.setdefault(call, len(calls)) for call in entry.calls)
+        effects_id = effects.setdefault(repr(entry.effects), (len(effects), entry.effects))[0]
+        names_id = names.setdefault(repr(entry.names), (len(names), entry.names))[0]
+        out[table] = (entry.reads, entry.digest, call_ids, effects_id, names_id, entry.text)
+    return [[plain(call) for call in calls], [value for _, value in effects.values()], [value for _, value in names.values()], out]
+
+
+class RenderCache:
+    """The fragments one catalog's last render left, and those this render makes or uses."""
+
+    def __init__(self, path: Path | None, catalog: Catalog) -> None:
+        self.path = path
+        self.digests = Digests(catalog)
+        self.base: dict[str, dict[str, Entry]] = {}
+        """The entries of the file itself, `path`."""
+        self.base_sha256 = ""
+        self.stored: dict[str, dict[str, Entry]] = {}
+        """The entries to reuse: the file's, and over them those of its delta (`path` + `.delta`)."""
+        self.modules: dict[str, TableFragments] = {}
+        self.key = _key()
+        if path is not None:
+            self.base, self.base_sha256 = self._read(path, "")
+            delta, _ = self._read(_delta(path), self.base_sha256) if self.base_sha256 else ({}, "")
+            self.stored = {module: {**entries, **delta.get(module, {})} for module, entries in self.base.items()}
+            for module, entries in delta.items():
+                self.stored.setdefault(module, entries)
+
+    @classmethod
+    def for_catalog(cls, catalog: Catalog) -> RenderCache | None:
+        from schemagen.resources import cache_root
+
+        root = cache_root()
+        if root is None:
+            return None
+        name = hashlib.sha256(f"{catalog.package}\0{catalog.source}".encode()).hexdigest()[:24]
+        return cls(root / "render" / f"{name}.bin", catalog)
+
+    def _read(self, path: Path, base: str) -> tuple[dict[str, dict[str, Entry]], str]:
+        """The entries of a file and its digest; a delta's only over the file of digest `base`."""
+        try:
+            data = path.read_bytes()
+            header_end = data.index(b"\n", len(_FORMAT))
+            header = json.loads(data[len(_FORMAT):header_end])
+            body = memoryview(data)[header_end + 1:]
+            digest = hashlib.sha256(body).hexdigest()
+            if not data.startswith(_FORMAT) or header["key"] != self.key or header["sha256"] != digest \
+                    or header.get("base", "") != base:
+                return {}, ""
+            modules = marshal.loads(body)  # trusted: its digest matched
+            return {module: _module(data) for module, data in modules.items()}, digest
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError, IndexError):
+            return {}, ""
+
+    def fragments(self, module: str, *, fresh: bool = False) -> TableFragments:
+        """The fragments of `module` (`fresh`: none reused, all made again)."""
+        made = self.modules[module] = TableFragments({} if fresh else self.stored.get(module, {}), self.digests)
+        return made
+
+    def save(self) -> None:
+        """Keep this render's entries; errors only cost time. Where few differ from the file's, only
+        those are written, to the delta beside it (a rebuild after an edit writes a few tables, not
+        all); else the file is written whole, with exactly this render's entries."""
+        if self.path is None:
+            return
+        made = {module: fragments.made for module, fragments in self.modules.items()}
+        if made == self.stored:
+            return  # everything reused: the files hold it already
+        changed = {module: {table: entry for table, entry in entries.items()
+                            if entry is not self.base.get(module, {}).get(table)} for module, entries in made.items()}
+        count = sum(len(entries) for entries in changed.values())
+        if self.base_sha256 and count <= max(_DELTA_LEAST, sum(map(len, made.values())) // _DELTA_SHARE):
+            self._write(_delta(self.path), changed, self.base_sha256)
+        elif self._write(self.path, made, ""):
+            with contextlib.suppress(OSError):
+                _delta(self.path).unlink()
+
+    def _write(self, path: Path, modules: dict[str, dict[str, Entry]], base: str) -> bool:
+        try:
+            body = marshal.dumps({module: _stored(entries) for module, entries in modules.items()})
+        except ValueError:  # not plain data: a bug, but the cache only ever saves time
+            return False
+        header = {"key": self.key, "sha256": hashlib.sha256(body).hexdigest(), **({"base": base} if base else {})}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".render-", suffix=".tmp")
+        except OSError:
+            return False
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(_FORMAT + json.dumps(header).encode() + b"\n" + body)
+            os.replace(temporary, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            return False
+        return True
+
+
+def _delta(path: Path) -> Path:
+    return path.with_name(path.name + ".delta")
