@@ -6,7 +6,7 @@ import re
 
 from schemagen.codegen.literals import Code, from_import
 
-_STDLIB = frozenset({"calendar", "collections", "datetime", "decimal", "enum", "functools", "ipaddress", "math", "re",
+_STDLIB = frozenset({"calendar", "collections", "copy", "datetime", "decimal", "enum", "functools", "ipaddress", "math", "re",
                      "struct", "typing", "uuid"})
 
 

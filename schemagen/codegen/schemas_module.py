@@ -46,6 +46,8 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
                    ("pydantic_core", "CoreSchema"), *_WITH_THE_REST),
     "exact": (("typing", "Any"), (PYDANTIC, "GetCoreSchemaHandler"), ("pydantic_core", "core_schema"),
               ("pydantic_core", "PydanticKnownError"), ("collections.abc", "Callable")),
+    "check": (("typing", "Any"), (PYDANTIC, "GetCoreSchemaHandler"), ("pydantic_core", "core_schema"),
+              ("collections.abc", "Callable")),
     "interval": (("pydantic_core", "PydanticCustomError"), ("re", ""), ("datetime", ""), ("decimal", "")),
     "_float4": (("struct", ""), ("pydantic_core", "PydanticCustomError")),
     "_naive_time": (("datetime", ""), ("pydantic_core", "PydanticCustomError")),
@@ -57,6 +59,15 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     "_float_json": (("math", ""), ("typing", "Literal")),
 }
 _FLOATS = frozenset({"real", "double"})
+# The module-level names of the template and of the shared markers: never a column's alias (`_AsStored`
+# could be class `As`'s `stored`). tests/test_schemas_validation.py checks this list against the template.
+_TAKEN = frozenset({
+    "_AsStored", "_URL", "_JSON_SCHEMA_KEYS", "_FORMATS", "_HEX", "_UUID_PATTERN", "_PLAIN_SCHEMAS", "_EMAIL",
+    "_Rules", "_Exact", "_Check", "_MICROSECONDS", "_MONTH_UNITS", "_INTERVAL_PART", "_INTERVAL_CLOCK", "_IpValue",
+    "_PYDANTIC_ERRORS", "_Insert", "_Select", "_Loaded", "_PartialUpdate", "_FloatRead",
+    *(name for name, _ in _EXACT.values()),
+    *(check.upper() for check in ("_no_nul", "_float4", "_naive_time", "_macaddr", "_no_zone", "_no_nul_jsonb")),
+})
 
 
 def _insert_schema(table: Table, fields: tuple[ir.Field, ...], helpers: set[str]) -> ir.SchemaClass:
@@ -168,6 +179,9 @@ class _Schemas:
         self.markers: dict[str, ir.Field] = {}
         self.helpers: set[str] = set()
         self.checked: dict[int, str] = {}  # see `checked_type`
+        self.owners = {id(c): t.class_name for t in tables for c in t.columns}
+        self.aliases: dict[str, ir.Field] = {}  # by the annotation they stand for: see `shared`
+        self.alias_names = set(_TAKEN) | {e.name for e in catalog.enums} | {s.name for s in catalog.shapes}
 
     def module(self) -> ir.SchemasModule:
         imports = self.imports
@@ -238,6 +252,7 @@ class _Schemas:
             imports.name(PYDANTIC, "GetCoreSchemaHandler")
             imports.name("pydantic_core", "core_schema")
             imports.name(PYDANTIC, "EmailStr")
+            imports.module("copy")
         if self.uses_as_stored:
             imports.name("typing", "Any")
             imports.name(PYDANTIC, "BaseModel")
@@ -260,7 +275,7 @@ class _Schemas:
                                 tuple(schemas), tuple(self.ranges[name] for name in sorted(self.ranges)),
                                 uses_as_stored=self.uses_as_stored, uses_nested=bool(nested),
                                 markers=tuple(self.markers[name] for name in sorted(self.markers)),
-                                helpers=frozenset(self.helpers))
+                                helpers=frozenset(self.helpers), checked=tuple(self.aliases.values()))
 
     def nested_schemas(self) -> list[ir.SchemaClass]:
         """Per relation, the Select schema with that relation loaded: `UserWithMemories`."""
@@ -296,8 +311,27 @@ class _Schemas:
         per column (kept by identity: the catalog keeps each alive): Update asking again after Insert
         would only repeat the first call's side effects (imports, helpers, aliases, flags) unchanged."""
         if (known := self.checked.get(id(column))) is None:
-            known = self.checked[id(column)] = self._checked_type(column)
+            known = self.checked[id(column)] = self.shared(column, self._checked_type(column))
         return known
+
+    def shared(self, column: Column, annotation: str) -> str:
+        """A module-level alias for an annotation with metadata, one per distinct annotation: the
+        `Field`, `_Rules` and `Annotated` objects are then made once at import, not per field, and
+        Pydantic's collection of each field's metadata is lighter."""
+        annotated = self.imports.names.get(("typing", "Annotated"))
+        if annotated is None or f"{annotated}[" not in annotation:  # no metadata: a type, or a kind's alias
+            return annotation
+        known = self.aliases.get(annotation)
+        if known is None:
+            words = [word for word in column.attr.split("_") if word]
+            base = "_" + self.owners[id(column)] + "".join(word[:1].upper() + word[1:] for word in words)
+            name, number = base, 1
+            while name in self.alias_names or name in self.ranges:
+                number += 1
+                name = f"{base}{number}"
+            self.alias_names.add(name)
+            known = self.aliases[annotation] = ir.Field(Code(name), Code(""), Code(annotation))
+        return known.name
 
     def _checked_type(self, column: Column) -> str:
         imports, kind = self.imports, column.type
@@ -379,8 +413,11 @@ class _Schemas:
                                              "inet": "_no_zone", "cidr": "_no_zone", "jsonb": "_no_nul_jsonb"}.get(column.type)
         if check is None:
             return []
-        self.helpers.add(check)
-        return [f"{self.imports.name(PYDANTIC, 'AfterValidator')}({check})"]
+        self.helpers.update((check, "check"))
+        # one shared `_Check` per function, not an `AfterValidator` per field (see `_Check`)
+        marker = check.upper()
+        self.markers[marker] = ir.Field(Code(marker), Code(""), Code(f"_Check({check})"))
+        return [marker]
 
     def exact_marker(self, column: Column) -> str:
         """The shared `_Exact` instance refusing JSON's other types for this column, or ''."""
@@ -400,6 +437,8 @@ class _Schemas:
             name = f"_{(column.python_type or '').capitalize()}"
         metadata = ", ".join(part for part in (own, *after, exact) if part)
         annotated = self.imports.name("typing", "Annotated")
+        # a kind's name (`_Integer`: one capital) is never a column's (`_UserAge`: two at least)
+        assert name not in self.alias_names, name
         self.ranges.setdefault(name, ir.Field(Code(name), Code(""), Code(f"{annotated}[{item}, {metadata}]")))
         return name
 
