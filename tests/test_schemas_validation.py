@@ -325,8 +325,13 @@ def test_columns_checked_alike_share_one_alias_that_takes_no_module_name(tmp_pat
 
 
 def test_the_template_names_column_aliases_avoid_are_all_listed() -> None:
-    from schemagen.codegen.schemas_module import _TAKEN
+    from schemagen.codegen.schemas_module import _MARKERS, _TEMPLATE_NAMES
 
-    template = (Path(__file__).resolve().parent.parent / "templates" / "schemas.py.jinja").read_text("utf-8")
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    template = (templates / "schemas.py.jinja").read_text("utf-8")
+    for included in re.findall(r'{% include "(.+?)" %}', template):
+        template += (templates / included).read_text("utf-8")
     defined = set(re.findall(r"^(?:class |def )?(_[A-Z]\w*)\b", template, flags=re.MULTILINE))
-    assert defined <= _TAKEN, "add the template's new module-level names to _TAKEN"
+    assert {"_Rules", "_MACADDR"} <= defined
+    assert defined <= _TEMPLATE_NAMES, "add the template's new module-level names to _TEMPLATE_NAMES"
+    assert not defined & _MARKERS

@@ -407,12 +407,12 @@ _BOOL = _Exact("bool_type", int, float)
 _DATE = _Exact("date_type", bool, int, float)
 _DATETIME = _Exact("datetime_type", bool, int, float)
 _FLOAT = _Exact("float_type", bool)
-_FLOAT4 = _Check(_float4)
+_FLOAT4_CHECK = _Check(_float4)
 _INT = _Exact("int_type", bool)
 _INTERVAL = _Exact("time_delta_type", bool, int, float, text=_interval)
-_NAIVE_TIME = _Check(_naive_time)
-_NO_NUL = _Check(_no_nul)
-_NO_NUL_JSONB = _Check(_no_nul_jsonb)
+_NAIVE_TIME_CHECK = _Check(_naive_time)
+_NO_NUL_CHECK = _Check(_no_nul)
+_NO_NUL_JSONB_CHECK = _Check(_no_nul_jsonb)
 _TIME = _Exact("time_type", bool, int, float)
 
 _Bigint = Annotated[int, Field(ge=-9223372036854775808, le=9223372036854775807), _INT]
@@ -429,8 +429,8 @@ _Interval = Annotated[
     _INTERVAL,
 ]
 _Smallint = Annotated[int, Field(ge=-32768, le=32767), _INT]
-_Text = Annotated[str, _NO_NUL]
-_Time = Annotated[datetime.time, _NAIVE_TIME, _TIME]
+_Text = Annotated[str, _NO_NUL_CHECK]
+_Time = Annotated[datetime.time, _NAIVE_TIME_CHECK, _TIME]
 _Timestamp = Annotated[NaiveDatetime, _DATETIME]
 _Timestamptz = Annotated[AwareDatetime, _DATETIME]
 
@@ -440,43 +440,43 @@ _UserEmail = Annotated[
     str,
     Field(max_length=255),
     _Rules("Invalid email format", format="email"),
-    _NO_NUL,
+    _NO_NUL_CHECK,
 ]
 _UserUsername = Annotated[
     str,
     Field(max_length=50),
     _Rules("Username must be at least 3 characters", min_length=3, max_length=50),
-    _NO_NUL,
+    _NO_NUL_CHECK,
 ]
 _UserPasswordHash = Annotated[
     str,
     Field(max_length=255),
     _Rules("Password must be at least 8 characters", min_length=8),
-    _NO_NUL,
+    _NO_NUL_CHECK,
 ]
-_UserFirstName = Annotated[str, Field(max_length=100, min_length=1), _NO_NUL]
+_UserFirstName = Annotated[str, Field(max_length=100, min_length=1), _NO_NUL_CHECK]
 _UserBio = Annotated[
     str,
     _Rules("Bio must be at most 500 characters", max_length=500),
-    _NO_NUL,
+    _NO_NUL_CHECK,
 ]
 _UserAvatarUrl = Annotated[
     str,
     Field(max_length=500),
     _Rules("Invalid URL", format="url"),
-    _NO_NUL,
+    _NO_NUL_CHECK,
 ]
 _UserPhone = Annotated[
     str,
     Field(max_length=20),
     _Rules("Invalid phone number", pattern="^\\+?[0-9 ()-]{7,20}$"),
-    _NO_NUL,
+    _NO_NUL_CHECK,
 ]
-_UserCountryCode = Annotated[str, Field(min_length=2, max_length=2), _NO_NUL]
-_UserTimezone = Annotated[str, _NO_NUL]
-_UserSettingsTheme = Annotated[str, Field(max_length=20), _NO_NUL]
-_LifeCeoConversationTitle = Annotated[str, Field(max_length=200), _NO_NUL]
-_LifeCeoConversationSuggestedActions = Annotated[list[str], _NO_NUL_JSONB]
+_UserCountryCode = Annotated[str, Field(min_length=2, max_length=2), _NO_NUL_CHECK]
+_UserTimezone = Annotated[str, _NO_NUL_CHECK]
+_UserSettingsTheme = Annotated[str, Field(max_length=20), _NO_NUL_CHECK]
+_LifeCeoConversationTitle = Annotated[str, Field(max_length=200), _NO_NUL_CHECK]
+_LifeCeoConversationSuggestedActions = Annotated[list[str], _NO_NUL_JSONB_CHECK]
 _MemoryContent = Annotated[
     str,
     _Rules(
@@ -484,7 +484,7 @@ _MemoryContent = Annotated[
         min_length=1,
         max_length=10000,
     ),
-    _NO_NUL,
+    _NO_NUL_CHECK,
 ]
 _MemoryImportance = Annotated[
     int,
@@ -492,7 +492,7 @@ _MemoryImportance = Annotated[
     _Rules("Importance runs from 1 to 10", ge=1, le=10),
     _INT,
 ]
-_MemoryContext = Annotated[MemoryContext, _NO_NUL_JSONB]
+_MemoryContext = Annotated[MemoryContext, _NO_NUL_JSONB_CHECK]
 _EventCapacity = Annotated[
     int,
     Field(ge=-2147483648, le=2147483647),
@@ -508,7 +508,7 @@ _TicketOrderQuantity = Annotated[
     _INT,
 ]
 _TicketOrderTotal = Annotated[decimal.Decimal, Field(max_digits=10, decimal_places=2)]
-_TicketOrderCurrency = Annotated[str, Field(min_length=3, max_length=3), _NO_NUL]
+_TicketOrderCurrency = Annotated[str, Field(min_length=3, max_length=3), _NO_NUL_CHECK]
 _HousingListingMonthlyRent = Annotated[
     decimal.Decimal,
     Field(max_digits=10, decimal_places=2),
@@ -529,35 +529,35 @@ _HousingListingLongitude = Annotated[
     Field(allow_inf_nan=False, ge=-180, le=180),
     _FLOAT,
 ]
-_HousingListingDetails = Annotated[ListingDetails, _NO_NUL_JSONB]
+_HousingListingDetails = Annotated[ListingDetails, _NO_NUL_JSONB_CHECK]
 _HousingApplicationMessage = Annotated[
     str,
     _Rules("Keep your message under 2000 characters", max_length=2000),
-    _NO_NUL,
+    _NO_NUL_CHECK,
 ]
 _HousingApplicationHouseholdSize = Annotated[int, Field(ge=1, le=32767), _INT]
 _HousingApplicationMatchScore = Annotated[
     float,
     Field(ge=0, le=1, allow_inf_nan=False),
-    _FLOAT4,
+    _FLOAT4_CHECK,
     _FLOAT,
 ]
 _PostContent = Annotated[
     str,
     _Rules("Posts need between 1 and 5000 characters", min_length=1, max_length=5000),
-    _NO_NUL,
+    _NO_NUL_CHECK,
 ]
-_PostReactionCounts = Annotated[dict[str, int], _NO_NUL_JSONB]
-_CommentBody = Annotated[str, Field(min_length=1, max_length=2000), _NO_NUL]
-_TagName = Annotated[str, Field(max_length=50), _NO_NUL]
-_TagColor = Annotated[str, Field(min_length=7, max_length=7), _NO_NUL]
-_AuditLogTableName = Annotated[str, Field(max_length=63), _NO_NUL]
-_AuditLogQuery = Annotated[JsonValue, _NO_NUL_JSONB]
+_PostReactionCounts = Annotated[dict[str, int], _NO_NUL_JSONB_CHECK]
+_CommentBody = Annotated[str, Field(min_length=1, max_length=2000), _NO_NUL_CHECK]
+_TagName = Annotated[str, Field(max_length=50), _NO_NUL_CHECK]
+_TagColor = Annotated[str, Field(min_length=7, max_length=7), _NO_NUL_CHECK]
+_AuditLogTableName = Annotated[str, Field(max_length=63), _NO_NUL_CHECK]
+_AuditLogQuery = Annotated[JsonValue, _NO_NUL_JSONB_CHECK]
 _AuditLogRequestId = Annotated[
     str,
     Field(max_length=36),
     _Rules("request_id must be a UUID", format="uuid"),
-    _NO_NUL,
+    _NO_NUL_CHECK,
 ]
 
 

@@ -59,14 +59,18 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     "_float_json": (("math", ""), ("typing", "Literal")),
 }
 _FLOATS = frozenset({"real", "double"})
-# The module-level names of the template and of the shared markers: never a column's alias (`_AsStored`
-# could be class `As`'s `stored`). tests/test_schemas_validation.py checks this list against the template.
-_TAKEN = frozenset({
+# Per type the check run after Pydantic's own validation (text types: `_no_nul`), and its shared marker
+_CHECKS = {"real": "_float4", "time": "_naive_time", "macaddr": "_macaddr", "inet": "_no_zone", "cidr": "_no_zone",
+           "jsonb": "_no_nul_jsonb"}
+_MARKERS = frozenset({*(name for name, _ in _EXACT.values()),
+                      *(f"{check.upper()}_CHECK" for check in ("_no_nul", *_CHECKS.values()))})
+# The module-level names of the template (tests/test_schemas_validation.py checks this list against it):
+# never a column's alias, as `_AsStored` would be for class `As`'s `stored`
+_TEMPLATE_NAMES = frozenset({
     "_AsStored", "_URL", "_JSON_SCHEMA_KEYS", "_FORMATS", "_HEX", "_UUID_PATTERN", "_PLAIN_SCHEMAS", "_EMAIL",
     "_Rules", "_Exact", "_Check", "_MICROSECONDS", "_MONTH_UNITS", "_INTERVAL_PART", "_INTERVAL_CLOCK", "_IpValue",
-    "_PYDANTIC_ERRORS", "_Insert", "_Select", "_Loaded", "_PartialUpdate", "_FloatRead",
-    *(name for name, _ in _EXACT.values()),
-    *(check.upper() for check in ("_no_nul", "_float4", "_naive_time", "_macaddr", "_no_zone", "_no_nul_jsonb")),
+    "_PYDANTIC_ERRORS", "_Insert", "_Select", "_Loaded", "_PartialUpdate", "_FloatRead", "_MAC_SPACE", "_MAC_HEX",
+    "_MAC_TAIL", "_MAC_GROUPS", "_MAC_SIX", "_MAC_FOUR", "_MAC_RUN", "_MAC_ANY", "_MACADDR",
 })
 
 
@@ -162,6 +166,61 @@ def schemas_module(catalog: Catalog) -> ir.SchemasModule:
     return _Schemas(catalog).module()
 
 
+def _nested_schemas(catalog: Catalog, imports: Imports) -> list[ir.SchemaClass]:
+    """Per relation, the Select schema with that relation loaded: `UserWithMemories`."""
+    found = []
+    class_var = imports.name("typing", "ClassVar")
+    for table in catalog.tables:
+        for relation in table.relations:
+            target = catalog.table(relation.target)
+            annotation = f"{target.class_name}Select"
+            if relation.kind in ("one-to-many", "many-to-many"):
+                annotation = f"list[{annotation}]"
+            elif relation.kind == "one-to-one-inverse" or (
+                    relation.foreign_key is not None
+                    and any(table.column(key).nullable for key in relation.foreign_key.columns)):
+                annotation += " | None"
+            spec = "{'" + relation.attr + "': True}"  # an attribute: a checked identifier
+            found.append(ir.SchemaClass(
+                Code(names.nested_schema_name(table.class_name, relation.attr)),
+                Code(f"{table.class_name}Select, _Loaded"),
+                docstring(f"`{table.class_name}Select` with `{relation.attr}`, as "
+                          f"`eager({table.class_name}, {spec})` loads it.", 4),
+                (ir.Field(Code("_relations"), Code(f"{class_var}[tuple[str, ...]]"),
+                          tuple_display([literal(relation.attr)])),
+                 ir.Field(Code(relation.attr), Code(annotation))),
+            ))
+    return found
+
+
+class _Aliases:
+    """One module-level alias per distinct annotation with metadata, named after the first column
+    that has it (`_UserEmail`): its `Field`, `_Rules` and `Annotated` objects are made once at import,
+    not per field, and every Insert and Update field checked alike shares them."""
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = taken | _TEMPLATE_NAMES | _MARKERS
+        self.by_annotation: dict[str, ir.Field] = {}
+
+    def name(self, annotation: str, owner: str, attr: str) -> str:
+        known = self.by_annotation.get(annotation)
+        if known is None:
+            base = "_" + owner + "".join(word[:1].upper() + word[1:] for word in attr.split("_"))
+            name, number = base, 1
+            while name in self.taken:
+                number += 1
+                name = f"{base}{number}"
+            self.taken.add(name)
+            known = self.by_annotation[annotation] = ir.Field(Code(name), Code(""), Code(annotation))
+        return known.name
+
+    def has(self, name: str) -> bool:
+        return any(alias.name == name for alias in self.by_annotation.values())
+
+    def fields(self) -> tuple[ir.Field, ...]:
+        return tuple(self.by_annotation.values())
+
+
 class _Schemas:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -180,8 +239,7 @@ class _Schemas:
         self.helpers: set[str] = set()
         self.checked: dict[int, str] = {}  # see `checked_type`
         self.owners = {id(c): t.class_name for t in tables for c in t.columns}
-        self.aliases: dict[str, ir.Field] = {}  # by the annotation they stand for: see `shared`
-        self.alias_names = set(_TAKEN) | {e.name for e in catalog.enums} | {s.name for s in catalog.shapes}
+        self.aliases = _Aliases({e.name for e in catalog.enums} | {s.name for s in catalog.shapes})
 
     def module(self) -> ir.SchemasModule:
         imports = self.imports
@@ -230,7 +288,7 @@ class _Schemas:
                 server_set_update,
                 _set_display("_server_set", server_set_update),
             ))
-        nested = self.nested_schemas()
+        nested = _nested_schemas(self.catalog, imports)
         schemas.extend(nested)
         if uses_update:
             imports.name("typing", "ClassVar")
@@ -275,33 +333,7 @@ class _Schemas:
                                 tuple(schemas), tuple(self.ranges[name] for name in sorted(self.ranges)),
                                 uses_as_stored=self.uses_as_stored, uses_nested=bool(nested),
                                 markers=tuple(self.markers[name] for name in sorted(self.markers)),
-                                helpers=frozenset(self.helpers), checked=tuple(self.aliases.values()))
-
-    def nested_schemas(self) -> list[ir.SchemaClass]:
-        """Per relation, the Select schema with that relation loaded: `UserWithMemories`."""
-        found = []
-        class_var = self.imports.name("typing", "ClassVar")
-        for table in self.catalog.tables:
-            for relation in table.relations:
-                target = self.catalog.table(relation.target)
-                annotation = f"{target.class_name}Select"
-                if relation.kind in ("one-to-many", "many-to-many"):
-                    annotation = f"list[{annotation}]"
-                elif relation.kind == "one-to-one-inverse" or (
-                        relation.foreign_key is not None
-                        and any(table.column(key).nullable for key in relation.foreign_key.columns)):
-                    annotation += " | None"
-                spec = "{'" + relation.attr + "': True}"  # an attribute: a checked identifier
-                found.append(ir.SchemaClass(
-                    Code(names.nested_schema_name(table.class_name, relation.attr)),
-                    Code(f"{table.class_name}Select, _Loaded"),
-                    docstring(f"`{table.class_name}Select` with `{relation.attr}`, as "
-                              f"`eager({table.class_name}, {spec})` loads it.", 4),
-                    (ir.Field(Code("_relations"), Code(f"{class_var}[tuple[str, ...]]"),
-                              tuple_display([literal(relation.attr)])),
-                     ir.Field(Code(relation.attr), Code(annotation))),
-                ))
-        return found
+                                helpers=frozenset(self.helpers), checked=self.aliases.fields())
 
     def config_field(self, **config: str) -> tuple[ir.Field, ...]:
         return (ir.Field(Code("model_config"), Code(""), call(self.imports.name(PYDANTIC, "ConfigDict"), **config)),)
@@ -315,23 +347,11 @@ class _Schemas:
         return known
 
     def shared(self, column: Column, annotation: str) -> str:
-        """A module-level alias for an annotation with metadata, one per distinct annotation: the
-        `Field`, `_Rules` and `Annotated` objects are then made once at import, not per field, and
-        Pydantic's collection of each field's metadata is lighter."""
+        """A module-level alias for an annotation with metadata (see `_Aliases`), else the annotation."""
         annotated = self.imports.names.get(("typing", "Annotated"))
         if annotated is None or f"{annotated}[" not in annotation:  # no metadata: a type, or a kind's alias
             return annotation
-        known = self.aliases.get(annotation)
-        if known is None:
-            words = [word for word in column.attr.split("_") if word]
-            base = "_" + self.owners[id(column)] + "".join(word[:1].upper() + word[1:] for word in words)
-            name, number = base, 1
-            while name in self.alias_names or name in self.ranges:
-                number += 1
-                name = f"{base}{number}"
-            self.alias_names.add(name)
-            known = self.aliases[annotation] = ir.Field(Code(name), Code(""), Code(annotation))
-        return known.name
+        return self.aliases.name(annotation, self.owners[id(column)], column.attr)
 
     def _checked_type(self, column: Column) -> str:
         imports, kind = self.imports, column.type
@@ -409,13 +429,12 @@ class _Schemas:
     def after_checks(self, column: Column) -> list[str]:
         # a pass-through text type (citext, ...) refuses NUL as PostgreSQL's own text types do
         text_like = column.type in ("varchar", "char", "text") or (column.type == "sql" and column.python_type == "str")
-        check = "_no_nul" if text_like else {"real": "_float4", "time": "_naive_time", "macaddr": "_macaddr",
-                                             "inet": "_no_zone", "cidr": "_no_zone", "jsonb": "_no_nul_jsonb"}.get(column.type)
+        check = "_no_nul" if text_like else _CHECKS.get(column.type)
         if check is None:
             return []
         self.helpers.update((check, "check"))
         # one shared `_Check` per function, not an `AfterValidator` per field (see `_Check`)
-        marker = check.upper()
+        marker = f"{check.upper()}_CHECK"  # not `_MACADDR`: macaddr.py.jinja's pattern
         self.markers[marker] = ir.Field(Code(marker), Code(""), Code(f"_Check({check})"))
         return [marker]
 
@@ -438,7 +457,8 @@ class _Schemas:
         metadata = ", ".join(part for part in (own, *after, exact) if part)
         annotated = self.imports.name("typing", "Annotated")
         # a kind's name (`_Integer`: one capital) is never a column's (`_UserAge`: two at least)
-        assert name not in self.alias_names, name
+        assert not self.aliases.has(name), name
+        self.aliases.taken.add(name)
         self.ranges.setdefault(name, ir.Field(Code(name), Code(""), Code(f"{annotated}[{item}, {metadata}]")))
         return name
 

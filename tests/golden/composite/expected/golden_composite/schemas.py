@@ -91,15 +91,15 @@ def _no_nul(value: str) -> str:
 
 
 _INT = _Exact("int_type", bool)
-_NO_NUL = _Check(_no_nul)
+_NO_NUL_CHECK = _Check(_no_nul)
 
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647), _INT]
 _Smallint = Annotated[int, Field(ge=-32768, le=32767), _INT]
-_Text = Annotated[str, _NO_NUL]
+_Text = Annotated[str, _NO_NUL_CHECK]
 
 # Each column's checked type (its type, limits and rules), named after the first
 # column that has it and shared by every field checked alike: built once at import.
-_OrderNumber = Annotated[str, Field(max_length=20), _NO_NUL]
+_OrderNumber = Annotated[str, Field(max_length=20), _NO_NUL_CHECK]
 
 
 class _Insert(BaseModel):

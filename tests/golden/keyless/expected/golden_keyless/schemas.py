@@ -135,18 +135,18 @@ def _nul_at(value: Any, path: str) -> str | None:
 
 _DATETIME = _Exact("datetime_type", bool, int, float)
 _INT = _Exact("int_type", bool)
-_NO_NUL = _Check(_no_nul)
-_NO_NUL_JSONB = _Check(_no_nul_jsonb)
+_NO_NUL_CHECK = _Check(_no_nul)
+_NO_NUL_JSONB_CHECK = _Check(_no_nul_jsonb)
 
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647), _INT]
-_Text = Annotated[str, _NO_NUL]
+_Text = Annotated[str, _NO_NUL_CHECK]
 _Timestamp = Annotated[NaiveDatetime, _DATETIME]
 
 # Each column's checked type (its type, limits and rules), named after the first
 # column that has it and shared by every field checked alike: built once at import.
-_TokenToken = Annotated[str, Field(max_length=64), _NO_NUL]
-_LogEntryLevel = Annotated[str, Field(max_length=8, min_length=3), _NO_NUL]
-_LogEntryContext = Annotated[JsonValue, _NO_NUL_JSONB]
+_TokenToken = Annotated[str, Field(max_length=64), _NO_NUL_CHECK]
+_LogEntryLevel = Annotated[str, Field(max_length=8, min_length=3), _NO_NUL_CHECK]
+_LogEntryContext = Annotated[JsonValue, _NO_NUL_JSONB_CHECK]
 
 
 class _Insert(BaseModel):

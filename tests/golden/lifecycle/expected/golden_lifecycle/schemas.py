@@ -203,14 +203,14 @@ def _no_nul(value: str) -> str:
 _DATE = _Exact("date_type", bool, int, float)
 _DATETIME = _Exact("datetime_type", bool, int, float)
 _INT = _Exact("int_type", bool)
-_NAIVE_TIME = _Check(_naive_time)
-_NO_NUL = _Check(_no_nul)
+_NAIVE_TIME_CHECK = _Check(_naive_time)
+_NO_NUL_CHECK = _Check(_no_nul)
 _TIME = _Exact("time_type", bool, int, float)
 
 _Date = Annotated[datetime.date, _DATE]
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647), _INT]
-_Text = Annotated[str, _NO_NUL]
-_Time = Annotated[datetime.time, _NAIVE_TIME, _TIME]
+_Text = Annotated[str, _NO_NUL_CHECK]
+_Time = Annotated[datetime.time, _NAIVE_TIME_CHECK, _TIME]
 _Timestamp = Annotated[NaiveDatetime, _DATETIME]
 _Timestamptz = Annotated[AwareDatetime, _DATETIME]
 
@@ -220,16 +220,16 @@ _AccountEmail = Annotated[
     str,
     Field(max_length=120),
     _Rules(None, min_length=3, format="email"),
-    _NO_NUL,
+    _NO_NUL_CHECK,
 ]
-_AccountHandle = Annotated[str, Field(pattern="^[a-z][a-z0-9_]{2,30}$"), _NO_NUL]
-_AccountSlug = Annotated[str, Field(max_length=40), _NO_NUL]
+_AccountHandle = Annotated[str, Field(pattern="^[a-z][a-z0-9_]{2,30}$"), _NO_NUL_CHECK]
+_AccountSlug = Annotated[str, Field(max_length=40), _NO_NUL_CHECK]
 _AccountScore = Annotated[
     decimal.Decimal,
     Field(max_digits=5, decimal_places=2, ge=-10.5, le=100),
 ]
 _AccountTags = Annotated[list[_Text], Field(min_length=1, max_length=5)]
-_AccountNickname = Annotated[str, Field(min_length=2), _NO_NUL]
+_AccountNickname = Annotated[str, Field(min_length=2), _NO_NUL_CHECK]
 _InviteUses = Annotated[int, Field(ge=0, le=2147483647), _INT]
 _LinePrice = Annotated[decimal.Decimal, Field(max_digits=10, decimal_places=2)]
 

@@ -113,9 +113,9 @@ def _float_json(value: float) -> float | Literal["Infinity", "-Infinity", "NaN"]
 
 _BOOL = _Exact("bool_type", int, float)
 _FLOAT = _Exact("float_type", bool)
-_FLOAT4 = _Check(_float4)
+_FLOAT4_CHECK = _Check(_float4)
 _INT = _Exact("int_type", bool)
-_NO_NUL = _Check(_no_nul)
+_NO_NUL_CHECK = _Check(_no_nul)
 
 _Boolean = Annotated[bool, _BOOL]
 _FloatRead = Annotated[float, PlainSerializer(_float_json, when_used="json")]
@@ -123,10 +123,10 @@ _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647), _INT]
 _Real = Annotated[
     float,
     Field(ge=-3.4028234663852886e38, le=3.4028234663852886e38, allow_inf_nan=False),
-    _FLOAT4,
+    _FLOAT4_CHECK,
     _FLOAT,
 ]
-_Text = Annotated[str, _NO_NUL]
+_Text = Annotated[str, _NO_NUL_CHECK]
 
 
 class _Insert(BaseModel):

@@ -222,23 +222,23 @@ _BOOL = _Exact("bool_type", int, float)
 _DATE = _Exact("date_type", bool, int, float)
 _DATETIME = _Exact("datetime_type", bool, int, float)
 _INT = _Exact("int_type", bool)
-_NO_NUL = _Check(_no_nul)
+_NO_NUL_CHECK = _Check(_no_nul)
 
 _Boolean = Annotated[bool, _BOOL]
 _Date = Annotated[_datetime.date, _DATE]
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647), _INT]
-_Text = Annotated[str, _NO_NUL]
+_Text = Annotated[str, _NO_NUL_CHECK]
 _Timestamp = Annotated[NaiveDatetime, _DATETIME]
 
 # Each column's checked type (its type, limits and rules), named after the first
 # column that has it and shared by every field checked alike: built once at import.
-_OrderClass = Annotated[str, Field(max_length=20), _NO_NUL]
-_OrderRelationship = Annotated[str, _NO_NUL]
+_OrderClass = Annotated[str, Field(max_length=20), _NO_NUL_CHECK]
+_OrderRelationship = Annotated[str, _NO_NUL_CHECK]
 _GroupUser = Annotated[
     str,
     Field(max_length=10),
     _Rules('lowercase "only"\n please', pattern="^[a-z]+$"),
-    _NO_NUL,
+    _NO_NUL_CHECK,
 ]
 
 

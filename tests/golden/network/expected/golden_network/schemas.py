@@ -101,12 +101,12 @@ def _no_zone(value: _IpValue) -> _IpValue:
     return value
 
 
-_MACADDR = _Check(_macaddr)
-_NO_ZONE = _Check(_no_zone)
+_MACADDR_CHECK = _Check(_macaddr)
+_NO_ZONE_CHECK = _Check(_no_zone)
 
-_Cidr = Annotated[IPvAnyNetwork, _NO_ZONE]
-_Inet = Annotated[IPvAnyInterface, _NO_ZONE]
-_Macaddr = Annotated[str, _MACADDR]
+_Cidr = Annotated[IPvAnyNetwork, _NO_ZONE_CHECK]
+_Inet = Annotated[IPvAnyInterface, _NO_ZONE_CHECK]
+_Macaddr = Annotated[str, _MACADDR_CHECK]
 
 
 class _Insert(BaseModel):

@@ -147,28 +147,28 @@ def _nul_at(value: Any, path: str) -> str | None:
 
 _DATETIME = _Exact("datetime_type", bool, int, float)
 _INT = _Exact("int_type", bool)
-_NAIVE_TIME = _Check(_naive_time)
-_NO_NUL = _Check(_no_nul)
-_NO_NUL_JSONB = _Check(_no_nul_jsonb)
+_NAIVE_TIME_CHECK = _Check(_naive_time)
+_NO_NUL_CHECK = _Check(_no_nul)
+_NO_NUL_JSONB_CHECK = _Check(_no_nul_jsonb)
 _TIME = _Exact("time_type", bool, int, float)
 
 _Bigint = Annotated[int, Field(ge=-9223372036854775808, le=9223372036854775807), _INT]
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647), _INT]
-_Str = Annotated[str, _NO_NUL]
-_Text = Annotated[str, _NO_NUL]
-_Time = Annotated[datetime.time, _NAIVE_TIME, _TIME]
+_Str = Annotated[str, _NO_NUL_CHECK]
+_Text = Annotated[str, _NO_NUL_CHECK]
+_Time = Annotated[datetime.time, _NAIVE_TIME_CHECK, _TIME]
 _Timestamp = Annotated[NaiveDatetime, _DATETIME]
 _Timestamptz = Annotated[AwareDatetime, _DATETIME]
 
 # Each column's checked type (its type, limits and rules), named after the first
 # column that has it and shared by every field checked alike: built once at import.
-_UserEmail = Annotated[str, Field(max_length=255), _NO_NUL]
+_UserEmail = Annotated[str, Field(max_length=255), _NO_NUL_CHECK]
 _UserBalance = Annotated[decimal.Decimal, Field(max_digits=12, decimal_places=2)]
 _UserMetadata = Annotated[
     dict[str, JsonValue] | list[JsonValue] | str | int | float | bool,
-    _NO_NUL_JSONB,
+    _NO_NUL_JSONB_CHECK,
 ]
-_ReadingSensor = Annotated[str, Field(max_length=10), _NO_NUL]
+_ReadingSensor = Annotated[str, Field(max_length=10), _NO_NUL_CHECK]
 
 
 class _Insert(BaseModel):

@@ -91,10 +91,10 @@ def _no_nul(value: str) -> str:
 
 
 _INT = _Exact("int_type", bool)
-_NO_NUL = _Check(_no_nul)
+_NO_NUL_CHECK = _Check(_no_nul)
 
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647), _INT]
-_Text = Annotated[str, _NO_NUL]
+_Text = Annotated[str, _NO_NUL_CHECK]
 
 
 class _Insert(BaseModel):
