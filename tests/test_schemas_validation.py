@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import importlib
+import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,6 +42,7 @@ from generated.life_ceo import (
     UserSelect,
     UserUpdate,
 )
+from tests.helpers import import_generated
 
 USER = {"email": "ada@example.com", "password_hash": "x" * 8}
 MEMORY = {"user_id": 1, "content": "c"}
@@ -281,3 +285,54 @@ def test_a_secret_column_is_written_but_never_read_back() -> None:
         created_at = updated_at = dt.datetime(2026, 1, 1)
 
     assert "secret" not in UserSelect.model_validate(Row()).model_dump_json()
+
+
+ALIKE_SPEC = """\
+package: alike
+tables:
+  partial:
+    columns:
+      id: {type: serial, primary_key: true}
+      update: {type: varchar, length: 20, validate: {min_length: 2, message: "Too short"}}
+      code: {type: varchar, length: 20, nullable: false, validate: {min_length: 2, message: "Too short"}}
+  others:
+    columns:
+      id: {type: serial, primary_key: true}
+      label: {type: varchar, length: 20, validate: {min_length: 2, message: "Too short"}}
+"""
+
+
+def test_columns_checked_alike_share_one_alias_that_takes_no_module_name(tmp_path: Path) -> None:
+    import schemagen
+
+    package = import_generated(tmp_path, schemagen.resolve(schemagen.parse_spec(ALIKE_SPEC)))
+    schemas = importlib.import_module(f"{package.__name__}.schemas")
+    # `partial.update` would be `_PartialUpdate`, the Update schemas' base: it takes the next name
+    assert schemas._PartialUpdate2 is not schemas._PartialUpdate
+    assert issubclass(package.PartialUpdate, schemas._PartialUpdate)
+    fields = package.OtherInsert.model_fields
+    assert package.PartialInsert.model_fields["update"].metadata == fields["label"].metadata
+    cases = ((package.PartialInsert, {"code": "ok", "update": "x"}), (package.PartialUpdate, {"code": "x"}),
+             (package.OtherInsert, {"label": "x"}))
+    for schema, payload in cases:
+        with pytest.raises(ValidationError) as caught:
+            schema.model_validate(payload)
+        assert [(e["loc"], e["msg"]) for e in caught.value.errors()] == [((key,), "Too short") for key in payload
+                                                                        if payload[key] == "x"]
+    with pytest.raises(ValidationError) as caught:
+        package.PartialUpdate.model_validate({"code": None})
+    assert caught.value.errors()[0]["type"] == "null_not_allowed"
+
+
+def test_the_template_names_column_aliases_avoid_are_all_listed() -> None:
+    from schemagen.codegen.schema_aliases import TEMPLATE_NAMES as _TEMPLATE_NAMES
+    from schemagen.codegen.schemas_module import _MARKERS
+
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    template = (templates / "schemas.py.jinja").read_text("utf-8")
+    for included in re.findall(r'{% include "(.+?)" %}', template):
+        template += (templates / included).read_text("utf-8")
+    defined = set(re.findall(r"^(?:class |def )?(_[A-Z]\w*)\b", template, flags=re.MULTILINE))
+    assert {"_Rules", "_MACADDR"} <= defined
+    assert defined <= _TEMPLATE_NAMES, "add the template's new module-level names to _TEMPLATE_NAMES"
+    assert not defined & _MARKERS

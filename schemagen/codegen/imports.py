@@ -7,7 +7,7 @@ from typing import Any
 
 from schemagen.codegen.literals import Code, from_import
 
-_STDLIB = frozenset({"calendar", "collections", "datetime", "decimal", "enum", "functools", "ipaddress", "math", "re",
+_STDLIB = frozenset({"calendar", "collections", "copy", "datetime", "decimal", "enum", "functools", "ipaddress", "math", "re",
                      "struct", "typing", "uuid"})
 
 

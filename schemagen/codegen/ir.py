@@ -227,6 +227,9 @@ class SchemasModule(Module):
     """`_INT = _Exact("int_type", bool)`: per type the shared marker refusing JSON's other types."""
     helpers: frozenset[str] = frozenset()
     """The boundary helpers the module uses: `exact` (`_Exact`), `interval`, `_float4`, `_naive_time`."""
+    checked: tuple[Field, ...] = ()
+    """`_UserEmail = Annotated[str, Field(max_length=255), _Rules(...), _NO_NUL]`: the checked type of a
+    column with limits or rules of its own, shared by every Insert and Update field checked alike."""
 
 
 # relations.py ---------------------------------------------------------------------------------

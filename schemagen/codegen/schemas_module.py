@@ -19,12 +19,14 @@ from schemagen.codegen.common import (
 from schemagen.codegen.fragments import (
     Call,
     Entry,
+    Recorder,
     RecordingCatalog,
     TableFragments,
     fragment_texts,
 )
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, docstring, literal
+from schemagen.codegen.schema_aliases import ColumnAliases
 from schemagen.codegen.render import environment
 from schemagen.codegen.write_matrix import fixed_on_update, in_update, refused_on_update
 from schemagen.format.style import fits
@@ -61,6 +63,8 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
                    ("pydantic_core", "CoreSchema"), *_WITH_THE_REST),
     "exact": (("typing", "Any"), (PYDANTIC, "GetCoreSchemaHandler"), ("pydantic_core", "core_schema"),
               ("pydantic_core", "PydanticKnownError"), ("collections.abc", "Callable")),
+    "check": (("typing", "Any"), (PYDANTIC, "GetCoreSchemaHandler"), ("pydantic_core", "core_schema"),
+              ("collections.abc", "Callable")),
     "interval": (("pydantic_core", "PydanticCustomError"), ("re", ""), ("datetime", ""), ("decimal", "")),
     "_float4": (("struct", ""), ("pydantic_core", "PydanticCustomError")),
     "_naive_time": (("datetime", ""), ("pydantic_core", "PydanticCustomError")),
@@ -72,6 +76,11 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     "_float_json": (("math", ""), ("typing", "Literal")),
 }
 _FLOATS = frozenset({"real", "double"})
+# Per type the check run after Pydantic's own validation (text types: `_no_nul`), and its shared marker
+_CHECKS = {"real": "_float4", "time": "_naive_time", "macaddr": "_macaddr", "inet": "_no_zone", "cidr": "_no_zone",
+           "jsonb": "_no_nul_jsonb"}
+_MARKERS = frozenset({*(name for name, _ in _EXACT.values()),
+                      *(f"{check.upper()}_CHECK" for check in ("_no_nul", *_CHECKS.values()))})
 
 
 def _insert_schema(table: Table, fields: tuple[ir.Field, ...], helpers: set[str]) -> ir.SchemaClass:
@@ -155,6 +164,13 @@ def _own_limits(column: Column) -> dict[str, Any]:
     return limits
 
 
+def _kind_name(column: Column) -> str:
+    """The name of the alias a column checked by its type alone shares (`_Integer`, `_Timestamptz`)."""
+    if column.type == "sql":
+        return f"_{(column.python_type or '').capitalize()}"
+    return f"_{column.type.capitalize()}" + ("tz" if column.type == "timestamp" and column.timezone else "")
+
+
 def _float_read(imports: Imports) -> ir.Field:
     """The Select type of a float: infinity and NaN (which PostgreSQL stores) written in JSON by name."""
     annotated, serializer = imports.name("typing", "Annotated"), imports.name(PYDANTIC, "PlainSerializer")
@@ -195,6 +211,11 @@ class _Schemas:
         self.checked: dict[int, str] = {}  # see `checked_type`
         self.uses_update = False
         self.fragments = fragments
+        self.owner = ""  # the class name of the table whose schemas are made: its columns' aliases' names
+        # never a kind's alias (`_Text`), whichever column asks first
+        kinds = {_kind_name(c) for t in tables for c in t.columns}
+        self.aliases = ColumnAliases({e.name for e in catalog.enums} | {s.name for s in catalog.shapes} | kinds
+                                     | _MARKERS)
 
     def table_fragment(self, table: Table, *, nested: bool) -> tuple[Entry | None, list[ir.SchemaClass] | None]:
         """The table's cache entry and its schemas (None: reused), or its schemas alone without a
@@ -202,7 +223,7 @@ class _Schemas:
         recording = _Recording(self, nested)
         if self.fragments is None:
             return None, recording.make(table)
-        return self.fragments[nested].fragment(recording, table, {"imports": self.imports})
+        return self.fragments[nested].fragment(recording, table, {"imports": self.imports, "aliases": self.aliases})
 
     def module(self) -> ir.SchemasModule | None:
         imports = self.imports
@@ -233,6 +254,7 @@ class _Schemas:
             imports.name(PYDANTIC, "GetCoreSchemaHandler")
             imports.name("pydantic_core", "core_schema")
             imports.name(PYDANTIC, "EmailStr")
+            imports.module("copy")
         if self.uses_as_stored:
             imports.name("typing", "Any")
             imports.name(PYDANTIC, "BaseModel")
@@ -259,10 +281,11 @@ class _Schemas:
                                 texts, tuple(self.ranges[name] for name in sorted(self.ranges)),
                                 uses_as_stored=self.uses_as_stored, uses_nested=uses_nested,
                                 markers=tuple(self.markers[name] for name in sorted(self.markers)),
-                                helpers=frozenset(self.helpers))
+                                helpers=frozenset(self.helpers), checked=self.aliases.fields())
 
     def table_schemas(self, table: Table) -> list[ir.SchemaClass]:
         """The Insert, Select and Update schemas of one table."""
+        self.owner = table.class_name
         schemas: list[ir.SchemaClass] = []
         writable = [c for c in table.columns if not c.server_set]
         insert_fields = tuple(self.insert_field(c) for c in writable)
@@ -306,7 +329,6 @@ class _Schemas:
         ))
         return schemas
 
-
     def config_field(self, **config: str) -> tuple[ir.Field, ...]:
         return (ir.Field(Code("model_config"), Code(""), call(self.imports.name(PYDANTIC, "ConfigDict"), **config)),)
 
@@ -315,10 +337,14 @@ class _Schemas:
         per column (kept by identity: the catalog keeps each alive): Update asking again after Insert
         would only repeat the first call's side effects (imports, helpers, aliases, flags) unchanged."""
         if (known := self.checked.get(id(column))) is None:
-            known = self.checked[id(column)] = self._checked_type(column)
+            annotation, annotated = self._checked_type(column)
+            # with metadata of its own: the module-level alias of that annotation (see `ColumnAliases`)
+            known = self.aliases.name(annotation, self.owner, column.attr) if annotated else annotation
+            self.checked[id(column)] = known
         return known
 
-    def _checked_type(self, column: Column) -> str:
+    def _checked_type(self, column: Column) -> tuple[str, bool]:
+        """The annotation, and whether it has an `Annotated[...]` of its own (not a kind's alias)."""
         imports, kind = self.imports, column.type
         item = self.types.column_py_type(column)
         if kind == "timestamp":
@@ -360,6 +386,7 @@ class _Schemas:
             return call(field(), **{key: literal(value, module=imports.module) for key, value in values.items()})
 
         after = self.after_checks(column)
+        has_metadata = False
         if own == constraints and not rule_args and (own or exact or after) and kind not in _SIZED \
                 and kind not in ("json", "jsonb"):  # a JSON column's type is its own (a shape, a list, ...)
             # only the type's own limits: one shared alias per type instead of a Field per column
@@ -378,10 +405,12 @@ class _Schemas:
                 metadata.append(exact)
             if metadata:
                 item = f"{imports.name('typing', 'Annotated')}[{item}, {', '.join(metadata)}]"
+                has_metadata = True
         if not column.array:
-            return item
+            return item, has_metadata
         array = f"list[{item}]"
         if list_constraints:
+            has_metadata = True
             annotated = imports.name("typing", "Annotated")
             list_message = rules.message if rules is not None else None
             if list_message is not None:
@@ -389,17 +418,19 @@ class _Schemas:
                 array = f"{annotated}[{array}, {call('_Rules', literal(list_message), **list_constraints)}]"
             else:
                 array = f"{annotated}[{array}, {call(field(), **list_constraints)}]"
-        return array
+        return array, has_metadata
 
     def after_checks(self, column: Column) -> list[str]:
         # a pass-through text type (citext, ...) refuses NUL as PostgreSQL's own text types do
         text_like = column.type in ("varchar", "char", "text") or (column.type == "sql" and column.python_type == "str")
-        check = "_no_nul" if text_like else {"real": "_float4", "time": "_naive_time", "macaddr": "_macaddr",
-                                             "inet": "_no_zone", "cidr": "_no_zone", "jsonb": "_no_nul_jsonb"}.get(column.type)
+        check = "_no_nul" if text_like else _CHECKS.get(column.type)
         if check is None:
             return []
-        self.helpers.add(check)
-        return [f"{self.imports.name(PYDANTIC, 'AfterValidator')}({check})"]
+        self.helpers.update((check, "check"))
+        # one shared `_Check` per function, not an `AfterValidator` per field (see `_Check`)
+        marker = f"{check.upper()}_CHECK"  # not `_MACADDR`: macaddr.py.jinja's pattern
+        self.markers[marker] = ir.Field(Code(marker), Code(""), Code(f"_Check({check})"))
+        return [marker]
 
     def exact_marker(self, column: Column) -> str:
         """The shared `_Exact` instance refusing JSON's other types for this column, or ''."""
@@ -414,9 +445,7 @@ class _Schemas:
         return marker[0]
 
     def kind_alias(self, column: Column, item: str, own: str, after: list[str], exact: str) -> str:
-        name = f"_{column.type.capitalize()}" + ("tz" if column.type == "timestamp" and column.timezone else "")
-        if column.type == "sql":
-            name = f"_{(column.python_type or '').capitalize()}"
+        name = _kind_name(column)
         metadata = ", ".join(part for part in (own, *after, exact) if part)
         annotated = self.imports.name("typing", "Annotated")
         self.ranges.setdefault(name, ir.Field(Code(name), Code(""), Code(f"{annotated}[{item}, {metadata}]")))
@@ -494,9 +523,9 @@ def _nested_schemas(catalog: Catalog, imports: Imports, table: Table) -> list[ir
 
 
 class _Recording:
-    """`_Schemas` as the render cache drives it (`fragments.Builder`): a table's reads and import
-    calls recorded, its write-only effects (flags, helpers, range aliases, markers) made afresh to
-    keep, then merged."""
+    """`_Schemas` as the render cache drives it (`fragments.Builder`): a table's reads, import calls
+    and column alias calls recorded, its write-only effects (flags, helpers, range aliases, markers)
+    made afresh to keep, then merged."""
 
     def __init__(self, schemas: _Schemas, nested: bool) -> None:
         self.schemas = schemas
@@ -508,13 +537,15 @@ class _Recording:
 
     def isolate(self, reads: set[str], calls: list[Call]) -> Callable[[], dict[str, Any]]:
         schemas = self.schemas
-        real = schemas.catalog, schemas.imports, schemas.types
+        real = schemas.catalog, schemas.imports, schemas.types, schemas.aliases
         kept = schemas.helpers, schemas.ranges, schemas.markers, {flag: getattr(schemas, flag) for flag in _FLAGS}
         schemas.helpers, schemas.ranges, schemas.markers = set(), {}, {}
         for flag in _FLAGS:
             setattr(schemas, flag, False)
         schemas.catalog = cast(Catalog, RecordingCatalog(schemas.catalog, reads))
         schemas.imports.journal, schemas.imports.journaled = calls, set()
+        # module-level state shared with the other tables: each call recorded with its result
+        schemas.aliases = cast(ColumnAliases, Recorder("aliases", schemas.aliases, calls))
         schemas.types = TypeExpressions(schemas.catalog, schemas.imports, untyped_json="json_value")
 
         def restore() -> dict[str, Any]:
@@ -522,7 +553,7 @@ class _Recording:
                        "ranges": [[name, str(f.annotation), str(f.default)] for name, f in schemas.ranges.items()],
                        "markers": [[name, str(f.default)] for name, f in schemas.markers.items()]}
             schemas.imports.journal = None
-            schemas.catalog, schemas.imports, schemas.types = real
+            schemas.catalog, schemas.imports, schemas.types, schemas.aliases = real
             schemas.helpers, schemas.ranges, schemas.markers, flags = kept
             for flag, value in flags.items():
                 setattr(schemas, flag, value)

@@ -5,7 +5,6 @@ from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Self, get_args
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -62,6 +61,25 @@ class _Exact:
         return value
 
 
+class _Check:
+    """A check run after the type's own validation: the core schema `AfterValidator`
+    makes of a plain function, made without inspecting its signature for each field.
+    """
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Callable[[Any], Any]) -> None:
+        self.function = function
+
+    def __get_pydantic_core_schema__(
+        self,
+        source: Any,
+        handler: GetCoreSchemaHandler,
+    ) -> core_schema.CoreSchema:
+        inner = handler(source)
+        return core_schema.no_info_after_validator_function(self.function, inner)
+
+
 def _no_nul(value: str) -> str:
     # PostgreSQL's text types cannot hold the NUL character (its flush fails); SQLite's would keep it
     if "\x00" in value:
@@ -73,10 +91,15 @@ def _no_nul(value: str) -> str:
 
 
 _INT = _Exact("int_type", bool)
+_NO_NUL_CHECK = _Check(_no_nul)
 
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647), _INT]
 _Smallint = Annotated[int, Field(ge=-32768, le=32767), _INT]
-_Text = Annotated[str, AfterValidator(_no_nul)]
+_Text = Annotated[str, _NO_NUL_CHECK]
+
+# Each column's checked type (its type, limits and rules), named after the first
+# column that has it and shared by every field checked alike: built once at import.
+_OrderNumber = Annotated[str, Field(max_length=20), _NO_NUL_CHECK]
 
 
 class _Insert(BaseModel):
@@ -332,7 +355,7 @@ class OrderInsert(_Insert):
 
     tenant_id: _Integer
     id: _Integer
-    number: Annotated[str, Field(max_length=20), AfterValidator(_no_nul)]
+    number: _OrderNumber
 
 
 class OrderSelect(_Select):
@@ -351,7 +374,7 @@ class OrderUpdate(_PartialUpdate):
 
     _not_null = frozenset({"number"})
     _fixed = frozenset({"tenant_id", "id"})
-    number: Annotated[str, Field(max_length=20), AfterValidator(_no_nul)] | None = None
+    number: _OrderNumber | None = None
 
 
 class OrderItemInsert(_Insert):
@@ -388,7 +411,7 @@ class InvoiceInsert(_Insert):
 
     _server_set = frozenset({"id"})
     tenant_id: _Integer
-    order_number: Annotated[str, Field(max_length=20), AfterValidator(_no_nul)]
+    order_number: _OrderNumber
 
 
 class InvoiceSelect(_Select):
@@ -408,9 +431,7 @@ class InvoiceUpdate(_PartialUpdate):
     _not_null = frozenset({"tenant_id", "order_number"})
     _fixed = frozenset({"id"})
     tenant_id: _Integer | None = None
-    order_number: (
-        Annotated[str, Field(max_length=20), AfterValidator(_no_nul)] | None
-    ) = None
+    order_number: _OrderNumber | None = None
 
 
 class TransferInsert(_Insert):

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Self, get_args
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -71,6 +70,25 @@ class _Exact:
         return value
 
 
+class _Check:
+    """A check run after the type's own validation: the core schema `AfterValidator`
+    makes of a plain function, made without inspecting its signature for each field.
+    """
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Callable[[Any], Any]) -> None:
+        self.function = function
+
+    def __get_pydantic_core_schema__(
+        self,
+        source: Any,
+        handler: GetCoreSchemaHandler,
+    ) -> core_schema.CoreSchema:
+        inner = handler(source)
+        return core_schema.no_info_after_validator_function(self.function, inner)
+
+
 def _no_nul(value: str) -> str:
     # PostgreSQL's text types cannot hold the NUL character (its flush fails); SQLite's would keep it
     if "\x00" in value:
@@ -117,10 +135,18 @@ def _nul_at(value: Any, path: str) -> str | None:
 
 _DATETIME = _Exact("datetime_type", bool, int, float)
 _INT = _Exact("int_type", bool)
+_NO_NUL_CHECK = _Check(_no_nul)
+_NO_NUL_JSONB_CHECK = _Check(_no_nul_jsonb)
 
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647), _INT]
-_Text = Annotated[str, AfterValidator(_no_nul)]
+_Text = Annotated[str, _NO_NUL_CHECK]
 _Timestamp = Annotated[NaiveDatetime, _DATETIME]
+
+# Each column's checked type (its type, limits and rules), named after the first
+# column that has it and shared by every field checked alike: built once at import.
+_TokenToken = Annotated[str, Field(max_length=64), _NO_NUL_CHECK]
+_LogEntryLevel = Annotated[str, Field(max_length=8, min_length=3), _NO_NUL_CHECK]
+_LogEntryContext = Annotated[JsonValue, _NO_NUL_JSONB_CHECK]
 
 
 class _Insert(BaseModel):
@@ -376,7 +402,7 @@ class TokenInsert(_Insert):
 
     _not_null = frozenset({"expires_at"})
     _db_default = frozenset({"expires_at"})
-    token: Annotated[str, Field(max_length=64), AfterValidator(_no_nul)]
+    token: _TokenToken
     user_id: _Integer | None = None
     expires_at: _Timestamp | None = None
 
@@ -393,7 +419,7 @@ class TokenUpdate(_PartialUpdate):
     """A partial update of a `tokens` row: only the fields given are changed."""
 
     _not_null = frozenset({"token", "expires_at"})
-    token: Annotated[str, Field(max_length=64), AfterValidator(_no_nul)] | None = None
+    token: _TokenToken | None = None
     user_id: _Integer | None = None
     expires_at: _Timestamp | None = None
 
@@ -455,18 +481,14 @@ class LogEntryInsert(_Insert):
     model_config = ConfigDict(validate_by_name=True)
 
     at: _Timestamp | None = None
-    level: Annotated[
-        str,
-        Field(max_length=8, min_length=3),
-        AfterValidator(_no_nul),
-    ] = "info"
+    level: _LogEntryLevel = "info"
     message: _Text
     class_: Annotated[
         _Text | None,
         Field(validation_alias="class", serialization_alias="class"),
     ] = None
     user_id: _Integer | None = None
-    context: Annotated[JsonValue, AfterValidator(_no_nul_jsonb)] | None = None
+    context: _LogEntryContext | None = None
     seen_at: _Timestamp | None = None
     request_id: uuid.UUID | None = None
     kept_for: Interval | None = None

@@ -3,12 +3,13 @@
 
 import ipaddress
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Self, TypeVar, get_args
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
+    GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     IPvAnyInterface,
     IPvAnyNetwork,
@@ -25,6 +26,25 @@ from pydantic_core import (
     PydanticCustomError,
     core_schema,
 )
+
+
+class _Check:
+    """A check run after the type's own validation: the core schema `AfterValidator`
+    makes of a plain function, made without inspecting its signature for each field.
+    """
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Callable[[Any], Any]) -> None:
+        self.function = function
+
+    def __get_pydantic_core_schema__(
+        self,
+        source: Any,
+        handler: GetCoreSchemaHandler,
+    ) -> core_schema.CoreSchema:
+        inner = handler(source)
+        return core_schema.no_info_after_validator_function(self.function, inner)
 
 
 def _macaddr_text(value: str) -> str | None:
@@ -81,9 +101,12 @@ def _no_zone(value: _IpValue) -> _IpValue:
     return value
 
 
-_Cidr = Annotated[IPvAnyNetwork, AfterValidator(_no_zone)]
-_Inet = Annotated[IPvAnyInterface, AfterValidator(_no_zone)]
-_Macaddr = Annotated[str, AfterValidator(_macaddr)]
+_MACADDR_CHECK = _Check(_macaddr)
+_NO_ZONE_CHECK = _Check(_no_zone)
+
+_Cidr = Annotated[IPvAnyNetwork, _NO_ZONE_CHECK]
+_Inet = Annotated[IPvAnyInterface, _NO_ZONE_CHECK]
+_Macaddr = Annotated[str, _MACADDR_CHECK]
 
 
 class _Insert(BaseModel):

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Self, get_args
 
 from pydantic import (
-    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -73,6 +72,25 @@ class _Exact:
         return value
 
 
+class _Check:
+    """A check run after the type's own validation: the core schema `AfterValidator`
+    makes of a plain function, made without inspecting its signature for each field.
+    """
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Callable[[Any], Any]) -> None:
+        self.function = function
+
+    def __get_pydantic_core_schema__(
+        self,
+        source: Any,
+        handler: GetCoreSchemaHandler,
+    ) -> core_schema.CoreSchema:
+        inner = handler(source)
+        return core_schema.no_info_after_validator_function(self.function, inner)
+
+
 def _naive_time(value: datetime.time) -> datetime.time:
     # a `time` column keeps no offset: both databases would drop it without a word
     if value.tzinfo is not None:
@@ -129,15 +147,28 @@ def _nul_at(value: Any, path: str) -> str | None:
 
 _DATETIME = _Exact("datetime_type", bool, int, float)
 _INT = _Exact("int_type", bool)
+_NAIVE_TIME_CHECK = _Check(_naive_time)
+_NO_NUL_CHECK = _Check(_no_nul)
+_NO_NUL_JSONB_CHECK = _Check(_no_nul_jsonb)
 _TIME = _Exact("time_type", bool, int, float)
 
 _Bigint = Annotated[int, Field(ge=-9223372036854775808, le=9223372036854775807), _INT]
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647), _INT]
-_Str = Annotated[str, AfterValidator(_no_nul)]
-_Text = Annotated[str, AfterValidator(_no_nul)]
-_Time = Annotated[datetime.time, AfterValidator(_naive_time), _TIME]
+_Str = Annotated[str, _NO_NUL_CHECK]
+_Text = Annotated[str, _NO_NUL_CHECK]
+_Time = Annotated[datetime.time, _NAIVE_TIME_CHECK, _TIME]
 _Timestamp = Annotated[NaiveDatetime, _DATETIME]
 _Timestamptz = Annotated[AwareDatetime, _DATETIME]
+
+# Each column's checked type (its type, limits and rules), named after the first
+# column that has it and shared by every field checked alike: built once at import.
+_UserEmail = Annotated[str, Field(max_length=255), _NO_NUL_CHECK]
+_UserBalance = Annotated[decimal.Decimal, Field(max_digits=12, decimal_places=2)]
+_UserMetadata = Annotated[
+    dict[str, JsonValue] | list[JsonValue] | str | int | float | bool,
+    _NO_NUL_JSONB_CHECK,
+]
+_ReadingSensor = Annotated[str, Field(max_length=10), _NO_NUL_CHECK]
 
 
 class _Insert(BaseModel):
@@ -395,14 +426,11 @@ class UserInsert(_Insert):
     model_config = ConfigDict(validate_by_name=True)
 
     id: _Integer
-    email: Annotated[str, Field(max_length=255), AfterValidator(_no_nul)]
+    email: _UserEmail
     current_post_id: _Bigint | None = None
-    balance: Annotated[decimal.Decimal, Field(max_digits=12, decimal_places=2)] = (
-        decimal.Decimal("0.00")
-    )
+    balance: _UserBalance = decimal.Decimal("0.00")
     metadata_: Annotated[
-        dict[str, JsonValue] | list[JsonValue] | str | int | float | bool,
-        AfterValidator(_no_nul_jsonb),
+        _UserMetadata,
         Field(validation_alias="metadata", serialization_alias="metadata"),
     ] = {}
     seen_at: _Timestamptz | None = None
@@ -434,17 +462,11 @@ class UserUpdate(_PartialUpdate):
     _server_set = frozenset({"member_number"})
     model_config = ConfigDict(validate_by_name=True)
 
-    email: Annotated[str, Field(max_length=255), AfterValidator(_no_nul)] | None = None
+    email: _UserEmail | None = None
     current_post_id: _Bigint | None = None
-    balance: (
-        Annotated[decimal.Decimal, Field(max_digits=12, decimal_places=2)] | None
-    ) = None
+    balance: _UserBalance | None = None
     metadata_: Annotated[
-        Annotated[
-            dict[str, JsonValue] | list[JsonValue] | str | int | float | bool,
-            AfterValidator(_no_nul_jsonb),
-        ]
-        | None,
+        _UserMetadata | None,
         Field(validation_alias="metadata", serialization_alias="metadata"),
     ] = None
     seen_at: _Timestamptz | None = None
@@ -520,7 +542,7 @@ class ReadingInsert(_Insert):
     _not_null = frozenset({"taken_at"})
     _db_default = frozenset({"taken_at"})
     taken_at: _Timestamp | None = None
-    sensor: Annotated[str, Field(max_length=10), AfterValidator(_no_nul)]
+    sensor: _ReadingSensor
     value: _Integer | None = None
     every: Interval
     skipped: list[Interval] | None = None

@@ -5,7 +5,6 @@ from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Self, get_args
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -62,6 +61,25 @@ class _Exact:
         return value
 
 
+class _Check:
+    """A check run after the type's own validation: the core schema `AfterValidator`
+    makes of a plain function, made without inspecting its signature for each field.
+    """
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Callable[[Any], Any]) -> None:
+        self.function = function
+
+    def __get_pydantic_core_schema__(
+        self,
+        source: Any,
+        handler: GetCoreSchemaHandler,
+    ) -> core_schema.CoreSchema:
+        inner = handler(source)
+        return core_schema.no_info_after_validator_function(self.function, inner)
+
+
 def _no_nul(value: str) -> str:
     # PostgreSQL's text types cannot hold the NUL character (its flush fails); SQLite's would keep it
     if "\x00" in value:
@@ -73,9 +91,10 @@ def _no_nul(value: str) -> str:
 
 
 _INT = _Exact("int_type", bool)
+_NO_NUL_CHECK = _Check(_no_nul)
 
 _Integer = Annotated[int, Field(ge=-2147483648, le=2147483647), _INT]
-_Text = Annotated[str, AfterValidator(_no_nul)]
+_Text = Annotated[str, _NO_NUL_CHECK]
 
 
 class _Insert(BaseModel):
