@@ -196,9 +196,53 @@ def _reorder(rng: random.Random, spec: Spec) -> None:
     spec["tables"] = dict(tables)
 
 
+# Columns checked alike share one module-level alias in schemas.py (`_PartialCode = Annotated[...]`),
+# named after the first column (in table order) that has it; these names make clashing alias names:
+# `partial.update` -> `_PartialUpdate` (a template name), `a_b.c` and `a.b_c` -> `_ABC`
+_CHECKED = [{"type": "varchar", "length": 20, "validate": {"min_length": 2, "message": "Too short"}},
+            {"type": "varchar", "length": 33}, {"type": "text", "validate": {"format": "email"}},
+            {"type": "integer", "validate": {"ge": 0, "message": "Not negative"}}]
+_ALIAS_COLUMNS = ["update", "stored", "c", "b_c", "code", "email"]
+_ALIAS_TABLES = ["partial", "a", "a_b", "aa_b"]
+
+
+def _add_checked(rng: random.Random, spec: Spec) -> None:
+    """A column checked like others (in other tables): it shares their alias, or names it if first."""
+    _, table = _table(rng, spec)
+    name = rng.choice(_ALIAS_COLUMNS)
+    table["columns"][name if name not in table["columns"] else f"{name}_{rng.randint(0, 9)}"] = \
+        copy.deepcopy(rng.choice(_CHECKED))
+
+
+def _checked_columns(spec: Spec) -> list[tuple[Spec, str]]:
+    return [(table, key) for table in spec["tables"].values() for key, column in table["columns"].items()
+            if column in _CHECKED]
+
+
+def _change_checked(rng: random.Random, spec: Spec) -> None:
+    """The first column with an alias (its name), or another, removed or checked otherwise."""
+    found = _checked_columns(spec)
+    if not found:
+        _add_checked(rng, spec)
+        return
+    table, key = found[0] if rng.random() < 0.6 else rng.choice(found)
+    if rng.random() < 0.5:
+        del table["columns"][key]
+    else:
+        table["columns"][key] = copy.deepcopy(rng.choice(_CHECKED))
+
+
+def _rename_to_alias_name(rng: random.Random, spec: Spec) -> None:
+    """A table renamed so that its columns' aliases take (or clash with) a template or alias name."""
+    name, new = _unreferenced(rng, spec), rng.choice(_ALIAS_TABLES)
+    if new not in spec["tables"]:
+        spec["tables"] = {new if key == name else key: value for key, value in spec["tables"].items()}
+
+
 EDITS: list[Callable[[random.Random, Spec], None]] = [
     _change_column, _change_column, _add_column, _remove_column, _add_table, _remove_table, _rename_table,
     _add_relation, _shadow_class, _remove_relation, _change_enum, _change_shape, _reorder,
+    _add_checked, _add_checked, _change_checked, _rename_to_alias_name,
 ]
 
 
@@ -369,3 +413,58 @@ def test_a_delta_applies_only_to_its_file(tmp_path: Path, monkeypatch: pytest.Mo
     cache = RenderCache.for_catalog(edited)
     assert cache is not None and cache.base_sha256 and cache.stored == {}
     _assert_same(render_catalog(edited), cold, "a delta over another file")
+
+
+def _alike_spec() -> Spec:
+    checked, sized, email, count = (copy.deepcopy(column) for column in _CHECKED)
+    return {"package": "alike", "tables": {
+        "partial": {"columns": {"id": {"type": "serial", "primary_key": True}, "update": checked,
+                                "code": copy.deepcopy(checked)}},
+        "others": {"columns": {"id": {"type": "serial", "primary_key": True}, "label": copy.deepcopy(checked),
+                               "mail": email}},
+        "a_b": {"columns": {"id": {"type": "serial", "primary_key": True}, "c": sized}},
+        "a": {"columns": {"id": {"type": "serial", "primary_key": True}, "b_c": count,
+                          "mail": copy.deepcopy(email)}},
+    }}
+
+
+def _move_first(spec: Spec, name: str) -> None:
+    spec["tables"] = {name: spec["tables"][name], **spec["tables"]}
+
+
+def _rename(spec: Spec, old: str, new: str) -> None:
+    spec["tables"] = {new if key == old else key: value for key, value in spec["tables"].items()}
+
+
+ALIAS_STEPS: list[tuple[str, Callable[[Spec], None]]] = [
+    ("the first user of an alias removed", lambda spec: spec["tables"]["partial"]["columns"].pop("update")),
+    ("its table removed", lambda spec: spec["tables"].pop("partial")),
+    ("the clashing names' order changed", lambda spec: _move_first(spec, "a")),
+    ("a table renamed", lambda spec: _rename(spec, "others", "things")),
+    ("its class renamed: its alias takes a template name", lambda spec: spec["tables"]["things"].update(model="As")),
+    ("a column whose alias takes a template name", lambda spec: spec["tables"]["things"]["columns"].update(
+        stored=copy.deepcopy(_CHECKED[3]))),
+    ("an alias's first user checked otherwise", lambda spec: spec["tables"]["a"]["columns"].update(
+        b_c=copy.deepcopy(_CHECKED[1]))),
+    ("a shared column added before the others", lambda spec: spec["tables"].update(
+        {"first": {"columns": {"id": {"type": "serial", "primary_key": True}, "c": copy.deepcopy(_CHECKED[1])}}})
+        or _move_first(spec, "first")),
+    ("back to the start", lambda spec: spec.update(_alike_spec())),
+]
+
+
+def test_column_aliases_render_as_cold_after_edits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """schemas.py's column aliases are shared between tables and named after their first user:
+    removing, reordering, renaming or re-checking that user renames the alias in the other tables."""
+    monkeypatch.setenv("SCHEMAGEN_CACHE_DIR", str(tmp_path / "cache"))
+    spec = _alike_spec()
+    catalog = _catalog(spec, tmp_path)
+    schemas = render_catalog(catalog)["schemas.py"]
+    # the aliases this test is about: shared, and clear of the template's `_PartialUpdate` and of each other
+    assert {"_PartialUpdate2 = ", "_ABC = ", "_ABC2 = "} <= {line[:line.index("=") + 2]
+                                                           for line in schemas.splitlines() if " = " in line}
+    assert schemas.count("_PartialUpdate2 = ") == 1 and "label: _PartialUpdate2" in schemas
+    for step, edit in ALIAS_STEPS:
+        edit(spec)
+        catalog = _catalog(spec, tmp_path)
+        _assert_same(render_catalog(catalog), render_catalog(catalog, cached=False), step)
