@@ -171,6 +171,13 @@ def _kind_name(column: Column) -> str:
     return f"_{column.type.capitalize()}" + ("tz" if column.type == "timestamp" and column.timezone else "")
 
 
+def _column_aliases(catalog: Catalog) -> ColumnAliases:
+    """The column aliases, clear of the module's other underscore names: markers, enums and shapes
+    (imported under their own names), and every kind's alias (`_Text`) whichever column asks first."""
+    kinds = {_kind_name(column) for table in catalog.tables for column in table.columns}
+    return ColumnAliases({e.name for e in catalog.enums} | {s.name for s in catalog.shapes} | kinds | _MARKERS)
+
+
 def _float_read(imports: Imports) -> ir.Field:
     """The Select type of a float: infinity and NaN (which PostgreSQL stores) written in JSON by name."""
     annotated, serializer = imports.name("typing", "Annotated"), imports.name(PYDANTIC, "PlainSerializer")
@@ -212,10 +219,7 @@ class _Schemas:
         self.uses_update = False
         self.fragments = fragments
         self.owner = ""  # the class name of the table whose schemas are made: its columns' aliases' names
-        # never a kind's alias (`_Text`), whichever column asks first
-        kinds = {_kind_name(c) for t in tables for c in t.columns}
-        self.aliases = ColumnAliases({e.name for e in catalog.enums} | {s.name for s in catalog.shapes} | kinds
-                                     | _MARKERS)
+        self.aliases = _column_aliases(catalog)
 
     def table_fragment(self, table: Table, *, nested: bool) -> tuple[Entry | None, list[ir.SchemaClass] | None]:
         """The table's cache entry and its schemas (None: reused), or its schemas alone without a
