@@ -26,8 +26,8 @@ from schemagen.codegen.fragments import (
 )
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, docstring, literal
-from schemagen.codegen.schema_aliases import ColumnAliases
 from schemagen.codegen.render import environment
+from schemagen.codegen.schema_aliases import ColumnAliases
 from schemagen.codegen.write_matrix import fixed_on_update, in_update, refused_on_update
 from schemagen.format.style import fits
 
