@@ -79,12 +79,15 @@ class Encoder:
         kind = type(value)
         if kind is str or kind is bool or kind is int or value is None or kind is float:
             return value
+        encoder = self._encoders.get(kind)
+        if encoder is not None:
+            return encoder(value, self.plain)
         if kind is tuple or kind is list:
             return (kind.__name__, *map(self.plain, value))
         if kind is dict:
             return ("dict", *((self.plain(key), self.plain(item)) for key, item in value.items()))
         if is_dataclass(kind):
-            return (self._encoders.get(kind) or self._encoder(kind))(value, self.plain)
+            return self._encoder(kind)(value, self.plain)
         # anything else (Decimal, a mapping proxy, an enum): its type and repr, which name it whole
         return ("repr", f"{kind.__module__}.{kind.__qualname__}", repr(value))
 
@@ -98,7 +101,8 @@ class Encoder:
         # the plain fields in one C call (`itemgetter`: ~10 ns a field), the others one by one
         items = [repr(f"{kind.__module__}.{kind.__qualname__}")]
         items += ["raw(d)"] if raw else []
-        items += [f"plain(d[{name!r}])" for name in encoded]
+        # (`None` is common there: an optional record absent; kept without a call)
+        items += [f"(v if (v := d[{name!r}]) is None else plain(v))" for name in encoded]
         source = (f"def encode(value, plain):\n"
                   f"    d = value.__dict__\n"
                   f"    return ({', '.join(items)},)\n")
