@@ -61,9 +61,12 @@ def _stored(entries: dict[str, Entry]) -> list[Any]:
     effects: dict[str, tuple[int, dict[str, Any]]] = {}
     names: dict[str, tuple[int, dict[str, str]]] = {}
     out = {}
+    seen: dict[int, int] = {}  # effects by identity first: reused entries share them (never changed)
     for table, entry in entries.items():
-        call_ids = tuple(calls.setdefault(call, len(calls)) for call in entry.calls)
-        effects_id = effects.setdefault(repr(entry.effects), (len(effects), entry.effects))[0]
+        call_ids = tuple([calls.setdefault(call, len(calls)) for call in entry.calls])
+        effects_id = seen.get(id(entry.effects))
+        if effects_id is None:
+            effects_id = seen[id(entry.effects)] = effects.setdefault(repr(entry.effects), (len(effects), entry.effects))[0]
         names_id = names.setdefault(repr(entry.names), (len(names), entry.names))[0]
         out[table] = (entry.reads, entry.digest, call_ids, effects_id, names_id, entry.text)
     return [[plain(call) for call in calls], [value for _, value in effects.values()], [value for _, value in names.values()], out]
