@@ -1,4 +1,5 @@
 """`direct_init`: a frozen dataclass whose instances are made without a call per field.
+(`Encoder`, below: records as plain data, for the render cache's digests.)
 
 The `__init__` that `dataclass(frozen=True)` writes stores each field with `object.__setattr__`
 (the class's own `__setattr__` refuses), one call per field. The catalog makes tens of thousands of
