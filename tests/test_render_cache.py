@@ -468,3 +468,28 @@ def test_column_aliases_render_as_cold_after_edits(tmp_path: Path, monkeypatch: 
         edit(spec)
         catalog = _catalog(spec, tmp_path)
         _assert_same(render_catalog(catalog), render_catalog(catalog, cached=False), step)
+
+
+@pytest.mark.parametrize("blocked", ["root is a file", "render is a file", "read-only"])
+def test_a_cache_folder_that_cannot_be_used_only_costs_time(blocked: str, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The render cache's file cannot be written (or read): the render is a cold one, twice."""
+    import tempfile
+
+    catalog = _catalog(_spec_of(ROOT / "specs" / "life_ceo.yaml"), tmp_path)
+    cold = render_catalog(catalog, cached=False)
+    root = tmp_path / "cache"
+    monkeypatch.setenv("SCHEMAGEN_CACHE_DIR", str(root))
+    if blocked == "root is a file":
+        root.write_text("")
+    elif blocked == "render is a file":
+        root.mkdir()
+        (root / "render").write_text("")
+    else:  # root may write anywhere: a folder refusing new files, as a read-only one does
+        def refused(*args: Any, **kwargs: Any) -> Any:
+            raise PermissionError("read-only")
+
+        monkeypatch.setattr(tempfile, "mkstemp", refused)
+    for step in ("first", "second"):
+        _assert_same(render_catalog(catalog), cold, f"{blocked}, {step}")
+    assert not list(root.glob("render/*.bin")) if root.is_dir() else True

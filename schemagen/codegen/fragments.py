@@ -20,11 +20,13 @@ table order, as a cold build makes them.
 from __future__ import annotations
 
 import hashlib
+import marshal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from schemagen.catalog import Catalog, ForeignKey, Relation, Table
+from schemagen.catalog.records import Encoder
 from schemagen.codegen.literals import Code
 
 Made = TypeVar("Made")
@@ -49,9 +51,16 @@ class Entry:
     text: str = ""
 
 
-def _digest(value: object) -> str:
-    # frozen dataclasses of tuples and plain values: their repr is deterministic and complete
-    return hashlib.sha256(repr(value).encode()).hexdigest()[:24]
+def digest(value: object, encoder: Encoder) -> str:
+    """sha256 of a catalog value's plain data (`Encoder`); of its `repr` where that data cannot be
+    written (a value `Encoder` did not foresee): frozen dataclasses of tuples and plain values, whose
+    repr is deterministic and complete too, only slower."""
+    try:
+        # version 0: no references nor interned-string marks, which would show objects' identity
+        data = b"m" + marshal.dumps(encoder.plain(value), 0)
+    except (ValueError, AttributeError):
+        data = b"r" + repr(value).encode()
+    return hashlib.sha256(data).hexdigest()[:24]
 
 
 class Digests:
@@ -60,11 +69,12 @@ class Digests:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.known: dict[str, str] = {}
+        self.encoder = Encoder()
 
     def of(self, read: str) -> str:
         found = self.known.get(read)
         if found is None:
-            found = self.known[read] = _digest(self._value(read))
+            found = self.known[read] = digest(self._value(read), self.encoder)
         return found
 
     def _value(self, read: str) -> object:

@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import marshal
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from schemagen.catalog import Catalog
 from schemagen.codegen.fragments import Digests, Entry, TableFragments, plain
+from schemagen.resources import read_sealed, write_sealed
 
 _FORMAT = b"schemagen render cache 1\n"
 # the delta holds at most this many entries, or this share of them: past that the file is rewritten
@@ -63,9 +61,12 @@ def _stored(entries: dict[str, Entry]) -> list[Any]:
     effects: dict[str, tuple[int, dict[str, Any]]] = {}
     names: dict[str, tuple[int, dict[str, str]]] = {}
     out = {}
+    seen: dict[int, int] = {}  # effects by identity first: reused entries share them (never changed)
     for table, entry in entries.items():
-        call_ids = tuple(calls.setdefault(call, len(calls)) for call in entry.calls)
-        effects_id = effects.setdefault(repr(entry.effects), (len(effects), entry.effects))[0]
+        call_ids = tuple([calls.setdefault(call, len(calls)) for call in entry.calls])
+        effects_id = seen.get(id(entry.effects))
+        if effects_id is None:
+            effects_id = seen[id(entry.effects)] = effects.setdefault(repr(entry.effects), (len(effects), entry.effects))[0]
         names_id = names.setdefault(repr(entry.names), (len(names), entry.names))[0]
         out[table] = (entry.reads, entry.digest, call_ids, effects_id, names_id, entry.text)
     return [[plain(call) for call in calls], [value for _, value in effects.values()], [value for _, value in names.values()], out]
@@ -103,18 +104,14 @@ class RenderCache:
 
     def _read(self, path: Path, base: str) -> tuple[dict[str, dict[str, Entry]], str]:
         """The entries of a file and its digest; a delta's only over the file of digest `base`."""
+        sealed = read_sealed(path, _FORMAT, self.key)
+        if sealed is None or sealed[0].get("base", "") != base:
+            return {}, ""
+        header, body = sealed
         try:
-            data = path.read_bytes()
-            header_end = data.index(b"\n", len(_FORMAT))
-            header = json.loads(data[len(_FORMAT):header_end])
-            body = memoryview(data)[header_end + 1:]
-            digest = hashlib.sha256(body).hexdigest()
-            if not data.startswith(_FORMAT) or header["key"] != self.key or header["sha256"] != digest \
-                    or header.get("base", "") != base:
-                return {}, ""
             modules = marshal.loads(body)  # trusted: its digest matched
-            return {module: _module(data) for module, data in modules.items()}, digest
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError, IndexError):
+            return {module: _module(data) for module, data in modules.items()}, str(header["sha256"])
+        except (ValueError, KeyError, TypeError, AttributeError, EOFError, IndexError):
             return {}, ""
 
     def fragments(self, module: str, *, fresh: bool = False) -> TableFragments:
@@ -145,21 +142,7 @@ class RenderCache:
             body = marshal.dumps({module: _stored(entries) for module, entries in modules.items()})
         except ValueError:  # not plain data: a bug, but the cache only ever saves time
             return False
-        header = {"key": self.key, "sha256": hashlib.sha256(body).hexdigest(), **({"base": base} if base else {})}
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".render-", suffix=".tmp")
-        except OSError:
-            return False
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(_FORMAT + json.dumps(header).encode() + b"\n" + body)
-            os.replace(temporary, path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            return False
-        return True
+        return write_sealed(path, _FORMAT, self.key, {"base": base} if base else {}, [body])
 
 
 def _delta(path: Path) -> Path:
