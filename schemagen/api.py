@@ -63,14 +63,16 @@ def generate(source: SpecFile | Spec | Catalog, *, line_length: int = 88) -> dic
     from schemagen.codegen import render_catalog
     from schemagen.format import format_modules
     from schemagen.format.style import laid_out_for
+    from schemagen.pipeline import collector_paused
 
-    catalog = source if isinstance(source, Catalog) else resolve(source)
-    with laid_out_for(line_length):
-        files = render_catalog(catalog)
-        files.update(format_modules({name: text for name, text in files.items() if name.endswith(".py")}))
     from schemagen.wire import extras
 
-    files.update(extras(catalog, {name: text for name, text in files.items() if name.endswith(".py")}))
+    with collector_paused():
+        catalog = source if isinstance(source, Catalog) else resolve(source)
+        with laid_out_for(line_length):
+            files = render_catalog(catalog)
+            files.update(format_modules({name: text for name, text in files.items() if name.endswith(".py")}))
+        files.update(extras(catalog, {name: text for name, text in files.items() if name.endswith(".py")}))
     return files
 
 
