@@ -23,7 +23,7 @@ from schemagen.catalog.records import direct_init
 
 __all__ = [
     "NAMING_CONVENTION", "Catalog", "Check", "Column", "Default", "Enum", "ForeignKey", "Index", "IndexPart", "Relation",
-    "RelationKind", "Rules", "Shape", "ShapeField", "Table", "TypeRef", "UniqueConstraint",
+    "RelationKind", "Rules", "Shape", "ShapeField", "Table", "TableLookups", "TypeRef", "UniqueConstraint",
 ]
 
 RelationKind = Literal["many-to-one", "one-to-one", "one-to-one-inverse", "one-to-many", "many-to-many"]
@@ -325,9 +325,25 @@ class Shape:
     fields: tuple[ShapeField, ...]
 
 
+class TableLookups:
+    """Questions about tables answered through `table()` alone, so that a view of the catalog
+    that notes each table read (the render cache's) answers them the same way."""
+
+    def table(self, name: str) -> Table:
+        raise NotImplementedError
+
+    def foreign_keys_between(self, source: str, target: str) -> list[ForeignKey]:
+        return [fk for fk in self.table(source).foreign_keys if fk.target_table == target]
+
+    def partner(self, relation: Relation) -> Relation | None:
+        if relation.partner is None:
+            return None
+        return next(r for r in self.table(relation.target).relations if r.name == relation.partner)
+
+
 @direct_init
 @dataclass(frozen=True)
-class Catalog:
+class Catalog(TableLookups):
     package: str
     source: str
     """The spec file's name, for the generated files' header."""
@@ -361,11 +377,3 @@ class Catalog:
 
     def shape(self, name: str) -> Shape | None:
         return self._shapes.get(name)
-
-    def foreign_keys_between(self, source: str, target: str) -> list[ForeignKey]:
-        return [fk for fk in self.table(source).foreign_keys if fk.target_table == target]
-
-    def partner(self, relation: Relation) -> Relation | None:
-        if relation.partner is None:
-            return None
-        return next(r for r in self.table(relation.target).relations if r.name == relation.partner)

@@ -8,6 +8,9 @@ only through `literals.py`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from schemagen.catalog import Catalog
 from schemagen.codegen import ir
 from schemagen.codegen.literals import comment
@@ -30,40 +33,30 @@ def build_package(catalog: Catalog, cache: RenderCache | None = None) -> ir.Pack
         header=header,
         enums=enums_module(catalog),
         types=types_module(catalog),
-        models=_models(catalog, cache),
-        schemas=_schemas(catalog, cache),
-        relations=_relations(catalog, cache),
+        models=_made(models_module, catalog, cache, "models"),
+        schemas=_made(schemas_module, catalog, cache, "schemas", "nested"),
+        relations=_made(relations_module, catalog, cache, "relations", "loads"),
         init=init_module(catalog),
     )
 
 
-def _models(catalog: Catalog, cache: RenderCache | None) -> ir.ModelsModule:
-    found = models_module(catalog, cache.fragments("models") if cache is not None else None)
-    if found is None:  # a reused class read an import name that is another now: all made again
-        assert cache is not None
-        found = models_module(catalog, cache.fragments("models", fresh=True))
-    assert found is not None
-    return found
+M = TypeVar("M")
 
 
-def _schemas(catalog: Catalog, cache: RenderCache | None) -> ir.SchemasModule:
-    found = schemas_module(catalog, (cache.fragments("schemas"), cache.fragments("nested"))
-                           if cache is not None else None)
-    if found is None:  # a reused schema read an import name that is another now: all made again
-        assert cache is not None
-        found = schemas_module(catalog, (cache.fragments("schemas", fresh=True), cache.fragments("nested", fresh=True)))
-    assert found is not None
-    return found
+def _made(build: Callable[[Catalog, Any], M | None], catalog: Catalog, cache: RenderCache | None,
+          *namespaces: str) -> M:
+    """A module's IR from `build`, given the cache's fragments of `namespaces` (one, or a pair) to
+    reuse; when a reused part read an import name that is another now, made again without reuse."""
+    def fragments(fresh: bool) -> Any:
+        if cache is None:
+            return None
+        made = tuple(cache.fragments(namespace, fresh=fresh) for namespace in namespaces)
+        return made[0] if len(made) == 1 else made
 
-
-def _relations(catalog: Catalog, cache: RenderCache | None) -> ir.RelationsModule:
-    found = relations_module(catalog, (cache.fragments("relations"), cache.fragments("loads"))
-                             if cache is not None else None)
-    if found is None:  # a reused part read an import name that is another now: all made again
-        assert cache is not None
-        found = relations_module(catalog, (cache.fragments("relations", fresh=True),
-                                           cache.fragments("loads", fresh=True)))
-    assert found is not None
+    found = build(catalog, fragments(False))
+    if found is None:
+        found = build(catalog, fragments(True))
+    assert found is not None  # nothing is reused the second time
     return found
 
 

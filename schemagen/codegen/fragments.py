@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from schemagen.catalog import Catalog, ForeignKey, Relation, Table
+from schemagen.catalog import Catalog, Table, TableLookups
 from schemagen.catalog.records import Encoder
 from schemagen.codegen.literals import Code
 
@@ -93,7 +93,7 @@ class Digests:
         return hashlib.sha256("\0".join([self.of(read) for read in reads]).encode()).hexdigest()[:24]
 
 
-class RecordingCatalog:
+class RecordingCatalog(TableLookups):
     """The catalog as one table's code sees it, noting each object read (as `kind name`)."""
 
     def __init__(self, catalog: Catalog, reads: set[str]) -> None:
@@ -111,14 +111,6 @@ class RecordingCatalog:
     def shape(self, name: str) -> Any:
         self._reads.add(f"shape {name}")
         return self._catalog.shape(name)
-
-    def foreign_keys_between(self, source: str, target: str) -> list[ForeignKey]:
-        return [fk for fk in self.table(source).foreign_keys if fk.target_table == target]
-
-    def partner(self, relation: Relation) -> Relation | None:
-        if relation.partner is None:
-            return None
-        return next(r for r in self.table(relation.target).relations if r.name == relation.partner)
 
     def __getattr__(self, name: str) -> Any:
         # anything else (`tables`, `shapes`, `naming_convention`, ...) is read whole
