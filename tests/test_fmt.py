@@ -109,6 +109,12 @@ EDGE_CASES = {
     "top-level decorator": "import dataclasses\n\n\n@dataclasses.dataclass\nclass A:\n    x: int = 1\n",
     "top-level if/else": "if TYPE_CHECKING:\n    import a\nelse:\n    a = None\n",
     "top-level try/except": "try:\n    import a\nexcept ImportError:\n    a = None\nfinally:\n    pass\n",
+    # found by the property test: a long alias of a one-item subscript (schemas.py's column aliases)
+    # splits at its bracket, not in parentheses
+    "one-item subscript assigned": "_StatusA000000000 = list[Annotated[int, Field(ge=-32768, le=32767, gt=-1, "
+                                   "lt=100), _INT]]\n",
+    "one-item subscript after a dot": "_StatusA000000000 = sa.orm.list[Annotated[int, Field(ge=-32768, "
+                                      "le=32767, gt=-1, lt=100), _INT]]\n",
 }
 
 

@@ -164,6 +164,13 @@ def _top_level(text: str, separator: str) -> list[int]:
     return found
 
 
+def _ends_in_subscript(value: str) -> bool:
+    """Whether `value` ends with a subscript (`list[...]`): black then splits at that bracket, or keeps
+    the parentheses when a delimiter (a dot) is outside it; which, `rhs.py` works out."""
+    found = _last_bracket(value)
+    return found is not None and value[found[0]] == "[" and _NAME_END.search(value[: found[0]]) is not None
+
+
 def _assignment(text: str, indent: int) -> list[str] | None:
     """`target = value` too long for its line, when the value's own brackets cannot take the split:
     the value alone in parentheses (black's own choice, kept by both formatters), else the
@@ -176,7 +183,7 @@ def _assignment(text: str, indent: int) -> list[str] | None:
     inner, limit = " " * (indent + 4), line_length()
     if _top_level(value, ",") or _OPERATOR.search(_outer(value)) or _COMPREHENSION.search(_outer(value)):
         return None
-    if indent + width(target + " = (") <= limit and value[:1] not in _OPEN:
+    if indent + width(target + " = (") <= limit and value[:1] not in _OPEN and not _ends_in_subscript(value):
         laid = explode(value, indent + 4)
         if laid is not None and (len(laid) > 1 or indent + 4 + width(value) <= limit):
             return [target + " = (", inner + laid[0], *laid[1:], " " * indent + ")"]
