@@ -184,6 +184,30 @@ def _table_level(rng: random.Random, spec: Spec) -> None:
             table["columns"][donor[key]] = copy.deepcopy(donor["columns"][donor[key]])
 
 
+def _enum_edit(rng: random.Random, spec: Spec) -> None:
+    """An enum added (used by a column), removed, its values or `sql_name` changed, an enum column's default."""
+    enums = spec.setdefault("enums", {})
+    choice = rng.random()
+    if choice < 0.3 or not enums:
+        name = rng.choice(["Mood", "Status", "Kind", "Select", "Box", "Any"])
+        enums[name] = rng.choice([["a", "b"], {"values": ["in-progress", "done"], "sql_name": f"{name.lower()}_kind"}])
+        _, table = hand._table(rng, spec)
+        table["columns"][rng.choice(["mood", "kind", "status"])] = rng.choice(
+            [{"type": "enum", "enum": name}, {"type": "enum", "enum": name, "array": True},
+             {"type": "enum", "enum": name, "nullable": False, "default": "b"}])
+        return
+    name = rng.choice(list(enums))
+    if choice < 0.45:
+        del enums[name]
+    elif isinstance(enums[name], dict):
+        enums[name]["sql_name"] = enums[name].get("sql_name", "x") + "_2" if rng.random() < 0.5 else None
+        enums[name] = {key: value for key, value in enums[name].items() if value is not None}
+    else:
+        values = list(enums[name])
+        rng.shuffle(values)
+        enums[name] = values if rng.random() < 0.5 else {"values": values, "sql_name": f"{name.lower()}_t"}
+
+
 def _option(rng: random.Random, spec: Spec) -> None:
     key = rng.choice(["typescript", "erd", "dialect"])
     if key == "dialect":
@@ -199,7 +223,7 @@ def _model_name(rng: random.Random, spec: Spec) -> None:
 
 EDITS: list[Callable[[random.Random, Spec], None]] = [
     *hand.EDITS, _mutate, _mutate, _mutate, _mutate, _mutate, _transplant_column, _transplant_column,
-    _transplant_table, _table_level, _table_level, _option, _model_name,
+    _transplant_table, _table_level, _table_level, _enum_edit, _option, _model_name,
 ]
 
 
