@@ -53,6 +53,9 @@ BASES: dict[str, Callable[[], Spec]] = {
        if p.parent.name != "names"},
     "realistic30": lambda: yaml.safe_load(realistic.make_spec(30)),
 }
+BIG = int(os.environ.get("SCHEMAGEN_RCFUZZ_BIG", "0"))  # also a realistic spec of this many tables
+if BIG:
+    BASES[f"realistic{BIG}"] = lambda: yaml.safe_load(realistic.make_spec(BIG))
 
 
 def _pool() -> dict[str, list[Any]]:
@@ -234,6 +237,10 @@ def _model_name(rng: random.Random, spec: Spec) -> None:
     table["model"] = rng.choice(["Thing", "As", "Box", "JSON", "Select", "Base", "UserSelect", "Partial"])
 
 
+def _back(rng: random.Random, spec: Spec) -> None:
+    """(The spec is an earlier one of the chain, taken as it was.)"""
+
+
 EDITS: list[Callable[[random.Random, Spec], None]] = [
     *hand.EDITS, _mutate, _mutate, _mutate, _mutate, _mutate, _transplant_column, _transplant_column,
     _transplant_table, _table_level, _table_level, _enum_edit, _shape_default, _option, _model_name,
@@ -269,17 +276,21 @@ def _fuzz(base: str, folder: Path, cache: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("SCHEMAGEN_CACHE_DIR", str(cache))
     rng = random.Random(f"{SEED}-{base}")
     spec = BASES[base]()
+    history = [spec]
     made = attempts = clis = 0
     while made < STEPS and attempts < STEPS * 8:
         attempts += 1
         edit = rng.choice(EDITS)
         changed = copy.deepcopy(spec)
         try:
+            if rng.random() < 0.08:  # back to an earlier spec: the cache holds later entries
+                changed, edit = copy.deepcopy(rng.choice(history)), _back
             edit(rng, changed)
             catalog = hand._catalog(changed, folder)
         except (SpecErrors, KeyError, TypeError, AttributeError, IndexError, ValueError):
             continue
         spec = changed
+        history.append(spec)
         made += 1
         KEPT[edit.__name__] = KEPT.get(edit.__name__, 0) + 1
         where = f"{base} edit {made} ({edit.__name__}, seed {SEED})"
