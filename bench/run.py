@@ -585,6 +585,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # again (about 90 ms of a real300 build), a cost no user pays: warm_up writes the caches, the runs
     # read them (bench/import_cost.py does the same).
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    # The schemagen measured is this checkout's, whose commit the header names, also where the
+    # interpreter has another one installed (an editable install of another worktree).
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     bench.warm_up()
     bench.baselines()
     if not args.no_runtime:
