@@ -84,9 +84,9 @@ def _load_count(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     composed: list[str] = []
     original = incremental.load_part  # type: ignore[attr-defined]
 
-    def counting(file: Path, text: str, column: int) -> Any:
+    def counting(file: Path, text: str, column: int, nested_in: int = 0) -> Any:
         composed.append(text)
-        return original(file, text, column)
+        return original(file, text, column, nested_in)
 
     monkeypatch.setattr(incremental, "load_part", counting)
     return composed

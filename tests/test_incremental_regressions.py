@@ -121,3 +121,14 @@ def test_a_cache_folder_that_cannot_be_used_only_costs_time(tmp_path: Path) -> N
     (tmp_path / "not-a-folder").write_text("")
     blocked = _built(tmp_path / "blocked", str(tmp_path / "not-a-folder"))
     assert blocked == _built(tmp_path / "none", "") and blocked[0] == 0
+
+
+@pytest.mark.parametrize("lists", [59, 60], ids=["at the limit", "one over"])
+def test_a_part_nests_as_deep_as_in_the_whole_file(lists: int, tmp_path: Path) -> None:
+    """A part is built on its own, below its place in the file: the nesting limit counts from the
+    file's top all the same, so a value at the limit is taken or refused as a cold load does."""
+    base = USERS + "  orders:\n    columns:\n      x: {type: int, primary_key: true}\n"
+    deep = base + "      note: {type: text, comment: " + "[" * lists + "]" * lists + "}\n"
+    _each_as_cold(tmp_path / "spec.yaml", [base, deep, deep])
+    refused = _outcome(load_spec_text, tmp_path / "spec.yaml", deep.encode(), True)
+    assert ("nests more than 64 levels" in repr(refused)) == (lists == 60)

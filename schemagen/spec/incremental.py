@@ -186,7 +186,7 @@ def _assemble(file: Path, entries: list[_Part | _Section], held: dict[str, memor
             except (ValueError, EOFError, TypeError, IndexError, KeyError):
                 return False
         else:
-            composed = load_part(file, part.text, part.column)
+            composed = load_part(file, part.text, part.column, len(part.prefix))
             if composed is None or composed.key != part.key:
                 return False
             into[part.key] = composed.value
@@ -216,7 +216,7 @@ def _assemble(file: Path, entries: list[_Part | _Section], held: dict[str, memor
 
 def _fill(file: Path, part: _Part, source: SourceMap) -> None:
     """The marks of a part, made from its text and moved to its place in the file."""
-    composed = load_part(file, part.text, part.column)
+    composed = load_part(file, part.text, part.column, len(part.prefix))
     if composed is None:  # cannot happen: the part composed when it was stored
         return
     for into, marks in ((source.values, composed.source.values), (source.keys, composed.source.keys)):

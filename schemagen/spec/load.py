@@ -19,6 +19,9 @@ from schemagen.errors import Position, SpecError, SpecErrors, SpecPath
 from schemagen.spec.scalars import SourceFloat, SourceInt, plain_scalar
 
 MAX_SPEC_BYTES = 1_048_576
+# No spec needs more than a handful of levels (a typed JSON default a few more); libyaml composes up
+# to 1,000, deeper than Python's recursion limit lets this module and later stages walk.
+MAX_NESTING = 64
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -114,8 +117,9 @@ _NUMBERS = frozenset((SourceInt, SourceFloat))
 
 
 class _Builder:
-    def __init__(self, file: Path, text: str) -> None:
+    def __init__(self, file: Path, text: str, nested_in: int = 0) -> None:
         self.file = file
+        self.deepest = MAX_NESTING - nested_in  # (a part of a spec is built below its place in the file)
         self.source = SourceMap()
         self.errors: list[SpecError] = []
         # An alias gives the node of its anchor again: nodes seen are tracked to refuse it, but only
@@ -149,6 +153,10 @@ class _Builder:
         ):
             shown = "!!" + node.tag[len(_STANDARD_TAG):] if node.tag.startswith(_STANDARD_TAG) else node.tag
             self.fail(node, f"YAML tag `{shown}` is not allowed in specs", "remove the `!…` tag")
+            return None
+        if isinstance(node, yaml.CollectionNode) and len(path) >= self.deepest:
+            self.fail(node, f"the spec nests more than {MAX_NESTING} levels deep here",
+                      "flatten the value; no part of a spec needs that depth")
             return None
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path)
@@ -300,9 +308,10 @@ class Part:
     """Where its SourceInts and SourceFloats are, from its key."""
 
 
-def load_part(file: Path, text: str, column: int) -> Part | None:
-    """`text`, one mapping entry whose plain key starts it at `column`, composed and built on its own;
-    None for anything else, and for any error (the caller then loads the whole file)."""
+def load_part(file: Path, text: str, column: int, nested_in: int = 0) -> Part | None:
+    """`text`, one mapping entry whose plain key starts it at `column`, composed and built on its own
+    as if `nested_in` levels deep in its file; None for anything else, and for any error (the caller
+    then loads the whole file)."""
     try:
         node = yaml.compose(text, Loader=_Loader)
     except (yaml.YAMLError, RecursionError):
@@ -313,7 +322,7 @@ def load_part(file: Path, text: str, column: int) -> Part | None:
     if (not isinstance(key_node, yaml.ScalarNode) or key_node.style or key_node.tag != _SCALAR_TAG
             or key_node.start_mark.line != 0 or key_node.start_mark.column != column):
         return None
-    builder = _Builder(file, text)
+    builder = _Builder(file, text, nested_in)
     try:
         data = builder.build(node, ())
     except RecursionError:
