@@ -132,3 +132,30 @@ def test_a_part_nests_as_deep_as_in_the_whole_file(lists: int, tmp_path: Path) -
     _each_as_cold(tmp_path / "spec.yaml", [base, deep, deep])
     refused = _outcome(load_spec_text, tmp_path / "spec.yaml", deep.encode(), True)
     assert ("nests more than 64 levels" in repr(refused)) == (lists == 60)
+
+
+def test_a_project_of_more_spec_files_than_the_cache_keeps_keeps_them_all(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store kept the 32 most recently written spec files: a project of more evicted its own
+    first files while it wrote its last ones, and every build loaded them cold again."""
+    from schemagen.spec import incremental
+
+    monkeypatch.setattr(incremental, "KEEP", 3)
+    monkeypatch.setattr(incremental, "_LOADED_HERE", set())
+    files = [tmp_path / f"spec_{index}.yaml" for index in range(6)]
+    for file in files:
+        file.write_text(USERS.replace("&k ", "").replace("users", f"users_{file.stem}"))
+        load_cached(file, file.read_bytes())
+    stores = sorted((tmp_path / "cache" / "spec-parts").glob("*.bin"))
+    assert len(stores) == 6
+
+    # another process: what it loads is used last, so another spec's store evicts the others first
+    monkeypatch.setattr(incremental, "_LOADED_HERE", set())
+    for store in stores:
+        os.utime(store, (1, 1))
+    load_cached(files[0], files[0].read_bytes())
+    other = tmp_path / "other.yaml"
+    other.write_text(USERS.replace("&k ", ""))
+    load_cached(other, other.read_bytes())
+    kept = set((tmp_path / "cache" / "spec-parts").glob("*.bin"))
+    assert len(kept) == 3 + 2 and incremental._store(files[0]) in kept

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import marshal
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -39,7 +40,10 @@ from schemagen.spec.load import LoadedSpec, Mark, SourceMap, decode_spec, load_p
 from schemagen.spec.scalars import SourceFloat, SourceInt
 
 _MAGIC = b"schemagen spec parts 1\n"
-KEEP = 32  # spec files whose parts are kept, the most recently written
+KEEP = 32  # spec files whose parts are kept beyond those this process loads, the most recently used
+# A project of more spec files than KEEP would evict its own first files while it writes its last
+# ones, and miss them in every build: a store this process loaded is never evicted by it.
+_LOADED_HERE: set[Path] = set()
 # Line breaks other than `\n` would make YAML's line numbers differ from the split's; a tab may be
 # indentation (an error whose position must stay a cold load's); a BOM inside the text likewise.
 _UNSAFE = "\t\r\x85\u2028\u2029\ufeff"  # (`in`, one character at a time, is 10 times faster than a regex)
@@ -154,6 +158,7 @@ def load_cached(file: Path, raw: bytes) -> LoadedSpec:
         return load_text(file, text)[0]
     parts = _parts(entries)
     held = _read(store, key)
+    _LOADED_HERE.add(store)
     if 2 * sum(part.digest in held for part in parts) < len(parts):
         # mostly new parts (a first load, a file rewritten): one pass over the whole text costs less
         # than composing them one by one, and shows that its keys are where the split put them
@@ -166,6 +171,9 @@ def load_cached(file: Path, raw: bytes) -> LoadedSpec:
         loaded, blobs = assembled
     if blobs is not None and [part.digest for part in parts] != list(held):
         _write(store, key, parts, blobs)
+    elif held:
+        with contextlib.suppress(OSError):
+            os.utime(store)  # recently used: evicted last
     return loaded
 
 
@@ -344,5 +352,5 @@ def _write(store: Path, key: str, parts: list[_Part], blobs: list[bytes | memory
         return
     with contextlib.suppress(OSError):  # specs that moved or went (tests' temporary folders) leave files
         stored = sorted(store.parent.glob("*.bin"), key=lambda entry: entry.stat().st_mtime, reverse=True)
-        for old in stored[KEEP:]:
+        for old in [entry for entry in stored if entry not in _LOADED_HERE][KEEP:]:
             old.unlink()
