@@ -7,7 +7,7 @@ templates and read the cache without importing the code generator.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,29 @@ def write_sealed(path: Path, magic: bytes, key: str, header: dict[str, Any],
             os.unlink(temporary)
         return False
     return True
+
+
+def keep_recent(folder: Path, pattern: str, keep: int, protected: Collection[Path] = ()) -> list[Path]:
+    """Remove the files of `folder` matching `pattern` past the `keep` most recently modified, other
+    than `protected` (what this process uses: a project of more files than `keep` must not evict its
+    own); the files removed. Cache folders only: errors are ignored, as a cache only saves time."""
+    import contextlib
+
+    removed = []
+    with contextlib.suppress(OSError):  # specs and outputs that moved or went (temporary folders) leave files
+        stored = sorted(folder.glob(pattern), key=lambda entry: entry.stat().st_mtime, reverse=True)
+        for old in [entry for entry in stored if entry not in protected][keep:]:
+            old.unlink()
+            removed.append(old)
+    return removed
+
+
+def mark_used(path: Path) -> None:
+    """A cache file read and used now: `keep_recent` removes it last."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
 
 
 def templates_dir() -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from pathlib import Path
 
 import pytest
@@ -216,3 +217,30 @@ def test_a_string_statement_that_becomes_the_module_docstring_is_cut_again() -> 
     parts, record = cut_reusing(after, _fresh_record(before), [], [])
     assert fmt._merge_text(parts) == cut(after) != [after]
     assert record == _fresh_record(after)
+
+
+def test_the_caches_of_output_folders_gone_are_removed_the_oldest_first(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """One file per output folder: those of folders that moved or went were kept for ever. Past
+    `KEEP`, the least recently used go; never one this process uses."""
+    from schemagen.format import cache as format_cache
+
+    monkeypatch.setenv("SCHEMAGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(format_cache, "KEEP", 2)
+    made = []
+    for index in range(4):
+        monkeypatch.setattr(format_cache, "_FORMATTED_HERE", set())  # another process each
+        time.sleep(0.05)  # (file times are as coarse as the kernel's clock tick)
+        cache = FormatCache.for_output(tmp_path / f"out_{index}")
+        cache.parsed(f"x = {index}\n")
+        cache.remember({})
+        cache.save()
+        assert cache.path is not None and cache.path.is_file()
+        made.append(cache.path)
+        if index == 1:  # the first folder's cache, unchanged, is used again
+            time.sleep(0.05)
+            again = FormatCache.for_output(tmp_path / "out_0")
+            again.parsed_before("x = 0\n")
+            again.remember({})
+            again.save()
+    assert sorted((tmp_path / "cache").glob("format-*.json")) == sorted([made[0], made[2], made[3]])

@@ -9,6 +9,7 @@ import copy
 import gc
 import random
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -493,3 +494,33 @@ def test_a_cache_folder_that_cannot_be_used_only_costs_time(blocked: str, tmp_pa
     for step in ("first", "second"):
         _assert_same(render_catalog(catalog), cold, f"{blocked}, {step}")
     assert not list(root.glob("render/*.bin")) if root.is_dir() else True
+
+
+def test_the_files_of_packages_gone_are_removed_the_oldest_first(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """One file per package and spec path: those of specs that moved or went (every temporary
+    folder's) were kept for ever. Past `KEEP`, the least recently used go, with their deltas; never
+    one this process renders."""
+    from schemagen.codegen import render_cache
+
+    monkeypatch.setenv("SCHEMAGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(render_cache, "KEEP", 2)
+    folder = tmp_path / "cache" / "render"
+    base = _spec_of(ROOT / "specs" / "life_ceo.yaml")
+    made = []
+    for index in range(4):
+        monkeypatch.setattr(render_cache, "_RENDERED_HERE", set())  # another process each
+        time.sleep(0.05)  # (file times are as coarse as the kernel's clock tick)
+        spec = {**copy.deepcopy(base), "package": f"package_{index}"}
+        catalog = _catalog(spec, tmp_path)
+        render_catalog(catalog)
+        cache = RenderCache.for_catalog(catalog)
+        assert cache is not None and cache.path is not None
+        made.append(cache.path)
+        if index == 1:  # a delta beside its file; then the first package, unchanged, is used again
+            next(iter(spec["tables"].values()))["columns"]["added_note"] = {"type": "text"}
+            render_catalog(_catalog(spec, tmp_path))
+            assert [path.name for path in folder.glob("*.delta")] == [made[1].name + ".delta"]
+            time.sleep(0.05)
+            render_catalog(_catalog({**copy.deepcopy(base), "package": "package_0"}, tmp_path))
+    assert sorted(folder.iterdir()) == sorted([made[0], made[2], made[3]])

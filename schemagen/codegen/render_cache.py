@@ -20,9 +20,11 @@ from typing import Any
 
 from schemagen.catalog import Catalog
 from schemagen.codegen.fragments import Digests, Entry, TableFragments, plain
-from schemagen.resources import read_sealed, write_sealed
+from schemagen.resources import keep_recent, mark_used, read_sealed, write_sealed
 
 _FORMAT = b"schemagen render cache 1\n"
+KEEP = 32  # packages whose fragments are kept, the most recently used (and any this process renders)
+_RENDERED_HERE: set[Path] = set()
 # the delta holds at most this many entries, or this share of them: past that the file is rewritten
 _DELTA_LEAST = 64
 _DELTA_SHARE = 8
@@ -86,6 +88,7 @@ class RenderCache:
         self.modules: dict[str, TableFragments] = {}
         self.key = _key()
         if path is not None:
+            _RENDERED_HERE.add(path)
             self.base, self.base_sha256 = self._read(path, "")
             delta, _ = self._read(_delta(path), self.base_sha256) if self.base_sha256 else ({}, "")
             self.stored = {module: {**entries, **delta.get(module, {})} for module, entries in self.base.items()}
@@ -127,15 +130,21 @@ class RenderCache:
             return
         made = {module: fragments.made for module, fragments in self.modules.items()}
         if made == self.stored:
+            mark_used(self.path)
             return  # everything reused: the files hold it already
         changed = {module: {table: entry for table, entry in entries.items()
                             if entry is not self.base.get(module, {}).get(table)} for module, entries in made.items()}
         count = sum(len(entries) for entries in changed.values())
         if self.base_sha256 and count <= max(_DELTA_LEAST, sum(map(len, made.values())) // _DELTA_SHARE):
             self._write(_delta(self.path), changed, self.base_sha256)
+            mark_used(self.path)
         elif self._write(self.path, made, ""):
             with contextlib.suppress(OSError):
                 _delta(self.path).unlink()
+            # (the file of a package or spec that moved or went is left behind: the oldest go)
+            for old in keep_recent(self.path.parent, "*.bin", KEEP, _RENDERED_HERE):
+                with contextlib.suppress(OSError):
+                    _delta(old).unlink()
 
     def _write(self, path: Path, modules: dict[str, dict[str, Entry]], base: str) -> bool:
         try:

@@ -23,8 +23,11 @@ from pathlib import Path
 
 from schemagen.format.lines import Piece
 from schemagen.format.reuse import Record, statement_key
-from schemagen.resources import cache_root
+from schemagen.resources import cache_root, keep_recent, mark_used
 from schemagen.format.style import line_length, TARGET
+
+KEEP = 32  # output folders whose cache is kept, the most recently used (and any this process formats)
+_FORMATTED_HERE: set[Path] = set()
 
 @lru_cache(maxsize=1)
 def _formatter() -> str:
@@ -70,6 +73,7 @@ class FormatCache:
         self.modules_now: dict[str, Record] = {}
         if path is None:
             return
+        _FORMATTED_HERE.add(path)
         try:
             data = json.loads(path.read_text("utf-8"))
         except (OSError, ValueError):
@@ -125,8 +129,10 @@ class FormatCache:
     def save(self) -> None:
         """Keep exactly this run's pieces on disk (after the run's own writes); errors only cost time."""
         entries = self.used
-        if self.path is None or entries is None or (entries == self.entries and self.parsed_now == self.parsed_keys
-                                                     and self.modules_now == self.modules):
+        if self.path is None or entries is None:
+            return
+        if entries == self.entries and self.parsed_now == self.parsed_keys and self.modules_now == self.modules:
+            mark_used(self.path)
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,6 +145,8 @@ class FormatCache:
                 stream.write(json.dumps({"formatter": _formatter(), "pieces": entries, "parsed": sorted(self.parsed_now),
                                          "modules": self.modules_now}, sort_keys=True))
             os.replace(temporary, self.path)
+            # (the cache of an output folder that moved or went is left behind: the oldest go)
+            keep_recent(self.path.parent, "format-*.json", KEEP, _FORMATTED_HERE)
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -80,7 +79,7 @@ def inputs(spec_files: list[Path], line_length: int, options: Mapping[str, bool]
 
 def recall(given: Inputs, spec_files: list[Path]) -> list[Output] | None:
     """The outputs stored for these inputs, or None."""
-    from schemagen.resources import read_sealed
+    from schemagen.resources import mark_used, read_sealed
 
     folder = _folder()
     if folder is None:
@@ -102,15 +101,14 @@ def recall(given: Inputs, spec_files: list[Path]) -> list[Output] | None:
         return None
     if offset != len(body):
         return None
-    with contextlib.suppress(OSError):
-        os.utime(path)  # recently used: kept longest
+    mark_used(path)
     return outputs
 
 
 def store(given: Inputs, spec_files: list[Path], outputs: list[Output]) -> None:
     """Keep `outputs` for these inputs, and the `KEEP` most recently used entries only. Outputs made
     from other bytes than the key's (a spec saved again while it was generated) are not kept."""
-    from schemagen.resources import write_sealed
+    from schemagen.resources import keep_recent, write_sealed
 
     folder = _folder()
     if folder is None or not _made_from(given, spec_files, outputs):
@@ -121,10 +119,7 @@ def store(given: Inputs, spec_files: list[Path], outputs: list[Output]) -> None:
     body = (data for output in outputs for data in output.files.values())
     if not write_sealed(folder / f"{given.key}.bin", _FORMAT, given.key, header, body):
         return
-    with contextlib.suppress(OSError):
-        entries = sorted(folder.glob("*.bin"), key=lambda entry: entry.stat().st_mtime, reverse=True)
-        for old in entries[KEEP:]:
-            old.unlink()
+    keep_recent(folder, "*.bin", KEEP)
 
 
 def _made_from(given: Inputs, spec_files: list[Path], outputs: list[Output]) -> bool:

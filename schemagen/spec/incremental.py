@@ -21,10 +21,8 @@ loader's code, PyYAML and Python (`_key`), and sealed by a sha256 of its body
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import marshal
-import os
 import re
 import sys
 from dataclasses import dataclass
@@ -35,7 +33,7 @@ from typing import Any
 import yaml
 
 from schemagen.errors import SpecPath
-from schemagen.resources import cache_root, read_sealed, write_sealed
+from schemagen.resources import cache_root, keep_recent, mark_used, read_sealed, write_sealed
 from schemagen.spec.load import LoadedSpec, Mark, SourceMap, decode_spec, load_part, load_text
 from schemagen.spec.scalars import SourceFloat, SourceInt
 
@@ -172,8 +170,7 @@ def load_cached(file: Path, raw: bytes) -> LoadedSpec:
     if blobs is not None and [part.digest for part in parts] != list(held):
         _write(store, key, parts, blobs)
     elif held:
-        with contextlib.suppress(OSError):
-            os.utime(store)  # recently used: evicted last
+        mark_used(store)
     return loaded
 
 
@@ -350,7 +347,4 @@ def _write(store: Path, key: str, parts: list[_Part], blobs: list[bytes | memory
     if not write_sealed(store, _MAGIC, key, {"parts": [[part.digest, len(blob)] for part, blob in zip(parts, blobs)]},
                         blobs):
         return
-    with contextlib.suppress(OSError):  # specs that moved or went (tests' temporary folders) leave files
-        stored = sorted(store.parent.glob("*.bin"), key=lambda entry: entry.stat().st_mtime, reverse=True)
-        for old in [entry for entry in stored if entry not in _LOADED_HERE][KEEP:]:
-            old.unlink()
+    keep_recent(store.parent, "*.bin", KEEP, _LOADED_HERE)
