@@ -162,18 +162,27 @@ def test_when_the_child_fails_this_process_makes_its_half(tmp_path: Path, monkey
         os.waitpid(-1, os.WNOHANG)  # the child was reaped
 
 
-@pytest.mark.parametrize("broken", [("schemas",), ("models",), ("models", "schemas")])
+@pytest.mark.parametrize("broken", [("schemas",), ("models",), ("models", "schemas"), ("models", "schemas raises")])
 def test_a_template_bug_is_reported_as_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                       broken: tuple[str, ...]) -> None:
+    # One process renders every module before it formats any: a schemas template that fails while
+    # rendering is the error, not the invalid Python of models.py (which this process, alone with
+    # models.py, finds first); the child's error also comes out as it does in one process.
     from schemagen.codegen import TemplateError
 
     spec = _spec(tmp_path / "specs", REAL)
-    modules = {"models": "_render_model", "schemas": "_render_schemas"}
     for name in broken:
-        module = importlib.import_module(f"schemagen.codegen.{name}_module")
-        function = modules[name]
+        module_name, _, how = name.partition(" ")
+        module = importlib.import_module(f"schemagen.codegen.{module_name}_module")
+        function = {"models": "_render_model", "schemas": "_render_schemas"}[module_name]
         real = getattr(module, function)
-        monkeypatch.setattr(module, function, lambda *args, real=real: real(*args) + "\nclass Broken(:\n    pass\n")
+
+        def wrong(*args: Any, real: Callable[..., str] = real, how: str = how) -> str:
+            if how == "raises":
+                raise TemplateError("a template failed while rendering")
+            return real(*args) + "\nclass Broken(:\n    pass\n"
+
+        monkeypatch.setattr(module, function, wrong)
     raised = {}
     for two_cores in (False, True):
         with monkeypatch.context() as patch:
@@ -184,7 +193,12 @@ def test_a_template_bug_is_reported_as_in_one_process(tmp_path: Path, monkeypatc
             raised[two_cores] = str(caught.value)
             assert len(forks.started) == two_cores
     assert raised[True] == raised[False]
-    assert f"{broken[0]}.py.jinja produced invalid Python at line" in raised[False]
+    if broken[-1] == "schemas raises":
+        assert raised[False] == "a template failed while rendering"
+    else:
+        assert f"{broken[0]}.py.jinja produced invalid Python at line" in raised[False]
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
 
 
 def test_an_interrupted_build_reaps_its_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
