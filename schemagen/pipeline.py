@@ -124,12 +124,15 @@ def _file_key(catalog: Catalog, name: str, prefixed: bool) -> str:
     return f"{catalog.package}/{name}" if prefixed else name
 
 
-# The modules a forked child generates and formats while this process does the others: of the
-# splits by module, the one whose halves take the most equal time on large specs (see `_pays`).
+# The modules a forked child generates and formats while this process does the others. Measured on
+# bench/realistic.py 300 (CPU seconds, generate + format): models.py 0.58-0.75, schemas.py 0.57-0.60,
+# relations.py 0.22-0.27, the other three 0.02: of the splits by module, this one is the most even.
 _CHILD_MODULES = ("schemas.py", "relations.py")
-# A package with fewer tables than this is generated in one process: a fork, the child's answer
-# through a pipe and its exit cost more than the second core saves (measured: see `_pays`).
-_TWO_CORES_TABLES = 60
+# A build of fewer tables stays in one process. The second core takes a third or more off generate's
+# CPU time from a dozen tables on (CPU seconds, one process / the longer half: 12 tables 0.07 / 0.05,
+# 37 tables 0.17 / 0.11, 66 tables 0.25 / 0.21); below this many tables that is under 50 ms, which
+# a machine without an idle core (a CI runner running jobs side by side) turns into a loss.
+_TWO_CORES_TABLES = 40
 
 
 def _pays(packages: list[Catalog], cache: FormatCache | None) -> bool:
@@ -165,11 +168,8 @@ def _on_two_cores(packages: list[Catalog], cache: FormatCache | None, prefixed: 
     try:
         mine = half(tuple(name for name in RENDERED_ORDER if name not in _CHILD_MODULES))
         theirs = child.value()
-        expected = {_file_key(catalog, name, prefixed) for catalog in packages for name in _CHILD_MODULES}
-        if not (isinstance(theirs, tuple) and len(theirs) == 3 and isinstance(theirs[0], dict)
-                and theirs[0].keys() == expected and all(isinstance(text, str) for text in theirs[0].values())):
+        if not _whole(theirs, packages, prefixed):
             theirs = half(_CHILD_MODULES)  # the child failed: its half made here
-        formatted = {**mine[0], **theirs[0]}
         for render_cache, made in zip(render_caches, theirs[1]):
             if render_cache is not None:
                 render_cache.take(made)
@@ -177,20 +177,33 @@ def _on_two_cores(packages: list[Catalog], cache: FormatCache | None, prefixed: 
         if cache is not None:
             cache.add(mine[2])
             cache.add(theirs[2])
-        sources: dict[str, str] = {}
-        for catalog in packages:  # in the order `render_catalog` gives them
-            for name in RENDERED_ORDER:
-                key = _file_key(catalog, name, prefixed)
-                if key in formatted:
-                    sources[key] = formatted[key]
-            sources[_file_key(catalog, "py.typed", prefixed)] = ""
-            if catalog.typescript:
-                sources[_file_key(catalog, "types.ts", prefixed)] = typescript_source(catalog)
-        return sources
+        return _in_order(packages, {**mine[0], **theirs[0]}, prefixed)
     except Exception:
         return None  # (a template bug, say: made again in one process, it fails as it would there)
     finally:
         child.end()
+
+
+def _whole(answer: Any, packages: list[Catalog], prefixed: bool) -> bool:
+    """The child's answer has the shape of its half's: each of its modules, and its cache entries."""
+    expected = {_file_key(catalog, name, prefixed) for catalog in packages for name in _CHILD_MODULES}
+    return (isinstance(answer, tuple) and len(answer) == 3 and isinstance(answer[0], dict)
+            and answer[0].keys() == expected and all(isinstance(text, str) for text in answer[0].values())
+            and isinstance(answer[1], list) and len(answer[1]) == len(packages))
+
+
+def _in_order(packages: list[Catalog], formatted: dict[str, str], prefixed: bool) -> dict[str, str]:
+    """The packages' files in the order `render_catalog` gives them: the Python `formatted`, then the others."""
+    sources: dict[str, str] = {}
+    for catalog in packages:
+        for name in RENDERED_ORDER:
+            key = _file_key(catalog, name, prefixed)
+            if key in formatted:
+                sources[key] = formatted[key]
+        sources[_file_key(catalog, "py.typed", prefixed)] = ""
+        if catalog.typescript:
+            sources[_file_key(catalog, "types.ts", prefixed)] = typescript_source(catalog)
+    return sources
 
 
 def _output(spec_file: Path, raw: bytes, catalog: Catalog, sources: dict[str, str], line_length: int,

@@ -58,14 +58,14 @@ class _Forks:
 
 
 def _build(spec: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch, two_cores: bool | None,
-           ) -> tuple[dict[str, bytes], int]:
+           options: dict[str, bool] | None = None) -> tuple[dict[str, bytes], int]:
     """The build's files, its caches saved as `schemagen build` saves them; and the children it forked."""
     monkeypatch.setenv("SCHEMAGEN_CACHE_DIR", str(cache_dir))
     with monkeypatch.context() as patch:
         forks = _Forks(patch, two_cores)
         cache = FormatCache.for_output(cache_dir.parent / "out")  # one output folder: one cache file name
         with pipeline.collector_paused():
-            outputs = pipeline.generate([spec], cache=cache)
+            outputs = pipeline.generate([spec], cache=cache, options=options)
         cache.save()
     return {path: data for output in outputs for path, data in output.files.items()}, len(forks.started)
 
@@ -106,6 +106,15 @@ def test_two_cores_make_what_one_makes_and_leave_the_same_caches(tmp_path: Path,
     cold, _ = _build(spec, tmp_path / "cold", monkeypatch, False)
     assert again_one == again_two == cold != one
     assert _caches(tmp_path / "one") == _caches(tmp_path / "two")
+
+
+def test_two_cores_make_the_opt_in_files_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = _spec(tmp_path / "specs", REAL)
+    options = {"typescript": True, "erd": True}
+    one, _ = _build(spec, tmp_path / "one", monkeypatch, False, options)
+    two, forks = _build(spec, tmp_path / "two", monkeypatch, True, options)
+    assert forks == 1 and two == one
+    assert list(two) == list(one) and "real/types.ts" in two
 
 
 def test_a_large_cold_build_uses_the_second_core_and_a_rebuild_after_an_edit_does_not(
