@@ -167,7 +167,7 @@ def _on_two_cores(packages: list[Catalog], cache: FormatCache | None, prefixed: 
         return None
     try:
         mine = half(tuple(name for name in RENDERED_ORDER if name not in _CHILD_MODULES))
-        theirs = child.value()
+        theirs: Any = child.value()
         if not _whole(theirs, packages, prefixed):
             theirs = half(_CHILD_MODULES)  # the child failed: its half made here
         for render_cache, made in zip(render_caches, theirs[1]):

@@ -131,7 +131,7 @@ def test_a_large_cold_build_uses_the_second_core_and_a_rebuild_after_an_edit_doe
 
 
 def _in_the_child(parent: int, action: Callable[[], Any]) -> Callable[..., Any]:
-    real = pipeline.format_modules
+    from schemagen.format import format_modules as real
 
     def formatting(*args: Any, **kwargs: Any) -> Any:
         if os.getpid() != parent:
@@ -212,7 +212,7 @@ def test_a_template_bug_is_reported_as_in_one_process(tmp_path: Path, monkeypatc
 
 def test_an_interrupted_build_reaps_its_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = _spec(tmp_path / "specs", REAL)
-    real = pipeline.format_modules
+    from schemagen.format import format_modules as real
     parent = os.getpid()
 
     def interrupted(*args: Any, **kwargs: Any) -> Any:

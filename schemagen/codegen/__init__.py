@@ -59,8 +59,12 @@ def build_module(file_name: str, catalog: Catalog, cache: RenderCache | None) ->
         return types_module(catalog)
     if file_name == "__init__.py":
         return init_module(catalog)
-    build = {"models.py": models_module, "schemas.py": schemas_module, "relations.py": relations_module}[file_name]
-    return _made(build, catalog, cache, *RENDER_CACHE_NAMESPACES[file_name])
+    namespaces = RENDER_CACHE_NAMESPACES[file_name]
+    if file_name == "models.py":
+        return _made(models_module, catalog, cache, *namespaces)
+    if file_name == "schemas.py":
+        return _made(schemas_module, catalog, cache, *namespaces)
+    return _made(relations_module, catalog, cache, *namespaces)
 
 
 def render_modules(catalog: Catalog, cache: RenderCache | None, file_names: Collection[str]) -> dict[str, str]:
