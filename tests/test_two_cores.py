@@ -97,7 +97,7 @@ def test_two_cores_make_what_one_makes_and_leave_the_same_caches(tmp_path: Path,
     assert two == one
     caches = _caches(tmp_path / "one")
     assert any(name.startswith("render/") for name in caches) and any(name.startswith("format-") for name in caches)
-    assert _caches(tmp_path / "two") == caches  # the render cache and the format cache, byte for byte
+    assert _caches(tmp_path / "two") == caches  # the format cache byte for byte, the render cache's entries
     # and what they give a rebuild after an edit: the same files as a cold build of the edited spec
     edited = spec_text.replace("columns:\n", "columns:\n      added_now: {type: integer}\n", 1)
     _spec(tmp_path / "specs", edited)
@@ -120,7 +120,7 @@ def test_two_cores_make_the_opt_in_files_too(tmp_path: Path, monkeypatch: pytest
 def test_a_large_cold_build_uses_the_second_core_and_a_rebuild_after_an_edit_does_not(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = _spec(tmp_path / "specs", REAL)
-    first, forks = _build(spec, tmp_path / "cache", monkeypatch, None)
+    _, forks = _build(spec, tmp_path / "cache", monkeypatch, None)
     assert forks == 1
     _spec(tmp_path / "specs", REAL.replace("columns:\n", "columns:\n      added_now: {type: integer}\n", 1))
     _, forks = _build(spec, tmp_path / "cache", monkeypatch, None)
