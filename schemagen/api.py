@@ -60,18 +60,15 @@ def resolve(spec: SpecFile | Spec) -> Catalog:
 def generate(source: SpecFile | Spec | Catalog, *, line_length: int = 88) -> dict[str, str]:
     """The files of the generated package by name (`models.py`, ...), laid out for `line_length`
     columns (black's default unless given); nothing is written."""
-    from schemagen.codegen import render_catalog
-    from schemagen.format import format_modules
     from schemagen.format.style import laid_out_for
-    from schemagen.pipeline import collector_paused
+    from schemagen.pipeline import collector_paused, package_sources
 
     from schemagen.wire import extras
 
     with collector_paused():
         catalog = source if isinstance(source, Catalog) else resolve(source)
         with laid_out_for(line_length):
-            files = render_catalog(catalog)
-            files.update(format_modules({name: text for name, text in files.items() if name.endswith(".py")}))
+            files = package_sources([catalog], None, prefixed=False)
         files.update(extras(catalog, {name: text for name, text in files.items() if name.endswith(".py")}))
     return files
 

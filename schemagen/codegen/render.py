@@ -102,16 +102,22 @@ def render_package(package: ir.Package) -> dict[str, str]:
     }
     out: dict[str, str] = {}
     for file_name, module in modules.items():
-        if file_name == "enums.py" and not package.enums.enums:
-            continue
-        if file_name == "types.py" and not (package.types.enums or package.types.shapes or package.types.interval):
-            continue
-        template = environment().get_template(f"{file_name}.jinja")
-        out[file_name] = template.render(
-            header=package.header, package=Code(package.name), module=module, n=module.names
-        )
+        text = render_module(package.name, package.header, file_name, module)
+        if text is not None:
+            out[file_name] = text
     out["py.typed"] = ""
     return out
+
+
+def render_module(package: str, header: Code, file_name: str, module: ir.Module) -> str | None:
+    """Source text of one module of a package (not yet formatted); None for a module the package
+    leaves out (no enums, no shared types)."""
+    if isinstance(module, ir.EnumsModule) and not module.enums:
+        return None
+    if isinstance(module, ir.TypesModule) and not (module.enums or module.shapes or module.interval):
+        return None
+    template = environment().get_template(f"{file_name}.jinja")
+    return template.render(header=header, package=Code(package), module=module, n=module.names)
 
 
 def render_typescript(package: str, module: typescript.TsModule) -> str:

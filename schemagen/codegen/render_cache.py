@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import marshal
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,13 @@ _RENDERED_HERE: set[Path] = set()
 # the delta holds at most this many entries, or this share of them: past that the file is rewritten
 _DELTA_LEAST = 64
 _DELTA_SHARE = 8
+# The modules' fragments in the order a build makes them (and the file keeps them), wherever they were
+# made (`take`); others after them
+NAMESPACES = ("models", "schemas", "nested", "relations", "loads")
+
+
+def _rank(module: str) -> int:
+    return NAMESPACES.index(module) if module in NAMESPACES else len(NAMESPACES)
 
 
 def _jinja() -> bytes:
@@ -122,13 +130,31 @@ class RenderCache:
         made = self.modules[module] = TableFragments({} if fresh else self.stored.get(module, {}), self.digests)
         return made
 
+    def made_in(self, modules: Iterable[str]) -> dict[str, list[tuple[str, Entry | None]]]:
+        """This render's entries of `modules` (fragment namespaces), for `take` in another process
+        (a forked child's, handed to its parent): an entry reused as it was read is None (the other
+        process has it, and `save` tells such entries by identity)."""
+        out = {}
+        for module in modules:
+            stored = self.stored.get(module, {})
+            out[module] = [(table, None if entry is stored.get(table) else entry)
+                           for table, entry in self.modules[module].made.items()]
+        return out
+
+    def take(self, made: dict[str, list[tuple[str, Entry | None]]]) -> None:
+        """`made_in`'s entries, made by another process over the same cache as read: kept as if made here."""
+        for module, entries in made.items():
+            stored = self.stored.get(module, {})
+            fragments = self.modules[module] = TableFragments(stored, self.digests)
+            fragments.made = {table: stored[table] if entry is None else entry for table, entry in entries}
+
     def save(self) -> None:
         """Keep this render's entries; errors only cost time. Where few differ from the file's, only
         those are written, to the delta beside it (a rebuild after an edit writes a few tables, not
         all); else the file is written whole, with exactly this render's entries."""
         if self.path is None:
             return
-        made = {module: fragments.made for module, fragments in self.modules.items()}
+        made = {module: self.modules[module].made for module in sorted(self.modules, key=_rank)}
         if made == self.stored:
             mark_used(self.path)
             return  # everything reused: the files hold it already

@@ -104,11 +104,13 @@ def _check_all(unchecked: list[tuple[str, list[tuple[int, str]]]], cache: Format
         _parse_check(name, chunks, cache)
 
 
-def format_modules(sources: dict[str, str], cache: FormatCache | None = None) -> dict[str, str]:
-    """Each source checked to parse and made black-clean (`format_source` changes nothing of it)."""
+def format_modules(sources: dict[str, str], cache: FormatCache | None = None, *, aside: bool = True) -> dict[str, str]:
+    """Each source checked to parse and made black-clean (`format_source` changes nothing of it).
+    `aside`: the parse check of new modules may run in a child (not when another process of this
+    build already keeps the second core busy)."""
     # modules cut whole (no record of an earlier build) are parsed by a child meanwhile, if it pays
     new = {name: source for name, source in sources.items() if cache is None or cache.record(name) is None}
-    answer = parse_aside(new)
+    answer = parse_aside(new) if aside else None
     try:
         cut_sources, unchecked = _cut_all(sources, cache, new if answer is not None else {})
     except BaseException:

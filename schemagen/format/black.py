@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Sequence
 
+from schemagen.forked import cores
 from schemagen.format.lines import DOCSTRING, STATEMENT, Piece, indent_block
 from schemagen.format.style import BLACK_VERSION, line_length, TARGET, FormatError
 
@@ -130,7 +131,7 @@ def format_pieces(pieces: Sequence[Piece], *, workers: int | None = None) -> dic
     size = sum(len(piece.text) for piece in unique)
     count = workers or _configured_workers()
     if count is None:  # as many as the cores, but only where each gets enough work to pay for a fork
-        count = max(1, min(_cores(), size // (PARALLEL_THRESHOLD // 2) if size >= PARALLEL_THRESHOLD else 1))
+        count = max(1, min(cores(), size // (PARALLEL_THRESHOLD // 2) if size >= PARALLEL_THRESHOLD else 1))
     count = min(count, len(unique))
     # Deal each group's pieces round-robin into `count` shares of about the same size.
     shares: list[list[tuple[str, int, list[str]]]] = [[] for _ in range(count)]
@@ -155,10 +156,6 @@ def format_pieces(pieces: Sequence[Piece], *, workers: int | None = None) -> dic
 def _configured_workers() -> int | None:
     configured = os.environ.get("SCHEMAGEN_JOBS", "")
     return int(configured) if configured.isdigit() and int(configured) > 0 else None
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _in_processes(shares: list[list[tuple[str, int, list[str]]]]) -> list[list[list[str]]]:

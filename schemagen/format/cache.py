@@ -126,6 +126,19 @@ class FormatCache:
         """This run's pieces: what `save()` will keep."""
         self.used = {_key(piece): text for piece, text in formatted.items()}
 
+    def progress(self) -> tuple[set[str], dict[str, Record], dict[str, str] | None]:
+        """What this run keeps so far (statements parsed, modules' records, pieces), to hand to `add`."""
+        return set(self.parsed_now), dict(self.modules_now), None if self.used is None else dict(self.used)
+
+    def add(self, progress: tuple[set[str], dict[str, Record], dict[str, str] | None]) -> None:
+        """Keep also what another part of the same run kept (`progress`, over other modules, maybe in
+        a forked child): `save()` then keeps what one run over all the modules would."""
+        parsed, modules, used = progress
+        self.parsed_now.update(parsed)
+        self.modules_now.update(modules)
+        if used is not None:
+            self.used = {**(self.used or {}), **used}
+
     def save(self) -> None:
         """Keep exactly this run's pieces on disk (after the run's own writes); errors only cost time."""
         entries = self.used
