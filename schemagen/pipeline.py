@@ -18,7 +18,7 @@ from schemagen.errors import Position, SpecError, SpecErrors
 from schemagen.format import InvalidSource, format_modules
 from schemagen.format.style import DEFAULT_LINE_LENGTH, laid_out_for
 from schemagen.output.manifest import MANIFEST, Output, manifest_bytes
-from schemagen.resolver import resolve
+from schemagen.resolver.incremental import resolve_cached
 from schemagen.spec.files import find_specs
 from schemagen.spec.incremental import load_cached
 from schemagen.spec.load import read_spec
@@ -64,7 +64,7 @@ def catalogs(spec_files: list[Path], options: Mapping[str, bool] | None = None) 
             if options:
                 spec = spec.model_copy(update={key: value for key, value in options.items()
                                                if key not in spec.model_fields_set})
-            catalog = resolve(spec, loaded)
+            catalog = resolve_cached(spec, loaded)
         except SpecErrors as exc:
             errors.extend(exc.errors)
             continue
