@@ -18,7 +18,7 @@ import yaml
 from schemagen.catalog import Catalog
 from schemagen.errors import SpecErrors
 from schemagen.resolver import incremental, resolve
-from schemagen.resolver.incremental import resolve_cached
+from schemagen.resolver.incremental import catalog_cached, resolve_cached, with_options
 from schemagen.spec.incremental import load_cached
 from schemagen.spec.load import load_spec_text
 from schemagen.spec.validate import validate_spec
@@ -159,13 +159,17 @@ def _chain(spec: Spec, folder: Path, edits: int, seed: int, monkeypatch: pytest.
     rng = random.Random(seed)
     path = folder / "spec.yaml"
 
+    options: dict[str, bool] = {}  # the project's (`typescript`, `erd`), changed now and then
+
     def cached() -> Catalog:
         loaded = load_cached(path, path.read_bytes())
-        return resolve_cached(validate_spec(loaded), loaded)
+        if rng.random() < 0.2:  # as `schemagen.api` would: validated first
+            return resolve_cached(with_options(validate_spec(loaded), options), loaded)
+        return catalog_cached(loaded, options)  # as the pipeline does
 
     def cold() -> Catalog:
         loaded = load_spec_text(path, path.read_bytes())
-        return resolve(validate_spec(loaded), loaded)
+        return resolve(with_options(validate_spec(loaded), options), loaded)
 
     gc.disable()
     try:
@@ -177,6 +181,8 @@ def _chain(spec: Spec, folder: Path, edits: int, seed: int, monkeypatch: pytest.
             if made == edits:
                 break
             edit = rng.choice(EDITS)
+            if rng.random() < 0.05:
+                options = {"typescript": True} if not options else {}
             changed = copy.deepcopy(spec)
             try:
                 edit(rng, changed)
@@ -209,7 +215,7 @@ def test_real300_resolves_as_cold_after_edits(tmp_path: Path, monkeypatch: pytes
     assert answered >= 2  # leaf edits were answered from the cache (the test would prove nothing otherwise)
 
 
-def test_leaf_edits_of_a_small_spec_are_answered_from_the_cache(tmp_path: Path,
+def test_leaf_edits_are_answered_from_the_cache_validating_the_changed_table_only(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     spec = yaml.safe_load(realistic.make_specs(20)["real.yaml"])
     made, answered = _chain(spec, tmp_path, 0, 5, monkeypatch)
@@ -222,8 +228,9 @@ def test_leaf_edits_of_a_small_spec_are_answered_from_the_cache(tmp_path: Path,
     path.write_text(_text(spec))
     calls = []
     monkeypatch.setattr(incremental, "resolve", lambda *args: calls.append(args) or resolve(*args))
+    monkeypatch.setattr(incremental, "validate_spec", lambda *args: calls.append(args) or validate_spec(*args))
     loaded = load_cached(path, path.read_bytes())
-    catalog = resolve_cached(validate_spec(loaded), loaded)
-    assert calls == []
+    catalog = catalog_cached(loaded)
+    assert calls == []  # neither the whole spec validated nor a whole resolve
     cold = load_spec_text(path, path.read_bytes())
     assert repr(catalog) == repr(resolve(validate_spec(cold), cold))
