@@ -232,5 +232,7 @@ def test_leaf_edits_are_answered_from_the_cache_validating_the_changed_table_onl
     loaded = load_cached(path, path.read_bytes())
     catalog = catalog_cached(loaded)
     assert calls == []  # neither the whole spec validated nor a whole resolve
+    again = catalog_cached(load_cached(path, path.read_bytes()))  # nothing changed since
+    assert calls == [] and repr(again) == repr(catalog)
     cold = load_spec_text(path, path.read_bytes())
     assert repr(catalog) == repr(resolve(validate_spec(cold), cold))

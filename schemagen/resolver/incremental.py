@@ -103,8 +103,10 @@ def _without_unchanged_tables(loaded: LoadedSpec, options: Mapping[str, bool] | 
     assert parts is not None
     changed = {name for name, (digest, *_) in held.tables.items()
                if ("tables", name) not in parts or parts[("tables", name)].digest != digest}
+    # (at least one table: the model takes no empty `tables:`)
+    validating = [name for name in tables if name in changed] or list(tables)[:1]
     try:
-        validated = Spec.model_validate({**loaded.data, "tables": {name: tables[name] for name in changed}})
+        validated = Spec.model_validate({**loaded.data, "tables": {name: tables[name] for name in validating}})
     except ValidationError:
         return None, False
     # Unchanged tables are not read past their names (the class names `months` is checked against)
