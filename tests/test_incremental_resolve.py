@@ -122,7 +122,7 @@ def _soft_delete(rng: random.Random, spec: Spec) -> None:
 
 def _foreign_key_setting(rng: random.Random, spec: Spec) -> None:
     """A setting of a column with `references:` or a target's key (not leaves: seen by other tables)."""
-    table, _, column = _columns(rng, spec)
+    _, _, column = _columns(rng, spec)
     if "references" in column:
         column["on_delete"] = rng.choice(["cascade", "set null", "restrict"])
     else:

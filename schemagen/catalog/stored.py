@@ -86,7 +86,7 @@ def _codecs() -> tuple[dict[type, Any], dict[type, Any]]:
                   f"    d = record.__dict__\n"
                   f"    d.update(zip(names_{name}, t))\n"
                   + "".join(f"    {fix}\n" for fix in fixes) +
-                  f"    return record\n")
+                  "    return record\n")
         exec(source, namespace)  # noqa: S102 (field and class names only)
         encoders[kind] = namespace[f"encode_{name}"]
         decoders[kind] = namespace[f"decode_{name}"]

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from dataclasses import dataclass, replace
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,6 @@ from pydantic import ValidationError
 
 from schemagen import catalog
 from schemagen.catalog import stored
-from schemagen.errors import SpecPath
 from schemagen.resolver import resolve
 from schemagen.resolver.columns import _columns
 from schemagen.resolver.constraints import rules_of_table
@@ -39,8 +38,8 @@ from schemagen.resolver.freeze import _table
 from schemagen.resources import cache_root, read_sealed, write_sealed
 from schemagen.spec.load import LoadedSpec, load_part
 from schemagen.spec.model import Spec
-from schemagen.spec.validate import validate_spec
 from schemagen.spec.scalars import SourceFloat, SourceInt
+from schemagen.spec.validate import validate_spec
 
 _MAGIC = b"schemagen resolved 1\n"
 KEEP = 32  # spec files whose catalogs are kept, the most recently written
