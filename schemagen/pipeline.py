@@ -22,11 +22,10 @@ from schemagen.format import InvalidSource, format_modules
 from schemagen.format.style import DEFAULT_LINE_LENGTH, laid_out_for
 from schemagen.forked import Forked, may_fork
 from schemagen.output.manifest import MANIFEST, Output, manifest_bytes
-from schemagen.resolver import resolve
+from schemagen.resolver.incremental import catalog_cached
 from schemagen.spec.files import find_specs
 from schemagen.spec.incremental import load_cached
 from schemagen.spec.load import read_spec
-from schemagen.spec.validate import validate_spec
 from schemagen.wire import extras
 
 __all__ = ["MANIFEST", "Output", "catalogs", "check_specs", "collector_paused", "find_specs", "generate"]
@@ -63,12 +62,7 @@ def catalogs(spec_files: list[Path], options: Mapping[str, bool] | None = None) 
     for spec_file in spec_files:
         try:
             raw = read_spec(spec_file)
-            loaded = load_cached(spec_file, raw)
-            spec = validate_spec(loaded)
-            if options:
-                spec = spec.model_copy(update={key: value for key, value in options.items()
-                                               if key not in spec.model_fields_set})
-            catalog = resolve(spec, loaded)
+            catalog = catalog_cached(load_cached(spec_file, raw), options)
         except SpecErrors as exc:
             errors.extend(exc.errors)
             continue

@@ -149,7 +149,9 @@ def _unique(table: str, columns: tuple[str, ...], given: str | None, sql: dict[s
     return catalog.UniqueConstraint(columns, name if written_out else None, name)
 
 
-def _table(ctx: Context, table: ResolvedTable) -> catalog.Table:
+def _table(ctx: Context, table: ResolvedTable, kept_unique: set[tuple[str, ...]] | None = None) -> catalog.Table:
+    """`kept_unique`: the column sets a soft-deleting table keeps unique over all rows, when the caller
+    knows them (made from the foreign keys of every table otherwise)."""
     spec = table.spec
     sql = {key: column.sql_name for key, column in table.columns.items()}
     uniques = tuple(_unique(table.name, tuple(u.columns), u.name, sql) for u in spec.unique)
@@ -166,12 +168,8 @@ def _table(ctx: Context, table: ResolvedTable) -> catalog.Table:
         key_name = conventional if written_out else None
     columns = tuple(_column(ctx, column) for column in table.columns.values())
     if spec.soft_delete is not None:
-        referenced = {tuple(c.key for c in fk.target_columns) for other in ctx.tables.values() for fk in other.fks
-                      if fk.target_table == table.name}
+        referenced = set(kept_unique) if kept_unique is not None else _kept_unique(ctx, table)
         referenced.add(tuple(table.mapper_key))  # the rows' identity without a primary key: over all rows
-        # a unique foreign key is a one-to-one relation: over all rows too, or the one related row
-        # could be several (a deleted one and its live successor)
-        referenced |= {tuple(c.key for c in fk.columns) for fk in table.fks}
         columns, uniques, indexes = _unique_among_live_rows(table.columns[spec.soft_delete].sql_name, referenced,
                                                             columns, uniques, indexes)
     return catalog.Table(
@@ -181,6 +179,15 @@ def _table(ctx: Context, table: ResolvedTable) -> catalog.Table:
         uniques=uniques, indexes=indexes, checks=checks, comment=spec.comment, soft_delete=spec.soft_delete,
         primary_key_given_name=key_name, mapper_key=tuple(table.mapper_key), core_name=table.core_name,
     )
+
+
+def _kept_unique(ctx: Context, table: ResolvedTable) -> set[tuple[str, ...]]:
+    """The column sets of a table that foreign keys point at, and its own foreign keys' columns: a
+    unique foreign key is a one-to-one relation, over all rows too, or the one related row could be
+    several (a deleted one and its live successor)."""
+    referenced = {tuple(c.key for c in fk.target_columns) for other in ctx.tables.values() for fk in other.fks
+                  if fk.target_table == table.name}
+    return referenced | {tuple(c.key for c in fk.columns) for fk in table.fks}
 
 
 def _unique_among_live_rows(

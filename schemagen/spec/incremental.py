@@ -34,7 +34,7 @@ import yaml
 
 from schemagen.errors import SpecPath
 from schemagen.resources import cache_root, keep_recent, mark_used, read_sealed, write_sealed
-from schemagen.spec.load import LoadedSpec, Mark, SourceMap, decode_spec, load_part, load_text
+from schemagen.spec.load import LoadedSpec, Mark, SourceMap, SpecPart, decode_spec, load_part, load_text
 from schemagen.spec.scalars import SourceFloat, SourceInt
 
 _MAGIC = b"schemagen spec parts 1\n"
@@ -167,10 +167,12 @@ def load_cached(file: Path, raw: bytes) -> LoadedSpec:
         if assembled is None:
             return load_text(file, text)[0]  # its errors, or (a split it disproves) its result
         loaded, blobs = assembled
-    if blobs is not None and [part.digest for part in parts] != list(held):
-        _write(store, key, parts, blobs)
-    elif held:
-        mark_used(store)
+    if blobs is not None:  # (None: the split is not shown to be the text's)
+        loaded.parts = {(*part.prefix, part.key): SpecPart(part.text, part.column, part.digest) for part in parts}
+        if [part.digest for part in parts] != list(held):
+            _write(store, key, parts, blobs)
+        elif held:
+            mark_used(store)
     return loaded
 
 

@@ -99,11 +99,23 @@ class SourceMap:
         return self
 
 
+@dataclass(frozen=True)
+class SpecPart:
+    """A part's text as it stands in the file, the column of its key, and the text's digest."""
+
+    text: str
+    column: int
+    digest: str
+
+
 @dataclass
 class LoadedSpec:
     file: Path
     data: Any
     source: SourceMap
+    parts: dict[SpecPath, SpecPart] | None = None
+    """Each part of the text (a top-level entry, an entry of a top-level mapping) by its path, when
+    the incremental loader split it (`spec/incremental.py`): a part's value depends on its text alone."""
 
     def error(self, path: SpecPath, message: str, hint: str = "", *, key: bool = False) -> SpecError:
         return SpecError(self.file, self.source.locate(path, key=key), message, hint, path)
