@@ -40,7 +40,7 @@ def generator_fingerprint() -> str:
     does not (it is only a fallback, which refuses any other version than the pinned one).
     """
     from schemagen import __version__
-    from schemagen.format.style import BLACK_VERSION
+    from schemagen.format_defaults import BLACK_VERSION
 
     package = _package_dir()
     digest = hashlib.sha256(f"schemagen {__version__}\nblack {BLACK_VERSION}\n".encode())
