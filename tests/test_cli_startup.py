@@ -60,3 +60,31 @@ def test_a_build_that_must_generate_loads_the_generator(built: Path, monkeypatch
     code, modules = _loaded(built, "build")
     assert code == 0
     assert {"schemagen.pipeline", "schemagen.resolver", "schemagen.codegen", "schemagen.format"} <= set(modules)
+
+
+COLLECTOR_PROBE = (
+    "import gc, json, sys\n"
+    "import schemagen.cli.build as build, schemagen.cli.common as common\n"
+    "from schemagen.cli import main\n"
+    "seen = {}\n"
+    "original_resume, original_build = common.resume_collector, build.build_once\n"
+    "def resume_collector():\n    seen.setdefault('start-up', gc.isenabled())\n    original_resume()\n"
+    "def build_once(*args):\n    seen['command'] = gc.isenabled()\n    original_build(*args)\n"
+    "common.resume_collector, build.build_once = resume_collector, build_once\n"
+    "sys.argv = ['schemagen', *sys.argv[1:]]\n"
+    "try:\n    main()\nexcept SystemExit:\n    pass\n"
+    "print(json.dumps({**seen, 'after': gc.isenabled()}))\n"
+)
+
+
+@pytest.mark.parametrize("args", [["build"], ["build", "--no-such-option"]])
+def test_the_collector_is_paused_for_start_up_only(built: Path, args: list[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCHEMAGEN_CACHE_DIR", str(built / "cache"))
+    done = subprocess.run([sys.executable, "-c", COLLECTOR_PROBE, *args], cwd=built, capture_output=True,
+                          text=True, check=True, timeout=300)
+    seen = json.loads(done.stdout.splitlines()[-1])
+    if args == ["build"]:
+        assert seen == {"start-up": False, "command": True, "after": True}
+    else:  # a usage error: no command ran, and the collector is back all the same
+        assert seen == {"start-up": False, "after": True}
