@@ -73,7 +73,7 @@ COLLECTOR_PROBE = (
     "common.resume_collector, build.build_once = resume_collector, build_once\n"
     "sys.argv = ['schemagen', *sys.argv[1:]]\n"
     "try:\n    main()\nexcept SystemExit:\n    pass\n"
-    "print(json.dumps({**seen, 'after': gc.isenabled()}))\n"
+    "print(json.dumps({**seen, 'after': gc.isenabled(), 'frozen': gc.get_freeze_count() > 0}))\n"
 )
 
 
@@ -85,6 +85,6 @@ def test_the_collector_is_paused_for_start_up_only(built: Path, args: list[str],
                           text=True, check=True, timeout=300)
     seen = json.loads(done.stdout.splitlines()[-1])
     if args == ["build"]:
-        assert seen == {"start-up": False, "command": True, "after": True}
+        assert seen == {"start-up": False, "command": True, "after": True, "frozen": True}
     else:  # a usage error: no command ran, and the collector is back all the same
-        assert seen == {"start-up": False, "after": True}
+        assert seen == {"start-up": False, "after": True, "frozen": True}
