@@ -1,6 +1,5 @@
 """`schemagen build`: generate every spec's package into the output folder, all or nothing."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

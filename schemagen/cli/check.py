@@ -1,6 +1,5 @@
 """`schemagen check`: exit 0 when the output folder is what build would write, 1 with a diff."""
 
-from __future__ import annotations
 
 import typer
 

@@ -1,6 +1,5 @@
 """`schemagen diagram`: an entity-relationship diagram of one spec (Mermaid, Graphviz dot, or SVG)."""
 
-from __future__ import annotations
 
 import enum
 import shutil

@@ -5,7 +5,6 @@ second run changes nothing and says so. pyproject.toml is edited with tomlkit, w
 comment and layout choice of the file; only the new table is added.
 """
 
-from __future__ import annotations
 
 import os
 from pathlib import Path

@@ -1,6 +1,5 @@
 """`schemagen json-schema`: the spec language's JSON Schema, for editors (completion, tooltips, inline errors)."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Optional

@@ -1,6 +1,5 @@
 """`schemagen sql`, `migrate`, `upgrade`, `downgrade`, `push`: the schema into databases (schemagen.migrate)."""
 
-from __future__ import annotations
 
 import os
 from pathlib import Path
@@ -36,7 +35,7 @@ def _default_url() -> str:
     return f"sqlite:///{Path('schemagen.db').resolve()}"
 
 
-def projects(specs: list[Path] | None, migrations: Path | None) -> list[Project]:
+def projects(specs: list[Path] | None, migrations: Path | None) -> "list[Project]":
     from schemagen.errors import SpecErrors
     from schemagen.migrate.commands import Project
     from schemagen.migrate.environment import Environment

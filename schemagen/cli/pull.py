@@ -1,6 +1,5 @@
 """`schemagen pull DB_URL`: write a spec for an existing PostgreSQL or SQLite database."""
 
-from __future__ import annotations
 
 import os
 import sys
@@ -9,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from schemagen import names
 from schemagen.cli.common import app, fail, shown
 
 if TYPE_CHECKING:
@@ -115,7 +113,7 @@ def _engine(url: str) -> object:
         fail(f"cannot open {parsed.render_as_string(hide_password=True)}: {exc}", EXIT_PULL_FAILED)
 
 
-def _pull(engine: object, tables: list[str] | None) -> Pulled:
+def _pull(engine: object, tables: list[str] | None) -> "Pulled":
     from sqlalchemy.engine import Engine
     from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -139,6 +137,8 @@ def _pull(engine: object, tables: list[str] | None) -> Pulled:
 
 def _package_name(name: str) -> str:
     """`name` if it can name the generated package, else a close identifier that can ('' if none)."""
+    from schemagen import names
+
     ok = (names.is_identifier(name) and name not in names.PYTHON_KEYWORDS and not name.startswith("_")
           and name not in names.IMPORTED_MODULES)
     if ok:

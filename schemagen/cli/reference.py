@@ -1,6 +1,5 @@
 """`schemagen reference`: the spec language's reference (Markdown), rendered from the spec models."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Optional

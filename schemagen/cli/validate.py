@@ -1,6 +1,5 @@
 """`schemagen validate`: report spec errors, write nothing."""
 
-from __future__ import annotations
 
 from pathlib import Path
 
@@ -8,12 +7,12 @@ import typer
 
 from schemagen.cli.common import EXIT_SPEC_ERROR, SpecsArgument, app, inputs
 from schemagen.cli.ui import paint_errors, say, shout
-from schemagen.errors import SpecErrors
 
 
 @app.command()
 def validate(specs: SpecsArgument = None) -> None:
     """Check specs for errors without generating anything."""
+    from schemagen.errors import SpecErrors
     from schemagen.pipeline import check_specs
 
     files, _ = inputs(specs, Path("."))

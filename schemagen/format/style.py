@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-DEFAULT_LINE_LENGTH = 88  # black's and ruff's default, used when the project sets none
+# re-exported: the formatter reads them from here with the rest of black's rules
+from schemagen.format_defaults import BLACK_VERSION as BLACK_VERSION, DEFAULT_LINE_LENGTH as DEFAULT_LINE_LENGTH
+
 TARGET = "py311"
-BLACK_VERSION = "26.10.1"  # pyproject.toml pins exactly this; the cache is keyed on it
 
 
 class FormatError(Exception):
