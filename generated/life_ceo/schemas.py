@@ -121,7 +121,11 @@ _PLAIN_SCHEMAS: dict[Any, tuple[Any, frozenset[str]]] = {
     ),
 }
 
-_EMAIL: list[core_schema.CoreSchema] = []
+# EmailStr's core schema, made at import and copied into each email field's schema. Made on first
+# use, it would stall the process's first validation of such a schema by about 100 ms: it imports
+# email-validator, which compiles its regular expressions, and reads that package's metadata
+# (Pydantic does that again for each field it makes the schema of).
+_EMAIL = TypeAdapter(EmailStr).core_schema
 
 
 class _Rules:
@@ -162,11 +166,7 @@ class _Rules:
             kinds[k] = type(v)
         wanted = {k: str if k == "pattern" else int for k in kinds}
         if checked_type is EmailStr and not constraints:
-            # made once: Pydantic makes EmailStr's (fixed) schema anew for each
-            # field, each time reading the installed email-validator's metadata
-            if not _EMAIL:
-                _EMAIL.append(handler.generate_schema(EmailStr))
-            checked = copy.deepcopy(_EMAIL[0])
+            checked = copy.deepcopy(_EMAIL)
         elif found and kinds == wanted and kinds.keys() <= found[1]:
             # the core schema Pydantic makes of the annotation below, made directly
             checked = found[0](**constraints)

@@ -74,6 +74,8 @@ _HELPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     "_macaddr": (("pydantic_core", "PydanticCustomError"), ("re", "")),
     "_no_zone": (("pydantic_core", "PydanticCustomError"), ("typing", "TypeVar")),
     "_float_json": (("math", ""), ("typing", "Literal")),
+    # `format: email`: EmailStr's core schema, made at import (see `_EMAIL` in schemas.py.jinja)
+    "email": ((PYDANTIC, "EmailStr"), (PYDANTIC, "TypeAdapter"), ("copy", "")),
 }
 _FLOATS = frozenset({"real", "double"})
 # Per type the check run after Pydantic's own validation (text types: `_no_nul`), and its shared marker
@@ -257,8 +259,6 @@ class _Schemas:
             imports.name(PYDANTIC, "Field")
             imports.name(PYDANTIC, "GetCoreSchemaHandler")
             imports.name("pydantic_core", "core_schema")
-            imports.name(PYDANTIC, "EmailStr")
-            imports.module("copy")
         if self.uses_as_stored:
             imports.name("typing", "Any")
             imports.name(PYDANTIC, "BaseModel")
@@ -402,6 +402,8 @@ class _Schemas:
             if rule_args:
                 self.uses_rules = True
                 self.uses_url = self.uses_url or (rules is not None and rules.format == "url")
+                if rules is not None and rules.format == "email":
+                    self.helpers.add("email")
                 message = literal(rules.message) if rules is not None and rules.message is not None else "None"
                 metadata.append(call("_Rules", message, **dict(rule_args)))
             metadata.extend(after)
