@@ -272,7 +272,8 @@ def _exploded(line: _Line) -> bool:
     closing = physical[-1].strip()
     if closing not in (")", "]", "}") and not (closing.startswith("] = ") and EMPTY_OR_PLAIN.fullmatch(closing[4:])):
         return False
-    if any(text != text.rstrip() or str_width(text) > line_length() and not (
+    limit = line_length()
+    if any(text != text.rstrip() or (len(text) > limit if text.isascii() else str_width(text) > limit) and not (
             text.endswith(",") and unsplittable(text.strip()[:-1])) for text in physical):
         return False  # a line too long is an item black cannot split (a long string)
     stack: list[tuple[int, str, int, bool]] = []  # (indent, closer, items, an item spans lines) per bracket
@@ -303,7 +304,7 @@ def _exploded(line: _Line) -> bool:
             continue
         if number and (not stack or indent != stack[-1][0] + 4):
             return False
-        net, last = _balance(stripped)
+        net, last = _BALANCES.get(stripped) or _balance(stripped)
         if net == 1 and stripped[-1] == last and last in _OPENERS:
             head = stripped[:-1]
             in_import = last == "(" and head.rstrip().endswith(" import")  # magic there, from one name
