@@ -117,7 +117,7 @@ def _net(line: str) -> int:
 
 
 def _bare(line: str) -> str:
-    """`line` with the same brackets as outside its strings and comment (`_ONE_LINE_STRINGS`):
+    """`line` with the same brackets as outside its strings (single-line, any prefix) and comment:
     between pairs of double quotes when it has no other quote, comment or backslash (most lines);
     else by the regex without its string prefixes, letters that hold no bracket (found about twice
     as fast: each match starts with a quote or `#`)."""
@@ -174,7 +174,6 @@ def _alone(line: str) -> int:
     return len(line) - len(stripped)
 
 
-_ONE_LINE_STRINGS = re.compile(r"""[rRbBuUfF]{0,2}(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')|\#[^\n]*""")
 
 
 def _scan_end(source: str, start: int) -> int:
