@@ -8,11 +8,13 @@ of `codegen/wrap.py`, or a plain one-line docstring. What is left becomes a `Pie
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from itertools import accumulate
 
 from schemagen.format.layout import lay_out, lay_out_header
+from schemagen.format.logical import _BRACKET, _alone, _bare, _Line, _spanning
+from schemagen.format.logical import _logical_lines as _logical_lines  # (tests and bench/stages.py use it from here)
+from schemagen.format.logical import _logical_lines_by_tokens as _logical_lines_by_tokens
 from schemagen.format.rhs import split
 from schemagen.format.style import (
     line_length,
@@ -25,183 +27,9 @@ from schemagen.format.style import (
     unsplittable,
 )
 
-_TOKEN = re.compile(
-    r"""
-      (?P<string>[rRbBuUfF]{0,2}(?:
-            \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-          | '''(?:[^'\\]|\\.|'(?!''))*'''
-          | "[^"\\\n]*(?:\\.[^"\\\n]*)*"
-          | '[^'\\\n]*(?:\\.[^'\\\n]*)*'))
-    | (?P<comment>\#[^\n]*)
-    | (?P<open>[(\[{])
-    | (?P<close>[)\]}])
-    | (?P<newline>\n)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
 _COMPOUND = re.compile(r"(?:class|def|async|if|elif|else|for|while|try|except|finally|with|match|case)\b|@")
 _DOCSTRING = re.compile(r'"""(?:[^"\\\n]|\\[^\n]|"(?!""))*"""')
 _SIMPLE_DOC_BODY = re.compile(r"[^\s\"\\](?:.*[^\s\"\\])?|\\.*[^\s\"\\]")
-
-
-class _Line(NamedTuple):
-    """One logical line: `text` without its final newline, `indent` in spaces (a named tuple: a
-    module has tens of thousands, and a frozen dataclass costs several times more to make)."""
-
-    text: str
-    indent: int
-    physical: int
-    multiline_string: bool
-
-
-def _logical_lines(source: str) -> Iterator[_Line]:
-    """The logical lines of `source`. Most physical lines hold one whole statement, so brackets are
-    counted per line with C-speed string methods (once per distinct line text: most recur, every
-    table has an `id`); a line with a triple quote (a docstring) is scanned token by token instead,
-    unless it is a one-line docstring with no other quote or backslash."""
-    if source and not source.endswith("\n"):
-        raise FormatError("source does not end with a newline")
-    physical = source.split("\n")[:-1]
-    whole: dict[str, int] = {}  # by line text: its indent if it is a logical line alone, else -1
-    nets: dict[str, int] = {}  # net bracket count by line text, for the lines that are not
-    new = tuple.__new__  # (a named tuple's own `__new__` is a Python function: a call more a line)
-    offset = 0  # of physical[index] in source
-    index = 0
-    count = len(physical)
-    while index < count:
-        line = physical[index]
-        indent = whole.get(line)
-        if indent is None:
-            indent = whole[line] = _alone(line)
-        if indent >= 0:
-            yield new(_Line, (line, indent, 1, False))
-            offset += len(line) + 1
-            index += 1
-            continue
-        first, start, depth = index, offset, 0
-        while True:
-            if index == count:
-                raise FormatError("unbalanced brackets")
-            line = physical[index]
-            if '"""' in line or "'''" in line:
-                scanned = _docstring(physical, index) if index == first else None
-                scanned = scanned or _scan_one(source, start)
-                yield scanned
-                index = first + scanned.physical
-                offset = start + len(scanned.text) + 1
-                break
-            net = nets.get(line)
-            if net is None:
-                net = nets[line] = _net(line)
-            depth += net
-            offset += len(line) + 1
-            index += 1
-            if depth == 0 and not line.endswith("\\"):
-                text = line if index - first == 1 else "\n".join(physical[first:index])
-                yield new(_Line, (text, len(text) - len(text.lstrip(" ")), index - first, False))
-                break
-
-
-def _net(line: str) -> int:
-    if not _BRACKET.search(line):
-        return 0
-    bare = _ONE_LINE_STRINGS.sub("", line) if ('"' in line or "'" in line or "#" in line) else line
-    return (bare.count("(") + bare.count("[") + bare.count("{")
-            - bare.count(")") - bare.count("]") - bare.count("}"))
-
-
-_BRACKET = re.compile(r"[()\[\]{}]")
-
-
-def _docstring(physical: list[str], index: int) -> _Line | None:
-    """The multi-line docstring that starts at `physical[index]`, when it has no other double
-    quote than its six and no backslash (what `_scan_one` would find, without a token scan)."""
-    line = physical[index]
-    stripped = line.lstrip(" ")
-    if not stripped.startswith('"""') or line.count('"') != 3 or "\\" in line or "'''" in line:
-        return None
-    end = index + 1
-    while end < len(physical):
-        line = physical[end]
-        if "\\" in line or "'''" in line:
-            return None
-        quotes = line.count('"')
-        if quotes == 3 and line.endswith('"""'):
-            text = "\n".join(physical[index : end + 1])
-            return _Line(text, len(physical[index]) - len(stripped), end + 1 - index, True)
-        if quotes:
-            return None
-        end += 1
-    return None
-
-
-def _alone(line: str) -> int:
-    """The indent of a physical line that is a whole logical line by itself (brackets balanced, no
-    continuation, no string that goes on: a one-line docstring has its six double quotes and no
-    other, and no backslash), else -1."""
-    if line.endswith("\\") or "'''" in line:
-        return -1
-    stripped = line.lstrip(" ")
-    if '"""' in line:
-        if (line.count('"') != 6 or "\\" in line or not stripped.startswith('"""')
-                or not line.endswith('"""') or len(stripped) < 6):
-            return -1
-    elif _net(line):
-        return -1
-    return len(line) - len(stripped)
-
-
-_ONE_LINE_STRINGS = re.compile(r"""[rRbBuUfF]{0,2}(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')|\#[^\n]*""")
-
-
-def _scan_end(source: str, start: int) -> int:
-    """Offset of the newline that ends the logical line starting at `start` (token by token)."""
-    depth = 0
-    for match in _TOKEN.finditer(source, start):
-        kind = match.lastgroup
-        if kind == "newline":
-            if not depth and source[match.start() - 1 : match.start()] != "\\":
-                return match.start()
-        elif kind == "open":
-            depth += 1
-        elif kind == "close":
-            depth -= 1
-    raise FormatError("unbalanced brackets or an unterminated string")
-
-
-def _scan_one(source: str, start: int) -> _Line:
-    end = _scan_end(source, start)
-    text = source[start:end]
-    stripped = text.lstrip(" ")
-    multiline = any("\n" in match.group() for match in _TOKEN.finditer(text) if match.lastgroup == "string")
-    return _Line(text, len(text) - len(stripped), text.count("\n") + 1, multiline)
-
-
-def _logical_lines_by_tokens(source: str) -> Iterator[_Line]:
-    """The reference splitter (token by token over everything); the tests hold the fast one to it."""
-    depth = 0
-    start = 0
-    multiline = False
-    for match in _TOKEN.finditer(source):
-        kind = match.lastgroup
-        if kind == "newline":
-            if depth or source[match.start() - 1 : match.start()] == "\\":
-                continue
-            text = source[start : match.start()]
-            stripped = text.lstrip(" ")
-            yield _Line(text, len(text) - len(stripped), text.count("\n") + 1, multiline)
-            start = match.end()
-            multiline = False
-        elif kind == "open":
-            depth += 1
-        elif kind == "close":
-            depth -= 1
-        elif kind == "string" and "\n" in match.group():
-            multiline = True
-    if start < len(source):
-        raise FormatError("source does not end with a newline")
-    if depth:
-        raise FormatError("unbalanced brackets")
 
 
 def _fits(line: _Line, limit: int) -> bool:
@@ -229,7 +57,7 @@ _BALANCES: dict[str, tuple[int, str]] = {}
 def _balance_of(text: str) -> tuple[int, str]:
     if not _BRACKET.search(text):
         return 0, ""
-    bare = _ONE_LINE_STRINGS.sub("", text) if ('"' in text or "'" in text or "#" in text) else text
+    bare = _bare(text)
     net = bare.count("(") + bare.count("[") + bare.count("{") - bare.count(")") - bare.count("]") - bare.count("}")
     last = _LAST_BRACKET.search(bare)
     return net, last.group(1) if last else ""
@@ -249,7 +77,8 @@ def _exploded(line: _Line) -> bool:
     closing = physical[-1].strip()
     if closing not in (")", "]", "}") and not (closing.startswith("] = ") and EMPTY_OR_PLAIN.fullmatch(closing[4:])):
         return False
-    if any(text != text.rstrip() or str_width(text) > line_length() and not (
+    limit = line_length()
+    if any(text != text.rstrip() or (len(text) > limit if text.isascii() else str_width(text) > limit) and not (
             text.endswith(",") and unsplittable(text.strip()[:-1])) for text in physical):
         return False  # a line too long is an item black cannot split (a long string)
     stack: list[tuple[int, str, int, bool]] = []  # (indent, closer, items, an item spans lines) per bracket
@@ -280,7 +109,7 @@ def _exploded(line: _Line) -> bool:
             continue
         if number and (not stack or indent != stack[-1][0] + 4):
             return False
-        net, last = _balance(stripped)
+        net, last = _BALANCES.get(stripped) or _balance(stripped)
         if net == 1 and stripped[-1] == last and last in _OPENERS:
             head = stripped[:-1]
             in_import = last == "(" and head.rstrip().endswith(" import")  # magic there, from one name
@@ -416,70 +245,212 @@ def cut_statements(source: str, chunks: list[tuple[int, str]] | None = None, *,
     """`cut`, top-level statement by statement: each one's source text (with the comments and blank
     lines after it) and its parts. `after_statement`: `source` is the rest of a module after a
     statement, so a string at its start is no module docstring (`format/reuse.py` cuts a module's
-    changed statements alone)."""
+    changed statements alone).
+
+    Most lines are plain (`_code`): a logical line alone, kept as written wherever it stands. Only
+    the others are looked at one by one (`_Statement.odd`); a statement of plain lines alone is kept
+    whole, and what a line's neighbours decide (where a statement starts, whether a string opens a
+    block) is looked up backwards from the few lines it matters to."""
+    if source and not source.endswith("\n"):
+        raise FormatError("source does not end with a newline")
+    physical = source.split("\n")
+    physical.pop()
+    # offsets[index] + index: where physical[index] starts in source
+    offsets = list(accumulate(map(len, physical), initial=0))
+    statement = _Statement(source, physical, offsets, line_length())
     statements: list[tuple[str, list[Part]]] = []
-    chunk: list[_Line] = []
     statement_seen = after_statement
-    line_number = 1
-    chunk_line: int | None = None  # first line of the chunk, when it starts a top-level statement
-    limit = line_length()
-
-    def flush() -> None:
-        nonlocal statement_seen
-        if not chunk:
-            return
-        text = "\n".join([line.text for line in chunk]) + "\n"
-        if chunks is not None and chunk_line is not None:
-            chunks.append((chunk_line, text))
-        parts: list[Part] = []
-        head = chunk[0]
-        if head.text.startswith("#"):
-            parts.extend(line.text + "\n" for line in chunk)  # a top-level comment and blank lines
-        elif _is_docstring(head) and not statement_seen:
-            parts.append(head.text + "\n" if _proven_docstring(head) else Piece(DOCSTRING, 0, head.text + "\n"))
-            parts.extend(line.text + "\n" for line in chunk[1:])
-        elif _needs_whole(chunk, first_in_block := _first_in_block(chunk), limit):
-            trailing = len(chunk)
-            while not chunk[trailing - 1].text.strip():
-                trailing -= 1
-            parts.append(Piece(TOP_LEVEL, 0, "".join(line.text + "\n" for line in chunk[:trailing])))
-            parts.extend(line.text + "\n" for line in chunk[trailing:])
-        else:
-            parts.extend(_classify(line, index in first_in_block, limit) for index, line in enumerate(chunk))
-        statement_seen = statement_seen or not head.text.startswith("#")
-        statements.append((text, parts))
-        chunk.clear()
-
-    for line in _logical_lines(source):
-        if line.indent == 0 and line.text.strip() and not _continues(chunk, line):
-            flush()
-            chunk_line = line_number
-        line_number += line.physical
-        chunk.append(line)
-    flush()
+    codes, spanning = statement.codes, statement.spanning
+    nets: dict[str, int] = {}  # by line text: its net bracket count (`_spanning`)
+    code_of = codes.get
+    limit = statement.limit
+    resume = 0  # the first physical line not yet taken by a logical line
+    for index, line in enumerate(physical):
+        if index < resume:
+            continue
+        code = code_of(line)
+        if code is None:
+            code = codes[line] = _code(line, limit)
+        if code & _PLAIN_OR_TOP == _PLAIN:
+            continue  # (most lines)
+        if code & _TOP and not statement.continued_by(index, code):
+            if index > statement.first:
+                statement_seen = statement.flush(index, chunks, statement_seen, statements)
+            statement.start(index)
+        if code & _PLAIN:
+            continue
+        if code & _ALONE:
+            statement.odd.append((tuple.__new__(_Line, (line, code >> _INDENT, 1, False)), index))
+            continue
+        logical, resume, _ = _spanning(source, physical, index, offsets[index] + index, nets)
+        spanning[resume - 1] = logical
+        statement.odd.append((logical, index))
+    if len(physical) > statement.first:
+        statement.flush(len(physical), chunks, statement_seen, statements)
     return statements
 
 
+# What a physical line is to `cut_statements` (`_code`): bits, and its indent above them
+_ALONE = 1  # a logical line by itself
+_PLAIN = 2  # alone, and kept as written wherever it stands: it fits (or is blank or a comment), no docstring
+_BLANK = 4  # nothing but whitespace
+_COMMENT = 8  # a comment (after its indent)
+_TOP = 16  # at column 0, not blank: starts a top-level statement, or continues one (`_CLAUSE_LINE`)
+_CLAUSE_LINE = 32  # another clause of a compound statement (`else:`, `except ...:`)
+_DECORATOR = 64  # a decorator at column 0: the statement goes on after it
+_INDENT = 7
+_PLAIN_OR_TOP = _PLAIN | _TOP
 _CLAUSE = re.compile(r"(?:else|elif|except|finally)\b")
 
 
-def _continues(chunk: Sequence[_Line], line: _Line) -> bool:
-    """Whether a top-level line belongs to the statement before it: what follows a decorator, or
-    another clause (`else:`, `except ...:`) of the same compound statement."""
-    last = next((previous for previous in reversed(chunk) if previous.text.strip()), None)
-    if last is None:
+def _code(line: str, limit: int) -> int:
+    indent = _alone(line)
+    stripped = line.lstrip(" ")
+    blank = not line.strip()
+    comment = stripped.startswith("#")
+    code = (_BLANK if blank else 0) | (_COMMENT if comment else 0)
+    if indent >= 0:
+        code |= _ALONE
+        # what `_classify` keeps as it is and `_needs_whole` passes by, whatever the lines around it
+        if not stripped.startswith('"""') and (
+                blank or comment or (len(line) <= limit if line.isascii() else str_width(line) <= limit)):
+            code |= _PLAIN
+    else:
+        indent = len(line) - len(stripped)  # (a line that goes on has a bracket, quote or backslash)
+    if indent == 0 and not blank:
+        code |= _TOP
+        if _CLAUSE.match(line):
+            code |= _CLAUSE_LINE
+        if line.startswith("@"):
+            code |= _DECORATOR
+    return code | indent << _INDENT
+
+
+class _Statement:
+    """The top-level statement `cut_statements` is at: its first physical line, and its logical
+    lines that are not plain (`odd`, each with the index of its first physical line)."""
+
+    def __init__(self, source: str, physical: list[str], offsets: list[int], limit: int) -> None:
+        self.source, self.physical, self.offsets, self.limit = source, physical, offsets, limit
+        self.codes: dict[str, int] = {}  # by line text: what `_code` says of it
+        self.spanning: dict[int, _Line] = {}  # logical lines of several physical lines, by their last
+        self.first = 0
+        self.top = False  # the statement starts with a top-level line (not: blank lines before the first)
+        self.odd: list[tuple[_Line, int]] = []
+
+    def start(self, index: int) -> None:
+        self.first, self.top, self.odd = index, True, []
+
+    def offset(self, index: int) -> int:
+        return self.offsets[index] + index
+
+    def _before(self, index: int) -> tuple[_Line | None, int, int]:
+        """The logical line that ends just before physical line `index` within the statement: the
+        line if it spans physical lines (else None), the code of its first physical line, and the
+        index of that line; (None, 0, -1) at the statement's start."""
+        if index <= self.first:
+            return None, 0, -1
+        logical = self.spanning.get(index - 1)
+        if logical is None:
+            return None, self.codes[self.physical[index - 1]], index - 1
+        first = index - logical.physical
+        return logical, self.codes[self.physical[first]], first
+
+    def continued_by(self, index: int, code: int) -> bool:
+        """Whether the top-level line at `index` belongs to the statement before it: what follows a
+        decorator, or another clause (`else:`, `except ...:`) of the same compound statement."""
+        logical, before, at = self._before(index)
+        while at >= 0 and logical is None and before & _BLANK:
+            logical, before, at = self._before(at)
+        if at < 0:
+            return False
+        return bool(before & _DECORATOR or code & _CLAUSE_LINE)
+
+    def _first_in_block(self, line: _Line, index: int) -> bool:
+        """Whether the logical line at `index` opens an indented block (where a string is a
+        docstring): it is indented further than the statement's line before it that is not blank
+        nor a comment."""
+        logical, before, at = self._before(index)
+        while at >= 0:
+            if logical is None:
+                if not before & (_BLANK | _COMMENT):
+                    return line.indent > before >> _INDENT
+            elif not logical.text.lstrip(" ").startswith("#"):
+                return line.indent > logical.indent
+            logical, before, at = self._before(at)
         return False
-    return (last.indent == 0 and last.text.startswith("@")) or bool(_CLAUSE.match(line.text))
+
+    def flush(self, end: int, chunks: list[tuple[int, str]] | None, statement_seen: bool,
+              statements: list[tuple[str, list[Part]]]) -> bool:
+        """The statement, which ends before physical line `end`, cut and added to `statements`;
+        whether a statement has been seen (other than comments) after it."""
+        begin = self.offset(self.first)
+        text = self.source[begin : self.offset(end)]
+        if chunks is not None and self.top:
+            chunks.append((self.first + 1, text))
+        parts: list[Part] = self._parts(text, end, statement_seen) if self.odd else [text]
+        statements.append((text, parts))
+        return statement_seen or not text.startswith("#")
+
+    def _parts(self, text: str, end: int, statement_seen: bool) -> list[Part]:
+        if text.startswith("#"):
+            return [text]  # a top-level comment and blank lines
+        limit, source = self.limit, self.source
+        odd = self.odd
+        head, head_index = odd[0]
+        if head_index == self.first and _is_docstring(head) and not statement_seen:
+            after = self.offset(head_index + head.physical)
+            parts: list[Part] = [head.text + "\n" if _proven_docstring(head) else Piece(DOCSTRING, 0, head.text + "\n")]
+            if after < self.offset(end):
+                parts.append(source[after : self.offset(end)])
+            return parts
+        first_in_block = [False] * len(odd)
+        for number, (line, index) in enumerate(odd):
+            # where a string is a docstring matters only to a docstring or a multi-line string
+            if line.multiline_string or _is_docstring(line):
+                first_in_block[number] = self._first_in_block(line, index)
+        if _needs_whole(odd, first_in_block, limit):
+            last = end  # the statement without the blank lines after it
+            while last > self.first and self.spanning.get(last - 1) is None and (
+                    self.codes[self.physical[last - 1]] & _BLANK):
+                last -= 1
+            cut_at = self.offset(last)
+            parts = [Piece(TOP_LEVEL, 0, source[self.offset(self.first) : cut_at])]
+            if cut_at < self.offset(end):
+                parts.append(source[cut_at : self.offset(end)])
+            return parts
+        parts = []
+        kept: list[str] = []  # text since the last piece
+        position = self.offset(self.first)
+        for number, (line, index) in enumerate(odd):
+            begin = self.offset(index)
+            if begin > position:
+                kept.append(source[position:begin])
+            position = self.offset(index + line.physical)
+            part = _classify(line, first_in_block[number], limit)
+            if isinstance(part, str):
+                kept.append(part)
+            else:
+                if kept:
+                    parts.append("".join(kept))
+                    kept = []
+                parts.append(part)
+        if position < self.offset(end):
+            kept.append(source[position : self.offset(end)])
+        if kept:
+            parts.append("".join(kept))
+        return parts
 
 
-def _needs_whole(chunk: Sequence[_Line], first_in_block: set[int], limit: int) -> bool:
+def _needs_whole(odd: list[tuple[_Line, int]], first_in_block: list[bool], limit: int) -> bool:
     """Whether black must see the whole top-level statement: a compound header does not fit, or a
-    multi-line string is not a docstring (black's view of either depends on what surrounds it)."""
-    for index, line in enumerate(chunk):
+    multi-line string is not a docstring (black's view of either depends on what surrounds it).
+    Only the statement's lines that are not plain are given (neither can be said of the others)."""
+    for number, (line, _) in enumerate(odd):
         if (not _fits(line, limit) and _COMPOUND.match(line.text.lstrip(" "))
                 and lay_out_header(line.text, line.indent) is None and not _exploded_header(line)):
             return True
-        if line.multiline_string and not (index in first_in_block and _is_docstring(line)):
+        if line.multiline_string and not (first_in_block[number] and _is_docstring(line)):
             return True
     return False
 
@@ -496,19 +467,6 @@ def _exploded_header(line: _Line) -> bool:
         return False
     joined = physical[0] + ", ".join(p[len(inner) : -1] for p in params) + physical[-1].lstrip(" ")
     return lay_out_header(joined, line.indent) == line.text
-
-
-def _first_in_block(chunk: Sequence[_Line]) -> set[int]:
-    """Indexes of the lines that open an indented block (where a string is a docstring)."""
-    first: set[int] = set()
-    previous_indent: int | None = None
-    for index, line in enumerate(chunk):
-        if not line.text.strip() or line.text.lstrip(" ").startswith("#"):
-            continue
-        if previous_indent is not None and line.indent > previous_indent:
-            first.add(index)
-        previous_indent = line.indent
-    return first
 
 
 def _classify(line: _Line, first_in_block: bool, limit: int) -> Part:
