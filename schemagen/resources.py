@@ -79,6 +79,21 @@ def write_sealed(path: Path, magic: bytes, key: str, header: dict[str, Any],
     return True
 
 
+def spec_store(folder: str, spec_file: Path) -> Path | None:
+    """The cache file of `folder` for one spec file (by its resolved path); None with no cache, or
+    where the path cannot be resolved."""
+    import hashlib
+
+    root = cache_root()
+    if root is None:
+        return None
+    try:
+        where = str(spec_file.resolve())
+    except (OSError, RuntimeError):
+        return None
+    return root / folder / f"{hashlib.sha256(where.encode()).hexdigest()[:24]}.bin"
+
+
 def keep_recent(folder: Path, pattern: str, keep: int, protected: Collection[Path] = ()) -> list[Path]:
     """Remove the files of `folder` matching `pattern` past the `keep` most recently modified, other
     than `protected` (what this process uses: a project of more files than `keep` must not evict its

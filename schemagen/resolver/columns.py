@@ -67,10 +67,11 @@ def tables(ctx: Context) -> None:
                         f"the {suffix} spec of table `{table_name}`")
         resolved = ResolvedTable(table_name, class_name, table, path)
         ctx.tables[table_name] = resolved
-        _columns(ctx, resolved)
+        resolve_columns(ctx, resolved)
 
 
-def _columns(ctx: Context, table: ResolvedTable) -> None:
+def resolve_columns(ctx: Context, table: ResolvedTable) -> None:
+    """One table's columns resolved into `table` (their names, types and checks; a spec error for each problem)."""
     sql_names: dict[str, str] = {}
     attrs: dict[str, str] = {}
     pk_keys = set(table.spec.primary_key or ())

@@ -39,7 +39,7 @@ def freeze(ctx: Context, package: str) -> catalog.Catalog:
                                   if getattr(shape_field, rule) is not None),
             ))
         shapes.append(catalog.Shape(name, tuple(fields)))
-    tables = tuple(_table(ctx, table) for table in ctx.tables.values())
+    tables = tuple(freeze_table(ctx, table) for table in ctx.tables.values())
     return catalog.Catalog(package, ctx.file.name, spec.dialect, enums, tuple(shapes), tables,
                            typescript=spec.typescript, erd=spec.erd)
 
@@ -149,7 +149,7 @@ def _unique(table: str, columns: tuple[str, ...], given: str | None, sql: dict[s
     return catalog.UniqueConstraint(columns, name if written_out else None, name)
 
 
-def _table(ctx: Context, table: ResolvedTable, kept_unique: set[tuple[str, ...]] | None = None) -> catalog.Table:
+def freeze_table(ctx: Context, table: ResolvedTable, kept_unique: set[tuple[str, ...]] | None = None) -> catalog.Table:
     """`kept_unique`: the column sets a soft-deleting table keeps unique over all rows, when the caller
     knows them (made from the foreign keys of every table otherwise)."""
     spec = table.spec

@@ -31,11 +31,11 @@ from pydantic import ValidationError
 from schemagen import catalog
 from schemagen.catalog import stored
 from schemagen.resolver import resolve
-from schemagen.resolver.columns import _columns
+from schemagen.resolver.columns import resolve_columns
 from schemagen.resolver.constraints import rules_of_table
 from schemagen.resolver.context import Context, ResolvedTable
-from schemagen.resolver.freeze import _table
-from schemagen.resources import cache_root, keep_recent, mark_used, read_sealed, write_sealed
+from schemagen.resolver.freeze import freeze_table
+from schemagen.resources import keep_recent, mark_used, read_sealed, spec_store, write_sealed
 from schemagen.spec.load import LoadedSpec, load_part
 from schemagen.spec.model import Spec
 from schemagen.spec.scalars import SourceFloat, SourceInt
@@ -183,7 +183,7 @@ def _reuse(spec: Spec, loaded: LoadedSpec, held: _Held) -> tuple[catalog.Catalog
     resolved = {}
     for name in changed:
         table = resolved[name] = ResolvedTable(name, old_tables[name].class_name, spec.tables[name], ("tables", name))
-        _columns(ctx, table)
+        resolve_columns(ctx, table)
         rules_of_table(ctx, table, {}, table_names)
     if ctx.errors:
         return None
@@ -194,7 +194,7 @@ def _reuse(spec: Spec, loaded: LoadedSpec, held: _Held) -> tuple[catalog.Catalog
         old = old_tables[name]
         kept = {fk.target_columns for other in tables.values() for fk in other.foreign_keys
                 if fk.target_table == name} | {fk.columns for fk in old.foreign_keys}
-        tables[name] = replace(_table(ctx, table, kept), relations=old.relations, foreign_keys=old.foreign_keys)
+        tables[name] = replace(freeze_table(ctx, table, kept), relations=old.relations, foreign_keys=old.foreign_keys)
     return catalog.Catalog(held.package, loaded.file.name, spec.dialect, stored.load(catalog.Enum, held.enums),
                            stored.load(catalog.Shape, held.shapes), tuple(tables.values()),
                            typescript=spec.typescript, erd=spec.erd), changed
@@ -228,14 +228,7 @@ def _same(old: Any, new: Any) -> bool:
 
 
 def _store(file: Path) -> Path | None:
-    root = cache_root()
-    if root is None:
-        return None
-    try:
-        where = str(file.resolve())
-    except (OSError, RuntimeError):
-        return None
-    return root / "resolved" / f"{hashlib.sha256(where.encode()).hexdigest()[:24]}.bin"
+    return spec_store("resolved", file)
 
 
 def _read(store: Path) -> _Held | None:

@@ -33,7 +33,7 @@ from typing import Any
 import yaml
 
 from schemagen.errors import SpecPath
-from schemagen.resources import cache_root, keep_recent, mark_used, read_sealed, write_sealed
+from schemagen.resources import keep_recent, mark_used, read_sealed, spec_store, write_sealed
 from schemagen.spec.load import LoadedSpec, Mark, SourceMap, SpecPart, decode_spec, load_part, load_text
 from schemagen.spec.scalars import SourceFloat, SourceInt
 
@@ -299,14 +299,7 @@ def _at(value: Any, path: SpecPath) -> Any:
 
 
 def _store(file: Path) -> Path | None:
-    root = cache_root()
-    if root is None:
-        return None
-    try:
-        where = str(file.resolve())
-    except (OSError, RuntimeError):
-        return None
-    return root / "spec-parts" / f"{hashlib.sha256(where.encode()).hexdigest()[:24]}.bin"
+    return spec_store("spec-parts", file)
 
 
 @lru_cache(maxsize=1)
