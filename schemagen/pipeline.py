@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from schemagen.catalog import Catalog
 from schemagen.codegen import (
-    RENDER_CACHE_NAMESPACES, RENDERED_ORDER, TemplateError, render_catalog, render_modules, typescript_source,
+    MARKER_FILES, RENDER_CACHE_NAMESPACES, RENDERED_ORDER, TemplateError, render_catalog, render_modules,
+    typescript_source,
 )
 from schemagen.codegen.render_cache import RenderCache
 from schemagen.errors import Position, SpecError, SpecErrors
@@ -194,7 +195,7 @@ def _in_order(packages: list[Catalog], formatted: dict[str, str], prefixed: bool
             key = _file_key(catalog, name, prefixed)
             if key in formatted:
                 sources[key] = formatted[key]
-        sources[_file_key(catalog, "py.typed", prefixed)] = ""
+        sources.update({_file_key(catalog, name, prefixed): text for name, text in MARKER_FILES.items()})
         if catalog.typescript:
             sources[_file_key(catalog, "types.ts", prefixed)] = typescript_source(catalog)
     return sources

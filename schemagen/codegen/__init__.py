@@ -16,12 +16,12 @@ from schemagen.codegen import ir
 from schemagen.codegen.literals import Code, comment
 from schemagen.codegen.models_module import models_module
 from schemagen.codegen.relations_module import init_module, relations_module
-from schemagen.codegen.render import TemplateError, render_module, render_package, render_typescript
+from schemagen.codegen.render import MARKER_FILES, TemplateError, render_module, render_package, render_typescript
 from schemagen.codegen.render_cache import RenderCache
 from schemagen.codegen.schemas_module import schemas_module
 from schemagen.codegen.types_module import enums_module, types_module
 
-__all__ = ["TemplateError", "build_package", "render_catalog", "render_modules", "typescript_source"]
+__all__ = ["MARKER_FILES", "TemplateError", "build_package", "render_catalog", "render_modules", "typescript_source"]
 
 
 def build_package(catalog: Catalog, cache: RenderCache | None = None) -> ir.Package:

@@ -105,8 +105,12 @@ def render_package(package: ir.Package) -> dict[str, str]:
         text = render_module(package.name, package.header, file_name, module)
         if text is not None:
             out[file_name] = text
-    out["py.typed"] = ""
+    out.update(MARKER_FILES)
     return out
+
+
+MARKER_FILES = {"py.typed": ""}
+"""The package's files that are not rendered (PEP 561's marker: the package ships its types)."""
 
 
 def render_module(package: str, header: Code, file_name: str, module: ir.Module) -> str | None:
