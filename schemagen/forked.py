@@ -29,8 +29,11 @@ _LENGTH = 8  # bytes of the frame's length, before the pickled value
 
 
 def cores() -> int:
-    """The cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    """The cores this process may run on, at most `SCHEMAGEN_JOBS` (the processes a build may use:
+    set to 1 on a runner whose cores other jobs share, no child is forked)."""
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    configured = os.environ.get("SCHEMAGEN_JOBS", "")
+    return min(available, int(configured)) if configured.isdigit() and int(configured) > 0 else available
 
 
 def may_fork() -> bool:

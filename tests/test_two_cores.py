@@ -130,6 +130,20 @@ def test_a_large_cold_build_uses_the_second_core_and_a_rebuild_after_an_edit_doe
     assert forks == 0  # too small to pay for a fork
 
 
+def test_schemagen_jobs_1_keeps_a_large_cold_build_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                                  ) -> None:
+    # README: `SCHEMAGEN_JOBS=N` sets how many processes format a cold build; a CI runner sharing
+    # its cores sets 1, and the second core's child must not be started then either.
+    spec = _spec(tmp_path / "specs", REAL)
+    monkeypatch.setenv("SCHEMAGEN_JOBS", "1")
+    one, forks = _build(spec, tmp_path / "cache-one", monkeypatch, None)
+    assert forks == 0
+    monkeypatch.setenv("SCHEMAGEN_JOBS", "2")
+    two, forks = _build(spec, tmp_path / "cache-two", monkeypatch, None)
+    assert forks == 1
+    assert one == two
+
+
 def _in_the_child(parent: int, action: Callable[[], Any]) -> Callable[..., Any]:
     from schemagen.format import format_modules as real
 
