@@ -14,6 +14,7 @@ its errors then carry their spec path but no file position.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from os import PathLike
 from pathlib import Path
 
 from schemagen.catalog import Catalog
@@ -48,16 +49,21 @@ def parse_spec(text: str, path: str | Path = "spec.yaml") -> SpecFile:
     return SpecFile(loaded.file, validate_spec(loaded), loaded)
 
 
-def resolve(spec: SpecFile | Spec) -> Catalog:
-    """The catalog of a spec; every cross-reference checked."""
+def resolve(spec: SpecFile | Spec | PathLike[str]) -> Catalog:
+    """The catalog of a spec (or of the spec file at a path); every cross-reference checked."""
     from schemagen.resolver import resolve as resolve_spec
 
+    if isinstance(spec, PathLike):
+        spec = load_spec(Path(spec))
     if isinstance(spec, SpecFile):
         return resolve_spec(spec.spec, spec.source)
+    if not isinstance(spec, Spec):
+        raise TypeError(f"expected a SpecFile, Spec, Catalog or a spec file's Path, not {type(spec).__name__}: "
+                        "read a spec with schemagen.load_spec(path) or schemagen.parse_spec(text)")
     return resolve_spec(spec)
 
 
-def generate(source: SpecFile | Spec | Catalog, *, line_length: int = 88) -> dict[str, str]:
+def generate(source: SpecFile | Spec | Catalog | PathLike[str], *, line_length: int = 88) -> dict[str, str]:
     """The files of the generated package by name (`models.py`, ...), laid out for `line_length`
     columns (black's default unless given); nothing is written."""
     from schemagen.format.style import laid_out_for

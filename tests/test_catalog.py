@@ -177,3 +177,12 @@ def test_database_types_read_back_as_the_spec_types_that_made_them(engine: Engin
             assert found.kind == SQLITE_STORED_AS[name], (name, found)
         else:
             assert found == expected, (name, found)
+
+
+def test_the_api_takes_a_spec_files_path_and_says_what_it_takes_otherwise() -> None:
+    """`generate(Path(...))` crashed with an AttributeError deep in the resolver; a path is read as
+    `load_spec` reads it, and anything else it cannot take is a TypeError that names what it takes."""
+    path = ROOT / "specs" / "life_ceo.yaml"
+    assert schemagen.generate(path) == schemagen.generate(schemagen.load_spec(path))
+    with pytest.raises(TypeError, match=r"not str: read a spec with schemagen.load_spec\(path\)"):
+        schemagen.generate(str(path))  # type: ignore[arg-type]
