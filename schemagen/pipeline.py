@@ -18,6 +18,7 @@ from schemagen.codegen import (
     typescript_source,
 )
 from schemagen.codegen.render_cache import RenderCache
+from schemagen.codegen.warm_up import compiled_aside
 from schemagen.errors import Position, SpecError, SpecErrors
 from schemagen.format import InvalidSource, format_modules
 from schemagen.format.style import DEFAULT_LINE_LENGTH, laid_out_for
@@ -83,7 +84,8 @@ def generate(spec_files: list[Path], *, cache: FormatCache | None = None,
              line_length: int = DEFAULT_LINE_LENGTH, options: Mapping[str, bool] | None = None) -> list[Output]:
     """The files of every spec's package, laid out for `line_length` columns, with their manifests
     (nothing is written); `options` are the project's opt-ins (see `catalogs`)."""
-    resolved = catalogs(spec_files, options)
+    with compiled_aside():  # the templates, on the core that loading leaves idle
+        resolved = catalogs(spec_files, options)
     with laid_out_for(line_length):
         try:
             sources = package_sources([catalog for _, _, catalog in resolved], cache)

@@ -65,15 +65,24 @@ def _made(folder: Path) -> Path | None:
     return folder if os.access(folder, os.W_OK) else None
 
 
+def bytecode_folder() -> Path | None:
+    """Where jinja's bytecode cache keeps the compiled templates; None with no usable cache."""
+    root = cache_root()
+    return _made(root / "templates") if root is not None else None
+
+
+BYTECODE_FILE = "__jinja2_%s.cache"
+"""The name of a compiled template's file in `bytecode_folder`, by jinja's key (jinja's default)."""
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     import jinja2
 
-    root = cache_root()
     # Compiling the templates costs more than rendering them (30-40 ms a process); jinja's bytecode
     # cache is keyed on each template's source, so a changed template is compiled again.
-    folder = _made(root / "templates") if root is not None else None
-    bytecode = jinja2.FileSystemBytecodeCache(str(folder)) if folder is not None else None
+    folder = bytecode_folder()
+    bytecode = jinja2.FileSystemBytecodeCache(str(folder), BYTECODE_FILE) if folder is not None else None
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
         bytecode_cache=bytecode,
