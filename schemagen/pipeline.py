@@ -84,7 +84,7 @@ def generate(spec_files: list[Path], *, cache: FormatCache | None = None,
              line_length: int = DEFAULT_LINE_LENGTH, options: Mapping[str, bool] | None = None) -> list[Output]:
     """The files of every spec's package, laid out for `line_length` columns, with their manifests
     (nothing is written); `options` are the project's opt-ins (see `catalogs`)."""
-    with compiled_aside():  # the templates, on the core that loading leaves idle
+    with compiled_aside(spec_files):  # the templates, on the core that loading leaves idle
         resolved = catalogs(spec_files, options)
     with laid_out_for(line_length):
         try:

@@ -28,6 +28,7 @@ from realistic import make_spec  # type: ignore[import-not-found]  # noqa: E402
 pytestmark = pytest.mark.skipif(not forked.may_fork(), reason="needs os.fork and two cores (none here)")
 
 REAL = make_spec(70)
+ASIDE_SPEC_BYTES = warm_up.ASIDE_SPEC_BYTES
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +68,7 @@ class _Build:
             return real_compile(self, source, name, *args)
 
         monkeypatch.setattr(warm_up, "Forked", Counted)
+        monkeypatch.setattr(warm_up, "ASIDE_SPEC_BYTES", len(REAL.encode()))  # large enough here
         monkeypatch.setattr(jinja2.Environment, "compile", compile)
 
     def __call__(self, cache_dir: Path | None) -> dict[str, bytes]:
@@ -192,8 +194,9 @@ def test_no_child_where_the_environment_is_made_already(build: _Build, tmp_path:
     # a process that rendered already (the API's, `watch`) holds its templates compiled: a child
     # filling the cache would not help it
     monkeypatch.setenv("SCHEMAGEN_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "large.yaml").write_text(REAL, "utf-8")
     render.environment()
-    with warm_up.compiled_aside():
+    with warm_up.compiled_aside([tmp_path / "large.yaml"]):
         pass
     assert not warm_up.templates_compiled()
 
@@ -204,3 +207,14 @@ def test_a_spec_error_ends_the_child(build: _Build, tmp_path: Path) -> None:
         build(tmp_path / "cache")
     assert len(build.children) == 1
     _no_child_left()
+
+
+def test_specs_too_small_to_hide_the_child_go_without(build: _Build, in_one_process: dict[str, bytes], tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(warm_up, "ASIDE_SPEC_BYTES", ASIDE_SPEC_BYTES)  # as measured: loading a smaller spec ends first
+    assert len(REAL.encode()) < ASIDE_SPEC_BYTES
+    assert build(tmp_path / "small") == in_one_process
+    assert build.children == [] and build.compiled
+    build.spec.write_text(REAL + "#" * ASIDE_SPEC_BYTES + "\n", "utf-8")  # as many bytes as a large spec
+    build(tmp_path / "large")
+    assert len(build.children) == 1 and build.compiled == []
