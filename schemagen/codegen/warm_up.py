@@ -1,11 +1,11 @@
 """The templates compiled on the second core while large specs load, for a build whose cache lacks them.
 
 A cold cache (a CI runner's, a fresh install's) compiles the templates while rendering: about
-150 ms of a build (CPU, 300 tables: models.py.jinja 69 ms, schemas.py.jinja 35 ms, the other
-eleven 2-13 ms each), on the critical path of both halves of a two-core build. Loading, validating
-and resolving the specs before that (about 350 ms at 300 tables) keep one core busy and leave the
-other idle: `compiled_aside` has a forked child (`forked.py`) compile every template into jinja's
-bytecode cache then, and rendering loads them from it (7 ms for all).
+180 ms of CPU for all thirteen (callgrind: 1.0 G instructions), on the critical path of both halves
+of a two-core build (339 tables: 606 M instructions in this process, 369 M in the child). Loading,
+validating and resolving the specs before that (about 350 ms at 339 tables) keep one core busy and
+leave the other idle: `compiled_aside` has a forked child (`forked.py`) compile every template into
+jinja's bytecode cache then, and rendering loads them from it (7 ms for all).
 
 The child only ever saves time. Its files appear whole or not at all (jinja writes each to a
 temporary file and renames it); when it fails, is killed or cannot write, rendering compiles what
@@ -28,6 +28,7 @@ from schemagen.resources import templates_dir
 
 
 def template_names() -> list[str]:
+    """Every template, the opt-in files' too (a later build may want them)."""
     return sorted(path.name for path in templates_dir().glob("*.jinja"))
 
 
@@ -60,7 +61,8 @@ def compile_templates() -> None:
 
 
 # Specs of fewer bytes load and resolve before the child is done (it takes 210 ms of CPU: jinja's
-# import, then every template), and waiting for it costs more than compiling here. Measured, CPU of
+# import, then every template), and waiting for it costs more than compiling here (the fork itself
+# costs this process about 28 ms of copy-on-write faults at 339 tables). Measured, CPU of
 # the critical path of a cold build without / with the child, bench/realistic.py specs: 18 tables
 # (30 KB) 666 / 706 ms, 70 tables (121 KB) 782 / 808, 110 tables (200 KB) 987 / 972, 170 tables
 # (300 KB) 1312 / 1193, 339 tables (596 KB) 1909 / 1825 and 1920 / 1870.
