@@ -12,6 +12,7 @@ import hashlib
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,8 +68,8 @@ def test_the_resolver_produces_the_pinned_catalogs() -> None:
                          "SCHEMAGEN_UPDATE_SNAPSHOTS=1 and say why in the commit")
 
 
-def test_records_made_by_direct_init_are_the_frozen_dataclasses_they_declare() -> None:
-    """`catalog.records.direct_init` replaces only how a record is stored: what the dataclass promises holds."""
+def test_records_are_the_frozen_dataclasses_they_declare() -> None:
+    """`catalog.records.record` changes only how a record is made and stored: what the dataclass promises holds."""
     import dataclasses
 
     from schemagen import catalog
@@ -87,3 +88,58 @@ def test_records_made_by_direct_init_are_the_frozen_dataclasses_they_declare() -
     first, second = (catalog.Catalog("p", "p.yaml", "sqlite", (), (), ()) for _ in range(2))
     assert first.naming_convention == catalog.NAMING_CONVENTION and first == second  # the default factory's value
     assert repr(column).startswith("Column(key='email', attr='email', sql_name='email', type='text', array=False")
+
+
+def test_a_record_is_what_dataclass_makes_of_the_same_class() -> None:
+    """`record` writes `__repr__`, `__eq__`, `__hash__`, `__setattr__`, `__delattr__` and the class's
+    docstring itself: each gives what `dataclass(frozen=True)`'s gives, on a base record and on one
+    derived from it (which dataclass makes frozen)."""
+    import dataclasses
+    import inspect
+
+    from schemagen.catalog.records import record
+
+    def declare(decorate: Any) -> tuple[Any, Any]:
+        @decorate
+        class Base:
+            name: str
+            parts: tuple[int, ...] = ()
+            extra: list[str] = dataclasses.field(default_factory=list, compare=False, repr=False)
+
+        @decorate
+        class Derived(Base):
+            """A documented one."""
+
+            weight: float = 1.0
+
+        @decorate
+        class One:
+            value: float
+
+        return Base, Derived, One
+
+    made, declared = declare(record), declare(dataclasses.dataclass(frozen=True))
+    for ours, theirs in zip(made, declared):
+        assert ours.__doc__ == theirs.__doc__.replace(theirs.__qualname__, ours.__qualname__)
+        assert str(inspect.signature(ours)) == str(inspect.signature(theirs))
+        assert [(f.name, f.compare, f.repr) for f in dataclasses.fields(ours)] == \
+            [(f.name, f.compare, f.repr) for f in dataclasses.fields(theirs)]
+        assert ours.__dataclass_params__.frozen and ours.__match_args__ == theirs.__match_args__
+    nan = float("nan")  # (equal to itself only as the same object in a tuple, as dataclass compares fields)
+    assert made[2](nan) == made[2](nan) and hash(made[2](nan)) == hash(declared[2](nan))
+    for ours, theirs in ((made[0]("a", (1, 2), ["x"]), declared[0]("a", (1, 2), ["x"])),
+                         (made[1]("a", weight=nan), declared[1]("a", weight=nan))):
+        assert repr(ours) == repr(theirs).replace(type(theirs).__qualname__, type(ours).__qualname__)
+        assert hash(ours) == hash(theirs)
+        twin = dataclasses.replace(ours, extra=["other"])  # (`extra` is not compared or shown)
+        assert twin == ours and twin is not ours and hash(twin) == hash(ours)
+        assert dataclasses.replace(ours, name="b") != ours
+        assert ours.__eq__(("a", (1, 2))) is NotImplemented
+        for change in (lambda value: setattr(value, "name", "b"), lambda value: setattr(value, "other", 1),
+                       lambda value: delattr(value, "name")):
+            with pytest.raises(dataclasses.FrozenInstanceError) as ours_raised:
+                change(ours)
+            with pytest.raises(dataclasses.FrozenInstanceError) as theirs_raised:
+                change(theirs)
+            assert str(ours_raised.value) == str(theirs_raised.value)
+    assert made[0]("a") != made[1]("a")  # (a derived record is another class)

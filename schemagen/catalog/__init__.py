@@ -13,13 +13,13 @@ catalog compares by value but is not hashable; treat those values as read-only t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal
 
 from schemagen.catalog.kinds import KINDS, ColumnKind
-from schemagen.catalog.records import direct_init
+from schemagen.catalog.records import record
 
 __all__ = [
     "NAMING_CONVENTION", "Catalog", "Check", "Column", "Default", "Enum", "ForeignKey", "Index", "IndexPart", "Relation",
@@ -40,8 +40,7 @@ NAMING_CONVENTION: Mapping[str, str] = {
 }
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class TypeRef:
     """A shape type expression: `list[X]`, `dict[str, X]`, a builtin (`str`, `any`) or a named type."""
 
@@ -56,8 +55,7 @@ class TypeRef:
         return self.item.named() if self.item is not None else []
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class Rules:
     """A column's `validate:` rules; `message` replaces Pydantic's text for all of them."""
 
@@ -72,8 +70,7 @@ class Rules:
     message: str | None = None
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class Default:
     """`literal`: `value` is the Python value (plain JSON data for json columns); `sql`: `value` is
     the SQL expression; `now`: the database's current date/time; `uuid`: a fresh uuid4 per row."""
@@ -85,8 +82,7 @@ class Default:
     times and UUIDs of typed fields parsed (`value` stays the JSON the database gets)."""
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class Column:
     key: str
     """The spec's key: what Insert/Update schemas accept and `by_alias` dumps give."""
@@ -144,8 +140,7 @@ class Column:
         return KINDS[self.type]
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class ForeignKey:
     table: str
     columns: tuple[str, ...]
@@ -164,8 +159,7 @@ class ForeignKey:
     dropped before them), so the tables can be created and dropped in a fixed order."""
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class Relation:
     name: str
     attr: str
@@ -188,8 +182,7 @@ class Relation:
     """The loader when the query did not load the relation: raise, select, selectin or joined."""
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class UniqueConstraint:
     columns: tuple[str, ...]
     given_name: str | None = None
@@ -199,8 +192,7 @@ class UniqueConstraint:
     """The name in the database: as given, else after the naming convention."""
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class IndexPart:
     """One part of an index: a column (its key) or an SQL expression, with its order and operator class."""
 
@@ -211,8 +203,7 @@ class IndexPart:
     """The PostgreSQL operator class (the index's own `ops:` when the part names none)."""
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class Index:
     columns: tuple[str, ...]
     """The keys of the columns the index names, in order (expressions left out)."""
@@ -228,8 +219,7 @@ class Index:
     which SQLite could not create (a spec for PostgreSQL, tested on SQLite)."""
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class Check:
     given_name: str
     sql: str
@@ -245,8 +235,7 @@ class Check:
     """Made from a column's `validate:` rule (`validate_in_database`), not written under `checks:`."""
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class Table:
     name: str
     class_name: str
@@ -291,8 +280,7 @@ class Table:
         return next((fk for fk in self.foreign_keys if fk.columns == (column.key,)), None)
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class Enum:
     name: str
     sql_name: str
@@ -301,8 +289,7 @@ class Enum:
     """The Python member name of each value (`in-progress` -> `IN_PROGRESS`)."""
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class ShapeField:
     key: str
     attr: str
@@ -318,8 +305,7 @@ class ShapeField:
     """(`min_length`, 3), (`pattern`, ...): Pydantic constraints, in spec order."""
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class Shape:
     name: str
     fields: tuple[ShapeField, ...]
@@ -341,8 +327,7 @@ class TableLookups:
         return next(r for r in self.table(relation.target).relations if r.name == relation.partner)
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class Catalog(TableLookups):
     package: str
     source: str

@@ -7,8 +7,9 @@ Both directions live here: a spec type's Python type, SQLAlchemy type, value ran
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from schemagen.catalog.records import record
 
 if TYPE_CHECKING:
     from sqlalchemy.types import TypeEngine
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 INTEGER, FLOAT, DECIMAL, TEXT, TEMPORAL, JSON, OTHER = "integer", "float", "decimal", "text", "temporal", "json", "other"
 
 
-@dataclass(frozen=True)
+@record
 class ColumnKind:
     name: str
     """The spec's type name (`type: varchar`)."""
@@ -82,7 +83,7 @@ KINDS: dict[str, ColumnKind] = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class DatabaseType:
     """A database column type read back as the spec would write it."""
 

@@ -3,7 +3,7 @@
 `pickle` rebuilds a record through `copyreg` and a `__setstate__` per object: reading back a
 300-table catalog that way costs about 40% of resolving it. Here a record is the tuple of its
 fields, in order, and each record class gets one generated function that rebuilds it with a single
-constructor call (`direct_init`'s, which stores the fields at once), decoding only the fields whose
+constructor call (`record`'s `__init__`, which stores the fields at once), decoding only the fields whose
 annotation names a record (`Column | None`, `tuple[Relation, ...]`); every other field is stored as
 it is, and those of any value (`Default.python`: a `Decimal`, a date) pickled when not plain
 data. `marshal` refuses any other value that is not exactly a plain type (an int subclass inside
@@ -77,7 +77,7 @@ def _codecs() -> tuple[dict[type, Any], dict[type, Any]]:
                 out.append(f"None if (v := {value}) is None else encoders[{held[0]}](v)")
                 fixes.append(f"if (v := t[{index}]) is not None: d[{spec.name!r}] = decoders[{held[0]}](v)")
         namespace[f"names_{name}"] = tuple(spec.name for spec in fields(kind))
-        # (the fields stored at once, as `direct_init` does, then the few that hold records)
+        # (the fields stored at once, as a record's `__init__` does, then the few that hold records)
         source = (f"def encode_{name}(value):\n"
                   f"    d = value.__dict__\n"
                   f"    return ({', '.join(out)},)\n"

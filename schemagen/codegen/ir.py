@@ -7,14 +7,12 @@ pieces. Every text field is `Code` (Python source made by schemagen); nothing he
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-from schemagen.catalog.records import direct_init
+from schemagen.catalog.records import record
 from schemagen.codegen.literals import Code
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class Module:
     """Common part of every generated module: its import blocks and the local names it binds."""
 
@@ -25,23 +23,20 @@ class Module:
 # types.py -------------------------------------------------------------------------------------
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class EnumMember:
     name: Code
     value: Code
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class EnumClass:
     name: Code
     docstring: Code
     members: tuple[EnumMember, ...]
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class Field:
     """A class-body line `name: annotation = default` (default may be empty)."""
 
@@ -51,24 +46,21 @@ class Field:
     comment: Code | None = None
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class ShapeClass:
     name: Code
     docstring: Code
     fields: tuple[Field, ...]
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class EnumsModule(Module):
     """enums.py: the enums alone, so that the models import no Pydantic (types.py re-exports them)."""
 
     enums: tuple[EnumClass, ...]
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class TypesModule(Module):
     enums: tuple[EnumClass, ...]
     exported: tuple[Code, ...]
@@ -81,15 +73,13 @@ class TypesModule(Module):
 # models.py ------------------------------------------------------------------------------------
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class SoftDelete:
     attribute: Code
     model: Code
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class TableEvent:
     """`event.listen(Model.__table__, event, ddl)`: DDL the table's creation or drop runs too."""
 
@@ -98,8 +88,7 @@ class TableEvent:
     ddl: Code
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class ModelClass:
     name: Code
     docstring: Code
@@ -119,8 +108,7 @@ class ModelClass:
     core_comment: Code | None = None
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class NowFunction:
     """`default: now` on a timestamp or time column: the database's function, and on SQLite the
     current time to the microsecond in the text form SQLAlchemy stores there."""
@@ -133,8 +121,7 @@ class NowFunction:
     sqlite: Code
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class AdapterFunction:
     """`name()`: the one Pydantic `TypeAdapter` of `py_type`, made when a column first checks a value
     (imports: the shapes the type names, imported then too)."""
@@ -147,8 +134,7 @@ class AdapterFunction:
     not fit its line (the column type that calls it is typed by the column's annotation, not by this)."""
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class ModelsModule(Module):
     base_name: Code
     naming_convention: Code
@@ -186,8 +172,7 @@ class ModelsModule(Module):
 # schemas.py -----------------------------------------------------------------------------------
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class SchemaClass:
     name: Code
     base: Code
@@ -209,8 +194,7 @@ class SchemaClass:
     db_default_set: Code = Code("{}")
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class SchemasModule(Module):
     uses_rules: bool
     uses_update_base: bool
@@ -235,8 +219,7 @@ class SchemasModule(Module):
 # relations.py ---------------------------------------------------------------------------------
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class RelationEntry:
     name: Code
     kind: Code
@@ -249,16 +232,14 @@ class RelationEntry:
     back_populates: Code
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class ModelRelations:
     model: Code
     key: Code
     entries: tuple[RelationEntry, ...]
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class LoadSpec:
     """One model's load specs: `XLoad` (its relations), `XLoadMany`/`XLoadOne` (options of a relation to it)."""
 
@@ -276,8 +257,7 @@ class LoadSpec:
     """The literal attribute name of the soft-delete column, if the table has one."""
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class RelationsModule(Module):
     models: tuple[ModelRelations, ...]
     """The models (their entries only in `relation_fragments`)."""
@@ -293,8 +273,7 @@ class RelationsModule(Module):
 # __init__.py ----------------------------------------------------------------------------------
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class InitModule(Module):
     models: tuple[Code, ...]
     relations: tuple[Code, ...]
@@ -305,8 +284,7 @@ class InitModule(Module):
     """(module literal, name literals) of every exported name, for the lazy imports."""
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class Package:
     name: str
     header: Code

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from pydantic import ValidationError
 
 from schemagen import catalog
 from schemagen.catalog import stored
+from schemagen.catalog.records import record
 from schemagen.resolver import resolve
 from schemagen.resolver.columns import resolve_columns
 from schemagen.resolver.constraints import rules_of_table
@@ -54,7 +55,7 @@ LEAF_COLUMN_KEYS = frozenset({"comment", "length", "precision", "scale", "timezo
 _LEAF_TABLE_KEYS = frozenset({"comment"})
 
 
-@dataclass(frozen=True)
+@record
 class _Held:
     """What the cache holds for one spec: its catalog's other parts and each table's part and records."""
 

@@ -25,13 +25,13 @@ import hashlib
 import marshal
 import re
 import sys
-from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from schemagen.catalog.records import record
 from schemagen.errors import SpecPath
 from schemagen.resources import keep_recent, mark_used, read_sealed, spec_store, write_sealed
 from schemagen.spec.load import LoadedSpec, Mark, SourceMap, SpecPart, decode_spec, load_part, load_text
@@ -58,7 +58,7 @@ def _shallower(column: int) -> re.Pattern[str]:
     return re.compile(rf"\n( {{1,{column}}})(?=[^ \n#])")
 
 
-@dataclass(frozen=True)
+@record
 class _Part:
     """A top-level entry, or an entry of a section, and its text."""
 
@@ -70,7 +70,7 @@ class _Part:
     digest: str
 
 
-@dataclass(frozen=True)
+@record
 class _Section:
     """A top-level key whose block mapping is split into parts."""
 

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from schemagen.catalog.records import record
 from schemagen.errors import Position, SpecError, SpecErrors, SpecPath
 from schemagen.spec.scalars import SourceFloat, SourceInt, plain_scalar
 
@@ -99,7 +100,7 @@ class SourceMap:
         return self
 
 
-@dataclass(frozen=True)
+@record
 class SpecPart:
     """A part's text as it stands in the file, the column of its key, and the text's digest."""
 
@@ -308,7 +309,7 @@ def load_text(file: Path, text: str) -> tuple[LoadedSpec, list[SpecPath]]:
     return LoadedSpec(file, data, builder.source), builder.numbers
 
 
-@dataclass(frozen=True)
+@record
 class Part:
     """One mapping entry of a spec composed on its own (see `spec/incremental.py`)."""
 
