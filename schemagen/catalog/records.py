@@ -49,14 +49,13 @@ def record(cls: type[R]) -> type[R]:
     documented = bool(cls.__doc__)
     if not documented:
         cls.__doc__ = cls.__name__  # (else dataclass writes one from the signature of an `__init__` not there yet)
-    # dataclass refuses to make a class derived from a frozen dataclass unfrozen: such a record gets
-    # dataclass's own `__setattr__` and `__delattr__`
-    derived = any(getattr(getattr(base, "__dataclass_params__", None), "frozen", False) for base in cls.__mro__[1:])
-    dataclass(frozen=derived, init=False, repr=False, eq=False)(cls)  # (the same class, with its fields)
+    # made unfrozen, so that it writes no methods; frozen by `_add_methods` (so `dataclasses` sees an
+    # unfrozen dataclass: a plain `@dataclass(frozen=True)` may not derive from a record, a record may)
+    dataclass(init=False, repr=False, eq=False)(cls)  # (the same class, with its fields)
     made: Any = cls
     specs = fields(made)
     made.__init__ = _direct_init(made, specs)
-    _add_methods(made, specs, frozen=not derived)
+    _add_methods(made, specs)
     if not documented:  # the text dataclass writes
         made.__doc__ = made.__name__ + _signature_text(specs)
     return cls
@@ -113,9 +112,9 @@ def _values_of(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
     return attrgetter(*names) if names else lambda value: ()
 
 
-def _add_methods(cls: type[Any], specs: tuple[Field[Any], ...], *, frozen: bool) -> None:
-    """`__repr__`, `__eq__` and `__hash__` as dataclass writes them for a frozen dataclass, and where
-    `frozen` its `__setattr__` and `__delattr__` (then marked frozen as dataclass marks it)."""
+def _add_methods(cls: type[Any], specs: tuple[Field[Any], ...]) -> None:
+    """`__repr__`, `__eq__`, `__hash__`, `__setattr__` and `__delattr__` as dataclass writes them for
+    a frozen dataclass."""
     shown = tuple(spec.name for spec in specs if spec.repr)
     compared = _values_of(tuple(spec.name for spec in specs if spec.compare))
     hashed = _values_of(tuple(spec.name for spec in specs if (spec.compare if spec.hash is None else spec.hash)))
@@ -143,11 +142,7 @@ def _add_methods(cls: type[Any], specs: tuple[Field[Any], ...], *, frozen: bool)
             raise FrozenInstanceError(f"cannot delete field {name!r}")
         super(cls, self).__delattr__(name)
 
-    methods: tuple[Callable[..., Any], ...] = (__repr__, __eq__, __hash__)
-    if frozen:
-        methods += (__setattr__, __delattr__)
-        cls.__dataclass_params__.frozen = True  # (what `derived` reads in a record made from this one)
-    for method in methods:
+    for method in (__repr__, __eq__, __hash__, __setattr__, __delattr__):
         method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
         method.__module__ = cls.__module__
         setattr(cls, method.__name__, method)
