@@ -141,7 +141,7 @@ def test_cached_parallel_and_uncached_builds_write_the_same_bytes(tmp_path: Path
     cached = tmp_path / "cached"
     assert _build(specs, cached, str(cache), "1").returncode == 0  # fills the cache
     assert tree(cached) == reference
-    (cache_file,) = cache.glob("format-*.json")
+    (cache_file,) = cache.glob("format-*.bin")
     filled = cache_file.read_bytes()
     shutil.rmtree(cached)
     assert _build(specs, cached, str(cache), "1").returncode == 0  # every piece from the cache
@@ -155,7 +155,7 @@ def test_a_warm_cache_leaves_black_nothing_to_do(tmp_path: Path, monkeypatch: py
     from schemagen.format.cache import FormatCache
 
     sources = rendered(ROOT / "specs" / "life_ceo.yaml")
-    cache = FormatCache(tmp_path / "format.json")
+    cache = FormatCache(tmp_path / "format.bin")
     first = fmt.format_modules(sources, cache)
     cache.save()
 
@@ -165,7 +165,7 @@ def test_a_warm_cache_leaves_black_nothing_to_do(tmp_path: Path, monkeypatch: py
         return {}
 
     monkeypatch.setattr(fmt, "format_pieces", no_black)
-    assert fmt.format_modules(sources, FormatCache(tmp_path / "format.json")) == first
+    assert fmt.format_modules(sources, FormatCache(tmp_path / "format.bin")) == first
 
 
 def test_a_corrupt_cache_is_ignored(tmp_path: Path) -> None:
@@ -174,14 +174,16 @@ def test_a_corrupt_cache_is_ignored(tmp_path: Path) -> None:
     (specs / "bench.yaml").write_text(make_spec(5), "utf-8")
     cache = tmp_path / "cache"
     assert _build(specs, tmp_path / "a", str(cache)).returncode == 0
-    (cache_file,) = cache.glob("format-*.json")
-    cache_file.write_text("{not json", "utf-8")
+    (cache_file,) = cache.glob("format-*.bin")
+    cache_file.write_bytes(cache_file.read_bytes()[:-10])
     before = tree(tmp_path / "a")
     shutil.rmtree(tmp_path / "a")
     shutil.rmtree(cache / "outputs")  # else the build takes the first build's outputs, formatting nothing
     assert _build(specs, tmp_path / "a", str(cache)).returncode == 0
     assert tree(tmp_path / "a") == before
-    json.loads(cache_file.read_text("utf-8"))  # rewritten whole
+    from schemagen.format.cache import FormatCache
+
+    assert FormatCache(cache_file).modules  # rewritten whole
 
 
 def _shop(tmp_path: Path) -> tuple[Path, Path]:

@@ -7,10 +7,11 @@ length and the cache file on the formatter's code, so changing either cuts every
 
 from __future__ import annotations
 
-import json
+import marshal
 import random
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from schemagen.format.cache import FormatCache
 from schemagen.format.lines import cut, cut_statements
 from schemagen.format.reuse import cut_reusing
 from schemagen.format.style import laid_out_for
+from schemagen.resources import read_sealed, write_sealed
 from tests.helpers import ROOT
 from tests.test_fmt import rendered
 
@@ -109,8 +111,17 @@ def _format_with(cache_path: Path, sources: dict[str, str], length: int) -> dict
     return out
 
 
+def _held(path: Path) -> dict[str, Any]:
+    """What a format cache file holds (sealed, its digest checked)."""
+    sealed = read_sealed(path, cache_module._FORMAT, cache_module._formatter())
+    assert sealed is not None
+    data = marshal.loads(sealed[1])
+    assert isinstance(data, dict)
+    return data
+
+
 def test_a_line_length_change_cuts_everything_again(tmp_path: Path) -> None:
-    path = tmp_path / "format.json"
+    path = tmp_path / "format.bin"
     _format_with(path, SOURCES, 88)
     for length in (60, 100):
         with laid_out_for(length):
@@ -118,11 +129,11 @@ def test_a_line_length_change_cuts_everything_again(tmp_path: Path) -> None:
             uncached = fmt.format_modules(SOURCES)
         assert _format_with(path, SOURCES, length) == uncached
     # the file keeps the last build's records only, under its line length
-    assert {key.split(" ", 1)[0] for key in json.loads(path.read_text("utf-8"))["modules"]} == {"100"}
+    assert {key.split(" ", 1)[0] for key in _held(path)["modules"]} == {"100"}
 
 
 def test_a_formatter_change_retires_the_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "format.json"
+    path = tmp_path / "format.bin"
     _format_with(path, SOURCES, 88)
     assert all(FormatCache(path).record(name) is not None for name in SOURCES)
     cache_module._formatter.cache_clear()
@@ -131,18 +142,18 @@ def test_a_formatter_change_retires_the_records(tmp_path: Path, monkeypatch: pyt
 
 
 def test_a_corrupt_record_is_dropped(tmp_path: Path) -> None:
-    path = tmp_path / "format.json"
+    path = tmp_path / "format.bin"
     _format_with(path, SOURCES, 88)
-    data = json.loads(path.read_text("utf-8"))
+    data = _held(path)
     name = next(iter(data["modules"]))
     data["modules"][name] = [[1, "abc", [["statement", "not a depth", "x"]]]]
-    path.write_text(json.dumps(data), "utf-8")
+    assert write_sealed(path, cache_module._FORMAT, cache_module._formatter(), {}, [marshal.dumps(data)])
     with laid_out_for(88):
         assert FormatCache(path).record(name.split(" ", 1)[1]) is None
 
 
 def test_builds_through_the_cache_equal_uncached_ones_over_a_sequence_of_edits(tmp_path: Path) -> None:
-    path = tmp_path / "format.json"
+    path = tmp_path / "format.bin"
     name = next(name for name in SOURCES if name.endswith("models.py"))
     for edit, edited in sorted(_edits().items()):
         if edit == "brackets left open in a class":
@@ -153,7 +164,7 @@ def test_builds_through_the_cache_equal_uncached_ones_over_a_sequence_of_edits(t
         except fmt.FormatError:
             continue  # an edit that is not Python (a bare `else:` after a decorator): both refuse it
         assert _format_with(path, sources, 88) == expected, edit
-        saved = json.loads(path.read_text("utf-8"))["modules"]
+        saved = _held(path)["modules"]
         assert set(saved) == {f"88 {module}" for module in sources}  # this build's modules, no more
 
 
@@ -243,4 +254,17 @@ def test_the_caches_of_output_folders_gone_are_removed_the_oldest_first(tmp_path
             again.parsed_before("x = 0\n")
             again.remember({})
             again.save()
-    assert sorted((tmp_path / "cache").glob("format-*.json")) == sorted([made[0], made[2], made[3]])
+    assert sorted((tmp_path / "cache").glob("format-*.bin")) == sorted([made[0], made[2], made[3]])
+
+
+def test_a_save_removes_the_files_of_the_json_format_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache was JSON (`format-*.json`) before it was sealed marshal: a file of that format is
+    never read again, and goes at the first save."""
+    monkeypatch.setenv("SCHEMAGEN_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "format-0123456789abcdef01234567.json").write_text("{}", "utf-8")
+    cache = FormatCache.for_output(tmp_path / "out")
+    cache.parsed("x = 1\n")
+    cache.remember({})
+    cache.save()
+    assert [path.name for path in (tmp_path / "cache").iterdir()] == [cache.path.name if cache.path else ""]

@@ -356,10 +356,10 @@ def test_a_damaged_cache_file_is_ignored(damage: str, tmp_path: Path, monkeypatc
     else:  # a digest that matches, over entries of the wrong shape: still not used
         import json
 
-        bad = marshal.dumps({"models": {name: ["x", 1] for name in [t.name for t in catalog.tables]}})
+        bad = marshal.dumps({name: ["x", 1] for name in [t.name for t in catalog.tables]})
         key = json.loads(header)["key"]
-        path.write_bytes(prefix + json.dumps({"key": key, "sha256": hashlib.sha256(bad).hexdigest()}).encode()
-                         + b"\n" + bad)
+        path.write_bytes(prefix + json.dumps({"key": key, "sha256": hashlib.sha256(bad).hexdigest(),
+                                              "modules": [["models", len(bad)]]}).encode() + b"\n" + bad)
     assert body
     cache = RenderCache.for_catalog(catalog)
     assert cache is not None and cache.stored == {}
@@ -404,13 +404,12 @@ def test_a_delta_applies_only_to_its_file(tmp_path: Path, monkeypatch: pytest.Mo
     assert delta.is_file()
     import hashlib
     import json
-    import marshal
 
     data = path.read_bytes()
     prefix, header = data[: data.index(b"\n") + 1], json.loads(data.split(b"\n")[1])
-    body = marshal.dumps({})  # another file, valid but empty: the delta is not over it
-    path.write_bytes(prefix + json.dumps({"key": header["key"], "sha256": hashlib.sha256(body).hexdigest()}).encode()
-                     + b"\n" + body)
+    body = b""  # another file, valid but empty: the delta is not over it
+    path.write_bytes(prefix + json.dumps({"key": header["key"], "sha256": hashlib.sha256(body).hexdigest(),
+                                          "modules": []}).encode() + b"\n" + body)
     cache = RenderCache.for_catalog(edited)
     assert cache is not None and cache.base_sha256 and cache.stored == {}
     _assert_same(render_catalog(edited), cold, "a delta over another file")

@@ -345,7 +345,8 @@ def test_a_cache_written_under_another_key_is_not_used(tmp_path: Path, monkeypat
     for entries in cache.stored.values():
         for entry in entries.values():
             entry.text = entry.text.replace("class ", "class Old")
-    assert cache._write(cache.path, cache.stored, "")
+    assert cache._write(cache.path, [(module, render_cache._serialize(entries))
+                                     for module, entries in cache.stored.items()], "")
     # the test's power: under its own key the file is used, altered text and all
     assert "class Old" in render_catalog(catalog)["models.py"]
     monkeypatch.setattr(render_cache, "_key", real_key)

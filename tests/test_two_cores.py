@@ -81,7 +81,11 @@ def _caches(cache_dir: Path) -> dict[str, object]:
         elif path.is_file() and path.parent.name == "render":
             magic, header, body = path.read_bytes().split(b"\n", 2)
             fields = json.loads(header)
-            found[f"render/{path.name}"] = (magic, fields["key"], "base" in fields, repr(marshal.loads(body)))
+            modules, offset = [], 0
+            for module, size in fields["modules"]:
+                modules.append((module, repr(marshal.loads(body[offset:offset + size]))))
+                offset += size
+            found[f"render/{path.name}"] = (magic, fields["key"], "base" in fields, modules)
     return found
 
 

@@ -12,6 +12,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import SHOP_SPEC
 
 
@@ -88,3 +90,37 @@ def test_watch_refuses_a_missing_spec_folder(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "no such spec file or folder" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_watch_frees_the_cycles_a_build_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build leaves what generating made out of the collector's sight (the process usually ends
+    right after); a watch goes on, and frees the reference cycles among it after each build."""
+    import gc
+    import weakref
+
+    from schemagen import pipeline
+    from schemagen.cli import watch
+
+    class Node:
+        pass
+
+    made: list[weakref.ref[Node]] = []
+    generate = pipeline.generate
+
+    def generate_making_a_cycle(*args: object, **kwargs: object) -> object:
+        node = Node()
+        node.itself = node  # type: ignore[attr-defined]
+        made.append(weakref.ref(node))
+        return generate(*args, **kwargs)  # type: ignore[arg-type]
+
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "shop.yaml").write_text(SHOP_SPEC)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SCHEMAGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(pipeline, "generate", generate_making_a_cycle)
+    try:
+        watch._attempt(None, None)
+        assert (tmp_path / "generated").is_dir() and len(made) == 1
+        assert made[0]() is None
+    finally:
+        gc.unfreeze()

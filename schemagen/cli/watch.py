@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from schemagen.cli.build import build_once
-from schemagen.cli.common import EXIT_SPEC_ERROR, fail, shown, spec_places
+from schemagen.cli.common import EXIT_SPEC_ERROR, collect_what_generating_left, fail, shown, spec_places
 from schemagen.cli.ui import elapsed, restart_clock, say, shout
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -63,3 +63,5 @@ def _attempt(specs: list[Path] | None, out: Path | None) -> None:
     except typer.Exit as exc:
         if exc.exit_code:
             shout(f"build failed (exit {exc.exit_code}) after {elapsed()}; fix the spec and save: the watch goes on")
+    finally:
+        collect_what_generating_left()  # now that the build has said how it went

@@ -12,20 +12,18 @@ A cache that cannot be read or written is ignored: it only ever saves time.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
-import os
-import tempfile
+import marshal
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
 from schemagen.format.lines import Piece
 from schemagen.format.reuse import Record, statement_key
-from schemagen.resources import cache_root, keep_recent, mark_used
+from schemagen.resources import cache_root, keep_recent, mark_used, read_sealed, write_sealed
 from schemagen.format.style import line_length, TARGET
 
+_FORMAT = b"schemagen format cache 2\n"
 KEEP = 32  # output folders whose cache is kept, the most recently used (and any this process formats)
 _FORMATTED_HERE: set[Path] = set()
 
@@ -74,11 +72,12 @@ class FormatCache:
         if path is None:
             return
         _FORMATTED_HERE.add(path)
+        sealed = read_sealed(path, _FORMAT, _formatter())
         try:
-            data = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
+            data = marshal.loads(sealed[1]) if sealed is not None else None  # trusted: its digest matched
+        except (ValueError, EOFError, TypeError):
             return
-        if isinstance(data, dict) and data.get("formatter") == _formatter() and isinstance(data.get("pieces"), dict):
+        if isinstance(data, dict) and isinstance(data.get("pieces"), dict):
             self.entries = {k: v for k, v in data["pieces"].items() if isinstance(k, str) and isinstance(v, str)}
             parsed = data.get("parsed")
             self.parsed_keys = {k for k in parsed if isinstance(k, str)} if isinstance(parsed, list) else set()
@@ -92,7 +91,7 @@ class FormatCache:
         if root is None:
             return cls(None)
         folder = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:24]
-        return cls(root / f"format-{folder}.json")
+        return cls(root / f"format-{folder}.bin")
 
     def lookup(self, pieces: Iterable[Piece]) -> dict[Piece, str]:
         found = {}
@@ -147,23 +146,19 @@ class FormatCache:
         if entries == self.entries and self.parsed_now == self.parsed_keys and self.modules_now == self.modules:
             mark_used(self.path)
             return
+        # marshal, not JSON: ~7 times as fast to write and to read (real300: 1.9 MB, 1.5 ms instead of
+        # 11 ms to write, 9 ms to read); version 0 and the keys sorted, so that the same entries are
+        # the same bytes, however this run came by them (its own, or a forked child's)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".format-", suffix=".tmp")
-        except OSError:
+            body = marshal.dumps({"pieces": dict(sorted(entries.items())), "parsed": sorted(self.parsed_now),
+                                  "modules": dict(sorted(self.modules_now.items()))}, 0)
+        except ValueError:  # not plain data: a bug, but the cache only ever saves time
             return
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                # dumps, not dump: one C encoder pass instead of a write per fragment
-                stream.write(json.dumps({"formatter": _formatter(), "pieces": entries, "parsed": sorted(self.parsed_now),
-                                         "modules": self.modules_now}, sort_keys=True))
-            os.replace(temporary, self.path)
-            # (the cache of an output folder that moved or went is left behind: the oldest go)
-            keep_recent(self.path.parent, "format-*.json", KEEP, _FORMATTED_HERE)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+        if not write_sealed(self.path, _FORMAT, _formatter(), {}, [body]):
             return
+        # (the cache of an output folder that moved or went is left behind: the oldest go)
+        keep_recent(self.path.parent, "format-*.bin", KEEP, _FORMATTED_HERE)
+        keep_recent(self.path.parent, "format-*.json", 0)  # the format before this one: never read
         self.entries = entries
         self.parsed_keys = set(self.parsed_now)
         self.modules = dict(self.modules_now)
