@@ -12,6 +12,7 @@ from schemagen.catalog import Catalog, Column, TypeRef
 from schemagen.catalog.kinds import SHAPE_BUILTINS
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, literal
+from schemagen.codegen.wrap import CallSource
 from schemagen.format.style import fits, unsplittable
 
 SQLALCHEMY = "sqlalchemy"
@@ -22,15 +23,28 @@ ENUMS = ".enums"  # the enums alone: no Pydantic
 MODELS = ".models"
 
 def call(function: str, *args: str, **kwargs: str | None) -> Code:
-    parts = [*args, *(f"{key}={value}" for key, value in kwargs.items() if value is not None)]
-    return Code(f"{function}({', '.join(parts)})")
+    return Code(f"{function}({', '.join(_arguments(args, kwargs))})")
+
+
+def field_call(function: str, *args: str, **kwargs: str | None) -> CallSource:
+    """`call(...)` as the value of a class-body assignment (`mapped_column(...)`), its arguments
+    kept for `wrap.assignment` to lay a long line out from."""
+    return CallSource(function, _arguments(args, kwargs))
+
+
+def _arguments(args: tuple[str, ...], kwargs: dict[str, str | None]) -> list[str]:
+    parts = list(args)
+    for key, value in kwargs.items():
+        if value is not None:
+            parts.append(f"{key}={value}")
+    return parts
 
 
 def item_call(function: str, *args: str, indent: int, **kwargs: str | None) -> Code:
     """`call(...)` as an item of an exploded display at `indent`: on one line when it fits with its
     comma, else one argument per line with a magic trailing comma (black keeps both as they are)."""
-    one_line = call(function, *args, **kwargs)
-    parts = [*args, *(f"{key}={value}" for key, value in kwargs.items() if value is not None)]
+    parts = _arguments(args, kwargs)
+    one_line = Code(f"{function}({', '.join(parts)})")
     if fits(indent, one_line + ",") or not all(fits(indent + 4, part + ",") or unsplittable(part) for part in parts):
         return one_line
     inner = " " * (indent + 4)

@@ -22,6 +22,7 @@ from schemagen.codegen.common import (
     TypeExpressions,
     call,
     constant_name,
+    field_call,
     one_line_tuple,
 )
 from schemagen.codegen.fragments import (
@@ -437,9 +438,10 @@ class _Models:
             kwargs["comment"] = literal(column.comment)
         if core:  # keyed by the attribute (`log_entries.c.message`), as the Insert schema dumps it
             kwargs = {"nullable": "False" if not column.nullable else None, **kwargs}
-            return ir.Field(Code(column.attr), Code(annotation), call(imports.name(SQLALCHEMY, "Column"), *args,
-                                                                      **kwargs))
-        return ir.Field(Code(column.attr), Code(annotation), call(imports.name(ORM, "mapped_column"), *args, **kwargs))
+            return ir.Field(Code(column.attr), Code(annotation), field_call(imports.name(SQLALCHEMY, "Column"), *args,
+                                                                            **kwargs))
+        return ir.Field(Code(column.attr), Code(annotation),
+                        field_call(imports.name(ORM, "mapped_column"), *args, **kwargs))
 
     def column_type(self, name: str, value: str) -> str:
         """A module-level column type, after the other constants (it may use them)."""
