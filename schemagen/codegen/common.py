@@ -115,6 +115,7 @@ class TypeExpressions:
         self.imports = imports
         self.untyped_json = untyped_json  # "any" (models: typing.Any) or "json_value" (schemas: JsonValue)
         self.shape_values = False  # whether a value is a shape instance (a Pydantic model), made on import
+        self.py_types: dict[int, str] = {}  # see `column_py_type`
 
     def shape_type(self, ref: TypeRef, *, module: str) -> str:
         """Python type for a shape type expression, importing named types from `module`."""
@@ -133,7 +134,15 @@ class TypeExpressions:
         return ENUMS if module == TYPES and self.catalog.enum(name) is not None else module
 
     def column_py_type(self, column: Column) -> str:
-        """The Python type of one value of the column (an item, for arrays)."""
+        """The Python type of one value of the column (an item, for arrays). Made once per column
+        (kept by identity: the catalog keeps each alive): asked again (schemas.py's Insert and
+        Select fields), it would only repeat the first call's imports, which give the same names."""
+        known = self.py_types.get(id(column))
+        if known is None:
+            known = self.py_types[id(column)] = self._column_py_type(column)
+        return known
+
+    def _column_py_type(self, column: Column) -> str:
         imports = self.imports
         if column.type == "enum":
             assert column.enum is not None
