@@ -70,6 +70,11 @@ _PASS_THROUGH_STORAGE = {
 }
 
 
+def _where(table: Table, column: Column) -> Code:
+    """The column as the errors of values that do not fit its type name it."""
+    return literal(f"{table.name}.{column.sql_name}")
+
+
 def _numbered_by_default(table: Table, column: Column) -> bool:
     """Whether SQLAlchemy would make this key auto-numbered (SERIAL on PostgreSQL) unless told not
     to: the single integer primary key without a foreign key. Only serial, bigserial and identity
@@ -261,7 +266,6 @@ class _Models:
 
     def sql_type(self, table: Table, column: Column, *, item: bool = False, core: bool = False) -> str:
         kind = column.type
-        where = literal(f"{table.name}.{column.sql_name}")  # named in the errors of values that do not fit
         if column.array and not item:
             self.uses_array_type = True
             if not core:  # a Core table's rows are not loaded objects to check
@@ -272,7 +276,7 @@ class _Models:
             self.uses_months_array = self.uses_months_array or months
             self.uses_interval_array = self.uses_interval_array or (kind == "interval" and not months)
             array_type = "_ArrayOf" if kind != "interval" else "_MonthsIntervalArrayOf" if months else "_IntervalArrayOf"
-            return call(array_type, item_type, adapter, where)
+            return call(array_type, item_type, adapter, _where(table, column))
 
         def sa(name: str) -> str:
             return self.imports.name(SQLALCHEMY, name)
@@ -294,7 +298,7 @@ class _Models:
                 self.checked_attrs.setdefault(table.class_name, []).append(column.attr)
             self.uses_months_interval = self.uses_months_interval or column.months
             self.uses_interval_type = self.uses_interval_type or not column.months
-            return call("_MonthsIntervalOf" if column.months else "_IntervalOf", where)
+            return call("_MonthsIntervalOf" if column.months else "_IntervalOf", _where(table, column))
         if kind in _NETWORK:  # PostgreSQL's own type, text elsewhere
             return _NETWORK[kind] + "()"
         if column.kind.sqlalchemy:
@@ -332,7 +336,7 @@ class _Models:
             self.checked_attrs.setdefault(table.class_name, []).append(column.attr)
         adapter = self.shared.adapter(self.types.column_py_type(column))
         self.uses_jsonb_type = self.uses_jsonb_type or kind == "jsonb"
-        return call("_JSONBOf" if kind == "jsonb" else "_JSONOf", adapter, where)
+        return call("_JSONBOf" if kind == "jsonb" else "_JSONOf", adapter, _where(table, column))
 
     # -- classes -------------------------------------------------------------------------------
 
@@ -509,6 +513,8 @@ def _orm_defaults(imports: Imports, types: TypeExpressions, now_kinds: set[str],
                   array_type: str | None = None) -> dict[str, str | None]:
     """`default=`, `server_default=` and `onupdate=` of a column (its `now` function noted in `now_kinds`)."""
     out: dict[str, str | None] = {}
+    if column.default is None and not column.on_update_now:
+        return out  # most columns
 
     def func() -> str:
         return imports.name(SQLALCHEMY, "func")
