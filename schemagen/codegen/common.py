@@ -29,7 +29,10 @@ def call(function: str, *args: str, **kwargs: str | None) -> Code:
 def field_call(function: str, *args: str, **kwargs: str | None) -> CallSource:
     """`call(...)` as the value of a class-body assignment (`mapped_column(...)`), its arguments
     kept for `wrap.assignment` to lay a long line out from."""
-    return CallSource(function, _arguments(args, kwargs))
+    arguments = _arguments(args, kwargs)
+    made = CallSource(f"{function}({', '.join(arguments)})")
+    made.callee, made.arguments = function, arguments
+    return made
 
 
 def _arguments(args: tuple[str, ...], kwargs: dict[str, str | None]) -> list[str]:

@@ -34,14 +34,9 @@ _LAID_OUT_SIZE = 100_000
 
 
 class CallSource(Code):
-    """`callee(argument, ...)` made with its parts at hand (`common.field_call`): `assignment` lays a
-    long line out from them instead of parsing the text back (`call_arguments`), which was ~8% of
-    rendering models.py (a mapped column's line is too long more often than not)."""
-
-    def __new__(cls, callee: str, arguments: list[str]) -> CallSource:
-        made = super().__new__(cls, f"{callee}({', '.join(arguments)})")
-        made.callee, made.arguments = callee, arguments
-        return made
+    """`callee(argument, ...)` made with its parts at hand (`common.field_call` sets them): `assignment`
+    lays a long line out from them instead of parsing the text back (`call_arguments`), which was
+    ~8% of rendering models.py (a mapped column's line is too long more often than not)."""
 
     callee: str
     arguments: list[str]
