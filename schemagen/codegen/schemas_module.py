@@ -435,7 +435,8 @@ class _Schemas:
         self.helpers.update((check, "check"))
         # one shared `_Check` per function, not an `AfterValidator` per field (see `_Check`)
         marker = f"{check.upper()}_CHECK"  # not `_MACADDR`: macaddr.py.jinja's pattern
-        self.markers[marker] = ir.Field(Code(marker), Code(""), Code(f"_Check({check})"))
+        if marker not in self.markers:  # (most columns share a few markers)
+            self.markers[marker] = ir.Field(Code(marker), Code(""), Code(f"_Check({check})"))
         return [marker]
 
     def exact_marker(self, column: Column) -> str:
@@ -447,14 +448,16 @@ class _Schemas:
         self.helpers.add("exact")
         if marker[0] == "_INTERVAL":
             self.helpers.add("interval")
-        self.markers[marker[0]] = ir.Field(Code(marker[0]), Code(""), Code(marker[1]))
+        if marker[0] not in self.markers:
+            self.markers[marker[0]] = ir.Field(Code(marker[0]), Code(""), Code(marker[1]))
         return marker[0]
 
     def kind_alias(self, column: Column, item: str, own: str, after: list[str], exact: str) -> str:
         name = _kind_name(column)
-        metadata = ", ".join(part for part in (own, *after, exact) if part)
         annotated = self.imports.name("typing", "Annotated")
-        self.ranges.setdefault(name, ir.Field(Code(name), Code(""), Code(f"{annotated}[{item}, {metadata}]")))
+        if name not in self.ranges:  # the first column of the kind makes it
+            metadata = ", ".join(part for part in (own, *after, exact) if part)
+            self.ranges[name] = ir.Field(Code(name), Code(""), Code(f"{annotated}[{item}, {metadata}]"))
         return name
 
     def with_field_info(self, annotation: str, extra: dict[str, str | None]) -> str:
