@@ -394,7 +394,7 @@ class _Schemas:
         if own == constraints and not rule_args and (own or exact or after) and kind not in _SIZED \
                 and kind not in ("json", "jsonb"):  # a JSON column's type is its own (a shape, a list, ...)
             # only the type's own limits: one shared alias per type instead of a Field per column
-            item = self.kind_alias(column, item, field_call(own) if own else "", after, exact)
+            item = self.kind_alias(column, item, lambda: field_call(own) if own else "", after, exact)
         else:
             metadata = []
             if constraints:
@@ -452,11 +452,14 @@ class _Schemas:
             self.markers[marker[0]] = ir.Field(Code(marker[0]), Code(""), Code(marker[1]))
         return marker[0]
 
-    def kind_alias(self, column: Column, item: str, own: str, after: list[str], exact: str) -> str:
+    def kind_alias(self, column: Column, item: str, own: Callable[[], str], after: list[str], exact: str) -> str:
+        """The alias the columns of the kind share, made by the first that asks (`own`: its limits'
+        `Field(...)`, made only then): another would only repeat its imports, which give the same names."""
         name = _kind_name(column)
-        annotated = self.imports.name("typing", "Annotated")
-        if name not in self.ranges:  # the first column of the kind makes it
-            metadata = ", ".join(part for part in (own, *after, exact) if part)
+        if name not in self.ranges:
+            limits = own()
+            annotated = self.imports.name("typing", "Annotated")
+            metadata = ", ".join(part for part in (limits, *after, exact) if part)
             self.ranges[name] = ir.Field(Code(name), Code(""), Code(f"{annotated}[{item}, {metadata}]"))
         return name
 
