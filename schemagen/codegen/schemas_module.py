@@ -435,8 +435,7 @@ class _Schemas:
         self.helpers.update((check, "check"))
         # one shared `_Check` per function, not an `AfterValidator` per field (see `_Check`)
         marker = f"{check.upper()}_CHECK"  # not `_MACADDR`: macaddr.py.jinja's pattern
-        if marker not in self.markers:  # (most columns share a few markers)
-            self.markers[marker] = ir.Field(Code(marker), Code(""), Code(f"_Check({check})"))
+        self.markers[marker] = ir.Field(Code(marker), Code(""), Code(f"_Check({check})"))
         return [marker]
 
     def exact_marker(self, column: Column) -> str:
@@ -448,18 +447,14 @@ class _Schemas:
         self.helpers.add("exact")
         if marker[0] == "_INTERVAL":
             self.helpers.add("interval")
-        if marker[0] not in self.markers:
-            self.markers[marker[0]] = ir.Field(Code(marker[0]), Code(""), Code(marker[1]))
+        self.markers[marker[0]] = ir.Field(Code(marker[0]), Code(""), Code(marker[1]))
         return marker[0]
 
     def kind_alias(self, column: Column, item: str, own: Callable[[], str], after: list[str], exact: str) -> str:
-        """The alias the columns of the kind share, made by the first that asks (`own`: its limits'
-        `Field(...)`, made only then): another would only repeat its imports, which give the same names."""
         name = _kind_name(column)
-        if name not in self.ranges:
-            limits = own()
+        if name not in self.ranges:  # made by the first column of the kind (others' `own` would repeat its imports)
+            metadata = ", ".join(part for part in (own(), *after, exact) if part)
             annotated = self.imports.name("typing", "Annotated")
-            metadata = ", ".join(part for part in (limits, *after, exact) if part)
             self.ranges[name] = ir.Field(Code(name), Code(""), Code(f"{annotated}[{item}, {metadata}]"))
         return name
 
