@@ -12,6 +12,7 @@ from schemagen.catalog import Catalog, Column, TypeRef
 from schemagen.catalog.kinds import SHAPE_BUILTINS
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, literal
+from schemagen.codegen.wrap import CallSource
 from schemagen.format.style import fits, unsplittable
 
 SQLALCHEMY = "sqlalchemy"
@@ -22,15 +23,31 @@ ENUMS = ".enums"  # the enums alone: no Pydantic
 MODELS = ".models"
 
 def call(function: str, *args: str, **kwargs: str | None) -> Code:
-    parts = [*args, *(f"{key}={value}" for key, value in kwargs.items() if value is not None)]
-    return Code(f"{function}({', '.join(parts)})")
+    return Code(f"{function}({', '.join(_arguments(args, kwargs))})")
+
+
+def field_call(function: str, *args: str, **kwargs: str | None) -> CallSource:
+    """`call(...)` as the value of a class-body assignment (`mapped_column(...)`), its arguments
+    kept for `wrap.assignment` to lay a long line out from."""
+    arguments = _arguments(args, kwargs)
+    made = CallSource(f"{function}({', '.join(arguments)})")
+    made.callee, made.arguments = function, arguments
+    return made
+
+
+def _arguments(args: tuple[str, ...], kwargs: dict[str, str | None]) -> list[str]:
+    parts = list(args)
+    for key, value in kwargs.items():
+        if value is not None:
+            parts.append(f"{key}={value}")
+    return parts
 
 
 def item_call(function: str, *args: str, indent: int, **kwargs: str | None) -> Code:
     """`call(...)` as an item of an exploded display at `indent`: on one line when it fits with its
     comma, else one argument per line with a magic trailing comma (black keeps both as they are)."""
-    one_line = call(function, *args, **kwargs)
-    parts = [*args, *(f"{key}={value}" for key, value in kwargs.items() if value is not None)]
+    parts = _arguments(args, kwargs)
+    one_line = Code(f"{function}({', '.join(parts)})")
     if fits(indent, one_line + ",") or not all(fits(indent + 4, part + ",") or unsplittable(part) for part in parts):
         return one_line
     inner = " " * (indent + 4)
@@ -101,6 +118,7 @@ class TypeExpressions:
         self.imports = imports
         self.untyped_json = untyped_json  # "any" (models: typing.Any) or "json_value" (schemas: JsonValue)
         self.shape_values = False  # whether a value is a shape instance (a Pydantic model), made on import
+        self.py_types: dict[int, str] = {}  # see `column_py_type`
 
     def shape_type(self, ref: TypeRef, *, module: str) -> str:
         """Python type for a shape type expression, importing named types from `module`."""
@@ -119,7 +137,15 @@ class TypeExpressions:
         return ENUMS if module == TYPES and self.catalog.enum(name) is not None else module
 
     def column_py_type(self, column: Column) -> str:
-        """The Python type of one value of the column (an item, for arrays)."""
+        """The Python type of one value of the column (an item, for arrays). Made once per column
+        (kept by identity: the catalog keeps each alive): asked again (schemas.py's Insert and
+        Select fields), it would only repeat the first call's imports, which give the same names."""
+        known = self.py_types.get(id(column))
+        if known is None:
+            known = self.py_types[id(column)] = self._column_py_type(column)
+        return known
+
+    def _column_py_type(self, column: Column) -> str:
         imports = self.imports
         if column.type == "enum":
             assert column.enum is not None

@@ -128,14 +128,12 @@ def docstring(text: str, indent: int = 0) -> Code:
     the first to the docstring's own `indent`); escaping the few characters it would touch and
     writing that indentation keeps the content exact and the output as black leaves it.
     """
-    lines: list[str] = []
-    for line in text.split("\n"):
-        escaped = line.translate(_DOC_TRANSLATION)
-        if escaped.endswith(" "):
-            escaped = escaped[:-1] + "\\x20"
-        if escaped.startswith(" ") and not lines:  # black strips a docstring's leading space
-            escaped = "\\x20" + escaped[1:]
-        lines.append(escaped)
+    escaped = text.translate(_DOC_TRANSLATION)  # one pass over the text: no escape is a newline
+    lines = escaped.split("\n")
+    if " \n" in escaped or escaped.endswith(" "):  # few docstrings have a line ending with a space
+        lines = [line[:-1] + "\\x20" if line.endswith(" ") else line for line in lines]
+    if lines[0].startswith(" "):  # black strips a docstring's leading space
+        lines[0] = "\\x20" + lines[0][1:]
     if len(lines) > 1 and indent:  # continuation lines at the docstring's indent, blank ones empty
         prefix = " " * indent
         last = len(lines) - 1

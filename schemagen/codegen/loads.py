@@ -21,10 +21,6 @@ def mapped_tables(catalog: Catalog) -> tuple[Table, ...]:
     return tuple(table for table in catalog.tables if table.core_name is None)
 
 
-def load_specs(catalog: Catalog) -> tuple[ir.LoadSpec, ...]:
-    return tuple(load_spec(catalog, table) for table in mapped_tables(catalog))
-
-
 def load_spec(catalog: Catalog, table: Table) -> ir.LoadSpec:
     load, many, one = load_names(table)
     relations = []

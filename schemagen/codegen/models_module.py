@@ -22,6 +22,7 @@ from schemagen.codegen.common import (
     TypeExpressions,
     call,
     constant_name,
+    field_call,
     one_line_tuple,
 )
 from schemagen.codegen.fragments import (
@@ -67,6 +68,11 @@ _PASS_THROUGH_STORAGE = {
     "str": "Text", "int": "BigInteger", "float": "Double", "bool": "Boolean", "decimal": "Numeric", "date": "Date",
     "datetime": "DateTime", "time": "Time", "uuid": "Uuid", "bytes": "LargeBinary",
 }
+
+
+def _where(table: Table, column: Column) -> Code:
+    """The column as the errors of values that do not fit its type name it."""
+    return literal(f"{table.name}.{column.sql_name}")
 
 
 def _numbered_by_default(table: Table, column: Column) -> bool:
@@ -260,7 +266,6 @@ class _Models:
 
     def sql_type(self, table: Table, column: Column, *, item: bool = False, core: bool = False) -> str:
         kind = column.type
-        where = literal(f"{table.name}.{column.sql_name}")  # named in the errors of values that do not fit
         if column.array and not item:
             self.uses_array_type = True
             if not core:  # a Core table's rows are not loaded objects to check
@@ -271,7 +276,7 @@ class _Models:
             self.uses_months_array = self.uses_months_array or months
             self.uses_interval_array = self.uses_interval_array or (kind == "interval" and not months)
             array_type = "_ArrayOf" if kind != "interval" else "_MonthsIntervalArrayOf" if months else "_IntervalArrayOf"
-            return call(array_type, item_type, adapter, where)
+            return call(array_type, item_type, adapter, _where(table, column))
 
         def sa(name: str) -> str:
             return self.imports.name(SQLALCHEMY, name)
@@ -293,7 +298,7 @@ class _Models:
                 self.checked_attrs.setdefault(table.class_name, []).append(column.attr)
             self.uses_months_interval = self.uses_months_interval or column.months
             self.uses_interval_type = self.uses_interval_type or not column.months
-            return call("_MonthsIntervalOf" if column.months else "_IntervalOf", where)
+            return call("_MonthsIntervalOf" if column.months else "_IntervalOf", _where(table, column))
         if kind in _NETWORK:  # PostgreSQL's own type, text elsewhere
             return _NETWORK[kind] + "()"
         if column.kind.sqlalchemy:
@@ -331,7 +336,7 @@ class _Models:
             self.checked_attrs.setdefault(table.class_name, []).append(column.attr)
         adapter = self.shared.adapter(self.types.column_py_type(column))
         self.uses_jsonb_type = self.uses_jsonb_type or kind == "jsonb"
-        return call("_JSONBOf" if kind == "jsonb" else "_JSONOf", adapter, where)
+        return call("_JSONBOf" if kind == "jsonb" else "_JSONOf", adapter, _where(table, column))
 
     # -- classes -------------------------------------------------------------------------------
 
@@ -437,9 +442,10 @@ class _Models:
             kwargs["comment"] = literal(column.comment)
         if core:  # keyed by the attribute (`log_entries.c.message`), as the Insert schema dumps it
             kwargs = {"nullable": "False" if not column.nullable else None, **kwargs}
-            return ir.Field(Code(column.attr), Code(annotation), call(imports.name(SQLALCHEMY, "Column"), *args,
-                                                                      **kwargs))
-        return ir.Field(Code(column.attr), Code(annotation), call(imports.name(ORM, "mapped_column"), *args, **kwargs))
+            return ir.Field(Code(column.attr), Code(annotation), field_call(imports.name(SQLALCHEMY, "Column"), *args,
+                                                                            **kwargs))
+        return ir.Field(Code(column.attr), Code(annotation),
+                        field_call(imports.name(ORM, "mapped_column"), *args, **kwargs))
 
     def column_type(self, name: str, value: str) -> str:
         """A module-level column type, after the other constants (it may use them)."""
@@ -507,6 +513,8 @@ def _orm_defaults(imports: Imports, types: TypeExpressions, now_kinds: set[str],
                   array_type: str | None = None) -> dict[str, str | None]:
     """`default=`, `server_default=` and `onupdate=` of a column (its `now` function noted in `now_kinds`)."""
     out: dict[str, str | None] = {}
+    if column.default is None and not column.on_update_now:
+        return out  # most columns
 
     def func() -> str:
         return imports.name(SQLALCHEMY, "func")

@@ -11,7 +11,7 @@ from schemagen.codegen.common import MODELS, ORM, SQLALCHEMY, keyword_tuple
 from schemagen.codegen.imports import Imports, member_sort_key
 from schemagen.codegen.literals import Code, literal
 from schemagen.codegen.fragments import Call, Entry, RecordingCatalog, TableFragments, fragment_texts
-from schemagen.codegen.loads import load_names, load_spec, load_specs, mapped_tables
+from schemagen.codegen.loads import load_names, load_spec, mapped_tables
 from schemagen.codegen.render import environment
 
 
@@ -19,11 +19,12 @@ def relations_module(catalog: Catalog, fragments: tuple[TableFragments, TableFra
                      ) -> ir.RelationsModule | None:
     """relations.py's IR, each model's RELATIONS entry and load specs rendered; `fragments` (the render
     cache): those of the last build to reuse. None when one reused read an import name that differs now."""
-    defined = {name for t in mapped_tables(catalog) for name in (t.class_name, *load_names(t))}
+    tables = mapped_tables(catalog)
+    defined = {name for t in tables for name in (t.class_name, *load_names(t))}
     imports = Imports(defined - {"Base"})
     for name in ("Final", "Literal", "NamedTuple", "TypeAlias", "TypedDict", "cast", "Any"):
         imports.name("typing", name)
-    if len(mapped_tables(catalog)) > 1:
+    if len(tables) > 1:
         imports.name("typing", "overload")  # one overload of `eager` per model
     for name in ("Mapping", "Sequence"):
         imports.name("collections.abc", name)
@@ -35,12 +36,14 @@ def relations_module(catalog: Catalog, fragments: tuple[TableFragments, TableFra
     imports.name("sqlalchemy.orm.interfaces", "ORMOption")
     imports.name(MODELS, "Base")
     models, entries, specs = [], [], []
-    for table in mapped_tables(catalog):
+    for table in tables:
         imports.name(MODELS, table.class_name, exact=True)  # the other imports give way to it
         models.append(ir.ModelRelations(Code(table.class_name), literal(table.class_name), ()))
         entries.append(_fragment(_Recording(catalog, _model_relations), table, fragments and fragments[0]))
         specs.append(_fragment(_Recording(catalog, load_spec), table, fragments and fragments[1]))
-    loads = load_specs(catalog)
+    # each model's load spec as its fragment made it; made again only where the fragment was reused
+    loads = tuple(made if made is not None else load_spec(catalog, table)
+                  for table, (_, made) in zip(tables, specs))
     names = imports.locals()
     relation_texts = fragment_texts(entries, names, _render("relation_entries.py.jinja", "model"))
     load_texts = fragment_texts(specs, names, _render("load_spec.py.jinja", "spec"))

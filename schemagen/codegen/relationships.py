@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from schemagen.catalog import Catalog, ForeignKey, Relation, Table
 from schemagen.codegen import ir
-from schemagen.codegen.common import ORM, call
+from schemagen.codegen.common import ORM, field_call
 from schemagen.codegen.imports import Imports
 from schemagen.codegen.literals import Code, literal
 
@@ -82,7 +82,7 @@ def relationship_field(catalog: Catalog, imports: Imports, table: Table, relatio
     # SQLAlchemy finds a target by its class name, not by the alias: name it, where the annotation cannot
     target_argument = (literal(target.class_name),) if target_name != target.class_name else ()
     return ir.Field(Code(relation.attr), Code(annotation),
-                    call(imports.name(ORM, "relationship"), *target_argument, **kwargs))
+                    field_call(imports.name(ORM, "relationship"), *target_argument, **kwargs))
 
 
 def _written(table: Table, fk: ForeignKey) -> set[str]:

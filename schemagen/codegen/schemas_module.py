@@ -394,7 +394,7 @@ class _Schemas:
         if own == constraints and not rule_args and (own or exact or after) and kind not in _SIZED \
                 and kind not in ("json", "jsonb"):  # a JSON column's type is its own (a shape, a list, ...)
             # only the type's own limits: one shared alias per type instead of a Field per column
-            item = self.kind_alias(column, item, field_call(own) if own else "", after, exact)
+            item = self.kind_alias(column, item, lambda: field_call(own) if own else "", after, exact)
         else:
             metadata = []
             if constraints:
@@ -450,11 +450,12 @@ class _Schemas:
         self.markers[marker[0]] = ir.Field(Code(marker[0]), Code(""), Code(marker[1]))
         return marker[0]
 
-    def kind_alias(self, column: Column, item: str, own: str, after: list[str], exact: str) -> str:
+    def kind_alias(self, column: Column, item: str, own: Callable[[], str], after: list[str], exact: str) -> str:
         name = _kind_name(column)
-        metadata = ", ".join(part for part in (own, *after, exact) if part)
-        annotated = self.imports.name("typing", "Annotated")
-        self.ranges.setdefault(name, ir.Field(Code(name), Code(""), Code(f"{annotated}[{item}, {metadata}]")))
+        if name not in self.ranges:  # made by the first column of the kind (others' `own` would repeat its imports)
+            metadata = ", ".join(part for part in (own(), *after, exact) if part)
+            annotated = self.imports.name("typing", "Annotated")
+            self.ranges[name] = ir.Field(Code(name), Code(""), Code(f"{annotated}[{item}, {metadata}]"))
         return name
 
     def with_field_info(self, annotation: str, extra: dict[str, str | None]) -> str:
