@@ -14,13 +14,19 @@ reaps it), also when it is interrupted.
 There is no child where there is no `os.fork`, one core, or another thread in this process: a child
 forked beside a thread may find a lock that thread held, and hang (the API can be called from an
 app's threads).
+
+A child may also offer part of its work to this process (`Shared`): items both take, the child from
+the front and this process from the back once its own half is done, so that both finish together
+whichever half turned out the longer.
 """
 
 from __future__ import annotations
 
+import mmap
 import os
 import pickle
 import signal
+import struct
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -48,8 +54,9 @@ class Forked:
         self.pid, self.pipe = pid, pipe
 
     @classmethod
-    def start(cls, work: Callable[[], Any]) -> Forked | None:
-        """The child started, or None when there can be none (see `may_fork`)."""
+    def start(cls, work: Callable[[], Any], shared: Shared | None = None) -> Forked | None:
+        """The child started, or None when there can be none (see `may_fork`); `shared`: the items
+        the child may offer (see `Shared`)."""
         if not may_fork():
             return None
         read, write = os.pipe()
@@ -60,8 +67,12 @@ class Forked:
             os.close(write)
             return None
         if pid == 0:
+            if shared is not None:
+                shared.in_child()
             _child(work, read, write)  # never returns
         os.close(write)
+        if shared is not None:
+            shared.in_parent()
         return cls(pid, read)
 
     def value(self) -> Any | None:
@@ -115,3 +126,93 @@ def _child(work: Callable[[], Any], read: int, write: int) -> None:
         pass
     finally:
         os._exit(code)
+
+
+_ENDS = struct.Struct("=IIQ")  # the next item from the front, the last one taken from the back, the offer's length
+
+
+class Shared:
+    """Work items a forked child offers its parent (made before the fork: `Forked.start(work, shared)`).
+
+    The child publishes the items' data (`offer`) and takes items from the front (`take_front`); the
+    parent, once its own half is done, reads the data (`offered`) and takes items from the back
+    (`take_back`). Each process writes only its own end in memory both see, and reads the other's
+    as it was a moment ago, never ahead: when both take the last item at once it is done twice (both
+    make the same of it), and no item is left undone. The data goes through shared memory, not a
+    pipe, so that the child need not wait for the parent to read it."""
+
+    CAPACITY = 256 << 20
+    """Bytes of data an offer may hold (address space only: pages are used as they are written)."""
+
+    def __init__(self) -> None:
+        self.memory = mmap.mmap(-1, _ENDS.size + self.CAPACITY)  # MAP_SHARED: seen by the child too
+        self.ready_read, self.ready_write = os.pipe()  # one byte once the offer is in memory
+        self.front = self.back = 0  # this process's own end
+
+    @classmethod
+    def create(cls) -> Shared | None:
+        """The shared memory and its pipe, or None when the system refuses them (then nothing is offered)."""
+        try:
+            return cls()
+        except (OSError, ValueError, OverflowError):
+            return None
+
+    def in_child(self) -> None:
+        os.close(self.ready_read)
+        self.ready_read = -1
+
+    def in_parent(self) -> None:
+        os.close(self.ready_write)
+        self.ready_write = -1
+
+    def offer(self, data: bytes, count: int) -> bool:
+        """In the child: `count` items, described by `data`, offered (False: too large, not offered)."""
+        if len(data) > self.CAPACITY:
+            self.decline()
+            return False
+        self.memory[_ENDS.size : _ENDS.size + len(data)] = data
+        _ENDS.pack_into(self.memory, 0, 0, count, len(data))
+        os.write(self.ready_write, b"1")  # (a system call: the memory written before it is seen after it)
+        self.decline()
+        return True
+
+    def decline(self) -> None:
+        """In the child: nothing (more) to offer; the parent stops waiting for an offer."""
+        if self.ready_write >= 0:
+            os.close(self.ready_write)
+            self.ready_write = -1
+
+    def take_front(self) -> int | None:
+        """In the child: the next item from the front, None once the parent has taken the rest."""
+        if self.front >= _ENDS.unpack_from(self.memory, 0)[1]:
+            return None
+        taken = self.front
+        self.front += 1
+        struct.pack_into("=I", self.memory, 0, self.front)
+        return taken
+
+    def offered(self) -> bytes | None:
+        """In the parent: the offer's data, waiting until the child has made it or declined (None)."""
+        try:
+            if os.read(self.ready_read, 1) != b"1":
+                return None
+        except OSError:
+            return None
+        _, self.back, length = _ENDS.unpack_from(self.memory, 0)
+        return bytes(self.memory[_ENDS.size : _ENDS.size + length])
+
+    def take_back(self) -> int | None:
+        """In the parent: the next item from the back, None once the child has taken the rest."""
+        if self.back <= _ENDS.unpack_from(self.memory, 0)[0]:
+            return None
+        self.back -= 1
+        struct.pack_into("=I", self.memory, 4, self.back)
+        return self.back
+
+    def close(self) -> None:
+        """In the parent, on every way out."""
+        for end in (self.ready_read, self.ready_write):
+            if end >= 0:
+                os.close(end)
+        self.ready_read = self.ready_write = -1
+        self.memory.close()

@@ -46,8 +46,8 @@ class _Forks:
 
         class Counted(forked.Forked):
             @classmethod
-            def start(cls, work: Callable[[], Any]) -> forked.Forked | None:
-                child = super().start(work)
+            def start(cls, work: Callable[[], Any], shared: forked.Shared | None = None) -> forked.Forked | None:
+                child = super().start(work, shared)
                 if child is not None:
                     started.append(child.pid)
                 return child
