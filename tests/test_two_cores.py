@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 import marshal
 import os
@@ -18,6 +19,7 @@ import pytest
 
 import schemagen
 from schemagen import forked, pipeline
+from schemagen.format import FormatError, format_modules, format_statements, statement_bounds
 from schemagen.format.cache import FormatCache
 from tests.helpers import ROOT, run_cli
 
@@ -315,3 +317,78 @@ def test_a_render_cache_made_in_two_processes_is_saved_as_one(tmp_path: Path, mo
     renders = {folder: sorted(path.name for path in (tmp_path / folder / "render").iterdir()) for folder in ("one", "two")}
     assert renders["one"] == renders["two"] and any(name.endswith(".delta") for name in renders["one"])
     assert _caches(tmp_path / "one") == _caches(tmp_path / "two")
+
+
+def _slowed_in(slow_pid: Callable[[], bool], calls: list[int]) -> Callable[..., Any]:
+    """`format_statements`, taking its time in the process `slow_pid` names; the calls made in this process counted."""
+    import time
+
+    from schemagen.format import format_statements as real
+    parent = os.getpid()
+
+    def formatting(*args: Any) -> Any:
+        if os.getpid() == parent:
+            calls.append(1)
+        if slow_pid():
+            time.sleep(0.02)
+        return real(*args)
+
+    return formatting
+
+
+@pytest.mark.parametrize("slow", ["child", "parent"])
+def test_the_regions_of_the_childs_module_formatted_by_both_make_what_one_process_makes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slow: str) -> None:
+    # the child offers schemas.py region by region: this process, done with its own half, takes
+    # regions from the last; either may take most of them, the module and the caches are the same
+    from schemagen.codegen import render_modules
+
+    spec = _spec(tmp_path / "specs", REAL)
+    one, _ = _build(spec, tmp_path / "one", monkeypatch, False)
+    parent = os.getpid()
+    here: list[int] = []
+    in_child = slow == "child"
+    monkeypatch.setattr(pipeline, "format_statements",
+                        _slowed_in(lambda: (os.getpid() != parent) == in_child, here))
+    two, forks = _build(spec, tmp_path / "two", monkeypatch, True)
+    assert forks == 1 and two == one
+    assert _caches(tmp_path / "two") == _caches(tmp_path / "one")
+    regions = len(list(itertools.pairwise(statement_bounds(render_modules(
+        schemagen.resolve(schemagen.load_spec(spec)), None, ("schemas.py",))["schemas.py"]))))
+    assert regions > 4
+    if in_child:
+        assert len(here) > regions // 2  # the slow child left most of them to this process
+    else:
+        assert len(here) < regions // 2
+
+
+def test_a_module_formatted_region_by_region_is_the_module_formatted_whole(tmp_path: Path) -> None:
+    from schemagen.codegen import render_modules
+
+    catalog = schemagen.resolve(schemagen.load_spec(_spec(tmp_path / "specs", REAL)))
+    sources = {f"real/{name}": text for name, text in render_modules(catalog, None, ("models.py", "schemas.py")).items()}
+    whole_cache = FormatCache(tmp_path / "whole.json")
+    whole = format_modules(sources, whole_cache, aside=False)
+    regions_cache = FormatCache(tmp_path / "regions.json")
+    for key, source in sources.items():
+        bounds = statement_bounds(source, 2000)
+        assert len(bounds) > 10
+        texts, record = [], []
+        for start, end in itertools.pairwise(bounds):
+            text, part = format_statements(key, source, start, end, regions_cache)
+            texts.append(text)
+            record.extend(part)
+        assert "".join(texts) == whole[key]
+        regions_cache.keep_record(key, record, [])
+    assert regions_cache.progress() == whole_cache.progress()
+
+
+@pytest.mark.parametrize("source", ['X = """\n\n\nclass A:\n    pass\n"""\n', "@dataclass\n\n\nclass A:\n    pass\n"])
+def test_a_class_line_that_starts_no_statement_fails_the_region_before_it(source: str) -> None:
+    # `statement_bounds` cuts at any top-level `class` line after two blank lines: inside a string,
+    # or after a decorator, the region before it does not parse (the build is then made in one process)
+    bounds = statement_bounds(source, 1)
+    assert len(bounds) == 3
+    with pytest.raises(FormatError):
+        format_statements("m.py", source, bounds[0], bounds[1], None)
+    assert format_modules({"m.py": source}) == {"m.py": source}  # whole, it is valid Python

@@ -173,7 +173,7 @@ def format_statements(name: str, source: str, start: int, end: int, cache: Forma
     parts, record = cut_region(source, start, end, chunks)
     _parse_check(name, chunks, cache)
     formatted = _formatted_pieces(parts, cache)
-    if cache is not None and formatted:
+    if cache is not None:
         earlier = cache.used
         cache.remember(formatted)  # this region's pieces, and the run's before it
         if earlier:
