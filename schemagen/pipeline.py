@@ -167,65 +167,81 @@ def _on_two_cores(packages: list[Catalog], cache: FormatCache | None, prefixed: 
                 out[_file_key(catalog, name, prefixed)] = source
         return out
 
-    def made(modules: tuple[str, ...]) -> list[Any]:
-        namespaces = [namespace for name in modules for namespace in RENDER_CACHE_NAMESPACES.get(name, ())]
-        return [render_cache.made_in(namespaces) if render_cache is not None else None for render_cache in render_caches]
-
-    def half(modules: tuple[str, ...]) -> tuple[dict[str, str], list[Any], Any]:
+    def half(modules: tuple[str, ...]) -> tuple[dict[str, str], list[Progress]]:
         formatted = format_modules(rendered(modules), cache, aside=False)  # the second core is busy already
-        return formatted, made(modules), cache.progress() if cache is not None else None
-
-    def childs_half(shared: Shared | None) -> bytes:
-        sources = rendered(_CHILD_MODULES)
-        # a module new to the format cache is cut whole: its regions can be formatted anywhere
-        split = {key: source for key, source in sources.items() if key.endswith(_SHARED_MODULE)
-                 and (cache is None or cache.record(key) is None)}
-        regions = [(key, start, end) for key, source in split.items()
-                   for start, end in pairwise(statement_bounds(source))]
-        if shared is None or not regions or not shared.offer(marshal.dumps((split, regions)), len(regions)):
-            split, regions = {}, []
-        if shared is not None:
-            shared.decline()  # (when nothing was offered: the parent waits for the offer no longer)
-        formatted = format_modules({key: source for key, source in sources.items() if key not in split}, cache,
-                                   aside=False)
-        done: dict[int, Formatted] = {}
-        while shared is not None and (index := shared.take_front()) is not None:
-            key, start, end = regions[index]
-            done[index] = format_statements(key, split[key], start, end, cache)
-        # plain data: marshal writes and reads it several times quicker than pickle
-        return marshal.dumps((formatted, done, made(_CHILD_MODULES), cache.progress() if cache is not None else None))
+        return formatted, [cache.progress()] if cache is not None else []
 
     shared = Shared.create()
-    child = Forked.start(lambda: childs_half(shared), shared)
+    child = Forked.start(lambda: _childs_half(rendered(_CHILD_MODULES), render_caches, cache, shared), shared)
     if child is None:
         if shared is not None:
             shared.close()
         return None
     try:
-        mine = half(tuple(name for name in RENDERED_ORDER if name not in _CHILD_MODULES))
+        own = tuple(name for name in RENDERED_ORDER if name not in _CHILD_MODULES)
+        formatted, progress = half(own)
+        for render_cache in render_caches:
+            if render_cache is not None:
+                render_cache.settle(_namespaces(own))  # (while the child still works)
         split, regions, helped = _help(shared, cache)
         answer = _answer(child.value(), packages, prefixed, split, regions, helped)
-        if answer is None:  # the child failed: its half made here
-            theirs = half(_CHILD_MODULES)
+        if answer is None:  # the child failed: its half made here (its render cache entries with it)
+            theirs, their_progress = half(_CHILD_MODULES)
         else:
-            theirs, records = answer
-            for key, record in records.items():
-                if cache is not None:
+            theirs, made, their_progress, records = answer
+            for render_cache, entries in zip(render_caches, made):
+                if render_cache is not None:
+                    render_cache.take(entries)
+            if cache is not None:
+                for key, record in records.items():
                     cache.keep_record(key, record, [])
-        for render_cache, entries in zip(render_caches, theirs[1]):
+        for render_cache in render_caches:
             if render_cache is not None:
-                render_cache.take(entries)
                 render_cache.save()
         if cache is not None:
-            cache.add(mine[2])
-            cache.add(theirs[2])
-        return _in_order(packages, {**mine[0], **theirs[0]}, prefixed)
+            for part in progress + their_progress:
+                cache.add(part)
+        return _in_order(packages, {**formatted, **theirs}, prefixed)
     except Exception:
         return None  # (a template bug, say: made again in one process, it fails as it would there)
     finally:
         child.end()
         if shared is not None:
             shared.close()
+
+
+Progress = tuple[set[str], dict[str, Any], "dict[str, str] | None"]
+"""What a format cache kept of a part of the run (`FormatCache.progress`)."""
+
+
+def _namespaces(modules: tuple[str, ...]) -> list[str]:
+    return [namespace for name in modules for namespace in RENDER_CACHE_NAMESPACES.get(name, ())]
+
+
+def _childs_half(sources: dict[str, str], render_caches: list[RenderCache | None], cache: FormatCache | None,
+                 shared: Shared | None) -> bytes:
+    """In the child: its modules (`sources`, rendered) formatted, its module of classes offered to
+    the parent region by region (`_help`); its answer (`_answer`) in plain data, which marshal
+    writes and reads several times quicker than pickle."""
+    # a module new to the format cache is cut whole: its regions can be formatted anywhere
+    split = {key: source for key, source in sources.items()
+             if key.endswith(_SHARED_MODULE) and (cache is None or cache.record(key) is None)}
+    regions = [(key, start, end) for key, source in split.items() for start, end in pairwise(statement_bounds(source))]
+    if shared is None or not regions or not shared.offer(marshal.dumps((split, regions)), len(regions)):
+        split, regions = {}, []
+    if shared is not None:
+        shared.decline()  # (when nothing was offered: the parent waits for the offer no longer)
+    formatted = format_modules({key: source for key, source in sources.items() if key not in split}, cache, aside=False)
+    made = [render_cache.made_in(_namespaces(_CHILD_MODULES)) if render_cache is not None else None
+            for render_cache in render_caches]
+    # the answer but for the regions, made before them: the parent formats more of them meanwhile
+    before = marshal.dumps((formatted, made, cache.progress() if cache is not None else None))
+    done: dict[int, Formatted] = {}
+    while shared is not None and (index := shared.take_front()) is not None:
+        key, start, end = regions[index]
+        done[index] = format_statements(key, split[key], start, end, cache)
+    parsed, _, used = cache.progress() if cache is not None else (set(), {}, None)
+    return marshal.dumps((before, done, (parsed, {}, used)))
 
 
 def _help(shared: Shared | None, cache: FormatCache | None) -> tuple[dict[str, str], list[Region], dict[int, Formatted]]:
@@ -243,13 +259,13 @@ def _help(shared: Shared | None, cache: FormatCache | None) -> tuple[dict[str, s
 
 
 def _answer(data: Any, packages: list[Catalog], prefixed: bool, split: dict[str, str], regions: list[Region],
-            helped: dict[int, Formatted]) -> tuple[tuple[dict[str, str], list[Any], Any], dict[str, Any]] | None:
-    """The child's half (as `half` gives it) from its answer and the regions formatted here, and
-    the format cache's records of the modules it split; None when the child failed, or its answer
-    has not the shape of its half's: each of its modules (those it split, from the regions both
-    formatted), and its render cache entries."""
+            helped: dict[int, Formatted]) -> tuple[dict[str, str], list[Any], list[Progress], dict[str, Any]] | None:
+    """The child's half from its answer and the regions formatted here: its modules formatted, its
+    render caches' entries, what its format cache kept, and the format cache's records of the
+    modules it split; None when the child failed, or its answer has not the shape of its half's."""
     try:
-        formatted, done, made, progress = marshal.loads(data)
+        before, done, later = marshal.loads(data)
+        formatted, made, progress = marshal.loads(before)
     except (TypeError, ValueError, EOFError):
         return None
     if not isinstance(formatted, dict) or not isinstance(done, dict) or not isinstance(made, list):
@@ -269,7 +285,7 @@ def _answer(data: Any, packages: list[Catalog], prefixed: bool, split: dict[str,
     if (formatted.keys() != expected or not all(isinstance(text, str) for text in formatted.values())
             or len(made) != len(packages)):
         return None
-    return (formatted, made, progress), records
+    return formatted, made, [progress, later] if progress is not None else [], records
 
 
 def _in_order(packages: list[Catalog], formatted: dict[str, str], prefixed: bool) -> dict[str, str]:

@@ -94,6 +94,9 @@ class RenderCache:
         self.stored: dict[str, dict[str, Entry]] = {}
         """The entries to reuse: the file's, and over them those of its delta (`path` + `.delta`)."""
         self.modules: dict[str, TableFragments] = {}
+        self.ready: dict[str, tuple[dict[str, Entry], list[Any]]] = {}
+        """Modules' entries (the very dict of `modules[module].made`) and the file's data of them, made
+        ahead of `save` (`settle`, `take`) while another core still works."""
         self.key = _key()
         if path is not None:
             _RENDERED_HERE.add(path)
@@ -151,6 +154,15 @@ class RenderCache:
             new = _module(data)
             fragments = self.modules[module] = TableFragments(stored, self.digests)
             fragments.made = {table: new[table] if table in new else stored[table] for table in tables}
+            if len(new) == len(tables):  # all made anew: the data is the file's, as `save` would make it
+                self.ready[module] = (fragments.made, data)
+
+    def settle(self, modules: Iterable[str]) -> None:
+        """The file's data of `modules`' entries made now, for `save`: a build on two cores makes it
+        while the other core still works, instead of after."""
+        for module in modules:
+            made = self.modules[module].made
+            self.ready[module] = (made, _stored(made))
 
     def save(self) -> None:
         """Keep this render's entries; errors only cost time. Where few differ from the file's, only
@@ -177,8 +189,12 @@ class RenderCache:
                     _delta(old).unlink()
 
     def _write(self, path: Path, modules: dict[str, dict[str, Entry]], base: str) -> bool:
+        def data(module: str, entries: dict[str, Entry]) -> list[Any]:
+            made, ready = self.ready.get(module, (None, []))
+            return ready if made is entries else _stored(entries)
+
         try:
-            body = marshal.dumps({module: _stored(entries) for module, entries in modules.items()})
+            body = marshal.dumps({module: data(module, entries) for module, entries in modules.items()})
         except ValueError:  # not plain data: a bug, but the cache only ever saves time
             return False
         return write_sealed(path, _FORMAT, self.key, {"base": base} if base else {}, [body])
