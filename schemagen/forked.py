@@ -8,7 +8,7 @@ process computes the other; the child sends its value back pickled, and exits.
 The child's value is only ever an offer. When the child fails in any way (an exception, a crash, a
 kill, a truncated or garbled answer) `Forked.value()` answers None and the caller does the work
 itself, so that errors, their messages and their lines are exactly those of a build without a
-child. The caller must always end the child (`value()`, or `end()` on its way out, which kills and
+child. The caller must always end the child (`end()` on its way out, which kills it if need be and
 reaps it), also when it is interrupted.
 
 There is no child where there is no `os.fork`, one core, or another thread in this process: a child
@@ -22,6 +22,7 @@ whichever half turned out the longer.
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import os
 import pickle
@@ -76,12 +77,14 @@ class Forked:
         return cls(pid, read)
 
     def value(self) -> Any | None:
-        """The child's value (waiting for it), the child reaped; None when it failed in any way."""
+        """The child's value (waiting for it); None when it failed in any way. A whole answer is
+        taken as soon as it is read: the child, exiting, is reaped by `end()` (an exit takes 10-20 ms
+        after a large build, for the other core to spend unmapping its memory while this one goes on)."""
         with os.fdopen(self.pipe, "rb") as pipe:
             self.pipe = -1
             framed = pipe.read()
-        status = self._reap()
-        if status != 0 or len(framed) < _LENGTH or int.from_bytes(framed[:_LENGTH], "big") != len(framed) - _LENGTH:
+        # (the child writes a frame only whole, and then exits at once: a whole frame is a success)
+        if len(framed) < _LENGTH or int.from_bytes(framed[:_LENGTH], "big") != len(framed) - _LENGTH:
             return None
         try:
             return pickle.loads(framed[_LENGTH:])  # trusted: this process's own child wrote it
@@ -89,8 +92,7 @@ class Forked:
             return None
 
     def end(self) -> None:
-        """The child killed and reaped, unless `value()` did that already (call it on every way out:
-        an interrupted `value()` leaves it to this)."""
+        """The child killed (if it is still at work) and reaped: call it on every way out, after `value()` too."""
         if self.pipe >= 0:
             os.close(self.pipe)
             self.pipe = -1
@@ -99,17 +101,9 @@ class Forked:
                 os.kill(self.pid, signal.SIGKILL)
             except OSError:
                 pass
-            self._reap()
-
-    def _reap(self) -> int:
-        """The child's exit code (-1: not known); the child no longer ours once it is known."""
-        try:
-            _, status = os.waitpid(self.pid, 0)
-        except ChildProcessError:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
             self.pid = 0
-            return -1
-        self.pid = 0
-        return os.waitstatus_to_exitcode(status)
 
 
 def _child(work: Callable[[], Any], read: int, write: int) -> None:
@@ -148,6 +142,7 @@ class Shared:
         self.memory = mmap.mmap(-1, _ENDS.size + self.CAPACITY)  # MAP_SHARED: seen by the child too
         self.ready_read, self.ready_write = os.pipe()  # one byte once the offer is in memory
         self.front = self.back = 0  # this process's own end
+        self.used = _ENDS.size  # in the child: the memory written so far
 
     @classmethod
     def create(cls) -> Shared | None:
@@ -167,14 +162,31 @@ class Shared:
 
     def offer(self, data: bytes, count: int) -> bool:
         """In the child: `count` items, described by `data`, offered (False: too large, not offered)."""
-        if len(data) > self.CAPACITY:
+        if self.put(data) is None:
             self.decline()
             return False
-        self.memory[_ENDS.size : _ENDS.size + len(data)] = data
         _ENDS.pack_into(self.memory, 0, 0, count, len(data))
         os.write(self.ready_write, b"1")  # (a system call: the memory written before it is seen after it)
         self.decline()
         return True
+
+    def put(self, data: bytes) -> tuple[int, int] | None:
+        """In the child: `data` written where the parent can read it (`get`), after what was written
+        before; None when it does not fit. (Large data reaches the parent through memory in one copy,
+        where a pipe would take a switch between the processes for each 64 KiB.)"""
+        if self.used + len(data) > len(self.memory):
+            return None
+        start = self.used
+        self.memory[start : start + len(data)] = data
+        self.used += len(data)
+        return start, self.used
+
+    def get(self, span: tuple[int, int]) -> bytes | None:
+        """In the parent: what the child `put` at `span`, once it has said so; None for a span out of bounds."""
+        start, end = span
+        if not _ENDS.size <= start <= end <= len(self.memory):
+            return None
+        return bytes(self.memory[start:end])
 
     def decline(self) -> None:
         """In the child: nothing (more) to offer; the parent stops waiting for an offer."""

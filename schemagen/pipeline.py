@@ -184,7 +184,7 @@ def _on_two_cores(packages: list[Catalog], cache: FormatCache | None, prefixed: 
             if render_cache is not None:
                 render_cache.settle(_namespaces(own))  # (while the child still works)
         split, regions, helped = _help(shared, cache)
-        answer = _answer(child.value(), packages, prefixed, split, regions, helped)
+        answer = _answer(child.value(), shared, packages, prefixed, split, regions, helped)
         if answer is None:  # the child failed: its half made here (its render cache entries with it)
             theirs, their_progress = half(_CHILD_MODULES)
         else:
@@ -219,10 +219,11 @@ def _namespaces(modules: tuple[str, ...]) -> list[str]:
 
 
 def _childs_half(sources: dict[str, str], render_caches: list[RenderCache | None], cache: FormatCache | None,
-                 shared: Shared | None) -> bytes:
+                 shared: Shared | None) -> tuple[bytes | tuple[int, int], bytes | tuple[int, int]]:
     """In the child: its modules (`sources`, rendered) formatted, its module of classes offered to
     the parent region by region (`_help`); its answer (`_answer`) in plain data, which marshal
-    writes and reads several times quicker than pickle."""
+    writes and reads several times quicker than pickle, in two parts: each in shared memory (where
+    it is) when it fits there, else itself."""
     # a module new to the format cache is cut whole: its regions can be formatted anywhere
     split = {key: source for key, source in sources.items()
              if key.endswith(_SHARED_MODULE) and (cache is None or cache.record(key) is None)}
@@ -235,13 +236,27 @@ def _childs_half(sources: dict[str, str], render_caches: list[RenderCache | None
     made = [render_cache.made_in(_namespaces(_CHILD_MODULES)) if render_cache is not None else None
             for render_cache in render_caches]
     # the answer but for the regions, made before them: the parent formats more of them meanwhile
-    before = marshal.dumps((formatted, made, cache.progress() if cache is not None else None))
+    before = _placed(marshal.dumps((formatted, made, cache.progress() if cache is not None else None)), shared)
     done: dict[int, Formatted] = {}
     while shared is not None and (index := shared.take_front()) is not None:
         key, start, end = regions[index]
         done[index] = format_statements(key, split[key], start, end, cache)
     parsed, _, used = cache.progress() if cache is not None else (set(), {}, None)
-    return marshal.dumps((before, done, (parsed, {}, used)))
+    return before, _placed(marshal.dumps((done, (parsed, {}, used))), shared)
+
+
+def _placed(data: bytes, shared: Shared | None) -> bytes | tuple[int, int]:
+    span = shared.put(data) if shared is not None else None
+    return data if span is None else span
+
+
+def _taken(part: Any, shared: Shared | None) -> Any:
+    """A part of the child's answer (`_placed`), or None."""
+    if isinstance(part, bytes):
+        return part
+    if shared is None or not (isinstance(part, tuple) and len(part) == 2 and all(isinstance(end, int) for end in part)):
+        return None
+    return shared.get(part)
 
 
 def _help(shared: Shared | None, cache: FormatCache | None) -> tuple[dict[str, str], list[Region], dict[int, Formatted]]:
@@ -258,14 +273,17 @@ def _help(shared: Shared | None, cache: FormatCache | None) -> tuple[dict[str, s
     return split, regions, helped
 
 
-def _answer(data: Any, packages: list[Catalog], prefixed: bool, split: dict[str, str], regions: list[Region],
-            helped: dict[int, Formatted]) -> tuple[dict[str, str], list[Any], list[Progress], dict[str, Any]] | None:
+def _answer(answer: Any, shared: Shared | None, packages: list[Catalog], prefixed: bool, split: dict[str, str],
+            regions: list[Region], helped: dict[int, Formatted]
+            ) -> tuple[dict[str, str], list[Any], list[Progress], dict[str, Any]] | None:
     """The child's half from its answer and the regions formatted here: its modules formatted, its
     render caches' entries, what its format cache kept, and the format cache's records of the
     modules it split; None when the child failed, or its answer has not the shape of its half's."""
+    if not (isinstance(answer, tuple) and len(answer) == 2):
+        return None
     try:
-        before, done, later = marshal.loads(data)
-        formatted, made, progress = marshal.loads(before)
+        formatted, made, progress = marshal.loads(_taken(answer[0], shared))
+        done, later = marshal.loads(_taken(answer[1], shared))
     except (TypeError, ValueError, EOFError):
         return None
     if not isinstance(formatted, dict) or not isinstance(done, dict) or not isinstance(made, list):

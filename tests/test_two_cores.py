@@ -290,10 +290,13 @@ def test_the_cli_builds_on_two_cores_what_one_builds(tmp_path: Path) -> None:
 def test_a_child_answers_with_its_value_or_not_at_all() -> None:
     child = forked.Forked.start(lambda: {"value": [1, "two"]})
     assert child is not None and child.value() == {"value": [1, "two"]}
-    child.end()  # a no-op once answered
+    assert child.pid  # the answer is taken as soon as it is read: the exiting child is reaped by end()
+    child.end()
+    assert not child.pid
     for work in (lambda: 1 / 0, lambda: os._exit(0), lambda: os.kill(os.getpid(), signal.SIGKILL), _Unloadable):
         child = forked.Forked.start(work)
         assert child is not None and child.value() is None
+        child.end()
     child = forked.Forked.start(lambda: signal.pause())
     assert child is not None
     child.end()  # killed and reaped unanswered
@@ -392,3 +395,47 @@ def test_a_class_line_that_starts_no_statement_fails_the_region_before_it(source
     with pytest.raises(FormatError):
         format_statements("m.py", source, bounds[0], bounds[1], None)
     assert format_modules({"m.py": source}) == {"m.py": source}  # whole, it is valid Python
+
+
+@pytest.mark.parametrize("memory", ["none", "too small"])
+def test_without_shared_memory_the_child_formats_its_modules_and_answers_through_the_pipe(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memory: str) -> None:
+    spec = _spec(tmp_path / "specs", REAL)
+    one, _ = _build(spec, tmp_path / "one", monkeypatch, False)
+    if memory == "none":  # the system refused it
+        monkeypatch.setattr(pipeline.Shared, "create", classmethod(lambda cls: None))
+    else:  # no room for the offer nor the answer
+        monkeypatch.setattr(pipeline.Shared, "CAPACITY", 1000)
+    here: list[int] = []
+    monkeypatch.setattr(pipeline, "format_statements", _slowed_in(lambda: False, here))
+    two, forks = _build(spec, tmp_path / "two", monkeypatch, True)
+    assert forks == 1 and two == one and not here  # nothing offered, nothing formatted here
+    assert _caches(tmp_path / "two") == _caches(tmp_path / "one")
+
+
+def test_a_render_cache_saves_the_data_made_ahead_as_it_would_make_it(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # `settle` (this process's modules) and `take` (the child's) make the file's data before the
+    # halves meet: `save` then only writes it
+    from schemagen.codegen import RENDERED_ORDER, render_cache, render_modules
+
+    catalog = schemagen.resolve(schemagen.load_spec(_spec(tmp_path / "specs", REAL)))
+    files = {}
+    for folder in ("plain", "ahead"):
+        monkeypatch.setenv("SCHEMAGEN_CACHE_DIR", str(tmp_path / folder))
+        cache = render_cache.RenderCache.for_catalog(catalog)
+        assert cache is not None
+        render_modules(catalog, cache, RENDERED_ORDER)
+        if folder == "ahead":
+            other = render_cache.RenderCache.for_catalog(catalog)  # the child's, over the same files
+            assert other is not None
+            render_modules(catalog, other, ("schemas.py", "relations.py"))
+            cache.settle(["models"])
+            cache.take(other.made_in(["schemas", "nested", "relations", "loads"]))
+            with monkeypatch.context() as patch:
+                patch.setattr(render_cache, "_stored", lambda *_: pytest.fail("made again"))
+                cache.save()
+        else:
+            cache.save()
+        files[folder] = _caches(tmp_path / folder)
+    assert files["ahead"] == files["plain"]
