@@ -226,7 +226,7 @@ def _childs_half(sources: dict[str, str], render_caches: list[RenderCache | None
     it is) when it fits there, else itself."""
     # a module new to the format cache is cut whole: its regions can be formatted anywhere
     split = {key: source for key, source in sources.items()
-             if key.endswith(_SHARED_MODULE) and (cache is None or cache.record(key) is None)}
+             if key.rpartition("/")[2] == _SHARED_MODULE and (cache is None or cache.record(key) is None)}
     regions = [(key, start, end) for key, source in split.items() for start, end in pairwise(statement_bounds(source))]
     if shared is None or not regions or not shared.offer(marshal.dumps((split, regions)), len(regions)):
         split, regions = {}, []
