@@ -10,7 +10,6 @@ import hashlib
 import marshal
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -145,8 +144,8 @@ def _pays(packages: list[Catalog], cache: FormatCache | None) -> bool:
                                 for catalog in packages for name in _CHILD_MODULES)
 
 
-Region = tuple[str, int, int]
-"""A region of a module to format (`format_statements`): the module's key, its start and its end."""
+Region = tuple[str, tuple[int, int, int]]
+"""A region of a module to format: the module's key, and the region (`statement_bounds`)."""
 Formatted = tuple[str, Any]
 """A region formatted, and its part of the module's record in the format cache."""
 
@@ -227,7 +226,7 @@ def _childs_half(sources: dict[str, str], render_caches: list[RenderCache | None
     # a module new to the format cache is cut whole: its regions can be formatted anywhere
     split = {key: source for key, source in sources.items()
              if key.rpartition("/")[2] == _SHARED_MODULE and (cache is None or cache.record(key) is None)}
-    regions = [(key, start, end) for key, source in split.items() for start, end in pairwise(statement_bounds(source))]
+    regions = [(key, region) for key, source in split.items() for region in statement_bounds(source)]
     if shared is None or not regions or not shared.offer(marshal.dumps((split, regions)), len(regions)):
         split, regions = {}, []
     if shared is not None:
@@ -239,8 +238,8 @@ def _childs_half(sources: dict[str, str], render_caches: list[RenderCache | None
     before = _placed(marshal.dumps((formatted, made, cache.progress() if cache is not None else None)), shared)
     done: dict[int, Formatted] = {}
     while shared is not None and (index := shared.take_front()) is not None:
-        key, start, end = regions[index]
-        done[index] = format_statements(key, split[key], start, end, cache)
+        key, region = regions[index]
+        done[index] = format_statements(key, split[key], region, cache)
     parsed, _, used = cache.progress() if cache is not None else (set(), {}, None)
     return before, _placed(marshal.dumps((done, (parsed, {}, used))), shared)
 
@@ -268,8 +267,8 @@ def _help(shared: Shared | None, cache: FormatCache | None) -> tuple[dict[str, s
     split, regions = marshal.loads(data)
     helped: dict[int, Formatted] = {}
     while (index := shared.take_back()) is not None:
-        key, start, end = regions[index]
-        helped[index] = format_statements(key, split[key], start, end, cache)
+        key, region = regions[index]
+        helped[index] = format_statements(key, split[key], region, cache)
     return split, regions, helped
 
 
@@ -293,7 +292,7 @@ def _answer(answer: Any, shared: Shared | None, packages: list[Catalog], prefixe
     records: dict[str, Any] = {}
     for key in split:
         texts, record = [], []
-        for index, (region_key, _, _) in enumerate(regions):
+        for index, (region_key, _) in enumerate(regions):
             if region_key == key:
                 text, part = done[index] if index in done else helped[index]
                 texts.append(text)

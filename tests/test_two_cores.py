@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import importlib
-import itertools
 import json
 import marshal
 import os
@@ -19,7 +18,7 @@ import pytest
 
 import schemagen
 from schemagen import forked, pipeline
-from schemagen.format import FormatError, format_modules, format_statements, statement_bounds
+from schemagen.format import FormatError, InvalidSource, format_modules, format_statements, statement_bounds
 from schemagen.format.cache import FormatCache
 from tests.helpers import ROOT, run_cli
 
@@ -356,8 +355,8 @@ def test_the_regions_of_the_childs_module_formatted_by_both_make_what_one_proces
     two, forks = _build(spec, tmp_path / "two", monkeypatch, True)
     assert forks == 1 and two == one
     assert _caches(tmp_path / "two") == _caches(tmp_path / "one")
-    regions = len(list(itertools.pairwise(statement_bounds(render_modules(
-        schemagen.resolve(schemagen.load_spec(spec)), None, ("schemas.py",))["schemas.py"]))))
+    regions = len(statement_bounds(render_modules(schemagen.resolve(schemagen.load_spec(spec)), None,
+                                                  ("schemas.py",))["schemas.py"]))
     assert regions > 4
     if in_child:
         assert len(here) > regions // 2  # the slow child left most of them to this process
@@ -374,11 +373,11 @@ def test_a_module_formatted_region_by_region_is_the_module_formatted_whole(tmp_p
     whole = format_modules(sources, whole_cache, aside=False)
     regions_cache = FormatCache(tmp_path / "regions.json")
     for key, source in sources.items():
-        bounds = statement_bounds(source, 2000)
-        assert len(bounds) > 10
+        regions = statement_bounds(source, 2000)
+        assert len(regions) > 10
         texts, record = [], []
-        for start, end in itertools.pairwise(bounds):
-            text, part = format_statements(key, source, start, end, regions_cache)
+        for region in regions:
+            text, part = format_statements(key, source, region, regions_cache)
             texts.append(text)
             record.extend(part)
         assert "".join(texts) == whole[key]
@@ -390,10 +389,10 @@ def test_a_module_formatted_region_by_region_is_the_module_formatted_whole(tmp_p
 def test_a_class_line_that_starts_no_statement_fails_the_region_before_it(source: str) -> None:
     # `statement_bounds` cuts at any top-level `class` line after two blank lines: inside a string,
     # or after a decorator, the region before it does not parse (the build is then made in one process)
-    bounds = statement_bounds(source, 1)
-    assert len(bounds) == 3
+    regions = statement_bounds(source, 1)
+    assert len(regions) == 2 and regions[1][2] == 3  # (after three lines)
     with pytest.raises(FormatError):
-        format_statements("m.py", source, bounds[0], bounds[1], None)
+        format_statements("m.py", source, regions[0], None)
     assert format_modules({"m.py": source}) == {"m.py": source}  # whole, it is valid Python
 
 
@@ -439,3 +438,13 @@ def test_a_render_cache_saves_the_data_made_ahead_as_it_would_make_it(tmp_path: 
             cache.save()
         files[folder] = _caches(tmp_path / folder)
     assert files["ahead"] == files["plain"]
+
+
+def test_a_region_reports_an_error_at_the_line_of_the_whole_module() -> None:
+    source = "X = 1\n" + "\n\nclass A:\n    pass\n" * 5 + "\n\nclass B:\n    x = = 1\n"
+    with pytest.raises(InvalidSource) as whole:
+        format_modules({"m.py": source}, aside=False)
+    last = statement_bounds(source, 1)[-1]
+    with pytest.raises(InvalidSource) as region:
+        format_statements("m.py", source, last, None)
+    assert (region.value.line, region.value.message) == (whole.value.line, whole.value.message) == (25, "invalid syntax")

@@ -31,6 +31,7 @@ would have joined the call's arguments on one line (`model_config = ConfigDict(.
 from __future__ import annotations
 
 import symtable
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from schemagen.format.aside import parse_aside
@@ -148,29 +149,32 @@ REGION_CHARS = 16_384
 _CLASS_START = "\n\n\nclass "
 
 
-def statement_bounds(source: str, size: int = REGION_CHARS) -> list[int]:
-    """Offsets that cut `source` into regions of about `size` characters, from 0 to its end: each
-    other one is the start of a top-level `class` after two blank lines. Such a line starts a
-    statement of a valid module, unless it follows a decorator or lies in a multi-line string: then
-    the region before it does not parse, and `format_statements` fails on it."""
-    bounds = [0]
-    while True:
-        found = source.find(_CLASS_START, bounds[-1] + size)
-        if found < 0:
-            break
-        bounds.append(found + 3)
-    bounds.append(len(source))
-    return bounds
+def statement_bounds(source: str, size: int = REGION_CHARS) -> list[tuple[int, int, int]]:
+    """`source` cut into regions of about `size` characters: (start, end, lines before the start)
+    of each, in order. Each region but the first starts with a top-level `class` after two blank
+    lines. Such a line starts a statement of a valid module, unless it follows a decorator or lies
+    in a multi-line string: then the region before it does not parse, and `format_statements`
+    fails on it."""
+    starts = [0]
+    while (found := source.find(_CLASS_START, starts[-1] + size)) >= 0:
+        starts.append(found + 3)
+    regions, lines = [], 0
+    for start, end in pairwise([*starts, len(source)]):
+        regions.append((start, end, lines))
+        lines += source.count("\n", start, end)
+    return regions
 
 
-def format_statements(name: str, source: str, start: int, end: int, cache: FormatCache | None) -> tuple[str, Record]:
-    """The region `source[start:end]` of module `name` between two of its `statement_bounds`,
-    parse-checked and formatted as `format_modules` formats it within the whole module, and its
-    part of the module's record in the format cache (`format/reuse.py`): the module's regions,
-    formatted anywhere, make the module and its record joined in order. For a module the cache
-    holds no record of (what `format_modules` cuts whole): the cache keeps what it parsed and formatted."""
+def format_statements(name: str, source: str, region: tuple[int, int, int], cache: FormatCache | None
+                      ) -> tuple[str, Record]:
+    """A region of module `name` (one of its `statement_bounds`), parse-checked and formatted as
+    `format_modules` formats it within the whole module, and its part of the module's record in
+    the format cache (`format/reuse.py`): the module's regions, formatted anywhere, make the module
+    and its record joined in order. For a module the cache holds no record of (what
+    `format_modules` cuts whole): the cache keeps what it parsed and formatted."""
+    start, end, lines_before = region
     chunks: list[tuple[int, str]] = []
-    parts, record = cut_region(source, start, end, chunks)
+    parts, record = cut_region(source, start, end, lines_before, chunks)
     _parse_check(name, chunks, cache)
     formatted = _formatted_pieces(parts, cache)
     if cache is not None:
