@@ -161,7 +161,8 @@ class Shared:
         self.ready_write = -1
 
     def offer(self, data: bytes, count: int) -> bool:
-        """In the child: `count` items, described by `data`, offered (False: too large, not offered)."""
+        """In the child, before any `put`: `count` items, described by `data`, offered (False: too
+        large, not offered)."""
         if self.put(data) is None:
             self.decline()
             return False
