@@ -23,7 +23,6 @@ whichever half turned out the longer.
 from __future__ import annotations
 
 import contextlib
-import mmap
 import os
 import pickle
 import signal
@@ -139,6 +138,8 @@ class Shared:
     """Bytes of data an offer may hold (address space only: pages are used as they are written)."""
 
     def __init__(self) -> None:
+        import mmap  # (only a cold build of many tables needs it: not at every start)
+
         self.memory = mmap.mmap(-1, _ENDS.size + self.CAPACITY)  # MAP_SHARED: seen by the child too
         self.ready_read, self.ready_write = os.pipe()  # one byte once the offer is in memory
         self.front = self.back = 0  # this process's own end
