@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import marshal
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,9 +21,9 @@ from schemagen.codegen import (
 from schemagen.codegen.render_cache import RenderCache
 from schemagen.codegen.warm_up import compiled_aside
 from schemagen.errors import Position, SpecError, SpecErrors
-from schemagen.format import InvalidSource, format_modules
+from schemagen.format import InvalidSource, format_modules, format_statements, statement_bounds
 from schemagen.format.style import DEFAULT_LINE_LENGTH, laid_out_for
-from schemagen.forked import Forked, may_fork
+from schemagen.forked import Forked, Shared, may_fork
 from schemagen.output.manifest import MANIFEST, Output, manifest_bytes
 from schemagen.resolver.incremental import catalog_cached
 from schemagen.spec.files import find_specs
@@ -123,8 +124,12 @@ def _file_key(catalog: Catalog, name: str, prefixed: bool) -> str:
 
 # The modules a forked child generates and formats while this process does the others. Measured on
 # bench/realistic.py 300 (CPU seconds, generate + format): models.py 0.58-0.75, schemas.py 0.57-0.60,
-# relations.py 0.22-0.27, the other three 0.02: of the splits by module, this one is the most even.
+# relations.py 0.22-0.27, the other three 0.02: the child's half is the longer, and it offers this
+# process the formatting of schemas.py, region by region (`_SHARED_MODULE`), so that both end together.
 _CHILD_MODULES = ("schemas.py", "relations.py")
+# The child's module of classes whose regions (`statement_bounds`) it formats last, from the first,
+# while this process, done with its own half, formats them from the last (`forked.Shared`).
+_SHARED_MODULE = "schemas.py"
 # A build of fewer tables stays in one process. The second core takes a third or more off generate's
 # CPU time from a dozen tables on (CPU seconds, one process / the longer half: 12 tables 0.07 / 0.05,
 # 37 tables 0.17 / 0.11, 66 tables 0.25 / 0.21); below this many tables that is under 50 ms, which
@@ -141,52 +146,165 @@ def _pays(packages: list[Catalog], cache: FormatCache | None) -> bool:
                                 for catalog in packages for name in _CHILD_MODULES)
 
 
+Region = tuple[str, tuple[int, int, int]]
+"""A region of a module to format: the module's key, and the region (`statement_bounds`)."""
+Formatted = tuple[str, Any]
+"""A region formatted, and its part of the module's record in the format cache."""
+
+
 def _on_two_cores(packages: list[Catalog], cache: FormatCache | None, prefixed: bool) -> dict[str, str] | None:
     """`package_sources`' result, the child's modules made in a forked child while this process
-    makes the others (`forked.py`); None where there is no child or anything failed: the caller
-    then makes everything here, as without a child, which also gives any error as that would."""
+    makes the others (`forked.py`), the child's module of classes formatted by both; None where
+    there is no child or anything failed: the caller then makes everything here, as without a
+    child, which also gives any error as that would."""
     if not _pays(packages, cache) or not may_fork():
         return None
     render_caches = [RenderCache.for_catalog(catalog) for catalog in packages]
 
-    def half(modules: tuple[str, ...]) -> tuple[dict[str, str], list[Any], Any]:
-        rendered: dict[str, str] = {}
+    def rendered(modules: tuple[str, ...]) -> dict[str, str]:
+        out: dict[str, str] = {}
         for catalog, render_cache in zip(packages, render_caches):
             for name, source in render_modules(catalog, render_cache, modules).items():
-                rendered[_file_key(catalog, name, prefixed)] = source
-        formatted = format_modules(rendered, cache, aside=False)  # the second core is busy already
-        namespaces = [namespace for name in modules for namespace in RENDER_CACHE_NAMESPACES.get(name, ())]
-        made = [render_cache.made_in(namespaces) if render_cache is not None else None for render_cache in render_caches]
-        return formatted, made, cache.progress() if cache is not None else None
+                out[_file_key(catalog, name, prefixed)] = source
+        return out
 
-    child = Forked.start(lambda: half(_CHILD_MODULES))
+    def half(modules: tuple[str, ...]) -> tuple[dict[str, str], list[Progress]]:
+        formatted = format_modules(rendered(modules), cache, aside=False)  # the second core is busy already
+        return formatted, [cache.progress()] if cache is not None else []
+
+    shared = Shared.create()
+    child = Forked.start(lambda: _childs_half(rendered(_CHILD_MODULES), render_caches, cache, shared), shared)
     if child is None:
+        if shared is not None:
+            shared.close()
         return None
     try:
-        mine = half(tuple(name for name in RENDERED_ORDER if name not in _CHILD_MODULES))
-        theirs: Any = child.value()
-        if not _whole(theirs, packages, prefixed):
-            theirs = half(_CHILD_MODULES)  # the child failed: its half made here
-        for render_cache, made in zip(render_caches, theirs[1]):
+        own = tuple(name for name in RENDERED_ORDER if name not in _CHILD_MODULES)
+        formatted, progress = half(own)
+        for render_cache in render_caches:
             if render_cache is not None:
-                render_cache.take(made)
+                render_cache.made_in(_namespaces(own))  # (serialized for `save` while the child still works)
+        split, regions, helped = _help(shared, cache)
+        answer = _answer(child.value(), shared, packages, prefixed, split, regions, helped)
+        if answer is None:  # the child failed: its half made here (its render cache entries with it)
+            theirs, their_progress = half(_CHILD_MODULES)
+        else:
+            theirs, made, their_progress, records = answer
+            for render_cache, entries in zip(render_caches, made):
+                if render_cache is not None:
+                    render_cache.take(entries)
+            if cache is not None:
+                for key, record in records.items():
+                    cache.keep_record(key, record, [])
+        for render_cache in render_caches:
+            if render_cache is not None:
                 render_cache.save()
         if cache is not None:
-            cache.add(mine[2])
-            cache.add(theirs[2])
-        return _in_order(packages, {**mine[0], **theirs[0]}, prefixed)
+            for part in progress + their_progress:
+                cache.add(part)
+        return _in_order(packages, {**formatted, **theirs}, prefixed)
     except Exception:
         return None  # (a template bug, say: made again in one process, it fails as it would there)
     finally:
         child.end()
+        if shared is not None:
+            shared.close()
 
 
-def _whole(answer: Any, packages: list[Catalog], prefixed: bool) -> bool:
-    """The child's answer has the shape of its half's: each of its modules, and its cache entries."""
+Progress = tuple[set[str], dict[str, Any], "dict[str, str] | None"]
+"""What a format cache kept of a part of the run (`FormatCache.progress`)."""
+
+
+def _namespaces(modules: tuple[str, ...]) -> list[str]:
+    return [namespace for name in modules for namespace in RENDER_CACHE_NAMESPACES.get(name, ())]
+
+
+def _childs_half(sources: dict[str, str], render_caches: list[RenderCache | None], cache: FormatCache | None,
+                 shared: Shared | None) -> tuple[bytes | tuple[int, int], bytes | tuple[int, int]]:
+    """In the child: its modules (`sources`, rendered) formatted, its module of classes offered to
+    the parent region by region (`_help`); its answer (`_answer`) in plain data, which marshal
+    writes and reads several times quicker than pickle, in two parts: each in shared memory (where
+    it is) when it fits there, else itself."""
+    # a module new to the format cache is cut whole: its regions can be formatted anywhere
+    split = {key: source for key, source in sources.items()
+             if key.rpartition("/")[2] == _SHARED_MODULE and (cache is None or cache.record(key) is None)}
+    regions = [(key, region) for key, source in split.items() for region in statement_bounds(source)]
+    if shared is None or not regions or not shared.offer(marshal.dumps((split, regions)), len(regions)):
+        split, regions = {}, []
+    if shared is not None:
+        shared.decline()  # (when nothing was offered: the parent waits for the offer no longer)
+    formatted = format_modules({key: source for key, source in sources.items() if key not in split}, cache, aside=False)
+    made = [{module: tuple(entries) for module, entries in render_cache.made_in(_namespaces(_CHILD_MODULES)).items()}
+            if render_cache is not None else None for render_cache in render_caches]  # (plain tuples: marshal's)
+    # the answer but for the regions, made before them: the parent formats more of them meanwhile
+    before = _placed(marshal.dumps((formatted, made, cache.progress() if cache is not None else None)), shared)
+    done: dict[int, Formatted] = {}
+    while shared is not None and (index := shared.take_front()) is not None:
+        key, region = regions[index]
+        done[index] = format_statements(key, split[key], region, cache)
+    parsed, _, used = cache.progress() if cache is not None else (set(), {}, None)
+    return before, _placed(marshal.dumps((done, (parsed, {}, used))), shared)
+
+
+def _placed(data: bytes, shared: Shared | None) -> bytes | tuple[int, int]:
+    span = shared.put(data) if shared is not None else None
+    return data if span is None else span
+
+
+def _taken(part: Any, shared: Shared | None) -> Any:
+    """A part of the child's answer (`_placed`), or None."""
+    if isinstance(part, bytes):
+        return part
+    if shared is None or not (isinstance(part, tuple) and len(part) == 2 and all(isinstance(end, int) for end in part)):
+        return None
+    return shared.get(part)
+
+
+def _help(shared: Shared | None, cache: FormatCache | None) -> tuple[dict[str, str], list[Region], dict[int, Formatted]]:
+    """The regions the child offered (its modules' sources, the regions), and those of them
+    formatted here, from the last, until the child has taken the others."""
+    data = shared.offered() if shared is not None else None
+    if shared is None or data is None:
+        return {}, [], {}
+    split, regions = marshal.loads(data)
+    helped: dict[int, Formatted] = {}
+    while (index := shared.take_back()) is not None:
+        key, region = regions[index]
+        helped[index] = format_statements(key, split[key], region, cache)
+    return split, regions, helped
+
+
+def _answer(answer: Any, shared: Shared | None, packages: list[Catalog], prefixed: bool, split: dict[str, str],
+            regions: list[Region], helped: dict[int, Formatted]
+            ) -> tuple[dict[str, str], list[Any], list[Progress], dict[str, Any]] | None:
+    """The child's half from its answer and the regions formatted here: its modules formatted, its
+    render caches' entries, what its format cache kept, and the format cache's records of the
+    modules it split; None when the child failed, or its answer has not the shape of its half's."""
+    if not (isinstance(answer, tuple) and len(answer) == 2):
+        return None
+    try:
+        formatted, made, progress = marshal.loads(_taken(answer[0], shared))
+        done, later = marshal.loads(_taken(answer[1], shared))
+    except (TypeError, ValueError, EOFError):
+        return None
+    if not isinstance(formatted, dict) or not isinstance(done, dict) or not isinstance(made, list):
+        return None
+    if set(range(len(regions))) - done.keys() - helped.keys():
+        return None
+    records: dict[str, Any] = {}
+    for key in split:
+        texts, record = [], []
+        for index, (region_key, _) in enumerate(regions):
+            if region_key == key:
+                text, part = done[index] if index in done else helped[index]
+                texts.append(text)
+                record.extend(part)
+        formatted[key], records[key] = "".join(texts), record
     expected = {_file_key(catalog, name, prefixed) for catalog in packages for name in _CHILD_MODULES}
-    return (isinstance(answer, tuple) and len(answer) == 3 and isinstance(answer[0], dict)
-            and answer[0].keys() == expected and all(isinstance(text, str) for text in answer[0].values())
-            and isinstance(answer[1], list) and len(answer[1]) == len(packages))
+    if (formatted.keys() != expected or not all(isinstance(text, str) for text in formatted.values())
+            or len(made) != len(packages)):
+        return None
+    return formatted, made, [progress, later] if progress is not None else [], records
 
 
 def _in_order(packages: list[Catalog], formatted: dict[str, str], prefixed: bool) -> dict[str, str]:

@@ -18,6 +18,7 @@ import pytest
 
 import schemagen
 from schemagen import forked, pipeline
+from schemagen.format import FormatError, InvalidSource, format_modules, format_statements, statement_bounds
 from schemagen.format.cache import FormatCache
 from tests.helpers import ROOT, run_cli
 
@@ -46,8 +47,8 @@ class _Forks:
 
         class Counted(forked.Forked):
             @classmethod
-            def start(cls, work: Callable[[], Any]) -> forked.Forked | None:
-                child = super().start(work)
+            def start(cls, work: Callable[[], Any], shared: forked.Shared | None = None) -> forked.Forked | None:
+                child = super().start(work, shared)
                 if child is not None:
                     started.append(child.pid)
                 return child
@@ -292,10 +293,13 @@ def test_the_cli_builds_on_two_cores_what_one_builds(tmp_path: Path) -> None:
 def test_a_child_answers_with_its_value_or_not_at_all() -> None:
     child = forked.Forked.start(lambda: {"value": [1, "two"]})
     assert child is not None and child.value() == {"value": [1, "two"]}
-    child.end()  # a no-op once answered
+    assert child.pid  # the answer is taken as soon as it is read: the exiting child is reaped by end()
+    child.end()
+    assert not child.pid
     for work in (lambda: 1 / 0, lambda: os._exit(0), lambda: os.kill(os.getpid(), signal.SIGKILL), _Unloadable):
         child = forked.Forked.start(work)
         assert child is not None and child.value() is None
+        child.end()
     child = forked.Forked.start(lambda: signal.pause())
     assert child is not None
     child.end()  # killed and reaped unanswered
@@ -319,3 +323,133 @@ def test_a_render_cache_made_in_two_processes_is_saved_as_one(tmp_path: Path, mo
     renders = {folder: sorted(path.name for path in (tmp_path / folder / "render").iterdir()) for folder in ("one", "two")}
     assert renders["one"] == renders["two"] and any(name.endswith(".delta") for name in renders["one"])
     assert _caches(tmp_path / "one") == _caches(tmp_path / "two")
+
+
+def _slowed_in(slow_pid: Callable[[], bool], calls: list[int]) -> Callable[..., Any]:
+    """`format_statements`, taking its time in the process `slow_pid` names; the calls made in this process counted."""
+    import time
+
+    from schemagen.format import format_statements as real
+    parent = os.getpid()
+
+    def formatting(*args: Any) -> Any:
+        if os.getpid() == parent:
+            calls.append(1)
+        if slow_pid():
+            time.sleep(0.02)
+        return real(*args)
+
+    return formatting
+
+
+@pytest.mark.parametrize("slow", ["child", "parent"])
+def test_the_regions_of_the_childs_module_formatted_by_both_make_what_one_process_makes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slow: str) -> None:
+    # the child offers schemas.py region by region: this process, done with its own half, takes
+    # regions from the last; either may take most of them, the module and the caches are the same
+    from schemagen.codegen import render_modules
+
+    spec = _spec(tmp_path / "specs", REAL)
+    one, _ = _build(spec, tmp_path / "one", monkeypatch, False)
+    parent = os.getpid()
+    here: list[int] = []
+    in_child = slow == "child"
+    monkeypatch.setattr(pipeline, "format_statements",
+                        _slowed_in(lambda: (os.getpid() != parent) == in_child, here))
+    two, forks = _build(spec, tmp_path / "two", monkeypatch, True)
+    assert forks == 1 and two == one
+    assert _caches(tmp_path / "two") == _caches(tmp_path / "one")
+    regions = len(statement_bounds(render_modules(schemagen.resolve(schemagen.load_spec(spec)), None,
+                                                  ("schemas.py",))["schemas.py"]))
+    assert regions > 4
+    if in_child:
+        assert len(here) > regions // 2  # the slow child left most of them to this process
+    else:
+        assert len(here) < regions // 2
+
+
+def test_a_module_formatted_region_by_region_is_the_module_formatted_whole(tmp_path: Path) -> None:
+    from schemagen.codegen import render_modules
+
+    catalog = schemagen.resolve(schemagen.load_spec(_spec(tmp_path / "specs", REAL)))
+    sources = {f"real/{name}": text for name, text in render_modules(catalog, None, ("models.py", "schemas.py")).items()}
+    whole_cache = FormatCache(tmp_path / "whole.json")
+    whole = format_modules(sources, whole_cache, aside=False)
+    regions_cache = FormatCache(tmp_path / "regions.json")
+    for key, source in sources.items():
+        regions = statement_bounds(source, 2000)
+        assert len(regions) > 10
+        texts, record = [], []
+        for region in regions:
+            text, part = format_statements(key, source, region, regions_cache)
+            texts.append(text)
+            record.extend(part)
+        assert "".join(texts) == whole[key]
+        regions_cache.keep_record(key, record, [])
+    assert regions_cache.progress() == whole_cache.progress()
+
+
+@pytest.mark.parametrize("source", ['X = """\n\n\nclass A:\n    pass\n"""\n', "@dataclass\n\n\nclass A:\n    pass\n"])
+def test_a_class_line_that_starts_no_statement_fails_the_region_before_it(source: str) -> None:
+    # `statement_bounds` cuts at any top-level `class` line after two blank lines: inside a string,
+    # or after a decorator, the region before it does not parse (the build is then made in one process)
+    regions = statement_bounds(source, 1)
+    assert len(regions) == 2 and regions[1][2] == 3  # (after three lines)
+    with pytest.raises(FormatError):
+        format_statements("m.py", source, regions[0], None)
+    assert format_modules({"m.py": source}) == {"m.py": source}  # whole, it is valid Python
+
+
+@pytest.mark.parametrize("memory", ["none", "too small"])
+def test_without_shared_memory_the_child_formats_its_modules_and_answers_through_the_pipe(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memory: str) -> None:
+    spec = _spec(tmp_path / "specs", REAL)
+    one, _ = _build(spec, tmp_path / "one", monkeypatch, False)
+    if memory == "none":  # the system refused it
+        monkeypatch.setattr(pipeline.Shared, "create", classmethod(lambda cls: None))
+    else:  # no room for the offer nor the answer
+        monkeypatch.setattr(pipeline.Shared, "CAPACITY", 1000)
+    here: list[int] = []
+    monkeypatch.setattr(pipeline, "format_statements", _slowed_in(lambda: False, here))
+    two, forks = _build(spec, tmp_path / "two", monkeypatch, True)
+    assert forks == 1 and two == one and not here  # nothing offered, nothing formatted here
+    assert _caches(tmp_path / "two") == _caches(tmp_path / "one")
+
+
+def test_a_render_cache_saves_the_data_made_ahead_as_it_would_make_it(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # `made_in` (this process's modules) and `take` (the child's) make the file's data before the
+    # halves meet: `save` then only writes it
+    from schemagen.codegen import RENDERED_ORDER, render_cache, render_modules
+
+    catalog = schemagen.resolve(schemagen.load_spec(_spec(tmp_path / "specs", REAL)))
+    files = {}
+    for folder in ("plain", "ahead"):
+        monkeypatch.setenv("SCHEMAGEN_CACHE_DIR", str(tmp_path / folder))
+        cache = render_cache.RenderCache.for_catalog(catalog)
+        assert cache is not None
+        render_modules(catalog, cache, RENDERED_ORDER)
+        if folder == "ahead":
+            other = render_cache.RenderCache.for_catalog(catalog)  # the child's, over the same files
+            assert other is not None
+            render_modules(catalog, other, ("schemas.py", "relations.py"))
+            cache.made_in(["models"])
+            cache.take({module: tuple(entries) for module, entries
+                        in other.made_in(["schemas", "nested", "relations", "loads"]).items()})
+            with monkeypatch.context() as patch:
+                patch.setattr(render_cache, "_serialize", lambda *_: pytest.fail("made again"))
+                cache.save()
+        else:
+            cache.save()
+        files[folder] = _caches(tmp_path / folder)
+    assert files["ahead"] == files["plain"]
+
+
+def test_a_region_reports_an_error_at_the_line_of_the_whole_module() -> None:
+    source = "X = 1\n" + "\n\nclass A:\n    pass\n" * 5 + "\n\nclass B:\n    x = = 1\n"
+    with pytest.raises(InvalidSource) as whole:
+        format_modules({"m.py": source}, aside=False)
+    last = statement_bounds(source, 1)[-1]
+    with pytest.raises(InvalidSource) as region:
+        format_statements("m.py", source, last, None)
+    assert (region.value.line, region.value.message) == (whole.value.line, whole.value.message) == (25, "invalid syntax")

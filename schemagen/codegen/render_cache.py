@@ -15,7 +15,7 @@ import contextlib
 import hashlib
 import marshal
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -160,11 +160,12 @@ class RenderCache:
             out[module] = done[1]
         return out
 
-    def take(self, made: dict[str, Serialized]) -> None:
-        """`made_in`'s entries, made by another process over the same cache as read: kept as if made here."""
+    def take(self, made: Mapping[str, tuple[int, bool, int, bytes | None, bytes | None]]) -> None:
+        """`made_in`'s entries, made by another process over the same cache as read: kept as if made
+        here (each as a `Serialized`, or the plain tuple of one that marshal carried)."""
         for module, entries in made.items():
             self.modules.pop(module, None)
-            self.taken[module] = entries
+            self.taken[module] = Serialized(*entries)
 
     def save(self) -> None:
         """Keep this render's entries; errors only cost time. Where few differ from the file's, only

@@ -31,18 +31,20 @@ would have joined the call's arguments on one line (`model_config = ConfigDict(.
 from __future__ import annotations
 
 import symtable
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from schemagen.format.aside import parse_aside
 from schemagen.format.black import format_pieces, format_source
 from schemagen.format.lines import Part, Piece, _merge_text, cut, indent_block
-from schemagen.format.reuse import cut_reusing
+from schemagen.format.reuse import Record, cut_reusing, cut_region
 from schemagen.format.style import BLACK_VERSION, line_length, FormatError
 
 if TYPE_CHECKING:
     from schemagen.format.cache import FormatCache
 
-__all__ = ["BLACK_VERSION", "line_length", "FormatError", "InvalidSource", "format_modules", "format_source"]
+__all__ = ["BLACK_VERSION", "line_length", "FormatError", "InvalidSource", "format_modules", "format_source",
+           "format_statements", "statement_bounds"]
 
 
 class InvalidSource(FormatError):
@@ -123,15 +125,61 @@ def format_modules(sources: dict[str, str], cache: FormatCache | None = None, *,
         for _, chunks in unchecked:
             for _, text in chunks:
                 cache.parsed(text)
-    pieces = [part for parts in cut_sources.values() for part in parts if isinstance(part, Piece)]
+    formatted = _formatted_pieces([part for parts in cut_sources.values() for part in parts], cache)
+    if cache is not None:
+        cache.remember(formatted)
+    return {name: _joined(parts, formatted) for name, parts in cut_sources.items()}
+
+
+def _formatted_pieces(parts: list[Part], cache: FormatCache | None) -> dict[Piece, str]:
+    pieces = [part for part in parts if isinstance(part, Piece)]
     known = cache.lookup(pieces) if cache is not None else {}
     formatted = dict(known)
     formatted.update(format_pieces([piece for piece in pieces if piece not in known]))
+    return formatted
+
+
+def _joined(parts: list[Part], formatted: dict[Piece, str]) -> str:
+    return "".join(part if isinstance(part, str) else indent_block(formatted[part], part.depth) for part in parts)
+
+
+# A module's statements are formatted in regions of about this many characters (`statement_bounds`):
+# a few milliseconds each, so that two processes sharing a module's regions finish within one.
+REGION_CHARS = 16_384
+_CLASS_START = "\n\n\nclass "
+
+
+def statement_bounds(source: str, size: int = REGION_CHARS) -> list[tuple[int, int, int]]:
+    """`source` cut into regions of about `size` characters: (start, end, lines before the start)
+    of each, in order. Each region but the first starts with a top-level `class` after two blank
+    lines. Such a line starts a statement of a valid module, unless it follows a decorator or lies
+    in a multi-line string: then the region before it does not parse, and `format_statements`
+    fails on it."""
+    starts = [0]
+    while (found := source.find(_CLASS_START, starts[-1] + size)) >= 0:
+        starts.append(found + 3)
+    regions, lines = [], 0
+    for start, end in pairwise([*starts, len(source)]):
+        regions.append((start, end, lines))
+        lines += source.count("\n", start, end)
+    return regions
+
+
+def format_statements(name: str, source: str, region: tuple[int, int, int], cache: FormatCache | None
+                      ) -> tuple[str, Record]:
+    """A region of module `name` (one of its `statement_bounds`), parse-checked and formatted as
+    `format_modules` formats it within the whole module, and its part of the module's record in
+    the format cache (`format/reuse.py`): the module's regions, formatted anywhere, make the module
+    and its record joined in order. For a module the cache holds no record of (what
+    `format_modules` cuts whole): the cache keeps what it parsed and formatted."""
+    start, end, lines_before = region
+    chunks: list[tuple[int, str]] = []
+    parts, record = cut_region(source, start, end, lines_before, chunks)
+    _parse_check(name, chunks, cache)
+    formatted = _formatted_pieces(parts, cache)
     if cache is not None:
-        cache.remember(formatted)
-    out = {}
-    for name, parts in cut_sources.items():
-        out[name] = "".join(
-            part if isinstance(part, str) else indent_block(formatted[part], part.depth) for part in parts
-        )
-    return out
+        earlier = cache.used
+        cache.remember(formatted)  # this region's pieces, and the run's before it
+        if earlier:
+            cache.add((set(), {}, earlier))
+    return _joined(parts, formatted), record

@@ -155,6 +155,15 @@ def _matched(source: str, record: Record) -> list[tuple[int, int, int]]:
     return spans
 
 
+def cut_region(source: str, start: int, end: int, lines_before: int, chunks: list[tuple[int, str]]
+               ) -> tuple[list[Part], Record]:
+    """The statements of `source[start:end]` (after `lines_before` lines) cut as `cut_reusing` cuts
+    them in the whole of a module it has no record of, and their record; `start` is 0 or where a
+    statement starts that is no string (then whether one that is no comment came before makes no
+    difference to it)."""
+    return _fresh(source, chunks, start, end, start > 0, lines_before)
+
+
 def _fresh(source: str, chunks: list[tuple[int, str]], start: int, end: int, after_statement: bool,
            lines_before: int) -> tuple[list[Part], Record]:
     found: list[tuple[int, str]] = []
