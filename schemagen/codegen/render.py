@@ -6,6 +6,7 @@ a template by mistake fails the build instead of landing unescaped in the output
 
 from __future__ import annotations
 
+import contextlib
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -85,7 +86,16 @@ def environment() -> jinja2.Environment:
     # Compiling the templates costs more than rendering them (30-40 ms a process); jinja's bytecode
     # cache is keyed on each template's source, so a changed template is compiled again.
     folder = bytecode_folder()
-    bytecode = jinja2.FileSystemBytecodeCache(str(folder), BYTECODE_FILE) if folder is not None else None
+
+    class BytecodeCache(jinja2.FileSystemBytecodeCache):
+        """jinja's, but a compiled template it cannot write (a full or read-only disk: jinja raises
+        the OSError out of rendering) is only not kept: the cache saves time, it never fails a build."""
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            with contextlib.suppress(OSError):  # (jinja removes its temporary file first)
+                super().dump_bytecode(bucket)
+
+    bytecode = BytecodeCache(str(folder), BYTECODE_FILE) if folder is not None else None
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
         bytecode_cache=bytecode,
