@@ -143,3 +143,13 @@ def test_a_record_is_what_dataclass_makes_of_the_same_class() -> None:
                 change(theirs)
             assert str(ours_raised.value) == str(theirs_raised.value)
     assert made[0]("a") != made[1]("a")  # (a derived record is another class)
+
+
+@pytest.mark.parametrize("method", ["__repr__", "__eq__", "__hash__", "__init__"])
+def test_a_record_refuses_a_method_it_would_replace(method: str) -> None:
+    # a dataclass keeps a `__repr__` (or `__eq__`, ...) its class defines; a record would replace it
+    from schemagen.catalog.records import record
+
+    namespace: dict[str, Any] = {"__annotations__": {"name": "str"}, method: lambda self, *args: None}
+    with pytest.raises(TypeError, match=f"Own: a record makes .*{method}"):
+        record(type("Own", (), namespace))

@@ -41,11 +41,19 @@ class _FactoryDefault:
 _FACTORY_DEFAULT = _FactoryDefault()
 
 
+_METHODS = frozenset({"__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__"})
+"""The methods a record makes."""
+
+
 @dataclass_transform(frozen_default=True, field_specifiers=(field, Field))
 def record(cls: type[R]) -> type[R]:
     """`@dataclass(frozen=True)`, made as the module says."""
     if hasattr(cls, "__post_init__"):
         raise TypeError(f"{cls.__name__}: a record calls no __post_init__")
+    # (a dataclass keeps a method the class defines; `_add_methods` would replace it unseen)
+    own = sorted(_METHODS & set(vars(cls)))
+    if own:
+        raise TypeError(f"{cls.__name__}: a record makes {', '.join(own)} itself; declare it with @dataclass")
     documented = bool(cls.__doc__)
     if not documented:
         cls.__doc__ = cls.__name__  # (else dataclass writes one from the signature of an `__init__` not there yet)
