@@ -247,3 +247,32 @@ def test_an_expression_index_with_a_percent_is_written_once(db_url: str, tmp_pat
     assert _index_sql(db_url) is None
     commands.downgrade(second, db_url, "-1")  # made again from the database's own text
     assert _index_sql(db_url) == made
+
+
+PASS_THROUGH = """
+package: app
+tables:
+  hosts:
+    columns:
+      id: {type: serial, primary_key: true}
+      mac: {type: {sql: macaddr8, python: str}, nullable: false}
+      search: {type: {sql: tsvector, python: str}}
+"""
+
+
+def test_pass_through_columns_of_a_postgresql_spec_migrate_on_both_databases(db_url: str, tmp_path: Path) -> None:
+    """On SQLite a pass-through column is its stored type: Alembic alone named the generated class
+    through the package's module, which the revision does not import (NameError on upgrade)."""
+    first = project(write_spec(tmp_path / "specs", PASS_THROUGH), tmp_path / "m")
+    written = commands.migrate(first, db_url, "hosts", allow_destructive=False).written
+    assert written is not None
+    source = written.read_text("utf-8")
+    assert "_schemagen" not in source and "_SQLType" not in source, source
+    commands.upgrade(first, db_url)
+    assert commands.plan(first, db_url, allow_destructive=False).upgrade.is_empty()
+    if "sqlite" in db_url:
+        assert 'sa.Column("mac", sa.Text(), nullable=False)' in source
+    else:
+        assert rows(db_url, "SELECT udt_name FROM information_schema.columns WHERE table_name = 'hosts' "
+                    "AND column_name IN ('mac', 'search') AND table_schema = current_schema() "
+                    "ORDER BY column_name") == [("macaddr8",), ("tsvector",)]

@@ -199,6 +199,12 @@ def render_type(type_: TypeEngine[Any], context: AutogenContext) -> str | None:
         item = render_type(type_.item_type, context) or _plain(type_.item_type, context)
         return f"postgresql.ARRAY({item})"
     if isinstance(type_, UserDefinedType) and hasattr(type_, "get_col_spec"):
+        # a pass-through type of a PostgreSQL spec has the type SQLite stores it as (`Text()` for
+        # `citext`): a revision for SQLite says that type, as Alembic would name the generated class
+        # through the package's module, which the revision does not import
+        variant = getattr(type_, "_variant_mapping", {}).get(dialect.name)
+        if variant is not None:
+            return render_type(variant, context) or _plain(public_type(variant), context)
         # a pass-through type (`type: {sql: macaddr}`): the dialect's own class for that name
         known = getattr(dialect, "ischema_names", {}).get(str(type_.get_col_spec()).lower())
         if known is not None:
