@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect
 
 from schemagen.migrate import commands
 from schemagen.migrate.database import MigrateError, engine_for
@@ -257,12 +258,15 @@ tables:
       id: {type: serial, primary_key: true}
       mac: {type: {sql: macaddr8, python: str}, nullable: false}
       search: {type: {sql: tsvector, python: str}}
+      lsn: {type: {sql: pg_lsn, python: str}}
+      opens: {type: {sql: "time(0) with time zone", python: str}}
 """
 
 
 def test_pass_through_columns_of_a_postgresql_spec_migrate_on_both_databases(db_url: str, tmp_path: Path) -> None:
-    """On SQLite a pass-through column is its stored type: Alembic alone named the generated class
-    through the package's module, which the revision does not import (NameError on upgrade)."""
+    """Alembic alone names the generated class of a pass-through type through the package's module,
+    which the revision does not import (NameError on upgrade): SQLite gets the type it stores it as,
+    PostgreSQL the type as written, also where SQLAlchemy has no class of that name (pg_lsn)."""
     first = project(write_spec(tmp_path / "specs", PASS_THROUGH), tmp_path / "m")
     written = commands.migrate(first, db_url, "hosts", allow_destructive=False).written
     assert written is not None
@@ -274,5 +278,10 @@ def test_pass_through_columns_of_a_postgresql_spec_migrate_on_both_databases(db_
         assert 'sa.Column("mac", sa.Text(), nullable=False)' in source
     else:
         assert rows(db_url, "SELECT udt_name FROM information_schema.columns WHERE table_name = 'hosts' "
-                    "AND column_name IN ('mac', 'search') AND table_schema = current_schema() "
-                    "ORDER BY column_name") == [("macaddr8",), ("tsvector",)]
+                    "AND column_name <> 'id' AND table_schema = current_schema() "
+                    "ORDER BY column_name") == [("pg_lsn",), ("macaddr8",), ("timetz",), ("tsvector",)]
+        assert 'postgresql.DOMAIN("pg_lsn", sa.Text(), create_type=False, quote=False)' in source
+    commands.downgrade(first, db_url, "base")
+    engine = engine_for(db_url)
+    assert "hosts" not in inspect(engine).get_table_names()
+    engine.dispose()

@@ -217,6 +217,13 @@ def render_type(type_: TypeEngine[Any], context: AutogenContext) -> str | None:
             context.imports.add("from sqlalchemy.dialects import postgresql")
             return (f"postgresql.DOMAIN({qualified.group(2)!r}, sa.Text(), schema={qualified.group(1)!r}, "
                     f"create_type=False)")
+        if dialect.name == "postgresql":
+            # a name SQLAlchemy does not know (`pg_lsn`, `vector(1536)`, `time(0) with time zone`): DOMAIN
+            # again, with quote=False so that it prints the type exactly as the spec writes it;
+            # Alembic alone would name the generated class through the package, which the revision
+            # does not import
+            context.imports.add("from sqlalchemy.dialects import postgresql")
+            return f"postgresql.DOMAIN({str(type_.get_col_spec())!r}, sa.Text(), create_type=False, quote=False)"
     return None
 
 
