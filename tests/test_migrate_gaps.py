@@ -285,3 +285,18 @@ def test_pass_through_columns_of_a_postgresql_spec_migrate_on_both_databases(db_
     engine = engine_for(db_url)
     assert "hosts" not in inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_an_extensions_type_named_without_its_schema_says_how_to_name_it(db_url: str, tmp_path: Path) -> None:
+    """The scratch schema's search path is that schema alone: `citext` does not resolve there, and the
+    message was 'is its SQL (a default, check or index) for another database?'."""
+    text = "package: app\ntables:\n  users:\n    columns:\n      id: {type: serial, primary_key: true}\n" \
+           "      email: {type: {sql: citext, python: str}}\n"
+    first = project(write_spec(tmp_path / "specs", text), tmp_path / "m")
+    if "sqlite" in db_url:  # stored as text there
+        assert commands.migrate(first, db_url, "users", allow_destructive=False).written is not None
+        return
+    with pytest.raises(MigrateError) as caught:
+        commands.migrate(first, db_url, "users", allow_destructive=False)
+    assert 'type "citext" does not exist' in str(caught.value)
+    assert "name it with its schema, `{sql: public.citext, python: ...}`" in str(caught.value)

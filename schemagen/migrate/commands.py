@@ -7,6 +7,7 @@ the comparisons of `compare.py` and the rules of `safety.py`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -118,6 +119,13 @@ def _twin(connection: Connection, project: Project) -> compare.Twin:
         return compare.reflect_twin(connection, project.metadata)
     except SQLAlchemyError as exc:
         first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        missing = re.fullmatch(r'type "([a-z_][a-z0-9_]*)" does not exist', first)
+        if missing is not None and connection.dialect.name == "postgresql":
+            # an extension's type (citext) lives in a schema the scratch schema's search path leaves out
+            raise MigrateError(
+                f"{project.package}: the spec's schema cannot be made on postgresql: {first} on the scratch "
+                f"schema's search path; if it is an extension's type, name it with its schema, "
+                f"`{{sql: public.{missing.group(1)}, python: ...}}` (or the schema the extension is in)") from None
         raise MigrateError(f"{project.package}: the spec's schema cannot be made on {connection.dialect.name}: "
                            f"{first}; is its SQL (a default, check or index) for another database?") from None
 
