@@ -177,8 +177,11 @@ tables:
   fine:
     columns:
       id: {type: serial, primary_key: true}
+      other_id: {type: integer, references: nothere.id}
 """)
-    # a table without a key is a Core table now; one that also soft-deletes is an error, each reported
+    # a table without a key is a Core table now; one that also soft-deletes is an error, each reported,
+    # also beside an error of another stage (an unknown foreign-key target)
+    assert any("names the unknown table `nothere`" in e for e in errors)
     assert sum("has no primary key" in e for e in errors) == 2
     assert any("table `logs` has no primary key" in e for e in errors)
     assert any("table `tokens` has no primary key" in e for e in errors)

@@ -36,7 +36,7 @@ def resolve(spec: Spec, loaded: LoadedSpec | None = None) -> Catalog:
     ctx.check()
     relations.relations(ctx)
     constraints.table_rules(ctx)
-    ctx.check()
+    ctx.check(last=True)
     return freeze(ctx, package)
 
 

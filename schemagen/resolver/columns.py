@@ -129,6 +129,11 @@ def resolve_columns(ctx: Context, table: ResolvedTable) -> None:
             table.core_name = names.core_table_name(table.name, table.class_name)
             ctx.claim(table.core_name, table.path, f"table `{table.name}` (no primary key) is the Core table",
                       f"the Core table of `{table.name}`")
+            if table.spec.soft_delete is not None:  # here, not with the other soft_delete checks: those
+                # run only once the foreign keys resolve; aside, so that theirs are reported too
+                ctx.fail_aside((*table.path, "soft_delete"), f"`soft_delete` needs a mapped class, and table "
+                         f"`{table.name}` has no primary key nor unique NOT NULL columns (a Core table)",
+                         "give the table a primary key or a unique NOT NULL column, or leave `soft_delete` out")
 
 
 def _mapper_key(table: ResolvedTable) -> list[str]:

@@ -111,11 +111,7 @@ def rules_of_table(ctx: Context, table: ResolvedTable, explicit_names: dict[str,
         if not check.sql.strip():
             ctx.fail((*path, "checks", index, "sql"), "a check needs an SQL expression",
                      'write the condition every row must meet, e.g. `sql: "age >= 0"`')
-    if spec.soft_delete is not None and table.core_name is not None:
-        ctx.fail((*path, "soft_delete"), f"`soft_delete` needs a mapped class, and table `{table.name}` has no "
-                 "primary key nor unique NOT NULL columns (a Core table)",
-                 "give the table a primary key or a unique NOT NULL column, or leave `soft_delete` out")
-    elif spec.soft_delete is not None:
+    if spec.soft_delete is not None and table.core_name is None:  # a Core table's is an error (columns.py)
         column = table.columns.get(spec.soft_delete)
         spath = (*path, "soft_delete")
         if column is None:

@@ -107,6 +107,8 @@ class Context:
         self.loaded = loaded
         self.file = loaded.file if loaded is not None else IN_MEMORY
         self.errors: list[SpecError] = []
+        # errors no later step depends on: they stop no step, so those steps' errors are found too
+        self.aside: list[SpecError] = []
         self.tables: dict[str, ResolvedTable] = {}
         self.enum_names: dict[str, str] = {}  # spec enum name -> SQL type name
         self.shape_order: list[str] = []
@@ -125,9 +127,13 @@ class Context:
     def fail(self, path: SpecPath, message: str, hint: str = "", *, key: bool = False) -> None:
         self.errors.append(self.error(path, message, hint, key=key))
 
-    def check(self) -> None:
-        if self.errors:
-            raise SpecErrors(self.errors)
+    def fail_aside(self, path: SpecPath, message: str, hint: str = "") -> None:
+        """An error that the next steps do not depend on: reported with theirs."""
+        self.aside.append(self.error(path, message, hint))
+
+    def check(self, *, last: bool = False) -> None:
+        if self.errors or (last and self.aside):
+            raise SpecErrors([*self.errors, *self.aside])
 
     def raw_value(self, path: SpecPath) -> Any:
         """The value at `path` as loaded (before validation): tells the short form from the long one."""

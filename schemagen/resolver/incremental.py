@@ -186,7 +186,7 @@ def _reuse(spec: Spec, loaded: LoadedSpec, held: _Held) -> tuple[catalog.Catalog
         table = resolved[name] = ResolvedTable(name, old_tables[name].class_name, spec.tables[name], ("tables", name))
         resolve_columns(ctx, table)
         rules_of_table(ctx, table, {}, table_names)
-    if ctx.errors:
+    if ctx.errors or ctx.aside:
         return None
     # (decoded once the changed tables are shown to resolve: ~30 ms for 300 tables)
     tables = {name: old_tables[name] if name in changed else stored.load(catalog.Table, records)[0]
