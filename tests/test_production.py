@@ -158,6 +158,29 @@ def test_references_on_one_that_does_not_fit_is_an_error(tmp_path: Path) -> None
         "foreign key of this table, name it with `fields:`"]
 
 
+def test_fields_or_references_on_a_many_to_many_is_an_error(tmp_path: Path) -> None:
+    # every key the user writes takes effect or is an error: on `through:` they picked nothing
+    link = """
+  tags:
+    columns:
+      id: {type: serial, primary_key: true}
+  user_tags:
+    primary_key: [user_id, tag_id]
+    columns:
+      user_id: {type: integer, references: users.id}
+      tag_id: {type: integer, references: tags.id}
+"""
+    for key in ("references: [nonsense]", "fields: [user_id]"):
+        spec = TWO_WAYS.replace("      posts: {many: posts, references: [author_id]}\n",
+                                "      posts: {many: posts, references: [author_id]}\n"
+                                f"      tags: {{many: tags, through: user_tags, {key}}}\n") + link
+        errors = errors_of(tmp_path, spec)
+        name = key.split(":")[0]
+        assert errors == [f"12: `{name}` does not apply to a many-to-many relation (`through:`) | its sides are the "
+                          "link table's foreign keys; when `user_tags` has several to one table, choose them with "
+                          "`through_fields: [to_this_side, to_other_side]`"], errors
+
+
 # -- every table without a primary key is reported --------------------------------------------------
 
 
