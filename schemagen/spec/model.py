@@ -162,8 +162,10 @@ Default = Annotated[
         Annotated[SqlDefault, Tag("sql")],
         Annotated[JsonDefault, Tag("json")],
         Annotated[Any, AfterValidator(_yaml_data), Tag("literal"), WithJsonSchema({
-            "description": "A literal of the column's type: `false`, `0`, `draft`, `[a, b]`, a JSON value; "
-                           "`now` on date/time/timestamp columns and `uuid` on uuid columns are generated.",
+            "description": "A literal of the column's type: `false`, `0`, `draft`, `[a, b]`, a JSON value, a "
+                           "decimal string such as `\"0.00\"` on numeric (kept as written); also the column's "
+                           "SQL DEFAULT, so raw SQL inserts get it. `now` on date/time/timestamp columns and `uuid` "
+                           "on uuid columns are generated.",
             "not": {"anyOf": [_only_key("sql"), _only_key("json")]},
         })],
     ],
@@ -193,14 +195,17 @@ class Column(_Node):
 
     type: Annotated[Union[Annotated[ColumnType, Tag("column-type")], Annotated[SqlType, Tag("sql-type")]],
                     Discriminator(_type_form)] = Field(
-        description="The column type, or `{sql: ..., python: ...}` for a type the language does not know.")
+        description="The column type, or `{sql: ..., python: ...}` for a type the language does not know. "
+        "`serial`/`bigserial` are numbered by the database, outside the primary key too (PostgreSQL); a plain "
+        "`integer` key is the application's to set.")
     primary_key: Flag = Field(default=False, description="Part of the table's primary key.")
     nullable: Flag | None = Field(default=None, description="Whether NULL is allowed (default: true, false for "
                                   "primary keys).")
     unique: Flag = Field(default=False, description="No two rows hold the same value.")
     index: Flag = Field(default=False, description="Create an index on this column.")
-    default: Default = Field(default=None, description="The value a new row gets when none is given: a literal, "
-                             "`now`, `uuid`, `{sql: ...}` or `{json: ...}`.")
+    default: Default = Field(default=None, description="The value a new row gets when none is given: a literal "
+                             "(a decimal string such as `\"0.00\"` on numeric, a list on an array, a JSON value; "
+                             "also the SQL DEFAULT), `now`, `uuid`, `{sql: ...}` or `{json: ...}`.")
     on_update: OnUpdate | None = Field(default=None, description="`now`: set to the current time on every update "
                                        "(date/time/timestamp); or the foreign key's action when the referenced key "
                                        "changes.")
@@ -309,7 +314,10 @@ class Index(_Node):
                                        "may be `{column: c, order: desc, ops: ...}` or `{expr: \"lower(email)\"}`.")
     unique: Flag = Field(default=False, description="A unique index.")
     using: IndexMethod | None = Field(default=None, description="The index method (PostgreSQL): btree (default), "
-                                      "hash, gin, gist, brin or spgist. SQLite has only btree.")
+                                      "hash, gin, gist, brin or spgist. SQLite has only btree: another method "
+                                      "(or `ops`) is an error with `dialect: sqlite`; a PostgreSQL spec's SQLite "
+                                      "test database gets a plain index, or none for an expression it cannot "
+                                      "build.")
     ops: Text | None = Field(default=None, description="The PostgreSQL operator class of every part that names "
                              "none, e.g. `jsonb_path_ops` for a GIN index on jsonb.")
     name: Text | None = Field(default=None, description="The index name (default: `ix_<table>_<columns>`).")
@@ -378,7 +386,10 @@ class Table(_Node):
     comment: Text | None = Field(default=None, description="A comment stored in the database and the model's "
                                  "docstring.")
     columns: dict[str, Column] = Field(min_length=1, description="The columns, by attribute name.")
-    primary_key: list[Text] | None = Field(default=None, description="A composite primary key: its columns.")
+    primary_key: list[Text] | None = Field(default=None, description="A composite primary key: its columns. A "
+                                           "table without a primary key is mapped by its first set of unique NOT "
+                                           "NULL columns; with none, it is a Core `Table` (Insert and Select "
+                                           "schemas, no Update, no relations or `soft_delete`).")
     primary_key_name: Text | None = Field(default=None, description="The primary key constraint's name (default: "
                                           "`pk_<table>`).")
     unique: list[UniqueConstraint] = Field(default=[], description="Unique constraints over several columns.")
