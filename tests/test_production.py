@@ -686,3 +686,50 @@ def test_a_numbered_column_outside_the_key_builds_without_other_constants(tmp_pa
             "      id: {type: integer, primary_key: true}\n      number: {type: integer, identity: always}\n")
     package = import_generated(tmp_path, schemagen.resolve(schemagen.parse_spec(spec)))
     assert package.Account.__table__.c.number.identity is not None
+
+
+COMPOSITE_NUMBERED = """
+tables:
+  lines:
+    primary_key: [tenant, id]
+    columns:
+      tenant: integer
+      id: serial
+      note: text
+  marks:
+    primary_key: [tenant, id]
+    columns:
+      tenant: integer
+      id: {type: bigint, identity: always}
+"""
+
+
+def test_a_numbered_column_in_a_composite_key(tmp_path: Path, engine: Engine) -> None:
+    # SQLite numbers no part of a composite key (and SQLAlchemy refused its DDL for a serial one:
+    # "SQLite does not support autoincrement for composite primary keys"): numbered as a column
+    # outside the key is, an identity on PostgreSQL
+    pkg = build(tmp_path, COMPOSITE_NUMBERED)
+    assert sorted(pkg.LineInsert.model_fields) == ["note", "tenant"]
+    pkg.Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        lines = [pkg.Line(tenant=1), pkg.Line(tenant=1), pkg.Line(tenant=2)]
+        for line in lines:
+            session.add(line)
+            session.flush()
+        marks = [pkg.Mark(tenant=1), pkg.Mark(tenant=1)]
+        for mark in marks:
+            session.add(mark)
+            session.flush()
+        session.commit()
+        assert [line.id for line in lines] == [1, 2, 3] and [mark.id for mark in marks] == [1, 2]
+    with Session(engine) as session:
+        found = session.get(pkg.Line, (1, 2))
+        assert found is not None and found.tenant == 1
+    pkg.Base.metadata.drop_all(engine)
+
+
+def test_a_numbered_column_in_a_composite_key_is_an_error_on_sqlite(tmp_path: Path) -> None:
+    errors = errors_of(tmp_path, "dialect: sqlite\n" + COMPOSITE_NUMBERED.split("  marks:")[0])
+    assert errors == ["9: SQLite numbers only its INTEGER PRIMARY KEY: an auto-numbered column in a composite "
+                      "primary key (`serial`) needs PostgreSQL | make it the primary key alone, or target "
+                      "PostgreSQL (`dialect: postgresql`)"], errors

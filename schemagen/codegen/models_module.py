@@ -431,7 +431,8 @@ class _Models:
             "index": "True" if column.index and not column.named_in_table_args else None,
         }
         kwargs.update(_orm_defaults(imports, self.types, self.now_kinds, column, array_type))
-        if column.identity is not None and not column.primary_key:
+        if column.identity is not None and (not column.primary_key or len(table.primary_key) > 1):
+            # (a part of a composite key too: SQLite numbers no such column)
             constant = next_number(imports, table, column)
             self.uses_next_number = True
             kwargs["default"] = self.shared.next_number(constant.name, constant.annotation, str(constant.default))

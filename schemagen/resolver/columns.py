@@ -75,6 +75,8 @@ def resolve_columns(ctx: Context, table: ResolvedTable) -> None:
     sql_names: dict[str, str] = {}
     attrs: dict[str, str] = {}
     pk_keys = set(table.spec.primary_key or ())
+    # more than one key column: SQLite numbers none of them, and SQLAlchemy refuses SQLite's DDL
+    composite_key = len(pk_keys | {key for key, c in table.spec.columns.items() if c.primary_key}) > 1
     for index, key in enumerate(table.spec.primary_key or ()):
         if key not in table.spec.columns:
             ctx.fail((*table.path, "primary_key", index), f"primary key column `{key}` is not a column of "
@@ -118,7 +120,7 @@ def resolve_columns(ctx: Context, table: ResolvedTable) -> None:
             ctx.fail((*path, "nullable"), "a column the database numbers is never null", "remove `nullable: true`")
         if column.primary_key and spec.nullable:
             ctx.fail((*path, "nullable"), "a primary key column cannot be nullable")
-        _column_type(ctx, column)
+        _column_type(ctx, column, composite_key)
         column_default(ctx, column)
         table.columns[key] = column
     # Decided from the spec, not the columns resolved so far: a key column with an error of its own
@@ -151,17 +153,21 @@ def _mapper_key(table: ResolvedTable) -> list[str]:
     return next((keys for keys in candidates if keys and not_null(keys)), [])
 
 
-def _column_type(ctx: Context, column: ResolvedColumn) -> None:
+def _column_type(ctx: Context, column: ResolvedColumn, composite_key: bool) -> None:
     spec, path = column.spec, column.path
     kind = kind_of(spec)
     if kind in AUTO_NUMBERED:
         column.autoincrement = True
         column.server_set = True
-        if not column.primary_key:
-            column.identity = "by default"  # numbered by PostgreSQL as an identity column
+        if not column.primary_key or composite_key:
+            # numbered by PostgreSQL as an identity column; on a SQLite test database by SQLAlchemy's inserts
+            column.identity = "by default"
             if ctx.spec.dialect == "sqlite":
+                where = "in a composite primary key" if column.primary_key else "outside the key"
                 ctx.fail((*path, "type"), f"SQLite numbers only its INTEGER PRIMARY KEY: an auto-numbered column "
-                         f"outside the key (`{kind}`) needs PostgreSQL",
+                         f"{where} (`{kind}`) needs PostgreSQL",
+                         "make it the primary key alone, or target PostgreSQL (`dialect: postgresql`)"
+                         if column.primary_key else
                          "make it the primary key, or target PostgreSQL (`dialect: postgresql`)")
     if spec.identity is not None:
         if kind in AUTO_NUMBERED or KINDS[kind].family != INTEGER or spec.array:
