@@ -217,6 +217,12 @@ def test_a_spec_of_core_tables_only_builds_imports_and_type_checks(tmp_path: Pat
      "  links:\n    columns:\n      a_id: {type: integer, references: a.id}\n"
      "      b_id: {type: integer, references: b.id}\n",
      "cannot go from, to or through it"),
+    # a key name with no key to name, mapped by a unique column or not: it was dropped unseen
+    ("tables:\n  logs:\n    primary_key_name: logs_pkey\n    columns:\n      line: text\n",
+     "`primary_key_name` names the primary key, and table `logs` has none"),
+    ("tables:\n  tokens:\n    primary_key_name: tokens_pkey\n    columns:\n"
+     "      token: {type: text, unique: true, nullable: false}\n",
+     "`primary_key_name` names the primary key, and table `tokens` has none"),
 ])
 def test_what_a_core_table_cannot_have_is_a_spec_error(spec: str, message: str) -> None:
     with pytest.raises(schemagen.SpecErrors) as raised:

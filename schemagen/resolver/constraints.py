@@ -65,6 +65,11 @@ def rules_of_table(ctx: Context, table: ResolvedTable, explicit_names: dict[str,
             ctx.fail((*pattern_column.path, "validate", "pattern"), *unread)
     keys = set(table.columns)
     key_names = [((*path, "primary_key_name"), spec.primary_key_name)]
+    if spec.primary_key_name is not None and not spec.primary_key and not any(
+            column.primary_key for column in spec.columns.values()):  # it would name nothing
+        ctx.fail((*path, "primary_key_name"), f"`primary_key_name` names the primary key, and table `{table.name}` "
+                 "has none", "add `primary_key: [...]` to the table (or `primary_key: true` to its key column), or "
+                 "leave `primary_key_name` out")
     for keyed in table.columns.values():
         if keyed.spec.foreign_key_name is None:
             continue  # (most columns: no path built for them)
