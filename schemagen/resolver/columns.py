@@ -75,7 +75,7 @@ def resolve_columns(ctx: Context, table: ResolvedTable) -> None:
     sql_names: dict[str, str] = {}
     attrs: dict[str, str] = {}
     pk_keys = set(table.spec.primary_key or ())
-    # more than one key column: SQLite numbers none of them, and SQLAlchemy refuses SQLite's DDL
+    # more than one key column: SQLite numbers none of them (SQLAlchemy refuses its DDL for a serial one)
     composite_key = len(pk_keys | {key for key, c in table.spec.columns.items() if c.primary_key}) > 1
     for index, key in enumerate(table.spec.primary_key or ()):
         if key not in table.spec.columns:
@@ -159,16 +159,17 @@ def _column_type(ctx: Context, column: ResolvedColumn, composite_key: bool) -> N
     if kind in AUTO_NUMBERED:
         column.autoincrement = True
         column.server_set = True
-        if not column.primary_key or composite_key:
-            # numbered by PostgreSQL as an identity column; on a SQLite test database by SQLAlchemy's inserts
-            column.identity = "by default"
-            if ctx.spec.dialect == "sqlite":
-                where = "in a composite primary key" if column.primary_key else "outside the key"
-                ctx.fail((*path, "type"), f"SQLite numbers only its INTEGER PRIMARY KEY: an auto-numbered column "
-                         f"{where} (`{kind}`) needs PostgreSQL",
-                         "make it the primary key alone, or target PostgreSQL (`dialect: postgresql`)"
-                         if column.primary_key else
-                         "make it the primary key, or target PostgreSQL (`dialect: postgresql`)")
+        if not column.primary_key:
+            column.identity = "by default"  # numbered by PostgreSQL as an identity column
+        if ctx.spec.dialect == "sqlite" and (not column.primary_key or composite_key):
+            # (a serial part of a composite key stays SERIAL on PostgreSQL: an identity there would
+            # make every database created before ask for a migration PostgreSQL refuses)
+            where = "in a composite primary key" if column.primary_key else "outside the key"
+            ctx.fail((*path, "type"), f"SQLite numbers only its INTEGER PRIMARY KEY: an auto-numbered column "
+                     f"{where} (`{kind}`) needs PostgreSQL",
+                     "make it the primary key alone, or target PostgreSQL (`dialect: postgresql`)"
+                     if column.primary_key else
+                     "make it the primary key, or target PostgreSQL (`dialect: postgresql`)")
     if spec.identity is not None:
         if kind in AUTO_NUMBERED or KINDS[kind].family != INTEGER or spec.array:
             ctx.fail((*path, "identity"), f"`identity` applies to smallint, integer and bigint columns, not "
