@@ -3,6 +3,7 @@ generated column, enum arrays on SQLite, push as one transaction, `%` in index e
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from sqlalchemy import inspect
 from schemagen.migrate import commands
 from schemagen.migrate.database import MigrateError, engine_for
 from tests import migrate_helpers
+from tests.conftest import POSTGRES_URL, drop_postgres_schema, postgres_engine
+from tests.helpers import run_cli
 from tests.migrate_helpers import project, rows, write_spec
 
 db_url = migrate_helpers.db_url
@@ -300,3 +303,24 @@ def test_an_extensions_type_named_without_its_schema_says_how_to_name_it(db_url:
         commands.migrate(first, db_url, "users", allow_destructive=False)
     assert 'type "citext" does not exist' in str(caught.value)
     assert "name it with its schema, `{sql: public.citext, python: ...}`" in str(caught.value)
+
+
+def test_push_takes_the_migrations_folder_its_message_names(tmp_path: Path) -> None:
+    """A migrations folder holding another database's revisions stops `push` with advice to pass
+    `--migrations`, which push itself did not take."""
+    specs = write_spec(tmp_path / "specs", GENERATED.replace("STORED", "true"))
+    sqlite_url = f"sqlite:///{tmp_path / 'app.db'}"
+    written = run_cli("migrate", "-m", "one", "--spec", str(specs), "--db", sqlite_url, cwd=tmp_path)
+    assert written.returncode == 0, written.stdout + written.stderr
+    schema = f"m_{uuid.uuid4().hex[:12]}"
+    postgres_engine(schema).dispose()  # fails under CI=true without a server
+    postgresql_url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    try:
+        refused = run_cli("push", "--spec", str(specs), "--db", postgresql_url, cwd=tmp_path)
+        assert refused.returncode != 0 and "`--migrations`" in refused.stderr, refused.stdout + refused.stderr
+        pushed = run_cli("push", "--spec", str(specs), "--db", postgresql_url,
+                         "--migrations", str(tmp_path / "pg-migrations"), cwd=tmp_path)
+        assert pushed.returncode == 0 and "app: 1 change(s) applied" in pushed.stdout, pushed.stdout + pushed.stderr
+        assert rows(postgresql_url, "SELECT count(*) FROM lines") == [(0,)]
+    finally:
+        drop_postgres_schema(schema)

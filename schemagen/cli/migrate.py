@@ -138,12 +138,14 @@ def downgrade(revision: Annotated[str, typer.Argument(help="target revision (`ba
 
 
 @app.command()
-def push(spec: SpecOption = None, db: DbOption = None, allow_destructive: DestructiveOption = False) -> None:
+def push(spec: SpecOption = None, db: DbOption = None, migrations: MigrationsOption = None,
+         allow_destructive: DestructiveOption = False) -> None:
     """Apply the spec straight to a development database, without a revision."""
     from schemagen.migrate import commands
 
     url = database_url(db)
-    for project in projects(spec, None):
+    # (the migrations folder names the version table push locks, and must be this database's)
+    for project in projects(spec, migrations):
         applied = guarded(lambda: commands.push(project, url, allow_destructive=allow_destructive), url)
         typer.echo(f"{project.package}: " + ("already matches the spec" if applied.is_empty()
                                              else f"{_changes(applied)} change(s) applied"))
