@@ -345,7 +345,7 @@ class _Models:
         metadata (create_all, migrations and DDL see it like any other), written and read by statements."""
         assert table.core_name is not None
         columns = tuple(self.orm_column(table, column, core=True) for column in table.columns)
-        doc = table.comment or f"The `{table.name}` table (no primary key: a Core table, no mapped class)."
+        doc = _paragraph(table.comment) or f"The `{table.name}` table (no primary key: a Core table, no mapped class)."
         doc += "\n\nWhat each column takes on insert, and gives when read (no Update schema):\n\n" + write_matrix(table)
         table_args = build_table_args(self.imports, table, self.catalog)
         if table.comment is not None:
@@ -372,7 +372,7 @@ class _Models:
             imports.name("typing", "Self")
             imports.name(SQLALCHEMY, "func")
             soft_delete = ir.SoftDelete(Code(table.column(table.soft_delete).attr), Code(table.class_name))
-        doc = table.comment or f"A row of the `{table.name}` table."
+        doc = _paragraph(table.comment) or f"A row of the `{table.name}` table."
         doc += "\n\nWhat each column takes on insert and update, and gives when read:\n\n" + write_matrix(table)
         table_args = build_table_args(self.imports, table, self.catalog)
         return ir.ModelClass(
@@ -582,3 +582,14 @@ def _import_helpers(imports: Imports, flags: dict[str, bool], *, pydantic_on_imp
                 imports.module(module_name)
     if not pydantic_on_import:
         imports.for_type_checkers({PYDANTIC, "pydantic_core", TYPES}, {TYPES})
+
+
+def _paragraph(comment: str | None) -> str | None:
+    """A table's comment as the docstring's first paragraph: without the blank lines it may end with (a
+    YAML `|` block ends with a newline), which would stand between it and the next paragraph."""
+    if comment is None:
+        return None
+    lines = comment.split("\n")
+    while len(lines) > 1 and not lines[-1].strip():
+        lines.pop()
+    return "\n".join(lines)

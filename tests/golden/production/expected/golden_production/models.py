@@ -885,7 +885,6 @@ class User(Base):
 
       Indented lines stay indented.
 
-
     What each column takes on insert and update, and gives when read:
 
     | column            | insert                   | update                   | select      |
