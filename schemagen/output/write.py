@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,18 +123,89 @@ def plan(out_dir: Path, outputs: list[Output], orphans: Sequence[Path] = ()) -> 
 
 
 def _stage(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+    temporary, handle = _staged_unsynced(path, data)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
+        os.fsync(handle)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return Path(temporary)
+    finally:
+        os.close(handle)
+    return temporary
+
+
+def _staged_unsynced(path: Path, data: bytes) -> tuple[Path, int]:
+    """`data` in a new temporary file beside `path`, not yet on disk: the file, and its descriptor, open."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+    try:
+        written = 0
+        while written < len(data):
+            written += os.write(handle, data[written:] if written else data)
+        os.chmod(temporary, 0o644)
+    except BaseException:
+        os.close(handle)
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return Path(temporary), handle
+
+
+def _stage_all(ordered: list[tuple[Path, bytes]]) -> list[tuple[Path, Path]]:
+    """Each file written to its temporary file, then all of them flushed to disk at once (`_synced`)."""
+    staged: list[tuple[Path, Path]] = []
+    handles: list[int] = []
+    try:
+        for path, data in ordered:
+            temporary, handle = _staged_unsynced(path, data)
+            staged.append((path, temporary))
+            handles.append(handle)
+        _synced(handles)
+    except BaseException:
+        for _, temporary in staged:
+            temporary.unlink(missing_ok=True)
+        raise
+    finally:
+        for handle in handles:
+            os.close(handle)
+    return staged
+
+
+def _synced(handles: list[int]) -> None:
+    """Every file of `handles` on disk; the first error (in their order) raised after all are done.
+    One `fsync` waits for the disk (about 4 ms each on ext4 here): made one after the other, the
+    eight files of a package took 30-40 ms of a cold build during which neither core works; made
+    together, from threads (the call releases the GIL), the file system commits them in one go
+    (7-9 ms)."""
+    errors: list[OSError | None] = [None] * len(handles)
+    indices = iter(range(len(handles)))  # (shared: each `next` is atomic under the GIL)
+
+    def sync() -> None:
+        for index in indices:
+            try:
+                os.fsync(handles[index])
+            except OSError as exc:
+                errors[index] = exc
+
+    threads: list[threading.Thread] = []
+    try:
+        for _ in range(min(len(handles), _SYNC_THREADS + 1) - 1):
+            thread = threading.Thread(target=sync, name="schemagen-fsync", daemon=True)
+            try:
+                thread.start()
+            except RuntimeError:  # no more threads to be had: fewer do it
+                break
+            threads.append(thread)
+        sync()
+    finally:
+        for thread in threads:  # (also when interrupted: no descriptor is closed while a thread uses it)
+            thread.join()
+    for error in errors:
+        if error is not None:
+            raise error
+
+
+_SYNC_THREADS = 15
+"""Threads beside this one that flush staged files (`_synced`): enough for the files of two packages at once."""
 
 
 def _backup_name(path: Path) -> Path:
@@ -146,14 +218,7 @@ def apply(result: Plan) -> None:
         return
     out_dir = result.out_dir.resolve()
     ordered = sorted(result.writes.items(), key=lambda item: (item[0].name == MANIFEST, str(item[0])))
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for path, data in ordered:
-            staged.append((path, _stage(path, data)))
-    except BaseException:
-        for _, temporary in staged:
-            temporary.unlink(missing_ok=True)
-        raise
+    staged = _stage_all(ordered)
     entries: list[dict[str, Any]] = [
         {"target": str(path.relative_to(out_dir)), "new": str(temporary.relative_to(out_dir)),
          "backup": str(_backup_name(path).relative_to(out_dir)), "existed": path.exists()}
