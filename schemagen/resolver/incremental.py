@@ -30,7 +30,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from schemagen import catalog
-from schemagen.catalog import stored
 from schemagen.catalog.records import record
 from schemagen.resolver import resolve
 from schemagen.resolver.columns import resolve_columns
@@ -190,6 +189,8 @@ def _reuse(spec: Spec, loaded: LoadedSpec, held: _Held) -> tuple[catalog.Catalog
         old = load_part(loaded.file, str(text, "utf-8"), column, 1)  # (an entry of `tables:`)
         if old is None or not _same(_outside_leaves(old.value), _outside_leaves(loaded.data["tables"][name])):
             return None
+    from schemagen.catalog import stored  # (a cold build needs it only to write, after its fork: see `_write`)
+
     old_tables = {name: stored.load(catalog.Table, held.tables[name][3])[0] for name in changed}
     ctx = Context(spec, loaded)
     table_names = {name.lower() for name in spec.tables}
@@ -274,6 +275,10 @@ def _read(store: Path) -> _Held | None:
 
 def _write(store: Path, check: str, result: catalog.Catalog, loaded: LoadedSpec, held: _Held | None,
            changed: set[str]) -> None:
+    # (imported here: a cold build writes after forking its child, and its prefix, on one core, need not
+    # build the codecs of every record class: ~27 M instructions)
+    from schemagen.catalog import stored
+
     parts = loaded.parts
     assert parts is not None
     body: list[bytes | memoryview] = []
