@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from schemagen import catalog
-from schemagen.catalog import stored
 from schemagen.catalog.records import record
 from schemagen.resolver import resolve
 from schemagen.resolver.columns import resolve_columns
@@ -66,7 +66,8 @@ class _Held:
     tables: dict[str, tuple[str, int, memoryview, memoryview]]  # name: digest, column, text, records
 
 
-def catalog_cached(loaded: LoadedSpec, options: Mapping[str, bool] | None = None) -> catalog.Catalog:
+def catalog_cached(loaded: LoadedSpec, options: Mapping[str, bool] | None = None,
+                   writes: list[Callable[[], None]] | None = None) -> catalog.Catalog:
     """`resolve(with_options(validate_spec(loaded), options), loaded)`, validating and resolving only
     the tables an edit changed when the cache shows the others unchanged.
 
@@ -74,12 +75,13 @@ def catalog_cached(loaded: LoadedSpec, options: Mapping[str, bool] | None = None
     the spec model looks across entries of `tables:`), and the cache holds only specs that validated
     and resolved: a table whose part is unchanged validates as it did. So the spec is first validated
     without them; if the cache then answers (`_reuse`), that is the result; otherwise, and on any
-    error, the whole spec is validated and resolved as a cold build does."""
-    fast, tried = _without_unchanged_tables(loaded, options)
+    error, the whole spec is validated and resolved as a cold build does. The cache is written at
+    once, or, given `writes`, left there for the caller to run later (see `spec.incremental.load_cached`)."""
+    fast, tried = _without_unchanged_tables(loaded, options, writes)
     if fast is not None:
         return fast
     # (`tried`: the cache was asked already, and would answer no again)
-    return resolve_cached(with_options(validate_spec(loaded), options), loaded, reuse=not tried)
+    return resolve_cached(with_options(validate_spec(loaded), options), loaded, reuse=not tried, writes=writes)
 
 
 def with_options(spec: Spec, options: Mapping[str, bool] | None) -> Spec:
@@ -89,8 +91,8 @@ def with_options(spec: Spec, options: Mapping[str, bool] | None) -> Spec:
     return spec.model_copy(update={key: value for key, value in options.items() if key not in spec.model_fields_set})
 
 
-def _without_unchanged_tables(loaded: LoadedSpec, options: Mapping[str, bool] | None
-                              ) -> tuple[catalog.Catalog | None, bool]:
+def _without_unchanged_tables(loaded: LoadedSpec, options: Mapping[str, bool] | None,
+                              writes: list[Callable[[], None]] | None) -> tuple[catalog.Catalog | None, bool]:
     """The catalog from the cache, with the spec validated but its unchanged tables; and whether the
     cache was asked (it was not where something outside the changed tables fails to validate)."""
     store = _store(loaded.file) if loaded.parts is not None else None
@@ -120,13 +122,14 @@ def _without_unchanged_tables(loaded: LoadedSpec, options: Mapping[str, bool] | 
         return None, True
     result, changed = reused
     if changed:
-        _write(store, held.check, result, loaded, held, changed)
+        _written(writes, partial(_write, store, held.check, result, loaded, held, changed))
     return result, True
 
 
-def resolve_cached(spec: Spec, loaded: LoadedSpec, *, reuse: bool = True) -> catalog.Catalog:
+def resolve_cached(spec: Spec, loaded: LoadedSpec, *, reuse: bool = True,
+                   writes: list[Callable[[], None]] | None = None) -> catalog.Catalog:
     """`resolve(spec, loaded)`, taking the tables an edit did not change from the spec's last resolve
-    (`reuse`; else only storing its catalog for the next)."""
+    (`reuse`; else only storing its catalog for the next); the cache written as `catalog_cached` says."""
     store = _store(loaded.file) if loaded.parts is not None else None
     check = _check(spec, loaded) if store is not None else None
     if store is None or check is None:
@@ -139,8 +142,16 @@ def resolve_cached(spec: Spec, loaded: LoadedSpec, *, reuse: bool = True) -> cat
             return result
     else:
         result, changed = resolve(spec, loaded), set(spec.tables)
-    _write(store, check, result, loaded, held, changed)
+    _written(writes, partial(_write, store, check, result, loaded, held, changed))
     return result
+
+
+def _written(writes: list[Callable[[], None]] | None, write: Callable[[], None]) -> None:
+    """`write` run now, or left in `writes` (a catalog and its spec's parts are never changed once made)."""
+    if writes is None:
+        write()
+    else:
+        writes.append(write)
 
 
 def _check(spec: Spec, loaded: LoadedSpec) -> str | None:
@@ -178,6 +189,8 @@ def _reuse(spec: Spec, loaded: LoadedSpec, held: _Held) -> tuple[catalog.Catalog
         old = load_part(loaded.file, str(text, "utf-8"), column, 1)  # (an entry of `tables:`)
         if old is None or not _same(_outside_leaves(old.value), _outside_leaves(loaded.data["tables"][name])):
             return None
+    from schemagen.catalog import stored  # (a cold build needs it only to write, after its fork: see `_write`)
+
     old_tables = {name: stored.load(catalog.Table, held.tables[name][3])[0] for name in changed}
     ctx = Context(spec, loaded)
     table_names = {name.lower() for name in spec.tables}
@@ -262,6 +275,10 @@ def _read(store: Path) -> _Held | None:
 
 def _write(store: Path, check: str, result: catalog.Catalog, loaded: LoadedSpec, held: _Held | None,
            changed: set[str]) -> None:
+    # (imported here: a cold build writes after forking its child, and its prefix, on one core, need not
+    # build the codecs of every record class: ~27 M instructions)
+    from schemagen.catalog import stored
+
     parts = loaded.parts
     assert parts is not None
     body: list[bytes | memoryview] = []

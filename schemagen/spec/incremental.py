@@ -25,6 +25,7 @@ import hashlib
 import marshal
 import re
 import sys
+from collections.abc import Callable
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
@@ -147,14 +148,17 @@ def _parts(entries: list[_Part | _Section]) -> list[_Part]:
     return [part for entry in entries for part in (entry.parts if isinstance(entry, _Section) else [entry])]
 
 
-def load_cached(file: Path, raw: bytes) -> LoadedSpec:
-    """`load_spec_text(file, raw)`, taking the unchanged parts of the spec's last load from the cache."""
+def load_cached(file: Path, raw: bytes, writes: list[Callable[[], None]] | None = None) -> LoadedSpec:
+    """`load_spec_text(file, raw)`, taking the unchanged parts of the spec's last load from the cache.
+    The cache's new parts are written at once, or, given `writes`, left there for the caller to run
+    later (a cold build runs them on its second core's time: see `pipeline.generate`)."""
     text = decode_spec(file, raw)
     store, key = _store(file), _key()
     entries = _split(text) if store is not None and key is not None else None
     if store is None or key is None or entries is None:
         return load_text(file, text)[0]
     parts = _parts(entries)
+    blobs: list[bytes | memoryview] | Callable[[], list[bytes | memoryview]] | None
     held = _read(store, key)
     _LOADED_HERE.add(store)
     if 2 * sum(part.digest in held for part in parts) < len(parts):
@@ -170,7 +174,11 @@ def load_cached(file: Path, raw: bytes) -> LoadedSpec:
     if blobs is not None:  # (None: the split is not shown to be the text's)
         loaded.parts = {(*part.prefix, part.key): SpecPart(part.text, part.column, part.digest) for part in parts}
         if [part.digest for part in parts] != list(held):
-            _write(store, key, parts, blobs)
+            write = partial(_write, store, key, parts, blobs)
+            if writes is None:
+                write()
+            else:
+                writes.append(write)
         elif held:
             mark_used(store)
     return loaded
@@ -232,9 +240,11 @@ def _fill(file: Path, part: _Part, source: SourceMap) -> None:
 
 
 def _blobs_of_whole(loaded: LoadedSpec, entries: list[_Part | _Section], numbers: list[SpecPath],
-                    held: dict[str, memoryview]) -> list[bytes | memoryview] | None:
-    """The parts' blobs from a load of the whole text, once its keys are shown to be the split's,
-    at the split's lines and columns; None when they are not."""
+                    held: dict[str, memoryview]) -> Callable[[], list[bytes | memoryview]] | None:
+    """What makes the parts' blobs from a load of the whole text, once its keys are shown to be the
+    split's, at the split's lines and columns; None when they are not. (Made only when the cache is
+    written, which a cold build defers: the value must not change meanwhile, and nothing does change
+    a loaded spec's data.)"""
     data, keys = loaded.data, loaded.source.keys
     if list(data) != [entry.key for entry in entries]:
         return None
@@ -242,7 +252,7 @@ def _blobs_of_whole(loaded: LoadedSpec, entries: list[_Part | _Section], numbers
     split = {entry.key for entry in entries if isinstance(entry, _Section)}
     for path in numbers:
         found.setdefault(path[:2] if path[0] in split else path[:1], []).append(path)
-    blobs: list[bytes | memoryview] = []
+    blobs: list[tuple[bytes | memoryview | None, Any, list[SpecPath]]] = []
     for entry in entries:
         mark = keys[(entry.key,)]
         if (mark.line, mark.column) != (entry.line, 0):
@@ -256,11 +266,9 @@ def _blobs_of_whole(loaded: LoadedSpec, entries: list[_Part | _Section], numbers
             mark = keys[place]
             if (mark.line, mark.column) != (part.line, part.column):
                 return None
-            blob = held.get(part.digest)
             value = data[part.prefix[0]][part.key] if part.prefix else data[part.key]
-            blobs.append(blob if blob is not None else
-                         _blob(value, [path[len(place):] for path in found.get(place, [])]))
-    return blobs
+            blobs.append((held.get(part.digest), value, [path[len(place):] for path in found.get(place, [])]))
+    return lambda: [blob if blob is not None else _blob(value, numbers) for blob, value, numbers in blobs]
 
 
 def _blob(value: Any, numbers: list[SpecPath]) -> bytes:
@@ -338,7 +346,9 @@ def _read(store: Path, key: str) -> dict[str, memoryview]:
     return held if offset == len(body) else {}
 
 
-def _write(store: Path, key: str, parts: list[_Part], blobs: list[bytes | memoryview]) -> None:
+def _write(store: Path, key: str, parts: list[_Part],
+           made: list[bytes | memoryview] | Callable[[], list[bytes | memoryview]]) -> None:
+    blobs = made() if callable(made) else made
     if not write_sealed(store, _MAGIC, key, {"parts": [[part.digest, len(blob)] for part, blob in zip(parts, blobs)]},
                         blobs):
         return
