@@ -61,7 +61,8 @@ def _parse_check(name: str, chunks: list[tuple[int, str]], cache: FormatCache | 
     `symtable` parses with Python's own parser (its messages and line numbers) and checks scopes,
     but builds no Python objects for the syntax tree, as `ast.parse` does (a quarter cheaper)."""
     for first_line, text in chunks:
-        if cache is not None and cache.parsed_before(text):
+        key = cache.unparsed_key(text) if cache is not None else ""
+        if key is None:
             continue
         try:
             symtable.symtable(text, name, "exec")
@@ -69,7 +70,7 @@ def _parse_check(name: str, chunks: list[tuple[int, str]], cache: FormatCache | 
             line = first_line + (exc.lineno or 1) - 1
             raise InvalidSource(name, line, exc.msg, (exc.text or "").rstrip()) from None
         if cache is not None:
-            cache.parsed(text)
+            cache.parsed_key(key)
 
 
 def _cut_all(sources: dict[str, str], cache: FormatCache | None, aside: dict[str, str]

@@ -80,6 +80,13 @@ def _last_bracket_of(text: str) -> tuple[int, int, list[int]] | None:
 
 _OPERATOR = re.compile(r"[-+*/%|&^@<>~]|[=!<>]=|:=|\b(?:if|else|and|or|not|in|is|lambda|await)\b")
 _COMPREHENSION = re.compile(r"\b(?:for|lambda)\b")
+
+
+def _comprehension(item: str) -> bool:
+    """`_COMPREHENSION` outside the strings and brackets of `item`; a word of `_outer(item)` is a
+    word of `item` (its parts are joined by spaces), so an item without the letters (most) has none
+    and needs no `_outer` (a long string item costs a scan)."""
+    return ("for" in item or "lambda" in item) and _COMPREHENSION.search(_outer(item)) is not None
 _STRING_OR_BRACKET = re.compile(r"""[rRbBuUfF]{0,2}(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')|[()\[\]{}]""")
 
 
@@ -142,7 +149,7 @@ def _exploded_at(text: str, found: tuple[int, int, list[int]], indent: int, stri
     ended_with_comma = bool(items) and not items[-1]
     if ended_with_comma:
         items.pop()  # the body already ended with a comma
-    if not items or any(not item or _COMPREHENSION.search(_outer(item)) for item in items):
+    if not items or any(not item or _comprehension(item) for item in items):
         return None  # an empty item, or a comprehension or lambda whose commas are not the bracket's
     bracket = text[opened]
     before = head[:-1]
@@ -212,7 +219,7 @@ def _assignment(text: str, indent: int) -> list[str] | None:
         return None
     target, value = text[: equals[0]], text[equals[0] + 3 :]
     inner, limit = " " * (indent + 4), line_length()
-    if _top_level(value, ",") or _OPERATOR.search(_outer(value)) or _COMPREHENSION.search(_outer(value)):
+    if _top_level(value, ",") or _OPERATOR.search(_outer(value)) or _comprehension(value):
         return None
     if indent + width(target + " = (") <= limit and value[:1] not in _OPEN and not _ends_in_subscript(value):
         laid = explode(value, indent + 4)
@@ -282,7 +289,7 @@ def lay_out_header(text: str, indent: int) -> str | None:
     params = [part.strip() for part in _split(inside, _top_level(inside, ","), 1)]
     if params and not params[-1]:
         params.pop()
-    if not params or any(not p or _COMPREHENSION.search(_outer(p)) or indent + 4 + width(p) + 1 > line_length()
+    if not params or any(not p or _comprehension(p) or indent + 4 + width(p) + 1 > line_length()
                          for p in params):
         return None
     inner = " " * (indent + 4)
