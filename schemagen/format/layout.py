@@ -22,10 +22,14 @@ import re
 
 from schemagen.format.style import line_length, unsplittable, width
 
+# The string patterns of format/ take their runs of plain characters possessively (`*+`): a run ends
+# at a quote, backslash or newline, none of which it could give back to what follows, so giving back
+# never finds a match; without it a quote that opens no string (an apostrophe in a docstring's line)
+# had the run rescanned character by character.
 # A string's prefix letters (`rb"..."`) are left out: `_last_bracket` skips strings and looks only at
 # where the other tokens are, which is the same without them, and a match that starts with a quote
 # or a bracket is found about twice as fast.
-_SCAN = re.compile(r""""[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|[()\[\]{},#]""")
+_SCAN = re.compile(r""""[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'|[()\[\]{},#]""")
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _NAME_END = re.compile(r"[\w\])]$")
 _KEYWORD_END = re.compile(r"(?<![\w.])(?:return|in|if|else|and|or|not|is|lambda|yield|await|assert|del|import)$")
@@ -87,7 +91,7 @@ def _comprehension(item: str) -> bool:
     word of `item` (its parts are joined by spaces), so an item without the letters (most) has none
     and needs no `_outer` (a long string item costs a scan)."""
     return ("for" in item or "lambda" in item) and _COMPREHENSION.search(_outer(item)) is not None
-_STRING_OR_BRACKET = re.compile(r"""[rRbBuUfF]{0,2}(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')|[()\[\]{}]""")
+_STRING_OR_BRACKET = re.compile(r"""[rRbBuUfF]{0,2}(?:"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+')|[()\[\]{}]""")
 
 
 def _outer(item: str) -> str:
@@ -172,7 +176,7 @@ def _exploded_at(text: str, found: tuple[int, int, list[int]], indent: int, stri
 
 
 _KEYWORD_TUPLE = re.compile(r"[^\W\d]\w*=\(")
-_STRING = re.compile(r"""[rRbBuUfF]{0,2}(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')""")
+_STRING = re.compile(r"""[rRbBuUfF]{0,2}(?:"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+')""")
 
 
 def _long_one_tuple(head: str, item: str, commas: list[int], indent: int) -> bool:

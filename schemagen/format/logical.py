@@ -111,7 +111,7 @@ def _bare(line: str) -> str:
     return _STRINGS_AND_COMMENT.sub("", line)
 
 
-_STRINGS_AND_COMMENT = re.compile(r""""[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|\#[^\n]*""")
+_STRINGS_AND_COMMENT = re.compile(r""""[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'|\#[^\n]*""")
 
 
 def _has_bracket(line: str) -> bool:
