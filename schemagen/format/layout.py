@@ -131,10 +131,12 @@ def explode(text: str, indent: int, strict: bool = False) -> list[str] | None:
     delimiter split does), and then a long one-tuple too (`_long_one_tuple`)."""
     if indent + width(text) <= line_length():
         return [text]
+    core = text[:-1] if text.endswith(",") else text
+    if unsplittable(core):  # a long string (most items too long here): it has no bracket to split at
+        return [text]
     found = _last_bracket(text)
     if found is None:
-        core = text[:-1] if text.endswith(",") else text
-        return [text] if unsplittable(core) else None
+        return None
     return _exploded_at(text, found, indent, strict)
 
 
