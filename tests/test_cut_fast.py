@@ -5,6 +5,7 @@ a statement starts: decorators, clauses, blank lines; docstrings, long lines, br
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 
@@ -165,3 +166,37 @@ def _last_bracket_with(pattern: re.Pattern[str], text: str) -> tuple[int, int, l
         return layout._last_bracket_of(text)
     finally:
         layout._SCAN = saved
+
+
+@functools.cache
+def _spec_lines() -> list[str]:
+    return sorted({line for spec in SPECS for source in rendered(spec).values() for line in source.split("\n")})
+
+
+def _backtracking(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """`pattern` with its possessive quantifiers made plain (`*+` -> `*`, `++` -> `+`)."""
+    return re.compile(re.sub(r"(?<=[*+?}])\+", "", pattern.pattern), pattern.flags)
+
+
+@pytest.mark.parametrize("name", ["layout._SCAN", "layout._STRING_OR_BRACKET", "layout._STRING", "lines._DOCSTRING",
+                                  "logical._STRINGS_AND_COMMENT", "style.EMPTY_OR_PLAIN", "style.PLAIN_VALUE",
+                                  "style._PIECES", "style._PIECES_AND_BARS", "style._UNSPLITTABLE"])
+def test_possessive_string_patterns_match_as_their_backtracking_forms(name: str) -> None:
+    """The string patterns take their runs possessively (no rescan of a long string when what
+    follows fails): each must match exactly where its backtracking form matches, on random text of
+    quotes, backslashes, brackets and newlines and on every line of the example specs' modules."""
+    from schemagen.format import logical, style
+
+    module_name, _, attribute = name.partition(".")
+    pattern = getattr({"layout": layout, "lines": lines, "logical": logical, "style": style}[module_name], attribute)
+    assert "*+" in pattern.pattern
+    plain = _backtracking(pattern)
+    alphabet = ['"', "'", "\\", "\n", "a", " ", ":", "=", "(", ")", "[", "]", "{", "}", ",", "#", "r", '"""', "b_", "."]
+    rng = random.Random(name)
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16))) for _ in range(20_000)]
+    texts += _spec_lines()
+    for text in texts:
+        for method in ("fullmatch", "match", "search"):
+            found, expected = getattr(pattern, method)(text), getattr(plain, method)(text)
+            assert (found and found.span()) == (expected and expected.span()), (method, text)
+        assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in plain.finditer(text)], text

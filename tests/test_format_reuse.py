@@ -18,6 +18,7 @@ import pytest
 from schemagen import format as fmt
 from schemagen.format import cache as cache_module
 from schemagen.format.cache import FormatCache
+from schemagen.format.reuse import statement_key
 from schemagen.format.lines import cut, cut_statements
 from schemagen.format.reuse import cut_reusing
 from schemagen.format.style import laid_out_for
@@ -268,3 +269,21 @@ def test_a_save_removes_the_files_of_the_json_format_before(tmp_path: Path, monk
     cache.remember({})
     cache.save()
     assert [path.name for path in (tmp_path / "cache").iterdir()] == [cache.path.name if cache.path else ""]
+
+
+def test_a_statement_parsed_is_known_by_the_key_it_was_checked_under(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                                    ) -> None:
+    """The parse check hashes a statement once: `unparsed_key` gives the key `parsed_key` keeps
+    (the statement's, as `parsed` keeps it), and None once a saved run parsed it (kept again)."""
+    monkeypatch.setenv("SCHEMAGEN_CACHE_DIR", str(tmp_path / "cache"))
+    cache = FormatCache.for_output(tmp_path / "out")
+    key = cache.unparsed_key("x = 1\n")
+    assert key is not None and cache.parsed_now == set()
+    cache.parsed_key(key)
+    cache.parsed("y = 2\n")
+    cache.remember({})
+    cache.save()
+    again = FormatCache.for_output(tmp_path / "out")
+    assert again.unparsed_key("x = 1\n") is None and again.parsed_before("y = 2\n")
+    assert again.unparsed_key("z = 3\n") == statement_key("z = 3\n")
+    assert again.parsed_now == {key, statement_key("y = 2\n")} and key == statement_key("x = 1\n")

@@ -22,10 +22,14 @@ import re
 
 from schemagen.format.style import line_length, unsplittable, width
 
+# The string patterns of format/ take their runs of plain characters possessively (`*+`): a run ends
+# at a quote, backslash or newline, none of which it could give back to what follows, so giving back
+# never finds a match; without it a quote that opens no string (an apostrophe in a docstring's line)
+# had the run rescanned character by character.
 # A string's prefix letters (`rb"..."`) are left out: `_last_bracket` skips strings and looks only at
 # where the other tokens are, which is the same without them, and a match that starts with a quote
 # or a bracket is found about twice as fast.
-_SCAN = re.compile(r""""[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|[()\[\]{},#]""")
+_SCAN = re.compile(r""""[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'|[()\[\]{},#]""")
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _NAME_END = re.compile(r"[\w\])]$")
 _KEYWORD_END = re.compile(r"(?<![\w.])(?:return|in|if|else|and|or|not|is|lambda|yield|await|assert|del|import)$")
@@ -80,7 +84,14 @@ def _last_bracket_of(text: str) -> tuple[int, int, list[int]] | None:
 
 _OPERATOR = re.compile(r"[-+*/%|&^@<>~]|[=!<>]=|:=|\b(?:if|else|and|or|not|in|is|lambda|await)\b")
 _COMPREHENSION = re.compile(r"\b(?:for|lambda)\b")
-_STRING_OR_BRACKET = re.compile(r"""[rRbBuUfF]{0,2}(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')|[()\[\]{}]""")
+
+
+def _comprehension(item: str) -> bool:
+    """`_COMPREHENSION` outside the strings and brackets of `item`; a word of `_outer(item)` is a
+    word of `item` (its parts are joined by spaces), so an item without the letters (most) has none
+    and needs no `_outer` (a long string item costs a scan)."""
+    return ("for" in item or "lambda" in item) and _COMPREHENSION.search(_outer(item)) is not None
+_STRING_OR_BRACKET = re.compile(r"""[rRbBuUfF]{0,2}(?:"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+')|[()\[\]{}]""")
 
 
 def _outer(item: str) -> str:
@@ -120,10 +131,12 @@ def explode(text: str, indent: int, strict: bool = False) -> list[str] | None:
     delimiter split does), and then a long one-tuple too (`_long_one_tuple`)."""
     if indent + width(text) <= line_length():
         return [text]
+    core = text[:-1] if text.endswith(",") else text
+    if unsplittable(core):  # a long string (most items too long here): it has no bracket to split at
+        return [text]
     found = _last_bracket(text)
     if found is None:
-        core = text[:-1] if text.endswith(",") else text
-        return [text] if unsplittable(core) else None
+        return None
     return _exploded_at(text, found, indent, strict)
 
 
@@ -142,7 +155,7 @@ def _exploded_at(text: str, found: tuple[int, int, list[int]], indent: int, stri
     ended_with_comma = bool(items) and not items[-1]
     if ended_with_comma:
         items.pop()  # the body already ended with a comma
-    if not items or any(not item or _COMPREHENSION.search(_outer(item)) for item in items):
+    if not items or any(not item or _comprehension(item) for item in items):
         return None  # an empty item, or a comprehension or lambda whose commas are not the bracket's
     bracket = text[opened]
     before = head[:-1]
@@ -165,7 +178,7 @@ def _exploded_at(text: str, found: tuple[int, int, list[int]], indent: int, stri
 
 
 _KEYWORD_TUPLE = re.compile(r"[^\W\d]\w*=\(")
-_STRING = re.compile(r"""[rRbBuUfF]{0,2}(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')""")
+_STRING = re.compile(r"""[rRbBuUfF]{0,2}(?:"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+')""")
 
 
 def _long_one_tuple(head: str, item: str, commas: list[int], indent: int) -> bool:
@@ -212,7 +225,7 @@ def _assignment(text: str, indent: int) -> list[str] | None:
         return None
     target, value = text[: equals[0]], text[equals[0] + 3 :]
     inner, limit = " " * (indent + 4), line_length()
-    if _top_level(value, ",") or _OPERATOR.search(_outer(value)) or _COMPREHENSION.search(_outer(value)):
+    if _top_level(value, ",") or _OPERATOR.search(_outer(value)) or _comprehension(value):
         return None
     if indent + width(target + " = (") <= limit and value[:1] not in _OPEN and not _ends_in_subscript(value):
         laid = explode(value, indent + 4)
@@ -282,7 +295,7 @@ def lay_out_header(text: str, indent: int) -> str | None:
     params = [part.strip() for part in _split(inside, _top_level(inside, ","), 1)]
     if params and not params[-1]:
         params.pop()
-    if not params or any(not p or _COMPREHENSION.search(_outer(p)) or indent + 4 + width(p) + 1 > line_length()
+    if not params or any(not p or _comprehension(p) or indent + 4 + width(p) + 1 > line_length()
                          for p in params):
         return None
     inner = " " * (indent + 4)

@@ -90,7 +90,7 @@ def _spanning(source: str, physical: list[str], index: int, offset: int, nets: d
 
 
 def _net(line: str) -> int:
-    if not _BRACKET.search(line):
+    if not _has_bracket(line):
         return 0
     bare = _bare(line)
     return (bare.count("(") + bare.count("[") + bare.count("{")
@@ -111,10 +111,13 @@ def _bare(line: str) -> str:
     return _STRINGS_AND_COMMENT.sub("", line)
 
 
-_STRINGS_AND_COMMENT = re.compile(r""""[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|\#[^\n]*""")
+_STRINGS_AND_COMMENT = re.compile(r""""[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'|\#[^\n]*""")
 
 
-_BRACKET = re.compile(r"[()\[\]{}]")
+def _has_bracket(line: str) -> bool:
+    """Whether `line` has a bracket: six searches for one character each (memchr) are many times
+    cheaper than a regex character class, which tests each character in turn (most lines have none)."""
+    return "(" in line or ")" in line or "[" in line or "]" in line or "{" in line or "}" in line
 
 
 def _docstring(physical: list[str], index: int) -> _Line | None:
