@@ -30,7 +30,7 @@ would have joined the call's arguments on one line (`model_config = ConfigDict(.
 
 from __future__ import annotations
 
-import _symtable  # type: ignore[import-not-found]  # (no stub: symtable's own C half)
+import symtable
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -59,15 +59,13 @@ def _parse_check(name: str, chunks: list[tuple[int, str]], cache: FormatCache | 
     """Every top-level statement parses; statements parsed in an earlier run are known good.
 
     `symtable` parses with Python's own parser (its messages and line numbers) and checks scopes,
-    but builds no Python objects for the syntax tree, as `ast.parse` does (a quarter cheaper). Its C
-    half is called: `symtable.symtable` only wraps the table it gives in Python objects, kept in a
-    weak dictionary (a tenth of the time of a short statement), which the check never looks at."""
+    but builds no Python objects for the syntax tree, as `ast.parse` does (a quarter cheaper)."""
     for first_line, text in chunks:
         key = cache.unparsed_key(text) if cache is not None else ""
         if key is None:
             continue
         try:
-            _symtable.symtable(text, name, "exec")
+            symtable.symtable(text, name, "exec")
         except SyntaxError as exc:
             line = first_line + (exc.lineno or 1) - 1
             raise InvalidSource(name, line, exc.msg, (exc.text or "").rstrip()) from None
