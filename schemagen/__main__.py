@@ -7,6 +7,10 @@ import gc
 collector_enabled = gc.isenabled()
 gc.disable()
 
+from schemagen.early import run_main as start_early  # noqa: E402
+
+start_early()  # a cold build's specs loaded on the second core while the command line is imported
+
 from schemagen.cli import main  # noqa: E402
 
 main(collector_enabled=collector_enabled)
