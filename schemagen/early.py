@@ -145,9 +145,10 @@ def spec_files(argv: list[str]) -> list[Path] | None:
         else:
             places.append(Path(arg))
     if not places:
-        places = _configured_places()
-        if places is None:
+        configured = _configured_places()
+        if configured is None:
             return None
+        places = configured
     if not all(place.exists() for place in places):
         return None
     from schemagen.spec.files import find_specs
