@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from schemagen import early
 from schemagen.catalog import Catalog
 from schemagen.codegen import (
     MARKER_FILES, RENDER_CACHE_NAMESPACES, RENDERED_ORDER, TemplateError, render_catalog, render_modules,
@@ -64,6 +65,7 @@ def catalogs(spec_files: list[Path], options: Mapping[str, bool] | None = None,
     What loading and resolving keep in the cache is written at once, or left in `writes` to run later."""
     errors: list[SpecError] = []
     resolved: list[tuple[Path, bytes, Catalog]] = []
+    early.wait_loaded(spec_files)  # a child forked at start-up may be storing their parts: then they load warm
     for spec_file in spec_files:
         try:
             raw = read_spec(spec_file)

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from schemagen import early
 from schemagen.codegen.render import BYTECODE_FILE, bytecode_folder, environment
 from schemagen.forked import Forked, may_fork
 from schemagen.resources import templates_dir
@@ -86,14 +87,19 @@ def compiled_aside(spec_files: list[Path]) -> Iterator[None]:
     no, nor in a process that made its environment already: it keeps its templates, compiled
     once). Waited for when the block ends (normally long done), so that rendering finds them;
     killed and reaped when the block fails."""
+    early_child = early.taken(spec_files)  # forked at start-up, it compiles them after loading (`schemagen.early`)
     child = None
-    if (_spec_bytes(spec_files) >= ASIDE_SPEC_BYTES and may_fork() and environment.cache_info().currsize == 0
-            and not templates_compiled()):
+    if (early_child is None and _spec_bytes(spec_files) >= ASIDE_SPEC_BYTES and may_fork()
+            and environment.cache_info().currsize == 0 and not templates_compiled()):
         child = Forked.start(compile_templates)
     try:
         yield
         if child is not None:
             child.value()  # None when it failed: rendering compiles what is missing
+        if early_child is not None:
+            early_child.done()
     finally:
         if child is not None:
             child.end()
+        if early_child is not None:
+            early.release()
