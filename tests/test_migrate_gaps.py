@@ -324,3 +324,25 @@ def test_push_takes_the_migrations_folder_its_message_names(tmp_path: Path) -> N
         assert rows(postgresql_url, "SELECT count(*) FROM lines") == [(0,)]
     finally:
         drop_postgres_schema(schema)
+
+
+def test_a_type_named_with_its_schema_is_pushed_once(tmp_path: Path) -> None:
+    """The scratch schema's search path leaves the type's schema out, so its twin spells the type
+    `schema.citext`; the database's search path has it, and SQLAlchemy reflects it there as CITEXT:
+    push compared the two spellings and refused a second push of the same spec ('loses data:
+    CITEXT -> SCHEMA.CITEXT'). The type is one of the test schema's own, named as the extension's
+    (`CREATE EXTENSION citext` is one per database, shared with the other tests)."""
+    schema = f"m_{uuid.uuid4().hex[:12]}"
+    postgres_engine(schema).dispose()  # fails under CI=true without a server
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    try:
+        migrate_helpers.execute(url, f'CREATE TYPE "{schema}".citext AS (value text)')
+        text = (f"package: app\ndialect: postgresql\ntables:\n  users:\n    columns:\n"
+                f"      id: {{type: serial, primary_key: true}}\n"
+                f"      email: {{type: {{sql: {schema}.citext, python: str}}}}\n"
+                f"      emails: {{type: {{sql: {schema}.citext, python: str}}, array: true}}\n")
+        first = project(write_spec(tmp_path / "specs", text), tmp_path / "m")
+        assert not commands.push(first, url, allow_destructive=False).is_empty()
+        assert commands.push(first, url, allow_destructive=False).is_empty()
+    finally:
+        drop_postgres_schema(schema)

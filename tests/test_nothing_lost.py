@@ -151,6 +151,28 @@ def test_the_staged_files_are_flushed_to_disk_together(tmp_path: Path, monkeypat
     _no_leftovers(out)
 
 
+def test_a_build_of_more_files_than_descriptors_allowed_at_once_is_written(tmp_path: Path) -> None:
+    """The staged files are flushed together a batch at a time, not all held open: a build of many
+    packages under a low open-file limit (macOS's default soft limit is 256) is written as before."""
+    script = textwrap.dedent(f"""
+        import resource, sys
+        from pathlib import Path
+        from schemagen.output import write
+        from schemagen.output.manifest import Output
+
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+        out = Path({str(tmp_path / "out")!r})
+        outputs = [Output(f"pkg{{n}}", out / f"pkg{{n}}.yaml", {{f"pkg{{n}}/m{{k}}.py": b"x = 1\\n" for k in range(8)}}, 1)
+                   for n in range(20)]
+        write.apply(write.plan(out, outputs))
+        print(sum(1 for path in out.rglob("*.py")))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["160"]
+    _no_leftovers(tmp_path / "out")
+
+
 def test_a_failure_while_renaming_rolls_back(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from schemagen.output import write
 

@@ -116,6 +116,23 @@ def reflected_type_text(connection: Connection, table: str, column: str, type_: 
     return str(spelled)
 
 
+def qualified_type_text(connection: Connection, table: str, column: str) -> str | None:
+    """PostgreSQL: a column's type as PostgreSQL prints it where the type's schema is off the search
+    path (`public.citext`, as the twin's scratch schema sees a type the spec names with its schema):
+    on the database, whose search path has that schema, it reads `citext`, and SQLAlchemy reflects
+    it as CITEXT, which a twin's `public.citext` is not. None elsewhere."""
+    if connection.dialect.name != "postgresql":
+        return None
+    spelled = connection.exec_driver_sql(
+        "SELECT CASE WHEN pg_type_is_visible(t.oid) AND t.typnamespace <> 'pg_catalog'::regnamespace "
+        "THEN quote_ident(n.nspname) || '.' || format_type(a.atttypid, a.atttypmod) "
+        "ELSE format_type(a.atttypid, a.atttypmod) END "
+        "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace n ON n.oid = t.typnamespace "
+        "WHERE a.attrelid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident(%(table)s)) "
+        "AND a.attname = %(column)s AND NOT a.attisdropped", {"table": table, "column": column}).scalar()
+    return None if spelled is None else str(spelled)
+
+
 def predicate(index: Any) -> str | None:
     options = index.get("dialect_options", {})
     where = options.get("postgresql_where", options.get("sqlite_where"))
@@ -131,8 +148,9 @@ def options(twin: Twin) -> dict[str, Any]:
         if wanted is None:
             return None
         assert context.connection is not None  # autogenerate compares against a database
-        return wanted != reflected_type_text(context.connection, metadata_column.table.name, metadata_column.name,
-                                             inspected_type)
+        table, column = metadata_column.table.name, metadata_column.name
+        return (wanted != reflected_type_text(context.connection, table, column, inspected_type)
+                and wanted != qualified_type_text(context.connection, table, column))
 
     # server defaults are compared by this module's plugin (`compare_server_default` below): True
     # only lets Alembic's own comparators of identity and computed columns run

@@ -151,23 +151,31 @@ def _staged_unsynced(path: Path, data: bytes) -> tuple[Path, int]:
 
 
 def _stage_all(ordered: list[tuple[Path, bytes]]) -> list[tuple[Path, Path]]:
-    """Each file written to its temporary file, then all of them flushed to disk at once (`_synced`)."""
+    """Each file written to its temporary file, then flushed to disk with the others of its batch at
+    once (`_synced`): a batch at a time, as each file's descriptor stays open until it is flushed and
+    a build of many packages would otherwise run out of them (macOS allows 256 by default)."""
     staged: list[tuple[Path, Path]] = []
-    handles: list[int] = []
     try:
-        for path, data in ordered:
-            temporary, handle = _staged_unsynced(path, data)
-            staged.append((path, temporary))
-            handles.append(handle)
-        _synced(handles)
+        for start in range(0, len(ordered), _OPEN_AT_ONCE):
+            handles: list[int] = []
+            try:
+                for path, data in ordered[start:start + _OPEN_AT_ONCE]:
+                    temporary, handle = _staged_unsynced(path, data)
+                    staged.append((path, temporary))
+                    handles.append(handle)
+                _synced(handles)
+            finally:
+                for handle in handles:
+                    os.close(handle)
     except BaseException:
         for _, temporary in staged:
             temporary.unlink(missing_ok=True)
         raise
-    finally:
-        for handle in handles:
-            os.close(handle)
     return staged
+
+
+_OPEN_AT_ONCE = 32
+"""Staged files held open at once (`_stage_all`): twice the flushing threads, a few packages' files."""
 
 
 def _synced(handles: list[int]) -> None:
