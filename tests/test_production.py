@@ -179,6 +179,11 @@ def test_fields_or_references_on_a_many_to_many_is_an_error(tmp_path: Path) -> N
         assert errors == [f"12: `{name}` does not apply to a many-to-many relation (`through:`) | its sides are the "
                           "link table's foreign keys; when `user_tags` has several to one table, choose them with "
                           "`through_fields: [to_this_side, to_other_side]`"], errors
+    both = TWO_WAYS.replace("      posts: {many: posts, references: [author_id]}\n",
+                            "      posts: {many: posts, references: [author_id]}\n"
+                            "      tags: {many: tags, through: user_tags, fields: [user_id], references: [id]}\n") + link
+    assert [error.split(":")[0] + error.split("`")[1] for error in errors_of(tmp_path, both)] == \
+        ["12fields", "12references"]  # both reported at once
 
 
 # -- every table without a primary key is reported --------------------------------------------------

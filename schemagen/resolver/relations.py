@@ -58,13 +58,13 @@ def _relation(ctx: Context, table: ResolvedTable, name: str, attr: str, spec: Re
         if spec.one is not None:
             ctx.fail((*path, "through"), "`through:` goes with `many:` (a many-to-many relation)")
             return None
-        for key, given in (("fields", spec.fields), ("references", spec.references)):
-            if given is not None:  # it would pick nothing: every key written takes effect or is an error
-                ctx.fail((*path, key), f"`{key}` does not apply to a many-to-many relation (`through:`)",
-                         f"its sides are the link table's foreign keys; when `{spec.through}` has several to "
-                         f"one table, choose them with `through_fields: [to_this_side, to_other_side]`")
-                return None
-        return _many_to_many(ctx, table, target, relation)
+        misplaced = [key for key, given in (("fields", spec.fields), ("references", spec.references))
+                     if given is not None]  # it would pick nothing: every key written takes effect or is an error
+        for key in misplaced:
+            ctx.fail((*path, key), f"`{key}` does not apply to a many-to-many relation (`through:`)",
+                     f"its sides are the link table's foreign keys; when `{spec.through}` has several to "
+                     f"one table, choose them with `through_fields: [to_this_side, to_other_side]`")
+        return None if misplaced else _many_to_many(ctx, table, target, relation)
     if spec.through_fields is not None:
         ctx.fail((*path, "through_fields"), "`through_fields` needs `through: link_table`")
         return None
