@@ -301,8 +301,14 @@ def test_an_extensions_type_named_without_its_schema_says_how_to_name_it(db_url:
         return
     with pytest.raises(MigrateError) as caught:
         commands.migrate(first, db_url, "users", allow_destructive=False)
-    assert 'type "citext" does not exist' in str(caught.value)
+    assert 'type "citext" does not exist (column users.email)' in str(caught.value)
     assert "name it with its schema, `{sql: public.citext, python: ...}`" in str(caught.value)
+    sized = text.replace("email: {type: {sql: citext", "embedding: {type: {sql: vector(3)")
+    second = project(write_spec(tmp_path / "specs", sized), tmp_path / "m")
+    with pytest.raises(MigrateError) as caught:
+        commands.migrate(second, db_url, "users", allow_destructive=False)
+    assert "(column users.embedding)" in str(caught.value)
+    assert "`{sql: public.vector(3), python: ...}`" in str(caught.value)  # its size kept
 
 
 def test_push_takes_the_migrations_folder_its_message_names(tmp_path: Path) -> None:

@@ -122,12 +122,31 @@ def _twin(connection: Connection, project: Project) -> compare.Twin:
         missing = re.fullmatch(r'type "([a-z_][a-z0-9_]*)" does not exist', first)
         if missing is not None and connection.dialect.name == "postgresql":
             # an extension's type (citext) lives in a schema the scratch schema's search path leaves out
+            users = _columns_of_type(project.metadata, missing.group(1), connection)
+            spelled = users[0][1] if users else missing.group(1)
+            where = f" (column {', '.join(column for column, _ in users)})" if users else ""
             raise MigrateError(
-                f"{project.package}: the spec's schema cannot be made on postgresql: {first} on the scratch "
-                f"schema's search path; if it is an extension's type, name it with its schema, "
-                f"`{{sql: public.{missing.group(1)}, python: ...}}` (or the schema the extension is in)") from None
+                f"{project.package}: the spec's schema cannot be made on postgresql: {first}{where} on the "
+                f"scratch schema's search path; if it is an extension's type, name it with its schema, "
+                f"`{{sql: public.{spelled}, python: ...}}` (or the schema the extension is in); else check "
+                "its spelling") from None
         raise MigrateError(f"{project.package}: the spec's schema cannot be made on {connection.dialect.name}: "
                            f"{first}; is its SQL (a default, check or index) for another database?") from None
+
+
+def _columns_of_type(metadata: MetaData, name: str, connection: Connection) -> list[tuple[str, str]]:
+    """(`table.column`, the type as the spec writes it, `vector(1536)`) of the columns whose SQL type
+    is `name` (or an array of it)."""
+    found = []
+    for table in metadata.sorted_tables:
+        for column in table.columns:
+            try:
+                spelled = str(column.type.compile(dialect=connection.dialect))
+            except Exception:  # (a type this dialect cannot print is not the one missing)
+                continue
+            if re.match(rf"{re.escape(name)}\b", spelled, re.IGNORECASE):
+                found.append((f"{table.name}.{column.name}", spelled.removesuffix("[]")))
+    return found
 
 
 def plan(project: Project, url: str, *, allow_destructive: bool) -> Planned:
