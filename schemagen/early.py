@@ -212,27 +212,37 @@ def start(argv: list[str]) -> None:
         read, write = os.pipe()
     except Exception:  # (anything unforeseen here: the command runs as without a child)
         return
+    # Ctrl-C is held back until each side is ready for it: in the child, until SIGINT ends it
+    # silently (a KeyboardInterrupt before that would unwind it through this process's own code,
+    # printing a second traceback); here, until the child is known, so that it is ended with this
+    # process however Ctrl-C ends it.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        pid = os.fork()
-    except OSError:
-        os.close(read)
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            return
+        if pid == 0:
+            _child(files, read, write, blocked)  # never returns
         os.close(write)
-        return
-    if pid == 0:
-        _child(files, read, write)  # never returns
-    os.close(write)
-    child = Early(pid, read, files)
-    import atexit
+        child = Early(pid, read, files)
+        import atexit
 
-    atexit.register(release)  # (a command that never loads: a fresh build, an error, `--help`)
+        atexit.register(release)  # (a command that never loads: a fresh build, an error, `--help`)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
-def _child(files: list[Path], read: int, write: int) -> None:
-    """In the child: load `files` (storing their parts), say so, compile the templates, exit. Silent
-    whatever happens (a spec error is this process's to report), and never returns."""
+def _child(files: list[Path], read: int, write: int, mask: set[int | signal.Signals]) -> None:
+    """In the child (SIGINT blocked; `mask`: the signals blocked before): load `files` (storing
+    their parts), say so, compile the templates, exit. Silent whatever happens (a spec error is
+    this process's to report), and never returns."""
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: ended at once, no traceback
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(read)
         null = os.open(os.devnull, os.O_RDWR)
         for stream in (0, 1, 2):  # (nor does it hold the caller's pipes open after this process ended)

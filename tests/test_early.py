@@ -57,6 +57,15 @@ def load_text(file, text):
         whole.append(str(file))
     return real_text(file, text)
 incremental.load_cached, incremental.load_text = load_cached, load_text
+if os.environ.get("PROBE_FORK") == "sigint":  # Ctrl-C reaching the child the moment the fork returns
+    real_fork = os.fork
+    def fork():
+        pid = real_fork()
+        if pid == 0:
+            os.kill(os.getpid(), signal.SIGINT)
+            sum(range(1000))  # (bytecodes: where Python runs a pending signal's handler)
+        return pid
+    os.fork = fork
 def report():
     with open(os.environ["PROBE_OUT"], "w") as out:
         json.dump({"child": early.child.pid if early.child else None, "whole": whole}, out)
@@ -208,6 +217,19 @@ def test_ctrl_c_leaves_no_process_and_no_traceback(project: Path) -> None:
     assert "Traceback" not in stderr + stdout
     assert _gone(pid)
     assert not (project / "out").exists() and not (project / "generated").exists()
+
+
+@needs_fork
+def test_ctrl_c_as_the_child_is_forked_ends_it_silently(project: Path, reference: dict[str, bytes]) -> None:
+    """A SIGINT the child gets before it could take it (here: right after the fork) ends it at once
+    (a KeyboardInterrupt would unwind it through the command line's code, printing a traceback);
+    this process then loads as without it."""
+    done = _run(project, "-q", "build", "specs", "-o", "out", PROBE_FORK="sigint")
+    assert done.code == 0, done.stderr
+    assert (done.stdout, done.stderr) == ("", "")
+    assert done.child is not None and _gone(done.child)
+    assert done.whole == ["specs/real.yaml"]
+    assert _tree(project / "out") == reference
 
 
 @needs_fork
