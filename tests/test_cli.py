@@ -128,6 +128,13 @@ def test_settings_come_from_pyproject(project: Path) -> None:
     assert run_cli("check", cwd=project).returncode == 0
 
 
+def test_a_pyproject_whose_tool_is_no_table_holds_no_settings(project: Path) -> None:
+    (project / "pyproject.toml").write_text("tool = 1\n")  # (was a traceback: 'int' object has no attribute 'get')
+    result = run_cli("build", cwd=project)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert (project / "generated" / "shop" / "models.py").is_file()
+
+
 def test_missing_spec_folder_is_a_clear_error(tmp_path: Path) -> None:
     result = run_cli("build", "nowhere", cwd=tmp_path)
     assert result.returncode == 2

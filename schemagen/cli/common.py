@@ -123,7 +123,8 @@ def project_settings() -> dict[str, object]:
             data = tomllib.load(stream)
     except (OSError, tomllib.TOMLDecodeError):
         return {}
-    section = data.get("tool", {}).get("schemagen", {})
+    tools = data.get("tool", {})  # (a `tool` that is no table holds no settings of ours)
+    section = tools.get("schemagen", {}) if isinstance(tools, dict) else {}
     return section if isinstance(section, dict) else {}
 
 
