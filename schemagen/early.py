@@ -71,19 +71,10 @@ class Early:
 
     def end(self) -> None:
         """The child killed (if still at work) and reaped; call it on every way out."""
-        if self.pipe >= 0:
-            os.close(self.pipe)
-            self.pipe = -1
-        if self.pid:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            try:
-                os.waitpid(self.pid, 0)
-            except ChildProcessError:
-                pass
-            self.pid = 0
+        from schemagen.forked import end_child
+
+        end_child(self.pid, self.pipe)
+        self.pid, self.pipe = 0, -1
 
 
 child: Early | None = None

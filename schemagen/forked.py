@@ -92,17 +92,20 @@ class Forked:
 
     def end(self) -> None:
         """The child killed (if it is still at work) and reaped: call it on every way out, after `value()` too."""
-        if self.pipe >= 0:
-            os.close(self.pipe)
-            self.pipe = -1
-        if self.pid:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(self.pid, 0)
-            self.pid = 0
+        end_child(self.pid, self.pipe)
+        self.pid, self.pipe = 0, -1
+
+
+def end_child(pid: int, pipe: int) -> None:
+    """A forked child's end of the pipe closed (-1: none), the child killed if still at work, and
+    reaped (0: no child)."""
+    if pipe >= 0:
+        os.close(pipe)
+    if pid:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
 
 
 def _child(work: Callable[[], Any], read: int, write: int) -> None:
