@@ -62,6 +62,12 @@ def test_a_profiler_still_reports() -> None:
     assert done.returncode == 0 and "torn down" in done.stdout
 
 
+def test_a_python_without_cpythons_exit_function_ends_the_normal_way() -> None:
+    done = _run(["--version"], setup="del atexit._run_exitfuncs")
+    assert done.returncode == 0, done.stderr
+    assert "atexit ran" in done.stdout and "torn down" in done.stdout and "Traceback" not in done.stderr
+
+
 def test_output_that_cannot_be_flushed_ends_as_it_would_normally() -> None:
     # stdout, a pipe nobody reads, once the atexit handlers run: what they print cannot be flushed
     setup = """

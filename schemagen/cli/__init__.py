@@ -55,10 +55,12 @@ def _exit(code: object) -> NoReturn:
     way out where it does more: another thread to wait for, a profiler or tracer to report (cProfile,
     coverage), an exit code that is not a number (printed), output that cannot be flushed (a closed
     pipe: reported, exit code 120)."""
+    # (CPython's own, underscore-named: where a Python has no such function, the normal way out)
+    run_exit_functions = getattr(atexit, "_run_exitfuncs", None)
     if (not (code is None or isinstance(code, int)) or threading.active_count() > 1 or sys.gettrace() is not None
-            or sys.getprofile() is not None or not _flushed()):
+            or sys.getprofile() is not None or run_exit_functions is None or not _flushed()):
         raise SystemExit(code)
-    atexit._run_exitfuncs()  # (and forgotten: the normal way out would not run them twice)
+    run_exit_functions()  # (and forgotten: the normal way out would not run them twice)
     if not _flushed():
         raise SystemExit(code)
     os._exit(int(code or 0))
